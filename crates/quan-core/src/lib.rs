@@ -1,0 +1,38 @@
+//! Quan's use cases and the ports they need.
+//!
+//! One module per capability (`identity` today; circles, reach, commerce, ... as they
+//! land). A use case takes the [`Services`] bundle and domain types, and returns domain
+//! results or its capability's error enum. It never names a storage or messaging
+//! backend: those are the traits in [`ports`], implemented by `quan-store` and
+//! `quan-infra`, and chosen by the binary.
+
+pub mod events;
+pub mod identity;
+pub mod jobs;
+pub mod page;
+pub mod ports;
+pub mod secrets;
+
+pub use page::{Page, PageRequest};
+pub use ports::*;
+
+use std::sync::Arc;
+
+/// Everything a use case may touch, behind ports. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub counters: Arc<dyn Counters>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("store", &self.store.backend_name())
+            .field("bus", &self.bus.name())
+            .finish_non_exhaustive()
+    }
+}

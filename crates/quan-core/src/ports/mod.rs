@@ -1,0 +1,15 @@
+//! Ports: the traits through which use cases reach the world.
+//!
+//! Each has an in-process implementation so `quan serve` needs nothing external, and
+//! a cluster implementation (PostgreSQL, Redis) chosen by configuration. Handlers and
+//! use cases only ever see these traits.
+
+mod bus;
+mod clock;
+mod counters;
+mod store;
+
+pub use bus::*;
+pub use clock::*;
+pub use counters::*;
+pub use store::*;

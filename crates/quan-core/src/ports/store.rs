@@ -1,0 +1,258 @@
+//! The store port: Quan's source of truth.
+//!
+//! Tenancy is enforced here, in the shape of the API: every method that reads or
+//! writes an org's data takes the `OrgId` and filters on it, so an id from another
+//! org simply is not found. Methods that change state take the event that records the
+//! change and append it in the same transaction, so the event log never disagrees
+//! with the data.
+
+use crate::page::{Page, PageRequest};
+use async_trait::async_trait;
+use quan_domain::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness or foreign-key rule refused the write; `constraint` names which
+    /// (the index name), so use cases map it to a precise error.
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    #[error("not found")]
+    NotFound,
+    /// A stored value no longer parses into its domain type (a bug or a hand edit).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn is_conflict_on(&self, name: &str) -> bool {
+        matches!(self, StoreError::Conflict { constraint } if constraint == name)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    pub id: AccountId,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub display_name: String,
+    pub password_hash: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id: SessionId,
+    pub account_id: AccountId,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRecord {
+    pub id: OrgId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+/// A staff member as listed in the console: the staff row joined with the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    pub org_id: OrgId,
+    pub account_id: AccountId,
+    pub role: Role,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub joined_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteRecord {
+    pub id: InviteId,
+    pub org_id: OrgId,
+    pub role: Role,
+    pub code_hash: String,
+    pub created_by: AccountId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub max_uses: i64,
+    pub uses: i64,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: TokenId,
+    pub org_id: OrgId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub scopes: Scopes,
+    pub token_hash: String,
+    /// The first characters of the secret, shown so people can tell tokens apart.
+    pub prefix: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandleRecord {
+    pub id: HandleId,
+    pub person_id: PersonId,
+    pub kind: HandleKind,
+    pub value: String,
+    pub verified: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub id: PersonId,
+    pub org_id: OrgId,
+    pub display_name: String,
+    pub account_id: Option<AccountId>,
+    pub stage: LifecycleStage,
+    pub verified: bool,
+    pub created_at: Timestamp,
+    pub handles: Vec<HandleRecord>,
+}
+
+/// An entry of the org's event log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub id: EventId,
+    pub org_id: OrgId,
+    pub kind: String,
+    /// What the event is about, e.g. `staff:<account id>`.
+    pub subject: String,
+    pub actor: Option<AccountId>,
+    pub data: serde_json::Value,
+    pub at: Timestamp,
+}
+
+/// A job as the store hands it to a worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: Timestamp,
+    pub max_attempts: i64,
+    /// At most one pending job per dedupe key (e.g. one hourly purge per hour).
+    pub dedupe_key: Option<String>,
+}
+
+/// Names of the uniqueness rules use cases care about (index names in the schema).
+pub mod constraints {
+    pub const ACCOUNT_EMAIL: &str = "accounts_email_key";
+    pub const ACCOUNT_PHONE: &str = "accounts_phone_key";
+    pub const STAFF_PK: &str = "staff_pkey";
+    pub const HANDLE_UNIQUE: &str = "handles_org_kind_value_key";
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres", for logs and metrics.
+    fn backend_name(&self) -> &'static str;
+    async fn ping(&self) -> StoreResult<()>;
+    /// Connection pool figures for `/metrics`: (open connections, idle connections).
+    fn pool_stats(&self) -> (u32, u32);
+    /// Closes every connection cleanly (SQLite checkpoints its WAL).
+    async fn close(&self);
+
+    // --- accounts and sessions (not org data: an account belongs to a human) ---
+    async fn account_insert(&self, a: &AccountRecord) -> StoreResult<()>;
+    async fn account_get(&self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
+    async fn account_by_login(&self, login: &Login) -> StoreResult<Option<AccountRecord>>;
+    async fn account_set_password(&self, id: AccountId, hash: &str) -> StoreResult<()>;
+    async fn session_insert(&self, s: &SessionRecord) -> StoreResult<()>;
+    /// The live session with this token digest and its account.
+    async fn session_find(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, AccountRecord)>>;
+    async fn session_delete(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends every session of an account but one (after a password change).
+    async fn session_delete_others(&self, account: AccountId, keep: Option<SessionId>) -> StoreResult<u64>;
+
+    // --- orgs and staff ---
+    /// Creates an org with `owner` as its first owner.
+    async fn org_create(&self, org: &OrgRecord, owner: AccountId, event: &EventRecord) -> StoreResult<()>;
+    async fn org_get(&self, org: OrgId) -> StoreResult<Option<OrgRecord>>;
+    /// The orgs an account is staff of, with its role in each, oldest first.
+    async fn orgs_of_account(&self, account: AccountId) -> StoreResult<Vec<(OrgRecord, Role)>>;
+    /// Every org on the instance (the operator's `quan admin list-orgs`).
+    async fn org_list_all(&self) -> StoreResult<Vec<(OrgRecord, i64)>>;
+    async fn staff_get(&self, org: OrgId, account: AccountId) -> StoreResult<Option<StaffRecord>>;
+    async fn staff_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<StaffRecord>>;
+    /// Sets a staff member's role unless that would leave the org without an owner.
+    /// Returns NotFound when the account is not staff of the org.
+    async fn staff_set_role(&self, org: OrgId, account: AccountId, role: Role, event: &EventRecord) -> StoreResult<StaffChange>;
+    /// Removes a staff member unless they are the last owner.
+    async fn staff_remove(&self, org: OrgId, account: AccountId, event: &EventRecord) -> StoreResult<StaffChange>;
+
+    // --- invites ---
+    async fn invite_insert(&self, inv: &InviteRecord, event: &EventRecord) -> StoreResult<()>;
+    async fn invite_list(&self, org: OrgId, now: Timestamp) -> StoreResult<Vec<InviteRecord>>;
+    async fn invite_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<InviteRecord>>;
+    async fn invite_revoke(&self, org: OrgId, id: InviteId, now: Timestamp, event: &EventRecord) -> StoreResult<bool>;
+    /// Uses one of the invite's uses and adds the account as staff, atomically: the
+    /// use count never exceeds `max_uses`, however many accept at once.
+    async fn invite_accept(&self, code_hash: &str, account: AccountId, now: Timestamp, event: &EventRecord) -> StoreResult<InviteOutcome>;
+
+    // --- API tokens ---
+    async fn token_insert(&self, t: &TokenRecord, event: &EventRecord) -> StoreResult<()>;
+    async fn token_list(&self, org: OrgId) -> StoreResult<Vec<TokenRecord>>;
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    async fn token_revoke(&self, org: OrgId, id: TokenId, now: Timestamp, event: &EventRecord) -> StoreResult<bool>;
+
+    // --- persons ---
+    async fn person_insert(&self, p: &PersonRecord, event: &EventRecord) -> StoreResult<()>;
+    async fn person_get(&self, org: OrgId, id: PersonId) -> StoreResult<Option<PersonRecord>>;
+    async fn person_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<PersonRecord>>;
+    async fn handle_insert(&self, org: OrgId, h: &HandleRecord, event: &EventRecord) -> StoreResult<()>;
+
+    // --- event log ---
+    async fn event_append(&self, e: &EventRecord) -> StoreResult<()>;
+    /// Newest first.
+    async fn event_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<EventRecord>>;
+
+    // --- durable jobs ---
+    /// Enqueues a job; false when a pending job with the same dedupe key exists.
+    async fn job_enqueue(&self, job: &NewJob) -> StoreResult<bool>;
+    /// Claims the next due job for `lease_ms`, or None. Two workers never hold the
+    /// same job (SKIP LOCKED on PostgreSQL; the single writer on SQLite).
+    async fn job_claim(&self, now: Timestamp, lease_ms: i64) -> StoreResult<Option<JobRecord>>;
+    async fn job_complete(&self, id: JobId, now: Timestamp) -> StoreResult<()>;
+    /// Records a failure; retries at `retry_at` unless attempts are used up.
+    async fn job_fail(&self, id: JobId, error: &str, retry_at: Timestamp) -> StoreResult<()>;
+    /// Deletes expired sessions and invites, finished jobs older than `before`.
+    async fn purge_expired(&self, now: Timestamp, before: Timestamp) -> StoreResult<u64>;
+}
+
+/// Outcome of a staff change that must keep at least one owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffChange {
+    Done,
+    LastOwner,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteOutcome {
+    Joined { org: OrgId, role: Role },
+    AlreadyStaff { org: OrgId },
+    /// Unknown, revoked, expired or used up: all look the same to the invitee.
+    Invalid,
+}

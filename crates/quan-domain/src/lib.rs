@@ -1,0 +1,34 @@
+//! Quan's domain: the types and rules every other crate speaks in.
+//!
+//! Raw input becomes one of these types once, at the edge (`Email::parse`,
+//! `Password::parse`, `Role::parse`, ...); everything downstream takes only valid
+//! values. This crate does no I/O, has no async and knows nothing of HTTP or SQL, so
+//! its rules can be tested exhaustively and reused by every adapter.
+
+pub mod ids;
+pub mod identity;
+pub mod time;
+
+pub use ids::*;
+pub use identity::*;
+pub use time::Timestamp;
+
+/// Why a raw value was refused. `field` names the input so the web layer can point at
+/// it; `code` is a stable machine string the UI translates.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ParseError {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+}

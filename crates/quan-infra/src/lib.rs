@@ -1,0 +1,10 @@
+//! Implementations of Quan's infrastructure ports: in-process twins for one box, and
+//! Redis for a cluster. The binary picks one set by configuration (`bus.url`); nothing
+//! else in Quan knows which is running.
+
+mod hub;
+mod memory;
+mod redis_impl;
+
+pub use memory::{MemoryBus, MemoryCounters, MemoryRateLimiter};
+pub use redis_impl::{RedisBackend, RedisError};

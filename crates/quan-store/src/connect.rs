@@ -1,0 +1,166 @@
+//! Opening the pools for a database URL, and running the embedded migrations.
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Reads the scheme. Anything but sqlite and postgres is refused: a typo must never
+    /// silently create a file somewhere.
+    pub fn of_url(url: &str) -> Result<Self, ConnectError> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(ConnectError::UnsupportedScheme(scheme.to_owned())),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedScheme(String),
+    #[error("could not create the database directory {path}: {source}")]
+    Directory {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// Pool sizes and timeouts.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// Connections for PostgreSQL, or SQLite readers (SQLite always has one writer).
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+pub(crate) struct Pools {
+    pub write: AnyPool,
+    pub read: AnyPool,
+}
+
+/// Makes the directory of a SQLite file and asks SQLite to create the file.
+fn sqlite_url(url: &str) -> Result<String, ConnectError> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" {
+        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| ConnectError::Directory {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    let mut q: Vec<&str> = query.split('&').filter(|s| !s.is_empty() && !s.starts_with("mode=")).collect();
+    q.push("mode=rwc");
+    Ok(format!("sqlite://{path}?{}", q.join("&")))
+}
+
+pub(crate) async fn open(url: &str, opts: &ConnectOptions) -> Result<(Backend, Pools), ConnectError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url)?;
+    match backend {
+        Backend::Postgres => {
+            let co = AnyConnectOptions::from_str(url).map_err(ConnectError::Connect)?;
+            let pool = AnyPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(opts.acquire_timeout)
+                .connect_with(co)
+                .await
+                .map_err(ConnectError::Connect)?;
+            Ok((backend, Pools { write: pool.clone(), read: pool }))
+        }
+        Backend::Sqlite => {
+            let url = sqlite_url(url)?;
+            let co = AnyConnectOptions::from_str(&url).map_err(ConnectError::Connect)?;
+            let write = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(opts.acquire_timeout.max(Duration::from_secs(30)))
+                .after_connect(sqlite_pragmas)
+                .connect_with(co.clone())
+                .await
+                .map_err(ConnectError::Connect)?;
+            let read = AnyPoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(opts.acquire_timeout)
+                .after_connect(sqlite_pragmas)
+                .connect_with(co)
+                .await
+                .map_err(ConnectError::Connect)?;
+            Ok((backend, Pools { write, read }))
+        }
+    }
+}
+
+type BoxFut<'c> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
+/// Per-connection settings for SQLite as a server database.
+fn sqlite_pragmas(c: &mut sqlx::AnyConnection, _: sqlx::pool::PoolConnectionMetadata) -> BoxFut<'_> {
+    Box::pin(async move {
+        // synchronous=NORMAL is durable against a crash of the process (kill -9): at
+        // commit the WAL is in the OS's hands. Only a power cut can lose the last
+        // transactions.
+        c.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )
+        .await
+        .map(|_| ())
+    })
+}
+
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes() {
+        assert_eq!(Backend::of_url("sqlite://x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::of_url("postgres://h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(Backend::of_url("postgresql://h/db").ok(), Some(Backend::Postgres));
+        assert!(Backend::of_url("mysql://h/db").is_err());
+        assert!(Backend::of_url("data/quan.db").is_err());
+    }
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        let dir = std::env::temp_dir().join(format!("quan-url-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}/q.db?cache=private&mode=ro", dir.display());
+        let out = sqlite_url(&url).unwrap_or_default();
+        assert!(out.ends_with("?cache=private&mode=rwc"), "{out}");
+        assert!(dir.exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

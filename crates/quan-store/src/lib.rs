@@ -1,0 +1,17 @@
+//! Quan's store: one implementation of the `Store` port for SQLite and PostgreSQL.
+//!
+//! The SQL is written once, in the subset both engines share (`$N` parameters,
+//! `RETURNING`, `ON CONFLICT`, partial indexes), and run through sqlx's `Any` driver;
+//! the backend is chosen by the URL's scheme. The only backend-specific statement is
+//! the job claim's `FOR UPDATE SKIP LOCKED`, in [`SqlStore::job_claim`].
+//!
+//! SQLite runs as a server database: WAL, foreign keys on, a busy timeout, one writer
+//! connection (so writes queue in-process instead of failing with SQLITE_BUSY) with
+//! `BEGIN IMMEDIATE` transactions, and a separate pool of readers.
+
+mod connect;
+mod rows;
+mod store;
+
+pub use connect::{Backend, ConnectOptions, ConnectError};
+pub use store::SqlStore;

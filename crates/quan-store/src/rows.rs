@@ -1,0 +1,191 @@
+//! Turning rows into records and database errors into `StoreError`s.
+
+use quan_core::*;
+use quan_domain::*;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::str::FromStr;
+
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if matches!(
+            db.kind(),
+            sqlx::error::ErrorKind::UniqueViolation | sqlx::error::ErrorKind::ForeignKeyViolation
+        ) {
+            let constraint = db
+                .constraint()
+                .map(str::to_owned)
+                .or_else(|| sqlite_constraint(db.message()).map(str::to_owned))
+                .unwrap_or_else(|| db.message().to_owned());
+            return StoreError::Conflict { constraint };
+        }
+    }
+    if matches!(e, sqlx::Error::RowNotFound) {
+        return StoreError::NotFound;
+    }
+    StoreError::Backend(Box::new(e))
+}
+
+/// SQLite names the columns of a failed uniqueness rule, not the index; this maps
+/// them to the index names PostgreSQL reports, so both backends agree.
+fn sqlite_constraint(message: &str) -> Option<&'static str> {
+    let cols = message.strip_prefix("UNIQUE constraint failed: ")?;
+    Some(match cols {
+        "accounts.email" => constraints::ACCOUNT_EMAIL,
+        "accounts.phone" => constraints::ACCOUNT_PHONE,
+        "staff.org_id, staff.account_id" => constraints::STAFF_PK,
+        "handles.org_id, handles.kind, handles.value" => constraints::HANDLE_UNIQUE,
+        "persons.org_id, persons.account_id" => "persons_org_account_key",
+        "jobs.dedupe_key" => "jobs_dedupe_key",
+        _ => return None,
+    })
+}
+
+fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{col}: {e}"))
+}
+
+pub(crate) fn text(row: &AnyRow, col: &str) -> StoreResult<String> {
+    row.try_get::<String, _>(col).map_err(backend)
+}
+pub(crate) fn opt_text(row: &AnyRow, col: &str) -> StoreResult<Option<String>> {
+    row.try_get::<Option<String>, _>(col).map_err(backend)
+}
+pub(crate) fn int(row: &AnyRow, col: &str) -> StoreResult<i64> {
+    row.try_get::<i64, _>(col).map_err(backend)
+}
+pub(crate) fn ts(row: &AnyRow, col: &str) -> StoreResult<Timestamp> {
+    int(row, col).map(Timestamp::from_millis)
+}
+pub(crate) fn opt_ts(row: &AnyRow, col: &str) -> StoreResult<Option<Timestamp>> {
+    row.try_get::<Option<i64>, _>(col)
+        .map(|v| v.map(Timestamp::from_millis))
+        .map_err(backend)
+}
+pub(crate) fn id<T: FromStr<Err = ParseError>>(row: &AnyRow, col: &str) -> StoreResult<T> {
+    let s = text(row, col)?;
+    T::from_str(&s).map_err(|e| corrupt(col, e))
+}
+pub(crate) fn opt_id<T: FromStr<Err = ParseError>>(row: &AnyRow, col: &str) -> StoreResult<Option<T>> {
+    opt_text(row, col)?
+        .map(|s| T::from_str(&s).map_err(|e| corrupt(col, e)))
+        .transpose()
+}
+fn parsed<T>(row: &AnyRow, col: &str, f: impl Fn(&str) -> Result<T, ParseError>) -> StoreResult<T> {
+    let s = text(row, col)?;
+    f(&s).map_err(|e| corrupt(col, e))
+}
+
+pub(crate) fn account(row: &AnyRow) -> StoreResult<AccountRecord> {
+    Ok(AccountRecord {
+        id: id(row, "id")?,
+        email: opt_text(row, "email")?,
+        phone: opt_text(row, "phone")?,
+        display_name: text(row, "display_name")?,
+        password_hash: text(row, "password_hash")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn org(row: &AnyRow) -> StoreResult<OrgRecord> {
+    Ok(OrgRecord {
+        id: id(row, "id")?,
+        name: text(row, "name")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn role(row: &AnyRow) -> StoreResult<Role> {
+    parsed(row, "role", Role::parse)
+}
+
+pub(crate) fn staff(row: &AnyRow) -> StoreResult<StaffRecord> {
+    Ok(StaffRecord {
+        org_id: id(row, "org_id")?,
+        account_id: id(row, "account_id")?,
+        role: role(row)?,
+        display_name: text(row, "display_name")?,
+        email: opt_text(row, "email")?,
+        phone: opt_text(row, "phone")?,
+        joined_at: ts(row, "joined_at")?,
+    })
+}
+
+pub(crate) fn invite(row: &AnyRow) -> StoreResult<InviteRecord> {
+    Ok(InviteRecord {
+        id: id(row, "id")?,
+        org_id: id(row, "org_id")?,
+        role: role(row)?,
+        code_hash: text(row, "code_hash")?,
+        created_by: id(row, "created_by")?,
+        created_at: ts(row, "created_at")?,
+        expires_at: ts(row, "expires_at")?,
+        max_uses: int(row, "max_uses")?,
+        uses: int(row, "uses")?,
+        revoked_at: opt_ts(row, "revoked_at")?,
+    })
+}
+
+pub(crate) fn token(row: &AnyRow) -> StoreResult<TokenRecord> {
+    Ok(TokenRecord {
+        id: id(row, "id")?,
+        org_id: id(row, "org_id")?,
+        account_id: id(row, "account_id")?,
+        name: text(row, "name")?,
+        scopes: parsed(row, "scopes", Scopes::parse)?,
+        token_hash: text(row, "token_hash")?,
+        prefix: text(row, "prefix")?,
+        created_at: ts(row, "created_at")?,
+        expires_at: opt_ts(row, "expires_at")?,
+        revoked_at: opt_ts(row, "revoked_at")?,
+    })
+}
+
+pub(crate) fn handle(row: &AnyRow) -> StoreResult<HandleRecord> {
+    Ok(HandleRecord {
+        id: id(row, "id")?,
+        person_id: id(row, "person_id")?,
+        kind: parsed(row, "kind", HandleKind::parse)?,
+        value: text(row, "value")?,
+        verified: int(row, "verified")? != 0,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn person(row: &AnyRow) -> StoreResult<PersonRecord> {
+    Ok(PersonRecord {
+        id: id(row, "id")?,
+        org_id: id(row, "org_id")?,
+        display_name: text(row, "display_name")?,
+        account_id: opt_id(row, "account_id")?,
+        stage: parsed(row, "stage", LifecycleStage::parse)?,
+        verified: int(row, "verified")? != 0,
+        created_at: ts(row, "created_at")?,
+        handles: Vec::new(),
+    })
+}
+
+pub(crate) fn event(row: &AnyRow) -> StoreResult<EventRecord> {
+    let data = text(row, "data")?;
+    Ok(EventRecord {
+        id: id(row, "id")?,
+        org_id: id(row, "org_id")?,
+        kind: text(row, "kind")?,
+        subject: text(row, "subject")?,
+        actor: opt_id(row, "actor")?,
+        data: serde_json::from_str(&data).map_err(|e| corrupt("data", e))?,
+        at: ts(row, "at")?,
+    })
+}
+
+pub(crate) fn job(row: &AnyRow) -> StoreResult<JobRecord> {
+    let payload = text(row, "payload")?;
+    Ok(JobRecord {
+        id: id(row, "id")?,
+        kind: text(row, "kind")?,
+        payload: serde_json::from_str(&payload).map_err(|e| corrupt("payload", e))?,
+        attempts: int(row, "attempts")?,
+        max_attempts: int(row, "max_attempts")?,
+        run_at: ts(row, "run_at")?,
+    })
+}

@@ -1,0 +1,714 @@
+//! `SqlStore`: the `Store` port over sqlx's `Any` driver.
+
+use crate::connect::{self, Backend, ConnectError, ConnectOptions, Pools, MIGRATOR};
+use crate::rows::{self, backend};
+use async_trait::async_trait;
+use quan_core::*;
+use quan_domain::*;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, Transaction};
+
+type Tx = Transaction<'static, Any>;
+
+/// The SQL store. Cloning shares the pools.
+#[derive(Clone)]
+pub struct SqlStore {
+    backend: Backend,
+    write: AnyPool,
+    read: AnyPool,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+const ACCOUNT_COLS: &str = "id, email, phone, display_name, password_hash, created_at";
+const STAFF_SELECT: &str = "SELECT s.org_id, s.account_id, s.role, s.joined_at, a.display_name, a.email, a.phone \
+     FROM staff s JOIN accounts a ON a.id = s.account_id";
+const INVITE_COLS: &str = "id, org_id, role, code_hash, created_by, created_at, expires_at, max_uses, uses, revoked_at";
+const TOKEN_COLS: &str = "id, org_id, account_id, name, scopes, token_hash, prefix, created_at, expires_at, revoked_at";
+const PERSON_COLS: &str = "id, org_id, display_name, account_id, stage, verified, created_at";
+const HANDLE_COLS: &str = "id, person_id, kind, value, verified, created_at";
+const EVENT_COLS: &str = "id, org_id, kind, subject, actor, data, at";
+const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
+
+/// The keyset condition for a page: empty on the first page, else `AND col >|< $n`.
+fn keyset(page: &PageRequest, col: &str, op: &str, n: usize) -> String {
+    match page.after {
+        Some(_) => format!(" AND {col} {op} ${n}"),
+        None => String::new(),
+    }
+}
+
+impl SqlStore {
+    /// Opens the pools for `url` (sqlite://PATH or postgres://...).
+    pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Self, ConnectError> {
+        let (backend, Pools { write, read }) = connect::open(url, opts).await?;
+        Ok(Self { backend, write, read })
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        MIGRATOR.run(&self.write).await.map_err(ConnectError::Migrate)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`), so a read-then-write transaction can never fail to upgrade.
+    async fn begin(&self) -> StoreResult<Tx> {
+        match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await.map_err(backend),
+            Backend::Postgres => self.write.begin().await.map_err(backend),
+        }
+    }
+
+    async fn fetch_opt<'q>(&self, q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>) -> StoreResult<Option<AnyRow>> {
+        q.fetch_optional(&self.read).await.map_err(backend)
+    }
+
+    async fn fetch_all<'q>(&self, q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>) -> StoreResult<Vec<AnyRow>> {
+        q.fetch_all(&self.read).await.map_err(backend)
+    }
+
+    /// Serialises changes to one org's staff: a row lock on PostgreSQL (SQLite's
+    /// IMMEDIATE transaction already holds the database's only write lock). This is
+    /// what keeps two owners demoting each other at once from leaving none.
+    async fn lock_org(tx: &mut Tx, org: OrgId) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE orgs SET name = name WHERE id = $1")
+            .bind(org.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn insert_event(tx: &mut Tx, e: &EventRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO events (id, org_id, kind, subject, actor, data, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(e.id.to_string())
+            .bind(e.org_id.to_string())
+            .bind(e.kind.clone())
+            .bind(e.subject.clone())
+            .bind(e.actor.map(|a| a.to_string()))
+            .bind(e.data.to_string())
+            .bind(e.at.millis())
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn owners(tx: &mut Tx, org: OrgId) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE org_id = $1 AND role = 'owner'")
+            .bind(org.to_string())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(backend)?;
+        rows::int(&row, "n")
+    }
+
+    async fn current_role(tx: &mut Tx, org: OrgId, account: AccountId) -> StoreResult<Option<Role>> {
+        let row = sqlx::query("SELECT role FROM staff WHERE org_id = $1 AND account_id = $2")
+            .bind(org.to_string())
+            .bind(account.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(rows::role).transpose()
+    }
+
+    /// Loads the handles of many persons in one query (no N+1).
+    async fn attach_handles(&self, persons: &mut [PersonRecord]) -> StoreResult<()> {
+        if persons.is_empty() {
+            return Ok(());
+        }
+        let marks: Vec<String> = (1..=persons.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {HANDLE_COLS} FROM handles WHERE person_id IN ({}) ORDER BY id",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for p in persons.iter() {
+            q = q.bind(p.id.to_string());
+        }
+        let rows = q.fetch_all(&self.read).await.map_err(backend)?;
+        for row in &rows {
+            let h = rows::handle(row)?;
+            if let Some(p) = persons.iter_mut().find(|p| p.id == h.person_id) {
+                p.handles.push(h);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(backend)?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> (u32, u32) {
+        let idle = |p: &AnyPool| u32::try_from(p.num_idle()).unwrap_or(u32::MAX);
+        match self.backend {
+            Backend::Postgres => (self.write.size(), idle(&self.write)),
+            Backend::Sqlite => (
+                self.write.size() + self.read.size(),
+                idle(&self.write) + idle(&self.read),
+            ),
+        }
+    }
+
+    async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    async fn account_insert(&self, a: &AccountRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO accounts (id, email, phone, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(a.id.to_string())
+            .bind(a.email.clone())
+            .bind(a.phone.clone())
+            .bind(a.display_name.clone())
+            .bind(a.password_hash.clone())
+            .bind(a.created_at.millis())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn account_get(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = $1");
+        self.fetch_opt(sqlx::query(&sql).bind(id.to_string())).await?.as_ref().map(rows::account).transpose()
+    }
+
+    async fn account_by_login(&self, login: &Login) -> StoreResult<Option<AccountRecord>> {
+        let (col, val) = match login {
+            Login::Email(e) => ("email", e.as_str()),
+            Login::Phone(p) => ("phone", p.as_str()),
+        };
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE {col} = $1");
+        self.fetch_opt(sqlx::query(&sql).bind(val.to_owned())).await?.as_ref().map(rows::account).transpose()
+    }
+
+    async fn account_set_password(&self, id: AccountId, hash: &str) -> StoreResult<()> {
+        let r = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash.to_owned())
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    async fn session_insert(&self, s: &SessionRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (id, account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(s.id.to_string())
+            .bind(s.account_id.to_string())
+            .bind(s.token_hash.clone())
+            .bind(s.created_at.millis())
+            .bind(s.expires_at.millis())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session_find(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, AccountRecord)>> {
+        let sql = "SELECT s.id AS sid, s.token_hash, s.created_at AS s_created, s.expires_at, \
+                   a.id, a.email, a.phone, a.display_name, a.password_hash, a.created_at \
+                   FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                   WHERE s.token_hash = $1 AND s.expires_at > $2";
+        let Some(row) = self.fetch_opt(sqlx::query(sql).bind(token_hash.to_owned()).bind(now.millis())).await? else {
+            return Ok(None);
+        };
+        let account = rows::account(&row)?;
+        let session = SessionRecord {
+            id: rows::id(&row, "sid")?,
+            account_id: account.id,
+            token_hash: rows::text(&row, "token_hash")?,
+            created_at: rows::ts(&row, "s_created")?,
+            expires_at: rows::ts(&row, "expires_at")?,
+        };
+        Ok(Some((session, account)))
+    }
+
+    async fn session_delete(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_owned())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session_delete_others(&self, account: AccountId, keep: Option<SessionId>) -> StoreResult<u64> {
+        // A nil id matches no session, so "keep none" needs no second statement.
+        let keep = keep.map_or_else(|| uuid::Uuid::nil().to_string(), |k| k.to_string());
+        let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
+            .bind(account.to_string())
+            .bind(keep)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn org_create(&self, org: &OrgRecord, owner: AccountId, event: &EventRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(org.id.to_string())
+            .bind(org.name.clone())
+            .bind(org.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("INSERT INTO staff (org_id, account_id, role, joined_at) VALUES ($1, $2, 'owner', $3)")
+            .bind(org.id.to_string())
+            .bind(owner.to_string())
+            .bind(org.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn org_get(&self, org: OrgId) -> StoreResult<Option<OrgRecord>> {
+        self.fetch_opt(sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = $1").bind(org.to_string()))
+            .await?
+            .as_ref()
+            .map(rows::org)
+            .transpose()
+    }
+
+    async fn orgs_of_account(&self, account: AccountId) -> StoreResult<Vec<(OrgRecord, Role)>> {
+        let sql = "SELECT o.id, o.name, o.created_at, s.role FROM staff s JOIN orgs o ON o.id = s.org_id \
+                   WHERE s.account_id = $1 ORDER BY o.id";
+        self.fetch_all(sqlx::query(sql).bind(account.to_string()))
+            .await?
+            .iter()
+            .map(|r| Ok((rows::org(r)?, rows::role(r)?)))
+            .collect()
+    }
+
+    async fn org_list_all(&self) -> StoreResult<Vec<(OrgRecord, i64)>> {
+        let sql = "SELECT o.id, o.name, o.created_at, \
+                   (SELECT COUNT(*) FROM staff s WHERE s.org_id = o.id) AS staff_count \
+                   FROM orgs o ORDER BY o.id";
+        self.fetch_all(sqlx::query(sql))
+            .await?
+            .iter()
+            .map(|r| Ok((rows::org(r)?, rows::int(r, "staff_count")?)))
+            .collect()
+    }
+
+    async fn staff_get(&self, org: OrgId, account: AccountId) -> StoreResult<Option<StaffRecord>> {
+        let sql = format!("{STAFF_SELECT} WHERE s.org_id = $1 AND s.account_id = $2");
+        self.fetch_opt(sqlx::query(&sql).bind(org.to_string()).bind(account.to_string()))
+            .await?
+            .as_ref()
+            .map(rows::staff)
+            .transpose()
+    }
+
+    async fn staff_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<StaffRecord>> {
+        let sql = format!(
+            "{STAFF_SELECT} WHERE s.org_id = $1{} ORDER BY s.account_id LIMIT $2",
+            keyset(page, "s.account_id", ">", 3)
+        );
+        let mut q = sqlx::query(&sql).bind(org.to_string()).bind(page.fetch_limit());
+        if let Some(after) = &page.after {
+            q = q.bind(after.clone());
+        }
+        let items = self.fetch_all(q).await?.iter().map(rows::staff).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |s| s.account_id.to_string()))
+    }
+
+    async fn staff_set_role(&self, org: OrgId, account: AccountId, role: Role, event: &EventRecord) -> StoreResult<StaffChange> {
+        let mut tx = self.begin().await?;
+        if !Self::lock_org(&mut tx, org).await? {
+            return Err(StoreError::NotFound);
+        }
+        let current = Self::current_role(&mut tx, org, account).await?.ok_or(StoreError::NotFound)?;
+        if current == Role::Owner && role != Role::Owner && Self::owners(&mut tx, org).await? <= 1 {
+            return Ok(StaffChange::LastOwner);
+        }
+        sqlx::query("UPDATE staff SET role = $1 WHERE org_id = $2 AND account_id = $3")
+            .bind(role.as_str())
+            .bind(org.to_string())
+            .bind(account.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(StaffChange::Done)
+    }
+
+    async fn staff_remove(&self, org: OrgId, account: AccountId, event: &EventRecord) -> StoreResult<StaffChange> {
+        let mut tx = self.begin().await?;
+        if !Self::lock_org(&mut tx, org).await? {
+            return Err(StoreError::NotFound);
+        }
+        let current = Self::current_role(&mut tx, org, account).await?.ok_or(StoreError::NotFound)?;
+        if current == Role::Owner && Self::owners(&mut tx, org).await? <= 1 {
+            return Ok(StaffChange::LastOwner);
+        }
+        sqlx::query("DELETE FROM staff WHERE org_id = $1 AND account_id = $2")
+            .bind(org.to_string())
+            .bind(account.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        // A removed member's tokens die with their membership.
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND account_id = $3 AND revoked_at IS NULL")
+            .bind(event.at.millis())
+            .bind(org.to_string())
+            .bind(account.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(StaffChange::Done)
+    }
+
+    async fn invite_insert(&self, inv: &InviteRecord, event: &EventRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO invites (id, org_id, role, code_hash, created_by, created_at, expires_at, max_uses, uses, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)")
+            .bind(inv.id.to_string())
+            .bind(inv.org_id.to_string())
+            .bind(inv.role.as_str())
+            .bind(inv.code_hash.clone())
+            .bind(inv.created_by.to_string())
+            .bind(inv.created_at.millis())
+            .bind(inv.expires_at.millis())
+            .bind(inv.max_uses)
+            .bind(inv.uses)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn invite_list(&self, org: OrgId, now: Timestamp) -> StoreResult<Vec<InviteRecord>> {
+        let sql = format!(
+            "SELECT {INVITE_COLS} FROM invites WHERE org_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+             AND uses < max_uses ORDER BY id DESC LIMIT 200"
+        );
+        self.fetch_all(sqlx::query(&sql).bind(org.to_string()).bind(now.millis()))
+            .await?
+            .iter()
+            .map(rows::invite)
+            .collect()
+    }
+
+    async fn invite_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<InviteRecord>> {
+        let sql = format!("SELECT {INVITE_COLS} FROM invites WHERE code_hash = $1");
+        self.fetch_opt(sqlx::query(&sql).bind(code_hash.to_owned())).await?.as_ref().map(rows::invite).transpose()
+    }
+
+    async fn invite_revoke(&self, org: OrgId, id: InviteId, now: Timestamp, event: &EventRecord) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query("UPDATE invites SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(now.millis())
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn invite_accept(&self, code_hash: &str, account: AccountId, now: Timestamp, event: &EventRecord) -> StoreResult<InviteOutcome> {
+        let mut tx = self.begin().await?;
+        let sql = format!("SELECT {INVITE_COLS} FROM invites WHERE code_hash = $1");
+        let Some(inv) = sqlx::query(&sql)
+            .bind(code_hash.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .as_ref()
+            .map(rows::invite)
+            .transpose()?
+        else {
+            return Ok(InviteOutcome::Invalid);
+        };
+        if Self::current_role(&mut tx, inv.org_id, account).await?.is_some() {
+            return Ok(InviteOutcome::AlreadyStaff { org: inv.org_id });
+        }
+        // The guarded increment is the whole rule: however many accept at once, uses
+        // never passes max_uses, and an expired or revoked invite admits no one.
+        let r = sqlx::query(
+            "UPDATE invites SET uses = uses + 1 WHERE id = $1 AND uses < max_uses \
+             AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(inv.id.to_string())
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Ok(InviteOutcome::Invalid);
+        }
+        let joined = sqlx::query("INSERT INTO staff (org_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)")
+            .bind(inv.org_id.to_string())
+            .bind(account.to_string())
+            .bind(inv.role.as_str())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend);
+        match joined {
+            Err(e) if e.is_conflict_on(constraints::STAFF_PK) => return Ok(InviteOutcome::AlreadyStaff { org: inv.org_id }),
+            other => other?,
+        };
+        let mut ev = event.clone();
+        ev.org_id = inv.org_id;
+        ev.data = serde_json::json!({"role": inv.role.as_str(), "invite": inv.id.to_string()});
+        Self::insert_event(&mut tx, &ev).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(InviteOutcome::Joined { org: inv.org_id, role: inv.role })
+    }
+
+    async fn token_insert(&self, t: &TokenRecord, event: &EventRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO api_tokens (id, org_id, account_id, name, scopes, token_hash, prefix, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)")
+            .bind(t.id.to_string())
+            .bind(t.org_id.to_string())
+            .bind(t.account_id.to_string())
+            .bind(t.name.clone())
+            .bind(t.scopes.to_db())
+            .bind(t.token_hash.clone())
+            .bind(t.prefix.clone())
+            .bind(t.created_at.millis())
+            .bind(t.expires_at.map(Timestamp::millis))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn token_list(&self, org: OrgId) -> StoreResult<Vec<TokenRecord>> {
+        let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE org_id = $1 ORDER BY id DESC LIMIT 500");
+        self.fetch_all(sqlx::query(&sql).bind(org.to_string())).await?.iter().map(rows::token).collect()
+    }
+
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1");
+        self.fetch_opt(sqlx::query(&sql).bind(token_hash.to_owned())).await?.as_ref().map(rows::token).transpose()
+    }
+
+    async fn token_revoke(&self, org: OrgId, id: TokenId, now: Timestamp, event: &EventRecord) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(now.millis())
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn person_insert(&self, p: &PersonRecord, event: &EventRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO persons (id, org_id, display_name, account_id, stage, verified, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(p.id.to_string())
+            .bind(p.org_id.to_string())
+            .bind(p.display_name.clone())
+            .bind(p.account_id.map(|a| a.to_string()))
+            .bind(p.stage.as_str())
+            .bind(i64::from(p.verified))
+            .bind(p.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        for h in &p.handles {
+            insert_handle(&mut tx, p.org_id, h).await?;
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn person_get(&self, org: OrgId, id: PersonId) -> StoreResult<Option<PersonRecord>> {
+        let sql = format!("SELECT {PERSON_COLS} FROM persons WHERE org_id = $1 AND id = $2");
+        let Some(row) = self.fetch_opt(sqlx::query(&sql).bind(org.to_string()).bind(id.to_string())).await? else {
+            return Ok(None);
+        };
+        let mut p = [rows::person(&row)?];
+        self.attach_handles(&mut p).await?;
+        let [p] = p;
+        Ok(Some(p))
+    }
+
+    async fn person_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<PersonRecord>> {
+        let sql = format!(
+            "SELECT {PERSON_COLS} FROM persons WHERE org_id = $1{} ORDER BY id LIMIT $2",
+            keyset(page, "id", ">", 3)
+        );
+        let mut q = sqlx::query(&sql).bind(org.to_string()).bind(page.fetch_limit());
+        if let Some(after) = &page.after {
+            q = q.bind(after.clone());
+        }
+        let items = self.fetch_all(q).await?.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
+        let mut page = Page::from_overfetch(items, page, |p| p.id.to_string());
+        self.attach_handles(&mut page.items).await?;
+        Ok(page)
+    }
+
+    async fn handle_insert(&self, org: OrgId, h: &HandleRecord, event: &EventRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        // The person must be this org's: the check and the insert share a transaction.
+        let found = sqlx::query("SELECT id FROM persons WHERE org_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(h.person_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if found.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        insert_handle(&mut tx, org, h).await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn event_append(&self, e: &EventRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        Self::insert_event(&mut tx, e).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn event_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<EventRecord>> {
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE org_id = $1{} ORDER BY id DESC LIMIT $2",
+            keyset(page, "id", "<", 3)
+        );
+        let mut q = sqlx::query(&sql).bind(org.to_string()).bind(page.fetch_limit());
+        if let Some(after) = &page.after {
+            q = q.bind(after.clone());
+        }
+        let items = self.fetch_all(q).await?.iter().map(rows::event).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |e| e.id.to_string()))
+    }
+
+    async fn job_enqueue(&self, job: &NewJob) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, dedupe_key, created_at) \
+             VALUES ($1, $2, $3, $4, 0, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(job.id.to_string())
+        .bind(job.kind.clone())
+        .bind(job.payload.to_string())
+        .bind(job.run_at.millis())
+        .bind(job.max_attempts)
+        .bind(job.dedupe_key.clone())
+        .bind(job.run_at.millis())
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn job_claim(&self, now: Timestamp, lease_ms: i64) -> StoreResult<Option<JobRecord>> {
+        // Backend-specific, on purpose: PostgreSQL workers on many nodes skip rows
+        // another worker holds; SQLite has one writer, which already serialises claims.
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET attempts = attempts + 1, locked_until = $2 WHERE id = ( \
+               SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1 \
+               AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT 1{lock}) \
+             RETURNING {JOB_COLS}"
+        );
+        sqlx::query(&sql)
+            .bind(now.millis())
+            .bind(now.plus_millis(lease_ms).millis())
+            .fetch_optional(&self.write)
+            .await
+            .map_err(backend)?
+            .as_ref()
+            .map(rows::job)
+            .transpose()
+    }
+
+    async fn job_complete(&self, id: JobId, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
+            .bind(now.millis())
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn job_fail(&self, id: JobId, error: &str, retry_at: Timestamp) -> StoreResult<()> {
+        let error: String = error.chars().take(2000).collect();
+        sqlx::query(
+            "UPDATE jobs SET last_error = $1, locked_until = NULL, run_at = $2, \
+             failed_at = CASE WHEN attempts >= max_attempts THEN $2 ELSE NULL END WHERE id = $3",
+        )
+        .bind(error)
+        .bind(retry_at.millis())
+        .bind(id.to_string())
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: Timestamp, before: Timestamp) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let mut n = 0;
+        for (sql, t) in [
+            ("DELETE FROM sessions WHERE expires_at <= $1", now),
+            ("DELETE FROM invites WHERE expires_at <= $1", before),
+            ("DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at <= $1", before),
+        ] {
+            n += sqlx::query(sql).bind(t.millis()).execute(&mut *tx).await.map_err(backend)?.rows_affected();
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(n)
+    }
+}
+
+async fn insert_handle(tx: &mut Tx, org: OrgId, h: &HandleRecord) -> StoreResult<()> {
+    sqlx::query("INSERT INTO handles (id, org_id, person_id, kind, value, verified, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(h.id.to_string())
+        .bind(org.to_string())
+        .bind(h.person_id.to_string())
+        .bind(h.kind.as_str())
+        .bind(h.value.clone())
+        .bind(i64::from(h.verified))
+        .bind(h.created_at.millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}

@@ -1,0 +1,45 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // Show times in the reader's own time zone.
+  document.querySelectorAll("time[data-ms]").forEach(function (t) {
+    var d = new Date(Number(t.getAttribute("data-ms")));
+    if (!isNaN(d)) t.textContent = d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" });
+  });
+  // Invite links are shown as paths; make them absolute for copying.
+  document.querySelectorAll("input[data-path]").forEach(function (i) {
+    i.value = window.location.origin + i.getAttribute("data-path");
+  });
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var input = document.getElementById(b.getAttribute("data-copy"));
+      if (!input) return;
+      input.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(input.value); else document.execCommand("copy");
+      b.textContent = "✓";
+    });
+  });
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
+    });
+  });
+  // Live activity: the overview subscribes to the org's events over the WebSocket.
+  var tl = document.getElementById("timeline");
+  if (tl && window.WebSocket) {
+    var proto = location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(proto + location.host + "/api/v1/ws");
+    ws.onopen = function () { ws.send(JSON.stringify({ type: "subscribe", topic: "org:" + tl.getAttribute("data-org") })); };
+    ws.onmessage = function (m) {
+      var f; try { f = JSON.parse(m.data); } catch (e) { return; }
+      if (f.type !== "event") return;
+      var li = document.createElement("li");
+      var code = document.createElement("code"); code.textContent = f.data.kind;
+      var subj = document.createElement("span"); subj.className = "muted"; subj.textContent = " " + f.data.subject;
+      var time = document.createElement("time"); time.textContent = new Date(f.data.at).toLocaleString();
+      li.appendChild(code); li.appendChild(subj); li.appendChild(time);
+      tl.insertBefore(li, tl.firstChild);
+    };
+    setInterval(function () { if (ws.readyState === 1) ws.send('{"type":"ping"}'); }, 30000);
+  }
+})();

@@ -1,0 +1,65 @@
+//! The JSON API under `/api/v1`, and its OpenAPI 3.1 document.
+//!
+//! Handlers are thin: extract, parse into domain types, call the use case, map the
+//! result into a wire type. Wire types (DTOs) live here, not in the domain.
+
+pub mod identity;
+
+use crate::error::Problem;
+use crate::AppState;
+use axum::Router;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Quan API",
+        description = "Quan's REST API. Errors are RFC 9457 problem+json documents with a stable `code`. \
+                       Lists use cursor pagination: pass `next` back as `after`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        identity::sign_up, identity::log_in, identity::log_out, identity::me, identity::change_password,
+        identity::list_orgs, identity::create_org, identity::get_org,
+        identity::list_staff, identity::get_staff, identity::update_staff, identity::remove_staff,
+        identity::list_invites, identity::create_invite, identity::revoke_invite,
+        identity::preview_invite, identity::accept_invite,
+        identity::list_tokens, identity::create_token, identity::revoke_token,
+        identity::list_persons, identity::create_person, identity::get_person, identity::add_handle,
+        identity::list_events,
+    ),
+    components(schemas(Problem)),
+    modifiers(&Security),
+    tags(
+        (name = "identity", description = "Accounts, sessions, orgs, staff, invites, API tokens"),
+        (name = "persons", description = "The org's persons and their handles"),
+        (name = "events", description = "The org's event log"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("quan_…").build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::extract::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The OpenAPI document as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn router() -> Router<AppState> {
+    identity::router()
+}

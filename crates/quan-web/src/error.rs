@@ -1,0 +1,127 @@
+//! The one error type of the HTTP layer, rendered as RFC 9457 problem+json.
+//!
+//! Every failure a client can cause maps to a 4xx with a stable machine `code` the UI
+//! translates; a 5xx is logged with its cause chain and says nothing of internals.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use quan_core::identity::IdentityError;
+use quan_domain::ParseError;
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub field: Option<&'static str>,
+    pub retry_after: Option<Duration>,
+}
+
+/// The problem document (RFC 9457) with Quan's extension members `code` and `field`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine code, e.g. `email_taken`, `invalid_body`, `not_found`.
+    pub code: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, code, detail: detail.into(), field: None, retry_after: None }
+    }
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+    }
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in or send a valid bearer token")
+    }
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = cause.to_string();
+        let mut src = cause.source();
+        while let Some(s) = src {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            src = s.source();
+        }
+        tracing::error!(cause = %chain, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
+    }
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("/problems/{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            field: self.field.map(str::to_owned),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut res = (self.status, body).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(d) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&d.as_secs().max(1).to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}
+
+impl From<ParseError> for ApiError {
+    fn from(e: ParseError) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: e.code,
+            detail: e.to_string(),
+            field: Some(e.field),
+            retry_after: None,
+        }
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        use IdentityError as E;
+        let s = |st, code| ApiError::new(st, code, e.to_string());
+        match &e {
+            E::Invalid(pe) => pe.clone().into(),
+            E::EmailTaken => s(StatusCode::CONFLICT, "email_taken"),
+            E::PhoneTaken => s(StatusCode::CONFLICT, "phone_taken"),
+            E::BadCredentials => s(StatusCode::UNAUTHORIZED, "bad_credentials"),
+            E::TooManyAttempts { retry_after } => {
+                let mut err = s(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+                err.retry_after = Some(*retry_after);
+                err
+            }
+            E::Unauthenticated => ApiError::unauthenticated(),
+            E::NotFound => ApiError::not_found(),
+            E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
+            E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
+            E::LastOwner => s(StatusCode::CONFLICT, "last_owner"),
+            E::InviteInvalid => s(StatusCode::NOT_FOUND, "invite_invalid"),
+            E::AlreadyStaff => s(StatusCode::CONFLICT, "already_staff"),
+            E::HandleTaken => s(StatusCode::CONFLICT, "handle_taken"),
+            E::Internal(cause) => ApiError::internal(cause.as_ref()),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,108 @@
+//! Quan's HTTP face: the JSON API (`/api/v1`, OpenAPI at `/api/openapi.json`), the
+//! WebSocket hub (`/api/v1/ws`), server-rendered pages (console and member app) and
+//! the operational endpoints (`/healthz`, `/readyz`, `/metrics`).
+//!
+//! This crate talks only to `quan-core`'s use cases and ports; it never names a
+//! storage or messaging backend.
+
+pub mod api;
+mod assets;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+mod observability;
+mod pages;
+pub mod ws;
+
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use quan_core::Services;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use observability::metrics_handle;
+
+/// HTTP-level settings the binary passes in.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies Secure (serve behind HTTPS).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// A request that takes longer is answered 408 and dropped.
+    pub request_timeout: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { secure_cookies: false, max_body_bytes: 64 * 1024, request_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: Services,
+    pub i18n: Arc<i18n::Catalogs>,
+    pub secure_cookies: bool,
+    pub ws: Arc<ws::WsStats>,
+}
+
+impl AppState {
+    pub fn new(svc: Services, cfg: &WebConfig) -> Self {
+        Self { svc, i18n: Arc::new(i18n::Catalogs::load()), secure_cookies: cfg.secure_cookies, ws: Arc::default() }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application as one router.
+pub fn router(state: AppState, cfg: &WebConfig) -> Router {
+    let api = api::router().route("/ws", axum::routing::get(ws::upgrade));
+    let swagger: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", api::openapi()).into();
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(swagger)
+        .merge(pages::router())
+        .merge(observability::router())
+        .merge(assets::router())
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn(observability::track))
+        .layer(RequestBodyLimitLayer::new(cfg.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, cfg.request_timeout))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn fallback(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        error::ApiError::not_found().into_response()
+    } else {
+        pages::not_found_page()
+    }
+}
+
+/// A panic is a bug: log it and answer like any other 5xx.
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let msg = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("panic");
+    tracing::error!(panic = %msg, "handler panicked");
+    error::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side").into_response()
+}

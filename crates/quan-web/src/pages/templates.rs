@@ -1,0 +1,137 @@
+//! Template structs (askama, compiled in; files under `templates/`).
+
+use super::console::{Console, COMING};
+use super::Chrome;
+use askama::Template;
+use quan_core::identity::InvitePreview;
+use quan_core::{EventRecord, InviteRecord, OrgRecord, StaffRecord, TokenRecord};
+use quan_domain::{Role, Scope, Timestamp};
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+pub(crate) struct SignupPage<'a> {
+    pub c: &'a Chrome,
+    pub error: Option<&'a str>,
+    pub login: &'a str,
+    pub display_name: &'a str,
+    pub next: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub(crate) struct LoginPage<'a> {
+    pub c: &'a Chrome,
+    pub error: Option<&'a str>,
+    pub login: &'a str,
+    pub next: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "orgs.html")]
+pub(crate) struct OrgsPage<'a> {
+    pub c: &'a Chrome,
+    pub orgs: &'a [(OrgRecord, Role)],
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+pub(crate) struct PasswordPage<'a> {
+    pub c: &'a Chrome,
+    pub error: Option<&'a str>,
+    pub done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "invite.html")]
+pub(crate) struct InvitePage<'a> {
+    pub c: &'a Chrome,
+    pub preview: Option<&'a InvitePreview>,
+    pub code: &'a str,
+    pub error: Option<&'a str>,
+}
+
+impl InvitePage<'_> {
+    pub fn headline(&self) -> String {
+        self.preview.map_or_else(String::new, |p| {
+            self.c.t("invite.join_as").replace("{org}", &p.org.name).replace("{role}", self.c.role_name(p.role.as_str()))
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "member.html")]
+pub(crate) struct MemberPage<'a> {
+    pub c: &'a Chrome,
+    pub orgs: &'a [(OrgRecord, Role)],
+}
+
+#[derive(Template)]
+#[template(path = "console_overview.html")]
+pub(crate) struct OverviewPage<'a> {
+    pub k: &'a Console,
+    pub staff_count: String,
+    pub invites: usize,
+    pub tokens: usize,
+    pub events: &'a [EventRecord],
+}
+
+#[derive(Template)]
+#[template(path = "console_staff.html")]
+pub(crate) struct StaffPage<'a> {
+    pub k: &'a Console,
+    pub staff: &'a [StaffRecord],
+    pub invites: &'a [InviteRecord],
+    pub new_link: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub roles: &'a [Role],
+}
+
+#[derive(Template)]
+#[template(path = "console_tokens.html")]
+pub(crate) struct TokensPage<'a> {
+    pub k: &'a Console,
+    pub tokens: &'a [TokenRecord],
+    pub now: Timestamp,
+    pub secret: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub scopes: &'a [Scope],
+}
+
+impl TokensPage<'_> {
+    pub fn status(&self, t: &TokenRecord) -> &str {
+        if t.revoked_at.is_some() {
+            self.k.c.t("tokens.revoked")
+        } else if t.expires_at.is_some_and(|e| e <= self.now) {
+            self.k.c.t("tokens.expired")
+        } else {
+            self.k.c.t("tokens.active")
+        }
+    }
+    pub fn scope_list(&self, t: &TokenRecord) -> String {
+        t.scopes.to_db()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_coming.html")]
+pub(crate) struct ComingPage<'a> {
+    pub k: &'a Console,
+    pub title_key: &'static str,
+}
+
+/// The console navigation, shared by every console template.
+pub(crate) fn nav_items() -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![("", "nav.overview")];
+    v.extend(COMING.iter().map(|s| match *s {
+        "circles" => ("circles", "nav.circles"),
+        "customers" => ("customers", "nav.customers"),
+        "campaigns" => ("campaigns", "nav.campaigns"),
+        "live" => ("live", "nav.live"),
+        "shop" => ("shop", "nav.shop"),
+        _ => ("analytics", "nav.analytics"),
+    }));
+    v.push(("staff", "nav.staff"));
+    v.push(("tokens", "nav.tokens"));
+    v
+}
