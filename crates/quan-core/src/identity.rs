@@ -6,11 +6,13 @@
 //! not staff gets `NotFound`, never `Forbidden`, so an org's existence does not leak.
 
 use crate::events::{announce, new_event};
-use crate::secrets::{digest, hash_password, random_secret, verify_password, HashError, DUMMY_HASH};
+use crate::secrets::{
+    DUMMY_HASH, HashError, digest, hash_password, random_secret, verify_password,
+};
 use crate::{
-    constraints, AccountRecord, HandleRecord, InviteOutcome, InviteRecord, OrgRecord, Page,
-    PageRequest, PersonRecord, RateDecision, Services, SessionRecord, StaffChange, StaffRecord,
-    StoreError, TokenRecord,
+    AccountRecord, HandleRecord, InviteOutcome, InviteRecord, OrgRecord, Page, PageRequest,
+    PersonRecord, RateDecision, Services, SessionRecord, StaffChange, StaffRecord, StoreError,
+    TokenRecord, constraints,
 };
 use quan_domain::*;
 use serde_json::json;
@@ -104,8 +106,16 @@ impl From<&AccountRecord> for Me {
 /// Who is calling: a signed-in account (web session) or an integration's API token.
 #[derive(Debug, Clone)]
 pub enum Actor {
-    Session { account: Me, session: SessionId },
-    Token { token: TokenId, account: AccountId, org: OrgId, scopes: Scopes },
+    Session {
+        account: Me,
+        session: SessionId,
+    },
+    Token {
+        token: TokenId,
+        account: AccountId,
+        org: OrgId,
+        scopes: Scopes,
+    },
 }
 
 impl Actor {
@@ -146,7 +156,11 @@ impl OrgAccess {
     }
     fn require(&self, scope: Scope, allowed: bool) -> Result<()> {
         self.require_scope(scope)?;
-        if allowed { Ok(()) } else { Err(IdentityError::Forbidden) }
+        if allowed {
+            Ok(())
+        } else {
+            Err(IdentityError::Forbidden)
+        }
     }
 }
 
@@ -200,25 +214,48 @@ pub struct NewSession {
 fn limited(d: RateDecision) -> Result<()> {
     match d {
         RateDecision::Allowed { .. } => Ok(()),
-        RateDecision::Limited { retry_after } => Err(IdentityError::TooManyAttempts { retry_after }),
+        RateDecision::Limited { retry_after } => {
+            Err(IdentityError::TooManyAttempts { retry_after })
+        }
     }
 }
 
 /// Logs in. Brute force is slowed twice over: per client address (every attempt
 /// counts) and per account (failures count; success clears them).
 #[tracing::instrument(skip_all)]
-pub async fn log_in(svc: &Services, login: &Login, password: &str, client: &str) -> Result<NewSession> {
-    limited(svc.limiter.hit(&format!("login:ip:{client}"), LOGIN_PER_IP, Duration::from_secs(60)).await?)?;
+pub async fn log_in(
+    svc: &Services,
+    login: &Login,
+    password: &str,
+    client: &str,
+) -> Result<NewSession> {
+    limited(
+        svc.limiter
+            .hit(
+                &format!("login:ip:{client}"),
+                LOGIN_PER_IP,
+                Duration::from_secs(60),
+            )
+            .await?,
+    )?;
     let account_key = match login {
         Login::Email(e) => format!("login:fail:{e}"),
         Login::Phone(p) => format!("login:fail:{p}"),
     };
-    limited(svc.limiter.peek(&account_key, LOGIN_FAILURES_PER_ACCOUNT, FAILURE_WINDOW).await?)?;
+    limited(
+        svc.limiter
+            .peek(&account_key, LOGIN_FAILURES_PER_ACCOUNT, FAILURE_WINDOW)
+            .await?,
+    )?;
     let account = svc.store.account_by_login(login).await?;
-    let stored = account.as_ref().map_or(DUMMY_HASH, |a| a.password_hash.as_str());
+    let stored = account
+        .as_ref()
+        .map_or(DUMMY_HASH, |a| a.password_hash.as_str());
     let ok = verify_password(password, stored).await? && account.is_some();
     let Some(account) = account.filter(|_| ok) else {
-        svc.limiter.hit(&account_key, u32::MAX, FAILURE_WINDOW).await?;
+        svc.limiter
+            .hit(&account_key, u32::MAX, FAILURE_WINDOW)
+            .await?;
         return Err(IdentityError::BadCredentials);
     };
     svc.limiter.reset(&account_key, FAILURE_WINDOW).await?;
@@ -249,7 +286,10 @@ pub async fn session_actor(svc: &Services, secret: &str) -> Result<Option<Actor>
     if secret.is_empty() || secret.len() > 128 {
         return Ok(None);
     }
-    let found = svc.store.session_find(&digest(secret), svc.clock.now()).await?;
+    let found = svc
+        .store
+        .session_find(&digest(secret), svc.clock.now())
+        .await?;
     Ok(found.map(|(s, a)| Actor::Session {
         account: Me::from(&a),
         session: s.id,
@@ -271,20 +311,30 @@ pub async fn change_password(
     current: &str,
     new: &Password,
 ) -> Result<()> {
-    let rec = svc.store.account_get(account).await?.ok_or(IdentityError::Unauthenticated)?;
+    let rec = svc
+        .store
+        .account_get(account)
+        .await?
+        .ok_or(IdentityError::Unauthenticated)?;
     if !verify_password(current, &rec.password_hash).await? {
         return Err(IdentityError::BadCredentials);
     }
     let hash = hash_password(new).await?;
     svc.store.account_set_password(account, &hash).await?;
-    svc.store.session_delete_others(account, keep_session).await?;
+    svc.store
+        .session_delete_others(account, keep_session)
+        .await?;
     Ok(())
 }
 
 /// Sets a password without the current one: the operator's `quan admin
 /// reset-password`. Ends every session of the account.
 pub async fn reset_password(svc: &Services, login: &Login, new: &Password) -> Result<AccountId> {
-    let rec = svc.store.account_by_login(login).await?.ok_or(IdentityError::NotFound)?;
+    let rec = svc
+        .store
+        .account_by_login(login)
+        .await?
+        .ok_or(IdentityError::NotFound)?;
     let hash = hash_password(new).await?;
     svc.store.account_set_password(rec.id, &hash).await?;
     svc.store.session_delete_others(rec.id, None).await?;
@@ -305,7 +355,14 @@ pub async fn create_org(svc: &Services, actor: &Actor, name: &OrgName) -> Result
         name: name.as_str().to_owned(),
         created_at: svc.clock.now(),
     };
-    let ev = new_event(svc, org.id, "org.created", format!("org:{}", org.id), Some(account.id), json!({"name": org.name}));
+    let ev = new_event(
+        svc,
+        org.id,
+        "org.created",
+        format!("org:{}", org.id),
+        Some(account.id),
+        json!({"name": org.name}),
+    );
     svc.store.org_create(&org, account.id, &ev).await?;
     announce(svc, &ev).await;
     Ok(org)
@@ -324,7 +381,11 @@ pub async fn my_orgs(svc: &Services, actor: &Actor) -> Result<Vec<(OrgRecord, Ro
 /// token, the token was issued for this org).
 pub async fn org_access(svc: &Services, actor: &Actor, org: OrgId) -> Result<OrgAccess> {
     let scopes = match actor {
-        Actor::Token { org: token_org, scopes, .. } => {
+        Actor::Token {
+            org: token_org,
+            scopes,
+            ..
+        } => {
             if *token_org != org {
                 return Err(IdentityError::NotFound);
             }
@@ -347,27 +408,57 @@ pub async fn org_access(svc: &Services, actor: &Actor, org: OrgId) -> Result<Org
 
 pub async fn get_org(svc: &Services, access: &OrgAccess) -> Result<OrgRecord> {
     access.require_scope(Scope::Read)?;
-    svc.store.org_get(access.org).await?.ok_or(IdentityError::NotFound)
+    svc.store
+        .org_get(access.org)
+        .await?
+        .ok_or(IdentityError::NotFound)
 }
 
 // ---------------------------------------------------------------------------------
 // Staff
 
-pub async fn list_staff(svc: &Services, access: &OrgAccess, page: &PageRequest) -> Result<Page<StaffRecord>> {
+pub async fn list_staff(
+    svc: &Services,
+    access: &OrgAccess,
+    page: &PageRequest,
+) -> Result<Page<StaffRecord>> {
     access.require_scope(Scope::Read)?;
     Ok(svc.store.staff_list(access.org, page).await?)
 }
 
-pub async fn get_staff(svc: &Services, access: &OrgAccess, account: AccountId) -> Result<StaffRecord> {
+pub async fn get_staff(
+    svc: &Services,
+    access: &OrgAccess,
+    account: AccountId,
+) -> Result<StaffRecord> {
     access.require_scope(Scope::Read)?;
-    svc.store.staff_get(access.org, account).await?.ok_or(IdentityError::NotFound)
+    svc.store
+        .staff_get(access.org, account)
+        .await?
+        .ok_or(IdentityError::NotFound)
 }
 
 #[tracing::instrument(skip_all, fields(org = %access.org, account = %account))]
-pub async fn change_role(svc: &Services, access: &OrgAccess, account: AccountId, role: Role) -> Result<StaffRecord> {
+pub async fn change_role(
+    svc: &Services,
+    access: &OrgAccess,
+    account: AccountId,
+    role: Role,
+) -> Result<StaffRecord> {
     access.require(Scope::Admin, access.role.can_manage_staff())?;
-    let ev = new_event(svc, access.org, "staff.role_changed", format!("staff:{account}"), Some(access.account), json!({"role": role.as_str()}));
-    match svc.store.staff_set_role(access.org, account, role, &ev).await? {
+    let ev = new_event(
+        svc,
+        access.org,
+        "staff.role_changed",
+        format!("staff:{account}"),
+        Some(access.account),
+        json!({"role": role.as_str()}),
+    );
+    match svc
+        .store
+        .staff_set_role(access.org, account, role, &ev)
+        .await?
+    {
         StaffChange::LastOwner => return Err(IdentityError::LastOwner),
         StaffChange::Done => announce(svc, &ev).await,
     }
@@ -377,7 +468,14 @@ pub async fn change_role(svc: &Services, access: &OrgAccess, account: AccountId,
 #[tracing::instrument(skip_all, fields(org = %access.org, account = %account))]
 pub async fn remove_staff(svc: &Services, access: &OrgAccess, account: AccountId) -> Result<()> {
     access.require(Scope::Admin, access.role.can_manage_staff())?;
-    let ev = new_event(svc, access.org, "staff.removed", format!("staff:{account}"), Some(access.account), json!({}));
+    let ev = new_event(
+        svc,
+        access.org,
+        "staff.removed",
+        format!("staff:{account}"),
+        Some(access.account),
+        json!({}),
+    );
     match svc.store.staff_remove(access.org, account, &ev).await? {
         StaffChange::LastOwner => Err(IdentityError::LastOwner),
         StaffChange::Done => {
@@ -402,23 +500,43 @@ pub struct NewInvite {
 }
 
 impl NewInvite {
-    pub fn parse(role: &str, max_uses: Option<i64>, ttl_hours: Option<i64>) -> Result<Self, ParseError> {
+    pub fn parse(
+        role: &str,
+        max_uses: Option<i64>,
+        ttl_hours: Option<i64>,
+    ) -> Result<Self, ParseError> {
         let role = Role::parse(role)?;
         let max_uses = max_uses.unwrap_or(1);
         if !(1..=INVITE_MAX_USES).contains(&max_uses) {
-            return Err(ParseError::new("max_uses", "out_of_range", format!("1 to {INVITE_MAX_USES}")));
+            return Err(ParseError::new(
+                "max_uses",
+                "out_of_range",
+                format!("1 to {INVITE_MAX_USES}"),
+            ));
         }
         let ttl_hours = ttl_hours.unwrap_or(72);
         if !(1..=INVITE_MAX_TTL_HOURS).contains(&ttl_hours) {
-            return Err(ParseError::new("ttl_hours", "out_of_range", format!("1 to {INVITE_MAX_TTL_HOURS}")));
+            return Err(ParseError::new(
+                "ttl_hours",
+                "out_of_range",
+                format!("1 to {INVITE_MAX_TTL_HOURS}"),
+            ));
         }
-        Ok(Self { role, max_uses, ttl_hours })
+        Ok(Self {
+            role,
+            max_uses,
+            ttl_hours,
+        })
     }
 }
 
 /// Creates an invite; the code is returned once and only its digest is kept.
 #[tracing::instrument(skip_all, fields(org = %access.org))]
-pub async fn create_invite(svc: &Services, access: &OrgAccess, inv: &NewInvite) -> Result<(InviteRecord, String)> {
+pub async fn create_invite(
+    svc: &Services,
+    access: &OrgAccess,
+    inv: &NewInvite,
+) -> Result<(InviteRecord, String)> {
     access.require(Scope::Admin, access.role.can_grant(inv.role))?;
     let code = random_secret("", 18);
     let now = svc.clock.now();
@@ -434,7 +552,14 @@ pub async fn create_invite(svc: &Services, access: &OrgAccess, inv: &NewInvite) 
         uses: 0,
         revoked_at: None,
     };
-    let ev = new_event(svc, access.org, "invite.created", format!("invite:{}", rec.id), Some(access.account), json!({"role": inv.role.as_str(), "max_uses": inv.max_uses}));
+    let ev = new_event(
+        svc,
+        access.org,
+        "invite.created",
+        format!("invite:{}", rec.id),
+        Some(access.account),
+        json!({"role": inv.role.as_str(), "max_uses": inv.max_uses}),
+    );
     svc.store.invite_insert(&rec, &ev).await?;
     announce(svc, &ev).await;
     Ok((rec, code))
@@ -447,8 +572,19 @@ pub async fn list_invites(svc: &Services, access: &OrgAccess) -> Result<Vec<Invi
 
 pub async fn revoke_invite(svc: &Services, access: &OrgAccess, id: InviteId) -> Result<()> {
     access.require(Scope::Admin, access.role.can_invite())?;
-    let ev = new_event(svc, access.org, "invite.revoked", format!("invite:{id}"), Some(access.account), json!({}));
-    if svc.store.invite_revoke(access.org, id, svc.clock.now(), &ev).await? {
+    let ev = new_event(
+        svc,
+        access.org,
+        "invite.revoked",
+        format!("invite:{id}"),
+        Some(access.account),
+        json!({}),
+    );
+    if svc
+        .store
+        .invite_revoke(access.org, id, svc.clock.now(), &ev)
+        .await?
+    {
         announce(svc, &ev).await;
         Ok(())
     } else {
@@ -474,8 +610,15 @@ pub async fn preview_invite(svc: &Services, code: &str) -> Result<InvitePreview>
         .await?
         .filter(|i| i.revoked_at.is_none() && i.expires_at > now && i.uses < i.max_uses)
         .ok_or(IdentityError::InviteInvalid)?;
-    let org = svc.store.org_get(inv.org_id).await?.ok_or(IdentityError::InviteInvalid)?;
-    Ok(InvitePreview { org, role: inv.role })
+    let org = svc
+        .store
+        .org_get(inv.org_id)
+        .await?
+        .ok_or(IdentityError::InviteInvalid)?;
+    Ok(InvitePreview {
+        org,
+        role: inv.role,
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -489,8 +632,19 @@ pub async fn accept_invite(svc: &Services, actor: &Actor, code: &str) -> Result<
     let hash = digest(code);
     // The event's org is only known inside the store's transaction; it fills it in.
     let placeholder = OrgId::from_uuid(uuid::Uuid::nil());
-    let ev = new_event(svc, placeholder, "staff.joined", format!("staff:{}", account.id), Some(account.id), json!({"display_name": account.display_name}));
-    match svc.store.invite_accept(&hash, account.id, svc.clock.now(), &ev).await? {
+    let ev = new_event(
+        svc,
+        placeholder,
+        "staff.joined",
+        format!("staff:{}", account.id),
+        Some(account.id),
+        json!({"display_name": account.display_name}),
+    );
+    match svc
+        .store
+        .invite_accept(&hash, account.id, svc.clock.now(), &ev)
+        .await?
+    {
         InviteOutcome::Joined { org, role } => {
             let mut ev = ev;
             ev.org_id = org;
@@ -518,10 +672,8 @@ pub async fn create_token(
     ttl_days: Option<i64>,
 ) -> Result<(TokenRecord, String)> {
     access.require(Scope::Admin, access.role.can_manage_tokens())?;
-    if let Some(d) = ttl_days {
-        if !(1..=3650).contains(&d) {
-            return Err(ParseError::new("ttl_days", "out_of_range", "1 to 3650").into());
-        }
+    if ttl_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+        return Err(ParseError::new("ttl_days", "out_of_range", "1 to 3650").into());
     }
     let secret = random_secret(TOKEN_PREFIX, 32);
     let now = svc.clock.now();
@@ -537,7 +689,14 @@ pub async fn create_token(
         expires_at: ttl_days.map(|d| now.plus_secs(d * 24 * 3600)),
         revoked_at: None,
     };
-    let ev = new_event(svc, access.org, "token.created", format!("token:{}", rec.id), Some(access.account), json!({"name": rec.name, "scopes": scopes.to_db()}));
+    let ev = new_event(
+        svc,
+        access.org,
+        "token.created",
+        format!("token:{}", rec.id),
+        Some(access.account),
+        json!({"name": rec.name, "scopes": scopes.to_db()}),
+    );
     svc.store.token_insert(&rec, &ev).await?;
     announce(svc, &ev).await;
     Ok((rec, secret))
@@ -550,8 +709,19 @@ pub async fn list_tokens(svc: &Services, access: &OrgAccess) -> Result<Vec<Token
 
 pub async fn revoke_token(svc: &Services, access: &OrgAccess, id: TokenId) -> Result<()> {
     access.require(Scope::Admin, access.role.can_manage_tokens())?;
-    let ev = new_event(svc, access.org, "token.revoked", format!("token:{id}"), Some(access.account), json!({}));
-    if svc.store.token_revoke(access.org, id, svc.clock.now(), &ev).await? {
+    let ev = new_event(
+        svc,
+        access.org,
+        "token.revoked",
+        format!("token:{id}"),
+        Some(access.account),
+        json!({}),
+    );
+    if svc
+        .store
+        .token_revoke(access.org, id, svc.clock.now(), &ev)
+        .await?
+    {
         announce(svc, &ev).await;
         Ok(())
     } else {
@@ -589,10 +759,19 @@ pub struct NewPerson {
 pub const MAX_HANDLES_PER_REQUEST: usize = 20;
 
 #[tracing::instrument(skip_all, fields(org = %access.org))]
-pub async fn create_person(svc: &Services, access: &OrgAccess, p: NewPerson) -> Result<PersonRecord> {
+pub async fn create_person(
+    svc: &Services,
+    access: &OrgAccess,
+    p: NewPerson,
+) -> Result<PersonRecord> {
     access.require_scope(Scope::Write)?;
     if p.handles.len() > MAX_HANDLES_PER_REQUEST {
-        return Err(ParseError::new("handles", "too_many", format!("at most {MAX_HANDLES_PER_REQUEST}")).into());
+        return Err(ParseError::new(
+            "handles",
+            "too_many",
+            format!("at most {MAX_HANDLES_PER_REQUEST}"),
+        )
+        .into());
     }
     let now = svc.clock.now();
     let id = PersonId::new();
@@ -617,9 +796,20 @@ pub async fn create_person(svc: &Services, access: &OrgAccess, p: NewPerson) -> 
             })
             .collect(),
     };
-    let ev = new_event(svc, access.org, "person.created", format!("person:{id}"), Some(access.account), json!({"display_name": rec.display_name}));
+    let ev = new_event(
+        svc,
+        access.org,
+        "person.created",
+        format!("person:{id}"),
+        Some(access.account),
+        json!({"display_name": rec.display_name}),
+    );
     svc.store.person_insert(&rec, &ev).await.map_err(|e| {
-        if e.is_conflict_on(constraints::HANDLE_UNIQUE) { IdentityError::HandleTaken } else { e.into() }
+        if e.is_conflict_on(constraints::HANDLE_UNIQUE) {
+            IdentityError::HandleTaken
+        } else {
+            e.into()
+        }
     })?;
     announce(svc, &ev).await;
     Ok(rec)
@@ -627,15 +817,27 @@ pub async fn create_person(svc: &Services, access: &OrgAccess, p: NewPerson) -> 
 
 pub async fn get_person(svc: &Services, access: &OrgAccess, id: PersonId) -> Result<PersonRecord> {
     access.require_scope(Scope::Read)?;
-    svc.store.person_get(access.org, id).await?.ok_or(IdentityError::NotFound)
+    svc.store
+        .person_get(access.org, id)
+        .await?
+        .ok_or(IdentityError::NotFound)
 }
 
-pub async fn list_persons(svc: &Services, access: &OrgAccess, page: &PageRequest) -> Result<Page<PersonRecord>> {
+pub async fn list_persons(
+    svc: &Services,
+    access: &OrgAccess,
+    page: &PageRequest,
+) -> Result<Page<PersonRecord>> {
     access.require_scope(Scope::Read)?;
     Ok(svc.store.person_list(access.org, page).await?)
 }
 
-pub async fn add_handle(svc: &Services, access: &OrgAccess, person: PersonId, h: HandleValue) -> Result<PersonRecord> {
+pub async fn add_handle(
+    svc: &Services,
+    access: &OrgAccess,
+    person: PersonId,
+    h: HandleValue,
+) -> Result<PersonRecord> {
     access.require_scope(Scope::Write)?;
     let rec = HandleRecord {
         id: HandleId::new(),
@@ -645,15 +847,33 @@ pub async fn add_handle(svc: &Services, access: &OrgAccess, person: PersonId, h:
         verified: false,
         created_at: svc.clock.now(),
     };
-    let ev = new_event(svc, access.org, "person.handle_added", format!("person:{person}"), Some(access.account), json!({"kind": rec.kind.as_str()}));
-    svc.store.handle_insert(access.org, &rec, &ev).await.map_err(|e| {
-        if e.is_conflict_on(constraints::HANDLE_UNIQUE) { IdentityError::HandleTaken } else { e.into() }
-    })?;
+    let ev = new_event(
+        svc,
+        access.org,
+        "person.handle_added",
+        format!("person:{person}"),
+        Some(access.account),
+        json!({"kind": rec.kind.as_str()}),
+    );
+    svc.store
+        .handle_insert(access.org, &rec, &ev)
+        .await
+        .map_err(|e| {
+            if e.is_conflict_on(constraints::HANDLE_UNIQUE) {
+                IdentityError::HandleTaken
+            } else {
+                e.into()
+            }
+        })?;
     announce(svc, &ev).await;
     get_person(svc, access, person).await
 }
 
-pub async fn list_events(svc: &Services, access: &OrgAccess, page: &PageRequest) -> Result<Page<crate::EventRecord>> {
+pub async fn list_events(
+    svc: &Services,
+    access: &OrgAccess,
+    page: &PageRequest,
+) -> Result<Page<crate::EventRecord>> {
     access.require_scope(Scope::Read)?;
     Ok(svc.store.event_list(access.org, page).await?)
 }

@@ -69,6 +69,9 @@ mod tests {
         let p = Page::from_overfetch(vec![1, 2], &req, |x| x.to_string());
         assert_eq!(p.next, None);
         assert_eq!(PageRequest::new(None, Some(0)).limit, 1);
-        assert_eq!(PageRequest::new(None, Some(10_000)).limit, PageRequest::MAX_LIMIT);
+        assert_eq!(
+            PageRequest::new(None, Some(10_000)).limit,
+            PageRequest::MAX_LIMIT
+        );
     }
 }

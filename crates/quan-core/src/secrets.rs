@@ -3,8 +3,8 @@
 //! leaked database leaks no usable credential. Passwords use argon2id, run on the
 //! blocking pool because one hash takes tens of milliseconds of CPU.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use quan_domain::Password;
 use rand::RngCore;
@@ -78,7 +78,11 @@ mod tests {
         let h = hash_password(&pw).await.map_err(|e| e.to_string());
         let Ok(h) = h else { panic!("hash") };
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &h).await.unwrap_or(false));
+        assert!(
+            verify_password("correct horse battery", &h)
+                .await
+                .unwrap_or(false)
+        );
         assert!(!verify_password("wrong", &h).await.unwrap_or(true));
         assert!(!verify_password("x", "garbage").await.unwrap_or(true));
     }

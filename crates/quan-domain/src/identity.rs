@@ -154,11 +154,7 @@ impl fmt::Debug for Password {
 }
 
 /// Bounded, trimmed, non-empty text without control characters: names, labels.
-fn bounded_text(
-    raw: &str,
-    field: &'static str,
-    max_chars: usize,
-) -> Result<String, ParseError> {
+fn bounded_text(raw: &str, field: &'static str, max_chars: usize) -> Result<String, ParseError> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(ParseError::new(field, "required", "must not be empty"));
@@ -350,7 +346,11 @@ impl Scopes {
         self.0.iter().copied()
     }
     pub fn to_db(&self) -> String {
-        self.0.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+        self.0
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -466,17 +466,42 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_bounded() {
-        assert_eq!(Email::parse("  Li.Lei@Example.COM ").map(|e| e.0), Ok("li.lei@example.com".into()));
-        for bad in ["", "a", "a@b", "@b.com", "a@.com", "a@b..com", "a b@c.com", &format!("{}@x.com", "a".repeat(300))] {
+        assert_eq!(
+            Email::parse("  Li.Lei@Example.COM ").map(|e| e.0),
+            Ok("li.lei@example.com".into())
+        );
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.com",
+            "a@.com",
+            "a@b..com",
+            "a b@c.com",
+            &format!("{}@x.com", "a".repeat(300)),
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn phones_become_e164() {
-        assert_eq!(Phone::parse("138 0013 8000").map(|p| p.0), Ok("+8613800138000".into()));
-        assert_eq!(Phone::parse("+1 (415) 555-0100").map(|p| p.0), Ok("+14155550100".into()));
-        for bad in ["", "12345", "abc", "+0123456789", "23800138000", &"9".repeat(40)] {
+        assert_eq!(
+            Phone::parse("138 0013 8000").map(|p| p.0),
+            Ok("+8613800138000".into())
+        );
+        assert_eq!(
+            Phone::parse("+1 (415) 555-0100").map(|p| p.0),
+            Ok("+14155550100".into())
+        );
+        for bad in [
+            "",
+            "12345",
+            "abc",
+            "+0123456789",
+            "23800138000",
+            &"9".repeat(40),
+        ] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }
     }
@@ -485,7 +510,10 @@ mod tests {
     fn login_picks_email_or_phone() {
         assert!(matches!(Login::parse("a@b.cn"), Ok(Login::Email(_))));
         assert!(matches!(Login::parse("13800138000"), Ok(Login::Phone(_))));
-        assert_eq!(Login::parse("nobody").map_err(|e| e.code), Err("invalid_login"));
+        assert_eq!(
+            Login::parse("nobody").map_err(|e| e.code),
+            Err("invalid_login")
+        );
     }
 
     #[test]
@@ -503,7 +531,10 @@ mod tests {
         assert!(OrgName::parse("  ").is_err());
         assert!(OrgName::parse(&"名".repeat(81)).is_err());
         assert!(OrgName::parse("a\u{0}b").is_err());
-        assert_eq!(OrgName::parse(" 星河茶饮 ").map(|n| n.0), Ok("星河茶饮".into()));
+        assert_eq!(
+            OrgName::parse(" 星河茶饮 ").map(|n| n.0),
+            Ok("星河茶饮".into())
+        );
     }
 
     #[test]

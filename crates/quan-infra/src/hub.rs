@@ -42,7 +42,8 @@ impl Hub {
             orphaned = tx.send(msg).is_err();
         }
         if orphaned {
-            self.topics.remove_if(topic, |_, tx| tx.receiver_count() == 0);
+            self.topics
+                .remove_if(topic, |_, tx| tx.receiver_count() == 0);
         }
     }
 }

@@ -4,8 +4,8 @@ use crate::hub::Hub;
 use async_trait::async_trait;
 use dashmap::DashMap;
 use quan_core::*;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
@@ -65,16 +65,21 @@ impl MemoryRateLimiter {
         if self.windows.len() > Self::SWEEP_AT {
             let now = Instant::now();
             // Windows are at most an hour long in practice; anything older is dead.
-            self.windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(3600));
+            self.windows
+                .retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(3600));
         }
     }
 
     fn decide(start: Instant, count: u32, limit: u32, window: Duration) -> RateDecision {
         if count <= limit {
-            RateDecision::Allowed { remaining: limit - count }
+            RateDecision::Allowed {
+                remaining: limit - count,
+            }
         } else {
             RateDecision::Limited {
-                retry_after: window.saturating_sub(start.elapsed()).max(Duration::from_secs(1)),
+                retry_after: window
+                    .saturating_sub(start.elapsed())
+                    .max(Duration::from_secs(1)),
             }
         }
     }
@@ -82,7 +87,12 @@ impl MemoryRateLimiter {
 
 #[async_trait]
 impl RateLimiter for MemoryRateLimiter {
-    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<RateDecision, CounterError> {
+    async fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, CounterError> {
         self.sweep();
         let now = Instant::now();
         let mut e = self.windows.entry(key.to_owned()).or_insert((now, 0));
@@ -92,12 +102,21 @@ impl RateLimiter for MemoryRateLimiter {
         e.1 = e.1.saturating_add(1);
         Ok(Self::decide(e.0, e.1, limit, window))
     }
-    async fn peek(&self, key: &str, limit: u32, window: Duration) -> Result<RateDecision, CounterError> {
+    async fn peek(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, CounterError> {
         Ok(match self.windows.get(key) {
             Some(e) if e.0.elapsed() < window && e.1 >= limit => RateDecision::Limited {
-                retry_after: window.saturating_sub(e.0.elapsed()).max(Duration::from_secs(1)),
+                retry_after: window
+                    .saturating_sub(e.0.elapsed())
+                    .max(Duration::from_secs(1)),
             },
-            Some(e) if e.0.elapsed() < window => RateDecision::Allowed { remaining: limit - e.1 },
+            Some(e) if e.0.elapsed() < window => RateDecision::Allowed {
+                remaining: limit - e.1,
+            },
             _ => RateDecision::Allowed { remaining: limit },
         })
     }
@@ -117,7 +136,11 @@ mod tests {
         let _ = bus.publish("t", "lost").await;
         let mut rx = bus.subscribe("t");
         let _ = bus.publish("t", "hello").await;
-        let got = rx.recv().await.map(|m| m.payload.to_string()).unwrap_or_default();
+        let got = rx
+            .recv()
+            .await
+            .map(|m| m.payload.to_string())
+            .unwrap_or_default();
         assert_eq!(got, "hello");
         drop(rx);
         let _ = bus.publish("t", "nobody").await;
@@ -135,12 +158,32 @@ mod tests {
         let l = MemoryRateLimiter::default();
         let w = Duration::from_secs(60);
         for _ in 0..3 {
-            assert!(l.hit("k", 3, w).await.map(|d| d.is_allowed()).unwrap_or(false));
+            assert!(
+                l.hit("k", 3, w)
+                    .await
+                    .map(|d| d.is_allowed())
+                    .unwrap_or(false)
+            );
         }
-        assert!(!l.hit("k", 3, w).await.map(|d| d.is_allowed()).unwrap_or(true));
-        assert!(!l.peek("k", 3, w).await.map(|d| d.is_allowed()).unwrap_or(true));
+        assert!(
+            !l.hit("k", 3, w)
+                .await
+                .map(|d| d.is_allowed())
+                .unwrap_or(true)
+        );
+        assert!(
+            !l.peek("k", 3, w)
+                .await
+                .map(|d| d.is_allowed())
+                .unwrap_or(true)
+        );
         let _ = l.reset("k", w).await;
-        assert!(l.peek("k", 3, w).await.map(|d| d.is_allowed()).unwrap_or(false));
+        assert!(
+            l.peek("k", 3, w)
+                .await
+                .map(|d| d.is_allowed())
+                .unwrap_or(false)
+        );
     }
 
     #[tokio::test]

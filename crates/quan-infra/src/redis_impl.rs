@@ -9,10 +9,10 @@ use crate::hub::Hub;
 use async_trait::async_trait;
 use futures::StreamExt;
 use quan_core::*;
-use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
-use std::sync::atomic::{AtomicBool, Ordering};
+use redis::aio::ConnectionManager;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -53,9 +53,16 @@ impl RedisBackend {
         let relay_up = Arc::new(AtomicBool::new(false));
         // The first subscription is made before returning, so a message published
         // right after start-up is not missed by this node.
-        let pubsub = subscribe(&client).await.map_err(|e| RedisError::Connect(e.to_string()))?;
+        let pubsub = subscribe(&client)
+            .await
+            .map_err(|e| RedisError::Connect(e.to_string()))?;
         relay_up.store(true, Ordering::SeqCst);
-        tokio::spawn(relay(client, pubsub, Arc::clone(&hub), Arc::clone(&relay_up)));
+        tokio::spawn(relay(
+            client,
+            pubsub,
+            Arc::clone(&hub),
+            Arc::clone(&relay_up),
+        ));
         Ok(Self {
             conn,
             hub,
@@ -77,7 +84,12 @@ async fn subscribe(client: &redis::Client) -> redis::RedisResult<redis::aio::Pub
 
 /// Relays Redis messages into the local hub, reconnecting with backoff when the
 /// connection drops. Runs for the life of the process.
-async fn relay(client: redis::Client, first: redis::aio::PubSub, hub: Arc<Hub>, up: Arc<AtomicBool>) {
+async fn relay(
+    client: redis::Client,
+    first: redis::aio::PubSub,
+    hub: Arc<Hub>,
+    up: Arc<AtomicBool>,
+) {
     let mut pubsub = Some(first);
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -98,7 +110,9 @@ async fn relay(client: redis::Client, first: redis::aio::PubSub, hub: Arc<Hub>, 
         let mut stream = ps.into_on_message();
         while let Some(msg) = stream.next().await {
             let channel = msg.get_channel_name();
-            let Some(topic) = channel.strip_prefix(CHANNEL_PREFIX) else { continue };
+            let Some(topic) = channel.strip_prefix(CHANNEL_PREFIX) else {
+                continue;
+            };
             match msg.get_payload::<String>() {
                 Ok(payload) => hub.deliver(topic, Arc::from(payload)),
                 Err(e) => tracing::warn!(error = %e, "redis bus: undecodable payload"),
@@ -146,11 +160,16 @@ impl Bus for RedisBackend {
 impl Counters for RedisBackend {
     async fn incr(&self, key: &str, by: i64) -> Result<i64, CounterError> {
         let mut c = self.conn.clone();
-        c.incr(format!("quan:ctr:{key}"), by).await.map_err(unavailable)
+        c.incr(format!("quan:ctr:{key}"), by)
+            .await
+            .map_err(unavailable)
     }
     async fn get(&self, key: &str) -> Result<i64, CounterError> {
         let mut c = self.conn.clone();
-        let v: Option<i64> = c.get(format!("quan:ctr:{key}")).await.map_err(unavailable)?;
+        let v: Option<i64> = c
+            .get(format!("quan:ctr:{key}"))
+            .await
+            .map_err(unavailable)?;
         Ok(v.unwrap_or(0))
     }
 }
@@ -158,10 +177,16 @@ impl Counters for RedisBackend {
 fn decision(count: i64, pttl_ms: i64, limit: u32, window: Duration) -> RateDecision {
     let count = u32::try_from(count.max(0)).unwrap_or(u32::MAX);
     if count <= limit {
-        RateDecision::Allowed { remaining: limit - count }
+        RateDecision::Allowed {
+            remaining: limit - count,
+        }
     } else {
         let ms = u64::try_from(pttl_ms).unwrap_or(0);
-        let ms = if ms == 0 { u64::try_from(window.as_millis()).unwrap_or(1000) } else { ms };
+        let ms = if ms == 0 {
+            u64::try_from(window.as_millis()).unwrap_or(1000)
+        } else {
+            ms
+        };
         RateDecision::Limited {
             retry_after: Duration::from_millis(ms).max(Duration::from_secs(1)),
         }
@@ -170,7 +195,12 @@ fn decision(count: i64, pttl_ms: i64, limit: u32, window: Duration) -> RateDecis
 
 #[async_trait]
 impl RateLimiter for RedisBackend {
-    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<RateDecision, CounterError> {
+    async fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, CounterError> {
         let mut c = self.conn.clone();
         let (n, pttl): (i64, i64) = self
             .limiter
@@ -181,7 +211,12 @@ impl RateLimiter for RedisBackend {
             .map_err(unavailable)?;
         Ok(decision(n, pttl, limit, window))
     }
-    async fn peek(&self, key: &str, limit: u32, window: Duration) -> Result<RateDecision, CounterError> {
+    async fn peek(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, CounterError> {
         let mut c = self.conn.clone();
         let k = format!("quan:rl:{key}");
         let (n, pttl): (Option<i64>, i64) = redis::pipe()

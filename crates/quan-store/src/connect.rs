@@ -73,20 +73,28 @@ pub(crate) struct Pools {
 fn sqlite_url(url: &str) -> Result<String, ConnectError> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| ConnectError::Directory {
-                path: parent.display().to_string(),
-                source,
-            })?;
-        }
+    if path != ":memory:"
+        && let Some(parent) = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| ConnectError::Directory {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
-    let mut q: Vec<&str> = query.split('&').filter(|s| !s.is_empty() && !s.starts_with("mode=")).collect();
+    let mut q: Vec<&str> = query
+        .split('&')
+        .filter(|s| !s.is_empty() && !s.starts_with("mode="))
+        .collect();
     q.push("mode=rwc");
     Ok(format!("sqlite://{path}?{}", q.join("&")))
 }
 
-pub(crate) async fn open(url: &str, opts: &ConnectOptions) -> Result<(Backend, Pools), ConnectError> {
+pub(crate) async fn open(
+    url: &str,
+    opts: &ConnectOptions,
+) -> Result<(Backend, Pools), ConnectError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::of_url(url)?;
     match backend {
@@ -98,7 +106,13 @@ pub(crate) async fn open(url: &str, opts: &ConnectOptions) -> Result<(Backend, P
                 .connect_with(co)
                 .await
                 .map_err(ConnectError::Connect)?;
-            Ok((backend, Pools { write: pool.clone(), read: pool }))
+            Ok((
+                backend,
+                Pools {
+                    write: pool.clone(),
+                    read: pool,
+                },
+            ))
         }
         Backend::Sqlite => {
             let url = sqlite_url(url)?;
@@ -122,10 +136,14 @@ pub(crate) async fn open(url: &str, opts: &ConnectOptions) -> Result<(Backend, P
     }
 }
 
-type BoxFut<'c> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+type BoxFut<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
 
 /// Per-connection settings for SQLite as a server database.
-fn sqlite_pragmas(c: &mut sqlx::AnyConnection, _: sqlx::pool::PoolConnectionMetadata) -> BoxFut<'_> {
+fn sqlite_pragmas(
+    c: &mut sqlx::AnyConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> BoxFut<'_> {
     Box::pin(async move {
         // synchronous=NORMAL is durable against a crash of the process (kill -9): at
         // commit the WAL is in the OS's hands. Only a power cut can lose the last
@@ -148,8 +166,14 @@ mod tests {
     #[test]
     fn schemes() {
         assert_eq!(Backend::of_url("sqlite://x.db").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::of_url("postgres://h/db").ok(), Some(Backend::Postgres));
-        assert_eq!(Backend::of_url("postgresql://h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::of_url("postgres://h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://h/db").ok(),
+            Some(Backend::Postgres)
+        );
         assert!(Backend::of_url("mysql://h/db").is_err());
         assert!(Backend::of_url("data/quan.db").is_err());
     }

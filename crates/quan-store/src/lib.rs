@@ -13,5 +13,5 @@ mod connect;
 mod rows;
 mod store;
 
-pub use connect::{Backend, ConnectOptions, ConnectError};
+pub use connect::{Backend, ConnectError, ConnectOptions};
 pub use store::SqlStore;

@@ -2,23 +2,23 @@
 
 use quan_core::*;
 use quan_domain::*;
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use std::str::FromStr;
 
 pub(crate) fn backend(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        if matches!(
+    if let sqlx::Error::Database(db) = &e
+        && matches!(
             db.kind(),
             sqlx::error::ErrorKind::UniqueViolation | sqlx::error::ErrorKind::ForeignKeyViolation
-        ) {
-            let constraint = db
-                .constraint()
-                .map(str::to_owned)
-                .or_else(|| sqlite_constraint(db.message()).map(str::to_owned))
-                .unwrap_or_else(|| db.message().to_owned());
-            return StoreError::Conflict { constraint };
-        }
+        )
+    {
+        let constraint = db
+            .constraint()
+            .map(str::to_owned)
+            .or_else(|| sqlite_constraint(db.message()).map(str::to_owned))
+            .unwrap_or_else(|| db.message().to_owned());
+        return StoreError::Conflict { constraint };
     }
     if matches!(e, sqlx::Error::RowNotFound) {
         return StoreError::NotFound;
@@ -66,7 +66,10 @@ pub(crate) fn id<T: FromStr<Err = ParseError>>(row: &AnyRow, col: &str) -> Store
     let s = text(row, col)?;
     T::from_str(&s).map_err(|e| corrupt(col, e))
 }
-pub(crate) fn opt_id<T: FromStr<Err = ParseError>>(row: &AnyRow, col: &str) -> StoreResult<Option<T>> {
+pub(crate) fn opt_id<T: FromStr<Err = ParseError>>(
+    row: &AnyRow,
+    col: &str,
+) -> StoreResult<Option<T>> {
     opt_text(row, col)?
         .map(|s| T::from_str(&s).map_err(|e| corrupt(col, e)))
         .transpose()

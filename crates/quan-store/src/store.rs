@@ -1,6 +1,6 @@
 //! `SqlStore`: the `Store` port over sqlx's `Any` driver.
 
-use crate::connect::{self, Backend, ConnectError, ConnectOptions, Pools, MIGRATOR};
+use crate::connect::{self, Backend, ConnectError, ConnectOptions, MIGRATOR, Pools};
 use crate::rows::{self, backend};
 use async_trait::async_trait;
 use quan_core::*;
@@ -20,15 +20,19 @@ pub struct SqlStore {
 
 impl std::fmt::Debug for SqlStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlStore").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
 const ACCOUNT_COLS: &str = "id, email, phone, display_name, password_hash, created_at";
 const STAFF_SELECT: &str = "SELECT s.org_id, s.account_id, s.role, s.joined_at, a.display_name, a.email, a.phone \
      FROM staff s JOIN accounts a ON a.id = s.account_id";
-const INVITE_COLS: &str = "id, org_id, role, code_hash, created_by, created_at, expires_at, max_uses, uses, revoked_at";
-const TOKEN_COLS: &str = "id, org_id, account_id, name, scopes, token_hash, prefix, created_at, expires_at, revoked_at";
+const INVITE_COLS: &str =
+    "id, org_id, role, code_hash, created_by, created_at, expires_at, max_uses, uses, revoked_at";
+const TOKEN_COLS: &str =
+    "id, org_id, account_id, name, scopes, token_hash, prefix, created_at, expires_at, revoked_at";
 const PERSON_COLS: &str = "id, org_id, display_name, account_id, stage, verified, created_at";
 const HANDLE_COLS: &str = "id, person_id, kind, value, verified, created_at";
 const EVENT_COLS: &str = "id, org_id, kind, subject, actor, data, at";
@@ -46,12 +50,19 @@ impl SqlStore {
     /// Opens the pools for `url` (sqlite://PATH or postgres://...).
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Self, ConnectError> {
         let (backend, Pools { write, read }) = connect::open(url, opts).await?;
-        Ok(Self { backend, write, read })
+        Ok(Self {
+            backend,
+            write,
+            read,
+        })
     }
 
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> Result<(), ConnectError> {
-        MIGRATOR.run(&self.write).await.map_err(ConnectError::Migrate)
+        MIGRATOR
+            .run(&self.write)
+            .await
+            .map_err(ConnectError::Migrate)
     }
 
     pub fn backend(&self) -> Backend {
@@ -62,16 +73,26 @@ impl SqlStore {
     /// IMMEDIATE`), so a read-then-write transaction can never fail to upgrade.
     async fn begin(&self) -> StoreResult<Tx> {
         match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await.map_err(backend),
+            Backend::Sqlite => self
+                .write
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(backend),
             Backend::Postgres => self.write.begin().await.map_err(backend),
         }
     }
 
-    async fn fetch_opt<'q>(&self, q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>) -> StoreResult<Option<AnyRow>> {
+    async fn fetch_opt<'q>(
+        &self,
+        q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> StoreResult<Option<AnyRow>> {
         q.fetch_optional(&self.read).await.map_err(backend)
     }
 
-    async fn fetch_all<'q>(&self, q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>) -> StoreResult<Vec<AnyRow>> {
+    async fn fetch_all<'q>(
+        &self,
+        q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> StoreResult<Vec<AnyRow>> {
         q.fetch_all(&self.read).await.map_err(backend)
     }
 
@@ -103,15 +124,20 @@ impl SqlStore {
     }
 
     async fn owners(tx: &mut Tx, org: OrgId) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE org_id = $1 AND role = 'owner'")
-            .bind(org.to_string())
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(backend)?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE org_id = $1 AND role = 'owner'")
+                .bind(org.to_string())
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(backend)?;
         rows::int(&row, "n")
     }
 
-    async fn current_role(tx: &mut Tx, org: OrgId, account: AccountId) -> StoreResult<Option<Role>> {
+    async fn current_role(
+        tx: &mut Tx,
+        org: OrgId,
+        account: AccountId,
+    ) -> StoreResult<Option<Role>> {
         let row = sqlx::query("SELECT role FROM staff WHERE org_id = $1 AND account_id = $2")
             .bind(org.to_string())
             .bind(account.to_string())
@@ -153,7 +179,10 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(backend)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -189,7 +218,11 @@ impl Store for SqlStore {
 
     async fn account_get(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
         let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = $1");
-        self.fetch_opt(sqlx::query(&sql).bind(id.to_string())).await?.as_ref().map(rows::account).transpose()
+        self.fetch_opt(sqlx::query(&sql).bind(id.to_string()))
+            .await?
+            .as_ref()
+            .map(rows::account)
+            .transpose()
     }
 
     async fn account_by_login(&self, login: &Login) -> StoreResult<Option<AccountRecord>> {
@@ -198,7 +231,11 @@ impl Store for SqlStore {
             Login::Phone(p) => ("phone", p.as_str()),
         };
         let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE {col} = $1");
-        self.fetch_opt(sqlx::query(&sql).bind(val.to_owned())).await?.as_ref().map(rows::account).transpose()
+        self.fetch_opt(sqlx::query(&sql).bind(val.to_owned()))
+            .await?
+            .as_ref()
+            .map(rows::account)
+            .transpose()
     }
 
     async fn account_set_password(&self, id: AccountId, hash: &str) -> StoreResult<()> {
@@ -208,7 +245,11 @@ impl Store for SqlStore {
             .execute(&self.write)
             .await
             .map_err(backend)?;
-        if r.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if r.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn session_insert(&self, s: &SessionRecord) -> StoreResult<()> {
@@ -224,12 +265,23 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn session_find(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, AccountRecord)>> {
+    async fn session_find(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(SessionRecord, AccountRecord)>> {
         let sql = "SELECT s.id AS sid, s.token_hash, s.created_at AS s_created, s.expires_at, \
                    a.id, a.email, a.phone, a.display_name, a.password_hash, a.created_at \
                    FROM sessions s JOIN accounts a ON a.id = s.account_id \
                    WHERE s.token_hash = $1 AND s.expires_at > $2";
-        let Some(row) = self.fetch_opt(sqlx::query(sql).bind(token_hash.to_owned()).bind(now.millis())).await? else {
+        let Some(row) = self
+            .fetch_opt(
+                sqlx::query(sql)
+                    .bind(token_hash.to_owned())
+                    .bind(now.millis()),
+            )
+            .await?
+        else {
             return Ok(None);
         };
         let account = rows::account(&row)?;
@@ -252,7 +304,11 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn session_delete_others(&self, account: AccountId, keep: Option<SessionId>) -> StoreResult<u64> {
+    async fn session_delete_others(
+        &self,
+        account: AccountId,
+        keep: Option<SessionId>,
+    ) -> StoreResult<u64> {
         // A nil id matches no session, so "keep none" needs no second statement.
         let keep = keep.map_or_else(|| uuid::Uuid::nil().to_string(), |k| k.to_string());
         let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
@@ -264,7 +320,12 @@ impl Store for SqlStore {
         Ok(r.rows_affected())
     }
 
-    async fn org_create(&self, org: &OrgRecord, owner: AccountId, event: &EventRecord) -> StoreResult<()> {
+    async fn org_create(
+        &self,
+        org: &OrgRecord,
+        owner: AccountId,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(org.id.to_string())
@@ -273,23 +334,28 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("INSERT INTO staff (org_id, account_id, role, joined_at) VALUES ($1, $2, 'owner', $3)")
-            .bind(org.id.to_string())
-            .bind(owner.to_string())
-            .bind(org.created_at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO staff (org_id, account_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
+        )
+        .bind(org.id.to_string())
+        .bind(owner.to_string())
+        .bind(org.created_at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)
     }
 
     async fn org_get(&self, org: OrgId) -> StoreResult<Option<OrgRecord>> {
-        self.fetch_opt(sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = $1").bind(org.to_string()))
-            .await?
-            .as_ref()
-            .map(rows::org)
-            .transpose()
+        self.fetch_opt(
+            sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = $1")
+                .bind(org.to_string()),
+        )
+        .await?
+        .as_ref()
+        .map(rows::org)
+        .transpose()
     }
 
     async fn orgs_of_account(&self, account: AccountId) -> StoreResult<Vec<(OrgRecord, Role)>> {
@@ -315,11 +381,15 @@ impl Store for SqlStore {
 
     async fn staff_get(&self, org: OrgId, account: AccountId) -> StoreResult<Option<StaffRecord>> {
         let sql = format!("{STAFF_SELECT} WHERE s.org_id = $1 AND s.account_id = $2");
-        self.fetch_opt(sqlx::query(&sql).bind(org.to_string()).bind(account.to_string()))
-            .await?
-            .as_ref()
-            .map(rows::staff)
-            .transpose()
+        self.fetch_opt(
+            sqlx::query(&sql)
+                .bind(org.to_string())
+                .bind(account.to_string()),
+        )
+        .await?
+        .as_ref()
+        .map(rows::staff)
+        .transpose()
     }
 
     async fn staff_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<StaffRecord>> {
@@ -327,20 +397,37 @@ impl Store for SqlStore {
             "{STAFF_SELECT} WHERE s.org_id = $1{} ORDER BY s.account_id LIMIT $2",
             keyset(page, "s.account_id", ">", 3)
         );
-        let mut q = sqlx::query(&sql).bind(org.to_string()).bind(page.fetch_limit());
+        let mut q = sqlx::query(&sql)
+            .bind(org.to_string())
+            .bind(page.fetch_limit());
         if let Some(after) = &page.after {
             q = q.bind(after.clone());
         }
-        let items = self.fetch_all(q).await?.iter().map(rows::staff).collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, page, |s| s.account_id.to_string()))
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(rows::staff)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |s| {
+            s.account_id.to_string()
+        }))
     }
 
-    async fn staff_set_role(&self, org: OrgId, account: AccountId, role: Role, event: &EventRecord) -> StoreResult<StaffChange> {
+    async fn staff_set_role(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        role: Role,
+        event: &EventRecord,
+    ) -> StoreResult<StaffChange> {
         let mut tx = self.begin().await?;
         if !Self::lock_org(&mut tx, org).await? {
             return Err(StoreError::NotFound);
         }
-        let current = Self::current_role(&mut tx, org, account).await?.ok_or(StoreError::NotFound)?;
+        let current = Self::current_role(&mut tx, org, account)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if current == Role::Owner && role != Role::Owner && Self::owners(&mut tx, org).await? <= 1 {
             return Ok(StaffChange::LastOwner);
         }
@@ -356,12 +443,19 @@ impl Store for SqlStore {
         Ok(StaffChange::Done)
     }
 
-    async fn staff_remove(&self, org: OrgId, account: AccountId, event: &EventRecord) -> StoreResult<StaffChange> {
+    async fn staff_remove(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        event: &EventRecord,
+    ) -> StoreResult<StaffChange> {
         let mut tx = self.begin().await?;
         if !Self::lock_org(&mut tx, org).await? {
             return Err(StoreError::NotFound);
         }
-        let current = Self::current_role(&mut tx, org, account).await?.ok_or(StoreError::NotFound)?;
+        let current = Self::current_role(&mut tx, org, account)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if current == Role::Owner && Self::owners(&mut tx, org).await? <= 1 {
             return Ok(StaffChange::LastOwner);
         }
@@ -417,10 +511,20 @@ impl Store for SqlStore {
 
     async fn invite_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<InviteRecord>> {
         let sql = format!("SELECT {INVITE_COLS} FROM invites WHERE code_hash = $1");
-        self.fetch_opt(sqlx::query(&sql).bind(code_hash.to_owned())).await?.as_ref().map(rows::invite).transpose()
+        self.fetch_opt(sqlx::query(&sql).bind(code_hash.to_owned()))
+            .await?
+            .as_ref()
+            .map(rows::invite)
+            .transpose()
     }
 
-    async fn invite_revoke(&self, org: OrgId, id: InviteId, now: Timestamp, event: &EventRecord) -> StoreResult<bool> {
+    async fn invite_revoke(
+        &self,
+        org: OrgId,
+        id: InviteId,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let r = sqlx::query("UPDATE invites SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL")
             .bind(now.millis())
@@ -437,7 +541,13 @@ impl Store for SqlStore {
         Ok(true)
     }
 
-    async fn invite_accept(&self, code_hash: &str, account: AccountId, now: Timestamp, event: &EventRecord) -> StoreResult<InviteOutcome> {
+    async fn invite_accept(
+        &self,
+        code_hash: &str,
+        account: AccountId,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<InviteOutcome> {
         let mut tx = self.begin().await?;
         let sql = format!("SELECT {INVITE_COLS} FROM invites WHERE code_hash = $1");
         let Some(inv) = sqlx::query(&sql)
@@ -451,7 +561,10 @@ impl Store for SqlStore {
         else {
             return Ok(InviteOutcome::Invalid);
         };
-        if Self::current_role(&mut tx, inv.org_id, account).await?.is_some() {
+        if Self::current_role(&mut tx, inv.org_id, account)
+            .await?
+            .is_some()
+        {
             return Ok(InviteOutcome::AlreadyStaff { org: inv.org_id });
         }
         // The guarded increment is the whole rule: however many accept at once, uses
@@ -468,16 +581,20 @@ impl Store for SqlStore {
         if r.rows_affected() == 0 {
             return Ok(InviteOutcome::Invalid);
         }
-        let joined = sqlx::query("INSERT INTO staff (org_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)")
-            .bind(inv.org_id.to_string())
-            .bind(account.to_string())
-            .bind(inv.role.as_str())
-            .bind(now.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend);
+        let joined = sqlx::query(
+            "INSERT INTO staff (org_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(inv.org_id.to_string())
+        .bind(account.to_string())
+        .bind(inv.role.as_str())
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend);
         match joined {
-            Err(e) if e.is_conflict_on(constraints::STAFF_PK) => return Ok(InviteOutcome::AlreadyStaff { org: inv.org_id }),
+            Err(e) if e.is_conflict_on(constraints::STAFF_PK) => {
+                return Ok(InviteOutcome::AlreadyStaff { org: inv.org_id });
+            }
             other => other?,
         };
         let mut ev = event.clone();
@@ -485,7 +602,10 @@ impl Store for SqlStore {
         ev.data = serde_json::json!({"role": inv.role.as_str(), "invite": inv.id.to_string()});
         Self::insert_event(&mut tx, &ev).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(InviteOutcome::Joined { org: inv.org_id, role: inv.role })
+        Ok(InviteOutcome::Joined {
+            org: inv.org_id,
+            role: inv.role,
+        })
     }
 
     async fn token_insert(&self, t: &TokenRecord, event: &EventRecord) -> StoreResult<()> {
@@ -508,16 +628,32 @@ impl Store for SqlStore {
     }
 
     async fn token_list(&self, org: OrgId) -> StoreResult<Vec<TokenRecord>> {
-        let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE org_id = $1 ORDER BY id DESC LIMIT 500");
-        self.fetch_all(sqlx::query(&sql).bind(org.to_string())).await?.iter().map(rows::token).collect()
+        let sql = format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens WHERE org_id = $1 ORDER BY id DESC LIMIT 500"
+        );
+        self.fetch_all(sqlx::query(&sql).bind(org.to_string()))
+            .await?
+            .iter()
+            .map(rows::token)
+            .collect()
     }
 
     async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1");
-        self.fetch_opt(sqlx::query(&sql).bind(token_hash.to_owned())).await?.as_ref().map(rows::token).transpose()
+        self.fetch_opt(sqlx::query(&sql).bind(token_hash.to_owned()))
+            .await?
+            .as_ref()
+            .map(rows::token)
+            .transpose()
     }
 
-    async fn token_revoke(&self, org: OrgId, id: TokenId, now: Timestamp, event: &EventRecord) -> StoreResult<bool> {
+    async fn token_revoke(
+        &self,
+        org: OrgId,
+        id: TokenId,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL")
             .bind(now.millis())
@@ -556,7 +692,10 @@ impl Store for SqlStore {
 
     async fn person_get(&self, org: OrgId, id: PersonId) -> StoreResult<Option<PersonRecord>> {
         let sql = format!("SELECT {PERSON_COLS} FROM persons WHERE org_id = $1 AND id = $2");
-        let Some(row) = self.fetch_opt(sqlx::query(&sql).bind(org.to_string()).bind(id.to_string())).await? else {
+        let Some(row) = self
+            .fetch_opt(sqlx::query(&sql).bind(org.to_string()).bind(id.to_string()))
+            .await?
+        else {
             return Ok(None);
         };
         let mut p = [rows::person(&row)?];
@@ -570,17 +709,29 @@ impl Store for SqlStore {
             "SELECT {PERSON_COLS} FROM persons WHERE org_id = $1{} ORDER BY id LIMIT $2",
             keyset(page, "id", ">", 3)
         );
-        let mut q = sqlx::query(&sql).bind(org.to_string()).bind(page.fetch_limit());
+        let mut q = sqlx::query(&sql)
+            .bind(org.to_string())
+            .bind(page.fetch_limit());
         if let Some(after) = &page.after {
             q = q.bind(after.clone());
         }
-        let items = self.fetch_all(q).await?.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(rows::person)
+            .collect::<StoreResult<Vec<_>>>()?;
         let mut page = Page::from_overfetch(items, page, |p| p.id.to_string());
         self.attach_handles(&mut page.items).await?;
         Ok(page)
     }
 
-    async fn handle_insert(&self, org: OrgId, h: &HandleRecord, event: &EventRecord) -> StoreResult<()> {
+    async fn handle_insert(
+        &self,
+        org: OrgId,
+        h: &HandleRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         // The person must be this org's: the check and the insert share a transaction.
         let found = sqlx::query("SELECT id FROM persons WHERE org_id = $1 AND id = $2")
@@ -608,11 +759,18 @@ impl Store for SqlStore {
             "SELECT {EVENT_COLS} FROM events WHERE org_id = $1{} ORDER BY id DESC LIMIT $2",
             keyset(page, "id", "<", 3)
         );
-        let mut q = sqlx::query(&sql).bind(org.to_string()).bind(page.fetch_limit());
+        let mut q = sqlx::query(&sql)
+            .bind(org.to_string())
+            .bind(page.fetch_limit());
         if let Some(after) = &page.after {
             q = q.bind(after.clone());
         }
-        let items = self.fetch_all(q).await?.iter().map(rows::event).collect::<StoreResult<Vec<_>>>()?;
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(rows::event)
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_overfetch(items, page, |e| e.id.to_string()))
     }
 
@@ -689,9 +847,17 @@ impl Store for SqlStore {
         for (sql, t) in [
             ("DELETE FROM sessions WHERE expires_at <= $1", now),
             ("DELETE FROM invites WHERE expires_at <= $1", before),
-            ("DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at <= $1", before),
+            (
+                "DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at <= $1",
+                before,
+            ),
         ] {
-            n += sqlx::query(sql).bind(t.millis()).execute(&mut *tx).await.map_err(backend)?.rows_affected();
+            n += sqlx::query(sql)
+                .bind(t.millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
         }
         tx.commit().await.map_err(backend)?;
         Ok(n)

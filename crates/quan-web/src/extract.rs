@@ -1,12 +1,12 @@
 //! Extractors: authentication, the org gate, and body/query parsing whose failures
 //! are problem+json rather than axum's plain-text rejections.
 
-use crate::error::ApiError;
 use crate::AppState;
+use crate::error::ApiError;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum_extra::extract::CookieJar;
 use quan_core::identity::{self, Actor, OrgAccess};
 use quan_domain::OrgId;
@@ -24,7 +24,10 @@ pub struct Auth(pub Actor);
 #[derive(Debug, Clone)]
 pub struct MaybeAuth(pub Option<Actor>);
 
-pub(crate) async fn actor_from_parts(parts: &Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
+pub(crate) async fn actor_from_parts(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<Actor>, ApiError> {
     if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
         let value = h.to_str().map_err(|_| ApiError::unauthenticated())?;
         let secret = value
@@ -47,7 +50,10 @@ pub(crate) async fn actor_from_parts(parts: &Parts, state: &AppState) -> Result<
 
 impl FromRequestParts<AppState> for MaybeAuth {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(a) = parts.extensions.get::<Auth>() {
             return Ok(MaybeAuth(Some(a.0.clone())));
         }
@@ -61,7 +67,10 @@ impl FromRequestParts<AppState> for MaybeAuth {
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let MaybeAuth(actor) = MaybeAuth::from_request_parts(parts, state).await?;
         actor.map(Auth).ok_or_else(ApiError::unauthenticated)
     }
@@ -89,7 +98,10 @@ pub(crate) fn org_id_from_path(parts: &Parts) -> Result<OrgId, ApiError> {
 
 impl FromRequestParts<AppState> for OrgCtx {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Auth(actor) = Auth::from_request_parts(parts, state).await?;
         let org = org_id_from_path(parts)?;
         let access = identity::org_access(&state.svc, &actor, org).await?;
@@ -118,7 +130,9 @@ where
 
 fn json_rejection(rej: JsonRejection) -> ApiError {
     let (status, code) = match &rej {
-        JsonRejection::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        JsonRejection::MissingJsonContentType(_) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        }
         JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
         JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
         JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),

@@ -38,7 +38,11 @@ impl Lang {
                 let mut it = part.split(';');
                 let lang = Lang::from_code(it.next()?)?;
                 let q = it
-                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                    .find_map(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|q| q.parse::<f32>().ok())
+                    })
                     .unwrap_or(1.0);
                 Some((q, lang))
             })
@@ -59,7 +63,11 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut HashMap<String, String>) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, v, out);
             }
         }
@@ -84,7 +92,10 @@ fn parse(src: &str) -> HashMap<String, String> {
 
 impl Catalogs {
     pub fn load() -> Self {
-        Self { en: parse(include_str!("../locales/en.toml")), zh: parse(include_str!("../locales/zh-CN.toml")) }
+        Self {
+            en: parse(include_str!("../locales/en.toml")),
+            zh: parse(include_str!("../locales/zh-CN.toml")),
+        }
     }
     /// The string for `key`, falling back to English, then to the key itself.
     pub fn get<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
@@ -92,7 +103,10 @@ impl Catalogs {
             Lang::En => &self.en,
             Lang::ZhCn => &self.zh,
         };
-        primary.get(key).or_else(|| self.en.get(key)).map_or(key, String::as_str)
+        primary
+            .get(key)
+            .or_else(|| self.en.get(key))
+            .map_or(key, String::as_str)
     }
     #[cfg(test)]
     fn keys(&self, lang: Lang) -> std::collections::BTreeSet<&str> {
@@ -120,9 +134,15 @@ mod tests {
 
     #[test]
     fn accept_language() {
-        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some(Lang::ZhCn));
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Some(Lang::ZhCn)
+        );
         assert_eq!(Lang::from_accept_language("en-US,zh;q=0.5"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("fr;q=1, zh;q=0.2"), Some(Lang::ZhCn));
+        assert_eq!(
+            Lang::from_accept_language("fr;q=1, zh;q=0.2"),
+            Some(Lang::ZhCn)
+        );
         assert_eq!(Lang::from_accept_language("fr"), None);
     }
 }

@@ -14,14 +14,13 @@ mod observability;
 mod pages;
 pub mod ws;
 
+use axum::Router;
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use quan_core::Services;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -41,7 +40,11 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, max_body_bytes: 64 * 1024, request_timeout: Duration::from_secs(30) }
+        Self {
+            secure_cookies: false,
+            max_body_bytes: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -56,7 +59,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(svc: Services, cfg: &WebConfig) -> Self {
-        Self { svc, i18n: Arc::new(i18n::Catalogs::load()), secure_cookies: cfg.secure_cookies, ws: Arc::default() }
+        Self {
+            svc,
+            i18n: Arc::new(i18n::Catalogs::load()),
+            secure_cookies: cfg.secure_cookies,
+            ws: Arc::default(),
+        }
     }
 }
 
@@ -64,8 +72,12 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application as one router.
 pub fn router(state: AppState, cfg: &WebConfig) -> Router {
+    // Install the recorder before the first request is counted.
+    let _ = metrics_handle();
     let api = api::router().route("/ws", axum::routing::get(ws::upgrade));
-    let swagger: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", api::openapi()).into();
+    let swagger: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+        .url("/api/openapi.json", api::openapi())
+        .into();
     Router::new()
         .nest("/api/v1", api)
         .merge(swagger)
@@ -73,8 +85,11 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .merge(observability::router())
         .merge(assets::router())
         .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(observability::track))
-        .layer(RequestBodyLimitLayer::new(cfg.max_body_bytes))
+        // Enforced by the body extractors, so an oversized body is a problem document
+        // (`body_too_large`) like any other bad input.
+        .layer(axum::extract::DefaultBodyLimit::max(cfg.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, cfg.request_timeout))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(
@@ -96,6 +111,15 @@ async fn fallback(uri: axum::http::Uri) -> Response {
     }
 }
 
+async fn method_not_allowed() -> Response {
+    error::ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this resource does not support that method",
+    )
+    .into_response()
+}
+
 /// A panic is a bug: log it and answer like any other 5xx.
 fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let msg = err
@@ -104,5 +128,10 @@ fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .or_else(|| err.downcast_ref::<&str>().copied())
         .unwrap_or("panic");
     tracing::error!(panic = %msg, "handler panicked");
-    error::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side").into_response()
+    error::ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "something went wrong on our side",
+    )
+    .into_response()
 }

@@ -21,7 +21,10 @@ pub fn metrics_handle() -> PrometheusHandle {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(
                     Matcher::Suffix("duration_seconds".into()),
-                    &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
+                    &[
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                        5.0,
+                    ],
                 )
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
@@ -51,7 +54,11 @@ async fn readyz(State(st): State<AppState>) -> Response {
         "database": db.as_ref().map_or_else(|e| e.to_string(), |()| "ok".into()),
         "bus": bus.as_ref().map_or_else(|e| e.to_string(), |()| "ok".into()),
     });
-    let status = if db.is_ok() && bus.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db.is_ok() && bus.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 
@@ -74,6 +81,7 @@ pub(crate) async fn track(req: Request, next: Next) -> Response {
     let status = res.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("quan_http_requests_total", &labels).increment(1);
-    metrics::histogram!("quan_http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("quan_http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
     res
 }

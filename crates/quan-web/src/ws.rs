@@ -14,11 +14,11 @@
 //! fast enough is disconnected (close code 1013) instead of being buffered forever;
 //! it reconnects and catches up from the event log.
 
+use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::AppState;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use quan_core::identity::{self, Actor};
@@ -58,34 +58,60 @@ enum ClientFrame {
     Ping,
 }
 
-pub async fn upgrade(State(st): State<AppState>, Auth(actor): Auth, ws: WebSocketUpgrade) -> Result<Response, ApiError> {
-    Ok(ws.max_message_size(MAX_FRAME).on_upgrade(move |socket| serve(st, actor, socket)))
+pub async fn upgrade(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    Ok(ws
+        .max_message_size(MAX_FRAME)
+        .on_upgrade(move |socket| serve(st, actor, socket)))
 }
 
 /// Why a topic was refused, as a protocol error code.
 async fn authorize(st: &AppState, actor: &Actor, topic: &str) -> Result<(), &'static str> {
     if let Some(id) = topic.strip_prefix("org:") {
         let org = OrgId::parse(id).map_err(|_| "invalid_topic")?;
-        return identity::org_access(&st.svc, actor, org).await.map(|_| ()).map_err(|_| "forbidden_topic");
+        return identity::org_access(&st.svc, actor, org)
+            .await
+            .map(|_| ())
+            .map_err(|_| "forbidden_topic");
     }
     if let Some(id) = topic.strip_prefix("account:") {
-        return if id == actor.account_id().to_string() { Ok(()) } else { Err("forbidden_topic") };
+        return if id == actor.account_id().to_string() {
+            Ok(())
+        } else {
+            Err("forbidden_topic")
+        };
     }
     Err("invalid_topic")
 }
 
 fn error_frame(code: &str, message: &str) -> Message {
-    Message::Text(json!({"type": "error", "code": code, "message": message}).to_string().into())
+    Message::Text(
+        json!({"type": "error", "code": code, "message": message})
+            .to_string()
+            .into(),
+    )
 }
 
 /// Forwards one bus subscription into the outbox; a full outbox or a lagging
 /// receiver marks the client slow.
-fn forward(topic: String, mut rx: broadcast::Receiver<quan_core::BusMessage>, out: mpsc::Sender<Message>, slow: mpsc::Sender<()>) -> JoinHandle<()> {
+fn forward(
+    topic: String,
+    mut rx: broadcast::Receiver<quan_core::BusMessage>,
+    out: mpsc::Sender<Message>,
+    slow: mpsc::Sender<()>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match rx.recv().await {
                 Ok(msg) => {
-                    let frame = format!(r#"{{"type":"event","topic":{},"data":{}}}"#, json!(topic), msg.payload);
+                    let frame = format!(
+                        r#"{{"type":"event","topic":{},"data":{}}}"#,
+                        json!(topic),
+                        msg.payload
+                    );
                     if out.try_send(Message::Text(frame.into())).is_err() {
                         let _ = slow.try_send(());
                         return;

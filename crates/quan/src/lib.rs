@@ -1,1 +1,151 @@
+//! The `quan` binary's library half: settings, wiring of ports to implementations,
+//! the server's run loop with graceful shutdown, and the demo data. Tests and the
+//! load tool start Quan through [`App::build`] and [`run`], exactly as `quan serve`
+//! does.
 
+pub mod demo;
+pub mod settings;
+
+use anyhow::Context;
+use quan_core::{Clock, Services, SystemClock};
+use quan_infra::{MemoryBus, MemoryCounters, MemoryRateLimiter, RedisBackend};
+use quan_store::{ConnectOptions, SqlStore};
+use settings::Settings;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// A wired Quan node: services behind ports and the HTTP router.
+pub struct App {
+    pub services: Services,
+    pub store: SqlStore,
+    pub router: axum::Router,
+    pub settings: Settings,
+}
+
+impl App {
+    /// Connects the store and the bus named by `settings`, migrates if configured,
+    /// and builds the router. `clock` is the system clock except in tests.
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let url = settings.database_url();
+        let store = SqlStore::connect(
+            &url,
+            &ConnectOptions {
+                max_connections: settings.database.max_connections,
+                ..Default::default()
+            },
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "opening the {} database",
+                quan_store::Backend::of_url(&url).map_or("?", |b| b.name())
+            )
+        })?;
+        if settings.database.migrate_on_start {
+            store.migrate().await.context("migrating the database")?;
+        }
+        let services = match settings.bus_url() {
+            None => Services {
+                store: Arc::new(store.clone()),
+                bus: Arc::new(MemoryBus::default()),
+                counters: Arc::new(MemoryCounters::default()),
+                limiter: Arc::new(MemoryRateLimiter::default()),
+                clock,
+            },
+            Some(bus_url) => {
+                let redis = RedisBackend::connect(&bus_url)
+                    .await
+                    .context("connecting to the bus")?;
+                Services {
+                    store: Arc::new(store.clone()),
+                    bus: Arc::new(redis.clone()),
+                    counters: Arc::new(redis.clone()),
+                    limiter: Arc::new(redis),
+                    clock,
+                }
+            }
+        };
+        let web = quan_web::WebConfig {
+            secure_cookies: settings.server.secure_cookies,
+            max_body_bytes: settings.server.max_body_bytes,
+            request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
+        };
+        let router = quan_web::router(quan_web::AppState::new(services.clone(), &web), &web);
+        Ok(Self {
+            services,
+            store,
+            router,
+            settings,
+        })
+    }
+
+    /// Builds with the wall clock.
+    pub async fn build_default(settings: Settings) -> anyhow::Result<Self> {
+        Self::build(settings, Arc::new(SystemClock)).await
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests
+/// finish (up to the configured grace), stops the job worker and closes the store.
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let stop = CancellationToken::new();
+    let worker = tokio::spawn(quan_core::jobs::worker(
+        app.services.clone(),
+        Duration::from_secs(5),
+        stop.clone(),
+    ));
+    let grace = Duration::from_secs(app.settings.server.shutdown_grace_secs);
+    let stop_http = stop.clone();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        stop_http.cancel();
+    };
+    let service = app
+        .router
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(signal);
+    let drained = async {
+        stop.cancelled().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        r = server => r.context("serving HTTP")?,
+        () = drained => tracing::warn!("grace period over; dropping remaining connections"),
+    }
+    let _ = worker.await;
+    app.services.store.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

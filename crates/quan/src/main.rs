@@ -1,1 +1,251 @@
-fn main() {}
+//! `quan`: serve | migrate | demo | config | openapi | admin.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use quan::App;
+use quan::settings::{DEFAULT_TOML, Overrides, Settings};
+use quan_core::identity as uc;
+use quan_domain::{DisplayName, Login, Password};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "quan",
+    version,
+    about = "Quan (圈): a self-hosted private-domain operations platform"
+)]
+struct Cli {
+    /// A TOML configuration file (see `quan config print-default`).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, global = true)]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Directory for the embedded database (default ./data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Load the demo org at start (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Load the demo org and exit.
+    Demo {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Operator tasks.
+    Admin {
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCmd {
+    /// Print a commented default configuration file.
+    PrintDefault,
+    /// Print the effective configuration (secrets redacted).
+    Print,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCmd {
+    /// Create an account.
+    CreateUser {
+        /// E-mail address or phone number.
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// The password; read from QUAN_PASSWORD if omitted.
+        #[arg(long, env = "QUAN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Set an account's password and end its sessions.
+    ResetPassword {
+        #[arg(long)]
+        login: String,
+        #[arg(long, env = "QUAN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// List every org with its staff count.
+    ListOrgs,
+}
+
+fn init_tracing(s: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&s.log.filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    if s.log.format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+fn load(cli: &Cli, o: Overrides) -> anyhow::Result<Settings> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let o = Overrides {
+        log_format: cli.log_format.clone(),
+        ..o
+    };
+    Ok(Settings::load(cli.config.as_deref(), &env, &o)?)
+}
+
+fn dir(d: &Option<PathBuf>) -> Overrides {
+    Overrides {
+        data_dir: d.clone(),
+        ..Default::default()
+    }
+}
+
+fn parsed<T>(r: Result<T, quan_domain::ParseError>) -> anyhow::Result<T> {
+    r.map_err(|e| anyhow::anyhow!(e))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match &cli.cmd {
+        Cmd::Config {
+            cmd: ConfigCmd::PrintDefault,
+        } => {
+            print!("{DEFAULT_TOML}");
+            return Ok(());
+        }
+        Cmd::Openapi => {
+            println!("{}", quan_web::api::openapi().to_pretty_json()?);
+            return Ok(());
+        }
+        _ => {}
+    }
+    let settings = match &cli.cmd {
+        Cmd::Serve {
+            bind,
+            data_dir,
+            demo,
+        } => load(
+            &cli,
+            Overrides {
+                bind: bind.clone(),
+                data_dir: data_dir.clone(),
+                demo: *demo,
+                log_format: None,
+            },
+        )?,
+        Cmd::Migrate { data_dir } | Cmd::Demo { data_dir } | Cmd::Admin { data_dir, .. } => {
+            load(&cli, dir(data_dir))?
+        }
+        _ => load(&cli, Overrides::default())?,
+    };
+    init_tracing(&settings);
+    match cli.cmd {
+        Cmd::Config {
+            cmd: ConfigCmd::Print,
+        } => println!("{settings:#?}"),
+        Cmd::Serve { .. } => {
+            let listener = tokio::net::TcpListener::bind(&settings.server.bind)
+                .await
+                .with_context(|| format!("binding {}", settings.server.bind))?;
+            let app = App::build_default(settings).await?;
+            if app.settings.server.demo && quan::demo::load(&app.services).await? {
+                tracing::info!(
+                    login = quan::demo::DEMO_OWNER,
+                    password = quan::demo::DEMO_PASSWORD,
+                    "demo org loaded"
+                );
+            }
+            tracing::info!(addr = %listener.local_addr()?, store = app.services.store.backend_name(), bus = app.services.bus.name(), "Quan is serving at http://{}", listener.local_addr()?);
+            quan::run(listener, app, quan::shutdown_signal()).await?;
+        }
+        Cmd::Migrate { .. } => {
+            let mut s = settings;
+            s.database.migrate_on_start = true;
+            let app = App::build_default(s).await?;
+            app.services.store.close().await;
+            println!("migrations applied");
+        }
+        Cmd::Demo { .. } => {
+            let app = App::build_default(settings).await?;
+            let loaded = quan::demo::load(&app.services).await?;
+            app.services.store.close().await;
+            println!(
+                "{}",
+                if loaded {
+                    "demo org loaded"
+                } else {
+                    "demo org already present"
+                }
+            );
+        }
+        Cmd::Admin { cmd, .. } => {
+            let app = App::build_default(settings).await?;
+            let svc = &app.services;
+            match cmd {
+                AdminCmd::CreateUser {
+                    login,
+                    name,
+                    password,
+                } => {
+                    let me = uc::sign_up(
+                        svc,
+                        uc::SignUp {
+                            login: parsed(Login::parse(&login))?,
+                            password: parsed(Password::parse(&password))?,
+                            display_name: parsed(DisplayName::parse(&name))?,
+                        },
+                    )
+                    .await?;
+                    println!("created account {}", me.id);
+                }
+                AdminCmd::ResetPassword { login, password } => {
+                    let id = uc::reset_password(
+                        svc,
+                        &parsed(Login::parse(&login))?,
+                        &parsed(Password::parse(&password))?,
+                    )
+                    .await?;
+                    println!("password reset for account {id}; its sessions were ended");
+                }
+                AdminCmd::ListOrgs => {
+                    for (org, staff) in svc.store.org_list_all().await? {
+                        println!("{}\t{}\tstaff={}", org.id, org.name, staff);
+                    }
+                }
+            }
+            svc.store.close().await;
+        }
+        Cmd::Config {
+            cmd: ConfigCmd::PrintDefault,
+        }
+        | Cmd::Openapi => {}
+    }
+    Ok(())
+}

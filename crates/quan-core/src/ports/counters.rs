@@ -35,10 +35,20 @@ impl RateDecision {
 #[async_trait]
 pub trait RateLimiter: Send + Sync + 'static {
     /// Records a hit and says whether it is within the limit.
-    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<RateDecision, CounterError>;
+    async fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, CounterError>;
     /// Says whether a key is already over its limit, without recording a hit (used to
     /// slow login attempts after failures, which are recorded separately).
-    async fn peek(&self, key: &str, limit: u32, window: Duration) -> Result<RateDecision, CounterError>;
+    async fn peek(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, CounterError>;
     /// Forgets a key (a successful login clears its failures).
     async fn reset(&self, key: &str, window: Duration) -> Result<(), CounterError>;
 }

@@ -182,14 +182,27 @@ pub trait Store: Send + Sync + 'static {
     async fn account_set_password(&self, id: AccountId, hash: &str) -> StoreResult<()>;
     async fn session_insert(&self, s: &SessionRecord) -> StoreResult<()>;
     /// The live session with this token digest and its account.
-    async fn session_find(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, AccountRecord)>>;
+    async fn session_find(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(SessionRecord, AccountRecord)>>;
     async fn session_delete(&self, token_hash: &str) -> StoreResult<()>;
     /// Ends every session of an account but one (after a password change).
-    async fn session_delete_others(&self, account: AccountId, keep: Option<SessionId>) -> StoreResult<u64>;
+    async fn session_delete_others(
+        &self,
+        account: AccountId,
+        keep: Option<SessionId>,
+    ) -> StoreResult<u64>;
 
     // --- orgs and staff ---
     /// Creates an org with `owner` as its first owner.
-    async fn org_create(&self, org: &OrgRecord, owner: AccountId, event: &EventRecord) -> StoreResult<()>;
+    async fn org_create(
+        &self,
+        org: &OrgRecord,
+        owner: AccountId,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
     async fn org_get(&self, org: OrgId) -> StoreResult<Option<OrgRecord>>;
     /// The orgs an account is staff of, with its role in each, oldest first.
     async fn orgs_of_account(&self, account: AccountId) -> StoreResult<Vec<(OrgRecord, Role)>>;
@@ -199,30 +212,64 @@ pub trait Store: Send + Sync + 'static {
     async fn staff_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<StaffRecord>>;
     /// Sets a staff member's role unless that would leave the org without an owner.
     /// Returns NotFound when the account is not staff of the org.
-    async fn staff_set_role(&self, org: OrgId, account: AccountId, role: Role, event: &EventRecord) -> StoreResult<StaffChange>;
+    async fn staff_set_role(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        role: Role,
+        event: &EventRecord,
+    ) -> StoreResult<StaffChange>;
     /// Removes a staff member unless they are the last owner.
-    async fn staff_remove(&self, org: OrgId, account: AccountId, event: &EventRecord) -> StoreResult<StaffChange>;
+    async fn staff_remove(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        event: &EventRecord,
+    ) -> StoreResult<StaffChange>;
 
     // --- invites ---
     async fn invite_insert(&self, inv: &InviteRecord, event: &EventRecord) -> StoreResult<()>;
     async fn invite_list(&self, org: OrgId, now: Timestamp) -> StoreResult<Vec<InviteRecord>>;
     async fn invite_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<InviteRecord>>;
-    async fn invite_revoke(&self, org: OrgId, id: InviteId, now: Timestamp, event: &EventRecord) -> StoreResult<bool>;
+    async fn invite_revoke(
+        &self,
+        org: OrgId,
+        id: InviteId,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
     /// Uses one of the invite's uses and adds the account as staff, atomically: the
     /// use count never exceeds `max_uses`, however many accept at once.
-    async fn invite_accept(&self, code_hash: &str, account: AccountId, now: Timestamp, event: &EventRecord) -> StoreResult<InviteOutcome>;
+    async fn invite_accept(
+        &self,
+        code_hash: &str,
+        account: AccountId,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<InviteOutcome>;
 
     // --- API tokens ---
     async fn token_insert(&self, t: &TokenRecord, event: &EventRecord) -> StoreResult<()>;
     async fn token_list(&self, org: OrgId) -> StoreResult<Vec<TokenRecord>>;
     async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
-    async fn token_revoke(&self, org: OrgId, id: TokenId, now: Timestamp, event: &EventRecord) -> StoreResult<bool>;
+    async fn token_revoke(
+        &self,
+        org: OrgId,
+        id: TokenId,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
 
     // --- persons ---
     async fn person_insert(&self, p: &PersonRecord, event: &EventRecord) -> StoreResult<()>;
     async fn person_get(&self, org: OrgId, id: PersonId) -> StoreResult<Option<PersonRecord>>;
     async fn person_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<PersonRecord>>;
-    async fn handle_insert(&self, org: OrgId, h: &HandleRecord, event: &EventRecord) -> StoreResult<()>;
+    async fn handle_insert(
+        &self,
+        org: OrgId,
+        h: &HandleRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
 
     // --- event log ---
     async fn event_append(&self, e: &EventRecord) -> StoreResult<()>;
@@ -251,8 +298,13 @@ pub enum StaffChange {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InviteOutcome {
-    Joined { org: OrgId, role: Role },
-    AlreadyStaff { org: OrgId },
+    Joined {
+        org: OrgId,
+        role: Role,
+    },
+    AlreadyStaff {
+        org: OrgId,
+    },
     /// Unknown, revoked, expired or used up: all look the same to the invitee.
     Invalid,
 }

@@ -1,9 +1,9 @@
 //! Identity endpoints: accounts, sessions, orgs, staff, invites, tokens, persons,
 //! events.
 
+use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Auth, ClientIp, OrgCtx, SESSION_COOKIE};
-use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +11,9 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use quan_core::identity::{self as uc, Actor, Me, NewInvite, NewPerson, SignUp};
-use quan_core::{EventRecord, InviteRecord, OrgRecord, PageRequest, PersonRecord, StaffRecord, TokenRecord};
+use quan_core::{
+    EventRecord, InviteRecord, OrgRecord, PageRequest, PersonRecord, StaffRecord, TokenRecord,
+};
 use quan_domain::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -26,16 +28,34 @@ pub fn router() -> Router<AppState> {
         .route("/orgs", get(list_orgs).post(create_org))
         .route("/orgs/{org_id}", get(get_org))
         .route("/orgs/{org_id}/staff", get(list_staff))
-        .route("/orgs/{org_id}/staff/{account_id}", get(get_staff).patch(update_staff).delete(remove_staff))
-        .route("/orgs/{org_id}/invites", get(list_invites).post(create_invite))
-        .route("/orgs/{org_id}/invites/{invite_id}", axum::routing::delete(revoke_invite))
+        .route(
+            "/orgs/{org_id}/staff/{account_id}",
+            get(get_staff).patch(update_staff).delete(remove_staff),
+        )
+        .route(
+            "/orgs/{org_id}/invites",
+            get(list_invites).post(create_invite),
+        )
+        .route(
+            "/orgs/{org_id}/invites/{invite_id}",
+            axum::routing::delete(revoke_invite),
+        )
         .route("/invites/{code}", get(preview_invite))
         .route("/invites/{code}/accept", post(accept_invite))
         .route("/orgs/{org_id}/tokens", get(list_tokens).post(create_token))
-        .route("/orgs/{org_id}/tokens/{token_id}", axum::routing::delete(revoke_token))
-        .route("/orgs/{org_id}/persons", get(list_persons).post(create_person))
+        .route(
+            "/orgs/{org_id}/tokens/{token_id}",
+            axum::routing::delete(revoke_token),
+        )
+        .route(
+            "/orgs/{org_id}/persons",
+            get(list_persons).post(create_person),
+        )
         .route("/orgs/{org_id}/persons/{person_id}", get(get_person))
-        .route("/orgs/{org_id}/persons/{person_id}/handles", post(add_handle))
+        .route(
+            "/orgs/{org_id}/persons/{person_id}/handles",
+            post(add_handle),
+        )
         .route("/orgs/{org_id}/events", get(list_events))
 }
 
@@ -52,7 +72,12 @@ pub struct AccountDto {
 
 impl From<&Me> for AccountDto {
     fn from(m: &Me) -> Self {
-        Self { id: m.id.to_string(), email: m.email.clone(), phone: m.phone.clone(), display_name: m.display_name.clone() }
+        Self {
+            id: m.id.to_string(),
+            email: m.email.clone(),
+            phone: m.phone.clone(),
+            display_name: m.display_name.clone(),
+        }
     }
 }
 
@@ -67,7 +92,12 @@ pub struct OrgDto {
 }
 
 fn org_dto(o: &OrgRecord, role: Role) -> OrgDto {
-    OrgDto { id: o.id.to_string(), name: o.name.clone(), role: role.as_str().into(), created_at: o.created_at.millis() }
+    OrgDto {
+        id: o.id.to_string(),
+        name: o.name.clone(),
+        role: role.as_str().into(),
+        created_at: o.created_at.millis(),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -218,7 +248,12 @@ impl From<&PersonRecord> for PersonDto {
             handles: p
                 .handles
                 .iter()
-                .map(|h| HandleDto { id: h.id.to_string(), kind: h.kind.as_str().into(), value: h.value.clone(), verified: h.verified })
+                .map(|h| HandleDto {
+                    id: h.id.to_string(),
+                    kind: h.kind.as_str().into(),
+                    value: h.value.clone(),
+                    verified: h.verified,
+                })
                 .collect(),
         }
     }
@@ -243,7 +278,14 @@ pub struct EventDto {
 
 impl From<&EventRecord> for EventDto {
     fn from(e: &EventRecord) -> Self {
-        Self { id: e.id.to_string(), kind: e.kind.clone(), subject: e.subject.clone(), actor: e.actor.map(|a| a.to_string()), data: e.data.clone(), at: e.at.millis() }
+        Self {
+            id: e.id.to_string(),
+            kind: e.kind.clone(),
+            subject: e.subject.clone(),
+            actor: e.actor.map(|a| a.to_string()),
+            data: e.data.clone(),
+            at: e.at.millis(),
+        }
     }
 }
 
@@ -340,7 +382,9 @@ impl PageQuery {
     fn into_request(self) -> ApiResult<PageRequest> {
         if let Some(a) = &self.after {
             // Cursors are ids; anything else is a client bug worth reporting.
-            uuid_like(a).then_some(()).ok_or_else(|| ApiError::bad_request("invalid_cursor", "the cursor is malformed"))?;
+            uuid_like(a).then_some(()).ok_or_else(|| {
+                ApiError::bad_request("invalid_cursor", "the cursor is malformed")
+            })?;
         }
         Ok(PageRequest::new(self.after, self.limit))
     }
@@ -376,7 +420,11 @@ fn time_max_age(secs: i64) -> ::time::Duration {
 /// Signs up and starts a session (the response sets the session cookie).
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "identity", request_body = SignUpReq,
     responses((status = 201, body = SessionDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn sign_up(State(st): State<AppState>, jar: CookieJar, ApiJson(req): ApiJson<SignUpReq>) -> ApiResult<Response> {
+pub async fn sign_up(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<SignUpReq>,
+) -> ApiResult<Response> {
     let form = SignUp {
         login: Login::parse(&req.login)?,
         password: Password::parse(&req.password)?,
@@ -384,20 +432,36 @@ pub async fn sign_up(State(st): State<AppState>, jar: CookieJar, ApiJson(req): A
     };
     let me = uc::sign_up(&st.svc, form).await?;
     let s = uc::start_session(&st.svc, &me).await?;
-    let body = SessionDto { account: AccountDto::from(&s.me), expires_at: s.expires_at.millis() };
-    Ok((StatusCode::CREATED, jar.add(session_cookie(&st, s.secret)), Json(body)).into_response())
+    let body = SessionDto {
+        account: AccountDto::from(&s.me),
+        expires_at: s.expires_at.millis(),
+    };
+    Ok((
+        StatusCode::CREATED,
+        jar.add(session_cookie(&st, s.secret)),
+        Json(body),
+    )
+        .into_response())
 }
 
 /// Logs in with an e-mail address or phone number; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "identity", request_body = LogInReq,
     responses((status = 200, body = SessionDto), (status = 401, body = Problem), (status = 429, body = Problem)))]
-pub async fn log_in(State(st): State<AppState>, ClientIp(ip): ClientIp, jar: CookieJar, ApiJson(req): ApiJson<LogInReq>) -> ApiResult<Response> {
+pub async fn log_in(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<LogInReq>,
+) -> ApiResult<Response> {
     let login = Login::parse(&req.login)?;
     if req.password.len() > 1024 {
         return Err(uc::IdentityError::BadCredentials.into());
     }
     let s = uc::log_in(&st.svc, &login, &req.password, &ip).await?;
-    let body = SessionDto { account: AccountDto::from(&s.me), expires_at: s.expires_at.millis() };
+    let body = SessionDto {
+        account: AccountDto::from(&s.me),
+        expires_at: s.expires_at.millis(),
+    };
     Ok((jar.add(session_cookie(&st, s.secret)), Json(body)).into_response())
 }
 
@@ -407,22 +471,39 @@ pub async fn log_out(State(st): State<AppState>, jar: CookieJar) -> ApiResult<Re
     if let Some(c) = jar.get(SESSION_COOKIE) {
         uc::log_out(&st.svc, c.value()).await?;
     }
-    Ok((StatusCode::NO_CONTENT, jar.remove(Cookie::build(SESSION_COOKIE).path("/"))).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+    )
+        .into_response())
 }
 
 /// The caller's account and orgs.
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = MeDto), (status = 401, body = Problem)))]
 pub async fn me(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<MeDto>> {
-    let account = st.svc.store.account_get(actor.account_id()).await.map_err(uc::IdentityError::from)?.ok_or_else(ApiError::unauthenticated)?;
+    let account = st
+        .svc
+        .store
+        .account_get(actor.account_id())
+        .await
+        .map_err(uc::IdentityError::from)?
+        .ok_or_else(ApiError::unauthenticated)?;
     let orgs = uc::my_orgs(&st.svc, &actor).await?;
-    Ok(Json(MeDto { account: AccountDto::from(&Me::from(&account)), orgs: orgs.iter().map(|(o, r)| org_dto(o, *r)).collect() }))
+    Ok(Json(MeDto {
+        account: AccountDto::from(&Me::from(&account)),
+        orgs: orgs.iter().map(|(o, r)| org_dto(o, *r)).collect(),
+    }))
 }
 
 /// Changes the password; every other session of the account ends.
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "identity", request_body = PasswordReq,
     responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)))]
-pub async fn change_password(State(st): State<AppState>, Auth(actor): Auth, ApiJson(req): ApiJson<PasswordReq>) -> ApiResult<StatusCode> {
+pub async fn change_password(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(req): ApiJson<PasswordReq>,
+) -> ApiResult<StatusCode> {
     let Actor::Session { account, session } = &actor else {
         return Err(uc::IdentityError::Forbidden.into());
     };
@@ -430,7 +511,14 @@ pub async fn change_password(State(st): State<AppState>, Auth(actor): Auth, ApiJ
     if req.current_password.len() > 1024 {
         return Err(uc::IdentityError::BadCredentials.into());
     }
-    uc::change_password(&st.svc, account.id, Some(*session), &req.current_password, &new).await?;
+    uc::change_password(
+        &st.svc,
+        account.id,
+        Some(*session),
+        &req.current_password,
+        &new,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -439,7 +527,10 @@ pub async fn change_password(State(st): State<AppState>, Auth(actor): Auth, ApiJ
 
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "identity", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = [OrgDto])))]
-pub async fn list_orgs(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Vec<OrgDto>>> {
+pub async fn list_orgs(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Json<Vec<OrgDto>>> {
     let orgs = uc::my_orgs(&st.svc, &actor).await?;
     Ok(Json(orgs.iter().map(|(o, r)| org_dto(o, *r)).collect()))
 }
@@ -447,7 +538,11 @@ pub async fn list_orgs(State(st): State<AppState>, Auth(actor): Auth) -> ApiResu
 /// Creates an org; the caller becomes its owner.
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "identity", request_body = CreateOrgReq, security(("session" = [])),
     responses((status = 201, body = OrgDto), (status = 422, body = Problem)))]
-pub async fn create_org(State(st): State<AppState>, Auth(actor): Auth, ApiJson(req): ApiJson<CreateOrgReq>) -> ApiResult<(StatusCode, Json<OrgDto>)> {
+pub async fn create_org(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(req): ApiJson<CreateOrgReq>,
+) -> ApiResult<(StatusCode, Json<OrgDto>)> {
     let name = OrgName::parse(&req.name)?;
     let org = uc::create_org(&st.svc, &actor, &name).await?;
     Ok((StatusCode::CREATED, Json(org_dto(&org, Role::Owner))))
@@ -465,15 +560,26 @@ pub async fn get_org(State(st): State<AppState>, ctx: OrgCtx) -> ApiResult<Json<
 
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/staff", tag = "identity", params(("org_id" = String, Path), PageQuery),
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = StaffPage), (status = 404, body = Problem)))]
-pub async fn list_staff(State(st): State<AppState>, ctx: OrgCtx, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<StaffPage>> {
+pub async fn list_staff(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<StaffPage>> {
     let page = uc::list_staff(&st.svc, &ctx.access, &q.into_request()?).await?;
-    Ok(Json(StaffPage { items: page.items.iter().map(StaffDto::from).collect(), next: page.next }))
+    Ok(Json(StaffPage {
+        items: page.items.iter().map(StaffDto::from).collect(),
+        next: page.next,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/staff/{account_id}", tag = "identity",
     params(("org_id" = String, Path), ("account_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = StaffDto), (status = 404, body = Problem)))]
-pub async fn get_staff(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path<(String, String)>) -> ApiResult<Json<StaffDto>> {
+pub async fn get_staff(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<StaffDto>> {
     let s = uc::get_staff(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
     Ok(Json(StaffDto::from(&s)))
 }
@@ -482,7 +588,12 @@ pub async fn get_staff(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path<
 #[utoipa::path(patch, path = "/api/v1/orgs/{org_id}/staff/{account_id}", tag = "identity", request_body = UpdateStaffReq,
     params(("org_id" = String, Path), ("account_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = StaffDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn update_staff(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path<(String, String)>, ApiJson(req): ApiJson<UpdateStaffReq>) -> ApiResult<Json<StaffDto>> {
+pub async fn update_staff(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<UpdateStaffReq>,
+) -> ApiResult<Json<StaffDto>> {
     let account = parse_id(&ids.1)?;
     let role = Role::parse(&req.role)?;
     let s = uc::change_role(&st.svc, &ctx.access, account, role).await?;
@@ -493,7 +604,11 @@ pub async fn update_staff(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Pa
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/staff/{account_id}", tag = "identity",
     params(("org_id" = String, Path), ("account_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn remove_staff(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn remove_staff(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     uc::remove_staff(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -503,25 +618,49 @@ pub async fn remove_staff(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Pa
 
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/invites", tag = "identity", params(("org_id" = String, Path)),
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = [InviteDto])))]
-pub async fn list_invites(State(st): State<AppState>, ctx: OrgCtx) -> ApiResult<Json<Vec<InviteDto>>> {
-    Ok(Json(uc::list_invites(&st.svc, &ctx.access).await?.iter().map(InviteDto::from).collect()))
+pub async fn list_invites(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+) -> ApiResult<Json<Vec<InviteDto>>> {
+    Ok(Json(
+        uc::list_invites(&st.svc, &ctx.access)
+            .await?
+            .iter()
+            .map(InviteDto::from)
+            .collect(),
+    ))
 }
 
 /// Creates an invite link; the code is in the response only.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/invites", tag = "identity", request_body = CreateInviteReq,
     params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = CreatedInviteDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_invite(State(st): State<AppState>, ctx: OrgCtx, ApiJson(req): ApiJson<CreateInviteReq>) -> ApiResult<(StatusCode, Json<CreatedInviteDto>)> {
+pub async fn create_invite(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiJson(req): ApiJson<CreateInviteReq>,
+) -> ApiResult<(StatusCode, Json<CreatedInviteDto>)> {
     let inv = NewInvite::parse(&req.role, req.max_uses, req.ttl_hours)?;
     let (rec, code) = uc::create_invite(&st.svc, &ctx.access, &inv).await?;
     let url_path = format!("/invite/{code}");
-    Ok((StatusCode::CREATED, Json(CreatedInviteDto { invite: InviteDto::from(&rec), code, url_path })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedInviteDto {
+            invite: InviteDto::from(&rec),
+            code,
+            url_path,
+        }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/invites/{invite_id}", tag = "identity",
     params(("org_id" = String, Path), ("invite_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn revoke_invite(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn revoke_invite(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     uc::revoke_invite(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -529,17 +668,34 @@ pub async fn revoke_invite(State(st): State<AppState>, ctx: OrgCtx, Path(ids): P
 /// What an invite link offers: which org, which role.
 #[utoipa::path(get, path = "/api/v1/invites/{code}", tag = "identity", params(("code" = String, Path)),
     responses((status = 200, body = InvitePreviewDto), (status = 404, body = Problem)))]
-pub async fn preview_invite(State(st): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<InvitePreviewDto>> {
+pub async fn preview_invite(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<InvitePreviewDto>> {
     let p = uc::preview_invite(&st.svc, &code).await?;
-    Ok(Json(InvitePreviewDto { org_id: p.org.id.to_string(), org_name: p.org.name, role: p.role.as_str().into() }))
+    Ok(Json(InvitePreviewDto {
+        org_id: p.org.id.to_string(),
+        org_name: p.org.name,
+        role: p.role.as_str().into(),
+    }))
 }
 
 /// Joins the invite's org as staff.
 #[utoipa::path(post, path = "/api/v1/invites/{code}/accept", tag = "identity", params(("code" = String, Path)),
     security(("session" = [])), responses((status = 200, body = OrgDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn accept_invite(State(st): State<AppState>, Auth(actor): Auth, Path(code): Path<String>) -> ApiResult<Json<OrgDto>> {
+pub async fn accept_invite(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<OrgDto>> {
     let (org, role) = uc::accept_invite(&st.svc, &actor, &code).await?;
-    let org = st.svc.store.org_get(org).await.map_err(uc::IdentityError::from)?.ok_or_else(ApiError::not_found)?;
+    let org = st
+        .svc
+        .store
+        .org_get(org)
+        .await
+        .map_err(uc::IdentityError::from)?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(org_dto(&org, role)))
 }
 
@@ -548,28 +704,57 @@ pub async fn accept_invite(State(st): State<AppState>, Auth(actor): Auth, Path(c
 
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/tokens", tag = "identity", params(("org_id" = String, Path)),
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = [TokenDto])))]
-pub async fn list_tokens(State(st): State<AppState>, ctx: OrgCtx) -> ApiResult<Json<Vec<TokenDto>>> {
-    Ok(Json(uc::list_tokens(&st.svc, &ctx.access).await?.iter().map(TokenDto::from).collect()))
+pub async fn list_tokens(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+) -> ApiResult<Json<Vec<TokenDto>>> {
+    Ok(Json(
+        uc::list_tokens(&st.svc, &ctx.access)
+            .await?
+            .iter()
+            .map(TokenDto::from)
+            .collect(),
+    ))
 }
 
 /// Creates an API token; the secret is in the response only.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/tokens", tag = "identity", request_body = CreateTokenReq,
     params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = CreatedTokenDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_token(State(st): State<AppState>, ctx: OrgCtx, ApiJson(req): ApiJson<CreateTokenReq>) -> ApiResult<(StatusCode, Json<CreatedTokenDto>)> {
+pub async fn create_token(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiJson(req): ApiJson<CreateTokenReq>,
+) -> ApiResult<(StatusCode, Json<CreatedTokenDto>)> {
     let name = TokenName::parse(&req.name)?;
     if req.scopes.len() > 10 {
         return Err(ParseError::new("scopes", "too_many", "at most 10").into());
     }
-    let scopes = Scopes::new(req.scopes.iter().map(|s| Scope::parse(s)).collect::<Result<_, _>>()?)?;
-    let (rec, secret) = uc::create_token(&st.svc, &ctx.access, &name, &scopes, req.ttl_days).await?;
-    Ok((StatusCode::CREATED, Json(CreatedTokenDto { token: TokenDto::from(&rec), secret })))
+    let scopes = Scopes::new(
+        req.scopes
+            .iter()
+            .map(|s| Scope::parse(s))
+            .collect::<Result<_, _>>()?,
+    )?;
+    let (rec, secret) =
+        uc::create_token(&st.svc, &ctx.access, &name, &scopes, req.ttl_days).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTokenDto {
+            token: TokenDto::from(&rec),
+            secret,
+        }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/tokens/{token_id}", tag = "identity",
     params(("org_id" = String, Path), ("token_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn revoke_token(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     uc::revoke_token(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -579,23 +764,40 @@ pub async fn revoke_token(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Pa
 
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/persons", tag = "persons", params(("org_id" = String, Path), PageQuery),
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = PersonPage)))]
-pub async fn list_persons(State(st): State<AppState>, ctx: OrgCtx, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<PersonPage>> {
+pub async fn list_persons(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<PersonPage>> {
     let page = uc::list_persons(&st.svc, &ctx.access, &q.into_request()?).await?;
-    Ok(Json(PersonPage { items: page.items.iter().map(PersonDto::from).collect(), next: page.next }))
+    Ok(Json(PersonPage {
+        items: page.items.iter().map(PersonDto::from).collect(),
+        next: page.next,
+    }))
 }
 
 fn parse_handles(hs: &[HandleReq]) -> ApiResult<Vec<HandleValue>> {
     if hs.len() > uc::MAX_HANDLES_PER_REQUEST {
         return Err(ParseError::new("handles", "too_many", "at most 20").into());
     }
-    Ok(hs.iter().map(|h| HandleValue::parse(HandleKind::parse(&h.kind)?, &h.value)).collect::<Result<_, _>>()?)
+    Ok(hs
+        .iter()
+        .map(|h| HandleValue::parse(HandleKind::parse(&h.kind)?, &h.value))
+        .collect::<Result<_, _>>()?)
 }
 
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/persons", tag = "persons", request_body = CreatePersonReq,
     params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = PersonDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_person(State(st): State<AppState>, ctx: OrgCtx, ApiJson(req): ApiJson<CreatePersonReq>) -> ApiResult<(StatusCode, Json<PersonDto>)> {
-    let p = NewPerson { display_name: DisplayName::parse(&req.display_name)?, handles: parse_handles(&req.handles)? };
+pub async fn create_person(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiJson(req): ApiJson<CreatePersonReq>,
+) -> ApiResult<(StatusCode, Json<PersonDto>)> {
+    let p = NewPerson {
+        display_name: DisplayName::parse(&req.display_name)?,
+        handles: parse_handles(&req.handles)?,
+    };
     let rec = uc::create_person(&st.svc, &ctx.access, p).await?;
     Ok((StatusCode::CREATED, Json(PersonDto::from(&rec))))
 }
@@ -603,14 +805,25 @@ pub async fn create_person(State(st): State<AppState>, ctx: OrgCtx, ApiJson(req)
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/persons/{person_id}", tag = "persons",
     params(("org_id" = String, Path), ("person_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = PersonDto), (status = 404, body = Problem)))]
-pub async fn get_person(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path<(String, String)>) -> ApiResult<Json<PersonDto>> {
-    Ok(Json(PersonDto::from(&uc::get_person(&st.svc, &ctx.access, parse_id(&ids.1)?).await?)))
+pub async fn get_person(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<PersonDto>> {
+    Ok(Json(PersonDto::from(
+        &uc::get_person(&st.svc, &ctx.access, parse_id(&ids.1)?).await?,
+    )))
 }
 
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/persons/{person_id}/handles", tag = "persons", request_body = HandleReq,
     params(("org_id" = String, Path), ("person_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = PersonDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn add_handle(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path<(String, String)>, ApiJson(req): ApiJson<HandleReq>) -> ApiResult<(StatusCode, Json<PersonDto>)> {
+pub async fn add_handle(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<HandleReq>,
+) -> ApiResult<(StatusCode, Json<PersonDto>)> {
     let person = parse_id(&ids.1)?;
     let h = HandleValue::parse(HandleKind::parse(&req.kind)?, &req.value)?;
     let rec = uc::add_handle(&st.svc, &ctx.access, person, h).await?;
@@ -620,7 +833,14 @@ pub async fn add_handle(State(st): State<AppState>, ctx: OrgCtx, Path(ids): Path
 /// The org's event log, newest first.
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/events", tag = "events", params(("org_id" = String, Path), PageQuery),
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = EventPage)))]
-pub async fn list_events(State(st): State<AppState>, ctx: OrgCtx, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<EventPage>> {
+pub async fn list_events(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<EventPage>> {
     let page = uc::list_events(&st.svc, &ctx.access, &q.into_request()?).await?;
-    Ok(Json(EventPage { items: page.items.iter().map(EventDto::from).collect(), next: page.next }))
+    Ok(Json(EventPage {
+        items: page.items.iter().map(EventDto::from).collect(),
+        next: page.next,
+    }))
 }

@@ -2,9 +2,9 @@
 //! to come (which say so plainly).
 
 use super::templates::*;
-use super::{check_csrf, render, require_user, Chrome, PageError, PageResult};
-use crate::error::ApiError;
+use super::{Chrome, PageError, PageResult, check_csrf, render, require_user};
 use crate::AppState;
+use crate::error::ApiError;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect};
@@ -16,18 +16,40 @@ use quan_domain::*;
 use serde::Deserialize;
 
 /// The sections of the console that later capabilities will fill.
-pub(crate) const COMING: [&str; 6] = ["circles", "customers", "campaigns", "live", "shop", "analytics"];
+pub(crate) const COMING: [&str; 6] = [
+    "circles",
+    "customers",
+    "campaigns",
+    "live",
+    "shop",
+    "analytics",
+];
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/console/{org_id}", get(overview))
         .route("/console/{org_id}/staff", get(staff_page))
-        .route("/console/{org_id}/staff/{account_id}/role", post(staff_role))
-        .route("/console/{org_id}/staff/{account_id}/remove", post(staff_remove))
+        .route(
+            "/console/{org_id}/staff/{account_id}/role",
+            post(staff_role),
+        )
+        .route(
+            "/console/{org_id}/staff/{account_id}/remove",
+            post(staff_remove),
+        )
         .route("/console/{org_id}/invites", post(invite_create))
-        .route("/console/{org_id}/invites/{invite_id}/revoke", post(invite_revoke))
-        .route("/console/{org_id}/tokens", get(tokens_page).post(token_create))
-        .route("/console/{org_id}/tokens/{token_id}/revoke", post(token_revoke))
+        .route(
+            "/console/{org_id}/invites/{invite_id}/revoke",
+            post(invite_revoke),
+        )
+        .route(
+            "/console/{org_id}/tokens",
+            get(tokens_page).post(token_create),
+        )
+        .route(
+            "/console/{org_id}/tokens/{token_id}/revoke",
+            post(token_revoke),
+        )
         .route("/console/{org_id}/{section}", get(coming_soon))
 }
 
@@ -59,8 +81,17 @@ impl Console {
         super::templates::nav_items()
             .into_iter()
             .map(|(slug, key)| {
-                let href = if slug.is_empty() { self.base() } else { format!("{}/{slug}", self.base()) };
-                NavItem { active: self.c.path == href, soon: COMING.contains(&slug), label: self.c.t(key).to_owned(), href }
+                let href = if slug.is_empty() {
+                    self.base()
+                } else {
+                    format!("{}/{slug}", self.base())
+                };
+                NavItem {
+                    active: self.c.path == href,
+                    soon: COMING.contains(&slug),
+                    label: self.c.t(key).to_owned(),
+                    href,
+                }
             })
             .collect()
     }
@@ -76,34 +107,75 @@ pub(crate) struct NavItem {
 impl FromRequestParts<AppState> for Console {
     type Rejection = PageError;
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let c = Chrome::from_request_parts(parts, st).await.map_err(PageError::Api)?;
+        let c = Chrome::from_request_parts(parts, st)
+            .await
+            .map_err(PageError::Api)?;
         let actor = require_user(&c)?.clone();
         let org_id = crate::extract::org_id_from_path(parts).map_err(|_| PageError::NotFound)?;
         let access = uc::org_access(&st.svc, &actor, org_id).await?;
         let org = uc::get_org(&st.svc, &access).await?;
         let orgs = uc::my_orgs(&st.svc, &actor).await?;
-        Ok(Console { c, org, orgs, access })
+        Ok(Console {
+            c,
+            org,
+            orgs,
+            access,
+        })
     }
 }
 
 async fn overview(State(st): State<AppState>, k: Console) -> PageResult {
     let staff = uc::list_staff(&st.svc, &k.access, &PageRequest::first(200)).await?;
-    let invites = if k.role().can_invite() { uc::list_invites(&st.svc, &k.access).await?.len() } else { 0 };
+    let invites = if k.role().can_invite() {
+        uc::list_invites(&st.svc, &k.access).await?.len()
+    } else {
+        0
+    };
     let now = st.svc.clock.now();
     let tokens = if k.role().can_manage_tokens() {
-        uc::list_tokens(&st.svc, &k.access).await?.iter().filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now)).count()
+        uc::list_tokens(&st.svc, &k.access)
+            .await?
+            .iter()
+            .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
+            .count()
     } else {
         0
     };
     let events = uc::list_events(&st.svc, &k.access, &PageRequest::first(12)).await?;
-    let staff_count = if staff.next.is_some() { format!("{}+", staff.items.len()) } else { staff.items.len().to_string() };
-    Ok(render(&OverviewPage { k: &k, staff_count, invites, tokens, events: &events.items }))
+    let staff_count = if staff.next.is_some() {
+        format!("{}+", staff.items.len())
+    } else {
+        staff.items.len().to_string()
+    };
+    Ok(render(&OverviewPage {
+        k: &k,
+        staff_count,
+        invites,
+        tokens,
+        events: &events.items,
+    }))
 }
 
-async fn staff_view(st: &AppState, k: &Console, new_link: Option<String>, error: Option<String>) -> PageResult {
+async fn staff_view(
+    st: &AppState,
+    k: &Console,
+    new_link: Option<String>,
+    error: Option<String>,
+) -> PageResult {
     let staff = uc::list_staff(&st.svc, &k.access, &PageRequest::first(200)).await?;
-    let invites = if k.role().can_invite() { uc::list_invites(&st.svc, &k.access).await? } else { Vec::new() };
-    let mut res = render(&StaffPage { k, staff: &staff.items, invites: &invites, new_link: new_link.as_deref(), error: error.as_deref(), roles: &Role::ALL });
+    let invites = if k.role().can_invite() {
+        uc::list_invites(&st.svc, &k.access).await?
+    } else {
+        Vec::new()
+    };
+    let mut res = render(&StaffPage {
+        k,
+        staff: &staff.items,
+        invites: &invites,
+        new_link: new_link.as_deref(),
+        error: error.as_deref(),
+        roles: &Role::ALL,
+    });
     if error.is_some() {
         *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -119,7 +191,9 @@ fn page_message(k: &Console, e: IdentityError) -> Result<String, PageError> {
         IdentityError::LastOwner => k.c.t("staff.last_owner").to_owned(),
         IdentityError::Forbidden => k.c.t("staff.owner_only").to_owned(),
         IdentityError::NotFound => return Err(PageError::NotFound),
-        IdentityError::Internal(cause) => return Err(PageError::Api(ApiError::internal(cause.as_ref()))),
+        IdentityError::Internal(cause) => {
+            return Err(PageError::Api(ApiError::internal(cause.as_ref())));
+        }
         other => other.to_string(),
     })
 }
@@ -130,11 +204,18 @@ struct RoleForm {
     role: String,
 }
 
-async fn staff_role(State(st): State<AppState>, k: Console, Path((_, account)): Path<(String, String)>, Form(f): Form<RoleForm>) -> PageResult {
+async fn staff_role(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, account)): Path<(String, String)>,
+    Form(f): Form<RoleForm>,
+) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
     let account = AccountId::parse(&account).map_err(|_| PageError::NotFound)?;
     let result = match Role::parse(&f.role) {
-        Ok(role) => uc::change_role(&st.svc, &k.access, account, role).await.map(|_| ()),
+        Ok(role) => uc::change_role(&st.svc, &k.access, account, role)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e.into()),
     };
     match result {
@@ -151,7 +232,12 @@ struct CsrfForm {
     csrf: String,
 }
 
-async fn staff_remove(State(st): State<AppState>, k: Console, Path((_, account)): Path<(String, String)>, Form(f): Form<CsrfForm>) -> PageResult {
+async fn staff_remove(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, account)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
     let account = AccountId::parse(&account).map_err(|_| PageError::NotFound)?;
     match uc::remove_staff(&st.svc, &k.access, account).await {
@@ -172,7 +258,11 @@ struct InviteForm {
     ttl_hours: Option<i64>,
 }
 
-async fn invite_create(State(st): State<AppState>, k: Console, Form(f): Form<InviteForm>) -> PageResult {
+async fn invite_create(
+    State(st): State<AppState>,
+    k: Console,
+    Form(f): Form<InviteForm>,
+) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
     let result = match NewInvite::parse(&f.role, f.max_uses, f.ttl_hours) {
         Ok(inv) => uc::create_invite(&st.svc, &k.access, &inv).await,
@@ -187,17 +277,38 @@ async fn invite_create(State(st): State<AppState>, k: Console, Form(f): Form<Inv
     }
 }
 
-async fn invite_revoke(State(st): State<AppState>, k: Console, Path((_, id)): Path<(String, String)>, Form(f): Form<CsrfForm>) -> PageResult {
+async fn invite_revoke(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
     let id = InviteId::parse(&id).map_err(|_| PageError::NotFound)?;
     uc::revoke_invite(&st.svc, &k.access, id).await?;
     Ok(Redirect::to(&format!("{}/staff", k.base())).into_response())
 }
 
-async fn tokens_view(st: &AppState, k: &Console, secret: Option<String>, error: Option<String>) -> PageResult {
-    let tokens = if k.role().can_manage_tokens() { uc::list_tokens(&st.svc, &k.access).await? } else { Vec::new() };
+async fn tokens_view(
+    st: &AppState,
+    k: &Console,
+    secret: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let tokens = if k.role().can_manage_tokens() {
+        uc::list_tokens(&st.svc, &k.access).await?
+    } else {
+        Vec::new()
+    };
     let now = st.svc.clock.now();
-    let mut res = render(&TokensPage { k, tokens: &tokens, now, secret: secret.as_deref(), error: error.as_deref(), scopes: &Scope::ALL });
+    let mut res = render(&TokensPage {
+        k,
+        tokens: &tokens,
+        now,
+        secret: secret.as_deref(),
+        error: error.as_deref(),
+        scopes: &Scope::ALL,
+    });
     if error.is_some() {
         *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -208,14 +319,26 @@ async fn tokens_page(State(st): State<AppState>, k: Console) -> PageResult {
     tokens_view(&st, &k, None, None).await
 }
 
-async fn token_create(State(st): State<AppState>, k: Console, Form(f): Form<Vec<(String, String)>>) -> PageResult {
+async fn token_create(
+    State(st): State<AppState>,
+    k: Console,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
     let field = |name: &str| f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     check_csrf(&k.c, field("csrf").unwrap_or(""))?;
     let parsed = (|| -> Result<(TokenName, Scopes, Option<i64>), ParseError> {
         let name = TokenName::parse(field("name").unwrap_or(""))?;
-        let scopes = Scopes::new(f.iter().filter(|(k, _)| k == "scope").take(10).map(|(_, v)| Scope::parse(v)).collect::<Result<_, _>>()?)?;
+        let scopes = Scopes::new(
+            f.iter()
+                .filter(|(k, _)| k == "scope")
+                .take(10)
+                .map(|(_, v)| Scope::parse(v))
+                .collect::<Result<_, _>>()?,
+        )?;
         let ttl = match field("ttl_days").map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(s.parse::<i64>().map_err(|_| ParseError::new("ttl_days", "invalid_number", "a whole number of days"))?),
+            Some(s) => Some(s.parse::<i64>().map_err(|_| {
+                ParseError::new("ttl_days", "invalid_number", "a whole number of days")
+            })?),
             None => None,
         };
         Ok((name, scopes, ttl))
@@ -233,7 +356,12 @@ async fn token_create(State(st): State<AppState>, k: Console, Form(f): Form<Vec<
     }
 }
 
-async fn token_revoke(State(st): State<AppState>, k: Console, Path((_, id)): Path<(String, String)>, Form(f): Form<CsrfForm>) -> PageResult {
+async fn token_revoke(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
     let id = TokenId::parse(&id).map_err(|_| PageError::NotFound)?;
     uc::revoke_token(&st.svc, &k.access, id).await?;
@@ -241,7 +369,10 @@ async fn token_revoke(State(st): State<AppState>, k: Console, Path((_, id)): Pat
 }
 
 async fn coming_soon(k: Console, Path((_, section)): Path<(String, String)>) -> PageResult {
-    let Some((_, title_key)) = nav_items().into_iter().find(|(slug, _)| COMING.contains(slug) && *slug == section) else {
+    let Some((_, title_key)) = nav_items()
+        .into_iter()
+        .find(|(slug, _)| COMING.contains(slug) && *slug == section)
+    else {
         return Err(PageError::NotFound);
     };
     Ok(render(&ComingPage { k: &k, title_key }))

@@ -5,13 +5,13 @@
 mod console;
 mod templates;
 
-use crate::error::ApiError;
-use crate::extract::{ClientIp, CSRF_COOKIE, SESSION_COOKIE};
-use crate::i18n::Lang;
 use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{CSRF_COOKIE, ClientIp, SESSION_COOKIE};
+use crate::i18n::Lang;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -31,7 +31,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_lang))
         .route("/orgs", get(orgs_page).post(orgs_create))
-        .route("/account/password", get(password_page).post(password_submit))
+        .route(
+            "/account/password",
+            get(password_page).post(password_submit),
+        )
         .route("/invite/{code}", get(invite_page).post(invite_accept))
         .route("/app", get(member_app))
         .merge(console::router())
@@ -45,7 +48,10 @@ pub(crate) struct CsrfToken(pub String);
 /// Gives every browser a CSRF cookie on its first visit, and the handler its value.
 async fn csrf_cookie(mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 16 && v.len() <= 64);
+    let existing = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() >= 16 && v.len() <= 64);
     let (token, fresh) = match existing {
         Some(t) => (t, false),
         None => (quan_core::secrets::random_secret("", 18), true),
@@ -53,7 +59,11 @@ async fn csrf_cookie(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if fresh {
-        let c = Cookie::build((CSRF_COOKIE, token)).http_only(true).same_site(SameSite::Lax).path("/").build();
+        let c = Cookie::build((CSRF_COOKIE, token))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .build();
         if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -81,14 +91,17 @@ impl Chrome {
     /// A role's name for people, from its code (`owner`, `admin`, ...).
     pub fn role_name(&self, code: &str) -> &str {
         match Role::parse(code) {
-            Ok(role) => self.cat.get(self.lang, match role {
-                Role::Owner => "roles.owner",
-                Role::Admin => "roles.admin",
-                Role::Operator => "roles.operator",
-                Role::Sales => "roles.sales",
-                Role::Leader => "roles.leader",
-                Role::Teacher => "roles.teacher",
-            }),
+            Ok(role) => self.cat.get(
+                self.lang,
+                match role {
+                    Role::Owner => "roles.owner",
+                    Role::Admin => "roles.admin",
+                    Role::Operator => "roles.operator",
+                    Role::Sales => "roles.sales",
+                    Role::Leader => "roles.leader",
+                    Role::Teacher => "roles.teacher",
+                },
+            ),
             Err(_) => "",
         }
     }
@@ -97,7 +110,8 @@ impl Chrome {
     }
     /// Formats an instant for people (UTC; the browser script localises it).
     pub fn when(&self, ts: &Timestamp) -> String {
-        chrono::DateTime::from_timestamp_millis(ts.millis()).map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        chrono::DateTime::from_timestamp_millis(ts.millis())
+            .map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M UTC").to_string())
     }
 }
 
@@ -108,7 +122,13 @@ impl FromRequestParts<AppState> for Chrome {
         let lang = jar
             .get("lang")
             .and_then(|c| Lang::from_code(c.value()))
-            .or_else(|| parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()).and_then(Lang::from_accept_language))
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|h| h.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
             .unwrap_or(Lang::En);
         let actor = match jar.get(SESSION_COOKIE) {
             Some(c) => uc::session_actor(&st.svc, c.value()).await?,
@@ -118,8 +138,19 @@ impl FromRequestParts<AppState> for Chrome {
             Some(Actor::Session { account, .. }) => Some(account.clone()),
             _ => None,
         };
-        let csrf = parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default();
-        Ok(Chrome { lang, cat: Arc::clone(&st.i18n), csrf, user, actor, path: parts.uri.path().to_owned() })
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        Ok(Chrome {
+            lang,
+            cat: Arc::clone(&st.i18n),
+            csrf,
+            user,
+            actor,
+            path: parts.uri.path().to_owned(),
+        })
     }
 }
 
@@ -132,7 +163,11 @@ pub(crate) enum PageError {
 
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
-        if e.status == StatusCode::NOT_FOUND { PageError::NotFound } else { PageError::Api(e) }
+        if e.status == StatusCode::NOT_FOUND {
+            PageError::NotFound
+        } else {
+            PageError::Api(e)
+        }
     }
 }
 impl From<IdentityError> for PageError {
@@ -144,7 +179,9 @@ impl From<IdentityError> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
-            PageError::Login(next) => Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response(),
+            PageError::Login(next) => {
+                Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response()
+            }
             PageError::NotFound => not_found_page(),
             PageError::Api(e) => {
                 let body = format!(
@@ -161,13 +198,18 @@ impl IntoResponse for PageError {
 pub(crate) type PageResult = Result<Response, PageError>;
 
 fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -176,7 +218,11 @@ pub(crate) fn urlencode(s: &str) -> String {
 /// Only same-site paths are followed after log-in (no open redirects).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 => n.to_owned(),
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
+        {
+            n.to_owned()
+        }
         _ => "/orgs".to_owned(),
     }
 }
@@ -189,7 +235,11 @@ pub(crate) fn render(t: &impl askama::Template) -> Response {
 }
 
 pub(crate) fn not_found_page() -> Response {
-    (StatusCode::NOT_FOUND, Html(include_str!("../../templates/404.html"))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Html(include_str!("../../templates/404.html")),
+    )
+        .into_response()
 }
 
 /// Checks a form's CSRF field against the browser's cookie.
@@ -197,13 +247,19 @@ pub(crate) fn check_csrf(c: &Chrome, field: &str) -> Result<(), PageError> {
     if !c.csrf.is_empty() && field == c.csrf {
         Ok(())
     } else {
-        Err(PageError::Api(ApiError::new(StatusCode::FORBIDDEN, "csrf", c.t("errors.csrf"))))
+        Err(PageError::Api(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            c.t("errors.csrf"),
+        )))
     }
 }
 
 /// The signed-in user of a page, or a redirect to log in.
 pub(crate) fn require_user(c: &Chrome) -> Result<&Actor, PageError> {
-    c.actor.as_ref().ok_or_else(|| PageError::Login(c.path.clone()))
+    c.actor
+        .as_ref()
+        .ok_or_else(|| PageError::Login(c.path.clone()))
 }
 
 fn message_of(e: &IdentityError, c: &Chrome) -> String {
@@ -216,7 +272,11 @@ fn message_of(e: &IdentityError, c: &Chrome) -> String {
 // ----------------------------------------------------------------------------------
 
 async fn home(c: Chrome) -> Response {
-    if c.user.is_some() { Redirect::to("/orgs").into_response() } else { Redirect::to("/login").into_response() }
+    if c.user.is_some() {
+        Redirect::to("/orgs").into_response()
+    } else {
+        Redirect::to("/login").into_response()
+    }
 }
 
 #[derive(Deserialize)]
@@ -224,14 +284,32 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn set_lang(Path(code): Path<String>, Query(q): Query<NextQuery>, jar: CookieJar) -> Response {
+async fn set_lang(
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+    jar: CookieJar,
+) -> Response {
     let lang = Lang::from_code(&code).unwrap_or(Lang::En);
-    let c = Cookie::build(("lang", lang.code())).path("/").same_site(SameSite::Lax).max_age(::time::Duration::days(365)).build();
-    (jar.add(c), Redirect::to(&safe_next(q.next.as_deref().or(Some("/"))))).into_response()
+    let c = Cookie::build(("lang", lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(::time::Duration::days(365))
+        .build();
+    (
+        jar.add(c),
+        Redirect::to(&safe_next(q.next.as_deref().or(Some("/")))),
+    )
+        .into_response()
 }
 
 async fn signup_page(c: Chrome, Query(q): Query<NextQuery>) -> Response {
-    render(&SignupPage { c: &c, error: None, login: "", display_name: "", next: &safe_next(q.next.as_deref()) })
+    render(&SignupPage {
+        c: &c,
+        error: None,
+        login: "",
+        display_name: "",
+        next: &safe_next(q.next.as_deref()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -243,11 +321,20 @@ struct SignupForm {
     next: Option<String>,
 }
 
-async fn signup_submit(State(st): State<AppState>, c: Chrome, jar: CookieJar, Form(f): Form<SignupForm>) -> PageResult {
+async fn signup_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    jar: CookieJar,
+    Form(f): Form<SignupForm>,
+) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
     let parsed = (|| -> Result<uc::SignUp, ParseError> {
-        Ok(uc::SignUp { login: Login::parse(&f.login)?, password: Password::parse(&f.password)?, display_name: DisplayName::parse(&f.display_name)? })
+        Ok(uc::SignUp {
+            login: Login::parse(&f.login)?,
+            password: Password::parse(&f.password)?,
+            display_name: DisplayName::parse(&f.display_name)?,
+        })
     })();
     let result = match parsed {
         Ok(form) => uc::sign_up(&st.svc, form).await,
@@ -256,11 +343,21 @@ async fn signup_submit(State(st): State<AppState>, c: Chrome, jar: CookieJar, Fo
     match result {
         Ok(me) => {
             let s = uc::start_session(&st.svc, &me).await?;
-            Ok((jar.add(crate::api::identity::session_cookie(&st, s.secret)), Redirect::to(&next)).into_response())
+            Ok((
+                jar.add(crate::api::identity::session_cookie(&st, s.secret)),
+                Redirect::to(&next),
+            )
+                .into_response())
         }
         Err(e) => {
             let msg = message_of(&e, &c);
-            let mut res = render(&SignupPage { c: &c, error: Some(&msg), login: &f.login, display_name: &f.display_name, next: &next });
+            let mut res = render(&SignupPage {
+                c: &c,
+                error: Some(&msg),
+                login: &f.login,
+                display_name: &f.display_name,
+                next: &next,
+            });
             *res.status_mut() = ApiError::from(e).status;
             Ok(res)
         }
@@ -268,7 +365,12 @@ async fn signup_submit(State(st): State<AppState>, c: Chrome, jar: CookieJar, Fo
 }
 
 async fn login_page(c: Chrome, Query(q): Query<NextQuery>) -> Response {
-    render(&LoginPage { c: &c, error: None, login: "", next: &safe_next(q.next.as_deref()) })
+    render(&LoginPage {
+        c: &c,
+        error: None,
+        login: "",
+        next: &safe_next(q.next.as_deref()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -279,19 +381,36 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login_submit(State(st): State<AppState>, c: Chrome, ClientIp(ip): ClientIp, jar: CookieJar, Form(f): Form<LoginForm>) -> PageResult {
+async fn login_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
     let result = match Login::parse(&f.login) {
-        Ok(login) if f.password.len() <= 1024 => uc::log_in(&st.svc, &login, &f.password, &ip).await,
+        Ok(login) if f.password.len() <= 1024 => {
+            uc::log_in(&st.svc, &login, &f.password, &ip).await
+        }
         Ok(_) => Err(IdentityError::BadCredentials),
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(s) => Ok((jar.add(crate::api::identity::session_cookie(&st, s.secret)), Redirect::to(&next)).into_response()),
+        Ok(s) => Ok((
+            jar.add(crate::api::identity::session_cookie(&st, s.secret)),
+            Redirect::to(&next),
+        )
+            .into_response()),
         Err(e) => {
             let msg = message_of(&e, &c);
-            let mut res = render(&LoginPage { c: &c, error: Some(&msg), login: &f.login, next: &next });
+            let mut res = render(&LoginPage {
+                c: &c,
+                error: Some(&msg),
+                login: &f.login,
+                next: &next,
+            });
             *res.status_mut() = ApiError::from(e).status;
             Ok(res)
         }
@@ -303,18 +422,31 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn logout(State(st): State<AppState>, c: Chrome, jar: CookieJar, Form(f): Form<CsrfOnly>) -> PageResult {
+async fn logout(
+    State(st): State<AppState>,
+    c: Chrome,
+    jar: CookieJar,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     if let Some(s) = jar.get(SESSION_COOKIE) {
         uc::log_out(&st.svc, s.value()).await?;
     }
-    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 async fn orgs_page(State(st): State<AppState>, c: Chrome) -> PageResult {
     let actor = require_user(&c)?;
     let orgs = uc::my_orgs(&st.svc, actor).await?;
-    Ok(render(&OrgsPage { c: &c, orgs: &orgs, error: None }))
+    Ok(render(&OrgsPage {
+        c: &c,
+        orgs: &orgs,
+        error: None,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -335,7 +467,11 @@ async fn orgs_create(State(st): State<AppState>, c: Chrome, Form(f): Form<OrgFor
         Err(e) => {
             let msg = message_of(&e, &c);
             let orgs = uc::my_orgs(&st.svc, actor).await?;
-            let mut res = render(&OrgsPage { c: &c, orgs: &orgs, error: Some(&msg) });
+            let mut res = render(&OrgsPage {
+                c: &c,
+                orgs: &orgs,
+                error: Some(&msg),
+            });
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
@@ -344,7 +480,11 @@ async fn orgs_create(State(st): State<AppState>, c: Chrome, Form(f): Form<OrgFor
 
 async fn password_page(c: Chrome) -> PageResult {
     require_user(&c)?;
-    Ok(render(&PasswordPage { c: &c, error: None, done: false }))
+    Ok(render(&PasswordPage {
+        c: &c,
+        error: None,
+        done: false,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -354,33 +494,61 @@ struct PasswordForm {
     new_password: String,
 }
 
-async fn password_submit(State(st): State<AppState>, c: Chrome, Form(f): Form<PasswordForm>) -> PageResult {
+async fn password_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let Some(Actor::Session { account, session }) = c.actor.clone() else {
         return Err(PageError::Login(c.path.clone()));
     };
     let result = match Password::parse(&f.new_password) {
-        Ok(p) if f.current_password.len() <= 1024 => uc::change_password(&st.svc, account.id, Some(session), &f.current_password, &p).await,
+        Ok(p) if f.current_password.len() <= 1024 => {
+            uc::change_password(&st.svc, account.id, Some(session), &f.current_password, &p).await
+        }
         Ok(_) => Err(IdentityError::BadCredentials),
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(()) => Ok(render(&PasswordPage { c: &c, error: None, done: true })),
+        Ok(()) => Ok(render(&PasswordPage {
+            c: &c,
+            error: None,
+            done: true,
+        })),
         Err(e) => {
             let msg = message_of(&e, &c);
-            let mut res = render(&PasswordPage { c: &c, error: Some(&msg), done: false });
+            let mut res = render(&PasswordPage {
+                c: &c,
+                error: Some(&msg),
+                done: false,
+            });
             *res.status_mut() = ApiError::from(e).status;
             Ok(res)
         }
     }
 }
 
-async fn invite_page(State(st): State<AppState>, c: Chrome, Path(code): Path<String>) -> PageResult {
+async fn invite_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(code): Path<String>,
+) -> PageResult {
     let preview = uc::preview_invite(&st.svc, &code).await.ok();
-    Ok(render(&InvitePage { c: &c, preview: preview.as_ref(), code: &code, error: None }))
+    Ok(render(&InvitePage {
+        c: &c,
+        preview: preview.as_ref(),
+        code: &code,
+        error: None,
+    }))
 }
 
-async fn invite_accept(State(st): State<AppState>, c: Chrome, Path(code): Path<String>, Form(f): Form<CsrfOnly>) -> PageResult {
+async fn invite_accept(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(code): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     match uc::accept_invite(&st.svc, actor, &code).await {
@@ -392,7 +560,12 @@ async fn invite_accept(State(st): State<AppState>, c: Chrome, Path(code): Path<S
                 other => message_of(&other, &c),
             };
             let preview = uc::preview_invite(&st.svc, &code).await.ok();
-            Ok(render(&InvitePage { c: &c, preview: preview.as_ref(), code: &code, error: Some(&msg) }))
+            Ok(render(&InvitePage {
+                c: &c,
+                preview: preview.as_ref(),
+                code: &code,
+                error: Some(&msg),
+            }))
         }
     }
 }

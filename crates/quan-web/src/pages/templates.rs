@@ -1,7 +1,7 @@
 //! Template structs (askama, compiled in; files under `templates/`).
 
-use super::console::{Console, COMING};
 use super::Chrome;
+use super::console::{COMING, Console};
 use askama::Template;
 use quan_core::identity::InvitePreview;
 use quan_core::{EventRecord, InviteRecord, OrgRecord, StaffRecord, TokenRecord};
@@ -54,7 +54,10 @@ pub(crate) struct InvitePage<'a> {
 impl InvitePage<'_> {
     pub fn headline(&self) -> String {
         self.preview.map_or_else(String::new, |p| {
-            self.c.t("invite.join_as").replace("{org}", &p.org.name).replace("{role}", self.c.role_name(p.role.as_str()))
+            self.c
+                .t("invite.join_as")
+                .replace("{org}", &p.org.name)
+                .replace("{role}", self.c.role_name(p.role.as_str()))
         })
     }
 }

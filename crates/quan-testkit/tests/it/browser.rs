@@ -1,0 +1,234 @@
+//! The web pages in a real browser: Debian's chromium driven through chromedriver.
+//! Sign up → create an org → invite → sign up as the invitee through the link →
+//! accept → both see the staff list. Screenshots land in `screenshots/`.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use quan_testkit::{Backend, missing, spawn_app};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn which(names: &[&str]) -> Option<PathBuf> {
+    names.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+fn free_port() -> Option<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()
+        .map(|a| a.port())
+}
+
+async fn browser(profile: &std::path::Path) -> Option<(Driver, Client)> {
+    let (Some(chromium), Some(driver)) = (
+        which(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]),
+        which(&["/usr/bin/chromedriver"]),
+    ) else {
+        missing(
+            "chromium + chromium-driver",
+            "not installed (apt-get install chromium chromium-driver)",
+        );
+        return None;
+    };
+    let port = free_port()?;
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let driver = Driver(child);
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1280,860", "--lang=en-US", format!("--user-data-dir={}", profile.display())]
+        }
+    });
+    let caps = caps.as_object().cloned().unwrap_or_default();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..50 {
+        let connected =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await;
+        if let Ok(c) = connected {
+            return Some((driver, c));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    missing("chromedriver", "did not accept a session");
+    None
+}
+
+fn shots_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../screenshots");
+    let _ = std::fs::create_dir_all(&d);
+    d
+}
+
+async fn shot(c: &Client, name: &str) {
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(shots_dir().join(format!("{name}.png")), png);
+    }
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let e = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    e.clear().await.unwrap_or_else(|e| panic!("{e}"));
+    e.send_keys(text).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn body_text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default()
+}
+
+async fn wait_for_path(c: &Client, prefix: &str) -> String {
+    for _ in 0..50 {
+        if let Ok(u) = c.current_url().await
+            && u.path().starts_with(prefix)
+        {
+            return u.path().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "never reached {prefix}: {:?}",
+        c.current_url().await.map(|u| u.to_string())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_create_org_invite_and_join_in_chromium() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let Some((_driver, c)) = browser(profile.path()).await else {
+        return;
+    };
+    let base = &app.base;
+
+    // The owner signs up and creates an org.
+    c.goto(&format!("{base}/signup"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    shot(&c, "01-signup").await;
+    fill(&c, "input[name=display_name]", "林晓 Lin Xiao").await;
+    fill(&c, "input[name=login]", "lin@browser.test").await;
+    fill(&c, "input[name=password]", "browser-pass-1").await;
+    click(&c, "button[type=submit].primary").await;
+    wait_for_path(&c, "/orgs").await;
+    fill(&c, "input[name=name]", "星河茶饮 Galaxy Tea").await;
+    click(&c, "form[action='/orgs'] button").await;
+    let console = wait_for_path(&c, "/console/").await;
+    assert!(body_text(&c).await.contains("Galaxy Tea"));
+    shot(&c, "02-console-overview").await;
+
+    // Invite staff.
+    c.goto(&format!("{base}{console}/staff"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&c, "form[action$='/invites'] button").await;
+    let link = c
+        .find(Locator::Id("invite-link"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert!(link.contains("/invite/"), "invite link shown: {link}");
+    shot(&c, "03-console-staff-invite").await;
+
+    // The "not built yet" sections say so.
+    c.goto(&format!("{base}{console}/live"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(body_text(&c).await.contains("Not built yet"));
+
+    // Log out, open the link as a newcomer, sign up from there, accept.
+    click(&c, "form[action='/logout'] button").await;
+    wait_for_path(&c, "/login").await;
+    c.goto(&link).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        body_text(&c).await.contains("Galaxy Tea"),
+        "the invite names the org"
+    );
+    click(&c, "a.button.primary").await;
+    wait_for_path(&c, "/signup").await;
+    fill(&c, "input[name=display_name]", "王磊 Wang Lei").await;
+    fill(&c, "input[name=login]", "13800138111").await;
+    fill(&c, "input[name=password]", "invitee-pass-1").await;
+    click(&c, "button[type=submit].primary").await;
+    wait_for_path(&c, "/invite/").await;
+    shot(&c, "04-invite-accept").await;
+    click(&c, "form button.primary").await;
+    let joined = wait_for_path(&c, "/console/").await;
+    assert_eq!(
+        joined, console,
+        "the invitee lands in the same org's console"
+    );
+
+    // Log out and log in again as the invitee, with the phone written differently.
+    click(&c, "form[action='/logout'] button").await;
+    wait_for_path(&c, "/login").await;
+    fill(&c, "input[name=login]", "138-0013-8111").await;
+    fill(&c, "input[name=password]", "invitee-pass-1").await;
+    click(&c, "button[type=submit].primary").await;
+    wait_for_path(&c, "/orgs").await;
+    c.goto(&format!("{base}{console}/staff"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = body_text(&c).await;
+    assert!(
+        text.contains("林晓 Lin Xiao") && text.contains("王磊 Wang Lei"),
+        "both are staff: {text}"
+    );
+    shot(&c, "05-console-staff-as-invitee").await;
+
+    // The Chinese interface, and the member app at phone width.
+    c.goto(&format!("{base}/lang/zh-CN?next={console}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(body_text(&c).await.contains("员工"));
+    shot(&c, "06-console-zh").await;
+    let _ = c.set_window_size(390, 844).await;
+    c.goto(&format!("{base}/app"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(body_text(&c).await.contains("圈子"));
+    shot(&c, "07-member-app-phone").await;
+    let _ = c.close().await;
+}

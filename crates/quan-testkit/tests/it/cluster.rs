@@ -1,0 +1,86 @@
+//! Cluster mode: two nodes on one PostgreSQL and one Redis. An event published on
+//! node A reaches a WebSocket subscriber on node B.
+
+use crate::ws::{connect, event_of_kind, next, send, token};
+use quan_testkit::{Backend, Spawn, TestDb, spawn_with};
+use serde_json::json;
+use std::sync::Arc;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let db = Arc::new(db);
+    let Some(a) = spawn_with(
+        Backend::Postgres,
+        Spawn {
+            db: Some(Arc::clone(&db)),
+            redis: true,
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(b) = spawn_with(
+        Backend::Postgres,
+        Spawn {
+            db: Some(db),
+            redis: true,
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    assert_eq!(a.services.bus.name(), "redis");
+
+    // The owner works on node A; the token made there is valid on node B (one store).
+    let (owner, org) = a.owner("Node A owner").await;
+    let tok = token(&a, &owner, &org).await;
+    let mut ws = connect(&b.base, &tok).await;
+    send(
+        &mut ws,
+        json!({"type": "subscribe", "topic": format!("org:{org}")}),
+    )
+    .await;
+    assert_eq!(next(&mut ws).await["type"], "subscribed");
+
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/persons"),
+            json!({"display_name": "跨节点 Cross-node"}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let ev = event_of_kind(&mut ws, "person.created").await;
+    assert_eq!(ev["data"]["data"]["display_name"], "跨节点 Cross-node");
+
+    // Rate limits are shared too: failures counted on A slow logins on B.
+    for _ in 0..5 {
+        a.client()
+            .post(
+                "/api/v1/sessions",
+                json!({"login": owner.login, "password": "wrong-wrong"}),
+            )
+            .await;
+    }
+    let r = b
+        .client()
+        .post(
+            "/api/v1/sessions",
+            json!({"login": owner.login, "password": "password-123"}),
+        )
+        .await;
+    assert_eq!(r.status, 429, "{}", r.text);
+
+    let ready = b.client().get("/readyz").await;
+    assert_eq!(
+        (ready.status, ready.body["bus"].as_str()),
+        (200, Some("ok"))
+    );
+    a.stop().await;
+    b.stop().await;
+}

@@ -1,0 +1,134 @@
+//! Garbage in: every endpoint answers malformed input with a 4xx problem+json, never
+//! a 5xx or a panic.
+
+use quan_testkit::{TestApp, on_both_backends};
+use serde_json::json;
+
+on_both_backends!(garbage_never_gets_a_500);
+
+async fn garbage_never_gets_a_500(app: TestApp) {
+    let (owner, org) = app.owner("Gary").await;
+    let pid = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/persons"),
+            json!({"display_name": "P"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let me = &owner.id;
+    let app_login = owner.login.clone();
+    let endpoints: Vec<(&str, String)> = vec![
+        ("POST", "/api/v1/accounts".into()),
+        ("POST", "/api/v1/sessions".into()),
+        ("GET", "/api/v1/me".into()),
+        ("PUT", "/api/v1/me/password".into()),
+        ("GET", "/api/v1/orgs".into()),
+        ("POST", "/api/v1/orgs".into()),
+        ("GET", format!("/api/v1/orgs/{org}")),
+        ("GET", format!("/api/v1/orgs/{org}/staff")),
+        ("GET", format!("/api/v1/orgs/{org}/staff/{me}")),
+        ("PATCH", format!("/api/v1/orgs/{org}/staff/{me}")),
+        ("DELETE", format!("/api/v1/orgs/{org}/staff/not-an-id")),
+        ("GET", format!("/api/v1/orgs/{org}/invites")),
+        ("POST", format!("/api/v1/orgs/{org}/invites")),
+        ("DELETE", format!("/api/v1/orgs/{org}/invites/not-an-id")),
+        ("GET", "/api/v1/invites/nonsense".into()),
+        ("POST", "/api/v1/invites/nonsense/accept".into()),
+        ("GET", format!("/api/v1/orgs/{org}/tokens")),
+        ("POST", format!("/api/v1/orgs/{org}/tokens")),
+        ("DELETE", format!("/api/v1/orgs/{org}/tokens/0000")),
+        ("GET", format!("/api/v1/orgs/{org}/persons")),
+        ("POST", format!("/api/v1/orgs/{org}/persons")),
+        ("GET", format!("/api/v1/orgs/{org}/persons/{pid}")),
+        ("POST", format!("/api/v1/orgs/{org}/persons/{pid}/handles")),
+        ("GET", format!("/api/v1/orgs/{org}/events")),
+        ("GET", "/api/v1/orgs/not-an-id/staff".into()),
+        ("GET", "/api/v1/no/such/route".into()),
+        // Last: it ends the owner's session.
+        ("DELETE", "/api/v1/sessions/current".into()),
+    ];
+    let long = "字".repeat(5000);
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("application/json", b"{not json".to_vec()),
+        ("application/json", b"[1,2,3]".to_vec()),
+        ("application/json", b"null".to_vec()),
+        ("application/json", json!({"unknown_field": 1, "login": 5}).to_string().into_bytes()),
+        ("application/json", json!({"login": long, "password": long, "display_name": long, "name": long, "role": long, "scopes": [long], "kind": long, "value": long, "current_password": long, "new_password": long}).to_string().into_bytes()),
+        ("application/json", json!({"login": "a@b.cn", "password": 12, "display_name": ["x"], "name": {}, "role": null, "scopes": "read", "max_uses": -5, "ttl_hours": "soon"}).to_string().into_bytes()),
+        ("application/json", vec![0xff, 0xfe, 0x00, 0x7b]),
+        ("application/json", vec![b' '; 70 * 1024]),
+        ("text/plain", b"hello".to_vec()),
+        ("application/x-www-form-urlencoded", b"a=1&b=2".to_vec()),
+    ];
+    let bot = owner.c.with_token("quan_garbage");
+    for (method, path) in &endpoints {
+        for (ct, body) in &bodies {
+            for who in [&owner.c, &bot] {
+                let r = who.raw(method, path, ct, body.clone()).await;
+                assert!(
+                    r.status < 500,
+                    "{method} {path} [{ct}] -> {} {}",
+                    r.status,
+                    r.text.chars().take(200).collect::<String>()
+                );
+                if r.status < 400 {
+                    // Only endpoints that read no body may succeed (reads, log-out).
+                    assert!(
+                        *method == "GET" || path == "/api/v1/sessions/current",
+                        "{method} {path} accepted garbage: {}",
+                        r.status
+                    );
+                    continue;
+                }
+                assert!(
+                    r.content_type.starts_with("application/problem+json"),
+                    "{method} {path} -> {} not problem+json: {}",
+                    r.content_type,
+                    r.text.chars().take(200).collect::<String>()
+                );
+                assert!(r.body["code"].as_str().is_some_and(|c| !c.is_empty()));
+            }
+        }
+        // Query-string garbage on lists.
+        if *method == "GET" {
+            let r = owner.c.get(&format!("{path}?limit=abc&after=%00%ff")).await;
+            assert!(
+                (400..500).contains(&r.status) || r.status == 200,
+                "{path} query garbage -> {}",
+                r.status
+            );
+        }
+    }
+    // A method a route does not have is a problem document too.
+    let r = owner
+        .c
+        .raw(
+            "PUT",
+            &format!("/api/v1/orgs/{org}/events"),
+            "application/json",
+            b"{}".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    // The owner's org is intact after all that.
+    let owner = app.client();
+    assert_eq!(
+        owner
+            .post(
+                "/api/v1/sessions",
+                json!({"login": app_login, "password": "password-123"})
+            )
+            .await
+            .status,
+        200
+    );
+    let r = owner.get(&format!("/api/v1/orgs/{org}/staff")).await;
+    assert_eq!(r.body["items"][0]["role"], "owner");
+}

@@ -1,0 +1,11 @@
+//! Quan's integration suite: the real router over a real database per test, on
+//! SQLite and PostgreSQL. One binary (one link) for all of it.
+
+mod api;
+mod browser;
+mod cluster;
+mod garbage;
+mod openapi;
+mod store;
+mod tenancy;
+mod ws;

@@ -1,0 +1,136 @@
+//! The demo org: realistic, bilingual sample data so a fresh `quan serve --demo` has
+//! something to look at. Idempotent: it does nothing if the demo owner exists.
+
+use quan_core::Services;
+use quan_core::identity::{self as uc, Actor, NewInvite, NewPerson, SignUp};
+use quan_domain::*;
+
+/// The password of every demo account (printed in the README; demo only).
+pub const DEMO_PASSWORD: &str = "quan-demo-2026";
+pub const DEMO_OWNER: &str = "owner@demo.quan.local";
+
+/// Demo staff: login, display name, role.
+pub const DEMO_STAFF: [(&str, &str, Role); 6] = [
+    (DEMO_OWNER, "林晓 Lin Xiao", Role::Owner),
+    ("admin@demo.quan.local", "陈静 Chen Jing", Role::Admin),
+    ("operator@demo.quan.local", "王磊 Wang Lei", Role::Operator),
+    ("sales@demo.quan.local", "赵敏 Zhao Min", Role::Sales),
+    ("13800138000", "刘芳 团长 Liu Fang", Role::Leader),
+    (
+        "teacher@demo.quan.local",
+        "周老师 Teacher Zhou",
+        Role::Teacher,
+    ),
+];
+
+const DEMO_PERSONS: [(&str, &str, &str); 16] = [
+    ("张伟 Zhang Wei", "phone", "13900000001"),
+    ("李娜 Li Na", "email", "li.na@example.com"),
+    ("王芳 Wang Fang", "phone", "13900000003"),
+    ("Emily Carter", "email", "emily@example.com"),
+    ("刘洋 Liu Yang", "external", "wx_liuyang_88"),
+    ("陈杰 Chen Jie", "phone", "13900000006"),
+    ("杨静 Yang Jing", "email", "yangjing@example.cn"),
+    ("黄磊 Huang Lei", "phone", "13900000008"),
+    ("Daniel Kim", "email", "daniel.kim@example.com"),
+    ("吴敏 Wu Min", "channel", "qr-store-nanjing-road"),
+    ("徐丽 Xu Li", "phone", "13900000011"),
+    ("孙强 Sun Qiang", "external", "wx_sunqiang"),
+    ("马超 Ma Chao", "phone", "13900000013"),
+    ("Sophie Martin", "email", "sophie.m@example.fr"),
+    ("朱琳 Zhu Lin", "channel", "live-2026-11-spring-tea"),
+    ("胡斌 Hu Bin", "phone", "13900000016"),
+];
+
+fn parse<T>(r: Result<T, ParseError>) -> anyhow::Result<T> {
+    r.map_err(|e| anyhow::anyhow!(e))
+}
+
+/// Loads the demo org unless it is there already. Returns whether it loaded.
+pub async fn load(svc: &Services) -> anyhow::Result<bool> {
+    let owner_login = parse(Login::parse(DEMO_OWNER))?;
+    if svc.store.account_by_login(&owner_login).await?.is_some() {
+        return Ok(false);
+    }
+    let password = parse(Password::parse(DEMO_PASSWORD))?;
+    let mut accounts = Vec::new();
+    for (login, name, role) in DEMO_STAFF {
+        let me = uc::sign_up(
+            svc,
+            SignUp {
+                login: parse(Login::parse(login))?,
+                password: password.clone(),
+                display_name: parse(DisplayName::parse(name))?,
+            },
+        )
+        .await?;
+        accounts.push((me, role));
+    }
+    let (owner, _) = &accounts[0];
+    // Use cases take an actor; the demo acts as each person without a browser
+    // session, so the session id is a fresh one that no cookie carries.
+    let owner_actor = Actor::Session {
+        account: owner.clone(),
+        session: SessionId::new(),
+    };
+    let org = uc::create_org(
+        svc,
+        &owner_actor,
+        &parse(OrgName::parse("星河茶饮 Galaxy Tea"))?,
+    )
+    .await?;
+    let owner_access = uc::org_access(svc, &owner_actor, org.id).await?;
+    // Everyone else joins through a real invite, as staff would.
+    for (me, role) in accounts.iter().skip(1) {
+        let (_, code) = uc::create_invite(
+            svc,
+            &owner_access,
+            &parse(NewInvite::parse(role.as_str(), Some(1), Some(24)))?,
+        )
+        .await?;
+        let actor = Actor::Session {
+            account: me.clone(),
+            session: SessionId::new(),
+        };
+        uc::accept_invite(svc, &actor, &code).await?;
+    }
+    for (name, kind, value) in DEMO_PERSONS {
+        let handle = parse(HandleValue::parse(parse(HandleKind::parse(kind))?, value))?;
+        uc::create_person(
+            svc,
+            &owner_access,
+            NewPerson {
+                display_name: parse(DisplayName::parse(name))?,
+                handles: vec![handle],
+            },
+        )
+        .await?;
+    }
+    // A second org, so the org switcher and tenancy have something to show.
+    let org2 = uc::create_org(
+        svc,
+        &owner_actor,
+        &parse(OrgName::parse("晨光书院 Morning Light Academy"))?,
+    )
+    .await?;
+    let access2 = uc::org_access(svc, &owner_actor, org2.id).await?;
+    let (_, code) = uc::create_invite(
+        svc,
+        &access2,
+        &parse(NewInvite::parse("teacher", Some(1), Some(24)))?,
+    )
+    .await?;
+    if let Some((teacher, _)) = accounts.iter().find(|(_, r)| *r == Role::Teacher) {
+        uc::accept_invite(
+            svc,
+            &Actor::Session {
+                account: teacher.clone(),
+                session: SessionId::new(),
+            },
+            &code,
+        )
+        .await?;
+    }
+    tracing::info!(org = %org.id, "demo data loaded");
+    Ok(true)
+}
