@@ -5,6 +5,7 @@
 //! makes, and only for staff of that org (or a token issued for it). A caller who is
 //! not staff gets `NotFound`, never `Forbidden`, so an org's existence does not leak.
 
+use crate::auth_cache::{evict, staff_eviction, token_eviction};
 use crate::events::{announce, new_event};
 use crate::secrets::{
     DUMMY_HASH, HashError, digest, hash_password, random_secret, verify_password,
@@ -393,25 +394,39 @@ pub async fn org_access(svc: &Services, actor: &Actor, org: OrgId) -> Result<Org
         }
         Actor::Session { .. } => None,
     };
-    let staff = svc
-        .store
-        .staff_get(org, actor.account_id())
-        .await?
-        .ok_or(IdentityError::NotFound)?;
+    let account = actor.account_id();
+    let role = match svc.auth.role(org, account) {
+        Some(role) => role,
+        None => {
+            let staff = svc
+                .store
+                .staff_get(org, account)
+                .await?
+                .ok_or(IdentityError::NotFound)?;
+            svc.auth.put_role(org, account, staff.role);
+            staff.role
+        }
+    };
     Ok(OrgAccess {
         org,
-        account: staff.account_id,
-        role: staff.role,
+        account,
+        role,
         scopes,
     })
 }
 
 pub async fn get_org(svc: &Services, access: &OrgAccess) -> Result<OrgRecord> {
     access.require_scope(Scope::Read)?;
-    svc.store
+    if let Some(o) = svc.auth.org(access.org) {
+        return Ok(o);
+    }
+    let o = svc
+        .store
         .org_get(access.org)
         .await?
-        .ok_or(IdentityError::NotFound)
+        .ok_or(IdentityError::NotFound)?;
+    svc.auth.put_org(o.clone());
+    Ok(o)
 }
 
 // ---------------------------------------------------------------------------------
@@ -460,7 +475,15 @@ pub async fn change_role(
         .await?
     {
         StaffChange::LastOwner => return Err(IdentityError::LastOwner),
-        StaffChange::Done => announce(svc, &ev).await,
+        StaffChange::Done => {
+            evict(
+                &svc.auth,
+                svc.bus.as_ref(),
+                staff_eviction(access.org, account),
+            )
+            .await;
+            announce(svc, &ev).await;
+        }
     }
     get_staff(svc, access, account).await
 }
@@ -479,6 +502,12 @@ pub async fn remove_staff(svc: &Services, access: &OrgAccess, account: AccountId
     match svc.store.staff_remove(access.org, account, &ev).await? {
         StaffChange::LastOwner => Err(IdentityError::LastOwner),
         StaffChange::Done => {
+            evict(
+                &svc.auth,
+                svc.bus.as_ref(),
+                staff_eviction(access.org, account),
+            )
+            .await;
             announce(svc, &ev).await;
             Ok(())
         }
@@ -722,6 +751,7 @@ pub async fn revoke_token(svc: &Services, access: &OrgAccess, id: TokenId) -> Re
         .token_revoke(access.org, id, svc.clock.now(), &ev)
         .await?
     {
+        evict(&svc.auth, svc.bus.as_ref(), token_eviction(id)).await;
         announce(svc, &ev).await;
         Ok(())
     } else {
@@ -735,7 +765,17 @@ pub async fn token_actor(svc: &Services, secret: &str) -> Result<Option<Actor>> 
         return Ok(None);
     }
     let now = svc.clock.now();
-    let found = svc.store.token_by_hash(&digest(secret)).await?;
+    let hash = digest(secret);
+    let found = match svc.auth.token(&hash) {
+        Some(t) => Some(t),
+        None => {
+            let t = svc.store.token_by_hash(&hash).await?;
+            if let Some(t) = t.as_ref().filter(|t| t.revoked_at.is_none()) {
+                svc.auth.put_token(hash, t.clone());
+            }
+            t
+        }
+    };
     Ok(found
         .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
         .map(|t| Actor::Token {

@@ -6,6 +6,7 @@
 //! backend: those are the traits in [`ports`], implemented by `quan-store` and
 //! `quan-infra`, and chosen by the binary.
 
+pub mod auth_cache;
 pub mod events;
 pub mod identity;
 pub mod jobs;
@@ -26,6 +27,8 @@ pub struct Services {
     pub counters: Arc<dyn Counters>,
     pub limiter: Arc<dyn RateLimiter>,
     pub clock: Arc<dyn Clock>,
+    /// Who may act where, cached off the hot path (see [`auth_cache`]).
+    pub auth: Arc<auth_cache::AuthCache>,
 }
 
 impl std::fmt::Debug for Services {

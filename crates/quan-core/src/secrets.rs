@@ -25,8 +25,7 @@ pub fn random_secret(prefix: &str, bytes: usize) -> String {
 pub fn digest(secret: &str) -> String {
     let mut h = Sha256::new();
     h.update(secret.as_bytes());
-    let out = h.finalize();
-    out.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h.finalize())
 }
 
 #[derive(Debug, thiserror::Error)]

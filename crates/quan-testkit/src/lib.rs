@@ -351,16 +351,44 @@ impl Client {
         self.send(self.http.delete(format!("{}{path}", self.base)))
             .await
     }
-    /// Sends raw bytes with a content type (for garbage tests).
-    pub async fn raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> Res {
+    /// Sends raw bytes with a content type (for garbage tests). None when the
+    /// connection failed, e.g. the server answered before reading an oversized body.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Option<Res> {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::POST);
-        self.send(
-            self.http
-                .request(m, format!("{}{path}", self.base))
-                .header("content-type", content_type)
-                .body(body),
-        )
-        .await
+        let rb = self
+            .http
+            .request(m, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            // One connection per garbage request: an oversized body makes the server
+            // close the connection, which must not poison the next request.
+            .header("connection", "close")
+            .body(body);
+        let rb = match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        };
+        let r = rb.send().await.ok()?;
+        let status = r.status().as_u16();
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = r.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Some(Res {
+            status,
+            content_type,
+            body,
+            text,
+        })
     }
 }
 

@@ -54,6 +54,7 @@ impl App {
                 counters: Arc::new(MemoryCounters::default()),
                 limiter: Arc::new(MemoryRateLimiter::default()),
                 clock,
+                auth: Arc::default(),
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -65,9 +66,14 @@ impl App {
                     counters: Arc::new(redis.clone()),
                     limiter: Arc::new(redis),
                     clock,
+                    auth: Arc::default(),
                 }
             }
         };
+        tokio::spawn(quan_core::auth_cache::listen(
+            Arc::clone(&services.auth),
+            Arc::clone(&services.bus),
+        ));
         let web = quan_web::WebConfig {
             secure_cookies: settings.server.secure_cookies,
             max_body_bytes: settings.server.max_body_bytes,

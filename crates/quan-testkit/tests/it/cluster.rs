@@ -76,6 +76,44 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
         .await;
     assert_eq!(r.status, 429, "{}", r.text);
 
+    // Revoking on A is honoured on B at once, though B had the token cached: the
+    // eviction travels over the bus.
+    let bot_b = owner.c.with_token(&tok);
+    let bot_b = quan_testkit::Client {
+        base: b.base.clone(),
+        ..bot_b
+    };
+    assert_eq!(
+        bot_b.get(&format!("/api/v1/orgs/{org}")).await.status,
+        200,
+        "cached on B now"
+    );
+    let list = owner.c.get(&format!("/api/v1/orgs/{org}/tokens")).await;
+    let tid = list
+        .body
+        .as_array()
+        .and_then(|l| l.first())
+        .and_then(|t| t["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        owner
+            .c
+            .delete(&format!("/api/v1/orgs/{org}/tokens/{tid}"))
+            .await
+            .status,
+        204
+    );
+    let mut denied = false;
+    for _ in 0..20 {
+        if bot_b.get(&format!("/api/v1/orgs/{org}")).await.status == 401 {
+            denied = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(denied, "node B still honours a token revoked on node A");
+
     let ready = b.client().get("/readyz").await;
     assert_eq!(
         (ready.status, ready.body["bus"].as_str()),

@@ -68,7 +68,14 @@ async fn garbage_never_gets_a_500(app: TestApp) {
     for (method, path) in &endpoints {
         for (ct, body) in &bodies {
             for who in [&owner.c, &bot] {
-                let r = who.raw(method, path, ct, body.clone()).await;
+                let Some(r) = who.raw(method, path, ct, body.clone()).await else {
+                    // Only the over-limit body may be cut off before a response is read.
+                    assert!(
+                        body.len() > 64 * 1024,
+                        "{method} {path} [{ct}]: connection failed"
+                    );
+                    continue;
+                };
                 assert!(
                     r.status < 500,
                     "{method} {path} [{ct}] -> {} {}",
@@ -112,7 +119,8 @@ async fn garbage_never_gets_a_500(app: TestApp) {
             "application/json",
             b"{}".to_vec(),
         )
-        .await;
+        .await
+        .unwrap_or_else(|| panic!("no response"));
     assert_eq!(
         (r.status, r.body["code"].as_str()),
         (405, Some("method_not_allowed"))
