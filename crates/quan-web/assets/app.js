@@ -34,10 +34,11 @@
       var f; try { f = JSON.parse(m.data); } catch (e) { return; }
       if (f.type !== "event") return;
       var li = document.createElement("li");
-      var code = document.createElement("code"); code.textContent = f.data.kind;
-      var subj = document.createElement("span"); subj.className = "muted"; subj.textContent = " " + f.data.subject;
+      var what = document.createElement("span");
+      var d = f.data.data || {};
+      what.textContent = f.data.kind + (d.display_name || d.name ? " · " + (d.display_name || d.name) : "");
       var time = document.createElement("time"); time.textContent = new Date(f.data.at).toLocaleString();
-      li.appendChild(code); li.appendChild(subj); li.appendChild(time);
+      li.appendChild(what); li.appendChild(time);
       tl.insertBefore(li, tl.firstChild);
     };
     setInterval(function () { if (ws.readyState === 1) ws.send('{"type":"ping"}'); }, 30000);

@@ -133,6 +133,27 @@ mod tests {
     }
 
     #[test]
+    fn every_key_the_templates_use_exists() {
+        let c = Catalogs::load();
+        let en = c.keys(Lang::En);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut used = 0;
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for part in text.split(".t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                used += 1;
+                assert!(
+                    en.contains(key),
+                    "{} uses missing key {key}",
+                    entry.path().display()
+                );
+            }
+        }
+        assert!(used > 50, "found the template keys: {used}");
+    }
+
+    #[test]
     fn accept_language() {
         assert_eq!(
             Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),

@@ -79,6 +79,27 @@ pub(crate) struct OverviewPage<'a> {
     pub events: &'a [EventRecord],
 }
 
+impl OverviewPage<'_> {
+    /// An event for people: what happened, and the name or role it concerns.
+    pub fn describe(&self, e: &EventRecord) -> String {
+        let key = format!("events.{}", e.kind);
+        let what = self.k.c.cat.get(self.k.c.lang, &key);
+        let what = if what == key { e.kind.as_str() } else { what };
+        let detail = ["display_name", "name"]
+            .iter()
+            .find_map(|f| e.data[*f].as_str().map(str::to_owned))
+            .or_else(|| {
+                e.data["role"]
+                    .as_str()
+                    .map(|r| self.k.c.role_name(r).to_owned())
+            });
+        match detail {
+            Some(d) if !d.is_empty() => format!("{what} · {d}"),
+            _ => what.to_owned(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "console_staff.html")]
 pub(crate) struct StaffPage<'a> {
