@@ -131,8 +131,15 @@ fn parsed<T>(r: Result<T, quan_domain::ParseError>) -> anyhow::Result<T> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() {
+    // One readable line per failure, with its causes; no backtrace for users.
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("quan: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.cmd {
         Cmd::Config {
             cmd: ConfigCmd::PrintDefault,
