@@ -844,15 +844,21 @@ pub async fn create_person(
         Some(access.account),
         json!({"display_name": rec.display_name}),
     );
-    svc.store.person_insert(&rec, &ev).await.map_err(|e| {
-        if e.is_conflict_on(constraints::HANDLE_UNIQUE) {
-            IdentityError::HandleTaken
-        } else {
-            e.into()
-        }
-    })?;
+    svc.store
+        .person_insert(&rec, &ev)
+        .await
+        .map_err(handle_conflict)?;
     announce(svc, &ev).await;
     Ok(rec)
+}
+
+/// A handle that another person of the org already has.
+fn handle_conflict(e: StoreError) -> IdentityError {
+    if e.is_conflict_on(constraints::HANDLE_UNIQUE) {
+        IdentityError::HandleTaken
+    } else {
+        e.into()
+    }
 }
 
 pub async fn get_person(svc: &Services, access: &OrgAccess, id: PersonId) -> Result<PersonRecord> {
@@ -898,13 +904,7 @@ pub async fn add_handle(
     svc.store
         .handle_insert(access.org, &rec, &ev)
         .await
-        .map_err(|e| {
-            if e.is_conflict_on(constraints::HANDLE_UNIQUE) {
-                IdentityError::HandleTaken
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(handle_conflict)?;
     announce(svc, &ev).await;
     get_person(svc, access, person).await
 }

@@ -147,6 +147,35 @@ impl SqlStore {
         row.as_ref().map(rows::role).transpose()
     }
 
+    /// Marks one of an org's invites or tokens revoked and logs it; false when there
+    /// is no such live row in this org. `table` is one of our own table names.
+    async fn revoke(
+        &self,
+        table: &'static str,
+        org: OrgId,
+        id: &str,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "UPDATE {table} SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL"
+        );
+        let r = sqlx::query(&sql)
+            .bind(now.millis())
+            .bind(org.to_string())
+            .bind(id.to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
     /// Loads the handles of many persons in one query (no N+1).
     async fn attach_handles(&self, persons: &mut [PersonRecord]) -> StoreResult<()> {
         if persons.is_empty() {
@@ -525,20 +554,8 @@ impl Store for SqlStore {
         now: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let r = sqlx::query("UPDATE invites SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL")
-            .bind(now.millis())
-            .bind(org.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx)
+        self.revoke("invites", org, &id.to_string(), now, event)
             .await
-            .map_err(backend)?;
-        if r.rows_affected() == 0 {
-            return Ok(false);
-        }
-        Self::insert_event(&mut tx, event).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(true)
     }
 
     async fn invite_accept(
@@ -654,20 +671,8 @@ impl Store for SqlStore {
         now: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL")
-            .bind(now.millis())
-            .bind(org.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx)
+        self.revoke("api_tokens", org, &id.to_string(), now, event)
             .await
-            .map_err(backend)?;
-        if r.rows_affected() == 0 {
-            return Ok(false);
-        }
-        Self::insert_event(&mut tx, event).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(true)
     }
 
     async fn person_insert(&self, p: &PersonRecord, event: &EventRecord) -> StoreResult<()> {

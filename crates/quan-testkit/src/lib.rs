@@ -7,7 +7,6 @@
 //! `redis://127.0.0.1:6379`). Without them a test skips with a loud message, except
 //! under `CI=true`, where a missing service fails the test.
 
-use anyhow::Context;
 use quan::App;
 use quan::settings::Settings;
 use quan_core::{Services, TestClock};
@@ -305,16 +304,13 @@ impl Client {
         }
     }
 
-    async fn send(&self, rb: reqwest::RequestBuilder) -> Res {
+    /// Sends a request; None when the connection failed.
+    async fn try_send(&self, rb: reqwest::RequestBuilder) -> Option<Res> {
         let rb = match &self.token {
             Some(t) => rb.bearer_auth(t),
             None => rb,
         };
-        let r = rb
-            .send()
-            .await
-            .context("request")
-            .unwrap_or_else(|e| panic!("{e:#}"));
+        let r = rb.send().await.ok()?;
         let status = r.status().as_u16();
         let content_type = r
             .headers()
@@ -324,13 +320,20 @@ impl Client {
             .to_owned();
         let text = r.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Res {
+        Some(Res {
             status,
             content_type,
             body,
             text,
-        }
+        })
     }
+
+    async fn send(&self, rb: reqwest::RequestBuilder) -> Res {
+        self.try_send(rb)
+            .await
+            .unwrap_or_else(|| panic!("request failed: the server is not answering"))
+    }
+
     pub async fn get(&self, path: &str) -> Res {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
@@ -369,26 +372,7 @@ impl Client {
             // close the connection, which must not poison the next request.
             .header("connection", "close")
             .body(body);
-        let rb = match &self.token {
-            Some(t) => rb.bearer_auth(t),
-            None => rb,
-        };
-        let r = rb.send().await.ok()?;
-        let status = r.status().as_u16();
-        let content_type = r
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let text = r.text().await.unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Some(Res {
-            status,
-            content_type,
-            body,
-            text,
-        })
+        self.try_send(rb).await
     }
 }
 
