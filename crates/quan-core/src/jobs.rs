@@ -12,6 +12,11 @@ use tokio_util::sync::CancellationToken;
 /// The kind of the housekeeping job that purges expired sessions and invites.
 pub const PURGE: &str = "maintenance.purge";
 
+/// The kind of the job that recomputes the feed's stored hot ranks.
+pub const RANK: &str = "circles.rank";
+/// Posts re-ranked per run; the newest first.
+const RANK_BATCH: i64 = 50_000;
+
 /// How long a claimed job is leased before another worker may take it.
 const LEASE_MS: i64 = 60_000;
 
@@ -27,6 +32,22 @@ pub async fn schedule_purge(svc: &Services) -> Result<bool, crate::StoreError> {
             run_at: now,
             max_attempts: 5,
             dedupe_key: Some(format!("{PURGE}:{hour}")),
+        })
+        .await
+}
+
+/// Enqueues this minute's re-rank once, however many nodes ask.
+pub async fn schedule_rank(svc: &Services) -> Result<bool, crate::StoreError> {
+    let now = svc.clock.now();
+    let minute = now.millis() / 60_000;
+    svc.store
+        .job_enqueue(&NewJob {
+            id: JobId::new(),
+            kind: RANK.to_owned(),
+            payload: serde_json::json!({}),
+            run_at: now,
+            max_attempts: 1,
+            dedupe_key: Some(format!("{RANK}:{minute}")),
         })
         .await
 }
@@ -49,6 +70,12 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::StoreError> {
                 .map(|n| tracing::info!(purged = n, "purged expired rows"))
                 .map_err(|e| e.to_string())
         }
+        RANK => svc
+            .store
+            .post_rank_batch(now, RANK_BATCH)
+            .await
+            .map(|n| tracing::debug!(ranked = n, "hot ranks recomputed"))
+            .map_err(|e| e.to_string()),
         other => Err(format!("no handler for job kind {other}")),
     };
     match result {
@@ -68,7 +95,15 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::StoreError> {
 /// when `shutdown` is cancelled (between jobs, never in the middle of one).
 pub async fn worker(svc: Services, idle: Duration, shutdown: CancellationToken) {
     let mut last_schedule = i64::MIN;
+    let mut last_rank = i64::MIN;
     while !shutdown.is_cancelled() {
+        let minute = svc.clock.now().millis() / 60_000;
+        if minute != last_rank {
+            match schedule_rank(&svc).await {
+                Ok(_) => last_rank = minute,
+                Err(e) => tracing::warn!(error = %e, "could not schedule the rank job"),
+            }
+        }
         let hour = svc.clock.now().millis() / 3_600_000;
         if hour != last_schedule {
             match schedule_purge(&svc).await {

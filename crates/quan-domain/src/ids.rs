@@ -77,6 +77,12 @@ typed_id! {
     EventId,
     /// A durable background job.
     JobId,
+    /// A circle (圈子).
+    CircleId,
+    /// A post (topic, notice, task, need) in a circle.
+    PostId,
+    /// A comment on a post.
+    CommentId,
 }
 
 #[cfg(test)]

@@ -5,10 +5,12 @@
 //! values. This crate does no I/O, has no async and knows nothing of HTTP or SQL, so
 //! its rules can be tested exhaustively and reused by every adapter.
 
+pub mod circles;
 pub mod identity;
 pub mod ids;
 pub mod time;
 
+pub use circles::*;
 pub use identity::*;
 pub use ids::*;
 pub use time::Timestamp;

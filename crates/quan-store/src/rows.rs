@@ -37,6 +37,7 @@ fn sqlite_constraint(message: &str) -> Option<&'static str> {
         "handles.org_id, handles.kind, handles.value" => constraints::HANDLE_UNIQUE,
         "persons.org_id, persons.account_id" => "persons_org_account_key",
         "jobs.dedupe_key" => "jobs_dedupe_key",
+        "circle_members.circle_id, circle_members.account_id" => constraints::CIRCLE_MEMBER_PK,
         _ => return None,
     })
 }
@@ -190,5 +191,69 @@ pub(crate) fn job(row: &AnyRow) -> StoreResult<JobRecord> {
         attempts: int(row, "attempts")?,
         max_attempts: int(row, "max_attempts")?,
         run_at: ts(row, "run_at")?,
+    })
+}
+
+fn flag(row: &AnyRow, col: &str) -> StoreResult<bool> {
+    int(row, col).map(|v| v != 0)
+}
+
+pub(crate) fn circle(row: &AnyRow) -> StoreResult<CircleRecord> {
+    Ok(CircleRecord {
+        id: id(row, "id")?,
+        org_id: id(row, "org_id")?,
+        name: text(row, "name")?,
+        description: text(row, "description")?,
+        mode: parsed(row, "mode", CircleMode::parse)?,
+        join_policy: parsed(row, "join_policy", JoinPolicy::parse)?,
+        posting: parsed(row, "posting", PostingPolicy::parse)?,
+        forwarding: flag(row, "forwarding")?,
+        read_receipts: flag(row, "read_receipts")?,
+        public: flag(row, "public")?,
+        member_count: int(row, "member_count")?,
+        created_by: id(row, "created_by")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn circle_role(row: &AnyRow, col: &str) -> StoreResult<CircleRole> {
+    parsed(row, col, CircleRole::parse)
+}
+
+pub(crate) fn member(row: &AnyRow) -> StoreResult<CircleMemberRecord> {
+    Ok(CircleMemberRecord {
+        circle_id: id(row, "circle_id")?,
+        account_id: id(row, "account_id")?,
+        person_id: id(row, "person_id")?,
+        display_name: text(row, "display_name")?,
+        role: circle_role(row, "role")?,
+        status: match text(row, "status")?.as_str() {
+            "active" => MemberStatus::Active,
+            "pending" => MemberStatus::Pending,
+            other => return Err(corrupt("status", other)),
+        },
+        is_member: flag(row, "is_member")?,
+        is_customer: flag(row, "is_customer")?,
+        is_fan: flag(row, "is_fan")?,
+        joined_at: ts(row, "joined_at")?,
+    })
+}
+
+pub(crate) fn post(row: &AnyRow) -> StoreResult<PostRecord> {
+    Ok(PostRecord {
+        id: id(row, "id")?,
+        circle_id: id(row, "circle_id")?,
+        org_id: id(row, "org_id")?,
+        author_account_id: id(row, "author_account_id")?,
+        author_person_id: id(row, "author_person_id")?,
+        author_name: text(row, "author_name")?,
+        kind: parsed(row, "kind", PostKind::parse)?,
+        title: text(row, "title")?,
+        body: text(row, "body")?,
+        score: int(row, "score")?,
+        comment_count: int(row, "comment_count")?,
+        hot_rank: row.try_get::<f64, _>("hot_rank").map_err(backend)?,
+        last_activity_at: ts(row, "last_activity_at")?,
+        created_at: ts(row, "created_at")?,
     })
 }

@@ -36,6 +36,12 @@ const TOKEN_COLS: &str =
 const PERSON_COLS: &str = "id, org_id, display_name, account_id, stage, verified, created_at";
 const HANDLE_COLS: &str = "id, person_id, kind, value, verified, created_at";
 const EVENT_COLS: &str = "id, org_id, kind, subject, actor, data, at";
+const CIRCLE_COLS: &str = "id, org_id, name, description, mode, join_policy, posting, forwarding, read_receipts, public, member_count, created_by, created_at";
+const MEMBER_SELECT: &str = "SELECT m.circle_id, m.account_id, m.person_id, m.role, m.status, m.is_member, m.is_customer, m.is_fan, m.joined_at, p.display_name \
+     FROM circle_members m JOIN persons p ON p.id = m.person_id";
+const POST_SELECT: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
+     x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, p.display_name AS author_name \
+     FROM posts x JOIN persons p ON p.id = x.author_person_id";
 const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
 
 /// The keyset condition for a page: empty on the first page, else `AND col >|< $n`.
@@ -853,7 +859,7 @@ impl Store for SqlStore {
             ("DELETE FROM sessions WHERE expires_at <= $1", now),
             ("DELETE FROM invites WHERE expires_at <= $1", before),
             (
-                "DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at <= $1",
+                "DELETE FROM jobs WHERE (done_at IS NOT NULL AND done_at <= $1) OR (failed_at IS NOT NULL AND failed_at <= $1)",
                 before,
             ),
         ] {
@@ -864,6 +870,341 @@ impl Store for SqlStore {
                 .map_err(backend)?
                 .rows_affected();
         }
+        tx.commit().await.map_err(backend)?;
+        Ok(n)
+    }
+
+    async fn person_for_account(
+        &self,
+        org: OrgId,
+        account: &AccountRecord,
+        now: Timestamp,
+    ) -> StoreResult<PersonRecord> {
+        let mut tx = self.begin().await?;
+        let id = PersonId::new();
+        // ON CONFLICT on the (org, account) unique index: concurrent first joins agree
+        // on one person.
+        sqlx::query(
+            "INSERT INTO persons (id, org_id, display_name, account_id, stage, verified, created_at) \
+             VALUES ($1, $2, $3, $4, 'follower', 0, $5) ON CONFLICT (org_id, account_id) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(account.display_name.clone())
+        .bind(account.id.to_string())
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let sql =
+            format!("SELECT {PERSON_COLS} FROM persons WHERE org_id = $1 AND account_id = $2");
+        let row = sqlx::query(&sql)
+            .bind(org.to_string())
+            .bind(account.id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let person = rows::person(&row)?;
+        if person.id == id {
+            // A new person: attach the account's verified contact handles, unless
+            // another person of the org holds them (merging is a separate, audited act).
+            for (kind, value) in [
+                ("email", account.email.as_ref()),
+                ("phone", account.phone.as_ref()),
+            ] {
+                let Some(value) = value else { continue };
+                sqlx::query(
+                    "INSERT INTO handles (id, org_id, person_id, kind, value, verified, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (org_id, kind, value) DO NOTHING",
+                )
+                .bind(HandleId::new().to_string())
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .bind(kind)
+                .bind(value.clone())
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        let mut one = [person];
+        self.attach_handles(&mut one).await?;
+        let [p] = one;
+        Ok(p)
+    }
+
+    async fn circle_insert(
+        &self,
+        c: &CircleRecord,
+        owner: &CircleMemberRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO circles (id, org_id, name, description, mode, join_policy, posting, forwarding, read_receipts, public, member_count, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12)",
+        )
+        .bind(c.id.to_string())
+        .bind(c.org_id.to_string())
+        .bind(c.name.clone())
+        .bind(c.description.clone())
+        .bind(c.mode.as_str())
+        .bind(c.join_policy.as_str())
+        .bind(c.posting.as_str())
+        .bind(i64::from(c.forwarding))
+        .bind(i64::from(c.read_receipts))
+        .bind(i64::from(c.public))
+        .bind(c.created_by.to_string())
+        .bind(c.created_at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_member(&mut tx, owner).await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn circle_get(&self, id: CircleId) -> StoreResult<Option<CircleRecord>> {
+        let sql = format!("SELECT {CIRCLE_COLS} FROM circles WHERE id = $1");
+        self.fetch_opt(sqlx::query(&sql).bind(id.to_string()))
+            .await?
+            .as_ref()
+            .map(rows::circle)
+            .transpose()
+    }
+
+    async fn circle_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<CircleRecord>> {
+        let sql = format!(
+            "SELECT {CIRCLE_COLS} FROM circles WHERE org_id = $1{} ORDER BY id LIMIT $2",
+            keyset(page, "id", ">", 3)
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(org.to_string())
+            .bind(page.fetch_limit());
+        if let Some(after) = &page.after {
+            q = q.bind(after.clone());
+        }
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(rows::circle)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |c| c.id.to_string()))
+    }
+
+    async fn circles_of_account(
+        &self,
+        account: AccountId,
+    ) -> StoreResult<Vec<(CircleRecord, CircleRole)>> {
+        let sql = "SELECT c.id, c.org_id, c.name, c.description, c.mode, c.join_policy, c.posting, c.forwarding, c.read_receipts, \
+                   c.public, c.member_count, c.created_by, c.created_at, m.role AS member_role \
+                   FROM circle_members m JOIN circles c ON c.id = m.circle_id \
+                   WHERE m.account_id = $1 AND m.status = 'active' ORDER BY c.id LIMIT 500";
+        self.fetch_all(sqlx::query(sql).bind(account.to_string()))
+            .await?
+            .iter()
+            .map(|r| Ok((rows::circle(r)?, rows::circle_role(r, "member_role")?)))
+            .collect()
+    }
+
+    async fn circle_member_get(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+    ) -> StoreResult<Option<CircleMemberRecord>> {
+        let sql = format!("{MEMBER_SELECT} WHERE m.circle_id = $1 AND m.account_id = $2");
+        self.fetch_opt(
+            sqlx::query(&sql)
+                .bind(circle.to_string())
+                .bind(account.to_string()),
+        )
+        .await?
+        .as_ref()
+        .map(rows::member)
+        .transpose()
+    }
+
+    async fn circle_member_insert(
+        &self,
+        m: &CircleMemberRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_member(&mut tx, m).await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn circle_member_list(
+        &self,
+        circle: CircleId,
+        status: MemberStatus,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CircleMemberRecord>> {
+        let sql = format!(
+            "{MEMBER_SELECT} WHERE m.circle_id = $1 AND m.status = $2{} ORDER BY m.account_id LIMIT $3",
+            keyset(page, "m.account_id", ">", 4)
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(circle.to_string())
+            .bind(status.as_str())
+            .bind(page.fetch_limit());
+        if let Some(after) = &page.after {
+            q = q.bind(after.clone());
+        }
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(rows::member)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |m| {
+            m.account_id.to_string()
+        }))
+    }
+
+    async fn circle_member_approve(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query("UPDATE circle_members SET status = 'active' WHERE circle_id = $1 AND account_id = $2 AND status = 'pending'")
+            .bind(circle.to_string())
+            .bind(account.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        bump_member_count(&mut tx, circle).await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn post_insert(&self, p: &PostRecord, event: &EventRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, last_activity_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(p.id.to_string())
+        .bind(p.circle_id.to_string())
+        .bind(p.org_id.to_string())
+        .bind(p.author_account_id.to_string())
+        .bind(p.author_person_id.to_string())
+        .bind(p.kind.as_str())
+        .bind(p.title.clone())
+        .bind(p.body.clone())
+        .bind(p.score)
+        .bind(p.comment_count)
+        .bind(p.hot_rank)
+        .bind(p.last_activity_at.millis())
+        .bind(p.created_at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn post_feed(
+        &self,
+        circle: CircleId,
+        sort: FeedSort,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PostRecord>> {
+        let base = format!("{POST_SELECT} WHERE x.circle_id = $1 AND x.deleted_at IS NULL");
+        match sort {
+            FeedSort::New => {
+                let sql = format!(
+                    "{base}{} ORDER BY x.id DESC LIMIT $2",
+                    keyset(page, "x.id", "<", 3)
+                );
+                let mut q = sqlx::query(&sql)
+                    .bind(circle.to_string())
+                    .bind(page.fetch_limit());
+                if let Some(after) = &page.after {
+                    q = q.bind(after.clone());
+                }
+                let items = self
+                    .fetch_all(q)
+                    .await?
+                    .iter()
+                    .map(rows::post)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Page::from_overfetch(items, page, |p| p.id.to_string()))
+            }
+            FeedSort::Hot => {
+                // Cursor "rank/id": the (hot_rank, id) of the last row, walked downwards.
+                let cursor = page.after.as_deref().and_then(|c| {
+                    let (r, id) = c.split_once('/')?;
+                    Some((r.parse::<f64>().ok()?, id.to_owned()))
+                });
+                let cond = if cursor.is_some() {
+                    " AND (x.hot_rank < $3 OR (x.hot_rank = $3 AND x.id < $4))"
+                } else {
+                    ""
+                };
+                let sql = format!("{base}{cond} ORDER BY x.hot_rank DESC, x.id DESC LIMIT $2");
+                let mut q = sqlx::query(&sql)
+                    .bind(circle.to_string())
+                    .bind(page.fetch_limit());
+                if let Some((rank, id)) = cursor {
+                    q = q.bind(rank).bind(id);
+                }
+                let items = self
+                    .fetch_all(q)
+                    .await?
+                    .iter()
+                    .map(rows::post)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Page::from_overfetch(items, page, |p| {
+                    format!("{:?}/{}", p.hot_rank, p.id)
+                }))
+            }
+        }
+    }
+
+    async fn post_rank_batch(&self, now: Timestamp, limit: i64) -> StoreResult<u64> {
+        const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+        let week_ago = now.plus_millis(-WEEK_MS).millis();
+        // Read outside the write lock; the formula runs in Rust (SQLite has no
+        // portable ln/pow), then one transaction writes the batch.
+        let rows = self
+            .fetch_all(
+                sqlx::query("SELECT id, score, created_at FROM posts WHERE created_at >= $1 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT $2")
+                    .bind(week_ago)
+                    .bind(limit),
+            )
+            .await?;
+        let mut tx = self.begin().await?;
+        let mut n = 0;
+        for r in &rows {
+            let rank = hot_rank(
+                rows::int(r, "score")?,
+                now.millis() - rows::int(r, "created_at")?,
+            );
+            n += sqlx::query("UPDATE posts SET hot_rank = $1 WHERE id = $2")
+                .bind(rank)
+                .bind(rows::text(r, "id")?)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+        }
+        n += sqlx::query("UPDATE posts SET hot_rank = 0 WHERE hot_rank > 0 AND created_at < $1")
+            .bind(week_ago)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
         tx.commit().await.map_err(backend)?;
         Ok(n)
     }
@@ -878,6 +1219,39 @@ async fn insert_handle(tx: &mut Tx, org: OrgId, h: &HandleRecord) -> StoreResult
         .bind(h.value.clone())
         .bind(i64::from(h.verified))
         .bind(h.created_at.millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+async fn insert_member(tx: &mut Tx, m: &CircleMemberRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO circle_members (circle_id, account_id, person_id, role, status, is_member, is_customer, is_fan, role_seq, joined_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(m.circle_id.to_string())
+    .bind(m.account_id.to_string())
+    .bind(m.person_id.to_string())
+    .bind(m.role.as_str())
+    .bind(m.status.as_str())
+    .bind(i64::from(m.is_member))
+    .bind(i64::from(m.is_customer))
+    .bind(i64::from(m.is_fan))
+    .bind(m.joined_at.millis())
+    .bind(m.joined_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    if m.status == MemberStatus::Active {
+        bump_member_count(tx, m.circle_id).await?;
+    }
+    Ok(())
+}
+
+async fn bump_member_count(tx: &mut Tx, circle: CircleId) -> StoreResult<()> {
+    sqlx::query("UPDATE circles SET member_count = member_count + 1 WHERE id = $1")
+        .bind(circle.to_string())
         .execute(&mut **tx)
         .await
         .map_err(backend)?;

@@ -5,6 +5,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use quan_core::circles::CircleError;
 use quan_core::identity::IdentityError;
 use quan_domain::ParseError;
 use serde::Serialize;
@@ -142,3 +143,23 @@ impl From<IdentityError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<CircleError> for ApiError {
+    fn from(e: CircleError) -> Self {
+        use CircleError as E;
+        let s = |st, code| ApiError::new(st, code, e.to_string());
+        match &e {
+            E::Invalid(pe) => pe.clone().into(),
+            E::NotFound => ApiError::not_found(),
+            E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
+            E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
+            E::AlreadyMember => s(StatusCode::CONFLICT, "already_member"),
+            E::OrgMembersOnly => s(StatusCode::FORBIDDEN, "org_members_only"),
+            E::InviteRequired => s(StatusCode::FORBIDDEN, "invite_required"),
+            E::PaymentRequired => s(StatusCode::PAYMENT_REQUIRED, "payment_required"),
+            E::PostingRestricted => s(StatusCode::FORBIDDEN, "posting_restricted"),
+            E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
+            E::Internal(cause) => ApiError::internal(cause.as_ref()),
+        }
+    }
+}

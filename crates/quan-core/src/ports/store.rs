@@ -157,12 +157,89 @@ pub struct NewJob {
     pub dedupe_key: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct CircleRecord {
+    pub id: CircleId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub description: String,
+    pub mode: CircleMode,
+    pub join_policy: JoinPolicy,
+    pub posting: PostingPolicy,
+    pub forwarding: bool,
+    pub read_receipts: bool,
+    pub public: bool,
+    pub member_count: i64,
+    pub created_by: AccountId,
+    pub created_at: Timestamp,
+}
+
+/// Whether a membership is in force or waiting for an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberStatus {
+    Active,
+    Pending,
+}
+
+impl MemberStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Pending => "pending",
+        }
+    }
+}
+
+/// A membership with the member's display name (joined from the person).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CircleMemberRecord {
+    pub circle_id: CircleId,
+    pub account_id: AccountId,
+    pub person_id: PersonId,
+    pub display_name: String,
+    pub role: CircleRole,
+    pub status: MemberStatus,
+    pub is_member: bool,
+    pub is_customer: bool,
+    pub is_fan: bool,
+    pub joined_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostRecord {
+    pub id: PostId,
+    pub circle_id: CircleId,
+    pub org_id: OrgId,
+    pub author_account_id: AccountId,
+    pub author_person_id: PersonId,
+    /// The author's display name (joined from the person).
+    pub author_name: String,
+    pub kind: PostKind,
+    pub title: String,
+    pub body: String,
+    pub score: i64,
+    pub comment_count: i64,
+    pub hot_rank: f64,
+    pub last_activity_at: Timestamp,
+    pub created_at: Timestamp,
+}
+
+/// How a feed is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedSort {
+    /// Newest first.
+    New,
+    /// By the stored hot rank, then newest.
+    Hot,
+}
+
 /// Names of the uniqueness rules use cases care about (index names in the schema).
 pub mod constraints {
     pub const ACCOUNT_EMAIL: &str = "accounts_email_key";
     pub const ACCOUNT_PHONE: &str = "accounts_phone_key";
     pub const STAFF_PK: &str = "staff_pkey";
     pub const HANDLE_UNIQUE: &str = "handles_org_kind_value_key";
+    pub const CIRCLE_MEMBER_PK: &str = "circle_members_pkey";
 }
 
 #[async_trait]
@@ -287,6 +364,67 @@ pub trait Store: Send + Sync + 'static {
     async fn job_fail(&self, id: JobId, error: &str, retry_at: Timestamp) -> StoreResult<()>;
     /// Deletes expired sessions and invites, finished jobs older than `before`.
     async fn purge_expired(&self, now: Timestamp, before: Timestamp) -> StoreResult<u64>;
+
+    // --- circles ---
+    /// The person of `account` in `org`, created (with the account's e-mail and
+    /// phone as handles, where no other person holds them) if there is none yet.
+    async fn person_for_account(
+        &self,
+        org: OrgId,
+        account: &AccountRecord,
+        now: Timestamp,
+    ) -> StoreResult<PersonRecord>;
+    /// Creates a circle with its first member (the owner).
+    async fn circle_insert(
+        &self,
+        c: &CircleRecord,
+        owner: &CircleMemberRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+    /// A circle by id, whatever its org: visibility is the use case's decision.
+    async fn circle_get(&self, id: CircleId) -> StoreResult<Option<CircleRecord>>;
+    async fn circle_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<CircleRecord>>;
+    /// Circles an account is an active member of, across orgs.
+    async fn circles_of_account(
+        &self,
+        account: AccountId,
+    ) -> StoreResult<Vec<(CircleRecord, CircleRole)>>;
+    async fn circle_member_get(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+    ) -> StoreResult<Option<CircleMemberRecord>>;
+    /// Adds a membership; Conflict on `circle_members_pkey` if one exists. Active
+    /// members are counted in the circle's member_count in the same transaction.
+    async fn circle_member_insert(
+        &self,
+        m: &CircleMemberRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+    async fn circle_member_list(
+        &self,
+        circle: CircleId,
+        status: MemberStatus,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CircleMemberRecord>>;
+    /// Turns a pending membership active; false when there is no pending one.
+    async fn circle_member_approve(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    async fn post_insert(&self, p: &PostRecord, event: &EventRecord) -> StoreResult<()>;
+    /// One page of a circle's feed: one query, authors joined in, no N+1.
+    async fn post_feed(
+        &self,
+        circle: CircleId,
+        sort: FeedSort,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PostRecord>>;
+    /// Recomputes the stored hot rank of posts younger than a week (up to `limit`
+    /// rows) and zeroes it for older ones. Returns rows updated.
+    async fn post_rank_batch(&self, now: Timestamp, limit: i64) -> StoreResult<u64>;
 }
 
 /// Outcome of a staff change that must keep at least one owner.

@@ -20,6 +20,17 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         .unwrap_or_default()
         .to_owned();
     let me = &owner.id;
+    let circle = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            json!({"name": "G", "mode": "community"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let app_login = owner.login.clone();
     let endpoints: Vec<(&str, String)> = vec![
         ("POST", "/api/v1/accounts".into()),
@@ -47,6 +58,25 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         ("POST", format!("/api/v1/orgs/{org}/persons/{pid}/handles")),
         ("GET", format!("/api/v1/orgs/{org}/events")),
         ("GET", "/api/v1/orgs/not-an-id/staff".into()),
+        ("GET", format!("/api/v1/orgs/{org}/circles")),
+        ("POST", format!("/api/v1/orgs/{org}/circles")),
+        ("GET", "/api/v1/circles".into()),
+        ("GET", format!("/api/v1/circles/{circle}")),
+        ("POST", format!("/api/v1/circles/{circle}/join")),
+        (
+            "GET",
+            format!("/api/v1/circles/{circle}/members?status=nope"),
+        ),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/members/not-an-id/approve"),
+        ),
+        ("POST", format!("/api/v1/circles/{circle}/posts")),
+        (
+            "GET",
+            format!("/api/v1/circles/{circle}/feed?sort=hot&after=%27%3B--"),
+        ),
+        ("GET", "/api/v1/circles/not-an-id/feed".into()),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

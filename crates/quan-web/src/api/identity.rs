@@ -370,6 +370,7 @@ pub struct CreatePersonReq {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// The `next` cursor of the previous page.
@@ -379,7 +380,7 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    fn into_request(self) -> ApiResult<PageRequest> {
+    pub(crate) fn into_request(self) -> ApiResult<PageRequest> {
         if let Some(a) = &self.after {
             // Cursors are ids; anything else is a client bug worth reporting.
             uuid_like(a).then_some(()).ok_or_else(|| {
@@ -394,7 +395,7 @@ fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
-fn parse_id<T: std::str::FromStr<Err = ParseError>>(raw: &str) -> ApiResult<T> {
+pub(crate) fn parse_id<T: std::str::FromStr<Err = ParseError>>(raw: &str) -> ApiResult<T> {
     T::from_str(raw).map_err(|_| ApiError::bad_request("invalid_id", "the id is malformed"))
 }
 

@@ -3,6 +3,7 @@
 //! Handlers are thin: extract, parse into domain types, call the use case, map the
 //! result into a wire type. Wire types (DTOs) live here, not in the domain.
 
+pub mod circles;
 pub mod identity;
 
 use crate::AppState;
@@ -28,6 +29,8 @@ use utoipa::{Modify, OpenApi};
         identity::list_tokens, identity::create_token, identity::revoke_token,
         identity::list_persons, identity::create_person, identity::get_person, identity::add_handle,
         identity::list_events,
+        circles::create_circle, circles::list_org_circles, circles::my_circles, circles::get_circle,
+        circles::join_circle, circles::list_members, circles::approve_member, circles::create_post, circles::feed,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
@@ -35,6 +38,7 @@ use utoipa::{Modify, OpenApi};
         (name = "identity", description = "Accounts, sessions, orgs, staff, invites, API tokens"),
         (name = "persons", description = "The org's persons and their handles"),
         (name = "events", description = "The org's event log"),
+        (name = "circles", description = "Circles, membership, posts and the feed"),
     )
 )]
 pub struct ApiDoc;
@@ -68,5 +72,5 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn router() -> Router<AppState> {
-    identity::router()
+    identity::router().merge(circles::router())
 }

@@ -1,0 +1,478 @@
+//! Circles use cases: create circles from a mode's preset, join by the circle's
+//! policy, list members, post, and read the feed.
+//!
+//! Visibility is decided in one place, [`view`]: a circle is seen by its active
+//! members, by staff of its org, and — if it is public and not internal — by anyone
+//! signed in. Everyone else gets `NotFound`, so a private circle's existence does not
+//! leak. A token sees only circles of its own org.
+
+use crate::events::{announce, new_event};
+use crate::identity::{Actor, OrgAccess};
+use crate::{
+    CircleMemberRecord, CircleRecord, FeedSort, MemberStatus, Page, PageRequest, PostRecord,
+    Services, StoreError, constraints,
+};
+use quan_domain::*;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CircleError {
+    #[error(transparent)]
+    Invalid(#[from] ParseError),
+    #[error("not found")]
+    NotFound,
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("this token lacks the {0} scope")]
+    MissingScope(&'static str),
+    #[error("already a member, or a request is already waiting")]
+    AlreadyMember,
+    #[error("this circle is for staff of its organisation only")]
+    OrgMembersOnly,
+    #[error("this circle is joined by invitation only")]
+    InviteRequired,
+    #[error("this circle requires paid membership, which is not available yet")]
+    PaymentRequired,
+    #[error("only the circle's owners, admins, moderators and teachers may post here")]
+    PostingRestricted,
+    #[error("join the circle first")]
+    NotMember,
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for CircleError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => CircleError::NotFound,
+            other => CircleError::Internal(Box::new(other)),
+        }
+    }
+}
+
+type Result<T, E = CircleError> = std::result::Result<T, E>;
+
+/// Text limits: long enough for real use, short enough that no one stores a novel in
+/// a title.
+pub const NAME_MAX: usize = 60;
+pub const DESCRIPTION_MAX: usize = 2_000;
+pub const TITLE_MAX: usize = 120;
+pub const BODY_MAX: usize = 20_000;
+
+fn text(raw: &str, field: &'static str, max: usize, required: bool) -> Result<String, ParseError> {
+    let s = raw.trim();
+    if required && s.is_empty() {
+        return Err(ParseError::new(field, "required", "must not be empty"));
+    }
+    if s.chars().count() > max {
+        return Err(ParseError::new(
+            field,
+            "too_long",
+            format!("at most {max} characters"),
+        ));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(ParseError::new(
+            field,
+            "invalid_characters",
+            "control characters are not allowed",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// A new circle as parsed from a request; unset settings come from the mode.
+#[derive(Debug)]
+pub struct NewCircle {
+    pub name: String,
+    pub description: String,
+    pub mode: CircleMode,
+    pub join_policy: Option<JoinPolicy>,
+    pub public: Option<bool>,
+}
+
+impl NewCircle {
+    pub fn parse(
+        name: &str,
+        description: Option<&str>,
+        mode: &str,
+        join_policy: Option<&str>,
+        public: Option<bool>,
+    ) -> Result<Self, ParseError> {
+        let mode = CircleMode::parse(mode)?;
+        if public == Some(true) && !mode.may_be_public() {
+            return Err(ParseError::new(
+                "public",
+                "internal_is_private",
+                "internal circles are never public",
+            ));
+        }
+        Ok(Self {
+            name: text(name, "name", NAME_MAX, true)?,
+            description: text(
+                description.unwrap_or(""),
+                "description",
+                DESCRIPTION_MAX,
+                false,
+            )?,
+            mode,
+            join_policy: join_policy.map(JoinPolicy::parse).transpose()?,
+            public,
+        })
+    }
+}
+
+/// A new post as parsed from a request.
+#[derive(Debug)]
+pub struct NewPost {
+    pub kind: PostKind,
+    pub title: String,
+    pub body: String,
+}
+
+impl NewPost {
+    pub fn parse(kind: Option<&str>, title: &str, body: &str) -> Result<Self, ParseError> {
+        Ok(Self {
+            kind: kind
+                .map(PostKind::parse)
+                .transpose()?
+                .unwrap_or(PostKind::Topic),
+            title: text(title, "title", TITLE_MAX, true)?,
+            body: text(body, "body", BODY_MAX, false)?,
+        })
+    }
+}
+
+/// A circle as the caller may see it, with the caller's standing in it.
+#[derive(Debug, Clone)]
+pub struct CircleView {
+    pub circle: CircleRecord,
+    pub membership: Option<CircleMemberRecord>,
+    /// The caller is staff of the circle's org.
+    pub org_role: Option<Role>,
+}
+
+impl CircleView {
+    fn active_role(&self) -> Option<CircleRole> {
+        self.membership
+            .as_ref()
+            .filter(|m| m.status == MemberStatus::Active)
+            .map(|m| m.role)
+    }
+    /// Circle admins, and org owners/admins, manage members.
+    pub fn can_admin(&self) -> bool {
+        self.active_role().is_some_and(CircleRole::can_admin)
+            || self
+                .org_role
+                .is_some_and(|r| matches!(r, Role::Owner | Role::Admin))
+    }
+}
+
+fn require_scope(actor: &Actor, s: Scope) -> Result<()> {
+    match actor {
+        Actor::Token { scopes, .. } if !scopes.contains(s) => {
+            Err(CircleError::MissingScope(s.as_str()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The one visibility gate.
+pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleView> {
+    require_scope(actor, Scope::Read)?;
+    let circle = svc
+        .store
+        .circle_get(id)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    if let Actor::Token { org, .. } = actor
+        && *org != circle.org_id
+    {
+        return Err(CircleError::NotFound);
+    }
+    let account = actor.account_id();
+    let membership = svc.store.circle_member_get(id, account).await?;
+    let org_role = svc
+        .store
+        .staff_get(circle.org_id, account)
+        .await?
+        .map(|s| s.role);
+    let v = CircleView {
+        circle,
+        membership,
+        org_role,
+    };
+    let visible = v.active_role().is_some()
+        || v.org_role.is_some()
+        || (v.circle.public && v.circle.mode.may_be_public());
+    if visible {
+        Ok(v)
+    } else {
+        Err(CircleError::NotFound)
+    }
+}
+
+fn event(
+    svc: &Services,
+    c: &CircleRecord,
+    kind: &str,
+    actor: AccountId,
+    data: serde_json::Value,
+) -> crate::EventRecord {
+    new_event(
+        svc,
+        c.org_id,
+        kind,
+        format!("circle:{}", c.id),
+        Some(actor),
+        data,
+    )
+}
+
+/// Creates a circle from its mode's preset; the creator becomes its owner.
+#[tracing::instrument(skip_all, fields(org = %access.org()))]
+pub async fn create_circle(
+    svc: &Services,
+    access: &OrgAccess,
+    n: NewCircle,
+) -> Result<CircleRecord> {
+    access
+        .require_scope(Scope::Write)
+        .map_err(|_| CircleError::MissingScope("write"))?;
+    if !matches!(
+        access.role(),
+        Role::Owner | Role::Admin | Role::Operator | Role::Teacher
+    ) {
+        return Err(CircleError::Forbidden);
+    }
+    let account = svc
+        .store
+        .account_get(access.account())
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let now = svc.clock.now();
+    let person = svc
+        .store
+        .person_for_account(access.org(), &account, now)
+        .await?;
+    let preset = n.mode.preset();
+    let c = CircleRecord {
+        id: CircleId::new(),
+        org_id: access.org(),
+        name: n.name,
+        description: n.description,
+        mode: n.mode,
+        join_policy: n.join_policy.unwrap_or(preset.join_policy),
+        posting: preset.posting,
+        forwarding: preset.forwarding,
+        read_receipts: preset.read_receipts,
+        public: n.public.unwrap_or(preset.public) && n.mode.may_be_public(),
+        member_count: 1,
+        created_by: account.id,
+        created_at: now,
+    };
+    let owner = CircleMemberRecord {
+        circle_id: c.id,
+        account_id: account.id,
+        person_id: person.id,
+        display_name: person.display_name,
+        role: CircleRole::Owner,
+        status: MemberStatus::Active,
+        is_member: true,
+        is_customer: false,
+        is_fan: false,
+        joined_at: now,
+    };
+    let ev = event(
+        svc,
+        &c,
+        "circle.created",
+        account.id,
+        json!({"name": c.name, "mode": c.mode.as_str()}),
+    );
+    svc.store.circle_insert(&c, &owner, &ev).await?;
+    announce(svc, &ev).await;
+    Ok(c)
+}
+
+pub async fn list_org_circles(
+    svc: &Services,
+    access: &OrgAccess,
+    page: &PageRequest,
+) -> Result<Page<CircleRecord>> {
+    access
+        .require_scope(Scope::Read)
+        .map_err(|_| CircleError::MissingScope("read"))?;
+    Ok(svc.store.circle_list(access.org(), page).await?)
+}
+
+/// The circles the caller belongs to, across orgs (a token: its org's only).
+pub async fn my_circles(svc: &Services, actor: &Actor) -> Result<Vec<(CircleRecord, CircleRole)>> {
+    require_scope(actor, Scope::Read)?;
+    let all = svc.store.circles_of_account(actor.account_id()).await?;
+    Ok(match actor {
+        Actor::Token { org, .. } => all.into_iter().filter(|(c, _)| c.org_id == *org).collect(),
+        Actor::Session { .. } => all,
+    })
+}
+
+/// Joins by the circle's policy: open → member; approval → a request for the
+/// admins; org members only → staff of the org only; invite → refused here (invite
+/// links come later); paid → refused until payments exist.
+#[tracing::instrument(skip_all, fields(circle = %id))]
+pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberStatus> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, id).await?;
+    if v.membership.is_some() {
+        return Err(CircleError::AlreadyMember);
+    }
+    let status = match v.circle.join_policy {
+        JoinPolicy::Open => MemberStatus::Active,
+        JoinPolicy::Approval => MemberStatus::Pending,
+        JoinPolicy::OrgMembers if v.org_role.is_some() => MemberStatus::Active,
+        JoinPolicy::OrgMembers => return Err(CircleError::OrgMembersOnly),
+        JoinPolicy::Invite => return Err(CircleError::InviteRequired),
+        JoinPolicy::Paid => return Err(CircleError::PaymentRequired),
+    };
+    let account = svc
+        .store
+        .account_get(actor.account_id())
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let now = svc.clock.now();
+    let person = svc
+        .store
+        .person_for_account(v.circle.org_id, &account, now)
+        .await?;
+    let m = CircleMemberRecord {
+        circle_id: id,
+        account_id: account.id,
+        person_id: person.id,
+        display_name: person.display_name,
+        role: CircleRole::Member,
+        status,
+        is_member: true,
+        is_customer: false,
+        is_fan: false,
+        joined_at: now,
+    };
+    let kind = if status == MemberStatus::Active {
+        "circle.joined"
+    } else {
+        "circle.join_requested"
+    };
+    let ev = event(
+        svc,
+        &v.circle,
+        kind,
+        account.id,
+        json!({"display_name": m.display_name}),
+    );
+    svc.store.circle_member_insert(&m, &ev).await.map_err(|e| {
+        if e.is_conflict_on(constraints::CIRCLE_MEMBER_PK) {
+            CircleError::AlreadyMember
+        } else {
+            e.into()
+        }
+    })?;
+    announce(svc, &ev).await;
+    Ok(status)
+}
+
+/// Active members are listed to anyone who can see the circle; pending requests only
+/// to those who can approve them.
+pub async fn members(
+    svc: &Services,
+    actor: &Actor,
+    id: CircleId,
+    status: MemberStatus,
+    page: &PageRequest,
+) -> Result<Page<CircleMemberRecord>> {
+    let v = view(svc, actor, id).await?;
+    if status == MemberStatus::Pending && !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    Ok(svc.store.circle_member_list(id, status, page).await?)
+}
+
+pub async fn approve(
+    svc: &Services,
+    actor: &Actor,
+    id: CircleId,
+    account: AccountId,
+) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, id).await?;
+    if !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    let ev = event(
+        svc,
+        &v.circle,
+        "circle.join_approved",
+        actor.account_id(),
+        json!({"account": account.to_string()}),
+    );
+    if svc.store.circle_member_approve(id, account, &ev).await? {
+        announce(svc, &ev).await;
+        Ok(())
+    } else {
+        Err(CircleError::NotFound)
+    }
+}
+
+/// Posts to a circle: active members only, within the posting policy; notices are
+/// for the circle's staff.
+#[tracing::instrument(skip_all, fields(circle = %id))]
+pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Result<PostRecord> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, id).await?;
+    let (Some(role), Some(m)) = (v.active_role(), v.membership.as_ref()) else {
+        return Err(CircleError::NotMember);
+    };
+    let staff_only = v.circle.posting == PostingPolicy::Staff || p.kind == PostKind::Notice;
+    if staff_only && !role.is_circle_staff() {
+        return Err(CircleError::PostingRestricted);
+    }
+    let now = svc.clock.now();
+    let rec = PostRecord {
+        id: PostId::new(),
+        circle_id: id,
+        org_id: v.circle.org_id,
+        author_account_id: m.account_id,
+        author_person_id: m.person_id,
+        author_name: m.display_name.clone(),
+        kind: p.kind,
+        title: p.title,
+        body: p.body,
+        score: 0,
+        comment_count: 0,
+        // Materialised at write time; the rank job keeps it current afterwards.
+        hot_rank: hot_rank(0, 0),
+        last_activity_at: now,
+        created_at: now,
+    };
+    let ev = event(
+        svc,
+        &v.circle,
+        "post.created",
+        m.account_id,
+        json!({"post": rec.id.to_string(), "title": rec.title, "kind": rec.kind.as_str()}),
+    );
+    svc.store.post_insert(&rec, &ev).await?;
+    announce(svc, &ev).await;
+    Ok(rec)
+}
+
+pub async fn feed(
+    svc: &Services,
+    actor: &Actor,
+    id: CircleId,
+    sort: FeedSort,
+    page: &PageRequest,
+) -> Result<Page<PostRecord>> {
+    view(svc, actor, id).await?;
+    Ok(svc.store.post_feed(id, sort, page).await?)
+}

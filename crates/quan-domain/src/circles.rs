@@ -1,0 +1,239 @@
+//! Circles (圈子): modes and their presets, join policies, roles inside a circle,
+//! member types, post kinds, and the ranking formulas of the feed (PRODUCT.md §2).
+
+use crate::ParseError;
+
+macro_rules! str_enum {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $code:literal { $($(#[$vdoc:meta])* $var:ident = $s:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vdoc])* $var),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),*];
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$var => $s),* }
+            }
+            pub fn parse(raw: &str) -> Result<Self, ParseError> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == raw).ok_or_else(|| {
+                    let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    ParseError::new($field, $code, format!("one of {}", names.join(", ")))
+                })
+            }
+        }
+    };
+}
+
+str_enum! {
+    /// What a circle is for; each mode is a preset of defaults an admin may change.
+    CircleMode, "mode", "invalid_mode" {
+        /// Org staff only; read receipts on notices; no forwarding outside the circle.
+        Internal = "internal",
+        /// Teachers and students: lessons, assignments, check-ins, notices with receipts.
+        Teaching = "teaching",
+        /// Partners across orgs: cooperation needs and crowd tasks.
+        Business = "business",
+        /// Fans, members and customers: tiers, paid or invite-only joining, discovery.
+        Community = "community",
+    }
+}
+
+str_enum! {
+    /// How people get into a circle.
+    JoinPolicy, "join_policy", "invalid_join_policy" {
+        Open = "open",
+        /// A request waits for an admin.
+        Approval = "approval",
+        /// Only with an invite link or code.
+        Invite = "invite",
+        /// Only staff of the circle's org.
+        OrgMembers = "org_members",
+        /// Paid membership (fulfilled by commerce; refused until payments exist).
+        Paid = "paid",
+    }
+}
+
+str_enum! {
+    /// Who may start topics in a circle.
+    PostingPolicy, "posting", "invalid_posting" {
+        AllMembers = "all_members",
+        /// Owners, admins, moderators and teachers only.
+        Staff = "staff",
+    }
+}
+
+str_enum! {
+    /// A person's role inside one circle.
+    CircleRole, "role", "invalid_circle_role" {
+        Owner = "owner",
+        Admin = "admin",
+        Moderator = "moderator",
+        Teacher = "teacher",
+        Member = "member",
+    }
+}
+
+impl CircleRole {
+    /// Owners and admins configure the circle and manage its members.
+    pub const fn can_admin(self) -> bool {
+        matches!(self, CircleRole::Owner | CircleRole::Admin)
+    }
+    /// Moderators act on content and members' conduct.
+    pub const fn can_moderate(self) -> bool {
+        matches!(
+            self,
+            CircleRole::Owner | CircleRole::Admin | CircleRole::Moderator
+        )
+    }
+    /// Roles counted as "staff" by [`PostingPolicy::Staff`] and notices.
+    pub const fn is_circle_staff(self) -> bool {
+        !matches!(self, CircleRole::Member)
+    }
+}
+
+str_enum! {
+    /// What a post is.
+    PostKind, "kind", "invalid_post_kind" {
+        Topic = "topic",
+        /// An announcement; read receipts in modes that want them.
+        Notice = "notice",
+        /// A crowd task (众创任务) on a business board.
+        Task = "task",
+        /// A cooperation need (合作需求) on a business board.
+        Need = "need",
+    }
+}
+
+/// The settings a mode starts a circle with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CirclePreset {
+    pub join_policy: JoinPolicy,
+    pub posting: PostingPolicy,
+    /// Whether posts may be shared outside the circle.
+    pub forwarding: bool,
+    /// Whether notices record who has read them.
+    pub read_receipts: bool,
+    /// Whether the circle is listed in discovery.
+    pub public: bool,
+}
+
+impl CircleMode {
+    pub const fn preset(self) -> CirclePreset {
+        match self {
+            CircleMode::Internal => CirclePreset {
+                join_policy: JoinPolicy::OrgMembers,
+                posting: PostingPolicy::AllMembers,
+                forwarding: false,
+                read_receipts: true,
+                public: false,
+            },
+            CircleMode::Teaching => CirclePreset {
+                join_policy: JoinPolicy::Invite,
+                posting: PostingPolicy::Staff,
+                forwarding: false,
+                read_receipts: true,
+                public: false,
+            },
+            CircleMode::Business => CirclePreset {
+                join_policy: JoinPolicy::Approval,
+                posting: PostingPolicy::AllMembers,
+                forwarding: true,
+                read_receipts: false,
+                public: false,
+            },
+            CircleMode::Community => CirclePreset {
+                join_policy: JoinPolicy::Open,
+                posting: PostingPolicy::AllMembers,
+                forwarding: true,
+                read_receipts: false,
+                public: true,
+            },
+        }
+    }
+    /// Whether this mode may ever be public: internal circles never leave the org.
+    pub const fn may_be_public(self) -> bool {
+        !matches!(self, CircleMode::Internal)
+    }
+}
+
+/// Hot rank of a post (PRODUCT.md §2): `log(max(2, score + 2)) / (hours + 2)^1.8`,
+/// where `hours` is the post's age. Zero after 7 days, and zero for a post dated in
+/// the future (a wrong clock must not pin a post to the top).
+pub fn hot_rank(score: i64, age_ms: i64) -> f64 {
+    const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+    if !(0..=WEEK_MS).contains(&age_ms) {
+        return 0.0;
+    }
+    let hours = age_ms as f64 / 3_600_000.0;
+    let s = (score.saturating_add(2)).max(2) as f64;
+    s.ln() / (hours + 2.0).powf(1.8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+
+    #[test]
+    fn hot_rank_pins_the_product_rule() {
+        // Fresh, no score: ln(2) / 2^1.8.
+        let fresh = hot_rank(0, 0);
+        assert!((fresh - 2f64.ln() / 2f64.powf(1.8)).abs() < 1e-12);
+        // Negative scores floor at ln(2), never negative or NaN.
+        assert_eq!(hot_rank(-50, 0), fresh);
+        // More score ranks higher at the same age; older ranks lower at the same score.
+        assert!(hot_rank(10, H) > hot_rank(9, H));
+        assert!(hot_rank(10, H) > hot_rank(10, 2 * H));
+        // Zero at and after 7 days and for future dates.
+        assert!(hot_rank(1_000_000, 7 * 24 * H) > 0.0);
+        assert_eq!(hot_rank(1_000_000, 7 * 24 * H + 1), 0.0);
+        assert_eq!(hot_rank(1_000_000, -1), 0.0);
+        // Extreme inputs stay finite.
+        assert!(hot_rank(i64::MAX, 0).is_finite());
+    }
+
+    #[test]
+    fn hot_rank_is_monotonic_over_a_grid() {
+        for score in [0, 1, 5, 50, 500] {
+            let mut last = f64::INFINITY;
+            for h in 0..(7 * 24) {
+                let r = hot_rank(score, h * H);
+                assert!(r <= last && r > 0.0, "score {score} hour {h}");
+                last = r;
+            }
+        }
+    }
+
+    #[test]
+    fn presets_follow_the_modes() {
+        assert_eq!(
+            CircleMode::Internal.preset().join_policy,
+            JoinPolicy::OrgMembers
+        );
+        assert!(
+            !CircleMode::Internal.preset().forwarding
+                && CircleMode::Internal.preset().read_receipts
+        );
+        assert!(!CircleMode::Internal.may_be_public());
+        assert_eq!(CircleMode::Teaching.preset().posting, PostingPolicy::Staff);
+        assert!(CircleMode::Community.preset().public);
+        for m in CircleMode::ALL {
+            assert_eq!(CircleMode::parse(m.as_str()), Ok(*m));
+            assert!(m.may_be_public() || !m.preset().public);
+        }
+        assert_eq!(JoinPolicy::parse("paid"), Ok(JoinPolicy::Paid));
+        assert_eq!(
+            CircleRole::parse("boss").map_err(|e| e.code),
+            Err("invalid_circle_role")
+        );
+    }
+
+    #[test]
+    fn circle_roles() {
+        assert!(CircleRole::Owner.can_admin() && CircleRole::Admin.can_admin());
+        assert!(!CircleRole::Moderator.can_admin() && CircleRole::Moderator.can_moderate());
+        assert!(!CircleRole::Member.can_moderate() && !CircleRole::Member.is_circle_staff());
+        assert!(CircleRole::Teacher.is_circle_staff());
+    }
+}

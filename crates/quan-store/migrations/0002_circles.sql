@@ -1,0 +1,58 @@
+-- Circles: circles with their mode presets, memberships, posts and the stored hot
+-- rank of the feed. Portable SQL, as in 0001.
+
+CREATE TABLE circles (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    mode          TEXT NOT NULL,
+    join_policy   TEXT NOT NULL,
+    posting       TEXT NOT NULL,
+    forwarding    BIGINT NOT NULL,
+    read_receipts BIGINT NOT NULL,
+    public        BIGINT NOT NULL,
+    member_count  BIGINT NOT NULL DEFAULT 0,
+    created_by    TEXT NOT NULL REFERENCES accounts (id),
+    created_at    BIGINT NOT NULL
+);
+CREATE INDEX circles_org_idx ON circles (org_id, id);
+
+-- One row per account per circle. status: active | pending (awaiting approval).
+-- role_seq orders moderators: an earlier moderator outranks a later one.
+CREATE TABLE circle_members (
+    circle_id   TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    account_id  TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    person_id   TEXT NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    role        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    is_member   BIGINT NOT NULL DEFAULT 1,
+    is_customer BIGINT NOT NULL DEFAULT 0,
+    is_fan      BIGINT NOT NULL DEFAULT 0,
+    role_seq    BIGINT NOT NULL,
+    joined_at   BIGINT NOT NULL,
+    CONSTRAINT circle_members_pkey PRIMARY KEY (circle_id, account_id)
+);
+CREATE INDEX circle_members_account_idx ON circle_members (account_id);
+CREATE INDEX circle_members_person_idx ON circle_members (person_id);
+
+CREATE TABLE posts (
+    id                TEXT PRIMARY KEY,
+    circle_id         TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    org_id            TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+    author_account_id TEXT NOT NULL REFERENCES accounts (id),
+    author_person_id  TEXT NOT NULL REFERENCES persons (id),
+    kind              TEXT NOT NULL,
+    title             TEXT NOT NULL,
+    body              TEXT NOT NULL,
+    score             BIGINT NOT NULL DEFAULT 0,
+    comment_count     BIGINT NOT NULL DEFAULT 0,
+    -- Materialised by the rank job, never computed per request.
+    hot_rank          DOUBLE PRECISION NOT NULL DEFAULT 0,
+    last_activity_at  BIGINT NOT NULL,
+    created_at        BIGINT NOT NULL,
+    deleted_at        BIGINT
+);
+CREATE INDEX posts_circle_new_idx ON posts (circle_id, id);
+CREATE INDEX posts_circle_hot_idx ON posts (circle_id, hot_rank, id);
+CREATE INDEX posts_ranked_idx ON posts (created_at) WHERE hot_rank > 0;

@@ -1,0 +1,522 @@
+//! Circles: modes and their presets, join policies, visibility, posting rules, the
+//! feed with its stored hot rank, and joins under concurrency.
+
+use quan_core::Clock;
+use quan_testkit::{TestApp, User, on_both_backends};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    modes_presets_and_join_policies,
+    visibility_never_leaks_private_circles,
+    posting_rules_and_the_feed,
+    joins_under_concurrency_count_exactly
+);
+
+async fn circle(owner: &User, org: &str, body: Value) -> String {
+    let r = owner
+        .c
+        .post(&format!("/api/v1/orgs/{org}/circles"), body)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body["id"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn modes_presets_and_join_policies(app: TestApp) {
+    let (owner, org) = app.owner("Olive").await;
+    let fan = app.user("粉丝 Fan").await;
+
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            json!({"name": "星河粉丝圈 Galaxy fans", "mode": "community"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        (
+            r.body["join_policy"].as_str(),
+            r.body["public"].as_bool(),
+            r.body["my_role"].as_str()
+        ),
+        (Some("open"), Some(true), Some("owner"))
+    );
+    let community = r.body["id"].as_str().unwrap_or_default().to_owned();
+
+    let j = fan
+        .c
+        .post(&format!("/api/v1/circles/{community}/join"), json!({}))
+        .await;
+    assert_eq!(
+        (j.status, j.body["status"].as_str()),
+        (200, Some("active")),
+        "{}",
+        j.text
+    );
+    let again = fan
+        .c
+        .post(&format!("/api/v1/circles/{community}/join"), json!({}))
+        .await;
+    assert_eq!(
+        (again.status, again.body["code"].as_str()),
+        (409, Some("already_member"))
+    );
+    let c = fan.c.get(&format!("/api/v1/circles/{community}")).await;
+    assert_eq!(
+        (c.body["member_count"].as_i64(), c.body["my_role"].as_str()),
+        (Some(2), Some("member"))
+    );
+    let mine = fan.c.get("/api/v1/circles").await;
+    assert_eq!(mine.body.as_array().map(Vec::len), Some(1));
+
+    // Joining made the fan a person of the org, with the account's e-mail as handle.
+    let persons = owner.c.get(&format!("/api/v1/orgs/{org}/persons")).await;
+    let fan_person = persons.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["account_id"] == fan.id.as_str())
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(fan_person["display_name"], "粉丝 Fan");
+    assert_eq!(fan_person["handles"][0]["value"], fan.login.as_str());
+
+    // Business: approval.
+    let business = circle(
+        &owner,
+        &org,
+        json!({"name": "合作伙伴 Partners", "mode": "business", "public": true}),
+    )
+    .await;
+    let partner = app.user("Partner").await;
+    let j = partner
+        .c
+        .post(&format!("/api/v1/circles/{business}/join"), json!({}))
+        .await;
+    assert_eq!(j.body["status"], "pending");
+    let pend = partner
+        .c
+        .get(&format!(
+            "/api/v1/circles/{business}/members?status=pending"
+        ))
+        .await;
+    assert_eq!(
+        (pend.status, pend.body["code"].as_str()),
+        (403, Some("forbidden")),
+        "only admins see requests"
+    );
+    let pend = owner
+        .c
+        .get(&format!(
+            "/api/v1/circles/{business}/members?status=pending"
+        ))
+        .await;
+    assert_eq!(pend.body["items"][0]["account_id"], partner.id.as_str());
+    let p = partner
+        .c
+        .post(
+            &format!("/api/v1/circles/{business}/posts"),
+            json!({"title": "hi"}),
+        )
+        .await;
+    assert_eq!(
+        (p.status, p.body["code"].as_str()),
+        (403, Some("not_member")),
+        "pending is not a member"
+    );
+    assert_eq!(
+        owner
+            .c
+            .post(
+                &format!("/api/v1/circles/{business}/members/{}/approve", partner.id),
+                json!({})
+            )
+            .await
+            .status,
+        204
+    );
+    let active = partner
+        .c
+        .get(&format!("/api/v1/circles/{business}/members"))
+        .await;
+    assert_eq!(active.body["items"].as_array().map(Vec::len), Some(2));
+
+    // Teaching: invite only; an override to paid refuses with its own code.
+    let teaching = circle(
+        &owner,
+        &org,
+        json!({"name": "茶艺课 Tea class", "mode": "teaching", "public": true}),
+    )
+    .await;
+    let j = fan
+        .c
+        .post(&format!("/api/v1/circles/{teaching}/join"), json!({}))
+        .await;
+    assert_eq!(
+        (j.status, j.body["code"].as_str()),
+        (403, Some("invite_required"))
+    );
+    let paid = circle(
+        &owner,
+        &org,
+        json!({"name": "VIP", "mode": "community", "join_policy": "paid"}),
+    )
+    .await;
+    let j = fan
+        .c
+        .post(&format!("/api/v1/circles/{paid}/join"), json!({}))
+        .await;
+    assert_eq!(
+        (j.status, j.body["code"].as_str()),
+        (402, Some("payment_required"))
+    );
+
+    // Internal: staff only, never public.
+    let bad = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            json!({"name": "x", "mode": "internal", "public": true}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.body["code"].as_str()),
+        (422, Some("internal_is_private"))
+    );
+    let internal = circle(
+        &owner,
+        &org,
+        json!({"name": "内部 Staff room", "mode": "internal"}),
+    )
+    .await;
+    let staffer = app.user("Staffer").await;
+    app.join(&owner, &org, &staffer, "operator").await;
+    assert_eq!(
+        staffer
+            .c
+            .post(&format!("/api/v1/circles/{internal}/join"), json!({}))
+            .await
+            .body["status"],
+        "active"
+    );
+    let sales_only = owner.c.get(&format!("/api/v1/orgs/{org}/circles")).await;
+    assert_eq!(sales_only.body["items"].as_array().map(Vec::len), Some(5));
+    // A sales member may not create circles.
+    let seller = app.user("Seller").await;
+    app.join(&owner, &org, &seller, "sales").await;
+    assert_eq!(
+        seller
+            .c
+            .post(
+                &format!("/api/v1/orgs/{org}/circles"),
+                json!({"name": "mine", "mode": "community"})
+            )
+            .await
+            .status,
+        403
+    );
+}
+
+async fn visibility_never_leaks_private_circles(app: TestApp) {
+    let (owner, org) = app.owner("Vera").await;
+    let (other, other_org) = app.owner("Otto").await;
+    let internal = circle(
+        &owner,
+        &org,
+        json!({"name": "Board room", "mode": "internal"}),
+    )
+    .await;
+    let private = circle(
+        &owner,
+        &org,
+        json!({"name": "Private partners", "mode": "business"}),
+    )
+    .await;
+    let public = circle(
+        &owner,
+        &org,
+        json!({"name": "Open fans", "mode": "community"}),
+    )
+    .await;
+    for id in [&internal, &private] {
+        for path in [
+            format!("/api/v1/circles/{id}"),
+            format!("/api/v1/circles/{id}/feed"),
+            format!("/api/v1/circles/{id}/members"),
+        ] {
+            let r = other.c.get(&path).await;
+            assert_eq!(
+                (r.status, r.body["code"].as_str()),
+                (404, Some("not_found")),
+                "{path}"
+            );
+        }
+        let r = other
+            .c
+            .post(&format!("/api/v1/circles/{id}/join"), json!({}))
+            .await;
+        assert_eq!(r.status, 404);
+        let r = other
+            .c
+            .post(
+                &format!("/api/v1/circles/{id}/posts"),
+                json!({"title": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, 404);
+    }
+    // Public circles are visible to any signed-in person, but not to another org's token.
+    assert_eq!(
+        other
+            .c
+            .get(&format!("/api/v1/circles/{public}"))
+            .await
+            .status,
+        200
+    );
+    let tok = other
+        .c
+        .post(
+            &format!("/api/v1/orgs/{other_org}/tokens"),
+            json!({"name": "t", "scopes": ["read", "write"]}),
+        )
+        .await;
+    let bot = other
+        .c
+        .with_token(tok.body["secret"].as_str().unwrap_or_default());
+    assert_eq!(
+        bot.get(&format!("/api/v1/circles/{public}")).await.status,
+        404
+    );
+    // Another org's staff list of circles does not include ours.
+    let theirs = other
+        .c
+        .get(&format!("/api/v1/orgs/{other_org}/circles"))
+        .await;
+    assert_eq!(theirs.body["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        other
+            .c
+            .get(&format!("/api/v1/orgs/{org}/circles"))
+            .await
+            .status,
+        404
+    );
+}
+
+async fn posting_rules_and_the_feed(app: TestApp) {
+    let (owner, org) = app.owner("Pam").await;
+    let community = circle(
+        &owner,
+        &org,
+        json!({"name": "Tea lovers", "mode": "community"}),
+    )
+    .await;
+    let member = app.user("Mo").await;
+    member
+        .c
+        .post(&format!("/api/v1/circles/{community}/join"), json!({}))
+        .await;
+
+    let n = member
+        .c
+        .post(
+            &format!("/api/v1/circles/{community}/posts"),
+            json!({"kind": "notice", "title": "Listen up"}),
+        )
+        .await;
+    assert_eq!(
+        (n.status, n.body["code"].as_str()),
+        (403, Some("posting_restricted"))
+    );
+    let long = member
+        .c
+        .post(
+            &format!("/api/v1/circles/{community}/posts"),
+            json!({"title": "t".repeat(121)}),
+        )
+        .await;
+    assert_eq!(
+        (long.status, long.body["field"].as_str()),
+        (422, Some("title"))
+    );
+    assert_eq!(
+        owner
+            .c
+            .post(
+                &format!("/api/v1/circles/{community}/posts"),
+                json!({"kind": "notice", "title": "规则 Rules"})
+            )
+            .await
+            .status,
+        201
+    );
+
+    // Posts an hour apart: newest first in `new`; the rank job orders `hot` the same
+    // way while scores are equal.
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        app.clock.advance_secs(3600);
+        let r = member
+            .c
+            .post(
+                &format!("/api/v1/circles/{community}/posts"),
+                json!({"title": format!("帖子 {i}"), "body": "**好茶** <script>alert(1)</script>"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["author"]["display_name"], "Mo");
+        ids.push(r.body["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let newest: Vec<String> = ids.iter().rev().cloned().collect();
+    let feed = member
+        .c
+        .get(&format!("/api/v1/circles/{community}/feed?limit=3"))
+        .await;
+    let got: Vec<&str> = feed.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(
+        got,
+        newest
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+
+    let n = app
+        .services
+        .store
+        .post_rank_batch(app.clock.now(), 1000)
+        .await
+        .unwrap_or(0);
+    assert!(n >= 8, "ranked {n}");
+    // Walk the hot feed page by page: every post exactly once, ranks non-increasing.
+    let mut seen = Vec::new();
+    let mut ranks = Vec::new();
+    let mut after = String::new();
+    loop {
+        let q = if after.is_empty() {
+            String::new()
+        } else {
+            format!("&after={after}")
+        };
+        let page = member
+            .c
+            .get(&format!(
+                "/api/v1/circles/{community}/feed?sort=hot&limit=3{q}"
+            ))
+            .await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        for p in page.body["items"].as_array().into_iter().flatten() {
+            seen.push(p["id"].as_str().unwrap_or_default().to_owned());
+            ranks.push(p["hot_rank"].as_f64().unwrap_or(-1.0));
+        }
+        match page.body["next"].as_str() {
+            Some(n) => after = n.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 8);
+    assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
+    assert_eq!(&seen[..7], &newest[..], "equal scores: younger is hotter");
+
+    // A week later every rank is zero.
+    app.clock.advance_secs(8 * 24 * 3600);
+    app.services
+        .store
+        .post_rank_batch(app.clock.now(), 1000)
+        .await
+        .unwrap_or(0);
+    let feed = member
+        .c
+        .get(&format!(
+            "/api/v1/circles/{community}/feed?sort=hot&limit=50"
+        ))
+        .await;
+    assert!(
+        feed.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|p| p["hot_rank"].as_f64() == Some(0.0))
+    );
+
+    // Teaching circles: only the circle's staff post.
+    let teaching = circle(&owner, &org, json!({"name": "Class", "mode": "teaching"})).await;
+    let _ = teaching;
+    let bad_sort = member
+        .c
+        .get(&format!("/api/v1/circles/{community}/feed?sort=sideways"))
+        .await;
+    assert_eq!(
+        (bad_sort.status, bad_sort.body["code"].as_str()),
+        (400, Some("invalid_sort"))
+    );
+}
+
+async fn joins_under_concurrency_count_exactly(app: TestApp) {
+    let (owner, org) = app.owner("Cora").await;
+    let open = circle(&owner, &org, json!({"name": "Crowd", "mode": "community"})).await;
+    let open2 = circle(
+        &owner,
+        &org,
+        json!({"name": "Crowd 2", "mode": "community"}),
+    )
+    .await;
+    let mut users = Vec::new();
+    for i in 0..20 {
+        users.push(app.user(&format!("U{i}")).await);
+    }
+    // Everyone joins both circles at once, and the first user hammers the same join.
+    let mut tasks = Vec::new();
+    for u in &users {
+        for cid in [&open, &open2] {
+            let c = u.c.clone();
+            let path = format!("/api/v1/circles/{cid}/join");
+            tasks.push(tokio::spawn(async move {
+                c.post(&path, json!({})).await.status
+            }));
+        }
+    }
+    for _ in 0..8 {
+        let c = users[0].c.clone();
+        let path = format!("/api/v1/circles/{open}/join");
+        tasks.push(tokio::spawn(async move {
+            c.post(&path, json!({})).await.status
+        }));
+    }
+    let mut ok = 0;
+    let mut conflict = 0;
+    for t in tasks {
+        match t.await.unwrap_or(0) {
+            200 => ok += 1,
+            409 => conflict += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!((ok, conflict), (40, 8));
+    for cid in [&open, &open2] {
+        let c = owner.c.get(&format!("/api/v1/circles/{cid}")).await;
+        assert_eq!(c.body["member_count"].as_i64(), Some(21), "counted exactly");
+    }
+    // Each account is one person in the org, however many circles it joined at once.
+    let persons = owner
+        .c
+        .get(&format!("/api/v1/orgs/{org}/persons?limit=200"))
+        .await;
+    let linked: Vec<&str> = persons.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["account_id"].as_str())
+        .collect();
+    let mut dedup = linked.clone();
+    dedup.sort_unstable();
+    dedup.dedup();
+    assert_eq!((linked.len(), dedup.len()), (21, 21));
+}

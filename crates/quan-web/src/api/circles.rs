@@ -1,0 +1,400 @@
+//! Circle endpoints: circles of an org, my circles, joining, members, posts, feed.
+
+use super::identity::{PageQuery, parse_id};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, Auth, OrgCtx};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use quan_core::circles::{self as uc, NewCircle, NewPost};
+use quan_core::{
+    CircleMemberRecord, CircleRecord, FeedSort, MemberStatus, PageRequest, PostRecord,
+};
+use quan_domain::CircleRole;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/orgs/{org_id}/circles",
+            get(list_org_circles).post(create_circle),
+        )
+        .route("/circles", get(my_circles))
+        .route("/circles/{circle_id}", get(get_circle))
+        .route("/circles/{circle_id}/join", post(join_circle))
+        .route("/circles/{circle_id}/members", get(list_members))
+        .route(
+            "/circles/{circle_id}/members/{account_id}/approve",
+            post(approve_member),
+        )
+        .route("/circles/{circle_id}/posts", post(create_post))
+        .route("/circles/{circle_id}/feed", get(feed))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CircleDto {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub description: String,
+    /// internal, teaching, business or community.
+    pub mode: String,
+    /// open, approval, invite, org_members or paid.
+    pub join_policy: String,
+    /// all_members or staff.
+    pub posting: String,
+    pub forwarding: bool,
+    pub read_receipts: bool,
+    pub public: bool,
+    pub member_count: i64,
+    pub created_at: i64,
+    /// The caller's role in the circle, if a member.
+    pub my_role: Option<String>,
+}
+
+fn circle_dto(c: &CircleRecord, my_role: Option<CircleRole>) -> CircleDto {
+    CircleDto {
+        id: c.id.to_string(),
+        org_id: c.org_id.to_string(),
+        name: c.name.clone(),
+        description: c.description.clone(),
+        mode: c.mode.as_str().into(),
+        join_policy: c.join_policy.as_str().into(),
+        posting: c.posting.as_str().into(),
+        forwarding: c.forwarding,
+        read_receipts: c.read_receipts,
+        public: c.public,
+        member_count: c.member_count,
+        created_at: c.created_at.millis(),
+        my_role: my_role.map(|r| r.as_str().into()),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CirclePage {
+    pub items: Vec<CircleDto>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberDto {
+    pub account_id: String,
+    pub person_id: String,
+    pub display_name: String,
+    pub role: String,
+    /// active or pending.
+    pub status: String,
+    /// Member types (not exclusive).
+    pub types: Vec<String>,
+    pub joined_at: i64,
+}
+
+impl From<&CircleMemberRecord> for MemberDto {
+    fn from(m: &CircleMemberRecord) -> Self {
+        let types = [
+            (m.is_member, "member"),
+            (m.is_customer, "customer"),
+            (m.is_fan, "fan"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, t)| (*t).to_owned())
+        .collect();
+        Self {
+            account_id: m.account_id.to_string(),
+            person_id: m.person_id.to_string(),
+            display_name: m.display_name.clone(),
+            role: m.role.as_str().into(),
+            status: m.status.as_str().into(),
+            types,
+            joined_at: m.joined_at.millis(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberPage {
+    pub items: Vec<MemberDto>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JoinDto {
+    /// active, or pending when the circle's admins approve joins.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostDto {
+    pub id: String,
+    pub circle_id: String,
+    pub kind: String,
+    pub title: String,
+    /// Markdown source.
+    pub body: String,
+    pub author: AuthorDto,
+    pub score: i64,
+    pub comment_count: i64,
+    pub hot_rank: f64,
+    pub created_at: i64,
+    pub last_activity_at: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorDto {
+    pub person_id: String,
+    pub display_name: String,
+}
+
+impl From<&PostRecord> for PostDto {
+    fn from(p: &PostRecord) -> Self {
+        Self {
+            id: p.id.to_string(),
+            circle_id: p.circle_id.to_string(),
+            kind: p.kind.as_str().into(),
+            title: p.title.clone(),
+            body: p.body.clone(),
+            author: AuthorDto {
+                person_id: p.author_person_id.to_string(),
+                display_name: p.author_name.clone(),
+            },
+            score: p.score,
+            comment_count: p.comment_count,
+            hot_rank: p.hot_rank,
+            created_at: p.created_at.millis(),
+            last_activity_at: p.last_activity_at.millis(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostPage {
+    pub items: Vec<PostDto>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCircleReq {
+    pub name: String,
+    pub description: Option<String>,
+    /// internal, teaching, business or community.
+    pub mode: String,
+    /// Overrides the mode's default join policy.
+    pub join_policy: Option<String>,
+    /// Overrides the mode's default; internal circles are never public.
+    pub public: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePostReq {
+    /// topic (default), notice, task or need.
+    pub kind: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MembersQuery {
+    /// active (default) or pending.
+    pub status: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FeedQuery {
+    /// new (default) or hot.
+    pub sort: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+fn bounded_cursor(after: Option<String>) -> ApiResult<Option<String>> {
+    match after {
+        Some(a)
+            if a.len() > 80
+                || !a
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-./+e".contains(c)) =>
+        {
+            Err(ApiError::bad_request(
+                "invalid_cursor",
+                "the cursor is malformed",
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Creates a circle in an org from its mode's preset.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/circles", tag = "circles", request_body = CreateCircleReq,
+    params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = CircleDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_circle(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiJson(req): ApiJson<CreateCircleReq>,
+) -> ApiResult<(StatusCode, Json<CircleDto>)> {
+    let n = NewCircle::parse(
+        &req.name,
+        req.description.as_deref(),
+        &req.mode,
+        req.join_policy.as_deref(),
+        req.public,
+    )?;
+    let c = uc::create_circle(&st.svc, &ctx.access, n).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(circle_dto(&c, Some(CircleRole::Owner))),
+    ))
+}
+
+/// Every circle of an org (for its staff).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/circles", tag = "circles", params(("org_id" = String, Path), PageQuery),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = CirclePage)))]
+pub async fn list_org_circles(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<CirclePage>> {
+    let page = uc::list_org_circles(&st.svc, &ctx.access, &q.into_request()?).await?;
+    Ok(Json(CirclePage {
+        items: page.items.iter().map(|c| circle_dto(c, None)).collect(),
+        next: page.next,
+    }))
+}
+
+/// The circles the caller is an active member of.
+#[utoipa::path(get, path = "/api/v1/circles", tag = "circles", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [CircleDto])))]
+pub async fn my_circles(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Json<Vec<CircleDto>>> {
+    let all = uc::my_circles(&st.svc, &actor).await?;
+    Ok(Json(
+        all.iter().map(|(c, r)| circle_dto(c, Some(*r))).collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}", tag = "circles", params(("circle_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = CircleDto), (status = 404, body = Problem)))]
+pub async fn get_circle(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CircleDto>> {
+    let v = uc::view(&st.svc, &actor, parse_id(&id)?).await?;
+    let role = v
+        .membership
+        .as_ref()
+        .filter(|m| m.status == MemberStatus::Active)
+        .map(|m| m.role);
+    Ok(Json(circle_dto(&v.circle, role)))
+}
+
+/// Joins by the circle's policy (open, approval, org members only; invite and paid
+/// circles refuse with their own codes).
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/join", tag = "circles", params(("circle_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = JoinDto), (status = 402, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn join_circle(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<JoinDto>> {
+    let status = uc::join(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(JoinDto {
+        status: status.as_str().into(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/members", tag = "circles", params(("circle_id" = String, Path), MembersQuery),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = MemberPage), (status = 403, body = Problem)))]
+pub async fn list_members(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<MembersQuery>,
+) -> ApiResult<Json<MemberPage>> {
+    let status = match q.status.as_deref() {
+        None | Some("active") => MemberStatus::Active,
+        Some("pending") => MemberStatus::Pending,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_status",
+                "status is active or pending",
+            ));
+        }
+    };
+    let page = PageQuery {
+        after: q.after,
+        limit: q.limit,
+    }
+    .into_request()?;
+    let page = uc::members(&st.svc, &actor, parse_id(&id)?, status, &page).await?;
+    Ok(Json(MemberPage {
+        items: page.items.iter().map(MemberDto::from).collect(),
+        next: page.next,
+    }))
+}
+
+/// Approves a pending join request (circle owners and admins, org owners and admins).
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/members/{account_id}/approve", tag = "circles",
+    params(("circle_id" = String, Path), ("account_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn approve_member(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    uc::approve(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Posts a topic (or notice, task, need) to a circle.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/posts", tag = "circles", request_body = CreatePostReq,
+    params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = PostDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_post(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CreatePostReq>,
+) -> ApiResult<(StatusCode, Json<PostDto>)> {
+    let p = NewPost::parse(req.kind.as_deref(), &req.title, &req.body)?;
+    let rec = uc::post(&st.svc, &actor, parse_id(&id)?, p).await?;
+    Ok((StatusCode::CREATED, Json(PostDto::from(&rec))))
+}
+
+/// The circle's feed: `new` (newest first) or `hot` (by the stored hot rank).
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/feed", tag = "circles", params(("circle_id" = String, Path), FeedQuery),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = PostPage), (status = 404, body = Problem)))]
+pub async fn feed(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<FeedQuery>,
+) -> ApiResult<Json<PostPage>> {
+    let sort = match q.sort.as_deref() {
+        None | Some("new") => FeedSort::New,
+        Some("hot") => FeedSort::Hot,
+        Some(_) => return Err(ApiError::bad_request("invalid_sort", "sort is new or hot")),
+    };
+    let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
+    let page = uc::feed(&st.svc, &actor, parse_id(&id)?, sort, &page).await?;
+    Ok(Json(PostPage {
+        items: page.items.iter().map(PostDto::from).collect(),
+        next: page.next,
+    }))
+}
