@@ -2,6 +2,7 @@
 //! something to look at. Idempotent: it does nothing if the demo owner exists.
 
 use quan_core::Services;
+use quan_core::circles::{self as cc, NewCircle, NewPost};
 use quan_core::identity::{self as uc, Actor, NewInvite, NewPerson, SignUp};
 use quan_domain::*;
 
@@ -131,6 +132,91 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
         )
         .await?;
     }
+    load_circles(svc, &owner_access, &accounts).await?;
     tracing::info!(org = %org.id, "demo data loaded");
     Ok(true)
+}
+
+fn circle_err(e: cc::CircleError) -> anyhow::Error {
+    anyhow::anyhow!("demo circles: {e}")
+}
+
+/// Circles of all four modes, with members and posts a few hours apart.
+async fn load_circles(
+    svc: &Services,
+    owner: &uc::OrgAccess,
+    accounts: &[(uc::Me, Role)],
+) -> anyhow::Result<()> {
+    let circles = [
+        (
+            "星河粉丝圈 Galaxy fans",
+            "新品、活动和茶友交流 New teas, events and chat",
+            "community",
+        ),
+        (
+            "合作伙伴 Partners",
+            "供应商与渠道伙伴的合作需求 Needs and tasks with suppliers and resellers",
+            "business",
+        ),
+        (
+            "茶艺课堂 Tea class",
+            "每周茶艺课与打卡 Weekly tea lessons and check-ins",
+            "teaching",
+        ),
+        (
+            "门店运营 Store ops",
+            "内部排班与通知 Internal rotas and notices",
+            "internal",
+        ),
+    ];
+    let actor = |me: &uc::Me| Actor::Session {
+        account: me.clone(),
+        session: SessionId::new(),
+    };
+    let posts = [
+        (
+            "欢迎来到星河粉丝圈！Welcome!",
+            "这里是茶友们的家。Share your favourite teas here.",
+        ),
+        (
+            "周六新品试饮 Saturday tasting",
+            "南京路店下午三点，凭圈子身份免费试饮。3 pm at the Nanjing Road store.",
+        ),
+        (
+            "桂花乌龙回归 Osmanthus oolong is back",
+            "限量 500 份。Limited to 500 cups.",
+        ),
+        (
+            "你最爱哪款冷泡茶？Favourite cold brew?",
+            "评论区聊聊。Tell us in the comments.",
+        ),
+    ];
+    for (name, description, mode) in circles {
+        let c = cc::create_circle(
+            svc,
+            owner,
+            NewCircle::parse(name, Some(description), mode, None, None)?,
+        )
+        .await
+        .map_err(circle_err)?;
+        // Staff join where the policy lets them; invite-only circles wait for invites.
+        for (me, _) in accounts.iter().skip(1) {
+            let _ = cc::join(svc, &actor(me), c.id).await;
+        }
+        if mode == "community" {
+            for (i, (title, body)) in posts.iter().enumerate() {
+                let (author, _) = &accounts[i % 2];
+                let kind = if i == 0 { Some("notice") } else { None };
+                cc::post(
+                    svc,
+                    &actor(author),
+                    c.id,
+                    NewPost::parse(kind, title, body)?,
+                )
+                .await
+                .map_err(circle_err)?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -178,6 +178,51 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(body_text(&c).await.contains("Not built yet"));
 
+    // Circles: create one in the console, open it in the member app, post.
+    c.goto(&format!("{base}{console}/circles"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(
+        &c,
+        "form[action$='/circles'] input[name=name]",
+        "星河粉丝圈 Galaxy fans",
+    )
+    .await;
+    fill(
+        &c,
+        "form[action$='/circles'] input[name=description]",
+        "新品、活动和茶友交流 New teas, events and chat",
+    )
+    .await;
+    click(&c, "form[action$='/circles'] button").await;
+    assert!(body_text(&c).await.contains("星河粉丝圈 Galaxy fans"));
+    shot(&c, "08-console-circles").await;
+    click(&c, "#circles a.button").await;
+    let circle_path = wait_for_path(&c, "/app/circles/").await;
+    fill(
+        &c,
+        "#composer input[name=title]",
+        "新品试饮 New tea tasting",
+    )
+    .await;
+    fill(
+        &c,
+        "#composer textarea[name=body]",
+        "周六下午三点，南京路店。<b>欢迎</b>来尝！",
+    )
+    .await;
+    click(&c, "#composer button").await;
+    wait_for_path(&c, "/app/circles/").await;
+    let feed = body_text(&c).await;
+    assert!(
+        feed.contains("新品试饮 New tea tasting") && feed.contains("<b>欢迎</b>"),
+        "the post shows, markup as text: {feed}"
+    );
+
+    c.goto(&format!("{base}{console}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
     // Log out, open the link as a newcomer, sign up from there, accept.
     click(&c, "form[action='/logout'] button").await;
     wait_for_path(&c, "/login").await;
@@ -218,6 +263,26 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     );
     shot(&c, "05-console-staff-as-invitee").await;
 
+    // The invitee joins the circle from the member app and posts too.
+    c.goto(&format!("{base}{circle_path}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&c, "form[action$='/join'] button").await;
+    wait_for_path(&c, "/app/circles/").await;
+    fill(
+        &c,
+        "#composer input[name=title]",
+        "我会带朋友来 Bringing friends",
+    )
+    .await;
+    click(&c, "#composer button").await;
+    wait_for_path(&c, "/app/circles/").await;
+    let feed = body_text(&c).await;
+    assert!(
+        feed.contains("我会带朋友来 Bringing friends") && feed.contains("新品试饮"),
+        "{feed}"
+    );
+
     // The Chinese interface, and the member app at phone width.
     c.goto(&format!("{base}/lang/zh-CN?next={console}"))
         .await
@@ -228,7 +293,14 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     c.goto(&format!("{base}/app"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(body_text(&c).await.contains("圈子"));
+    assert!(
+        body_text(&c).await.contains("星河粉丝圈"),
+        "my circles lists the joined circle"
+    );
     shot(&c, "07-member-app-phone").await;
+    c.goto(&format!("{base}{circle_path}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    shot(&c, "09-circle-feed-phone").await;
     let _ = c.close().await;
 }

@@ -16,14 +16,7 @@ use quan_domain::*;
 use serde::Deserialize;
 
 /// The sections of the console that later capabilities will fill.
-pub(crate) const COMING: [&str; 6] = [
-    "circles",
-    "customers",
-    "campaigns",
-    "live",
-    "shop",
-    "analytics",
-];
+pub(crate) const COMING: [&str; 5] = ["customers", "campaigns", "live", "shop", "analytics"];
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -49,6 +42,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/console/{org_id}/tokens/{token_id}/revoke",
             post(token_revoke),
+        )
+        .route(
+            "/console/{org_id}/circles",
+            get(circles_page).post(circle_create),
         )
         .route("/console/{org_id}/{section}", get(coming_soon))
 }
@@ -366,6 +363,57 @@ async fn token_revoke(
     let id = TokenId::parse(&id).map_err(|_| PageError::NotFound)?;
     uc::revoke_token(&st.svc, &k.access, id).await?;
     Ok(Redirect::to(&format!("{}/tokens", k.base())).into_response())
+}
+
+async fn circles_view(st: &AppState, k: &Console, error: Option<String>) -> PageResult {
+    let circles =
+        quan_core::circles::list_org_circles(&st.svc, &k.access, &PageRequest::first(200))
+            .await
+            .map_err(|e| PageError::from(ApiError::from(e)))?;
+    let mut res = render(&CirclesPage {
+        k,
+        circles: &circles.items,
+        error: error.as_deref(),
+    });
+    if error.is_some() {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn circles_page(State(st): State<AppState>, k: Console) -> PageResult {
+    circles_view(&st, &k, None).await
+}
+
+#[derive(Deserialize)]
+struct CircleForm {
+    csrf: String,
+    name: String,
+    description: Option<String>,
+    mode: String,
+}
+
+async fn circle_create(
+    State(st): State<AppState>,
+    k: Console,
+    Form(f): Form<CircleForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    use quan_core::circles::{self as cc, CircleError, NewCircle};
+    let result = match NewCircle::parse(&f.name, f.description.as_deref(), &f.mode, None, None) {
+        Ok(n) => cc::create_circle(&st.svc, &k.access, n).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("{}/circles", k.base())).into_response()),
+        Err(CircleError::Internal(cause)) => {
+            Err(PageError::Api(ApiError::internal(cause.as_ref())))
+        }
+        Err(CircleError::Forbidden) => {
+            circles_view(&st, &k, Some(k.c.t("staff.owner_only").to_owned())).await
+        }
+        Err(e) => circles_view(&st, &k, Some(e.to_string())).await,
+    }
 }
 
 async fn coming_soon(k: Console, Path((_, section)): Path<(String, String)>) -> PageResult {

@@ -37,6 +37,9 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/invite/{code}", get(invite_page).post(invite_accept))
         .route("/app", get(member_app))
+        .route("/app/circles/{circle_id}", get(app_circle))
+        .route("/app/circles/{circle_id}/join", post(app_circle_join))
+        .route("/app/circles/{circle_id}/posts", post(app_circle_post))
         .merge(console::router())
         .layer(axum::middleware::from_fn(csrf_cookie))
 }
@@ -573,5 +576,142 @@ async fn invite_accept(
 async fn member_app(State(st): State<AppState>, c: Chrome) -> PageResult {
     let actor = require_user(&c)?;
     let orgs = uc::my_orgs(&st.svc, actor).await?;
-    Ok(render(&MemberPage { c: &c, orgs: &orgs }))
+    let circles = quan_core::circles::my_circles(&st.svc, actor)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render(&MemberPage {
+        c: &c,
+        orgs: &orgs,
+        circles: &circles,
+    }))
+}
+
+#[derive(Deserialize)]
+struct FeedParams {
+    sort: Option<String>,
+    after: Option<String>,
+}
+
+async fn circle_page(
+    st: &AppState,
+    c: &Chrome,
+    id: &str,
+    q: &FeedParams,
+    error: Option<String>,
+) -> PageResult {
+    use quan_core::circles as cc;
+    let actor = require_user(c)?;
+    let id = CircleId::parse(id).map_err(|_| PageError::NotFound)?;
+    let v = cc::view(&st.svc, actor, id).await.map_err(ApiError::from)?;
+    let hot = q.sort.as_deref() == Some("hot");
+    let sort = if hot {
+        quan_core::FeedSort::Hot
+    } else {
+        quan_core::FeedSort::New
+    };
+    let after = q.after.clone().filter(|a| a.len() <= 80);
+    let page = cc::feed(
+        &st.svc,
+        actor,
+        id,
+        sort,
+        &quan_core::PageRequest::new(after, Some(20)),
+    )
+    .await
+    .map_err(ApiError::from)?;
+    let mut res = render(&AppCirclePage {
+        c,
+        v: &v,
+        posts: &page.items,
+        next: page.next.as_deref(),
+        hot,
+        error: error.as_deref(),
+    });
+    if error.is_some() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn app_circle(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Query(q): Query<FeedParams>,
+) -> PageResult {
+    circle_page(&st, &c, &id, &q, None).await
+}
+
+async fn app_circle_join(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = CircleId::parse(&id).map_err(|_| PageError::NotFound)?;
+    match quan_core::circles::join(&st.svc, actor, cid).await {
+        Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
+        Err(e) => {
+            let api = ApiError::from(e);
+            if api.status == StatusCode::NOT_FOUND || api.status.is_server_error() {
+                return Err(api.into());
+            }
+            circle_page(
+                &st,
+                &c,
+                &id,
+                &FeedParams {
+                    sort: None,
+                    after: None,
+                },
+                Some(api.detail),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PostForm {
+    csrf: String,
+    title: String,
+    body: Option<String>,
+}
+
+async fn app_circle_post(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<PostForm>,
+) -> PageResult {
+    use quan_core::circles as cc;
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = CircleId::parse(&id).map_err(|_| PageError::NotFound)?;
+    let result = match cc::NewPost::parse(None, &f.title, f.body.as_deref().unwrap_or("")) {
+        Ok(p) => cc::post(&st.svc, actor, cid, p).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
+        Err(e) => {
+            let api = ApiError::from(e);
+            if api.status == StatusCode::NOT_FOUND || api.status.is_server_error() {
+                return Err(api.into());
+            }
+            circle_page(
+                &st,
+                &c,
+                &id,
+                &FeedParams {
+                    sort: None,
+                    after: None,
+                },
+                Some(api.detail),
+            )
+            .await
+        }
+    }
 }

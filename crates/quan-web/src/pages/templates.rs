@@ -3,8 +3,13 @@
 use super::Chrome;
 use super::console::{COMING, Console};
 use askama::Template;
+use quan_core::circles::CircleView;
 use quan_core::identity::InvitePreview;
-use quan_core::{EventRecord, InviteRecord, OrgRecord, StaffRecord, TokenRecord};
+use quan_core::{
+    CircleRecord, EventRecord, InviteRecord, MemberStatus, OrgRecord, PostRecord, StaffRecord,
+    TokenRecord,
+};
+use quan_domain::CircleRole;
 use quan_domain::{Role, Scope, Timestamp};
 
 #[derive(Template)]
@@ -67,6 +72,68 @@ impl InvitePage<'_> {
 pub(crate) struct MemberPage<'a> {
     pub c: &'a Chrome,
     pub orgs: &'a [(OrgRecord, Role)],
+    pub circles: &'a [(CircleRecord, CircleRole)],
+}
+
+fn mode_key(c: &CircleRecord) -> &'static str {
+    match c.mode.as_str() {
+        "internal" => "modes.internal",
+        "teaching" => "modes.teaching",
+        "business" => "modes.business",
+        _ => "modes.community",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_circles.html")]
+pub(crate) struct CirclesPage<'a> {
+    pub k: &'a Console,
+    pub circles: &'a [CircleRecord],
+    pub error: Option<&'a str>,
+}
+
+impl CirclesPage<'_> {
+    pub fn mode_name(&self, c: &CircleRecord) -> &str {
+        self.k.c.t(mode_key(c))
+    }
+    pub fn policy_name(&self, c: &CircleRecord) -> &str {
+        self.k.c.t(match c.join_policy.as_str() {
+            "open" => "policies.open",
+            "approval" => "policies.approval",
+            "invite" => "policies.invite",
+            "org_members" => "policies.org_members",
+            _ => "policies.paid",
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "app_circle.html")]
+pub(crate) struct AppCirclePage<'a> {
+    pub c: &'a Chrome,
+    pub v: &'a CircleView,
+    pub posts: &'a [PostRecord],
+    pub next: Option<&'a str>,
+    pub hot: bool,
+    pub error: Option<&'a str>,
+}
+
+impl AppCirclePage<'_> {
+    pub fn is_active(&self) -> bool {
+        self.v
+            .membership
+            .as_ref()
+            .is_some_and(|m| m.status == MemberStatus::Active)
+    }
+    pub fn is_pending(&self) -> bool {
+        self.v
+            .membership
+            .as_ref()
+            .is_some_and(|m| m.status == MemberStatus::Pending)
+    }
+    pub fn mode_name(&self) -> &str {
+        self.c.t(mode_key(&self.v.circle))
+    }
 }
 
 #[derive(Template)]
@@ -146,9 +213,8 @@ pub(crate) struct ComingPage<'a> {
 
 /// The console navigation, shared by every console template.
 pub(crate) fn nav_items() -> Vec<(&'static str, &'static str)> {
-    let mut v = vec![("", "nav.overview")];
+    let mut v = vec![("", "nav.overview"), ("circles", "nav.circles")];
     v.extend(COMING.iter().map(|s| match *s {
-        "circles" => ("circles", "nav.circles"),
         "customers" => ("customers", "nav.customers"),
         "campaigns" => ("campaigns", "nav.campaigns"),
         "live" => ("live", "nav.live"),
