@@ -9,8 +9,8 @@
 use crate::events::{announce, new_event};
 use crate::identity::{Actor, OrgAccess};
 use crate::{
-    CircleMemberRecord, CircleRecord, FeedSort, MemberStatus, Page, PageRequest, PostRecord,
-    Services, StoreError, constraints,
+    CircleMemberRecord, CircleRecord, CommentRecord, FeedSort, MemberStatus, Page, PageRequest,
+    PostRecord, Services, StoreError, constraints,
 };
 use quan_domain::*;
 use serde_json::json;
@@ -58,6 +58,9 @@ pub const NAME_MAX: usize = 60;
 pub const DESCRIPTION_MAX: usize = 2_000;
 pub const TITLE_MAX: usize = 120;
 pub const BODY_MAX: usize = 20_000;
+pub const COMMENT_MAX: usize = 2_000;
+/// Comments returned with a post, at most.
+pub const COMMENTS_LIMIT: i64 = 500;
 
 fn text(raw: &str, field: &'static str, max: usize, required: bool) -> Result<String, ParseError> {
     let s = raw.trim();
@@ -475,4 +478,110 @@ pub async fn feed(
 ) -> Result<Page<PostRecord>> {
     view(svc, actor, id).await?;
     Ok(svc.store.post_feed(id, sort, page).await?)
+}
+
+/// The caller's active membership, or `NotMember`.
+fn active_member(v: &CircleView) -> Result<&CircleMemberRecord> {
+    v.membership
+        .as_ref()
+        .filter(|m| m.status == MemberStatus::Active)
+        .ok_or(CircleError::NotMember)
+}
+
+/// A post with its comments (thread order) and the caller's reactions.
+#[derive(Debug, Clone)]
+pub struct PostView {
+    pub post: PostRecord,
+    pub comments: Vec<CommentRecord>,
+    pub my_reactions: Vec<ReactionKind>,
+}
+
+pub async fn get_post(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    id: PostId,
+) -> Result<PostView> {
+    let v = view(svc, actor, circle).await?;
+    let post = svc
+        .store
+        .post_get(circle, id)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let comments = svc.store.comment_list(id, COMMENTS_LIMIT).await?;
+    let my_reactions = match active_member(&v) {
+        Ok(m) => svc.store.reactions_of(id, m.person_id).await?,
+        Err(_) => Vec::new(),
+    };
+    Ok(PostView {
+        post,
+        comments,
+        my_reactions,
+    })
+}
+
+/// Comments on a post (members only); `parent` makes it a reply.
+#[tracing::instrument(skip_all, fields(circle = %circle, post = %post))]
+pub async fn comment(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+    body: &str,
+    parent: Option<CommentId>,
+) -> Result<CommentRecord> {
+    require_scope(actor, Scope::Write)?;
+    let body = text(body, "body", COMMENT_MAX, true)?;
+    let v = view(svc, actor, circle).await?;
+    let m = active_member(&v)?;
+    let p = svc
+        .store
+        .post_get(circle, post)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let rec = CommentRecord {
+        id: CommentId::new(),
+        post_id: p.id,
+        parent_id: parent,
+        author_account_id: m.account_id,
+        author_person_id: m.person_id,
+        author_name: m.display_name.clone(),
+        body,
+        created_at: svc.clock.now(),
+    };
+    let ev = event(
+        svc,
+        &v.circle,
+        "comment.created",
+        m.account_id,
+        json!({"post": p.id.to_string(), "comment": rec.id.to_string()}),
+    );
+    let saved = svc.store.comment_insert(&rec, &ev).await?;
+    announce(svc, &ev).await;
+    Ok(saved)
+}
+
+/// Sets or clears one of the caller's reactions; returns the post's new score and
+/// the caller's reactions.
+pub async fn react(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+    kind: ReactionKind,
+    on: bool,
+) -> Result<(i64, Vec<ReactionKind>)> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    let m = active_member(&v)?;
+    svc.store
+        .post_get(circle, post)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let score = svc
+        .store
+        .reaction_set(post, m.person_id, kind, on, svc.clock.now())
+        .await?;
+    let mine = svc.store.reactions_of(post, m.person_id).await?;
+    Ok((score, mine))
 }

@@ -104,6 +104,18 @@ str_enum! {
     }
 }
 
+str_enum! {
+    /// Reactions: a like and a small fixed set of emoji, one of each per person.
+    ReactionKind, "kind", "invalid_reaction" {
+        Like = "like",
+        Heart = "heart",
+        Laugh = "laugh",
+        Wow = "wow",
+        Clap = "clap",
+        Tea = "tea",
+    }
+}
+
 /// The settings a mode starts a circle with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CirclePreset {

@@ -56,3 +56,26 @@ CREATE TABLE posts (
 CREATE INDEX posts_circle_new_idx ON posts (circle_id, id);
 CREATE INDEX posts_circle_hot_idx ON posts (circle_id, hot_rank, id);
 CREATE INDEX posts_ranked_idx ON posts (created_at) WHERE hot_rank > 0;
+
+-- Comments, threaded two levels deep: a reply to a reply joins its top-level thread.
+CREATE TABLE comments (
+    id                TEXT PRIMARY KEY,
+    post_id           TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    parent_id         TEXT REFERENCES comments (id) ON DELETE CASCADE,
+    author_account_id TEXT NOT NULL REFERENCES accounts (id),
+    author_person_id  TEXT NOT NULL REFERENCES persons (id),
+    body              TEXT NOT NULL,
+    created_at        BIGINT NOT NULL,
+    deleted_at        BIGINT
+);
+CREATE INDEX comments_post_idx ON comments (post_id, id);
+CREATE INDEX comments_parent_idx ON comments (parent_id);
+
+-- One reaction of each kind per person per post; the post's score counts them.
+CREATE TABLE reactions (
+    post_id    TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    person_id  TEXT NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    CONSTRAINT reactions_pkey PRIMARY KEY (post_id, person_id, kind)
+);

@@ -257,3 +257,16 @@ pub(crate) fn post(row: &AnyRow) -> StoreResult<PostRecord> {
         created_at: ts(row, "created_at")?,
     })
 }
+
+pub(crate) fn comment(row: &AnyRow) -> StoreResult<CommentRecord> {
+    Ok(CommentRecord {
+        id: id(row, "id")?,
+        post_id: id(row, "post_id")?,
+        parent_id: opt_id(row, "parent_id")?,
+        author_account_id: id(row, "author_account_id")?,
+        author_person_id: id(row, "author_person_id")?,
+        author_name: text(row, "author_name")?,
+        body: text(row, "body")?,
+        created_at: ts(row, "created_at")?,
+    })
+}

@@ -42,6 +42,8 @@ const MEMBER_SELECT: &str = "SELECT m.circle_id, m.account_id, m.person_id, m.ro
 const POST_SELECT: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
      x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, p.display_name AS author_name \
      FROM posts x JOIN persons p ON p.id = x.author_person_id";
+const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_account_id, k.author_person_id, k.body, k.created_at, \
+     p.display_name AS author_name FROM comments k JOIN persons p ON p.id = k.author_person_id";
 const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
 
 /// The keyset condition for a page: empty on the first page, else `AND col >|< $n`.
@@ -1170,6 +1172,142 @@ impl Store for SqlStore {
                 }))
             }
         }
+    }
+
+    async fn post_get(&self, circle: CircleId, id: PostId) -> StoreResult<Option<PostRecord>> {
+        let sql =
+            format!("{POST_SELECT} WHERE x.circle_id = $1 AND x.id = $2 AND x.deleted_at IS NULL");
+        self.fetch_opt(
+            sqlx::query(&sql)
+                .bind(circle.to_string())
+                .bind(id.to_string()),
+        )
+        .await?
+        .as_ref()
+        .map(rows::post)
+        .transpose()
+    }
+
+    async fn comment_insert(
+        &self,
+        c: &CommentRecord,
+        event: &EventRecord,
+    ) -> StoreResult<CommentRecord> {
+        let mut tx = self.begin().await?;
+        let parent = match c.parent_id {
+            None => None,
+            Some(pid) => {
+                let row = sqlx::query("SELECT id, parent_id FROM comments WHERE id = $1 AND post_id = $2 AND deleted_at IS NULL")
+                    .bind(pid.to_string())
+                    .bind(c.post_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?
+                    .ok_or(StoreError::NotFound)?;
+                // Two levels: a reply to a reply joins the top-level thread.
+                Some(rows::opt_id::<CommentId>(&row, "parent_id")?.unwrap_or(pid))
+            }
+        };
+        sqlx::query(
+            "INSERT INTO comments (id, post_id, parent_id, author_account_id, author_person_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(c.id.to_string())
+        .bind(c.post_id.to_string())
+        .bind(parent.map(|p| p.to_string()))
+        .bind(c.author_account_id.to_string())
+        .bind(c.author_person_id.to_string())
+        .bind(c.body.clone())
+        .bind(c.created_at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let r = sqlx::query("UPDATE posts SET comment_count = comment_count + 1, last_activity_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(c.created_at.millis())
+            .bind(c.post_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(CommentRecord {
+            parent_id: parent,
+            ..c.clone()
+        })
+    }
+
+    async fn comment_list(&self, post: PostId, limit: i64) -> StoreResult<Vec<CommentRecord>> {
+        // Thread order: a reply sorts under its top-level comment, by the parent's id
+        // first (ids are time ordered), then its own.
+        let sql = format!(
+            "{COMMENT_SELECT} WHERE k.post_id = $1 AND k.deleted_at IS NULL \
+             ORDER BY COALESCE(k.parent_id, k.id), k.id LIMIT $2"
+        );
+        self.fetch_all(sqlx::query(&sql).bind(post.to_string()).bind(limit))
+            .await?
+            .iter()
+            .map(rows::comment)
+            .collect()
+    }
+
+    async fn reaction_set(
+        &self,
+        post: PostId,
+        person: PersonId,
+        kind: ReactionKind,
+        on: bool,
+        now: Timestamp,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let changed = if on {
+            sqlx::query("INSERT INTO reactions (post_id, person_id, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (post_id, person_id, kind) DO NOTHING")
+                .bind(post.to_string())
+                .bind(person.to_string())
+                .bind(kind.as_str())
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        } else {
+            sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND person_id = $2 AND kind = $3")
+                .bind(post.to_string())
+                .bind(person.to_string())
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        };
+        let delta: i64 = match (changed, on) {
+            (0, _) => 0,
+            (_, true) => 1,
+            (_, false) => -1,
+        };
+        let row = sqlx::query("UPDATE posts SET score = score + $1 WHERE id = $2 RETURNING score")
+            .bind(delta)
+            .bind(post.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let score = rows::int(&row, "score")?;
+        tx.commit().await.map_err(backend)?;
+        Ok(score)
+    }
+
+    async fn reactions_of(&self, post: PostId, person: PersonId) -> StoreResult<Vec<ReactionKind>> {
+        let rows = self
+            .fetch_all(sqlx::query("SELECT kind FROM reactions WHERE post_id = $1 AND person_id = $2 ORDER BY kind").bind(post.to_string()).bind(person.to_string()))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                ReactionKind::parse(&rows::text(r, "kind")?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
     }
 
     async fn post_rank_batch(&self, now: Timestamp, limit: i64) -> StoreResult<u64> {

@@ -224,6 +224,19 @@ pub struct PostRecord {
     pub created_at: Timestamp,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentRecord {
+    pub id: CommentId,
+    pub post_id: PostId,
+    /// The top-level comment this one replies to; None for a top-level comment.
+    pub parent_id: Option<CommentId>,
+    pub author_account_id: AccountId,
+    pub author_person_id: PersonId,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
 /// How a feed is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedSort {
@@ -422,6 +435,31 @@ pub trait Store: Send + Sync + 'static {
         sort: FeedSort,
         page: &PageRequest,
     ) -> StoreResult<Page<PostRecord>>;
+    /// A live post of a circle.
+    async fn post_get(&self, circle: CircleId, id: PostId) -> StoreResult<Option<PostRecord>>;
+    /// Adds a comment and bumps the post's comment count and activity time. A reply to
+    /// a reply is attached to its top-level comment (two levels deep). NotFound when the
+    /// parent is not a comment of this post.
+    async fn comment_insert(
+        &self,
+        c: &CommentRecord,
+        event: &EventRecord,
+    ) -> StoreResult<CommentRecord>;
+    /// A post's comments in thread order (each top-level comment followed by its
+    /// replies), up to `limit`.
+    async fn comment_list(&self, post: PostId, limit: i64) -> StoreResult<Vec<CommentRecord>>;
+    /// Sets (`on`) or clears one reaction; the post's score moves only if the reaction
+    /// changed, so repeated or concurrent clicks count once. Returns the new score.
+    async fn reaction_set(
+        &self,
+        post: PostId,
+        person: PersonId,
+        kind: ReactionKind,
+        on: bool,
+        now: Timestamp,
+    ) -> StoreResult<i64>;
+    /// The kinds `person` has reacted with on `post`.
+    async fn reactions_of(&self, post: PostId, person: PersonId) -> StoreResult<Vec<ReactionKind>>;
     /// Recomputes the stored hot rank of posts younger than a week (up to `limit`
     /// rows) and zeroes it for older ones. Returns rows updated.
     async fn post_rank_batch(&self, now: Timestamp, limit: i64) -> StoreResult<u64>;

@@ -9,7 +9,8 @@ on_both_backends!(
     modes_presets_and_join_policies,
     visibility_never_leaks_private_circles,
     posting_rules_and_the_feed,
-    joins_under_concurrency_count_exactly
+    joins_under_concurrency_count_exactly,
+    comments_reactions_and_score
 );
 
 async fn circle(owner: &User, org: &str, body: Value) -> String {
@@ -519,4 +520,223 @@ async fn joins_under_concurrency_count_exactly(app: TestApp) {
     dedup.sort_unstable();
     dedup.dedup();
     assert_eq!((linked.len(), dedup.len()), (21, 21));
+}
+
+async fn comments_reactions_and_score(app: TestApp) {
+    let (owner, org) = app.owner("Remy").await;
+    let cid = circle(&owner, &org, json!({"name": "Chatty", "mode": "community"})).await;
+    let other = circle(
+        &owner,
+        &org,
+        json!({"name": "Elsewhere", "mode": "community"}),
+    )
+    .await;
+    let a = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts"),
+            json!({"title": "A"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let b = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts"),
+            json!({"title": "B"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let outsider = app.user("Outsider").await;
+    let r = outsider
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts/{a}/comments"),
+            json!({"body": "hi"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("not_member"))
+    );
+    assert_eq!(
+        outsider
+            .c
+            .put(
+                &format!("/api/v1/circles/{cid}/posts/{a}/reactions/like"),
+                json!({})
+            )
+            .await
+            .status,
+        403
+    );
+    // A post of one circle is not reachable through another.
+    assert_eq!(
+        owner
+            .c
+            .get(&format!("/api/v1/circles/{other}/posts/{a}"))
+            .await
+            .status,
+        404
+    );
+
+    // Threads: a reply to a reply joins the top-level thread.
+    let top = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts/{a}/comments"),
+            json!({"body": "第一 first"}),
+        )
+        .await;
+    assert_eq!(top.status, 201, "{}", top.text);
+    let top_id = top.body["id"].as_str().unwrap_or_default().to_owned();
+    let second = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts/{a}/comments"),
+            json!({"body": "second"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let reply = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts/{a}/comments"),
+            json!({"body": "reply", "parent_id": top_id}),
+        )
+        .await;
+    let reply_id = reply.body["id"].as_str().unwrap_or_default().to_owned();
+    let deep = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts/{a}/comments"),
+            json!({"body": "reply to reply", "parent_id": reply_id}),
+        )
+        .await;
+    assert_eq!(
+        deep.body["parent_id"].as_str(),
+        Some(top_id.as_str()),
+        "two levels deep"
+    );
+    let wrong = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts/{b}/comments"),
+            json!({"body": "x", "parent_id": top_id}),
+        )
+        .await;
+    assert_eq!(
+        wrong.status, 404,
+        "a parent must be a comment of the same post"
+    );
+    let empty = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts/{a}/comments"),
+            json!({"body": "  "}),
+        )
+        .await;
+    assert_eq!(
+        (empty.status, empty.body["field"].as_str()),
+        (422, Some("body"))
+    );
+    let detail = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/posts/{a}"))
+        .await;
+    let order: Vec<&str> = detail.body["comments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["body"].as_str())
+        .collect();
+    assert_eq!(
+        order,
+        vec!["第一 first", "reply", "reply to reply", "second"]
+    );
+    assert_eq!(detail.body["post"]["comment_count"].as_i64(), Some(4));
+    let _ = second;
+
+    // Reactions: one of each kind per person; repeats change nothing.
+    let like = |c: &quan_testkit::Client, kind: &str| {
+        let (c, path) = (
+            c.clone(),
+            format!("/api/v1/circles/{cid}/posts/{b}/reactions/{kind}"),
+        );
+        async move { c.put(&path, json!({})).await }
+    };
+    assert_eq!(like(&owner.c, "like").await.body["score"].as_i64(), Some(1));
+    assert_eq!(like(&owner.c, "like").await.body["score"].as_i64(), Some(1));
+    let r = like(&owner.c, "tea").await;
+    assert_eq!(
+        (
+            r.body["score"].as_i64(),
+            r.body["mine"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(2))
+    );
+    let r = owner
+        .c
+        .delete(&format!("/api/v1/circles/{cid}/posts/{b}/reactions/like"))
+        .await;
+    assert_eq!(
+        (r.body["score"].as_i64(), r.body["mine"][0].as_str()),
+        (Some(1), Some("tea"))
+    );
+    let bad = like(&owner.c, "thumbs-down").await;
+    assert_eq!(
+        (bad.status, bad.body["code"].as_str()),
+        (422, Some("invalid_reaction"))
+    );
+
+    // Many members, each clicking like three times at once: the score counts people.
+    let mut members = Vec::new();
+    for i in 0..12 {
+        let u = app.user(&format!("Fan{i}")).await;
+        u.c.post(&format!("/api/v1/circles/{cid}/join"), json!({}))
+            .await;
+        members.push(u);
+    }
+    let mut tasks = Vec::new();
+    for u in &members {
+        for _ in 0..3 {
+            let fut = like(&u.c, "like");
+            tasks.push(tokio::spawn(fut));
+        }
+    }
+    for t in tasks {
+        let r = t.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let detail = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/posts/{b}"))
+        .await;
+    assert_eq!(
+        detail.body["post"]["score"].as_i64(),
+        Some(13),
+        "12 likes + the owner's tea"
+    );
+
+    // The rank job turns score into order: B (score 13) outranks A (score 0), though
+    // A and B are the same age.
+    app.services
+        .store
+        .post_rank_batch(app.clock.now(), 100)
+        .await
+        .unwrap_or(0);
+    let hot = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/feed?sort=hot"))
+        .await;
+    assert_eq!(hot.body["items"][0]["id"].as_str(), Some(b.as_str()));
 }

@@ -77,6 +77,19 @@ async fn garbage_never_gets_a_500(app: TestApp) {
             format!("/api/v1/circles/{circle}/feed?sort=hot&after=%27%3B--"),
         ),
         ("GET", "/api/v1/circles/not-an-id/feed".into()),
+        ("GET", format!("/api/v1/circles/{circle}/posts/not-an-id")),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/posts/{circle}/comments"),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/circles/{circle}/posts/{circle}/reactions/like"),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/circles/{circle}/posts/{circle}/reactions/%F0%9F%92%A9"),
+        ),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

@@ -8,11 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use quan_core::CommentRecord;
 use quan_core::circles::{self as uc, NewCircle, NewPost};
 use quan_core::{
     CircleMemberRecord, CircleRecord, FeedSort, MemberStatus, PageRequest, PostRecord,
 };
-use quan_domain::CircleRole;
+use quan_domain::{CircleRole, ReactionKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,6 +33,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/circles/{circle_id}/posts", post(create_post))
         .route("/circles/{circle_id}/feed", get(feed))
+        .route("/circles/{circle_id}/posts/{post_id}", get(get_post))
+        .route(
+            "/circles/{circle_id}/posts/{post_id}/comments",
+            post(create_comment),
+        )
+        .route(
+            "/circles/{circle_id}/posts/{post_id}/reactions/{kind}",
+            axum::routing::put(add_reaction).delete(remove_reaction),
+        )
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -396,5 +406,143 @@ pub async fn feed(
     Ok(Json(PostPage {
         items: page.items.iter().map(PostDto::from).collect(),
         next: page.next,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentDto {
+    pub id: String,
+    /// The top-level comment this replies to (threads are two levels deep).
+    pub parent_id: Option<String>,
+    pub author: AuthorDto,
+    pub body: String,
+    pub created_at: i64,
+}
+
+impl From<&CommentRecord> for CommentDto {
+    fn from(c: &CommentRecord) -> Self {
+        Self {
+            id: c.id.to_string(),
+            parent_id: c.parent_id.map(|p| p.to_string()),
+            author: AuthorDto {
+                person_id: c.author_person_id.to_string(),
+                display_name: c.author_name.clone(),
+            },
+            body: c.body.clone(),
+            created_at: c.created_at.millis(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostDetailDto {
+    pub post: PostDto,
+    /// Thread order: each top-level comment followed by its replies.
+    pub comments: Vec<CommentDto>,
+    pub my_reactions: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReactionsDto {
+    pub score: i64,
+    pub mine: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCommentReq {
+    pub body: String,
+    /// Reply to this comment.
+    pub parent_id: Option<String>,
+}
+
+fn kinds(v: &[ReactionKind]) -> Vec<String> {
+    v.iter().map(|k| k.as_str().to_owned()).collect()
+}
+
+/// A post with its comments and the caller's reactions.
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/posts/{post_id}", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PostDetailDto), (status = 404, body = Problem)))]
+pub async fn get_post(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<PostDetailDto>> {
+    let pv = uc::get_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    Ok(Json(PostDetailDto {
+        post: PostDto::from(&pv.post),
+        comments: pv.comments.iter().map(CommentDto::from).collect(),
+        my_reactions: kinds(&pv.my_reactions),
+    }))
+}
+
+/// Comments on a post, or replies to a comment.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/posts/{post_id}/comments", tag = "circles", request_body = CreateCommentReq,
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = CommentDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_comment(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<CreateCommentReq>,
+) -> ApiResult<(StatusCode, Json<CommentDto>)> {
+    let parent = req.parent_id.as_deref().map(parse_id).transpose()?;
+    let c = uc::comment(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        &req.body,
+        parent,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CommentDto::from(&c))))
+}
+
+/// Adds one of the caller's reactions (like, heart, laugh, wow, clap, tea); adding it
+/// again changes nothing.
+#[utoipa::path(put, path = "/api/v1/circles/{circle_id}/posts/{post_id}/reactions/{kind}", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path), ("kind" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ReactionsDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_reaction(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String, String)>,
+) -> ApiResult<Json<ReactionsDto>> {
+    set_reaction(st, actor, ids, true).await
+}
+
+/// Removes one of the caller's reactions.
+#[utoipa::path(delete, path = "/api/v1/circles/{circle_id}/posts/{post_id}/reactions/{kind}", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path), ("kind" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ReactionsDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn remove_reaction(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String, String)>,
+) -> ApiResult<Json<ReactionsDto>> {
+    set_reaction(st, actor, ids, false).await
+}
+
+async fn set_reaction(
+    st: AppState,
+    actor: quan_core::identity::Actor,
+    ids: (String, String, String),
+    on: bool,
+) -> ApiResult<Json<ReactionsDto>> {
+    let kind = ReactionKind::parse(&ids.2)?;
+    let (score, mine) = uc::react(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        kind,
+        on,
+    )
+    .await?;
+    Ok(Json(ReactionsDto {
+        score,
+        mine: kinds(&mine),
     }))
 }
