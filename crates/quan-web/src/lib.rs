@@ -10,6 +10,7 @@ mod assets;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod markdown;
 mod observability;
 mod pages;
 pub mod ws;

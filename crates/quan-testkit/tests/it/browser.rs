@@ -95,13 +95,29 @@ async fn fill(c: &Client, css: &str, text: &str) {
     e.send_keys(text).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// Clicks something that navigates (a link, a form's submit button) and waits for
+/// the new page to finish loading, so the next step never reads the old one.
 async fn click(c: &Client, css: &str) {
+    let origin = || async {
+        c.execute("return performance.timeOrigin", vec![])
+            .await
+            .ok()
+    };
+    let before = origin().await;
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
         .click()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..100 {
+        let ready = c.execute("return document.readyState", vec![]).await.ok();
+        if origin().await != before && ready.as_ref().and_then(|v| v.as_str()) == Some("complete") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("clicking {css} did not load a new page");
 }
 
 async fn body_text(c: &Client) -> String {
@@ -111,6 +127,21 @@ async fn body_text(c: &Client) -> String {
         .text()
         .await
         .unwrap_or_default()
+}
+
+/// Waits (up to 5 s) until the page shows `needle`: a submit may still be loading.
+async fn wait_text(c: &Client, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..50 {
+        if let Ok(e) = c.find(Locator::Css("body")).await {
+            last = e.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {needle:?}: {last}");
 }
 
 async fn wait_for_path(c: &Client, prefix: &str) -> String {
@@ -152,7 +183,7 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     fill(&c, "input[name=name]", "星河茶饮 Galaxy Tea").await;
     click(&c, "form[action='/orgs'] button").await;
     let console = wait_for_path(&c, "/console/").await;
-    assert!(body_text(&c).await.contains("Galaxy Tea"));
+    wait_text(&c, "Galaxy Tea").await;
     shot(&c, "02-console-overview").await;
 
     // Invite staff.
@@ -176,7 +207,7 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     c.goto(&format!("{base}{console}/live"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(body_text(&c).await.contains("Not built yet"));
+    wait_text(&c, "Not built yet").await;
 
     // Circles: create one in the console, open it in the member app, post.
     c.goto(&format!("{base}{console}/circles"))
@@ -195,7 +226,7 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     )
     .await;
     click(&c, "form[action$='/circles'] button").await;
-    assert!(body_text(&c).await.contains("星河粉丝圈 Galaxy fans"));
+    wait_text(&c, "星河粉丝圈 Galaxy fans").await;
     shot(&c, "08-console-circles").await;
     click(&c, "#circles a.button").await;
     let circle_path = wait_for_path(&c, "/app/circles/").await;
@@ -283,11 +314,66 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
         "{feed}"
     );
 
+    // Open the owner's post: like it, comment, reply.
+    let href = c
+        .find(Locator::LinkText("新品试饮 New tea tasting"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .attr("href")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    c.goto(&format!("{base}{href}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_for_path(&c, "/app/circles/").await;
+    let md = c
+        .find(Locator::Css("#post .md"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let inner = md
+        .prop("innerHTML")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert!(
+        inner.contains("<b>欢迎</b>") && !inner.contains("<script"),
+        "safe markup renders, nothing else: {inner}"
+    );
+    click(&c, "button[data-kind=like]").await;
+    wait_for_path(&c, "/app/circles/").await;
+    assert!(body_text(&c).await.contains("♥ 1"), "the like counts");
+    fill(
+        &c,
+        "#comment-form textarea[name=body]",
+        "一定到！Count me in",
+    )
+    .await;
+    click(&c, "#comment-form button").await;
+    wait_for_path(&c, "/app/circles/").await;
+    c.find(Locator::Css("#comments details summary"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(&c, "#comments details input[name=body]", "带上我 Me too").await;
+    click(&c, "#comments details button").await;
+    wait_for_path(&c, "/app/circles/").await;
+    let text = body_text(&c).await;
+    assert!(
+        text.contains("一定到！Count me in") && text.contains("带上我 Me too"),
+        "{text}"
+    );
+    shot(&c, "10-post-comments").await;
+
     // The Chinese interface, and the member app at phone width.
     c.goto(&format!("{base}/lang/zh-CN?next={console}"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(body_text(&c).await.contains("员工"));
+    wait_text(&c, "员工").await;
     shot(&c, "06-console-zh").await;
     let _ = c.set_window_size(390, 844).await;
     c.goto(&format!("{base}/app"))

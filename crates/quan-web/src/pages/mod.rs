@@ -40,6 +40,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/app/circles/{circle_id}", get(app_circle))
         .route("/app/circles/{circle_id}/join", post(app_circle_join))
         .route("/app/circles/{circle_id}/posts", post(app_circle_post))
+        .route("/app/circles/{circle_id}/posts/{post_id}", get(app_post))
+        .route(
+            "/app/circles/{circle_id}/posts/{post_id}/comments",
+            post(app_post_comment),
+        )
+        .route(
+            "/app/circles/{circle_id}/posts/{post_id}/react",
+            post(app_post_react),
+        )
         .merge(console::router())
         .layer(axum::middleware::from_fn(csrf_cookie))
 }
@@ -713,5 +722,124 @@ async fn app_circle_post(
             )
             .await
         }
+    }
+}
+
+fn post_ids(ids: &(String, String)) -> Result<(CircleId, PostId), PageError> {
+    Ok((
+        CircleId::parse(&ids.0).map_err(|_| PageError::NotFound)?,
+        PostId::parse(&ids.1).map_err(|_| PageError::NotFound)?,
+    ))
+}
+
+async fn post_page(
+    st: &AppState,
+    c: &Chrome,
+    ids: &(String, String),
+    error: Option<String>,
+) -> PageResult {
+    use quan_core::circles as cc;
+    let actor = require_user(c)?;
+    let (cid, pid) = post_ids(ids)?;
+    let v = cc::view(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    let pv = cc::get_post(&st.svc, actor, cid, pid)
+        .await
+        .map_err(ApiError::from)?;
+    let member = v
+        .membership
+        .as_ref()
+        .is_some_and(|m| m.status == quan_core::MemberStatus::Active);
+    let page = AppPostPage {
+        c,
+        pv: &pv,
+        circle_name: &v.circle.name,
+        body_html: crate::markdown::to_safe_html(&pv.post.body),
+        member,
+        reactions: vec![
+            ("like", c.t("circles.react_like")),
+            ("tea", c.t("circles.react_tea")),
+        ],
+        error: error.as_deref(),
+    };
+    let mut res = render(&page);
+    if error.is_some() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn app_post(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+) -> PageResult {
+    post_page(&st, &c, &ids, None).await
+}
+
+/// A failed form action: 404 and 5xx are pages of their own; anything else is shown
+/// on the page the form came from.
+fn form_error(e: ApiError) -> Result<String, PageError> {
+    if e.status == StatusCode::NOT_FOUND || e.status.is_server_error() {
+        Err(e.into())
+    } else {
+        Ok(e.detail)
+    }
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    csrf: String,
+    body: String,
+    parent_id: Option<String>,
+}
+
+async fn app_post_comment(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<CommentForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, pid) = post_ids(&ids)?;
+    let parent = match f.parent_id.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Some(CommentId::parse(p).map_err(|_| PageError::NotFound)?),
+        None => None,
+    };
+    match quan_core::circles::comment(&st.svc, actor, cid, pid, &f.body, parent).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}#comments")).into_response())
+        }
+        Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ReactForm {
+    csrf: String,
+    kind: String,
+    on: bool,
+}
+
+async fn app_post_react(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<ReactForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, pid) = post_ids(&ids)?;
+    let result = match ReactionKind::parse(&f.kind) {
+        Ok(kind) => quan_core::circles::react(&st.svc, actor, cid, pid, kind, f.on)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}")).into_response()),
+        Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
     }
 }

@@ -3,7 +3,7 @@
 use super::Chrome;
 use super::console::{COMING, Console};
 use askama::Template;
-use quan_core::circles::CircleView;
+use quan_core::circles::{CircleView, PostView};
 use quan_core::identity::InvitePreview;
 use quan_core::{
     CircleRecord, EventRecord, InviteRecord, MemberStatus, OrgRecord, PostRecord, StaffRecord,
@@ -224,4 +224,23 @@ pub(crate) fn nav_items() -> Vec<(&'static str, &'static str)> {
     v.push(("staff", "nav.staff"));
     v.push(("tokens", "nav.tokens"));
     v
+}
+
+#[derive(Template)]
+#[template(path = "app_post.html")]
+pub(crate) struct AppPostPage<'a> {
+    pub c: &'a Chrome,
+    pub pv: &'a PostView,
+    pub circle_name: &'a str,
+    /// The body rendered by [`crate::markdown::to_safe_html`]: sanitised HTML.
+    pub body_html: String,
+    pub member: bool,
+    pub reactions: Vec<(&'static str, &'a str)>,
+    pub error: Option<&'a str>,
+}
+
+impl AppPostPage<'_> {
+    pub fn mine(&self, kind: &str) -> bool {
+        self.pv.my_reactions.iter().any(|k| k.as_str() == kind)
+    }
 }
