@@ -79,3 +79,7 @@ CREATE TABLE reactions (
     created_at BIGINT NOT NULL,
     CONSTRAINT reactions_pkey PRIMARY KEY (post_id, person_id, kind)
 );
+
+-- Keyset indexes for the "top" and "active" feed sorts.
+CREATE INDEX posts_circle_top_idx ON posts (circle_id, score, id);
+CREATE INDEX posts_circle_active_idx ON posts (circle_id, last_activity_at, id);

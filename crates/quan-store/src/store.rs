@@ -184,6 +184,48 @@ impl SqlStore {
         Ok(true)
     }
 
+    /// A feed page ordered by an integer column, then id, both descending, walked by
+    /// the keyset cursor "value/id"; optionally only posts created since an instant.
+    async fn feed_by_int(
+        &self,
+        base: &str,
+        col: &str,
+        since: Option<Timestamp>,
+        circle: CircleId,
+        page: &PageRequest,
+        key: impl Fn(&PostRecord) -> i64,
+    ) -> StoreResult<Page<PostRecord>> {
+        let cursor = page.after.as_deref().and_then(|c| {
+            let (v, id) = c.split_once('/')?;
+            Some((v.parse::<i64>().ok()?, id.to_owned()))
+        });
+        let cursor_cond = if cursor.is_some() {
+            format!(" AND ({col} < $4 OR ({col} = $4 AND x.id < $5))")
+        } else {
+            String::new()
+        };
+        // Without a period every post qualifies: created_at >= 0.
+        let sql = format!(
+            "{base} AND x.created_at >= $3{cursor_cond} ORDER BY {col} DESC, x.id DESC LIMIT $2"
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(circle.to_string())
+            .bind(page.fetch_limit())
+            .bind(since.map_or(0, Timestamp::millis));
+        if let Some((v, id)) = cursor {
+            q = q.bind(v).bind(id);
+        }
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(rows::post)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |p| {
+            format!("{}/{}", key(p), p.id)
+        }))
+    }
+
     /// Loads the handles of many persons in one query (no N+1).
     async fn attach_handles(&self, persons: &mut [PersonRecord]) -> StoreResult<()> {
         if persons.is_empty() {
@@ -1170,6 +1212,16 @@ impl Store for SqlStore {
                 Ok(Page::from_overfetch(items, page, |p| {
                     format!("{:?}/{}", p.hot_rank, p.id)
                 }))
+            }
+            FeedSort::Top { since } => {
+                self.feed_by_int(&base, "x.score", Some(since), circle, page, |p| p.score)
+                    .await
+            }
+            FeedSort::Active => {
+                self.feed_by_int(&base, "x.last_activity_at", None, circle, page, |p| {
+                    p.last_activity_at.millis()
+                })
+                .await
             }
         }
     }

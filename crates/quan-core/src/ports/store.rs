@@ -244,6 +244,10 @@ pub enum FeedSort {
     New,
     /// By the stored hot rank, then newest.
     Hot,
+    /// By score, among posts created since the given instant (day, week, month, all).
+    Top { since: Timestamp },
+    /// By latest activity (a new comment bumps a post).
+    Active,
 }
 
 /// Names of the uniqueness rules use cases care about (index names in the schema).

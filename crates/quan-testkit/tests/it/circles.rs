@@ -586,6 +586,8 @@ async fn comments_reactions_and_score(app: TestApp) {
         404
     );
 
+    // Time passes before the comments, so A's activity is the latest.
+    app.clock.advance_secs(60);
     // Threads: a reply to a reply joins the top-level thread.
     let top = owner
         .c
@@ -739,4 +741,59 @@ async fn comments_reactions_and_score(app: TestApp) {
         .get(&format!("/api/v1/circles/{cid}/feed?sort=hot"))
         .await;
     assert_eq!(hot.body["items"][0]["id"].as_str(), Some(b.as_str()));
+
+    // Top by score within a period; active by the latest comment.
+    let top = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/feed?sort=top&period=day"))
+        .await;
+    let top_ids: Vec<&str> = top.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(top_ids, vec![b.as_str(), a.as_str()]);
+    let active = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/feed?sort=active&limit=1"))
+        .await;
+    assert_eq!(
+        active.body["items"][0]["id"].as_str(),
+        Some(a.as_str()),
+        "A has the latest comment"
+    );
+    let next = active.body["next"].as_str().unwrap_or_default().to_owned();
+    let page2 = owner
+        .c
+        .get(&format!(
+            "/api/v1/circles/{cid}/feed?sort=active&limit=1&after={next}"
+        ))
+        .await;
+    assert_eq!(page2.body["items"][0]["id"].as_str(), Some(b.as_str()));
+    app.clock.advance_secs(2 * 24 * 3600);
+    let old = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/feed?sort=top&period=day"))
+        .await;
+    assert_eq!(
+        old.body["items"].as_array().map(Vec::len),
+        Some(0),
+        "outside the period"
+    );
+    let all = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/feed?sort=top&period=all"))
+        .await;
+    assert_eq!(all.body["items"][0]["id"].as_str(), Some(b.as_str()));
+    let bad = owner
+        .c
+        .get(&format!(
+            "/api/v1/circles/{cid}/feed?sort=top&period=decade"
+        ))
+        .await;
+    assert_eq!(
+        (bad.status, bad.body["code"].as_str()),
+        (400, Some("invalid_period"))
+    );
 }

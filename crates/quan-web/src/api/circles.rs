@@ -223,8 +223,10 @@ pub struct MembersQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
-    /// new (default) or hot.
+    /// new (default), hot, top or active.
     pub sort: Option<String>,
+    /// For `top`: day, week (default), month or all.
+    pub period: Option<String>,
     pub after: Option<String>,
     pub limit: Option<u32>,
 }
@@ -387,7 +389,49 @@ pub async fn create_post(
     Ok((StatusCode::CREATED, Json(PostDto::from(&rec))))
 }
 
-/// The circle's feed: `new` (newest first) or `hot` (by the stored hot rank).
+/// Reads `sort` and `period` into a feed order.
+pub(crate) fn parse_sort(
+    sort: Option<&str>,
+    period: Option<&str>,
+    now: quan_domain::Timestamp,
+) -> ApiResult<FeedSort> {
+    const DAY: i64 = 24 * 3600;
+    Ok(match sort {
+        None | Some("new") => FeedSort::New,
+        Some("hot") => FeedSort::Hot,
+        Some("active") => FeedSort::Active,
+        Some("top") => {
+            let secs = match period {
+                Some("day") => DAY,
+                None | Some("week") => 7 * DAY,
+                Some("month") => 30 * DAY,
+                Some("all") => {
+                    return Ok(FeedSort::Top {
+                        since: quan_domain::Timestamp::from_millis(0),
+                    });
+                }
+                Some(_) => {
+                    return Err(ApiError::bad_request(
+                        "invalid_period",
+                        "period is day, week, month or all",
+                    ));
+                }
+            };
+            FeedSort::Top {
+                since: now.plus_secs(-secs),
+            }
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_sort",
+                "sort is new, hot, top or active",
+            ));
+        }
+    })
+}
+
+/// The circle's feed: `new` (newest first), `hot` (by the stored hot rank), `top`
+/// (by score within a period) or `active` (by latest activity).
 #[utoipa::path(get, path = "/api/v1/circles/{circle_id}/feed", tag = "circles", params(("circle_id" = String, Path), FeedQuery),
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = PostPage), (status = 404, body = Problem)))]
 pub async fn feed(
@@ -396,11 +440,7 @@ pub async fn feed(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<FeedQuery>,
 ) -> ApiResult<Json<PostPage>> {
-    let sort = match q.sort.as_deref() {
-        None | Some("new") => FeedSort::New,
-        Some("hot") => FeedSort::Hot,
-        Some(_) => return Err(ApiError::bad_request("invalid_sort", "sort is new or hot")),
-    };
+    let sort = parse_sort(q.sort.as_deref(), q.period.as_deref(), st.svc.clock.now())?;
     let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
     let page = uc::feed(&st.svc, &actor, parse_id(&id)?, sort, &page).await?;
     Ok(Json(PostPage {

@@ -612,12 +612,13 @@ async fn circle_page(
     let actor = require_user(c)?;
     let id = CircleId::parse(id).map_err(|_| PageError::NotFound)?;
     let v = cc::view(&st.svc, actor, id).await.map_err(ApiError::from)?;
-    let hot = q.sort.as_deref() == Some("hot");
-    let sort = if hot {
-        quan_core::FeedSort::Hot
-    } else {
-        quan_core::FeedSort::New
-    };
+    // An unknown sort in a page link falls back to the newest posts.
+    let sort_name = q
+        .sort
+        .as_deref()
+        .filter(|s| matches!(*s, "hot" | "top" | "active"))
+        .unwrap_or("new");
+    let sort = crate::api::circles::parse_sort(Some(sort_name), None, st.svc.clock.now())?;
     let after = q.after.clone().filter(|a| a.len() <= 80);
     let page = cc::feed(
         &st.svc,
@@ -633,7 +634,7 @@ async fn circle_page(
         v: &v,
         posts: &page.items,
         next: page.next.as_deref(),
-        hot,
+        sort: sort_name,
         error: error.as_deref(),
     });
     if error.is_some() {

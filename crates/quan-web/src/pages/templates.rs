@@ -114,11 +114,21 @@ pub(crate) struct AppCirclePage<'a> {
     pub v: &'a CircleView,
     pub posts: &'a [PostRecord],
     pub next: Option<&'a str>,
-    pub hot: bool,
+    /// new, hot, top or active.
+    pub sort: &'a str,
     pub error: Option<&'a str>,
 }
 
 impl AppCirclePage<'_> {
+    /// The feed tabs: (sort, label key).
+    pub fn tabs(&self) -> [(&'static str, &'static str); 4] {
+        [
+            ("new", "circles.feed_new"),
+            ("hot", "circles.feed_hot"),
+            ("top", "circles.feed_top"),
+            ("active", "circles.feed_active"),
+        ]
+    }
     pub fn is_active(&self) -> bool {
         self.v
             .membership
