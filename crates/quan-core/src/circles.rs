@@ -477,7 +477,10 @@ pub async fn feed(
     page: &PageRequest,
 ) -> Result<Page<PostRecord>> {
     view(svc, actor, id).await?;
-    Ok(svc.store.post_feed(id, sort, page).await?)
+    Ok(svc
+        .store
+        .post_feed(id, sort, page, actor.account_id(), svc.clock.now())
+        .await?)
 }
 
 /// The caller's active membership, or `NotMember`.
@@ -505,7 +508,7 @@ pub async fn get_post(
     let v = view(svc, actor, circle).await?;
     let post = svc
         .store
-        .post_get(circle, id)
+        .post_get(circle, id, actor.account_id(), svc.clock.now())
         .await?
         .ok_or(CircleError::NotFound)?;
     let comments = svc.store.comment_list(id, COMMENTS_LIMIT).await?;
@@ -536,7 +539,7 @@ pub async fn comment(
     let m = active_member(&v)?;
     let p = svc
         .store
-        .post_get(circle, post)
+        .post_get(circle, post, actor.account_id(), svc.clock.now())
         .await?
         .ok_or(CircleError::NotFound)?;
     let rec = CommentRecord {
@@ -575,7 +578,7 @@ pub async fn react(
     let v = view(svc, actor, circle).await?;
     let m = active_member(&v)?;
     svc.store
-        .post_get(circle, post)
+        .post_get(circle, post, actor.account_id(), svc.clock.now())
         .await?
         .ok_or(CircleError::NotFound)?;
     let score = svc
@@ -584,4 +587,22 @@ pub async fn react(
         .await?;
     let mine = svc.store.reactions_of(post, m.person_id).await?;
     Ok((score, mine))
+}
+
+/// How far back others may see the caller's posts.
+pub async fn history_window(svc: &Services, actor: &Actor) -> Result<HistoryWindow> {
+    Ok(svc.store.account_history_window(actor.account_id()).await?)
+}
+
+/// Limits what others see of the caller's posts; a read-time filter, nothing is
+/// deleted, and widening the window shows the older posts again.
+pub async fn set_history_window(svc: &Services, actor: &Actor, w: HistoryWindow) -> Result<()> {
+    let Actor::Session { .. } = actor else {
+        // A person's own privacy is theirs to set, not an integration's.
+        return Err(CircleError::Forbidden);
+    };
+    Ok(svc
+        .store
+        .account_set_history_window(actor.account_id(), w)
+        .await?)
 }

@@ -116,6 +116,59 @@ str_enum! {
     }
 }
 
+/// How far back others may see a member's posts (the member's own choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryWindow {
+    All,
+    Days3,
+    Month1,
+    Months6,
+}
+
+impl HistoryWindow {
+    pub const ALL: [HistoryWindow; 4] = [
+        HistoryWindow::All,
+        HistoryWindow::Days3,
+        HistoryWindow::Month1,
+        HistoryWindow::Months6,
+    ];
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HistoryWindow::All => "all",
+            HistoryWindow::Days3 => "3d",
+            HistoryWindow::Month1 => "1m",
+            HistoryWindow::Months6 => "6m",
+        }
+    }
+    /// The window in days; 0 means no limit.
+    pub const fn days(self) -> i64 {
+        match self {
+            HistoryWindow::All => 0,
+            HistoryWindow::Days3 => 3,
+            HistoryWindow::Month1 => 30,
+            HistoryWindow::Months6 => 182,
+        }
+    }
+    pub fn from_days(d: i64) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|w| w.days() == d)
+            .unwrap_or(HistoryWindow::All)
+    }
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|w| w.as_str() == raw)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "history_window",
+                    "invalid_history_window",
+                    "one of all, 3d, 1m, 6m",
+                )
+            })
+    }
+}
+
 /// The settings a mode starts a circle with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CirclePreset {

@@ -83,3 +83,7 @@ CREATE TABLE reactions (
 -- Keyset indexes for the "top" and "active" feed sorts.
 CREATE INDEX posts_circle_top_idx ON posts (circle_id, score, id);
 CREATE INDEX posts_circle_active_idx ON posts (circle_id, last_activity_at, id);
+
+-- What others may see of a person's posts: 0 = everything, else the last N days.
+-- A read-time filter; nothing is deleted.
+ALTER TABLE accounts ADD COLUMN history_window_days BIGINT NOT NULL DEFAULT 0;

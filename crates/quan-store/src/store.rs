@@ -39,9 +39,14 @@ const EVENT_COLS: &str = "id, org_id, kind, subject, actor, data, at";
 const CIRCLE_COLS: &str = "id, org_id, name, description, mode, join_policy, posting, forwarding, read_receipts, public, member_count, created_by, created_at";
 const MEMBER_SELECT: &str = "SELECT m.circle_id, m.account_id, m.person_id, m.role, m.status, m.is_member, m.is_customer, m.is_fan, m.joined_at, p.display_name \
      FROM circle_members m JOIN persons p ON p.id = m.person_id";
-const POST_SELECT: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
+/// A circle's live posts as a viewer may see them. $1 circle, $2 viewer, $3 now (ms).
+/// The history window is a read-time filter: an author who limits what others see to
+/// the last N days hides older posts from everyone but themselves; nothing is deleted.
+const VISIBLE_POSTS: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
      x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, p.display_name AS author_name \
-     FROM posts x JOIN persons p ON p.id = x.author_person_id";
+     FROM posts x JOIN persons p ON p.id = x.author_person_id JOIN accounts ua ON ua.id = x.author_account_id \
+     WHERE x.circle_id = $1 AND x.deleted_at IS NULL \
+     AND (x.author_account_id = $2 OR ua.history_window_days = 0 OR x.created_at >= $3 - ua.history_window_days * 86400000)";
 const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_account_id, k.author_person_id, k.body, k.created_at, \
      p.display_name AS author_name FROM comments k JOIN persons p ON p.id = k.author_person_id";
 const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
@@ -185,13 +190,13 @@ impl SqlStore {
     }
 
     /// A feed page ordered by an integer column, then id, both descending, walked by
-    /// the keyset cursor "value/id"; optionally only posts created since an instant.
+    /// the keyset cursor "value/id", among posts created since `since`. Parameters
+    /// follow [`VISIBLE_POSTS`]; this adds $5 (since) and $6, $7 (cursor).
     async fn feed_by_int(
         &self,
-        base: &str,
         col: &str,
-        since: Option<Timestamp>,
-        circle: CircleId,
+        since: Timestamp,
+        (circle, viewer, now): (CircleId, AccountId, Timestamp),
         page: &PageRequest,
         key: impl Fn(&PostRecord) -> i64,
     ) -> StoreResult<Page<PostRecord>> {
@@ -200,18 +205,15 @@ impl SqlStore {
             Some((v.parse::<i64>().ok()?, id.to_owned()))
         });
         let cursor_cond = if cursor.is_some() {
-            format!(" AND ({col} < $4 OR ({col} = $4 AND x.id < $5))")
+            format!(" AND ({col} < $6 OR ({col} = $6 AND x.id < $7))")
         } else {
             String::new()
         };
-        // Without a period every post qualifies: created_at >= 0.
         let sql = format!(
-            "{base} AND x.created_at >= $3{cursor_cond} ORDER BY {col} DESC, x.id DESC LIMIT $2"
+            "{VISIBLE_POSTS} AND x.created_at >= $5{cursor_cond} ORDER BY {col} DESC, x.id DESC LIMIT $4"
         );
-        let mut q = sqlx::query(&sql)
-            .bind(circle.to_string())
-            .bind(page.fetch_limit())
-            .bind(since.map_or(0, Timestamp::millis));
+        let mut q =
+            visible_query(&sql, circle, viewer, now, page.fetch_limit()).bind(since.millis());
         if let Some((v, id)) = cursor {
             q = q.bind(v).bind(id);
         }
@@ -1163,17 +1165,17 @@ impl Store for SqlStore {
         circle: CircleId,
         sort: FeedSort,
         page: &PageRequest,
+        viewer: AccountId,
+        now: Timestamp,
     ) -> StoreResult<Page<PostRecord>> {
-        let base = format!("{POST_SELECT} WHERE x.circle_id = $1 AND x.deleted_at IS NULL");
+        let bind = |sql| visible_query(sql, circle, viewer, now, page.fetch_limit());
         match sort {
             FeedSort::New => {
                 let sql = format!(
-                    "{base}{} ORDER BY x.id DESC LIMIT $2",
-                    keyset(page, "x.id", "<", 3)
+                    "{VISIBLE_POSTS}{} ORDER BY x.id DESC LIMIT $4",
+                    keyset(page, "x.id", "<", 5)
                 );
-                let mut q = sqlx::query(&sql)
-                    .bind(circle.to_string())
-                    .bind(page.fetch_limit());
+                let mut q = bind(&sql);
                 if let Some(after) = &page.after {
                     q = q.bind(after.clone());
                 }
@@ -1192,14 +1194,13 @@ impl Store for SqlStore {
                     Some((r.parse::<f64>().ok()?, id.to_owned()))
                 });
                 let cond = if cursor.is_some() {
-                    " AND (x.hot_rank < $3 OR (x.hot_rank = $3 AND x.id < $4))"
+                    " AND (x.hot_rank < $5 OR (x.hot_rank = $5 AND x.id < $6))"
                 } else {
                     ""
                 };
-                let sql = format!("{base}{cond} ORDER BY x.hot_rank DESC, x.id DESC LIMIT $2");
-                let mut q = sqlx::query(&sql)
-                    .bind(circle.to_string())
-                    .bind(page.fetch_limit());
+                let sql =
+                    format!("{VISIBLE_POSTS}{cond} ORDER BY x.hot_rank DESC, x.id DESC LIMIT $4");
+                let mut q = bind(&sql);
                 if let Some((rank, id)) = cursor {
                     q = q.bind(rank).bind(id);
                 }
@@ -1214,24 +1215,64 @@ impl Store for SqlStore {
                 }))
             }
             FeedSort::Top { since } => {
-                self.feed_by_int(&base, "x.score", Some(since), circle, page, |p| p.score)
+                self.feed_by_int("x.score", since, (circle, viewer, now), page, |p| p.score)
                     .await
             }
+            // Every post was created at or after the epoch: no period filter.
             FeedSort::Active => {
-                self.feed_by_int(&base, "x.last_activity_at", None, circle, page, |p| {
-                    p.last_activity_at.millis()
-                })
+                self.feed_by_int(
+                    "x.last_activity_at",
+                    Timestamp::from_millis(0),
+                    (circle, viewer, now),
+                    page,
+                    |p| p.last_activity_at.millis(),
+                )
                 .await
             }
         }
     }
 
-    async fn post_get(&self, circle: CircleId, id: PostId) -> StoreResult<Option<PostRecord>> {
-        let sql =
-            format!("{POST_SELECT} WHERE x.circle_id = $1 AND x.id = $2 AND x.deleted_at IS NULL");
+    async fn account_set_history_window(
+        &self,
+        account: AccountId,
+        w: HistoryWindow,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE accounts SET history_window_days = $1 WHERE id = $2")
+            .bind(w.days())
+            .bind(account.to_string())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn account_history_window(&self, account: AccountId) -> StoreResult<HistoryWindow> {
+        let row = self
+            .fetch_opt(
+                sqlx::query("SELECT history_window_days FROM accounts WHERE id = $1")
+                    .bind(account.to_string()),
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(HistoryWindow::from_days(rows::int(
+            &row,
+            "history_window_days",
+        )?))
+    }
+
+    async fn post_get(
+        &self,
+        circle: CircleId,
+        id: PostId,
+        viewer: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<Option<PostRecord>> {
+        let sql = format!("{VISIBLE_POSTS} AND x.id = $4");
         self.fetch_opt(
             sqlx::query(&sql)
                 .bind(circle.to_string())
+                .bind(viewer.to_string())
+                .bind(now.millis())
                 .bind(id.to_string()),
         )
         .await?
@@ -1398,6 +1439,21 @@ impl Store for SqlStore {
         tx.commit().await.map_err(backend)?;
         Ok(n)
     }
+}
+
+/// A query over [`VISIBLE_POSTS`] with its four leading parameters bound.
+fn visible_query(
+    sql: &str,
+    circle: CircleId,
+    viewer: AccountId,
+    now: Timestamp,
+    limit: i64,
+) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(sql)
+        .bind(circle.to_string())
+        .bind(viewer.to_string())
+        .bind(now.millis())
+        .bind(limit)
 }
 
 async fn insert_handle(tx: &mut Tx, org: OrgId, h: &HandleRecord) -> StoreResult<()> {

@@ -432,15 +432,32 @@ pub trait Store: Send + Sync + 'static {
         event: &EventRecord,
     ) -> StoreResult<bool>;
     async fn post_insert(&self, p: &PostRecord, event: &EventRecord) -> StoreResult<()>;
-    /// One page of a circle's feed: one query, authors joined in, no N+1.
+    /// One page of a circle's feed as `viewer` may see it: one query, authors joined
+    /// in, no N+1; posts outside their author's history window are left out (except
+    /// for the author).
     async fn post_feed(
         &self,
         circle: CircleId,
         sort: FeedSort,
         page: &PageRequest,
+        viewer: AccountId,
+        now: Timestamp,
     ) -> StoreResult<Page<PostRecord>>;
-    /// A live post of a circle.
-    async fn post_get(&self, circle: CircleId, id: PostId) -> StoreResult<Option<PostRecord>>;
+    /// Sets how far back others may see the account's posts.
+    async fn account_set_history_window(
+        &self,
+        account: AccountId,
+        w: HistoryWindow,
+    ) -> StoreResult<()>;
+    async fn account_history_window(&self, account: AccountId) -> StoreResult<HistoryWindow>;
+    /// A live post of a circle as `viewer` may see it (the history window applies).
+    async fn post_get(
+        &self,
+        circle: CircleId,
+        id: PostId,
+        viewer: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<Option<PostRecord>>;
     /// Adds a comment and bumps the post's comment count and activity time. A reply to
     /// a reply is attached to its top-level comment (two levels deep). NotFound when the
     /// parent is not a comment of this post.

@@ -369,6 +369,28 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     );
     shot(&c, "10-post-comments").await;
 
+    // The member limits who sees their older posts.
+    c.goto(&format!("{base}/app/me"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css("#privacy input[value='3d']"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&c, "#privacy button").await;
+    wait_text(&c, "Saved.").await;
+    let checked = c
+        .find(Locator::Css("#privacy input[value='3d']"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .prop("checked")
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(checked.as_deref(), Some("true"));
+
     // The Chinese interface, and the member app at phone width.
     c.goto(&format!("{base}/lang/zh-CN?next={console}"))
         .await

@@ -10,7 +10,8 @@ on_both_backends!(
     visibility_never_leaks_private_circles,
     posting_rules_and_the_feed,
     joins_under_concurrency_count_exactly,
-    comments_reactions_and_score
+    comments_reactions_and_score,
+    history_window_hides_and_never_deletes
 );
 
 async fn circle(owner: &User, org: &str, body: Value) -> String {
@@ -796,4 +797,129 @@ async fn comments_reactions_and_score(app: TestApp) {
         (bad.status, bad.body["code"].as_str()),
         (400, Some("invalid_period"))
     );
+}
+
+async fn history_window_hides_and_never_deletes(app: TestApp) {
+    let (owner, org) = app.owner("Hana").await;
+    let cid = circle(&owner, &org, json!({"name": "Diary", "mode": "community"})).await;
+    let writer = app.user("Writer").await;
+    let reader = app.user("Reader").await;
+    for u in [&writer, &reader] {
+        u.c.post(&format!("/api/v1/circles/{cid}/join"), json!({}))
+            .await;
+    }
+    let old = writer
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts"),
+            json!({"title": "old news"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    app.clock.advance_secs(10 * 24 * 3600);
+    let fresh = writer
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts"),
+            json!({"title": "fresh"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let ids = |r: &quan_testkit::Res| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    assert_eq!(
+        writer.c.get("/api/v1/me/privacy").await.body["history_window"],
+        "all"
+    );
+    let r = writer
+        .c
+        .put("/api/v1/me/privacy", json!({"history_window": "3d"}))
+        .await;
+    assert_eq!(
+        (r.status, r.body["history_window"].as_str()),
+        (200, Some("3d")),
+        "{}",
+        r.text
+    );
+    let bad = writer
+        .c
+        .put("/api/v1/me/privacy", json!({"history_window": "forever"}))
+        .await;
+    assert_eq!(
+        (bad.status, bad.body["code"].as_str()),
+        (422, Some("invalid_history_window"))
+    );
+
+    // Every read path honours it for others: all four sorts and the post itself.
+    app.services
+        .store
+        .post_rank_batch(app.clock.now(), 100)
+        .await
+        .unwrap_or(0);
+    for sort in ["new", "hot", "top&period=all", "active"] {
+        let seen = ids(&reader
+            .c
+            .get(&format!("/api/v1/circles/{cid}/feed?sort={sort}"))
+            .await);
+        assert!(
+            seen.contains(&fresh) && !seen.contains(&old),
+            "{sort}: {seen:?}"
+        );
+        let own = ids(&writer
+            .c
+            .get(&format!("/api/v1/circles/{cid}/feed?sort={sort}"))
+            .await);
+        assert!(
+            own.contains(&old),
+            "{sort}: the author still sees their own history"
+        );
+    }
+    assert_eq!(
+        reader
+            .c
+            .get(&format!("/api/v1/circles/{cid}/posts/{old}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        reader
+            .c
+            .post(
+                &format!("/api/v1/circles/{cid}/posts/{old}/comments"),
+                json!({"body": "x"})
+            )
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        writer
+            .c
+            .get(&format!("/api/v1/circles/{cid}/posts/{old}"))
+            .await
+            .status,
+        200
+    );
+
+    // Widening the window shows everything again: nothing was deleted.
+    writer
+        .c
+        .put("/api/v1/me/privacy", json!({"history_window": "all"}))
+        .await;
+    let seen = ids(&reader.c.get(&format!("/api/v1/circles/{cid}/feed")).await);
+    assert!(seen.contains(&old) && seen.contains(&fresh));
 }

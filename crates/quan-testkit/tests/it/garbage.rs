@@ -90,6 +90,7 @@ async fn garbage_never_gets_a_500(app: TestApp) {
             "DELETE",
             format!("/api/v1/circles/{circle}/posts/{circle}/reactions/%F0%9F%92%A9"),
         ),
+        ("PUT", "/api/v1/me/privacy".into()),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

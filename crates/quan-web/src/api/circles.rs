@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/circles/{circle_id}/posts", post(create_post))
         .route("/circles/{circle_id}/feed", get(feed))
         .route("/circles/{circle_id}/posts/{post_id}", get(get_post))
+        .route("/me/privacy", get(get_privacy).put(set_privacy))
         .route(
             "/circles/{circle_id}/posts/{post_id}/comments",
             post(create_comment),
@@ -584,5 +585,40 @@ async fn set_reaction(
     Ok(Json(ReactionsDto {
         score,
         mine: kinds(&mine),
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyDto {
+    /// How far back others may see your posts: all, 3d, 1m or 6m. Older posts are
+    /// hidden from others, never deleted.
+    pub history_window: String,
+}
+
+/// Your privacy settings.
+#[utoipa::path(get, path = "/api/v1/me/privacy", tag = "circles", security(("session" = [])), responses((status = 200, body = PrivacyDto)))]
+pub async fn get_privacy(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Json<PrivacyDto>> {
+    let w = uc::history_window(&st.svc, &actor).await?;
+    Ok(Json(PrivacyDto {
+        history_window: w.as_str().into(),
+    }))
+}
+
+/// Limits how far back others may see your posts.
+#[utoipa::path(put, path = "/api/v1/me/privacy", tag = "circles", request_body = PrivacyDto, security(("session" = [])),
+    responses((status = 200, body = PrivacyDto), (status = 422, body = Problem)))]
+pub async fn set_privacy(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(req): ApiJson<PrivacyDto>,
+) -> ApiResult<Json<PrivacyDto>> {
+    let w = quan_domain::HistoryWindow::parse(&req.history_window)?;
+    uc::set_history_window(&st.svc, &actor, w).await?;
+    Ok(Json(PrivacyDto {
+        history_window: w.as_str().into(),
     }))
 }

@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         circles::create_circle, circles::list_org_circles, circles::my_circles, circles::get_circle,
         circles::join_circle, circles::list_members, circles::approve_member, circles::create_post, circles::feed,
         circles::get_post, circles::create_comment, circles::add_reaction, circles::remove_reaction,
+        circles::get_privacy, circles::set_privacy,
     ),
     components(schemas(Problem)),
     modifiers(&Security),

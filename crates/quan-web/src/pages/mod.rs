@@ -37,6 +37,8 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/invite/{code}", get(invite_page).post(invite_accept))
         .route("/app", get(member_app))
+        .route("/app/me", get(app_me))
+        .route("/app/me/privacy", post(app_me_privacy))
         .route("/app/circles/{circle_id}", get(app_circle))
         .route("/app/circles/{circle_id}/join", post(app_circle_join))
         .route("/app/circles/{circle_id}/posts", post(app_circle_post))
@@ -843,4 +845,41 @@ async fn app_post_react(
         Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}")).into_response()),
         Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
     }
+}
+
+async fn me_page(st: &AppState, c: &Chrome, saved: bool) -> PageResult {
+    let actor = require_user(c)?;
+    let w = quan_core::circles::history_window(&st.svc, actor)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render(&AppMePage {
+        c,
+        current: w.as_str(),
+        options: HISTORY_OPTIONS,
+        saved,
+    }))
+}
+
+async fn app_me(State(st): State<AppState>, c: Chrome) -> PageResult {
+    me_page(&st, &c, false).await
+}
+
+#[derive(Deserialize)]
+struct PrivacyForm {
+    csrf: String,
+    history_window: String,
+}
+
+async fn app_me_privacy(
+    State(st): State<AppState>,
+    c: Chrome,
+    Form(f): Form<PrivacyForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let w = HistoryWindow::parse(&f.history_window).map_err(ApiError::from)?;
+    quan_core::circles::set_history_window(&st.svc, actor, w)
+        .await
+        .map_err(ApiError::from)?;
+    me_page(&st, &c, true).await
 }

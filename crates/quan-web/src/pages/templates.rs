@@ -254,3 +254,20 @@ impl AppPostPage<'_> {
         self.pv.my_reactions.iter().any(|k| k.as_str() == kind)
     }
 }
+
+#[derive(Template)]
+#[template(path = "app_me.html")]
+pub(crate) struct AppMePage<'a> {
+    pub c: &'a Chrome,
+    /// The current history window ("all", "3d", "1m", "6m").
+    pub current: &'a str,
+    pub options: [(&'static str, &'static str); 4],
+    pub saved: bool,
+}
+
+pub(crate) const HISTORY_OPTIONS: [(&str, &str); 4] = [
+    ("all", "member.history_all"),
+    ("3d", "member.history_3d"),
+    ("1m", "member.history_1m"),
+    ("6m", "member.history_6m"),
+];
