@@ -37,6 +37,10 @@ pub enum CircleError {
     PostingRestricted,
     #[error("join the circle first")]
     NotMember,
+    #[error("you are sending too fast; wait {retry_after:?}")]
+    RateLimited { retry_after: std::time::Duration },
+    #[error("this message is already a topic")]
+    AlreadyPromoted,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -62,7 +66,12 @@ pub const COMMENT_MAX: usize = 2_000;
 /// Comments returned with a post, at most.
 pub const COMMENTS_LIMIT: i64 = 500;
 
-fn text(raw: &str, field: &'static str, max: usize, required: bool) -> Result<String, ParseError> {
+pub(crate) fn text(
+    raw: &str,
+    field: &'static str,
+    max: usize,
+    required: bool,
+) -> Result<String, ParseError> {
     let s = raw.trim();
     if required && s.is_empty() {
         return Err(ParseError::new(field, "required", "must not be empty"));
@@ -173,7 +182,7 @@ impl CircleView {
     }
 }
 
-fn require_scope(actor: &Actor, s: Scope) -> Result<()> {
+pub(crate) fn require_scope(actor: &Actor, s: Scope) -> Result<()> {
     match actor {
         Actor::Token { scopes, .. } if !scopes.contains(s) => {
             Err(CircleError::MissingScope(s.as_str()))
@@ -217,7 +226,7 @@ pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleV
     }
 }
 
-fn event(
+pub(crate) fn event(
     svc: &Services,
     c: &CircleRecord,
     kind: &str,
@@ -484,7 +493,7 @@ pub async fn feed(
 }
 
 /// The caller's active membership, or `NotMember`.
-fn active_member(v: &CircleView) -> Result<&CircleMemberRecord> {
+pub(crate) fn active_member(v: &CircleView) -> Result<&CircleMemberRecord> {
     v.membership
         .as_ref()
         .filter(|m| m.status == MemberStatus::Active)

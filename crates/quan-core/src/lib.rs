@@ -7,6 +7,7 @@
 //! `quan-infra`, and chosen by the binary.
 
 pub mod auth_cache;
+pub mod chat;
 pub mod circles;
 pub mod events;
 pub mod identity;

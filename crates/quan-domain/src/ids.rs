@@ -83,6 +83,10 @@ typed_id! {
     PostId,
     /// A comment on a post.
     CommentId,
+    /// A chat room of a circle.
+    RoomId,
+    /// A chat message.
+    MessageId,
 }
 
 #[cfg(test)]

@@ -51,7 +51,9 @@ CREATE TABLE posts (
     hot_rank          DOUBLE PRECISION NOT NULL DEFAULT 0,
     last_activity_at  BIGINT NOT NULL,
     created_at        BIGINT NOT NULL,
-    deleted_at        BIGINT
+    deleted_at        BIGINT,
+    -- The chat message this topic was promoted from, if any.
+    source_message_id TEXT
 );
 CREATE INDEX posts_circle_new_idx ON posts (circle_id, id);
 CREATE INDEX posts_circle_hot_idx ON posts (circle_id, hot_rank, id);
@@ -87,3 +89,33 @@ CREATE INDEX posts_circle_active_idx ON posts (circle_id, last_activity_at, id);
 -- What others may see of a person's posts: 0 = everything, else the last N days.
 -- A read-time filter; nothing is deleted.
 ALTER TABLE accounts ADD COLUMN history_window_days BIGINT NOT NULL DEFAULT 0;
+
+-- Group chat fused with the circle: rooms (one default per circle), messages, and
+-- each member's read position for unread counts.
+CREATE TABLE chat_rooms (
+    id         TEXT PRIMARY KEY,
+    circle_id  TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    is_default BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX chat_rooms_circle_idx ON chat_rooms (circle_id, id);
+
+CREATE TABLE chat_messages (
+    id                TEXT PRIMARY KEY,
+    room_id           TEXT NOT NULL REFERENCES chat_rooms (id) ON DELETE CASCADE,
+    author_account_id TEXT NOT NULL REFERENCES accounts (id),
+    author_person_id  TEXT NOT NULL REFERENCES persons (id),
+    body              TEXT NOT NULL,
+    reply_to          TEXT REFERENCES chat_messages (id) ON DELETE SET NULL,
+    promoted_post_id  TEXT REFERENCES posts (id) ON DELETE SET NULL,
+    created_at        BIGINT NOT NULL
+);
+CREATE INDEX chat_messages_room_idx ON chat_messages (room_id, id);
+
+CREATE TABLE chat_reads (
+    room_id      TEXT NOT NULL REFERENCES chat_rooms (id) ON DELETE CASCADE,
+    account_id   TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    last_read_id TEXT NOT NULL,
+    CONSTRAINT chat_reads_pkey PRIMARY KEY (room_id, account_id)
+);

@@ -47,6 +47,8 @@ const VISIBLE_POSTS: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_accoun
      FROM posts x JOIN persons p ON p.id = x.author_person_id JOIN accounts ua ON ua.id = x.author_account_id \
      WHERE x.circle_id = $1 AND x.deleted_at IS NULL \
      AND (x.author_account_id = $2 OR ua.history_window_days = 0 OR x.created_at >= $3 - ua.history_window_days * 86400000)";
+const MESSAGE_SELECT: &str = "SELECT m.id, m.room_id, m.author_account_id, m.author_person_id, m.body, m.reply_to, m.promoted_post_id, \
+     m.created_at, p.display_name AS author_name FROM chat_messages m JOIN persons p ON p.id = m.author_person_id";
 const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_account_id, k.author_person_id, k.body, k.created_at, \
      p.display_name AS author_name FROM comments k JOIN persons p ON p.id = k.author_person_id";
 const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
@@ -1008,6 +1010,15 @@ impl Store for SqlStore {
         .await
         .map_err(backend)?;
         insert_member(&mut tx, owner).await?;
+        // Every circle starts with its default chat room.
+        sqlx::query("INSERT INTO chat_rooms (id, circle_id, name, is_default, created_at) VALUES ($1, $2, $3, 1, $4)")
+            .bind(RoomId::new().to_string())
+            .bind(c.id.to_string())
+            .bind("综合 General")
+            .bind(c.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)
     }
@@ -1136,26 +1147,7 @@ impl Store for SqlStore {
 
     async fn post_insert(&self, p: &PostRecord, event: &EventRecord) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, last_activity_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(p.id.to_string())
-        .bind(p.circle_id.to_string())
-        .bind(p.org_id.to_string())
-        .bind(p.author_account_id.to_string())
-        .bind(p.author_person_id.to_string())
-        .bind(p.kind.as_str())
-        .bind(p.title.clone())
-        .bind(p.body.clone())
-        .bind(p.score)
-        .bind(p.comment_count)
-        .bind(p.hot_rank)
-        .bind(p.last_activity_at.millis())
-        .bind(p.created_at.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        insert_post(&mut tx, p).await?;
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)
     }
@@ -1403,6 +1395,150 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn rooms_with_unread(
+        &self,
+        circle: CircleId,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<(RoomRecord, i64)>> {
+        let sql = "SELECT r.id, r.circle_id, r.name, r.is_default, r.created_at, \
+                   (SELECT COUNT(*) FROM chat_messages m WHERE m.room_id = r.id AND m.author_account_id <> $2 \
+                    AND m.id > COALESCE((SELECT cr.last_read_id FROM chat_reads cr WHERE cr.room_id = r.id AND cr.account_id = $2), '')) AS unread \
+                   FROM chat_rooms r WHERE r.circle_id = $1 ORDER BY r.is_default DESC, r.id";
+        self.fetch_all(
+            sqlx::query(sql)
+                .bind(circle.to_string())
+                .bind(viewer.to_string()),
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((rows::room(r)?, rows::int(r, "unread")?)))
+        .collect()
+    }
+
+    async fn room_get(&self, circle: CircleId, room: RoomId) -> StoreResult<Option<RoomRecord>> {
+        self.fetch_opt(
+            sqlx::query("SELECT id, circle_id, name, is_default, created_at FROM chat_rooms WHERE circle_id = $1 AND id = $2")
+                .bind(circle.to_string())
+                .bind(room.to_string()),
+        )
+        .await?
+        .as_ref()
+        .map(rows::room)
+        .transpose()
+    }
+
+    async fn room_circle(&self, room: RoomId) -> StoreResult<Option<CircleId>> {
+        self.fetch_opt(
+            sqlx::query("SELECT circle_id FROM chat_rooms WHERE id = $1").bind(room.to_string()),
+        )
+        .await?
+        .as_ref()
+        .map(|r| rows::id(r, "circle_id"))
+        .transpose()
+    }
+
+    async fn message_insert(&self, m: &MessageRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO chat_messages (id, room_id, author_account_id, author_person_id, body, reply_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(m.id.to_string())
+        .bind(m.room_id.to_string())
+        .bind(m.author_account_id.to_string())
+        .bind(m.author_person_id.to_string())
+        .bind(m.body.clone())
+        .bind(m.reply_to.map(|r| r.to_string()))
+        .bind(m.created_at.millis())
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn message_get(&self, room: RoomId, id: MessageId) -> StoreResult<Option<MessageRecord>> {
+        let sql = format!("{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id = $2");
+        self.fetch_opt(
+            sqlx::query(&sql)
+                .bind(room.to_string())
+                .bind(id.to_string()),
+        )
+        .await?
+        .as_ref()
+        .map(rows::message)
+        .transpose()
+    }
+
+    async fn message_list(
+        &self,
+        room: RoomId,
+        before: Option<MessageId>,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageRecord>> {
+        let cond = if before.is_some() {
+            " AND m.id < $3"
+        } else {
+            ""
+        };
+        let sql =
+            format!("{MESSAGE_SELECT} WHERE m.room_id = $1{cond} ORDER BY m.id DESC LIMIT $2");
+        let mut q = sqlx::query(&sql).bind(room.to_string()).bind(limit);
+        if let Some(b) = before {
+            q = q.bind(b.to_string());
+        }
+        self.fetch_all(q).await?.iter().map(rows::message).collect()
+    }
+
+    async fn read_mark(
+        &self,
+        room: RoomId,
+        account: AccountId,
+        last: MessageId,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO chat_reads (room_id, account_id, last_read_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (room_id, account_id) DO UPDATE SET last_read_id = \
+             CASE WHEN excluded.last_read_id > chat_reads.last_read_id THEN excluded.last_read_id ELSE chat_reads.last_read_id END",
+        )
+        .bind(room.to_string())
+        .bind(account.to_string())
+        .bind(last.to_string())
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn message_promote(
+        &self,
+        room: RoomId,
+        message: MessageId,
+        post: &PostRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_post(&mut tx, post).await?;
+        sqlx::query("UPDATE posts SET source_message_id = $1 WHERE id = $2")
+            .bind(message.to_string())
+            .bind(post.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        // Guarded: a message becomes a topic at most once, however many click at once.
+        let r = sqlx::query("UPDATE chat_messages SET promoted_post_id = $1 WHERE id = $2 AND room_id = $3 AND promoted_post_id IS NULL")
+            .bind(post.id.to_string())
+            .bind(message.to_string())
+            .bind(room.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                constraint: "message_already_promoted".into(),
+            });
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
     async fn post_rank_batch(&self, now: Timestamp, limit: i64) -> StoreResult<u64> {
         const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
         let week_ago = now.plus_millis(-WEEK_MS).millis();
@@ -1454,6 +1590,30 @@ fn visible_query(
         .bind(viewer.to_string())
         .bind(now.millis())
         .bind(limit)
+}
+
+async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, last_activity_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(p.id.to_string())
+    .bind(p.circle_id.to_string())
+    .bind(p.org_id.to_string())
+    .bind(p.author_account_id.to_string())
+    .bind(p.author_person_id.to_string())
+    .bind(p.kind.as_str())
+    .bind(p.title.clone())
+    .bind(p.body.clone())
+    .bind(p.score)
+    .bind(p.comment_count)
+    .bind(p.hot_rank)
+    .bind(p.last_activity_at.millis())
+    .bind(p.created_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
 }
 
 async fn insert_handle(tx: &mut Tx, org: OrgId, h: &HandleRecord) -> StoreResult<()> {

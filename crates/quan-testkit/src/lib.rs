@@ -223,6 +223,25 @@ impl TestApp {
         User { c, id, login }
     }
 
+    /// A fresh session cookie (`quan_session=…`) for a user, for clients that set
+    /// headers themselves (WebSockets).
+    pub async fn session_cookie(&self, u: &User) -> String {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/sessions", self.base))
+            .json(&json!({"login": u.login, "password": "password-123"}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("log-in: {e}"));
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("quan_session="))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// A user who owns a fresh org.
     pub async fn owner(&self, name: &str) -> (User, String) {
         let u = self.user(name).await;

@@ -159,6 +159,12 @@ impl From<CircleError> for ApiError {
             E::PaymentRequired => s(StatusCode::PAYMENT_REQUIRED, "payment_required"),
             E::PostingRestricted => s(StatusCode::FORBIDDEN, "posting_restricted"),
             E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
+            E::RateLimited { retry_after } => {
+                let mut err = s(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+                err.retry_after = Some(*retry_after);
+                err
+            }
+            E::AlreadyPromoted => s(StatusCode::CONFLICT, "already_promoted"),
             E::Internal(cause) => ApiError::internal(cause.as_ref()),
         }
     }

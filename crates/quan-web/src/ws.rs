@@ -7,7 +7,8 @@
 //!   "data":{…}}`, `{"type":"pong"}`, `{"type":"error","code":…,"message":…}`.
 //!
 //! A caller may subscribe to `org:<id>` for orgs it is staff of (a token only to its
-//! own org) and to `account:<its own id>`. Events come from the bus, so a subscriber
+//! own org), to `room:<id>` for chat rooms of circles it is an active member of, and to
+//! `account:<its own id>`. Events come from the bus, so a subscriber
 //! on any node hears events published on every node.
 //!
 //! Backpressure: each connection has a bounded outbox. A client that does not read
@@ -76,6 +77,14 @@ async fn authorize(st: &AppState, actor: &Actor, topic: &str) -> Result<(), &'st
             .await
             .map(|_| ())
             .map_err(|_| "forbidden_topic");
+    }
+    if let Some(id) = topic.strip_prefix("room:") {
+        let room = quan_domain::RoomId::parse(id).map_err(|_| "invalid_topic")?;
+        return if quan_core::chat::may_listen(&st.svc, actor, room).await {
+            Ok(())
+        } else {
+            Err("forbidden_topic")
+        };
     }
     if let Some(id) = topic.strip_prefix("account:") {
         return if id == actor.account_id().to_string() {

@@ -237,6 +237,28 @@ pub struct CommentRecord {
     pub created_at: Timestamp,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRecord {
+    pub id: RoomId,
+    pub circle_id: CircleId,
+    pub name: String,
+    pub is_default: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    pub author_account_id: AccountId,
+    pub author_person_id: PersonId,
+    pub author_name: String,
+    pub body: String,
+    pub reply_to: Option<MessageId>,
+    pub promoted_post_id: Option<PostId>,
+    pub created_at: Timestamp,
+}
+
 /// How a feed is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedSort {
@@ -481,6 +503,38 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<i64>;
     /// The kinds `person` has reacted with on `post`.
     async fn reactions_of(&self, post: PostId, person: PersonId) -> StoreResult<Vec<ReactionKind>>;
+    // --- chat ---
+    /// A circle's rooms with the viewer's unread count in each (messages by others
+    /// after the viewer's read position), in one query.
+    async fn rooms_with_unread(
+        &self,
+        circle: CircleId,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<(RoomRecord, i64)>>;
+    async fn room_get(&self, circle: CircleId, room: RoomId) -> StoreResult<Option<RoomRecord>>;
+    /// The circle a room belongs to (for authorising a WebSocket subscription).
+    async fn room_circle(&self, room: RoomId) -> StoreResult<Option<CircleId>>;
+    async fn message_insert(&self, m: &MessageRecord) -> StoreResult<()>;
+    async fn message_get(&self, room: RoomId, id: MessageId) -> StoreResult<Option<MessageRecord>>;
+    /// Newest first, before `before` (exclusive) when given.
+    async fn message_list(
+        &self,
+        room: RoomId,
+        before: Option<MessageId>,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageRecord>>;
+    /// Moves the viewer's read position forward (never back).
+    async fn read_mark(&self, room: RoomId, account: AccountId, last: MessageId)
+    -> StoreResult<()>;
+    /// Creates the topic a message is promoted to and links both ways, atomically;
+    /// Conflict `message_already_promoted` if it was promoted before.
+    async fn message_promote(
+        &self,
+        room: RoomId,
+        message: MessageId,
+        post: &PostRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
     /// Recomputes the stored hot rank of posts younger than a week (up to `limit`
     /// rows) and zeroes it for older ones. Returns rows updated.
     async fn post_rank_batch(&self, now: Timestamp, limit: i64) -> StoreResult<u64>;

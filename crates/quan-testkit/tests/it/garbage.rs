@@ -91,6 +91,23 @@ async fn garbage_never_gets_a_500(app: TestApp) {
             format!("/api/v1/circles/{circle}/posts/{circle}/reactions/%F0%9F%92%A9"),
         ),
         ("PUT", "/api/v1/me/privacy".into()),
+        ("GET", format!("/api/v1/circles/{circle}/rooms")),
+        (
+            "GET",
+            format!("/api/v1/circles/{circle}/rooms/not-an-id/messages?before=x"),
+        ),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/rooms/{circle}/messages"),
+        ),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/rooms/{circle}/read"),
+        ),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/rooms/{circle}/messages/{circle}/promote"),
+        ),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

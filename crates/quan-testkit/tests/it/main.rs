@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod chat;
 mod circles;
 mod cluster;
 mod garbage;

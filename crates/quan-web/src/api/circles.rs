@@ -35,6 +35,16 @@ pub fn router() -> Router<AppState> {
         .route("/circles/{circle_id}/feed", get(feed))
         .route("/circles/{circle_id}/posts/{post_id}", get(get_post))
         .route("/me/privacy", get(get_privacy).put(set_privacy))
+        .route("/circles/{circle_id}/rooms", get(list_rooms))
+        .route(
+            "/circles/{circle_id}/rooms/{room_id}/messages",
+            get(list_messages).post(send_message),
+        )
+        .route("/circles/{circle_id}/rooms/{room_id}/read", post(mark_read))
+        .route(
+            "/circles/{circle_id}/rooms/{room_id}/messages/{message_id}/promote",
+            post(promote_message),
+        )
         .route(
             "/circles/{circle_id}/posts/{post_id}/comments",
             post(create_comment),
@@ -621,4 +631,179 @@ pub async fn set_privacy(
     Ok(Json(PrivacyDto {
         history_window: w.as_str().into(),
     }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoomDto {
+    pub id: String,
+    pub name: String,
+    pub is_default: bool,
+    /// Messages by others since your read position.
+    pub unread: i64,
+    /// Subscribe to this WebSocket topic for live messages.
+    pub topic: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageDto {
+    pub id: String,
+    pub room_id: String,
+    pub author: AuthorDto,
+    pub body: String,
+    pub reply_to: Option<String>,
+    /// The topic this message was promoted to.
+    pub promoted_post_id: Option<String>,
+    pub created_at: i64,
+}
+
+impl From<&quan_core::MessageRecord> for MessageDto {
+    fn from(m: &quan_core::MessageRecord) -> Self {
+        Self {
+            id: m.id.to_string(),
+            room_id: m.room_id.to_string(),
+            author: AuthorDto {
+                person_id: m.author_person_id.to_string(),
+                display_name: m.author_name.clone(),
+            },
+            body: m.body.clone(),
+            reply_to: m.reply_to.map(|r| r.to_string()),
+            promoted_post_id: m.promoted_post_id.map(|p| p.to_string()),
+            created_at: m.created_at.millis(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessageReq {
+    pub body: String,
+    pub reply_to: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadReq {
+    /// The newest message you have seen.
+    pub last_read_id: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Messages older than this id.
+    pub before: Option<String>,
+    /// 1 to 100; default 50.
+    pub limit: Option<i64>,
+}
+
+/// The circle's chat rooms with your unread counts (members only).
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/rooms", tag = "chat", params(("circle_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = [RoomDto]), (status = 403, body = Problem)))]
+pub async fn list_rooms(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<RoomDto>>> {
+    let rooms = quan_core::chat::rooms(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(
+        rooms
+            .iter()
+            .map(|(r, unread)| RoomDto {
+                id: r.id.to_string(),
+                name: r.name.clone(),
+                is_default: r.is_default,
+                unread: *unread,
+                topic: quan_core::chat::room_topic(r.id),
+            })
+            .collect(),
+    ))
+}
+
+/// Room history, newest first.
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/rooms/{room_id}/messages", tag = "chat",
+    params(("circle_id" = String, Path), ("room_id" = String, Path), HistoryQuery), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [MessageDto]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_messages(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> ApiResult<Json<Vec<MessageDto>>> {
+    let before = q.before.as_deref().map(parse_id).transpose()?;
+    let msgs = quan_core::chat::history(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        before,
+        q.limit.unwrap_or(50),
+    )
+    .await?;
+    Ok(Json(msgs.iter().map(MessageDto::from).collect()))
+}
+
+/// Sends a message (members only; at most 3 per 2 seconds per member and room).
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/rooms/{room_id}/messages", tag = "chat", request_body = SendMessageReq,
+    params(("circle_id" = String, Path), ("room_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = MessageDto), (status = 403, body = Problem), (status = 429, body = Problem)))]
+pub async fn send_message(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<SendMessageReq>,
+) -> ApiResult<(StatusCode, Json<MessageDto>)> {
+    let reply_to = req.reply_to.as_deref().map(parse_id).transpose()?;
+    let m = quan_core::chat::send(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        &req.body,
+        reply_to,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(MessageDto::from(&m))))
+}
+
+/// Moves your read position forward.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/rooms/{room_id}/read", tag = "chat", request_body = ReadReq,
+    params(("circle_id" = String, Path), ("room_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn mark_read(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<ReadReq>,
+) -> ApiResult<StatusCode> {
+    quan_core::chat::mark_read(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        parse_id(&req.last_read_id)?,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Promotes a message to a topic that quotes it and links back (the author or the
+/// circle's staff).
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/rooms/{room_id}/messages/{message_id}/promote", tag = "chat",
+    params(("circle_id" = String, Path), ("room_id" = String, Path), ("message_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = PostDto), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn promote_message(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String, String)>,
+) -> ApiResult<(StatusCode, Json<PostDto>)> {
+    let p = quan_core::chat::promote(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        parse_id(&ids.2)?,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(PostDto::from(&p))))
 }

@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         circles::join_circle, circles::list_members, circles::approve_member, circles::create_post, circles::feed,
         circles::get_post, circles::create_comment, circles::add_reaction, circles::remove_reaction,
         circles::get_privacy, circles::set_privacy,
+        circles::list_rooms, circles::list_messages, circles::send_message, circles::mark_read, circles::promote_message,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
@@ -41,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         (name = "persons", description = "The org's persons and their handles"),
         (name = "events", description = "The org's event log"),
         (name = "circles", description = "Circles, membership, posts and the feed"),
+        (name = "chat", description = "Chat rooms fused with circles; live over the WebSocket topic room:<id>"),
     )
 )]
 pub struct ApiDoc;
