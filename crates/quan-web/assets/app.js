@@ -24,6 +24,25 @@
       if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
     });
   });
+  // Chat: new messages arrive over the WebSocket and are appended as they come.
+  var list = document.getElementById("messages");
+  if (list && list.getAttribute("data-topic") && window.WebSocket) {
+    var cproto = location.protocol === "https:" ? "wss://" : "ws://";
+    var cws = new WebSocket(cproto + location.host + "/api/v1/ws");
+    cws.onopen = function () { cws.send(JSON.stringify({ type: "subscribe", topic: list.getAttribute("data-topic") })); };
+    cws.onmessage = function (m) {
+      var f; try { f = JSON.parse(m.data); } catch (e) { return; }
+      if (f.type !== "event" || !f.data || !f.data.id || document.getElementById("m-" + f.data.id)) return;
+      var li = document.createElement("li"); li.id = "m-" + f.data.id;
+      var who = document.createElement("span"); who.className = "who"; who.textContent = f.data.author.display_name;
+      var b = document.createElement("span"); b.className = "bubble"; b.textContent = f.data.body;
+      li.appendChild(who); li.appendChild(b); list.appendChild(li);
+      var empty = document.getElementById("chat-empty"); if (empty) empty.remove();
+      window.scrollTo(0, document.body.scrollHeight);
+    };
+    window.scrollTo(0, document.body.scrollHeight);
+    setInterval(function () { if (cws.readyState === 1) cws.send('{"type":"ping"}'); }, 30000);
+  }
   // Live activity: the overview subscribes to the org's events over the WebSocket.
   var tl = document.getElementById("timeline");
   if (tl && window.WebSocket) {

@@ -391,6 +391,47 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
         .flatten();
     assert_eq!(checked.as_deref(), Some("true"));
 
+    // Chat between two browsers: the owner logs in on a second browser and watches
+    // the room; the invitee's message arrives there live, without a reload.
+    let profile2 = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let Some((_driver2, c2)) = browser(profile2.path()).await else {
+        return;
+    };
+    c2.goto(&format!("{base}/login"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(&c2, "input[name=login]", "lin@browser.test").await;
+    fill(&c2, "input[name=password]", "browser-pass-1").await;
+    click(&c2, "button[type=submit].primary").await;
+    c2.goto(&format!("{base}{circle_path}/chat"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.goto(&format!("{base}{circle_path}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&c, "#open-chat").await;
+    fill(
+        &c,
+        "#chat-form input[name=body]",
+        "大家好，周六见！See you Saturday",
+    )
+    .await;
+    click(&c, "#chat-form button").await;
+    wait_text(&c, "大家好，周六见！See you Saturday").await;
+    wait_text(&c2, "大家好，周六见！See you Saturday").await;
+    shot(&c2, "11-chat-live-in-second-browser").await;
+    // The author promotes the message to a topic.
+    click(&c, "#messages form button").await;
+    wait_text(&c, "See you Saturday").await;
+    assert!(
+        c.current_url()
+            .await
+            .map(|u| u.path().contains("/posts/"))
+            .unwrap_or(false),
+        "promoting opens the new topic"
+    );
+    let _ = c2.close().await;
+
     // The Chinese interface, and the member app at phone width.
     c.goto(&format!("{base}/lang/zh-CN?next={console}"))
         .await

@@ -37,6 +37,15 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/invite/{code}", get(invite_page).post(invite_accept))
         .route("/app", get(member_app))
+        .route("/app/circles/{circle_id}/chat", get(app_chat))
+        .route(
+            "/app/circles/{circle_id}/chat/{room_id}",
+            post(app_chat_send),
+        )
+        .route(
+            "/app/circles/{circle_id}/chat/{room_id}/promote/{message_id}",
+            post(app_chat_promote),
+        )
         .route("/app/me", get(app_me))
         .route("/app/me/privacy", post(app_me_privacy))
         .route("/app/circles/{circle_id}", get(app_circle))
@@ -882,4 +891,131 @@ async fn app_me_privacy(
         .await
         .map_err(ApiError::from)?;
     me_page(&st, &c, true).await
+}
+
+#[derive(Deserialize)]
+struct ChatParams {
+    room: Option<String>,
+}
+
+async fn chat_page(
+    st: &AppState,
+    c: &Chrome,
+    circle: &str,
+    room: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    use quan_core::chat;
+    let actor = require_user(c)?;
+    let cid = CircleId::parse(circle).map_err(|_| PageError::NotFound)?;
+    let v = quan_core::circles::view(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    let rooms = chat::rooms(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    let wanted = room.and_then(|r| RoomId::parse(r).ok());
+    let Some((room, _)) = rooms
+        .iter()
+        .find(|(r, _)| Some(r.id) == wanted)
+        .or_else(|| rooms.first())
+    else {
+        return Err(PageError::NotFound);
+    };
+    let mut messages = chat::history(&st.svc, actor, cid, room.id, None, 50)
+        .await
+        .map_err(ApiError::from)?;
+    if let Some(newest) = messages.first() {
+        chat::mark_read(&st.svc, actor, cid, room.id, newest.id)
+            .await
+            .map_err(ApiError::from)?;
+    }
+    messages.reverse();
+    let staff = v
+        .membership
+        .as_ref()
+        .is_some_and(|m| m.role.is_circle_staff());
+    let mut res = render(&AppChatPage {
+        c,
+        circle_id: cid,
+        circle_name: &v.circle.name,
+        room,
+        topic: chat::room_topic(room.id),
+        messages: &messages,
+        me: actor.account_id(),
+        staff,
+        error: error.as_deref(),
+    });
+    if error.is_some() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn app_chat(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Query(q): Query<ChatParams>,
+) -> PageResult {
+    chat_page(&st, &c, &circle, q.room.as_deref(), None).await
+}
+
+#[derive(Deserialize)]
+struct ChatForm {
+    csrf: String,
+    body: String,
+}
+
+async fn app_chat_send(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<ChatForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, rid) = (
+        CircleId::parse(&ids.0).map_err(|_| PageError::NotFound)?,
+        RoomId::parse(&ids.1).map_err(|_| PageError::NotFound)?,
+    );
+    match quan_core::chat::send(&st.svc, actor, cid, rid, &f.body, None).await {
+        Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}/chat?room={rid}")).into_response()),
+        Err(e) => {
+            chat_page(
+                &st,
+                &c,
+                &ids.0,
+                Some(&ids.1),
+                Some(form_error(ApiError::from(e))?),
+            )
+            .await
+        }
+    }
+}
+
+async fn app_chat_promote(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = CircleId::parse(&ids.0).map_err(|_| PageError::NotFound)?;
+    let rid = RoomId::parse(&ids.1).map_err(|_| PageError::NotFound)?;
+    let mid = MessageId::parse(&ids.2).map_err(|_| PageError::NotFound)?;
+    match quan_core::chat::promote(&st.svc, actor, cid, rid, mid).await {
+        Ok(p) => Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{}", p.id)).into_response()),
+        Err(e) => {
+            chat_page(
+                &st,
+                &c,
+                &ids.0,
+                Some(&ids.1),
+                Some(form_error(ApiError::from(e))?),
+            )
+            .await
+        }
+    }
 }

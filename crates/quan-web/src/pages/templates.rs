@@ -271,3 +271,19 @@ pub(crate) const HISTORY_OPTIONS: [(&str, &str); 4] = [
     ("1m", "member.history_1m"),
     ("6m", "member.history_6m"),
 ];
+
+#[derive(Template)]
+#[template(path = "app_chat.html")]
+pub(crate) struct AppChatPage<'a> {
+    pub c: &'a Chrome,
+    pub circle_id: quan_domain::CircleId,
+    pub circle_name: &'a str,
+    pub room: &'a quan_core::RoomRecord,
+    pub topic: String,
+    /// Oldest first, as a chat reads.
+    pub messages: &'a [quan_core::MessageRecord],
+    pub me: quan_domain::AccountId,
+    /// The viewer is circle staff (may promote anyone's message).
+    pub staff: bool,
+    pub error: Option<&'a str>,
+}
