@@ -522,7 +522,15 @@ pub async fn get_post(
         .ok_or(CircleError::NotFound)?;
     let comments = svc.store.comment_list(id, COMMENTS_LIMIT).await?;
     let my_reactions = match active_member(&v) {
-        Ok(m) => svc.store.reactions_of(id, m.person_id).await?,
+        Ok(m) => {
+            // Opening a notice is reading it, where the circle keeps receipts.
+            if post.kind == PostKind::Notice && v.circle.read_receipts {
+                svc.store
+                    .notice_read(id, m.account_id, svc.clock.now())
+                    .await?;
+            }
+            svc.store.reactions_of(id, m.person_id).await?
+        }
         Err(_) => Vec::new(),
     };
     Ok(PostView {
@@ -613,5 +621,61 @@ pub async fn set_history_window(svc: &Services, actor: &Actor, w: HistoryWindow)
     Ok(svc
         .store
         .account_set_history_window(actor.account_id(), w)
+        .await?)
+}
+
+/// Who has and has not read a notice: for its author and the circle's admins.
+pub async fn receipts(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+) -> Result<Vec<crate::ReceiptRecord>> {
+    let v = view(svc, actor, circle).await?;
+    let p = svc
+        .store
+        .post_get(circle, post, actor.account_id(), svc.clock.now())
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    if p.kind != PostKind::Notice || !v.circle.read_receipts {
+        return Err(CircleError::NotFound);
+    }
+    if p.author_account_id != actor.account_id() && !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    Ok(svc.store.notice_receipts(circle, post).await?)
+}
+
+/// Today as days since the epoch (UTC): the unit of check-ins.
+pub fn day_of(t: Timestamp) -> i64 {
+    t.millis().div_euclid(86_400_000)
+}
+
+/// Checks the caller in for today (打卡); idempotent within the day.
+pub async fn checkin(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+) -> Result<(crate::StreakRecord, bool)> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    let m = active_member(&v)?;
+    let now = svc.clock.now();
+    Ok(svc
+        .store
+        .checkin(circle, m.account_id, day_of(now), now)
+        .await?)
+}
+
+/// Members by current streak.
+pub async fn leaderboard(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+) -> Result<Vec<crate::StreakRecord>> {
+    view(svc, actor, circle).await?;
+    Ok(svc
+        .store
+        .checkin_leaderboard(circle, day_of(svc.clock.now()), 50)
         .await?)
 }

@@ -119,3 +119,27 @@ CREATE TABLE chat_reads (
     last_read_id TEXT NOT NULL,
     CONSTRAINT chat_reads_pkey PRIMARY KEY (room_id, account_id)
 );
+
+-- Read receipts on notices: who has read which notice, and when.
+CREATE TABLE notice_reads (
+    post_id    TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    read_at    BIGINT NOT NULL,
+    CONSTRAINT notice_reads_pkey PRIMARY KEY (post_id, account_id)
+);
+
+-- Daily check-ins (打卡): one per member per circle per UTC day (day = days since
+-- the epoch). Streaks are kept on the membership, updated in the check-in's
+-- transaction, so the leaderboard is one indexed query.
+CREATE TABLE checkins (
+    circle_id  TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    day        BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    CONSTRAINT checkins_pkey PRIMARY KEY (circle_id, account_id, day)
+);
+ALTER TABLE circle_members ADD COLUMN streak BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE circle_members ADD COLUMN best_streak BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE circle_members ADD COLUMN last_checkin_day BIGINT NOT NULL DEFAULT -1;
+ALTER TABLE circle_members ADD COLUMN checkin_count BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX circle_members_streak_idx ON circle_members (circle_id, streak);

@@ -294,3 +294,14 @@ pub(crate) fn message(row: &AnyRow) -> StoreResult<MessageRecord> {
         created_at: ts(row, "created_at")?,
     })
 }
+
+pub(crate) fn streak(row: &AnyRow) -> StoreResult<StreakRecord> {
+    Ok(StreakRecord {
+        account_id: id(row, "account_id")?,
+        display_name: text(row, "display_name")?,
+        streak: int(row, "cur_streak")?,
+        best_streak: int(row, "best_streak")?,
+        checkin_count: int(row, "checkin_count")?,
+        last_day: int(row, "last_checkin_day")?,
+    })
+}

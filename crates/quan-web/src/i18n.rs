@@ -151,6 +151,11 @@ mod tests {
             }
         }
         assert!(used > 50, "found the template keys: {used}");
+        // Keys chosen in Rust and handed to templates.
+        let rust_keys = crate::pages::rust_side_keys();
+        for key in rust_keys {
+            assert!(en.contains(key), "missing key {key}");
+        }
     }
 
     #[test]

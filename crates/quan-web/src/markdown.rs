@@ -17,6 +17,31 @@ pub fn to_safe_html(src: &str) -> String {
         .to_string()
 }
 
+/// The words of a markdown text without its markup (link targets, emphasis marks,
+/// quote markers), cut to `max` characters: what a feed card shows.
+pub fn excerpt(src: &str, max: usize) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut out = String::new();
+    for ev in Parser::new(src) {
+        match ev {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item) => {
+                out.push(' ')
+            }
+            _ => {}
+        }
+        if out.chars().count() > max {
+            break;
+        }
+    }
+    let text = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > max {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +98,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn excerpts_drop_markup() {
+        assert_eq!(
+            excerpt("> 你好 **hello**\n\n— [#room](/x/y?z=1#m-2)", 100),
+            "你好 hello — #room"
+        );
+        assert!(
+            !excerpt("<script>alert(1)</script>abc", 100).contains("script"),
+            "raw HTML never reaches an excerpt"
+        );
+        assert_eq!(
+            excerpt("南京路店。<b>欢迎</b>来尝！", 100),
+            "南京路店。欢迎来尝！"
+        );
+        assert_eq!(
+            excerpt(&"字".repeat(300), 10),
+            format!("{}…", "字".repeat(10))
+        );
     }
 
     #[test]

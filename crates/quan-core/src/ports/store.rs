@@ -259,6 +259,27 @@ pub struct MessageRecord {
     pub created_at: Timestamp,
 }
 
+/// A member's standing in a circle's check-ins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreakRecord {
+    pub account_id: AccountId,
+    pub display_name: String,
+    /// Consecutive days up to the last check-in.
+    pub streak: i64,
+    pub best_streak: i64,
+    pub checkin_count: i64,
+    /// Days since the epoch (UTC) of the last check-in; -1 if none.
+    pub last_day: i64,
+}
+
+/// Who has and has not read a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRecord {
+    pub account_id: AccountId,
+    pub display_name: String,
+    pub read_at: Option<Timestamp>,
+}
+
 /// How a feed is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedSort {
@@ -503,6 +524,39 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<i64>;
     /// The kinds `person` has reacted with on `post`.
     async fn reactions_of(&self, post: PostId, person: PersonId) -> StoreResult<Vec<ReactionKind>>;
+    // --- teaching basics ---
+    /// Records that `account` read a notice (the first read counts).
+    async fn notice_read(
+        &self,
+        post: PostId,
+        account: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Every active member of the post's circle with when they read it (None: not yet).
+    async fn notice_receipts(
+        &self,
+        circle: CircleId,
+        post: PostId,
+    ) -> StoreResult<Vec<ReceiptRecord>>;
+    /// Checks in for `day` (days since the epoch, UTC). Idempotent per day; the streak
+    /// grows when yesterday was checked in, restarts at 1 otherwise. Returns the
+    /// member's standing and whether this call checked in (false: already today).
+    async fn checkin(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        day: i64,
+        now: Timestamp,
+    ) -> StoreResult<(StreakRecord, bool)>;
+    /// Members by current streak, as of `today` (a streak whose last day is before
+    /// yesterday is broken and counts as 0).
+    async fn checkin_leaderboard(
+        &self,
+        circle: CircleId,
+        today: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StreakRecord>>;
+
     // --- chat ---
     /// A circle's rooms with the viewer's unread count in each (messages by others
     /// after the viewer's read position), in one query.

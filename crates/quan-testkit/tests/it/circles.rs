@@ -11,7 +11,8 @@ on_both_backends!(
     posting_rules_and_the_feed,
     joins_under_concurrency_count_exactly,
     comments_reactions_and_score,
-    history_window_hides_and_never_deletes
+    history_window_hides_and_never_deletes,
+    teaching_receipts_and_checkins
 );
 
 async fn circle(owner: &User, org: &str, body: Value) -> String {
@@ -922,4 +923,162 @@ async fn history_window_hides_and_never_deletes(app: TestApp) {
         .await;
     let seen = ids(&reader.c.get(&format!("/api/v1/circles/{cid}/feed")).await);
     assert!(seen.contains(&old) && seen.contains(&fresh));
+}
+
+async fn teaching_receipts_and_checkins(app: TestApp) {
+    let (owner, org) = app.owner("Teacher Tao").await;
+    // Teaching circles are invite-only by default; this one opens joining so the test
+    // needs no invite flow.
+    let cid = circle(&owner, &org, json!({"name": "茶艺课 Tea class", "mode": "teaching", "join_policy": "open", "public": true})).await;
+    let alice = app.user("Alice").await;
+    let bob = app.user("Bob").await;
+    for u in [&alice, &bob] {
+        u.c.post(&format!("/api/v1/circles/{cid}/join"), json!({}))
+            .await;
+    }
+    let topic = alice
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts"),
+            json!({"title": "a question"}),
+        )
+        .await;
+    assert_eq!(
+        (topic.status, topic.body["code"].as_str()),
+        (403, Some("posting_restricted")),
+        "teaching: staff post"
+    );
+    let notice = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{cid}/posts"),
+            json!({"kind": "notice", "title": "作业 Homework due Friday"}),
+        )
+        .await;
+    let nid = notice.body["id"].as_str().unwrap_or_default().to_owned();
+
+    // Opening the notice is reading it; receipts are for the author and admins.
+    assert_eq!(
+        alice
+            .c
+            .get(&format!("/api/v1/circles/{cid}/posts/{nid}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        alice
+            .c
+            .get(&format!("/api/v1/circles/{cid}/posts/{nid}"))
+            .await
+            .status,
+        200
+    );
+    let r = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/posts/{nid}/receipts"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let names = |k: &str| -> Vec<String> {
+        r.body[k]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x["display_name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(names("read"), vec!["Alice".to_owned()]);
+    let mut unread = names("unread");
+    unread.sort();
+    assert_eq!(unread, vec!["Bob".to_owned(), "Teacher Tao".to_owned()]);
+    assert_eq!(
+        bob.c
+            .get(&format!("/api/v1/circles/{cid}/posts/{nid}/receipts"))
+            .await
+            .status,
+        403
+    );
+
+    // Check-ins: once a day; the streak grows day by day and breaks on a missed day.
+    let checkin = |c: &quan_testkit::Client| {
+        let (c, path) = (c.clone(), format!("/api/v1/circles/{cid}/checkins"));
+        async move { c.post(&path, json!({})).await }
+    };
+    let first = checkin(&alice.c).await;
+    assert_eq!(
+        (
+            first.body["streak"].as_i64(),
+            first.body["checked_in"].as_bool()
+        ),
+        (Some(1), Some(true)),
+        "{}",
+        first.text
+    );
+    let again = checkin(&alice.c).await;
+    assert_eq!(
+        (
+            again.body["streak"].as_i64(),
+            again.body["checked_in"].as_bool()
+        ),
+        (Some(1), Some(false))
+    );
+    // Ten concurrent taps on the same day count once.
+    let taps: Vec<_> = (0..10).map(|_| tokio::spawn(checkin(&bob.c))).collect();
+    let mut checked = 0;
+    for t in taps {
+        if t.await.ok().and_then(|r| r.body["checked_in"].as_bool()) == Some(true) {
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 1);
+    for day in 2..=3 {
+        app.clock.advance_secs(24 * 3600);
+        let r = checkin(&alice.c).await;
+        assert_eq!(r.body["streak"].as_i64(), Some(day));
+    }
+    app.clock.advance_secs(24 * 3600);
+    checkin(&bob.c).await;
+    let board = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/checkins/leaderboard"))
+        .await;
+    let rows: Vec<(String, i64, i64)> = board
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| {
+            (
+                x["display_name"].as_str().unwrap_or_default().to_owned(),
+                x["streak"].as_i64().unwrap_or(-1),
+                x["best_streak"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![("Alice".to_owned(), 3, 3), ("Bob".to_owned(), 1, 1)],
+        "Alice checked in yesterday: her streak stands"
+    );
+    app.clock.advance_secs(2 * 24 * 3600);
+    let board = owner
+        .c
+        .get(&format!("/api/v1/circles/{cid}/checkins/leaderboard"))
+        .await;
+    assert_eq!(
+        board.body[0]["streak"].as_i64(),
+        Some(0),
+        "a missed day breaks the streak"
+    );
+    let r = checkin(&alice.c).await;
+    assert_eq!(
+        (
+            r.body["streak"].as_i64(),
+            r.body["best_streak"].as_i64(),
+            r.body["checkin_count"].as_i64()
+        ),
+        (Some(1), Some(3), Some(4))
+    );
+    let outsider = app.user("Outsider").await;
+    assert_eq!(checkin(&outsider.c).await.status, 403);
 }

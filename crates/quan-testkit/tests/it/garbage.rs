@@ -94,6 +94,11 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         ("GET", format!("/api/v1/circles/{circle}/rooms")),
         (
             "GET",
+            format!("/api/v1/circles/{circle}/posts/not-an-id/receipts"),
+        ),
+        ("POST", "/api/v1/circles/not-an-id/checkins".into()),
+        (
+            "GET",
             format!("/api/v1/circles/{circle}/rooms/not-an-id/messages?before=x"),
         ),
         (

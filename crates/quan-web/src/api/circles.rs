@@ -37,6 +37,15 @@ pub fn router() -> Router<AppState> {
         .route("/me/privacy", get(get_privacy).put(set_privacy))
         .route("/circles/{circle_id}/rooms", get(list_rooms))
         .route(
+            "/circles/{circle_id}/posts/{post_id}/receipts",
+            get(notice_receipts),
+        )
+        .route("/circles/{circle_id}/checkins", post(check_in))
+        .route(
+            "/circles/{circle_id}/checkins/leaderboard",
+            get(leaderboard),
+        )
+        .route(
             "/circles/{circle_id}/rooms/{room_id}/messages",
             get(list_messages).post(send_message),
         )
@@ -806,4 +815,96 @@ pub async fn promote_message(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(PostDto::from(&p))))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptDto {
+    pub account_id: String,
+    pub display_name: String,
+    pub read_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptsDto {
+    pub read: Vec<ReceiptDto>,
+    pub unread: Vec<ReceiptDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreakDto {
+    pub account_id: String,
+    pub display_name: String,
+    /// Consecutive days up to today (0 when broken).
+    pub streak: i64,
+    pub best_streak: i64,
+    pub checkin_count: i64,
+}
+
+impl From<&quan_core::StreakRecord> for StreakDto {
+    fn from(s: &quan_core::StreakRecord) -> Self {
+        Self {
+            account_id: s.account_id.to_string(),
+            display_name: s.display_name.clone(),
+            streak: s.streak,
+            best_streak: s.best_streak,
+            checkin_count: s.checkin_count,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckinDto {
+    #[serde(flatten)]
+    pub standing: StreakDto,
+    /// False when you had already checked in today.
+    pub checked_in: bool,
+}
+
+/// Who has and has not read a notice (its author and the circle's admins).
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/posts/{post_id}/receipts", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ReceiptsDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn notice_receipts(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<ReceiptsDto>> {
+    let all = uc::receipts(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    let dto = |r: &quan_core::ReceiptRecord| ReceiptDto {
+        account_id: r.account_id.to_string(),
+        display_name: r.display_name.clone(),
+        read_at: r.read_at.map(|t| t.millis()),
+    };
+    let (read, unread): (Vec<_>, Vec<_>) = all.iter().partition(|r| r.read_at.is_some());
+    Ok(Json(ReceiptsDto {
+        read: read.into_iter().map(dto).collect(),
+        unread: unread.into_iter().map(dto).collect(),
+    }))
+}
+
+/// Daily check-in (打卡); checking in twice a day changes nothing.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/checkins", tag = "circles", params(("circle_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = CheckinDto), (status = 403, body = Problem)))]
+pub async fn check_in(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CheckinDto>> {
+    let (s, checked_in) = uc::checkin(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(CheckinDto {
+        standing: StreakDto::from(&s),
+        checked_in,
+    }))
+}
+
+/// Members by current check-in streak.
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/checkins/leaderboard", tag = "circles", params(("circle_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = [StreakDto])))]
+pub async fn leaderboard(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<StreakDto>>> {
+    let board = uc::leaderboard(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(board.iter().map(StreakDto::from).collect()))
 }

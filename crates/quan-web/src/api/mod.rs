@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         circles::join_circle, circles::list_members, circles::approve_member, circles::create_post, circles::feed,
         circles::get_post, circles::create_comment, circles::add_reaction, circles::remove_reaction,
         circles::get_privacy, circles::set_privacy,
+        circles::notice_receipts, circles::check_in, circles::leaderboard,
         circles::list_rooms, circles::list_messages, circles::send_message, circles::mark_read, circles::promote_message,
     ),
     components(schemas(Problem)),

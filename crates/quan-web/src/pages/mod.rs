@@ -38,6 +38,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/invite/{code}", get(invite_page).post(invite_accept))
         .route("/app", get(member_app))
         .route("/app/circles/{circle_id}/chat", get(app_chat))
+        .route("/app/circles/{circle_id}/checkin", post(app_checkin))
         .route(
             "/app/circles/{circle_id}/chat/{room_id}",
             post(app_chat_send),
@@ -640,6 +641,14 @@ async fn circle_page(
     )
     .await
     .map_err(ApiError::from)?;
+    let board = cc::leaderboard(&st.svc, actor, id)
+        .await
+        .map_err(ApiError::from)?;
+    let my_streak = board
+        .iter()
+        .find(|b| b.account_id == actor.account_id())
+        .map(|b| b.streak);
+    let board: Vec<_> = board.into_iter().take(5).collect();
     let mut res = render(&AppCirclePage {
         c,
         v: &v,
@@ -647,6 +656,8 @@ async fn circle_page(
         next: page.next.as_deref(),
         sort: sort_name,
         error: error.as_deref(),
+        my_streak,
+        board: &board,
     });
     if error.is_some() {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -763,8 +774,16 @@ async fn post_page(
         .membership
         .as_ref()
         .is_some_and(|m| m.status == quan_core::MemberStatus::Active);
+    // Receipts show for a notice's author and the circle's admins; for anyone else
+    // (or any other post) there are none to show.
+    let receipts = match cc::receipts(&st.svc, actor, cid, pid).await {
+        Ok(r) => Some(r),
+        Err(cc::CircleError::Forbidden | cc::CircleError::NotFound) => None,
+        Err(e) => return Err(ApiError::from(e).into()),
+    };
     let page = AppPostPage {
         c,
+        receipts,
         pv: &pv,
         circle_name: &v.circle.name,
         body_html: crate::markdown::to_safe_html(&pv.post.body),
@@ -1018,4 +1037,49 @@ async fn app_chat_promote(
             .await
         }
     }
+}
+
+async fn app_checkin(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = CircleId::parse(&circle).map_err(|_| PageError::NotFound)?;
+    quan_core::circles::checkin(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Redirect::to(&format!("/app/circles/{cid}#checkins")).into_response())
+}
+
+/// Catalogue keys that Rust code picks and templates render (checked by a test).
+#[cfg(test)]
+pub(crate) fn rust_side_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = templates::nav_items().into_iter().map(|(_, k)| k).collect();
+    keys.extend(templates::FEED_TABS.iter().map(|(_, k)| *k));
+    keys.extend(templates::HISTORY_OPTIONS.iter().map(|(_, k)| *k));
+    keys.extend([
+        "circles.react_like",
+        "circles.react_tea",
+        "modes.internal",
+        "modes.teaching",
+        "modes.business",
+        "modes.community",
+    ]);
+    keys.extend([
+        "policies.open",
+        "policies.approval",
+        "policies.invite",
+        "policies.org_members",
+        "policies.paid",
+        "roles.owner",
+        "roles.admin",
+        "roles.operator",
+        "roles.sales",
+        "roles.leader",
+        "roles.teacher",
+    ]);
+    keys
 }

@@ -117,17 +117,19 @@ pub(crate) struct AppCirclePage<'a> {
     /// new, hot, top or active.
     pub sort: &'a str,
     pub error: Option<&'a str>,
+    /// The viewer's current check-in streak, if they have checked in.
+    pub my_streak: Option<i64>,
+    pub board: &'a [quan_core::StreakRecord],
 }
 
 impl AppCirclePage<'_> {
     /// The feed tabs: (sort, label key).
+    /// A feed card's text: the body without markup, cut short.
+    pub fn excerpt(&self, p: &PostRecord) -> String {
+        crate::markdown::excerpt(&p.body, 280)
+    }
     pub fn tabs(&self) -> [(&'static str, &'static str); 4] {
-        [
-            ("new", "circles.feed_new"),
-            ("hot", "circles.feed_hot"),
-            ("top", "circles.feed_top"),
-            ("active", "circles.feed_active"),
-        ]
+        FEED_TABS
     }
     pub fn is_active(&self) -> bool {
         self.v
@@ -247,6 +249,8 @@ pub(crate) struct AppPostPage<'a> {
     pub member: bool,
     pub reactions: Vec<(&'static str, &'a str)>,
     pub error: Option<&'a str>,
+    /// Read receipts, for a notice's author and the circle's admins.
+    pub receipts: Option<Vec<quan_core::ReceiptRecord>>,
 }
 
 impl AppPostPage<'_> {
@@ -287,3 +291,11 @@ pub(crate) struct AppChatPage<'a> {
     pub staff: bool,
     pub error: Option<&'a str>,
 }
+
+/// The feed tabs of a circle page: (sort, label key).
+pub(crate) const FEED_TABS: [(&str, &str); 4] = [
+    ("new", "circles.feed_new"),
+    ("hot", "circles.feed_hot"),
+    ("top", "circles.feed_top"),
+    ("active", "circles.feed_active"),
+];
