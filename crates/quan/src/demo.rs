@@ -191,6 +191,13 @@ async fn load_circles(
             "评论区聊聊。Tell us in the comments.",
         ),
     ];
+    let comments = [
+        "好喝！Delicious",
+        "周末去试试 Trying it this weekend",
+        "求配方 Recipe please?",
+        "+1",
+        "上次排队好久 The queue was long last time",
+    ];
     for (name, description, mode) in circles {
         let c = cc::create_circle(
             svc,
@@ -203,19 +210,82 @@ async fn load_circles(
         for (me, _) in accounts.iter().skip(1) {
             let _ = cc::join(svc, &actor(me), c.id).await;
         }
-        if mode == "community" {
-            for (i, (title, body)) in posts.iter().enumerate() {
-                let (author, _) = &accounts[i % 2];
-                let kind = if i == 0 { Some("notice") } else { None };
-                cc::post(
+        if mode != "community" {
+            continue;
+        }
+        // A few hundred posts with comments and reactions, spread over authors.
+        let members: Vec<&uc::Me> = accounts.iter().map(|(m, _)| m).take(4).collect();
+        let mut ids = Vec::new();
+        for i in 0..240 {
+            let (title, body) = posts[i % posts.len()];
+            let author = members[i % members.len()];
+            let kind = if i == 0 { Some("notice") } else { None };
+            let p = cc::post(
+                svc,
+                &actor(author),
+                c.id,
+                NewPost::parse(kind, &format!("{title} #{}", 240 - i), body)?,
+            )
+            .await
+            .map_err(circle_err)?;
+            ids.push(p.id);
+        }
+        for (i, pid) in ids.iter().enumerate().step_by(3) {
+            for (j, m) in members.iter().enumerate().take(1 + i % 4) {
+                let a = actor(m);
+                cc::comment(
                     svc,
-                    &actor(author),
+                    &a,
                     c.id,
-                    NewPost::parse(kind, title, body)?,
+                    *pid,
+                    comments[(i + j) % comments.len()],
+                    None,
                 )
                 .await
                 .map_err(circle_err)?;
+                cc::react(svc, &a, c.id, *pid, ReactionKind::Like, true)
+                    .await
+                    .map_err(circle_err)?;
             }
+        }
+        svc.store.post_rank_batch(svc.clock.now(), 10_000).await?;
+        // An active chat room. Seed data goes straight to the store: the send rate
+        // limit protects people from each other, not the demo from itself.
+        let rooms = quan_core::chat::rooms(svc, &actor(members[0]), c.id)
+            .await
+            .map_err(circle_err)?;
+        if let Some((room, _)) = rooms.first() {
+            let lines = [
+                "早上好！Morning all",
+                "今天的桂花乌龙真香 The osmanthus oolong is lovely today",
+                "周六几点？What time on Saturday?",
+                "下午三点 3 pm",
+                "我带两个朋友 Bringing two friends",
+                "欢迎欢迎 Welcome!",
+            ];
+            for (i, line) in lines.iter().enumerate() {
+                let m = members[i % members.len()];
+                let member = svc.store.circle_member_get(c.id, m.id).await?;
+                let Some(member) = member else { continue };
+                svc.store
+                    .message_insert(&quan_core::MessageRecord {
+                        id: MessageId::new(),
+                        room_id: room.id,
+                        author_account_id: m.id,
+                        author_person_id: member.person_id,
+                        author_name: member.display_name.clone(),
+                        body: (*line).to_owned(),
+                        reply_to: None,
+                        promoted_post_id: None,
+                        created_at: svc.clock.now(),
+                    })
+                    .await?;
+            }
+        }
+        for m in &members {
+            cc::checkin(svc, &actor(m), c.id)
+                .await
+                .map_err(circle_err)?;
         }
     }
     Ok(())
