@@ -230,6 +230,41 @@ impl SqlStore {
         }))
     }
 
+    /// One page of a keyset-paginated list: `select_where` uses $1..$n for `binds`;
+    /// the limit is $n+1 and the cursor $n+2. Ordered by `col` (a time-ordered id).
+    async fn keyset_page<T>(
+        &self,
+        select_where: &str,
+        binds: &[String],
+        (col, desc): (&str, bool),
+        page: &PageRequest,
+        decode: fn(&AnyRow) -> StoreResult<T>,
+        key: impl Fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        let n = binds.len();
+        let (op, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
+        let sql = format!(
+            "{select_where}{} ORDER BY {col} {dir} LIMIT ${}",
+            keyset(page, col, op, n + 2),
+            n + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for b in binds {
+            q = q.bind(b.clone());
+        }
+        q = q.bind(page.fetch_limit());
+        if let Some(after) = &page.after {
+            q = q.bind(after.clone());
+        }
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(decode)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, key))
+    }
+
     /// Loads the handles of many persons in one query (no N+1).
     async fn attach_handles(&self, persons: &mut [PersonRecord]) -> StoreResult<()> {
         if persons.is_empty() {
@@ -476,25 +511,16 @@ impl Store for SqlStore {
     }
 
     async fn staff_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<StaffRecord>> {
-        let sql = format!(
-            "{STAFF_SELECT} WHERE s.org_id = $1{} ORDER BY s.account_id LIMIT $2",
-            keyset(page, "s.account_id", ">", 3)
-        );
-        let mut q = sqlx::query(&sql)
-            .bind(org.to_string())
-            .bind(page.fetch_limit());
-        if let Some(after) = &page.after {
-            q = q.bind(after.clone());
-        }
-        let items = self
-            .fetch_all(q)
-            .await?
-            .iter()
-            .map(rows::staff)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, page, |s| {
-            s.account_id.to_string()
-        }))
+        let sql = format!("{STAFF_SELECT} WHERE s.org_id = $1");
+        self.keyset_page(
+            &sql,
+            &[org.to_string()],
+            ("s.account_id", false),
+            page,
+            rows::staff,
+            |s| s.account_id.to_string(),
+        )
+        .await
     }
 
     async fn staff_set_role(
@@ -764,23 +790,17 @@ impl Store for SqlStore {
     }
 
     async fn person_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<PersonRecord>> {
-        let sql = format!(
-            "SELECT {PERSON_COLS} FROM persons WHERE org_id = $1{} ORDER BY id LIMIT $2",
-            keyset(page, "id", ">", 3)
-        );
-        let mut q = sqlx::query(&sql)
-            .bind(org.to_string())
-            .bind(page.fetch_limit());
-        if let Some(after) = &page.after {
-            q = q.bind(after.clone());
-        }
-        let items = self
-            .fetch_all(q)
-            .await?
-            .iter()
-            .map(rows::person)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let mut page = Page::from_overfetch(items, page, |p| p.id.to_string());
+        let sql = format!("SELECT {PERSON_COLS} FROM persons WHERE org_id = $1");
+        let mut page = self
+            .keyset_page(
+                &sql,
+                &[org.to_string()],
+                ("id", false),
+                page,
+                rows::person,
+                |p| p.id.to_string(),
+            )
+            .await?;
         self.attach_handles(&mut page.items).await?;
         Ok(page)
     }
@@ -814,23 +834,16 @@ impl Store for SqlStore {
     }
 
     async fn event_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<EventRecord>> {
-        let sql = format!(
-            "SELECT {EVENT_COLS} FROM events WHERE org_id = $1{} ORDER BY id DESC LIMIT $2",
-            keyset(page, "id", "<", 3)
-        );
-        let mut q = sqlx::query(&sql)
-            .bind(org.to_string())
-            .bind(page.fetch_limit());
-        if let Some(after) = &page.after {
-            q = q.bind(after.clone());
-        }
-        let items = self
-            .fetch_all(q)
-            .await?
-            .iter()
-            .map(rows::event)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, page, |e| e.id.to_string()))
+        let sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1");
+        self.keyset_page(
+            &sql,
+            &[org.to_string()],
+            ("id", true),
+            page,
+            rows::event,
+            |e| e.id.to_string(),
+        )
+        .await
     }
 
     async fn job_enqueue(&self, job: &NewJob) -> StoreResult<bool> {
@@ -1033,23 +1046,16 @@ impl Store for SqlStore {
     }
 
     async fn circle_list(&self, org: OrgId, page: &PageRequest) -> StoreResult<Page<CircleRecord>> {
-        let sql = format!(
-            "SELECT {CIRCLE_COLS} FROM circles WHERE org_id = $1{} ORDER BY id LIMIT $2",
-            keyset(page, "id", ">", 3)
-        );
-        let mut q = sqlx::query(&sql)
-            .bind(org.to_string())
-            .bind(page.fetch_limit());
-        if let Some(after) = &page.after {
-            q = q.bind(after.clone());
-        }
-        let items = self
-            .fetch_all(q)
-            .await?
-            .iter()
-            .map(rows::circle)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, page, |c| c.id.to_string()))
+        let sql = format!("SELECT {CIRCLE_COLS} FROM circles WHERE org_id = $1");
+        self.keyset_page(
+            &sql,
+            &[org.to_string()],
+            ("id", false),
+            page,
+            rows::circle,
+            |c| c.id.to_string(),
+        )
+        .await
     }
 
     async fn circles_of_account(
@@ -1101,26 +1107,16 @@ impl Store for SqlStore {
         status: MemberStatus,
         page: &PageRequest,
     ) -> StoreResult<Page<CircleMemberRecord>> {
-        let sql = format!(
-            "{MEMBER_SELECT} WHERE m.circle_id = $1 AND m.status = $2{} ORDER BY m.account_id LIMIT $3",
-            keyset(page, "m.account_id", ">", 4)
-        );
-        let mut q = sqlx::query(&sql)
-            .bind(circle.to_string())
-            .bind(status.as_str())
-            .bind(page.fetch_limit());
-        if let Some(after) = &page.after {
-            q = q.bind(after.clone());
-        }
-        let items = self
-            .fetch_all(q)
-            .await?
-            .iter()
-            .map(rows::member)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, page, |m| {
-            m.account_id.to_string()
-        }))
+        let sql = format!("{MEMBER_SELECT} WHERE m.circle_id = $1 AND m.status = $2");
+        self.keyset_page(
+            &sql,
+            &[circle.to_string(), status.as_str().to_owned()],
+            ("m.account_id", false),
+            page,
+            rows::member,
+            |m| m.account_id.to_string(),
+        )
+        .await
     }
 
     async fn circle_member_approve(

@@ -686,10 +686,6 @@ async fn app_circle_join(
     match quan_core::circles::join(&st.svc, actor, cid).await {
         Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
         Err(e) => {
-            let api = ApiError::from(e);
-            if api.status == StatusCode::NOT_FOUND || api.status.is_server_error() {
-                return Err(api.into());
-            }
             circle_page(
                 &st,
                 &c,
@@ -698,7 +694,7 @@ async fn app_circle_join(
                     sort: None,
                     after: None,
                 },
-                Some(api.detail),
+                Some(form_error(ApiError::from(e))?),
             )
             .await
         }
@@ -729,10 +725,6 @@ async fn app_circle_post(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
         Err(e) => {
-            let api = ApiError::from(e);
-            if api.status == StatusCode::NOT_FOUND || api.status.is_server_error() {
-                return Err(api.into());
-            }
             circle_page(
                 &st,
                 &c,
@@ -741,7 +733,7 @@ async fn app_circle_post(
                     sort: None,
                     after: None,
                 },
-                Some(api.detail),
+                Some(form_error(ApiError::from(e))?),
             )
             .await
         }
