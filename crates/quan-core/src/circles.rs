@@ -164,6 +164,10 @@ pub struct CircleView {
     pub membership: Option<CircleMemberRecord>,
     /// The caller is staff of the circle's org.
     pub org_role: Option<Role>,
+    /// Who this view was computed for: a `CircleView` is proof that this account
+    /// may see the circle, so follow-up reads (`feed_of`, `leaderboard_of`) take it
+    /// instead of running the gate again.
+    pub viewer: AccountId,
 }
 
 impl CircleView {
@@ -215,6 +219,7 @@ pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleV
         circle,
         membership,
         org_role,
+        viewer: account,
     };
     let visible = v.active_role().is_some()
         || v.org_role.is_some()
@@ -485,10 +490,20 @@ pub async fn feed(
     sort: FeedSort,
     page: &PageRequest,
 ) -> Result<Page<PostRecord>> {
-    view(svc, actor, id).await?;
+    let v = view(svc, actor, id).await?;
+    feed_of(svc, &v, sort, page).await
+}
+
+/// A feed page for a circle already seen through [`view`].
+pub async fn feed_of(
+    svc: &Services,
+    v: &CircleView,
+    sort: FeedSort,
+    page: &PageRequest,
+) -> Result<Page<PostRecord>> {
     Ok(svc
         .store
-        .post_feed(id, sort, page, actor.account_id(), svc.clock.now())
+        .post_feed(v.circle.id, sort, page, v.viewer, svc.clock.now())
         .await?)
 }
 
@@ -673,9 +688,14 @@ pub async fn leaderboard(
     actor: &Actor,
     circle: CircleId,
 ) -> Result<Vec<crate::StreakRecord>> {
-    view(svc, actor, circle).await?;
+    let v = view(svc, actor, circle).await?;
+    leaderboard_of(svc, &v).await
+}
+
+/// The leaderboard of a circle already seen through [`view`].
+pub async fn leaderboard_of(svc: &Services, v: &CircleView) -> Result<Vec<crate::StreakRecord>> {
     Ok(svc
         .store
-        .checkin_leaderboard(circle, day_of(svc.clock.now()), 50)
+        .checkin_leaderboard(v.circle.id, day_of(svc.clock.now()), 50)
         .await?)
 }

@@ -2,7 +2,7 @@
 //! to come (which say so plainly).
 
 use super::templates::*;
-use super::{Chrome, PageError, PageResult, check_csrf, render, require_user};
+use super::{Chrome, PageError, PageResult, check_csrf, path_id, render, require_user};
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::{FromRequestParts, Path, State};
@@ -208,7 +208,7 @@ async fn staff_role(
     Form(f): Form<RoleForm>,
 ) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
-    let account = AccountId::parse(&account).map_err(|_| PageError::NotFound)?;
+    let account = path_id::<AccountId>(&account)?;
     let result = match Role::parse(&f.role) {
         Ok(role) => uc::change_role(&st.svc, &k.access, account, role)
             .await
@@ -236,7 +236,7 @@ async fn staff_remove(
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
-    let account = AccountId::parse(&account).map_err(|_| PageError::NotFound)?;
+    let account = path_id::<AccountId>(&account)?;
     match uc::remove_staff(&st.svc, &k.access, account).await {
         Ok(()) if account == k.me() => Ok(Redirect::to("/orgs").into_response()),
         Ok(()) => Ok(Redirect::to(&format!("{}/staff", k.base())).into_response()),
@@ -281,7 +281,7 @@ async fn invite_revoke(
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
-    let id = InviteId::parse(&id).map_err(|_| PageError::NotFound)?;
+    let id = path_id::<InviteId>(&id)?;
     uc::revoke_invite(&st.svc, &k.access, id).await?;
     Ok(Redirect::to(&format!("{}/staff", k.base())).into_response())
 }
@@ -360,7 +360,7 @@ async fn token_revoke(
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
-    let id = TokenId::parse(&id).map_err(|_| PageError::NotFound)?;
+    let id = path_id::<TokenId>(&id)?;
     uc::revoke_token(&st.svc, &k.access, id).await?;
     Ok(Redirect::to(&format!("{}/tokens", k.base())).into_response())
 }

@@ -239,6 +239,11 @@ pub(crate) fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// An id from a page path; a malformed one is simply a page that does not exist.
+pub(crate) fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, PageError> {
+    raw.parse().map_err(|_| PageError::NotFound)
+}
+
 /// Only same-site paths are followed after log-in (no open redirects).
 fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -622,7 +627,7 @@ async fn circle_page(
 ) -> PageResult {
     use quan_core::circles as cc;
     let actor = require_user(c)?;
-    let id = CircleId::parse(id).map_err(|_| PageError::NotFound)?;
+    let id = path_id::<CircleId>(id)?;
     let v = cc::view(&st.svc, actor, id).await.map_err(ApiError::from)?;
     // An unknown sort in a page link falls back to the newest posts.
     let sort_name = q
@@ -632,16 +637,16 @@ async fn circle_page(
         .unwrap_or("new");
     let sort = crate::api::circles::parse_sort(Some(sort_name), None, st.svc.clock.now())?;
     let after = q.after.clone().filter(|a| a.len() <= 80);
-    let page = cc::feed(
+    // One visibility check for the whole page; the feed and the board reuse it.
+    let page = cc::feed_of(
         &st.svc,
-        actor,
-        id,
+        &v,
         sort,
         &quan_core::PageRequest::new(after, Some(20)),
     )
     .await
     .map_err(ApiError::from)?;
-    let board = cc::leaderboard(&st.svc, actor, id)
+    let board = cc::leaderboard_of(&st.svc, &v)
         .await
         .map_err(ApiError::from)?;
     let my_streak = board
@@ -682,7 +687,7 @@ async fn app_circle_join(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let cid = CircleId::parse(&id).map_err(|_| PageError::NotFound)?;
+    let cid = path_id::<CircleId>(&id)?;
     match quan_core::circles::join(&st.svc, actor, cid).await {
         Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
         Err(e) => {
@@ -717,7 +722,7 @@ async fn app_circle_post(
     use quan_core::circles as cc;
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let cid = CircleId::parse(&id).map_err(|_| PageError::NotFound)?;
+    let cid = path_id::<CircleId>(&id)?;
     let result = match cc::NewPost::parse(None, &f.title, f.body.as_deref().unwrap_or("")) {
         Ok(p) => cc::post(&st.svc, actor, cid, p).await,
         Err(e) => Err(e.into()),
@@ -741,10 +746,7 @@ async fn app_circle_post(
 }
 
 fn post_ids(ids: &(String, String)) -> Result<(CircleId, PostId), PageError> {
-    Ok((
-        CircleId::parse(&ids.0).map_err(|_| PageError::NotFound)?,
-        PostId::parse(&ids.1).map_err(|_| PageError::NotFound)?,
-    ))
+    Ok((path_id::<CircleId>(&ids.0)?, path_id::<PostId>(&ids.1)?))
 }
 
 async fn post_page(
@@ -828,7 +830,7 @@ async fn app_post_comment(
     let actor = require_user(&c)?;
     let (cid, pid) = post_ids(&ids)?;
     let parent = match f.parent_id.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => Some(CommentId::parse(p).map_err(|_| PageError::NotFound)?),
+        Some(p) => Some(path_id::<CommentId>(p)?),
         None => None,
     };
     match quan_core::circles::comment(&st.svc, actor, cid, pid, &f.body, parent).await {
@@ -918,7 +920,7 @@ async fn chat_page(
 ) -> PageResult {
     use quan_core::chat;
     let actor = require_user(c)?;
-    let cid = CircleId::parse(circle).map_err(|_| PageError::NotFound)?;
+    let cid = path_id::<CircleId>(circle)?;
     let v = quan_core::circles::view(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
@@ -986,10 +988,7 @@ async fn app_chat_send(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let (cid, rid) = (
-        CircleId::parse(&ids.0).map_err(|_| PageError::NotFound)?,
-        RoomId::parse(&ids.1).map_err(|_| PageError::NotFound)?,
-    );
+    let (cid, rid) = (path_id::<CircleId>(&ids.0)?, path_id::<RoomId>(&ids.1)?);
     match quan_core::chat::send(&st.svc, actor, cid, rid, &f.body, None).await {
         Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}/chat?room={rid}")).into_response()),
         Err(e) => {
@@ -1013,9 +1012,9 @@ async fn app_chat_promote(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let cid = CircleId::parse(&ids.0).map_err(|_| PageError::NotFound)?;
-    let rid = RoomId::parse(&ids.1).map_err(|_| PageError::NotFound)?;
-    let mid = MessageId::parse(&ids.2).map_err(|_| PageError::NotFound)?;
+    let cid = path_id::<CircleId>(&ids.0)?;
+    let rid = path_id::<RoomId>(&ids.1)?;
+    let mid = path_id::<MessageId>(&ids.2)?;
     match quan_core::chat::promote(&st.svc, actor, cid, rid, mid).await {
         Ok(p) => Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{}", p.id)).into_response()),
         Err(e) => {
@@ -1039,7 +1038,7 @@ async fn app_checkin(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let cid = CircleId::parse(&circle).map_err(|_| PageError::NotFound)?;
+    let cid = path_id::<CircleId>(&circle)?;
     quan_core::circles::checkin(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
