@@ -85,6 +85,7 @@ pub async fn send(
     let body = text(body, "body", MESSAGE_MAX, true)?;
     let (v, r) = room_view(svc, actor, circle, room).await?;
     let m = active_member(&v)?;
+    crate::circle_ops::guard_write(svc, &v, m, crate::circle_ops::WriteKind::Chat, &body).await?;
     let key = format!("chat:{room}:{}", m.account_id);
     match svc
         .limiter
@@ -215,6 +216,12 @@ pub async fn promote(
         hot_rank: hot_rank(0, 0),
         last_activity_at: now,
         created_at: now,
+        pinned_at: None,
+        edited_at: None,
+        hidden_at: None,
+        task_state: None,
+        task_assignee: None,
+        audience: Audience::All,
     };
     let ev = event(
         svc,

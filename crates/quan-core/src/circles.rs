@@ -6,6 +6,7 @@
 //! signed in. Everyone else gets `NotFound`, so a private circle's existence does not
 //! leak. A token sees only circles of its own org.
 
+use crate::circle_ops::{Verdict, WriteKind, guard_write, hold_post};
 use crate::events::{announce, new_event};
 use crate::identity::{Actor, OrgAccess};
 use crate::{
@@ -41,6 +42,24 @@ pub enum CircleError {
     RateLimited { retry_after: std::time::Duration },
     #[error("this message is already a topic")]
     AlreadyPromoted,
+    #[error("you are muted or banned in this circle")]
+    Muted { until: Option<Timestamp> },
+    #[error("you are banned from this circle")]
+    Banned,
+    #[error("new members may write only a few {0} in their first day")]
+    NewMemberLimit(&'static str),
+    #[error("this text contains a word this organisation does not allow")]
+    SensitiveWord,
+    #[error("this post is not a task or need")]
+    NotATask,
+    #[error(transparent)]
+    Task(TaskError),
+    #[error("you have already reported this post")]
+    AlreadyReported,
+    #[error("this invite link is invalid, expired or used up")]
+    InviteInvalid,
+    #[error("{0}")]
+    MergeConflict(&'static str),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -66,7 +85,7 @@ pub const COMMENT_MAX: usize = 2_000;
 /// Comments returned with a post, at most.
 pub const COMMENTS_LIMIT: i64 = 500;
 
-pub(crate) fn text(
+pub fn text(
     raw: &str,
     field: &'static str,
     max: usize,
@@ -142,6 +161,9 @@ pub struct NewPost {
     pub kind: PostKind,
     pub title: String,
     pub body: String,
+    pub audience: Audience,
+    /// The tags `audience` is about (empty for everyone).
+    pub audience_tags: Vec<String>,
 }
 
 impl NewPost {
@@ -153,6 +175,8 @@ impl NewPost {
                 .unwrap_or(PostKind::Topic),
             title: text(title, "title", TITLE_MAX, true)?,
             body: text(body, "body", BODY_MAX, false)?,
+            audience: Audience::All,
+            audience_tags: Vec::new(),
         })
     }
 }
@@ -186,7 +210,7 @@ impl CircleView {
     }
 }
 
-pub(crate) fn require_scope(actor: &Actor, s: Scope) -> Result<()> {
+pub fn require_scope(actor: &Actor, s: Scope) -> Result<()> {
     match actor {
         Actor::Token { scopes, .. } if !scopes.contains(s) => {
             Err(CircleError::MissingScope(s.as_str()))
@@ -231,7 +255,7 @@ pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleV
     }
 }
 
-pub(crate) fn event(
+pub fn event(
     svc: &Services,
     c: &CircleRecord,
     kind: &str,
@@ -270,10 +294,7 @@ pub async fn create_circle(
         .await?
         .ok_or(CircleError::NotFound)?;
     let now = svc.clock.now();
-    let person = svc
-        .store
-        .person_for_account(access.org(), &account, now)
-        .await?;
+    let person = crate::persons::person_for(svc, access.org(), &account).await?;
     let preset = n.mode.preset();
     let c = CircleRecord {
         id: CircleId::new(),
@@ -345,6 +366,15 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
     if v.membership.is_some() {
         return Err(CircleError::AlreadyMember);
     }
+    if svc
+        .store
+        .sanctions(id, Some(actor.account_id()), svc.clock.now())
+        .await?
+        .iter()
+        .any(|s| s.kind == SanctionKind::Ban)
+    {
+        return Err(CircleError::Banned);
+    }
     let status = match v.circle.join_policy {
         JoinPolicy::Open => MemberStatus::Active,
         JoinPolicy::Approval => MemberStatus::Pending,
@@ -359,10 +389,7 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
         .await?
         .ok_or(CircleError::NotFound)?;
     let now = svc.clock.now();
-    let person = svc
-        .store
-        .person_for_account(v.circle.org_id, &account, now)
-        .await?;
+    let person = crate::persons::person_for(svc, v.circle.org_id, &account).await?;
     let m = CircleMemberRecord {
         circle_id: id,
         account_id: account.id,
@@ -453,6 +480,7 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
     if staff_only && !role.is_circle_staff() {
         return Err(CircleError::PostingRestricted);
     }
+    let verdict = guard_write(svc, &v, m, WriteKind::Post, &p.content()).await?;
     let now = svc.clock.now();
     let rec = PostRecord {
         id: PostId::new(),
@@ -470,6 +498,12 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         hot_rank: hot_rank(0, 0),
         last_activity_at: now,
         created_at: now,
+        pinned_at: None,
+        edited_at: None,
+        hidden_at: None,
+        task_state: matches!(p.kind, PostKind::Task | PostKind::Need).then_some(TaskState::Open),
+        task_assignee: None,
+        audience: p.audience,
     };
     let ev = event(
         svc,
@@ -478,8 +512,14 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         m.account_id,
         json!({"post": rec.id.to_string(), "title": rec.title, "kind": rec.kind.as_str()}),
     );
-    svc.store.post_insert(&rec, &ev).await?;
-    announce(svc, &ev).await;
+    svc.store.post_insert(&rec, &p.audience_tags, &ev).await?;
+    let mut rec = rec;
+    if matches!(verdict, Verdict::Hold { .. }) {
+        hold_post(svc, &rec).await?;
+        rec.hidden_at = Some(now);
+    } else {
+        announce(svc, &ev).await;
+    }
     Ok(rec)
 }
 
@@ -508,7 +548,7 @@ pub async fn feed_of(
 }
 
 /// The caller's active membership, or `NotMember`.
-pub(crate) fn active_member(v: &CircleView) -> Result<&CircleMemberRecord> {
+pub fn active_member(v: &CircleView) -> Result<&CircleMemberRecord> {
     v.membership
         .as_ref()
         .filter(|m| m.status == MemberStatus::Active)
@@ -574,6 +614,7 @@ pub async fn comment(
         .post_get(circle, post, actor.account_id(), svc.clock.now())
         .await?
         .ok_or(CircleError::NotFound)?;
+    guard_write(svc, &v, m, WriteKind::Comment, &body).await?;
     let rec = CommentRecord {
         id: CommentId::new(),
         post_id: p.id,

@@ -835,6 +835,7 @@ pub async fn create_person(
                 created_at: now,
             })
             .collect(),
+        merged_into: None,
     };
     let ev = new_event(
         svc,

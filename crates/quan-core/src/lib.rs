@@ -8,11 +8,13 @@
 
 pub mod auth_cache;
 pub mod chat;
+pub mod circle_ops;
 pub mod circles;
 pub mod events;
 pub mod identity;
 pub mod jobs;
 pub mod page;
+pub mod persons;
 pub mod ports;
 pub mod secrets;
 

@@ -23,6 +23,7 @@ macro_rules! str_enum {
         }
     };
 }
+pub(crate) use str_enum;
 
 str_enum! {
     /// What a circle is for; each mode is a preset of defaults an admin may change.

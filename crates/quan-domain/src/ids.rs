@@ -87,6 +87,18 @@ typed_id! {
     RoomId,
     /// A chat message.
     MessageId,
+    /// A circle invite link.
+    CircleInviteId,
+    /// An earlier version of an edited post.
+    PostEditId,
+    /// One step of a task's workflow.
+    TaskStepId,
+    /// A report of a post.
+    ReportId,
+    /// An entry in a circle's moderation log.
+    ModLogId,
+    /// A merge of two persons (undoable).
+    MergeId,
 }
 
 #[cfg(test)]

@@ -8,11 +8,13 @@
 pub mod circles;
 pub mod identity;
 pub mod ids;
+pub mod moderation;
 pub mod time;
 
 pub use circles::*;
 pub use identity::*;
 pub use ids::*;
+pub use moderation::*;
 pub use time::Timestamp;
 
 /// Why a raw value was refused. `field` names the input so the web layer can point at

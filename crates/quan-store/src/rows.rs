@@ -38,11 +38,13 @@ fn sqlite_constraint(message: &str) -> Option<&'static str> {
         "persons.org_id, persons.account_id" => "persons_org_account_key",
         "jobs.dedupe_key" => "jobs_dedupe_key",
         "circle_members.circle_id, circle_members.account_id" => constraints::CIRCLE_MEMBER_PK,
+        "reports.post_id, reports.account_id" => constraints::REPORT_ONCE,
+        "person_tags.person_id, person_tags.tag" => constraints::PERSON_TAG_PK,
         _ => return None,
     })
 }
 
-fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{col}: {e}"))
 }
 
@@ -75,7 +77,11 @@ pub(crate) fn opt_id<T: FromStr<Err = ParseError>>(
         .map(|s| T::from_str(&s).map_err(|e| corrupt(col, e)))
         .transpose()
 }
-fn parsed<T>(row: &AnyRow, col: &str, f: impl Fn(&str) -> Result<T, ParseError>) -> StoreResult<T> {
+pub(crate) fn parsed<T>(
+    row: &AnyRow,
+    col: &str,
+    f: impl Fn(&str) -> Result<T, ParseError>,
+) -> StoreResult<T> {
     let s = text(row, col)?;
     f(&s).map_err(|e| corrupt(col, e))
 }
@@ -166,6 +172,7 @@ pub(crate) fn person(row: &AnyRow) -> StoreResult<PersonRecord> {
         verified: int(row, "verified")? != 0,
         created_at: ts(row, "created_at")?,
         handles: Vec::new(),
+        merged_into: opt_id(row, "merged_into")?,
     })
 }
 
@@ -194,7 +201,7 @@ pub(crate) fn job(row: &AnyRow) -> StoreResult<JobRecord> {
     })
 }
 
-fn flag(row: &AnyRow, col: &str) -> StoreResult<bool> {
+pub(crate) fn flag(row: &AnyRow, col: &str) -> StoreResult<bool> {
     int(row, col).map(|v| v != 0)
 }
 
@@ -255,6 +262,14 @@ pub(crate) fn post(row: &AnyRow) -> StoreResult<PostRecord> {
         hot_rank: row.try_get::<f64, _>("hot_rank").map_err(backend)?,
         last_activity_at: ts(row, "last_activity_at")?,
         created_at: ts(row, "created_at")?,
+        pinned_at: opt_ts(row, "pinned_at")?,
+        edited_at: opt_ts(row, "edited_at")?,
+        hidden_at: opt_ts(row, "hidden_at")?,
+        task_state: opt_text(row, "task_state")?
+            .map(|s| TaskState::parse(&s).map_err(|e| corrupt("task_state", e)))
+            .transpose()?,
+        task_assignee: opt_id(row, "task_assignee")?,
+        audience: parsed(row, "audience", Audience::parse)?,
     })
 }
 

@@ -8,7 +8,7 @@ use quan_domain::*;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Transaction};
 
-type Tx = Transaction<'static, Any>;
+pub(crate) type Tx = Transaction<'static, Any>;
 
 /// The SQL store. Cloning shares the pools.
 #[derive(Clone)]
@@ -33,20 +33,36 @@ const INVITE_COLS: &str =
     "id, org_id, role, code_hash, created_by, created_at, expires_at, max_uses, uses, revoked_at";
 const TOKEN_COLS: &str =
     "id, org_id, account_id, name, scopes, token_hash, prefix, created_at, expires_at, revoked_at";
-const PERSON_COLS: &str = "id, org_id, display_name, account_id, stage, verified, created_at";
+const PERSON_COLS: &str =
+    "id, org_id, display_name, account_id, stage, verified, created_at, merged_into";
 const HANDLE_COLS: &str = "id, person_id, kind, value, verified, created_at";
 const EVENT_COLS: &str = "id, org_id, kind, subject, actor, data, at";
 const CIRCLE_COLS: &str = "id, org_id, name, description, mode, join_policy, posting, forwarding, read_receipts, public, member_count, created_by, created_at";
 const MEMBER_SELECT: &str = "SELECT m.circle_id, m.account_id, m.person_id, m.role, m.status, m.is_member, m.is_customer, m.is_fan, m.joined_at, p.display_name \
      FROM circle_members m JOIN persons p ON p.id = m.person_id";
 /// A circle's live posts as a viewer may see them. $1 circle, $2 viewer, $3 now (ms).
-/// The history window is a read-time filter: an author who limits what others see to
-/// the last N days hides older posts from everyone but themselves; nothing is deleted.
-const VISIBLE_POSTS: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
-     x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, p.display_name AS author_name \
+/// The author always sees their own. Others do not see posts hidden pending review,
+/// posts older than the author's history window (a read-time filter: nothing is
+/// deleted), or posts whose audience leaves them out (circle staff see every
+/// audience). `(audience = 'only') = EXISTS(tag match)` is the audience rule in one
+/// comparison: "only" needs a tag match, "except" needs none.
+pub(crate) const VISIBLE_POSTS: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
+     x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, x.pinned_at, x.edited_at, x.hidden_at, x.task_state, x.task_assignee, \
+     x.audience, p.display_name AS author_name \
      FROM posts x JOIN persons p ON p.id = x.author_person_id JOIN accounts ua ON ua.id = x.author_account_id \
      WHERE x.circle_id = $1 AND x.deleted_at IS NULL \
-     AND (x.author_account_id = $2 OR ua.history_window_days = 0 OR x.created_at >= $3 - ua.history_window_days * 86400000)";
+     AND (x.author_account_id = $2 OR (x.hidden_at IS NULL \
+       AND (ua.history_window_days = 0 OR x.created_at >= $3 - ua.history_window_days * 86400000) \
+       AND (x.audience = 'all' \
+         OR EXISTS (SELECT 1 FROM circle_members cm WHERE cm.circle_id = x.circle_id AND cm.account_id = $2 AND cm.status = 'active' AND cm.role <> 'member') \
+         OR (x.audience = 'only') = EXISTS (SELECT 1 FROM post_audience pa JOIN person_tags t ON t.tag = pa.tag \
+              JOIN persons vp ON t.person_id = COALESCE(vp.merged_into, vp.id) \
+              WHERE pa.post_id = x.id AND vp.org_id = x.org_id AND vp.account_id = $2))))";
+/// Every column of a post row with its author's name, for moderators' reads.
+pub(crate) const POST_SELECT: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
+     x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, x.pinned_at, x.edited_at, x.hidden_at, x.task_state, x.task_assignee, \
+     x.audience, x.report_weight, p.display_name AS author_name \
+     FROM posts x JOIN persons p ON p.id = x.author_person_id";
 const MESSAGE_SELECT: &str = "SELECT m.id, m.room_id, m.author_account_id, m.author_person_id, m.body, m.reply_to, m.promoted_post_id, \
      m.created_at, p.display_name AS author_name FROM chat_messages m JOIN persons p ON p.id = m.author_person_id";
 const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_account_id, k.author_person_id, k.body, k.created_at, \
@@ -54,7 +70,7 @@ const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_acco
 const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
 
 /// The keyset condition for a page: empty on the first page, else `AND col >|< $n`.
-fn keyset(page: &PageRequest, col: &str, op: &str, n: usize) -> String {
+pub(crate) fn keyset(page: &PageRequest, col: &str, op: &str, n: usize) -> String {
     match page.after {
         Some(_) => format!(" AND {col} {op} ${n}"),
         None => String::new(),
@@ -86,7 +102,7 @@ impl SqlStore {
 
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN
     /// IMMEDIATE`), so a read-then-write transaction can never fail to upgrade.
-    async fn begin(&self) -> StoreResult<Tx> {
+    pub(crate) async fn begin(&self) -> StoreResult<Tx> {
         match self.backend {
             Backend::Sqlite => self
                 .write
@@ -97,14 +113,14 @@ impl SqlStore {
         }
     }
 
-    async fn fetch_opt<'q>(
+    pub(crate) async fn fetch_opt<'q>(
         &self,
         q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     ) -> StoreResult<Option<AnyRow>> {
         q.fetch_optional(&self.read).await.map_err(backend)
     }
 
-    async fn fetch_all<'q>(
+    pub(crate) async fn fetch_all<'q>(
         &self,
         q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     ) -> StoreResult<Vec<AnyRow>> {
@@ -114,7 +130,7 @@ impl SqlStore {
     /// Serialises changes to one org's staff: a row lock on PostgreSQL (SQLite's
     /// IMMEDIATE transaction already holds the database's only write lock). This is
     /// what keeps two owners demoting each other at once from leaving none.
-    async fn lock_org(tx: &mut Tx, org: OrgId) -> StoreResult<bool> {
+    pub(crate) async fn lock_org(tx: &mut Tx, org: OrgId) -> StoreResult<bool> {
         let r = sqlx::query("UPDATE orgs SET name = name WHERE id = $1")
             .bind(org.to_string())
             .execute(&mut **tx)
@@ -123,7 +139,7 @@ impl SqlStore {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn insert_event(tx: &mut Tx, e: &EventRecord) -> StoreResult<()> {
+    pub(crate) async fn insert_event(tx: &mut Tx, e: &EventRecord) -> StoreResult<()> {
         sqlx::query("INSERT INTO events (id, org_id, kind, subject, actor, data, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(e.id.to_string())
             .bind(e.org_id.to_string())
@@ -232,7 +248,7 @@ impl SqlStore {
 
     /// One page of a keyset-paginated list: `select_where` uses $1..$n for `binds`;
     /// the limit is $n+1 and the cursor $n+2. Ordered by `col` (a time-ordered id).
-    async fn keyset_page<T>(
+    pub(crate) async fn keyset_page<T>(
         &self,
         select_where: &str,
         binds: &[String],
@@ -990,6 +1006,15 @@ impl Store for SqlStore {
             }
         }
         tx.commit().await.map_err(backend)?;
+        // An account whose person was merged acts as the survivor (merges keep
+        // one hop: a later merge re-points earlier ones).
+        let person = match person.merged_into {
+            Some(survivor) => self
+                .person_get(org, survivor)
+                .await?
+                .ok_or(StoreError::NotFound)?,
+            None => person,
+        };
         let mut one = [person];
         self.attach_handles(&mut one).await?;
         let [p] = one;
@@ -1141,9 +1166,24 @@ impl Store for SqlStore {
         Ok(true)
     }
 
-    async fn post_insert(&self, p: &PostRecord, event: &EventRecord) -> StoreResult<()> {
+    async fn post_insert(
+        &self,
+        p: &PostRecord,
+        audience_tags: &[String],
+        event: &EventRecord,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         insert_post(&mut tx, p).await?;
+        for tag in audience_tags {
+            sqlx::query(
+                "INSERT INTO post_audience (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(p.id.to_string())
+            .bind(tag.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)
     }
@@ -1706,8 +1746,9 @@ fn visible_query(
 
 async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, last_activity_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, \
+         last_activity_at, created_at, pinned_at, hidden_at, task_state, audience) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(p.id.to_string())
     .bind(p.circle_id.to_string())
@@ -1722,6 +1763,10 @@ async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
     .bind(p.hot_rank)
     .bind(p.last_activity_at.millis())
     .bind(p.created_at.millis())
+    .bind(p.pinned_at.map(Timestamp::millis))
+    .bind(p.hidden_at.map(Timestamp::millis))
+    .bind(p.task_state.map(TaskState::as_str))
+    .bind(p.audience.as_str())
     .execute(&mut **tx)
     .await
     .map_err(backend)?;
@@ -1743,7 +1788,7 @@ async fn insert_handle(tx: &mut Tx, org: OrgId, h: &HandleRecord) -> StoreResult
     Ok(())
 }
 
-async fn insert_member(tx: &mut Tx, m: &CircleMemberRecord) -> StoreResult<()> {
+pub(crate) async fn insert_member(tx: &mut Tx, m: &CircleMemberRecord) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO circle_members (circle_id, account_id, person_id, role, status, is_member, is_customer, is_fan, role_seq, joined_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -1767,7 +1812,7 @@ async fn insert_member(tx: &mut Tx, m: &CircleMemberRecord) -> StoreResult<()> {
     Ok(())
 }
 
-async fn bump_member_count(tx: &mut Tx, circle: CircleId) -> StoreResult<()> {
+pub(crate) async fn bump_member_count(tx: &mut Tx, circle: CircleId) -> StoreResult<()> {
     sqlx::query("UPDATE circles SET member_count = member_count + 1 WHERE id = $1")
         .bind(circle.to_string())
         .execute(&mut **tx)

@@ -165,6 +165,20 @@ impl From<CircleError> for ApiError {
                 err
             }
             E::AlreadyPromoted => s(StatusCode::CONFLICT, "already_promoted"),
+            E::Muted { .. } => s(StatusCode::FORBIDDEN, "muted"),
+            E::Banned => s(StatusCode::FORBIDDEN, "banned"),
+            E::NewMemberLimit(_) => s(StatusCode::TOO_MANY_REQUESTS, "new_member_limit"),
+            E::SensitiveWord => s(StatusCode::UNPROCESSABLE_ENTITY, "sensitive_word"),
+            E::NotATask => s(StatusCode::CONFLICT, "not_a_task"),
+            E::Task(quan_domain::TaskError::BadTransition) => {
+                s(StatusCode::CONFLICT, "task_bad_transition")
+            }
+            E::Task(quan_domain::TaskError::NotAllowed) => {
+                s(StatusCode::FORBIDDEN, "task_not_allowed")
+            }
+            E::AlreadyReported => s(StatusCode::CONFLICT, "already_reported"),
+            E::InviteInvalid => s(StatusCode::NOT_FOUND, "invite_invalid"),
+            E::MergeConflict(_) => s(StatusCode::CONFLICT, "merge_conflict"),
             E::Internal(cause) => ApiError::internal(cause.as_ref()),
         }
     }

@@ -5,11 +5,13 @@
 //! use cases only ever see these traits.
 
 mod bus;
+mod circle_ops;
 mod clock;
 mod counters;
 mod store;
 
 pub use bus::*;
+pub use circle_ops::*;
 pub use clock::*;
 pub use counters::*;
 pub use store::*;

@@ -120,6 +120,8 @@ pub struct PersonRecord {
     pub verified: bool,
     pub created_at: Timestamp,
     pub handles: Vec<HandleRecord>,
+    /// Set when this person was merged into another (undo clears it).
+    pub merged_into: Option<PersonId>,
 }
 
 /// An entry of the org's event log.
@@ -222,6 +224,14 @@ pub struct PostRecord {
     pub hot_rank: f64,
     pub last_activity_at: Timestamp,
     pub created_at: Timestamp,
+    pub pinned_at: Option<Timestamp>,
+    pub edited_at: Option<Timestamp>,
+    /// Hidden pending review; only its author (and moderators, in the queue) see it.
+    pub hidden_at: Option<Timestamp>,
+    /// Set for tasks and needs.
+    pub task_state: Option<TaskState>,
+    pub task_assignee: Option<AccountId>,
+    pub audience: Audience,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -300,10 +310,14 @@ pub mod constraints {
     pub const STAFF_PK: &str = "staff_pkey";
     pub const HANDLE_UNIQUE: &str = "handles_org_kind_value_key";
     pub const CIRCLE_MEMBER_PK: &str = "circle_members_pkey";
+    pub const REPORT_ONCE: &str = "reports_once_idx";
+    pub const PERSON_TAG_PK: &str = "person_tags_pkey";
+    /// Not an index: raised by a merge whose persons were merged already.
+    pub const PERSON_ALREADY_MERGED: &str = "person_already_merged";
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: super::CircleOpsStore + Send + Sync + 'static {
     /// "sqlite" or "postgres", for logs and metrics.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> StoreResult<()>;
@@ -474,7 +488,13 @@ pub trait Store: Send + Sync + 'static {
         account: AccountId,
         event: &EventRecord,
     ) -> StoreResult<bool>;
-    async fn post_insert(&self, p: &PostRecord, event: &EventRecord) -> StoreResult<()>;
+    /// Inserts a post; `audience_tags` are the tags its audience names.
+    async fn post_insert(
+        &self,
+        p: &PostRecord,
+        audience_tags: &[String],
+        event: &EventRecord,
+    ) -> StoreResult<()>;
     /// One page of a circle's feed as `viewer` may see it: one query, authors joined
     /// in, no N+1; posts outside their author's history window are left out (except
     /// for the author).

@@ -427,6 +427,7 @@ async fn org_scoped_reads_filter_by_org(s: Arc<SqlStore>) {
         verified: false,
         created_at: now(),
         handles: vec![],
+        merged_into: None,
     };
     s.person_insert(&p, &ev(b, "person.created"))
         .await

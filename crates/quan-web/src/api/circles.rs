@@ -171,6 +171,17 @@ pub struct PostDto {
     pub hot_rank: f64,
     pub created_at: i64,
     pub last_activity_at: i64,
+    pub pinned: bool,
+    /// When the post was last edited (its history: `.../edits`).
+    pub edited_at: Option<i64>,
+    /// Hidden pending review: shown only to its author and to moderators.
+    pub hidden: bool,
+    /// For tasks and needs: open, claimed, delivered, accepted, rejected or closed.
+    pub task_state: Option<String>,
+    /// The account that claimed the task.
+    pub task_assignee: Option<String>,
+    /// all, only (persons with the post's tags) or except.
+    pub audience: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -196,6 +207,12 @@ impl From<&PostRecord> for PostDto {
             hot_rank: p.hot_rank,
             created_at: p.created_at.millis(),
             last_activity_at: p.last_activity_at.millis(),
+            pinned: p.pinned_at.is_some(),
+            edited_at: p.edited_at.map(|t| t.millis()),
+            hidden: p.hidden_at.is_some(),
+            task_state: p.task_state.map(|s| s.as_str().to_owned()),
+            task_assignee: p.task_assignee.map(|a| a.to_string()),
+            audience: p.audience.as_str().into(),
         }
     }
 }
@@ -204,6 +221,9 @@ impl From<&PostRecord> for PostDto {
 pub struct PostPage {
     pub items: Vec<PostDto>,
     pub next: Option<String>,
+    /// Pinned posts (up to 5), on the first page only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pinned: Vec<PostDto>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -227,6 +247,11 @@ pub struct CreatePostReq {
     pub title: String,
     #[serde(default)]
     pub body: String,
+    /// all (default), only or except: who of the circle sees the post.
+    pub audience: Option<String>,
+    /// The person tags `audience` names (up to 20).
+    #[serde(default)]
+    pub audience_tags: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -251,7 +276,7 @@ pub struct FeedQuery {
     pub limit: Option<u32>,
 }
 
-fn bounded_cursor(after: Option<String>) -> ApiResult<Option<String>> {
+pub(crate) fn bounded_cursor(after: Option<String>) -> ApiResult<Option<String>> {
     match after {
         Some(a)
             if a.len() > 80
@@ -404,7 +429,9 @@ pub async fn create_post(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CreatePostReq>,
 ) -> ApiResult<(StatusCode, Json<PostDto>)> {
-    let p = NewPost::parse(req.kind.as_deref(), &req.title, &req.body)?;
+    let mut p = NewPost::parse(req.kind.as_deref(), &req.title, &req.body)?;
+    (p.audience, p.audience_tags) =
+        quan_core::circle_ops::parse_audience(req.audience.as_deref(), &req.audience_tags)?;
     let rec = uc::post(&st.svc, &actor, parse_id(&id)?, p).await?;
     Ok((StatusCode::CREATED, Json(PostDto::from(&rec))))
 }
@@ -462,10 +489,17 @@ pub async fn feed(
 ) -> ApiResult<Json<PostPage>> {
     let sort = parse_sort(q.sort.as_deref(), q.period.as_deref(), st.svc.clock.now())?;
     let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
-    let page = uc::feed(&st.svc, &actor, parse_id(&id)?, sort, &page).await?;
+    let v = uc::view(&st.svc, &actor, parse_id(&id)?).await?;
+    let pinned = if page.after.is_none() {
+        quan_core::circle_ops::pinned_of(&st.svc, &v).await?
+    } else {
+        Vec::new()
+    };
+    let page = uc::feed_of(&st.svc, &v, sort, &page).await?;
     Ok(Json(PostPage {
         items: page.items.iter().map(PostDto::from).collect(),
         next: page.next,
+        pinned: pinned.iter().map(PostDto::from).collect(),
     }))
 }
 

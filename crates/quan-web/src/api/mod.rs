@@ -3,6 +3,7 @@
 //! Handlers are thin: extract, parse into domain types, call the use case, map the
 //! result into a wire type. Wire types (DTOs) live here, not in the domain.
 
+pub mod circle_ops;
 pub mod circles;
 pub mod identity;
 
@@ -35,6 +36,13 @@ use utoipa::{Modify, OpenApi};
         circles::get_privacy, circles::set_privacy,
         circles::notice_receipts, circles::check_in, circles::leaderboard,
         circles::list_rooms, circles::list_messages, circles::send_message, circles::mark_read, circles::promote_message,
+        circle_ops::create_invite, circle_ops::list_invites, circle_ops::revoke_invite, circle_ops::preview_invite,
+        circle_ops::accept_invite, circle_ops::edit_post, circle_ops::delete_post, circle_ops::post_edits,
+        circle_ops::pin_post, circle_ops::unpin_post, circle_ops::task_action, circle_ops::task_steps,
+        circle_ops::report_post, circle_ops::queue, circle_ops::resolve, circle_ops::mod_log,
+        circle_ops::list_sanctions, circle_ops::set_sanction, circle_ops::lift_sanction,
+        circle_ops::list_words, circle_ops::set_word, circle_ops::delete_word,
+        circle_ops::person_profile, circle_ops::add_tag, circle_ops::remove_tag, circle_ops::merge_person, circle_ops::undo_merge,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
@@ -43,6 +51,7 @@ use utoipa::{Modify, OpenApi};
         (name = "persons", description = "The org's persons and their handles"),
         (name = "events", description = "The org's event log"),
         (name = "circles", description = "Circles, membership, posts and the feed"),
+        (name = "moderation", description = "Reports, the review queue, mutes and bans, the public moderation log, sensitive words"),
         (name = "chat", description = "Chat rooms fused with circles; live over the WebSocket topic room:<id>"),
     )
 )]
@@ -77,5 +86,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn router() -> Router<AppState> {
-    identity::router().merge(circles::router())
+    identity::router()
+        .merge(circles::router())
+        .merge(circle_ops::router())
 }

@@ -1,0 +1,877 @@
+//! Running a circle: invite links, post management (edit with history, pin, delete),
+//! the task/need board, and moderation (reports with weighted flags, the review
+//! queue, mutes and bans, sensitive words, the public moderation log, new-member
+//! limits).
+//!
+//! Every write by a member passes [`guard_write`] first: sanctions, the TL0 limits
+//! and the org's sensitive words are checked in that one place.
+
+use crate::circles::{
+    CircleError, CircleView, NewPost, active_member, event, require_scope, text, view,
+};
+use crate::events::announce;
+use crate::identity::{Actor, OrgAccess};
+use crate::secrets::{digest, random_secret};
+use crate::*;
+use quan_domain::*;
+use serde_json::json;
+
+type Result<T, E = CircleError> = std::result::Result<T, E>;
+
+/// Bounds on circle invite links.
+pub const INVITE_MAX_USES: i64 = 10_000;
+pub const INVITE_MAX_TTL_HOURS: i64 = 24 * 365;
+pub const LABEL_MAX: usize = 60;
+pub const REASON_MAX: usize = 500;
+/// Longest sanction a moderator sets with an expiry (longer: no expiry, i.e. lift by hand).
+pub const SANCTION_MAX_HOURS: i64 = 24 * 365;
+/// Posts in the review queue, at most.
+pub const QUEUE_LIMIT: i64 = 100;
+
+fn log_entry(
+    svc: &Services,
+    circle: CircleId,
+    actor: Option<AccountId>,
+    action: &str,
+    target: String,
+    reason: &str,
+) -> ModLogRecord {
+    ModLogRecord {
+        id: ModLogId::new(),
+        circle_id: circle,
+        account_id: actor,
+        actor_name: None,
+        action: action.to_owned(),
+        target,
+        reason: reason.to_owned(),
+        at: svc.clock.now(),
+    }
+}
+
+fn require_moderator(v: &CircleView) -> Result<()> {
+    let moderates = v
+        .membership
+        .as_ref()
+        .filter(|m| m.status == MemberStatus::Active)
+        .is_some_and(|m| m.role.can_moderate());
+    if moderates || v.can_admin() {
+        Ok(())
+    } else {
+        Err(CircleError::Forbidden)
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The write guard
+
+/// What a member is writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    Post,
+    Comment,
+    Chat,
+}
+
+/// What the guard decided for an allowed write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// A "hold" word matched: the post is saved hidden, for review.
+    Hold {
+        word: String,
+    },
+}
+
+/// Sanctions, new-member limits and sensitive words, in that order.
+pub async fn guard_write(
+    svc: &Services,
+    v: &CircleView,
+    m: &CircleMemberRecord,
+    kind: WriteKind,
+    content: &str,
+) -> Result<Verdict> {
+    let now = svc.clock.now();
+    if let Some(s) = svc
+        .store
+        .sanctions(v.circle.id, Some(m.account_id), now)
+        .await?
+        .into_iter()
+        .next()
+    {
+        return Err(CircleError::Muted { until: s.until });
+    }
+    let first_day = now.millis() - m.joined_at.millis() < 86_400_000;
+    if first_day && !m.role.is_circle_staff() && kind != WriteKind::Chat {
+        let (posts, comments) = svc
+            .store
+            .recent_writes(v.circle.id, m.account_id, m.joined_at)
+            .await?;
+        if kind == WriteKind::Post && posts >= TL0_POSTS_PER_DAY {
+            return Err(CircleError::NewMemberLimit("posts"));
+        }
+        if kind == WriteKind::Comment && comments >= TL0_COMMENTS_PER_DAY {
+            return Err(CircleError::NewMemberLimit("comments"));
+        }
+    }
+    let words = svc.store.sensitive_words(v.circle.org_id).await?;
+    match find_sensitive(content, &words) {
+        None => Ok(Verdict::Allowed),
+        // Comments and chat cannot wait hidden for review: a held word refuses them.
+        Some((_, WordAction::Reject)) => Err(CircleError::SensitiveWord),
+        Some(_) if kind != WriteKind::Post => Err(CircleError::SensitiveWord),
+        Some((w, WordAction::Hold)) => Ok(Verdict::Hold { word: w.clone() }),
+    }
+}
+
+/// After a held post is saved: hide it and log why (the word itself stays out of
+/// the public log).
+pub(crate) async fn hold_post(svc: &Services, p: &PostRecord) -> Result<()> {
+    let log = log_entry(
+        svc,
+        p.circle_id,
+        None,
+        "hold",
+        format!("post:{}", p.id),
+        "sensitive word: held for review",
+    );
+    Ok(svc.store.post_hide(p.circle_id, p.id, &log).await?)
+}
+
+/// Audience tags as parsed from a request.
+pub fn parse_audience(
+    audience: Option<&str>,
+    tags: &[String],
+) -> Result<(Audience, Vec<String>), ParseError> {
+    let audience = audience
+        .map(Audience::parse)
+        .transpose()?
+        .unwrap_or(Audience::All);
+    if tags.len() > 20 {
+        return Err(ParseError::new("tags", "too_many", "at most 20 tags"));
+    }
+    let tags = tags
+        .iter()
+        .map(|t| short_label(t, "tags"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if audience != Audience::All && tags.is_empty() {
+        return Err(ParseError::new(
+            "tags",
+            "required",
+            "name the tags this audience is about",
+        ));
+    }
+    Ok((audience, tags))
+}
+
+impl NewPost {
+    /// The text the sensitive-word filter reads.
+    pub fn content(&self) -> String {
+        format!("{}\n{}", self.title, self.body)
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Invite links
+
+#[derive(Debug)]
+pub struct NewCircleInvite {
+    pub label: String,
+    pub max_uses: i64,
+    pub ttl_hours: i64,
+}
+
+impl NewCircleInvite {
+    pub fn parse(
+        label: Option<&str>,
+        max_uses: Option<i64>,
+        ttl_hours: Option<i64>,
+    ) -> Result<Self, ParseError> {
+        let max_uses = max_uses.unwrap_or(100);
+        if !(1..=INVITE_MAX_USES).contains(&max_uses) {
+            return Err(ParseError::new(
+                "max_uses",
+                "out_of_range",
+                format!("1 to {INVITE_MAX_USES}"),
+            ));
+        }
+        let ttl_hours = ttl_hours.unwrap_or(24 * 7);
+        if !(1..=INVITE_MAX_TTL_HOURS).contains(&ttl_hours) {
+            return Err(ParseError::new(
+                "ttl_hours",
+                "out_of_range",
+                format!("1 to {INVITE_MAX_TTL_HOURS}"),
+            ));
+        }
+        Ok(Self {
+            label: text(label.unwrap_or(""), "label", LABEL_MAX, false)?,
+            max_uses,
+            ttl_hours,
+        })
+    }
+}
+
+/// Creates an invite link (circle admins, org owners/admins); the code is shown once.
+pub async fn create_invite(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    n: NewCircleInvite,
+) -> Result<(CircleInviteRecord, String)> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    if !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    let code = random_secret("", 12);
+    let now = svc.clock.now();
+    let rec = CircleInviteRecord {
+        id: CircleInviteId::new(),
+        circle_id: circle,
+        code_hash: digest(&code),
+        label: n.label,
+        created_by: actor.account_id(),
+        created_at: now,
+        expires_at: now.plus_secs(n.ttl_hours * 3600),
+        max_uses: n.max_uses,
+        uses: 0,
+        revoked_at: None,
+    };
+    let ev = event(
+        svc,
+        &v.circle,
+        "circle.invite_created",
+        actor.account_id(),
+        json!({"invite": rec.id.to_string(), "label": rec.label, "max_uses": rec.max_uses}),
+    );
+    svc.store.circle_invite_insert(&rec, &ev).await?;
+    announce(svc, &ev).await;
+    Ok((rec, code))
+}
+
+pub async fn list_invites(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+) -> Result<Vec<CircleInviteRecord>> {
+    let v = view(svc, actor, circle).await?;
+    if !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    Ok(svc.store.circle_invite_list(circle).await?)
+}
+
+pub async fn revoke_invite(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    id: CircleInviteId,
+) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    if !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    if svc
+        .store
+        .circle_invite_revoke(circle, id, svc.clock.now())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(CircleError::NotFound)
+    }
+}
+
+/// The circle an invite code leads to, for the page shown before joining. The code
+/// is the capability: whoever holds a usable one may see the circle's name.
+pub async fn preview_invite(
+    svc: &Services,
+    code: &str,
+) -> Result<(CircleRecord, CircleInviteRecord)> {
+    if code.is_empty() || code.len() > 64 {
+        return Err(CircleError::InviteInvalid);
+    }
+    let inv = svc
+        .store
+        .circle_invite_by_code_hash(&digest(code))
+        .await?
+        .filter(|i| i.usable(svc.clock.now()))
+        .ok_or(CircleError::InviteInvalid)?;
+    let c = svc
+        .store
+        .circle_get(inv.circle_id)
+        .await?
+        .ok_or(CircleError::InviteInvalid)?;
+    Ok((c, inv))
+}
+
+/// Joins by invite: the link admits past open/approval/invite policies; it does not
+/// admit outsiders to an internal circle, a banned member, or past a paywall.
+pub async fn accept_invite(svc: &Services, actor: &Actor, code: &str) -> Result<CircleRecord> {
+    let Actor::Session { .. } = actor else {
+        // Joining is a person's own act, not an integration's.
+        return Err(CircleError::Forbidden);
+    };
+    let (c, inv) = preview_invite(svc, code).await?;
+    let account = svc
+        .store
+        .account_get(actor.account_id())
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let staff = svc.store.staff_get(c.org_id, account.id).await?;
+    if c.mode == CircleMode::Internal && staff.is_none() {
+        return Err(CircleError::OrgMembersOnly);
+    }
+    if c.join_policy == JoinPolicy::Paid {
+        return Err(CircleError::PaymentRequired);
+    }
+    let now = svc.clock.now();
+    if svc
+        .store
+        .sanctions(c.id, Some(account.id), now)
+        .await?
+        .iter()
+        .any(|s| s.kind == SanctionKind::Ban)
+    {
+        return Err(CircleError::Banned);
+    }
+    let person = crate::persons::person_for(svc, c.org_id, &account).await?;
+    let m = CircleMemberRecord {
+        circle_id: c.id,
+        account_id: account.id,
+        person_id: person.id,
+        display_name: person.display_name,
+        role: CircleRole::Member,
+        status: MemberStatus::Active,
+        is_member: true,
+        is_customer: false,
+        is_fan: false,
+        joined_at: now,
+    };
+    let ev = event(
+        svc,
+        &c,
+        "circle.joined",
+        account.id,
+        json!({"display_name": m.display_name, "invite": inv.id.to_string(), "label": inv.label}),
+    );
+    match svc.store.circle_invite_accept(inv.id, &m, &ev).await? {
+        CircleInviteOutcome::Joined | CircleInviteOutcome::Approved => {
+            announce(svc, &ev).await;
+            Ok(c)
+        }
+        CircleInviteOutcome::AlreadyMember => Err(CircleError::AlreadyMember),
+        CircleInviteOutcome::Invalid => Err(CircleError::InviteInvalid),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Post management
+
+/// A post as its author or a moderator may manage it.
+async fn managed_post(svc: &Services, v: &CircleView, post: PostId) -> Result<(PostRecord, bool)> {
+    let p = svc
+        .store
+        .post_get_any(v.circle.id, post)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let mine = p.author_account_id == v.viewer;
+    let moderator = require_moderator(v).is_ok();
+    if p.hidden_at.is_some() && !mine && !moderator {
+        return Err(CircleError::NotFound);
+    }
+    Ok((p, moderator))
+}
+
+/// Edits a post (its author only); the previous version goes to the edit history.
+pub async fn edit_post(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+    title: &str,
+    body: &str,
+) -> Result<PostRecord> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    let m = active_member(&v)?.clone();
+    let (p, _) = managed_post(svc, &v, post).await?;
+    if p.author_account_id != m.account_id {
+        return Err(CircleError::Forbidden);
+    }
+    let n = NewPost::parse(Some(p.kind.as_str()), title, body)?;
+    let verdict = guard_write(svc, &v, &m, WriteKind::Post, &n.content()).await?;
+    let now = svc.clock.now();
+    if !svc
+        .store
+        .post_update(circle, post, &n.title, &n.body, m.account_id, now)
+        .await?
+    {
+        return Err(CircleError::NotFound);
+    }
+    let updated = svc
+        .store
+        .post_get_any(circle, post)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    if matches!(verdict, Verdict::Hold { .. }) {
+        hold_post(svc, &updated).await?;
+    }
+    Ok(updated)
+}
+
+pub async fn post_edits(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+) -> Result<Vec<PostEditRecord>> {
+    let v = view(svc, actor, circle).await?;
+    svc.store
+        .post_get(circle, post, v.viewer, svc.clock.now())
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    Ok(svc.store.post_edits(post).await?)
+}
+
+/// Pins or unpins a post (moderators); logged.
+pub async fn pin_post(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+    pinned: bool,
+) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    require_moderator(&v)?;
+    let action = if pinned { "pin" } else { "unpin" };
+    let log = log_entry(
+        svc,
+        circle,
+        Some(v.viewer),
+        action,
+        format!("post:{post}"),
+        "",
+    );
+    let at = pinned.then(|| svc.clock.now());
+    if svc.store.post_set_pinned(circle, post, at, &log).await? {
+        Ok(())
+    } else {
+        Err(CircleError::NotFound)
+    }
+}
+
+/// Deletes a post (soft): its author, or a moderator with a reason (logged).
+pub async fn delete_post(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+    reason: &str,
+) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
+    let reason = text(reason, "reason", REASON_MAX, false)?;
+    let v = view(svc, actor, circle).await?;
+    let (p, moderator) = managed_post(svc, &v, post).await?;
+    let mine = p.author_account_id == v.viewer;
+    if !mine && !moderator {
+        return Err(CircleError::Forbidden);
+    }
+    let log = (!mine).then(|| {
+        log_entry(
+            svc,
+            circle,
+            Some(v.viewer),
+            "delete",
+            format!("post:{post}"),
+            &reason,
+        )
+    });
+    if svc
+        .store
+        .post_delete(circle, post, svc.clock.now(), log.as_ref())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(CircleError::NotFound)
+    }
+}
+
+/// Pinned posts the viewer may see, newest pin first.
+pub async fn pinned_of(svc: &Services, v: &CircleView) -> Result<Vec<PostRecord>> {
+    Ok(svc
+        .store
+        .post_pinned(v.circle.id, v.viewer, svc.clock.now())
+        .await?)
+}
+
+// ---------------------------------------------------------------------------------
+// The task board
+
+/// Takes one workflow step on a task or need.
+pub async fn task_action(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+    action: TaskAction,
+    note: &str,
+) -> Result<PostRecord> {
+    require_scope(actor, Scope::Write)?;
+    let note = text(note, "note", REASON_MAX, false)?;
+    let v = view(svc, actor, circle).await?;
+    let m = active_member(&v)?.clone();
+    let p = svc
+        .store
+        .post_get(circle, post, m.account_id, svc.clock.now())
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let Some(state) = p.task_state else {
+        return Err(CircleError::NotATask);
+    };
+    if let Some(s) = svc
+        .store
+        .sanctions(circle, Some(m.account_id), svc.clock.now())
+        .await?
+        .into_iter()
+        .next()
+    {
+        return Err(CircleError::Muted { until: s.until });
+    }
+    let who = TaskActor {
+        owner: p.author_account_id == m.account_id || v.can_admin(),
+        assignee: p.task_assignee == Some(m.account_id),
+    };
+    let next = state.apply(action, who).map_err(CircleError::Task)?;
+    let assignee = match action {
+        TaskAction::Claim => Some(Some(m.account_id)),
+        TaskAction::Unclaim => Some(None),
+        _ => None,
+    };
+    let step = TaskStepRecord {
+        id: TaskStepId::new(),
+        post_id: post,
+        state: next,
+        account_id: m.account_id,
+        actor_name: m.display_name.clone(),
+        note,
+        at: svc.clock.now(),
+    };
+    // Guarded on the state read above: of two members claiming at once, one wins.
+    if !svc.store.task_step(circle, state, assignee, &step).await? {
+        return Err(CircleError::Task(TaskError::BadTransition));
+    }
+    let ev = event(
+        svc,
+        &v.circle,
+        "task.step",
+        m.account_id,
+        json!({"post": post.to_string(), "state": next.as_str()}),
+    );
+    svc.store.event_append(&ev).await?;
+    announce(svc, &ev).await;
+    svc.store
+        .post_get_any(circle, post)
+        .await?
+        .ok_or(CircleError::NotFound)
+}
+
+pub async fn task_steps(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+) -> Result<Vec<TaskStepRecord>> {
+    let v = view(svc, actor, circle).await?;
+    svc.store
+        .post_get(circle, post, v.viewer, svc.clock.now())
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    Ok(svc.store.task_steps(post).await?)
+}
+
+// ---------------------------------------------------------------------------------
+// Reports and the review queue
+
+/// Reports a post. The flag weighs by the reporter's trust level and past accuracy;
+/// circle moderators' reports hide at once.
+pub async fn report(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+    reason: ReportReason,
+    note: &str,
+) -> Result<ReportOutcome> {
+    require_scope(actor, Scope::Write)?;
+    let note = text(note, "note", REASON_MAX, false)?;
+    let v = view(svc, actor, circle).await?;
+    let m = active_member(&v)?;
+    let now = svc.clock.now();
+    let p = svc
+        .store
+        .post_get(circle, post, m.account_id, now)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    if p.author_account_id == m.account_id {
+        return Err(CircleError::Forbidden);
+    }
+    let weight = if m.role.can_moderate() {
+        HIDE_THRESHOLD
+    } else {
+        let activity = svc.store.member_activity(circle, m.account_id, now).await?;
+        let (upheld, resolved) = svc.store.report_accuracy(m.account_id).await?;
+        TrustLevel::of(activity).flag_weight(upheld, resolved)
+    };
+    let r = ReportRecord {
+        id: ReportId::new(),
+        circle_id: circle,
+        post_id: post,
+        account_id: m.account_id,
+        reporter_name: m.display_name.clone(),
+        reason,
+        note,
+        weight,
+        status: ReportStatus::Open,
+        created_at: now,
+    };
+    let log = log_entry(
+        svc,
+        circle,
+        None,
+        "auto_hide",
+        format!("post:{post}"),
+        "reports reached the threshold; hidden pending review",
+    );
+    let out = svc
+        .store
+        .report_insert(&r, HIDE_THRESHOLD, &log)
+        .await
+        .map_err(|e| {
+            if e.is_conflict_on(constraints::REPORT_ONCE) {
+                CircleError::AlreadyReported
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(out)
+}
+
+pub async fn queue(svc: &Services, actor: &Actor, circle: CircleId) -> Result<Vec<QueueItem>> {
+    let v = view(svc, actor, circle).await?;
+    require_moderator(&v)?;
+    Ok(svc.store.report_queue(circle, QUEUE_LIMIT).await?)
+}
+
+/// Resolves a reported or held post: upheld removes it, dismissed shows it again.
+pub async fn resolve(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    post: PostId,
+    status: ReportStatus,
+    reason: &str,
+) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
+    let reason = text(reason, "reason", REASON_MAX, false)?;
+    if status == ReportStatus::Open {
+        return Err(
+            ParseError::new("status", "invalid_report_status", "upheld or dismissed").into(),
+        );
+    }
+    let v = view(svc, actor, circle).await?;
+    require_moderator(&v)?;
+    let action = match status {
+        ReportStatus::Upheld => "remove",
+        _ => "restore",
+    };
+    let log = log_entry(
+        svc,
+        circle,
+        Some(v.viewer),
+        action,
+        format!("post:{post}"),
+        &reason,
+    );
+    if svc
+        .store
+        .report_resolve(circle, post, status, v.viewer, svc.clock.now(), &log)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(CircleError::NotFound)
+    }
+}
+
+/// The public moderation log: anyone who can see the circle can read it.
+pub async fn mod_log(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    page: &PageRequest,
+) -> Result<Page<ModLogRecord>> {
+    view(svc, actor, circle).await?;
+    Ok(svc.store.mod_log_list(circle, page).await?)
+}
+
+// ---------------------------------------------------------------------------------
+// Mutes and bans
+
+/// Mutes or bans a member for `hours` (None: until lifted). Moderators act on plain
+/// members; circle admins also on moderators and teachers; no one on an owner.
+pub async fn sanction(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    account: AccountId,
+    kind: SanctionKind,
+    hours: Option<i64>,
+    reason: &str,
+) -> Result<SanctionRecord> {
+    require_scope(actor, Scope::Write)?;
+    let reason = text(reason, "reason", REASON_MAX, false)?;
+    if let Some(h) = hours
+        && !(1..=SANCTION_MAX_HOURS).contains(&h)
+    {
+        return Err(ParseError::new(
+            "hours",
+            "out_of_range",
+            format!("1 to {SANCTION_MAX_HOURS}, or leave out for no expiry"),
+        )
+        .into());
+    }
+    let v = view(svc, actor, circle).await?;
+    require_moderator(&v)?;
+    if account == v.viewer {
+        return Err(CircleError::Forbidden);
+    }
+    let target = svc
+        .store
+        .circle_member_get(circle, account)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let outranks = match target.role {
+        CircleRole::Owner => false,
+        CircleRole::Member => true,
+        _ => v.can_admin(),
+    };
+    if !outranks {
+        return Err(CircleError::Forbidden);
+    }
+    let now = svc.clock.now();
+    let s = SanctionRecord {
+        circle_id: circle,
+        account_id: account,
+        display_name: target.display_name.clone(),
+        kind,
+        until: hours.map(|h| now.plus_secs(h * 3600)),
+        reason: reason.clone(),
+        created_by: v.viewer,
+        created_at: now,
+    };
+    let log = log_entry(
+        svc,
+        circle,
+        Some(v.viewer),
+        kind.as_str(),
+        format!("member:{}", target.display_name),
+        &reason,
+    );
+    svc.store.sanction_set(&s, &log).await?;
+    Ok(s)
+}
+
+pub async fn lift_sanction(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    account: AccountId,
+    kind: SanctionKind,
+) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    require_moderator(&v)?;
+    let name = svc
+        .store
+        .account_get(account)
+        .await?
+        .map(|a| a.display_name)
+        .unwrap_or_default();
+    let log = log_entry(
+        svc,
+        circle,
+        Some(v.viewer),
+        &format!("un{}", kind.as_str()),
+        format!("member:{name}"),
+        "",
+    );
+    if svc.store.sanction_lift(circle, account, kind, &log).await? {
+        Ok(())
+    } else {
+        Err(CircleError::NotFound)
+    }
+}
+
+pub async fn sanctions(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+) -> Result<Vec<SanctionRecord>> {
+    let v = view(svc, actor, circle).await?;
+    require_moderator(&v)?;
+    Ok(svc.store.sanctions(circle, None, svc.clock.now()).await?)
+}
+
+// ---------------------------------------------------------------------------------
+// Sensitive words (per org: owners, admins and operators)
+
+fn require_word_editor(access: &OrgAccess) -> Result<()> {
+    access
+        .require_scope(Scope::Admin)
+        .map_err(|_| CircleError::MissingScope("admin"))?;
+    if matches!(access.role(), Role::Owner | Role::Admin | Role::Operator) {
+        Ok(())
+    } else {
+        Err(CircleError::Forbidden)
+    }
+}
+
+pub const WORDS_MAX: usize = 2_000;
+
+pub async fn words(svc: &Services, access: &OrgAccess) -> Result<Vec<(String, WordAction)>> {
+    require_word_editor(access)?;
+    Ok(svc.store.sensitive_words(access.org()).await?)
+}
+
+pub async fn set_word(
+    svc: &Services,
+    access: &OrgAccess,
+    word: &str,
+    action: WordAction,
+) -> Result<String> {
+    require_word_editor(access)?;
+    let word = short_label(word, "word")?;
+    let have = svc.store.sensitive_words(access.org()).await?;
+    if have.len() >= WORDS_MAX && !have.iter().any(|(w, _)| *w == word) {
+        return Err(
+            ParseError::new("word", "too_many", format!("at most {WORDS_MAX} words")).into(),
+        );
+    }
+    svc.store
+        .sensitive_word_set(access.org(), &word, action, svc.clock.now())
+        .await?;
+    Ok(word)
+}
+
+pub async fn delete_word(svc: &Services, access: &OrgAccess, word: &str) -> Result<()> {
+    require_word_editor(access)?;
+    let word = short_label(word, "word")?;
+    if svc.store.sensitive_word_delete(access.org(), &word).await? {
+        Ok(())
+    } else {
+        Err(CircleError::NotFound)
+    }
+}

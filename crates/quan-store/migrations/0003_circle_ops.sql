@@ -1,0 +1,143 @@
+-- Running a circle: invite links, post management (pin, edit history, soft delete),
+-- the task/need board, moderation (reports, the log, mutes and bans, sensitive
+-- words), and person tags and merges. Portable SQL, as in 0001.
+
+-- Circle invite links. Only a digest of the code is kept; `label` attributes the
+-- members who came through it to a channel ("poster at the shop", "WeChat group 3").
+CREATE TABLE circle_invites (
+    id         TEXT PRIMARY KEY,
+    circle_id  TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    code_hash  TEXT NOT NULL,
+    label      TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL REFERENCES accounts (id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    max_uses   BIGINT NOT NULL,
+    uses       BIGINT NOT NULL DEFAULT 0,
+    revoked_at BIGINT
+);
+CREATE UNIQUE INDEX circle_invites_code_idx ON circle_invites (code_hash);
+CREATE INDEX circle_invites_circle_idx ON circle_invites (circle_id, id);
+ALTER TABLE circle_members ADD COLUMN invite_id TEXT;
+
+-- Post management. hidden_at: hidden pending review (reports over the threshold, or
+-- a held sensitive word); the author still sees it, moderators see it in the queue.
+ALTER TABLE posts ADD COLUMN pinned_at BIGINT;
+ALTER TABLE posts ADD COLUMN edited_at BIGINT;
+ALTER TABLE posts ADD COLUMN hidden_at BIGINT;
+ALTER TABLE posts ADD COLUMN report_weight BIGINT NOT NULL DEFAULT 0;
+-- The task/need workflow: open → claimed → delivered → accepted | rejected → closed.
+ALTER TABLE posts ADD COLUMN task_state TEXT;
+ALTER TABLE posts ADD COLUMN task_assignee TEXT REFERENCES accounts (id);
+-- Who sees a post: all (members), only (persons with one of the post's tags), or
+-- except (everyone but persons with one of them). Author and circle staff see all.
+ALTER TABLE posts ADD COLUMN audience TEXT NOT NULL DEFAULT 'all';
+CREATE TABLE post_audience (
+    post_id TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    tag     TEXT NOT NULL,
+    CONSTRAINT post_audience_pkey PRIMARY KEY (post_id, tag)
+);
+CREATE INDEX posts_circle_pinned_idx ON posts (circle_id, pinned_at);
+CREATE INDEX posts_author_idx ON posts (author_account_id, created_at);
+CREATE INDEX comments_author_idx ON comments (author_account_id, created_at);
+
+-- Every earlier version of an edited post.
+CREATE TABLE post_edits (
+    id        TEXT PRIMARY KEY,
+    post_id   TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    title     TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    edited_by TEXT NOT NULL REFERENCES accounts (id),
+    edited_at BIGINT NOT NULL
+);
+CREATE INDEX post_edits_post_idx ON post_edits (post_id, id);
+
+-- Each step of a task's workflow, shown on the post.
+CREATE TABLE task_steps (
+    id         TEXT PRIMARY KEY,
+    post_id    TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    state      TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    note       TEXT NOT NULL DEFAULT '',
+    at         BIGINT NOT NULL
+);
+CREATE INDEX task_steps_post_idx ON task_steps (post_id, id);
+
+-- Reports: one per reporter per post. weight comes from the reporter's trust level
+-- and past accuracy; status: open | upheld | dismissed.
+CREATE TABLE reports (
+    id          TEXT PRIMARY KEY,
+    circle_id   TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    post_id     TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    account_id  TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    reason      TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    weight      BIGINT NOT NULL,
+    status      TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    resolved_at BIGINT,
+    resolved_by TEXT REFERENCES accounts (id)
+);
+CREATE UNIQUE INDEX reports_once_idx ON reports (post_id, account_id);
+CREATE INDEX reports_circle_idx ON reports (circle_id, status, id);
+CREATE INDEX reports_account_idx ON reports (account_id, status);
+
+-- The public moderation log of a circle: who did what, to what, when and why.
+CREATE TABLE mod_log (
+    id         TEXT PRIMARY KEY,
+    circle_id  TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    account_id TEXT REFERENCES accounts (id),
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    at         BIGINT NOT NULL
+);
+CREATE INDEX mod_log_circle_idx ON mod_log (circle_id, id);
+
+-- Mutes (may read, may not write) and bans (out, may not rejoin) with an expiry
+-- (NULL: until lifted).
+CREATE TABLE circle_sanctions (
+    circle_id  TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    until_at   BIGINT,
+    reason     TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL REFERENCES accounts (id),
+    created_at BIGINT NOT NULL,
+    CONSTRAINT circle_sanctions_pkey PRIMARY KEY (circle_id, account_id, kind)
+);
+
+-- Sensitive words per org; action: reject | hold (hidden pending review).
+CREATE TABLE sensitive_words (
+    org_id     TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+    word       TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    CONSTRAINT sensitive_words_pkey PRIMARY KEY (org_id, word)
+);
+
+-- Person tags, and merges that can be undone: the merged person is kept, pointing
+-- at the survivor, and `moved` lists exactly which rows moved so undo puts them back.
+CREATE TABLE person_tags (
+    org_id     TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+    person_id  TEXT NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    tag        TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    CONSTRAINT person_tags_pkey PRIMARY KEY (person_id, tag)
+);
+CREATE INDEX person_tags_org_idx ON person_tags (org_id, tag);
+ALTER TABLE persons ADD COLUMN merged_into TEXT REFERENCES persons (id);
+CREATE TABLE person_merges (
+    id          TEXT PRIMARY KEY,
+    org_id      TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+    survivor_id TEXT NOT NULL REFERENCES persons (id),
+    merged_id   TEXT NOT NULL REFERENCES persons (id),
+    actor       TEXT REFERENCES accounts (id),
+    reason      TEXT NOT NULL,
+    moved       TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    undone_at   BIGINT,
+    undone_by   TEXT REFERENCES accounts (id)
+);
+CREATE INDEX person_merges_org_idx ON person_merges (org_id, id);
+CREATE INDEX person_merges_person_idx ON person_merges (survivor_id);

@@ -1,0 +1,949 @@
+//! Endpoints for running circles (invite links, editing, pinning and deleting posts,
+//! the task board, reports, the review queue, mutes and bans, the moderation log,
+//! sensitive words) and for persons (profile, tags, merge and undo).
+
+use super::circles::{PostDto, bounded_cursor};
+use super::identity::{PageQuery, parse_id};
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, Auth, OrgCtx};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use quan_core::circle_ops::{self as uc, NewCircleInvite};
+use quan_core::persons;
+use quan_core::{
+    CircleInviteRecord, MergeRecord, ModLogRecord, PageRequest, QueueItem, ReportRecord,
+    SanctionRecord, TaskStepRecord,
+};
+use quan_domain::{ReportReason, ReportStatus, SanctionKind, TaskAction, WordAction};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/circles/{circle_id}/invites",
+            get(list_invites).post(create_invite),
+        )
+        .route(
+            "/circles/{circle_id}/invites/{invite_id}",
+            delete(revoke_invite),
+        )
+        .route("/circle-invites/{code}", get(preview_invite))
+        .route("/circle-invites/{code}/accept", post(accept_invite))
+        .route(
+            "/circles/{circle_id}/posts/{post_id}",
+            axum::routing::patch(edit_post).delete(delete_post),
+        )
+        .route(
+            "/circles/{circle_id}/posts/{post_id}/edits",
+            get(post_edits),
+        )
+        .route(
+            "/circles/{circle_id}/posts/{post_id}/pin",
+            put(pin_post).delete(unpin_post),
+        )
+        .route(
+            "/circles/{circle_id}/posts/{post_id}/task",
+            get(task_steps).post(task_action),
+        )
+        .route(
+            "/circles/{circle_id}/posts/{post_id}/reports",
+            post(report_post),
+        )
+        .route("/circles/{circle_id}/moderation/queue", get(queue))
+        .route(
+            "/circles/{circle_id}/moderation/queue/{post_id}",
+            post(resolve),
+        )
+        .route("/circles/{circle_id}/moderation/log", get(mod_log))
+        .route("/circles/{circle_id}/sanctions", get(list_sanctions))
+        .route(
+            "/circles/{circle_id}/sanctions/{account_id}/{kind}",
+            put(set_sanction).delete(lift_sanction),
+        )
+        .route(
+            "/orgs/{org_id}/sensitive-words",
+            get(list_words).post(set_word),
+        )
+        .route("/orgs/{org_id}/sensitive-words/{word}", delete(delete_word))
+        .route(
+            "/orgs/{org_id}/persons/{person_id}/profile",
+            get(person_profile),
+        )
+        .route("/orgs/{org_id}/persons/{person_id}/tags", post(add_tag))
+        .route(
+            "/orgs/{org_id}/persons/{person_id}/tags/{tag}",
+            delete(remove_tag),
+        )
+        .route(
+            "/orgs/{org_id}/persons/{person_id}/merge",
+            post(merge_person),
+        )
+        .route("/orgs/{org_id}/merges/{merge_id}/undo", post(undo_merge))
+}
+
+// ---------------------------------------------------------------------------------
+// Invite links
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCircleInviteReq {
+    /// The channel this link is for, e.g. "poster in the shop" (attribution).
+    pub label: Option<String>,
+    /// 1 to 10,000; default 100.
+    pub max_uses: Option<i64>,
+    /// 1 to 8,760; default 168 (a week).
+    pub ttl_hours: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CircleInviteDto {
+    pub id: String,
+    pub circle_id: String,
+    pub label: String,
+    pub max_uses: i64,
+    pub uses: i64,
+    pub expires_at: i64,
+    pub revoked: bool,
+    pub created_at: i64,
+}
+
+impl From<&CircleInviteRecord> for CircleInviteDto {
+    fn from(i: &CircleInviteRecord) -> Self {
+        Self {
+            id: i.id.to_string(),
+            circle_id: i.circle_id.to_string(),
+            label: i.label.clone(),
+            max_uses: i.max_uses,
+            uses: i.uses,
+            expires_at: i.expires_at.millis(),
+            revoked: i.revoked_at.is_some(),
+            created_at: i.created_at.millis(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedCircleInviteDto {
+    pub invite: CircleInviteDto,
+    /// Shown once; only a digest is kept.
+    pub code: String,
+    /// The page that joins by this code: `/app/join/{code}`.
+    pub path: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitePreviewDto {
+    pub circle_id: String,
+    pub name: String,
+    pub description: String,
+    pub mode: String,
+    pub member_count: i64,
+}
+
+/// Creates an invite link (circle owners and admins; org owners and admins).
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/invites", tag = "circles", request_body = CreateCircleInviteReq,
+    params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = CreatedCircleInviteDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_invite(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CreateCircleInviteReq>,
+) -> ApiResult<(StatusCode, Json<CreatedCircleInviteDto>)> {
+    let n = NewCircleInvite::parse(req.label.as_deref(), req.max_uses, req.ttl_hours)?;
+    let (rec, code) = uc::create_invite(&st.svc, &actor, parse_id(&id)?, n).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedCircleInviteDto {
+            invite: CircleInviteDto::from(&rec),
+            path: format!("/app/join/{code}"),
+            code,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/invites", tag = "circles", params(("circle_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = [CircleInviteDto]), (status = 403, body = Problem)))]
+pub async fn list_invites(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<CircleInviteDto>>> {
+    let all = uc::list_invites(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(all.iter().map(CircleInviteDto::from).collect()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/circles/{circle_id}/invites/{invite_id}", tag = "circles",
+    params(("circle_id" = String, Path), ("invite_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn revoke_invite(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    uc::revoke_invite(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an invite code leads to (no sign-in needed: the code is the capability).
+#[utoipa::path(get, path = "/api/v1/circle-invites/{code}", tag = "circles", params(("code" = String, Path)),
+    responses((status = 200, body = InvitePreviewDto), (status = 404, body = Problem)))]
+pub async fn preview_invite(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<InvitePreviewDto>> {
+    let (c, _) = uc::preview_invite(&st.svc, &code).await?;
+    Ok(Json(InvitePreviewDto {
+        circle_id: c.id.to_string(),
+        name: c.name,
+        description: c.description,
+        mode: c.mode.as_str().into(),
+        member_count: c.member_count,
+    }))
+}
+
+/// Joins the circle by an invite code (signed-in users; not API tokens).
+#[utoipa::path(post, path = "/api/v1/circle-invites/{code}/accept", tag = "circles", params(("code" = String, Path)),
+    security(("session" = [])),
+    responses((status = 200, body = InvitePreviewDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn accept_invite(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<InvitePreviewDto>> {
+    let c = uc::accept_invite(&st.svc, &actor, &code).await?;
+    Ok(Json(InvitePreviewDto {
+        circle_id: c.id.to_string(),
+        name: c.name,
+        description: c.description,
+        mode: c.mode.as_str().into(),
+        member_count: c.member_count + 1,
+    }))
+}
+
+// ---------------------------------------------------------------------------------
+// Post management and the task board
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditPostReq {
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonQuery {
+    /// Why (shown in the public moderation log when a moderator acts).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostEditDto {
+    pub title: String,
+    pub body: String,
+    pub edited_by: String,
+    /// When this version was replaced.
+    pub edited_at: i64,
+}
+
+/// Edits a post (its author); the previous version is kept in its history.
+#[utoipa::path(patch, path = "/api/v1/circles/{circle_id}/posts/{post_id}", tag = "circles", request_body = EditPostReq,
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PostDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn edit_post(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<EditPostReq>,
+) -> ApiResult<Json<PostDto>> {
+    let p = uc::edit_post(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        &req.title,
+        &req.body,
+    )
+    .await?;
+    Ok(Json(PostDto::from(&p)))
+}
+
+/// Deletes a post (soft): its author, or a moderator (logged with the reason).
+#[utoipa::path(delete, path = "/api/v1/circles/{circle_id}/posts/{post_id}", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path), ReasonQuery), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_post(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<ReasonQuery>,
+) -> ApiResult<StatusCode> {
+    uc::delete_post(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        q.reason.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Earlier versions of an edited post, newest first.
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/posts/{post_id}/edits", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [PostEditDto]), (status = 404, body = Problem)))]
+pub async fn post_edits(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<Vec<PostEditDto>>> {
+    let all = uc::post_edits(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    Ok(Json(
+        all.iter()
+            .map(|e| PostEditDto {
+                title: e.title.clone(),
+                body: e.body.clone(),
+                edited_by: e.edited_by.to_string(),
+                edited_at: e.edited_at.millis(),
+            })
+            .collect(),
+    ))
+}
+
+/// Pins a post to the top of the circle (moderators).
+#[utoipa::path(put, path = "/api/v1/circles/{circle_id}/posts/{post_id}/pin", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn pin_post(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    uc::pin_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/v1/circles/{circle_id}/posts/{post_id}/pin", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn unpin_post(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    uc::pin_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskActionReq {
+    /// claim, unclaim, deliver, accept, reject or close.
+    pub action: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskStepDto {
+    /// The state this step moved the task to.
+    pub state: String,
+    pub account_id: String,
+    pub display_name: String,
+    pub note: String,
+    pub at: i64,
+}
+
+impl From<&TaskStepRecord> for TaskStepDto {
+    fn from(s: &TaskStepRecord) -> Self {
+        Self {
+            state: s.state.as_str().into(),
+            account_id: s.account_id.to_string(),
+            display_name: s.actor_name.clone(),
+            note: s.note.clone(),
+            at: s.at.millis(),
+        }
+    }
+}
+
+/// One step on a task or need: open → claimed → delivered → accepted / rejected →
+/// closed. Only the author or an admin accepts, rejects or closes.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/posts/{post_id}/task", tag = "circles", request_body = TaskActionReq,
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PostDto), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn task_action(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<TaskActionReq>,
+) -> ApiResult<Json<PostDto>> {
+    let action = TaskAction::parse(&req.action)?;
+    let p = uc::task_action(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        action,
+        req.note.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(Json(PostDto::from(&p)))
+}
+
+/// The task's history, oldest first.
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/posts/{post_id}/task", tag = "circles",
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [TaskStepDto]), (status = 404, body = Problem)))]
+pub async fn task_steps(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<Vec<TaskStepDto>>> {
+    let all = uc::task_steps(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    Ok(Json(all.iter().map(TaskStepDto::from).collect()))
+}
+
+// ---------------------------------------------------------------------------------
+// Reports, the queue, the log
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportReq {
+    /// spam, abuse, illegal, off_topic or other.
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportResultDto {
+    /// The post is now hidden pending review.
+    pub hidden: bool,
+}
+
+/// Reports a post. Flags weigh by the reporter's trust level and past accuracy; a
+/// post whose reports reach the threshold is hidden pending review.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/posts/{post_id}/reports", tag = "moderation", request_body = ReportReq,
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = ReportResultDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn report_post(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<ReportReq>,
+) -> ApiResult<(StatusCode, Json<ReportResultDto>)> {
+    let reason = ReportReason::parse(&req.reason)?;
+    let out = uc::report(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        reason,
+        req.note.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReportResultDto {
+            hidden: out.hidden_now,
+        }),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDto {
+    pub reporter: String,
+    pub reason: String,
+    pub note: String,
+    pub weight: i64,
+    pub created_at: i64,
+}
+
+impl From<&ReportRecord> for ReportDto {
+    fn from(r: &ReportRecord) -> Self {
+        Self {
+            reporter: r.reporter_name.clone(),
+            reason: r.reason.as_str().into(),
+            note: r.note.clone(),
+            weight: r.weight,
+            created_at: r.created_at.millis(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueItemDto {
+    pub post: PostDto,
+    /// Summed weight of the post's reports.
+    pub weight: i64,
+    pub reports: Vec<ReportDto>,
+}
+
+impl From<&QueueItem> for QueueItemDto {
+    fn from(q: &QueueItem) -> Self {
+        Self {
+            post: PostDto::from(&q.post),
+            weight: q.report_weight,
+            reports: q.reports.iter().map(ReportDto::from).collect(),
+        }
+    }
+}
+
+/// The review queue: hidden and reported posts, heaviest first (moderators).
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/moderation/queue", tag = "moderation", params(("circle_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = [QueueItemDto]), (status = 403, body = Problem)))]
+pub async fn queue(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<QueueItemDto>>> {
+    let items = uc::queue(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(items.iter().map(QueueItemDto::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveReq {
+    /// upheld (remove the post) or dismissed (show it again).
+    pub decision: String,
+    pub reason: Option<String>,
+}
+
+/// Decides a queued post (moderators); logged publicly.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/moderation/queue/{post_id}", tag = "moderation", request_body = ResolveReq,
+    params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn resolve(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<ResolveReq>,
+) -> ApiResult<StatusCode> {
+    let status = ReportStatus::parse(&req.decision)?;
+    uc::resolve(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        status,
+        req.reason.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModLogDto {
+    pub id: String,
+    /// Who acted; absent for automatic actions.
+    pub actor: Option<String>,
+    /// pin, unpin, delete, auto_hide, hold, remove, restore, mute, ban, unmute, unban.
+    pub action: String,
+    pub target: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+impl From<&ModLogRecord> for ModLogDto {
+    fn from(l: &ModLogRecord) -> Self {
+        Self {
+            id: l.id.to_string(),
+            actor: l.actor_name.clone(),
+            action: l.action.clone(),
+            target: l.target.clone(),
+            reason: l.reason.clone(),
+            at: l.at.millis(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModLogPage {
+    pub items: Vec<ModLogDto>,
+    pub next: Option<String>,
+}
+
+/// The circle's public moderation log, newest first.
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/moderation/log", tag = "moderation", params(("circle_id" = String, Path), PageQuery),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = ModLogPage), (status = 404, body = Problem)))]
+pub async fn mod_log(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ModLogPage>> {
+    let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
+    let page = uc::mod_log(&st.svc, &actor, parse_id(&id)?, &page).await?;
+    Ok(Json(ModLogPage {
+        items: page.items.iter().map(ModLogDto::from).collect(),
+        next: page.next,
+    }))
+}
+
+// ---------------------------------------------------------------------------------
+// Mutes and bans
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SanctionDto {
+    pub account_id: String,
+    pub display_name: String,
+    /// mute or ban.
+    pub kind: String,
+    /// Absent: until lifted.
+    pub until: Option<i64>,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+impl From<&SanctionRecord> for SanctionDto {
+    fn from(s: &SanctionRecord) -> Self {
+        Self {
+            account_id: s.account_id.to_string(),
+            display_name: s.display_name.clone(),
+            kind: s.kind.as_str().into(),
+            until: s.until.map(|t| t.millis()),
+            reason: s.reason.clone(),
+            created_at: s.created_at.millis(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SanctionReq {
+    /// 1 to 8,760 hours; leave out for "until lifted".
+    pub hours: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Mutes and bans in force (moderators).
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/sanctions", tag = "moderation", params(("circle_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = [SanctionDto]), (status = 403, body = Problem)))]
+pub async fn list_sanctions(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<SanctionDto>>> {
+    let all = uc::sanctions(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(all.iter().map(SanctionDto::from).collect()))
+}
+
+/// Mutes (may read, may not write) or bans (removed, may not rejoin) a member.
+#[utoipa::path(put, path = "/api/v1/circles/{circle_id}/sanctions/{account_id}/{kind}", tag = "moderation", request_body = SanctionReq,
+    params(("circle_id" = String, Path), ("account_id" = String, Path), ("kind" = String, Path, description = "mute or ban")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = SanctionDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn set_sanction(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String, String)>,
+    ApiJson(req): ApiJson<SanctionReq>,
+) -> ApiResult<Json<SanctionDto>> {
+    let kind = SanctionKind::parse(&ids.2)?;
+    let s = uc::sanction(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        kind,
+        req.hours,
+        req.reason.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(Json(SanctionDto::from(&s)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/circles/{circle_id}/sanctions/{account_id}/{kind}", tag = "moderation",
+    params(("circle_id" = String, Path), ("account_id" = String, Path), ("kind" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 204), (status = 404, body = Problem)))]
+pub async fn lift_sanction(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let kind = SanctionKind::parse(&ids.2)?;
+    uc::lift_sanction(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, kind).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------
+// Sensitive words
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WordDto {
+    /// 1 to 40 characters; matched case-insensitively anywhere in the text.
+    pub word: String,
+    /// reject or hold (hidden until reviewed).
+    pub action: String,
+}
+
+/// The org's sensitive words (owners, admins, operators).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/sensitive-words", tag = "moderation", params(("org_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = [WordDto]), (status = 403, body = Problem)))]
+pub async fn list_words(State(st): State<AppState>, ctx: OrgCtx) -> ApiResult<Json<Vec<WordDto>>> {
+    let all = uc::words(&st.svc, &ctx.access).await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|(word, a)| WordDto {
+                word,
+                action: a.as_str().into(),
+            })
+            .collect(),
+    ))
+}
+
+/// Adds a word or changes its action.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/sensitive-words", tag = "moderation", request_body = WordDto,
+    params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = WordDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_word(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiJson(req): ApiJson<WordDto>,
+) -> ApiResult<Json<WordDto>> {
+    let action = WordAction::parse(&req.action)?;
+    let word = uc::set_word(&st.svc, &ctx.access, &req.word, action).await?;
+    Ok(Json(WordDto {
+        word,
+        action: action.as_str().into(),
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/sensitive-words/{word}", tag = "moderation",
+    params(("org_id" = String, Path), ("word" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_word(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    uc::delete_word(&st.svc, &ctx.access, &ids.1).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------
+// Persons: profile, tags, merges
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonCircleDto {
+    pub circle_id: String,
+    pub name: String,
+    pub mode: String,
+    pub role: String,
+    pub status: String,
+    /// member, customer, fan (not exclusive).
+    pub types: Vec<String>,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineDto {
+    pub at: i64,
+    /// joined, posted, commented, checked_in, merged, merge_undone.
+    pub kind: String,
+    pub circle_id: Option<String>,
+    pub circle_name: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MergeDto {
+    pub id: String,
+    pub survivor_id: String,
+    pub merged_id: String,
+    pub merged_name: String,
+    /// Absent when the merge was automatic (a shared verified handle).
+    pub actor: Option<String>,
+    pub reason: String,
+    /// What moved: handles, memberships, posts, comments, messages, reactions, tags.
+    pub moved: std::collections::BTreeMap<String, usize>,
+    pub created_at: i64,
+    pub undone_at: Option<i64>,
+}
+
+impl From<&MergeRecord> for MergeDto {
+    fn from(m: &MergeRecord) -> Self {
+        let mv = &m.moves;
+        let moved = [
+            ("handles", mv.handles.len()),
+            ("memberships", mv.memberships.len()),
+            ("posts", mv.posts.len()),
+            ("comments", mv.comments.len()),
+            ("messages", mv.messages.len()),
+            ("reactions", mv.reactions.len()),
+            ("tags", mv.tags.len()),
+        ]
+        .into_iter()
+        .map(|(k, n)| (k.to_owned(), n))
+        .collect();
+        Self {
+            id: m.id.to_string(),
+            survivor_id: m.survivor_id.to_string(),
+            merged_id: m.merged_id.to_string(),
+            merged_name: m.merged_name.clone(),
+            actor: m.actor.map(|a| a.to_string()),
+            reason: m.reason.clone(),
+            moved,
+            created_at: m.created_at.millis(),
+            undone_at: m.undone_at.map(|t| t.millis()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonProfileDto {
+    pub id: String,
+    pub display_name: String,
+    /// Set when this person was merged into another.
+    pub merged_into: Option<String>,
+    pub handles: Vec<HandleBrief>,
+    pub tags: Vec<String>,
+    pub circles: Vec<PersonCircleDto>,
+    pub timeline: Vec<TimelineDto>,
+    pub merges: Vec<MergeDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandleBrief {
+    pub kind: String,
+    pub value: String,
+    pub verified: bool,
+}
+
+/// One person with their circles (types and roles), tags, merges and timeline.
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/persons/{person_id}/profile", tag = "persons",
+    params(("org_id" = String, Path), ("person_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PersonProfileDto), (status = 404, body = Problem)))]
+pub async fn person_profile(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<PersonProfileDto>> {
+    let d = persons::detail(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(Json(profile_dto(&d)))
+}
+
+pub(crate) fn profile_dto(d: &persons::PersonDetail) -> PersonProfileDto {
+    PersonProfileDto {
+        id: d.person.id.to_string(),
+        display_name: d.person.display_name.clone(),
+        merged_into: d.person.merged_into.map(|p| p.to_string()),
+        handles: d
+            .person
+            .handles
+            .iter()
+            .map(|h| HandleBrief {
+                kind: h.kind.as_str().into(),
+                value: h.value.clone(),
+                verified: h.verified,
+            })
+            .collect(),
+        tags: d.tags.clone(),
+        circles: d
+            .circles
+            .iter()
+            .map(|(c, m)| PersonCircleDto {
+                circle_id: c.id.to_string(),
+                name: c.name.clone(),
+                mode: c.mode.as_str().into(),
+                role: m.role.as_str().into(),
+                status: m.status.as_str().into(),
+                types: super::circles::MemberDto::from(m).types,
+                joined_at: m.joined_at.millis(),
+            })
+            .collect(),
+        timeline: d
+            .timeline
+            .iter()
+            .map(|t| TimelineDto {
+                at: t.at.millis(),
+                kind: t.kind.clone(),
+                circle_id: t.circle_id.map(|c| c.to_string()),
+                circle_name: t.circle_name.clone(),
+                text: t.text.clone(),
+            })
+            .collect(),
+        merges: d.merges.iter().map(MergeDto::from).collect(),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagReq {
+    pub tag: String,
+}
+
+/// Tags a person (owners, admins, operators, sales).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/persons/{person_id}/tags", tag = "persons", request_body = TagReq,
+    params(("org_id" = String, Path), ("person_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_tag(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<TagReq>,
+) -> ApiResult<StatusCode> {
+    persons::add_tag(&st.svc, &ctx.access, parse_id(&ids.1)?, &req.tag).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/persons/{person_id}/tags/{tag}", tag = "persons",
+    params(("org_id" = String, Path), ("person_id" = String, Path), ("tag" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn remove_tag(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    persons::remove_tag(&st.svc, &ctx.access, parse_id(&ids.1)?, &ids.2).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeReq {
+    /// The person merged into this one (kept, pointing here, so undo can restore it).
+    pub merged_id: String,
+    pub reason: Option<String>,
+}
+
+/// Merges another person into this one (owners and admins); logged and undoable.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/persons/{person_id}/merge", tag = "persons", request_body = MergeReq,
+    params(("org_id" = String, Path), ("person_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = MergeDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn merge_person(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<MergeReq>,
+) -> ApiResult<(StatusCode, Json<MergeDto>)> {
+    let m = persons::merge(
+        &st.svc,
+        &ctx.access,
+        parse_id(&ids.1)?,
+        parse_id(&req.merged_id)?,
+        req.reason.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(MergeDto::from(&m))))
+}
+
+/// Undoes a merge: everything it moved goes back (owners and admins).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/merges/{merge_id}/undo", tag = "persons",
+    params(("org_id" = String, Path), ("merge_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn undo_merge(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    persons::undo_merge(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
