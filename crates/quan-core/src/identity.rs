@@ -884,14 +884,20 @@ pub async fn add_handle(
     access: &OrgAccess,
     person: PersonId,
     h: HandleValue,
+    verified: bool,
 ) -> Result<PersonRecord> {
-    access.require_scope(Scope::Write)?;
+    // Marking a handle verified (e.g. a phone checked in person) is what lets a
+    // later sign-up with it merge into this person, so only owners and admins may.
+    access.require(
+        Scope::Write,
+        !verified || matches!(access.role, Role::Owner | Role::Admin),
+    )?;
     let rec = HandleRecord {
         id: HandleId::new(),
         person_id: person,
         kind: h.kind,
         value: h.value,
-        verified: false,
+        verified,
         created_at: svc.clock.now(),
     };
     let ev = new_event(

@@ -59,11 +59,15 @@ pub async fn person_for(
             None,
             json!({"merged": p.id.to_string(), "reason": reason}),
         );
-        match svc
-            .store
-            .person_merge(org, owner, p.id, None, &reason, now, &ev)
-            .await
-        {
+        let nm = NewMerge {
+            org,
+            survivor: owner,
+            merged: p.id,
+            actor: None,
+            reason,
+            now,
+        };
+        match svc.store.person_merge(&nm, &ev).await {
             Ok(_) => {
                 announce(svc, &ev).await;
                 return svc
@@ -209,25 +213,21 @@ pub async fn merge(
     } else {
         reason
     };
-    let rec = svc
-        .store
-        .person_merge(
-            access.org(),
-            survivor,
-            merged,
-            Some(access.account()),
-            &reason,
-            svc.clock.now(),
-            &ev,
-        )
-        .await
-        .map_err(|e| {
-            if e.is_conflict_on(constraints::PERSON_ALREADY_MERGED) {
-                CircleError::MergeConflict("one of these persons was merged already")
-            } else {
-                e.into()
-            }
-        })?;
+    let nm = NewMerge {
+        org: access.org(),
+        survivor,
+        merged,
+        actor: Some(access.account()),
+        reason,
+        now: svc.clock.now(),
+    };
+    let rec = svc.store.person_merge(&nm, &ev).await.map_err(|e| {
+        if e.is_conflict_on(constraints::PERSON_ALREADY_MERGED) {
+            CircleError::MergeConflict("one of these persons was merged already")
+        } else {
+            e.into()
+        }
+    })?;
     announce(svc, &ev).await;
     Ok(rec)
 }

@@ -977,16 +977,15 @@ impl CircleOpsStore for SqlStore {
         .transpose()
     }
 
-    async fn person_merge(
-        &self,
-        org: OrgId,
-        survivor: PersonId,
-        merged: PersonId,
-        actor: Option<AccountId>,
-        reason: &str,
-        now: Timestamp,
-        event: &EventRecord,
-    ) -> StoreResult<MergeRecord> {
+    async fn person_merge(&self, nm: &NewMerge, event: &EventRecord) -> StoreResult<MergeRecord> {
+        let NewMerge {
+            org,
+            survivor,
+            merged,
+            actor,
+            ref reason,
+            now,
+        } = *nm;
         let mut tx = self.begin().await?;
         // Merges of one org run one at a time, so two crossing merges (A into B, B
         // into A) cannot both pass the checks below.

@@ -152,6 +152,18 @@ pub struct MergeRecord {
     pub undone_at: Option<Timestamp>,
 }
 
+/// A merge to perform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMerge {
+    pub org: OrgId,
+    pub survivor: PersonId,
+    pub merged: PersonId,
+    /// None when automatic (a shared verified handle).
+    pub actor: Option<AccountId>,
+    pub reason: String,
+    pub now: Timestamp,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UndoOutcome {
     Undone,
@@ -345,17 +357,8 @@ pub trait CircleOpsStore: Send + Sync {
         org: OrgId,
         account: AccountId,
     ) -> StoreResult<Option<PersonId>>;
-    /// Merges `merged` into `survivor` (both of `org`, neither merged already).
-    async fn person_merge(
-        &self,
-        org: OrgId,
-        survivor: PersonId,
-        merged: PersonId,
-        actor: Option<AccountId>,
-        reason: &str,
-        now: Timestamp,
-        event: &EventRecord,
-    ) -> StoreResult<MergeRecord>;
+    /// Merges `m.merged` into `m.survivor` (both of `m.org`, neither merged already).
+    async fn person_merge(&self, m: &NewMerge, event: &EventRecord) -> StoreResult<MergeRecord>;
     async fn person_merge_undo(
         &self,
         org: OrgId,

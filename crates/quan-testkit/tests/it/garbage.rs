@@ -113,6 +113,78 @@ async fn garbage_never_gets_a_500(app: TestApp) {
             "POST",
             format!("/api/v1/circles/{circle}/rooms/{circle}/messages/{circle}/promote"),
         ),
+        ("POST", format!("/api/v1/circles/{circle}/invites")),
+        ("GET", format!("/api/v1/circles/{circle}/invites")),
+        (
+            "DELETE",
+            format!("/api/v1/circles/{circle}/invites/not-an-id"),
+        ),
+        ("GET", format!("/api/v1/circle-invites/{}", "x".repeat(300))),
+        ("POST", "/api/v1/circle-invites/nonsense/accept".into()),
+        ("PATCH", format!("/api/v1/circles/{circle}/posts/{circle}")),
+        (
+            "DELETE",
+            format!("/api/v1/circles/{circle}/posts/not-an-id?reason=x&evil=1"),
+        ),
+        (
+            "GET",
+            format!("/api/v1/circles/{circle}/posts/not-an-id/edits"),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/circles/{circle}/posts/{circle}/pin"),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/circles/{circle}/posts/{circle}/pin"),
+        ),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/posts/{circle}/task"),
+        ),
+        (
+            "GET",
+            format!("/api/v1/circles/{circle}/posts/{circle}/task"),
+        ),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/posts/{circle}/reports"),
+        ),
+        ("GET", format!("/api/v1/circles/{circle}/moderation/queue")),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/moderation/queue/{circle}"),
+        ),
+        (
+            "GET",
+            format!("/api/v1/circles/{circle}/moderation/log?after=%00"),
+        ),
+        ("GET", format!("/api/v1/circles/{circle}/sanctions")),
+        (
+            "PUT",
+            format!("/api/v1/circles/{circle}/sanctions/{me}/jail"),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/circles/{circle}/sanctions/not-an-id/mute"),
+        ),
+        ("GET", format!("/api/v1/orgs/{org}/sensitive-words")),
+        ("POST", format!("/api/v1/orgs/{org}/sensitive-words")),
+        (
+            "DELETE",
+            format!(
+                "/api/v1/orgs/{org}/sensitive-words/{}",
+                "%E5%AD%97".repeat(50)
+            ),
+        ),
+        ("GET", format!("/api/v1/orgs/{org}/persons/{pid}/profile")),
+        ("POST", format!("/api/v1/orgs/{org}/persons/{pid}/tags")),
+        (
+            "DELETE",
+            format!("/api/v1/orgs/{org}/persons/{pid}/tags/%20"),
+        ),
+        ("POST", format!("/api/v1/orgs/{org}/persons/{pid}/merge")),
+        ("POST", format!("/api/v1/orgs/{org}/merges/not-an-id/undo")),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

@@ -42,6 +42,44 @@ async fn no_endpoint_reaches_another_org(app: TestApp) {
     let a_bot =
         a.c.with_token(a_tok.body["secret"].as_str().unwrap_or_default());
     let bid = &b.id;
+    let a_person =
+        a.c.post(
+            &format!("/api/v1/orgs/{org_a}/persons"),
+            json!({"display_name": "A's customer"}),
+        )
+        .await
+        .body["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+    let b_other =
+        b.c.post(
+            &format!("/api/v1/orgs/{org_b}/persons"),
+            json!({"display_name": "B's other"}),
+        )
+        .await
+        .body["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+    let b_merge =
+        b.c.post(
+            &format!("/api/v1/orgs/{org_b}/persons/{b_person}/merge"),
+            json!({"merged_id": b_other}),
+        )
+        .await;
+    assert_eq!(b_merge.status, 201, "{}", b_merge.text);
+    let b_merge = b_merge.body["id"].as_str().unwrap_or_default().to_owned();
+    b.c.post(
+        &format!("/api/v1/orgs/{org_b}/persons/{b_person}/tags"),
+        json!({"tag": "vip"}),
+    )
+    .await;
+    b.c.post(
+        &format!("/api/v1/orgs/{org_b}/sensitive-words"),
+        json!({"word": "b-only", "action": "hold"}),
+    )
+    .await;
 
     let e = json!({});
     let probes: Vec<(&str, String, serde_json::Value)> = vec![
@@ -102,6 +140,41 @@ async fn no_endpoint_reaches_another_org(app: TestApp) {
             json!({"kind": "nickname", "value": "x"}),
         ),
         ("GET", format!("/api/v1/orgs/{org_b}/events"), e.clone()),
+        (
+            "GET",
+            format!("/api/v1/orgs/{org_b}/persons/{b_person}/profile"),
+            e.clone(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_b}/persons/{b_person}/tags"),
+            json!({"tag": "x"}),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/orgs/{org_b}/persons/{b_person}/tags/vip"),
+            e.clone(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_b}/merges/{b_merge}/undo"),
+            e.clone(),
+        ),
+        (
+            "GET",
+            format!("/api/v1/orgs/{org_b}/sensitive-words"),
+            e.clone(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_b}/sensitive-words"),
+            json!({"word": "x", "action": "reject"}),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/orgs/{org_b}/sensitive-words/b-only"),
+            e.clone(),
+        ),
         // A's own org in the path, B's entity ids after it.
         (
             "GET",
@@ -137,6 +210,36 @@ async fn no_endpoint_reaches_another_org(app: TestApp) {
             "POST",
             format!("/api/v1/orgs/{org_a}/persons/{b_person}/handles"),
             json!({"kind": "nickname", "value": "x"}),
+        ),
+        (
+            "GET",
+            format!("/api/v1/orgs/{org_a}/persons/{b_person}/profile"),
+            e.clone(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_a}/persons/{b_person}/tags"),
+            json!({"tag": "x"}),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/orgs/{org_a}/persons/{b_person}/tags/vip"),
+            e.clone(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_a}/persons/{a_person}/merge"),
+            json!({"merged_id": b_person}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_a}/persons/{b_person}/merge"),
+            json!({"merged_id": a_person}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_a}/merges/{b_merge}/undo"),
+            e.clone(),
         ),
     ];
     for who in [&a.c, &a_bot] {
@@ -180,12 +283,24 @@ async fn no_endpoint_reaches_another_org(app: TestApp) {
         200,
         "B's invite still valid"
     );
+    let prof =
+        b.c.get(&format!("/api/v1/orgs/{org_b}/persons/{b_person}/profile"))
+            .await;
+    assert_eq!(prof.body["tags"], json!(["vip"]));
+    assert!(
+        prof.body["merges"][0]["undone_at"].is_null(),
+        "B's merge still stands"
+    );
+    let words =
+        b.c.get(&format!("/api/v1/orgs/{org_b}/sensitive-words"))
+            .await;
+    assert_eq!(words.body.as_array().map(Vec::len), Some(1));
     let staff = b.c.get(&format!("/api/v1/orgs/{org_b}/staff")).await;
     assert_eq!(staff.body["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(staff.body["items"][0]["role"], "owner");
     // And A's lists hold only A's things.
     let persons = a.c.get(&format!("/api/v1/orgs/{org_a}/persons")).await;
-    assert_eq!(persons.body["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(persons.body["items"].as_array().map(Vec::len), Some(1));
     let events =
         a.c.get(&format!("/api/v1/orgs/{org_a}/events?limit=200"))
             .await;

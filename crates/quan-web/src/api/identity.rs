@@ -359,6 +359,10 @@ pub struct HandleReq {
     /// phone, email, external, nickname or channel.
     pub kind: String,
     pub value: String,
+    /// Owners and admins may attest a handle is verified (checked in person); an
+    /// account that signs up with a verified handle is merged into this person.
+    /// Ignored when creating a person.
+    pub verified: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -827,7 +831,14 @@ pub async fn add_handle(
 ) -> ApiResult<(StatusCode, Json<PersonDto>)> {
     let person = parse_id(&ids.1)?;
     let h = HandleValue::parse(HandleKind::parse(&req.kind)?, &req.value)?;
-    let rec = uc::add_handle(&st.svc, &ctx.access, person, h).await?;
+    let rec = uc::add_handle(
+        &st.svc,
+        &ctx.access,
+        person,
+        h,
+        req.verified.unwrap_or(false),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(PersonDto::from(&rec))))
 }
 
