@@ -104,12 +104,17 @@ async fn click(c: &Client, css: &str) {
             .ok()
     };
     let before = origin().await;
-    c.find(Locator::Css(css))
+    let el = c
+        .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    // Centre it first: the phone layout's fixed tab bar would take a click at the
+    // bottom edge.
+    let arg = serde_json::to_value(&el).unwrap_or_default();
+    let _ = c
+        .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+        .await;
+    el.click().await.unwrap_or_else(|e| panic!("{css}: {e}"));
     for _ in 0..100 {
         let ready = c.execute("return document.readyState", vec![]).await.ok();
         if origin().await != before && ready.as_ref().and_then(|v| v.as_str()) == Some("complete") {
@@ -456,4 +461,218 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     wait_text(&c, "1 天连续打卡").await;
     shot(&c, "09-circle-feed-phone").await;
     let _ = c.close().await;
+}
+
+async fn log_in(c: &Client, base: &str, login: &str) {
+    c.goto(&format!("{base}/login"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(c, "input[name=login]", login).await;
+    fill(c, "input[name=password]", "password-123").await;
+    click(c, "button[type=submit].primary").await;
+}
+
+/// Opens the `<details>` with this summary selector (a click that does not navigate).
+async fn open_details(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn select(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+}
+
+/// Running a circle: an invite link joins a teaching circle; a task goes through
+/// its board; a moderator's report hides a post, the queue removes it, the public
+/// log says so; the console shows a person with tags, and the sensitive words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_a_circle_in_chromium() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let (owner, org) = app.owner("周老师 Zhou").await;
+    let member = app.user("小美 Mei").await;
+    let class = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            serde_json::json!({"name": "茶艺入门课 Tea basics", "description": "八周课程 Eight weeks", "mode": "teaching"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let fans = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            serde_json::json!({"name": "茶友圈 Tea friends", "mode": "community"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let Some((_d1, a)) = browser(profile.path()).await else {
+        return;
+    };
+    let profile2 = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let Some((_d2, b)) = browser(profile2.path()).await else {
+        return;
+    };
+    let base = &app.base;
+    let _ = b.set_window_size(390, 844).await;
+
+    // The teacher makes an invite link for the class.
+    log_in(&a, base, &owner.login).await;
+    a.goto(&format!("{base}/app/circles/{class}/manage"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(&a, "#invites input[name=label]", "微信群 WeChat group").await;
+    click(&a, "#invites form button").await;
+    let link = a
+        .find(Locator::Id("invite-link"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert!(link.starts_with("/app/join/"), "{link}");
+    wait_text(&a, "微信群 WeChat group").await;
+    shot(&a, "12-manage-invite-link").await;
+
+    // The student opens it (logged out first: sign-in carries them back), joins.
+    b.goto(&format!("{base}{link}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&b, "茶艺入门课 Tea basics").await;
+    click(&b, "a[href^='/login']").await;
+    fill(&b, "input[name=login]", &member.login).await;
+    fill(&b, "input[name=password]", "password-123").await;
+    click(&b, "button[type=submit].primary").await;
+    wait_for_path(&b, "/app/join/").await;
+    shot(&b, "13-join-by-invite-phone").await;
+    click(&b, "#join-accept").await;
+    let at = wait_for_path(&b, "/app/circles/").await;
+    assert!(at.contains(&class), "{at}");
+    wait_text(&b, "✓").await;
+
+    // In the community circle the teacher posts a task; the student claims it.
+    b.goto(&format!("{base}/app/circles/{fans}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&b, "form[action$='/join'] button").await;
+    a.goto(&format!("{base}/app/circles/{fans}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(
+        &a,
+        "#composer input[name=title]",
+        "拍一组新品照片 Shoot the new teas",
+    )
+    .await;
+    open_details(&a, "#composer details summary").await;
+    select(&a, "#composer select[name=kind]", "task").await;
+    click(&a, "#composer button.primary").await;
+    wait_text(&a, "拍一组新品照片").await;
+    b.goto(&format!("{base}/app/circles/{fans}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&b, "#feed h3 a").await;
+    click(&b, "button[data-action=claim]").await;
+    wait_text(&b, "Claimed").await;
+    shot(&b, "14-task-claimed-phone").await;
+
+    // The student posts spam; the teacher (a moderator) reports it: hidden at once.
+    b.goto(&format!("{base}/app/circles/{fans}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(
+        &b,
+        "#composer input[name=title]",
+        "加我微信领红包 Free money",
+    )
+    .await;
+    click(&b, "#composer button.primary").await;
+    a.goto(&format!("{base}/app/circles/{fans}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&a, "#feed a[href*='/posts/']").await;
+    wait_text(&a, "Free money").await;
+    open_details(&a, "details.post-actions summary").await;
+    select(&a, "#report-form select[name=reason]", "spam").await;
+    click(&a, "#report").await;
+    wait_for_path(&a, "/app/circles/").await;
+    let feed = body_text(&a).await;
+    assert!(
+        !feed.contains("Free money") || feed.contains("Hidden"),
+        "{feed}"
+    );
+    b.goto(&format!("{base}/app/circles/{fans}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&b, "Hidden for review").await;
+    a.goto(&format!("{base}/app/circles/{fans}/manage"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&a, "Free money").await;
+    shot(&a, "15-manage-queue").await;
+    click(&a, "#queue button.danger").await;
+    wait_text(&a, "Nothing waits for review").await;
+    a.goto(&format!("{base}/app/circles/{fans}/log"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = wait_text(&a, "removed a reported post").await;
+    assert!(log.contains("hid a post after reports"), "{log}");
+    shot(&a, "16-moderation-log").await;
+
+    // The console: persons, one person with circles and a tag, sensitive words.
+    a.goto(&format!("{base}/console/{org}/persons"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&a, "小美 Mei").await;
+    shot(&a, "17-console-persons").await;
+    let href = a
+        .find(Locator::LinkText("小美 Mei"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .attr("href")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    a.goto(&format!("{base}{href}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(&a, "form[action$='/tags'] input[name=tag]", "VIP").await;
+    click(&a, "form[action$='/tags'] button").await;
+    let page = wait_text(&a, "vip").await;
+    assert!(
+        page.contains("茶艺入门课 Tea basics") && page.contains("Tea friends"),
+        "the person's circles: {page}"
+    );
+    assert!(page.contains("Joined"), "{page}");
+    shot(&a, "18-console-person").await;
+    a.goto(&format!("{base}/console/{org}/moderation"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(&a, "input[name=word]", "刷单").await;
+    click(&a, "form[action$='/moderation'] button").await;
+    wait_text(&a, "刷单").await;
+    shot(&a, "19-console-words").await;
+    let _ = b.close().await;
+    let _ = a.close().await;
 }

@@ -3,6 +3,8 @@
 //! (double-submit: a random cookie echoed in a hidden field).
 
 mod console;
+mod ops;
+mod persons;
 mod templates;
 
 use crate::AppState;
@@ -62,6 +64,8 @@ pub(crate) fn router() -> Router<AppState> {
             post(app_post_react),
         )
         .merge(console::router())
+        .merge(persons::router())
+        .merge(ops::router())
         .layer(axum::middleware::from_fn(csrf_cookie))
 }
 
@@ -447,8 +451,8 @@ async fn login_submit(
 }
 
 #[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: String,
+pub(crate) struct CsrfOnly {
+    pub(crate) csrf: String,
 }
 
 async fn logout(
@@ -654,7 +658,15 @@ async fn circle_page(
         .find(|b| b.account_id == actor.account_id())
         .map(|b| b.streak);
     let board: Vec<_> = board.into_iter().take(5).collect();
+    let pinned = if q.after.is_none() {
+        quan_core::circle_ops::pinned_of(&st.svc, &v)
+            .await
+            .map_err(ApiError::from)?
+    } else {
+        Vec::new()
+    };
     let mut res = render(&AppCirclePage {
+        pinned: &pinned,
         c,
         v: &v,
         posts: &page.items,
@@ -711,6 +723,31 @@ struct PostForm {
     csrf: String,
     title: String,
     body: Option<String>,
+    kind: Option<String>,
+    audience: Option<String>,
+    /// Comma-separated tags.
+    audience_tags: Option<String>,
+}
+
+impl PostForm {
+    fn parse(&self) -> Result<quan_core::circles::NewPost, ParseError> {
+        let mut p = quan_core::circles::NewPost::parse(
+            self.kind.as_deref().filter(|k| !k.is_empty()),
+            &self.title,
+            self.body.as_deref().unwrap_or(""),
+        )?;
+        let tags: Vec<String> = self
+            .audience_tags
+            .as_deref()
+            .unwrap_or("")
+            .split([',', '，', ' '])
+            .filter(|t| !t.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        (p.audience, p.audience_tags) =
+            quan_core::circle_ops::parse_audience(self.audience.as_deref(), &tags)?;
+        Ok(p)
+    }
 }
 
 async fn app_circle_post(
@@ -723,7 +760,7 @@ async fn app_circle_post(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let cid = path_id::<CircleId>(&id)?;
-    let result = match cc::NewPost::parse(None, &f.title, f.body.as_deref().unwrap_or("")) {
+    let result = match f.parse() {
         Ok(p) => cc::post(&st.svc, actor, cid, p).await,
         Err(e) => Err(e.into()),
     };
@@ -749,11 +786,21 @@ fn post_ids(ids: &(String, String)) -> Result<(CircleId, PostId), PageError> {
     Ok((path_id::<CircleId>(&ids.0)?, path_id::<PostId>(&ids.1)?))
 }
 
-async fn post_page(
+pub(crate) async fn post_page(
     st: &AppState,
     c: &Chrome,
     ids: &(String, String),
     error: Option<String>,
+) -> PageResult {
+    post_page_with(st, c, ids, error, None).await
+}
+
+pub(crate) async fn post_page_with(
+    st: &AppState,
+    c: &Chrome,
+    ids: &(String, String),
+    error: Option<String>,
+    notice: Option<&str>,
 ) -> PageResult {
     use quan_core::circles as cc;
     let actor = require_user(c)?;
@@ -775,8 +822,52 @@ async fn post_page(
         Err(cc::CircleError::Forbidden | cc::CircleError::NotFound) => None,
         Err(e) => return Err(ApiError::from(e).into()),
     };
+    let me = actor.account_id();
+    let role = v
+        .membership
+        .as_ref()
+        .filter(|m| m.status == quan_core::MemberStatus::Active)
+        .map(|m| m.role);
+    let moderator = role.is_some_and(CircleRole::can_moderate) || v.can_admin();
+    let is_author = pv.post.author_account_id == me;
+    let (task_steps, task_actions) = match pv.post.task_state {
+        Some(state) => {
+            let steps = quan_core::circle_ops::task_steps(&st.svc, actor, cid, pid)
+                .await
+                .map_err(ApiError::from)?;
+            let who = TaskActor {
+                owner: is_author || v.can_admin(),
+                assignee: pv.post.task_assignee == Some(me),
+            };
+            let actions = if member {
+                TaskAction::ALL
+                    .iter()
+                    .filter(|a| state.apply(**a, who).is_ok())
+                    .map(|a| a.as_str())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (steps, actions)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let edits = if pv.post.edited_at.is_some() {
+        quan_core::circle_ops::post_edits(&st.svc, actor, cid, pid)
+            .await
+            .map_err(ApiError::from)?
+    } else {
+        Vec::new()
+    };
     let page = AppPostPage {
         c,
+        is_author,
+        moderator,
+        report_reasons: ReportReason::ALL.iter().map(|r| r.as_str()).collect(),
+        task_steps,
+        task_actions,
+        edits,
+        notice,
         receipts,
         pv: &pv,
         circle_name: &v.circle.name,
@@ -805,7 +896,7 @@ async fn app_post(
 
 /// A failed form action: 404 and 5xx are pages of their own; anything else is shown
 /// on the page the form came from.
-fn form_error(e: ApiError) -> Result<String, PageError> {
+pub(crate) fn form_error(e: ApiError) -> Result<String, PageError> {
     if e.status == StatusCode::NOT_FOUND || e.status.is_server_error() {
         Err(e.into())
     } else {
@@ -1071,6 +1162,59 @@ pub(crate) fn rust_side_keys() -> Vec<&'static str> {
         "roles.sales",
         "roles.leader",
         "roles.teacher",
+    ]);
+    // Labels chosen in Rust (template helpers pick the key by value).
+    keys.extend([
+        "modlog.pin",
+        "modlog.unpin",
+        "modlog.delete",
+        "modlog.auto_hide",
+        "modlog.hold",
+        "modlog.remove",
+        "modlog.restore",
+        "modlog.mute",
+        "modlog.ban",
+        "modlog.unmute",
+        "modlog.unban",
+    ]);
+    keys.extend(
+        quan_domain::ReportReason::ALL
+            .iter()
+            .map(|r| templates::reason_key(r.as_str())),
+    );
+    keys.extend(
+        quan_domain::TaskState::ALL
+            .iter()
+            .map(|s| templates::state_key(s.as_str())),
+    );
+    keys.extend([
+        "task.claim",
+        "task.unclaim",
+        "task.deliver",
+        "task.accept",
+        "task.reject",
+        "task.close",
+        "circle_roles.owner",
+        "circle_roles.admin",
+        "circle_roles.moderator",
+        "circle_roles.teacher",
+        "circle_roles.member",
+        "types.member",
+        "types.customer",
+        "types.fan",
+        "timeline.joined",
+        "timeline.posted",
+        "timeline.commented",
+        "timeline.checked_in",
+        "timeline.merged",
+        "timeline.merge_undone",
+        "ops.banned",
+        "ops.muted",
+        "ops.reported",
+        "ops.kind_topic",
+        "ops.kind_task",
+        "ops.kind_need",
+        "ops.kind_notice",
     ]);
     keys
 }

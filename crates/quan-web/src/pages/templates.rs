@@ -75,7 +75,7 @@ pub(crate) struct MemberPage<'a> {
     pub circles: &'a [(CircleRecord, CircleRole)],
 }
 
-fn mode_key(c: &CircleRecord) -> &'static str {
+pub(crate) fn mode_key(c: &CircleRecord) -> &'static str {
     match c.mode.as_str() {
         "internal" => "modes.internal",
         "teaching" => "modes.teaching",
@@ -120,9 +120,51 @@ pub(crate) struct AppCirclePage<'a> {
     /// The viewer's current check-in streak, if they have checked in.
     pub my_streak: Option<i64>,
     pub board: &'a [quan_core::StreakRecord],
+    pub pinned: &'a [PostRecord],
+}
+
+/// A task state's label key.
+pub(crate) fn state_key(s: &str) -> &'static str {
+    match s {
+        "open" => "task.open",
+        "claimed" => "task.claimed",
+        "delivered" => "task.delivered",
+        "accepted" => "task.accepted",
+        "rejected" => "task.rejected",
+        _ => "task.closed",
+    }
 }
 
 impl AppCirclePage<'_> {
+    pub fn state_name(&self, s: &str) -> &str {
+        self.c.t(state_key(s))
+    }
+    /// Moderators and admins get the manage page.
+    pub fn moderates(&self) -> bool {
+        self.v
+            .membership
+            .as_ref()
+            .filter(|m| m.status == MemberStatus::Active)
+            .is_some_and(|m| m.role.can_moderate())
+            || self.v.can_admin()
+    }
+    /// Post kinds the composer offers: notices only to circle staff.
+    pub fn kinds(&self) -> Vec<(&'static str, &'static str)> {
+        let staff = self
+            .v
+            .membership
+            .as_ref()
+            .is_some_and(|m| m.role.is_circle_staff());
+        let mut v = vec![
+            ("topic", "ops.kind_topic"),
+            ("task", "ops.kind_task"),
+            ("need", "ops.kind_need"),
+        ];
+        if staff {
+            v.push(("notice", "ops.kind_notice"));
+        }
+        v
+    }
     /// The feed tabs: (sort, label key).
     /// A feed card's text: the body without markup, cut short.
     pub fn excerpt(&self, p: &PostRecord) -> String {
@@ -225,7 +267,12 @@ pub(crate) struct ComingPage<'a> {
 
 /// The console navigation, shared by every console template.
 pub(crate) fn nav_items() -> Vec<(&'static str, &'static str)> {
-    let mut v = vec![("", "nav.overview"), ("circles", "nav.circles")];
+    let mut v = vec![
+        ("", "nav.overview"),
+        ("circles", "nav.circles"),
+        ("persons", "nav.persons"),
+        ("moderation", "nav.moderation"),
+    ];
     v.extend(COMING.iter().map(|s| match *s {
         "customers" => ("customers", "nav.customers"),
         "campaigns" => ("campaigns", "nav.campaigns"),
@@ -251,9 +298,44 @@ pub(crate) struct AppPostPage<'a> {
     pub error: Option<&'a str>,
     /// Read receipts, for a notice's author and the circle's admins.
     pub receipts: Option<Vec<quan_core::ReceiptRecord>>,
+    pub is_author: bool,
+    pub moderator: bool,
+    pub report_reasons: Vec<&'static str>,
+    pub task_steps: Vec<quan_core::TaskStepRecord>,
+    /// Task actions the viewer may take now.
+    pub task_actions: Vec<&'static str>,
+    pub edits: Vec<quan_core::PostEditRecord>,
+    pub notice: Option<&'a str>,
+}
+
+/// A report reason's label key.
+pub(crate) fn reason_key(r: &str) -> &'static str {
+    match r {
+        "spam" => "reasons.spam",
+        "abuse" => "reasons.abuse",
+        "illegal" => "reasons.illegal",
+        "off_topic" => "reasons.off_topic",
+        _ => "reasons.other",
+    }
 }
 
 impl AppPostPage<'_> {
+    pub fn reason_name(&self, r: &str) -> &str {
+        self.c.t(reason_key(r))
+    }
+    pub fn state_name(&self, s: &str) -> &str {
+        self.c.t(state_key(s))
+    }
+    pub fn action_name(&self, a: &str) -> &str {
+        self.c.t(match a {
+            "claim" => "task.claim",
+            "unclaim" => "task.unclaim",
+            "deliver" => "task.deliver",
+            "accept" => "task.accept",
+            "reject" => "task.reject",
+            _ => "task.close",
+        })
+    }
     pub fn mine(&self, kind: &str) -> bool {
         self.pv.my_reactions.iter().any(|k| k.as_str() == kind)
     }

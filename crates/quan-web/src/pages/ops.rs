@@ -1,0 +1,577 @@
+//! Member-app pages for running a circle: joining by invite link, post actions
+//! (edit, pin, delete, report, task steps), the manage page (review queue, invite
+//! links, members with mute/ban, sanctions) and the public moderation log.
+
+use super::templates::reason_key;
+use super::{
+    Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, post_page,
+    post_page_with, render, require_user,
+};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use quan_core::circle_ops as ops;
+use quan_core::circles::{self as cc, CircleError, CircleView};
+use quan_core::{
+    CircleInviteRecord, CircleMemberRecord, CircleRecord, MemberStatus, ModLogRecord, PageRequest,
+    QueueItem, SanctionRecord,
+};
+use quan_domain::*;
+use serde::Deserialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/app/join/{code}", get(join_page).post(join_accept))
+        .route("/app/circles/{circle_id}/posts/{post_id}/edit", post(edit))
+        .route(
+            "/app/circles/{circle_id}/posts/{post_id}/delete",
+            post(delete),
+        )
+        .route("/app/circles/{circle_id}/posts/{post_id}/pin", post(pin))
+        .route(
+            "/app/circles/{circle_id}/posts/{post_id}/report",
+            post(report),
+        )
+        .route("/app/circles/{circle_id}/posts/{post_id}/task", post(task))
+        .route("/app/circles/{circle_id}/manage", get(manage_page))
+        .route(
+            "/app/circles/{circle_id}/manage/invites",
+            post(invite_create),
+        )
+        .route(
+            "/app/circles/{circle_id}/manage/invites/{invite_id}/revoke",
+            post(invite_revoke),
+        )
+        .route(
+            "/app/circles/{circle_id}/manage/queue/{post_id}",
+            post(decide),
+        )
+        .route("/app/circles/{circle_id}/manage/sanctions", post(sanction))
+        .route(
+            "/app/circles/{circle_id}/manage/sanctions/{account_id}/{kind}/lift",
+            post(lift),
+        )
+        .route("/app/circles/{circle_id}/log", get(log_page))
+}
+
+// ---------------------------------------------------------------------------------
+// Joining by invite link
+
+#[derive(Template)]
+#[template(path = "app_join.html")]
+struct JoinPage<'a> {
+    c: &'a Chrome,
+    circle: Option<&'a CircleRecord>,
+    code: &'a str,
+    error: Option<&'a str>,
+}
+
+async fn join_page(State(st): State<AppState>, c: Chrome, Path(code): Path<String>) -> PageResult {
+    let preview = ops::preview_invite(&st.svc, &code).await.ok();
+    Ok(render(&JoinPage {
+        c: &c,
+        circle: preview.as_ref().map(|(c, _)| c),
+        code: &code,
+        error: None,
+    }))
+}
+
+async fn join_accept(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(code): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    match ops::accept_invite(&st.svc, actor, &code).await {
+        Ok(circle) => Ok(Redirect::to(&format!("/app/circles/{}", circle.id)).into_response()),
+        // Already in: take them there.
+        Err(CircleError::AlreadyMember) => {
+            let (circle, _) = ops::preview_invite(&st.svc, &code)
+                .await
+                .map_err(ApiError::from)?;
+            Ok(Redirect::to(&format!("/app/circles/{}", circle.id)).into_response())
+        }
+        Err(e) => {
+            let msg = ApiError::from(e).detail;
+            let preview = ops::preview_invite(&st.svc, &code).await.ok();
+            let mut res = render(&JoinPage {
+                c: &c,
+                circle: preview.as_ref().map(|(c, _)| c),
+                code: &code,
+                error: Some(&msg),
+            });
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Post actions
+
+fn ids_of(ids: &(String, String)) -> Result<(CircleId, PostId), PageError> {
+    Ok((path_id(&ids.0)?, path_id(&ids.1)?))
+}
+
+/// Back to the post on success; the post page with the error otherwise.
+async fn back_to_post(
+    st: &AppState,
+    c: &Chrome,
+    ids: &(String, String),
+    r: Result<Option<String>, CircleError>,
+) -> PageResult {
+    match r {
+        Ok(None) => {
+            Ok(Redirect::to(&format!("/app/circles/{}/posts/{}", ids.0, ids.1)).into_response())
+        }
+        Ok(Some(notice)) => post_page_with(st, c, ids, None, Some(&notice)).await,
+        Err(e) => post_page(st, c, ids, Some(form_error(ApiError::from(e))?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    csrf: String,
+    title: String,
+    body: Option<String>,
+}
+
+async fn edit(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<EditForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, pid) = ids_of(&ids)?;
+    let r = ops::edit_post(
+        &st.svc,
+        actor,
+        cid,
+        pid,
+        &f.title,
+        f.body.as_deref().unwrap_or(""),
+    )
+    .await
+    .map(|_| None);
+    back_to_post(&st, &c, &ids, r).await
+}
+
+#[derive(Deserialize)]
+struct ReasonForm {
+    csrf: String,
+    reason: Option<String>,
+}
+
+async fn delete(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<ReasonForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, pid) = ids_of(&ids)?;
+    match ops::delete_post(&st.svc, actor, cid, pid, f.reason.as_deref().unwrap_or("")).await {
+        Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
+        Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct PinForm {
+    csrf: String,
+    on: bool,
+}
+
+async fn pin(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<PinForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, pid) = ids_of(&ids)?;
+    let r = ops::pin_post(&st.svc, actor, cid, pid, f.on)
+        .await
+        .map(|_| None);
+    back_to_post(&st, &c, &ids, r).await
+}
+
+#[derive(Deserialize)]
+struct ReportForm {
+    csrf: String,
+    reason: String,
+    note: Option<String>,
+}
+
+async fn report(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<ReportForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, pid) = ids_of(&ids)?;
+    let r = match ReportReason::parse(&f.reason) {
+        Ok(reason) => {
+            ops::report(
+                &st.svc,
+                actor,
+                cid,
+                pid,
+                reason,
+                f.note.as_deref().unwrap_or(""),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match r {
+        // Hidden now: the reporter can no longer open it; back to the circle.
+        Ok(out) if out.hidden_now => {
+            Ok(Redirect::to(&format!("/app/circles/{cid}?reported=hidden")).into_response())
+        }
+        Ok(_) => back_to_post(&st, &c, &ids, Ok(Some(c.t("ops.reported").to_owned()))).await,
+        Err(e) => back_to_post(&st, &c, &ids, Err(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct TaskForm {
+    csrf: String,
+    action: String,
+    note: Option<String>,
+}
+
+async fn task(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<TaskForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, pid) = ids_of(&ids)?;
+    let r = match TaskAction::parse(&f.action) {
+        Ok(a) => ops::task_action(&st.svc, actor, cid, pid, a, f.note.as_deref().unwrap_or(""))
+            .await
+            .map(|_| None),
+        Err(e) => Err(e.into()),
+    };
+    back_to_post(&st, &c, &ids, r).await
+}
+
+// ---------------------------------------------------------------------------------
+// The manage page
+
+#[derive(Template)]
+#[template(path = "app_manage.html")]
+struct ManagePage<'a> {
+    c: &'a Chrome,
+    v: &'a CircleView,
+    admin: bool,
+    queue: &'a [QueueItem],
+    invites: &'a [CircleInviteRecord],
+    members: &'a [CircleMemberRecord],
+    sanctions: &'a [SanctionRecord],
+    me: AccountId,
+    new_link: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+impl ManagePage<'_> {
+    fn reason_name(&self, r: &str) -> &str {
+        self.c.t(reason_key(r))
+    }
+    fn sanction_name(&self, k: &str) -> &str {
+        self.c.t(if k == "ban" {
+            "ops.banned"
+        } else {
+            "ops.muted"
+        })
+    }
+}
+
+async fn manage_view(
+    st: &AppState,
+    c: &Chrome,
+    circle: &str,
+    new_link: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let actor = require_user(c)?;
+    let cid = path_id::<CircleId>(circle)?;
+    let v = cc::view(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    // The queue is the moderator's gate: a plain member gets 403 here.
+    let queue = ops::queue(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    let admin = v.can_admin();
+    let invites = if admin {
+        ops::list_invites(&st.svc, actor, cid)
+            .await
+            .map_err(ApiError::from)?
+    } else {
+        Vec::new()
+    };
+    let members = cc::members(
+        &st.svc,
+        actor,
+        cid,
+        MemberStatus::Active,
+        &PageRequest::first(200),
+    )
+    .await
+    .map_err(ApiError::from)?;
+    let sanctions = ops::sanctions(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    let mut res = render(&ManagePage {
+        c,
+        v: &v,
+        admin,
+        queue: &queue,
+        invites: &invites,
+        members: &members.items,
+        sanctions: &sanctions,
+        me: actor.account_id(),
+        new_link: new_link.as_deref(),
+        error: error.as_deref(),
+    });
+    if error.is_some() {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn manage_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+) -> PageResult {
+    manage_view(&st, &c, &circle, None, None).await
+}
+
+async fn back_to_manage(
+    st: &AppState,
+    c: &Chrome,
+    circle: &str,
+    r: Result<(), CircleError>,
+) -> PageResult {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/app/circles/{circle}/manage")).into_response()),
+        Err(e) => manage_view(st, c, circle, None, Some(form_error(ApiError::from(e))?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    csrf: String,
+    label: Option<String>,
+    max_uses: Option<String>,
+}
+
+async fn invite_create(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Form(f): Form<InviteForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&circle)?;
+    let max_uses = match f
+        .max_uses
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => Some(0),
+        },
+        None => None,
+    };
+    let r = match ops::NewCircleInvite::parse(f.label.as_deref(), max_uses, None) {
+        Ok(n) => ops::create_invite(&st.svc, actor, cid, n).await,
+        Err(e) => Err(e.into()),
+    };
+    match r {
+        Ok((_, code)) => {
+            manage_view(&st, &c, &circle, Some(format!("/app/join/{code}")), None).await
+        }
+        Err(e) => back_to_manage(&st, &c, &circle, Err(e)).await,
+    }
+}
+
+async fn invite_revoke(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&ids.0)?;
+    let r = ops::revoke_invite(&st.svc, actor, cid, path_id(&ids.1)?).await;
+    back_to_manage(&st, &c, &ids.0, r).await
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    csrf: String,
+    decision: String,
+    reason: Option<String>,
+}
+
+async fn decide(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<DecideForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (cid, pid) = ids_of(&ids)?;
+    let r = match ReportStatus::parse(&f.decision) {
+        Ok(s) => {
+            ops::resolve(
+                &st.svc,
+                actor,
+                cid,
+                pid,
+                s,
+                f.reason.as_deref().unwrap_or(""),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    back_to_manage(&st, &c, &ids.0, r).await
+}
+
+#[derive(Deserialize)]
+struct SanctionForm {
+    csrf: String,
+    account_id: String,
+    kind: String,
+    hours: Option<String>,
+    reason: Option<String>,
+}
+
+async fn sanction(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Form(f): Form<SanctionForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&circle)?;
+    let account = path_id::<AccountId>(&f.account_id)?;
+    let hours = f
+        .hours
+        .as_deref()
+        .filter(|h| !h.is_empty())
+        .map(|h| h.parse::<i64>().unwrap_or(0));
+    let r = match SanctionKind::parse(&f.kind) {
+        Ok(k) => ops::sanction(
+            &st.svc,
+            actor,
+            cid,
+            account,
+            k,
+            hours,
+            f.reason.as_deref().unwrap_or(""),
+        )
+        .await
+        .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    back_to_manage(&st, &c, &circle, r).await
+}
+
+async fn lift(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&ids.0)?;
+    let account = path_id::<AccountId>(&ids.1)?;
+    let kind = SanctionKind::parse(&ids.2).map_err(|_| PageError::NotFound)?;
+    let r = ops::lift_sanction(&st.svc, actor, cid, account, kind).await;
+    back_to_manage(&st, &c, &ids.0, r).await
+}
+
+// ---------------------------------------------------------------------------------
+// The public moderation log
+
+#[derive(Template)]
+#[template(path = "app_log.html")]
+struct LogPage<'a> {
+    c: &'a Chrome,
+    v: &'a CircleView,
+    entries: &'a [ModLogRecord],
+    next: Option<&'a str>,
+}
+
+impl LogPage<'_> {
+    fn action_name(&self, a: &str) -> &str {
+        self.c.t(match a {
+            "pin" => "modlog.pin",
+            "unpin" => "modlog.unpin",
+            "delete" => "modlog.delete",
+            "auto_hide" => "modlog.auto_hide",
+            "hold" => "modlog.hold",
+            "remove" => "modlog.remove",
+            "restore" => "modlog.restore",
+            "mute" => "modlog.mute",
+            "ban" => "modlog.ban",
+            "unmute" => "modlog.unmute",
+            _ => "modlog.unban",
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct AfterParams {
+    after: Option<String>,
+}
+
+async fn log_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Query(q): Query<AfterParams>,
+) -> PageResult {
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&circle)?;
+    let v = cc::view(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    let after = q.after.filter(|a| a.len() == 36);
+    let page = ops::mod_log(&st.svc, actor, cid, &PageRequest::new(after, Some(50)))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render(&LogPage {
+        c: &c,
+        v: &v,
+        entries: &page.items,
+        next: page.next.as_deref(),
+    }))
+}

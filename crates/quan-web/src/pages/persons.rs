@@ -1,0 +1,303 @@
+//! Console pages for persons (list, one person with circles, tags, merges and
+//! timeline) and the org's sensitive words.
+
+use super::console::Console;
+use super::templates::mode_key;
+use super::{PageResult, check_csrf, form_error, path_id, render};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use quan_core::circle_ops as ops;
+use quan_core::persons::{self, PersonDetail};
+use quan_core::{CircleMemberRecord, CircleRecord, PageRequest, PersonRecord, TimelineEntry};
+use quan_domain::*;
+use serde::Deserialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/{org_id}/persons", get(persons_page))
+        .route("/console/{org_id}/persons/{person_id}", get(person_page))
+        .route("/console/{org_id}/persons/{person_id}/tags", post(tag_add))
+        .route(
+            "/console/{org_id}/persons/{person_id}/tags/remove",
+            post(tag_remove),
+        )
+        .route("/console/{org_id}/persons/{person_id}/merge", post(merge))
+        .route("/console/{org_id}/merges/{merge_id}/undo", post(undo))
+        .route(
+            "/console/{org_id}/moderation",
+            get(words_page).post(word_add),
+        )
+        .route("/console/{org_id}/moderation/remove", post(word_remove))
+}
+
+#[derive(Template)]
+#[template(path = "console_persons.html")]
+struct PersonsPage<'a> {
+    k: &'a Console,
+    persons: &'a [PersonRecord],
+    next: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "console_person.html")]
+struct PersonPage<'a> {
+    k: &'a Console,
+    d: &'a PersonDetail,
+    /// Persons that could be merged into this one.
+    candidates: Vec<&'a PersonRecord>,
+    error: Option<&'a str>,
+}
+
+impl PersonPage<'_> {
+    fn mode_name(&self, c: &CircleRecord) -> &str {
+        self.k.c.t(mode_key(c))
+    }
+    fn circle_role(&self, m: &CircleMemberRecord) -> &str {
+        self.k.c.t(match m.role {
+            CircleRole::Owner => "circle_roles.owner",
+            CircleRole::Admin => "circle_roles.admin",
+            CircleRole::Moderator => "circle_roles.moderator",
+            CircleRole::Teacher => "circle_roles.teacher",
+            CircleRole::Member => "circle_roles.member",
+        })
+    }
+    fn types(&self, m: &CircleMemberRecord) -> Vec<&str> {
+        [
+            (m.is_member, "types.member"),
+            (m.is_customer, "types.customer"),
+            (m.is_fan, "types.fan"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, k)| self.k.c.t(k))
+        .collect()
+    }
+    fn kind_name(&self, t: &TimelineEntry) -> &str {
+        self.k.c.t(match t.kind.as_str() {
+            "joined" => "timeline.joined",
+            "posted" => "timeline.posted",
+            "commented" => "timeline.commented",
+            "checked_in" => "timeline.checked_in",
+            "merged" => "timeline.merged",
+            _ => "timeline.merge_undone",
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct AfterParams {
+    after: Option<String>,
+}
+
+async fn persons_page(
+    State(st): State<AppState>,
+    k: Console,
+    Query(q): Query<AfterParams>,
+) -> PageResult {
+    let after = q.after.filter(|a| a.len() == 36);
+    let page =
+        quan_core::identity::list_persons(&st.svc, &k.access, &PageRequest::new(after, Some(50)))
+            .await?;
+    Ok(render(&PersonsPage {
+        k: &k,
+        persons: &page.items,
+        next: page.next.as_deref(),
+    }))
+}
+
+async fn person_view(st: &AppState, k: &Console, id: &str, error: Option<String>) -> PageResult {
+    let id = path_id::<PersonId>(id)?;
+    let d = persons::detail(&st.svc, &k.access, id)
+        .await
+        .map_err(ApiError::from)?;
+    // Merge candidates: the org's other live persons (the first 200).
+    let all =
+        quan_core::identity::list_persons(&st.svc, &k.access, &PageRequest::first(200)).await?;
+    let candidates = all
+        .items
+        .iter()
+        .filter(|p| p.id != id && p.merged_into.is_none())
+        .collect();
+    let mut res = render(&PersonPage {
+        k,
+        d: &d,
+        candidates,
+        error: error.as_deref(),
+    });
+    if error.is_some() {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn person_page(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+) -> PageResult {
+    person_view(&st, &k, &id, None).await
+}
+
+/// Runs a person action, then shows the person again (with the error, if any).
+async fn after_action(
+    st: &AppState,
+    k: &Console,
+    id: &str,
+    r: Result<(), quan_core::circles::CircleError>,
+) -> PageResult {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("{}/persons/{id}", k.base())).into_response()),
+        Err(e) => person_view(st, k, id, Some(form_error(ApiError::from(e))?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct TagForm {
+    csrf: String,
+    tag: String,
+}
+
+async fn tag_add(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<TagForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let pid = path_id::<PersonId>(&id)?;
+    let r = persons::add_tag(&st.svc, &k.access, pid, &f.tag)
+        .await
+        .map(|_| ());
+    after_action(&st, &k, &id, r).await
+}
+
+async fn tag_remove(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<TagForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let pid = path_id::<PersonId>(&id)?;
+    let r = persons::remove_tag(&st.svc, &k.access, pid, &f.tag).await;
+    after_action(&st, &k, &id, r).await
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    csrf: String,
+    merged_id: String,
+    reason: Option<String>,
+}
+
+async fn merge(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<MergeForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let survivor = path_id::<PersonId>(&id)?;
+    let merged = path_id::<PersonId>(&f.merged_id)?;
+    let r = persons::merge(
+        &st.svc,
+        &k.access,
+        survivor,
+        merged,
+        f.reason.as_deref().unwrap_or(""),
+    )
+    .await
+    .map(|_| ());
+    after_action(&st, &k, &id, r).await
+}
+
+#[derive(Deserialize)]
+struct UndoForm {
+    csrf: String,
+    /// The person page to return to.
+    back: String,
+}
+
+async fn undo(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<UndoForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let mid = path_id::<MergeId>(&id)?;
+    let back = path_id::<PersonId>(&f.back)?.to_string();
+    let r = persons::undo_merge(&st.svc, &k.access, mid).await;
+    after_action(&st, &k, &back, r).await
+}
+
+#[derive(Template)]
+#[template(path = "console_words.html")]
+struct WordsPage<'a> {
+    k: &'a Console,
+    words: &'a [(String, WordAction)],
+    error: Option<&'a str>,
+}
+
+async fn words_view(st: &AppState, k: &Console, error: Option<String>) -> PageResult {
+    let words = ops::words(&st.svc, &k.access)
+        .await
+        .map_err(ApiError::from)?;
+    let mut res = render(&WordsPage {
+        k,
+        words: &words,
+        error: error.as_deref(),
+    });
+    if error.is_some() {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn words_page(State(st): State<AppState>, k: Console) -> PageResult {
+    words_view(&st, &k, None).await
+}
+
+#[derive(Deserialize)]
+struct WordForm {
+    csrf: String,
+    word: String,
+    action: Option<String>,
+}
+
+async fn word_add(State(st): State<AppState>, k: Console, Form(f): Form<WordForm>) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let r = match WordAction::parse(f.action.as_deref().unwrap_or("hold")) {
+        Ok(a) => ops::set_word(&st.svc, &k.access, &f.word, a)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    words_result(&st, &k, r).await
+}
+
+async fn word_remove(
+    State(st): State<AppState>,
+    k: Console,
+    Form(f): Form<WordForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let r = ops::delete_word(&st.svc, &k.access, &f.word).await;
+    words_result(&st, &k, r).await
+}
+
+async fn words_result(
+    st: &AppState,
+    k: &Console,
+    r: Result<(), quan_core::circles::CircleError>,
+) -> PageResult {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("{}/moderation", k.base())).into_response()),
+        Err(e) => words_view(st, k, Some(form_error(ApiError::from(e))?)).await,
+    }
+}
