@@ -100,8 +100,11 @@ pub async fn guard_write(
     {
         return Err(CircleError::Muted { until: s.until });
     }
+    // New-member limits are for newcomers from outside: the circle's own staff and
+    // the org's staff are trusted from day one.
     let first_day = now.millis() - m.joined_at.millis() < 86_400_000;
-    if first_day && !m.role.is_circle_staff() && kind != WriteKind::Chat {
+    let trusted = m.role.is_circle_staff() || v.org_role.is_some();
+    if first_day && !trusted && kind != WriteKind::Chat {
         let (posts, comments) = svc
             .store
             .recent_writes(v.circle.id, m.account_id, m.joined_at)

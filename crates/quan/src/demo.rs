@@ -2,6 +2,7 @@
 //! something to look at. Idempotent: it does nothing if the demo owner exists.
 
 use quan_core::Services;
+use quan_core::circle_ops as ops;
 use quan_core::circles::{self as cc, NewCircle, NewPost};
 use quan_core::identity::{self as uc, Actor, NewInvite, NewPerson, SignUp};
 use quan_domain::*;
@@ -95,9 +96,9 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
         };
         uc::accept_invite(svc, &actor, &code).await?;
     }
-    for (name, kind, value) in DEMO_PERSONS {
+    for (i, (name, kind, value)) in DEMO_PERSONS.into_iter().enumerate() {
         let handle = parse(HandleValue::parse(parse(HandleKind::parse(kind))?, value))?;
-        uc::create_person(
+        let p = uc::create_person(
             svc,
             &owner_access,
             NewPerson {
@@ -106,6 +107,29 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
             },
         )
         .await?;
+        // Tags the team uses to target posts and campaigns.
+        let tags: &[&str] = match i % 4 {
+            0 => &["vip"],
+            1 => &["wholesale"],
+            2 => &["vip", "tea-class"],
+            _ => &[],
+        };
+        for t in tags {
+            quan_core::persons::add_tag(svc, &owner_access, p.id, t)
+                .await
+                .map_err(circle_err)?;
+        }
+    }
+    // The org's sensitive words: scams are refused outright, ads wait for review.
+    for (word, action) in [
+        ("刷单", WordAction::Reject),
+        ("casino", WordAction::Reject),
+        ("代购", WordAction::Hold),
+        ("加微信", WordAction::Hold),
+    ] {
+        ops::set_word(svc, &owner_access, word, action)
+            .await
+            .map_err(circle_err)?;
     }
     // A second org, so the org switcher and tenancy have something to show.
     let org2 = uc::create_org(
@@ -206,9 +230,51 @@ async fn load_circles(
         )
         .await
         .map_err(circle_err)?;
-        // Staff join where the policy lets them; invite-only circles wait for invites.
-        for (me, _) in accounts.iter().skip(1) {
-            let _ = cc::join(svc, &actor(me), c.id).await;
+        // Staff join where the policy lets them; the teaching circle by its invite
+        // link; the business circle's requests are approved.
+        let owner_actor = actor(&accounts[0].0);
+        if mode == "teaching" {
+            let (_, code) = ops::create_invite(
+                svc,
+                &owner_actor,
+                c.id,
+                ops::NewCircleInvite::parse(Some("家长群 Parents' group"), Some(50), None)?,
+            )
+            .await
+            .map_err(circle_err)?;
+            for (me, _) in accounts.iter().skip(1) {
+                ops::accept_invite(svc, &actor(me), &code)
+                    .await
+                    .map_err(circle_err)?;
+            }
+        } else {
+            for (me, _) in accounts.iter().skip(1) {
+                let _ = cc::join(svc, &actor(me), c.id).await;
+                let _ = cc::approve(svc, &owner_actor, c.id, me.id).await;
+            }
+        }
+        match mode {
+            "business" => load_board(svc, c.id, accounts).await?,
+            "teaching" => {
+                cc::post(
+                    svc,
+                    &owner_actor,
+                    c.id,
+                    NewPost::parse(
+                        Some("notice"),
+                        "第三课：冲泡温度 Lesson 3: water temperature",
+                        "本周作业：用 85°C 和 95°C 各泡一次绿茶，记下差别。Brew a green tea at 85 °C and at 95 °C and note the difference.",
+                    )?,
+                )
+                .await
+                .map_err(circle_err)?;
+                for (me, _) in accounts.iter() {
+                    cc::checkin(svc, &actor(me), c.id)
+                        .await
+                        .map_err(circle_err)?;
+                }
+            }
+            _ => {}
         }
         if mode != "community" {
             continue;
@@ -284,6 +350,66 @@ async fn load_circles(
         }
         for m in &members {
             cc::checkin(svc, &actor(m), c.id)
+                .await
+                .map_err(circle_err)?;
+        }
+        // The welcome post is pinned; one off-topic post was removed, on the record.
+        let owner_actor = actor(members[0]);
+        // ids[0] is the welcome notice; ids[1] is another member's post, so its
+        // deletion by a moderator is logged.
+        if let (Some(welcome), Some(dup)) = (ids.first(), ids.get(1)) {
+            ops::pin_post(svc, &owner_actor, c.id, *welcome, true)
+                .await
+                .map_err(circle_err)?;
+            ops::delete_post(svc, &owner_actor, c.id, *dup, "重复发帖 Duplicate post")
+                .await
+                .map_err(circle_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// The business board: tasks and needs at every step of their workflow.
+async fn load_board(
+    svc: &Services,
+    circle: CircleId,
+    accounts: &[(uc::Me, Role)],
+) -> anyhow::Result<()> {
+    let actor = |i: usize| Actor::Session {
+        account: accounts[i].0.clone(),
+        session: SessionId::new(),
+    };
+    let items = [
+        ("task", "设计秋季新品海报 Design the autumn poster", &[][..]),
+        (
+            "task",
+            "拍摄门店短视频 Film a store video",
+            &[TaskAction::Claim][..],
+        ),
+        (
+            "need",
+            "寻找云南普洱供应商 Looking for a Yunnan pu'er supplier",
+            &[TaskAction::Claim, TaskAction::Deliver][..],
+        ),
+        (
+            "task",
+            "翻译英文菜单 Translate the English menu",
+            &[TaskAction::Claim, TaskAction::Deliver, TaskAction::Accept][..],
+        ),
+    ];
+    for (kind, title, steps) in items {
+        let p = cc::post(
+            svc,
+            &actor(0),
+            circle,
+            NewPost::parse(Some(kind), title, "详情见附件 Details in the thread.")?,
+        )
+        .await
+        .map_err(circle_err)?;
+        for step in steps {
+            // The operator claims and delivers; the owner (the author) accepts.
+            let who = if *step == TaskAction::Accept { 0 } else { 2 };
+            ops::task_action(svc, &actor(who), circle, p.id, *step, "")
                 .await
                 .map_err(circle_err)?;
         }

@@ -7,6 +7,7 @@ mod chat;
 mod circle_ops;
 mod circles;
 mod cluster;
+mod demo;
 mod garbage;
 mod openapi;
 mod store;

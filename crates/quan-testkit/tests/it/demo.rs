@@ -1,0 +1,96 @@
+//! The demo data loads on both backends (it drives most use cases end to end), is
+//! idempotent, and shows what it promises.
+
+use quan_testkit::{TestApp, on_both_backends};
+use serde_json::json;
+
+on_both_backends!(demo_loads_once_and_shows_every_mode);
+
+async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
+    let loaded = quan::demo::load(&app.services)
+        .await
+        .unwrap_or_else(|e| panic!("demo: {e:#}"));
+    assert!(loaded);
+    let again = quan::demo::load(&app.services)
+        .await
+        .unwrap_or_else(|e| panic!("demo again: {e:#}"));
+    assert!(!again, "a second load does nothing");
+
+    let c = app.client();
+    let r = c
+        .post(
+            "/api/v1/sessions",
+            json!({"login": quan::demo::DEMO_OWNER, "password": quan::demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let circles = c.get("/api/v1/circles").await;
+    let modes: Vec<String> = circles
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["mode"].as_str().map(str::to_owned))
+        .collect();
+    for m in ["community", "business", "teaching", "internal"] {
+        assert!(modes.iter().any(|x| x == m), "{m} in {modes:?}");
+    }
+    let find = |mode: &str| {
+        circles
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["mode"] == mode)
+            .and_then(|c| c["id"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let fans = find("community");
+    let feed = c
+        .get(&format!("/api/v1/circles/{fans}/feed?sort=hot&limit=20"))
+        .await;
+    assert_eq!(feed.body["items"].as_array().map(Vec::len), Some(20));
+    assert_eq!(feed.body["pinned"].as_array().map(Vec::len), Some(1));
+    let log = c
+        .get(&format!("/api/v1/circles/{fans}/moderation/log"))
+        .await;
+    assert!(log.text.contains("Duplicate post"), "{}", log.text);
+    let board = find("business");
+    let tasks = c.get(&format!("/api/v1/circles/{board}/feed")).await;
+    let states: Vec<&str> = tasks.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["task_state"].as_str())
+        .collect();
+    for s in ["open", "claimed", "delivered", "accepted"] {
+        assert!(states.contains(&s), "{s} in {states:?}");
+    }
+    let class = find("teaching");
+    let info = c.get(&format!("/api/v1/circles/{class}")).await;
+    assert!(
+        info.body["member_count"].as_i64().unwrap_or(0) >= 6,
+        "{}",
+        info.text
+    );
+    // The console pages render with the demo data.
+    let orgs = c.get("/api/v1/orgs").await;
+    let org = orgs.body[0]["id"].as_str().unwrap_or_default().to_owned();
+    for path in [
+        format!("/console/{org}/persons"),
+        format!("/console/{org}/moderation"),
+        format!("/app/circles/{fans}"),
+        format!("/app/circles/{fans}/manage"),
+        format!("/app/circles/{board}"),
+        format!("/app/circles/{class}"),
+    ] {
+        let r = c.get(&path).await;
+        assert_eq!(
+            r.status,
+            200,
+            "{path}: {}",
+            r.text.chars().take(300).collect::<String>()
+        );
+    }
+}
