@@ -125,6 +125,19 @@ pub async fn send(
     {
         tracing::warn!(error = %e, "chat message not announced; clients catch up from history");
     }
+    let notes = crate::notify::mentioned(svc, circle, &rec.body)
+        .await
+        .into_iter()
+        .map(|to| crate::notify::Note {
+            to,
+            kind: NotifyKind::Mention,
+            circle: Some(circle),
+            post: None,
+            actor_name: rec.author_name.clone(),
+            body: rec.body.clone(),
+        })
+        .collect();
+    crate::notify::send(svc, notes, rec.author_account_id).await;
     Ok(rec)
 }
 

@@ -11,6 +11,7 @@ use crate::circles::{
 };
 use crate::events::announce;
 use crate::identity::{Actor, OrgAccess};
+use crate::notify::Note;
 use crate::secrets::{digest, random_secret};
 use crate::*;
 use quan_domain::*;
@@ -138,6 +139,20 @@ pub(crate) async fn hold_post(svc: &Services, p: &PostRecord) -> Result<()> {
         "sensitive word: held for review",
     );
     Ok(svc.store.post_hide(p.circle_id, p.id, &log).await?)
+}
+
+/// Tells a post's author what moderation did to it.
+async fn tell_author(svc: &Services, p: &PostRecord, what: &str) {
+    let note = Note {
+        to: p.author_account_id,
+        kind: NotifyKind::Moderation,
+        circle: Some(p.circle_id),
+        post: Some(p.id),
+        actor_name: String::new(),
+        body: format!("{} — {what}", p.title),
+    };
+    // The author never sends this to themself: the "except" is nobody.
+    crate::notify::send(svc, vec![note], AccountId::from_uuid(uuid::Uuid::nil())).await;
 }
 
 /// Audience tags as parsed from a request.
@@ -575,6 +590,19 @@ pub async fn task_action(
     );
     svc.store.event_append(&ev).await?;
     announce(svc, &ev).await;
+    let step_note = |to| Note {
+        to,
+        kind: NotifyKind::Task,
+        circle: Some(circle),
+        post: Some(post),
+        actor_name: m.display_name.clone(),
+        body: format!("{} → {}", p.title, next.as_str()),
+    };
+    let mut notes = vec![step_note(p.author_account_id)];
+    if let Some(a) = p.task_assignee {
+        notes.push(step_note(a));
+    }
+    crate::notify::send(svc, notes, m.account_id).await;
     svc.store
         .post_get_any(circle, post)
         .await?
@@ -659,6 +687,9 @@ pub async fn report(
                 e.into()
             }
         })?;
+    if out.hidden_now {
+        tell_author(svc, &p, "hidden pending review").await;
+    }
     Ok(out)
 }
 
@@ -698,11 +729,20 @@ pub async fn resolve(
         format!("post:{post}"),
         &reason,
     );
+    let p = svc.store.post_get_any(circle, post).await?;
     if svc
         .store
         .report_resolve(circle, post, status, v.viewer, svc.clock.now(), &log)
         .await?
     {
+        if let Some(p) = p {
+            let what = if status == ReportStatus::Upheld {
+                "removed by a moderator"
+            } else {
+                "restored by a moderator"
+            };
+            tell_author(svc, &p, what).await;
+        }
         Ok(())
     } else {
         Err(CircleError::NotFound)
@@ -784,6 +824,15 @@ pub async fn sanction(
         &reason,
     );
     svc.store.sanction_set(&s, &log).await?;
+    let note = Note {
+        to: account,
+        kind: NotifyKind::Moderation,
+        circle: Some(circle),
+        post: None,
+        actor_name: String::new(),
+        body: format!("{}: {} {}", v.circle.name, kind.as_str(), reason),
+    };
+    crate::notify::send(svc, vec![note], v.viewer).await;
     Ok(s)
 }
 

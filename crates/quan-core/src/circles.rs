@@ -9,6 +9,7 @@
 use crate::circle_ops::{Verdict, WriteKind, guard_write, hold_post};
 use crate::events::{announce, new_event};
 use crate::identity::{Actor, OrgAccess};
+use crate::notify::Note;
 use crate::{
     CircleMemberRecord, CircleRecord, CommentRecord, FeedSort, MemberStatus, Page, PageRequest,
     PostRecord, Services, StoreError, constraints,
@@ -461,6 +462,15 @@ pub async fn approve(
     );
     if svc.store.circle_member_approve(id, account, &ev).await? {
         announce(svc, &ev).await;
+        let note = Note {
+            to: account,
+            kind: NotifyKind::Approval,
+            circle: Some(id),
+            post: None,
+            actor_name: String::new(),
+            body: v.circle.name.clone(),
+        };
+        crate::notify::send(svc, vec![note], actor.account_id()).await;
         Ok(())
     } else {
         Err(CircleError::NotFound)
@@ -519,6 +529,7 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         rec.hidden_at = Some(now);
     } else {
         announce(svc, &ev).await;
+        crate::notify::post_mentions(svc, &rec, &m.display_name).await;
     }
     Ok(rec)
 }
@@ -634,6 +645,22 @@ pub async fn comment(
     );
     let saved = svc.store.comment_insert(&rec, &ev).await?;
     announce(svc, &ev).await;
+    let reply = |to| Note {
+        to,
+        kind: NotifyKind::Reply,
+        circle: Some(circle),
+        post: Some(p.id),
+        actor_name: m.display_name.clone(),
+        body: format!("{} — {}", p.title, saved.body),
+    };
+    let mut notes = vec![reply(p.author_account_id)];
+    if let Some(parent) = saved.parent_id
+        && let Ok(Some(to)) = svc.store.comment_author(parent).await
+    {
+        notes.push(reply(to));
+    }
+    notes.extend(crate::notify::mention_notes(svc, &p, &saved.body, &m.display_name).await);
+    crate::notify::send(svc, notes, m.account_id).await;
     Ok(saved)
 }
 
@@ -650,7 +677,8 @@ pub async fn react(
     require_scope(actor, Scope::Write)?;
     let v = view(svc, actor, circle).await?;
     let m = active_member(&v)?;
-    svc.store
+    let p = svc
+        .store
         .post_get(circle, post, actor.account_id(), svc.clock.now())
         .await?
         .ok_or(CircleError::NotFound)?;
@@ -658,6 +686,18 @@ pub async fn react(
         .store
         .reaction_set(post, m.person_id, kind, on, svc.clock.now())
         .await?;
+    // Only a reaction that counted (not a repeated click) tells the author.
+    if on && score > p.score {
+        let note = Note {
+            to: p.author_account_id,
+            kind: NotifyKind::Reaction,
+            circle: Some(circle),
+            post: Some(post),
+            actor_name: m.display_name.clone(),
+            body: p.title.clone(),
+        };
+        crate::notify::send(svc, vec![note], m.account_id).await;
+    }
     let mine = svc.store.reactions_of(post, m.person_id).await?;
     Ok((score, mine))
 }

@@ -13,6 +13,7 @@ pub mod circles;
 pub mod events;
 pub mod identity;
 pub mod jobs;
+pub mod notify;
 pub mod page;
 pub mod persons;
 pub mod ports;

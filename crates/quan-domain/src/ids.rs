@@ -99,6 +99,8 @@ typed_id! {
     ModLogId,
     /// A merge of two persons (undoable).
     MergeId,
+    /// An in-app notification.
+    NotificationId,
 }
 
 #[cfg(test)]

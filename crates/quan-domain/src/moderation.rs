@@ -127,6 +127,24 @@ str_enum! {
     }
 }
 
+str_enum! {
+    /// What a notification is about; each kind can be turned off.
+    NotifyKind, "kind", "invalid_notify_kind" {
+        /// A comment on your post, or a reply to your comment.
+        Reply = "reply",
+        /// Someone wrote @your-name.
+        Mention = "mention",
+        /// A reaction to your post.
+        Reaction = "reaction",
+        /// Your join request was approved.
+        Approval = "approval",
+        /// A moderator acted on your post or on you.
+        Moderation = "moderation",
+        /// A step on a task you posted or claimed.
+        Task = "task",
+    }
+}
+
 /// A member's standing in a circle, earned from activity (0 = new, 3 = trusted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TrustLevel(pub u8);

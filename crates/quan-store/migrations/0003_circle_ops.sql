@@ -141,3 +141,26 @@ CREATE TABLE person_merges (
 );
 CREATE INDEX person_merges_org_idx ON person_merges (org_id, id);
 CREATE INDEX person_merges_person_idx ON person_merges (survivor_id);
+
+-- In-app notifications: replies, mentions, reactions, approvals, moderation results
+-- and task steps, per account; pushed live on the bus topic account:<id>.
+CREATE TABLE notifications (
+    id         TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    circle_id  TEXT REFERENCES circles (id) ON DELETE CASCADE,
+    post_id    TEXT REFERENCES posts (id) ON DELETE CASCADE,
+    actor_name TEXT NOT NULL DEFAULT '',
+    body       TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    read_at    BIGINT
+);
+CREATE INDEX notifications_account_idx ON notifications (account_id, id);
+CREATE INDEX notifications_unread_idx ON notifications (account_id) WHERE read_at IS NULL;
+
+-- Kinds a person turned off (absent: on).
+CREATE TABLE notify_muted (
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    CONSTRAINT notify_muted_pkey PRIMARY KEY (account_id, kind)
+);

@@ -11,6 +11,7 @@
 
 mod circle_ops;
 mod connect;
+mod notify;
 mod rows;
 mod store;
 

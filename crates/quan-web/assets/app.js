@@ -43,6 +43,27 @@
     window.scrollTo(0, document.body.scrollHeight);
     setInterval(function () { if (cws.readyState === 1) cws.send('{"type":"ping"}'); }, 30000);
   }
+  // Notifications: new ones arrive over the WebSocket on the account's own topic.
+  var notes = document.getElementById("notifications");
+  if (notes && window.WebSocket) {
+    var nproto = location.protocol === "https:" ? "wss://" : "ws://";
+    var nws = new WebSocket(nproto + location.host + "/api/v1/ws");
+    nws.onopen = function () { nws.send(JSON.stringify({ type: "subscribe", topic: notes.getAttribute("data-topic") })); };
+    nws.onmessage = function (m) {
+      var f; try { f = JSON.parse(m.data); } catch (e) { return; }
+      var n = f.type === "event" && f.data && f.data.notification;
+      if (!n) return;
+      var li = document.createElement("li"); li.className = "unread";
+      var who = document.createElement("strong"); who.textContent = n.actor ? n.actor + " " : "";
+      var what = document.createElement("span"); what.textContent = n.kind;
+      var body = document.createElement("span"); body.className = "muted"; body.textContent = " " + n.body;
+      li.appendChild(who); li.appendChild(what); li.appendChild(body);
+      notes.insertBefore(li, notes.firstChild);
+      var empty = document.getElementById("notify-empty"); if (empty) empty.remove();
+      var u = document.getElementById("unread"); if (u) u.textContent = String(Number(u.textContent || 0) + 1);
+    };
+    setInterval(function () { if (nws.readyState === 1) nws.send('{"type":"ping"}'); }, 30000);
+  }
   // Live activity: the overview subscribes to the org's events over the WebSocket.
   var tl = document.getElementById("timeline");
   if (tl && window.WebSocket) {

@@ -8,10 +8,12 @@ mod bus;
 mod circle_ops;
 mod clock;
 mod counters;
+mod notify;
 mod store;
 
 pub use bus::*;
 pub use circle_ops::*;
 pub use clock::*;
 pub use counters::*;
+pub use notify::*;
 pub use store::*;

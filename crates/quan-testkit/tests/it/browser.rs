@@ -673,6 +673,15 @@ async fn run_a_circle_in_chromium() {
     click(&a, "form[action$='/moderation'] button").await;
     wait_text(&a, "刷单").await;
     shot(&a, "19-console-words").await;
+    // The student hears what happened to her post, and to her claimed task.
+    b.goto(&format!("{base}/app/notifications"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let notes = wait_text(&b, "removed by a moderator").await;
+    assert!(notes.contains("hidden pending review"), "{notes}");
+    shot(&b, "20-notifications-phone").await;
+    click(&b, "#mark-read").await;
+    wait_text(&b, "0 unread").await;
     let _ = b.close().await;
     let _ = a.close().await;
 }

@@ -185,6 +185,10 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         ),
         ("POST", format!("/api/v1/orgs/{org}/persons/{pid}/merge")),
         ("POST", format!("/api/v1/orgs/{org}/merges/not-an-id/undo")),
+        ("GET", "/api/v1/me/notifications?after=x".into()),
+        ("POST", "/api/v1/me/notifications/read".into()),
+        ("GET", "/api/v1/me/notification-settings".into()),
+        ("PUT", "/api/v1/me/notification-settings/reply".into()),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

@@ -9,6 +9,7 @@ mod circles;
 mod cluster;
 mod demo;
 mod garbage;
+mod notify;
 mod openapi;
 mod store;
 mod tenancy;

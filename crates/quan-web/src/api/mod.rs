@@ -43,6 +43,8 @@ use utoipa::{Modify, OpenApi};
         circle_ops::list_sanctions, circle_ops::set_sanction, circle_ops::lift_sanction,
         circle_ops::list_words, circle_ops::set_word, circle_ops::delete_word,
         circle_ops::person_profile, circle_ops::add_tag, circle_ops::remove_tag, circle_ops::merge_person, circle_ops::undo_merge,
+        circle_ops::list_notifications, circle_ops::read_notifications, circle_ops::notification_settings,
+        circle_ops::set_notification_setting,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
@@ -52,6 +54,7 @@ use utoipa::{Modify, OpenApi};
         (name = "events", description = "The org's event log"),
         (name = "circles", description = "Circles, membership, posts and the feed"),
         (name = "moderation", description = "Reports, the review queue, mutes and bans, the public moderation log, sensitive words"),
+        (name = "notifications", description = "In-app notifications; pushed live on the WebSocket topic account:<id>"),
         (name = "chat", description = "Chat rooms fused with circles; live over the WebSocket topic room:<id>"),
     )
 )]
