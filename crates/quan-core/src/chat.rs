@@ -254,6 +254,7 @@ pub async fn promote(
             }
         })?;
     announce(svc, &ev).await;
+    crate::search::index_post(svc, &post).await;
     Ok(post)
 }
 

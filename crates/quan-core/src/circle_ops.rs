@@ -435,6 +435,7 @@ pub async fn edit_post(
     if matches!(verdict, Verdict::Hold { .. }) {
         hold_post(svc, &updated).await?;
     }
+    crate::search::reindex_post(svc, &updated).await;
     Ok(updated)
 }
 

@@ -523,6 +523,7 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         json!({"post": rec.id.to_string(), "title": rec.title, "kind": rec.kind.as_str()}),
     );
     svc.store.post_insert(&rec, &p.audience_tags, &ev).await?;
+    crate::search::index_post(svc, &rec).await;
     let mut rec = rec;
     if matches!(verdict, Verdict::Hold { .. }) {
         hold_post(svc, &rec).await?;
@@ -645,6 +646,7 @@ pub async fn comment(
     );
     let saved = svc.store.comment_insert(&rec, &ev).await?;
     announce(svc, &ev).await;
+    crate::search::index_comment(svc, &p, &saved.body).await;
     let reply = |to| Note {
         to,
         kind: NotifyKind::Reply,

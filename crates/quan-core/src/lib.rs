@@ -17,6 +17,7 @@ pub mod notify;
 pub mod page;
 pub mod persons;
 pub mod ports;
+pub mod search;
 pub mod secrets;
 
 pub use page::{Page, PageRequest};

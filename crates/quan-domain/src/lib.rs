@@ -9,6 +9,7 @@ pub mod circles;
 pub mod identity;
 pub mod ids;
 pub mod moderation;
+pub mod search;
 pub mod time;
 
 pub use circles::*;

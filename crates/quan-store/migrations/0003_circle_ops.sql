@@ -164,3 +164,15 @@ CREATE TABLE notify_muted (
     kind       TEXT NOT NULL,
     CONSTRAINT notify_muted_pkey PRIMARY KEY (account_id, kind)
 );
+
+-- Search: a portable inverted index (the same SQL on both backends). Terms are made
+-- by quan_domain::search_terms: lower-cased words, and for Chinese (and other CJK)
+-- text every character and every pair of neighbouring characters, so a search for
+-- 乌龙 or 茶 finds 桂花乌龙茶 without a word segmenter. Comments index into their post.
+CREATE TABLE search_terms (
+    term      TEXT NOT NULL,
+    post_id   TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    circle_id TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    CONSTRAINT search_terms_pkey PRIMARY KEY (term, circle_id, post_id)
+);
+CREATE INDEX search_terms_post_idx ON search_terms (post_id);

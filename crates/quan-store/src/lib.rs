@@ -13,6 +13,7 @@ mod circle_ops;
 mod connect;
 mod notify;
 mod rows;
+mod search;
 mod store;
 
 pub use connect::{Backend, ConnectError, ConnectOptions};

@@ -9,6 +9,7 @@ mod circle_ops;
 mod clock;
 mod counters;
 mod notify;
+mod search;
 mod store;
 
 pub use bus::*;
@@ -16,4 +17,5 @@ pub use circle_ops::*;
 pub use clock::*;
 pub use counters::*;
 pub use notify::*;
+pub use search::*;
 pub use store::*;

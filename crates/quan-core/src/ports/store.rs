@@ -317,7 +317,9 @@ pub mod constraints {
 }
 
 #[async_trait]
-pub trait Store: super::CircleOpsStore + super::NotifyStore + Send + Sync + 'static {
+pub trait Store:
+    super::CircleOpsStore + super::NotifyStore + super::SearchStore + Send + Sync + 'static
+{
     /// "sqlite" or "postgres", for logs and metrics.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> StoreResult<()>;

@@ -639,6 +639,16 @@ async fn run_a_circle_in_chromium() {
     assert!(log.contains("hid a post after reports"), "{log}");
     shot(&a, "16-moderation-log").await;
 
+    // Search finds the task by a Chinese word inside its title.
+    a.goto(&format!("{base}/app/circles/{fans}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(&a, "#circle-search input[name=q]", "新品").await;
+    click(&a, "#circle-search button").await;
+    let found = wait_text(&a, "1 results").await;
+    assert!(found.contains("拍一组新品照片"), "{found}");
+    shot(&a, "21-search").await;
+
     // The console: persons, one person with circles and a tag, sensitive words.
     a.goto(&format!("{base}/console/{org}/persons"))
         .await

@@ -189,6 +189,9 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         ("POST", "/api/v1/me/notifications/read".into()),
         ("GET", "/api/v1/me/notification-settings".into()),
         ("PUT", "/api/v1/me/notification-settings/reply".into()),
+        ("GET", format!("/api/v1/circles/{circle}/search?q=%00%ff")),
+        ("GET", format!("/api/v1/search?org_id={org}")),
+        ("GET", "/api/v1/search?org_id=x&q=y".into()),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

@@ -11,6 +11,7 @@ mod demo;
 mod garbage;
 mod notify;
 mod openapi;
+mod search;
 mod store;
 mod tenancy;
 mod ws;

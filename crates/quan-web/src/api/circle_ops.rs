@@ -83,6 +83,8 @@ pub fn router() -> Router<AppState> {
             post(merge_person),
         )
         .route("/orgs/{org_id}/merges/{merge_id}/undo", post(undo_merge))
+        .route("/circles/{circle_id}/search", get(search_circle))
+        .route("/search", get(search_org))
         .route("/me/notifications", get(list_notifications))
         .route("/me/notifications/read", post(read_notifications))
         .route("/me/notification-settings", get(notification_settings))
@@ -1077,4 +1079,62 @@ pub async fn set_notification_setting(
     let kind = quan_domain::NotifyKind::parse(&kind)?;
     quan_core::notify::set(&st.svc, &actor, kind, req.on).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------
+// Search
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// Words to find (all must match); Chinese works without spaces.
+    pub q: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSearchQuery {
+    pub org_id: String,
+    pub q: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHitDto {
+    pub post: PostDto,
+    pub circle_name: String,
+}
+
+/// Searches a circle's titles, bodies and comments (up to 50 newest matches, as the
+/// caller may see them).
+#[utoipa::path(get, path = "/api/v1/circles/{circle_id}/search", tag = "circles", params(("circle_id" = String, Path), SearchQuery),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = [PostDto]), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn search_circle(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<Vec<PostDto>>> {
+    let posts = quan_core::search::in_circle(&st.svc, &actor, parse_id(&id)?, &q.q).await?;
+    Ok(Json(posts.iter().map(PostDto::from).collect()))
+}
+
+/// Searches every circle of an org the caller may see.
+#[utoipa::path(get, path = "/api/v1/search", tag = "circles", params(OrgSearchQuery),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = [SearchHitDto]), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn search_org(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<OrgSearchQuery>,
+) -> ApiResult<Json<Vec<SearchHitDto>>> {
+    let hits = quan_core::search::in_org(&st.svc, &actor, parse_id(&q.org_id)?, &q.q).await?;
+    Ok(Json(
+        hits.iter()
+            .map(|(p, name)| SearchHitDto {
+                post: PostDto::from(p),
+                circle_name: name.clone(),
+            })
+            .collect(),
+    ))
 }

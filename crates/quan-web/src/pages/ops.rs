@@ -56,6 +56,7 @@ pub(crate) fn router() -> Router<AppState> {
             post(lift),
         )
         .route("/app/circles/{circle_id}/log", get(log_page))
+        .route("/app/circles/{circle_id}/search", get(search_page))
         .route("/app/notifications", get(notifications_page))
         .route("/app/notifications/read", post(notifications_read))
         .route("/app/notifications/settings", post(notifications_settings))
@@ -678,4 +679,73 @@ async fn notifications_settings(
             .map_err(ApiError::from)?;
     }
     Ok(Redirect::to("/app/notifications").into_response())
+}
+
+// ---------------------------------------------------------------------------------
+// Search
+
+#[derive(Template)]
+#[template(path = "app_search.html")]
+struct SearchPage<'a> {
+    c: &'a Chrome,
+    v: &'a CircleView,
+    q: &'a str,
+    org_wide: bool,
+    hits: &'a [(quan_core::PostRecord, String)],
+    error: Option<&'a str>,
+}
+
+impl SearchPage<'_> {
+    fn excerpt(&self, p: &quan_core::PostRecord) -> String {
+        crate::markdown::excerpt(&p.body, 200)
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    scope: Option<String>,
+}
+
+async fn search_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Query(sp): Query<SearchParams>,
+) -> PageResult {
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&circle)?;
+    let v = cc::view(&st.svc, actor, cid)
+        .await
+        .map_err(ApiError::from)?;
+    let q = sp.q.unwrap_or_default();
+    let org_wide = sp.scope.as_deref() == Some("org");
+    let mut error = None;
+    let hits = if q.trim().is_empty() {
+        Vec::new()
+    } else if org_wide {
+        match quan_core::search::in_org(&st.svc, actor, v.circle.org_id, &q).await {
+            Ok(h) => h,
+            Err(e) => {
+                error = Some(form_error(ApiError::from(e))?);
+                Vec::new()
+            }
+        }
+    } else {
+        match quan_core::search::in_circle(&st.svc, actor, cid, &q).await {
+            Ok(ps) => ps.into_iter().map(|p| (p, v.circle.name.clone())).collect(),
+            Err(e) => {
+                error = Some(form_error(ApiError::from(e))?);
+                Vec::new()
+            }
+        }
+    };
+    Ok(render(&SearchPage {
+        c: &c,
+        v: &v,
+        q: &q,
+        org_wide,
+        hits: &hits,
+        error: error.as_deref(),
+    }))
 }
