@@ -1,5 +1,6 @@
-//! A small cache of who may act where: API tokens by digest and staff roles by
-//! (org, account). It takes the store off the hot path of every authenticated API
+//! A small cache of who may act where: sessions and API tokens by digest, staff
+//! roles by (org, account), and circle views (the visibility gate's answer) by
+//! (circle, account). It takes the store off the hot path of every authenticated
 //! call.
 //!
 //! Staleness is bounded twice: the node that revokes a token, removes staff or
@@ -8,9 +9,10 @@
 //! after [`TTL`] anyway, in case an announcement is lost. Only positive answers are
 //! cached, so a new member or a new token works immediately.
 
-use crate::{Bus, OrgRecord, TokenRecord};
+use crate::circles::CircleView;
+use crate::{AccountRecord, Bus, OrgRecord, SessionRecord, TokenRecord};
 use dashmap::DashMap;
-use quan_domain::{AccountId, OrgId, Role, TokenId};
+use quan_domain::{AccountId, CircleId, OrgId, Role, TokenId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,15 +30,45 @@ pub struct AuthCache {
     staff: DashMap<(OrgId, AccountId), (Role, Instant)>,
     /// Org records: read on every console page and org call, changed rarely.
     orgs: DashMap<OrgId, (OrgRecord, Instant)>,
+    /// Sessions by token digest, with their account.
+    sessions: DashMap<String, ((SessionRecord, AccountRecord), Instant)>,
+    /// The visibility gate's inputs for a viewer, with what makes their feed differ
+    /// from the plain one (history window, posts of theirs hidden for review).
+    views: DashMap<(CircleId, AccountId), (CircleView, Instant)>,
 }
 
 /// An eviction, as announced on the bus.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "evict", rename_all = "snake_case")]
 pub enum Eviction {
-    Token { token: String },
-    Staff { org: String, account: String },
-    Org { org: String },
+    Token {
+        token: String,
+    },
+    Staff {
+        org: String,
+        account: String,
+    },
+    Org {
+        org: String,
+    },
+    /// One session (log-out), by token digest.
+    Session {
+        token_hash: String,
+    },
+    /// Every session of an account (password change or reset).
+    AccountSessions {
+        account: String,
+    },
+    /// Every cached view of a circle (membership or settings changed).
+    Circle {
+        circle: String,
+    },
+    /// Every cached view of one viewer (their privacy setting changed).
+    Viewer {
+        account: String,
+    },
+    /// Every cached view (persons merged: memberships changed hands).
+    AllViews,
 }
 
 impl AuthCache {
@@ -72,14 +104,54 @@ impl AuthCache {
         self.orgs.insert(o.id, (o, Instant::now()));
     }
 
+    pub fn session(&self, hash: &str) -> Option<(SessionRecord, AccountRecord)> {
+        let e = self.sessions.get(hash)?;
+        (e.1.elapsed() < TTL).then(|| e.0.clone())
+    }
+    pub fn put_session(&self, hash: String, v: (SessionRecord, AccountRecord)) {
+        if self.sessions.len() >= MAX_ENTRIES {
+            self.sessions.clear();
+        }
+        self.sessions.insert(hash, (v, Instant::now()));
+    }
+    pub fn view(&self, circle: CircleId, account: AccountId) -> Option<CircleView> {
+        let e = self.views.get(&(circle, account))?;
+        (e.1.elapsed() < TTL).then(|| e.0.clone())
+    }
+    pub fn put_view(&self, v: CircleView) {
+        if self.views.len() >= MAX_ENTRIES {
+            self.views.clear();
+        }
+        self.views
+            .insert((v.circle.id, v.viewer), (v, Instant::now()));
+    }
+
     pub fn apply(&self, e: &Eviction) {
         match e {
+            Eviction::Session { token_hash } => {
+                self.sessions.remove(token_hash);
+            }
+            Eviction::AccountSessions { account } => {
+                self.sessions
+                    .retain(|_, ((_, a), _)| a.id.to_string() != *account);
+            }
+            Eviction::AllViews => self.views.clear(),
+            Eviction::Viewer { account } => {
+                self.views.retain(|(_, a), _| a.to_string() != *account);
+            }
+            Eviction::Circle { circle } => {
+                if let Ok(c) = CircleId::parse(circle) {
+                    self.views.retain(|(vc, _), _| *vc != c);
+                }
+            }
             Eviction::Token { token } => {
                 self.tokens.retain(|_, (t, _)| t.id.to_string() != *token);
             }
             Eviction::Staff { org, account } => {
                 if let (Ok(o), Ok(a)) = (OrgId::parse(org), AccountId::parse(account)) {
                     self.staff.remove(&(o, a));
+                    // The org role is an input of circle views.
+                    self.views.retain(|(_, va), _| *va != a);
                     // A removed member's tokens are revoked with them.
                     self.tokens
                         .retain(|_, (t, _)| !(t.org_id == o && t.account_id == a));
@@ -110,6 +182,12 @@ pub fn token_eviction(id: TokenId) -> Eviction {
     }
 }
 
+pub fn circle_eviction(circle: CircleId) -> Eviction {
+    Eviction::Circle {
+        circle: circle.to_string(),
+    }
+}
+
 pub fn staff_eviction(org: OrgId, account: AccountId) -> Eviction {
     Eviction::Staff {
         org: org.to_string(),
@@ -132,6 +210,8 @@ pub async fn listen(cache: Arc<AuthCache>, bus: Arc<dyn Bus>) {
                 cache.tokens.clear();
                 cache.staff.clear();
                 cache.orgs.clear();
+                cache.sessions.clear();
+                cache.views.clear();
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         }

@@ -235,6 +235,7 @@ pub async fn promote(
         task_state: None,
         task_assignee: None,
         audience: Audience::All,
+        my_reactions: Vec::new(),
     };
     let ev = event(
         svc,
@@ -253,6 +254,7 @@ pub async fn promote(
                 e.into()
             }
         })?;
+    svc.feed.bump(circle);
     announce(svc, &ev).await;
     crate::search::index_post(svc, &post).await;
     Ok(post)

@@ -138,7 +138,16 @@ pub(crate) async fn hold_post(svc: &Services, p: &PostRecord) -> Result<()> {
         format!("post:{}", p.id),
         "sensitive word: held for review",
     );
-    Ok(svc.store.post_hide(p.circle_id, p.id, &log).await?)
+    svc.store.post_hide(p.circle_id, p.id, &log).await?;
+    written(svc, p.circle_id).await;
+    Ok(())
+}
+
+/// A moderation write: cached feed pages and views (whose "has hidden posts" may
+/// have changed) of the circle are stale.
+async fn written(svc: &Services, circle: CircleId) {
+    svc.feed.bump(circle);
+    crate::circles::views_changed(svc, circle).await;
 }
 
 /// Tells a post's author what moderation did to it.
@@ -375,6 +384,7 @@ pub async fn accept_invite(svc: &Services, actor: &Actor, code: &str) -> Result<
     );
     match svc.store.circle_invite_accept(inv.id, &m, &ev).await? {
         CircleInviteOutcome::Joined | CircleInviteOutcome::Approved => {
+            crate::circles::views_changed(svc, c.id).await;
             announce(svc, &ev).await;
             Ok(c)
         }
@@ -436,6 +446,7 @@ pub async fn edit_post(
         hold_post(svc, &updated).await?;
     }
     crate::search::reindex_post(svc, &updated).await;
+    svc.feed.bump(circle);
     Ok(updated)
 }
 
@@ -475,6 +486,7 @@ pub async fn pin_post(
     );
     let at = pinned.then(|| svc.clock.now());
     if svc.store.post_set_pinned(circle, post, at, &log).await? {
+        svc.feed.bump(circle);
         Ok(())
     } else {
         Err(CircleError::NotFound)
@@ -512,14 +524,27 @@ pub async fn delete_post(
         .post_delete(circle, post, svc.clock.now(), log.as_ref())
         .await?
     {
+        svc.feed.bump(circle);
         Ok(())
     } else {
         Err(CircleError::NotFound)
     }
 }
 
-/// Pinned posts the viewer may see, newest pin first.
-pub async fn pinned_of(svc: &Services, v: &CircleView) -> Result<Vec<PostRecord>> {
+/// Pinned posts the viewer may see, newest pin first: shown above the first page
+/// of a feed (`sort` and `page` name that feed, so plain viewers share its cache).
+pub async fn pinned_of(
+    svc: &Services,
+    v: &CircleView,
+    sort: FeedSort,
+    page: &PageRequest,
+) -> Result<Vec<PostRecord>> {
+    if page.after.is_some() {
+        return Ok(Vec::new());
+    }
+    if let Some(p) = crate::circles::cached_page(svc, v, sort, page).await? {
+        return Ok(p.pinned.clone());
+    }
     Ok(svc
         .store
         .post_pinned(v.circle.id, v.viewer, svc.clock.now())
@@ -582,6 +607,7 @@ pub async fn task_action(
     if !svc.store.task_step(circle, state, assignee, &step).await? {
         return Err(CircleError::Task(TaskError::BadTransition));
     }
+    svc.feed.bump(circle);
     let ev = event(
         svc,
         &v.circle,
@@ -689,6 +715,7 @@ pub async fn report(
             }
         })?;
     if out.hidden_now {
+        written(svc, circle).await;
         tell_author(svc, &p, "hidden pending review").await;
     }
     Ok(out)
@@ -736,6 +763,7 @@ pub async fn resolve(
         .report_resolve(circle, post, status, v.viewer, svc.clock.now(), &log)
         .await?
     {
+        written(svc, circle).await;
         if let Some(p) = p {
             let what = if status == ReportStatus::Upheld {
                 "removed by a moderator"
@@ -825,6 +853,7 @@ pub async fn sanction(
         &reason,
     );
     svc.store.sanction_set(&s, &log).await?;
+    written(svc, circle).await;
     let note = Note {
         to: account,
         kind: NotifyKind::Moderation,

@@ -193,9 +193,16 @@ pub struct CircleView {
     /// may see the circle, so follow-up reads (`feed_of`, `leaderboard_of`) take it
     /// instead of running the gate again.
     pub viewer: AccountId,
+    /// The viewer's history window (days) and whether they have posts hidden for
+    /// review here: either makes their feed differ from the plain one.
+    pub quirks: (i64, bool),
 }
 
 impl CircleView {
+    /// Whether this viewer sees exactly the plain feed (see [`crate::feed_cache`]).
+    pub fn plain(&self) -> bool {
+        self.quirks == (0, false) && self.active_role().is_none_or(|r| !r.is_circle_staff())
+    }
     fn active_role(&self) -> Option<CircleRole> {
         self.membership
             .as_ref()
@@ -220,32 +227,43 @@ pub fn require_scope(actor: &Actor, s: Scope) -> Result<()> {
     }
 }
 
-/// The one visibility gate.
+/// The one visibility gate. Its inputs (the circle, the caller's membership and
+/// staff role) are cached for a moment per (circle, account) in the auth cache and
+/// evicted on every membership change; the decision itself is made on every call.
 pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleView> {
     require_scope(actor, Scope::Read)?;
-    let circle = svc
-        .store
-        .circle_get(id)
-        .await?
-        .ok_or(CircleError::NotFound)?;
+    let account = actor.account_id();
+    let v = match svc.auth.view(id, account) {
+        Some(v) => v,
+        None => {
+            let circle = svc
+                .store
+                .circle_get(id)
+                .await?
+                .ok_or(CircleError::NotFound)?;
+            let membership = svc.store.circle_member_get(id, account).await?;
+            let org_role = svc
+                .store
+                .staff_get(circle.org_id, account)
+                .await?
+                .map(|s| s.role);
+            let quirks = svc.store.viewer_quirks(id, account).await?;
+            let v = CircleView {
+                circle,
+                membership,
+                org_role,
+                viewer: account,
+                quirks,
+            };
+            svc.auth.put_view(v.clone());
+            v
+        }
+    };
     if let Actor::Token { org, .. } = actor
-        && *org != circle.org_id
+        && *org != v.circle.org_id
     {
         return Err(CircleError::NotFound);
     }
-    let account = actor.account_id();
-    let membership = svc.store.circle_member_get(id, account).await?;
-    let org_role = svc
-        .store
-        .staff_get(circle.org_id, account)
-        .await?
-        .map(|s| s.role);
-    let v = CircleView {
-        circle,
-        membership,
-        org_role,
-        viewer: account,
-    };
     let visible = v.active_role().is_some()
         || v.org_role.is_some()
         || (v.circle.public && v.circle.mode.may_be_public());
@@ -254,6 +272,16 @@ pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleV
     } else {
         Err(CircleError::NotFound)
     }
+}
+
+/// Membership or settings of a circle changed: every node drops its cached views.
+pub(crate) async fn views_changed(svc: &Services, circle: CircleId) {
+    crate::auth_cache::evict(
+        &svc.auth,
+        svc.bus.as_ref(),
+        crate::auth_cache::circle_eviction(circle),
+    )
+    .await;
 }
 
 pub fn event(
@@ -422,6 +450,7 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
             e.into()
         }
     })?;
+    views_changed(svc, id).await;
     announce(svc, &ev).await;
     Ok(status)
 }
@@ -461,6 +490,7 @@ pub async fn approve(
         json!({"account": account.to_string()}),
     );
     if svc.store.circle_member_approve(id, account, &ev).await? {
+        views_changed(svc, id).await;
         announce(svc, &ev).await;
         let note = Note {
             to: account,
@@ -514,6 +544,7 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         task_state: matches!(p.kind, PostKind::Task | PostKind::Need).then_some(TaskState::Open),
         task_assignee: None,
         audience: p.audience,
+        my_reactions: Vec::new(),
     };
     let ev = event(
         svc,
@@ -523,6 +554,7 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         json!({"post": rec.id.to_string(), "title": rec.title, "kind": rec.kind.as_str()}),
     );
     svc.store.post_insert(&rec, &p.audience_tags, &ev).await?;
+    svc.feed.bump(id);
     crate::search::index_post(svc, &rec).await;
     let mut rec = rec;
     if matches!(verdict, Verdict::Hold { .. }) {
@@ -546,17 +578,110 @@ pub async fn feed(
     feed_of(svc, &v, sort, page).await
 }
 
-/// A feed page for a circle already seen through [`view`].
+/// A feed page for a circle already seen through [`view`], with the viewer's own
+/// reactions. Plain viewers share cached pages (see [`crate::feed_cache`]).
 pub async fn feed_of(
     svc: &Services,
     v: &CircleView,
     sort: FeedSort,
     page: &PageRequest,
 ) -> Result<Page<PostRecord>> {
-    Ok(svc
-        .store
-        .post_feed(v.circle.id, sort, page, v.viewer, svc.clock.now())
-        .await?)
+    let mut out = match cached_page(svc, v, sort, page).await? {
+        Some(p) => p.page.clone(),
+        None => {
+            svc.store
+                .post_feed(v.circle.id, sort, page, v.viewer, svc.clock.now())
+                .await?
+        }
+    };
+    fill_my_reactions(svc, v, &page_key(sort, page), &mut out.items).await?;
+    Ok(out)
+}
+
+/// The cache key of a page; None for sorts not worth caching (top: its window
+/// moves every instant).
+fn page_key(sort: FeedSort, page: &PageRequest) -> String {
+    let s = match sort {
+        FeedSort::New => "new",
+        FeedSort::Hot => "hot",
+        FeedSort::Active => "active",
+        FeedSort::Top { .. } => "top",
+    };
+    format!("{s}|{}|{}", page.after.as_deref().unwrap_or(""), page.limit)
+}
+
+/// The plain page from the cache, building it on a miss; None when this viewer (or
+/// this circle) must read the store.
+pub(crate) async fn cached_page(
+    svc: &Services,
+    v: &CircleView,
+    sort: FeedSort,
+    page: &PageRequest,
+) -> Result<Option<std::sync::Arc<crate::feed_cache::CachedPage>>> {
+    if !v.plain() || matches!(sort, FeedSort::Top { .. }) {
+        return Ok(None);
+    }
+    let key = page_key(sort, page);
+    let c = v.circle.id;
+    let hit = match svc.feed.page(c, &key) {
+        Some(p) => p,
+        None => {
+            // Read the version first: a write during the build leaves a stale entry
+            // that the bumped version already retires.
+            let version = svc.feed.version(c);
+            let now = svc.clock.now();
+            let nobody = AccountId::from_uuid(uuid::Uuid::nil());
+            let restricted = svc.store.circle_has_audiences(c).await?;
+            let built = crate::feed_cache::CachedPage {
+                page: svc.store.post_feed(c, sort, page, nobody, now).await?,
+                pinned: if page.after.is_none() {
+                    svc.store.post_pinned(c, nobody, now).await?
+                } else {
+                    Vec::new()
+                },
+                restricted,
+            };
+            let built = std::sync::Arc::new(built);
+            svc.feed.put_page(c, key, built.clone(), version);
+            built
+        }
+    };
+    Ok((!hit.restricted).then_some(hit))
+}
+
+/// Fills in the viewer's own reactions on a page (one query, cached per page).
+pub(crate) async fn fill_my_reactions(
+    svc: &Services,
+    v: &CircleView,
+    key: &str,
+    posts: &mut [PostRecord],
+) -> Result<()> {
+    let Ok(m) = active_member(v) else {
+        return Ok(());
+    };
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let c = v.circle.id;
+    let mine = match svc.feed.mine(m.person_id, c, key) {
+        Some(x) => x,
+        None => {
+            let version = svc.feed.version(c);
+            let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
+            let x = std::sync::Arc::new(svc.store.reactions_mine(m.person_id, &ids).await?);
+            svc.feed
+                .put_mine(m.person_id, c, key.to_owned(), x.clone(), version);
+            x
+        }
+    };
+    for p in posts.iter_mut() {
+        p.my_reactions = mine
+            .iter()
+            .filter(|(id, _)| *id == p.id)
+            .map(|(_, k)| *k)
+            .collect();
+    }
+    Ok(())
 }
 
 /// The caller's active membership, or `NotMember`.
@@ -645,6 +770,7 @@ pub async fn comment(
         json!({"post": p.id.to_string(), "comment": rec.id.to_string()}),
     );
     let saved = svc.store.comment_insert(&rec, &ev).await?;
+    svc.feed.bump(circle);
     announce(svc, &ev).await;
     crate::search::index_comment(svc, &p, &saved.body).await;
     let reply = |to| Note {
@@ -688,6 +814,7 @@ pub async fn react(
         .store
         .reaction_set(post, m.person_id, kind, on, svc.clock.now())
         .await?;
+    svc.feed.bump(circle);
     // Only a reaction that counted (not a repeated click) tells the author.
     if on && score > p.score {
         let note = Note {
@@ -716,10 +843,22 @@ pub async fn set_history_window(svc: &Services, actor: &Actor, w: HistoryWindow)
         // A person's own privacy is theirs to set, not an integration's.
         return Err(CircleError::Forbidden);
     };
-    Ok(svc
-        .store
+    svc.store
         .account_set_history_window(actor.account_id(), w)
-        .await?)
+        .await?;
+    // Plain feed pages hold this author's posts as the old window showed them.
+    for (c, _) in svc.store.circles_of_account(actor.account_id()).await? {
+        svc.feed.bump(c.id);
+    }
+    crate::auth_cache::evict(
+        &svc.auth,
+        svc.bus.as_ref(),
+        crate::auth_cache::Eviction::Viewer {
+            account: actor.account_id().to_string(),
+        },
+    )
+    .await;
+    Ok(())
 }
 
 /// Who has and has not read a notice: for its author and the circle's admins.

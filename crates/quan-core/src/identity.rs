@@ -5,7 +5,7 @@
 //! makes, and only for staff of that org (or a token issued for it). A caller who is
 //! not staff gets `NotFound`, never `Forbidden`, so an org's existence does not leak.
 
-use crate::auth_cache::{evict, staff_eviction, token_eviction};
+use crate::auth_cache::{Eviction, evict, staff_eviction, token_eviction};
 use crate::events::{announce, new_event};
 use crate::secrets::{
     DUMMY_HASH, HashError, digest, hash_password, random_secret, verify_password,
@@ -287,10 +287,18 @@ pub async fn session_actor(svc: &Services, secret: &str) -> Result<Option<Actor>
     if secret.is_empty() || secret.len() > 128 {
         return Ok(None);
     }
-    let found = svc
-        .store
-        .session_find(&digest(secret), svc.clock.now())
-        .await?;
+    let hash = digest(secret);
+    let now = svc.clock.now();
+    let found = match svc.auth.session(&hash).filter(|(s, _)| s.expires_at > now) {
+        Some(hit) => Some(hit),
+        None => {
+            let found = svc.store.session_find(&hash, now).await?;
+            if let Some(f) = &found {
+                svc.auth.put_session(hash, f.clone());
+            }
+            found
+        }
+    };
     Ok(found.map(|(s, a)| Actor::Session {
         account: Me::from(&a),
         session: s.id,
@@ -298,7 +306,14 @@ pub async fn session_actor(svc: &Services, secret: &str) -> Result<Option<Actor>
 }
 
 pub async fn log_out(svc: &Services, secret: &str) -> Result<()> {
-    svc.store.session_delete(&digest(secret)).await?;
+    let hash = digest(secret);
+    svc.store.session_delete(&hash).await?;
+    evict(
+        &svc.auth,
+        svc.bus.as_ref(),
+        Eviction::Session { token_hash: hash },
+    )
+    .await;
     Ok(())
 }
 
@@ -325,6 +340,15 @@ pub async fn change_password(
     svc.store
         .session_delete_others(account, keep_session)
         .await?;
+    // Every node forgets this account's sessions; the kept one is read again.
+    evict(
+        &svc.auth,
+        svc.bus.as_ref(),
+        Eviction::AccountSessions {
+            account: account.to_string(),
+        },
+    )
+    .await;
     Ok(())
 }
 
@@ -339,6 +363,14 @@ pub async fn reset_password(svc: &Services, login: &Login, new: &Password) -> Re
     let hash = hash_password(new).await?;
     svc.store.account_set_password(rec.id, &hash).await?;
     svc.store.session_delete_others(rec.id, None).await?;
+    evict(
+        &svc.auth,
+        svc.bus.as_ref(),
+        Eviction::AccountSessions {
+            account: rec.id.to_string(),
+        },
+    )
+    .await;
     Ok(rec.id)
 }
 
@@ -675,6 +707,15 @@ pub async fn accept_invite(svc: &Services, actor: &Actor, code: &str) -> Result<
         .await?
     {
         InviteOutcome::Joined { org, role } => {
+            // Cached circle views hold "not staff" for this account until now.
+            evict(
+                &svc.auth,
+                svc.bus.as_ref(),
+                Eviction::Viewer {
+                    account: account.id.to_string(),
+                },
+            )
+            .await;
             let mut ev = ev;
             ev.org_id = org;
             ev.data = json!({"display_name": account.display_name, "role": role.as_str()});

@@ -11,6 +11,7 @@ pub mod chat;
 pub mod circle_ops;
 pub mod circles;
 pub mod events;
+pub mod feed_cache;
 pub mod identity;
 pub mod jobs;
 pub mod notify;
@@ -35,6 +36,8 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Who may act where, cached off the hot path (see [`auth_cache`]).
     pub auth: Arc<auth_cache::AuthCache>,
+    /// Feed pages for plain viewers (see [`feed_cache`]).
+    pub feed: Arc<feed_cache::FeedCache>,
 }
 
 impl std::fmt::Debug for Services {

@@ -70,6 +70,7 @@ pub async fn person_for(
         match svc.store.person_merge(&nm, &ev).await {
             Ok(_) => {
                 announce(svc, &ev).await;
+                all_views_changed(svc).await;
                 return svc
                     .store
                     .person_get(org, owner)
@@ -229,7 +230,18 @@ pub async fn merge(
         }
     })?;
     announce(svc, &ev).await;
+    all_views_changed(svc).await;
     Ok(rec)
+}
+
+/// Memberships changed hands: cached circle views hold the old person ids.
+async fn all_views_changed(svc: &Services) {
+    crate::auth_cache::evict(
+        &svc.auth,
+        svc.bus.as_ref(),
+        crate::auth_cache::Eviction::AllViews,
+    )
+    .await;
 }
 
 /// Undoes a merge (owners and admins): everything it moved goes back.
@@ -250,6 +262,7 @@ pub async fn undo_merge(svc: &Services, access: &OrgAccess, id: MergeId) -> Resu
     {
         UndoOutcome::Undone => {
             announce(svc, &ev).await;
+            all_views_changed(svc).await;
             Ok(())
         }
         UndoOutcome::AlreadyUndone => {

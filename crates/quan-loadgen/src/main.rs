@@ -46,13 +46,29 @@ enum Cmd {
         /// Runs per target; the median is reported (default 3, quick 1).
         #[arg(long)]
         runs: Option<usize>,
+        /// feed-read: posts to generate (default 1,000,000; quick 100,000).
+        #[arg(long)]
+        posts: Option<usize>,
+        /// feed-read: sqlite, postgres or both (default both).
+        #[arg(long, default_value = "both")]
+        backend: String,
+        /// feed-read: the PostgreSQL server (a scratch database is made and dropped).
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        pg: String,
     },
 }
 
-const SCENARIOS: [(&str, &str); 1] = [(
-    "api-read",
-    "GET an authenticated JSON endpoint (bearer token) vs nginx serving the same bytes as a static file",
-)];
+const SCENARIOS: [(&str, &str); 2] = [
+    (
+        "api-read",
+        "GET an authenticated JSON endpoint (bearer token) vs nginx serving the same bytes as a static file",
+    ),
+    (
+        "feed-read",
+        "64 members each read their circle's hot feed (20 posts, authors, counts, my reactions) on a generated store \
+         (default 1,000,000 posts, 1,000 circles, 100,000 members), SQLite and PostgreSQL, vs nginx serving a feed page",
+    ),
+];
 
 /// Hard bounds, whatever the flags say.
 const MAX_SECONDS: u64 = 120;
@@ -158,15 +174,24 @@ async fn drive(
     conns: usize,
     secs: u64,
 ) -> anyhow::Result<Measure> {
+    let header = auth.map(|a| ("authorization".to_owned(), format!("Bearer {a}")));
+    drive_each(port, &[(path.to_owned(), header)], conns, secs).await
+}
+
+/// A request a connection repeats: its path and an optional header (auth).
+type Req = (String, Option<(String, String)>);
+
+/// Like [`drive`], but connection `i` sends `reqs[i % reqs.len()]`: many readers,
+/// each with their own session and feed.
+async fn drive_each(port: u16, reqs: &[Req], conns: usize, secs: u64) -> anyhow::Result<Measure> {
     let warm = Duration::from_secs(1);
     let dur = Duration::from_secs(secs.min(MAX_SECONDS));
     let start = Instant::now() + warm;
     let end = start + dur;
     let per_conn_cap = MAX_REQUESTS_PER_RUN / conns as u64;
     let mut tasks = Vec::new();
-    for _ in 0..conns {
-        let path = path.to_owned();
-        let auth = auth.map(str::to_owned);
+    for i in 0..conns {
+        let (path, header) = reqs[i % reqs.len().max(1)].clone();
         tasks.push(tokio::spawn(async move {
             let mut lat: Vec<u32> = Vec::with_capacity(64 * 1024);
             let mut errors = 0u64;
@@ -182,8 +207,8 @@ async fn drive(
                     break;
                 }
                 let mut req = Request::get(path.as_str()).header("host", "127.0.0.1");
-                if let Some(a) = &auth {
-                    req = req.header("authorization", format!("Bearer {a}"));
+                if let Some((k, v)) = &header {
+                    req = req.header(k.as_str(), v.as_str());
                 }
                 let req = req.body(Empty::<Bytes>::new())?;
                 let t0 = Instant::now();
@@ -293,56 +318,15 @@ async fn api_read(conns: usize, secs: u64, runs: usize) -> anyhow::Result<Value>
         .bytes()
         .await?;
 
-    // nginx serving the same bytes as a static file.
-    let nport = free_port()?;
-    let root = dir.path().join("www");
-    std::fs::create_dir_all(root.join("logs"))?;
-    std::fs::write(root.join("org.json"), &body)?;
-    let conf = format!(
-        "worker_processes auto;\npid {root}/nginx.pid;\nerror_log {root}/logs/error.log warn;\nevents {{ worker_connections 4096; }}\n\
-         http {{\n access_log off;\n client_body_temp_path {root}/tmp;\n proxy_temp_path {root}/tmp;\n fastcgi_temp_path {root}/tmp;\n uwsgi_temp_path {root}/tmp;\n scgi_temp_path {root}/tmp;\n keepalive_requests 100000000;\n\
-         server {{ listen 127.0.0.1:{nport}; location / {{ root {root}; default_type application/json; }} }}\n}}\n",
-        root = root.display()
-    );
-    std::fs::write(root.join("nginx.conf"), conf)?;
-    let _n = Nginx {
-        child: Proc(
-            Command::new(&nginx)
-                .arg("-p")
-                .arg(&root)
-                .arg("-c")
-                .arg(root.join("nginx.conf"))
-                .args(["-g", "daemon off;"])
-                .stderr(Stdio::null())
-                .spawn()
-                .context("starting nginx")?,
-        ),
-        bin: nginx.clone(),
-        root: root.clone(),
-    };
-    wait_up(&format!("http://127.0.0.1:{nport}/org.json")).await?;
+    let (_n, nport) = start_nginx(&nginx, &dir.path().join("www"), "org.json", &body).await?;
 
     // Alternate the targets so drift in the machine's load affects both alike.
     let (mut q, mut n) = (Vec::new(), Vec::new());
     for i in 0..runs {
         let mq = drive(qport, &path, Some(&secret), conns, secs).await?;
-        eprintln!(
-            "run {}/{runs}: quan  {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms  errors {}",
-            i + 1,
-            mq.rps,
-            mq.p50_ms,
-            mq.p99_ms,
-            mq.errors
-        );
+        report_run("quan ", i, runs, &mq);
         let mn = drive(nport, "/org.json", None, conns, secs).await?;
-        eprintln!(
-            "run {}/{runs}: nginx {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms  errors {}",
-            i + 1,
-            mn.rps,
-            mn.p50_ms,
-            mn.p99_ms,
-            mn.errors
-        );
+        report_run("nginx", i, runs, &mn);
         q.push(mq);
         n.push(mn);
     }
@@ -352,15 +336,266 @@ async fn api_read(conns: usize, secs: u64, runs: usize) -> anyhow::Result<Value>
     Ok(json!({
         "scenario": "api-read",
         "quan": q.json(),
-        "reference": {"name": "nginx", "rps": round(n.rps, 0), "p50_ms": round(n.p50_ms, 3), "p99_ms": round(n.p99_ms, 3), "requests": n.requests, "errors": n.errors},
+        "reference": reference_json(&n),
         "ratio": round(ratio, 3),
         "goal": "quan >= 0.5 x nginx req/s and quan p99 < 5 ms",
         "connections": conns,
         "seconds": secs,
         "runs": runs,
         "body_bytes": body.len(),
-        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "cores": cores(),
         "ok": ok,
+    }))
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0)
+}
+
+fn reference_json(n: &Measure) -> Value {
+    json!({"name": "nginx", "rps": round(n.rps, 0), "p50_ms": round(n.p50_ms, 3), "p99_ms": round(n.p99_ms, 3), "requests": n.requests, "errors": n.errors})
+}
+
+fn report_run(who: &str, i: usize, runs: usize, m: &Measure) {
+    eprintln!(
+        "run {}/{runs}: {who} {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms  errors {}",
+        i + 1,
+        m.rps,
+        m.p50_ms,
+        m.p99_ms,
+        m.errors
+    );
+}
+
+/// nginx serving `body` as the static file `name` under `root`.
+async fn start_nginx(
+    nginx: &Path,
+    root: &Path,
+    name: &str,
+    body: &[u8],
+) -> anyhow::Result<(Nginx, u16)> {
+    let nport = free_port()?;
+    let root = root.to_path_buf();
+    std::fs::create_dir_all(root.join("logs"))?;
+    std::fs::write(root.join(name), body)?;
+    let conf = format!(
+        "worker_processes auto;\npid {root}/nginx.pid;\nerror_log {root}/logs/error.log warn;\nevents {{ worker_connections 4096; }}\n\
+         http {{\n access_log off;\n client_body_temp_path {root}/tmp;\n proxy_temp_path {root}/tmp;\n fastcgi_temp_path {root}/tmp;\n uwsgi_temp_path {root}/tmp;\n scgi_temp_path {root}/tmp;\n keepalive_requests 100000000;\n\
+         server {{ listen 127.0.0.1:{nport}; location / {{ root {root}; default_type application/json; }} }}\n}}\n",
+        root = root.display()
+    );
+    std::fs::write(root.join("nginx.conf"), conf)?;
+    let n = Nginx {
+        child: Proc(
+            Command::new(nginx)
+                .arg("-p")
+                .arg(&root)
+                .arg("-c")
+                .arg(root.join("nginx.conf"))
+                .args(["-g", "daemon off;"])
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting nginx")?,
+        ),
+        bin: nginx.to_path_buf(),
+        root: root.clone(),
+    };
+    wait_up(&format!("http://127.0.0.1:{nport}/{name}")).await?;
+    Ok((n, nport))
+}
+
+/// A Quan node for a scenario: `quan serve` with `env` (the database URL).
+async fn start_quan(
+    quan: &Path,
+    data_dir: &Path,
+    env: &[(String, String)],
+) -> anyhow::Result<(Proc, u16)> {
+    let port = free_port()?;
+    let mut cmd = Command::new(quan);
+    cmd.args([
+        "serve",
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "--data-dir",
+    ])
+    .arg(data_dir)
+    .env("QUAN__LOG__FILTER", "warn")
+    .stdout(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let p = Proc(cmd.spawn().context("starting quan")?);
+    wait_up(&format!("http://127.0.0.1:{port}/readyz")).await?;
+    Ok((p, port))
+}
+
+/// A scratch PostgreSQL database, dropped when the scenario ends.
+struct PgDb {
+    admin: String,
+    name: String,
+}
+impl PgDb {
+    fn create(server: &str) -> anyhow::Result<Self> {
+        let name = format!("quan_feedbench_{}", std::process::id());
+        let db = Self {
+            admin: format!("{server}/postgres"),
+            name,
+        };
+        db.psql(&format!("DROP DATABASE IF EXISTS {}", db.name))?;
+        db.psql(&format!("CREATE DATABASE {}", db.name))?;
+        Ok(db)
+    }
+    fn psql(&self, sql: &str) -> anyhow::Result<()> {
+        let ok = Command::new("psql")
+            .arg(&self.admin)
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .stdout(Stdio::null())
+            .status()
+            .context("psql is needed for the PostgreSQL half of feed-read")?
+            .success();
+        if !ok {
+            bail!("psql failed: {sql}");
+        }
+        Ok(())
+    }
+    fn url(&self, server: &str) -> String {
+        format!("{server}/{}", self.name)
+    }
+}
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let _ = self.psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+async fn feed_read(
+    conns: usize,
+    secs: u64,
+    runs: usize,
+    posts: usize,
+    backends: &[&str],
+    pg: &str,
+) -> anyhow::Result<Value> {
+    let nginx = find_nginx()?;
+    let quan = quan_binary()?;
+    let mut results = Vec::new();
+    let mut all_ok = true;
+    for backend in backends {
+        let dir = tempfile::tempdir()?;
+        let data = dir.path().join("quan");
+        let (env, _pg) = if *backend == "postgres" {
+            let db = PgDb::create(pg)?;
+            (
+                vec![("QUAN__DATABASE__URL".to_owned(), db.url(pg))],
+                Some(db),
+            )
+        } else {
+            (Vec::new(), None)
+        };
+        // Generate the data set (migrations run on the way).
+        let t0 = Instant::now();
+        let mut cmd = Command::new(&quan);
+        cmd.args(["admin", "bench-seed", "--data-dir"])
+            .arg(&data)
+            .args([
+                "--posts",
+                &posts.to_string(),
+                "--viewers",
+                &conns.max(1).to_string(),
+            ])
+            .env("QUAN__LOG__FILTER", "warn")
+            .env("QUAN__DATABASE__MIGRATE_ON_START", "true");
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().context("running quan admin bench-seed")?;
+        if !out.status.success() {
+            bail!(
+                "bench-seed failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let seed: Value = serde_json::from_slice(
+            out.stdout
+                .split(|b| *b == b'\n')
+                .rev()
+                .find(|l| l.starts_with(b"{"))
+                .context("no seed report")?,
+        )?;
+        let seed_secs = t0.elapsed().as_secs_f64();
+        eprintln!(
+            "{backend}: seeded {} posts in {seed_secs:.0} s",
+            seed["posts"]
+        );
+        let (_q, qport) = start_quan(&quan, &data, &env).await?;
+        let reqs: Vec<Req> = seed["viewers"]
+            .as_array()
+            .context("viewers")?
+            .iter()
+            .map(|v| {
+                (
+                    format!(
+                        "/api/v1/circles/{}/feed?sort=hot&limit=20",
+                        v["circle_id"].as_str().unwrap_or_default()
+                    ),
+                    Some((
+                        "cookie".to_owned(),
+                        format!("quan_session={}", v["secret"].as_str().unwrap_or_default()),
+                    )),
+                )
+            })
+            .collect();
+        let (path, cookie) = reqs.first().cloned().context("no viewer")?;
+        let mut probe = reqwest::Client::new().get(format!("http://127.0.0.1:{qport}{path}"));
+        if let Some((k, v)) = &cookie {
+            probe = probe.header(k.as_str(), v.as_str());
+        }
+        let res = probe.send().await?;
+        if !res.status().is_success() {
+            bail!("feed probe failed: {}", res.status());
+        }
+        let body = res.bytes().await?;
+        let page: Value = serde_json::from_slice(&body)?;
+        let items = page["items"].as_array().map_or(0, Vec::len);
+        let (_n, nport) = start_nginx(&nginx, &dir.path().join("www"), "feed.json", &body).await?;
+        let (mut q, mut n) = (Vec::new(), Vec::new());
+        for i in 0..runs {
+            let mq = drive_each(qport, &reqs, conns, secs).await?;
+            report_run(&format!("quan/{backend}"), i, runs, &mq);
+            let mn = drive(nport, "/feed.json", None, conns, secs).await?;
+            report_run("nginx", i, runs, &mn);
+            q.push(mq);
+            n.push(mn);
+        }
+        let (q, n) = (median(q), median(n));
+        let ratio = q.rps / n.rps;
+        let ok = ratio >= 0.3 && q.p99_ms < 10.0 && q.errors == 0 && items == 20;
+        all_ok &= ok;
+        results.push(json!({
+            "backend": backend,
+            "quan": q.json(),
+            "reference": reference_json(&n),
+            "ratio": round(ratio, 3),
+            "ok": ok,
+            "seed": {"posts": seed["posts"], "circles": seed["circles"], "members": seed["members"], "likes": seed["likes"], "seconds": round(seed_secs, 1)},
+            "page_items": items,
+            "body_bytes": body.len(),
+        }));
+    }
+    Ok(json!({
+        "scenario": "feed-read",
+        "results": results,
+        "goal": "per backend: quan >= 0.3 x nginx req/s and quan p99 < 10 ms, 20 posts per page",
+        "connections": conns,
+        "seconds": secs,
+        "runs": runs,
+        "cores": cores(),
+        "ok": all_ok,
     }))
 }
 
@@ -378,6 +613,9 @@ async fn main() -> anyhow::Result<()> {
             connections,
             seconds,
             runs,
+            posts,
+            backend,
+            pg,
         } => {
             let conns = connections.clamp(1, MAX_CONNECTIONS);
             let secs = seconds
@@ -390,6 +628,25 @@ async fn main() -> anyhow::Result<()> {
                 "api-read" => tokio::time::timeout(budget, api_read(conns, secs, runs))
                     .await
                     .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??,
+                "feed-read" => {
+                    let posts = posts
+                        .unwrap_or(if quick { 100_000 } else { 1_000_000 })
+                        .clamp(1_000, 5_000_000);
+                    let backends: Vec<&str> = match backend.as_str() {
+                        "sqlite" => vec!["sqlite"],
+                        "postgres" => vec!["postgres"],
+                        "both" => vec!["sqlite", "postgres"],
+                        other => bail!("--backend is sqlite, postgres or both, not {other:?}"),
+                    };
+                    // Seeding a million posts takes minutes: the budget allows it.
+                    let budget = budget * 2 + Duration::from_secs(900);
+                    tokio::time::timeout(
+                        budget,
+                        feed_read(conns, secs, runs, posts, &backends, &pg),
+                    )
+                    .await
+                    .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
+                }
                 other => bail!("unknown scenario {other:?}; `quan-loadgen list` names them"),
             };
             println!("{out}");

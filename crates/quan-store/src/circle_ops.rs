@@ -445,6 +445,70 @@ impl CircleOpsStore for SqlStore {
         .collect()
     }
 
+    async fn reactions_mine(
+        &self,
+        person: PersonId,
+        posts: &[PostId],
+    ) -> StoreResult<Vec<(PostId, ReactionKind)>> {
+        if posts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (2..2 + posts.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT post_id, kind FROM reactions WHERE person_id = $1 AND post_id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(person.to_string());
+        for p in posts {
+            q = q.bind(p.to_string());
+        }
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    rows::id(r, "post_id")?,
+                    parsed(r, "kind", ReactionKind::parse)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn viewer_quirks(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+    ) -> StoreResult<(i64, bool)> {
+        let row = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT (SELECT history_window_days FROM accounts WHERE id = $2) AS w, \
+                     (SELECT COUNT(*) FROM posts WHERE circle_id = $1 AND author_account_id = $2 \
+                        AND hidden_at IS NOT NULL AND deleted_at IS NULL) AS h",
+                )
+                .bind(circle.to_string())
+                .bind(account.to_string()),
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let w: Option<i64> = sqlx::Row::try_get(&row, "w").map_err(backend)?;
+        Ok((w.unwrap_or(0), int(&row, "h")? > 0))
+    }
+
+    async fn circle_has_audiences(&self, circle: CircleId) -> StoreResult<bool> {
+        let row = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM posts WHERE circle_id = $1 \
+                     AND audience <> 'all' AND deleted_at IS NULL LIMIT 1) t",
+                )
+                .bind(circle.to_string()),
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(int(&row, "n")? > 0)
+    }
+
     async fn task_step(
         &self,
         circle: CircleId,

@@ -9,6 +9,7 @@
 //! connection (so writes queue in-process instead of failing with SQLITE_BUSY) with
 //! `BEGIN IMMEDIATE` transactions, and a separate pool of readers.
 
+pub mod bench;
 mod circle_ops;
 mod connect;
 mod notify;

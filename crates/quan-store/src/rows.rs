@@ -270,6 +270,7 @@ pub(crate) fn post(row: &AnyRow) -> StoreResult<PostRecord> {
             .transpose()?,
         task_assignee: opt_id(row, "task_assignee")?,
         audience: parsed(row, "audience", Audience::parse)?,
+        my_reactions: Vec::new(),
     })
 }
 

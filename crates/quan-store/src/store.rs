@@ -100,6 +100,15 @@ impl SqlStore {
         self.backend
     }
 
+    /// Refreshes the planner's statistics (after bulk loads).
+    pub async fn analyze(&self) -> StoreResult<()> {
+        sqlx::query("ANALYZE")
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN
     /// IMMEDIATE`), so a read-then-write transaction can never fail to upgrade.
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {

@@ -55,6 +55,7 @@ impl App {
                 limiter: Arc::new(MemoryRateLimiter::default()),
                 clock,
                 auth: Arc::default(),
+                feed: Arc::default(),
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -67,6 +68,7 @@ impl App {
                     limiter: Arc::new(redis),
                     clock,
                     auth: Arc::default(),
+                    feed: Arc::default(),
                 }
             }
         };

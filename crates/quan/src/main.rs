@@ -95,6 +95,19 @@ enum AdminCmd {
     },
     /// List every org with its staff count.
     ListOrgs,
+    /// Fill a BENCHMARK data directory with a feed-read data set (an org of circles,
+    /// members, posts, likes, and sessions for the first viewers); prints JSON.
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: usize,
+        #[arg(long, default_value_t = 1_000)]
+        circles: usize,
+        #[arg(long, default_value_t = 100_000)]
+        members: usize,
+        #[arg(long, default_value_t = 64)]
+        viewers: usize,
+    },
 }
 
 fn init_tracing(s: &Settings) {
@@ -240,6 +253,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     )
                     .await?;
                     println!("password reset for account {id}; its sessions were ended");
+                }
+                AdminCmd::BenchSeed {
+                    posts,
+                    circles,
+                    members,
+                    viewers,
+                } => {
+                    let opts = quan_store::bench::SeedOptions {
+                        circles,
+                        members,
+                        posts,
+                        viewers,
+                    };
+                    let report = quan_store::bench::seed_feed(&app.store, &opts).await?;
+                    println!("{}", serde_json::to_string(&report)?);
                 }
                 AdminCmd::ListOrgs => {
                     for (org, staff) in svc.store.org_list_all().await? {

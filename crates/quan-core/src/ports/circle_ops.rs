@@ -247,6 +247,18 @@ pub trait CircleOpsStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<Vec<PostRecord>>;
     async fn post_audience_tags(&self, post: PostId) -> StoreResult<Vec<String>>;
+    /// A person's reactions among these posts (one query for a feed page).
+    async fn reactions_mine(
+        &self,
+        person: PersonId,
+        posts: &[PostId],
+    ) -> StoreResult<Vec<(PostId, ReactionKind)>>;
+    /// What makes a viewer's feed differ from the plain one in a circle: their
+    /// history window (days) and whether they have posts hidden for review there.
+    async fn viewer_quirks(&self, circle: CircleId, account: AccountId)
+    -> StoreResult<(i64, bool)>;
+    /// Whether any live post of the circle has a restricted audience.
+    async fn circle_has_audiences(&self, circle: CircleId) -> StoreResult<bool>;
 
     // --- the task board ---
     /// Moves a task from `from` to `step.state` if it is still in `from` (so two

@@ -232,6 +232,8 @@ pub struct PostRecord {
     pub task_state: Option<TaskState>,
     pub task_assignee: Option<AccountId>,
     pub audience: Audience,
+    /// The viewer's own reactions, where a read fills them in (feeds); else empty.
+    pub my_reactions: Vec<ReactionKind>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -182,6 +182,8 @@ pub struct PostDto {
     pub task_assignee: Option<String>,
     /// all, only (persons with the post's tags) or except.
     pub audience: String,
+    /// The caller's own reactions (filled in feeds).
+    pub my_reactions: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -213,6 +215,11 @@ impl From<&PostRecord> for PostDto {
             task_state: p.task_state.map(|s| s.as_str().to_owned()),
             task_assignee: p.task_assignee.map(|a| a.to_string()),
             audience: p.audience.as_str().into(),
+            my_reactions: p
+                .my_reactions
+                .iter()
+                .map(|k| k.as_str().to_owned())
+                .collect(),
         }
     }
 }
@@ -490,11 +497,7 @@ pub async fn feed(
     let sort = parse_sort(q.sort.as_deref(), q.period.as_deref(), st.svc.clock.now())?;
     let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
     let v = uc::view(&st.svc, &actor, parse_id(&id)?).await?;
-    let pinned = if page.after.is_none() {
-        quan_core::circle_ops::pinned_of(&st.svc, &v).await?
-    } else {
-        Vec::new()
-    };
+    let pinned = quan_core::circle_ops::pinned_of(&st.svc, &v, sort, &page).await?;
     let page = uc::feed_of(&st.svc, &v, sort, &page).await?;
     Ok(Json(PostPage {
         items: page.items.iter().map(PostDto::from).collect(),

@@ -641,15 +641,11 @@ async fn circle_page(
         .unwrap_or("new");
     let sort = crate::api::circles::parse_sort(Some(sort_name), None, st.svc.clock.now())?;
     let after = q.after.clone().filter(|a| a.len() <= 80);
+    let req = quan_core::PageRequest::new(after, Some(20));
     // One visibility check for the whole page; the feed and the board reuse it.
-    let page = cc::feed_of(
-        &st.svc,
-        &v,
-        sort,
-        &quan_core::PageRequest::new(after, Some(20)),
-    )
-    .await
-    .map_err(ApiError::from)?;
+    let page = cc::feed_of(&st.svc, &v, sort, &req)
+        .await
+        .map_err(ApiError::from)?;
     let board = cc::leaderboard_of(&st.svc, &v)
         .await
         .map_err(ApiError::from)?;
@@ -658,13 +654,9 @@ async fn circle_page(
         .find(|b| b.account_id == actor.account_id())
         .map(|b| b.streak);
     let board: Vec<_> = board.into_iter().take(5).collect();
-    let pinned = if q.after.is_none() {
-        quan_core::circle_ops::pinned_of(&st.svc, &v)
-            .await
-            .map_err(ApiError::from)?
-    } else {
-        Vec::new()
-    };
+    let pinned = quan_core::circle_ops::pinned_of(&st.svc, &v, sort, &req)
+        .await
+        .map_err(ApiError::from)?;
     let mut res = render(&AppCirclePage {
         pinned: &pinned,
         c,
