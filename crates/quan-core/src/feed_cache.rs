@@ -28,12 +28,14 @@ pub struct CachedPage {
 }
 
 type PageKey = (CircleId, String);
+/// A viewer's reactions on one page: (post, kind) pairs.
+pub type Mine = Arc<Vec<(PostId, ReactionKind)>>;
 
 #[derive(Debug, Default)]
 pub struct FeedCache {
     versions: DashMap<CircleId, u64>,
     pages: DashMap<PageKey, (Arc<CachedPage>, u64, Instant)>,
-    mine: DashMap<(PersonId, PageKey), (Arc<Vec<(PostId, ReactionKind)>>, u64, Instant)>,
+    mine: DashMap<(PersonId, PageKey), (Mine, u64, Instant)>,
 }
 
 impl FeedCache {
@@ -60,7 +62,7 @@ impl FeedCache {
         person: PersonId,
         c: CircleId,
         key: &str,
-    ) -> Option<Arc<Vec<(PostId, ReactionKind)>>> {
+    ) -> Option<Mine> {
         let v = self.version(c);
         let e = self.mine.get(&(person, (c, key.to_owned())))?;
         (e.1 == v && e.2.elapsed() < PAGE_TTL).then(|| e.0.clone())
@@ -70,7 +72,7 @@ impl FeedCache {
         person: PersonId,
         c: CircleId,
         key: String,
-        m: Arc<Vec<(PostId, ReactionKind)>>,
+        m: Mine,
         version: u64,
     ) {
         if self.mine.len() >= MAX_ENTRIES {
