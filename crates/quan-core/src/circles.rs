@@ -586,16 +586,69 @@ pub async fn feed_of(
     sort: FeedSort,
     page: &PageRequest,
 ) -> Result<Page<PostRecord>> {
-    let mut out = match cached_page(svc, v, sort, page).await? {
-        Some(p) => p.page.clone(),
-        None => {
-            svc.store
-                .post_feed(v.circle.id, sort, page, v.viewer, svc.clock.now())
-                .await?
-        }
+    let mut f = feed_read(svc, v, sort, page).await?;
+    let mut out = match (&f.cached, f.fresh.take()) {
+        (Some(c), _) => c.page.clone(),
+        (None, Some(p)) => p,
+        (None, None) => Page {
+            items: Vec::new(),
+            next: None,
+        },
     };
-    fill_my_reactions(svc, v, &page_key(sort, page), &mut out.items).await?;
+    for p in &mut out.items {
+        p.my_reactions = f.mine_of(p.id);
+    }
     Ok(out)
+}
+
+/// A feed read: the shared cached page, or a page read for this viewer, and the
+/// viewer's reactions on it.
+#[derive(Debug)]
+pub struct FeedRead {
+    pub cached: Option<std::sync::Arc<crate::feed_cache::CachedPage>>,
+    pub fresh: Option<Page<PostRecord>>,
+    pub mine: crate::feed_cache::Mine,
+}
+
+impl FeedRead {
+    pub fn mine_of(&self, post: PostId) -> Vec<ReactionKind> {
+        self.mine
+            .iter()
+            .filter(|(id, _)| *id == post)
+            .map(|(_, k)| *k)
+            .collect()
+    }
+}
+
+pub async fn feed_read(
+    svc: &Services,
+    v: &CircleView,
+    sort: FeedSort,
+    page: &PageRequest,
+) -> Result<FeedRead> {
+    let key = page_key(sort, page);
+    let (cached, fresh) = match cached_page(svc, v, sort, page).await? {
+        Some(c) => (Some(c), None),
+        None => (
+            None,
+            Some(
+                svc.store
+                    .post_feed(v.circle.id, sort, page, v.viewer, svc.clock.now())
+                    .await?,
+            ),
+        ),
+    };
+    let items = match (&cached, &fresh) {
+        (Some(c), _) => &c.page.items,
+        (None, Some(p)) => &p.items,
+        (None, None) => &Vec::new(),
+    };
+    let mine = my_reactions(svc, v, &key, items).await?;
+    Ok(FeedRead {
+        cached,
+        fresh,
+        mine,
+    })
 }
 
 /// The cache key of a page; None for sorts not worth caching (top: its window
@@ -640,6 +693,7 @@ pub(crate) async fn cached_page(
                     Vec::new()
                 },
                 restricted,
+                rendered: std::sync::OnceLock::new(),
             };
             let built = std::sync::Arc::new(built);
             svc.feed.put_page(c, key, built.clone(), version);
@@ -649,21 +703,21 @@ pub(crate) async fn cached_page(
     Ok((!hit.restricted).then_some(hit))
 }
 
-/// Fills in the viewer's own reactions on a page (one query, cached per page).
-pub(crate) async fn fill_my_reactions(
+/// The viewer's own reactions on a page (one query, cached per page).
+async fn my_reactions(
     svc: &Services,
     v: &CircleView,
     key: &str,
-    posts: &mut [PostRecord],
-) -> Result<()> {
+    posts: &[PostRecord],
+) -> Result<crate::feed_cache::Mine> {
     let Ok(m) = active_member(v) else {
-        return Ok(());
+        return Ok(std::sync::Arc::default());
     };
     if posts.is_empty() {
-        return Ok(());
+        return Ok(std::sync::Arc::default());
     }
     let c = v.circle.id;
-    let mine = match svc.feed.mine(m.person_id, c, key) {
+    Ok(match svc.feed.mine(m.person_id, c, key) {
         Some(x) => x,
         None => {
             let version = svc.feed.version(c);
@@ -673,15 +727,7 @@ pub(crate) async fn fill_my_reactions(
                 .put_mine(m.person_id, c, key.to_owned(), x.clone(), version);
             x
         }
-    };
-    for p in posts.iter_mut() {
-        p.my_reactions = mine
-            .iter()
-            .filter(|(id, _)| *id == p.id)
-            .map(|(_, k)| *k)
-            .collect();
-    }
-    Ok(())
+    })
 }
 
 /// The caller's active membership, or `NotMember`.

@@ -25,6 +25,16 @@ pub struct CachedPage {
     pub page: Page<PostRecord>,
     pub pinned: Vec<PostRecord>,
     pub restricted: bool,
+    /// The page as an adapter renders it for every plain viewer (the API keeps its
+    /// JSON here, so a cached page is serialised once, not once per reader).
+    pub rendered: std::sync::OnceLock<Rendered>,
+}
+
+/// An adapter's rendering of a cached page: one fragment per item, and the pinned.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub items: Vec<String>,
+    pub pinned: String,
 }
 
 type PageKey = (CircleId, String);
@@ -57,24 +67,12 @@ impl FeedCache {
         }
         self.pages.insert((c, key), (p, version, Instant::now()));
     }
-    pub fn mine(
-        &self,
-        person: PersonId,
-        c: CircleId,
-        key: &str,
-    ) -> Option<Mine> {
+    pub fn mine(&self, person: PersonId, c: CircleId, key: &str) -> Option<Mine> {
         let v = self.version(c);
         let e = self.mine.get(&(person, (c, key.to_owned())))?;
         (e.1 == v && e.2.elapsed() < PAGE_TTL).then(|| e.0.clone())
     }
-    pub fn put_mine(
-        &self,
-        person: PersonId,
-        c: CircleId,
-        key: String,
-        m: Mine,
-        version: u64,
-    ) {
+    pub fn put_mine(&self, person: PersonId, c: CircleId, key: String, m: Mine, version: u64) {
         if self.mine.len() >= MAX_ENTRIES {
             self.mine.clear();
         }

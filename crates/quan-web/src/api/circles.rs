@@ -493,17 +493,101 @@ pub async fn feed(
     Auth(actor): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<FeedQuery>,
-) -> ApiResult<Json<PostPage>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let sort = parse_sort(q.sort.as_deref(), q.period.as_deref(), st.svc.clock.now())?;
     let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
     let v = uc::view(&st.svc, &actor, parse_id(&id)?).await?;
+    let f = uc::feed_read(&st.svc, &v, sort, &page).await?;
+    if let Some(c) = &f.cached {
+        // Shared page: serialised once, the reader's reactions spliced in.
+        let r = c.rendered.get_or_init(|| render_cached(c));
+        let body = splice(r, c, &f, page.after.is_none());
+        return Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response());
+    }
     let pinned = quan_core::circle_ops::pinned_of(&st.svc, &v, sort, &page).await?;
-    let page = uc::feed_of(&st.svc, &v, sort, &page).await?;
+    let fresh = f.fresh.as_ref();
+    let items = fresh
+        .map(|p| {
+            p.items
+                .iter()
+                .map(|x| {
+                    let mut d = PostDto::from(x);
+                    d.my_reactions = kinds(&f.mine_of(x.id));
+                    d
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Json(PostPage {
-        items: page.items.iter().map(PostDto::from).collect(),
-        next: page.next,
+        items,
+        next: fresh.and_then(|p| p.next.clone()),
         pinned: pinned.iter().map(PostDto::from).collect(),
-    }))
+    })
+    .into_response())
+}
+
+/// The closing of a serialised `PostDto` whose reactions are empty: `my_reactions`
+/// is its last field, so the reader's own go where `[]}` was.
+const EMPTY_MINE_TAIL: &str = "[]}";
+
+fn render_cached(c: &quan_core::feed_cache::CachedPage) -> quan_core::feed_cache::Rendered {
+    let items = c
+        .page
+        .items
+        .iter()
+        .map(|p| {
+            let mut s = serde_json::to_string(&PostDto::from(p)).unwrap_or_default();
+            if s.ends_with(EMPTY_MINE_TAIL) {
+                s.truncate(s.len() - EMPTY_MINE_TAIL.len());
+            }
+            s
+        })
+        .collect();
+    let pinned: Vec<PostDto> = c.pinned.iter().map(PostDto::from).collect();
+    quan_core::feed_cache::Rendered {
+        items,
+        pinned: serde_json::to_string(&pinned).unwrap_or_else(|_| "[]".into()),
+    }
+}
+
+/// The same bytes `Json(PostPage { .. })` would give, from the cached fragments.
+fn splice(
+    r: &quan_core::feed_cache::Rendered,
+    c: &quan_core::feed_cache::CachedPage,
+    f: &uc::FeedRead,
+    first: bool,
+) -> String {
+    let mut out = String::with_capacity(r.items.iter().map(String::len).sum::<usize>() + 256);
+    out.push_str("{\"items\":[");
+    for (i, (frag, p)) in r.items.iter().zip(&c.page.items).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(frag);
+        out.push('[');
+        for (j, k) in f.mine_of(p.id).iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push('"');
+            out.push_str(k.as_str());
+            out.push('"');
+        }
+        out.push_str("]}");
+    }
+    out.push_str("],\"next\":");
+    out.push_str(&serde_json::to_string(&c.page.next).unwrap_or_else(|_| "null".into()));
+    if first && !c.pinned.is_empty() {
+        out.push_str(",\"pinned\":");
+        out.push_str(&r.pinned);
+    }
+    out.push('}');
+    out
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -553,7 +637,7 @@ pub struct CreateCommentReq {
     pub parent_id: Option<String>,
 }
 
-fn kinds(v: &[ReactionKind]) -> Vec<String> {
+pub(crate) fn kinds(v: &[ReactionKind]) -> Vec<String> {
     v.iter().map(|k| k.as_str().to_owned()).collect()
 }
 
