@@ -55,6 +55,10 @@ enum Cmd {
         /// feed-read: the PostgreSQL server (a scratch database is made and dropped).
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
         pg: String,
+        /// feed-read: readers whose feeds bypass the shared page cache (each has a
+        /// history window), so every read goes to the database.
+        #[arg(long)]
+        uncached: bool,
     },
 }
 
@@ -480,6 +484,7 @@ async fn feed_read(
     posts: usize,
     backends: &[&str],
     pg: &str,
+    uncached: bool,
 ) -> anyhow::Result<Value> {
     let nginx = find_nginx()?;
     let quan = quan_binary()?;
@@ -591,6 +596,7 @@ async fn feed_read(
         "scenario": "feed-read",
         "results": results,
         "goal": "per backend: quan >= 0.3 x nginx req/s and quan p99 < 10 ms, 20 posts per page",
+        "readers": if uncached { "uncached: every read goes to the database" } else { "plain members: shared page cache" },
         "connections": conns,
         "seconds": secs,
         "runs": runs,
@@ -616,6 +622,7 @@ async fn main() -> anyhow::Result<()> {
             posts,
             backend,
             pg,
+            uncached,
         } => {
             let conns = connections.clamp(1, MAX_CONNECTIONS);
             let secs = seconds
@@ -642,7 +649,7 @@ async fn main() -> anyhow::Result<()> {
                     let budget = budget * 2 + Duration::from_secs(900);
                     tokio::time::timeout(
                         budget,
-                        feed_read(conns, secs, runs, posts, &backends, &pg),
+                        feed_read(conns, secs, runs, posts, &backends, &pg, uncached),
                     )
                     .await
                     .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??

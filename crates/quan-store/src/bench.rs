@@ -18,6 +18,9 @@ pub struct SeedOptions {
     pub members: usize,
     pub posts: usize,
     pub viewers: usize,
+    /// Give the viewers a history window: their feeds are then read from the store
+    /// on every request (they are not "plain" viewers), to measure the uncached path.
+    pub private_viewers: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -389,6 +392,17 @@ pub async fn seed_feed(store: &SqlStore, o: &SeedOptions) -> StoreResult<SeedRep
             .collect(),
     )
     .await?;
+    if o.private_viewers {
+        let mut tx = store.begin().await?;
+        for v in &viewers {
+            sqlx::query("UPDATE accounts SET history_window_days = 3 WHERE id = $1")
+                .bind(v.account_id.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+    }
     store.analyze().await?;
     Ok(SeedReport {
         org_id: org.to_string(),

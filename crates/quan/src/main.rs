@@ -107,6 +107,9 @@ enum AdminCmd {
         members: usize,
         #[arg(long, default_value_t = 64)]
         viewers: usize,
+        /// Viewers with a history window (their feeds bypass the shared page cache).
+        #[arg(long)]
+        private_viewers: bool,
     },
 }
 
@@ -259,12 +262,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     circles,
                     members,
                     viewers,
+                    private_viewers,
                 } => {
                     let opts = quan_store::bench::SeedOptions {
                         circles,
                         members,
                         posts,
                         viewers,
+                        private_viewers,
                     };
                     let report = quan_store::bench::seed_feed(&app.store, &opts).await?;
                     println!("{}", serde_json::to_string(&report)?);
