@@ -70,12 +70,17 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::StoreError> {
                 .map(|n| tracing::info!(purged = n, "purged expired rows"))
                 .map_err(|e| e.to_string())
         }
-        RANK => svc
-            .store
-            .post_rank_batch(now, RANK_BATCH)
-            .await
-            .map(|n| tracing::debug!(ranked = n, "hot ranks recomputed"))
-            .map_err(|e| e.to_string()),
+        RANK => {
+            let started = std::time::Instant::now();
+            svc.store
+                .post_rank_batch(now, RANK_BATCH)
+                .await
+                .map(|n| {
+                    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    tracing::info!(ranked = n, ms, "hot ranks recomputed");
+                })
+                .map_err(|e| e.to_string())
+        }
         other => Err(format!("no handler for job kind {other}")),
     };
     match result {

@@ -257,13 +257,19 @@ mod tests {
     fn task_workflow_happy_path_and_rework() {
         use TaskAction as A;
         use TaskState as S;
-        let s = S::Open.apply(A::Claim, OTHER).unwrap();
+        let s = S::Open
+            .apply(A::Claim, OTHER)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s, S::Claimed);
-        let s = s.apply(A::Deliver, WORKER).unwrap();
-        let s = s.apply(A::Reject, AUTHOR).unwrap();
+        let s = s
+            .apply(A::Deliver, WORKER)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let s = s.apply(A::Reject, AUTHOR).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s, S::Rejected);
-        let s = s.apply(A::Deliver, WORKER).unwrap();
-        let s = s.apply(A::Accept, AUTHOR).unwrap();
+        let s = s
+            .apply(A::Deliver, WORKER)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let s = s.apply(A::Accept, AUTHOR).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s, S::Accepted);
         assert_eq!(s.apply(A::Close, AUTHOR), Ok(S::Closed));
     }

@@ -1712,21 +1712,44 @@ impl Store for SqlStore {
                     .bind(limit),
             )
             .await?;
-        let mut tx = self.begin().await?;
+        let ranked: Vec<(String, f64)> = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    rows::text(r, "id")?,
+                    hot_rank(
+                        rows::int(r, "score")?,
+                        now.millis() - rows::int(r, "created_at")?,
+                    ),
+                ))
+            })
+            .collect::<StoreResult<_>>()?;
+        // Many rows per statement through a VALUES list (both engines name its
+        // columns column1, column2), and a commit every few statements, so the write
+        // lock is never held for the whole batch: posts written meanwhile wait
+        // milliseconds, not the whole run.
+        const PER_STATEMENT: usize = 400;
+        const PER_TX: usize = 10;
         let mut n = 0;
-        for r in &rows {
-            let rank = hot_rank(
-                rows::int(r, "score")?,
-                now.millis() - rows::int(r, "created_at")?,
-            );
-            n += sqlx::query("UPDATE posts SET hot_rank = $1 WHERE id = $2")
-                .bind(rank)
-                .bind(rows::text(r, "id")?)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?
-                .rows_affected();
+        for group in ranked.chunks(PER_STATEMENT * PER_TX) {
+            let mut tx = self.begin().await?;
+            for chunk in group.chunks(PER_STATEMENT) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                    .collect();
+                let sql = format!(
+                    "UPDATE posts SET hot_rank = v.column2 FROM (VALUES {}) AS v WHERE posts.id = v.column1",
+                    values.join(", ")
+                );
+                let mut q = sqlx::query(&sql);
+                for (id, rank) in chunk {
+                    q = q.bind(id.clone()).bind(*rank);
+                }
+                n += q.execute(&mut *tx).await.map_err(backend)?.rows_affected();
+            }
+            tx.commit().await.map_err(backend)?;
         }
+        let mut tx = self.begin().await?;
         n += sqlx::query("UPDATE posts SET hot_rank = 0 WHERE hot_rank > 0 AND created_at < $1")
             .bind(week_ago)
             .execute(&mut *tx)
