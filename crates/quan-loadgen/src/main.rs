@@ -9,7 +9,7 @@
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
@@ -62,7 +62,7 @@ enum Cmd {
     },
 }
 
-const SCENARIOS: [(&str, &str); 2] = [
+const SCENARIOS: [(&str, &str); 3] = [
     (
         "api-read",
         "GET an authenticated JSON endpoint (bearer token) vs nginx serving the same bytes as a static file",
@@ -71,6 +71,11 @@ const SCENARIOS: [(&str, &str); 2] = [
         "feed-read",
         "64 members each read their circle's hot feed (20 posts, authors, counts, my reactions) on a generated store \
          (default 1,000,000 posts, 1,000 circles, 100,000 members), SQLite and PostgreSQL, vs nginx serving a feed page",
+    ),
+    (
+        "post-write",
+        "64 members each post to their circle as fast as they can, with the per-minute rank job running over a week \
+         of posts (default 200,000 posts seeded), SQLite and PostgreSQL; posts/s and latency",
     ),
 ];
 
@@ -179,7 +184,7 @@ async fn drive(
     secs: u64,
 ) -> anyhow::Result<Measure> {
     let header = auth.map(|a| ("authorization".to_owned(), format!("Bearer {a}")));
-    drive_each(port, &[(path.to_owned(), header)], conns, secs).await
+    drive_each(port, &[(path.to_owned(), header)], conns, secs, None).await
 }
 
 /// A request a connection repeats: its path and an optional header (auth).
@@ -187,7 +192,14 @@ type Req = (String, Option<(String, String)>);
 
 /// Like [`drive`], but connection `i` sends `reqs[i % reqs.len()]`: many readers,
 /// each with their own session and feed.
-async fn drive_each(port: u16, reqs: &[Req], conns: usize, secs: u64) -> anyhow::Result<Measure> {
+/// With `post_body`, each request is a POST of that JSON instead of a GET.
+async fn drive_each(
+    port: u16,
+    reqs: &[Req],
+    conns: usize,
+    secs: u64,
+    post_body: Option<Bytes>,
+) -> anyhow::Result<Measure> {
     let warm = Duration::from_secs(1);
     let dur = Duration::from_secs(secs.min(MAX_SECONDS));
     let start = Instant::now() + warm;
@@ -196,6 +208,7 @@ async fn drive_each(port: u16, reqs: &[Req], conns: usize, secs: u64) -> anyhow:
     let mut tasks = Vec::new();
     for i in 0..conns {
         let (path, header) = reqs[i % reqs.len().max(1)].clone();
+        let post_body = post_body.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat: Vec<u32> = Vec::with_capacity(64 * 1024);
             let mut errors = 0u64;
@@ -210,11 +223,17 @@ async fn drive_each(port: u16, reqs: &[Req], conns: usize, secs: u64) -> anyhow:
                 if now >= end || n >= per_conn_cap {
                     break;
                 }
-                let mut req = Request::get(path.as_str()).header("host", "127.0.0.1");
+                let mut req = match &post_body {
+                    Some(_) => {
+                        Request::post(path.as_str()).header("content-type", "application/json")
+                    }
+                    None => Request::get(path.as_str()),
+                }
+                .header("host", "127.0.0.1");
                 if let Some((k, v)) = &header {
                     req = req.header(k.as_str(), v.as_str());
                 }
-                let req = req.body(Empty::<Bytes>::new())?;
+                let req = req.body(Full::new(post_body.clone().unwrap_or_default()))?;
                 let t0 = Instant::now();
                 match sender.send_request(req).await {
                     Ok(res) => {
@@ -275,23 +294,8 @@ async fn api_read(conns: usize, secs: u64, runs: usize) -> anyhow::Result<Value>
     let dir = tempfile::tempdir()?;
 
     // Quan on a fresh SQLite data directory.
-    let qport = free_port()?;
-    let _q = Proc(
-        Command::new(&quan)
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{qport}"),
-                "--data-dir",
-            ])
-            .arg(dir.path().join("quan"))
-            .env("QUAN__LOG__FILTER", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .context("starting quan")?,
-    );
+    let (_q, qport) = start_quan(&quan, &dir.path().join("quan"), &[]).await?;
     let qbase = format!("http://127.0.0.1:{qport}");
-    wait_up(&format!("{qbase}/readyz")).await?;
     let c = reqwest::Client::builder().cookie_store(true).build()?;
     let r = c.post(format!("{qbase}/api/v1/accounts")).json(&json!({"login": "load@quan.local", "password": "load-test-pass", "display_name": "Load"})).send().await?;
     if r.status().as_u16() != 201 {
@@ -492,52 +496,20 @@ async fn feed_read(
     let mut all_ok = true;
     for backend in backends {
         let dir = tempfile::tempdir()?;
-        let data = dir.path().join("quan");
-        let (env, _pg) = if *backend == "postgres" {
-            let db = PgDb::create(pg)?;
-            (
-                vec![("QUAN__DATABASE__URL".to_owned(), db.url(pg))],
-                Some(db),
-            )
+        let extra: &[&str] = if uncached {
+            &["--private-viewers"]
         } else {
-            (Vec::new(), None)
+            &[]
         };
-        // Generate the data set (migrations run on the way).
-        let t0 = Instant::now();
-        let mut cmd = Command::new(&quan);
-        cmd.args(["admin", "bench-seed", "--data-dir"])
-            .arg(&data)
-            .args([
-                "--posts",
-                &posts.to_string(),
-                "--viewers",
-                &conns.max(1).to_string(),
-            ])
-            .env("QUAN__LOG__FILTER", "warn")
-            .env("QUAN__DATABASE__MIGRATE_ON_START", "true");
-        for (k, v) in &env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().context("running quan admin bench-seed")?;
-        if !out.status.success() {
-            bail!(
-                "bench-seed failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let seed: Value = serde_json::from_slice(
-            out.stdout
-                .split(|b| *b == b'\n')
-                .rev()
-                .find(|l| l.starts_with(b"{"))
-                .context("no seed report")?,
-        )?;
-        let seed_secs = t0.elapsed().as_secs_f64();
-        eprintln!(
-            "{backend}: seeded {} posts in {seed_secs:.0} s",
-            seed["posts"]
-        );
-        let (_q, qport) = start_quan(&quan, &data, &env).await?;
+        let opts = Seed {
+            backend,
+            pg,
+            posts,
+            viewers: conns,
+            extra,
+        };
+        let (_q, qport, seed, _pg) = seeded_node(&quan, dir.path(), &opts, None).await?;
+        let seed_secs = seed["wall_seconds"].as_f64().unwrap_or(0.0);
         let reqs: Vec<Req> = seed["viewers"]
             .as_array()
             .context("viewers")?
@@ -570,7 +542,7 @@ async fn feed_read(
         let (_n, nport) = start_nginx(&nginx, &dir.path().join("www"), "feed.json", &body).await?;
         let (mut q, mut n) = (Vec::new(), Vec::new());
         for i in 0..runs {
-            let mq = drive_each(qport, &reqs, conns, secs).await?;
+            let mq = drive_each(qport, &reqs, conns, secs, None).await?;
             report_run(&format!("quan/{backend}"), i, runs, &mq);
             let mn = drive(nport, "/feed.json", None, conns, secs).await?;
             report_run("nginx", i, runs, &mn);
@@ -602,6 +574,183 @@ async fn feed_read(
         "runs": runs,
         "cores": cores(),
         "ok": all_ok,
+    }))
+}
+
+/// Seeds a store for `backend` and starts Quan on it; returns the node, the seed
+/// report and the scratch resources (kept alive by the caller).
+/// What to seed and where a node runs.
+struct Seed<'a> {
+    backend: &'a str,
+    pg: &'a str,
+    posts: usize,
+    viewers: usize,
+    extra: &'a [&'a str],
+}
+
+async fn seeded_node(
+    quan: &Path,
+    dir: &Path,
+    seed_opts: &Seed<'_>,
+    log: Option<&Path>,
+) -> anyhow::Result<(Proc, u16, Value, Option<PgDb>)> {
+    let Seed {
+        backend,
+        pg,
+        posts,
+        viewers,
+        extra: extra_seed,
+    } = *seed_opts;
+    let data = dir.join("quan");
+    let (env, db) = if backend == "postgres" {
+        let db = PgDb::create(pg)?;
+        (
+            vec![("QUAN__DATABASE__URL".to_owned(), db.url(pg))],
+            Some(db),
+        )
+    } else {
+        (Vec::new(), None)
+    };
+    let t0 = Instant::now();
+    let mut cmd = Command::new(quan);
+    cmd.args(["admin", "bench-seed", "--data-dir"])
+        .arg(&data)
+        .args([
+            "--posts",
+            &posts.to_string(),
+            "--viewers",
+            &viewers.max(1).to_string(),
+        ])
+        .args(extra_seed)
+        .env("QUAN__LOG__FILTER", "warn");
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().context("running quan admin bench-seed")?;
+    if !out.status.success() {
+        bail!(
+            "bench-seed failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut seed: Value = serde_json::from_slice(
+        out.stdout
+            .split(|b| *b == b'\n')
+            .rev()
+            .find(|l| l.starts_with(b"{"))
+            .context("no seed report")?,
+    )?;
+    seed["wall_seconds"] = json!(round(t0.elapsed().as_secs_f64(), 1));
+    eprintln!(
+        "{backend}: seeded {} posts in {:.0} s",
+        seed["posts"],
+        t0.elapsed().as_secs_f64()
+    );
+    let port = free_port()?;
+    let mut cmd = Command::new(quan);
+    cmd.args([
+        "serve",
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "--data-dir",
+    ])
+    .arg(&data)
+    .env("QUAN__LOG__FILTER", "warn,quan_core::jobs=info")
+    .stdout(Stdio::null());
+    if let Some(log) = log {
+        cmd.stderr(std::fs::File::create(log)?);
+    }
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let p = Proc(cmd.spawn().context("starting quan")?);
+    wait_up(&format!("http://127.0.0.1:{port}/readyz")).await?;
+    Ok((p, port, seed, db))
+}
+
+async fn post_write(
+    conns: usize,
+    secs: u64,
+    runs: usize,
+    posts: usize,
+    backends: &[&str],
+    pg: &str,
+) -> anyhow::Result<Value> {
+    let quan = quan_binary()?;
+    let mut results = Vec::new();
+    for backend in backends {
+        let dir = tempfile::tempdir()?;
+        let log = dir.path().join("quan.log");
+        let opts = Seed {
+            backend,
+            pg,
+            posts,
+            viewers: conns,
+            extra: &[],
+        };
+        let (_q, qport, seed, _db) = seeded_node(&quan, dir.path(), &opts, Some(&log)).await?;
+        let reqs: Vec<Req> = seed["viewers"]
+            .as_array()
+            .context("viewers")?
+            .iter()
+            .map(|v| {
+                (
+                    format!(
+                        "/api/v1/circles/{}/posts",
+                        v["circle_id"].as_str().unwrap_or_default()
+                    ),
+                    Some((
+                        "cookie".to_owned(),
+                        format!("quan_session={}", v["secret"].as_str().unwrap_or_default()),
+                    )),
+                )
+            })
+            .collect();
+        let body = Bytes::from_static(
+            "{\"title\":\"压测新帖 Load post\",\"body\":\"今天的**桂花乌龙**很香。The osmanthus oolong smells lovely today.\"}".as_bytes(),
+        );
+        let started = Instant::now();
+        let mut q = Vec::new();
+        for i in 0..runs {
+            let m = drive_each(qport, &reqs, conns, secs, Some(body.clone())).await?;
+            report_run(&format!("quan/{backend} posts"), i, runs, &m);
+            q.push(m);
+        }
+        // Rank runs that happened while posts were being written.
+        let elapsed = started.elapsed().as_secs_f64();
+        let ranks: Vec<Value> = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("hot ranks recomputed"))
+            .map(|l| {
+                let field = |k: &str| {
+                    l.split(&format!("{k}="))
+                        .nth(1)
+                        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                        .and_then(|n| n.parse::<u64>().ok())
+                };
+                json!({"ranked": field("ranked"), "ms": field("ms")})
+            })
+            .collect();
+        let m = median(q);
+        results.push(json!({
+            "backend": backend,
+            "quan": m.json(),
+            "rank_runs_during_load": ranks,
+            "measured_window_s": round(elapsed, 1),
+            "seed": seed["posts"],
+            "ok": m.errors == 0 && !ranks.is_empty(),
+        }));
+    }
+    Ok(json!({
+        "scenario": "post-write",
+        "results": results,
+        "goal": "posts/s sustained with the rank job running (no reference: a write path has no static-file twin)",
+        "connections": conns,
+        "seconds": secs,
+        "runs": runs,
+        "cores": cores(),
+        "ok": results.iter().all(|r| r["ok"] == true),
     }))
 }
 
@@ -650,6 +799,28 @@ async fn main() -> anyhow::Result<()> {
                     tokio::time::timeout(
                         budget,
                         feed_read(conns, secs, runs, posts, &backends, &pg, uncached),
+                    )
+                    .await
+                    .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
+                }
+                "post-write" => {
+                    let posts = posts
+                        .unwrap_or(if quick { 50_000 } else { 200_000 })
+                        .clamp(1_000, 5_000_000);
+                    let backends: Vec<&str> = match backend.as_str() {
+                        "sqlite" => vec!["sqlite"],
+                        "postgres" => vec!["postgres"],
+                        "both" => vec!["sqlite", "postgres"],
+                        other => bail!("--backend is sqlite, postgres or both, not {other:?}"),
+                    };
+                    // The rank job runs once a minute: at least a minute of load per
+                    // engine so each measurement overlaps a run.
+                    let secs = if quick { secs.max(30) } else { secs.max(25) };
+                    let runs = if quick { runs.max(2) } else { runs.max(3) };
+                    let budget = Duration::from_secs((secs + 5) * 2 * runs as u64 + 900);
+                    tokio::time::timeout(
+                        budget,
+                        post_write(conns, secs, runs, posts, &backends, &pg),
                     )
                     .await
                     .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
