@@ -256,7 +256,7 @@ pub async fn promote(
         })?;
     svc.feed.bump(circle);
     announce(svc, &ev).await;
-    crate::search::index_post(svc, &post).await;
+    crate::search::reindex_post(svc, &post).await;
     Ok(post)
 }
 

@@ -553,9 +553,11 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         m.account_id,
         json!({"post": rec.id.to_string(), "title": rec.title, "kind": rec.kind.as_str()}),
     );
-    svc.store.post_insert(&rec, &p.audience_tags, &ev).await?;
+    let terms = crate::search::post_terms(&rec);
+    svc.store
+        .post_insert(&rec, &p.audience_tags, &terms, &ev)
+        .await?;
     svc.feed.bump(id);
-    crate::search::index_post(svc, &rec).await;
     let mut rec = rec;
     if matches!(verdict, Verdict::Hold { .. }) {
         hold_post(svc, &rec).await?;

@@ -24,8 +24,9 @@ async fn add(svc: &Services, post: PostId, circle: CircleId, text: &str) {
     }
 }
 
-pub async fn index_post(svc: &Services, p: &PostRecord) {
-    add(svc, p.id, p.circle_id, &format!("{}\n{}", p.title, p.body)).await;
+/// A new post's terms: the store writes them with the post, in its transaction.
+pub fn post_terms(p: &PostRecord) -> Vec<String> {
+    index_terms(&format!("{}\n{}", p.title, p.body))
 }
 
 pub async fn index_comment(svc: &Services, p: &PostRecord, body: &str) {

@@ -579,6 +579,21 @@ async fn feed_read(
 
 /// Seeds a store for `backend` and starts Quan on it; returns the node, the seed
 /// report and the scratch resources (kept alive by the caller).
+/// A log line without its colour codes.
+fn strip_ansi(l: &str) -> String {
+    let mut out = String::with_capacity(l.len());
+    let mut in_esc = false;
+    for c in l.chars() {
+        match (in_esc, c) {
+            (false, '\x1b') => in_esc = true,
+            (true, 'm') => in_esc = false,
+            (true, _) => {}
+            (false, c) => out.push(c),
+        }
+    }
+    out
+}
+
 /// What to seed and where a node runs.
 struct Seed<'a> {
     backend: &'a str,
@@ -658,7 +673,8 @@ async fn seeded_node(
     .env("QUAN__LOG__FILTER", "warn,quan_core::jobs=info")
     .stdout(Stdio::null());
     if let Some(log) = log {
-        cmd.stderr(std::fs::File::create(log)?);
+        let f = std::fs::File::create(log)?;
+        cmd.stderr(f.try_clone()?).stdout(f);
     }
     for (k, v) in &env {
         cmd.env(k, v);
@@ -722,6 +738,7 @@ async fn post_write(
             .unwrap_or_default()
             .lines()
             .filter(|l| l.contains("hot ranks recomputed"))
+            .map(strip_ansi)
             .map(|l| {
                 let field = |k: &str| {
                     l.split(&format!("{k}="))

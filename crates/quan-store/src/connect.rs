@@ -148,9 +148,14 @@ fn sqlite_pragmas(
         // synchronous=NORMAL is durable against a crash of the process (kill -9): at
         // commit the WAL is in the OS's hands. Only a power cut can lose the last
         // transactions.
+        //
+        // mmap: in WAL mode every write by one connection makes the others drop their
+        // page caches at their next read; with the file mapped, re-reading is a page
+        // table lookup, not a copy (the post-write scenario measured the difference).
         c.execute(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+             PRAGMA mmap_size = 268435456;",
         )
         .await
         .map(|_| ())

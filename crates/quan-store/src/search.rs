@@ -9,7 +9,7 @@ use quan_domain::*;
 /// Rows per INSERT: a long post's terms go in a few statements, not thousands.
 const BATCH: usize = 200;
 
-async fn insert_terms(
+pub(crate) async fn insert_terms(
     tx: &mut Tx,
     post: PostId,
     circle: CircleId,

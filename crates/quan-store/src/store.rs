@@ -1179,10 +1179,12 @@ impl Store for SqlStore {
         &self,
         p: &PostRecord,
         audience_tags: &[String],
+        search_terms: &[String],
         event: &EventRecord,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         insert_post(&mut tx, p).await?;
+        crate::search::insert_terms(&mut tx, p.id, p.circle_id, search_terms).await?;
         for tag in audience_tags {
             sqlx::query(
                 "INSERT INTO post_audience (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -492,11 +492,13 @@ pub trait Store:
         account: AccountId,
         event: &EventRecord,
     ) -> StoreResult<bool>;
-    /// Inserts a post; `audience_tags` are the tags its audience names.
+    /// Inserts a post with its search terms in one transaction; `audience_tags` are
+    /// the tags its audience names.
     async fn post_insert(
         &self,
         p: &PostRecord,
         audience_tags: &[String],
+        search_terms: &[String],
         event: &EventRecord,
     ) -> StoreResult<()>;
     /// One page of a circle's feed as `viewer` may see it: one query, authors joined
