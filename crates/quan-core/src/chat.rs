@@ -236,6 +236,7 @@ pub async fn promote(
         task_assignee: None,
         audience: Audience::All,
         my_reactions: Vec::new(),
+        images: Vec::new(),
     };
     let ev = event(
         svc,

@@ -165,6 +165,8 @@ pub struct NewPost {
     pub audience: Audience,
     /// The tags `audience` is about (empty for everyone).
     pub audience_tags: Vec<String>,
+    /// Images uploaded to the circle by the author, in order (at most nine).
+    pub images: Vec<ImageId>,
 }
 
 impl NewPost {
@@ -178,6 +180,7 @@ impl NewPost {
             body: text(body, "body", BODY_MAX, false)?,
             audience: Audience::All,
             audience_tags: Vec::new(),
+            images: Vec::new(),
         })
     }
 }
@@ -521,6 +524,7 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         return Err(CircleError::PostingRestricted);
     }
     let verdict = guard_write(svc, &v, m, WriteKind::Post, &p.content()).await?;
+    crate::circle_ops::check_post_images(svc, &v, m, &p.images).await?;
     let now = svc.clock.now();
     let rec = PostRecord {
         id: PostId::new(),
@@ -545,6 +549,7 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         task_assignee: None,
         audience: p.audience,
         my_reactions: Vec::new(),
+        images: p.images.clone(),
     };
     let ev = event(
         svc,
@@ -631,14 +636,14 @@ pub async fn feed_read(
     let key = page_key(sort, page);
     let (cached, fresh) = match cached_page(svc, v, sort, page).await? {
         Some(c) => (Some(c), None),
-        None => (
-            None,
-            Some(
-                svc.store
-                    .post_feed(v.circle.id, sort, page, v.viewer, svc.clock.now())
-                    .await?,
-            ),
-        ),
+        None => {
+            let mut p = svc
+                .store
+                .post_feed(v.circle.id, sort, page, v.viewer, svc.clock.now())
+                .await?;
+            fill_images(svc, &mut p.items).await?;
+            (None, Some(p))
+        }
     };
     let items = match (&cached, &fresh) {
         (Some(c), _) => &c.page.items,
@@ -687,8 +692,10 @@ pub(crate) async fn cached_page(
             let now = svc.clock.now();
             let nobody = AccountId::from_uuid(uuid::Uuid::nil());
             let restricted = svc.store.circle_has_audiences(c).await?;
+            let mut first = svc.store.post_feed(c, sort, page, nobody, now).await?;
+            fill_images(svc, &mut first.items).await?;
             let built = crate::feed_cache::CachedPage {
-                page: svc.store.post_feed(c, sort, page, nobody, now).await?,
+                page: first,
                 pinned: if page.after.is_none() {
                     svc.store.post_pinned(c, nobody, now).await?
                 } else {
@@ -703,6 +710,23 @@ pub(crate) async fn cached_page(
         }
     };
     Ok((!hit.restricted).then_some(hit))
+}
+
+/// Attaches each post's image ids (one query for the page).
+pub(crate) async fn fill_images(svc: &Services, posts: &mut [PostRecord]) -> Result<()> {
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
+    let all = svc.store.images_of(&ids).await?;
+    for p in posts.iter_mut() {
+        p.images = all
+            .iter()
+            .filter(|(post, _)| *post == p.id)
+            .map(|(_, i)| *i)
+            .collect();
+    }
+    Ok(())
 }
 
 /// The viewer's own reactions on a page (one query, cached per page).
@@ -755,11 +779,12 @@ pub async fn get_post(
     id: PostId,
 ) -> Result<PostView> {
     let v = view(svc, actor, circle).await?;
-    let post = svc
+    let mut post = svc
         .store
         .post_get(circle, id, actor.account_id(), svc.clock.now())
         .await?
         .ok_or(CircleError::NotFound)?;
+    fill_images(svc, std::slice::from_mut(&mut post)).await?;
     let comments = svc.store.comment_list(id, COMMENTS_LIMIT).await?;
     let my_reactions = match active_member(&v) {
         Ok(m) => {

@@ -38,6 +38,8 @@ pub struct Services {
     pub auth: Arc<auth_cache::AuthCache>,
     /// Feed pages for plain viewers (see [`feed_cache`]).
     pub feed: Arc<feed_cache::FeedCache>,
+    /// Uploaded files' bytes.
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 impl std::fmt::Debug for Services {

@@ -21,6 +21,11 @@ pub fn random_secret(prefix: &str, bytes: usize) -> String {
     )
 }
 
+/// The SHA-256 of some bytes, hex (content addresses of uploaded files).
+pub fn digest_bytes(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
 /// The digest stored in place of a secret.
 pub fn digest(secret: &str) -> String {
     let mut h = Sha256::new();

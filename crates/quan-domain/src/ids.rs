@@ -101,6 +101,8 @@ typed_id! {
     MergeId,
     /// An in-app notification.
     NotificationId,
+    /// An uploaded image.
+    ImageId,
 }
 
 #[cfg(test)]

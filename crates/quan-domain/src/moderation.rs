@@ -145,6 +145,27 @@ str_enum! {
     }
 }
 
+/// Images per post, at most.
+pub const POST_IMAGES_MAX: usize = 9;
+/// An uploaded image's size, at most.
+pub const IMAGE_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// The image type by its first bytes (the client's Content-Type is not trusted):
+/// PNG, JPEG, GIF or WebP; anything else is refused.
+pub fn sniff_image(b: &[u8]) -> Option<&'static str> {
+    if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
 /// A member's standing in a circle, earned from activity (0 = new, 3 = trusted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TrustLevel(pub u8);
@@ -350,6 +371,21 @@ mod tests {
         // Two trusted regulars, or six new members, hide a post.
         assert!(TrustLevel(2).flag_weight(0, 0) * 2 >= HIDE_THRESHOLD);
         assert!(TrustLevel(0).flag_weight(0, 0) * 5 < HIDE_THRESHOLD);
+    }
+
+    #[test]
+    fn images_are_known_by_their_bytes() {
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"GIF89a.."), Some("image/gif"));
+        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(
+            sniff_image(b"<svg onload=alert(1)>"),
+            None,
+            "no SVG: it can carry script"
+        );
+        assert_eq!(sniff_image(b"RIFF"), None);
+        assert_eq!(sniff_image(b""), None);
     }
 
     #[test]

@@ -176,3 +176,23 @@ CREATE TABLE search_terms (
     CONSTRAINT search_terms_pkey PRIMARY KEY (term, circle_id, post_id)
 );
 CREATE INDEX search_terms_post_idx ON search_terms (post_id);
+
+-- Images: bytes live in the BlobStore (files on disk by default) under their SHA-256;
+-- this row says who uploaded what where. A post holds up to nine, in order.
+CREATE TABLE images (
+    id           TEXT PRIMARY KEY,
+    circle_id    TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    account_id   TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    sha256       TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    bytes        BIGINT NOT NULL,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX images_circle_idx ON images (circle_id, id);
+CREATE TABLE post_images (
+    post_id  TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    image_id TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    position BIGINT NOT NULL,
+    CONSTRAINT post_images_pkey PRIMARY KEY (post_id, image_id)
+);
+CREATE INDEX post_images_image_idx ON post_images (image_id);

@@ -271,6 +271,7 @@ pub(crate) fn post(row: &AnyRow) -> StoreResult<PostRecord> {
         task_assignee: opt_id(row, "task_assignee")?,
         audience: parsed(row, "audience", Audience::parse)?,
         my_reactions: Vec::new(),
+        images: Vec::new(),
     })
 }
 

@@ -1804,6 +1804,15 @@ async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
     .execute(&mut **tx)
     .await
     .map_err(backend)?;
+    for (i, img) in p.images.iter().enumerate() {
+        sqlx::query("INSERT INTO post_images (post_id, image_id, position) VALUES ($1, $2, $3)")
+            .bind(p.id.to_string())
+            .bind(img.to_string())
+            .bind(i64::try_from(i).unwrap_or(i64::MAX))
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    }
     Ok(())
 }
 

@@ -47,6 +47,10 @@ impl App {
         if settings.database.migrate_on_start {
             store.migrate().await.context("migrating the database")?;
         }
+        // Uploaded files: under the data directory (shared storage in a cluster).
+        let blobs: Arc<dyn quan_core::BlobStore> = Arc::new(quan_infra::DiskBlobStore::new(
+            settings.server.data_dir.join("blobs"),
+        ));
         let services = match settings.bus_url() {
             None => Services {
                 store: Arc::new(store.clone()),
@@ -56,6 +60,7 @@ impl App {
                 clock,
                 auth: Arc::default(),
                 feed: Arc::default(),
+                blobs: blobs.clone(),
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -69,6 +74,7 @@ impl App {
                     clock,
                     auth: Arc::default(),
                     feed: Arc::default(),
+                    blobs: blobs.clone(),
                 }
             }
         };

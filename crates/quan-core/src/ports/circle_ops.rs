@@ -183,8 +183,28 @@ pub struct TimelineEntry {
     pub text: String,
 }
 
+/// An uploaded image (its bytes are in the BlobStore under `sha256`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRecord {
+    pub id: ImageId,
+    pub circle_id: CircleId,
+    pub account_id: AccountId,
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub created_at: Timestamp,
+}
+
 #[async_trait]
 pub trait CircleOpsStore: Send + Sync {
+    // --- images ---
+    async fn image_insert(&self, img: &ImageRecord) -> StoreResult<()>;
+    async fn image_get(&self, id: ImageId) -> StoreResult<Option<ImageRecord>>;
+    /// The images of these posts, in each post's order.
+    async fn images_of(&self, posts: &[PostId]) -> StoreResult<Vec<(PostId, ImageId)>>;
+    /// The posts (live) an image is attached to.
+    async fn image_posts(&self, image: ImageId) -> StoreResult<Vec<PostId>>;
+
     // --- invite links ---
     async fn circle_invite_insert(
         &self,

@@ -4,6 +4,7 @@
 //! a cluster implementation (PostgreSQL, Redis) chosen by configuration. Handlers and
 //! use cases only ever see these traits.
 
+mod blob;
 mod bus;
 mod circle_ops;
 mod clock;
@@ -12,6 +13,7 @@ mod notify;
 mod search;
 mod store;
 
+pub use blob::*;
 pub use bus::*;
 pub use circle_ops::*;
 pub use clock::*;

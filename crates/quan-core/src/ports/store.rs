@@ -234,6 +234,8 @@ pub struct PostRecord {
     pub audience: Audience,
     /// The viewer's own reactions, where a read fills them in (feeds); else empty.
     pub my_reactions: Vec<ReactionKind>,
+    /// Attached images in order (written with the post; filled by feed and post reads).
+    pub images: Vec<ImageId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -596,6 +596,40 @@ async fn run_a_circle_in_chromium() {
     wait_text(&b, "Claimed").await;
     shot(&b, "14-task-claimed-phone").await;
 
+    // The teacher posts a photo from the composer.
+    a.goto(&format!("{base}/app/circles/{fans}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(
+        &a,
+        "#composer input[name=title]",
+        "今天的茶席 Today's tea table",
+    )
+    .await;
+    let photo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/tea.png");
+    a.find(Locator::Css("#composer input[type=file]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&a, "#composer button.primary").await;
+    wait_text(&a, "今天的茶席").await;
+    let loaded = a
+        .execute(
+            "const i = document.querySelector('#feed .thumbs img'); return i && i.complete ? i.naturalWidth : 0",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    assert_eq!(loaded, 48, "the uploaded image shows in the feed");
+    let _ = a
+        .execute("document.getElementById('feed').scrollIntoView()", vec![])
+        .await;
+    shot(&a, "22-feed-with-image").await;
+
     // The student posts spam; the teacher (a moderator) reports it: hidden at once.
     b.goto(&format!("{base}/app/circles/{fans}"))
         .await

@@ -192,6 +192,9 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         ("GET", format!("/api/v1/circles/{circle}/search?q=%00%ff")),
         ("GET", format!("/api/v1/search?org_id={org}")),
         ("GET", "/api/v1/search?org_id=x&q=y".into()),
+        ("POST", format!("/api/v1/circles/{circle}/images")),
+        ("GET", "/api/v1/images/not-an-id".into()),
+        ("GET", format!("/api/v1/images/{circle}")),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

@@ -9,6 +9,7 @@ mod circles;
 mod cluster;
 mod demo;
 mod garbage;
+mod images;
 mod notify;
 mod openapi;
 mod search;

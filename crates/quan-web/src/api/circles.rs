@@ -182,6 +182,8 @@ pub struct PostDto {
     pub task_assignee: Option<String>,
     /// all, only (persons with the post's tags) or except.
     pub audience: String,
+    /// Attached images, in order (URLs under /api/v1/images).
+    pub images: Vec<String>,
     /// The caller's own reactions (filled in feeds).
     pub my_reactions: Vec<String>,
 }
@@ -215,6 +217,11 @@ impl From<&PostRecord> for PostDto {
             task_state: p.task_state.map(|s| s.as_str().to_owned()),
             task_assignee: p.task_assignee.map(|a| a.to_string()),
             audience: p.audience.as_str().into(),
+            images: p
+                .images
+                .iter()
+                .map(|i| super::circle_ops::image_url(*i))
+                .collect(),
             my_reactions: p
                 .my_reactions
                 .iter()
@@ -259,6 +266,9 @@ pub struct CreatePostReq {
     /// The person tags `audience` names (up to 20).
     #[serde(default)]
     pub audience_tags: Vec<String>,
+    /// Ids of images uploaded to this circle (up to 9), in order.
+    #[serde(default)]
+    pub images: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -439,6 +449,18 @@ pub async fn create_post(
     let mut p = NewPost::parse(req.kind.as_deref(), &req.title, &req.body)?;
     (p.audience, p.audience_tags) =
         quan_core::circle_ops::parse_audience(req.audience.as_deref(), &req.audience_tags)?;
+    if req.images.len() > quan_domain::POST_IMAGES_MAX {
+        return Err(ApiError::from(quan_domain::ParseError::new(
+            "images",
+            "too_many",
+            "at most 9 images",
+        )));
+    }
+    p.images = req
+        .images
+        .iter()
+        .map(|i| parse_id(i))
+        .collect::<ApiResult<Vec<_>>>()?;
     let rec = uc::post(&st.svc, &actor, parse_id(&id)?, p).await?;
     Ok((StatusCode::CREATED, Json(PostDto::from(&rec))))
 }

@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         circle_ops::person_profile, circle_ops::add_tag, circle_ops::remove_tag, circle_ops::merge_person, circle_ops::undo_merge,
         circle_ops::list_notifications, circle_ops::read_notifications, circle_ops::notification_settings,
         circle_ops::set_notification_setting, circle_ops::search_circle, circle_ops::search_org,
+        circle_ops::upload_image, circle_ops::get_image,
     ),
     components(schemas(Problem)),
     modifiers(&Security),

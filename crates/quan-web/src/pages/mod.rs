@@ -53,7 +53,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/app/me/privacy", post(app_me_privacy))
         .route("/app/circles/{circle_id}", get(app_circle))
         .route("/app/circles/{circle_id}/join", post(app_circle_join))
-        .route("/app/circles/{circle_id}/posts", post(app_circle_post))
+        .route(
+            "/app/circles/{circle_id}/posts",
+            // Up to nine images of 5 MiB each, and the text.
+            post(app_circle_post).layer(axum::extract::DefaultBodyLimit::max(
+                POST_IMAGES_MAX * IMAGE_MAX_BYTES + 256 * 1024,
+            )),
+        )
         .route("/app/circles/{circle_id}/posts/{post_id}", get(app_post))
         .route(
             "/app/circles/{circle_id}/posts/{post_id}/comments",
@@ -710,7 +716,7 @@ async fn app_circle_join(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct PostForm {
     csrf: String,
     title: String,
@@ -742,20 +748,60 @@ impl PostForm {
     }
 }
 
+/// The composer posts multipart (text fields and up to nine image files).
 async fn app_circle_post(
     State(st): State<AppState>,
     c: Chrome,
     Path(id): Path<String>,
-    Form(f): Form<PostForm>,
+    mut mp: axum::extract::Multipart,
 ) -> PageResult {
     use quan_core::circles as cc;
+    let bad = |_| {
+        PageError::Api(ApiError::bad_request(
+            "invalid_form",
+            "the form could not be read",
+        ))
+    };
+    let mut f = PostForm::default();
+    let mut files = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "images" {
+            let b = field.bytes().await.map_err(bad)?;
+            if !b.is_empty() {
+                files.push(b);
+            }
+            continue;
+        }
+        let v = field.text().await.map_err(bad)?;
+        match name.as_str() {
+            "csrf" => f.csrf = v,
+            "title" => f.title = v,
+            "body" => f.body = Some(v),
+            "kind" => f.kind = Some(v),
+            "audience" => f.audience = Some(v),
+            "audience_tags" => f.audience_tags = Some(v),
+            _ => {}
+        }
+    }
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let cid = path_id::<CircleId>(&id)?;
-    let result = match f.parse() {
-        Ok(p) => cc::post(&st.svc, actor, cid, p).await,
-        Err(e) => Err(e.into()),
-    };
+    let result = async {
+        let mut p = f.parse()?;
+        if files.len() > POST_IMAGES_MAX {
+            return Err(ParseError::new("images", "too_many", "at most 9 images").into());
+        }
+        for b in &files {
+            p.images.push(
+                quan_core::circle_ops::upload_image(&st.svc, actor, cid, b)
+                    .await?
+                    .id,
+            );
+        }
+        cc::post(&st.svc, actor, cid, p).await
+    }
+    .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
         Err(e) => {

@@ -1,0 +1,143 @@
+//! Images: upload with type sniffing and size limits, nine per post, served only
+//! to those who may see the post (audiences included), new members' first day.
+
+use quan_testkit::{TestApp, User, on_both_backends};
+use serde_json::{Value, json};
+
+on_both_backends!(images_upload_attach_and_stay_private);
+
+fn png(n: usize) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
+    b.resize(8 + n, 7);
+    b
+}
+
+async fn upload(u: &User, circle: &str, body: Vec<u8>, ct: &str) -> (u16, Value) {
+    let r =
+        u.c.raw(
+            "POST",
+            &format!("/api/v1/circles/{circle}/images"),
+            ct,
+            body,
+        )
+        .await
+        .unwrap_or_else(|| panic!("no response"));
+    (r.status, r.body)
+}
+
+async fn images_upload_attach_and_stay_private(app: TestApp) {
+    let (owner, org) = app.owner("Ima").await;
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            json!({"name": "Photos", "mode": "community"}),
+        )
+        .await;
+    let c = r.body["id"].as_str().unwrap_or_default().to_owned();
+    let (s, img) = upload(&owner, &c, png(1000), "image/png").await;
+    assert_eq!(s, 201, "{img}");
+    let id = img["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(img["content_type"], "image/png");
+    // The type comes from the bytes, not the header.
+    let (s, e) = upload(&owner, &c, b"<svg onload=alert(1)>".to_vec(), "image/png").await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("unsupported_image")));
+    let (s, e) = upload(&owner, &c, png(6 * 1024 * 1024), "image/png").await;
+    assert_eq!((s, e["code"].as_str()), (413, Some("too_large")));
+
+    let post = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "新品图 New tea photos", "images": [id]}),
+        )
+        .await;
+    assert_eq!(post.status, 201, "{}", post.text);
+    let url = format!("/api/v1/images/{id}");
+    assert_eq!(post.body["images"], json!([url]));
+    let feed = owner.c.get(&format!("/api/v1/circles/{c}/feed")).await;
+    assert_eq!(feed.body["items"][0]["images"], json!([url]));
+
+    // Members see it; outsiders of a private circle do not; audiences apply.
+    let m = app.user("Mem").await;
+    m.c.post(&format!("/api/v1/circles/{c}/join"), json!({}))
+        .await;
+    let got = m.c.get(&url).await;
+    assert_eq!((got.status, got.content_type.as_str()), (200, "image/png"));
+    assert!(got.text.contains("PNG"));
+    let (_, vip_img) = upload(&owner, &c, png(10), "image/png").await;
+    let vip_id = vip_img["id"].as_str().unwrap_or_default().to_owned();
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "VIP", "images": [vip_id], "audience": "only", "audience_tags": ["vip"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        m.c.get(&format!("/api/v1/images/{vip_id}")).await.status,
+        404
+    );
+    let (_, loose) = upload(&owner, &c, png(10), "image/png").await;
+    let loose = loose["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        m.c.get(&format!("/api/v1/images/{loose}")).await.status,
+        404,
+        "an unattached image is its uploader's alone"
+    );
+
+    // Limits on attaching: nine at most, one's own, in this circle.
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "too many", "images": vec![id.clone(); 10]}),
+        )
+        .await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("images")));
+    let r =
+        m.c.post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "not mine", "images": [id]}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 429,
+        "a new member posts no images on day one: {}",
+        r.text
+    );
+    app.clock.advance_secs(86_400);
+    let r =
+        m.c.post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "not mine", "images": [id]}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (422, Some("unknown_image"))
+    );
+    let (s, _) = upload(&m, &c, png(10), "image/png").await;
+    assert_eq!(s, 201, "after a day, members upload");
+    let private = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            json!({"name": "Staff", "mode": "internal"}),
+        )
+        .await;
+    let private = private.body["id"].as_str().unwrap_or_default().to_owned();
+    let (s, _) = upload(&m, &private, png(10), "image/png").await;
+    assert_eq!(s, 404);
+    let (stranger, _) = app.owner("Str").await;
+    let (_, staff_img) = upload(&owner, &private, png(10), "image/png").await;
+    let r = stranger
+        .c
+        .get(&format!(
+            "/api/v1/images/{}",
+            staff_img["id"].as_str().unwrap_or_default()
+        ))
+        .await;
+    assert_eq!(r.status, 404, "internal circles' images stay in the org");
+}
