@@ -342,6 +342,8 @@ pub async fn create_circle(
         member_count: 1,
         created_by: account.id,
         created_at: now,
+        quality_score: 0.0,
+        boost_status: BoostStatus::None,
     };
     let owner = CircleMemberRecord {
         circle_id: c.id,

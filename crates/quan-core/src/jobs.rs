@@ -36,6 +36,25 @@ pub async fn schedule_purge(svc: &Services) -> Result<bool, crate::StoreError> {
         .await
 }
 
+/// The kind of the job that recomputes circles' discovery quality.
+pub const QUALITY: &str = "circles.quality";
+
+/// Enqueues this hour's quality run once, however many nodes ask.
+pub async fn schedule_quality(svc: &Services) -> Result<bool, crate::StoreError> {
+    let now = svc.clock.now();
+    let hour = now.millis() / 3_600_000;
+    svc.store
+        .job_enqueue(&NewJob {
+            id: JobId::new(),
+            kind: QUALITY.to_owned(),
+            payload: serde_json::json!({}),
+            run_at: now,
+            max_attempts: 3,
+            dedupe_key: Some(format!("{QUALITY}:{hour}")),
+        })
+        .await
+}
+
 /// Enqueues this minute's re-rank once, however many nodes ask.
 pub async fn schedule_rank(svc: &Services) -> Result<bool, crate::StoreError> {
     let now = svc.clock.now();
@@ -81,6 +100,10 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::StoreError> {
                 })
                 .map_err(|e| e.to_string())
         }
+        QUALITY => crate::discovery::recompute(svc)
+            .await
+            .map(|n| tracing::info!(circles = n, "discovery quality recomputed"))
+            .map_err(|e| e.to_string()),
         other => Err(format!("no handler for job kind {other}")),
     };
     match result {
@@ -111,9 +134,11 @@ pub async fn worker(svc: Services, idle: Duration, shutdown: CancellationToken) 
         }
         let hour = svc.clock.now().millis() / 3_600_000;
         if hour != last_schedule {
-            match schedule_purge(&svc).await {
-                Ok(_) => last_schedule = hour,
-                Err(e) => tracing::warn!(error = %e, "could not schedule purge"),
+            match (schedule_purge(&svc).await, schedule_quality(&svc).await) {
+                (Ok(_), Ok(_)) => last_schedule = hour,
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "could not schedule the hourly jobs");
+                }
             }
         }
         match run_one(&svc).await {

@@ -10,6 +10,7 @@ pub mod auth_cache;
 pub mod chat;
 pub mod circle_ops;
 pub mod circles;
+pub mod discovery;
 pub mod events;
 pub mod feed_cache;
 pub mod identity;

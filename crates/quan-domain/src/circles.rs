@@ -235,11 +235,55 @@ pub fn hot_rank(score: i64, age_ms: i64) -> f64 {
     s.ln() / (hours + 2.0).powf(1.8)
 }
 
+/// A circle's discovery quality (PRODUCT.md §2): its posts' summed hot rank
+/// normalised by `ln(2 + interactions in the last 30 days)`, plus a momentum boost of
+/// up to 0.5 when this week's interactions beat last week's. Never negative.
+pub fn quality_score(rank_sum: f64, month: i64, week: i64, prev_week: i64) -> f64 {
+    if !rank_sum.is_finite() || rank_sum <= 0.0 {
+        return 0.0;
+    }
+    let base = rank_sum / (2.0 + month.max(0) as f64).ln();
+    let growth = (week.max(0) - prev_week.max(0)) as f64 / (prev_week.max(0) as f64 + 1.0);
+    base + 0.5 * growth.clamp(0.0, 1.0)
+}
+
+str_enum! {
+    /// Where a circle stands at the staff review gate of discovery.
+    BoostStatus, "boost_status", "invalid_boost_status" {
+        None = "none",
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const H: i64 = 3_600_000;
+
+    #[test]
+    fn quality_rewards_activity_and_momentum() {
+        assert_eq!(
+            quality_score(0.0, 100, 10, 0),
+            0.0,
+            "no ranked posts, no score"
+        );
+        assert_eq!(quality_score(f64::NAN, 1, 1, 1), 0.0);
+        let calm = quality_score(1.0, 100, 20, 20);
+        let growing = quality_score(1.0, 100, 40, 20);
+        assert!(growing > calm, "momentum");
+        assert!(
+            quality_score(1.0, 100, 1000, 0) - calm <= 0.5 + 1e-9,
+            "momentum is capped"
+        );
+        assert!(
+            quality_score(2.0, 100, 20, 20) > calm,
+            "more rank, more score"
+        );
+        assert!(calm > 0.0 && calm.is_finite());
+    }
 
     #[test]
     fn hot_rank_pins_the_product_rule() {

@@ -196,3 +196,20 @@ CREATE TABLE post_images (
     CONSTRAINT post_images_pkey PRIMARY KEY (post_id, image_id)
 );
 CREATE INDEX post_images_image_idx ON post_images (image_id);
+
+-- Discovery: a quality score per circle (recomputed by the circles.quality job), and
+-- a staff review gate before a public circle is boosted, with a public log.
+ALTER TABLE circles ADD COLUMN quality_score DOUBLE PRECISION NOT NULL DEFAULT 0;
+-- none | pending | approved | rejected
+ALTER TABLE circles ADD COLUMN boost_status TEXT NOT NULL DEFAULT 'none';
+CREATE INDEX circles_quality_idx ON circles (public, quality_score);
+CREATE TABLE boost_log (
+    id         TEXT PRIMARY KEY,
+    org_id     TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+    circle_id  TEXT NOT NULL REFERENCES circles (id) ON DELETE CASCADE,
+    action     TEXT NOT NULL,
+    account_id TEXT REFERENCES accounts (id),
+    reason     TEXT NOT NULL DEFAULT '',
+    at         BIGINT NOT NULL
+);
+CREATE INDEX boost_log_org_idx ON boost_log (org_id, id);

@@ -220,6 +220,8 @@ pub(crate) fn circle(row: &AnyRow) -> StoreResult<CircleRecord> {
         member_count: int(row, "member_count")?,
         created_by: id(row, "created_by")?,
         created_at: ts(row, "created_at")?,
+        quality_score: row.try_get::<f64, _>("quality_score").map_err(backend)?,
+        boost_status: parsed(row, "boost_status", BoostStatus::parse)?,
     })
 }
 

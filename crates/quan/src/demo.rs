@@ -157,6 +157,9 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
         .await?;
     }
     load_circles(svc, &owner_access, &accounts).await?;
+    quan_core::discovery::recompute(svc)
+        .await
+        .map_err(circle_err)?;
     tracing::info!(org = %org.id, "demo data loaded");
     Ok(true)
 }
@@ -365,6 +368,19 @@ async fn load_circles(
                 .await
                 .map_err(circle_err)?;
         }
+        // Featured in discovery, through the review gate.
+        quan_core::discovery::request(svc, &owner_actor, c.id, "新品季 New season")
+            .await
+            .map_err(circle_err)?;
+        quan_core::discovery::decide(
+            svc,
+            owner,
+            c.id,
+            BoostStatus::Approved,
+            "精选 Editor's pick",
+        )
+        .await
+        .map_err(circle_err)?;
     }
     Ok(())
 }

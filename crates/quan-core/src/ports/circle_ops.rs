@@ -195,8 +195,48 @@ pub struct ImageRecord {
     pub created_at: Timestamp,
 }
 
+/// A line of the public boost log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoostLogRecord {
+    pub id: ModLogId,
+    pub org_id: OrgId,
+    pub circle_id: CircleId,
+    pub circle_name: String,
+    /// requested | approved | rejected | withdrawn
+    pub action: String,
+    pub account_id: Option<AccountId>,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+/// What a circle's quality is computed from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QualityInputs {
+    pub circle: CircleId,
+    pub rank_sum: f64,
+    pub month: i64,
+    pub week: i64,
+    pub prev_week: i64,
+}
+
 #[async_trait]
 pub trait CircleOpsStore: Send + Sync {
+    // --- discovery ---
+    /// Public circles' activity figures, for the quality job.
+    async fn quality_inputs(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<QualityInputs>>;
+    async fn quality_set(&self, scores: &[(CircleId, f64)]) -> StoreResult<u64>;
+    /// Moves a circle's boost status from one of `from` to `to`, with its log line.
+    async fn boost_set(
+        &self,
+        circle: CircleId,
+        from: &[BoostStatus],
+        to: BoostStatus,
+        log: &BoostLogRecord,
+    ) -> StoreResult<bool>;
+    async fn boost_log(&self, limit: i64) -> StoreResult<Vec<BoostLogRecord>>;
+    /// Public circles, approved boosts first, then by quality.
+    async fn discover(&self, limit: i64) -> StoreResult<Vec<CircleRecord>>;
+
     // --- images ---
     async fn image_insert(&self, img: &ImageRecord) -> StoreResult<()>;
     async fn image_get(&self, id: ImageId) -> StoreResult<Option<ImageRecord>>;

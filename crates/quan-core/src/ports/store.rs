@@ -174,6 +174,10 @@ pub struct CircleRecord {
     pub member_count: i64,
     pub created_by: AccountId,
     pub created_at: Timestamp,
+    /// Discovery quality, recomputed by the `circles.quality` job.
+    pub quality_score: f64,
+    /// Where the circle stands at discovery's staff review gate.
+    pub boost_status: BoostStatus,
 }
 
 /// Whether a membership is in force or waiting for an admin.

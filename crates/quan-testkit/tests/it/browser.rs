@@ -717,6 +717,24 @@ async fn run_a_circle_in_chromium() {
     click(&a, "form[action$='/moderation'] button").await;
     wait_text(&a, "刷单").await;
     shot(&a, "19-console-words").await;
+    // Discovery: the teacher asks for the circle to be featured, approves it in the
+    // console as the org's owner; the student finds it featured.
+    a.goto(&format!("{base}/app/circles/{fans}/manage"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&a, "#boost button").await;
+    a.goto(&format!("{base}/console/{org}/circles"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&a, "#circles input[value=approved] + button").await;
+    wait_text(&a, "Featured").await;
+    b.goto(&format!("{base}/app/discover"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let found = wait_text(&b, "Featured").await;
+    assert!(found.contains("茶友圈 Tea friends"), "{found}");
+    shot(&b, "23-discover-phone").await;
+
     // The student hears what happened to her post, and to her claimed task.
     b.goto(&format!("{base}/app/notifications"))
         .await

@@ -84,6 +84,9 @@ async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
         format!("/app/circles/{fans}/manage"),
         format!("/app/circles/{board}"),
         format!("/app/circles/{class}"),
+        "/app/discover".to_owned(),
+        "/app/notifications".to_owned(),
+        format!("/app/circles/{fans}/search?q=%E4%B9%8C%E9%BE%99"),
     ] {
         let r = c.get(&path).await;
         assert_eq!(

@@ -195,6 +195,10 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         ("POST", format!("/api/v1/circles/{circle}/images")),
         ("GET", "/api/v1/images/not-an-id".into()),
         ("GET", format!("/api/v1/images/{circle}")),
+        ("GET", "/api/v1/discover".into()),
+        ("GET", "/api/v1/discover/log".into()),
+        ("POST", format!("/api/v1/circles/{circle}/boost-request")),
+        ("POST", format!("/api/v1/orgs/{org}/boosts/{circle}")),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

@@ -8,6 +8,7 @@ mod circle_ops;
 mod circles;
 mod cluster;
 mod demo;
+mod discovery;
 mod garbage;
 mod images;
 mod notify;

@@ -83,6 +83,10 @@ pub fn router() -> Router<AppState> {
             post(merge_person),
         )
         .route("/orgs/{org_id}/merges/{merge_id}/undo", post(undo_merge))
+        .route("/discover", get(discover))
+        .route("/discover/log", get(boost_log))
+        .route("/circles/{circle_id}/boost-request", post(request_boost))
+        .route("/orgs/{org_id}/boosts/{circle_id}", post(decide_boost))
         .route("/circles/{circle_id}/images", post(upload_image))
         .route("/images/{image_id}", get(get_image))
         .route("/circles/{circle_id}/search", get(search_circle))
@@ -1217,4 +1221,109 @@ pub async fn get_image(
         bytes,
     )
         .into_response())
+}
+
+// ---------------------------------------------------------------------------------
+// Discovery
+
+/// Public circles: boosted (staff-approved) first, then by quality.
+#[utoipa::path(get, path = "/api/v1/discover", tag = "circles", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [super::circles::CircleDto])))]
+pub async fn discover(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Json<Vec<super::circles::CircleDto>>> {
+    let all = quan_core::discovery::discover(&st.svc, &actor).await?;
+    Ok(Json(
+        all.iter()
+            .map(|c| super::circles::circle_dto(c, None))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoostLogDto {
+    pub circle_id: String,
+    pub circle_name: String,
+    /// requested, approved, rejected or withdrawn.
+    pub action: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+/// The public log of boost requests and decisions, newest first.
+#[utoipa::path(get, path = "/api/v1/discover/log", tag = "circles", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [BoostLogDto])))]
+pub async fn boost_log(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Json<Vec<BoostLogDto>>> {
+    let all = quan_core::discovery::log(&st.svc, &actor).await?;
+    Ok(Json(
+        all.iter()
+            .map(|l| BoostLogDto {
+                circle_id: l.circle_id.to_string(),
+                circle_name: l.circle_name.clone(),
+                action: l.action.clone(),
+                reason: l.reason.clone(),
+                at: l.at.millis(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoostRequestReq {
+    pub reason: Option<String>,
+}
+
+/// A circle's admins ask the org's staff to boost it in discovery.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/boost-request", tag = "circles", request_body = BoostRequestReq,
+    params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn request_boost(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<BoostRequestReq>,
+) -> ApiResult<StatusCode> {
+    quan_core::discovery::request(
+        &st.svc,
+        &actor,
+        parse_id(&id)?,
+        req.reason.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoostDecisionReq {
+    /// approved, rejected, or none (withdraw a boost).
+    pub decision: String,
+    pub reason: Option<String>,
+}
+
+/// The org's owners and admins decide a boost request (logged publicly).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/boosts/{circle_id}", tag = "circles", request_body = BoostDecisionReq,
+    params(("org_id" = String, Path), ("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn decide_boost(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<BoostDecisionReq>,
+) -> ApiResult<StatusCode> {
+    let to = quan_domain::BoostStatus::parse(&req.decision)?;
+    quan_core::discovery::decide(
+        &st.svc,
+        &ctx.access,
+        parse_id(&ids.1)?,
+        to,
+        req.reason.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

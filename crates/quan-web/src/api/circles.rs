@@ -83,9 +83,13 @@ pub struct CircleDto {
     pub created_at: i64,
     /// The caller's role in the circle, if a member.
     pub my_role: Option<String>,
+    /// Discovery quality (recomputed hourly).
+    pub quality_score: f64,
+    /// Discovery's review gate: none, pending, approved (boosted) or rejected.
+    pub boost_status: String,
 }
 
-fn circle_dto(c: &CircleRecord, my_role: Option<CircleRole>) -> CircleDto {
+pub(crate) fn circle_dto(c: &CircleRecord, my_role: Option<CircleRole>) -> CircleDto {
     CircleDto {
         id: c.id.to_string(),
         org_id: c.org_id.to_string(),
@@ -100,6 +104,8 @@ fn circle_dto(c: &CircleRecord, my_role: Option<CircleRole>) -> CircleDto {
         member_count: c.member_count,
         created_at: c.created_at.millis(),
         my_role: my_role.map(|r| r.as_str().into()),
+        quality_score: c.quality_score,
+        boost_status: c.boost_status.as_str().into(),
     }
 }
 

@@ -47,6 +47,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/console/{org_id}/circles",
             get(circles_page).post(circle_create),
         )
+        .route(
+            "/console/{org_id}/circles/{circle_id}/boost",
+            post(circle_boost),
+        )
         .route("/console/{org_id}/{section}", get(coming_soon))
 }
 
@@ -413,6 +417,34 @@ async fn circle_create(
             circles_view(&st, &k, Some(k.c.t("staff.owner_only").to_owned())).await
         }
         Err(e) => circles_view(&st, &k, Some(e.to_string())).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct BoostForm {
+    csrf: String,
+    decision: String,
+}
+
+/// Discovery's review gate, from the circles list (owners and admins).
+async fn circle_boost(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, circle)): Path<(String, String)>,
+    Form(f): Form<BoostForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let cid = path_id::<CircleId>(&circle)?;
+    let result = match BoostStatus::parse(&f.decision) {
+        Ok(to) => quan_core::discovery::decide(&st.svc, &k.access, cid, to, "").await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("{}/circles", k.base())).into_response()),
+        Err(quan_core::circles::CircleError::Forbidden) => {
+            circles_view(&st, &k, Some(k.c.t("staff.owner_only").to_owned())).await
+        }
+        Err(e) => circles_view(&st, &k, Some(super::form_error(ApiError::from(e))?)).await,
     }
 }
 

@@ -57,6 +57,8 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/app/circles/{circle_id}/log", get(log_page))
         .route("/app/circles/{circle_id}/search", get(search_page))
+        .route("/app/discover", get(discover_page))
+        .route("/app/circles/{circle_id}/manage/boost", post(boost_request))
         .route("/app/notifications", get(notifications_page))
         .route("/app/notifications/read", post(notifications_read))
         .route("/app/notifications/settings", post(notifications_settings))
@@ -748,4 +750,60 @@ async fn search_page(
         hits: &hits,
         error: error.as_deref(),
     }))
+}
+
+// ---------------------------------------------------------------------------------
+// Discovery
+
+#[derive(Template)]
+#[template(path = "app_discover.html")]
+struct DiscoverPage<'a> {
+    c: &'a Chrome,
+    circles: &'a [CircleRecord],
+    log: &'a [quan_core::BoostLogRecord],
+}
+
+impl DiscoverPage<'_> {
+    fn action_name(&self, a: &str) -> &str {
+        self.c.t(boost_key(a))
+    }
+}
+
+/// A boost log action's label key.
+pub(crate) fn boost_key(a: &str) -> &'static str {
+    match a {
+        "requested" => "discover.requested",
+        "approved" => "discover.approved",
+        "rejected" => "discover.rejected",
+        _ => "discover.withdrawn",
+    }
+}
+
+async fn discover_page(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let actor = require_user(&c)?;
+    let circles = quan_core::discovery::discover(&st.svc, actor)
+        .await
+        .map_err(ApiError::from)?;
+    let log = quan_core::discovery::log(&st.svc, actor)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render(&DiscoverPage {
+        c: &c,
+        circles: &circles,
+        log: &log,
+    }))
+}
+
+async fn boost_request(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&circle)?;
+    let r =
+        quan_core::discovery::request(&st.svc, actor, cid, f.reason.as_deref().unwrap_or("")).await;
+    back_to_manage(&st, &c, &circle, r).await
 }
