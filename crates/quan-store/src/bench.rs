@@ -30,6 +30,8 @@ pub struct Viewer {
     pub account_id: String,
     /// A circle this viewer belongs to.
     pub circle_id: String,
+    /// That circle's default chat room.
+    pub room_id: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -206,6 +208,28 @@ pub async fn seed_feed(store: &SqlStore, o: &SeedOptions) -> StoreResult<SeedRep
     )
     .await?;
 
+    // Each circle's default chat room, as creating a circle makes one.
+    let rooms: Vec<RoomId> = (0..circles).map(|_| RoomId::new()).collect();
+    insert_rows(
+        store,
+        "chat_rooms",
+        &["id", "circle_id", "name", "is_default", "created_at"],
+        rooms
+            .iter()
+            .zip(&circle_ids)
+            .map(|(r, c)| {
+                vec![
+                    T(r.to_string()),
+                    T(c.to_string()),
+                    T("大厅 Lobby".into()),
+                    I(1),
+                    I(now.millis()),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+
     // Members: member i belongs to circle i % circles.
     let accounts: Vec<AccountId> = (0..members).map(|_| AccountId::new()).collect();
     let persons: Vec<PersonId> = (0..members).map(|_| PersonId::new()).collect();
@@ -372,6 +396,7 @@ pub async fn seed_feed(store: &SqlStore, o: &SeedOptions) -> StoreResult<SeedRep
             secret: format!("bench-{org}-viewer-{i:06}"),
             account_id: accounts[i].to_string(),
             circle_id: circle_ids[i % circles].to_string(),
+            room_id: rooms[i % circles].to_string(),
         })
         .collect();
     insert_rows(
