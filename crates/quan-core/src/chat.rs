@@ -70,6 +70,42 @@ pub async fn rooms(
         .await?)
 }
 
+/// Rooms per circle, at most (the default one included).
+pub const ROOMS_MAX: i64 = 20;
+pub const ROOM_NAME_MAX: usize = 30;
+
+/// Adds a chat room to a circle (its owners and admins, or the org's).
+pub async fn create_room(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    name: &str,
+) -> Result<RoomRecord> {
+    require_scope(actor, Scope::Write)?;
+    let name = text(name, "name", ROOM_NAME_MAX, true)?;
+    let v = view(svc, actor, circle).await?;
+    if !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    let r = RoomRecord {
+        id: RoomId::new(),
+        circle_id: circle,
+        name,
+        is_default: false,
+        created_at: svc.clock.now(),
+    };
+    if svc.store.room_insert(&r, ROOMS_MAX).await? {
+        Ok(r)
+    } else {
+        Err(ParseError::new(
+            "name",
+            "too_many",
+            format!("at most {ROOMS_MAX} rooms per circle"),
+        )
+        .into())
+    }
+}
+
 /// Sends a message: members only, at most [`SEND_LIMIT`] per [`SEND_WINDOW`] (a
 /// member over it is muted until the window passes).
 #[tracing::instrument(skip_all, fields(room = %room))]

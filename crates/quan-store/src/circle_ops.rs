@@ -147,6 +147,38 @@ async fn exec<'q>(
 
 #[async_trait]
 impl CircleOpsStore for SqlStore {
+    async fn room_insert(&self, r: &RoomRecord, max: i64) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        // The circle's row lock (PostgreSQL; SQLite's writer is already exclusive)
+        // serialises room creation, so concurrent creations cannot pass max.
+        exec(
+            &mut tx,
+            sqlx::query("UPDATE circles SET name = name WHERE id = $1")
+                .bind(r.circle_id.to_string()),
+        )
+        .await?;
+        let n = sqlx::query("SELECT COUNT(*) AS n FROM chat_rooms WHERE circle_id = $1")
+            .bind(r.circle_id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if int(&n, "n")? >= max {
+            return Ok(false);
+        }
+        exec(
+            &mut tx,
+            sqlx::query("INSERT INTO chat_rooms (id, circle_id, name, is_default, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(r.id.to_string())
+                .bind(r.circle_id.to_string())
+                .bind(r.name.clone())
+                .bind(i64::from(r.is_default))
+                .bind(r.created_at.millis()),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
     async fn quality_inputs(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<QualityInputs>> {
         const DAY: i64 = 86_400_000;
         let (month, week, prev) = (

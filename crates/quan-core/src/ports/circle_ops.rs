@@ -221,6 +221,9 @@ pub struct QualityInputs {
 
 #[async_trait]
 pub trait CircleOpsStore: Send + Sync {
+    // --- extra chat rooms ---
+    /// Adds a room unless the circle has `max` already; returns whether it did.
+    async fn room_insert(&self, r: &super::RoomRecord, max: i64) -> StoreResult<bool>;
     // --- discovery ---
     /// Public circles' activity figures, for the quality job.
     async fn quality_inputs(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<QualityInputs>>;

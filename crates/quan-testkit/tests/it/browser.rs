@@ -735,6 +735,17 @@ async fn run_a_circle_in_chromium() {
     assert!(found.contains("茶友圈 Tea friends"), "{found}");
     shot(&b, "23-discover-phone").await;
 
+    // A second chat room, added by the teacher from the chat page.
+    a.goto(&format!("{base}/app/circles/{fans}/chat"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    open_details(&a, "#rooms details summary").await;
+    fill(&a, "#room-form input[name=name]", "新品讨论 New teas").await;
+    click(&a, "#room-form button").await;
+    let rooms = wait_text(&a, "# 新品讨论 New teas").await;
+    assert!(rooms.contains("# 大厅") || rooms.contains("#"), "{rooms}");
+    shot(&a, "24-chat-rooms").await;
+
     // The student hears what happened to her post, and to her claimed task.
     b.goto(&format!("{base}/app/notifications"))
         .await

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-on_both_backends!(chat_end_to_end);
+on_both_backends!(chat_end_to_end, extra_rooms_are_separate_and_bounded);
 
 async fn ws_with_cookie(base: &str, cookie: &str) -> crate::ws::Ws {
     let mut req = format!("{}/api/v1/ws", base.replace("http://", "ws://"))
@@ -278,4 +278,91 @@ async fn chat_end_to_end(app: TestApp) {
     );
     let _ = bob_ws.close(None).await;
     drop(out_ws);
+}
+
+async fn extra_rooms_are_separate_and_bounded(app: TestApp) {
+    let (owner, org) = app.owner("Roo").await;
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            json!({"name": "Rooms", "mode": "community"}),
+        )
+        .await;
+    let c = r.body["id"].as_str().unwrap_or_default().to_owned();
+    let m = app.user("Mem").await;
+    m.c.post(&format!("/api/v1/circles/{c}/join"), json!({}))
+        .await;
+    let r =
+        m.c.post(&format!("/api/v1/circles/{c}/rooms"), json!({"name": "x"}))
+            .await;
+    assert_eq!(r.status, 403, "members do not add rooms");
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/rooms"),
+            json!({"name": "新品讨论 New teas"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let room = r.body["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(r.body["is_default"], false);
+    let rooms = m.c.get(&format!("/api/v1/circles/{c}/rooms")).await;
+    assert_eq!(rooms.body.as_array().map(Vec::len), Some(2));
+    let default = rooms
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["is_default"] == true)
+        .and_then(|r| r["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let r =
+        m.c.post(
+            &format!("/api/v1/circles/{c}/rooms/{room}/messages"),
+            json!({"body": "在新房间 in the new room"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let h = owner
+        .c
+        .get(&format!("/api/v1/circles/{c}/rooms/{default}/messages"))
+        .await;
+    assert_eq!(
+        h.body.as_array().map(Vec::len),
+        Some(0),
+        "rooms are separate"
+    );
+    let h = owner
+        .c
+        .get(&format!("/api/v1/circles/{c}/rooms/{room}/messages"))
+        .await;
+    assert_eq!(h.body[0]["body"], "在新房间 in the new room");
+    let r = owner
+        .c
+        .post(&format!("/api/v1/circles/{c}/rooms"), json!({"name": ""}))
+        .await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("name")));
+    // Twenty rooms at most, even when many are added at once.
+    let results = futures::future::join_all((0..25).map(|i| {
+        let path = format!("/api/v1/circles/{c}/rooms");
+        let owner = &owner;
+        async move {
+            owner
+                .c
+                .post(&path, json!({"name": format!("room {i}")}))
+                .await
+                .status
+        }
+    }))
+    .await;
+    assert_eq!(
+        results.iter().filter(|s| **s == 201).count(),
+        18,
+        "{results:?}"
+    );
+    assert!(results.iter().all(|s| *s == 201 || *s == 422));
+    let rooms = owner.c.get(&format!("/api/v1/circles/{c}/rooms")).await;
+    assert_eq!(rooms.body.as_array().map(Vec::len), Some(20));
 }

@@ -199,6 +199,7 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         ("GET", "/api/v1/discover/log".into()),
         ("POST", format!("/api/v1/circles/{circle}/boost-request")),
         ("POST", format!("/api/v1/orgs/{org}/boosts/{circle}")),
+        ("POST", format!("/api/v1/circles/{circle}/rooms")),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

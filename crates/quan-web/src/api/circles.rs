@@ -35,7 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/circles/{circle_id}/feed", get(feed))
         .route("/circles/{circle_id}/posts/{post_id}", get(get_post))
         .route("/me/privacy", get(get_privacy).put(set_privacy))
-        .route("/circles/{circle_id}/rooms", get(list_rooms))
+        .route(
+            "/circles/{circle_id}/rooms",
+            get(list_rooms).post(create_room),
+        )
         .route(
             "/circles/{circle_id}/posts/{post_id}/receipts",
             get(notice_receipts),
@@ -875,6 +878,36 @@ pub async fn list_rooms(
                 topic: quan_core::chat::room_topic(r.id),
             })
             .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoomReq {
+    /// 1 to 30 characters.
+    pub name: String,
+}
+
+/// Adds a chat room (circle owners and admins; at most 20 per circle).
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/rooms", tag = "chat", request_body = CreateRoomReq,
+    params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = RoomDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_room(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CreateRoomReq>,
+) -> ApiResult<(StatusCode, Json<RoomDto>)> {
+    let r = quan_core::chat::create_room(&st.svc, &actor, parse_id(&id)?, &req.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RoomDto {
+            id: r.id.to_string(),
+            name: r.name.clone(),
+            is_default: r.is_default,
+            unread: 0,
+            topic: quan_core::chat::room_topic(r.id),
+        }),
     ))
 }
 

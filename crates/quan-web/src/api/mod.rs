@@ -35,7 +35,7 @@ use utoipa::{Modify, OpenApi};
         circles::get_post, circles::create_comment, circles::add_reaction, circles::remove_reaction,
         circles::get_privacy, circles::set_privacy,
         circles::notice_receipts, circles::check_in, circles::leaderboard,
-        circles::list_rooms, circles::list_messages, circles::send_message, circles::mark_read, circles::promote_message,
+        circles::list_rooms, circles::create_room, circles::list_messages, circles::send_message, circles::mark_read, circles::promote_message,
         circle_ops::create_invite, circle_ops::list_invites, circle_ops::revoke_invite, circle_ops::preview_invite,
         circle_ops::accept_invite, circle_ops::edit_post, circle_ops::delete_post, circle_ops::post_edits,
         circle_ops::pin_post, circle_ops::unpin_post, circle_ops::task_action, circle_ops::task_steps,

@@ -49,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/app/circles/{circle_id}/chat/{room_id}/promote/{message_id}",
             post(app_chat_promote),
         )
+        .route("/app/circles/{circle_id}/rooms", post(app_room_create))
         .route("/app/me", get(app_me))
         .route("/app/me/privacy", post(app_me_privacy))
         .route("/app/circles/{circle_id}", get(app_circle))
@@ -1087,6 +1088,8 @@ async fn chat_page(
         me: actor.account_id(),
         staff,
         error: error.as_deref(),
+        rooms: &rooms,
+        admin: v.can_admin(),
     });
     if error.is_some() {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1101,6 +1104,29 @@ async fn app_chat(
     Query(q): Query<ChatParams>,
 ) -> PageResult {
     chat_page(&st, &c, &circle, q.room.as_deref(), None).await
+}
+
+#[derive(Deserialize)]
+struct RoomForm {
+    csrf: String,
+    name: String,
+}
+
+async fn app_room_create(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Form(f): Form<RoomForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&circle)?;
+    match quan_core::chat::create_room(&st.svc, actor, cid, &f.name).await {
+        Ok(r) => {
+            Ok(Redirect::to(&format!("/app/circles/{cid}/chat?room={}", r.id)).into_response())
+        }
+        Err(e) => chat_page(&st, &c, &circle, None, Some(form_error(ApiError::from(e))?)).await,
+    }
 }
 
 #[derive(Deserialize)]

@@ -372,6 +372,10 @@ pub(crate) struct AppChatPage<'a> {
     /// The viewer is circle staff (may promote anyone's message).
     pub staff: bool,
     pub error: Option<&'a str>,
+    /// Every room of the circle with its unread count, for the room tabs.
+    pub rooms: &'a [(quan_core::RoomRecord, i64)],
+    /// The viewer may add rooms.
+    pub admin: bool,
 }
 
 /// The feed tabs of a circle page: (sort, label key).
