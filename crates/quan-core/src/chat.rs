@@ -36,6 +36,7 @@ pub fn message_json(m: &MessageRecord) -> serde_json::Value {
         "reply_to": m.reply_to.map(|r| r.to_string()),
         "promoted_post_id": m.promoted_post_id.map(|p| p.to_string()),
         "created_at": m.created_at.millis(),
+        "image": m.image_id.map(|i| format!("/api/v1/images/{i}")),
     })
 }
 
@@ -116,11 +117,16 @@ pub async fn send(
     room: RoomId,
     body: &str,
     reply_to: Option<MessageId>,
+    image: Option<ImageId>,
 ) -> Result<MessageRecord> {
     require_scope(actor, Scope::Write)?;
-    let body = text(body, "body", MESSAGE_MAX, true)?;
+    // A message is text, an image, or both.
+    let body = text(body, "body", MESSAGE_MAX, image.is_none())?;
     let (v, r) = room_view(svc, actor, circle, room).await?;
     let m = active_member(&v)?;
+    if let Some(img) = image {
+        crate::circle_ops::check_post_images(svc, &v, m, &[img]).await?;
+    }
     crate::circle_ops::guard_write(svc, &v, m, crate::circle_ops::WriteKind::Chat, &body).await?;
     let key = format!("chat:{room}:{}", m.account_id);
     match svc
@@ -150,6 +156,7 @@ pub async fn send(
         reply_to,
         promoted_post_id: None,
         created_at: svc.clock.now(),
+        image_id: image,
     };
     svc.store.message_insert(&rec).await?;
     // Sending is also reading: your own message never counts as unread.

@@ -237,7 +237,9 @@ pub async fn image_bytes(svc: &Services, actor: &Actor, id: ImageId) -> Result<(
         .ok_or(CircleError::NotFound)?;
     let v = view(svc, actor, img.circle_id).await?;
     let mine = img.account_id == v.viewer;
-    let mut visible = mine;
+    // Chat is members-only: a chat image is for the circle's active members.
+    let mut visible =
+        mine || (active_member(&v).is_ok() && svc.store.image_in_chat(id, img.circle_id).await?);
     if !visible {
         let now = svc.clock.now();
         for post in svc.store.image_posts(id).await? {

@@ -213,3 +213,7 @@ CREATE TABLE boost_log (
     at         BIGINT NOT NULL
 );
 CREATE INDEX boost_log_org_idx ON boost_log (org_id, id);
+
+-- A chat message may carry one image (uploaded to the circle like a post's).
+ALTER TABLE chat_messages ADD COLUMN image_id TEXT REFERENCES images (id) ON DELETE SET NULL;
+CREATE INDEX chat_messages_image_idx ON chat_messages (image_id);

@@ -385,6 +385,21 @@ impl CircleOpsStore for SqlStore {
             .collect()
     }
 
+    async fn image_in_chat(&self, image: ImageId, circle: CircleId) -> StoreResult<bool> {
+        let row = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT COUNT(*) AS n FROM chat_messages m JOIN chat_rooms r ON r.id = m.room_id \
+                     WHERE m.image_id = $1 AND r.circle_id = $2",
+                )
+                .bind(image.to_string())
+                .bind(circle.to_string()),
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(int(&row, "n")? > 0)
+    }
+
     async fn image_posts(&self, image: ImageId) -> StoreResult<Vec<PostId>> {
         self.fetch_all(
             sqlx::query(

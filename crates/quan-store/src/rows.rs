@@ -311,6 +311,7 @@ pub(crate) fn message(row: &AnyRow) -> StoreResult<MessageRecord> {
         reply_to: opt_id(row, "reply_to")?,
         promoted_post_id: opt_id(row, "promoted_post_id")?,
         created_at: ts(row, "created_at")?,
+        image_id: opt_id(row, "image_id")?,
     })
 }
 

@@ -64,7 +64,7 @@ pub(crate) const POST_SELECT: &str = "SELECT x.id, x.circle_id, x.org_id, x.auth
      x.audience, x.report_weight, p.display_name AS author_name \
      FROM posts x JOIN persons p ON p.id = x.author_person_id";
 const MESSAGE_SELECT: &str = "SELECT m.id, m.room_id, m.author_account_id, m.author_person_id, m.body, m.reply_to, m.promoted_post_id, \
-     m.created_at, p.display_name AS author_name FROM chat_messages m JOIN persons p ON p.id = m.author_person_id";
+     m.created_at, m.image_id, p.display_name AS author_name FROM chat_messages m JOIN persons p ON p.id = m.author_person_id";
 const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_account_id, k.author_person_id, k.body, k.created_at, \
      p.display_name AS author_name FROM comments k JOIN persons p ON p.id = k.author_person_id";
 const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
@@ -1602,7 +1602,8 @@ impl Store for SqlStore {
 
     async fn message_insert(&self, m: &MessageRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO chat_messages (id, room_id, author_account_id, author_person_id, body, reply_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO chat_messages (id, room_id, author_account_id, author_person_id, body, reply_to, created_at, image_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(m.id.to_string())
         .bind(m.room_id.to_string())
@@ -1611,6 +1612,7 @@ impl Store for SqlStore {
         .bind(m.body.clone())
         .bind(m.reply_to.map(|r| r.to_string()))
         .bind(m.created_at.millis())
+        .bind(m.image_id.map(|i| i.to_string()))
         .execute(&self.write)
         .await
         .map_err(backend)?;

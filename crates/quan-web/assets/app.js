@@ -36,6 +36,7 @@
       var li = document.createElement("li"); li.id = "m-" + f.data.id;
       var who = document.createElement("span"); who.className = "who"; who.textContent = f.data.author.display_name;
       var b = document.createElement("span"); b.className = "bubble"; b.textContent = f.data.body;
+      if (f.data.image) { var im = document.createElement("img"); im.className = "chat-img"; im.src = f.data.image; im.alt = ""; b.appendChild(im); }
       li.appendChild(who); li.appendChild(b); list.appendChild(li);
       var empty = document.getElementById("chat-empty"); if (empty) empty.remove();
       window.scrollTo(0, document.body.scrollHeight);

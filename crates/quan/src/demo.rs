@@ -347,6 +347,7 @@ async fn load_circles(
                         reply_to: None,
                         promoted_post_id: None,
                         created_at: svc.clock.now(),
+                        image_id: None,
                     })
                     .await?;
             }

@@ -247,6 +247,8 @@ pub trait CircleOpsStore: Send + Sync {
     async fn images_of(&self, posts: &[PostId]) -> StoreResult<Vec<(PostId, ImageId)>>;
     /// The posts (live) an image is attached to.
     async fn image_posts(&self, image: ImageId) -> StoreResult<Vec<PostId>>;
+    /// Whether an image was sent in one of the circle's chat rooms.
+    async fn image_in_chat(&self, image: ImageId, circle: CircleId) -> StoreResult<bool>;
 
     // --- invite links ---
     async fn circle_invite_insert(

@@ -275,6 +275,8 @@ pub struct MessageRecord {
     pub reply_to: Option<MessageId>,
     pub promoted_post_id: Option<PostId>,
     pub created_at: Timestamp,
+    /// An image sent with the message.
+    pub image_id: Option<ImageId>,
 }
 
 /// A member's standing in a circle's check-ins.

@@ -4,7 +4,10 @@
 use quan_testkit::{TestApp, User, on_both_backends};
 use serde_json::{Value, json};
 
-on_both_backends!(images_upload_attach_and_stay_private);
+on_both_backends!(
+    images_upload_attach_and_stay_private,
+    images_in_chat_are_for_members
+);
 
 fn png(n: usize) -> Vec<u8> {
     let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
@@ -140,4 +143,51 @@ async fn images_upload_attach_and_stay_private(app: TestApp) {
         ))
         .await;
     assert_eq!(r.status, 404, "internal circles' images stay in the org");
+}
+
+async fn images_in_chat_are_for_members(app: TestApp) {
+    let (owner, org) = app.owner("Chi").await;
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            json!({"name": "Chat pics", "mode": "community"}),
+        )
+        .await;
+    let c = r.body["id"].as_str().unwrap_or_default().to_owned();
+    let rooms = owner.c.get(&format!("/api/v1/circles/{c}/rooms")).await;
+    let room = rooms.body[0]["id"].as_str().unwrap_or_default().to_owned();
+    let (_, img) = upload(&owner, &c, png(100), "image/png").await;
+    let id = img["id"].as_str().unwrap_or_default().to_owned();
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/rooms/{room}/messages"),
+            json!({"image_id": id}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "an image alone is a message: {}", r.text);
+    assert_eq!(r.body["image"], format!("/api/v1/images/{id}"));
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/rooms/{room}/messages"),
+            json!({}),
+        )
+        .await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("body")));
+    let m = app.user("Mem").await;
+    m.c.post(&format!("/api/v1/circles/{c}/join"), json!({}))
+        .await;
+    assert_eq!(m.c.get(&format!("/api/v1/images/{id}")).await.status, 200);
+    let h =
+        m.c.get(&format!("/api/v1/circles/{c}/rooms/{room}/messages"))
+            .await;
+    assert_eq!(h.body[0]["image"], format!("/api/v1/images/{id}"));
+    // A signed-in visitor of this public circle reads posts, not the chat.
+    let visitor = app.user("Vis").await;
+    assert_eq!(
+        visitor.c.get(&format!("/api/v1/images/{id}")).await.status,
+        404
+    );
 }

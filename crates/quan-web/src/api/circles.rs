@@ -815,6 +815,8 @@ pub struct MessageDto {
     /// The topic this message was promoted to.
     pub promoted_post_id: Option<String>,
     pub created_at: i64,
+    /// An image sent with the message (URL under /api/v1/images).
+    pub image: Option<String>,
 }
 
 impl From<&quan_core::MessageRecord> for MessageDto {
@@ -830,6 +832,7 @@ impl From<&quan_core::MessageRecord> for MessageDto {
             reply_to: m.reply_to.map(|r| r.to_string()),
             promoted_post_id: m.promoted_post_id.map(|p| p.to_string()),
             created_at: m.created_at.millis(),
+            image: m.image_id.map(super::circle_ops::image_url),
         }
     }
 }
@@ -837,8 +840,12 @@ impl From<&quan_core::MessageRecord> for MessageDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessageReq {
+    /// Required unless an image is sent.
+    #[serde(default)]
     pub body: String,
     pub reply_to: Option<String>,
+    /// An image uploaded to this circle (POST /circles/{id}/images) by the sender.
+    pub image_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -945,6 +952,7 @@ pub async fn send_message(
     ApiJson(req): ApiJson<SendMessageReq>,
 ) -> ApiResult<(StatusCode, Json<MessageDto>)> {
     let reply_to = req.reply_to.as_deref().map(parse_id).transpose()?;
+    let image = req.image_id.as_deref().map(parse_id).transpose()?;
     let m = quan_core::chat::send(
         &st.svc,
         &actor,
@@ -952,6 +960,7 @@ pub async fn send_message(
         parse_id(&ids.1)?,
         &req.body,
         reply_to,
+        image,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(MessageDto::from(&m))))

@@ -43,7 +43,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/app/circles/{circle_id}/checkin", post(app_checkin))
         .route(
             "/app/circles/{circle_id}/chat/{room_id}",
-            post(app_chat_send),
+            post(app_chat_send).layer(axum::extract::DefaultBodyLimit::max(
+                IMAGE_MAX_BYTES + 64 * 1024,
+            )),
         )
         .route(
             "/app/circles/{circle_id}/chat/{room_id}/promote/{message_id}",
@@ -1129,22 +1131,49 @@ async fn app_room_create(
     }
 }
 
-#[derive(Deserialize)]
-struct ChatForm {
-    csrf: String,
-    body: String,
-}
-
+/// Sends a chat message: text, an image, or both (multipart).
 async fn app_chat_send(
     State(st): State<AppState>,
     c: Chrome,
     Path(ids): Path<(String, String)>,
-    Form(f): Form<ChatForm>,
+    mut mp: axum::extract::Multipart,
 ) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
+    let bad = |_| {
+        PageError::Api(ApiError::bad_request(
+            "invalid_form",
+            "the form could not be read",
+        ))
+    };
+    let (mut csrf, mut body, mut file) = (String::new(), String::new(), None);
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "image" => {
+                let b = field.bytes().await.map_err(bad)?;
+                if !b.is_empty() {
+                    file = Some(b);
+                }
+            }
+            "csrf" => csrf = field.text().await.map_err(bad)?,
+            "body" => body = field.text().await.map_err(bad)?,
+            _ => {}
+        }
+    }
+    check_csrf(&c, &csrf)?;
     let actor = require_user(&c)?;
     let (cid, rid) = (path_id::<CircleId>(&ids.0)?, path_id::<RoomId>(&ids.1)?);
-    match quan_core::chat::send(&st.svc, actor, cid, rid, &f.body, None).await {
+    let result = async {
+        let image = match &file {
+            Some(b) => Some(
+                quan_core::circle_ops::upload_image(&st.svc, actor, cid, b)
+                    .await?
+                    .id,
+            ),
+            None => None,
+        };
+        quan_core::chat::send(&st.svc, actor, cid, rid, &body, None, image).await
+    }
+    .await;
+    match result {
         Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}/chat?room={rid}")).into_response()),
         Err(e) => {
             chat_page(
