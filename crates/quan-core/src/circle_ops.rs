@@ -128,6 +128,117 @@ pub async fn guard_write(
 }
 
 // ---------------------------------------------------------------------------------
+// Circle administration
+
+/// A circle's settings as an admin edits them; unset fields stay as they are.
+#[derive(Debug, Default)]
+pub struct CircleEdit {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub join_policy: Option<JoinPolicy>,
+    pub posting: Option<PostingPolicy>,
+    pub forwarding: Option<bool>,
+    pub read_receipts: Option<bool>,
+    pub public: Option<bool>,
+}
+
+/// Edits a circle (its owners and admins, or the org's). Internal circles stay
+/// private.
+pub async fn edit_circle(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    e: CircleEdit,
+) -> Result<CircleRecord> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    if !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    let mut c = v.circle.clone();
+    if let Some(n) = e.name {
+        c.name = text(&n, "name", crate::circles::NAME_MAX, true)?;
+    }
+    if let Some(d) = e.description {
+        c.description = text(&d, "description", crate::circles::DESCRIPTION_MAX, false)?;
+    }
+    if e.public == Some(true) && !c.mode.may_be_public() {
+        return Err(ParseError::new(
+            "public",
+            "internal_is_private",
+            "internal circles are never public",
+        )
+        .into());
+    }
+    c.join_policy = e.join_policy.unwrap_or(c.join_policy);
+    c.posting = e.posting.unwrap_or(c.posting);
+    c.forwarding = e.forwarding.unwrap_or(c.forwarding);
+    c.read_receipts = e.read_receipts.unwrap_or(c.read_receipts);
+    c.public = e.public.unwrap_or(c.public);
+    if !svc.store.circle_update(&c).await? {
+        return Err(CircleError::NotFound);
+    }
+    crate::circles::views_changed(svc, circle).await;
+    svc.feed.bump(circle);
+    Ok(c)
+}
+
+/// Sets a member's role and/or member types. Owners and admins (of the circle or
+/// the org) do this; only owners (and org owners/admins) make admins; nobody
+/// changes the owner or makes another owner.
+pub async fn update_member(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    account: AccountId,
+    role: Option<CircleRole>,
+    types: Option<(bool, bool, bool)>,
+) -> Result<CircleMemberRecord> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, circle).await?;
+    if !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    let target = svc
+        .store
+        .circle_member_get(circle, account)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    if target.role == CircleRole::Owner && role.is_some() {
+        return Err(CircleError::Forbidden);
+    }
+    match role {
+        Some(CircleRole::Owner) => {
+            return Err(
+                ParseError::new("role", "invalid_circle_role", "there is one owner").into(),
+            );
+        }
+        Some(CircleRole::Admin) => {
+            let my_role = v.membership.as_ref().map(|m| m.role);
+            let org_admin = v
+                .org_role
+                .is_some_and(|r| matches!(r, Role::Owner | Role::Admin));
+            if my_role != Some(CircleRole::Owner) && !org_admin {
+                return Err(CircleError::Forbidden);
+            }
+        }
+        _ => {}
+    }
+    if !svc
+        .store
+        .circle_member_update(circle, account, role, types, svc.clock.now())
+        .await?
+    {
+        return Err(CircleError::NotFound);
+    }
+    crate::circles::views_changed(svc, circle).await;
+    svc.store
+        .circle_member_get(circle, account)
+        .await?
+        .ok_or(CircleError::NotFound)
+}
+
+// ---------------------------------------------------------------------------------
 // Images
 
 /// Uploads an image to a circle (active members; not muted; not in a new member's

@@ -147,6 +147,71 @@ async fn exec<'q>(
 
 #[async_trait]
 impl CircleOpsStore for SqlStore {
+    async fn circle_update(&self, c: &CircleRecord) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let n = exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE circles SET name = $2, description = $3, join_policy = $4, posting = $5, forwarding = $6, \
+                 read_receipts = $7, public = $8 WHERE id = $1",
+            )
+            .bind(c.id.to_string())
+            .bind(c.name.clone())
+            .bind(c.description.clone())
+            .bind(c.join_policy.as_str())
+            .bind(c.posting.as_str())
+            .bind(i64::from(c.forwarding))
+            .bind(i64::from(c.read_receipts))
+            .bind(i64::from(c.public)),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(n > 0)
+    }
+
+    async fn circle_member_update(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        role: Option<CircleRole>,
+        types: Option<(bool, bool, bool)>,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let mut n = 0;
+        if let Some(r) = role {
+            n += exec(
+                &mut tx,
+                sqlx::query(
+                    "UPDATE circle_members SET role = $3, role_seq = $4 WHERE circle_id = $1 AND account_id = $2 \
+                     AND role <> 'owner' AND status = 'active'",
+                )
+                .bind(circle.to_string())
+                .bind(account.to_string())
+                .bind(r.as_str())
+                .bind(now.millis()),
+            )
+            .await?;
+        }
+        if let Some((m, cu, f)) = types {
+            n += exec(
+                &mut tx,
+                sqlx::query(
+                    "UPDATE circle_members SET is_member = $3, is_customer = $4, is_fan = $5 \
+                     WHERE circle_id = $1 AND account_id = $2",
+                )
+                .bind(circle.to_string())
+                .bind(account.to_string())
+                .bind(i64::from(m))
+                .bind(i64::from(cu))
+                .bind(i64::from(f)),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(n > 0)
+    }
+
     async fn room_insert(&self, r: &RoomRecord, max: i64) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         // The circle's row lock (PostgreSQL; SQLite's writer is already exclusive)

@@ -221,6 +221,19 @@ pub struct QualityInputs {
 
 #[async_trait]
 pub trait CircleOpsStore: Send + Sync {
+    // --- circle administration ---
+    /// Writes a circle's editable settings (name, description, policies, flags).
+    async fn circle_update(&self, c: &super::CircleRecord) -> StoreResult<bool>;
+    /// Changes a member's role (`role_seq` restarts: a newer moderator ranks after
+    /// the earlier ones) and/or member types. Never touches the owner.
+    async fn circle_member_update(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        role: Option<CircleRole>,
+        types: Option<(bool, bool, bool)>,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     // --- extra chat rooms ---
     /// Adds a room unless the circle has `max` already; returns whether it did.
     async fn room_insert(&self, r: &super::RoomRecord, max: i64) -> StoreResult<bool>;

@@ -717,6 +717,22 @@ async fn run_a_circle_in_chromium() {
     click(&a, "form[action$='/moderation'] button").await;
     wait_text(&a, "刷单").await;
     shot(&a, "19-console-words").await;
+    // The teacher makes the student a moderator and marks her a customer.
+    a.goto(&format!("{base}/app/circles/{fans}/manage"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    select(&a, "form.member-edit select[name=role]", "moderator").await;
+    a.find(Locator::Css("form.member-edit input[name=customer]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&a, "form.member-edit button").await;
+    let members = wait_text(&a, "moderator · customer").await;
+    assert!(members.contains("小美 Mei"), "{members}");
+    shot(&a, "25-manage-roles-settings").await;
+
     // Discovery: the teacher asks for the circle to be featured, approves it in the
     // console as the org's owner; the student finds it featured.
     a.goto(&format!("{base}/app/circles/{fans}/manage"))

@@ -15,7 +15,8 @@ on_both_backends!(
     new_members_have_first_day_limits,
     audiences_by_tag_in_feed_and_post,
     persons_merge_and_undo_restore_exactly,
-    shared_verified_handle_merges_on_join
+    shared_verified_handle_merges_on_join,
+    circle_admins_set_roles_types_and_settings
 );
 
 async fn circle(owner: &User, org: &str, body: Value) -> String {
@@ -1055,4 +1056,91 @@ async fn tag(owner: &User, org: &str, person: &str, t: &str) {
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
+}
+
+async fn circle_admins_set_roles_types_and_settings(app: TestApp) {
+    let (owner, org) = app.owner("Adm").await;
+    let c = circle(&owner, &org, json!({"name": "Run", "mode": "community"})).await;
+    let a = app.user("Ada").await;
+    let m = app.user("Max").await;
+    join(&a, &c).await;
+    join(&m, &c).await;
+    let member = |u: &User| format!("/api/v1/circles/{c}/members/{}", u.id);
+    let r = m.c.patch(&member(&a), json!({"role": "moderator"})).await;
+    assert_eq!(r.status, 403, "members do not hand out roles");
+    let r = owner.c.patch(&member(&a), json!({"role": "admin"})).await;
+    assert_eq!(
+        (r.status, r.body["role"].as_str()),
+        (200, Some("admin")),
+        "{}",
+        r.text
+    );
+    // An admin makes moderators and sets types, but does not make admins.
+    let r =
+        a.c.patch(
+            &member(&m),
+            json!({"role": "moderator", "types": ["member", "customer"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["types"], json!(["member", "customer"]));
+    let r = a.c.patch(&member(&m), json!({"role": "admin"})).await;
+    assert_eq!(r.status, 403);
+    let r = a.c.patch(&member(&owner), json!({"role": "member"})).await;
+    assert_eq!(r.status, 403, "nobody demotes the owner");
+    let r = owner.c.patch(&member(&m), json!({"role": "owner"})).await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("role")));
+    let r = owner.c.patch(&member(&m), json!({"types": ["vip"]})).await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("types")));
+    // The new moderator moderates at once (views are evicted on change).
+    let p = post(&owner, &c, json!({"title": "pin me"})).await;
+    let r =
+        m.c.put(&format!("/api/v1/circles/{c}/posts/{p}/pin"), json!({}))
+            .await;
+    assert_eq!(r.status, 204);
+
+    // Settings.
+    let s = format!("/api/v1/circles/{c}/settings");
+    let r = m.c.patch(&s, json!({"name": "x"})).await;
+    assert_eq!(r.status, 403, "moderators do not edit settings");
+    let r = a
+        .c
+        .patch(&s, json!({"name": "跑团 Runners", "join_policy": "approval", "posting": "staff", "public": false}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (
+            r.body["name"].as_str(),
+            r.body["join_policy"].as_str(),
+            r.body["public"].as_bool()
+        ),
+        (Some("跑团 Runners"), Some("approval"), Some(false))
+    );
+    let r =
+        m.c.post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "staff only now?"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "moderators are circle staff");
+    let newbie = app.user("New").await;
+    let r = newbie
+        .c
+        .post(&format!("/api/v1/circles/{c}/join"), json!({}))
+        .await;
+    assert_eq!(r.status, 404, "private now: not even visible");
+    let internal = circle(&owner, &org, json!({"name": "Ops", "mode": "internal"})).await;
+    let r = owner
+        .c
+        .patch(
+            &format!("/api/v1/circles/{internal}/settings"),
+            json!({"public": true}),
+        )
+        .await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("public")));
+    let r = owner.c.patch(&s, json!({"join_policy": "sometimes"})).await;
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (422, Some("join_policy"))
+    );
 }

@@ -200,6 +200,8 @@ async fn garbage_never_gets_a_500(app: TestApp) {
         ("POST", format!("/api/v1/circles/{circle}/boost-request")),
         ("POST", format!("/api/v1/orgs/{org}/boosts/{circle}")),
         ("POST", format!("/api/v1/circles/{circle}/rooms")),
+        ("PATCH", format!("/api/v1/circles/{circle}/settings")),
+        ("PATCH", format!("/api/v1/circles/{circle}/members/{me}")),
         ("GET", "/api/v1/no/such/route".into()),
         // Last: it ends the owner's session.
         ("DELETE", "/api/v1/sessions/current".into()),

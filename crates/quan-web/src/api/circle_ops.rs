@@ -83,6 +83,14 @@ pub fn router() -> Router<AppState> {
             post(merge_person),
         )
         .route("/orgs/{org_id}/merges/{merge_id}/undo", post(undo_merge))
+        .route(
+            "/circles/{circle_id}/settings",
+            axum::routing::patch(edit_circle),
+        )
+        .route(
+            "/circles/{circle_id}/members/{account_id}",
+            axum::routing::patch(update_member),
+        )
         .route("/discover", get(discover))
         .route("/discover/log", get(boost_log))
         .route("/circles/{circle_id}/boost-request", post(request_boost))
@@ -1326,4 +1334,107 @@ pub async fn decide_boost(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------
+// Circle administration
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditCircleReq {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// open, approval, invite, org_members or paid.
+    pub join_policy: Option<String>,
+    /// all_members or staff.
+    pub posting: Option<String>,
+    pub forwarding: Option<bool>,
+    pub read_receipts: Option<bool>,
+    /// Internal circles are never public.
+    pub public: Option<bool>,
+}
+
+/// Edits a circle's settings (circle owners and admins; org owners and admins).
+#[utoipa::path(patch, path = "/api/v1/circles/{circle_id}/settings", tag = "circles", request_body = EditCircleReq,
+    params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = super::circles::CircleDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn edit_circle(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<EditCircleReq>,
+) -> ApiResult<Json<super::circles::CircleDto>> {
+    let e = uc::CircleEdit {
+        name: req.name,
+        description: req.description,
+        join_policy: req
+            .join_policy
+            .as_deref()
+            .map(quan_domain::JoinPolicy::parse)
+            .transpose()?,
+        posting: req
+            .posting
+            .as_deref()
+            .map(quan_domain::PostingPolicy::parse)
+            .transpose()?,
+        forwarding: req.forwarding,
+        read_receipts: req.read_receipts,
+        public: req.public,
+    };
+    let c = uc::edit_circle(&st.svc, &actor, parse_id(&id)?, e).await?;
+    Ok(Json(super::circles::circle_dto(&c, None)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMemberReq {
+    /// admin, moderator, teacher or member (only owners make admins).
+    pub role: Option<String>,
+    /// Member types, not exclusive: member, customer, fan.
+    pub types: Option<Vec<String>>,
+}
+
+/// Sets a member's circle role and/or member types.
+#[utoipa::path(patch, path = "/api/v1/circles/{circle_id}/members/{account_id}", tag = "circles", request_body = UpdateMemberReq,
+    params(("circle_id" = String, Path), ("account_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = super::circles::MemberDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_member(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<UpdateMemberReq>,
+) -> ApiResult<Json<super::circles::MemberDto>> {
+    let role = req
+        .role
+        .as_deref()
+        .map(quan_domain::CircleRole::parse)
+        .transpose()?;
+    let types = match &req.types {
+        None => None,
+        Some(ts) => {
+            if let Some(bad) = ts
+                .iter()
+                .find(|t| !matches!(t.as_str(), "member" | "customer" | "fan"))
+            {
+                return Err(quan_domain::ParseError::new(
+                    "types",
+                    "invalid_member_type",
+                    format!("{bad:?} is not one of member, customer, fan"),
+                )
+                .into());
+            }
+            let has = |t: &str| ts.iter().any(|x| x == t);
+            Some((has("member"), has("customer"), has("fan")))
+        }
+    };
+    let m = uc::update_member(
+        &st.svc,
+        &actor,
+        parse_id(&ids.0)?,
+        parse_id(&ids.1)?,
+        role,
+        types,
+    )
+    .await?;
+    Ok(Json(super::circles::MemberDto::from(&m)))
 }

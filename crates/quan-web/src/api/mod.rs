@@ -46,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         circle_ops::list_notifications, circle_ops::read_notifications, circle_ops::notification_settings,
         circle_ops::set_notification_setting, circle_ops::search_circle, circle_ops::search_org,
         circle_ops::upload_image, circle_ops::get_image,
+        circle_ops::edit_circle, circle_ops::update_member,
         circle_ops::discover, circle_ops::boost_log, circle_ops::request_boost, circle_ops::decide_boost,
     ),
     components(schemas(Problem)),

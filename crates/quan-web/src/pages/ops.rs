@@ -57,6 +57,14 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/app/circles/{circle_id}/log", get(log_page))
         .route("/app/circles/{circle_id}/search", get(search_page))
+        .route(
+            "/app/circles/{circle_id}/manage/members/{account_id}",
+            post(member_edit),
+        )
+        .route(
+            "/app/circles/{circle_id}/manage/settings",
+            post(settings_edit),
+        )
         .route("/app/discover", get(discover_page))
         .route("/app/circles/{circle_id}/manage/boost", post(boost_request))
         .route("/app/notifications", get(notifications_page))
@@ -805,5 +813,76 @@ async fn boost_request(
     let cid = path_id::<CircleId>(&circle)?;
     let r =
         quan_core::discovery::request(&st.svc, actor, cid, f.reason.as_deref().unwrap_or("")).await;
+    back_to_manage(&st, &c, &circle, r).await
+}
+
+// ---------------------------------------------------------------------------------
+// Members' roles and types; the circle's settings
+
+#[derive(Deserialize)]
+struct MemberForm {
+    csrf: String,
+    role: String,
+    customer: Option<String>,
+    fan: Option<String>,
+}
+
+async fn member_edit(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<MemberForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&ids.0)?;
+    let account = path_id::<AccountId>(&ids.1)?;
+    let r = match CircleRole::parse(&f.role) {
+        Ok(role) => ops::update_member(
+            &st.svc,
+            actor,
+            cid,
+            account,
+            Some(role),
+            Some((true, f.customer.is_some(), f.fan.is_some())),
+        )
+        .await
+        .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    back_to_manage(&st, &c, &ids.0, r).await
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    csrf: String,
+    name: String,
+    description: Option<String>,
+    join_policy: String,
+    public: Option<String>,
+}
+
+async fn settings_edit(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(circle): Path<String>,
+    Form(f): Form<SettingsForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&circle)?;
+    let r = match JoinPolicy::parse(&f.join_policy) {
+        Ok(jp) => {
+            let e = ops::CircleEdit {
+                name: Some(f.name),
+                description: f.description,
+                join_policy: Some(jp),
+                public: Some(f.public.is_some()),
+                ..ops::CircleEdit::default()
+            };
+            ops::edit_circle(&st.svc, actor, cid, e).await.map(|_| ())
+        }
+        Err(e) => Err(e.into()),
+    };
     back_to_manage(&st, &c, &circle, r).await
 }
