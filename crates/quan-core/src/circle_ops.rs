@@ -83,6 +83,50 @@ pub enum Verdict {
     },
 }
 
+/// A mute or ban in force stops every write.
+pub(crate) async fn ensure_not_sanctioned(
+    svc: &Services,
+    circle: CircleId,
+    account: AccountId,
+) -> Result<()> {
+    match svc
+        .store
+        .sanctions(circle, Some(account), svc.clock.now())
+        .await?
+        .into_iter()
+        .next()
+    {
+        Some(s) => Err(CircleError::Muted { until: s.until }),
+        None => Ok(()),
+    }
+}
+
+/// A ban in force stops joining again (by policy or by link).
+pub(crate) async fn ensure_not_banned(
+    svc: &Services,
+    circle: CircleId,
+    account: AccountId,
+) -> Result<()> {
+    let banned = svc
+        .store
+        .sanctions(circle, Some(account), svc.clock.now())
+        .await?
+        .iter()
+        .any(|s| s.kind == SanctionKind::Ban);
+    if banned {
+        Err(CircleError::Banned)
+    } else {
+        Ok(())
+    }
+}
+
+/// A member in their first day who is neither circle nor org staff: new-member
+/// limits apply (staff are trusted from day one).
+fn newcomer(svc: &Services, v: &CircleView, m: &CircleMemberRecord) -> bool {
+    let first_day = svc.clock.now().millis() - m.joined_at.millis() < 86_400_000;
+    first_day && !m.role.is_circle_staff() && v.org_role.is_none()
+}
+
 /// Sanctions, new-member limits and sensitive words, in that order.
 pub async fn guard_write(
     svc: &Services,
@@ -91,21 +135,8 @@ pub async fn guard_write(
     kind: WriteKind,
     content: &str,
 ) -> Result<Verdict> {
-    let now = svc.clock.now();
-    if let Some(s) = svc
-        .store
-        .sanctions(v.circle.id, Some(m.account_id), now)
-        .await?
-        .into_iter()
-        .next()
-    {
-        return Err(CircleError::Muted { until: s.until });
-    }
-    // New-member limits are for newcomers from outside: the circle's own staff and
-    // the org's staff are trusted from day one.
-    let first_day = now.millis() - m.joined_at.millis() < 86_400_000;
-    let trusted = m.role.is_circle_staff() || v.org_role.is_some();
-    if first_day && !trusted && kind != WriteKind::Chat {
+    ensure_not_sanctioned(svc, v.circle.id, m.account_id).await?;
+    if newcomer(svc, v, m) && kind != WriteKind::Chat {
         let (posts, comments) = svc
             .store
             .recent_writes(v.circle.id, m.account_id, m.joined_at)
@@ -284,18 +315,8 @@ pub async fn upload_image(
 
 /// Sanctions and the first-day rule for images (TL0 members post no images).
 async fn images_allowed(svc: &Services, v: &CircleView, m: &CircleMemberRecord) -> Result<()> {
-    let now = svc.clock.now();
-    if let Some(s) = svc
-        .store
-        .sanctions(v.circle.id, Some(m.account_id), now)
-        .await?
-        .into_iter()
-        .next()
-    {
-        return Err(CircleError::Muted { until: s.until });
-    }
-    let first_day = now.millis() - m.joined_at.millis() < 86_400_000;
-    if first_day && !m.role.is_circle_staff() && v.org_role.is_none() {
+    ensure_not_sanctioned(svc, v.circle.id, m.account_id).await?;
+    if newcomer(svc, v, m) {
         return Err(CircleError::NewMemberLimit("images"));
     }
     Ok(())
@@ -602,16 +623,8 @@ pub async fn accept_invite(svc: &Services, actor: &Actor, code: &str) -> Result<
     if c.join_policy == JoinPolicy::Paid {
         return Err(CircleError::PaymentRequired);
     }
+    ensure_not_banned(svc, c.id, account.id).await?;
     let now = svc.clock.now();
-    if svc
-        .store
-        .sanctions(c.id, Some(account.id), now)
-        .await?
-        .iter()
-        .any(|s| s.kind == SanctionKind::Ban)
-    {
-        return Err(CircleError::Banned);
-    }
     let person = crate::persons::person_for(svc, c.org_id, &account).await?;
     let m = CircleMemberRecord {
         circle_id: c.id,
@@ -825,15 +838,7 @@ pub async fn task_action(
     let Some(state) = p.task_state else {
         return Err(CircleError::NotATask);
     };
-    if let Some(s) = svc
-        .store
-        .sanctions(circle, Some(m.account_id), svc.clock.now())
-        .await?
-        .into_iter()
-        .next()
-    {
-        return Err(CircleError::Muted { until: s.until });
-    }
+    ensure_not_sanctioned(svc, circle, m.account_id).await?;
     let who = TaskActor {
         owner: p.author_account_id == m.account_id || v.can_admin(),
         assignee: p.task_assignee == Some(m.account_id),

@@ -400,15 +400,7 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
     if v.membership.is_some() {
         return Err(CircleError::AlreadyMember);
     }
-    if svc
-        .store
-        .sanctions(id, Some(actor.account_id()), svc.clock.now())
-        .await?
-        .iter()
-        .any(|s| s.kind == SanctionKind::Ban)
-    {
-        return Err(CircleError::Banned);
-    }
+    crate::circle_ops::ensure_not_banned(svc, id, actor.account_id()).await?;
     let status = match v.circle.join_policy {
         JoinPolicy::Open => MemberStatus::Active,
         JoinPolicy::Approval => MemberStatus::Pending,

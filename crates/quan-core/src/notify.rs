@@ -183,10 +183,6 @@ pub async fn list(
     Ok((items, unread))
 }
 
-pub async fn unread(svc: &Services, actor: &Actor) -> Result<i64> {
-    Ok(svc.store.notifications_unread(own(actor)?).await?)
-}
-
 pub async fn mark_read(
     svc: &Services,
     actor: &Actor,

@@ -515,23 +515,7 @@ async fn feed_read(
         };
         let (_q, qport, seed, _pg) = seeded_node(&quan, dir.path(), &opts, None).await?;
         let seed_secs = seed["wall_seconds"].as_f64().unwrap_or(0.0);
-        let reqs: Vec<Req> = seed["viewers"]
-            .as_array()
-            .context("viewers")?
-            .iter()
-            .map(|v| {
-                (
-                    format!(
-                        "/api/v1/circles/{}/feed?sort=hot&limit=20",
-                        v["circle_id"].as_str().unwrap_or_default()
-                    ),
-                    Some((
-                        "cookie".to_owned(),
-                        format!("quan_session={}", v["secret"].as_str().unwrap_or_default()),
-                    )),
-                )
-            })
-            .collect();
+        let reqs = viewer_requests(&seed, "/feed?sort=hot&limit=20")?;
         let (path, cookie) = reqs.first().cloned().context("no viewer")?;
         let mut probe = reqwest::Client::new().get(format!("http://127.0.0.1:{qport}{path}"));
         if let Some((k, v)) = &cookie {
@@ -584,6 +568,28 @@ async fn feed_read(
 
 /// Seeds a store for `backend` and starts Quan on it; returns the node, the seed
 /// report and the scratch resources (kept alive by the caller).
+/// One request per seeded viewer: `/api/v1/circles/{their circle}{suffix}` with
+/// their session cookie.
+fn viewer_requests(seed: &Value, suffix: &str) -> anyhow::Result<Vec<Req>> {
+    Ok(seed["viewers"]
+        .as_array()
+        .context("viewers")?
+        .iter()
+        .map(|v| {
+            (
+                format!(
+                    "/api/v1/circles/{}{suffix}",
+                    v["circle_id"].as_str().unwrap_or_default()
+                ),
+                Some((
+                    "cookie".to_owned(),
+                    format!("quan_session={}", v["secret"].as_str().unwrap_or_default()),
+                )),
+            )
+        })
+        .collect())
+}
+
 /// A log line without its colour codes.
 fn strip_ansi(l: &str) -> String {
     let mut out = String::with_capacity(l.len());
@@ -710,23 +716,7 @@ async fn post_write(
             extra: &[],
         };
         let (_q, qport, seed, _db) = seeded_node(&quan, dir.path(), &opts, Some(&log)).await?;
-        let reqs: Vec<Req> = seed["viewers"]
-            .as_array()
-            .context("viewers")?
-            .iter()
-            .map(|v| {
-                (
-                    format!(
-                        "/api/v1/circles/{}/posts",
-                        v["circle_id"].as_str().unwrap_or_default()
-                    ),
-                    Some((
-                        "cookie".to_owned(),
-                        format!("quan_session={}", v["secret"].as_str().unwrap_or_default()),
-                    )),
-                )
-            })
-            .collect();
+        let reqs = viewer_requests(&seed, "/posts")?;
         let body = Bytes::from_static(
             "{\"title\":\"压测新帖 Load post\",\"body\":\"今天的**桂花乌龙**很香。The osmanthus oolong smells lovely today.\"}".as_bytes(),
         );

@@ -766,17 +766,6 @@ impl CircleOpsStore for SqlStore {
         .collect()
     }
 
-    async fn post_audience_tags(&self, post: PostId) -> StoreResult<Vec<String>> {
-        self.fetch_all(
-            sqlx::query("SELECT tag FROM post_audience WHERE post_id = $1 ORDER BY tag")
-                .bind(post.to_string()),
-        )
-        .await?
-        .iter()
-        .map(|r| text(r, "tag"))
-        .collect()
-    }
-
     async fn reactions_mine(
         &self,
         person: PersonId,
@@ -1352,24 +1341,6 @@ impl CircleOpsStore for SqlStore {
         .await?
         .as_ref()
         .map(|r| Ok((rows::id(r, "person_id")?, int(r, "verified")? != 0)))
-        .transpose()
-    }
-
-    async fn person_of_account(
-        &self,
-        org: OrgId,
-        account: AccountId,
-    ) -> StoreResult<Option<PersonId>> {
-        self.fetch_opt(
-            sqlx::query(
-                "SELECT COALESCE(merged_into, id) AS pid FROM persons WHERE org_id = $1 AND account_id = $2",
-            )
-            .bind(org.to_string())
-            .bind(account.to_string()),
-        )
-        .await?
-        .as_ref()
-        .map(|r| rows::id(r, "pid"))
         .transpose()
     }
 

@@ -297,6 +297,18 @@ pub struct User {
     pub login: String,
 }
 
+impl User {
+    /// Creates a circle in `org` (asserting it worked) and returns its id.
+    pub async fn circle(&self, org: &str, body: Value) -> String {
+        let r = self
+            .c
+            .post(&format!("/api/v1/orgs/{org}/circles"), body)
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
 /// A response reduced to what tests look at.
 #[derive(Debug)]
 pub struct Res {

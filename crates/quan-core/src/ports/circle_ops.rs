@@ -324,7 +324,6 @@ pub trait CircleOpsStore: Send + Sync {
         viewer: AccountId,
         now: Timestamp,
     ) -> StoreResult<Vec<PostRecord>>;
-    async fn post_audience_tags(&self, post: PostId) -> StoreResult<Vec<String>>;
     /// A person's reactions among these posts (one query for a feed page).
     async fn reactions_mine(
         &self,
@@ -441,12 +440,6 @@ pub trait CircleOpsStore: Send + Sync {
         kind: HandleKind,
         value: &str,
     ) -> StoreResult<Option<(PersonId, bool)>>;
-    /// The person an account is in an org, following a merge.
-    async fn person_of_account(
-        &self,
-        org: OrgId,
-        account: AccountId,
-    ) -> StoreResult<Option<PersonId>>;
     /// Merges `m.merged` into `m.survivor` (both of `m.org`, neither merged already).
     async fn person_merge(&self, m: &NewMerge, event: &EventRecord) -> StoreResult<MergeRecord>;
     async fn person_merge_undo(

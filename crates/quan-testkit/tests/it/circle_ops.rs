@@ -19,15 +19,6 @@ on_both_backends!(
     circle_admins_set_roles_types_and_settings
 );
 
-async fn circle(owner: &User, org: &str, body: Value) -> String {
-    let r = owner
-        .c
-        .post(&format!("/api/v1/orgs/{org}/circles"), body)
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap_or_default().to_owned()
-}
-
 fn s(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
@@ -60,12 +51,12 @@ async fn feed_ids(u: &User, circle: &str) -> Vec<String> {
 
 async fn invite_links_admit_exactly_max_uses(app: TestApp) {
     let (owner, org) = app.owner("Tina").await;
-    let class = circle(
-        &owner,
-        &org,
-        json!({"name": "茶艺课 Tea class", "mode": "teaching"}),
-    )
-    .await;
+    let class = owner
+        .circle(
+            &org,
+            json!({"name": "茶艺课 Tea class", "mode": "teaching"}),
+        )
+        .await;
     let outsider = app.user("Oscar").await;
     // Teaching circles are invite-only and private.
     let j = outsider
@@ -163,7 +154,9 @@ async fn invite_links_admit_exactly_max_uses(app: TestApp) {
         (422, Some("max_uses"))
     );
     // An internal circle's link does not let outsiders in.
-    let internal = circle(&owner, &org, json!({"name": "Staff", "mode": "internal"})).await;
+    let internal = owner
+        .circle(&org, json!({"name": "Staff", "mode": "internal"}))
+        .await;
     let r = owner
         .c
         .post(&format!("/api/v1/circles/{internal}/invites"), json!({}))
@@ -186,7 +179,9 @@ async fn invite_links_admit_exactly_max_uses(app: TestApp) {
 
 async fn posts_edit_pin_delete_and_the_log(app: TestApp) {
     let (owner, org) = app.owner("Pam").await;
-    let c = circle(&owner, &org, json!({"name": "Fans", "mode": "community"})).await;
+    let c = owner
+        .circle(&org, json!({"name": "Fans", "mode": "community"}))
+        .await;
     let m = app.user("Max").await;
     let other = app.user("Ola").await;
     join(&m, &c).await;
@@ -272,9 +267,7 @@ async fn posts_edit_pin_delete_and_the_log(app: TestApp) {
 
 async fn task_board_workflow_and_concurrent_claims(app: TestApp) {
     let (owner, org) = app.owner("Bea").await;
-    let board = circle(
-        &owner,
-        &org,
+    let board = owner.circle(&org,
         json!({"name": "合作 Partners", "mode": "business", "join_policy": "open", "public": true}),
     )
     .await;
@@ -388,7 +381,9 @@ async fn task_board_workflow_and_concurrent_claims(app: TestApp) {
 
 async fn weighted_reports_hide_and_review(app: TestApp) {
     let (owner, org) = app.owner("Mod").await;
-    let c = circle(&owner, &org, json!({"name": "Open", "mode": "community"})).await;
+    let c = owner
+        .circle(&org, json!({"name": "Open", "mode": "community"}))
+        .await;
     let author = app.user("Spammy").await;
     join(&author, &c).await;
     let bad = post(&author, &c, json!({"title": "buy followers"})).await;
@@ -508,7 +503,9 @@ async fn weighted_reports_hide_and_review(app: TestApp) {
 
 async fn mutes_and_bans_with_expiry(app: TestApp) {
     let (owner, org) = app.owner("Sal").await;
-    let c = circle(&owner, &org, json!({"name": "Club", "mode": "community"})).await;
+    let c = owner
+        .circle(&org, json!({"name": "Club", "mode": "community"}))
+        .await;
     let m = app.user("Noisy").await;
     join(&m, &c).await;
     app.clock.advance_secs(86_400);
@@ -603,7 +600,9 @@ async fn mutes_and_bans_with_expiry(app: TestApp) {
 
 async fn sensitive_words_reject_or_hold(app: TestApp) {
     let (owner, org) = app.owner("Wen").await;
-    let c = circle(&owner, &org, json!({"name": "Talk", "mode": "community"})).await;
+    let c = owner
+        .circle(&org, json!({"name": "Talk", "mode": "community"}))
+        .await;
     let m = app.user("Mei").await;
     let reader = app.user("Rae").await;
     join(&m, &c).await;
@@ -684,7 +683,9 @@ fn urlencode(s: &str) -> String {
 
 async fn new_members_have_first_day_limits(app: TestApp) {
     let (owner, org) = app.owner("Lim").await;
-    let c = circle(&owner, &org, json!({"name": "New", "mode": "community"})).await;
+    let c = owner
+        .circle(&org, json!({"name": "New", "mode": "community"}))
+        .await;
     let m = app.user("Newbie").await;
     join(&m, &c).await;
     let mut last = String::new();
@@ -727,12 +728,9 @@ async fn new_members_have_first_day_limits(app: TestApp) {
 
 async fn audiences_by_tag_in_feed_and_post(app: TestApp) {
     let (owner, org) = app.owner("Aud").await;
-    let c = circle(
-        &owner,
-        &org,
-        json!({"name": "VIP club", "mode": "community"}),
-    )
-    .await;
+    let c = owner
+        .circle(&org, json!({"name": "VIP club", "mode": "community"}))
+        .await;
     let vip = app.user("Vic").await;
     let plain = app.user("Pat").await;
     join(&vip, &c).await;
@@ -826,18 +824,12 @@ async fn snapshot(owner: &User, org: &str, person: &str) -> Value {
 
 async fn persons_merge_and_undo_restore_exactly(app: TestApp) {
     let (owner, org) = app.owner("Ada").await;
-    let c1 = circle(
-        &owner,
-        &org,
-        json!({"name": "Shop fans", "mode": "community"}),
-    )
-    .await;
-    let c2 = circle(
-        &owner,
-        &org,
-        json!({"name": "Tea class", "mode": "community"}),
-    )
-    .await;
+    let c1 = owner
+        .circle(&org, json!({"name": "Shop fans", "mode": "community"}))
+        .await;
+    let c2 = owner
+        .circle(&org, json!({"name": "Tea class", "mode": "community"}))
+        .await;
     let a = app.user("Amy phone").await;
     let b = app.user("Amy wechat").await;
     join(&a, &c1).await;
@@ -988,12 +980,9 @@ async fn persons_merge_and_undo_restore_exactly(app: TestApp) {
 
 async fn shared_verified_handle_merges_on_join(app: TestApp) {
     let (owner, org) = app.owner("Hal").await;
-    let c = circle(
-        &owner,
-        &org,
-        json!({"name": "Members", "mode": "community"}),
-    )
-    .await;
+    let c = owner
+        .circle(&org, json!({"name": "Members", "mode": "community"}))
+        .await;
     // Sales entered a customer; the owner verified the e-mail at the counter.
     let r = owner
         .c
@@ -1060,7 +1049,9 @@ async fn tag(owner: &User, org: &str, person: &str, t: &str) {
 
 async fn circle_admins_set_roles_types_and_settings(app: TestApp) {
     let (owner, org) = app.owner("Adm").await;
-    let c = circle(&owner, &org, json!({"name": "Run", "mode": "community"})).await;
+    let c = owner
+        .circle(&org, json!({"name": "Run", "mode": "community"}))
+        .await;
     let a = app.user("Ada").await;
     let m = app.user("Max").await;
     join(&a, &c).await;
@@ -1129,7 +1120,9 @@ async fn circle_admins_set_roles_types_and_settings(app: TestApp) {
         .post(&format!("/api/v1/circles/{c}/join"), json!({}))
         .await;
     assert_eq!(r.status, 404, "private now: not even visible");
-    let internal = circle(&owner, &org, json!({"name": "Ops", "mode": "internal"})).await;
+    let internal = owner
+        .circle(&org, json!({"name": "Ops", "mode": "internal"}))
+        .await;
     let r = owner
         .c
         .patch(

@@ -2,7 +2,7 @@
 //! feed with its stored hot rank, and joins under concurrency.
 
 use quan_core::Clock;
-use quan_testkit::{TestApp, User, on_both_backends};
+use quan_testkit::{TestApp, on_both_backends};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -14,15 +14,6 @@ on_both_backends!(
     history_window_hides_and_never_deletes,
     teaching_receipts_and_checkins
 );
-
-async fn circle(owner: &User, org: &str, body: Value) -> String {
-    let r = owner
-        .c
-        .post(&format!("/api/v1/orgs/{org}/circles"), body)
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap_or_default().to_owned()
-}
 
 async fn modes_presets_and_join_policies(app: TestApp) {
     let (owner, org) = app.owner("Olive").await;
@@ -85,12 +76,12 @@ async fn modes_presets_and_join_policies(app: TestApp) {
     assert_eq!(fan_person["handles"][0]["value"], fan.login.as_str());
 
     // Business: approval.
-    let business = circle(
-        &owner,
-        &org,
-        json!({"name": "合作伙伴 Partners", "mode": "business", "public": true}),
-    )
-    .await;
+    let business = owner
+        .circle(
+            &org,
+            json!({"name": "合作伙伴 Partners", "mode": "business", "public": true}),
+        )
+        .await;
     let partner = app.user("Partner").await;
     let j = partner
         .c
@@ -145,12 +136,12 @@ async fn modes_presets_and_join_policies(app: TestApp) {
     assert_eq!(active.body["items"].as_array().map(Vec::len), Some(2));
 
     // Teaching: invite only; an override to paid refuses with its own code.
-    let teaching = circle(
-        &owner,
-        &org,
-        json!({"name": "茶艺课 Tea class", "mode": "teaching", "public": true}),
-    )
-    .await;
+    let teaching = owner
+        .circle(
+            &org,
+            json!({"name": "茶艺课 Tea class", "mode": "teaching", "public": true}),
+        )
+        .await;
     let j = fan
         .c
         .post(&format!("/api/v1/circles/{teaching}/join"), json!({}))
@@ -159,12 +150,12 @@ async fn modes_presets_and_join_policies(app: TestApp) {
         (j.status, j.body["code"].as_str()),
         (403, Some("invite_required"))
     );
-    let paid = circle(
-        &owner,
-        &org,
-        json!({"name": "VIP", "mode": "community", "join_policy": "paid"}),
-    )
-    .await;
+    let paid = owner
+        .circle(
+            &org,
+            json!({"name": "VIP", "mode": "community", "join_policy": "paid"}),
+        )
+        .await;
     let j = fan
         .c
         .post(&format!("/api/v1/circles/{paid}/join"), json!({}))
@@ -186,12 +177,9 @@ async fn modes_presets_and_join_policies(app: TestApp) {
         (bad.status, bad.body["code"].as_str()),
         (422, Some("internal_is_private"))
     );
-    let internal = circle(
-        &owner,
-        &org,
-        json!({"name": "内部 Staff room", "mode": "internal"}),
-    )
-    .await;
+    let internal = owner
+        .circle(&org, json!({"name": "内部 Staff room", "mode": "internal"}))
+        .await;
     let staffer = app.user("Staffer").await;
     app.join(&owner, &org, &staffer, "operator").await;
     assert_eq!(
@@ -223,24 +211,18 @@ async fn modes_presets_and_join_policies(app: TestApp) {
 async fn visibility_never_leaks_private_circles(app: TestApp) {
     let (owner, org) = app.owner("Vera").await;
     let (other, other_org) = app.owner("Otto").await;
-    let internal = circle(
-        &owner,
-        &org,
-        json!({"name": "Board room", "mode": "internal"}),
-    )
-    .await;
-    let private = circle(
-        &owner,
-        &org,
-        json!({"name": "Private partners", "mode": "business"}),
-    )
-    .await;
-    let public = circle(
-        &owner,
-        &org,
-        json!({"name": "Open fans", "mode": "community"}),
-    )
-    .await;
+    let internal = owner
+        .circle(&org, json!({"name": "Board room", "mode": "internal"}))
+        .await;
+    let private = owner
+        .circle(
+            &org,
+            json!({"name": "Private partners", "mode": "business"}),
+        )
+        .await;
+    let public = owner
+        .circle(&org, json!({"name": "Open fans", "mode": "community"}))
+        .await;
     for id in [&internal, &private] {
         for path in [
             format!("/api/v1/circles/{id}"),
@@ -309,12 +291,9 @@ async fn visibility_never_leaks_private_circles(app: TestApp) {
 
 async fn posting_rules_and_the_feed(app: TestApp) {
     let (owner, org) = app.owner("Pam").await;
-    let community = circle(
-        &owner,
-        &org,
-        json!({"name": "Tea lovers", "mode": "community"}),
-    )
-    .await;
+    let community = owner
+        .circle(&org, json!({"name": "Tea lovers", "mode": "community"}))
+        .await;
     let member = app.user("Mo").await;
     member
         .c
@@ -452,7 +431,9 @@ async fn posting_rules_and_the_feed(app: TestApp) {
     );
 
     // Teaching circles: only the circle's staff post.
-    let teaching = circle(&owner, &org, json!({"name": "Class", "mode": "teaching"})).await;
+    let teaching = owner
+        .circle(&org, json!({"name": "Class", "mode": "teaching"}))
+        .await;
     let _ = teaching;
     let bad_sort = member
         .c
@@ -466,13 +447,12 @@ async fn posting_rules_and_the_feed(app: TestApp) {
 
 async fn joins_under_concurrency_count_exactly(app: TestApp) {
     let (owner, org) = app.owner("Cora").await;
-    let open = circle(&owner, &org, json!({"name": "Crowd", "mode": "community"})).await;
-    let open2 = circle(
-        &owner,
-        &org,
-        json!({"name": "Crowd 2", "mode": "community"}),
-    )
-    .await;
+    let open = owner
+        .circle(&org, json!({"name": "Crowd", "mode": "community"}))
+        .await;
+    let open2 = owner
+        .circle(&org, json!({"name": "Crowd 2", "mode": "community"}))
+        .await;
     let mut users = Vec::new();
     for i in 0..20 {
         users.push(app.user(&format!("U{i}")).await);
@@ -528,13 +508,12 @@ async fn joins_under_concurrency_count_exactly(app: TestApp) {
 
 async fn comments_reactions_and_score(app: TestApp) {
     let (owner, org) = app.owner("Remy").await;
-    let cid = circle(&owner, &org, json!({"name": "Chatty", "mode": "community"})).await;
-    let other = circle(
-        &owner,
-        &org,
-        json!({"name": "Elsewhere", "mode": "community"}),
-    )
-    .await;
+    let cid = owner
+        .circle(&org, json!({"name": "Chatty", "mode": "community"}))
+        .await;
+    let other = owner
+        .circle(&org, json!({"name": "Elsewhere", "mode": "community"}))
+        .await;
     let a = owner
         .c
         .post(
@@ -804,7 +783,9 @@ async fn comments_reactions_and_score(app: TestApp) {
 
 async fn history_window_hides_and_never_deletes(app: TestApp) {
     let (owner, org) = app.owner("Hana").await;
-    let cid = circle(&owner, &org, json!({"name": "Diary", "mode": "community"})).await;
+    let cid = owner
+        .circle(&org, json!({"name": "Diary", "mode": "community"}))
+        .await;
     let writer = app.user("Writer").await;
     let reader = app.user("Reader").await;
     for u in [&writer, &reader] {
@@ -931,7 +912,7 @@ async fn teaching_receipts_and_checkins(app: TestApp) {
     let (owner, org) = app.owner("Teacher Tao").await;
     // Teaching circles are invite-only by default; this one opens joining so the test
     // needs no invite flow.
-    let cid = circle(&owner, &org, json!({"name": "茶艺课 Tea class", "mode": "teaching", "join_policy": "open", "public": true})).await;
+    let cid = owner.circle(&org, json!({"name": "茶艺课 Tea class", "mode": "teaching", "join_policy": "open", "public": true})).await;
     let alice = app.user("Alice").await;
     let bob = app.user("Bob").await;
     for u in [&alice, &bob] {

@@ -2,18 +2,9 @@
 //! log, and what is never listed. Both backends.
 
 use quan_testkit::{TestApp, User, on_both_backends};
-use serde_json::{Value, json};
+use serde_json::json;
 
 on_both_backends!(discovery_scores_reviews_and_logs);
-
-async fn circle(owner: &User, org: &str, body: Value) -> String {
-    let r = owner
-        .c
-        .post(&format!("/api/v1/orgs/{org}/circles"), body)
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap_or_default().to_owned()
-}
 
 async fn listed(u: &User) -> Vec<String> {
     let r = u.c.get("/api/v1/discover").await;
@@ -28,14 +19,15 @@ async fn listed(u: &User) -> Vec<String> {
 
 async fn discovery_scores_reviews_and_logs(app: TestApp) {
     let (owner, org) = app.owner("Dis").await;
-    let busy = circle(&owner, &org, json!({"name": "Busy", "mode": "community"})).await;
-    let quiet = circle(&owner, &org, json!({"name": "Quiet", "mode": "community"})).await;
-    let staff = circle(
-        &owner,
-        &org,
-        json!({"name": "Staff only", "mode": "internal"}),
-    )
-    .await;
+    let busy = owner
+        .circle(&org, json!({"name": "Busy", "mode": "community"}))
+        .await;
+    let quiet = owner
+        .circle(&org, json!({"name": "Quiet", "mode": "community"}))
+        .await;
+    let staff = owner
+        .circle(&org, json!({"name": "Staff only", "mode": "internal"}))
+        .await;
     for i in 0..6 {
         let p = owner
             .c

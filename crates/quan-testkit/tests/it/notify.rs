@@ -3,18 +3,9 @@
 
 use crate::ws::{connect, next, send};
 use quan_testkit::{TestApp, User, on_both_backends};
-use serde_json::{Value, json};
+use serde_json::json;
 
 on_both_backends!(notifications_reach_the_right_people_live);
-
-async fn circle(owner: &User, org: &str, body: Value) -> String {
-    let r = owner
-        .c
-        .post(&format!("/api/v1/orgs/{org}/circles"), body)
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap_or_default().to_owned()
-}
 
 async fn kinds(u: &User) -> (Vec<String>, i64) {
     let r = u.c.get("/api/v1/me/notifications").await;
@@ -30,7 +21,9 @@ async fn kinds(u: &User) -> (Vec<String>, i64) {
 
 async fn notifications_reach_the_right_people_live(app: TestApp) {
     let (a, org) = app.owner("Ada").await;
-    let c = circle(&a, &org, json!({"name": "Club", "mode": "community"})).await;
+    let c = a
+        .circle(&org, json!({"name": "Club", "mode": "community"}))
+        .await;
     let b = app.user("Ben").await;
     let d = app.user("Dee").await;
     for u in [&b, &d] {
@@ -169,12 +162,12 @@ async fn notifications_reach_the_right_people_live(app: TestApp) {
     )
     .await;
     assert!(kinds(&d).await.0.contains(&"moderation".to_owned()));
-    let biz = circle(
-        &a,
-        &org,
-        json!({"name": "Biz", "mode": "business", "public": true}),
-    )
-    .await;
+    let biz = a
+        .circle(
+            &org,
+            json!({"name": "Biz", "mode": "business", "public": true}),
+        )
+        .await;
     b.c.post(&format!("/api/v1/circles/{biz}/join"), json!({}))
         .await;
     a.c.post(

@@ -6,15 +6,6 @@ use serde_json::{Value, json};
 
 on_both_backends!(search_finds_what_you_may_see);
 
-async fn circle(owner: &User, org: &str, body: Value) -> String {
-    let r = owner
-        .c
-        .post(&format!("/api/v1/orgs/{org}/circles"), body)
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap_or_default().to_owned()
-}
-
 async fn titles(u: &User, path: &str) -> Vec<String> {
     let r = u.c.get(path).await;
     assert_eq!(r.status, 200, "{path}: {}", r.text);
@@ -43,8 +34,12 @@ fn q(s: &str) -> String {
 
 async fn search_finds_what_you_may_see(app: TestApp) {
     let (owner, org) = app.owner("Sou").await;
-    let fans = circle(&owner, &org, json!({"name": "Fans", "mode": "community"})).await;
-    let class = circle(&owner, &org, json!({"name": "Class", "mode": "teaching"})).await;
+    let fans = owner
+        .circle(&org, json!({"name": "Fans", "mode": "community"}))
+        .await;
+    let class = owner
+        .circle(&org, json!({"name": "Class", "mode": "teaching"}))
+        .await;
     let m = app.user("Mo").await;
     m.c.post(&format!("/api/v1/circles/{fans}/join"), json!({}))
         .await;

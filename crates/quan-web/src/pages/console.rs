@@ -2,7 +2,9 @@
 //! to come (which say so plainly).
 
 use super::templates::*;
-use super::{Chrome, PageError, PageResult, check_csrf, path_id, render, require_user};
+use super::{
+    Chrome, PageError, PageResult, check_csrf, path_id, render, render_form, require_user,
+};
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::{FromRequestParts, Path, State};
@@ -169,18 +171,17 @@ async fn staff_view(
     } else {
         Vec::new()
     };
-    let mut res = render(&StaffPage {
-        k,
-        staff: &staff.items,
-        invites: &invites,
-        new_link: new_link.as_deref(),
-        error: error.as_deref(),
-        roles: &Role::ALL,
-    });
-    if error.is_some() {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(
+        &StaffPage {
+            k,
+            staff: &staff.items,
+            invites: &invites,
+            new_link: new_link.as_deref(),
+            error: error.as_deref(),
+            roles: &Role::ALL,
+        },
+        error.is_some(),
+    ))
 }
 
 async fn staff_page(State(st): State<AppState>, k: Console) -> PageResult {
@@ -302,18 +303,17 @@ async fn tokens_view(
         Vec::new()
     };
     let now = st.svc.clock.now();
-    let mut res = render(&TokensPage {
-        k,
-        tokens: &tokens,
-        now,
-        secret: secret.as_deref(),
-        error: error.as_deref(),
-        scopes: &Scope::ALL,
-    });
-    if error.is_some() {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(
+        &TokensPage {
+            k,
+            tokens: &tokens,
+            now,
+            secret: secret.as_deref(),
+            error: error.as_deref(),
+            scopes: &Scope::ALL,
+        },
+        error.is_some(),
+    ))
 }
 
 async fn tokens_page(State(st): State<AppState>, k: Console) -> PageResult {
@@ -374,15 +374,14 @@ async fn circles_view(st: &AppState, k: &Console, error: Option<String>) -> Page
         quan_core::circles::list_org_circles(&st.svc, &k.access, &PageRequest::first(200))
             .await
             .map_err(|e| PageError::from(ApiError::from(e)))?;
-    let mut res = render(&CirclesPage {
-        k,
-        circles: &circles.items,
-        error: error.as_deref(),
-    });
-    if error.is_some() {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(
+        &CirclesPage {
+            k,
+            circles: &circles.items,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
 }
 
 async fn circles_page(State(st): State<AppState>, k: Console) -> PageResult {

@@ -269,6 +269,15 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// A form's page: 422 when it shows an error, so a failed submission is not a 200.
+pub(crate) fn render_form(t: &impl askama::Template, failed: bool) -> Response {
+    let mut res = render(t);
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
 pub(crate) fn render(t: &impl askama::Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
@@ -666,21 +675,20 @@ async fn circle_page(
     let pinned = quan_core::circle_ops::pinned_of(&st.svc, &v, sort, &req)
         .await
         .map_err(ApiError::from)?;
-    let mut res = render(&AppCirclePage {
-        pinned: &pinned,
-        c,
-        v: &v,
-        posts: &page.items,
-        next: page.next.as_deref(),
-        sort: sort_name,
-        error: error.as_deref(),
-        my_streak,
-        board: &board,
-    });
-    if error.is_some() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(
+        &AppCirclePage {
+            pinned: &pinned,
+            c,
+            v: &v,
+            posts: &page.items,
+            next: page.next.as_deref(),
+            sort: sort_name,
+            error: error.as_deref(),
+            my_streak,
+            board: &board,
+        },
+        error.is_some(),
+    ))
 }
 
 async fn app_circle(
@@ -823,7 +831,7 @@ async fn app_circle_post(
     }
 }
 
-fn post_ids(ids: &(String, String)) -> Result<(CircleId, PostId), PageError> {
+pub(crate) fn post_ids(ids: &(String, String)) -> Result<(CircleId, PostId), PageError> {
     Ok((path_id::<CircleId>(&ids.0)?, path_id::<PostId>(&ids.1)?))
 }
 
@@ -920,11 +928,7 @@ pub(crate) async fn post_page_with(
         ],
         error: error.as_deref(),
     };
-    let mut res = render(&page);
-    if error.is_some() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(&page, error.is_some()))
 }
 
 async fn app_post(
@@ -1080,23 +1084,22 @@ async fn chat_page(
         .membership
         .as_ref()
         .is_some_and(|m| m.role.is_circle_staff());
-    let mut res = render(&AppChatPage {
-        c,
-        circle_id: cid,
-        circle_name: &v.circle.name,
-        room,
-        topic: chat::room_topic(room.id),
-        messages: &messages,
-        me: actor.account_id(),
-        staff,
-        error: error.as_deref(),
-        rooms: &rooms,
-        admin: v.can_admin(),
-    });
-    if error.is_some() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(
+        &AppChatPage {
+            c,
+            circle_id: cid,
+            circle_name: &v.circle.name,
+            room,
+            topic: chat::room_topic(room.id),
+            messages: &messages,
+            me: actor.account_id(),
+            staff,
+            error: error.as_deref(),
+            rooms: &rooms,
+            admin: v.can_admin(),
+        },
+        error.is_some(),
+    ))
 }
 
 async fn app_chat(

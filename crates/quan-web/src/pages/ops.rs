@@ -4,8 +4,8 @@
 
 use super::templates::reason_key;
 use super::{
-    Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, post_page,
-    post_page_with, render, require_user,
+    Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, post_ids, post_page,
+    post_page_with, render, render_form, require_user,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -114,24 +114,21 @@ async fn join_accept(
         Err(e) => {
             let msg = ApiError::from(e).detail;
             let preview = ops::preview_invite(&st.svc, &code).await.ok();
-            let mut res = render(&JoinPage {
-                c: &c,
-                circle: preview.as_ref().map(|(c, _)| c),
-                code: &code,
-                error: Some(&msg),
-            });
-            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            Ok(render_form(
+                &JoinPage {
+                    c: &c,
+                    circle: preview.as_ref().map(|(c, _)| c),
+                    code: &code,
+                    error: Some(&msg),
+                },
+                true,
+            ))
         }
     }
 }
 
 // ---------------------------------------------------------------------------------
 // Post actions
-
-fn ids_of(ids: &(String, String)) -> Result<(CircleId, PostId), PageError> {
-    Ok((path_id(&ids.0)?, path_id(&ids.1)?))
-}
 
 /// Back to the post on success; the post page with the error otherwise.
 async fn back_to_post(
@@ -164,7 +161,7 @@ async fn edit(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let (cid, pid) = ids_of(&ids)?;
+    let (cid, pid) = post_ids(&ids)?;
     let r = ops::edit_post(
         &st.svc,
         actor,
@@ -192,7 +189,7 @@ async fn delete(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let (cid, pid) = ids_of(&ids)?;
+    let (cid, pid) = post_ids(&ids)?;
     match ops::delete_post(&st.svc, actor, cid, pid, f.reason.as_deref().unwrap_or("")).await {
         Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
         Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
@@ -213,7 +210,7 @@ async fn pin(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let (cid, pid) = ids_of(&ids)?;
+    let (cid, pid) = post_ids(&ids)?;
     let r = ops::pin_post(&st.svc, actor, cid, pid, f.on)
         .await
         .map(|_| None);
@@ -235,7 +232,7 @@ async fn report(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let (cid, pid) = ids_of(&ids)?;
+    let (cid, pid) = post_ids(&ids)?;
     let r = match ReportReason::parse(&f.reason) {
         Ok(reason) => {
             ops::report(
@@ -275,7 +272,7 @@ async fn task(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let (cid, pid) = ids_of(&ids)?;
+    let (cid, pid) = post_ids(&ids)?;
     let r = match TaskAction::parse(&f.action) {
         Ok(a) => ops::task_action(&st.svc, actor, cid, pid, a, f.note.as_deref().unwrap_or(""))
             .await
@@ -352,22 +349,21 @@ async fn manage_view(
     let sanctions = ops::sanctions(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
-    let mut res = render(&ManagePage {
-        c,
-        v: &v,
-        admin,
-        queue: &queue,
-        invites: &invites,
-        members: &members.items,
-        sanctions: &sanctions,
-        me: actor.account_id(),
-        new_link: new_link.as_deref(),
-        error: error.as_deref(),
-    });
-    if error.is_some() {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(
+        &ManagePage {
+            c,
+            v: &v,
+            admin,
+            queue: &queue,
+            invites: &invites,
+            members: &members.items,
+            sanctions: &sanctions,
+            me: actor.account_id(),
+            new_link: new_link.as_deref(),
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
 }
 
 async fn manage_page(
@@ -458,7 +454,7 @@ async fn decide(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    let (cid, pid) = ids_of(&ids)?;
+    let (cid, pid) = post_ids(&ids)?;
     let r = match ReportStatus::parse(&f.decision) {
         Ok(s) => {
             ops::resolve(

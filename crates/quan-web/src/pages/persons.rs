@@ -3,7 +3,7 @@
 
 use super::console::Console;
 use super::templates::mode_key;
-use super::{PageResult, check_csrf, form_error, path_id, render};
+use super::{PageResult, check_csrf, form_error, path_id, render, render_form};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
@@ -123,16 +123,15 @@ async fn person_view(st: &AppState, k: &Console, id: &str, error: Option<String>
         .iter()
         .filter(|p| p.id != id && p.merged_into.is_none())
         .collect();
-    let mut res = render(&PersonPage {
-        k,
-        d: &d,
-        candidates,
-        error: error.as_deref(),
-    });
-    if error.is_some() {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(
+        &PersonPage {
+            k,
+            d: &d,
+            candidates,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
 }
 
 async fn person_page(
@@ -248,15 +247,14 @@ async fn words_view(st: &AppState, k: &Console, error: Option<String>) -> PageRe
     let words = ops::words(&st.svc, &k.access)
         .await
         .map_err(ApiError::from)?;
-    let mut res = render(&WordsPage {
-        k,
-        words: &words,
-        error: error.as_deref(),
-    });
-    if error.is_some() {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render_form(
+        &WordsPage {
+            k,
+            words: &words,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
 }
 
 async fn words_page(State(st): State<AppState>, k: Console) -> PageResult {
