@@ -49,6 +49,33 @@ fn log_entry(
     }
 }
 
+/// Whether the viewer may act on `target` (sanction them, change their role): by
+/// [`Standing::outranks`]; org owners and admins, who appoint circle admins,
+/// outrank everyone in the circle but its owner.
+pub fn outranks(v: &CircleView, target: &CircleMemberRecord) -> bool {
+    if target.role == CircleRole::Owner {
+        return false;
+    }
+    let org_admin = v
+        .org_role
+        .is_some_and(|r| matches!(r, Role::Owner | Role::Admin));
+    let theirs = Standing {
+        role: target.role,
+        since: target.role_since.millis(),
+    };
+    org_admin
+        || v.membership
+            .as_ref()
+            .filter(|m| m.status == MemberStatus::Active)
+            .is_some_and(|m| {
+                Standing {
+                    role: m.role,
+                    since: m.role_since.millis(),
+                }
+                .outranks(theirs)
+            })
+}
+
 fn require_moderator(v: &CircleView) -> Result<()> {
     let moderates = v
         .membership
@@ -171,6 +198,10 @@ pub struct CircleEdit {
     pub forwarding: Option<bool>,
     pub read_receipts: Option<bool>,
     pub public: Option<bool>,
+    /// Raw tags, normalised by [`parse_circle_tags`]; `Some(vec![])` clears them.
+    pub tags: Option<Vec<String>>,
+    /// `Some(None)` removes the cover; the image must be one uploaded to the circle.
+    pub cover: Option<Option<ImageId>>,
 }
 
 /// Edits a circle (its owners and admins, or the org's). Internal circles stay
@@ -201,6 +232,27 @@ pub async fn edit_circle(
         )
         .into());
     }
+    if let Some(raw) = e.tags {
+        c.tags = parse_circle_tags(&raw)?;
+    }
+    if let Some(cover) = e.cover {
+        if let Some(id) = cover {
+            let ours = svc
+                .store
+                .image_get(id)
+                .await?
+                .is_some_and(|i| i.circle_id == circle);
+            if !ours {
+                return Err(ParseError::new(
+                    "cover_image_id",
+                    "unknown_image",
+                    "the cover must be an image uploaded to this circle",
+                )
+                .into());
+            }
+        }
+        c.cover_image_id = cover;
+    }
     c.join_policy = e.join_policy.unwrap_or(c.join_policy);
     c.posting = e.posting.unwrap_or(c.posting);
     c.forwarding = e.forwarding.unwrap_or(c.forwarding);
@@ -215,8 +267,9 @@ pub async fn edit_circle(
 }
 
 /// Sets a member's role and/or member types. Owners and admins (of the circle or
-/// the org) do this; only owners (and org owners/admins) make admins; nobody
-/// changes the owner or makes another owner.
+/// the org) do this; a role changes only for someone the actor outranks (so an
+/// admin does not demote a fellow admin); only owners (and org owners/admins) make
+/// admins; nobody changes the owner or makes another owner.
 pub async fn update_member(
     svc: &Services,
     actor: &Actor,
@@ -235,7 +288,9 @@ pub async fn update_member(
         .circle_member_get(circle, account)
         .await?
         .ok_or(CircleError::NotFound)?;
-    if target.role == CircleRole::Owner && role.is_some() {
+    // Setting the role someone has already keeps their seniority.
+    let role = role.filter(|r| *r != target.role);
+    if role.is_some() && !outranks(&v, &target) {
         return Err(CircleError::Forbidden);
     }
     match role {
@@ -255,10 +310,11 @@ pub async fn update_member(
         }
         _ => {}
     }
-    if !svc
-        .store
-        .circle_member_update(circle, account, role, types, svc.clock.now())
-        .await?
+    if (role.is_some() || types.is_some())
+        && !svc
+            .store
+            .circle_member_update(circle, account, role, types, svc.clock.now())
+            .await?
     {
         return Err(CircleError::NotFound);
     }
@@ -368,7 +424,9 @@ pub async fn image_bytes(svc: &Services, actor: &Actor, id: ImageId) -> Result<(
         .await?
         .ok_or(CircleError::NotFound)?;
     let v = view(svc, actor, img.circle_id).await?;
-    let mine = img.account_id == v.viewer;
+    // A cover is part of the circle's face, like its name: whoever may see the
+    // circle may see it.
+    let mine = img.account_id == v.viewer || v.circle.cover_image_id == Some(id);
     // Chat is members-only: a chat image is for the circle's active members.
     let mut visible =
         mine || (active_member(&v).is_ok() && svc.store.image_in_chat(id, img.circle_id).await?);
@@ -637,6 +695,7 @@ pub async fn accept_invite(svc: &Services, actor: &Actor, code: &str) -> Result<
         is_customer: false,
         is_fan: false,
         joined_at: now,
+        role_since: now,
     };
     let ev = event(
         svc,
@@ -1047,8 +1106,9 @@ pub async fn mod_log(
 // ---------------------------------------------------------------------------------
 // Mutes and bans
 
-/// Mutes or bans a member for `hours` (None: until lifted). Moderators act on plain
-/// members; circle admins also on moderators and teachers; no one on an owner.
+/// Mutes or bans a member for `hours` (None: until lifted), if the actor outranks
+/// them: moderators act on members, teachers and later-appointed moderators;
+/// circle admins also on every moderator; no one on an owner.
 pub async fn sanction(
     svc: &Services,
     actor: &Actor,
@@ -1080,12 +1140,7 @@ pub async fn sanction(
         .circle_member_get(circle, account)
         .await?
         .ok_or(CircleError::NotFound)?;
-    let outranks = match target.role {
-        CircleRole::Owner => false,
-        CircleRole::Member => true,
-        _ => v.can_admin(),
-    };
-    if !outranks {
+    if !outranks(&v, &target) {
         return Err(CircleError::Forbidden);
     }
     let now = svc.clock.now();

@@ -123,9 +123,16 @@ pub struct NewCircle {
     pub mode: CircleMode,
     pub join_policy: Option<JoinPolicy>,
     pub public: Option<bool>,
+    pub tags: Vec<String>,
 }
 
 impl NewCircle {
+    /// Adds tags (see [`parse_circle_tags`]).
+    pub fn with_tags<S: AsRef<str>>(mut self, raw: &[S]) -> Result<Self, ParseError> {
+        self.tags = parse_circle_tags(raw)?;
+        Ok(self)
+    }
+
     pub fn parse(
         name: &str,
         description: Option<&str>,
@@ -152,6 +159,7 @@ impl NewCircle {
             mode,
             join_policy: join_policy.map(JoinPolicy::parse).transpose()?,
             public,
+            tags: Vec::new(),
         })
     }
 }
@@ -267,9 +275,12 @@ pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleV
     {
         return Err(CircleError::NotFound);
     }
-    let visible = v.active_role().is_some()
-        || v.org_role.is_some()
-        || (v.circle.public && v.circle.mode.may_be_public());
+    let member = v.active_role().is_some();
+    let visible =
+        member || v.org_role.is_some() || (v.circle.public && v.circle.mode.may_be_public());
+    if member {
+        crate::visits::note(svc, id, account).await;
+    }
     if visible {
         Ok(v)
     } else {
@@ -344,6 +355,8 @@ pub async fn create_circle(
         created_at: now,
         quality_score: 0.0,
         boost_status: BoostStatus::None,
+        cover_image_id: None,
+        tags: n.tags,
     };
     let owner = CircleMemberRecord {
         circle_id: c.id,
@@ -356,6 +369,7 @@ pub async fn create_circle(
         is_customer: false,
         is_fan: false,
         joined_at: now,
+        role_since: now,
     };
     let ev = event(
         svc,
@@ -427,6 +441,7 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
         is_customer: false,
         is_fan: false,
         joined_at: now,
+        role_since: now,
     };
     let kind = if status == MemberStatus::Active {
         "circle.joined"
@@ -502,6 +517,44 @@ pub async fn approve(
     } else {
         Err(CircleError::NotFound)
     }
+}
+
+/// Declines a join request: the request is gone (the person may ask again, unless
+/// banned) and they are told.
+pub async fn decline(
+    svc: &Services,
+    actor: &Actor,
+    id: CircleId,
+    account: AccountId,
+) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, id).await?;
+    if !v.can_admin() {
+        return Err(CircleError::Forbidden);
+    }
+    let ev = event(
+        svc,
+        &v.circle,
+        "circle.join_declined",
+        actor.account_id(),
+        json!({"account": account.to_string()}),
+    );
+    if !svc.store.circle_member_decline(id, account, &ev).await? {
+        return Err(CircleError::NotFound);
+    }
+    views_changed(svc, id).await;
+    let note = Note {
+        to: account,
+        // An admin acted on the person's request: the moderation kind, like
+        // "declined" results on posts.
+        kind: NotifyKind::Moderation,
+        circle: Some(id),
+        post: None,
+        actor_name: String::new(),
+        body: format!("{}: join request declined", v.circle.name),
+    };
+    crate::notify::send(svc, vec![note], actor.account_id()).await;
+    Ok(())
 }
 
 /// Posts to a circle: active members only, within the posting policy; notices are
@@ -786,6 +839,12 @@ pub async fn get_post(
             if post.kind == PostKind::Notice && v.circle.read_receipts {
                 svc.store
                     .notice_read(id, m.account_id, svc.clock.now())
+                    .await?;
+            }
+            // Others' posts read count towards trust.
+            if post.author_account_id != m.account_id {
+                svc.store
+                    .post_view_record(circle, id, m.account_id, svc.clock.now())
                     .await?;
             }
             svc.store.reactions_of(id, m.person_id).await?

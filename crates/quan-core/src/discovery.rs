@@ -41,9 +41,19 @@ pub async fn recompute(svc: &Services) -> Result<u64> {
 }
 
 /// Public circles for anyone signed in: boosted ones first, then by quality.
-pub async fn discover(svc: &Services, actor: &Actor) -> Result<Vec<CircleRecord>> {
+/// Public circles to discover, optionally only those with a tag (normalised as
+/// circle tags are; an empty tag means all).
+pub async fn discover(
+    svc: &Services,
+    actor: &Actor,
+    tag: Option<&str>,
+) -> Result<Vec<CircleRecord>> {
     require_scope(actor, Scope::Read)?;
-    let all = svc.store.discover(DISCOVER_LIMIT).await?;
+    let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => parse_circle_tags(&[t])?.pop(),
+        None => None,
+    };
+    let all = svc.store.discover(tag.as_deref(), DISCOVER_LIMIT).await?;
     Ok(match actor {
         // A token sees its own org's circles only.
         Actor::Token { org, .. } => all.into_iter().filter(|c| c.org_id == *org).collect(),

@@ -21,6 +21,7 @@ pub mod persons;
 pub mod ports;
 pub mod search;
 pub mod secrets;
+pub mod visits;
 
 pub use page::{Page, PageRequest};
 pub use ports::*;
@@ -41,6 +42,8 @@ pub struct Services {
     pub feed: Arc<feed_cache::FeedCache>,
     /// Uploaded files' bytes.
     pub blobs: Arc<dyn BlobStore>,
+    /// Which members this node has seen in which circle today (see [`visits`]).
+    pub visits: Arc<visits::Visits>,
 }
 
 impl std::fmt::Debug for Services {

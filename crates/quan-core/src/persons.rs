@@ -118,11 +118,15 @@ const MERGERS: &[Role] = &[Role::Owner, Role::Admin];
 pub struct PersonDetail {
     pub person: PersonRecord,
     pub tags: Vec<String>,
-    /// Each circle with the membership (role, types, status).
-    pub circles: Vec<(CircleRecord, CircleMemberRecord)>,
+    /// Each circle with the membership (role, types, status) and, for active
+    /// memberships among the first [`TRUST_SHOWN`], the activity trust is earned from.
+    pub circles: Vec<(CircleRecord, CircleMemberRecord, Option<Activity>)>,
     pub timeline: Vec<TimelineEntry>,
     pub merges: Vec<MergeRecord>,
 }
+
+/// Circles whose trust level the person page computes (one query each).
+pub const TRUST_SHOWN: usize = 50;
 
 pub async fn detail(svc: &Services, access: &OrgAccess, id: PersonId) -> Result<PersonDetail> {
     require(access, Scope::Read, ALL_STAFF)?;
@@ -131,9 +135,25 @@ pub async fn detail(svc: &Services, access: &OrgAccess, id: PersonId) -> Result<
         .person_get(access.org(), id)
         .await?
         .ok_or(CircleError::NotFound)?;
+    let now = svc.clock.now();
+    let mut circles = Vec::new();
+    for (i, (c, m)) in svc
+        .store
+        .person_memberships(id)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
+        let activity = if i < TRUST_SHOWN && m.status == MemberStatus::Active {
+            Some(svc.store.member_activity(c.id, m.account_id, now).await?)
+        } else {
+            None
+        };
+        circles.push((c, m, activity));
+    }
     Ok(PersonDetail {
         tags: svc.store.person_tags(id).await?,
-        circles: svc.store.person_memberships(id).await?,
+        circles,
         timeline: svc.store.person_timeline(id, TIMELINE_LIMIT).await?,
         merges: svc.store.person_merges(access.org(), id).await?,
         person,

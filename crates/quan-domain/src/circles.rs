@@ -90,6 +90,73 @@ impl CircleRole {
     pub const fn is_circle_staff(self) -> bool {
         !matches!(self, CircleRole::Member)
     }
+    const fn rank(self) -> u8 {
+        match self {
+            CircleRole::Owner => 4,
+            CircleRole::Admin => 3,
+            CircleRole::Moderator => 2,
+            CircleRole::Teacher => 1,
+            CircleRole::Member => 0,
+        }
+    }
+}
+
+/// A member's place in a circle's hierarchy: their role and when they got it
+/// (milliseconds; restarts on every role change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub role: CircleRole,
+    pub since: i64,
+}
+
+impl Standing {
+    /// Whether `self` may act on `other` (mute, ban, change their role): a higher
+    /// role outranks a lower one, and among moderators the earlier appointment
+    /// outranks the later (ties, which need the same millisecond, outrank nobody).
+    /// Nobody outranks an owner, and an admin does not outrank another admin.
+    pub fn outranks(self, other: Standing) -> bool {
+        match (self.role, other.role) {
+            (_, CircleRole::Owner) => false,
+            (CircleRole::Moderator, CircleRole::Moderator) => self.since < other.since,
+            (a, b) => a.rank() > b.rank(),
+        }
+    }
+}
+
+/// At most this many tags per circle.
+pub const CIRCLE_TAGS_MAX: usize = 5;
+/// Longest circle tag, in characters.
+pub const CIRCLE_TAG_MAX_CHARS: usize = 20;
+
+/// Normalises a circle's tags: trimmed, lower-case, no commas (the store joins them
+/// with ','), no duplicates, 1–20 characters each, at most five.
+pub fn parse_circle_tags<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, ParseError> {
+    let mut tags: Vec<String> = Vec::new();
+    for t in raw {
+        let t = t.as_ref().trim().to_lowercase();
+        if t.is_empty() {
+            continue;
+        }
+        let n = t.chars().count();
+        if n > CIRCLE_TAG_MAX_CHARS || t.chars().any(|c| c.is_control() || c == ',') {
+            return Err(ParseError::new(
+                "tags",
+                "invalid_tag",
+                format!("each tag 1 to {CIRCLE_TAG_MAX_CHARS} characters, no commas"),
+            ));
+        }
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    if tags.len() > CIRCLE_TAGS_MAX {
+        return Err(ParseError::new(
+            "tags",
+            "too_many",
+            format!("at most {CIRCLE_TAGS_MAX} tags"),
+        ));
+    }
+    Ok(tags)
 }
 
 str_enum! {
@@ -262,6 +329,51 @@ mod tests {
     use super::*;
 
     const H: i64 = 3_600_000;
+
+    #[test]
+    fn earlier_moderators_outrank_later_ones() {
+        let at = |role, since| Standing { role, since };
+        let owner = at(CircleRole::Owner, 0);
+        let admin = at(CircleRole::Admin, 5);
+        let first_mod = at(CircleRole::Moderator, 10);
+        let second_mod = at(CircleRole::Moderator, 20);
+        let teacher = at(CircleRole::Teacher, 1);
+        let member = at(CircleRole::Member, 0);
+        assert!(first_mod.outranks(second_mod));
+        assert!(!second_mod.outranks(first_mod));
+        assert!(!first_mod.outranks(first_mod), "nobody outranks themself");
+        assert!(first_mod.outranks(teacher) && first_mod.outranks(member));
+        assert!(!first_mod.outranks(admin));
+        assert!(admin.outranks(first_mod) && admin.outranks(second_mod));
+        assert!(
+            !admin.outranks(at(CircleRole::Admin, 99)),
+            "admins are peers"
+        );
+        assert!(owner.outranks(admin));
+        for s in [owner, admin, first_mod, teacher, member] {
+            assert!(!s.outranks(owner), "{s:?} must not outrank the owner");
+        }
+        assert!(!member.outranks(member) && !member.outranks(teacher));
+    }
+
+    #[test]
+    fn circle_tags_are_normalised_and_bounded() {
+        let code = |r: Result<Vec<String>, ParseError>| r.err().map(|e| e.code);
+        assert_eq!(
+            parse_circle_tags(&[" Tea ", "茶", "tea", ""]).ok(),
+            Some(vec!["tea".to_owned(), "茶".to_owned()])
+        );
+        assert_eq!(parse_circle_tags::<&str>(&[]).ok(), Some(Vec::new()));
+        assert_eq!(code(parse_circle_tags(&["a,b"])), Some("invalid_tag"));
+        assert_eq!(
+            code(parse_circle_tags(&["x".repeat(21)])),
+            Some("invalid_tag")
+        );
+        assert_eq!(
+            code(parse_circle_tags(&["a", "b", "c", "d", "e", "f"])),
+            Some("too_many")
+        );
+    }
 
     #[test]
     fn quality_rewards_activity_and_momentum() {

@@ -174,6 +174,10 @@ pub struct TrustLevel(pub u8);
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Activity {
     pub days_member: i64,
+    /// Distinct days on which the member read the circle.
+    pub days_visited: i64,
+    /// Distinct posts the member opened.
+    pub posts_read: i64,
     /// Posts and comments written.
     pub contributions: i64,
     pub likes_received: i64,
@@ -189,21 +193,28 @@ pub const TL0_COMMENTS_PER_DAY: i64 = 10;
 pub const HIDE_THRESHOLD: i64 = 6;
 
 impl TrustLevel {
+    /// The levels, each a bar on every signal (as in Discourse): TL1 has read a
+    /// little after the first day, TL2 comes back and takes part, TL3 is a
+    /// long-standing contributor nobody has had to act against.
     pub fn of(a: Activity) -> TrustLevel {
         if a.days_member >= 30
+            && a.days_visited >= 20
+            && a.posts_read >= 100
             && a.contributions >= 50
             && a.likes_received >= 30
             && a.upheld_against == 0
         {
             TrustLevel(3)
         } else if a.days_member >= 7
+            && a.days_visited >= 5
+            && a.posts_read >= 30
             && a.contributions >= 10
             && a.likes_received >= 5
             && a.likes_given >= 5
             && a.upheld_against <= 1
         {
             TrustLevel(2)
-        } else if a.days_member >= 1 {
+        } else if a.days_member >= 1 && (a.posts_read >= 5 || a.days_visited >= 2) {
             TrustLevel(1)
         } else {
             TrustLevel(0)
@@ -339,17 +350,43 @@ mod tests {
             days_member: 1,
             ..new
         };
-        assert_eq!(TrustLevel::of(day), TrustLevel(1));
+        assert_eq!(
+            TrustLevel::of(day),
+            TrustLevel(0),
+            "joined, never came back"
+        );
+        let reader = Activity {
+            posts_read: 5,
+            ..day
+        };
+        assert_eq!(TrustLevel::of(reader), TrustLevel(1));
+        let returning = Activity {
+            days_visited: 2,
+            ..day
+        };
+        assert_eq!(TrustLevel::of(returning), TrustLevel(1));
         let regular = Activity {
             days_member: 8,
+            days_visited: 6,
+            posts_read: 40,
             contributions: 12,
             likes_received: 6,
             likes_given: 9,
             upheld_against: 0,
         };
         assert_eq!(TrustLevel::of(regular), TrustLevel(2));
+        assert_eq!(
+            TrustLevel::of(Activity {
+                posts_read: 29,
+                ..regular
+            }),
+            TrustLevel(1),
+            "a regular who does not read stays at 1"
+        );
         let veteran = Activity {
             days_member: 40,
+            days_visited: 25,
+            posts_read: 150,
             contributions: 80,
             likes_received: 50,
             ..regular

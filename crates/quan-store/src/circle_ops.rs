@@ -153,7 +153,7 @@ impl CircleOpsStore for SqlStore {
             &mut tx,
             sqlx::query(
                 "UPDATE circles SET name = $2, description = $3, join_policy = $4, posting = $5, forwarding = $6, \
-                 read_receipts = $7, public = $8 WHERE id = $1",
+                 read_receipts = $7, public = $8, cover_image_id = $9, tags = $10 WHERE id = $1",
             )
             .bind(c.id.to_string())
             .bind(c.name.clone())
@@ -162,11 +162,37 @@ impl CircleOpsStore for SqlStore {
             .bind(c.posting.as_str())
             .bind(i64::from(c.forwarding))
             .bind(i64::from(c.read_receipts))
-            .bind(i64::from(c.public)),
+            .bind(i64::from(c.public))
+            .bind(c.cover_image_id.map(|i| i.to_string()))
+            .bind(c.tags.join(",")),
         )
         .await?;
         tx.commit().await.map_err(backend)?;
         Ok(n > 0)
+    }
+
+    async fn circle_member_decline(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let n = exec(
+            &mut tx,
+            sqlx::query(
+                "DELETE FROM circle_members WHERE circle_id = $1 AND account_id = $2 AND status = 'pending'",
+            )
+            .bind(circle.to_string())
+            .bind(account.to_string()),
+        )
+        .await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn circle_member_update(
@@ -376,17 +402,31 @@ impl CircleOpsStore for SqlStore {
             .collect()
     }
 
-    async fn discover(&self, limit: i64) -> StoreResult<Vec<CircleRecord>> {
+    async fn discover(&self, tag: Option<&str>, limit: i64) -> StoreResult<Vec<CircleRecord>> {
+        // Tags are stored joined by ','; a LIKE on ',' || tags || ',' finds one
+        // exactly, with LIKE's own wildcards escaped.
+        let pattern = tag.map(|t| {
+            let escaped = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%,{escaped},%")
+        });
         let sql = format!(
             "SELECT {} FROM circles WHERE public = 1 AND mode <> 'internal' \
+             AND ($2 = '' OR (',' || tags || ',') LIKE $2 ESCAPE '\\') \
              ORDER BY CASE WHEN boost_status = 'approved' THEN 1 ELSE 0 END DESC, quality_score DESC, id DESC LIMIT $1",
             crate::store::CIRCLE_COLS
         );
-        self.fetch_all(sqlx::query(&sql).bind(limit))
-            .await?
-            .iter()
-            .map(rows::circle)
-            .collect()
+        self.fetch_all(
+            sqlx::query(&sql)
+                .bind(limit)
+                .bind(pattern.unwrap_or_default()),
+        )
+        .await?
+        .iter()
+        .map(rows::circle)
+        .collect()
     }
 
     async fn image_insert(&self, img: &ImageRecord) -> StoreResult<()> {
@@ -1086,7 +1126,9 @@ impl CircleOpsStore for SqlStore {
                      (SELECT COUNT(*) FROM reactions r JOIN posts x ON x.id = r.post_id JOIN persons vp ON vp.id = r.person_id \
                         WHERE x.circle_id = $1 AND vp.account_id = $2) AS given, \
                      (SELECT COUNT(*) FROM reports r JOIN posts x ON x.id = r.post_id \
-                        WHERE x.circle_id = $1 AND x.author_account_id = $2 AND r.status = 'upheld') AS upheld",
+                        WHERE x.circle_id = $1 AND x.author_account_id = $2 AND r.status = 'upheld') AS upheld, \
+                     (SELECT COUNT(*) FROM circle_visits WHERE circle_id = $1 AND account_id = $2) AS visited, \
+                     (SELECT COUNT(*) FROM post_views WHERE circle_id = $1 AND account_id = $2) AS read",
                 )
                 .bind(circle.to_string())
                 .bind(account.to_string()),
@@ -1096,11 +1138,53 @@ impl CircleOpsStore for SqlStore {
         let joined: Option<i64> = sqlx::Row::try_get(&row, "joined_at").map_err(backend)?;
         Ok(Activity {
             days_member: joined.map_or(0, |j| (now.millis() - j).max(0) / 86_400_000),
+            days_visited: int(&row, "visited")?,
+            posts_read: int(&row, "read")?,
             contributions: int(&row, "posts")? + int(&row, "comments")?,
             likes_received: int(&row, "received")?,
             likes_given: int(&row, "given")?,
             upheld_against: int(&row, "upheld")?,
         })
+    }
+
+    async fn visit_record(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        day: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO circle_visits (circle_id, account_id, day) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+        )
+        .bind(circle.to_string())
+        .bind(account.to_string())
+        .bind(day)
+        .execute(&self.write)
+        .await
+        .map_err(backend)
+        .map(drop)
+    }
+
+    async fn post_view_record(
+        &self,
+        circle: CircleId,
+        post: PostId,
+        account: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+                "INSERT INTO post_views (post_id, account_id, circle_id, viewed_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(post.to_string())
+            .bind(account.to_string())
+            .bind(circle.to_string())
+            .bind(now.millis())
+        .execute(&self.write)
+        .await
+        .map_err(backend)
+        .map(drop)
     }
 
     async fn recent_writes(
@@ -1659,8 +1743,8 @@ impl CircleOpsStore for SqlStore {
             .fetch_all(
                 sqlx::query(
                     "SELECT c.id, c.org_id, c.name, c.description, c.mode, c.join_policy, c.posting, c.forwarding, c.read_receipts, \
-                     c.public, c.member_count, c.created_by, c.created_at, c.quality_score, c.boost_status, \
-                     m.circle_id, m.account_id, m.person_id, m.role, m.status, m.is_member, m.is_customer, m.is_fan, m.joined_at, \
+                     c.public, c.member_count, c.created_by, c.created_at, c.quality_score, c.boost_status, c.cover_image_id, c.tags, \
+                     m.circle_id, m.account_id, m.person_id, m.role, m.status, m.is_member, m.is_customer, m.is_fan, m.joined_at, m.role_seq, \
                      p.display_name FROM circle_members m JOIN circles c ON c.id = m.circle_id JOIN persons p ON p.id = m.person_id \
                      WHERE m.person_id = $1 ORDER BY m.joined_at LIMIT 500",
                 )

@@ -222,6 +222,12 @@ pub(crate) fn circle(row: &AnyRow) -> StoreResult<CircleRecord> {
         created_at: ts(row, "created_at")?,
         quality_score: row.try_get::<f64, _>("quality_score").map_err(backend)?,
         boost_status: parsed(row, "boost_status", BoostStatus::parse)?,
+        cover_image_id: opt_id(row, "cover_image_id")?,
+        tags: text(row, "tags")?
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -245,6 +251,7 @@ pub(crate) fn member(row: &AnyRow) -> StoreResult<CircleMemberRecord> {
         is_customer: flag(row, "is_customer")?,
         is_fan: flag(row, "is_fan")?,
         joined_at: ts(row, "joined_at")?,
+        role_since: ts(row, "role_seq")?,
     })
 }
 

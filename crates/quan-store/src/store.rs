@@ -14,7 +14,7 @@ pub(crate) type Tx = Transaction<'static, Any>;
 #[derive(Clone)]
 pub struct SqlStore {
     backend: Backend,
-    write: AnyPool,
+    pub(crate) write: AnyPool,
     read: AnyPool,
 }
 
@@ -37,8 +37,8 @@ const PERSON_COLS: &str =
     "id, org_id, display_name, account_id, stage, verified, created_at, merged_into";
 const HANDLE_COLS: &str = "id, person_id, kind, value, verified, created_at";
 const EVENT_COLS: &str = "id, org_id, kind, subject, actor, data, at";
-pub(crate) const CIRCLE_COLS: &str = "id, org_id, name, description, mode, join_policy, posting, forwarding, read_receipts, public, member_count, created_by, created_at, quality_score, boost_status";
-const MEMBER_SELECT: &str = "SELECT m.circle_id, m.account_id, m.person_id, m.role, m.status, m.is_member, m.is_customer, m.is_fan, m.joined_at, p.display_name \
+pub(crate) const CIRCLE_COLS: &str = "id, org_id, name, description, mode, join_policy, posting, forwarding, read_receipts, public, member_count, created_by, created_at, quality_score, boost_status, cover_image_id, tags";
+const MEMBER_SELECT: &str = "SELECT m.circle_id, m.account_id, m.person_id, m.role, m.status, m.is_member, m.is_customer, m.is_fan, m.joined_at, m.role_seq, p.display_name \
      FROM circle_members m JOIN persons p ON p.id = m.person_id";
 /// A circle's live posts as a viewer may see them. $1 circle, $2 viewer, $3 now (ms).
 /// The author always sees their own. Others do not see posts hidden pending review,
@@ -1097,7 +1097,7 @@ impl Store for SqlStore {
         account: AccountId,
     ) -> StoreResult<Vec<(CircleRecord, CircleRole)>> {
         let sql = "SELECT c.id, c.org_id, c.name, c.description, c.mode, c.join_policy, c.posting, c.forwarding, c.read_receipts, \
-                   c.public, c.member_count, c.created_by, c.created_at, c.quality_score, c.boost_status, m.role AS member_role \
+                   c.public, c.member_count, c.created_by, c.created_at, c.quality_score, c.boost_status, c.cover_image_id, c.tags, m.role AS member_role \
                    FROM circle_members m JOIN circles c ON c.id = m.circle_id \
                    WHERE m.account_id = $1 AND m.status = 'active' ORDER BY c.id LIMIT 500";
         self.fetch_all(sqlx::query(sql).bind(account.to_string()))
@@ -1846,7 +1846,7 @@ pub(crate) async fn insert_member(tx: &mut Tx, m: &CircleMemberRecord) -> StoreR
     .bind(i64::from(m.is_member))
     .bind(i64::from(m.is_customer))
     .bind(i64::from(m.is_fan))
-    .bind(m.joined_at.millis())
+    .bind(m.role_since.millis())
     .bind(m.joined_at.millis())
     .execute(&mut **tx)
     .await

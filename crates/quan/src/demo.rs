@@ -179,21 +179,25 @@ async fn load_circles(
             "星河粉丝圈 Galaxy fans",
             "新品、活动和茶友交流 New teas, events and chat",
             "community",
+            &["茶", "tea", "新品"][..],
         ),
         (
             "合作伙伴 Partners",
             "供应商与渠道伙伴的合作需求 Needs and tasks with suppliers and resellers",
             "business",
+            &["合作", "wholesale"][..],
         ),
         (
             "茶艺课堂 Tea class",
             "每周茶艺课与打卡 Weekly tea lessons and check-ins",
             "teaching",
+            &["茶艺", "class"][..],
         ),
         (
             "门店运营 Store ops",
             "内部排班与通知 Internal rotas and notices",
             "internal",
+            &[][..],
         ),
     ];
     let actor = |me: &uc::Me| Actor::Session {
@@ -225,11 +229,11 @@ async fn load_circles(
         "+1",
         "上次排队好久 The queue was long last time",
     ];
-    for (name, description, mode) in circles {
+    for (name, description, mode, tags) in circles {
         let c = cc::create_circle(
             svc,
             owner,
-            NewCircle::parse(name, Some(description), mode, None, None)?,
+            NewCircle::parse(name, Some(description), mode, None, None)?.with_tags(tags)?,
         )
         .await
         .map_err(circle_err)?;

@@ -61,6 +61,7 @@ impl App {
                 auth: Arc::default(),
                 feed: Arc::default(),
                 blobs: blobs.clone(),
+                visits: Arc::default(),
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -75,6 +76,7 @@ impl App {
                     auth: Arc::default(),
                     feed: Arc::default(),
                     blobs: blobs.clone(),
+                    visits: Arc::default(),
                 }
             }
         };

@@ -234,6 +234,14 @@ pub trait CircleOpsStore: Send + Sync {
         types: Option<(bool, bool, bool)>,
         now: Timestamp,
     ) -> StoreResult<bool>;
+    /// Deletes a pending join request (an admin declined it), with its event;
+    /// returns whether there was one.
+    async fn circle_member_decline(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        event: &super::EventRecord,
+    ) -> StoreResult<bool>;
     // --- extra chat rooms ---
     /// Adds a room unless the circle has `max` already; returns whether it did.
     async fn room_insert(&self, r: &super::RoomRecord, max: i64) -> StoreResult<bool>;
@@ -251,7 +259,9 @@ pub trait CircleOpsStore: Send + Sync {
     ) -> StoreResult<bool>;
     async fn boost_log(&self, limit: i64) -> StoreResult<Vec<BoostLogRecord>>;
     /// Public circles, approved boosts first, then by quality.
-    async fn discover(&self, limit: i64) -> StoreResult<Vec<CircleRecord>>;
+    /// Public circles, boosted first, then by quality; with `tag`, only circles
+    /// carrying that (normalised) tag.
+    async fn discover(&self, tag: Option<&str>, limit: i64) -> StoreResult<Vec<CircleRecord>>;
 
     // --- images ---
     async fn image_insert(&self, img: &ImageRecord) -> StoreResult<()>;
@@ -385,6 +395,18 @@ pub trait CircleOpsStore: Send + Sync {
         account: AccountId,
         now: Timestamp,
     ) -> StoreResult<Activity>;
+    /// Records that the member read the circle on `day` (days since the epoch, UTC);
+    /// a second call for the same day changes nothing.
+    async fn visit_record(&self, circle: CircleId, account: AccountId, day: i64)
+    -> StoreResult<()>;
+    /// Records that the member opened a post (once per post).
+    async fn post_view_record(
+        &self,
+        circle: CircleId,
+        post: PostId,
+        account: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     /// (posts, comments) this account wrote in the circle since `since`.
     async fn recent_writes(
         &self,

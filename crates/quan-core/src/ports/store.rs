@@ -178,6 +178,10 @@ pub struct CircleRecord {
     pub quality_score: f64,
     /// Where the circle stands at discovery's staff review gate.
     pub boost_status: BoostStatus,
+    /// An image uploaded to the circle, shown on its cards and home.
+    pub cover_image_id: Option<ImageId>,
+    /// Normalised by [`quan_domain::parse_circle_tags`].
+    pub tags: Vec<String>,
 }
 
 /// Whether a membership is in force or waiting for an admin.
@@ -209,6 +213,8 @@ pub struct CircleMemberRecord {
     pub is_customer: bool,
     pub is_fan: bool,
     pub joined_at: Timestamp,
+    /// When the member got their current role (orders moderators).
+    pub role_since: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq)]

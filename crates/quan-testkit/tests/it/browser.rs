@@ -233,7 +233,7 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     click(&c, "form[action$='/circles'] button").await;
     wait_text(&c, "星河粉丝圈 Galaxy fans").await;
     shot(&c, "08-console-circles").await;
-    click(&c, "#circles a.button").await;
+    click(&c, "#circles a.button[href^='/app/']").await;
     let circle_path = wait_for_path(&c, "/app/circles/").await;
     fill(
         &c,
@@ -750,6 +750,88 @@ async fn run_a_circle_in_chromium() {
     let found = wait_text(&b, "Featured").await;
     assert!(found.contains("茶友圈 Tea friends"), "{found}");
     shot(&b, "23-discover-phone").await;
+
+    // The console's circle page: a join request approved, tags set, a cover
+    // uploaded; the student finds the circle by its tag on her phone.
+    let club = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/circles"),
+            serde_json::json!({"name": "品鉴会 Tasting club", "description": "每月一次 Once a month", "mode": "community", "join_policy": "approval"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let jie = app.user("阿杰 Jie").await;
+    let r = jie
+        .c
+        .post(
+            &format!("/api/v1/circles/{club}/join"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    a.goto(&format!("{base}/console/{org}/circles"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(
+        &a,
+        &format!("#circles a.button[href='/console/{org}/circles/{club}']"),
+    )
+    .await;
+    wait_text(&a, "阿杰 Jie").await;
+    click(&a, "#requests input[value=approve] + button").await;
+    let page = wait_text(&a, "No one is waiting.").await;
+    assert!(page.contains("阿杰 Jie"), "now among the members: {page}");
+    fill(&a, "#settings input[name=tags]", "品鉴，Tasting, 乌龙").await;
+    click(&a, "#settings button.primary").await;
+    let tags = wait_text(&a, "#tasting").await;
+    assert!(tags.contains("#品鉴") && tags.contains("#乌龙"), "{tags}");
+    a.find(Locator::Css("#cover-form input[type=file]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&a, "#cover-form button[type=submit]").await;
+    let cover = a
+        .execute(
+            "const i = document.querySelector('#profile img.cover'); return i && i.complete ? i.naturalWidth : 0",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0);
+    assert!(cover > 0, "the cover shows");
+    shot(&a, "26-console-circle").await;
+    // Jie becomes the circle's first moderator from the members table.
+    select(
+        &a,
+        "tr[data-member='阿杰 Jie'] select[name=role]",
+        "moderator",
+    )
+    .await;
+    click(&a, "tr[data-member='阿杰 Jie'] form button").await;
+    wait_text(&a, "Moderator #1").await;
+    let _ = a
+        .execute(
+            "document.querySelector('#members').scrollIntoView({block: 'start'})",
+            vec![],
+        )
+        .await;
+    shot(&a, "28-console-circle-members").await;
+    b.goto(&format!("{base}/app/discover?tag=tasting"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let found = wait_text(&b, "品鉴会 Tasting club").await;
+    assert!(
+        !found.contains("茶友圈 Tea friends"),
+        "only the tagged circle: {found}"
+    );
+    shot(&b, "27-discover-by-tag-phone").await;
 
     // A second chat room, added by the teacher from the chat page.
     a.goto(&format!("{base}/app/circles/{fans}/chat"))

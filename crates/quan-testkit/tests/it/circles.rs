@@ -249,7 +249,45 @@ async fn visibility_never_leaks_private_circles(app: TestApp) {
             )
             .await;
         assert_eq!(r.status, 404);
+        for path in [
+            format!("/api/v1/circles/{id}/members/{}/approve", other.id),
+            format!("/api/v1/circles/{id}/members/{}/decline", other.id),
+        ] {
+            assert_eq!(other.c.post(&path, json!({})).await.status, 404, "{path}");
+        }
+        let r = other
+            .c
+            .patch(
+                &format!("/api/v1/circles/{id}/settings"),
+                json!({"tags": ["x"]}),
+            )
+            .await;
+        assert_eq!(r.status, 404);
+        // Nor through the console: not under their own org, not under ours.
+        for path in [
+            format!("/console/{other_org}/circles/{id}"),
+            format!("/console/{org}/circles/{id}"),
+        ] {
+            assert_eq!(other.c.get(&path).await.status, 404, "{path}");
+        }
     }
+    // A public circle is visible to them, but its console page is its own org's.
+    assert_eq!(
+        other
+            .c
+            .get(&format!("/console/{other_org}/circles/{public}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        owner
+            .c
+            .get(&format!("/console/{org}/circles/{public}"))
+            .await
+            .status,
+        200
+    );
     // Public circles are visible to any signed-in person, but not to another org's token.
     assert_eq!(
         other

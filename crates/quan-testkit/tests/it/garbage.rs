@@ -71,6 +71,15 @@ async fn garbage_never_gets_a_500(app: TestApp) {
             "POST",
             format!("/api/v1/circles/{circle}/members/not-an-id/approve"),
         ),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/members/not-an-id/decline"),
+        ),
+        (
+            "POST",
+            format!("/api/v1/circles/{circle}/members/{me}/decline"),
+        ),
+        ("GET", "/api/v1/discover?tag=%00%ff,%25_".into()),
         ("POST", format!("/api/v1/circles/{circle}/posts")),
         (
             "GET",

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod chat;
+mod circle_admin;
 mod circle_ops;
 mod circles;
 mod cluster;

@@ -764,6 +764,12 @@ pub struct PersonCircleDto {
     /// member, customer, fan (not exclusive).
     pub types: Vec<String>,
     pub joined_at: i64,
+    /// 0–3, earned from activity in the circle (active memberships only).
+    pub trust_level: Option<u8>,
+    /// Distinct days the person read the circle.
+    pub days_visited: Option<i64>,
+    /// Distinct posts the person opened there.
+    pub posts_read: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -872,7 +878,7 @@ pub(crate) fn profile_dto(d: &persons::PersonDetail) -> PersonProfileDto {
         circles: d
             .circles
             .iter()
-            .map(|(c, m)| PersonCircleDto {
+            .map(|(c, m, a)| PersonCircleDto {
                 circle_id: c.id.to_string(),
                 name: c.name.clone(),
                 mode: c.mode.as_str().into(),
@@ -880,6 +886,9 @@ pub(crate) fn profile_dto(d: &persons::PersonDetail) -> PersonProfileDto {
                 status: m.status.as_str().into(),
                 types: super::circles::MemberDto::from(m).types,
                 joined_at: m.joined_at.millis(),
+                trust_level: a.map(|a| quan_domain::TrustLevel::of(a).0),
+                days_visited: a.map(|a| a.days_visited),
+                posts_read: a.map(|a| a.posts_read),
             })
             .collect(),
         timeline: d
@@ -1234,14 +1243,23 @@ pub async fn get_image(
 // ---------------------------------------------------------------------------------
 // Discovery
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverQuery {
+    /// Only circles with this tag.
+    pub tag: Option<String>,
+}
+
 /// Public circles: boosted (staff-approved) first, then by quality.
-#[utoipa::path(get, path = "/api/v1/discover", tag = "circles", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = [super::circles::CircleDto])))]
+#[utoipa::path(get, path = "/api/v1/discover", tag = "circles", params(DiscoverQuery), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [super::circles::CircleDto]), (status = 422, body = Problem)))]
 pub async fn discover(
     State(st): State<AppState>,
     Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<DiscoverQuery>,
 ) -> ApiResult<Json<Vec<super::circles::CircleDto>>> {
-    let all = quan_core::discovery::discover(&st.svc, &actor).await?;
+    let all = quan_core::discovery::discover(&st.svc, &actor, q.tag.as_deref()).await?;
     Ok(Json(
         all.iter()
             .map(|c| super::circles::circle_dto(c, None))
@@ -1352,6 +1370,11 @@ pub struct EditCircleReq {
     pub read_receipts: Option<bool>,
     /// Internal circles are never public.
     pub public: Option<bool>,
+    /// Up to five tags, each 1–20 characters; `[]` clears them.
+    pub tags: Option<Vec<String>>,
+    /// An image uploaded to this circle (`POST /circles/{id}/images`); `""` removes
+    /// the cover.
+    pub cover_image_id: Option<String>,
 }
 
 /// Edits a circle's settings (circle owners and admins; org owners and admins).
@@ -1380,6 +1403,14 @@ pub async fn edit_circle(
         forwarding: req.forwarding,
         read_receipts: req.read_receipts,
         public: req.public,
+        tags: req.tags,
+        cover: req
+            .cover_image_id
+            .map(|raw| match raw.as_str() {
+                "" => Ok(None),
+                id => parse_id(id).map(Some),
+            })
+            .transpose()?,
     };
     let c = uc::edit_circle(&st.svc, &actor, parse_id(&id)?, e).await?;
     Ok(Json(super::circles::circle_dto(&c, None)))

@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
             "/circles/{circle_id}/members/{account_id}/approve",
             post(approve_member),
         )
+        .route(
+            "/circles/{circle_id}/members/{account_id}/decline",
+            post(decline_member),
+        )
         .route("/circles/{circle_id}/posts", post(create_post))
         .route("/circles/{circle_id}/feed", get(feed))
         .route("/circles/{circle_id}/posts/{post_id}", get(get_post))
@@ -90,6 +94,9 @@ pub struct CircleDto {
     pub quality_score: f64,
     /// Discovery's review gate: none, pending, approved (boosted) or rejected.
     pub boost_status: String,
+    /// Where the cover image is served, if the circle has one.
+    pub cover_url: Option<String>,
+    pub tags: Vec<String>,
 }
 
 pub(crate) fn circle_dto(c: &CircleRecord, my_role: Option<CircleRole>) -> CircleDto {
@@ -109,6 +116,8 @@ pub(crate) fn circle_dto(c: &CircleRecord, my_role: Option<CircleRole>) -> Circl
         my_role: my_role.map(|r| r.as_str().into()),
         quality_score: c.quality_score,
         boost_status: c.boost_status.as_str().into(),
+        cover_url: c.cover_image_id.map(super::circle_ops::image_url),
+        tags: c.tags.clone(),
     }
 }
 
@@ -129,6 +138,9 @@ pub struct MemberDto {
     /// Member types (not exclusive).
     pub types: Vec<String>,
     pub joined_at: i64,
+    /// When the member got their current role (ms): moderators appointed earlier
+    /// outrank those appointed later.
+    pub role_since: i64,
 }
 
 impl From<&CircleMemberRecord> for MemberDto {
@@ -150,6 +162,7 @@ impl From<&CircleMemberRecord> for MemberDto {
             status: m.status.as_str().into(),
             types,
             joined_at: m.joined_at.millis(),
+            role_since: m.role_since.millis(),
         }
     }
 }
@@ -260,6 +273,9 @@ pub struct CreateCircleReq {
     pub join_policy: Option<String>,
     /// Overrides the mode's default; internal circles are never public.
     pub public: Option<bool>,
+    /// Up to five tags, each 1–20 characters.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -334,7 +350,8 @@ pub async fn create_circle(
         &req.mode,
         req.join_policy.as_deref(),
         req.public,
-    )?;
+    )?
+    .with_tags(&req.tags)?;
     let c = uc::create_circle(&st.svc, &ctx.access, n).await?;
     Ok((
         StatusCode::CREATED,
@@ -442,6 +459,20 @@ pub async fn approve_member(
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     uc::approve(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Declines a pending join request (the same people who approve); the person may
+/// ask again.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/members/{account_id}/decline", tag = "circles",
+    params(("circle_id" = String, Path), ("account_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn decline_member(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    uc::decline(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -31,7 +31,7 @@ use utoipa::{Modify, OpenApi};
         identity::list_persons, identity::create_person, identity::get_person, identity::add_handle,
         identity::list_events,
         circles::create_circle, circles::list_org_circles, circles::my_circles, circles::get_circle,
-        circles::join_circle, circles::list_members, circles::approve_member, circles::create_post, circles::feed,
+        circles::join_circle, circles::list_members, circles::approve_member, circles::decline_member, circles::create_post, circles::feed,
         circles::get_post, circles::create_comment, circles::add_reaction, circles::remove_reaction,
         circles::get_privacy, circles::set_privacy,
         circles::notice_receipts, circles::check_in, circles::leaderboard,

@@ -2,6 +2,7 @@
 //! member app. Forms post back to the same paths; every form carries a CSRF token
 //! (double-submit: a random cookie echoed in a hidden field).
 
+mod circle_admin;
 mod console;
 mod ops;
 mod persons;
@@ -74,6 +75,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .merge(console::router())
         .merge(persons::router())
+        .merge(circle_admin::router())
         .merge(ops::router())
         .layer(axum::middleware::from_fn(csrf_cookie))
 }

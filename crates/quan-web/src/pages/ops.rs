@@ -52,6 +52,10 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/app/circles/{circle_id}/manage/sanctions", post(sanction))
         .route(
+            "/app/circles/{circle_id}/manage/requests/{account_id}",
+            post(request_decide),
+        )
+        .route(
             "/app/circles/{circle_id}/manage/sanctions/{account_id}/{kind}/lift",
             post(lift),
         )
@@ -294,6 +298,8 @@ struct ManagePage<'a> {
     queue: &'a [QueueItem],
     invites: &'a [CircleInviteRecord],
     members: &'a [CircleMemberRecord],
+    /// Join requests waiting (admins only).
+    requests: &'a [CircleMemberRecord],
     sanctions: &'a [SanctionRecord],
     me: AccountId,
     new_link: Option<&'a str>,
@@ -301,6 +307,10 @@ struct ManagePage<'a> {
 }
 
 impl ManagePage<'_> {
+    /// Whether the viewer may mute or ban this member (the server decides again).
+    fn can_sanction(&self, m: &CircleMemberRecord) -> bool {
+        m.account_id != self.me && ops::outranks(self.v, m)
+    }
     fn reason_name(&self, r: &str) -> &str {
         self.c.t(reason_key(r))
     }
@@ -349,6 +359,20 @@ async fn manage_view(
     let sanctions = ops::sanctions(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
+    let requests = if admin {
+        cc::members(
+            &st.svc,
+            actor,
+            cid,
+            MemberStatus::Pending,
+            &PageRequest::first(100),
+        )
+        .await
+        .map_err(ApiError::from)?
+        .items
+    } else {
+        Vec::new()
+    };
     Ok(render_form(
         &ManagePage {
             c,
@@ -357,6 +381,7 @@ async fn manage_view(
             queue: &queue,
             invites: &invites,
             members: &members.items,
+            requests: &requests,
             sanctions: &sanctions,
             me: actor.account_id(),
             new_link: new_link.as_deref(),
@@ -765,6 +790,8 @@ struct DiscoverPage<'a> {
     c: &'a Chrome,
     circles: &'a [CircleRecord],
     log: &'a [quan_core::BoostLogRecord],
+    /// The tag the list is filtered by.
+    tag: Option<&'a str>,
 }
 
 impl DiscoverPage<'_> {
@@ -783,9 +810,20 @@ pub(crate) fn boost_key(a: &str) -> &'static str {
     }
 }
 
-async fn discover_page(State(st): State<AppState>, c: Chrome) -> PageResult {
+#[derive(Deserialize)]
+struct TagParams {
+    tag: Option<String>,
+}
+
+async fn discover_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Query(q): Query<TagParams>,
+) -> PageResult {
     let actor = require_user(&c)?;
-    let circles = quan_core::discovery::discover(&st.svc, actor)
+    // A tag that is not a valid tag finds nothing rather than failing the page.
+    let tag = q.tag.filter(|t| parse_circle_tags(&[t]).is_ok());
+    let circles = quan_core::discovery::discover(&st.svc, actor, tag.as_deref())
         .await
         .map_err(ApiError::from)?;
     let log = quan_core::discovery::log(&st.svc, actor)
@@ -795,6 +833,7 @@ async fn discover_page(State(st): State<AppState>, c: Chrome) -> PageResult {
         c: &c,
         circles: &circles,
         log: &log,
+        tag: tag.as_deref(),
     }))
 }
 
@@ -850,10 +889,37 @@ async fn member_edit(
 }
 
 #[derive(Deserialize)]
+struct DecisionForm {
+    csrf: String,
+    /// approve or decline.
+    decision: String,
+}
+
+/// A join request, approved or declined from the manage page.
+async fn request_decide(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<DecisionForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let cid = path_id::<CircleId>(&ids.0)?;
+    let account = path_id::<AccountId>(&ids.1)?;
+    let r = match f.decision.as_str() {
+        "approve" => cc::approve(&st.svc, actor, cid, account).await,
+        "decline" => cc::decline(&st.svc, actor, cid, account).await,
+        _ => Err(ParseError::new("decision", "invalid_decision", "approve or decline").into()),
+    };
+    back_to_manage(&st, &c, &ids.0, r).await
+}
+
+#[derive(Deserialize)]
 struct SettingsForm {
     csrf: String,
     name: String,
     description: Option<String>,
+    tags: Option<String>,
     join_policy: String,
     public: Option<String>,
 }
@@ -874,6 +940,7 @@ async fn settings_edit(
                 description: f.description,
                 join_policy: Some(jp),
                 public: Some(f.public.is_some()),
+                tags: f.tags.as_deref().map(super::circle_admin::split_tags),
                 ..ops::CircleEdit::default()
             };
             ops::edit_circle(&st.svc, actor, cid, e).await.map(|_| ())

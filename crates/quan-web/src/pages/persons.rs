@@ -54,6 +54,19 @@ struct PersonPage<'a> {
 }
 
 impl PersonPage<'_> {
+    fn trust(&self, a: &Activity) -> u8 {
+        TrustLevel::of(*a).0
+    }
+    /// The signals behind a trust level, for its tooltip.
+    fn activity(&self, a: &Activity) -> String {
+        self.k
+            .c
+            .t("persons.activity")
+            .replace("{days}", &a.days_visited.to_string())
+            .replace("{read}", &a.posts_read.to_string())
+            .replace("{written}", &a.contributions.to_string())
+            .replace("{likes}", &a.likes_received.to_string())
+    }
     fn mode_name(&self, c: &CircleRecord) -> &str {
         self.k.c.t(mode_key(c))
     }
