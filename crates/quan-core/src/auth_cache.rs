@@ -12,7 +12,7 @@
 use crate::circles::CircleView;
 use crate::{AccountRecord, Bus, OrgRecord, SessionRecord, TokenRecord};
 use dashmap::DashMap;
-use quan_domain::{AccountId, CircleId, OrgId, Role, TokenId};
+use quan_domain::{AccountId, CircleId, OrgId, Role, TokenId, WordAction};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,7 +35,12 @@ pub struct AuthCache {
     /// The visibility gate's inputs for a viewer, with what makes their feed differ
     /// from the plain one (history window, posts of theirs hidden for review).
     views: DashMap<(CircleId, AccountId), (CircleView, Instant)>,
+    /// Each org's sensitive words: read by every post, comment and chat message.
+    words: DashMap<OrgId, (Words, Instant)>,
 }
+
+/// An org's sensitive words with their actions.
+pub type Words = Arc<Vec<(String, WordAction)>>;
 
 /// An eviction, as announced on the bus.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -69,9 +74,23 @@ pub enum Eviction {
     },
     /// Every cached view (persons merged: memberships changed hands).
     AllViews,
+    /// An org's sensitive words changed.
+    Words {
+        org: String,
+    },
 }
 
 impl AuthCache {
+    pub fn words(&self, org: OrgId) -> Option<Words> {
+        let e = self.words.get(&org)?;
+        (e.1.elapsed() < TTL).then(|| Arc::clone(&e.0))
+    }
+    pub fn put_words(&self, org: OrgId, w: Words) {
+        if self.words.len() >= MAX_ENTRIES {
+            self.words.clear();
+        }
+        self.words.insert(org, (w, Instant::now()));
+    }
     pub fn token(&self, hash: &str) -> Option<TokenRecord> {
         let e = self.tokens.get(hash)?;
         (e.1.elapsed() < TTL).then(|| e.0.clone())
@@ -162,6 +181,11 @@ impl AuthCache {
                     self.orgs.remove(&o);
                 }
             }
+            Eviction::Words { org } => {
+                if let Ok(o) = OrgId::parse(org) {
+                    self.words.remove(&o);
+                }
+            }
         }
     }
 }
@@ -212,6 +236,7 @@ pub async fn listen(cache: Arc<AuthCache>, bus: Arc<dyn Bus>) {
                 cache.orgs.clear();
                 cache.sessions.clear();
                 cache.views.clear();
+                cache.words.clear();
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         }

@@ -158,9 +158,8 @@ pub async fn send(
         created_at: svc.clock.now(),
         image_id: image,
     };
+    // Sending is also reading: the insert moves the author's read mark with it.
     svc.store.message_insert(&rec).await?;
-    // Sending is also reading: your own message never counts as unread.
-    svc.store.read_mark(r.id, m.account_id, rec.id).await?;
     if let Err(e) = svc
         .bus
         .publish(&room_topic(r.id), &message_json(&rec).to_string())

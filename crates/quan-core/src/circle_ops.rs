@@ -175,7 +175,7 @@ pub async fn guard_write(
             return Err(CircleError::NewMemberLimit("comments"));
         }
     }
-    let words = svc.store.sensitive_words(v.circle.org_id).await?;
+    let words = org_words(svc, v.circle.org_id).await?;
     match find_sensitive(content, &words) {
         None => Ok(Verdict::Allowed),
         // Comments and chat cannot wait hidden for review: a held word refuses them.
@@ -183,6 +183,28 @@ pub async fn guard_write(
         Some(_) if kind != WriteKind::Post => Err(CircleError::SensitiveWord),
         Some((w, WordAction::Hold)) => Ok(Verdict::Hold { word: w.clone() }),
     }
+}
+
+/// The org's sensitive words, from the access cache when fresh (every member write
+/// reads them; an edit evicts them on every node).
+async fn org_words(svc: &Services, org: OrgId) -> Result<crate::auth_cache::Words> {
+    if let Some(w) = svc.auth.words(org) {
+        return Ok(w);
+    }
+    let w = std::sync::Arc::new(svc.store.sensitive_words(org).await?);
+    svc.auth.put_words(org, std::sync::Arc::clone(&w));
+    Ok(w)
+}
+
+async fn words_changed(svc: &Services, org: OrgId) {
+    crate::auth_cache::evict(
+        &svc.auth,
+        svc.bus.as_ref(),
+        crate::auth_cache::Eviction::Words {
+            org: org.to_string(),
+        },
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------
@@ -1255,6 +1277,7 @@ pub async fn set_word(
     svc.store
         .sensitive_word_set(access.org(), &word, action, svc.clock.now())
         .await?;
+    words_changed(svc, access.org()).await;
     Ok(word)
 }
 
@@ -1262,6 +1285,7 @@ pub async fn delete_word(svc: &Services, access: &OrgAccess, word: &str) -> Resu
     require_word_editor(access)?;
     let word = short_label(word, "word")?;
     if svc.store.sensitive_word_delete(access.org(), &word).await? {
+        words_changed(svc, access.org()).await;
         Ok(())
     } else {
         Err(CircleError::NotFound)

@@ -46,6 +46,10 @@ const MEMBER_SELECT: &str = "SELECT m.circle_id, m.account_id, m.person_id, m.ro
 /// deleted), or posts whose audience leaves them out (circle staff see every
 /// audience). `(audience = 'only') = EXISTS(tag match)` is the audience rule in one
 /// comparison: "only" needs a tag match, "except" needs none.
+/// Moves a read position forward, never back. $1 room, $2 account, $3 message.
+const READ_MARK: &str = "INSERT INTO chat_reads (room_id, account_id, last_read_id) VALUES ($1, $2, $3) \
+     ON CONFLICT (room_id, account_id) DO UPDATE SET last_read_id = \
+     CASE WHEN excluded.last_read_id > chat_reads.last_read_id THEN excluded.last_read_id ELSE chat_reads.last_read_id END";
 pub(crate) const VISIBLE_POSTS: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
      x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, x.pinned_at, x.edited_at, x.hidden_at, x.task_state, x.task_assignee, \
      x.audience, p.display_name AS author_name \
@@ -1601,6 +1605,7 @@ impl Store for SqlStore {
     }
 
     async fn message_insert(&self, m: &MessageRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO chat_messages (id, room_id, author_account_id, author_person_id, body, reply_to, created_at, image_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -1613,10 +1618,17 @@ impl Store for SqlStore {
         .bind(m.reply_to.map(|r| r.to_string()))
         .bind(m.created_at.millis())
         .bind(m.image_id.map(|i| i.to_string()))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        Ok(())
+        sqlx::query(READ_MARK)
+            .bind(m.room_id.to_string())
+            .bind(m.author_account_id.to_string())
+            .bind(m.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn message_get(&self, room: RoomId, id: MessageId) -> StoreResult<Option<MessageRecord>> {
@@ -1658,17 +1670,13 @@ impl Store for SqlStore {
         account: AccountId,
         last: MessageId,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO chat_reads (room_id, account_id, last_read_id) VALUES ($1, $2, $3) \
-             ON CONFLICT (room_id, account_id) DO UPDATE SET last_read_id = \
-             CASE WHEN excluded.last_read_id > chat_reads.last_read_id THEN excluded.last_read_id ELSE chat_reads.last_read_id END",
-        )
-        .bind(room.to_string())
-        .bind(account.to_string())
-        .bind(last.to_string())
-        .execute(&self.write)
-        .await
-        .map_err(backend)?;
+        sqlx::query(READ_MARK)
+            .bind(room.to_string())
+            .bind(account.to_string())
+            .bind(last.to_string())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

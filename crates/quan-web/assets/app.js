@@ -84,4 +84,74 @@
     };
     setInterval(function () { if (ws.readyState === 1) ws.send('{"type":"ping"}'); }, 30000);
   }
+
+  // Mentions: typing @ in a field marked data-mentions offers the circle's members;
+  // choosing one writes "@Display Name " (the server matches display names).
+  var memberCache = {};
+  function membersOf(url) {
+    if (!memberCache[url]) {
+      memberCache[url] = fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (j) { return (j.items || []).map(function (m) { return m.display_name; }); })
+        .catch(function () { return []; });
+    }
+    return memberCache[url];
+  }
+  document.querySelectorAll("[data-mentions]").forEach(function (field) {
+    var list = document.createElement("ul");
+    list.className = "mention-list";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    field.insertAdjacentElement("afterend", list);
+    var active = 0, token = null;
+    function close() { list.hidden = true; token = null; }
+    function choose(name) {
+      if (!token) return;
+      var v = field.value, before = v.slice(0, token.start), after = v.slice(token.end);
+      field.value = before + "@" + name + " " + after;
+      var caret = (before + "@" + name + " ").length;
+      field.setSelectionRange(caret, caret);
+      close();
+      field.focus();
+    }
+    function render(names) {
+      list.innerHTML = "";
+      names.forEach(function (n, i) {
+        var li = document.createElement("li");
+        li.textContent = "@" + n;
+        li.setAttribute("role", "option");
+        if (i === active) li.className = "on";
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(n); });
+        list.appendChild(li);
+      });
+      list.hidden = names.length === 0;
+    }
+    field.addEventListener("input", function () {
+      var upto = field.value.slice(0, field.selectionStart || 0);
+      var m = upto.match(/(^|\s)@([^\s@]{0,30})$/);
+      if (!m) { close(); return; }
+      var q = m[2].toLowerCase();
+      token = { start: upto.length - m[2].length - 1, end: upto.length };
+      membersOf(field.getAttribute("data-mentions")).then(function (names) {
+        if (!token) return;
+        active = 0;
+        render(names.filter(function (n) { return n.toLowerCase().indexOf(q) !== -1; }).slice(0, 6));
+      });
+    });
+    field.addEventListener("keydown", function (e) {
+      if (list.hidden) return;
+      var items = list.querySelectorAll("li");
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        active = (active + (e.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+        items.forEach(function (li, i) { li.className = i === active ? "on" : ""; });
+      } else if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        choose(items[active].textContent.slice(1));
+      } else if (e.key === "Escape") {
+        close();
+      }
+    });
+    field.addEventListener("blur", function () { setTimeout(close, 100); });
+  });
 })();

@@ -34,6 +34,8 @@ use tokio::task::JoinHandle;
 
 /// Frames queued for one client before it counts as too slow.
 pub const OUTBOX: usize = 256;
+/// Most frames written per flush (coalesced from the outbox).
+const WRITE_BATCH: usize = 64;
 /// Topics one connection may hold.
 pub const MAX_TOPICS: usize = 32;
 /// Largest frame a client may send.
@@ -113,14 +115,16 @@ fn forward(
     slow: mpsc::Sender<()>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // The frame's fixed head, built once: a room's message goes to every member's
+        // socket, so the per-frame work is one allocation and three copies.
+        let head = format!(r#"{{"type":"event","topic":{},"data":"#, json!(topic));
         loop {
             match rx.recv().await {
                 Ok(msg) => {
-                    let frame = format!(
-                        r#"{{"type":"event","topic":{},"data":{}}}"#,
-                        json!(topic),
-                        msg.payload
-                    );
+                    let mut frame = String::with_capacity(head.len() + msg.payload.len() + 1);
+                    frame.push_str(&head);
+                    frame.push_str(&msg.payload);
+                    frame.push('}');
                     if out.try_send(Message::Text(frame.into())).is_err() {
                         let _ = slow.try_send(());
                         return;
@@ -145,10 +149,24 @@ async fn serve(st: AppState, actor: Actor, socket: WebSocket) {
 
     // The writer owns the sink: frames leave in order, and a slow socket stalls only
     // this task (whose outbox then fills, which marks the client slow).
+    // Frames already queued go out in one write (one flush), as a busy room's
+    // messages arrive faster than one syscall each.
     let writer = tokio::spawn(async move {
-        while let Some(m) = out_rx.recv().await {
-            let closing = matches!(m, Message::Close(_));
-            if sink.send(m).await.is_err() || closing {
+        'outer: while let Some(m) = out_rx.recv().await {
+            let mut closing = matches!(m, Message::Close(_));
+            if sink.feed(m).await.is_err() {
+                break;
+            }
+            let mut batched = 1;
+            while !closing && batched < WRITE_BATCH {
+                let Ok(m) = out_rx.try_recv() else { break };
+                closing = matches!(m, Message::Close(_));
+                if sink.feed(m).await.is_err() {
+                    break 'outer;
+                }
+                batched += 1;
+            }
+            if sink.flush().await.is_err() || closing {
                 break;
             }
         }

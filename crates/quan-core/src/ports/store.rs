@@ -608,6 +608,8 @@ pub trait Store:
     async fn room_get(&self, circle: CircleId, room: RoomId) -> StoreResult<Option<RoomRecord>>;
     /// The circle a room belongs to (for authorising a WebSocket subscription).
     async fn room_circle(&self, room: RoomId) -> StoreResult<Option<CircleId>>;
+    /// Stores a message and moves its author's read position to it (sending is
+    /// reading), in one transaction.
     async fn message_insert(&self, m: &MessageRecord) -> StoreResult<()>;
     async fn message_get(&self, room: RoomId, id: MessageId) -> StoreResult<Option<MessageRecord>>;
     /// Newest first, before `before` (exclusive) when given.

@@ -843,6 +843,43 @@ async fn run_a_circle_in_chromium() {
     let rooms = wait_text(&a, "# 新品讨论 New teas").await;
     assert!(rooms.contains("# 大厅") || rooms.contains("#"), "{rooms}");
     shot(&a, "24-chat-rooms").await;
+    // Typing @ offers the circle's members; Enter picks one; the message mentions her.
+    fill(&a, "#chat-form input[name=body]", "@小").await;
+    let mut offered = String::new();
+    for _ in 0..50 {
+        offered = a
+            .execute(
+                "const l = document.querySelector('#chat-form .mention-list'); return l && !l.hidden ? l.textContent : ''",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if !offered.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(offered.contains("@小美 Mei"), "suggestions: {offered:?}");
+    shot(&a, "29-chat-mention-suggest").await;
+    let input = a
+        .find(Locator::Css("#chat-form input[name=body]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // WebDriver's Enter key: picks the suggestion instead of sending the form.
+    input
+        .send_keys("\u{E007}")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    input
+        .send_keys("see you Saturday")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let typed = input.prop("value").await.ok().flatten().unwrap_or_default();
+    assert_eq!(typed, "@小美 Mei see you Saturday");
+    click(&a, "#chat-form button[type=submit]").await;
+    wait_text(&a, "see you Saturday").await;
 
     // The student hears what happened to her post, and to her claimed task.
     b.goto(&format!("{base}/app/notifications"))
@@ -850,6 +887,10 @@ async fn run_a_circle_in_chromium() {
         .unwrap_or_else(|e| panic!("{e}"));
     let notes = wait_text(&b, "removed by a moderator").await;
     assert!(notes.contains("hidden pending review"), "{notes}");
+    assert!(
+        notes.contains("see you Saturday"),
+        "the chat mention: {notes}"
+    );
     shot(&b, "20-notifications-phone").await;
     click(&b, "#mark-read").await;
     wait_text(&b, "0 unread").await;
