@@ -26,3 +26,11 @@ CREATE TABLE post_views (
     CONSTRAINT post_views_pkey PRIMARY KEY (post_id, account_id)
 );
 CREATE INDEX post_views_member_idx ON post_views (circle_id, account_id);
+
+-- Uploaded files' bytes kept in the database (`[storage] blobs = "database"`): the
+-- cluster choice when nodes share no disk. Keyed by SHA-256 like the disk store.
+-- BYTEA is PostgreSQL's binary type; SQLite stores the blob as given.
+CREATE TABLE blobs (
+    key   TEXT PRIMARY KEY,
+    bytes BYTEA NOT NULL
+);

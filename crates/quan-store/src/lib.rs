@@ -10,6 +10,7 @@
 //! `BEGIN IMMEDIATE` transactions, and a separate pool of readers.
 
 pub mod bench;
+mod blobs;
 mod circle_ops;
 mod connect;
 mod notify;

@@ -15,7 +15,7 @@ pub(crate) type Tx = Transaction<'static, Any>;
 pub struct SqlStore {
     backend: Backend,
     pub(crate) write: AnyPool,
-    read: AnyPool,
+    pub(crate) read: AnyPool,
 }
 
 impl std::fmt::Debug for SqlStore {

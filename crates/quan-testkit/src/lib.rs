@@ -132,6 +132,8 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _db: Option<Arc<TestDb>>,
+    /// The node's data directory (uploads on disk), removed with the app.
+    _data: Option<tempfile::TempDir>,
 }
 
 /// Options for [`spawn_with`].
@@ -141,6 +143,8 @@ pub struct Spawn {
     pub db: Option<Arc<TestDb>>,
     /// Use Redis as the bus.
     pub redis: bool,
+    /// Keep uploads in the database (`storage.blobs = "database"`) instead of on disk.
+    pub blobs_in_database: bool,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -152,7 +156,12 @@ pub async fn spawn_with(backend: Backend, opts: Spawn) -> Option<TestApp> {
         Some(db) => db,
         None => Arc::new(TestDb::new(backend).await?),
     };
+    let data = tempfile::tempdir().ok()?;
     let mut settings = Settings::default();
+    settings.server.data_dir = data.path().to_path_buf();
+    if opts.blobs_in_database {
+        settings.storage.blobs = "database".into();
+    }
     settings.database.url = db.url.clone().into();
     settings.database.max_connections = 8;
     settings.server.shutdown_grace_secs = 2;
@@ -184,6 +193,7 @@ pub async fn spawn_with(backend: Backend, opts: Spawn) -> Option<TestApp> {
         stop: Some(tx),
         task: Some(task),
         _db: Some(db),
+        _data: Some(data),
     })
 }
 

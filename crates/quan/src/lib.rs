@@ -47,10 +47,14 @@ impl App {
         if settings.database.migrate_on_start {
             store.migrate().await.context("migrating the database")?;
         }
-        // Uploaded files: under the data directory (shared storage in a cluster).
-        let blobs: Arc<dyn quan_core::BlobStore> = Arc::new(quan_infra::DiskBlobStore::new(
-            settings.server.data_dir.join("blobs"),
-        ));
+        // Uploaded files: under the data directory (which a cluster must share), or in
+        // the database every node already shares.
+        let blobs: Arc<dyn quan_core::BlobStore> = match settings.storage.blobs.as_str() {
+            "database" => Arc::new(store.clone()),
+            _ => Arc::new(quan_infra::DiskBlobStore::new(
+                settings.server.data_dir.join("blobs"),
+            )),
+        };
         let services = match settings.bus_url() {
             None => Services {
                 store: Arc::new(store.clone()),

@@ -13,7 +13,23 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub bus: BusSettings,
+    pub storage: StorageSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// Where uploaded files' bytes live: "disk" (DATA_DIR/blobs) or "database".
+    pub blobs: String,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            blobs: "disk".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -237,6 +253,9 @@ impl Settings {
                 "expected empty (in-process) or redis://HOST:PORT",
             );
         }
+        if !matches!(self.storage.blobs.as_str(), "disk" | "database") {
+            return bad("storage.blobs", "expected disk or database");
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "expected text or json");
         }
@@ -277,7 +296,7 @@ pub const DEFAULT_TOML: &str = r#"# Quan configuration. Every key is optional; t
 [server]
 # Address to listen on.
 bind = "127.0.0.1:8080"
-# Where the embedded SQLite database lives (and, later, uploads).
+# Where the embedded SQLite database lives (and uploads, with storage.blobs = "disk").
 data_dir = "data"
 # Mark cookies Secure: set true when Quan is served over HTTPS.
 secure_cookies = false
@@ -303,6 +322,11 @@ migrate_on_start = true
 # Empty: in-process (one node). redis://HOST:PORT: Redis pub/sub, counters and rate
 # limits shared by every node (cluster mode).
 url = ""
+
+[storage]
+# Where uploaded images live: "disk" (files under DATA_DIR/blobs; in a cluster that
+# directory must be shared) or "database" (the blobs table; every node reads it).
+blobs = "disk"
 
 [log]
 # "text" or "json".

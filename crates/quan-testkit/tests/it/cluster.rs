@@ -17,6 +17,7 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
         Spawn {
             db: Some(Arc::clone(&db)),
             redis: true,
+            blobs_in_database: true,
         },
     )
     .await
@@ -28,6 +29,7 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
         Spawn {
             db: Some(db),
             redis: true,
+            blobs_in_database: true,
         },
     )
     .await
@@ -57,6 +59,36 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
     assert_eq!(r.status, 201);
     let ev = event_of_kind(&mut ws, "person.created").await;
     assert_eq!(ev["data"]["data"]["display_name"], "跨节点 Cross-node");
+
+    // An image uploaded through node A is served by node B: the nodes share no disk,
+    // the bytes live in the shared database.
+    let circle = owner
+        .circle(&org, json!({"name": "Photos", "mode": "community"}))
+        .await;
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.resize(4096, 9);
+    let up = owner
+        .c
+        .raw(
+            "POST",
+            &format!("/api/v1/circles/{circle}/images"),
+            "image/png",
+            png.clone(),
+        )
+        .await
+        .unwrap_or_else(|| panic!("no response"));
+    assert_eq!(up.status, 201, "{}", up.text);
+    let on_b = quan_testkit::Client {
+        base: b.base.clone(),
+        ..owner.c.clone()
+    };
+    let img = on_b.get(up.body["url"].as_str().unwrap_or_default()).await;
+    assert_eq!(
+        (img.status, img.content_type.as_str()),
+        (200, "image/png"),
+        "{}",
+        img.text
+    );
 
     // Rate limits are shared too: failures counted on A slow logins on B.
     for _ in 0..5 {
