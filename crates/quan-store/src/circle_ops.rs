@@ -1764,8 +1764,9 @@ impl CircleOpsStore for SqlStore {
         let rows = self
             .fetch_all(
                 sqlx::query(
-                    "SELECT m.joined_at AS at, 'joined' AS kind, c.id AS circle_id, c.name AS circle_name, '' AS body \
-                       FROM circle_members m JOIN circles c ON c.id = m.circle_id WHERE m.person_id = $1 \
+                    "SELECT m.joined_at AS at, 'joined' AS kind, c.id AS circle_id, c.name AS circle_name, COALESCE(i.label, '') AS body \
+                       FROM circle_members m JOIN circles c ON c.id = m.circle_id \
+                       LEFT JOIN circle_invites i ON i.id = m.invite_id WHERE m.person_id = $1 \
                      UNION ALL SELECT x.created_at, 'posted', c.id, c.name, x.title \
                        FROM posts x JOIN circles c ON c.id = x.circle_id WHERE x.author_person_id = $1 AND x.deleted_at IS NULL \
                      UNION ALL SELECT k.created_at, 'commented', c.id, c.name, x.title \

@@ -118,6 +118,33 @@ async fn invite_links_admit_exactly_max_uses(app: TestApp) {
         .await;
     assert_eq!(list.body[0]["uses"], 3);
     assert_eq!(list.body[0]["label"], "店内海报 poster");
+    // Each person's timeline says which link (channel) they came through.
+    let members = owner
+        .c
+        .get(&format!("/api/v1/circles/{class}/members"))
+        .await;
+    let joined = members.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["role"] == "member")
+        .map(|m| s(&m["person_id"]))
+        .unwrap_or_default();
+    let prof = owner
+        .c
+        .get(&format!("/api/v1/orgs/{org}/persons/{joined}/profile"))
+        .await;
+    let came = prof.body["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["kind"] == "joined");
+    assert_eq!(
+        came.map(|t| t["text"].clone()),
+        Some(json!("店内海报 poster")),
+        "{}",
+        prof.text
+    );
 
     // Revoked and expired links admit no one; tokens cannot accept for a person.
     let r = owner
