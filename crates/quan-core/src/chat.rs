@@ -277,6 +277,7 @@ pub async fn promote(
         task_state: None,
         task_assignee: None,
         audience: Audience::All,
+        tags: Vec::new(),
         my_reactions: Vec::new(),
         images: Vec::new(),
     };

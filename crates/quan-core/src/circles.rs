@@ -175,6 +175,8 @@ pub struct NewPost {
     pub audience_tags: Vec<String>,
     /// Images uploaded to the circle by the author, in order (at most nine).
     pub images: Vec<ImageId>,
+    /// Topic tags, normalised like circle tags (at most five).
+    pub tags: Vec<String>,
 }
 
 impl NewPost {
@@ -189,7 +191,13 @@ impl NewPost {
             audience: Audience::All,
             audience_tags: Vec::new(),
             images: Vec::new(),
+            tags: Vec::new(),
         })
+    }
+    /// Adds topic tags (see [`parse_circle_tags`]).
+    pub fn with_tags<S: AsRef<str>>(mut self, raw: &[S]) -> Result<Self, ParseError> {
+        self.tags = parse_circle_tags(raw)?;
+        Ok(self)
     }
 }
 
@@ -595,6 +603,7 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         task_state: matches!(p.kind, PostKind::Task | PostKind::Need).then_some(TaskState::Open),
         task_assignee: None,
         audience: p.audience,
+        tags: p.tags.clone(),
         my_reactions: Vec::new(),
         images: p.images.clone(),
     };
@@ -630,6 +639,40 @@ pub async fn feed(
 ) -> Result<Page<PostRecord>> {
     let v = view(svc, actor, id).await?;
     feed_of(svc, &v, sort, page).await
+}
+
+/// The circle's posts with a topic tag, newest first (not cached: tag pages are
+/// read far less than the circle's own feed).
+pub async fn tagged(
+    svc: &Services,
+    actor: &Actor,
+    id: CircleId,
+    tag: &str,
+    page: &PageRequest,
+) -> Result<Page<PostRecord>> {
+    let v = view(svc, actor, id).await?;
+    let tag = parse_circle_tags(&[tag])?
+        .pop()
+        .ok_or_else(|| ParseError::new("tag", "invalid_tag", "a tag is required"))?;
+    let mut p = svc
+        .store
+        .post_feed_tagged(id, &tag, page, v.viewer, svc.clock.now())
+        .await?;
+    fill_images(svc, &mut p.items).await?;
+    if let Ok(m) = active_member(&v)
+        && !p.items.is_empty()
+    {
+        let ids: Vec<PostId> = p.items.iter().map(|x| x.id).collect();
+        let mine = svc.store.reactions_mine(m.person_id, &ids).await?;
+        for x in &mut p.items {
+            x.my_reactions = mine
+                .iter()
+                .filter(|(post, _)| *post == x.id)
+                .map(|(_, k)| *k)
+                .collect();
+        }
+    }
+    Ok(p)
 }
 
 /// A feed page for a circle already seen through [`view`], with the viewer's own

@@ -26,7 +26,7 @@ async fn add(svc: &Services, post: PostId, circle: CircleId, text: &str) {
 
 /// A new post's terms: the store writes them with the post, in its transaction.
 pub fn post_terms(p: &PostRecord) -> Vec<String> {
-    index_terms(&format!("{}\n{}", p.title, p.body))
+    index_terms(&format!("{}\n{}\n{}", p.title, p.body, p.tags.join(" ")))
 }
 
 pub async fn index_comment(svc: &Services, p: &PostRecord, body: &str) {
@@ -35,7 +35,7 @@ pub async fn index_comment(svc: &Services, p: &PostRecord, body: &str) {
 
 /// After an edit: the post's entry is rebuilt from its text and its comments.
 pub async fn reindex_post(svc: &Services, p: &PostRecord) {
-    let mut text = format!("{}\n{}", p.title, p.body);
+    let mut text = format!("{}\n{}\n{}", p.title, p.body, p.tags.join(" "));
     match svc
         .store
         .comment_list(p.id, crate::circles::COMMENTS_LIMIT)

@@ -1,4 +1,4 @@
--- A circle's cover and tags, and the two activity signals trust levels read that
+-- A circle's cover and tags, posts' topic tags, and the two activity signals trust levels read that
 -- 0003 did not track: days visited and posts read. Portable SQL, as in 0001.
 
 -- The cover is an image uploaded to the circle (images, 0003); whoever may see the
@@ -34,3 +34,7 @@ CREATE TABLE blobs (
     key   TEXT PRIMARY KEY,
     bytes BYTEA NOT NULL
 );
+
+-- A post's topic tags (#新品, #活动): lower-case labels joined by ',' (at most five),
+-- shown with the post and filtered on like circle tags.
+ALTER TABLE posts ADD COLUMN tags TEXT NOT NULL DEFAULT '';

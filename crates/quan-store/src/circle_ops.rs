@@ -403,15 +403,8 @@ impl CircleOpsStore for SqlStore {
     }
 
     async fn discover(&self, tag: Option<&str>, limit: i64) -> StoreResult<Vec<CircleRecord>> {
-        // Tags are stored joined by ','; a LIKE on ',' || tags || ',' finds one
-        // exactly, with LIKE's own wildcards escaped.
-        let pattern = tag.map(|t| {
-            let escaped = t
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%,{escaped},%")
-        });
+        // Tags are stored joined by ','; see `tag_pattern`.
+        let pattern = tag.map(crate::store::tag_pattern);
         let sql = format!(
             "SELECT {} FROM circles WHERE public = 1 AND mode <> 'internal' \
              AND ($2 = '' OR (',' || tags || ',') LIKE $2 ESCAPE '\\') \

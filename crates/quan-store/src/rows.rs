@@ -279,6 +279,11 @@ pub(crate) fn post(row: &AnyRow) -> StoreResult<PostRecord> {
             .transpose()?,
         task_assignee: opt_id(row, "task_assignee")?,
         audience: parsed(row, "audience", Audience::parse)?,
+        tags: text(row, "tags")?
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
         my_reactions: Vec::new(),
         images: Vec::new(),
     })

@@ -40,19 +40,19 @@ const EVENT_COLS: &str = "id, org_id, kind, subject, actor, data, at";
 pub(crate) const CIRCLE_COLS: &str = "id, org_id, name, description, mode, join_policy, posting, forwarding, read_receipts, public, member_count, created_by, created_at, quality_score, boost_status, cover_image_id, tags";
 const MEMBER_SELECT: &str = "SELECT m.circle_id, m.account_id, m.person_id, m.role, m.status, m.is_member, m.is_customer, m.is_fan, m.joined_at, m.role_seq, p.display_name \
      FROM circle_members m JOIN persons p ON p.id = m.person_id";
+/// Moves a read position forward, never back. $1 room, $2 account, $3 message.
+const READ_MARK: &str = "INSERT INTO chat_reads (room_id, account_id, last_read_id) VALUES ($1, $2, $3) \
+     ON CONFLICT (room_id, account_id) DO UPDATE SET last_read_id = \
+     CASE WHEN excluded.last_read_id > chat_reads.last_read_id THEN excluded.last_read_id ELSE chat_reads.last_read_id END";
 /// A circle's live posts as a viewer may see them. $1 circle, $2 viewer, $3 now (ms).
 /// The author always sees their own. Others do not see posts hidden pending review,
 /// posts older than the author's history window (a read-time filter: nothing is
 /// deleted), or posts whose audience leaves them out (circle staff see every
 /// audience). `(audience = 'only') = EXISTS(tag match)` is the audience rule in one
 /// comparison: "only" needs a tag match, "except" needs none.
-/// Moves a read position forward, never back. $1 room, $2 account, $3 message.
-const READ_MARK: &str = "INSERT INTO chat_reads (room_id, account_id, last_read_id) VALUES ($1, $2, $3) \
-     ON CONFLICT (room_id, account_id) DO UPDATE SET last_read_id = \
-     CASE WHEN excluded.last_read_id > chat_reads.last_read_id THEN excluded.last_read_id ELSE chat_reads.last_read_id END";
 pub(crate) const VISIBLE_POSTS: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
      x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, x.pinned_at, x.edited_at, x.hidden_at, x.task_state, x.task_assignee, \
-     x.audience, p.display_name AS author_name \
+     x.audience, x.tags, p.display_name AS author_name \
      FROM posts x JOIN persons p ON p.id = x.author_person_id JOIN accounts ua ON ua.id = x.author_account_id \
      WHERE x.circle_id = $1 AND x.deleted_at IS NULL \
      AND (x.author_account_id = $2 OR (x.hidden_at IS NULL \
@@ -65,7 +65,7 @@ pub(crate) const VISIBLE_POSTS: &str = "SELECT x.id, x.circle_id, x.org_id, x.au
 /// Every column of a post row with its author's name, for moderators' reads.
 pub(crate) const POST_SELECT: &str = "SELECT x.id, x.circle_id, x.org_id, x.author_account_id, x.author_person_id, x.kind, x.title, x.body, x.score, \
      x.comment_count, x.hot_rank, x.last_activity_at, x.created_at, x.pinned_at, x.edited_at, x.hidden_at, x.task_state, x.task_assignee, \
-     x.audience, x.report_weight, p.display_name AS author_name \
+     x.audience, x.tags, x.report_weight, p.display_name AS author_name \
      FROM posts x JOIN persons p ON p.id = x.author_person_id";
 const MESSAGE_SELECT: &str = "SELECT m.id, m.room_id, m.author_account_id, m.author_person_id, m.body, m.reply_to, m.promoted_post_id, \
      m.created_at, m.image_id, p.display_name AS author_name FROM chat_messages m JOIN persons p ON p.id = m.author_person_id";
@@ -74,6 +74,16 @@ const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_acco
 const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
 
 /// The keyset condition for a page: empty on the first page, else `AND col >|< $n`.
+/// A LIKE pattern matching one tag in a ','-joined tags column (wrap the column as
+/// `',' || tags || ','` and add `ESCAPE '\'`); LIKE's own wildcards are escaped.
+pub(crate) fn tag_pattern(tag: &str) -> String {
+    let escaped = tag
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%,{escaped},%")
+}
+
 pub(crate) fn keyset(page: &PageRequest, col: &str, op: &str, n: usize) -> String {
     match page.after {
         Some(_) => format!(" AND {col} {op} ${n}"),
@@ -1275,6 +1285,32 @@ impl Store for SqlStore {
         }
     }
 
+    async fn post_feed_tagged(
+        &self,
+        circle: CircleId,
+        tag: &str,
+        page: &PageRequest,
+        viewer: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<Page<PostRecord>> {
+        let sql = format!(
+            "{VISIBLE_POSTS} AND (',' || x.tags || ',') LIKE $5 ESCAPE '\\'{} ORDER BY x.id DESC LIMIT $4",
+            keyset(page, "x.id", "<", 6)
+        );
+        let mut q =
+            visible_query(&sql, circle, viewer, now, page.fetch_limit()).bind(tag_pattern(tag));
+        if let Some(after) = &page.after {
+            q = q.bind(after.clone());
+        }
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(rows::post)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |p| p.id.to_string()))
+    }
+
     async fn account_set_history_window(
         &self,
         account: AccountId,
@@ -1791,8 +1827,8 @@ fn visible_query(
 async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, \
-         last_activity_at, created_at, pinned_at, hidden_at, task_state, audience) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         last_activity_at, created_at, pinned_at, hidden_at, task_state, audience, tags) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(p.id.to_string())
     .bind(p.circle_id.to_string())
@@ -1811,6 +1847,7 @@ async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
     .bind(p.hidden_at.map(Timestamp::millis))
     .bind(p.task_state.map(TaskState::as_str))
     .bind(p.audience.as_str())
+    .bind(p.tags.join(","))
     .execute(&mut **tx)
     .await
     .map_err(backend)?;

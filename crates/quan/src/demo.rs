@@ -288,6 +288,7 @@ async fn load_circles(
         }
         // A few hundred posts with comments and reactions, spread over authors.
         let members: Vec<&uc::Me> = accounts.iter().map(|(m, _)| m).take(4).collect();
+        let topics: [&[&str]; 4] = [&["新品", "tea"], &["活动", "event"], &[], &["冷泡", "tea"]];
         let mut ids = Vec::new();
         for i in 0..240 {
             let (title, body) = posts[i % posts.len()];
@@ -297,7 +298,8 @@ async fn load_circles(
                 svc,
                 &actor(author),
                 c.id,
-                NewPost::parse(kind, &format!("{title} #{}", 240 - i), body)?,
+                NewPost::parse(kind, &format!("{title} #{}", 240 - i), body)?
+                    .with_tags(topics[i % topics.len()])?,
             )
             .await
             .map_err(circle_err)?;

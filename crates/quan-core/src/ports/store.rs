@@ -244,6 +244,8 @@ pub struct PostRecord {
     pub audience: Audience,
     /// The viewer's own reactions, where a read fills them in (feeds); else empty.
     pub my_reactions: Vec<ReactionKind>,
+    /// Topic tags (see [`quan_domain::parse_circle_tags`]: the same rules).
+    pub tags: Vec<String>,
     /// Attached images in order (written with the post; filled by feed and post reads).
     pub images: Vec<ImageId>,
 }
@@ -527,6 +529,15 @@ pub trait Store:
         now: Timestamp,
     ) -> StoreResult<Page<PostRecord>>;
     /// Sets how far back others may see the account's posts.
+    /// Posts carrying `tag`, newest first, as the viewer may see them.
+    async fn post_feed_tagged(
+        &self,
+        circle: CircleId,
+        tag: &str,
+        page: &PageRequest,
+        viewer: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<Page<PostRecord>>;
     async fn account_set_history_window(
         &self,
         account: AccountId,

@@ -607,6 +607,8 @@ async fn run_a_circle_in_chromium() {
     )
     .await;
     let photo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/tea.png");
+    open_details(&a, "#composer details summary").await;
+    fill(&a, "#composer input[name=tags]", "茶席，Photos").await;
     a.find(Locator::Css("#composer input[type=file]"))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
@@ -629,6 +631,20 @@ async fn run_a_circle_in_chromium() {
         .execute("document.getElementById('feed').scrollIntoView()", vec![])
         .await;
     shot(&a, "22-feed-with-image").await;
+    // The post's topic tag leads to the circle's posts with that tag.
+    click(&a, "#feed .post-tags a[href$='tag=photos']").await;
+    let tagged = wait_text(&a, "#photos").await;
+    assert!(
+        tagged.contains("今天的茶席") && !tagged.contains("拍一组新品照片"),
+        "only the tagged post: {tagged}"
+    );
+    let _ = a
+        .execute(
+            "document.getElementById('tag-filter').scrollIntoView({block: 'start'})",
+            vec![],
+        )
+        .await;
+    shot(&a, "30-feed-by-topic-tag").await;
 
     // The student posts spam; the teacher (a moderator) reports it: hidden at once.
     b.goto(&format!("{base}/app/circles/{fans}"))

@@ -10,7 +10,8 @@ on_both_backends!(
     earlier_moderators_outrank_later_ones,
     join_requests_are_approved_or_declined,
     cover_and_tags_show_and_filter_discovery,
-    trust_grows_with_days_visited_and_posts_read
+    trust_grows_with_days_visited_and_posts_read,
+    posts_carry_topic_tags
 );
 
 fn s(v: &Value) -> String {
@@ -377,4 +378,105 @@ async fn trust_grows_with_days_visited_and_posts_read(app: TestApp) {
         .await;
     assert_eq!(page.status, 200);
     assert!(page.text.contains("TL1") && page.text.contains("2 days visited, 6 posts read"));
+}
+
+async fn posts_carry_topic_tags(app: TestApp) {
+    let (owner, org) = app.owner("Topics").await;
+    let c = owner
+        .circle(&org, json!({"name": "Tea talk", "mode": "community"}))
+        .await;
+    let reader = app.user("Reader").await;
+    join(&reader, &c).await;
+    let posts = format!("/api/v1/circles/{c}/posts");
+    let r = owner
+        .c
+        .post(
+            &posts,
+            json!({"title": "Spring tasting", "tags": [" 新品 ", "Event", "新品"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["tags"], json!(["新品", "event"]));
+    let tagged = s(&r.body["id"]);
+    for i in 0..3 {
+        owner
+            .c
+            .post(&posts, json!({"title": format!("untagged {i}")}))
+            .await;
+    }
+    // A tagged post the reader may not see (audience "only" a tag they lack).
+    let r = owner
+        .c
+        .post(
+            &posts,
+            json!({"title": "VIP only", "tags": ["新品"], "audience": "only", "audience_tags": ["vip"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let feed = |tag: &str| format!("/api/v1/circles/{c}/feed?tag={tag}");
+    let titles = |r: &quan_testkit::Res| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| s(&p["title"]))
+            .collect()
+    };
+    let r = reader.c.get(&feed("%E6%96%B0%E5%93%81")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        titles(&r),
+        vec!["Spring tasting".to_owned()],
+        "audience still applies"
+    );
+    let r = owner.c.get(&feed("%E6%96%B0%E5%93%81&limit=1")).await;
+    assert_eq!(
+        titles(&r),
+        vec!["VIP only".to_owned()],
+        "staff see every audience"
+    );
+    let next = s(&r.body["next"]);
+    let r = owner
+        .c
+        .get(&format!(
+            "{}&limit=1&after={next}",
+            feed("%E6%96%B0%E5%93%81")
+        ))
+        .await;
+    assert_eq!(
+        titles(&r),
+        vec!["Spring tasting".to_owned()],
+        "keyset pages"
+    );
+    let r = reader.c.get(&feed("EVENT")).await;
+    assert_eq!(titles(&r), vec!["Spring tasting".to_owned()], "case-folded");
+    let r = reader.c.get(&feed("_vent")).await;
+    assert!(titles(&r).is_empty(), "_ is not a wildcard: {}", r.text);
+    // Tags are searchable words of the post.
+    let r = reader
+        .c
+        .get(&format!("/api/v1/circles/{c}/search?q=event"))
+        .await;
+    assert!(r.text.contains(&tagged), "{}", r.text);
+    // Bad tags: too many, too long, a comma; an empty filter.
+    for bad in [
+        json!({"title": "x", "tags": ["a", "b", "c", "d", "e", "f"]}),
+        json!({"title": "x", "tags": ["x".repeat(21)]}),
+        json!({"title": "x", "tags": ["a,b"]}),
+    ] {
+        let r = owner.c.post(&posts, bad).await;
+        assert_eq!(
+            (r.status, r.body["field"].as_str()),
+            (422, Some("tags")),
+            "{}",
+            r.text
+        );
+    }
+    let r = reader.c.get(&feed("")).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    // The member app's feed filters by tag too, and shows the tags.
+    let page = reader.c.get(&format!("/app/circles/{c}?tag=event")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("Spring tasting") && !page.text.contains("untagged 1"));
+    assert!(page.text.contains("#新品"));
 }

@@ -80,6 +80,10 @@ async fn garbage_never_gets_a_500(app: TestApp) {
             format!("/api/v1/circles/{circle}/members/{me}/decline"),
         ),
         ("GET", "/api/v1/discover?tag=%00%ff,%25_".into()),
+        (
+            "GET",
+            format!("/api/v1/circles/{circle}/feed?tag=%00%ff%25_&after=%27"),
+        ),
         ("POST", format!("/api/v1/circles/{circle}/posts")),
         (
             "GET",

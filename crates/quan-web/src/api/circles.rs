@@ -206,7 +206,10 @@ pub struct PostDto {
     pub audience: String,
     /// Attached images, in order (URLs under /api/v1/images).
     pub images: Vec<String>,
-    /// The caller's own reactions (filled in feeds).
+    /// Topic tags.
+    pub tags: Vec<String>,
+    /// The caller's own reactions (filled in feeds). Keep this the last field: cached
+    /// feed pages splice each reader's reactions into the serialised tail.
     pub my_reactions: Vec<String>,
 }
 
@@ -244,6 +247,7 @@ impl From<&PostRecord> for PostDto {
                 .iter()
                 .map(|i| super::circle_ops::image_url(*i))
                 .collect(),
+            tags: p.tags.clone(),
             my_reactions: p
                 .my_reactions
                 .iter()
@@ -294,6 +298,9 @@ pub struct CreatePostReq {
     /// Ids of images uploaded to this circle (up to 9), in order.
     #[serde(default)]
     pub images: Vec<String>,
+    /// Topic tags (up to 5, each 1–20 characters), e.g. ["新品", "event"].
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -314,6 +321,8 @@ pub struct FeedQuery {
     pub sort: Option<String>,
     /// For `top`: day, week (default), month or all.
     pub period: Option<String>,
+    /// Only posts with this topic tag, newest first (`sort` does not apply).
+    pub tag: Option<String>,
     pub after: Option<String>,
     pub limit: Option<u32>,
 }
@@ -486,7 +495,7 @@ pub async fn create_post(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CreatePostReq>,
 ) -> ApiResult<(StatusCode, Json<PostDto>)> {
-    let mut p = NewPost::parse(req.kind.as_deref(), &req.title, &req.body)?;
+    let mut p = NewPost::parse(req.kind.as_deref(), &req.title, &req.body)?.with_tags(&req.tags)?;
     (p.audience, p.audience_tags) =
         quan_core::circle_ops::parse_audience(req.audience.as_deref(), &req.audience_tags)?;
     if req.images.len() > quan_domain::POST_IMAGES_MAX {
@@ -559,6 +568,15 @@ pub async fn feed(
     use axum::response::IntoResponse;
     let sort = parse_sort(q.sort.as_deref(), q.period.as_deref(), st.svc.clock.now())?;
     let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
+    if let Some(tag) = q.tag {
+        let p = uc::tagged(&st.svc, &actor, parse_id(&id)?, &tag, &page).await?;
+        return Ok(Json(PostPage {
+            items: p.items.iter().map(PostDto::from).collect(),
+            next: p.next,
+            pinned: Vec::new(),
+        })
+        .into_response());
+    }
     let v = uc::view(&st.svc, &actor, parse_id(&id)?).await?;
     let f = uc::feed_read(&st.svc, &v, sort, &page).await?;
     if let Some(c) = &f.cached {

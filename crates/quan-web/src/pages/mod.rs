@@ -640,6 +640,8 @@ async fn member_app(State(st): State<AppState>, c: Chrome) -> PageResult {
 struct FeedParams {
     sort: Option<String>,
     after: Option<String>,
+    /// A topic tag: only posts with it, newest first.
+    tag: Option<String>,
 }
 
 async fn circle_page(
@@ -662,10 +664,17 @@ async fn circle_page(
     let sort = crate::api::circles::parse_sort(Some(sort_name), None, st.svc.clock.now())?;
     let after = q.after.clone().filter(|a| a.len() <= 80);
     let req = quan_core::PageRequest::new(after, Some(20));
+    // A tag that is not a valid tag shows the whole feed rather than an error page.
+    let tag = q
+        .tag
+        .as_deref()
+        .and_then(|t| parse_circle_tags(&[t]).ok()?.pop());
     // One visibility check for the whole page; the feed and the board reuse it.
-    let page = cc::feed_of(&st.svc, &v, sort, &req)
-        .await
-        .map_err(ApiError::from)?;
+    let page = match &tag {
+        Some(t) => cc::tagged(&st.svc, actor, id, t, &req).await,
+        None => cc::feed_of(&st.svc, &v, sort, &req).await,
+    }
+    .map_err(ApiError::from)?;
     let board = cc::leaderboard_of(&st.svc, &v)
         .await
         .map_err(ApiError::from)?;
@@ -685,6 +694,7 @@ async fn circle_page(
             posts: &page.items,
             next: page.next.as_deref(),
             sort: sort_name,
+            tag: tag.as_deref(),
             error: error.as_deref(),
             my_streak,
             board: &board,
@@ -721,6 +731,7 @@ async fn app_circle_join(
                 &FeedParams {
                     sort: None,
                     after: None,
+                    tag: None,
                 },
                 Some(form_error(ApiError::from(e))?),
             )
@@ -738,6 +749,8 @@ struct PostForm {
     audience: Option<String>,
     /// Comma-separated tags.
     audience_tags: Option<String>,
+    /// Comma-separated topic tags.
+    tags: Option<String>,
 }
 
 impl PostForm {
@@ -757,7 +770,8 @@ impl PostForm {
             .collect();
         (p.audience, p.audience_tags) =
             quan_core::circle_ops::parse_audience(self.audience.as_deref(), &tags)?;
-        Ok(p)
+        let topics = circle_admin::split_tags(self.tags.as_deref().unwrap_or(""));
+        p.with_tags(&topics)
     }
 }
 
@@ -794,6 +808,7 @@ async fn app_circle_post(
             "kind" => f.kind = Some(v),
             "audience" => f.audience = Some(v),
             "audience_tags" => f.audience_tags = Some(v),
+            "tags" => f.tags = Some(v),
             _ => {}
         }
     }
@@ -825,6 +840,7 @@ async fn app_circle_post(
                 &FeedParams {
                     sort: None,
                     after: None,
+                    tag: None,
                 },
                 Some(form_error(ApiError::from(e))?),
             )

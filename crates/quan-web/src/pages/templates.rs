@@ -116,6 +116,8 @@ pub(crate) struct AppCirclePage<'a> {
     pub next: Option<&'a str>,
     /// new, hot, top or active.
     pub sort: &'a str,
+    /// The topic tag the feed is filtered by.
+    pub tag: Option<&'a str>,
     pub error: Option<&'a str>,
     /// The viewer's current check-in streak, if they have checked in.
     pub my_streak: Option<i64>,
