@@ -136,6 +136,41 @@ impl SqlStore {
         }
     }
 
+    /// A circle's visible posts newest first, optionally only those with a topic tag
+    /// (the `new` feed and tag pages). $5 is the tag pattern when there is one; the
+    /// cursor follows it.
+    async fn newest(
+        &self,
+        circle: CircleId,
+        tag: Option<&str>,
+        page: &PageRequest,
+        viewer: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<Page<PostRecord>> {
+        let (tag_cond, cursor_at) = match tag {
+            Some(_) => (" AND (',' || x.tags || ',') LIKE $5 ESCAPE '\\'", 6),
+            None => ("", 5),
+        };
+        let sql = format!(
+            "{VISIBLE_POSTS}{tag_cond}{} ORDER BY x.id DESC LIMIT $4",
+            keyset(page, "x.id", "<", cursor_at)
+        );
+        let mut q = visible_query(&sql, circle, viewer, now, page.fetch_limit());
+        if let Some(t) = tag {
+            q = q.bind(tag_pattern(t));
+        }
+        if let Some(after) = &page.after {
+            q = q.bind(after.clone());
+        }
+        let items = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(rows::post)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |p| p.id.to_string()))
+    }
+
     pub(crate) async fn fetch_opt<'q>(
         &self,
         q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
@@ -1223,23 +1258,7 @@ impl Store for SqlStore {
     ) -> StoreResult<Page<PostRecord>> {
         let bind = |sql| visible_query(sql, circle, viewer, now, page.fetch_limit());
         match sort {
-            FeedSort::New => {
-                let sql = format!(
-                    "{VISIBLE_POSTS}{} ORDER BY x.id DESC LIMIT $4",
-                    keyset(page, "x.id", "<", 5)
-                );
-                let mut q = bind(&sql);
-                if let Some(after) = &page.after {
-                    q = q.bind(after.clone());
-                }
-                let items = self
-                    .fetch_all(q)
-                    .await?
-                    .iter()
-                    .map(rows::post)
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok(Page::from_overfetch(items, page, |p| p.id.to_string()))
-            }
+            FeedSort::New => self.newest(circle, None, page, viewer, now).await,
             FeedSort::Hot => {
                 // Cursor "rank/id": the (hot_rank, id) of the last row, walked downwards.
                 let cursor = page.after.as_deref().and_then(|c| {
@@ -1293,22 +1312,7 @@ impl Store for SqlStore {
         viewer: AccountId,
         now: Timestamp,
     ) -> StoreResult<Page<PostRecord>> {
-        let sql = format!(
-            "{VISIBLE_POSTS} AND (',' || x.tags || ',') LIKE $5 ESCAPE '\\'{} ORDER BY x.id DESC LIMIT $4",
-            keyset(page, "x.id", "<", 6)
-        );
-        let mut q =
-            visible_query(&sql, circle, viewer, now, page.fetch_limit()).bind(tag_pattern(tag));
-        if let Some(after) = &page.after {
-            q = q.bind(after.clone());
-        }
-        let items = self
-            .fetch_all(q)
-            .await?
-            .iter()
-            .map(rows::post)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, page, |p| p.id.to_string()))
+        self.newest(circle, Some(tag), page, viewer, now).await
     }
 
     async fn account_set_history_window(

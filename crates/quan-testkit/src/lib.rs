@@ -317,6 +317,39 @@ impl User {
         assert_eq!(r.status, 201, "{}", r.text);
         r.body["id"].as_str().unwrap_or_default().to_owned()
     }
+
+    /// Joins a circle whose policy lets them straight in or queues the request
+    /// (asserting the call worked).
+    pub async fn join(&self, circle: &str) {
+        let r = self
+            .c
+            .post(&format!("/api/v1/circles/{circle}/join"), json!({}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
+    /// Uploads a small PNG to a circle (asserting it worked) and returns its id.
+    pub async fn upload_png(&self, circle: &str) -> String {
+        let r = self
+            .c
+            .raw(
+                "POST",
+                &format!("/api/v1/circles/{circle}/images"),
+                "image/png",
+                png(500),
+            )
+            .await
+            .unwrap_or_else(|| panic!("the upload got no response"));
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// Bytes that sniff as a PNG: the signature, then `n` filler bytes.
+pub fn png(n: usize) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
+    b.resize(8 + n, 7);
+    b
 }
 
 /// A response reduced to what tests look at.

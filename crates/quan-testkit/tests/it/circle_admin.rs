@@ -18,33 +18,6 @@ fn s(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
-async fn join(u: &User, circle: &str) {
-    let r =
-        u.c.post(&format!("/api/v1/circles/{circle}/join"), json!({}))
-            .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-}
-
-fn png(n: usize) -> Vec<u8> {
-    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
-    b.resize(8 + n, 7);
-    b
-}
-
-async fn upload(u: &User, circle: &str) -> String {
-    let r =
-        u.c.raw(
-            "POST",
-            &format!("/api/v1/circles/{circle}/images"),
-            "image/png",
-            png(500),
-        )
-        .await
-        .unwrap_or_else(|| panic!("no response"));
-    assert_eq!(r.status, 201, "{}", r.text);
-    s(&r.body["id"])
-}
-
 async fn earlier_moderators_outrank_later_ones(app: TestApp) {
     let (owner, org) = app.owner("Mods").await;
     let c = owner
@@ -57,7 +30,7 @@ async fn earlier_moderators_outrank_later_ones(app: TestApp) {
         app.user("Plain").await,
     );
     for u in [&first, &second, &admin, &plain] {
-        join(u, &c).await;
+        u.join(&c).await;
     }
     let member = |u: &User| format!("/api/v1/circles/{c}/members/{}", u.id);
     let set = |u: &User, role: &str| {
@@ -108,7 +81,7 @@ async fn earlier_moderators_outrank_later_ones(app: TestApp) {
 
     // Admins are peers: an admin does not demote another; the owner does.
     let other_admin = app.user("Other").await;
-    join(&other_admin, &c).await;
+    other_admin.join(&c).await;
     set(&other_admin, "admin").await;
     let r = admin
         .c
@@ -160,7 +133,7 @@ async fn join_requests_are_approved_or_declined(app: TestApp) {
         app.user("Mod").await,
     );
     for u in [&ann, &bob] {
-        join(u, &c).await;
+        u.join(&c).await;
     }
     let pending = format!("/api/v1/circles/{c}/members?status=pending");
     let r = owner.c.get(&pending).await;
@@ -195,7 +168,7 @@ async fn join_requests_are_approved_or_declined(app: TestApp) {
     // Bob was told, and may ask again.
     let r = bob.c.get("/api/v1/me/notifications").await;
     assert!(r.text.contains("join request declined"), "{}", r.text);
-    join(&bob, &c).await;
+    bob.join(&c).await;
     let r = owner.c.get(&pending).await;
     assert_eq!(r.body["items"].as_array().map(Vec::len), Some(1));
     // The circle page in the console lists the request and decides it.
@@ -220,7 +193,7 @@ async fn cover_and_tags_show_and_filter_discovery(app: TestApp) {
         .circle(&org, json!({"name": "Bikes", "mode": "community"}))
         .await;
     let settings = format!("/api/v1/circles/{c}/settings");
-    let img = upload(&owner, &c).await;
+    let img = owner.upload_png(&c).await;
     let r = owner
         .c
         .patch(
@@ -237,7 +210,7 @@ async fn cover_and_tags_show_and_filter_discovery(app: TestApp) {
     // other uploads stay private to their uploader.
     let visitor = app.user("Visitor").await;
     assert_eq!(visitor.c.get(&cover).await.status, 200);
-    let loose = upload(&owner, &c).await;
+    let loose = owner.upload_png(&c).await;
     assert_eq!(
         visitor
             .c
@@ -272,7 +245,7 @@ async fn cover_and_tags_show_and_filter_discovery(app: TestApp) {
     assert_eq!((r.status, s(&r.body["code"])), (422, "invalid_tag".into()));
 
     // Bad covers and tags: another circle's image, a malformed id, too many tags.
-    let theirs = upload(&owner, &other).await;
+    let theirs = owner.upload_png(&other).await;
     let r = owner
         .c
         .patch(&settings, json!({"cover_image_id": theirs}))
@@ -314,7 +287,7 @@ async fn trust_grows_with_days_visited_and_posts_read(app: TestApp) {
         .circle(&org, json!({"name": "Readers", "mode": "community"}))
         .await;
     let reader = app.user("Reader").await;
-    join(&reader, &c).await;
+    reader.join(&c).await;
     let mut posts = Vec::new();
     for i in 0..6 {
         let r = owner
@@ -386,7 +359,7 @@ async fn posts_carry_topic_tags(app: TestApp) {
         .circle(&org, json!({"name": "Tea talk", "mode": "community"}))
         .await;
     let reader = app.user("Reader").await;
-    join(&reader, &c).await;
+    reader.join(&c).await;
     let posts = format!("/api/v1/circles/{c}/posts");
     let r = owner
         .c

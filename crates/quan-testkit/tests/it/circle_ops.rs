@@ -23,13 +23,6 @@ fn s(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
-async fn join(u: &User, circle: &str) {
-    let r =
-        u.c.post(&format!("/api/v1/circles/{circle}/join"), json!({}))
-            .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-}
-
 async fn post(u: &User, circle: &str, body: Value) -> String {
     let r =
         u.c.post(&format!("/api/v1/circles/{circle}/posts"), body)
@@ -211,8 +204,8 @@ async fn posts_edit_pin_delete_and_the_log(app: TestApp) {
         .await;
     let m = app.user("Max").await;
     let other = app.user("Ola").await;
-    join(&m, &c).await;
-    join(&other, &c).await;
+    m.join(&c).await;
+    other.join(&c).await;
     let p = post(&m, &c, json!({"title": "v1", "body": "first"})).await;
 
     let e =
@@ -299,11 +292,11 @@ async fn task_board_workflow_and_concurrent_claims(app: TestApp) {
     )
     .await;
     let author = app.user("Ann").await;
-    join(&author, &board).await;
+    author.join(&board).await;
     let mut workers = Vec::new();
     for i in 0..10 {
         let w = app.user(&format!("Worker {i}")).await;
-        join(&w, &board).await;
+        w.join(&board).await;
         workers.push(w);
     }
     app.clock.advance_secs(86_400);
@@ -412,13 +405,13 @@ async fn weighted_reports_hide_and_review(app: TestApp) {
         .circle(&org, json!({"name": "Open", "mode": "community"}))
         .await;
     let author = app.user("Spammy").await;
-    join(&author, &c).await;
+    author.join(&c).await;
     let bad = post(&author, &c, json!({"title": "buy followers"})).await;
     // New members flag with weight 1; the threshold is 6.
     let mut flaggers = Vec::new();
     for i in 0..6 {
         let u = app.user(&format!("Flagger {i}")).await;
-        join(&u, &c).await;
+        u.join(&c).await;
         flaggers.push(u);
     }
     let rpath = format!("/api/v1/circles/{c}/posts/{bad}/reports");
@@ -534,7 +527,7 @@ async fn mutes_and_bans_with_expiry(app: TestApp) {
         .circle(&org, json!({"name": "Club", "mode": "community"}))
         .await;
     let m = app.user("Noisy").await;
-    join(&m, &c).await;
+    m.join(&c).await;
     app.clock.advance_secs(86_400);
     let p = post(&m, &c, json!({"title": "hi"})).await;
     let rooms = m.c.get(&format!("/api/v1/circles/{c}/rooms")).await;
@@ -606,7 +599,7 @@ async fn mutes_and_bans_with_expiry(app: TestApp) {
         .delete(&format!("/api/v1/circles/{c}/sanctions/{}/ban", m.id))
         .await;
     assert_eq!(r.status, 204);
-    join(&m, &c).await;
+    m.join(&c).await;
     let r = owner
         .c
         .put(
@@ -632,8 +625,8 @@ async fn sensitive_words_reject_or_hold(app: TestApp) {
         .await;
     let m = app.user("Mei").await;
     let reader = app.user("Rae").await;
-    join(&m, &c).await;
-    join(&reader, &c).await;
+    m.join(&c).await;
+    reader.join(&c).await;
     let words = format!("/api/v1/orgs/{org}/sensitive-words");
     for (w, a) in [("返现", "reject"), ("刷单", "hold"), ("Casino", "reject")] {
         let r = owner.c.post(&words, json!({"word": w, "action": a})).await;
@@ -714,7 +707,7 @@ async fn new_members_have_first_day_limits(app: TestApp) {
         .circle(&org, json!({"name": "New", "mode": "community"}))
         .await;
     let m = app.user("Newbie").await;
-    join(&m, &c).await;
+    m.join(&c).await;
     let mut last = String::new();
     for i in 0..3 {
         last = post(&m, &c, json!({"title": format!("p{i}")})).await;
@@ -760,8 +753,8 @@ async fn audiences_by_tag_in_feed_and_post(app: TestApp) {
         .await;
     let vip = app.user("Vic").await;
     let plain = app.user("Pat").await;
-    join(&vip, &c).await;
-    join(&plain, &c).await;
+    vip.join(&c).await;
+    plain.join(&c).await;
     let members = owner.c.get(&format!("/api/v1/circles/{c}/members")).await;
     let person_of = |id: &str| {
         members.body["items"]
@@ -859,9 +852,9 @@ async fn persons_merge_and_undo_restore_exactly(app: TestApp) {
         .await;
     let a = app.user("Amy phone").await;
     let b = app.user("Amy wechat").await;
-    join(&a, &c1).await;
-    join(&b, &c2).await;
-    join(&b, &c1).await;
+    a.join(&c1).await;
+    b.join(&c2).await;
+    b.join(&c1).await;
     let pa = post(&a, &c1, json!({"title": "from A"})).await;
     let pb = post(&b, &c2, json!({"title": "from B"})).await;
     b.c.post(
@@ -1030,7 +1023,7 @@ async fn shared_verified_handle_merges_on_join(app: TestApp) {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     tag(&owner, &org, &crm, "regular").await;
-    join(&u, &c).await;
+    u.join(&c).await;
     let members = owner.c.get(&format!("/api/v1/circles/{c}/members")).await;
     let person = members.body["items"]
         .as_array()
@@ -1081,8 +1074,8 @@ async fn circle_admins_set_roles_types_and_settings(app: TestApp) {
         .await;
     let a = app.user("Ada").await;
     let m = app.user("Max").await;
-    join(&a, &c).await;
-    join(&m, &c).await;
+    a.join(&c).await;
+    m.join(&c).await;
     let member = |u: &User| format!("/api/v1/circles/{c}/members/{}", u.id);
     let r = m.c.patch(&member(&a), json!({"role": "moderator"})).await;
     assert_eq!(r.status, 403, "members do not hand out roles");

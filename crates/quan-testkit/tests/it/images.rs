@@ -1,19 +1,13 @@
 //! Images: upload with type sniffing and size limits, nine per post, served only
 //! to those who may see the post (audiences included), new members' first day.
 
-use quan_testkit::{TestApp, User, on_both_backends};
+use quan_testkit::{TestApp, User, on_both_backends, png};
 use serde_json::{Value, json};
 
 on_both_backends!(
     images_upload_attach_and_stay_private,
     images_in_chat_are_for_members
 );
-
-fn png(n: usize) -> Vec<u8> {
-    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
-    b.resize(8 + n, 7);
-    b
-}
 
 async fn upload(u: &User, circle: &str, body: Vec<u8>, ct: &str) -> (u16, Value) {
     let r =

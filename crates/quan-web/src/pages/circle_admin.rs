@@ -270,10 +270,25 @@ async fn cover_save(
 }
 
 #[derive(Deserialize)]
-struct DecisionForm {
-    csrf: String,
+pub(crate) struct DecisionForm {
+    pub csrf: String,
     /// approve or decline.
-    decision: String,
+    pub decision: String,
+}
+
+/// A join request decided from a form (the console page or the manage page).
+pub(crate) async fn decide_request(
+    st: &AppState,
+    actor: &quan_core::identity::Actor,
+    circle: CircleId,
+    account: AccountId,
+    decision: &str,
+) -> Result<(), CircleError> {
+    match decision {
+        "approve" => cc::approve(&st.svc, actor, circle, account).await,
+        "decline" => cc::decline(&st.svc, actor, circle, account).await,
+        _ => Err(ParseError::new("decision", "invalid_decision", "approve or decline").into()),
+    }
 }
 
 async fn request_decide(
@@ -286,11 +301,7 @@ async fn request_decide(
     let v = circle_view(&st, &k, &id).await?;
     let actor = require_user(&k.c)?;
     let account = path_id::<AccountId>(&account)?;
-    let r = match f.decision.as_str() {
-        "approve" => cc::approve(&st.svc, actor, v.circle.id, account).await,
-        "decline" => cc::decline(&st.svc, actor, v.circle.id, account).await,
-        _ => Err(ParseError::new("decision", "invalid_decision", "approve or decline").into()),
-    };
+    let r = decide_request(&st, actor, v.circle.id, account, &f.decision).await;
     after(&st, &k, &id, r).await
 }
 

@@ -888,29 +888,18 @@ async fn member_edit(
     back_to_manage(&st, &c, &ids.0, r).await
 }
 
-#[derive(Deserialize)]
-struct DecisionForm {
-    csrf: String,
-    /// approve or decline.
-    decision: String,
-}
-
 /// A join request, approved or declined from the manage page.
 async fn request_decide(
     State(st): State<AppState>,
     c: Chrome,
     Path(ids): Path<(String, String)>,
-    Form(f): Form<DecisionForm>,
+    Form(f): Form<super::circle_admin::DecisionForm>,
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let cid = path_id::<CircleId>(&ids.0)?;
     let account = path_id::<AccountId>(&ids.1)?;
-    let r = match f.decision.as_str() {
-        "approve" => cc::approve(&st.svc, actor, cid, account).await,
-        "decline" => cc::decline(&st.svc, actor, cid, account).await,
-        _ => Err(ParseError::new("decision", "invalid_decision", "approve or decline").into()),
-    };
+    let r = super::circle_admin::decide_request(&st, actor, cid, account, &f.decision).await;
     back_to_manage(&st, &c, &ids.0, r).await
 }
 
