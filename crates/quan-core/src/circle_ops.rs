@@ -110,19 +110,11 @@ pub enum Verdict {
     },
 }
 
-/// A mute or ban in force stops every write.
-pub(crate) async fn ensure_not_sanctioned(
-    svc: &Services,
-    circle: CircleId,
-    account: AccountId,
-) -> Result<()> {
-    match svc
-        .store
-        .sanctions(circle, Some(account), svc.clock.now())
-        .await?
-        .into_iter()
-        .next()
-    {
+/// A mute or ban in force stops every write. The viewer's sanctions come with the
+/// circle view (no query per write).
+pub(crate) fn ensure_not_sanctioned(svc: &Services, v: &CircleView) -> Result<()> {
+    let now = svc.clock.now();
+    match v.sanctions.iter().find(|s| s.until.is_none_or(|u| u > now)) {
         Some(s) => Err(CircleError::Muted { until: s.until }),
         None => Ok(()),
     }
@@ -162,7 +154,7 @@ pub async fn guard_write(
     kind: WriteKind,
     content: &str,
 ) -> Result<Verdict> {
-    ensure_not_sanctioned(svc, v.circle.id, m.account_id).await?;
+    ensure_not_sanctioned(svc, v)?;
     if newcomer(svc, v, m) && kind != WriteKind::Chat {
         let (posts, comments) = svc
             .store
@@ -393,7 +385,7 @@ pub async fn upload_image(
 
 /// Sanctions and the first-day rule for images (TL0 members post no images).
 async fn images_allowed(svc: &Services, v: &CircleView, m: &CircleMemberRecord) -> Result<()> {
-    ensure_not_sanctioned(svc, v.circle.id, m.account_id).await?;
+    ensure_not_sanctioned(svc, v)?;
     if newcomer(svc, v, m) {
         return Err(CircleError::NewMemberLimit("images"));
     }
@@ -919,7 +911,7 @@ pub async fn task_action(
     let Some(state) = p.task_state else {
         return Err(CircleError::NotATask);
     };
-    ensure_not_sanctioned(svc, circle, m.account_id).await?;
+    ensure_not_sanctioned(svc, &v)?;
     let who = TaskActor {
         owner: p.author_account_id == m.account_id || v.can_admin(),
         assignee: p.task_assignee == Some(m.account_id),
@@ -1223,6 +1215,7 @@ pub async fn lift_sanction(
         "",
     );
     if svc.store.sanction_lift(circle, account, kind, &log).await? {
+        written(svc, circle).await;
         Ok(())
     } else {
         Err(CircleError::NotFound)

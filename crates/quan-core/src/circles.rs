@@ -215,6 +215,9 @@ pub struct CircleView {
     /// The viewer's history window (days) and whether they have posts hidden for
     /// review here: either makes their feed differ from the plain one.
     pub quirks: (i64, bool),
+    /// The member's mutes and bans in force when the view was read (setting or
+    /// lifting one evicts the view; expiry is checked against the clock at use).
+    pub sanctions: Vec<crate::SanctionRecord>,
 }
 
 impl CircleView {
@@ -267,12 +270,22 @@ pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleV
                 .await?
                 .map(|s| s.role);
             let quirks = svc.store.viewer_quirks(id, account).await?;
+            // Only members write, so only they need their sanctions at hand.
+            let sanctions = match &membership {
+                Some(_) => {
+                    svc.store
+                        .sanctions(id, Some(account), svc.clock.now())
+                        .await?
+                }
+                None => Vec::new(),
+            };
             let v = CircleView {
                 circle,
                 membership,
                 org_role,
                 viewer: account,
                 quirks,
+                sanctions,
             };
             svc.auth.put_view(v.clone());
             v
