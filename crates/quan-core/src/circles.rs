@@ -664,9 +664,7 @@ pub async fn tagged(
     page: &PageRequest,
 ) -> Result<Page<PostRecord>> {
     let v = view(svc, actor, id).await?;
-    let tag = parse_circle_tags(&[tag])?
-        .pop()
-        .ok_or_else(|| ParseError::new("tag", "invalid_tag", "a tag is required"))?;
+    let tag = parse_tag(tag)?;
     let mut p = svc
         .store
         .post_feed_tagged(id, &tag, page, v.viewer, svc.clock.now())

@@ -50,7 +50,7 @@ pub async fn discover(
 ) -> Result<Vec<CircleRecord>> {
     require_scope(actor, Scope::Read)?;
     let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => parse_circle_tags(&[t])?.pop(),
+        Some(t) => Some(parse_tag(t)?),
         None => None,
     };
     let all = svc.store.discover(tag.as_deref(), DISCOVER_LIMIT).await?;

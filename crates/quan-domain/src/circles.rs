@@ -128,23 +128,27 @@ pub const CIRCLE_TAGS_MAX: usize = 5;
 /// Longest circle tag, in characters.
 pub const CIRCLE_TAG_MAX_CHARS: usize = 20;
 
-/// Normalises a circle's tags: trimmed, lower-case, no commas (the store joins them
-/// with ','), no duplicates, 1–20 characters each, at most five.
+/// Normalises one tag (of a circle or a post): trimmed, lower-case, 1–20
+/// characters, no commas (the store joins tags with ',').
+pub fn parse_tag(raw: &str) -> Result<String, ParseError> {
+    let t = raw.trim().to_lowercase();
+    let n = t.chars().count();
+    if n == 0 || n > CIRCLE_TAG_MAX_CHARS || t.chars().any(|c| c.is_control() || c == ',') {
+        return Err(ParseError::new(
+            "tags",
+            "invalid_tag",
+            format!("each tag 1 to {CIRCLE_TAG_MAX_CHARS} characters, no commas"),
+        ));
+    }
+    Ok(t)
+}
+
+/// Normalises a list of tags with [`parse_tag`]: blanks skipped, duplicates
+/// dropped, at most five.
 pub fn parse_circle_tags<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, ParseError> {
     let mut tags: Vec<String> = Vec::new();
-    for t in raw {
-        let t = t.as_ref().trim().to_lowercase();
-        if t.is_empty() {
-            continue;
-        }
-        let n = t.chars().count();
-        if n > CIRCLE_TAG_MAX_CHARS || t.chars().any(|c| c.is_control() || c == ',') {
-            return Err(ParseError::new(
-                "tags",
-                "invalid_tag",
-                format!("each tag 1 to {CIRCLE_TAG_MAX_CHARS} characters, no commas"),
-            ));
-        }
+    for t in raw.iter().filter(|t| !t.as_ref().trim().is_empty()) {
+        let t = parse_tag(t.as_ref())?;
         if !tags.contains(&t) {
             tags.push(t);
         }

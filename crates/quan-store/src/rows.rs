@@ -205,6 +205,15 @@ pub(crate) fn flag(row: &AnyRow, col: &str) -> StoreResult<bool> {
     int(row, col).map(|v| v != 0)
 }
 
+/// A ','-joined `tags` column as its tags.
+fn tag_list(row: &AnyRow) -> StoreResult<Vec<String>> {
+    Ok(text(row, "tags")?
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
 pub(crate) fn circle(row: &AnyRow) -> StoreResult<CircleRecord> {
     Ok(CircleRecord {
         id: id(row, "id")?,
@@ -223,11 +232,7 @@ pub(crate) fn circle(row: &AnyRow) -> StoreResult<CircleRecord> {
         quality_score: row.try_get::<f64, _>("quality_score").map_err(backend)?,
         boost_status: parsed(row, "boost_status", BoostStatus::parse)?,
         cover_image_id: opt_id(row, "cover_image_id")?,
-        tags: text(row, "tags")?
-            .split(',')
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        tags: tag_list(row)?,
     })
 }
 
@@ -279,11 +284,7 @@ pub(crate) fn post(row: &AnyRow) -> StoreResult<PostRecord> {
             .transpose()?,
         task_assignee: opt_id(row, "task_assignee")?,
         audience: parsed(row, "audience", Audience::parse)?,
-        tags: text(row, "tags")?
-            .split(',')
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        tags: tag_list(row)?,
         my_reactions: Vec::new(),
         images: Vec::new(),
     })

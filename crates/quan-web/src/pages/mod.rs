@@ -665,10 +665,7 @@ async fn circle_page(
     let after = q.after.clone().filter(|a| a.len() <= 80);
     let req = quan_core::PageRequest::new(after, Some(20));
     // A tag that is not a valid tag shows the whole feed rather than an error page.
-    let tag = q
-        .tag
-        .as_deref()
-        .and_then(|t| parse_circle_tags(&[t]).ok()?.pop());
+    let tag = q.tag.as_deref().and_then(|t| parse_tag(t).ok());
     // One visibility check for the whole page; the feed and the board reuse it.
     let page = match &tag {
         Some(t) => cc::tagged(&st.svc, actor, id, t, &req).await,

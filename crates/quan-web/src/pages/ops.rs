@@ -822,7 +822,7 @@ async fn discover_page(
 ) -> PageResult {
     let actor = require_user(&c)?;
     // A tag that is not a valid tag finds nothing rather than failing the page.
-    let tag = q.tag.filter(|t| parse_circle_tags(&[t]).is_ok());
+    let tag = q.tag.and_then(|t| parse_tag(&t).ok());
     let circles = quan_core::discovery::discover(&st.svc, actor, tag.as_deref())
         .await
         .map_err(ApiError::from)?;
