@@ -1,20 +1,29 @@
 //! Quan's use cases and the ports they need.
 //!
-//! One module per capability (`identity` today; circles, reach, commerce, ... as they
-//! land). A use case takes the [`Services`] bundle and domain types, and returns domain
+//! One folder per capability (`identity`, `persons`, `circles`, `moderation`, `chat`,
+//! `discovery`; reach, commerce, ... as they land), each with its use cases, its own
+//! store port (`port.rs`: the methods and records it needs) and its error enum.
+//! Capabilities meet through [`access`] (who may reach what), the leaves (`notify`,
+//! `search`, `events`, `jobs`, `input`, `page`, `secrets`, `visits`) and the event log,
+//! not by importing each other; `quan-testkit`'s tidy test holds that, with its few
+//! named exceptions.
+//!
+//! A use case takes the [`Services`] bundle and domain types, and returns domain
 //! results or its capability's error enum. It never names a storage or messaging
-//! backend: those are the traits in [`ports`], implemented by `quan-store` and
-//! `quan-infra`, and chosen by the binary.
+//! backend: those are the traits in [`ports`] and the capability ports, implemented by
+//! `quan-store` and `quan-infra`, and chosen by the binary.
+//!
+//! Every port trait and record is re-exported here, so adapters name them once.
 
-pub mod auth_cache;
+pub mod access;
 pub mod chat;
-pub mod circle_ops;
 pub mod circles;
 pub mod discovery;
 pub mod events;
-pub mod feed_cache;
 pub mod identity;
+pub mod input;
 pub mod jobs;
+pub mod moderation;
 pub mod notify;
 pub mod page;
 pub mod persons;
@@ -23,8 +32,33 @@ pub mod search;
 pub mod secrets;
 pub mod visits;
 
+pub use chat::port::{ChatStore, MessageRecord, RoomRecord};
+pub use circles::port::{
+    BoardStore, CircleInviteOutcome, CircleInviteRecord, CircleInviteStore, CircleMemberRecord,
+    CircleRecord, CircleStore, CommentRecord, FeedSort, ImageRecord, ImageStore, MemberStatus,
+    PostEditRecord, PostRecord, PostStore, ReceiptRecord, StreakRecord, TaskStepRecord,
+};
+pub use discovery::port::{BoostLogRecord, DiscoveryStore, QualityInputs};
+pub use events::port::{EventRecord, EventStore};
+pub use identity::port::{
+    AccountRecord, IdentityStore, InviteOutcome, InviteRecord, OrgRecord, SessionRecord,
+    StaffChange, StaffRecord, TokenRecord,
+};
+pub use jobs::port::{JobRecord, JobStore, NewJob};
+pub use moderation::port::{
+    ModLogRecord, ModerationStore, QueueItem, ReportOutcome, ReportRecord, SanctionRecord,
+};
+pub use notify::port::{NotificationRecord, NotifyStore};
 pub use page::{Page, PageRequest};
-pub use ports::*;
+pub use persons::port::{
+    HandleRecord, MergeMoves, MergeRecord, MergeStore, NewMerge, PersonRecord, PersonStore,
+    TimelineEntry, UndoOutcome,
+};
+pub use ports::{
+    BlobError, BlobStore, Bus, BusError, BusMessage, Clock, CounterError, Counters, RateDecision,
+    RateLimiter, Store, StoreError, StoreResult, SystemClock, SystemStore, TestClock, constraints,
+};
+pub use search::port::SearchStore;
 
 use std::sync::Arc;
 
@@ -36,10 +70,10 @@ pub struct Services {
     pub counters: Arc<dyn Counters>,
     pub limiter: Arc<dyn RateLimiter>,
     pub clock: Arc<dyn Clock>,
-    /// Who may act where, cached off the hot path (see [`auth_cache`]).
-    pub auth: Arc<auth_cache::AuthCache>,
-    /// Feed pages for plain viewers (see [`feed_cache`]).
-    pub feed: Arc<feed_cache::FeedCache>,
+    /// Who may act where, cached off the hot path (see [`access::cache`]).
+    pub auth: Arc<access::cache::AuthCache>,
+    /// Feed pages for plain viewers (see [`circles::feed_cache`]).
+    pub feed: Arc<circles::feed_cache::FeedCache>,
     /// Uploaded files' bytes.
     pub blobs: Arc<dyn BlobStore>,
     /// Which members this node has seen in which circle today (see [`visits`]).

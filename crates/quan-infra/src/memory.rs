@@ -3,7 +3,7 @@
 use crate::hub::Hub;
 use async_trait::async_trait;
 use dashmap::DashMap;
-use quan_core::*;
+use quan_core::{Bus, BusError, BusMessage, CounterError, Counters, RateDecision, RateLimiter};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};

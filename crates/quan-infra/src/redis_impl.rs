@@ -8,7 +8,7 @@
 use crate::hub::Hub;
 use async_trait::async_trait;
 use futures::StreamExt;
-use quan_core::*;
+use quan_core::{Bus, BusError, BusMessage, CounterError, Counters, RateDecision, RateLimiter};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use std::sync::Arc;

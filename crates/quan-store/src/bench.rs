@@ -9,7 +9,9 @@
 use crate::rows::backend;
 use crate::store::SqlStore;
 use quan_core::StoreResult;
-use quan_domain::*;
+use quan_domain::{
+    AccountId, CircleId, OrgId, PersonId, PostId, RoomId, SessionId, Timestamp, hot_rank,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone)]

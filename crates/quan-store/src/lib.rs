@@ -3,7 +3,11 @@
 //! The SQL is written once, in the subset both engines share (`$N` parameters,
 //! `RETURNING`, `ON CONFLICT`, partial indexes), and run through sqlx's `Any` driver;
 //! the backend is chosen by the URL's scheme. The only backend-specific statement is
-//! the job claim's `FOR UPDATE SKIP LOCKED`, in [`SqlStore::job_claim`].
+//! the job claim's `FOR UPDATE SKIP LOCKED` (`jobs.rs`).
+//!
+//! One module per capability, mirroring `quan-core`: each holds its `impl XStore for
+//! SqlStore`, its column lists and the helpers only it needs; `queries.rs` names the
+//! query shapes several capabilities read through, `rows.rs` the row decoders.
 //!
 //! SQLite runs as a server database: WAL, foreign keys on, a busy timeout, one writer
 //! connection (so writes queue in-process instead of failing with SQLITE_BUSY) with
@@ -11,9 +15,17 @@
 
 pub mod bench;
 mod blobs;
-mod circle_ops;
+mod chat;
+mod circles;
 mod connect;
+mod discovery;
+mod events;
+mod identity;
+mod jobs;
+mod moderation;
 mod notify;
+mod persons;
+mod queries;
 mod rows;
 mod search;
 mod store;

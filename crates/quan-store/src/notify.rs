@@ -1,16 +1,16 @@
-//! `NotifyStore` for `SqlStore`.
+//! notify.rs
 
 use crate::rows::{self, backend, opt_id, opt_ts, parsed, text, ts};
 use crate::store::SqlStore;
 use async_trait::async_trait;
-use quan_core::*;
-use quan_domain::*;
+use quan_core::{NotificationRecord, NotifyStore, Page, PageRequest, StoreError, StoreResult};
+use quan_domain::{AccountId, CommentId, NotificationId, NotifyKind, Timestamp};
 use sqlx::any::AnyRow;
 
-const COLS: &str =
+pub(crate) const COLS: &str =
     "id, account_id, kind, circle_id, post_id, actor_name, body, created_at, read_at";
 
-fn notification(row: &AnyRow) -> StoreResult<NotificationRecord> {
+pub(crate) fn notification(row: &AnyRow) -> StoreResult<NotificationRecord> {
     Ok(NotificationRecord {
         id: rows::id(row, "id")?,
         account_id: rows::id(row, "account_id")?,

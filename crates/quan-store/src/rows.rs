@@ -1,7 +1,14 @@
 //! Turning rows into records and database errors into `StoreError`s.
 
-use quan_core::*;
-use quan_domain::*;
+use quan_core::{
+    AccountRecord, CircleMemberRecord, CircleRecord, CommentRecord, EventRecord, HandleRecord,
+    InviteRecord, JobRecord, MemberStatus, MessageRecord, OrgRecord, PersonRecord, PostRecord,
+    RoomRecord, StaffRecord, StoreError, StoreResult, StreakRecord, TokenRecord, constraints,
+};
+use quan_domain::{
+    Audience, BoostStatus, CircleMode, CircleRole, HandleKind, JoinPolicy, LifecycleStage,
+    ParseError, PostKind, PostingPolicy, Role, Scopes, TaskState, Timestamp,
+};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::str::FromStr;

@@ -1,10 +1,11 @@
-//! `SearchStore` for `SqlStore`: the inverted index in `search_terms`.
+//! search.rs
 
+use crate::queries::VISIBLE_POSTS;
 use crate::rows::{self, backend};
-use crate::store::{SqlStore, Tx, VISIBLE_POSTS};
+use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
-use quan_core::*;
-use quan_domain::*;
+use quan_core::{PostRecord, SearchStore, StoreResult};
+use quan_domain::{AccountId, CircleId, PostId, Timestamp};
 
 /// Rows per INSERT: a long post's terms go in a few statements, not thousands.
 const BATCH: usize = 200;

@@ -5,8 +5,10 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use quan_core::access::AccessError;
 use quan_core::circles::CircleError;
 use quan_core::identity::IdentityError;
+use quan_core::persons::error::PersonError;
 use quan_domain::ParseError;
 use serde::Serialize;
 use std::time::Duration;
@@ -143,6 +145,36 @@ impl From<IdentityError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        use AccessError as E;
+        let s = |st, code| ApiError::new(st, code, e.to_string());
+        match &e {
+            E::NotFound => ApiError::not_found(),
+            E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
+            E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
+            E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
+            E::Internal(cause) => ApiError::internal(cause.as_ref()),
+        }
+    }
+}
+
+impl From<PersonError> for ApiError {
+    fn from(e: PersonError) -> Self {
+        use PersonError as E;
+        let s = |st, code| ApiError::new(st, code, e.to_string());
+        match &e {
+            E::Invalid(pe) => pe.clone().into(),
+            E::NotFound => ApiError::not_found(),
+            E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
+            E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
+            E::HandleTaken => s(StatusCode::CONFLICT, "handle_taken"),
+            E::MergeConflict(_) => s(StatusCode::CONFLICT, "merge_conflict"),
+            E::Internal(cause) => ApiError::internal(cause.as_ref()),
+        }
+    }
+}
 
 impl From<CircleError> for ApiError {
     fn from(e: CircleError) -> Self {

@@ -8,7 +8,9 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum_extra::extract::CookieJar;
-use quan_core::identity::{self, Actor, OrgAccess};
+use quan_core::access;
+use quan_core::access::{Actor, OrgAccess};
+use quan_core::identity::{self};
 use quan_domain::OrgId;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
@@ -104,7 +106,7 @@ impl FromRequestParts<AppState> for OrgCtx {
     ) -> Result<Self, Self::Rejection> {
         let Auth(actor) = Auth::from_request_parts(parts, state).await?;
         let org = org_id_from_path(parts)?;
-        let access = identity::org_access(&state.svc, &actor, org).await?;
+        let access = access::org_access(&state.svc, &actor, org).await?;
         Ok(OrgCtx { actor, access })
     }
 }

@@ -22,7 +22,8 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
-use quan_core::identity::{self, Actor};
+use quan_core::access;
+use quan_core::access::Actor;
 use quan_domain::OrgId;
 use serde::Deserialize;
 use serde_json::json;
@@ -75,7 +76,7 @@ pub async fn upgrade(
 async fn authorize(st: &AppState, actor: &Actor, topic: &str) -> Result<(), &'static str> {
     if let Some(id) = topic.strip_prefix("org:") {
         let org = OrgId::parse(id).map_err(|_| "invalid_topic")?;
-        return identity::org_access(&st.svc, actor, org)
+        return access::org_access(&st.svc, actor, org)
             .await
             .map(|_| ())
             .map_err(|_| "forbidden_topic");

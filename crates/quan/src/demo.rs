@@ -2,10 +2,22 @@
 //! something to look at. Idempotent: it does nothing if the demo owner exists.
 
 use quan_core::Services;
-use quan_core::circle_ops as ops;
-use quan_core::circles::{self as cc, NewCircle, NewPost};
-use quan_core::identity::{self as uc, Actor, NewInvite, NewPerson, SignUp};
-use quan_domain::*;
+use quan_core::access;
+use quan_core::access::Actor;
+use quan_core::circles::board;
+use quan_core::circles::invites;
+use quan_core::circles::posts;
+use quan_core::circles::posts::NewPost;
+use quan_core::circles::{self as cc, NewCircle};
+use quan_core::identity::{self as uc, NewInvite, SignUp};
+use quan_core::moderation;
+use quan_core::moderation::guard;
+use quan_core::persons::handles;
+use quan_core::persons::handles::NewPerson;
+use quan_domain::{
+    BoostStatus, CircleId, DisplayName, HandleKind, HandleValue, Login, MessageId, OrgName,
+    ParseError, Password, ReactionKind, Role, SessionId, TaskAction, WordAction,
+};
 
 /// The password of every demo account (printed in the README; demo only).
 pub const DEMO_PASSWORD: &str = "quan-demo-2026";
@@ -81,7 +93,7 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
         &parse(OrgName::parse("星河茶饮 Galaxy Tea"))?,
     )
     .await?;
-    let owner_access = uc::org_access(svc, &owner_actor, org.id).await?;
+    let owner_access = access::org_access(svc, &owner_actor, org.id).await?;
     // Everyone else joins through a real invite, as staff would.
     for (me, role) in accounts.iter().skip(1) {
         let (_, code) = uc::create_invite(
@@ -98,7 +110,7 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
     }
     for (i, (name, kind, value)) in DEMO_PERSONS.into_iter().enumerate() {
         let handle = parse(HandleValue::parse(parse(HandleKind::parse(kind))?, value))?;
-        let p = uc::create_person(
+        let p = handles::create_person(
             svc,
             &owner_access,
             NewPerson {
@@ -117,7 +129,7 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
         for t in tags {
             quan_core::persons::add_tag(svc, &owner_access, p.id, t)
                 .await
-                .map_err(circle_err)?;
+                .map_err(|e| anyhow::anyhow!("demo persons: {e}"))?;
         }
     }
     // The org's sensitive words: scams are refused outright, ads wait for review.
@@ -127,7 +139,7 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
         ("代购", WordAction::Hold),
         ("加微信", WordAction::Hold),
     ] {
-        ops::set_word(svc, &owner_access, word, action)
+        guard::set_word(svc, &owner_access, word, action)
             .await
             .map_err(circle_err)?;
     }
@@ -138,7 +150,7 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
         &parse(OrgName::parse("晨光书院 Morning Light Academy"))?,
     )
     .await?;
-    let access2 = uc::org_access(svc, &owner_actor, org2.id).await?;
+    let access2 = access::org_access(svc, &owner_actor, org2.id).await?;
     let (_, code) = uc::create_invite(
         svc,
         &access2,
@@ -171,8 +183,8 @@ fn circle_err(e: cc::CircleError) -> anyhow::Error {
 /// Circles of all four modes, with members and posts a few hours apart.
 async fn load_circles(
     svc: &Services,
-    owner: &uc::OrgAccess,
-    accounts: &[(uc::Me, Role)],
+    owner: &access::OrgAccess,
+    accounts: &[(access::Me, Role)],
 ) -> anyhow::Result<()> {
     let circles = [
         (
@@ -200,7 +212,7 @@ async fn load_circles(
             &[][..],
         ),
     ];
-    let actor = |me: &uc::Me| Actor::Session {
+    let actor = |me: &access::Me| Actor::Session {
         account: me.clone(),
         session: SessionId::new(),
     };
@@ -241,16 +253,16 @@ async fn load_circles(
         // link; the business circle's requests are approved.
         let owner_actor = actor(&accounts[0].0);
         if mode == "teaching" {
-            let (_, code) = ops::create_invite(
+            let (_, code) = invites::create_invite(
                 svc,
                 &owner_actor,
                 c.id,
-                ops::NewCircleInvite::parse(Some("家长群 Parents' group"), Some(50), None)?,
+                invites::NewCircleInvite::parse(Some("家长群 Parents' group"), Some(50), None)?,
             )
             .await
             .map_err(circle_err)?;
             for (me, _) in accounts.iter().skip(1) {
-                ops::accept_invite(svc, &actor(me), &code)
+                invites::accept_invite(svc, &actor(me), &code)
                     .await
                     .map_err(circle_err)?;
             }
@@ -263,7 +275,7 @@ async fn load_circles(
         match mode {
             "business" => load_board(svc, c.id, accounts).await?,
             "teaching" => {
-                cc::post(
+                posts::post(
                     svc,
                     &owner_actor,
                     c.id,
@@ -276,7 +288,7 @@ async fn load_circles(
                 .await
                 .map_err(circle_err)?;
                 for (me, _) in accounts.iter() {
-                    cc::checkin(svc, &actor(me), c.id)
+                    board::checkin(svc, &actor(me), c.id)
                         .await
                         .map_err(circle_err)?;
                 }
@@ -287,14 +299,14 @@ async fn load_circles(
             continue;
         }
         // A few hundred posts with comments and reactions, spread over authors.
-        let members: Vec<&uc::Me> = accounts.iter().map(|(m, _)| m).take(4).collect();
+        let members: Vec<&access::Me> = accounts.iter().map(|(m, _)| m).take(4).collect();
         let topics: [&[&str]; 4] = [&["新品", "tea"], &["活动", "event"], &[], &["冷泡", "tea"]];
         let mut ids = Vec::new();
         for i in 0..240 {
             let (title, body) = posts[i % posts.len()];
             let author = members[i % members.len()];
             let kind = if i == 0 { Some("notice") } else { None };
-            let p = cc::post(
+            let p = posts::post(
                 svc,
                 &actor(author),
                 c.id,
@@ -308,7 +320,7 @@ async fn load_circles(
         for (i, pid) in ids.iter().enumerate().step_by(3) {
             for (j, m) in members.iter().enumerate().take(1 + i % 4) {
                 let a = actor(m);
-                cc::comment(
+                posts::comment(
                     svc,
                     &a,
                     c.id,
@@ -318,7 +330,7 @@ async fn load_circles(
                 )
                 .await
                 .map_err(circle_err)?;
-                cc::react(svc, &a, c.id, *pid, ReactionKind::Like, true)
+                posts::react(svc, &a, c.id, *pid, ReactionKind::Like, true)
                     .await
                     .map_err(circle_err)?;
             }
@@ -359,7 +371,7 @@ async fn load_circles(
             }
         }
         for m in &members {
-            cc::checkin(svc, &actor(m), c.id)
+            board::checkin(svc, &actor(m), c.id)
                 .await
                 .map_err(circle_err)?;
         }
@@ -368,10 +380,10 @@ async fn load_circles(
         // ids[0] is the welcome notice; ids[1] is another member's post, so its
         // deletion by a moderator is logged.
         if let (Some(welcome), Some(dup)) = (ids.first(), ids.get(1)) {
-            ops::pin_post(svc, &owner_actor, c.id, *welcome, true)
+            moderation::pin_post(svc, &owner_actor, c.id, *welcome, true)
                 .await
                 .map_err(circle_err)?;
-            ops::delete_post(svc, &owner_actor, c.id, *dup, "重复发帖 Duplicate post")
+            moderation::delete_post(svc, &owner_actor, c.id, *dup, "重复发帖 Duplicate post")
                 .await
                 .map_err(circle_err)?;
         }
@@ -396,7 +408,7 @@ async fn load_circles(
 async fn load_board(
     svc: &Services,
     circle: CircleId,
-    accounts: &[(uc::Me, Role)],
+    accounts: &[(access::Me, Role)],
 ) -> anyhow::Result<()> {
     let actor = |i: usize| Actor::Session {
         account: accounts[i].0.clone(),
@@ -421,7 +433,7 @@ async fn load_board(
         ),
     ];
     for (kind, title, steps) in items {
-        let p = cc::post(
+        let p = posts::post(
             svc,
             &actor(0),
             circle,
@@ -432,7 +444,7 @@ async fn load_board(
         for step in steps {
             // The operator claims and delivers; the owner (the author) accepts.
             let who = if *step == TaskAction::Accept { 0 } else { 2 };
-            ops::task_action(svc, &actor(who), circle, p.id, *step, "")
+            board::task_action(svc, &actor(who), circle, p.id, *step, "")
                 .await
                 .map_err(circle_err)?;
         }

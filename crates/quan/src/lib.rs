@@ -84,7 +84,7 @@ impl App {
                 }
             }
         };
-        tokio::spawn(quan_core::auth_cache::listen(
+        tokio::spawn(quan_core::access::cache::listen(
             Arc::clone(&services.auth),
             Arc::clone(&services.bus),
         ));

@@ -1,23 +1,19 @@
 //! Ports: the traits through which use cases reach the world.
 //!
-//! Each has an in-process implementation so `quan serve` needs nothing external, and
-//! a cluster implementation (PostgreSQL, Redis) chosen by configuration. Handlers and
-//! use cases only ever see these traits.
+//! Infrastructure ports (bus, counters, rate limiter, clock, blobs) live here; each
+//! capability's store port lives beside its use cases (`<capability>/port.rs`), and
+//! [`Store`] gathers them all. Each has an in-process implementation so `quan serve`
+//! needs nothing external, and a cluster implementation (PostgreSQL, Redis) chosen by
+//! configuration. Handlers and use cases only ever see these traits.
 
 mod blob;
 mod bus;
-mod circle_ops;
 mod clock;
 mod counters;
-mod notify;
-mod search;
 mod store;
 
-pub use blob::*;
-pub use bus::*;
-pub use circle_ops::*;
-pub use clock::*;
-pub use counters::*;
-pub use notify::*;
-pub use search::*;
-pub use store::*;
+pub use blob::{BlobError, BlobStore};
+pub use bus::{Bus, BusError, BusMessage};
+pub use clock::{Clock, SystemClock, TestClock};
+pub use counters::{CounterError, Counters, RateDecision, RateLimiter};
+pub use store::{Store, StoreError, StoreResult, SystemStore, constraints};

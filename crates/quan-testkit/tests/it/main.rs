@@ -17,4 +17,5 @@ mod openapi;
 mod search;
 mod store;
 mod tenancy;
+mod tidy;
 mod ws;

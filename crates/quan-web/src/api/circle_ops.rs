@@ -11,7 +11,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use quan_core::circle_ops::{self as uc, NewCircleInvite};
+use quan_core::circles::admin;
+use quan_core::circles::board;
+use quan_core::circles::images;
+use quan_core::circles::invites;
+use quan_core::circles::invites::NewCircleInvite;
+use quan_core::circles::posts;
+use quan_core::moderation;
+use quan_core::moderation::guard;
 use quan_core::persons;
 use quan_core::{
     CircleInviteRecord, MergeRecord, ModLogRecord, PageRequest, QueueItem, ReportRecord,
@@ -178,7 +185,7 @@ pub async fn create_invite(
     ApiJson(req): ApiJson<CreateCircleInviteReq>,
 ) -> ApiResult<(StatusCode, Json<CreatedCircleInviteDto>)> {
     let n = NewCircleInvite::parse(req.label.as_deref(), req.max_uses, req.ttl_hours)?;
-    let (rec, code) = uc::create_invite(&st.svc, &actor, parse_id(&id)?, n).await?;
+    let (rec, code) = invites::create_invite(&st.svc, &actor, parse_id(&id)?, n).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedCircleInviteDto {
@@ -196,7 +203,7 @@ pub async fn list_invites(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<CircleInviteDto>>> {
-    let all = uc::list_invites(&st.svc, &actor, parse_id(&id)?).await?;
+    let all = invites::list_invites(&st.svc, &actor, parse_id(&id)?).await?;
     Ok(Json(all.iter().map(CircleInviteDto::from).collect()))
 }
 
@@ -208,7 +215,7 @@ pub async fn revoke_invite(
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    uc::revoke_invite(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    invites::revoke_invite(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -219,7 +226,7 @@ pub async fn preview_invite(
     State(st): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<InvitePreviewDto>> {
-    let (c, _) = uc::preview_invite(&st.svc, &code).await?;
+    let (c, _) = invites::preview_invite(&st.svc, &code).await?;
     Ok(Json(InvitePreviewDto {
         circle_id: c.id.to_string(),
         name: c.name,
@@ -238,7 +245,7 @@ pub async fn accept_invite(
     Auth(actor): Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<InvitePreviewDto>> {
-    let c = uc::accept_invite(&st.svc, &actor, &code).await?;
+    let c = invites::accept_invite(&st.svc, &actor, &code).await?;
     Ok(Json(InvitePreviewDto {
         circle_id: c.id.to_string(),
         name: c.name,
@@ -286,7 +293,7 @@ pub async fn edit_post(
     Path(ids): Path<(String, String)>,
     ApiJson(req): ApiJson<EditPostReq>,
 ) -> ApiResult<Json<PostDto>> {
-    let p = uc::edit_post(
+    let p = posts::edit_post(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,
@@ -308,7 +315,7 @@ pub async fn delete_post(
     Path(ids): Path<(String, String)>,
     ApiQuery(q): ApiQuery<ReasonQuery>,
 ) -> ApiResult<StatusCode> {
-    uc::delete_post(
+    moderation::delete_post(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,
@@ -328,7 +335,7 @@ pub async fn post_edits(
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<PostEditDto>>> {
-    let all = uc::post_edits(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    let all = posts::post_edits(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
     Ok(Json(
         all.iter()
             .map(|e| PostEditDto {
@@ -350,7 +357,7 @@ pub async fn pin_post(
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    uc::pin_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, true).await?;
+    moderation::pin_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -362,7 +369,7 @@ pub async fn unpin_post(
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    uc::pin_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, false).await?;
+    moderation::pin_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -408,7 +415,7 @@ pub async fn task_action(
     ApiJson(req): ApiJson<TaskActionReq>,
 ) -> ApiResult<Json<PostDto>> {
     let action = TaskAction::parse(&req.action)?;
-    let p = uc::task_action(
+    let p = board::task_action(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,
@@ -429,7 +436,7 @@ pub async fn task_steps(
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<TaskStepDto>>> {
-    let all = uc::task_steps(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    let all = board::task_steps(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
     Ok(Json(all.iter().map(TaskStepDto::from).collect()))
 }
 
@@ -462,7 +469,7 @@ pub async fn report_post(
     ApiJson(req): ApiJson<ReportReq>,
 ) -> ApiResult<(StatusCode, Json<ReportResultDto>)> {
     let reason = ReportReason::parse(&req.reason)?;
-    let out = uc::report(
+    let out = moderation::report(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,
@@ -526,7 +533,7 @@ pub async fn queue(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<QueueItemDto>>> {
-    let items = uc::queue(&st.svc, &actor, parse_id(&id)?).await?;
+    let items = moderation::queue(&st.svc, &actor, parse_id(&id)?).await?;
     Ok(Json(items.iter().map(QueueItemDto::from).collect()))
 }
 
@@ -549,7 +556,7 @@ pub async fn resolve(
     ApiJson(req): ApiJson<ResolveReq>,
 ) -> ApiResult<StatusCode> {
     let status = ReportStatus::parse(&req.decision)?;
-    uc::resolve(
+    moderation::resolve(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,
@@ -602,7 +609,7 @@ pub async fn mod_log(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ModLogPage>> {
     let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
-    let page = uc::mod_log(&st.svc, &actor, parse_id(&id)?, &page).await?;
+    let page = moderation::mod_log(&st.svc, &actor, parse_id(&id)?, &page).await?;
     Ok(Json(ModLogPage {
         items: page.items.iter().map(ModLogDto::from).collect(),
         next: page.next,
@@ -653,7 +660,7 @@ pub async fn list_sanctions(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<SanctionDto>>> {
-    let all = uc::sanctions(&st.svc, &actor, parse_id(&id)?).await?;
+    let all = moderation::sanctions(&st.svc, &actor, parse_id(&id)?).await?;
     Ok(Json(all.iter().map(SanctionDto::from).collect()))
 }
 
@@ -669,7 +676,7 @@ pub async fn set_sanction(
     ApiJson(req): ApiJson<SanctionReq>,
 ) -> ApiResult<Json<SanctionDto>> {
     let kind = SanctionKind::parse(&ids.2)?;
-    let s = uc::sanction(
+    let s = moderation::sanction(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,
@@ -691,7 +698,7 @@ pub async fn lift_sanction(
     Path(ids): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     let kind = SanctionKind::parse(&ids.2)?;
-    uc::lift_sanction(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, kind).await?;
+    moderation::lift_sanction(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?, kind).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -711,7 +718,7 @@ pub struct WordDto {
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/sensitive-words", tag = "moderation", params(("org_id" = String, Path)),
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = [WordDto]), (status = 403, body = Problem)))]
 pub async fn list_words(State(st): State<AppState>, ctx: OrgCtx) -> ApiResult<Json<Vec<WordDto>>> {
-    let all = uc::words(&st.svc, &ctx.access).await?;
+    let all = guard::words(&st.svc, &ctx.access).await?;
     Ok(Json(
         all.into_iter()
             .map(|(word, a)| WordDto {
@@ -732,7 +739,7 @@ pub async fn set_word(
     ApiJson(req): ApiJson<WordDto>,
 ) -> ApiResult<Json<WordDto>> {
     let action = WordAction::parse(&req.action)?;
-    let word = uc::set_word(&st.svc, &ctx.access, &req.word, action).await?;
+    let word = guard::set_word(&st.svc, &ctx.access, &req.word, action).await?;
     Ok(Json(WordDto {
         word,
         action: action.as_str().into(),
@@ -747,7 +754,7 @@ pub async fn delete_word(
     ctx: OrgCtx,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    uc::delete_word(&st.svc, &ctx.access, &ids.1).await?;
+    guard::delete_word(&st.svc, &ctx.access, &ids.1).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1201,7 +1208,7 @@ pub async fn upload_image(
                 "an image is at most 5 MiB",
             )
         })?;
-    let img = uc::upload_image(&st.svc, &actor, circle, &bytes).await?;
+    let img = images::upload_image(&st.svc, &actor, circle, &bytes).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImageDto {
@@ -1222,7 +1229,7 @@ pub async fn get_image(
     Path(id): Path<String>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let (content_type, bytes) = uc::image_bytes(&st.svc, &actor, parse_id(&id)?).await?;
+    let (content_type, bytes) = images::image_bytes(&st.svc, &actor, parse_id(&id)?).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, content_type),
@@ -1387,7 +1394,7 @@ pub async fn edit_circle(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<EditCircleReq>,
 ) -> ApiResult<Json<super::circles::CircleDto>> {
-    let e = uc::CircleEdit {
+    let e = admin::CircleEdit {
         name: req.name,
         description: req.description,
         join_policy: req
@@ -1412,7 +1419,7 @@ pub async fn edit_circle(
             })
             .transpose()?,
     };
-    let c = uc::edit_circle(&st.svc, &actor, parse_id(&id)?, e).await?;
+    let c = admin::edit_circle(&st.svc, &actor, parse_id(&id)?, e).await?;
     Ok(Json(super::circles::circle_dto(&c, None)))
 }
 
@@ -1458,7 +1465,7 @@ pub async fn update_member(
             Some((has("member"), has("customer"), has("fan")))
         }
     };
-    let m = uc::update_member(
+    let m = admin::update_member(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,

@@ -9,7 +9,12 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quan_core::CommentRecord;
-use quan_core::circles::{self as uc, NewCircle, NewPost};
+use quan_core::access;
+use quan_core::circles::board;
+use quan_core::circles::feed;
+use quan_core::circles::posts;
+use quan_core::circles::posts::NewPost;
+use quan_core::circles::{self as uc, NewCircle};
 use quan_core::{
     CircleMemberRecord, CircleRecord, FeedSort, MemberStatus, PageRequest, PostRecord,
 };
@@ -403,7 +408,7 @@ pub async fn get_circle(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CircleDto>> {
-    let v = uc::view(&st.svc, &actor, parse_id(&id)?).await?;
+    let v = access::view(&st.svc, &actor, parse_id(&id)?).await?;
     let role = v
         .membership
         .as_ref()
@@ -497,7 +502,7 @@ pub async fn create_post(
 ) -> ApiResult<(StatusCode, Json<PostDto>)> {
     let mut p = NewPost::parse(req.kind.as_deref(), &req.title, &req.body)?.with_tags(&req.tags)?;
     (p.audience, p.audience_tags) =
-        quan_core::circle_ops::parse_audience(req.audience.as_deref(), &req.audience_tags)?;
+        quan_core::circles::posts::parse_audience(req.audience.as_deref(), &req.audience_tags)?;
     if req.images.len() > quan_domain::POST_IMAGES_MAX {
         return Err(ApiError::from(quan_domain::ParseError::new(
             "images",
@@ -510,7 +515,7 @@ pub async fn create_post(
         .iter()
         .map(|i| parse_id(i))
         .collect::<ApiResult<Vec<_>>>()?;
-    let rec = uc::post(&st.svc, &actor, parse_id(&id)?, p).await?;
+    let rec = posts::post(&st.svc, &actor, parse_id(&id)?, p).await?;
     Ok((StatusCode::CREATED, Json(PostDto::from(&rec))))
 }
 
@@ -569,7 +574,7 @@ pub async fn feed(
     let sort = parse_sort(q.sort.as_deref(), q.period.as_deref(), st.svc.clock.now())?;
     let page = PageRequest::new(bounded_cursor(q.after)?, q.limit);
     if let Some(tag) = q.tag {
-        let p = uc::tagged(&st.svc, &actor, parse_id(&id)?, &tag, &page).await?;
+        let p = feed::tagged(&st.svc, &actor, parse_id(&id)?, &tag, &page).await?;
         return Ok(Json(PostPage {
             items: p.items.iter().map(PostDto::from).collect(),
             next: p.next,
@@ -577,8 +582,8 @@ pub async fn feed(
         })
         .into_response());
     }
-    let v = uc::view(&st.svc, &actor, parse_id(&id)?).await?;
-    let f = uc::feed_read(&st.svc, &v, sort, &page).await?;
+    let v = access::view(&st.svc, &actor, parse_id(&id)?).await?;
+    let f = feed::feed_read(&st.svc, &v, sort, &page).await?;
     if let Some(c) = &f.cached {
         // Shared page: serialised once, the reader's reactions spliced in.
         let r = c.rendered.get_or_init(|| render_cached(c));
@@ -589,7 +594,7 @@ pub async fn feed(
         )
             .into_response());
     }
-    let pinned = quan_core::circle_ops::pinned_of(&st.svc, &v, sort, &page).await?;
+    let pinned = quan_core::circles::posts::pinned_of(&st.svc, &v, sort, &page).await?;
     let fresh = f.fresh.as_ref();
     let items = fresh
         .map(|p| {
@@ -615,7 +620,9 @@ pub async fn feed(
 /// is its last field, so the reader's own go where `[]}` was.
 const EMPTY_MINE_TAIL: &str = "[]}";
 
-fn render_cached(c: &quan_core::feed_cache::CachedPage) -> quan_core::feed_cache::Rendered {
+fn render_cached(
+    c: &quan_core::circles::feed_cache::CachedPage,
+) -> quan_core::circles::feed_cache::Rendered {
     let items = c
         .page
         .items
@@ -629,7 +636,7 @@ fn render_cached(c: &quan_core::feed_cache::CachedPage) -> quan_core::feed_cache
         })
         .collect();
     let pinned: Vec<PostDto> = c.pinned.iter().map(PostDto::from).collect();
-    quan_core::feed_cache::Rendered {
+    quan_core::circles::feed_cache::Rendered {
         items,
         pinned: serde_json::to_string(&pinned).unwrap_or_else(|_| "[]".into()),
     }
@@ -637,9 +644,9 @@ fn render_cached(c: &quan_core::feed_cache::CachedPage) -> quan_core::feed_cache
 
 /// The same bytes `Json(PostPage { .. })` would give, from the cached fragments.
 fn splice(
-    r: &quan_core::feed_cache::Rendered,
-    c: &quan_core::feed_cache::CachedPage,
-    f: &uc::FeedRead,
+    r: &quan_core::circles::feed_cache::Rendered,
+    c: &quan_core::circles::feed_cache::CachedPage,
+    f: &feed::FeedRead,
     first: bool,
 ) -> String {
     let mut out = String::with_capacity(r.items.iter().map(String::len).sum::<usize>() + 256);
@@ -730,7 +737,7 @@ pub async fn get_post(
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<Json<PostDetailDto>> {
-    let pv = uc::get_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    let pv = posts::get_post(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
     Ok(Json(PostDetailDto {
         post: PostDto::from(&pv.post),
         comments: pv.comments.iter().map(CommentDto::from).collect(),
@@ -749,7 +756,7 @@ pub async fn create_comment(
     ApiJson(req): ApiJson<CreateCommentReq>,
 ) -> ApiResult<(StatusCode, Json<CommentDto>)> {
     let parent = req.parent_id.as_deref().map(parse_id).transpose()?;
-    let c = uc::comment(
+    let c = posts::comment(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,
@@ -788,12 +795,12 @@ pub async fn remove_reaction(
 
 async fn set_reaction(
     st: AppState,
-    actor: quan_core::identity::Actor,
+    actor: quan_core::access::Actor,
     ids: (String, String, String),
     on: bool,
 ) -> ApiResult<Json<ReactionsDto>> {
     let kind = ReactionKind::parse(&ids.2)?;
-    let (score, mine) = uc::react(
+    let (score, mine) = posts::react(
         &st.svc,
         &actor,
         parse_id(&ids.0)?,
@@ -822,7 +829,7 @@ pub async fn get_privacy(
     State(st): State<AppState>,
     Auth(actor): Auth,
 ) -> ApiResult<Json<PrivacyDto>> {
-    let w = uc::history_window(&st.svc, &actor).await?;
+    let w = feed::history_window(&st.svc, &actor).await?;
     Ok(Json(PrivacyDto {
         history_window: w.as_str().into(),
     }))
@@ -837,7 +844,7 @@ pub async fn set_privacy(
     ApiJson(req): ApiJson<PrivacyDto>,
 ) -> ApiResult<Json<PrivacyDto>> {
     let w = quan_domain::HistoryWindow::parse(&req.history_window)?;
-    uc::set_history_window(&st.svc, &actor, w).await?;
+    feed::set_history_window(&st.svc, &actor, w).await?;
     Ok(Json(PrivacyDto {
         history_window: w.as_str().into(),
     }))
@@ -1109,7 +1116,7 @@ pub async fn notice_receipts(
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<Json<ReceiptsDto>> {
-    let all = uc::receipts(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
+    let all = board::receipts(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
     let dto = |r: &quan_core::ReceiptRecord| ReceiptDto {
         account_id: r.account_id.to_string(),
         display_name: r.display_name.clone(),
@@ -1130,7 +1137,7 @@ pub async fn check_in(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CheckinDto>> {
-    let (s, checked_in) = uc::checkin(&st.svc, &actor, parse_id(&id)?).await?;
+    let (s, checked_in) = board::checkin(&st.svc, &actor, parse_id(&id)?).await?;
     Ok(Json(CheckinDto {
         standing: StreakDto::from(&s),
         checked_in,
@@ -1145,6 +1152,6 @@ pub async fn leaderboard(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<StreakDto>>> {
-    let board = uc::leaderboard(&st.svc, &actor, parse_id(&id)?).await?;
+    let board = board::leaderboard(&st.svc, &actor, parse_id(&id)?).await?;
     Ok(Json(board.iter().map(StreakDto::from).collect()))
 }

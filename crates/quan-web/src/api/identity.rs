@@ -10,11 +10,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use quan_core::identity::{self as uc, Actor, Me, NewInvite, NewPerson, SignUp};
+use quan_core::access::{Actor, Me};
+use quan_core::events;
+use quan_core::identity::{self as uc, NewInvite, SignUp};
+use quan_core::persons::handles;
+use quan_core::persons::handles::NewPerson;
 use quan_core::{
     EventRecord, InviteRecord, OrgRecord, PageRequest, PersonRecord, StaffRecord, TokenRecord,
 };
-use quan_domain::*;
+use quan_domain::{
+    DisplayName, HandleKind, HandleValue, Login, OrgName, ParseError, Password, Role, Scope,
+    Scopes, Timestamp, TokenName,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -774,7 +781,7 @@ pub async fn list_persons(
     ctx: OrgCtx,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<PersonPage>> {
-    let page = uc::list_persons(&st.svc, &ctx.access, &q.into_request()?).await?;
+    let page = handles::list_persons(&st.svc, &ctx.access, &q.into_request()?).await?;
     Ok(Json(PersonPage {
         items: page.items.iter().map(PersonDto::from).collect(),
         next: page.next,
@@ -782,7 +789,7 @@ pub async fn list_persons(
 }
 
 fn parse_handles(hs: &[HandleReq]) -> ApiResult<Vec<HandleValue>> {
-    if hs.len() > uc::MAX_HANDLES_PER_REQUEST {
+    if hs.len() > handles::MAX_HANDLES_PER_REQUEST {
         return Err(ParseError::new("handles", "too_many", "at most 20").into());
     }
     Ok(hs
@@ -803,7 +810,7 @@ pub async fn create_person(
         display_name: DisplayName::parse(&req.display_name)?,
         handles: parse_handles(&req.handles)?,
     };
-    let rec = uc::create_person(&st.svc, &ctx.access, p).await?;
+    let rec = handles::create_person(&st.svc, &ctx.access, p).await?;
     Ok((StatusCode::CREATED, Json(PersonDto::from(&rec))))
 }
 
@@ -816,7 +823,7 @@ pub async fn get_person(
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<Json<PersonDto>> {
     Ok(Json(PersonDto::from(
-        &uc::get_person(&st.svc, &ctx.access, parse_id(&ids.1)?).await?,
+        &handles::get_person(&st.svc, &ctx.access, parse_id(&ids.1)?).await?,
     )))
 }
 
@@ -831,7 +838,7 @@ pub async fn add_handle(
 ) -> ApiResult<(StatusCode, Json<PersonDto>)> {
     let person = parse_id(&ids.1)?;
     let h = HandleValue::parse(HandleKind::parse(&req.kind)?, &req.value)?;
-    let rec = uc::add_handle(
+    let rec = handles::add_handle(
         &st.svc,
         &ctx.access,
         person,
@@ -850,7 +857,7 @@ pub async fn list_events(
     ctx: OrgCtx,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<EventPage>> {
-    let page = uc::list_events(&st.svc, &ctx.access, &q.into_request()?).await?;
+    let page = events::list_events(&st.svc, &ctx.access, &q.into_request()?).await?;
     Ok(Json(EventPage {
         items: page.items.iter().map(EventDto::from).collect(),
         next: page.next,

@@ -13,10 +13,15 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use quan_core::circle_ops as ops;
-use quan_core::circles::{self as cc, CircleError, CircleView};
+use quan_core::access;
+use quan_core::access::CircleView;
+use quan_core::circles::admin;
+use quan_core::circles::images;
+use quan_core::circles::{self as cc, CircleError};
 use quan_core::{CircleMemberRecord, MemberStatus, PageRequest};
-use quan_domain::*;
+use quan_domain::{
+    AccountId, CircleId, CircleRole, IMAGE_MAX_BYTES, JoinPolicy, ParseError, PostingPolicy,
+};
 use serde::Deserialize;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -102,7 +107,7 @@ struct AfterParams {
 async fn circle_view(st: &AppState, k: &Console, id: &str) -> Result<CircleView, PageError> {
     let cid = path_id::<CircleId>(id)?;
     let actor = require_user(&k.c)?;
-    let v = cc::view(&st.svc, actor, cid)
+    let v = access::view(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
     if v.circle.org_id != k.org.id || !v.can_admin() {
@@ -198,7 +203,7 @@ async fn settings_save(
     let v = circle_view(&st, &k, &id).await?;
     let actor = require_user(&k.c)?;
     let r = async {
-        let e = ops::CircleEdit {
+        let e = admin::CircleEdit {
             name: Some(f.name),
             description: f.description,
             tags: f.tags.as_deref().map(split_tags),
@@ -209,7 +214,7 @@ async fn settings_save(
             public: Some(f.public.is_some()),
             cover: None,
         };
-        ops::edit_circle(&st.svc, actor, v.circle.id, e)
+        admin::edit_circle(&st.svc, actor, v.circle.id, e)
             .await
             .map(drop)
     }
@@ -250,18 +255,22 @@ async fn cover_save(
     let r = async {
         let cover = match (&file, remove) {
             (_, true) => None,
-            (Some(b), false) => Some(ops::upload_image(&st.svc, actor, v.circle.id, b).await?.id),
+            (Some(b), false) => Some(
+                images::upload_image(&st.svc, actor, v.circle.id, b)
+                    .await?
+                    .id,
+            ),
             (None, false) => {
                 return Err(
                     ParseError::new("cover", "missing_image", "choose an image to upload").into(),
                 );
             }
         };
-        let e = ops::CircleEdit {
+        let e = admin::CircleEdit {
             cover: Some(cover),
-            ..ops::CircleEdit::default()
+            ..admin::CircleEdit::default()
         };
-        ops::edit_circle(&st.svc, actor, v.circle.id, e)
+        admin::edit_circle(&st.svc, actor, v.circle.id, e)
             .await
             .map(drop)
     }
@@ -279,7 +288,7 @@ pub(crate) struct DecisionForm {
 /// A join request decided from a form (the console page or the manage page).
 pub(crate) async fn decide_request(
     st: &AppState,
-    actor: &quan_core::identity::Actor,
+    actor: &quan_core::access::Actor,
     circle: CircleId,
     account: AccountId,
     decision: &str,
@@ -325,7 +334,7 @@ async fn member_save(
     let actor = require_user(&k.c)?;
     let account = path_id::<AccountId>(&account)?;
     let r = match CircleRole::parse(&f.role) {
-        Ok(role) => ops::update_member(
+        Ok(role) => admin::update_member(
             &st.svc,
             actor,
             v.circle.id,
@@ -343,6 +352,7 @@ async fn member_save(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quan_domain::parse_circle_tags;
 
     #[test]
     fn tags_split_on_both_kinds_of_comma() {

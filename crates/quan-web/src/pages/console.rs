@@ -1,7 +1,7 @@
 //! The org console: overview, staff and invites, API tokens, and the sections still
 //! to come (which say so plainly).
 
-use super::templates::*;
+use super::templates::{CirclesPage, ComingPage, OverviewPage, StaffPage, TokensPage, nav_items};
 use super::{
     Chrome, PageError, PageResult, check_csrf, path_id, render, render_form, require_user,
 };
@@ -12,9 +12,14 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use quan_core::identity::{self as uc, IdentityError, NewInvite, OrgAccess};
+use quan_core::access;
+use quan_core::access::OrgAccess;
+use quan_core::events;
+use quan_core::identity::{self as uc, IdentityError, NewInvite};
 use quan_core::{OrgRecord, PageRequest};
-use quan_domain::*;
+use quan_domain::{
+    AccountId, BoostStatus, CircleId, InviteId, ParseError, Role, Scope, Scopes, TokenId, TokenName,
+};
 use serde::Deserialize;
 
 /// The sections of the console that later capabilities will fill.
@@ -115,7 +120,7 @@ impl FromRequestParts<AppState> for Console {
             .map_err(PageError::Api)?;
         let actor = require_user(&c)?.clone();
         let org_id = crate::extract::org_id_from_path(parts).map_err(|_| PageError::NotFound)?;
-        let access = uc::org_access(&st.svc, &actor, org_id).await?;
+        let access = access::org_access(&st.svc, &actor, org_id).await?;
         let org = uc::get_org(&st.svc, &access).await?;
         let orgs = uc::my_orgs(&st.svc, &actor).await?;
         Ok(Console {
@@ -144,7 +149,7 @@ async fn overview(State(st): State<AppState>, k: Console) -> PageResult {
     } else {
         0
     };
-    let events = uc::list_events(&st.svc, &k.access, &PageRequest::first(12)).await?;
+    let events = events::list_events(&st.svc, &k.access, &PageRequest::first(12)).await?;
     let staff_count = if staff.next.is_some() {
         format!("{}+", staff.items.len())
     } else {

@@ -20,11 +20,25 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use quan_core::identity::{self as uc, Actor, IdentityError, Me};
-use quan_domain::*;
+use quan_core::access;
+use quan_core::access::AccessError;
+use quan_core::access::{Actor, Me};
+use quan_core::circles::board;
+use quan_core::circles::feed;
+use quan_core::circles::posts;
+use quan_core::identity::{self as uc, IdentityError};
+use quan_core::persons::error::PersonError;
+use quan_domain::{
+    CircleId, CircleRole, CommentId, DisplayName, HistoryWindow, IMAGE_MAX_BYTES, Login, MessageId,
+    OrgName, POST_IMAGES_MAX, ParseError, Password, PostId, ReactionKind, ReportReason, Role,
+    RoomId, TaskAction, TaskActor, Timestamp, parse_tag,
+};
 use serde::Deserialize;
 use std::sync::Arc;
-use templates::*;
+use templates::{
+    AppChatPage, AppCirclePage, AppMePage, AppPostPage, HISTORY_OPTIONS, InvitePage, LoginPage,
+    MemberPage, OrgsPage, PasswordPage, SignupPage,
+};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -211,6 +225,16 @@ impl From<ApiError> for PageError {
 }
 impl From<IdentityError> for PageError {
     fn from(e: IdentityError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+impl From<AccessError> for PageError {
+    fn from(e: AccessError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+impl From<PersonError> for PageError {
+    fn from(e: PersonError) -> Self {
         ApiError::from(e).into()
     }
 }
@@ -651,10 +675,11 @@ async fn circle_page(
     q: &FeedParams,
     error: Option<String>,
 ) -> PageResult {
-    use quan_core::circles as cc;
     let actor = require_user(c)?;
     let id = path_id::<CircleId>(id)?;
-    let v = cc::view(&st.svc, actor, id).await.map_err(ApiError::from)?;
+    let v = access::view(&st.svc, actor, id)
+        .await
+        .map_err(ApiError::from)?;
     // An unknown sort in a page link falls back to the newest posts.
     let sort_name = q
         .sort
@@ -668,11 +693,11 @@ async fn circle_page(
     let tag = q.tag.as_deref().and_then(|t| parse_tag(t).ok());
     // One visibility check for the whole page; the feed and the board reuse it.
     let page = match &tag {
-        Some(t) => cc::tagged(&st.svc, actor, id, t, &req).await,
-        None => cc::feed_of(&st.svc, &v, sort, &req).await,
+        Some(t) => feed::tagged(&st.svc, actor, id, t, &req).await,
+        None => feed::feed_of(&st.svc, &v, sort, &req).await,
     }
     .map_err(ApiError::from)?;
-    let board = cc::leaderboard_of(&st.svc, &v)
+    let board = board::leaderboard_of(&st.svc, &v)
         .await
         .map_err(ApiError::from)?;
     let my_streak = board
@@ -680,7 +705,7 @@ async fn circle_page(
         .find(|b| b.account_id == actor.account_id())
         .map(|b| b.streak);
     let board: Vec<_> = board.into_iter().take(5).collect();
-    let pinned = quan_core::circle_ops::pinned_of(&st.svc, &v, sort, &req)
+    let pinned = quan_core::circles::posts::pinned_of(&st.svc, &v, sort, &req)
         .await
         .map_err(ApiError::from)?;
     Ok(render_form(
@@ -751,8 +776,8 @@ struct PostForm {
 }
 
 impl PostForm {
-    fn parse(&self) -> Result<quan_core::circles::NewPost, ParseError> {
-        let mut p = quan_core::circles::NewPost::parse(
+    fn parse(&self) -> Result<quan_core::circles::posts::NewPost, ParseError> {
+        let mut p = quan_core::circles::posts::NewPost::parse(
             self.kind.as_deref().filter(|k| !k.is_empty()),
             &self.title,
             self.body.as_deref().unwrap_or(""),
@@ -766,7 +791,7 @@ impl PostForm {
             .map(str::to_owned)
             .collect();
         (p.audience, p.audience_tags) =
-            quan_core::circle_ops::parse_audience(self.audience.as_deref(), &tags)?;
+            quan_core::circles::posts::parse_audience(self.audience.as_deref(), &tags)?;
         let topics = circle_admin::split_tags(self.tags.as_deref().unwrap_or(""));
         p.with_tags(&topics)
     }
@@ -779,7 +804,6 @@ async fn app_circle_post(
     Path(id): Path<String>,
     mut mp: axum::extract::Multipart,
 ) -> PageResult {
-    use quan_core::circles as cc;
     let bad = |_| {
         PageError::Api(ApiError::bad_request(
             "invalid_form",
@@ -819,12 +843,12 @@ async fn app_circle_post(
         }
         for b in &files {
             p.images.push(
-                quan_core::circle_ops::upload_image(&st.svc, actor, cid, b)
+                quan_core::circles::images::upload_image(&st.svc, actor, cid, b)
                     .await?
                     .id,
             );
         }
-        cc::post(&st.svc, actor, cid, p).await
+        posts::post(&st.svc, actor, cid, p).await
     }
     .await;
     match result {
@@ -869,10 +893,10 @@ pub(crate) async fn post_page_with(
     use quan_core::circles as cc;
     let actor = require_user(c)?;
     let (cid, pid) = post_ids(ids)?;
-    let v = cc::view(&st.svc, actor, cid)
+    let v = access::view(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
-    let pv = cc::get_post(&st.svc, actor, cid, pid)
+    let pv = posts::get_post(&st.svc, actor, cid, pid)
         .await
         .map_err(ApiError::from)?;
     let member = v
@@ -881,7 +905,7 @@ pub(crate) async fn post_page_with(
         .is_some_and(|m| m.status == quan_core::MemberStatus::Active);
     // Receipts show for a notice's author and the circle's admins; for anyone else
     // (or any other post) there are none to show.
-    let receipts = match cc::receipts(&st.svc, actor, cid, pid).await {
+    let receipts = match board::receipts(&st.svc, actor, cid, pid).await {
         Ok(r) => Some(r),
         Err(cc::CircleError::Forbidden | cc::CircleError::NotFound) => None,
         Err(e) => return Err(ApiError::from(e).into()),
@@ -896,7 +920,7 @@ pub(crate) async fn post_page_with(
     let is_author = pv.post.author_account_id == me;
     let (task_steps, task_actions) = match pv.post.task_state {
         Some(state) => {
-            let steps = quan_core::circle_ops::task_steps(&st.svc, actor, cid, pid)
+            let steps = quan_core::circles::board::task_steps(&st.svc, actor, cid, pid)
                 .await
                 .map_err(ApiError::from)?;
             let who = TaskActor {
@@ -917,7 +941,7 @@ pub(crate) async fn post_page_with(
         None => (Vec::new(), Vec::new()),
     };
     let edits = if pv.post.edited_at.is_some() {
-        quan_core::circle_ops::post_edits(&st.svc, actor, cid, pid)
+        quan_core::circles::posts::post_edits(&st.svc, actor, cid, pid)
             .await
             .map_err(ApiError::from)?
     } else {
@@ -984,7 +1008,7 @@ async fn app_post_comment(
         Some(p) => Some(path_id::<CommentId>(p)?),
         None => None,
     };
-    match quan_core::circles::comment(&st.svc, actor, cid, pid, &f.body, parent).await {
+    match quan_core::circles::posts::comment(&st.svc, actor, cid, pid, &f.body, parent).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}#comments")).into_response())
         }
@@ -1009,7 +1033,7 @@ async fn app_post_react(
     let actor = require_user(&c)?;
     let (cid, pid) = post_ids(&ids)?;
     let result = match ReactionKind::parse(&f.kind) {
-        Ok(kind) => quan_core::circles::react(&st.svc, actor, cid, pid, kind, f.on)
+        Ok(kind) => quan_core::circles::posts::react(&st.svc, actor, cid, pid, kind, f.on)
             .await
             .map(|_| ()),
         Err(e) => Err(e.into()),
@@ -1022,7 +1046,7 @@ async fn app_post_react(
 
 async fn me_page(st: &AppState, c: &Chrome, saved: bool) -> PageResult {
     let actor = require_user(c)?;
-    let w = quan_core::circles::history_window(&st.svc, actor)
+    let w = quan_core::circles::feed::history_window(&st.svc, actor)
         .await
         .map_err(ApiError::from)?;
     Ok(render(&AppMePage {
@@ -1051,7 +1075,7 @@ async fn app_me_privacy(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let w = HistoryWindow::parse(&f.history_window).map_err(ApiError::from)?;
-    quan_core::circles::set_history_window(&st.svc, actor, w)
+    quan_core::circles::feed::set_history_window(&st.svc, actor, w)
         .await
         .map_err(ApiError::from)?;
     me_page(&st, &c, true).await
@@ -1072,7 +1096,7 @@ async fn chat_page(
     use quan_core::chat;
     let actor = require_user(c)?;
     let cid = path_id::<CircleId>(circle)?;
-    let v = quan_core::circles::view(&st.svc, actor, cid)
+    let v = quan_core::access::view(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
     let rooms = chat::rooms(&st.svc, actor, cid)
@@ -1182,7 +1206,7 @@ async fn app_chat_send(
     let result = async {
         let image = match &file {
             Some(b) => Some(
-                quan_core::circle_ops::upload_image(&st.svc, actor, cid, b)
+                quan_core::circles::images::upload_image(&st.svc, actor, cid, b)
                     .await?
                     .id,
             ),
@@ -1241,7 +1265,7 @@ async fn app_checkin(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let cid = path_id::<CircleId>(&circle)?;
-    quan_core::circles::checkin(&st.svc, actor, cid)
+    quan_core::circles::board::checkin(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
     Ok(Redirect::to(&format!("/app/circles/{cid}#checkins")).into_response())

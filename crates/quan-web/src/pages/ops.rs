@@ -14,13 +14,22 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use quan_core::circle_ops as ops;
-use quan_core::circles::{self as cc, CircleError, CircleView};
+use quan_core::access;
+use quan_core::access::CircleView;
+use quan_core::circles::admin;
+use quan_core::circles::board;
+use quan_core::circles::invites;
+use quan_core::circles::posts;
+use quan_core::circles::{self as cc, CircleError};
+use quan_core::moderation;
 use quan_core::{
     CircleInviteRecord, CircleMemberRecord, CircleRecord, MemberStatus, ModLogRecord, PageRequest,
     QueueItem, SanctionRecord,
 };
-use quan_domain::*;
+use quan_domain::{
+    AccountId, CircleId, CircleRole, JoinPolicy, NotifyKind, ReportReason, ReportStatus,
+    SanctionKind, TaskAction, parse_tag,
+};
 use serde::Deserialize;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -89,7 +98,7 @@ struct JoinPage<'a> {
 }
 
 async fn join_page(State(st): State<AppState>, c: Chrome, Path(code): Path<String>) -> PageResult {
-    let preview = ops::preview_invite(&st.svc, &code).await.ok();
+    let preview = invites::preview_invite(&st.svc, &code).await.ok();
     Ok(render(&JoinPage {
         c: &c,
         circle: preview.as_ref().map(|(c, _)| c),
@@ -106,18 +115,18 @@ async fn join_accept(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    match ops::accept_invite(&st.svc, actor, &code).await {
+    match invites::accept_invite(&st.svc, actor, &code).await {
         Ok(circle) => Ok(Redirect::to(&format!("/app/circles/{}", circle.id)).into_response()),
         // Already in: take them there.
         Err(CircleError::AlreadyMember) => {
-            let (circle, _) = ops::preview_invite(&st.svc, &code)
+            let (circle, _) = invites::preview_invite(&st.svc, &code)
                 .await
                 .map_err(ApiError::from)?;
             Ok(Redirect::to(&format!("/app/circles/{}", circle.id)).into_response())
         }
         Err(e) => {
             let msg = ApiError::from(e).detail;
-            let preview = ops::preview_invite(&st.svc, &code).await.ok();
+            let preview = invites::preview_invite(&st.svc, &code).await.ok();
             Ok(render_form(
                 &JoinPage {
                     c: &c,
@@ -166,7 +175,7 @@ async fn edit(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let (cid, pid) = post_ids(&ids)?;
-    let r = ops::edit_post(
+    let r = posts::edit_post(
         &st.svc,
         actor,
         cid,
@@ -194,7 +203,8 @@ async fn delete(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let (cid, pid) = post_ids(&ids)?;
-    match ops::delete_post(&st.svc, actor, cid, pid, f.reason.as_deref().unwrap_or("")).await {
+    match moderation::delete_post(&st.svc, actor, cid, pid, f.reason.as_deref().unwrap_or("")).await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
         Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
     }
@@ -215,7 +225,7 @@ async fn pin(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let (cid, pid) = post_ids(&ids)?;
-    let r = ops::pin_post(&st.svc, actor, cid, pid, f.on)
+    let r = moderation::pin_post(&st.svc, actor, cid, pid, f.on)
         .await
         .map(|_| None);
     back_to_post(&st, &c, &ids, r).await
@@ -239,7 +249,7 @@ async fn report(
     let (cid, pid) = post_ids(&ids)?;
     let r = match ReportReason::parse(&f.reason) {
         Ok(reason) => {
-            ops::report(
+            moderation::report(
                 &st.svc,
                 actor,
                 cid,
@@ -278,7 +288,7 @@ async fn task(
     let actor = require_user(&c)?;
     let (cid, pid) = post_ids(&ids)?;
     let r = match TaskAction::parse(&f.action) {
-        Ok(a) => ops::task_action(&st.svc, actor, cid, pid, a, f.note.as_deref().unwrap_or(""))
+        Ok(a) => board::task_action(&st.svc, actor, cid, pid, a, f.note.as_deref().unwrap_or(""))
             .await
             .map(|_| None),
         Err(e) => Err(e.into()),
@@ -309,7 +319,7 @@ struct ManagePage<'a> {
 impl ManagePage<'_> {
     /// Whether the viewer may mute or ban this member (the server decides again).
     fn can_sanction(&self, m: &CircleMemberRecord) -> bool {
-        m.account_id != self.me && ops::outranks(self.v, m)
+        m.account_id != self.me && access::outranks(self.v, m)
     }
     fn reason_name(&self, r: &str) -> &str {
         self.c.t(reason_key(r))
@@ -332,16 +342,16 @@ async fn manage_view(
 ) -> PageResult {
     let actor = require_user(c)?;
     let cid = path_id::<CircleId>(circle)?;
-    let v = cc::view(&st.svc, actor, cid)
+    let v = access::view(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
     // The queue is the moderator's gate: a plain member gets 403 here.
-    let queue = ops::queue(&st.svc, actor, cid)
+    let queue = moderation::queue(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
     let admin = v.can_admin();
     let invites = if admin {
-        ops::list_invites(&st.svc, actor, cid)
+        invites::list_invites(&st.svc, actor, cid)
             .await
             .map_err(ApiError::from)?
     } else {
@@ -356,7 +366,7 @@ async fn manage_view(
     )
     .await
     .map_err(ApiError::from)?;
-    let sanctions = ops::sanctions(&st.svc, actor, cid)
+    let sanctions = moderation::sanctions(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
     let requests = if admin {
@@ -439,8 +449,8 @@ async fn invite_create(
         },
         None => None,
     };
-    let r = match ops::NewCircleInvite::parse(f.label.as_deref(), max_uses, None) {
-        Ok(n) => ops::create_invite(&st.svc, actor, cid, n).await,
+    let r = match invites::NewCircleInvite::parse(f.label.as_deref(), max_uses, None) {
+        Ok(n) => invites::create_invite(&st.svc, actor, cid, n).await,
         Err(e) => Err(e.into()),
     };
     match r {
@@ -460,7 +470,7 @@ async fn invite_revoke(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let cid = path_id::<CircleId>(&ids.0)?;
-    let r = ops::revoke_invite(&st.svc, actor, cid, path_id(&ids.1)?).await;
+    let r = invites::revoke_invite(&st.svc, actor, cid, path_id(&ids.1)?).await;
     back_to_manage(&st, &c, &ids.0, r).await
 }
 
@@ -482,7 +492,7 @@ async fn decide(
     let (cid, pid) = post_ids(&ids)?;
     let r = match ReportStatus::parse(&f.decision) {
         Ok(s) => {
-            ops::resolve(
+            moderation::resolve(
                 &st.svc,
                 actor,
                 cid,
@@ -522,7 +532,7 @@ async fn sanction(
         .filter(|h| !h.is_empty())
         .map(|h| h.parse::<i64>().unwrap_or(0));
     let r = match SanctionKind::parse(&f.kind) {
-        Ok(k) => ops::sanction(
+        Ok(k) => moderation::sanction(
             &st.svc,
             actor,
             cid,
@@ -549,7 +559,7 @@ async fn lift(
     let cid = path_id::<CircleId>(&ids.0)?;
     let account = path_id::<AccountId>(&ids.1)?;
     let kind = SanctionKind::parse(&ids.2).map_err(|_| PageError::NotFound)?;
-    let r = ops::lift_sanction(&st.svc, actor, cid, account, kind).await;
+    let r = moderation::lift_sanction(&st.svc, actor, cid, account, kind).await;
     back_to_manage(&st, &c, &ids.0, r).await
 }
 
@@ -596,11 +606,11 @@ async fn log_page(
 ) -> PageResult {
     let actor = require_user(&c)?;
     let cid = path_id::<CircleId>(&circle)?;
-    let v = cc::view(&st.svc, actor, cid)
+    let v = access::view(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
     let after = q.after.filter(|a| a.len() == 36);
-    let page = ops::mod_log(&st.svc, actor, cid, &PageRequest::new(after, Some(50)))
+    let page = moderation::mod_log(&st.svc, actor, cid, &PageRequest::new(after, Some(50)))
         .await
         .map_err(ApiError::from)?;
     Ok(render(&LogPage {
@@ -746,7 +756,7 @@ async fn search_page(
 ) -> PageResult {
     let actor = require_user(&c)?;
     let cid = path_id::<CircleId>(&circle)?;
-    let v = cc::view(&st.svc, actor, cid)
+    let v = access::view(&st.svc, actor, cid)
         .await
         .map_err(ApiError::from)?;
     let q = sp.q.unwrap_or_default();
@@ -873,7 +883,7 @@ async fn member_edit(
     let cid = path_id::<CircleId>(&ids.0)?;
     let account = path_id::<AccountId>(&ids.1)?;
     let r = match CircleRole::parse(&f.role) {
-        Ok(role) => ops::update_member(
+        Ok(role) => admin::update_member(
             &st.svc,
             actor,
             cid,
@@ -924,15 +934,15 @@ async fn settings_edit(
     let cid = path_id::<CircleId>(&circle)?;
     let r = match JoinPolicy::parse(&f.join_policy) {
         Ok(jp) => {
-            let e = ops::CircleEdit {
+            let e = admin::CircleEdit {
                 name: Some(f.name),
                 description: f.description,
                 join_policy: Some(jp),
                 public: Some(f.public.is_some()),
                 tags: f.tags.as_deref().map(super::circle_admin::split_tags),
-                ..ops::CircleEdit::default()
+                ..admin::CircleEdit::default()
             };
-            ops::edit_circle(&st.svc, actor, cid, e).await.map(|_| ())
+            admin::edit_circle(&st.svc, actor, cid, e).await.map(|_| ())
         }
         Err(e) => Err(e.into()),
     };

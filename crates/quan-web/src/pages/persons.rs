@@ -11,10 +11,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use quan_core::circle_ops as ops;
+use quan_core::moderation::guard;
 use quan_core::persons::{self, PersonDetail};
 use quan_core::{CircleMemberRecord, CircleRecord, PageRequest, PersonRecord, TimelineEntry};
-use quan_domain::*;
+use quan_domain::{Activity, CircleRole, MergeId, PersonId, TrustLevel, WordAction};
 use serde::Deserialize;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -113,9 +113,12 @@ async fn persons_page(
     Query(q): Query<AfterParams>,
 ) -> PageResult {
     let after = q.after.filter(|a| a.len() == 36);
-    let page =
-        quan_core::identity::list_persons(&st.svc, &k.access, &PageRequest::new(after, Some(50)))
-            .await?;
+    let page = quan_core::persons::handles::list_persons(
+        &st.svc,
+        &k.access,
+        &PageRequest::new(after, Some(50)),
+    )
+    .await?;
     Ok(render(&PersonsPage {
         k: &k,
         persons: &page.items,
@@ -130,7 +133,8 @@ async fn person_view(st: &AppState, k: &Console, id: &str, error: Option<String>
         .map_err(ApiError::from)?;
     // Merge candidates: the org's other live persons (the first 200).
     let all =
-        quan_core::identity::list_persons(&st.svc, &k.access, &PageRequest::first(200)).await?;
+        quan_core::persons::handles::list_persons(&st.svc, &k.access, &PageRequest::first(200))
+            .await?;
     let candidates = all
         .items
         .iter()
@@ -160,7 +164,7 @@ async fn after_action(
     st: &AppState,
     k: &Console,
     id: &str,
-    r: Result<(), quan_core::circles::CircleError>,
+    r: Result<(), quan_core::persons::error::PersonError>,
 ) -> PageResult {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("{}/persons/{id}", k.base())).into_response()),
@@ -257,7 +261,7 @@ struct WordsPage<'a> {
 }
 
 async fn words_view(st: &AppState, k: &Console, error: Option<String>) -> PageResult {
-    let words = ops::words(&st.svc, &k.access)
+    let words = guard::words(&st.svc, &k.access)
         .await
         .map_err(ApiError::from)?;
     Ok(render_form(
@@ -284,7 +288,7 @@ struct WordForm {
 async fn word_add(State(st): State<AppState>, k: Console, Form(f): Form<WordForm>) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
     let r = match WordAction::parse(f.action.as_deref().unwrap_or("hold")) {
-        Ok(a) => ops::set_word(&st.svc, &k.access, &f.word, a)
+        Ok(a) => guard::set_word(&st.svc, &k.access, &f.word, a)
             .await
             .map(|_| ()),
         Err(e) => Err(e.into()),
@@ -298,7 +302,7 @@ async fn word_remove(
     Form(f): Form<WordForm>,
 ) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
-    let r = ops::delete_word(&st.svc, &k.access, &f.word).await;
+    let r = guard::delete_word(&st.svc, &k.access, &f.word).await;
     words_result(&st, &k, r).await
 }
 

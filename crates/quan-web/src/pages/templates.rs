@@ -3,7 +3,8 @@
 use super::Chrome;
 use super::console::{COMING, Console};
 use askama::Template;
-use quan_core::circles::{CircleView, PostView};
+use quan_core::access::CircleView;
+use quan_core::circles::posts::PostView;
 use quan_core::identity::InvitePreview;
 use quan_core::{
     CircleRecord, EventRecord, InviteRecord, MemberStatus, OrgRecord, PostRecord, StaffRecord,

@@ -1,0 +1,141 @@
+//! Images: uploads known by their bytes, the limits on posts (and on a new member's
+//! first day), and serving the bytes only to those who may see what they are attached to.
+
+use crate::Services;
+use crate::access::{Actor, CircleView, active_member, require_scope, view};
+use crate::circles::CircleError;
+use crate::circles::port::{CircleMemberRecord, ImageRecord};
+use crate::moderation::guard::{ensure_not_sanctioned, newcomer};
+use quan_domain::{
+    CircleId, IMAGE_MAX_BYTES, ImageId, POST_IMAGES_MAX, ParseError, Scope, sniff_image,
+};
+
+type Result<T, E = CircleError> = std::result::Result<T, E>;
+
+/// Uploads an image to a circle (active members; not muted; not in a new member's
+/// first day). The type is read from the bytes: PNG, JPEG, GIF or WebP.
+pub async fn upload_image(
+    svc: &Services,
+    actor: &Actor,
+    circle: CircleId,
+    bytes: &[u8],
+) -> Result<ImageRecord> {
+    require_scope(actor, Scope::Write)?;
+    if bytes.len() > IMAGE_MAX_BYTES {
+        return Err(ParseError::new(
+            "image",
+            "too_large",
+            format!("at most {} MiB", IMAGE_MAX_BYTES / (1024 * 1024)),
+        )
+        .into());
+    }
+    let content_type = sniff_image(bytes).ok_or_else(|| {
+        ParseError::new("image", "unsupported_image", "PNG, JPEG, GIF or WebP only")
+    })?;
+    let v = view(svc, actor, circle).await?;
+    let m = active_member(&v)?.clone();
+    images_allowed(svc, &v, &m).await?;
+    let sha = crate::secrets::digest_bytes(bytes);
+    svc.blobs
+        .put(&sha, bytes)
+        .await
+        .map_err(|e| CircleError::Internal(Box::new(e)))?;
+    let rec = ImageRecord {
+        id: ImageId::new(),
+        circle_id: circle,
+        account_id: m.account_id,
+        sha256: sha,
+        content_type: content_type.to_owned(),
+        bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        created_at: svc.clock.now(),
+    };
+    svc.store.image_insert(&rec).await?;
+    Ok(rec)
+}
+
+/// Sanctions and the first-day rule for images (TL0 members post no images).
+async fn images_allowed(svc: &Services, v: &CircleView, m: &CircleMemberRecord) -> Result<()> {
+    ensure_not_sanctioned(svc, v)?;
+    if newcomer(svc, v, m) {
+        return Err(CircleError::NewMemberLimit("images"));
+    }
+    Ok(())
+}
+
+/// A new post's images: at most nine, each uploaded by its author to this circle.
+pub(crate) async fn check_post_images(
+    svc: &Services,
+    v: &CircleView,
+    m: &CircleMemberRecord,
+    images: &[ImageId],
+) -> Result<()> {
+    if images.is_empty() {
+        return Ok(());
+    }
+    if images.len() > POST_IMAGES_MAX {
+        return Err(ParseError::new(
+            "images",
+            "too_many",
+            format!("at most {POST_IMAGES_MAX} images"),
+        )
+        .into());
+    }
+    images_allowed(svc, v, m).await?;
+    for id in images {
+        let ok = svc
+            .store
+            .image_get(*id)
+            .await?
+            .is_some_and(|i| i.circle_id == v.circle.id && i.account_id == m.account_id);
+        if !ok {
+            return Err(ParseError::new(
+                "images",
+                "unknown_image",
+                "each image must be one you uploaded to this circle",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// An image's bytes, for whoever may see it: the uploader, or anyone who may see a
+/// post it is attached to (so audiences and hidden posts apply to images too).
+pub async fn image_bytes(svc: &Services, actor: &Actor, id: ImageId) -> Result<(String, Vec<u8>)> {
+    let img = svc
+        .store
+        .image_get(id)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    let v = view(svc, actor, img.circle_id).await?;
+    // A cover is part of the circle's face, like its name: whoever may see the
+    // circle may see it.
+    let mine = img.account_id == v.viewer || v.circle.cover_image_id == Some(id);
+    // Chat is members-only: a chat image is for the circle's active members.
+    let mut visible =
+        mine || (active_member(&v).is_ok() && svc.store.image_in_chat(id, img.circle_id).await?);
+    if !visible {
+        let now = svc.clock.now();
+        for post in svc.store.image_posts(id).await? {
+            if svc
+                .store
+                .post_get(img.circle_id, post, v.viewer, now)
+                .await?
+                .is_some()
+            {
+                visible = true;
+                break;
+            }
+        }
+    }
+    if !visible {
+        return Err(CircleError::NotFound);
+    }
+    let bytes = svc
+        .blobs
+        .get(&img.sha256)
+        .await
+        .map_err(|e| CircleError::Internal(Box::new(e)))?
+        .ok_or(CircleError::NotFound)?;
+    Ok((img.content_type, bytes))
+}

@@ -1,0 +1,157 @@
+//! Durable background jobs: the worker loop and the jobs Quan runs itself.
+//!
+//! Jobs live in the store (so a restart loses none) and are claimed with a lease: a
+//! worker that dies mid-job lets the lease lapse and another worker retries it. A
+//! handler must therefore be idempotent.
+
+pub mod port;
+
+use crate::Services;
+use crate::jobs::port::NewJob;
+use quan_domain::JobId;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The kind of the housekeeping job that purges expired sessions and invites.
+pub const PURGE: &str = "maintenance.purge";
+
+/// The kind of the job that recomputes the feed's stored hot ranks.
+pub const RANK: &str = "circles.rank";
+/// Posts re-ranked per run; the newest first.
+const RANK_BATCH: i64 = 50_000;
+
+/// How long a claimed job is leased before another worker may take it.
+const LEASE_MS: i64 = 60_000;
+
+/// Enqueues this hour's purge once, however many nodes ask.
+pub async fn schedule_purge(svc: &Services) -> Result<bool, crate::ports::StoreError> {
+    let now = svc.clock.now();
+    let hour = now.millis() / 3_600_000;
+    svc.store
+        .job_enqueue(&NewJob {
+            id: JobId::new(),
+            kind: PURGE.to_owned(),
+            payload: serde_json::json!({}),
+            run_at: now,
+            max_attempts: 5,
+            dedupe_key: Some(format!("{PURGE}:{hour}")),
+        })
+        .await
+}
+
+/// The kind of the job that recomputes circles' discovery quality.
+pub const QUALITY: &str = "circles.quality";
+
+/// Enqueues this hour's quality run once, however many nodes ask.
+pub async fn schedule_quality(svc: &Services) -> Result<bool, crate::ports::StoreError> {
+    let now = svc.clock.now();
+    let hour = now.millis() / 3_600_000;
+    svc.store
+        .job_enqueue(&NewJob {
+            id: JobId::new(),
+            kind: QUALITY.to_owned(),
+            payload: serde_json::json!({}),
+            run_at: now,
+            max_attempts: 3,
+            dedupe_key: Some(format!("{QUALITY}:{hour}")),
+        })
+        .await
+}
+
+/// Enqueues this minute's re-rank once, however many nodes ask.
+pub async fn schedule_rank(svc: &Services) -> Result<bool, crate::ports::StoreError> {
+    let now = svc.clock.now();
+    let minute = now.millis() / 60_000;
+    svc.store
+        .job_enqueue(&NewJob {
+            id: JobId::new(),
+            kind: RANK.to_owned(),
+            payload: serde_json::json!({}),
+            run_at: now,
+            max_attempts: 1,
+            dedupe_key: Some(format!("{RANK}:{minute}")),
+        })
+        .await
+}
+
+/// Runs one due job if there is one. Returns whether it found one.
+pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
+    let now = svc.clock.now();
+    let Some(job) = svc.store.job_claim(now, LEASE_MS).await? else {
+        return Ok(false);
+    };
+    let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
+    let _enter = span.enter();
+    let result: Result<(), String> = match job.kind.as_str() {
+        PURGE => {
+            // Finished jobs are kept a week for inspection.
+            let week_ago = now.plus_secs(-7 * 24 * 3600);
+            svc.store
+                .purge_expired(now, week_ago)
+                .await
+                .map(|n| tracing::info!(purged = n, "purged expired rows"))
+                .map_err(|e| e.to_string())
+        }
+        RANK => {
+            let started = std::time::Instant::now();
+            svc.store
+                .post_rank_batch(now, RANK_BATCH)
+                .await
+                .map(|n| {
+                    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    tracing::info!(ranked = n, ms, "hot ranks recomputed");
+                })
+                .map_err(|e| e.to_string())
+        }
+        QUALITY => crate::discovery::recompute(svc)
+            .await
+            .map(|n| tracing::info!(circles = n, "discovery quality recomputed"))
+            .map_err(|e| e.to_string()),
+        other => Err(format!("no handler for job kind {other}")),
+    };
+    match result {
+        Ok(()) => svc.store.job_complete(job.id, svc.clock.now()).await?,
+        Err(e) => {
+            // Exponential backoff: 2^attempts seconds, capped at an hour.
+            let backoff = 1i64 << job.attempts.clamp(0, 12);
+            let retry_at = svc.clock.now().plus_secs(backoff.min(3600));
+            tracing::warn!(error = %e, "job failed");
+            svc.store.job_fail(job.id, &e, retry_at).await?;
+        }
+    }
+    Ok(true)
+}
+
+/// The worker loop: drains due jobs, then sleeps `idle` before looking again; stops
+/// when `shutdown` is cancelled (between jobs, never in the middle of one).
+pub async fn worker(svc: Services, idle: Duration, shutdown: CancellationToken) {
+    let mut last_schedule = i64::MIN;
+    let mut last_rank = i64::MIN;
+    while !shutdown.is_cancelled() {
+        let minute = svc.clock.now().millis() / 60_000;
+        if minute != last_rank {
+            match schedule_rank(&svc).await {
+                Ok(_) => last_rank = minute,
+                Err(e) => tracing::warn!(error = %e, "could not schedule the rank job"),
+            }
+        }
+        let hour = svc.clock.now().millis() / 3_600_000;
+        if hour != last_schedule {
+            match (schedule_purge(&svc).await, schedule_quality(&svc).await) {
+                (Ok(_), Ok(_)) => last_schedule = hour,
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "could not schedule the hourly jobs");
+                }
+            }
+        }
+        match run_one(&svc).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "job store unavailable"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(idle) => {}
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! `JobStore` for `SqlStore`: the durable job queue. The claim's `FOR UPDATE SKIP
+//! LOCKED` is the one backend-specific statement (SQLite's single writer gives the
+//! same guarantee).
+
+use crate::connect::Backend;
+use crate::rows::{self, backend};
+use crate::store::SqlStore;
+use async_trait::async_trait;
+use quan_core::{JobRecord, JobStore, NewJob, StoreResult};
+use quan_domain::{JobId, Timestamp};
+
+pub(crate) const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
+
+#[async_trait]
+impl JobStore for SqlStore {
+    async fn job_enqueue(&self, job: &NewJob) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, dedupe_key, created_at) \
+             VALUES ($1, $2, $3, $4, 0, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(job.id.to_string())
+        .bind(job.kind.clone())
+        .bind(job.payload.to_string())
+        .bind(job.run_at.millis())
+        .bind(job.max_attempts)
+        .bind(job.dedupe_key.clone())
+        .bind(job.run_at.millis())
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn job_claim(&self, now: Timestamp, lease_ms: i64) -> StoreResult<Option<JobRecord>> {
+        // Backend-specific, on purpose: PostgreSQL workers on many nodes skip rows
+        // another worker holds; SQLite has one writer, which already serialises claims.
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET attempts = attempts + 1, locked_until = $2 WHERE id = ( \
+               SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1 \
+               AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT 1{lock}) \
+             RETURNING {JOB_COLS}"
+        );
+        sqlx::query(&sql)
+            .bind(now.millis())
+            .bind(now.plus_millis(lease_ms).millis())
+            .fetch_optional(&self.write)
+            .await
+            .map_err(backend)?
+            .as_ref()
+            .map(rows::job)
+            .transpose()
+    }
+
+    async fn job_complete(&self, id: JobId, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
+            .bind(now.millis())
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn job_fail(&self, id: JobId, error: &str, retry_at: Timestamp) -> StoreResult<()> {
+        let error: String = error.chars().take(2000).collect();
+        sqlx::query(
+            "UPDATE jobs SET last_error = $1, locked_until = NULL, run_at = $2, \
+             failed_at = CASE WHEN attempts >= max_attempts THEN $2 ELSE NULL END WHERE id = $3",
+        )
+        .bind(error)
+        .bind(retry_at.millis())
+        .bind(id.to_string())
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,342 @@
+//! Tidy: the layout rules ARCHITECTURE.md states, checked on the source tree so they
+//! stay true as the next capabilities land (after rust-analyzer's `xtask/src/tidy.rs`).
+//!
+//! - A capability of `quan-core` reaches another only through `access`, the leaves
+//!   and the event log; every other crossing is listed in [`CROSSINGS`] with its
+//!   reason, and a listed crossing that is no longer used fails too, so the list
+//!   only shrinks.
+//! - Capability modules name records and ports by their home (`crate::circles::port::
+//!   PostRecord`), not through the crate root's re-exports, so crossings stay visible.
+//! - No source file under `src/` grows past [`MAX_LINES`]; the few that are longer
+//!   today are in [`LONG_FILES`] with a ceiling they may not exceed.
+//! - Every source file starts with its `//!` module comment.
+//! - Every JSON API endpoint is declared once, with its OpenAPI operation: handlers
+//!   are mounted with utoipa-axum's `routes!`, never with a bare axum `.route(`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Today's and tomorrow's capability folders of `quan-core`.
+const CAPABILITIES: &[&str] = &[
+    "identity",
+    "persons",
+    "circles",
+    "moderation",
+    "chat",
+    "discovery",
+    "reach",
+    "commerce",
+    "promo",
+    "local",
+    "live",
+    "analytics",
+    "integrations",
+];
+
+/// (from capability, path prefix it may name, why).
+const CROSSINGS: &[(&str, &str, &str)] = &[
+    (
+        "persons",
+        "crate::circles::port::",
+        "a person's profile lists the circles they belong to, with roles and member types",
+    ),
+    (
+        "persons",
+        "crate::identity::port::AccountRecord",
+        "a person is made for an account when it first joins a circle (person_for)",
+    ),
+    (
+        "circles",
+        "crate::moderation::guard::",
+        "every member write passes the one write guard; bans block joins",
+    ),
+    (
+        "circles",
+        "crate::moderation::port::ModLogRecord",
+        "a pin or a moderator's delete writes its log entry in the post's own transaction",
+    ),
+    (
+        "circles",
+        "crate::persons::person_for",
+        "joining a circle makes the account a person of the org",
+    ),
+    (
+        "circles",
+        "crate::persons::error::PersonError",
+        "the error of person_for, converted into CircleError",
+    ),
+    (
+        "moderation",
+        "crate::circles::CircleError",
+        "moderation, chat and discovery share circles' error enum until each has its own",
+    ),
+    (
+        "moderation",
+        "crate::circles::port::",
+        "moderation acts on a circle's posts and members",
+    ),
+    (
+        "moderation",
+        "crate::circles::posts::managed_post",
+        "pin and delete load the post the way its manager may see it",
+    ),
+    (
+        "chat",
+        "crate::circles::CircleError",
+        "moderation, chat and discovery share circles' error enum until each has its own",
+    ),
+    (
+        "chat",
+        "crate::circles::port::PostRecord",
+        "a chat message is promoted to a topic post",
+    ),
+    (
+        "chat",
+        "crate::circles::event",
+        "chat events are recorded as events of their circle",
+    ),
+    (
+        "chat",
+        "crate::circles::images::check_post_images",
+        "images in chat follow the same upload rules as images on posts",
+    ),
+    (
+        "chat",
+        "crate::moderation::guard::",
+        "every member write passes the one write guard",
+    ),
+    (
+        "discovery",
+        "crate::circles::CircleError",
+        "moderation, chat and discovery share circles' error enum until each has its own",
+    ),
+    (
+        "discovery",
+        "crate::circles::port::CircleRecord",
+        "discovery lists and scores circles",
+    ),
+];
+
+/// Longer is harder to read and to review; split by what the code does.
+const MAX_LINES: usize = 800;
+
+/// Files longer than [`MAX_LINES`] today, with the ceiling they may not exceed.
+const LONG_FILES: &[(&str, usize, &str)] = &[
+    (
+        "crates/quan-loadgen/src/main.rs",
+        1_250,
+        "the load tool's scenarios; to be split into one module per scenario",
+    ),
+    (
+        "crates/quan-web/src/api/circle_ops.rs",
+        1_480,
+        "to be split into api/<capability>/",
+    ),
+    (
+        "crates/quan-web/src/api/circles.rs",
+        1_160,
+        "to be split into api/<capability>/",
+    ),
+    (
+        "crates/quan-web/src/api/identity.rs",
+        870,
+        "to be split into api/<capability>/",
+    ),
+    (
+        "crates/quan-web/src/pages/mod.rs",
+        1_360,
+        "to be split into pages/app and pages/console",
+    ),
+    (
+        "crates/quan-web/src/pages/ops.rs",
+        960,
+        "to be split into pages/app and pages/console",
+    ),
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+fn src_files() -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for c in std::fs::read_dir(root().join("crates"))?.flatten() {
+        rust_files(&c.path().join("src"), &mut out);
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn rel(p: &Path) -> String {
+    p.strip_prefix(root())
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+        .trim_start_matches("../")
+        .to_owned()
+}
+
+/// The source without comments (line comments only: the code base uses no block
+/// comments), so prose naming a path does not count as a use of it.
+fn code_of(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find("//") {
+            Some(i) => &l[..i],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every `crate::a::b::C` path in `code`, with `use` groups (`crate::a::{B, c::D}`)
+/// expanded into one path each.
+fn crate_paths(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(i) = rest.find("crate::") {
+        let before = rest[..i].chars().last();
+        rest = &rest[i..];
+        let path_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(rest.len());
+        let path = rest[..path_len].trim_end_matches(':').to_owned();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            rest = &rest[path_len..];
+            continue;
+        }
+        if rest[path_len..].starts_with('{') {
+            let group_end = rest[path_len..]
+                .find('}')
+                .map_or(rest.len(), |j| path_len + j);
+            for item in rest[path_len + 1..group_end].split(',') {
+                let item = item.trim();
+                if !item.is_empty() && item != "self" {
+                    out.push(format!("{path}::{item}"));
+                }
+            }
+            rest = &rest[group_end..];
+        } else {
+            out.push(path);
+            rest = &rest[path_len..];
+        }
+    }
+    out
+}
+
+#[test]
+fn capabilities_meet_only_through_access_leaves_and_listed_crossings() -> anyhow::Result<()> {
+    let core = root().join("crates/quan-core/src");
+    let mut used = BTreeSet::new();
+    let mut bad = Vec::new();
+    for f in src_files()? {
+        let Ok(inside) = f.strip_prefix(&core) else {
+            continue;
+        };
+        let first = inside
+            .components()
+            .next()
+            .map(|c| {
+                c.as_os_str()
+                    .to_string_lossy()
+                    .trim_end_matches(".rs")
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        if !CAPABILITIES.contains(&first.as_str()) {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&f)?);
+        for path in crate_paths(&code) {
+            let mut segs = path.split("::").skip(1);
+            let Some(top) = segs.next() else { continue };
+            if top.starts_with(|c: char| c.is_uppercase()) && top != "Services" {
+                bad.push(format!(
+                    "{}: names `{path}` through the crate root; use its home module",
+                    rel(&f)
+                ));
+                continue;
+            }
+            if top == first || !CAPABILITIES.contains(&top) {
+                continue;
+            }
+            match CROSSINGS
+                .iter()
+                .position(|(from, prefix, _)| *from == first && path.starts_with(prefix))
+            {
+                Some(i) => {
+                    used.insert(i);
+                }
+                None => bad.push(format!(
+                    "{}: `{first}` reaches into `{path}`; go through access/, a leaf or the event \
+                     log, or list the crossing in CROSSINGS with its reason",
+                    rel(&f)
+                )),
+            }
+        }
+    }
+    for (i, (from, prefix, _)) in CROSSINGS.iter().enumerate() {
+        if !used.contains(&i) {
+            bad.push(format!(
+                "CROSSINGS lists `{from}` → `{prefix}`, which nothing uses any more: remove it"
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "layout rules broken:\n{}", bad.join("\n"));
+    Ok(())
+}
+
+#[test]
+fn source_files_stay_short_and_say_what_they_are() -> anyhow::Result<()> {
+    let mut bad = Vec::new();
+    for f in src_files()? {
+        let text = std::fs::read_to_string(&f)?;
+        let name = rel(&f);
+        if !text.starts_with("//!") {
+            bad.push(format!("{name}: starts without its `//!` module comment"));
+        }
+        let lines = text.lines().count();
+        let ceiling = LONG_FILES
+            .iter()
+            .find(|(p, _, _)| *p == name)
+            .map_or(MAX_LINES, |(_, n, _)| *n);
+        if lines > ceiling {
+            bad.push(format!(
+                "{name}: {lines} lines, more than {ceiling}; split it by what the code does"
+            ));
+        }
+    }
+    for (p, _, _) in LONG_FILES {
+        if !root().join(p).exists() {
+            bad.push(format!("LONG_FILES lists {p}, which is gone: remove it"));
+        }
+    }
+    assert!(bad.is_empty(), "tidy:\n{}", bad.join("\n"));
+    Ok(())
+}
+
+#[test]
+fn crate_paths_expand_use_groups() {
+    assert_eq!(
+        crate_paths("use crate::circles::{CircleError, port::PostRecord};\nx = crate::a::b(1);"),
+        vec![
+            "crate::circles::CircleError",
+            "crate::circles::port::PostRecord",
+            "crate::a::b"
+        ]
+    );
+    assert!(crate_paths("quan_crate::x").is_empty());
+}
