@@ -75,12 +75,14 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState, cfg: &WebConfig) -> Router {
     // Install the recorder before the first request is counted.
     let _ = metrics_handle();
-    let api = api::router().route("/ws", axum::routing::get(ws::upgrade));
+    let (api, doc) = api::router().split_for_parts();
+    // The WebSocket upgrade is not an OpenAPI operation; README documents its protocol.
+    let api = api.route("/api/v1/ws", axum::routing::get(ws::upgrade));
     let swagger: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
-        .url("/api/openapi.json", api::openapi())
+        .url("/api/openapi.json", doc)
         .into();
     Router::new()
-        .nest("/api/v1", api)
+        .merge(api)
         .merge(swagger)
         .merge(pages::router())
         .merge(observability::router())

@@ -686,7 +686,7 @@ async fn circle_page(
         .as_deref()
         .filter(|s| matches!(*s, "hot" | "top" | "active"))
         .unwrap_or("new");
-    let sort = crate::api::circles::parse_sort(Some(sort_name), None, st.svc.clock.now())?;
+    let sort = crate::api::circles::feed::parse_sort(Some(sort_name), None, st.svc.clock.now())?;
     let after = q.after.clone().filter(|a| a.len() <= 80);
     let req = quan_core::PageRequest::new(after, Some(20));
     // A tag that is not a valid tag shows the whole feed rather than an error page.

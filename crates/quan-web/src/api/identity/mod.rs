@@ -1,73 +1,43 @@
-//! Identity endpoints: accounts, sessions, orgs, staff, invites, tokens, persons,
-//! events.
+//! Identity endpoints: accounts, sessions, orgs, staff, org invite links, API tokens.
 
 use crate::AppState;
+use crate::api::common::{PageQuery, parse_id};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Auth, ClientIp, OrgCtx, SESSION_COOKIE};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use quan_core::access::{Actor, Me};
-use quan_core::events;
 use quan_core::identity::{self as uc, NewInvite, SignUp};
-use quan_core::persons::handles;
-use quan_core::persons::handles::NewPerson;
-use quan_core::{
-    EventRecord, InviteRecord, OrgRecord, PageRequest, PersonRecord, StaffRecord, TokenRecord,
-};
+use quan_core::{InviteRecord, OrgRecord, StaffRecord, TokenRecord};
 use quan_domain::{
-    DisplayName, HandleKind, HandleValue, Login, OrgName, ParseError, Password, Role, Scope,
-    Scopes, Timestamp, TokenName,
+    DisplayName, Login, OrgName, ParseError, Password, Role, Scope, Scopes, Timestamp, TokenName,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/accounts", post(sign_up))
-        .route("/sessions", post(log_in))
-        .route("/sessions/current", axum::routing::delete(log_out))
-        .route("/me", get(me))
-        .route("/me/password", put(change_password))
-        .route("/orgs", get(list_orgs).post(create_org))
-        .route("/orgs/{org_id}", get(get_org))
-        .route("/orgs/{org_id}/staff", get(list_staff))
-        .route(
-            "/orgs/{org_id}/staff/{account_id}",
-            get(get_staff).patch(update_staff).delete(remove_staff),
-        )
-        .route(
-            "/orgs/{org_id}/invites",
-            get(list_invites).post(create_invite),
-        )
-        .route(
-            "/orgs/{org_id}/invites/{invite_id}",
-            axum::routing::delete(revoke_invite),
-        )
-        .route("/invites/{code}", get(preview_invite))
-        .route("/invites/{code}/accept", post(accept_invite))
-        .route("/orgs/{org_id}/tokens", get(list_tokens).post(create_token))
-        .route(
-            "/orgs/{org_id}/tokens/{token_id}",
-            axum::routing::delete(revoke_token),
-        )
-        .route(
-            "/orgs/{org_id}/persons",
-            get(list_persons).post(create_person),
-        )
-        .route("/orgs/{org_id}/persons/{person_id}", get(get_person))
-        .route(
-            "/orgs/{org_id}/persons/{person_id}/handles",
-            post(add_handle),
-        )
-        .route("/orgs/{org_id}/events", get(list_events))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_up))
+        .routes(routes!(log_in))
+        .routes(routes!(log_out))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(list_orgs, create_org))
+        .routes(routes!(get_org))
+        .routes(routes!(list_staff))
+        .routes(routes!(get_staff, update_staff, remove_staff))
+        .routes(routes!(list_invites, create_invite))
+        .routes(routes!(revoke_invite))
+        .routes(routes!(preview_invite))
+        .routes(routes!(accept_invite))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
-
-// ----------------------------------------------------------------------------------
-// Wire types
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountDto {
@@ -98,7 +68,7 @@ pub struct OrgDto {
     pub created_at: i64,
 }
 
-fn org_dto(o: &OrgRecord, role: Role) -> OrgDto {
+pub(crate) fn org_dto(o: &OrgRecord, role: Role) -> OrgDto {
     OrgDto {
         id: o.id.to_string(),
         name: o.name.clone(),
@@ -224,86 +194,6 @@ pub struct CreatedTokenDto {
     pub secret: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HandleDto {
-    pub id: String,
-    pub kind: String,
-    pub value: String,
-    pub verified: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PersonDto {
-    pub id: String,
-    pub display_name: String,
-    pub stage: String,
-    pub verified: bool,
-    pub account_id: Option<String>,
-    pub created_at: i64,
-    pub handles: Vec<HandleDto>,
-}
-
-impl From<&PersonRecord> for PersonDto {
-    fn from(p: &PersonRecord) -> Self {
-        Self {
-            id: p.id.to_string(),
-            display_name: p.display_name.clone(),
-            stage: p.stage.as_str().into(),
-            verified: p.verified,
-            account_id: p.account_id.map(|a| a.to_string()),
-            created_at: p.created_at.millis(),
-            handles: p
-                .handles
-                .iter()
-                .map(|h| HandleDto {
-                    id: h.id.to_string(),
-                    kind: h.kind.as_str().into(),
-                    value: h.value.clone(),
-                    verified: h.verified,
-                })
-                .collect(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PersonPage {
-    pub items: Vec<PersonDto>,
-    pub next: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventDto {
-    pub id: String,
-    pub kind: String,
-    pub subject: String,
-    pub actor: Option<String>,
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-    pub at: i64,
-}
-
-impl From<&EventRecord> for EventDto {
-    fn from(e: &EventRecord) -> Self {
-        Self {
-            id: e.id.to_string(),
-            kind: e.kind.clone(),
-            subject: e.subject.clone(),
-            actor: e.actor.map(|a| a.to_string()),
-            data: e.data.clone(),
-            at: e.at.millis(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventPage {
-    pub items: Vec<EventDto>,
-    pub next: Option<String>,
-}
-
-// Requests: unknown fields are refused so typos fail loudly.
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUpReq {
@@ -360,56 +250,6 @@ pub struct CreateTokenReq {
     pub ttl_days: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HandleReq {
-    /// phone, email, external, nickname or channel.
-    pub kind: String,
-    pub value: String,
-    /// Owners and admins may attest a handle is verified (checked in person); an
-    /// account that signs up with a verified handle is merged into this person.
-    /// Ignored when creating a person.
-    pub verified: Option<bool>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePersonReq {
-    pub display_name: String,
-    #[serde(default)]
-    pub handles: Vec<HandleReq>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// The `next` cursor of the previous page.
-    pub after: Option<String>,
-    /// 1 to 200; default 50.
-    pub limit: Option<u32>,
-}
-
-impl PageQuery {
-    pub(crate) fn into_request(self) -> ApiResult<PageRequest> {
-        if let Some(a) = &self.after {
-            // Cursors are ids; anything else is a client bug worth reporting.
-            uuid_like(a).then_some(()).ok_or_else(|| {
-                ApiError::bad_request("invalid_cursor", "the cursor is malformed")
-            })?;
-        }
-        Ok(PageRequest::new(self.after, self.limit))
-    }
-}
-
-fn uuid_like(s: &str) -> bool {
-    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-}
-
-pub(crate) fn parse_id<T: std::str::FromStr<Err = ParseError>>(raw: &str) -> ApiResult<T> {
-    T::from_str(raw).map_err(|_| ApiError::bad_request("invalid_id", "the id is malformed"))
-}
-
 /// The session cookie: HttpOnly (no script reads it), SameSite=Lax (not sent on
 /// cross-site posts), Secure when the deployment says it is served over HTTPS.
 pub(crate) fn session_cookie(state: &AppState, secret: String) -> Cookie<'static> {
@@ -422,7 +262,7 @@ pub(crate) fn session_cookie(state: &AppState, secret: String) -> Cookie<'static
         .build()
 }
 
-fn time_max_age(secs: i64) -> ::time::Duration {
+pub(crate) fn time_max_age(secs: i64) -> ::time::Duration {
     ::time::Duration::seconds(secs)
 }
 
@@ -773,93 +613,3 @@ pub async fn revoke_token(
 
 // ----------------------------------------------------------------------------------
 // Persons and events
-
-#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/persons", tag = "persons", params(("org_id" = String, Path), PageQuery),
-    security(("bearer" = []), ("session" = [])), responses((status = 200, body = PersonPage)))]
-pub async fn list_persons(
-    State(st): State<AppState>,
-    ctx: OrgCtx,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<PersonPage>> {
-    let page = handles::list_persons(&st.svc, &ctx.access, &q.into_request()?).await?;
-    Ok(Json(PersonPage {
-        items: page.items.iter().map(PersonDto::from).collect(),
-        next: page.next,
-    }))
-}
-
-fn parse_handles(hs: &[HandleReq]) -> ApiResult<Vec<HandleValue>> {
-    if hs.len() > handles::MAX_HANDLES_PER_REQUEST {
-        return Err(ParseError::new("handles", "too_many", "at most 20").into());
-    }
-    Ok(hs
-        .iter()
-        .map(|h| HandleValue::parse(HandleKind::parse(&h.kind)?, &h.value))
-        .collect::<Result<_, _>>()?)
-}
-
-#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/persons", tag = "persons", request_body = CreatePersonReq,
-    params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = PersonDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_person(
-    State(st): State<AppState>,
-    ctx: OrgCtx,
-    ApiJson(req): ApiJson<CreatePersonReq>,
-) -> ApiResult<(StatusCode, Json<PersonDto>)> {
-    let p = NewPerson {
-        display_name: DisplayName::parse(&req.display_name)?,
-        handles: parse_handles(&req.handles)?,
-    };
-    let rec = handles::create_person(&st.svc, &ctx.access, p).await?;
-    Ok((StatusCode::CREATED, Json(PersonDto::from(&rec))))
-}
-
-#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/persons/{person_id}", tag = "persons",
-    params(("org_id" = String, Path), ("person_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = PersonDto), (status = 404, body = Problem)))]
-pub async fn get_person(
-    State(st): State<AppState>,
-    ctx: OrgCtx,
-    Path(ids): Path<(String, String)>,
-) -> ApiResult<Json<PersonDto>> {
-    Ok(Json(PersonDto::from(
-        &handles::get_person(&st.svc, &ctx.access, parse_id(&ids.1)?).await?,
-    )))
-}
-
-#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/persons/{person_id}/handles", tag = "persons", request_body = HandleReq,
-    params(("org_id" = String, Path), ("person_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = PersonDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn add_handle(
-    State(st): State<AppState>,
-    ctx: OrgCtx,
-    Path(ids): Path<(String, String)>,
-    ApiJson(req): ApiJson<HandleReq>,
-) -> ApiResult<(StatusCode, Json<PersonDto>)> {
-    let person = parse_id(&ids.1)?;
-    let h = HandleValue::parse(HandleKind::parse(&req.kind)?, &req.value)?;
-    let rec = handles::add_handle(
-        &st.svc,
-        &ctx.access,
-        person,
-        h,
-        req.verified.unwrap_or(false),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(PersonDto::from(&rec))))
-}
-
-/// The org's event log, newest first.
-#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/events", tag = "events", params(("org_id" = String, Path), PageQuery),
-    security(("bearer" = []), ("session" = [])), responses((status = 200, body = EventPage)))]
-pub async fn list_events(
-    State(st): State<AppState>,
-    ctx: OrgCtx,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<EventPage>> {
-    let page = events::list_events(&st.svc, &ctx.access, &q.into_request()?).await?;
-    Ok(Json(EventPage {
-        items: page.items.iter().map(EventDto::from).collect(),
-        next: page.next,
-    }))
-}

@@ -1,0 +1,99 @@
+//! Image endpoints: upload (type known by the bytes) and serve (to those who may see
+//! what the image is attached to).
+
+use crate::AppState;
+use crate::api::common::parse_id;
+use crate::error::{ApiResult, Problem};
+use crate::extract::Auth;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use quan_core::circles::images;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload_image))
+        .routes(routes!(get_image))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageDto {
+    pub id: String,
+    /// Where to fetch it (the same visibility rules as the post it is attached to).
+    pub url: String,
+    pub content_type: String,
+    pub bytes: i64,
+}
+
+/// The path an image is served at.
+pub fn image_url(id: quan_domain::ImageId) -> String {
+    format!("/api/v1/images/{id}")
+}
+
+/// Uploads an image (the request body is the file: PNG, JPEG, GIF or WebP, at most
+/// 5 MiB; the type is read from the bytes). Attach it by id when posting.
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/images", tag = "circles",
+    request_body(content = Vec<u8>, content_type = "image/*"),
+    params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = ImageDto), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn upload_image(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    body: axum::body::Body,
+) -> ApiResult<(StatusCode, Json<ImageDto>)> {
+    let circle = parse_id(&id)?;
+    let bytes = axum::body::to_bytes(body, quan_domain::IMAGE_MAX_BYTES)
+        .await
+        .map_err(|_| {
+            crate::error::ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "an image is at most 5 MiB",
+            )
+        })?;
+    let img = images::upload_image(&st.svc, &actor, circle, &bytes).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImageDto {
+            url: image_url(img.id),
+            id: img.id.to_string(),
+            content_type: img.content_type,
+            bytes: img.bytes,
+        }),
+    ))
+}
+
+/// An image's bytes.
+#[utoipa::path(get, path = "/api/v1/images/{image_id}", tag = "circles", params(("image_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, content_type = "image/*"), (status = 404, body = Problem)))]
+pub async fn get_image(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (content_type, bytes) = images::image_bytes(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, max-age=3600".to_owned(),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------
+// Discovery
