@@ -147,6 +147,9 @@ str_enum! {
 
 /// Images per post, at most.
 pub const POST_IMAGES_MAX: usize = 9;
+
+/// Pinned posts per circle, at most: they lead the feed's first page, so a few.
+pub const PINNED_MAX: usize = 5;
 /// An uploaded image's size, at most.
 pub const IMAGE_MAX_BYTES: usize = 5 * 1024 * 1024;
 

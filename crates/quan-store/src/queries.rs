@@ -46,3 +46,7 @@ pub(crate) fn visible_query(
         .bind(now.millis())
         .bind(limit)
 }
+
+/// Appended to `VISIBLE_POSTS` by the circle feed's sorts: pinned posts lead the
+/// first page in their own list (`post_pinned`), so they are not in the pages too.
+pub(crate) const NOT_PINNED: &str = " AND x.pinned_at IS NULL";

@@ -1,7 +1,7 @@
 //! `SqlStore`: the `Store` port over sqlx's `Any` driver.
 
 use crate::connect::{self, Backend, ConnectError, ConnectOptions, MIGRATOR, Pools};
-use crate::queries::{VISIBLE_POSTS, visible_query};
+use crate::queries::{NOT_PINNED, VISIBLE_POSTS, visible_query};
 use crate::rows::{self, backend};
 use async_trait::async_trait;
 use quan_core::{
@@ -105,7 +105,9 @@ impl SqlStore {
     ) -> StoreResult<Page<PostRecord>> {
         let (tag_cond, cursor_at) = match tag {
             Some(_) => (" AND (',' || x.tags || ',') LIKE $5 ESCAPE '\\'", 6),
-            None => ("", 5),
+            // The circle feed leaves pinned posts out: they lead its first page in
+            // their own list. A tag's posts include them.
+            None => (NOT_PINNED, 5),
         };
         let sql = format!(
             "{VISIBLE_POSTS}{tag_cond}{} ORDER BY x.id DESC LIMIT $4",
@@ -242,7 +244,7 @@ impl SqlStore {
             String::new()
         };
         let sql = format!(
-            "{VISIBLE_POSTS} AND x.created_at >= $5{cursor_cond} ORDER BY {col} DESC, x.id DESC LIMIT $4"
+            "{VISIBLE_POSTS}{NOT_PINNED} AND x.created_at >= $5{cursor_cond} ORDER BY {col} DESC, x.id DESC LIMIT $4"
         );
         let mut q =
             visible_query(&sql, circle, viewer, now, page.fetch_limit()).bind(since.millis());

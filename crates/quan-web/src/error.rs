@@ -209,6 +209,7 @@ impl From<CircleError> for ApiError {
                 s(StatusCode::FORBIDDEN, "task_not_allowed")
             }
             E::AlreadyReported => s(StatusCode::CONFLICT, "already_reported"),
+            E::PinLimit => s(StatusCode::CONFLICT, "pin_limit"),
             E::InviteInvalid => s(StatusCode::NOT_FOUND, "invite_invalid"),
             E::MergeConflict(_) => s(StatusCode::CONFLICT, "merge_conflict"),
             E::Internal(cause) => ApiError::internal(cause.as_ref()),

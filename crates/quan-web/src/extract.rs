@@ -11,7 +11,7 @@ use axum_extra::extract::CookieJar;
 use quan_core::access;
 use quan_core::access::{Actor, OrgAccess};
 use quan_core::identity::{self};
-use quan_domain::OrgId;
+use quan_domain::{OrgId, Scope};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -38,10 +38,22 @@ pub(crate) async fn actor_from_parts(
             .trim();
         // A bearer header that does not resolve is an error, never a fall-back to the
         // cookie: a client that sent a token wants to know it is bad.
-        return identity::token_actor(&state.svc, secret)
+        let actor = identity::token_actor(&state.svc, secret)
             .await?
-            .map(Some)
-            .ok_or_else(ApiError::unauthenticated);
+            .ok_or_else(ApiError::unauthenticated)?;
+        // Every state change needs the `write` scope, whatever the use case checks
+        // besides: a read-only integration can change nothing, marks included.
+        if let Actor::Token { scopes, .. } = &actor
+            && !parts.method.is_safe()
+            && !scopes.contains(Scope::Write)
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "missing_scope",
+                "this token lacks the write scope",
+            ));
+        }
+        return Ok(Some(actor));
     }
     let jar = CookieJar::from_headers(&parts.headers);
     match jar.get(SESSION_COOKIE) {

@@ -7,6 +7,7 @@
 
 pub mod api;
 mod assets;
+mod edge;
 pub mod error;
 pub mod extract;
 pub mod i18n;
@@ -75,7 +76,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState, cfg: &WebConfig) -> Router {
     // Install the recorder before the first request is counted.
     let _ = metrics_handle();
-    let (api, doc) = api::router().split_for_parts();
+    let (api, doc) = api::parts();
     // The WebSocket upgrade is not an OpenAPI operation; README documents its protocol.
     let api = api.route("/api/v1/ws", axum::routing::get(ws::upgrade));
     let swagger: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
@@ -89,6 +90,10 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .merge(assets::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            edge::BodyLimit(cfg.max_body_bytes),
+            edge::refuse_nul,
+        ))
         .layer(axum::middleware::from_fn(observability::track))
         // Enforced by the body extractors, so an oversized body is a problem document
         // (`body_too_large`) like any other bad input.

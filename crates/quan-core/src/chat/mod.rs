@@ -224,6 +224,7 @@ pub async fn mark_read(
     room: RoomId,
     last: MessageId,
 ) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
     let (_, r) = room_view(svc, actor, circle, room).await?;
     svc.store
         .message_get(r.id, last)

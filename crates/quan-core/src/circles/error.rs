@@ -44,6 +44,8 @@ pub enum CircleError {
     NotATask,
     #[error(transparent)]
     Task(TaskError),
+    #[error("a circle has at most 5 pinned posts; unpin one first")]
+    PinLimit,
     #[error("you have already reported this post")]
     AlreadyReported,
     #[error("this invite link is invalid, expired or used up")]

@@ -376,7 +376,8 @@ pub trait PostStore: Send + Sync {
     /// replies), up to `limit`.
     async fn comment_list(&self, post: PostId, limit: i64) -> StoreResult<Vec<CommentRecord>>;
     /// Sets (`on`) or clears one reaction; the post's score moves only if the reaction
-    /// changed, so repeated or concurrent clicks count once. Returns the new score.
+    /// changed, so repeated or concurrent clicks count once. Returns the new score and
+    /// whether this call changed the reaction (only that one tells the author).
     async fn reaction_set(
         &self,
         post: PostId,
@@ -384,7 +385,7 @@ pub trait PostStore: Send + Sync {
         kind: ReactionKind,
         on: bool,
         now: Timestamp,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<(i64, bool)>;
     /// The kinds `person` has reacted with on `post`.
     async fn reactions_of(&self, post: PostId, person: PersonId) -> StoreResult<Vec<ReactionKind>>;
     /// Recomputes the stored hot rank of posts younger than a week (up to `limit`
@@ -403,11 +404,15 @@ pub trait PostStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<bool>;
     async fn post_edits(&self, post: PostId) -> StoreResult<Vec<PostEditRecord>>;
+    /// Pins (`Some`) or unpins a live post; false when there is none. A pin beyond
+    /// `max` pinned posts in the circle is Conflict `pin_limit` (serialised on the
+    /// circle's row, so concurrent pins cannot pass it).
     async fn post_set_pinned(
         &self,
         circle: CircleId,
         id: PostId,
         pinned: Option<Timestamp>,
+        max: i64,
         log: &ModLogRecord,
     ) -> StoreResult<bool>;
     /// Soft delete; `log` is written when a moderator (not the author) deletes.

@@ -263,13 +263,15 @@ pub async fn react(
         .post_get(circle, post, actor.account_id(), svc.clock.now())
         .await?
         .ok_or(CircleError::NotFound)?;
-    let score = svc
+    let (score, changed) = svc
         .store
         .reaction_set(post, m.person_id, kind, on, svc.clock.now())
         .await?;
     svc.feed.bump(circle);
-    // Only a reaction that counted (not a repeated click) tells the author.
-    if on && score > p.score {
+    // Only the call that added the reaction tells the author: a repeated click or a
+    // concurrent duplicate changed no row (comparing scores raced: two concurrent
+    // likes each saw a higher score than the one they had read).
+    if on && changed {
         let note = Note {
             to: p.author_account_id,
             kind: NotifyKind::Reaction,

@@ -22,8 +22,8 @@ use crate::notify::Note;
 use crate::page::{Page, PageRequest};
 use crate::ports::constraints;
 use quan_domain::{
-    AccountId, CircleId, HIDE_THRESHOLD, ModLogId, NotifyKind, ParseError, PostId, ReportId,
-    ReportReason, ReportStatus, SanctionKind, Scope, TrustLevel,
+    AccountId, CircleId, HIDE_THRESHOLD, ModLogId, NotifyKind, PINNED_MAX, ParseError, PostId,
+    ReportId, ReportReason, ReportStatus, SanctionKind, Scope, TrustLevel,
 };
 
 type Result<T, E = CircleError> = std::result::Result<T, E>;
@@ -96,7 +96,19 @@ pub async fn pin_post(
         "",
     );
     let at = pinned.then(|| svc.clock.now());
-    if svc.store.post_set_pinned(circle, post, at, &log).await? {
+    let max = i64::try_from(PINNED_MAX).unwrap_or(i64::MAX);
+    let done = svc
+        .store
+        .post_set_pinned(circle, post, at, max, &log)
+        .await
+        .map_err(|e| {
+            if e.is_conflict_on(constraints::PIN_LIMIT) {
+                CircleError::PinLimit
+            } else {
+                e.into()
+            }
+        })?;
+    if done {
         svc.feed.bump(circle);
         Ok(())
     } else {

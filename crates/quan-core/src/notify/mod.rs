@@ -193,6 +193,7 @@ pub async fn mark_read(
     actor: &Actor,
     up_to: Option<NotificationId>,
 ) -> Result<u64> {
+    require_scope(actor, Scope::Write)?;
     let me = own(actor)?;
     Ok(svc
         .store

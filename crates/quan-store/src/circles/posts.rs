@@ -4,18 +4,18 @@
 use crate::moderation::exec;
 use crate::moderation::insert_log;
 use crate::queries::POST_SELECT;
-use crate::queries::VISIBLE_POSTS;
 use crate::queries::visible_query;
+use crate::queries::{NOT_PINNED, VISIBLE_POSTS};
 use crate::rows::{self, backend, parsed, text, ts};
 use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
 use quan_core::{
     CommentRecord, EventRecord, FeedSort, ModLogRecord, Page, PageRequest, PostEditRecord,
-    PostRecord, PostStore, StoreError, StoreResult,
+    PostRecord, PostStore, StoreError, StoreResult, constraints,
 };
 use quan_domain::{
-    AccountId, CircleId, CommentId, PersonId, PostEditId, PostId, ReactionKind, TaskState,
-    Timestamp, hot_rank,
+    AccountId, CircleId, CommentId, PINNED_MAX, PersonId, PostEditId, PostId, ReactionKind,
+    TaskState, Timestamp, hot_rank,
 };
 
 pub(crate) const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_account_id, k.author_person_id, k.body, k.created_at, \
@@ -108,8 +108,9 @@ impl PostStore for SqlStore {
                 } else {
                     ""
                 };
-                let sql =
-                    format!("{VISIBLE_POSTS}{cond} ORDER BY x.hot_rank DESC, x.id DESC LIMIT $4");
+                let sql = format!(
+                    "{VISIBLE_POSTS}{NOT_PINNED}{cond} ORDER BY x.hot_rank DESC, x.id DESC LIMIT $4"
+                );
                 let mut q = bind(&sql);
                 if let Some((rank, id)) = cursor {
                     q = q.bind(rank).bind(id);
@@ -245,7 +246,7 @@ impl PostStore for SqlStore {
         kind: ReactionKind,
         on: bool,
         now: Timestamp,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<(i64, bool)> {
         let mut tx = self.begin().await?;
         let changed = if on {
             sqlx::query("INSERT INTO reactions (post_id, person_id, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (post_id, person_id, kind) DO NOTHING")
@@ -281,7 +282,7 @@ impl PostStore for SqlStore {
             .ok_or(StoreError::NotFound)?;
         let score = rows::int(&row, "score")?;
         tx.commit().await.map_err(backend)?;
-        Ok(score)
+        Ok((score, changed > 0))
     }
 
     async fn reactions_of(&self, post: PostId, person: PersonId) -> StoreResult<Vec<ReactionKind>> {
@@ -441,9 +442,31 @@ impl PostStore for SqlStore {
         circle: CircleId,
         id: PostId,
         pinned: Option<Timestamp>,
+        max: i64,
         log: &ModLogRecord,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
+        if pinned.is_some() {
+            // The circle's row lock (PostgreSQL; SQLite's writer is exclusive already)
+            // serialises pins, so concurrent ones cannot pass `max`.
+            exec(
+                &mut tx,
+                sqlx::query("UPDATE circles SET name = name WHERE id = $1")
+                    .bind(circle.to_string()),
+            )
+            .await?;
+            let n = sqlx::query("SELECT COUNT(*) AS n FROM posts WHERE circle_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND id <> $2")
+                .bind(circle.to_string())
+                .bind(id.to_string())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if rows::int(&n, "n")? >= max {
+                return Err(StoreError::Conflict {
+                    constraint: constraints::PIN_LIMIT.to_owned(),
+                });
+            }
+        }
         let n = exec(
                 &mut tx,
                 sqlx::query("UPDATE posts SET pinned_at = $3 WHERE circle_id = $1 AND id = $2 AND deleted_at IS NULL")
@@ -493,7 +516,7 @@ impl PostStore for SqlStore {
         now: Timestamp,
     ) -> StoreResult<Vec<PostRecord>> {
         let sql = format!(
-            "{VISIBLE_POSTS} AND x.pinned_at IS NOT NULL ORDER BY x.pinned_at DESC LIMIT 5"
+            "{VISIBLE_POSTS} AND x.pinned_at IS NOT NULL ORDER BY x.pinned_at DESC LIMIT {PINNED_MAX}"
         );
         self.fetch_all(
             sqlx::query(&sql)

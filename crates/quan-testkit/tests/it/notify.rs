@@ -5,7 +5,10 @@ use crate::ws::{connect, next, send};
 use quan_testkit::{TestApp, User, on_both_backends};
 use serde_json::json;
 
-on_both_backends!(notifications_reach_the_right_people_live);
+on_both_backends!(
+    notifications_reach_the_right_people_live,
+    concurrent_identical_reactions_tell_the_author_once
+);
 
 async fn kinds(u: &User) -> (Vec<String>, i64) {
     let r = u.c.get("/api/v1/me/notifications").await;
@@ -187,5 +190,36 @@ async fn notifications_reach_the_right_people_live(app: TestApp) {
     assert_eq!(
         (r.status, r.body["code"].as_str()),
         (400, Some("invalid_id"))
+    );
+}
+
+/// Twelve identical likes at once: the score moves once and the author hears once.
+async fn concurrent_identical_reactions_tell_the_author_once(app: TestApp) {
+    let (author, org) = app.owner("Ola").await;
+    let c = author
+        .circle(&org, json!({"name": "Likes", "mode": "community"}))
+        .await;
+    let fan = app.user("Fay").await;
+    fan.join(&c).await;
+    let post = author
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"kind": "topic", "title": "Like me", "body": "once"}),
+        )
+        .await;
+    let pid = post.body["id"].as_str().unwrap_or_default().to_owned();
+    let path = format!("/api/v1/circles/{c}/posts/{pid}/reactions/like");
+    let calls = (0..12).map(|_| fan.c.put(&path, json!({})));
+    let results = futures::future::join_all(calls).await;
+    for r in &results {
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["score"].as_i64(), Some(1), "scored once: {}", r.text);
+    }
+    let (k, _) = kinds(&author).await;
+    assert_eq!(
+        k.iter().filter(|k| k.as_str() == "reaction").count(),
+        1,
+        "told once: {k:?}"
     );
 }

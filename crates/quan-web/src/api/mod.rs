@@ -70,14 +70,80 @@ impl Modify for Security {
     }
 }
 
-/// The OpenAPI document as served at `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    router().into_openapi()
+/// The answers the edge gives before a handler runs, added to every operation they
+/// can come from, so the document lists every status the server returns: 400 for a
+/// malformed id, query or body (and text with NUL), 401 without a valid session or
+/// token, 413 and 415 for a body that is too large or not JSON, 422 for a body that
+/// does not fit the operation.
+struct EdgeResponses;
+
+impl Modify for EdgeResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |what: &str| {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut add = |status: &str, what: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(what).into());
+                };
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let has_body = op.request_body.is_some();
+                if has_params || has_body {
+                    add(
+                        "400",
+                        "Malformed id, query or body, or text with a NUL character",
+                    );
+                }
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add("401", "No valid session or token");
+                }
+                if has_body {
+                    add("413", "The body is too large");
+                    add("415", "The body is not JSON");
+                    add("422", "The body does not fit this operation");
+                }
+            }
+        }
+    }
 }
 
-/// Every endpoint with its operation; `split_for_parts` gives the axum router and
-/// the document.
-pub fn router() -> OpenApiRouter<AppState> {
+/// The OpenAPI document as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    parts().1
+}
+
+/// The API's axum router and its OpenAPI document, from the same declarations.
+pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = router().split_for_parts();
+    // After the merge: the edge's answers go on every operation the routers brought.
+    EdgeResponses.modify(&mut doc);
+    (router, doc)
+}
+
+/// Every endpoint with its operation.
+fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(identity::router())
         .merge(persons::router())

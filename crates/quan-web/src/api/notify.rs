@@ -75,7 +75,7 @@ pub async fn list_notifications(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReadReq {
+pub struct NotificationsReadReq {
     /// Mark read up to and including this notification; all when absent.
     pub up_to: Option<String>,
 }
@@ -85,12 +85,12 @@ pub struct ReadDto {
     pub marked: u64,
 }
 
-#[utoipa::path(post, path = "/api/v1/me/notifications/read", tag = "notifications", request_body = ReadReq,
+#[utoipa::path(post, path = "/api/v1/me/notifications/read", tag = "notifications", request_body = NotificationsReadReq,
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = ReadDto), (status = 422, body = Problem)))]
 pub async fn read_notifications(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    ApiJson(req): ApiJson<ReadReq>,
+    ApiJson(req): ApiJson<NotificationsReadReq>,
 ) -> ApiResult<Json<ReadDto>> {
     let up_to = req.up_to.as_deref().map(parse_id).transpose()?;
     let marked = quan_core::notify::mark_read(&st.svc, &actor, up_to).await?;

@@ -77,7 +77,7 @@ pub struct SendMessageReq {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReadReq {
+pub struct RoomReadReq {
     /// The newest message you have seen.
     pub last_read_id: String,
 }
@@ -194,14 +194,14 @@ pub async fn send_message(
 }
 
 /// Moves your read position forward.
-#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/rooms/{room_id}/read", tag = "chat", request_body = ReadReq,
+#[utoipa::path(post, path = "/api/v1/circles/{circle_id}/rooms/{room_id}/read", tag = "chat", request_body = RoomReadReq,
     params(("circle_id" = String, Path), ("room_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn mark_read(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
-    ApiJson(req): ApiJson<ReadReq>,
+    ApiJson(req): ApiJson<RoomReadReq>,
 ) -> ApiResult<StatusCode> {
     quan_core::chat::mark_read(
         &st.svc,

@@ -17,10 +17,10 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create_invite, list_invites))
-        .routes(routes!(revoke_invite))
-        .routes(routes!(preview_invite))
-        .routes(routes!(accept_invite))
+        .routes(routes!(create_circle_invite, list_circle_invites))
+        .routes(routes!(revoke_circle_invite))
+        .routes(routes!(preview_circle_invite))
+        .routes(routes!(accept_circle_invite))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -71,7 +71,7 @@ pub struct CreatedCircleInviteDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct InvitePreviewDto {
+pub struct CircleInvitePreviewDto {
     pub circle_id: String,
     pub name: String,
     pub description: String,
@@ -83,7 +83,7 @@ pub struct InvitePreviewDto {
 #[utoipa::path(post, path = "/api/v1/circles/{circle_id}/invites", tag = "circles", request_body = CreateCircleInviteReq,
     params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = CreatedCircleInviteDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_invite(
+pub async fn create_circle_invite(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
@@ -103,7 +103,7 @@ pub async fn create_invite(
 
 #[utoipa::path(get, path = "/api/v1/circles/{circle_id}/invites", tag = "circles", params(("circle_id" = String, Path)),
     security(("bearer" = []), ("session" = [])), responses((status = 200, body = [CircleInviteDto]), (status = 403, body = Problem)))]
-pub async fn list_invites(
+pub async fn list_circle_invites(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
@@ -115,7 +115,7 @@ pub async fn list_invites(
 #[utoipa::path(delete, path = "/api/v1/circles/{circle_id}/invites/{invite_id}", tag = "circles",
     params(("circle_id" = String, Path), ("invite_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn revoke_invite(
+pub async fn revoke_circle_invite(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(ids): Path<(String, String)>,
@@ -126,13 +126,13 @@ pub async fn revoke_invite(
 
 /// What an invite code leads to (no sign-in needed: the code is the capability).
 #[utoipa::path(get, path = "/api/v1/circle-invites/{code}", tag = "circles", params(("code" = String, Path)),
-    responses((status = 200, body = InvitePreviewDto), (status = 404, body = Problem)))]
-pub async fn preview_invite(
+    responses((status = 200, body = CircleInvitePreviewDto), (status = 404, body = Problem)))]
+pub async fn preview_circle_invite(
     State(st): State<AppState>,
     Path(code): Path<String>,
-) -> ApiResult<Json<InvitePreviewDto>> {
+) -> ApiResult<Json<CircleInvitePreviewDto>> {
     let (c, _) = invites::preview_invite(&st.svc, &code).await?;
-    Ok(Json(InvitePreviewDto {
+    Ok(Json(CircleInvitePreviewDto {
         circle_id: c.id.to_string(),
         name: c.name,
         description: c.description,
@@ -144,14 +144,14 @@ pub async fn preview_invite(
 /// Joins the circle by an invite code (signed-in users; not API tokens).
 #[utoipa::path(post, path = "/api/v1/circle-invites/{code}/accept", tag = "circles", params(("code" = String, Path)),
     security(("session" = [])),
-    responses((status = 200, body = InvitePreviewDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn accept_invite(
+    responses((status = 200, body = CircleInvitePreviewDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn accept_circle_invite(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(code): Path<String>,
-) -> ApiResult<Json<InvitePreviewDto>> {
+) -> ApiResult<Json<CircleInvitePreviewDto>> {
     let c = invites::accept_invite(&st.svc, &actor, &code).await?;
-    Ok(Json(InvitePreviewDto {
+    Ok(Json(CircleInvitePreviewDto {
         circle_id: c.id.to_string(),
         name: c.name,
         description: c.description,

@@ -1,0 +1,125 @@
+//! The edge: rules every request meets before a use case runs, tested as classes.
+
+use quan_testkit::{TestApp, on_both_backends};
+use serde_json::json;
+
+on_both_backends!(
+    text_with_nul_is_refused_everywhere_alike,
+    read_tokens_change_nothing
+);
+
+/// PostgreSQL cannot store NUL in text; both engines must answer the same 400.
+async fn text_with_nul_is_refused_everywhere_alike(app: TestApp) {
+    let (owner, org) = app.owner("Nula").await;
+    let circle = owner
+        .circle(&org, json!({"name": "N", "mode": "community"}))
+        .await;
+    let anon = app.client();
+    let json_bodies = [
+        (
+            "/api/v1/sessions",
+            json!({"login": "a\u{0}@x.example", "password": "password-123"}),
+        ),
+        (
+            "/api/v1/accounts",
+            json!({"login": "n@x.example", "password": "password-123", "display_name": "N\u{0}"}),
+        ),
+    ];
+    for (path, body) in json_bodies {
+        let r = anon.post(path, body).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.text);
+        assert_eq!(r.body["code"], "invalid_characters", "{path}");
+    }
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{circle}/posts"),
+            json!({"kind": "topic", "title": "t\u{0}", "body": "b"}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["code"], "invalid_characters");
+    for path in [
+        format!("/api/v1/circles/{circle}/search?q=a%00b"),
+        "/api/v1/invites/ab%00cd".to_owned(),
+    ] {
+        let r = owner.c.get(&path).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.text);
+        assert_eq!(r.body["code"], "invalid_characters", "{path}");
+    }
+    let form = anon
+        .raw(
+            "POST",
+            "/login",
+            "application/x-www-form-urlencoded",
+            b"csrf=x&login=a%00b&password=p".to_vec(),
+        )
+        .await;
+    assert_eq!(form.map(|r| r.status), Some(400));
+    // An escaped backslash followed by the letters is ordinary text, not a NUL.
+    let ok = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{circle}/posts"),
+            json!({"kind": "topic", "title": "a \\u0000 b", "body": "b"}),
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.text);
+}
+
+/// Every state change needs the write scope, marks as read included.
+async fn read_tokens_change_nothing(app: TestApp) {
+    let (owner, org) = app.owner("Rita").await;
+    let circle = owner
+        .circle(&org, json!({"name": "R", "mode": "community"}))
+        .await;
+    let rooms = owner
+        .c
+        .get(&format!("/api/v1/circles/{circle}/rooms"))
+        .await;
+    let room = rooms.body[0]["id"].as_str().unwrap_or_default().to_owned();
+    let sent = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{circle}/rooms/{room}/messages"),
+            json!({"body": "hello"}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    let message = sent.body["id"].as_str().unwrap_or_default().to_owned();
+    let tok = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/tokens"),
+            json!({"name": "reader", "scopes": ["read"]}),
+        )
+        .await;
+    let reader = owner
+        .c
+        .with_token(tok.body["secret"].as_str().unwrap_or_default());
+    assert_eq!(reader.get("/api/v1/me/notifications").await.status, 200);
+    let writes = [
+        ("/api/v1/me/notifications/read".to_owned(), json!({})),
+        (
+            format!("/api/v1/circles/{circle}/rooms/{room}/read"),
+            json!({"last_read_id": message}),
+        ),
+        (format!("/api/v1/circles/{circle}/checkins"), json!({})),
+        (
+            format!("/api/v1/circles/{circle}/posts"),
+            json!({"kind": "topic", "title": "t", "body": "b"}),
+        ),
+    ];
+    for (path, body) in writes {
+        let r = reader.post(&path, body).await;
+        assert_eq!(r.status, 403, "{path}: {}", r.text);
+        assert_eq!(r.body["code"], "missing_scope", "{path}");
+    }
+    let feed = reader.get(&format!("/api/v1/circles/{circle}/feed")).await;
+    assert_eq!(feed.status, 200, "{}", feed.text);
+    assert_eq!(
+        feed.body["items"].as_array().map(Vec::len),
+        Some(0),
+        "the read token posted nothing"
+    );
+}
