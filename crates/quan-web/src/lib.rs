@@ -94,6 +94,8 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
             edge::BodyLimit(cfg.max_body_bytes),
             edge::refuse_nul,
         ))
+        .layer(axum::middleware::from_fn(edge::refuse_cross_site_writes))
+        .layer(axum::middleware::from_fn(edge::security_headers))
         .layer(axum::middleware::from_fn(observability::track))
         // Enforced by the body extractors, so an oversized body is a problem document
         // (`body_too_large`) like any other bad input.

@@ -5,7 +5,8 @@ use serde_json::json;
 
 on_both_backends!(
     text_with_nul_is_refused_everywhere_alike,
-    read_tokens_change_nothing
+    read_tokens_change_nothing,
+    cookie_writes_from_another_site_are_refused
 );
 
 /// PostgreSQL cannot store NUL in text; both engines must answer the same 400.
@@ -122,4 +123,74 @@ async fn read_tokens_change_nothing(app: TestApp) {
         Some(0),
         "the read token posted nothing"
     );
+}
+
+/// The session cookie is ambient: a write it authenticates must come from this site.
+async fn cookie_writes_from_another_site_are_refused(app: TestApp) {
+    let (owner, org) = app.owner("Cora").await;
+    let url = format!("{}/api/v1/orgs/{org}/circles", owner.c.base);
+    let body = json!({"name": "X", "mode": "community"});
+    let host = owner.c.base.trim_start_matches("http://").to_owned();
+    let send = |name: &'static str, value: String| {
+        owner
+            .c
+            .http
+            .post(&url)
+            .header(name, value)
+            .json(&body)
+            .send()
+    };
+    for (name, value) in [
+        ("origin", "https://evil.example".to_owned()),
+        ("sec-fetch-site", "cross-site".to_owned()),
+        ("sec-fetch-site", "same-site".to_owned()),
+    ] {
+        let r = send(name, value.clone()).await.map(|r| r.status().as_u16());
+        assert_eq!(r.ok(), Some(403), "{name}: {value}");
+    }
+    let same = send("origin", format!("http://{host}")).await;
+    assert_eq!(same.map(|r| r.status().as_u16()).ok(), Some(201));
+    let same = send("sec-fetch-site", "same-origin".to_owned()).await;
+    assert_eq!(same.map(|r| r.status().as_u16()).ok(), Some(201));
+    // A bearer token is not ambient: another site cannot make a browser send it.
+    let tok = owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/tokens"),
+            json!({"name": "ci", "scopes": ["read", "write"]}),
+        )
+        .await;
+    let secret = tok.body["secret"].as_str().unwrap_or_default().to_owned();
+    let bot = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(secret)
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(bot.map(|r| r.status().as_u16()).ok(), Some(201));
+    // Every page and API answer carries the security headers.
+    for path in ["/login", "/api/v1/me"] {
+        let r = owner
+            .c
+            .http
+            .get(format!("{}{path}", owner.c.base))
+            .send()
+            .await;
+        let h = r.map(|r| r.headers().clone()).unwrap_or_default();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(
+            h.get("x-frame-options").and_then(|v| v.to_str().ok()),
+            Some("DENY")
+        );
+        assert_eq!(
+            h.get("referrer-policy").and_then(|v| v.to_str().ok()),
+            Some("same-origin")
+        );
+    }
 }
