@@ -36,7 +36,7 @@ pub use chat::port::{ChatStore, MessageRecord, RoomRecord};
 pub use circles::port::{
     BoardStore, CircleInviteOutcome, CircleInviteRecord, CircleInviteStore, CircleMemberRecord,
     CircleRecord, CircleStore, CommentRecord, FeedSort, ImageRecord, ImageStore, MemberStatus,
-    PostEditRecord, PostRecord, PostStore, ReceiptRecord, StreakRecord, TaskStepRecord,
+    PostEditRecord, PostRecord, PostStore, ReceiptRecord, StreakRecord, TaskStepRecord, WriteQuota,
 };
 pub use discovery::port::{BoostLogRecord, DiscoveryStore, QualityInputs};
 pub use events::port::{EventRecord, EventStore};

@@ -205,6 +205,18 @@ pub struct TaskStepRecord {
     pub at: Timestamp,
 }
 
+/// What a write may still take of an allowance (a new member's first-day posts or
+/// comments): checked in the write's own transaction after the member's row is
+/// locked, so concurrent writes cannot pass `max` together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteQuota {
+    pub circle: CircleId,
+    pub account: AccountId,
+    /// Writes at or after this instant count.
+    pub since: Timestamp,
+    pub max: i64,
+}
+
 /// An uploaded image (its bytes are in the BlobStore under `sha256`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageRecord {
@@ -327,12 +339,14 @@ pub trait CircleInviteStore: Send + Sync {
 #[async_trait]
 pub trait PostStore: Send + Sync {
     /// Inserts a post with its search terms in one transaction; `audience_tags` are
-    /// the tags its audience names.
+    /// the tags its audience names. With a `quota`, Conflict `new_member_limit` when
+    /// the author's posts since `quota.since` already reach `quota.max`.
     async fn post_insert(
         &self,
         p: &PostRecord,
         audience_tags: &[String],
         search_terms: &[String],
+        quota: Option<WriteQuota>,
         event: &EventRecord,
     ) -> StoreResult<()>;
     /// One page of a circle's feed as `viewer` may see it: one query, authors joined
@@ -366,10 +380,12 @@ pub trait PostStore: Send + Sync {
     ) -> StoreResult<Option<PostRecord>>;
     /// Adds a comment and bumps the post's comment count and activity time. A reply to
     /// a reply is attached to its top-level comment (two levels deep). NotFound when the
-    /// parent is not a comment of this post.
+    /// parent is not a comment of this post. With a `quota`, as for `post_insert`
+    /// (counting the author's comments in the circle).
     async fn comment_insert(
         &self,
         c: &CommentRecord,
+        quota: Option<WriteQuota>,
         event: &EventRecord,
     ) -> StoreResult<CommentRecord>;
     /// A post's comments in thread order (each top-level comment followed by its

@@ -8,7 +8,7 @@ use crate::circles::port::{CommentRecord, FeedSort, PostEditRecord, PostRecord};
 use crate::circles::{BODY_MAX, COMMENT_MAX, COMMENTS_LIMIT, TITLE_MAX, event};
 use crate::events::announce;
 use crate::input::text;
-use crate::moderation::guard::{Verdict, WriteKind, guard_write, hold_post};
+use crate::moderation::guard::{Verdict, WriteKind, guard_write, hold_post, quota, quota_error};
 use crate::notify::Note;
 use crate::page::PageRequest;
 use quan_domain::{
@@ -106,9 +106,11 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         json!({"post": rec.id.to_string(), "title": rec.title, "kind": rec.kind.as_str()}),
     );
     let terms = crate::search::post_terms(&rec);
+    let quota = quota(svc, &v, m, WriteKind::Post);
     svc.store
-        .post_insert(&rec, &p.audience_tags, &terms, &ev)
-        .await?;
+        .post_insert(&rec, &p.audience_tags, &terms, quota, &ev)
+        .await
+        .map_err(|e| quota_error(e, WriteKind::Post))?;
     svc.feed.bump(id);
     let mut rec = rec;
     if matches!(verdict, Verdict::Hold { .. }) {
@@ -222,7 +224,11 @@ pub async fn comment(
         m.account_id,
         json!({"post": p.id.to_string(), "comment": rec.id.to_string()}),
     );
-    let saved = svc.store.comment_insert(&rec, &ev).await?;
+    let saved = svc
+        .store
+        .comment_insert(&rec, quota(svc, &v, m, WriteKind::Comment), &ev)
+        .await
+        .map_err(|e| quota_error(e, WriteKind::Comment))?;
     svc.feed.bump(circle);
     announce(svc, &ev).await;
     crate::search::index_comment(svc, &p, &saved.body).await;

@@ -5,8 +5,9 @@
 use crate::Services;
 use crate::access::{CircleView, OrgAccess};
 use crate::circles::CircleError;
-use crate::circles::port::{CircleMemberRecord, PostRecord};
+use crate::circles::port::{CircleMemberRecord, PostRecord, WriteQuota};
 use crate::moderation::{log_entry, written};
+use crate::ports::{StoreError, constraints};
 use quan_domain::{
     AccountId, CircleId, OrgId, ParseError, Role, SanctionKind, Scope, TL0_COMMENTS_PER_DAY,
     TL0_POSTS_PER_DAY, WordAction, find_sensitive, short_label,
@@ -66,6 +67,39 @@ pub(crate) async fn ensure_not_banned(
 pub(crate) fn newcomer(svc: &Services, v: &CircleView, m: &CircleMemberRecord) -> bool {
     let first_day = svc.clock.now().millis() - m.joined_at.millis() < 86_400_000;
     first_day && !m.role.is_circle_staff() && v.org_role.is_none()
+}
+
+/// A new member's allowance for this write, enforced by the store in the write's
+/// transaction (the check in [`guard_write`] only answers early).
+pub fn quota(
+    svc: &Services,
+    v: &CircleView,
+    m: &CircleMemberRecord,
+    kind: WriteKind,
+) -> Option<WriteQuota> {
+    let max = match kind {
+        WriteKind::Post => TL0_POSTS_PER_DAY,
+        WriteKind::Comment => TL0_COMMENTS_PER_DAY,
+        WriteKind::Chat => return None,
+    };
+    newcomer(svc, v, m).then_some(WriteQuota {
+        circle: v.circle.id,
+        account: m.account_id,
+        since: m.joined_at,
+        max,
+    })
+}
+
+/// The error a store's `new_member_limit` conflict stands for.
+pub fn quota_error(e: StoreError, kind: WriteKind) -> CircleError {
+    if e.is_conflict_on(constraints::NEW_MEMBER_LIMIT) {
+        CircleError::NewMemberLimit(match kind {
+            WriteKind::Comment => "comments",
+            _ => "posts",
+        })
+    } else {
+        e.into()
+    }
 }
 
 /// Sanctions, new-member limits and sensitive words, in that order.

@@ -51,6 +51,8 @@ pub mod constraints {
     pub const CIRCLE_MEMBER_PK: &str = "circle_members_pkey";
     pub const REPORT_ONCE: &str = "reports_once_idx";
     pub const PERSON_TAG_PK: &str = "person_tags_pkey";
+    /// Not an index: raised by a write past a new member's first-day allowance.
+    pub const NEW_MEMBER_LIMIT: &str = "new_member_limit";
     /// Not an index: raised by a pin beyond the circle's maximum.
     pub const PIN_LIMIT: &str = "pin_limit";
     /// Not an index: raised by a merge whose persons were merged already.

@@ -11,7 +11,7 @@ use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
 use quan_core::{
     CommentRecord, EventRecord, FeedSort, ModLogRecord, Page, PageRequest, PostEditRecord,
-    PostRecord, PostStore, StoreError, StoreResult, constraints,
+    PostRecord, PostStore, StoreError, StoreResult, WriteQuota, constraints,
 };
 use quan_domain::{
     AccountId, CircleId, CommentId, PINNED_MAX, PersonId, PostEditId, PostId, ReactionKind,
@@ -60,6 +60,38 @@ pub(crate) async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> 
     Ok(())
 }
 
+/// A member's posts in a circle since an instant.
+const COUNT_POSTS: &str = "SELECT COUNT(*) AS n FROM posts WHERE circle_id = $1 AND author_account_id = $2 AND created_at >= $3";
+/// A member's comments in a circle since an instant.
+const COUNT_COMMENTS: &str = "SELECT COUNT(*) AS n FROM comments k JOIN posts x ON x.id = k.post_id \
+     WHERE x.circle_id = $1 AND k.author_account_id = $2 AND k.created_at >= $3";
+
+/// Conflict `new_member_limit` unless the member may write once more. The member's
+/// row is locked first (PostgreSQL; SQLite's writer is exclusive already), so the
+/// count and the insert that follows are one step for concurrent writers.
+async fn within_quota(tx: &mut Tx, q: &WriteQuota, count: &str) -> StoreResult<()> {
+    exec(
+        tx,
+        sqlx::query("UPDATE circle_members SET role_seq = role_seq WHERE circle_id = $1 AND account_id = $2")
+            .bind(q.circle.to_string())
+            .bind(q.account.to_string()),
+    )
+    .await?;
+    let row = sqlx::query(count)
+        .bind(q.circle.to_string())
+        .bind(q.account.to_string())
+        .bind(q.since.millis())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?;
+    if rows::int(&row, "n")? >= q.max {
+        return Err(StoreError::Conflict {
+            constraint: constraints::NEW_MEMBER_LIMIT.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl PostStore for SqlStore {
     async fn post_insert(
@@ -67,9 +99,13 @@ impl PostStore for SqlStore {
         p: &PostRecord,
         audience_tags: &[String],
         search_terms: &[String],
+        quota: Option<WriteQuota>,
         event: &EventRecord,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        if let Some(q) = quota {
+            within_quota(&mut tx, &q, COUNT_POSTS).await?;
+        }
         insert_post(&mut tx, p).await?;
         crate::search::insert_terms(&mut tx, p.id, p.circle_id, search_terms).await?;
         for tag in audience_tags {
@@ -178,9 +214,13 @@ impl PostStore for SqlStore {
     async fn comment_insert(
         &self,
         c: &CommentRecord,
+        quota: Option<WriteQuota>,
         event: &EventRecord,
     ) -> StoreResult<CommentRecord> {
         let mut tx = self.begin().await?;
+        if let Some(q) = quota {
+            within_quota(&mut tx, &q, COUNT_COMMENTS).await?;
+        }
         let parent = match c.parent_id {
             None => None,
             Some(pid) => {

@@ -3,7 +3,10 @@
 use quan_testkit::{TestApp, on_both_backends};
 use serde_json::json;
 
-on_both_backends!(pins_lead_the_feed_once_and_are_bounded_under_concurrency);
+on_both_backends!(
+    pins_lead_the_feed_once_and_are_bounded_under_concurrency,
+    first_day_limits_hold_under_concurrency
+);
 
 /// A pinned post is in `pinned`, never again in `items`; a circle holds at most five
 /// pins, however many moderators pin at once.
@@ -86,4 +89,52 @@ async fn pins_lead_the_feed_once_and_are_bounded_under_concurrency(app: TestApp)
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
+}
+
+/// A new member's first day: three posts and ten comments, however many are sent at
+/// once (the count and the insert are one step in the store).
+async fn first_day_limits_hold_under_concurrency(app: TestApp) {
+    let (owner, org) = app.owner("Nia").await;
+    let c = owner
+        .circle(&org, json!({"name": "Newcomers", "mode": "community"}))
+        .await;
+    let new = app.user("Ned").await;
+    new.join(&c).await;
+    let posts = format!("/api/v1/circles/{c}/posts");
+    let bodies: Vec<_> = (0..10)
+        .map(|i| json!({"kind": "topic", "title": format!("Hello {i}"), "body": "hi"}))
+        .collect();
+    let results =
+        futures::future::join_all(bodies.iter().map(|b| new.c.post(&posts, b.clone()))).await;
+    let ok = results.iter().filter(|r| r.status == 201).count();
+    assert_eq!(ok, 3, "three posts on the first day");
+    for r in results.iter().filter(|r| r.status != 201) {
+        assert_eq!(r.status, 429, "{}", r.text);
+        assert_eq!(r.body["code"], "new_member_limit");
+    }
+    let target = results
+        .iter()
+        .find(|r| r.status == 201)
+        .and_then(|r| r.body["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let comments = format!("/api/v1/circles/{c}/posts/{target}/comments");
+    let results = futures::future::join_all(
+        (0..25).map(|i| new.c.post(&comments, json!({"body": format!("c{i}")}))),
+    )
+    .await;
+    assert_eq!(
+        results.iter().filter(|r| r.status == 201).count(),
+        10,
+        "ten comments on the first day"
+    );
+    // Staff are trusted from day one.
+    let r = owner
+        .c
+        .post(
+            &posts,
+            json!({"kind": "topic", "title": "staff", "body": "b"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
 }
