@@ -23,6 +23,7 @@ pub mod events;
 pub mod identity;
 pub mod input;
 pub mod jobs;
+pub mod media;
 pub mod moderation;
 pub mod notify;
 pub mod page;

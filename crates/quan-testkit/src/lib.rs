@@ -345,11 +345,58 @@ impl User {
     }
 }
 
-/// Bytes that sniff as a PNG: the signature, then `n` filler bytes.
+/// A real 32 × 32 PNG (its colours depend on `n`, so different calls store different
+/// files), padded after its end to at least `n` bytes for size tests.
 pub fn png(n: usize) -> Vec<u8> {
-    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
-    b.resize(8 + n, 7);
+    let shade = (n % 251) as u8;
+    let img = image::RgbImage::from_fn(32, 32, |x, y| {
+        image::Rgb([shade, (x * 8) as u8, (y * 8) as u8])
+    });
+    let mut b = Vec::new();
+    let _ = image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut b), image::ImageFormat::Png);
+    if b.len() < n {
+        b.resize(n, 0);
+    }
     b
+}
+
+/// A PNG whose header declares `w` × `h` pixels (with a valid checksum) and whose
+/// data is a few bytes: the shape of a decompression bomb.
+pub fn png_declaring(w: u32, h: u32) -> Vec<u8> {
+    fn crc(bytes: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for b in bytes {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(0).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc(&body).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
+    chunk(&mut out, b"IEND", &[]);
+    out
 }
 
 /// A response reduced to what tests look at.

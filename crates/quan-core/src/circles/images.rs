@@ -5,6 +5,7 @@ use crate::Services;
 use crate::access::{Actor, CircleView, active_member, require_scope, view};
 use crate::circles::CircleError;
 use crate::circles::port::{CircleMemberRecord, ImageRecord};
+use crate::media::{self, MediaError};
 use crate::moderation::guard::{ensure_not_sanctioned, newcomer};
 use quan_domain::{
     CircleId, IMAGE_MAX_BYTES, ImageId, POST_IMAGES_MAX, ParseError, Scope, sniff_image,
@@ -29,28 +30,49 @@ pub async fn upload_image(
         )
         .into());
     }
-    let content_type = sniff_image(bytes).ok_or_else(|| {
-        ParseError::new("image", "unsupported_image", "PNG, JPEG, GIF or WebP only")
-    })?;
+    if sniff_image(bytes).is_none() {
+        return Err(media_error(&MediaError::Unsupported).into());
+    }
     let v = view(svc, actor, circle).await?;
     let m = active_member(&v)?.clone();
     images_allowed(svc, &v, &m).await?;
-    let sha = crate::secrets::digest_bytes(bytes);
-    svc.blobs
-        .put(&sha, bytes)
+    let owned = bytes.to_vec();
+    let p = tokio::task::spawn_blocking(move || media::prepare(&owned))
         .await
-        .map_err(|e| CircleError::Internal(Box::new(e)))?;
+        .map_err(|e| CircleError::Internal(Box::new(e)))?
+        .map_err(|e| CircleError::from(media_error(&e)))?;
+    let sha = crate::secrets::digest_bytes(&p.bytes);
+    let thumb_sha = crate::secrets::digest_bytes(&p.thumb);
+    for (key, b) in [(&sha, &p.bytes), (&thumb_sha, &p.thumb)] {
+        svc.blobs
+            .put(key, b)
+            .await
+            .map_err(|e| CircleError::Internal(Box::new(e)))?;
+    }
     let rec = ImageRecord {
         id: ImageId::new(),
         circle_id: circle,
         account_id: m.account_id,
         sha256: sha,
-        content_type: content_type.to_owned(),
-        bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        content_type: p.content_type.to_owned(),
+        bytes: i64::try_from(p.bytes.len()).unwrap_or(i64::MAX),
         created_at: svc.clock.now(),
+        width: i64::from(p.width),
+        height: i64::from(p.height),
+        thumb: Some((thumb_sha, p.thumb_type.to_owned())),
     };
     svc.store.image_insert(&rec).await?;
     Ok(rec)
+}
+
+/// Why an upload is not an image we keep, as a field error the pages can show.
+fn media_error(e: &MediaError) -> ParseError {
+    let code = match e {
+        MediaError::Unsupported => "unsupported_image",
+        MediaError::TooLarge => "image_too_large",
+        MediaError::Invalid => "invalid_image",
+    };
+    ParseError::new("image", code, e.to_string())
 }
 
 /// Sanctions and the first-day rule for images (TL0 members post no images).
@@ -101,7 +123,12 @@ pub(crate) async fn check_post_images(
 
 /// An image's bytes, for whoever may see it: the uploader, or anyone who may see a
 /// post it is attached to (so audiences and hidden posts apply to images too).
-pub async fn image_bytes(svc: &Services, actor: &Actor, id: ImageId) -> Result<(String, Vec<u8>)> {
+pub async fn image_bytes(
+    svc: &Services,
+    actor: &Actor,
+    id: ImageId,
+    thumb: bool,
+) -> Result<(String, Vec<u8>)> {
     let img = svc
         .store
         .image_get(id)
@@ -131,11 +158,16 @@ pub async fn image_bytes(svc: &Services, actor: &Actor, id: ImageId) -> Result<(
     if !visible {
         return Err(CircleError::NotFound);
     }
+    // Images stored before thumbnails existed serve their original as the thumbnail.
+    let (key, content_type) = match (thumb, img.thumb) {
+        (true, Some(t)) => t,
+        _ => (img.sha256, img.content_type),
+    };
     let bytes = svc
         .blobs
-        .get(&img.sha256)
+        .get(&key)
         .await
         .map_err(|e| CircleError::Internal(Box::new(e)))?
         .ok_or(CircleError::NotFound)?;
-    Ok((img.content_type, bytes))
+    Ok((content_type, bytes))
 }

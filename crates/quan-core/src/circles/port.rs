@@ -227,6 +227,11 @@ pub struct ImageRecord {
     pub content_type: String,
     pub bytes: i64,
     pub created_at: Timestamp,
+    /// Pixels, upright (0 for images stored before they were decoded on upload).
+    pub width: i64,
+    pub height: i64,
+    /// The thumbnail's blob and type (None for images stored before thumbnails).
+    pub thumb: Option<(String, String)>,
 }
 
 /// What the store does for circles, memberships and their settings.

@@ -14,8 +14,9 @@ impl ImageStore for SqlStore {
         exec(
             &mut tx,
             sqlx::query(
-                "INSERT INTO images (id, circle_id, account_id, sha256, content_type, bytes, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO images (id, circle_id, account_id, sha256, content_type, bytes, created_at, \
+                 width, height, thumb_sha256, thumb_content_type) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(img.id.to_string())
             .bind(img.circle_id.to_string())
@@ -23,7 +24,11 @@ impl ImageStore for SqlStore {
             .bind(img.sha256.clone())
             .bind(img.content_type.clone())
             .bind(img.bytes)
-            .bind(img.created_at.millis()),
+            .bind(img.created_at.millis())
+            .bind(img.width)
+            .bind(img.height)
+            .bind(img.thumb.as_ref().map(|t| t.0.clone()))
+            .bind(img.thumb.as_ref().map(|t| t.1.clone())),
         )
         .await?;
         tx.commit().await.map_err(backend)
@@ -31,7 +36,7 @@ impl ImageStore for SqlStore {
 
     async fn image_get(&self, id: ImageId) -> StoreResult<Option<ImageRecord>> {
         self.fetch_opt(
-            sqlx::query("SELECT id, circle_id, account_id, sha256, content_type, bytes, created_at FROM images WHERE id = $1")
+            sqlx::query("SELECT id, circle_id, account_id, sha256, content_type, bytes, created_at, width, height, thumb_sha256, thumb_content_type FROM images WHERE id = $1")
                 .bind(id.to_string()),
         )
         .await?
@@ -45,6 +50,9 @@ impl ImageStore for SqlStore {
                 content_type: text(r, "content_type")?,
                 bytes: int(r, "bytes")?,
                 created_at: ts(r, "created_at")?,
+                width: int(r, "width")?,
+                height: int(r, "height")?,
+                thumb: rows::opt_text(r, "thumb_sha256")?.zip(rows::opt_text(r, "thumb_content_type")?),
             })
         })
         .transpose()

@@ -65,8 +65,7 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
     let circle = owner
         .circle(&org, json!({"name": "Photos", "mode": "community"}))
         .await;
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.resize(4096, 9);
+    let png = quan_testkit::png(4096);
     let up = owner
         .c
         .raw(
@@ -85,7 +84,7 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
     let img = on_b.get(up.body["url"].as_str().unwrap_or_default()).await;
     assert_eq!(
         (img.status, img.content_type.as_str()),
-        (200, "image/png"),
+        (200, "image/jpeg"),
         "{}",
         img.text
     );

@@ -1,12 +1,13 @@
 //! Images: upload with type sniffing and size limits, nine per post, served only
 //! to those who may see the post (audiences included), new members' first day.
 
-use quan_testkit::{TestApp, User, on_both_backends, png};
+use quan_testkit::{TestApp, User, on_both_backends, png, png_declaring};
 use serde_json::{Value, json};
 
 on_both_backends!(
     images_upload_attach_and_stay_private,
-    images_in_chat_are_for_members
+    images_in_chat_are_for_members,
+    uploads_are_decoded_cleaned_and_thumbnailed
 );
 
 async fn upload(u: &User, circle: &str, body: Vec<u8>, ct: &str) -> (u16, Value) {
@@ -22,6 +23,86 @@ async fn upload(u: &User, circle: &str, body: Vec<u8>, ct: &str) -> (u16, Value)
     (r.status, r.body)
 }
 
+/// Every upload is decoded whole: what only looks like an image is refused, a photo
+/// loses its EXIF (GPS), and a thumbnail is served beside it.
+async fn uploads_are_decoded_cleaned_and_thumbnailed(app: TestApp) {
+    let (owner, org) = app.owner("Deco").await;
+    let c = owner
+        .circle(&org, json!({"name": "Decode", "mode": "community"}))
+        .await;
+    let good = png(0);
+    let mut junk = good[..8].to_vec();
+    junk.extend_from_slice(&[0x5A; 400]);
+    let huge = png_declaring(65_535, 65_535);
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&[0x11; 300]);
+    for (name, bytes, code) in [
+        ("signature + junk", junk, "invalid_image"),
+        (
+            "truncated",
+            good[..good.len() / 2].to_vec(),
+            "invalid_image",
+        ),
+        ("GIF header + junk", gif, "invalid_image"),
+        ("65,535 x 65,535", huge, "image_too_large"),
+    ] {
+        let (s, e) = upload(&owner, &c, bytes, "image/png").await;
+        assert_eq!((s, e["code"].as_str()), (422, Some(code)), "{name}: {e}");
+    }
+    // A photo with an EXIF block naming a place.
+    let mut jpeg = Vec::new();
+    {
+        use image::ImageEncoder;
+        let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90);
+        let mut exif = b"II\x2a\x00\x08\x00\x00\x00\x00\x00".to_vec();
+        exif.extend_from_slice(b"GPSLatitude 31.2304 N GPSLongitude 121.4737 E");
+        let _ = enc.set_exif_metadata(exif);
+        let pixels = vec![180u8; 1200 * 900 * 3];
+        let _ = enc.write_image(&pixels, 1200, 900, image::ExtendedColorType::Rgb8);
+    }
+    assert!(jpeg.windows(11).any(|w| w == b"GPSLatitude"));
+    let (s, img) = upload(&owner, &c, jpeg, "image/jpeg").await;
+    assert_eq!(s, 201, "{img}");
+    let full = owner.c.get(img["url"].as_str().unwrap_or_default()).await;
+    assert_eq!(full.status, 200);
+    let stored = owner
+        .c
+        .http
+        .get(format!(
+            "{}{}",
+            owner.c.base,
+            img["url"].as_str().unwrap_or_default()
+        ))
+        .send()
+        .await
+        .ok();
+    let bytes = match stored {
+        Some(r) => r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    assert!(!bytes.is_empty());
+    assert!(
+        !bytes.windows(11).any(|w| w == b"GPSLatitude"),
+        "the place is gone from the stored photo"
+    );
+    let thumb_url = img["thumb_url"].as_str().unwrap_or_default().to_owned();
+    let thumb = owner
+        .c
+        .http
+        .get(format!("{}{thumb_url}", owner.c.base))
+        .send()
+        .await
+        .ok();
+    let thumb = match thumb {
+        Some(r) => r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let dims = image::load_from_memory(&thumb).map(|i| (i.width(), i.height()));
+    assert_eq!(dims.ok(), Some((480, 360)), "the thumbnail fits 480 x 480");
+    let bad = owner.c.get(&format!("{thumb_url}x")).await;
+    assert_eq!(bad.status, 400, "size is thumb or full");
+}
+
 async fn images_upload_attach_and_stay_private(app: TestApp) {
     let (owner, org) = app.owner("Ima").await;
     let r = owner
@@ -35,7 +116,12 @@ async fn images_upload_attach_and_stay_private(app: TestApp) {
     let (s, img) = upload(&owner, &c, png(1000), "image/png").await;
     assert_eq!(s, 201, "{img}");
     let id = img["id"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(img["content_type"], "image/png");
+    // An opaque picture is stored as a clean JPEG (decoded, metadata dropped).
+    assert_eq!(img["content_type"], "image/jpeg");
+    assert_eq!(
+        (img["width"].as_i64(), img["height"].as_i64()),
+        (Some(32), Some(32))
+    );
     // The type comes from the bytes, not the header.
     let (s, e) = upload(&owner, &c, b"<svg onload=alert(1)>".to_vec(), "image/png").await;
     assert_eq!((s, e["code"].as_str()), (422, Some("unsupported_image")));
@@ -60,8 +146,7 @@ async fn images_upload_attach_and_stay_private(app: TestApp) {
     m.c.post(&format!("/api/v1/circles/{c}/join"), json!({}))
         .await;
     let got = m.c.get(&url).await;
-    assert_eq!((got.status, got.content_type.as_str()), (200, "image/png"));
-    assert!(got.text.contains("PNG"));
+    assert_eq!((got.status, got.content_type.as_str()), (200, "image/jpeg"));
     let (_, vip_img) = upload(&owner, &c, png(10), "image/png").await;
     let vip_id = vip_img["id"].as_str().unwrap_or_default().to_owned();
     let r = owner

@@ -4,13 +4,13 @@
 use crate::AppState;
 use crate::api::common::parse_id;
 use crate::error::{ApiResult, Problem};
-use crate::extract::Auth;
+use crate::extract::{ApiQuery, Auth};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use quan_core::circles::images;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,8 +25,13 @@ pub struct ImageDto {
     pub id: String,
     /// Where to fetch it (the same visibility rules as the post it is attached to).
     pub url: String,
+    /// Its thumbnail (fits 480 × 480), for cards and previews.
+    pub thumb_url: String,
     pub content_type: String,
     pub bytes: i64,
+    /// Pixels, upright.
+    pub width: i64,
+    pub height: i64,
 }
 
 /// The path an image is served at.
@@ -34,8 +39,23 @@ pub fn image_url(id: quan_domain::ImageId) -> String {
     format!("/api/v1/images/{id}")
 }
 
+/// The path an image's thumbnail is served at.
+pub fn thumb_url(id: quan_domain::ImageId) -> String {
+    format!("/api/v1/images/{id}?size=thumb")
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImageQuery {
+    /// `thumb` for the thumbnail (fits 480 × 480); the full image otherwise.
+    pub size: Option<String>,
+}
+
 /// Uploads an image (the request body is the file: PNG, JPEG, GIF or WebP, at most
-/// 5 MiB; the type is read from the bytes). Attach it by id when posting.
+/// 5 MiB and 8,192 pixels a side; the type is read from the bytes). It is decoded
+/// whole, turned upright, stored without its metadata (EXIF, GPS) and thumbnailed.
+/// Attach it by id when posting.
 #[utoipa::path(post, path = "/api/v1/circles/{circle_id}/images", tag = "circles",
     request_body(content = Vec<u8>, content_type = "image/*"),
     params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
@@ -61,23 +81,37 @@ pub async fn upload_image(
         StatusCode::CREATED,
         Json(ImageDto {
             url: image_url(img.id),
+            thumb_url: thumb_url(img.id),
             id: img.id.to_string(),
             content_type: img.content_type,
             bytes: img.bytes,
+            width: img.width,
+            height: img.height,
         }),
     ))
 }
 
-/// An image's bytes.
-#[utoipa::path(get, path = "/api/v1/images/{image_id}", tag = "circles", params(("image_id" = String, Path)),
+/// An image's bytes, or its thumbnail's.
+#[utoipa::path(get, path = "/api/v1/images/{image_id}", tag = "circles", params(("image_id" = String, Path), ImageQuery),
     security(("bearer" = []), ("session" = [])), responses((status = 200, content_type = "image/*"), (status = 404, body = Problem)))]
 pub async fn get_image(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ImageQuery>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let (content_type, bytes) = images::image_bytes(&st.svc, &actor, parse_id(&id)?).await?;
+    let thumb = match q.size.as_deref() {
+        None | Some("full") => false,
+        Some("thumb") => true,
+        Some(_) => {
+            return Err(crate::error::ApiError::bad_request(
+                "invalid_query",
+                "size is thumb or full",
+            ));
+        }
+    };
+    let (content_type, bytes) = images::image_bytes(&st.svc, &actor, parse_id(&id)?, thumb).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, content_type),
@@ -94,6 +128,3 @@ pub async fn get_image(
     )
         .into_response())
 }
-
-// ---------------------------------------------------------------------------------
-// Discovery

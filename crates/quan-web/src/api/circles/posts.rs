@@ -52,6 +52,8 @@ pub struct PostDto {
     pub audience: String,
     /// Attached images, in order (URLs under /api/v1/images).
     pub images: Vec<String>,
+    /// Their thumbnails (fit 480 × 480), in the same order, for cards.
+    pub thumbs: Vec<String>,
     /// Topic tags.
     pub tags: Vec<String>,
     /// The caller's own reactions (filled in feeds). Keep this the last field: cached
@@ -92,6 +94,11 @@ impl From<&PostRecord> for PostDto {
                 .images
                 .iter()
                 .map(|i| crate::api::circles::images::image_url(*i))
+                .collect(),
+            thumbs: p
+                .images
+                .iter()
+                .map(|i| crate::api::circles::images::thumb_url(*i))
                 .collect(),
             tags: p.tags.clone(),
             my_reactions: p
