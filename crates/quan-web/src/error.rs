@@ -119,9 +119,16 @@ impl From<ParseError> for ApiError {
 
 impl From<IdentityError> for ApiError {
     fn from(e: IdentityError) -> Self {
+        ApiError::from(&e)
+    }
+}
+
+/// By reference, so a page can word the error and still answer with its status.
+impl From<&IdentityError> for ApiError {
+    fn from(e: &IdentityError) -> Self {
         use IdentityError as E;
         let s = |st, code| ApiError::new(st, code, e.to_string());
-        match &e {
+        match e {
             E::Invalid(pe) => pe.clone().into(),
             E::EmailTaken => s(StatusCode::CONFLICT, "email_taken"),
             E::PhoneTaken => s(StatusCode::CONFLICT, "phone_taken"),

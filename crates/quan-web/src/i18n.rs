@@ -52,6 +52,12 @@ impl Lang {
     }
 }
 
+/// The catalogues for code without a request at hand (error pages).
+pub fn catalogs() -> &'static Catalogs {
+    static CATALOGS: std::sync::LazyLock<Catalogs> = std::sync::LazyLock::new(Catalogs::load);
+    &CATALOGS
+}
+
 /// Both catalogues, parsed once at start-up.
 #[derive(Debug)]
 pub struct Catalogs {
@@ -108,6 +114,30 @@ impl Catalogs {
             .or_else(|| self.en.get(key))
             .map_or(key, String::as_str)
     }
+    /// An error for people, in their language: the message for its stable `code`
+    /// (`errors.<code>`), led by the field's name when the catalogue has one; a number
+    /// in the English detail (a limit) fills `{n}`. Unknown codes show the detail.
+    pub fn error_text(&self, lang: Lang, code: &str, field: Option<&str>, detail: &str) -> String {
+        let key = format!("errors.{code}");
+        let msg = self.get(lang, &key);
+        if msg == key {
+            return detail.to_owned();
+        }
+        let n: String = detail
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .collect();
+        let msg = msg.replace("{n}", &n);
+        match field.map(|f| (f, format!("fields.{f}"))) {
+            Some((_, fk)) if self.get(lang, &fk) != fk => {
+                let sep = if lang == Lang::ZhCn { "：" } else { ": " };
+                format!("{}{sep}{msg}", self.get(lang, &fk))
+            }
+            _ => msg,
+        }
+    }
+
     #[cfg(test)]
     fn keys(&self, lang: Lang) -> std::collections::BTreeSet<&str> {
         let m = match lang {
@@ -156,6 +186,104 @@ mod tests {
         for key in rust_keys {
             assert!(en.contains(key), "missing key {key}");
         }
+    }
+
+    /// Every stable `code` the server can answer with, read from the sources that
+    /// make them: `ApiError`s (a status followed by a code literal, or a bad request
+    /// with one), field errors (a `ParseError` with a field and a code literal) and
+    /// the domain's `str_enum` parsers.
+    fn codes_in_sources() -> std::collections::BTreeSet<String> {
+        fn literal_after(s: &str) -> Option<String> {
+            let s = s.trim_start();
+            let rest = s.strip_prefix('"')?;
+            let end = rest.find('"')?;
+            let code = &rest[..end];
+            (!code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .then(|| code.to_owned())
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut stack: Vec<_> = ["quan-domain/src", "quan-core/src", "quan-web/src"]
+            .iter()
+            .map(|d| root.join(d))
+            .collect();
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut codes = std::collections::BTreeSet::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            for part in text.split("StatusCode::").skip(1) {
+                if let Some(rest) = part.split_once(',').map(|(_, r)| r) {
+                    codes.extend(literal_after(rest));
+                }
+            }
+            for part in text.split("bad_request(").skip(1) {
+                codes.extend(literal_after(part));
+            }
+            for part in text.split("ParseError::new(").skip(1) {
+                if let Some((_, rest)) = part.split_once(',') {
+                    codes.extend(literal_after(rest));
+                }
+            }
+            // The domain's parsers: a str_enum invocation names its type, its field
+            // and its code before its first brace.
+            for part in text.split("str_enum! {").skip(1) {
+                let head = part.split('{').next().unwrap_or_default();
+                if let Some(code) = head.rsplit('"').nth(1)
+                    && !code.is_empty()
+                    && code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                {
+                    codes.insert(code.to_owned());
+                }
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn every_error_code_has_words_in_both_languages() {
+        let c = Catalogs::load();
+        let codes = codes_in_sources();
+        assert!(codes.len() > 80, "found the codes: {}", codes.len());
+        for code in [
+            "not_found",
+            "invalid_image",
+            "too_long",
+            "invalid_role",
+            "csrf",
+        ] {
+            assert!(codes.contains(code), "the scan finds {code}");
+        }
+        let missing: Vec<_> = codes
+            .iter()
+            .filter(|code| {
+                let key = format!("errors.{code}");
+                !c.en.contains_key(&key) || !c.zh.contains_key(&key)
+            })
+            .collect();
+        assert!(missing.is_empty(), "codes without words: {missing:?}");
+        // Limits keep their number; fields are named in the page's language.
+        assert_eq!(
+            c.error_text(
+                Lang::ZhCn,
+                "too_long",
+                Some("title"),
+                "at most 120 characters"
+            ),
+            "标题：内容过长：最多 120 个字符。"
+        );
+        assert_eq!(
+            c.error_text(Lang::En, "sensitive_word", None, "x"),
+            "This text contains a word this organisation does not allow."
+        );
     }
 
     #[test]

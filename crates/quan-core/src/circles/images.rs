@@ -67,12 +67,11 @@ pub async fn upload_image(
 
 /// Why an upload is not an image we keep, as a field error the pages can show.
 fn media_error(e: &MediaError) -> ParseError {
-    let code = match e {
-        MediaError::Unsupported => "unsupported_image",
-        MediaError::TooLarge => "image_too_large",
-        MediaError::Invalid => "invalid_image",
-    };
-    ParseError::new("image", code, e.to_string())
+    match e {
+        MediaError::Unsupported => ParseError::new("image", "unsupported_image", e.to_string()),
+        MediaError::TooLarge => ParseError::new("image", "image_too_large", e.to_string()),
+        MediaError::Invalid => ParseError::new("image", "invalid_image", e.to_string()),
+    }
 }
 
 /// Sanctions and the first-day rule for images (TL0 members post no images).

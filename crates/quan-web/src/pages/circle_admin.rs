@@ -171,7 +171,7 @@ async fn circle_page(
 async fn after(st: &AppState, k: &Console, id: &str, r: Result<(), CircleError>) -> PageResult {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("{}/circles/{id}", k.base())).into_response()),
-        Err(e) => page_view(st, k, id, None, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => page_view(st, k, id, None, Some(form_error(&k.c, ApiError::from(e))?)).await,
     }
 }
 

@@ -448,7 +448,7 @@ async fn circle_boost(
         Err(quan_core::circles::CircleError::Forbidden) => {
             circles_view(&st, &k, Some(k.c.t("staff.owner_only").to_owned())).await
         }
-        Err(e) => circles_view(&st, &k, Some(super::form_error(ApiError::from(e))?)).await,
+        Err(e) => circles_view(&st, &k, Some(super::form_error(&k.c, ApiError::from(e))?)).await,
     }
 }
 

@@ -141,6 +141,10 @@ impl Chrome {
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }
+    /// An API error as a sentence in the page's language (by its stable code).
+    pub fn error(&self, e: &ApiError) -> String {
+        self.cat.error_text(self.lang, e.code, e.field, &e.detail)
+    }
     /// A role's name for people, from its code (`owner`, `admin`, ...).
     pub fn role_name(&self, code: &str) -> &str {
         match Role::parse(code) {
@@ -247,10 +251,15 @@ impl IntoResponse for PageError {
             }
             PageError::NotFound => not_found_page(),
             PageError::Api(e) => {
+                // No request context here: say it in both languages.
+                let cat = crate::i18n::catalogs();
+                let zh = cat.error_text(crate::i18n::Lang::ZhCn, e.code, e.field, &e.detail);
+                let en = cat.error_text(crate::i18n::Lang::En, e.code, e.field, &e.detail);
                 let body = format!(
-                    "<!doctype html><meta charset=utf-8><link rel=stylesheet href=/assets/app.css><main class=narrow><div class=card><h1>{}</h1><p>{}</p><p><a href=/>←</a></p></div></main>",
+                    "<!doctype html><meta charset=utf-8><link rel=stylesheet href=/assets/app.css><main class=narrow><div class=card><h1>{}</h1><p>{}</p><p>{}</p><p><a href=/>←</a></p></div></main>",
                     e.status.as_u16(),
-                    askama_escape(&e.detail)
+                    askama_escape(&zh),
+                    askama_escape(&en)
                 );
                 (e.status, Html(body)).into_response()
             }
@@ -342,7 +351,7 @@ pub(crate) fn require_user(c: &Chrome) -> Result<&Actor, PageError> {
 fn message_of(e: &IdentityError, c: &Chrome) -> String {
     match e {
         IdentityError::Internal(_) => c.t("app.error").to_owned(),
-        other => other.to_string(),
+        other => c.error(&ApiError::from(other)),
     }
 }
 
@@ -755,7 +764,7 @@ async fn app_circle_join(
                     after: None,
                     tag: None,
                 },
-                Some(form_error(ApiError::from(e))?),
+                Some(form_error(&c, ApiError::from(e))?),
             )
             .await
         }
@@ -863,7 +872,7 @@ async fn app_circle_post(
                     after: None,
                     tag: None,
                 },
-                Some(form_error(ApiError::from(e))?),
+                Some(form_error(&c, ApiError::from(e))?),
             )
             .await
         }
@@ -980,11 +989,12 @@ async fn app_post(
 
 /// A failed form action: 404 and 5xx are pages of their own; anything else is shown
 /// on the page the form came from.
-pub(crate) fn form_error(e: ApiError) -> Result<String, PageError> {
+/// A refused form's reason, in the page's language; a 404 or a 5xx is an error page.
+pub(crate) fn form_error(c: &Chrome, e: ApiError) -> Result<String, PageError> {
     if e.status == StatusCode::NOT_FOUND || e.status.is_server_error() {
         Err(e.into())
     } else {
-        Ok(e.detail)
+        Ok(c.error(&e))
     }
 }
 
@@ -1012,7 +1022,7 @@ async fn app_post_comment(
         Ok(_) => {
             Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}#comments")).into_response())
         }
-        Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => post_page(&st, &c, &ids, Some(form_error(&c, ApiError::from(e))?)).await,
     }
 }
 
@@ -1040,7 +1050,7 @@ async fn app_post_react(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}")).into_response()),
-        Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => post_page(&st, &c, &ids, Some(form_error(&c, ApiError::from(e))?)).await,
     }
 }
 
@@ -1169,7 +1179,16 @@ async fn app_room_create(
         Ok(r) => {
             Ok(Redirect::to(&format!("/app/circles/{cid}/chat?room={}", r.id)).into_response())
         }
-        Err(e) => chat_page(&st, &c, &circle, None, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => {
+            chat_page(
+                &st,
+                &c,
+                &circle,
+                None,
+                Some(form_error(&c, ApiError::from(e))?),
+            )
+            .await
+        }
     }
 }
 
@@ -1223,7 +1242,7 @@ async fn app_chat_send(
                 &c,
                 &ids.0,
                 Some(&ids.1),
-                Some(form_error(ApiError::from(e))?),
+                Some(form_error(&c, ApiError::from(e))?),
             )
             .await
         }
@@ -1249,7 +1268,7 @@ async fn app_chat_promote(
                 &c,
                 &ids.0,
                 Some(&ids.1),
-                Some(form_error(ApiError::from(e))?),
+                Some(form_error(&c, ApiError::from(e))?),
             )
             .await
         }

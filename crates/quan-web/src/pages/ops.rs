@@ -125,7 +125,7 @@ async fn join_accept(
             Ok(Redirect::to(&format!("/app/circles/{}", circle.id)).into_response())
         }
         Err(e) => {
-            let msg = ApiError::from(e).detail;
+            let msg = c.error(&ApiError::from(e));
             let preview = invites::preview_invite(&st.svc, &code).await.ok();
             Ok(render_form(
                 &JoinPage {
@@ -155,7 +155,7 @@ async fn back_to_post(
             Ok(Redirect::to(&format!("/app/circles/{}/posts/{}", ids.0, ids.1)).into_response())
         }
         Ok(Some(notice)) => post_page_with(st, c, ids, None, Some(&notice)).await,
-        Err(e) => post_page(st, c, ids, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => post_page(st, c, ids, Some(form_error(c, ApiError::from(e))?)).await,
     }
 }
 
@@ -206,7 +206,7 @@ async fn delete(
     match moderation::delete_post(&st.svc, actor, cid, pid, f.reason.as_deref().unwrap_or("")).await
     {
         Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}")).into_response()),
-        Err(e) => post_page(&st, &c, &ids, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => post_page(&st, &c, &ids, Some(form_error(&c, ApiError::from(e))?)).await,
     }
 }
 
@@ -417,7 +417,7 @@ async fn back_to_manage(
 ) -> PageResult {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/app/circles/{circle}/manage")).into_response()),
-        Err(e) => manage_view(st, c, circle, None, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => manage_view(st, c, circle, None, Some(form_error(c, ApiError::from(e))?)).await,
     }
 }
 
@@ -768,7 +768,7 @@ async fn search_page(
         match quan_core::search::in_org(&st.svc, actor, v.circle.org_id, &q).await {
             Ok(h) => h,
             Err(e) => {
-                error = Some(form_error(ApiError::from(e))?);
+                error = Some(form_error(&c, ApiError::from(e))?);
                 Vec::new()
             }
         }
@@ -776,7 +776,7 @@ async fn search_page(
         match quan_core::search::in_circle(&st.svc, actor, cid, &q).await {
             Ok(ps) => ps.into_iter().map(|p| (p, v.circle.name.clone())).collect(),
             Err(e) => {
-                error = Some(form_error(ApiError::from(e))?);
+                error = Some(form_error(&c, ApiError::from(e))?);
                 Vec::new()
             }
         }

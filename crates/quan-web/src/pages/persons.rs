@@ -168,7 +168,7 @@ async fn after_action(
 ) -> PageResult {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("{}/persons/{id}", k.base())).into_response()),
-        Err(e) => person_view(st, k, id, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => person_view(st, k, id, Some(form_error(&k.c, ApiError::from(e))?)).await,
     }
 }
 
@@ -313,6 +313,6 @@ async fn words_result(
 ) -> PageResult {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("{}/moderation", k.base())).into_response()),
-        Err(e) => words_view(st, k, Some(form_error(ApiError::from(e))?)).await,
+        Err(e) => words_view(st, k, Some(form_error(&k.c, ApiError::from(e))?)).await,
     }
 }
