@@ -6,10 +6,6 @@
     var d = new Date(Number(t.getAttribute("data-ms")));
     if (!isNaN(d)) t.textContent = d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" });
   });
-  // Invite links are shown as paths; make them absolute for copying.
-  document.querySelectorAll("input[data-path]").forEach(function (i) {
-    i.value = window.location.origin + i.getAttribute("data-path");
-  });
   document.querySelectorAll("button[data-copy]").forEach(function (b) {
     b.addEventListener("click", function () {
       var input = document.getElementById(b.getAttribute("data-copy"));

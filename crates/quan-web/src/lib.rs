@@ -34,6 +34,9 @@ pub use observability::metrics_handle;
 pub struct WebConfig {
     /// Mark cookies Secure (serve behind HTTPS).
     pub secure_cookies: bool,
+    /// Where people reach Quan (`https://circle.example.com`), for links they copy;
+    /// None: the scheme and host of the request.
+    pub public_url: Option<String>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// A request that takes longer is answered 408 and dropped.
@@ -44,6 +47,7 @@ impl Default for WebConfig {
     fn default() -> Self {
         Self {
             secure_cookies: false,
+            public_url: None,
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
         }
@@ -56,7 +60,30 @@ pub struct AppState {
     pub svc: Services,
     pub i18n: Arc<i18n::Catalogs>,
     pub secure_cookies: bool,
+    pub public_url: Option<String>,
     pub ws: Arc<ws::WsStats>,
+}
+
+impl AppState {
+    /// The absolute form of a path, for links people copy: under the configured
+    /// public address, else under the scheme and host this request came to.
+    pub fn absolute(&self, headers: &axum::http::HeaderMap, path: &str) -> String {
+        if let Some(base) = &self.public_url {
+            return format!("{base}{path}");
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                    })
+            })
+            .unwrap_or("localhost");
+        let scheme = if self.secure_cookies { "https" } else { "http" };
+        format!("{scheme}://{host}{path}")
+    }
 }
 
 impl AppState {
@@ -65,6 +92,7 @@ impl AppState {
             svc,
             i18n: Arc::new(i18n::Catalogs::load()),
             secure_cookies: cfg.secure_cookies,
+            public_url: cfg.public_url.clone(),
             ws: Arc::default(),
         }
     }

@@ -90,6 +90,7 @@ impl App {
         ));
         let web = quan_web::WebConfig {
             secure_cookies: settings.server.secure_cookies,
+            public_url: Some(settings.server.public_url.clone()).filter(|u| !u.is_empty()),
             max_body_bytes: settings.server.max_body_bytes,
             request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
         };

@@ -41,6 +41,9 @@ pub struct ServerSettings {
     pub data_dir: PathBuf,
     /// Mark cookies Secure (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// The address people reach Quan at (`https://circle.example.com`), for links
+    /// they copy; empty: the scheme and host of each request.
+    pub public_url: String,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Seconds a request may take.
@@ -123,6 +126,7 @@ impl Default for ServerSettings {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
             secure_cookies: false,
+            public_url: String::new(),
             max_body_bytes: 64 * 1024,
             request_timeout_secs: 30,
             shutdown_grace_secs: 20,
@@ -253,6 +257,17 @@ impl Settings {
                 "expected empty (in-process) or redis://HOST:PORT",
             );
         }
+        let public = &self.server.public_url;
+        if !public.is_empty()
+            && (url::Url::parse(public).map_or(true, |u| {
+                !matches!(u.scheme(), "http" | "https") || u.host().is_none()
+            }) || public.ends_with('/'))
+        {
+            return bad(
+                "server.public_url",
+                "expected empty or an address like https://circle.example.com (no trailing /)",
+            );
+        }
         if !matches!(self.storage.blobs.as_str(), "disk" | "database") {
             return bad("storage.blobs", "expected disk or database");
         }
@@ -300,6 +315,9 @@ bind = "127.0.0.1:8080"
 data_dir = "data"
 # Mark cookies Secure: set true when Quan is served over HTTPS.
 secure_cookies = false
+# The address people reach Quan at, for links they copy (invite links), such as
+# "https://circle.example.com"; empty = the scheme and host of each request.
+public_url = ""
 # Largest request body accepted, in bytes.
 max_body_bytes = 65536
 # Seconds a request may take before it is answered 408.
@@ -428,6 +446,28 @@ mod tests {
             )
             .is_err()
         );
+        for bad in [
+            "circle.example.com",
+            "ftp://x.example",
+            "https://x.example/",
+        ] {
+            let e = Settings::load(
+                None,
+                &env(&[("QUAN__SERVER__PUBLIC_URL", bad)]),
+                &Overrides::default(),
+            );
+            assert!(
+                e.as_ref()
+                    .is_err_and(|e| e.to_string().contains("server.public_url")),
+                "{bad}: {e:?}"
+            );
+        }
+        let ok = Settings::load(
+            None,
+            &env(&[("QUAN__SERVER__PUBLIC_URL", "https://circle.example.com")]),
+            &Overrides::default(),
+        );
+        assert!(ok.is_ok_and(|s| s.server.public_url == "https://circle.example.com"));
     }
 
     #[test]

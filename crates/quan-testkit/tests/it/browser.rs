@@ -205,7 +205,10 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
         .ok()
         .flatten()
         .unwrap_or_default();
-    assert!(link.contains("/invite/"), "invite link shown: {link}");
+    assert!(
+        link.starts_with("http://") && link.contains("/invite/"),
+        "invite link shown, absolute: {link}"
+    );
     shot(&c, "03-console-staff-invite").await;
 
     // The "not built yet" sections say so.
@@ -550,14 +553,15 @@ async fn run_a_circle_in_chromium() {
         .ok()
         .flatten()
         .unwrap_or_default();
-    assert!(link.starts_with("/app/join/"), "{link}");
+    assert!(
+        link.starts_with(&format!("{base}/app/join/")),
+        "the link people copy is absolute: {link}"
+    );
     wait_text(&a, "微信群 WeChat group").await;
     shot(&a, "12-manage-invite-link").await;
 
     // The student opens it (logged out first: sign-in carries them back), joins.
-    b.goto(&format!("{base}{link}"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    b.goto(&link).await.unwrap_or_else(|e| panic!("{e}"));
     wait_text(&b, "茶艺入门课 Tea basics").await;
     click(&b, "a[href^='/login']").await;
     fill(&b, "input[name=login]", &member.login).await;

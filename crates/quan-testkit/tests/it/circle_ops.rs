@@ -74,6 +74,8 @@ async fn invite_links_admit_exactly_max_uses(app: TestApp) {
     assert_eq!(r.status, 201, "{}", r.text);
     let code = s(&r.body["code"]);
     assert_eq!(r.body["path"], format!("/app/join/{code}"));
+    // The link people copy is absolute, under the host the request came to.
+    assert_eq!(r.body["url"], format!("{}/app/join/{code}", app.base));
 
     let preview = app
         .client()

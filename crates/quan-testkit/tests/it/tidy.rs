@@ -129,13 +129,13 @@ const LONG_FILES: &[(&str, usize, &str)] = &[
     ),
     (
         "crates/quan-web/src/pages/mod.rs",
-        1_360,
-        "to be split into pages/app and pages/console",
+        900,
+        "shared chrome and the member app's circle and post pages; to be split further",
     ),
     (
         "crates/quan-web/src/pages/ops.rs",
         960,
-        "to be split into pages/app and pages/console",
+        "the manage page, notifications, search and discovery; to be split by page",
     ),
 ];
 

@@ -276,7 +276,9 @@ async fn invite_create(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok((_, code)) => staff_view(&st, &k, Some(format!("/invite/{code}")), None).await,
+        Ok((_, code)) => {
+            staff_view(&st, &k, Some(format!("{}/invite/{code}", k.c.base)), None).await
+        }
         Err(e) => {
             let msg = page_message(&k, e)?;
             staff_view(&st, &k, None, Some(msg)).await

@@ -8,10 +8,16 @@ mod ops;
 mod persons;
 mod templates;
 
+mod account;
+mod chat;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{CSRF_COOKIE, ClientIp, SESSION_COOKIE};
+use crate::extract::{CSRF_COOKIE, SESSION_COOKIE};
 use crate::i18n::Lang;
+use account::{
+    app_me, app_me_privacy, invite_accept, invite_page, login_page, login_submit, logout,
+    orgs_create, orgs_page, password_page, password_submit, signup_page, signup_submit,
+};
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,6 +26,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chat::{app_chat, app_chat_promote, app_chat_send, app_room_create};
 use quan_core::access;
 use quan_core::access::AccessError;
 use quan_core::access::{Actor, Me};
@@ -29,16 +36,12 @@ use quan_core::circles::posts;
 use quan_core::identity::{self as uc, IdentityError};
 use quan_core::persons::error::PersonError;
 use quan_domain::{
-    CircleId, CircleRole, CommentId, DisplayName, HistoryWindow, IMAGE_MAX_BYTES, Login, MessageId,
-    OrgName, POST_IMAGES_MAX, ParseError, Password, PostId, ReactionKind, ReportReason, Role,
-    RoomId, TaskAction, TaskActor, Timestamp, parse_tag,
+    CircleId, CircleRole, CommentId, IMAGE_MAX_BYTES, POST_IMAGES_MAX, ParseError, PostId,
+    ReactionKind, ReportReason, Role, TaskAction, TaskActor, Timestamp, parse_tag,
 };
 use serde::Deserialize;
 use std::sync::Arc;
-use templates::{
-    AppChatPage, AppCirclePage, AppMePage, AppPostPage, HISTORY_OPTIONS, InvitePage, LoginPage,
-    MemberPage, OrgsPage, PasswordPage, SignupPage,
-};
+use templates::{AppCirclePage, AppPostPage, MemberPage};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -132,6 +135,8 @@ pub(crate) struct Chrome {
     pub user: Option<Me>,
     pub actor: Option<Actor>,
     pub path: String,
+    /// `https://host` this page is served under, for links people copy.
+    pub base: String,
 }
 
 impl Chrome {
@@ -207,6 +212,7 @@ impl FromRequestParts<AppState> for Chrome {
             user,
             actor,
             path: parts.uri.path().to_owned(),
+            base: st.absolute(&parts.headers, ""),
         })
     }
 }
@@ -227,16 +233,19 @@ impl From<ApiError> for PageError {
         }
     }
 }
+
 impl From<IdentityError> for PageError {
     fn from(e: IdentityError) -> Self {
         ApiError::from(e).into()
     }
 }
+
 impl From<AccessError> for PageError {
     fn from(e: AccessError) -> Self {
         ApiError::from(e).into()
     }
 }
+
 impl From<PersonError> for PageError {
     fn from(e: PersonError) -> Self {
         ApiError::from(e).into()
@@ -348,15 +357,6 @@ pub(crate) fn require_user(c: &Chrome) -> Result<&Actor, PageError> {
         .ok_or_else(|| PageError::Login(c.path.clone()))
 }
 
-fn message_of(e: &IdentityError, c: &Chrome) -> String {
-    match e {
-        IdentityError::Internal(_) => c.t("app.error").to_owned(),
-        other => c.error(&ApiError::from(other)),
-    }
-}
-
-// ----------------------------------------------------------------------------------
-
 async fn home(c: Chrome) -> Response {
     if c.user.is_some() {
         Redirect::to("/orgs").into_response()
@@ -388,272 +388,9 @@ async fn set_lang(
         .into_response()
 }
 
-async fn signup_page(c: Chrome, Query(q): Query<NextQuery>) -> Response {
-    render(&SignupPage {
-        c: &c,
-        error: None,
-        login: "",
-        display_name: "",
-        next: &safe_next(q.next.as_deref()),
-    })
-}
-
-#[derive(Deserialize)]
-struct SignupForm {
-    csrf: String,
-    login: String,
-    password: String,
-    display_name: String,
-    next: Option<String>,
-}
-
-async fn signup_submit(
-    State(st): State<AppState>,
-    c: Chrome,
-    jar: CookieJar,
-    Form(f): Form<SignupForm>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let next = safe_next(f.next.as_deref());
-    let parsed = (|| -> Result<uc::SignUp, ParseError> {
-        Ok(uc::SignUp {
-            login: Login::parse(&f.login)?,
-            password: Password::parse(&f.password)?,
-            display_name: DisplayName::parse(&f.display_name)?,
-        })
-    })();
-    let result = match parsed {
-        Ok(form) => uc::sign_up(&st.svc, form).await,
-        Err(e) => Err(e.into()),
-    };
-    match result {
-        Ok(me) => {
-            let s = uc::start_session(&st.svc, &me).await?;
-            Ok((
-                jar.add(crate::api::identity::session_cookie(&st, s.secret)),
-                Redirect::to(&next),
-            )
-                .into_response())
-        }
-        Err(e) => {
-            let msg = message_of(&e, &c);
-            let mut res = render(&SignupPage {
-                c: &c,
-                error: Some(&msg),
-                login: &f.login,
-                display_name: &f.display_name,
-                next: &next,
-            });
-            *res.status_mut() = ApiError::from(e).status;
-            Ok(res)
-        }
-    }
-}
-
-async fn login_page(c: Chrome, Query(q): Query<NextQuery>) -> Response {
-    render(&LoginPage {
-        c: &c,
-        error: None,
-        login: "",
-        next: &safe_next(q.next.as_deref()),
-    })
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    csrf: String,
-    login: String,
-    password: String,
-    next: Option<String>,
-}
-
-async fn login_submit(
-    State(st): State<AppState>,
-    c: Chrome,
-    ClientIp(ip): ClientIp,
-    jar: CookieJar,
-    Form(f): Form<LoginForm>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let next = safe_next(f.next.as_deref());
-    let result = match Login::parse(&f.login) {
-        Ok(login) if f.password.len() <= 1024 => {
-            uc::log_in(&st.svc, &login, &f.password, &ip).await
-        }
-        Ok(_) => Err(IdentityError::BadCredentials),
-        Err(e) => Err(e.into()),
-    };
-    match result {
-        Ok(s) => Ok((
-            jar.add(crate::api::identity::session_cookie(&st, s.secret)),
-            Redirect::to(&next),
-        )
-            .into_response()),
-        Err(e) => {
-            let msg = message_of(&e, &c);
-            let mut res = render(&LoginPage {
-                c: &c,
-                error: Some(&msg),
-                login: &f.login,
-                next: &next,
-            });
-            *res.status_mut() = ApiError::from(e).status;
-            Ok(res)
-        }
-    }
-}
-
 #[derive(Deserialize)]
 pub(crate) struct CsrfOnly {
     pub(crate) csrf: String,
-}
-
-async fn logout(
-    State(st): State<AppState>,
-    c: Chrome,
-    jar: CookieJar,
-    Form(f): Form<CsrfOnly>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    if let Some(s) = jar.get(SESSION_COOKIE) {
-        uc::log_out(&st.svc, s.value()).await?;
-    }
-    Ok((
-        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
-        Redirect::to("/login"),
-    )
-        .into_response())
-}
-
-async fn orgs_page(State(st): State<AppState>, c: Chrome) -> PageResult {
-    let actor = require_user(&c)?;
-    let orgs = uc::my_orgs(&st.svc, actor).await?;
-    Ok(render(&OrgsPage {
-        c: &c,
-        orgs: &orgs,
-        error: None,
-    }))
-}
-
-#[derive(Deserialize)]
-struct OrgForm {
-    csrf: String,
-    name: String,
-}
-
-async fn orgs_create(State(st): State<AppState>, c: Chrome, Form(f): Form<OrgForm>) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    let created = match OrgName::parse(&f.name) {
-        Ok(name) => uc::create_org(&st.svc, actor, &name).await,
-        Err(e) => Err(e.into()),
-    };
-    match created {
-        Ok(org) => Ok(Redirect::to(&format!("/console/{}", org.id)).into_response()),
-        Err(e) => {
-            let msg = message_of(&e, &c);
-            let orgs = uc::my_orgs(&st.svc, actor).await?;
-            let mut res = render(&OrgsPage {
-                c: &c,
-                orgs: &orgs,
-                error: Some(&msg),
-            });
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
-    }
-}
-
-async fn password_page(c: Chrome) -> PageResult {
-    require_user(&c)?;
-    Ok(render(&PasswordPage {
-        c: &c,
-        error: None,
-        done: false,
-    }))
-}
-
-#[derive(Deserialize)]
-struct PasswordForm {
-    csrf: String,
-    current_password: String,
-    new_password: String,
-}
-
-async fn password_submit(
-    State(st): State<AppState>,
-    c: Chrome,
-    Form(f): Form<PasswordForm>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let Some(Actor::Session { account, session }) = c.actor.clone() else {
-        return Err(PageError::Login(c.path.clone()));
-    };
-    let result = match Password::parse(&f.new_password) {
-        Ok(p) if f.current_password.len() <= 1024 => {
-            uc::change_password(&st.svc, account.id, Some(session), &f.current_password, &p).await
-        }
-        Ok(_) => Err(IdentityError::BadCredentials),
-        Err(e) => Err(e.into()),
-    };
-    match result {
-        Ok(()) => Ok(render(&PasswordPage {
-            c: &c,
-            error: None,
-            done: true,
-        })),
-        Err(e) => {
-            let msg = message_of(&e, &c);
-            let mut res = render(&PasswordPage {
-                c: &c,
-                error: Some(&msg),
-                done: false,
-            });
-            *res.status_mut() = ApiError::from(e).status;
-            Ok(res)
-        }
-    }
-}
-
-async fn invite_page(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(code): Path<String>,
-) -> PageResult {
-    let preview = uc::preview_invite(&st.svc, &code).await.ok();
-    Ok(render(&InvitePage {
-        c: &c,
-        preview: preview.as_ref(),
-        code: &code,
-        error: None,
-    }))
-}
-
-async fn invite_accept(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(code): Path<String>,
-    Form(f): Form<CsrfOnly>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    match uc::accept_invite(&st.svc, actor, &code).await {
-        Ok((org, _)) => Ok(Redirect::to(&format!("/console/{org}")).into_response()),
-        Err(e) => {
-            let msg = match e {
-                IdentityError::AlreadyStaff => c.t("invite.already").to_owned(),
-                IdentityError::InviteInvalid => c.t("invite.invalid").to_owned(),
-                other => message_of(&other, &c),
-            };
-            let preview = uc::preview_invite(&st.svc, &code).await.ok();
-            Ok(render(&InvitePage {
-                c: &c,
-                preview: preview.as_ref(),
-                code: &code,
-                error: Some(&msg),
-            }))
-        }
-    }
 }
 
 async fn member_app(State(st): State<AppState>, c: Chrome) -> PageResult {
@@ -1051,227 +788,6 @@ async fn app_post_react(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}")).into_response()),
         Err(e) => post_page(&st, &c, &ids, Some(form_error(&c, ApiError::from(e))?)).await,
-    }
-}
-
-async fn me_page(st: &AppState, c: &Chrome, saved: bool) -> PageResult {
-    let actor = require_user(c)?;
-    let w = quan_core::circles::feed::history_window(&st.svc, actor)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(render(&AppMePage {
-        c,
-        current: w.as_str(),
-        options: HISTORY_OPTIONS,
-        saved,
-    }))
-}
-
-async fn app_me(State(st): State<AppState>, c: Chrome) -> PageResult {
-    me_page(&st, &c, false).await
-}
-
-#[derive(Deserialize)]
-struct PrivacyForm {
-    csrf: String,
-    history_window: String,
-}
-
-async fn app_me_privacy(
-    State(st): State<AppState>,
-    c: Chrome,
-    Form(f): Form<PrivacyForm>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    let w = HistoryWindow::parse(&f.history_window).map_err(ApiError::from)?;
-    quan_core::circles::feed::set_history_window(&st.svc, actor, w)
-        .await
-        .map_err(ApiError::from)?;
-    me_page(&st, &c, true).await
-}
-
-#[derive(Deserialize)]
-struct ChatParams {
-    room: Option<String>,
-}
-
-async fn chat_page(
-    st: &AppState,
-    c: &Chrome,
-    circle: &str,
-    room: Option<&str>,
-    error: Option<String>,
-) -> PageResult {
-    use quan_core::chat;
-    let actor = require_user(c)?;
-    let cid = path_id::<CircleId>(circle)?;
-    let v = quan_core::access::view(&st.svc, actor, cid)
-        .await
-        .map_err(ApiError::from)?;
-    let rooms = chat::rooms(&st.svc, actor, cid)
-        .await
-        .map_err(ApiError::from)?;
-    let wanted = room.and_then(|r| RoomId::parse(r).ok());
-    let Some((room, _)) = rooms
-        .iter()
-        .find(|(r, _)| Some(r.id) == wanted)
-        .or_else(|| rooms.first())
-    else {
-        return Err(PageError::NotFound);
-    };
-    let mut messages = chat::history(&st.svc, actor, cid, room.id, None, 50)
-        .await
-        .map_err(ApiError::from)?;
-    if let Some(newest) = messages.first() {
-        chat::mark_read(&st.svc, actor, cid, room.id, newest.id)
-            .await
-            .map_err(ApiError::from)?;
-    }
-    messages.reverse();
-    let staff = v
-        .membership
-        .as_ref()
-        .is_some_and(|m| m.role.is_circle_staff());
-    Ok(render_form(
-        &AppChatPage {
-            c,
-            circle_id: cid,
-            circle_name: &v.circle.name,
-            room,
-            topic: chat::room_topic(room.id),
-            messages: &messages,
-            me: actor.account_id(),
-            staff,
-            error: error.as_deref(),
-            rooms: &rooms,
-            admin: v.can_admin(),
-        },
-        error.is_some(),
-    ))
-}
-
-async fn app_chat(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(circle): Path<String>,
-    Query(q): Query<ChatParams>,
-) -> PageResult {
-    chat_page(&st, &c, &circle, q.room.as_deref(), None).await
-}
-
-#[derive(Deserialize)]
-struct RoomForm {
-    csrf: String,
-    name: String,
-}
-
-async fn app_room_create(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(circle): Path<String>,
-    Form(f): Form<RoomForm>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    let cid = path_id::<CircleId>(&circle)?;
-    match quan_core::chat::create_room(&st.svc, actor, cid, &f.name).await {
-        Ok(r) => {
-            Ok(Redirect::to(&format!("/app/circles/{cid}/chat?room={}", r.id)).into_response())
-        }
-        Err(e) => {
-            chat_page(
-                &st,
-                &c,
-                &circle,
-                None,
-                Some(form_error(&c, ApiError::from(e))?),
-            )
-            .await
-        }
-    }
-}
-
-/// Sends a chat message: text, an image, or both (multipart).
-async fn app_chat_send(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(ids): Path<(String, String)>,
-    mut mp: axum::extract::Multipart,
-) -> PageResult {
-    let bad = |_| {
-        PageError::Api(ApiError::bad_request(
-            "invalid_form",
-            "the form could not be read",
-        ))
-    };
-    let (mut csrf, mut body, mut file) = (String::new(), String::new(), None);
-    while let Some(field) = mp.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or_default() {
-            "image" => {
-                let b = field.bytes().await.map_err(bad)?;
-                if !b.is_empty() {
-                    file = Some(b);
-                }
-            }
-            "csrf" => csrf = field.text().await.map_err(bad)?,
-            "body" => body = field.text().await.map_err(bad)?,
-            _ => {}
-        }
-    }
-    check_csrf(&c, &csrf)?;
-    let actor = require_user(&c)?;
-    let (cid, rid) = (path_id::<CircleId>(&ids.0)?, path_id::<RoomId>(&ids.1)?);
-    let result = async {
-        let image = match &file {
-            Some(b) => Some(
-                quan_core::circles::images::upload_image(&st.svc, actor, cid, b)
-                    .await?
-                    .id,
-            ),
-            None => None,
-        };
-        quan_core::chat::send(&st.svc, actor, cid, rid, &body, None, image).await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/app/circles/{cid}/chat?room={rid}")).into_response()),
-        Err(e) => {
-            chat_page(
-                &st,
-                &c,
-                &ids.0,
-                Some(&ids.1),
-                Some(form_error(&c, ApiError::from(e))?),
-            )
-            .await
-        }
-    }
-}
-
-async fn app_chat_promote(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(ids): Path<(String, String, String)>,
-    Form(f): Form<CsrfOnly>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    let cid = path_id::<CircleId>(&ids.0)?;
-    let rid = path_id::<RoomId>(&ids.1)?;
-    let mid = path_id::<MessageId>(&ids.2)?;
-    match quan_core::chat::promote(&st.svc, actor, cid, rid, mid).await {
-        Ok(p) => Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{}", p.id)).into_response()),
-        Err(e) => {
-            chat_page(
-                &st,
-                &c,
-                &ids.0,
-                Some(&ids.1),
-                Some(form_error(&c, ApiError::from(e))?),
-            )
-            .await
-        }
     }
 }
 

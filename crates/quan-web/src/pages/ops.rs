@@ -455,7 +455,14 @@ async fn invite_create(
     };
     match r {
         Ok((_, code)) => {
-            manage_view(&st, &c, &circle, Some(format!("/app/join/{code}")), None).await
+            manage_view(
+                &st,
+                &c,
+                &circle,
+                Some(format!("{}/app/join/{code}", c.base)),
+                None,
+            )
+            .await
         }
         Err(e) => back_to_manage(&st, &c, &circle, Err(e)).await,
     }

@@ -68,6 +68,8 @@ pub struct CreatedCircleInviteDto {
     pub code: String,
     /// The page that joins by this code: `/app/join/{code}`.
     pub path: String,
+    /// The link to share, absolute (under `server.public_url` when set).
+    pub url: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,15 +89,18 @@ pub async fn create_circle_invite(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<CreateCircleInviteReq>,
 ) -> ApiResult<(StatusCode, Json<CreatedCircleInviteDto>)> {
     let n = NewCircleInvite::parse(req.label.as_deref(), req.max_uses, req.ttl_hours)?;
     let (rec, code) = invites::create_invite(&st.svc, &actor, parse_id(&id)?, n).await?;
+    let path = format!("/app/join/{code}");
     Ok((
         StatusCode::CREATED,
         Json(CreatedCircleInviteDto {
             invite: CircleInviteDto::from(&rec),
-            path: format!("/app/join/{code}"),
+            url: st.absolute(&headers, &path),
+            path,
             code,
         }),
     ))

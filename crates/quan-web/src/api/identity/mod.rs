@@ -149,6 +149,8 @@ pub struct CreatedInviteDto {
     /// The secret code; shown once. The link is `/invite/{code}`.
     pub code: String,
     pub url_path: String,
+    /// The link to share, absolute (under `server.public_url` when set).
+    pub url: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -490,6 +492,7 @@ pub async fn list_invites(
 pub async fn create_invite(
     State(st): State<AppState>,
     ctx: OrgCtx,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<CreateInviteReq>,
 ) -> ApiResult<(StatusCode, Json<CreatedInviteDto>)> {
     let inv = NewInvite::parse(&req.role, req.max_uses, req.ttl_hours)?;
@@ -500,6 +503,7 @@ pub async fn create_invite(
         Json(CreatedInviteDto {
             invite: InviteDto::from(&rec),
             code,
+            url: st.absolute(&headers, &url_path),
             url_path,
         }),
     ))
