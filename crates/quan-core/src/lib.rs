@@ -63,6 +63,21 @@ pub use search::port::SearchStore;
 
 use std::sync::Arc;
 
+/// Business rules an operator may tune (`[circles]` in the settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Images a new member may upload to a circle on their first day.
+    pub first_day_images: i64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            first_day_images: quan_domain::TL0_IMAGES_PER_DAY,
+        }
+    }
+}
+
 /// Everything a use case may touch, behind ports. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
@@ -79,6 +94,7 @@ pub struct Services {
     pub blobs: Arc<dyn BlobStore>,
     /// Which members this node has seen in which circle today (see [`visits`]).
     pub visits: Arc<visits::Visits>,
+    pub rules: Rules,
 }
 
 impl std::fmt::Debug for Services {

@@ -192,6 +192,9 @@ pub struct Activity {
 /// New members' limits in their first day (TL0).
 pub const TL0_POSTS_PER_DAY: i64 = 3;
 pub const TL0_COMMENTS_PER_DAY: i64 = 10;
+/// Images a new member may upload on their first day, unless the operator says
+/// otherwise (`circles.first_day_images`).
+pub const TL0_IMAGES_PER_DAY: i64 = 3;
 /// Reports whose summed weight reaches this hide the post until review.
 pub const HIDE_THRESHOLD: i64 = 6;
 

@@ -55,6 +55,9 @@ impl App {
                 settings.server.data_dir.join("blobs"),
             )),
         };
+        let rules = quan_core::Rules {
+            first_day_images: settings.circles.first_day_images,
+        };
         let services = match settings.bus_url() {
             None => Services {
                 store: Arc::new(store.clone()),
@@ -66,6 +69,7 @@ impl App {
                 feed: Arc::default(),
                 blobs: blobs.clone(),
                 visits: Arc::default(),
+                rules,
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -81,6 +85,7 @@ impl App {
                     feed: Arc::default(),
                     blobs: blobs.clone(),
                     visits: Arc::default(),
+                    rules,
                 }
             }
         };

@@ -14,7 +14,23 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub bus: BusSettings,
     pub storage: StorageSettings,
+    pub circles: CircleSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CircleSettings {
+    /// Images a new member may upload to a circle on their first day (0 to 9).
+    pub first_day_images: i64,
+}
+
+impl Default for CircleSettings {
+    fn default() -> Self {
+        Self {
+            first_day_images: quan_domain::TL0_IMAGES_PER_DAY,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -268,6 +284,9 @@ impl Settings {
                 "expected empty or an address like https://circle.example.com (no trailing /)",
             );
         }
+        if !(0..=9).contains(&self.circles.first_day_images) {
+            return bad("circles.first_day_images", "expected 0 to 9");
+        }
         if !matches!(self.storage.blobs.as_str(), "disk" | "database") {
             return bad("storage.blobs", "expected disk or database");
         }
@@ -345,6 +364,11 @@ url = ""
 # Where uploaded images live: "disk" (files under DATA_DIR/blobs; in a cluster that
 # directory must be shared) or "database" (the blobs table; every node reads it).
 blobs = "disk"
+
+[circles]
+# Images a new member may upload to a circle on their first day (0 to 9); staff
+# are not limited.
+first_day_images = 3
 
 [log]
 # "text" or "json".

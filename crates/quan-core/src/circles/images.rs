@@ -4,9 +4,10 @@
 use crate::Services;
 use crate::access::{Actor, CircleView, active_member, require_scope, view};
 use crate::circles::CircleError;
-use crate::circles::port::{CircleMemberRecord, ImageRecord};
+use crate::circles::port::{CircleMemberRecord, ImageRecord, WriteQuota};
 use crate::media::{self, MediaError};
 use crate::moderation::guard::{ensure_not_sanctioned, newcomer};
+use crate::ports::constraints;
 use quan_domain::{
     CircleId, IMAGE_MAX_BYTES, ImageId, POST_IMAGES_MAX, ParseError, Scope, sniff_image,
 };
@@ -61,7 +62,16 @@ pub async fn upload_image(
         height: i64::from(p.height),
         thumb: Some((thumb_sha, p.thumb_type.to_owned())),
     };
-    svc.store.image_insert(&rec).await?;
+    svc.store
+        .image_insert(&rec, first_day_images(svc, &v, &m))
+        .await
+        .map_err(|e| {
+            if e.is_conflict_on(constraints::NEW_MEMBER_LIMIT) {
+                CircleError::NewMemberLimit("images")
+            } else {
+                e.into()
+            }
+        })?;
     Ok(rec)
 }
 
@@ -74,13 +84,24 @@ fn media_error(e: &MediaError) -> ParseError {
     }
 }
 
-/// Sanctions and the first-day rule for images (TL0 members post no images).
-async fn images_allowed(svc: &Services, v: &CircleView, m: &CircleMemberRecord) -> Result<()> {
-    ensure_not_sanctioned(svc, v)?;
-    if newcomer(svc, v, m) {
-        return Err(CircleError::NewMemberLimit("images"));
-    }
-    Ok(())
+/// Sanctions stop uploads; a new member's first-day allowance is counted by the
+/// store when the image is recorded (see [`first_day_images`]).
+async fn images_allowed(svc: &Services, v: &CircleView, _m: &CircleMemberRecord) -> Result<()> {
+    ensure_not_sanctioned(svc, v)
+}
+
+/// A new member's allowance of images today (None: no first-day limit applies).
+pub fn first_day_images(
+    svc: &Services,
+    v: &CircleView,
+    m: &CircleMemberRecord,
+) -> Option<WriteQuota> {
+    newcomer(svc, v, m).then_some(WriteQuota {
+        circle: v.circle.id,
+        account: m.account_id,
+        since: m.joined_at,
+        max: svc.rules.first_day_images,
+    })
 }
 
 /// A new post's images: at most nine, each uploaded by its author to this circle.

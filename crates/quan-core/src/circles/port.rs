@@ -507,7 +507,9 @@ pub trait BoardStore: Send + Sync {
 /// What the store does for uploaded images and what they are attached to.
 #[async_trait]
 pub trait ImageStore: Send + Sync {
-    async fn image_insert(&self, img: &ImageRecord) -> StoreResult<()>;
+    /// Records an upload; with a `quota`, Conflict `new_member_limit` when the
+    /// member's uploads to the circle since `quota.since` reach `quota.max`.
+    async fn image_insert(&self, img: &ImageRecord, quota: Option<WriteQuota>) -> StoreResult<()>;
     async fn image_get(&self, id: ImageId) -> StoreResult<Option<ImageRecord>>;
     /// The images of these posts, in each post's order.
     async fn images_of(&self, posts: &[PostId]) -> StoreResult<Vec<(PostId, ImageId)>>;

@@ -64,7 +64,7 @@ pub(crate) async fn ensure_not_banned(
 
 /// A member in their first day who is neither circle nor org staff: new-member
 /// limits apply (staff are trusted from day one).
-pub(crate) fn newcomer(svc: &Services, v: &CircleView, m: &CircleMemberRecord) -> bool {
+pub fn newcomer(svc: &Services, v: &CircleView, m: &CircleMemberRecord) -> bool {
     let first_day = svc.clock.now().millis() - m.joined_at.millis() < 86_400_000;
     first_day && !m.role.is_circle_staff() && v.org_role.is_none()
 }

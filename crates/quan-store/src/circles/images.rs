@@ -1,16 +1,25 @@
 //! `ImageStore` for `SqlStore`: image rows and what they are attached to.
 
+use crate::circles::posts::within_quota;
 use crate::moderation::exec;
 use crate::rows::{self, backend, int, text, ts};
 use crate::store::SqlStore;
 use async_trait::async_trait;
-use quan_core::{ImageRecord, ImageStore, StoreError, StoreResult};
+use quan_core::{ImageRecord, ImageStore, StoreError, StoreResult, WriteQuota};
 use quan_domain::{CircleId, ImageId, PostId};
 
 #[async_trait]
 impl ImageStore for SqlStore {
-    async fn image_insert(&self, img: &ImageRecord) -> StoreResult<()> {
+    async fn image_insert(&self, img: &ImageRecord, quota: Option<WriteQuota>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        if let Some(q) = quota {
+            within_quota(
+                &mut tx,
+                &q,
+                "SELECT COUNT(*) AS n FROM images WHERE circle_id = $1 AND account_id = $2 AND created_at >= $3",
+            )
+            .await?;
+        }
         exec(
             &mut tx,
             sqlx::query(

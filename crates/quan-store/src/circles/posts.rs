@@ -69,7 +69,7 @@ const COUNT_COMMENTS: &str = "SELECT COUNT(*) AS n FROM comments k JOIN posts x 
 /// Conflict `new_member_limit` unless the member may write once more. The member's
 /// row is locked first (PostgreSQL; SQLite's writer is exclusive already), so the
 /// count and the insert that follows are one step for concurrent writers.
-async fn within_quota(tx: &mut Tx, q: &WriteQuota, count: &str) -> StoreResult<()> {
+pub(crate) async fn within_quota(tx: &mut Tx, q: &WriteQuota, count: &str) -> StoreResult<()> {
     exec(
         tx,
         sqlx::query("UPDATE circle_members SET role_seq = role_seq WHERE circle_id = $1 AND account_id = $2")

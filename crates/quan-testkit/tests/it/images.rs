@@ -185,10 +185,21 @@ async fn images_upload_attach_and_stay_private(app: TestApp) {
         )
         .await;
     assert_eq!(
-        r.status, 429,
-        "a new member posts no images on day one: {}",
+        (r.status, r.body["code"].as_str()),
+        (422, Some("unknown_image")),
+        "a member attaches only their own uploads: {}",
         r.text
     );
+    // A new member may upload a few images on day one and post them.
+    let (s, mine) = upload(&m, &c, png(77), "image/png").await;
+    assert_eq!(s, 201, "{mine}");
+    let r =
+        m.c.post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "my first photo", "images": [mine["id"]]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
     app.clock.advance_secs(86_400);
     let r =
         m.c.post(

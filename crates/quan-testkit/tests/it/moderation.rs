@@ -5,7 +5,8 @@ use serde_json::json;
 
 on_both_backends!(
     pins_lead_the_feed_once_and_are_bounded_under_concurrency,
-    first_day_limits_hold_under_concurrency
+    first_day_limits_hold_under_concurrency,
+    the_composer_is_offered_only_to_posters_and_keeps_a_refused_draft
 );
 
 /// A pinned post is in `pinned`, never again in `items`; a circle holds at most five
@@ -137,4 +138,98 @@ async fn first_day_limits_hold_under_concurrency(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
+}
+
+/// The hidden CSRF value of a page's forms (the cookie came with the page).
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A composer is shown only to those who may post; a refused post comes back with
+/// everything typed, and a new member is told their first-day image allowance.
+async fn the_composer_is_offered_only_to_posters_and_keeps_a_refused_draft(app: TestApp) {
+    let (owner, org) = app.owner("Cam").await;
+    let open = owner
+        .circle(&org, json!({"name": "Open", "mode": "community"}))
+        .await;
+    let staff_only = owner
+        .circle(&org, json!({"name": "Announcements", "mode": "community"}))
+        .await;
+    let r = owner
+        .c
+        .patch(
+            &format!("/api/v1/circles/{staff_only}/settings"),
+            json!({"posting": "staff"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let m = app.user("Mo").await;
+    m.join(&open).await;
+    m.join(&staff_only).await;
+    let page = m.c.get(&format!("/app/circles/{staff_only}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.text.contains("id=\"composer\""),
+        "no composer for a member here"
+    );
+    assert!(
+        page.text.contains("id=\"staff-posting\""),
+        "the page says why"
+    );
+    let page = m.c.get(&format!("/app/circles/{open}")).await;
+    assert!(page.text.contains("id=\"composer\""));
+    assert!(
+        page.text.contains("id=\"first-day\""),
+        "the first-day allowance is shown"
+    );
+    // A refused post keeps what was typed.
+    owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/sensitive-words"),
+            json!({"word": "fakeprize", "action": "reject"}),
+        )
+        .await;
+    let csrf = csrf_of(&page.text);
+    let boundary = "quanboundary";
+    let mut body = String::new();
+    for (name, value) in [
+        ("csrf", csrf.as_str()),
+        ("title", "Win a fakeprize today"),
+        ("body", "My long thoughtful draft about oolong"),
+        ("tags", "oolong"),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let r =
+        m.c.raw(
+            "POST",
+            &format!("/app/circles/{open}/posts"),
+            &format!("multipart/form-data; boundary={boundary}"),
+            body.into_bytes(),
+        )
+        .await;
+    let r = r.unwrap_or_else(|| panic!("no answer"));
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        r.text.contains("value=\"Win a fakeprize today\""),
+        "title kept"
+    );
+    assert!(
+        r.text.contains("My long thoughtful draft about oolong"),
+        "body kept"
+    );
+    assert!(r.text.contains("value=\"oolong\""), "tags kept");
+    assert!(
+        r.text
+            .contains("This text contains a word this organisation does not allow."),
+        "the reason, in words"
+    );
 }

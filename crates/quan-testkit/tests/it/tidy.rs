@@ -128,11 +128,6 @@ const LONG_FILES: &[(&str, usize, &str)] = &[
         "the load tool's scenarios; to be split into one module per scenario",
     ),
     (
-        "crates/quan-web/src/pages/mod.rs",
-        900,
-        "shared chrome and the member app's circle and post pages; to be split further",
-    ),
-    (
         "crates/quan-web/src/pages/ops.rs",
         960,
         "the manage page, notifications, search and discovery; to be split by page",

@@ -10,6 +10,7 @@ mod templates;
 
 mod account;
 mod chat;
+mod post;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{CSRF_COOKIE, SESSION_COOKIE};
@@ -27,6 +28,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chat::{app_chat, app_chat_promote, app_chat_send, app_room_create};
+use post::{app_post, app_post_comment, app_post_react};
 use quan_core::access;
 use quan_core::access::AccessError;
 use quan_core::access::{Actor, Me};
@@ -36,12 +38,11 @@ use quan_core::circles::posts;
 use quan_core::identity::{self as uc, IdentityError};
 use quan_core::persons::error::PersonError;
 use quan_domain::{
-    CircleId, CircleRole, CommentId, IMAGE_MAX_BYTES, POST_IMAGES_MAX, ParseError, PostId,
-    ReactionKind, ReportReason, Role, TaskAction, TaskActor, Timestamp, parse_tag,
+    CircleId, IMAGE_MAX_BYTES, POST_IMAGES_MAX, ParseError, PostId, Role, Timestamp, parse_tag,
 };
 use serde::Deserialize;
 use std::sync::Arc;
-use templates::{AppCirclePage, AppPostPage, MemberPage};
+use templates::{AppCirclePage, Draft, MemberPage};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -420,6 +421,7 @@ async fn circle_page(
     id: &str,
     q: &FeedParams,
     error: Option<String>,
+    draft: &Draft,
 ) -> PageResult {
     let actor = require_user(c)?;
     let id = path_id::<CircleId>(id)?;
@@ -466,6 +468,10 @@ async fn circle_page(
             error: error.as_deref(),
             my_streak,
             board: &board,
+            draft,
+            first_day_images: v.membership.as_ref().and_then(|m| {
+                quan_core::circles::images::first_day_images(&st.svc, &v, m).map(|q| q.max)
+            }),
         },
         error.is_some(),
     ))
@@ -477,7 +483,7 @@ async fn app_circle(
     Path(id): Path<String>,
     Query(q): Query<FeedParams>,
 ) -> PageResult {
-    circle_page(&st, &c, &id, &q, None).await
+    circle_page(&st, &c, &id, &q, None, &Draft::default()).await
 }
 
 async fn app_circle_join(
@@ -502,6 +508,7 @@ async fn app_circle_join(
                     tag: None,
                 },
                 Some(form_error(&c, ApiError::from(e))?),
+                &Draft::default(),
             )
             .await
         }
@@ -522,6 +529,18 @@ struct PostForm {
 }
 
 impl PostForm {
+    /// The form as typed, to fill the composer in again when it is refused.
+    fn draft(&self, had_images: bool) -> Draft {
+        Draft {
+            title: self.title.clone(),
+            body: self.body.clone().unwrap_or_default(),
+            kind: self.kind.clone().unwrap_or_default(),
+            audience: self.audience.clone().unwrap_or_default(),
+            audience_tags: self.audience_tags.clone().unwrap_or_default(),
+            tags: self.tags.clone().unwrap_or_default(),
+            had_images,
+        }
+    }
     fn parse(&self) -> Result<quan_core::circles::posts::NewPost, ParseError> {
         let mut p = quan_core::circles::posts::NewPost::parse(
             self.kind.as_deref().filter(|k| !k.is_empty()),
@@ -610,6 +629,7 @@ async fn app_circle_post(
                     tag: None,
                 },
                 Some(form_error(&c, ApiError::from(e))?),
+                &f.draft(!files.is_empty()),
             )
             .await
         }
@@ -620,110 +640,6 @@ pub(crate) fn post_ids(ids: &(String, String)) -> Result<(CircleId, PostId), Pag
     Ok((path_id::<CircleId>(&ids.0)?, path_id::<PostId>(&ids.1)?))
 }
 
-pub(crate) async fn post_page(
-    st: &AppState,
-    c: &Chrome,
-    ids: &(String, String),
-    error: Option<String>,
-) -> PageResult {
-    post_page_with(st, c, ids, error, None).await
-}
-
-pub(crate) async fn post_page_with(
-    st: &AppState,
-    c: &Chrome,
-    ids: &(String, String),
-    error: Option<String>,
-    notice: Option<&str>,
-) -> PageResult {
-    use quan_core::circles as cc;
-    let actor = require_user(c)?;
-    let (cid, pid) = post_ids(ids)?;
-    let v = access::view(&st.svc, actor, cid)
-        .await
-        .map_err(ApiError::from)?;
-    let pv = posts::get_post(&st.svc, actor, cid, pid)
-        .await
-        .map_err(ApiError::from)?;
-    let member = v
-        .membership
-        .as_ref()
-        .is_some_and(|m| m.status == quan_core::MemberStatus::Active);
-    // Receipts show for a notice's author and the circle's admins; for anyone else
-    // (or any other post) there are none to show.
-    let receipts = match board::receipts(&st.svc, actor, cid, pid).await {
-        Ok(r) => Some(r),
-        Err(cc::CircleError::Forbidden | cc::CircleError::NotFound) => None,
-        Err(e) => return Err(ApiError::from(e).into()),
-    };
-    let me = actor.account_id();
-    let role = v
-        .membership
-        .as_ref()
-        .filter(|m| m.status == quan_core::MemberStatus::Active)
-        .map(|m| m.role);
-    let moderator = role.is_some_and(CircleRole::can_moderate) || v.can_admin();
-    let is_author = pv.post.author_account_id == me;
-    let (task_steps, task_actions) = match pv.post.task_state {
-        Some(state) => {
-            let steps = quan_core::circles::board::task_steps(&st.svc, actor, cid, pid)
-                .await
-                .map_err(ApiError::from)?;
-            let who = TaskActor {
-                owner: is_author || v.can_admin(),
-                assignee: pv.post.task_assignee == Some(me),
-            };
-            let actions = if member {
-                TaskAction::ALL
-                    .iter()
-                    .filter(|a| state.apply(**a, who).is_ok())
-                    .map(|a| a.as_str())
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            (steps, actions)
-        }
-        None => (Vec::new(), Vec::new()),
-    };
-    let edits = if pv.post.edited_at.is_some() {
-        quan_core::circles::posts::post_edits(&st.svc, actor, cid, pid)
-            .await
-            .map_err(ApiError::from)?
-    } else {
-        Vec::new()
-    };
-    let page = AppPostPage {
-        c,
-        is_author,
-        moderator,
-        report_reasons: ReportReason::ALL.iter().map(|r| r.as_str()).collect(),
-        task_steps,
-        task_actions,
-        edits,
-        notice,
-        receipts,
-        pv: &pv,
-        circle_name: &v.circle.name,
-        body_html: crate::markdown::to_safe_html(&pv.post.body),
-        member,
-        reactions: vec![
-            ("like", c.t("circles.react_like")),
-            ("tea", c.t("circles.react_tea")),
-        ],
-        error: error.as_deref(),
-    };
-    Ok(render_form(&page, error.is_some()))
-}
-
-async fn app_post(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(ids): Path<(String, String)>,
-) -> PageResult {
-    post_page(&st, &c, &ids, None).await
-}
-
 /// A failed form action: 404 and 5xx are pages of their own; anything else is shown
 /// on the page the form came from.
 /// A refused form's reason, in the page's language; a 404 or a 5xx is an error page.
@@ -732,62 +648,6 @@ pub(crate) fn form_error(c: &Chrome, e: ApiError) -> Result<String, PageError> {
         Err(e.into())
     } else {
         Ok(c.error(&e))
-    }
-}
-
-#[derive(Deserialize)]
-struct CommentForm {
-    csrf: String,
-    body: String,
-    parent_id: Option<String>,
-}
-
-async fn app_post_comment(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(ids): Path<(String, String)>,
-    Form(f): Form<CommentForm>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    let (cid, pid) = post_ids(&ids)?;
-    let parent = match f.parent_id.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => Some(path_id::<CommentId>(p)?),
-        None => None,
-    };
-    match quan_core::circles::posts::comment(&st.svc, actor, cid, pid, &f.body, parent).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}#comments")).into_response())
-        }
-        Err(e) => post_page(&st, &c, &ids, Some(form_error(&c, ApiError::from(e))?)).await,
-    }
-}
-
-#[derive(Deserialize)]
-struct ReactForm {
-    csrf: String,
-    kind: String,
-    on: bool,
-}
-
-async fn app_post_react(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(ids): Path<(String, String)>,
-    Form(f): Form<ReactForm>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    let (cid, pid) = post_ids(&ids)?;
-    let result = match ReactionKind::parse(&f.kind) {
-        Ok(kind) => quan_core::circles::posts::react(&st.svc, actor, cid, pid, kind, f.on)
-            .await
-            .map(|_| ()),
-        Err(e) => Err(e.into()),
-    };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/app/circles/{cid}/posts/{pid}")).into_response()),
-        Err(e) => post_page(&st, &c, &ids, Some(form_error(&c, ApiError::from(e))?)).await,
     }
 }
 

@@ -2,10 +2,11 @@
 //! (edit, pin, delete, report, task steps), the manage page (review queue, invite
 //! links, members with mute/ban, sanctions) and the public moderation log.
 
+use super::post::{post_page, post_page_with};
 use super::templates::reason_key;
 use super::{
-    Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, post_ids, post_page,
-    post_page_with, render, render_form, require_user,
+    Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, post_ids, render,
+    render_form, require_user,
 };
 use crate::AppState;
 use crate::error::ApiError;

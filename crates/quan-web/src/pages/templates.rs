@@ -124,6 +124,23 @@ pub(crate) struct AppCirclePage<'a> {
     pub my_streak: Option<i64>,
     pub board: &'a [quan_core::StreakRecord],
     pub pinned: &'a [PostRecord],
+    /// What the composer held when it was refused, to fill it in again.
+    pub draft: &'a Draft,
+    /// A new member's image allowance today (None: no first-day limit).
+    pub first_day_images: Option<i64>,
+}
+
+/// A composer's fields as typed, kept when a post is refused (files cannot be put
+/// back into a file input: the page asks for them again).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Draft {
+    pub title: String,
+    pub body: String,
+    pub kind: String,
+    pub audience: String,
+    pub audience_tags: String,
+    pub tags: String,
+    pub had_images: bool,
 }
 
 /// A task state's label key.
@@ -181,6 +198,25 @@ impl AppCirclePage<'_> {
             .membership
             .as_ref()
             .is_some_and(|m| m.status == MemberStatus::Active)
+    }
+    /// The composer is offered only to those who may post: active members, and in a
+    /// staff-posting circle only its staff.
+    pub fn may_post(&self) -> bool {
+        self.v
+            .membership
+            .as_ref()
+            .filter(|m| m.status == MemberStatus::Active)
+            .is_some_and(|m| {
+                self.v.circle.posting == quan_domain::PostingPolicy::AllMembers
+                    || m.role.is_circle_staff()
+            })
+    }
+    /// Whether the refused draft had options set (open that part of the composer).
+    pub fn draft_has_options(&self) -> bool {
+        !self.draft.audience_tags.is_empty()
+            || !self.draft.tags.is_empty()
+            || !matches!(self.draft.kind.as_str(), "" | "topic")
+            || !matches!(self.draft.audience.as_str(), "" | "all")
     }
     pub fn is_pending(&self) -> bool {
         self.v
