@@ -635,6 +635,33 @@ async fn run_a_circle_in_chromium() {
         .execute("document.getElementById('feed').scrollIntoView()", vec![])
         .await;
     shot(&a, "22-feed-with-image").await;
+    // The waterfall: two columns side by side, the photo as the first card's cover.
+    let columns = a
+        .execute(
+            "const c = document.querySelectorAll('#feed .col'); \
+             const l = c[0] && c[0].querySelector('article'); const r = c[1] && c[1].querySelector('article'); \
+             return [c.length, l && r ? Math.round(r.getBoundingClientRect().left - l.getBoundingClientRect().left) : 0, \
+                     document.querySelectorAll('#feed .col:first-child article:first-child .cover img').length]",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
+    assert_eq!(
+        columns.first().and_then(|v| v.as_u64()),
+        Some(2),
+        "{columns:?}"
+    );
+    assert!(
+        columns.get(1).and_then(|v| v.as_i64()).unwrap_or(0) > 100,
+        "the second column stands beside the first: {columns:?}"
+    );
+    assert_eq!(
+        columns.get(2).and_then(|v| v.as_u64()),
+        Some(1),
+        "cover image"
+    );
     // The post's topic tag leads to the circle's posts with that tag.
     click(&a, "#feed .post-tags a[href$='tag=photos']").await;
     let tagged = wait_text(&a, "#photos").await;

@@ -190,6 +190,19 @@ impl AppCirclePage<'_> {
     pub fn excerpt(&self, p: &PostRecord) -> String {
         crate::markdown::excerpt(&p.body, 280)
     }
+    /// A card's text: shorter than the list's, the card is half as wide.
+    pub fn card_excerpt(&self, p: &PostRecord) -> String {
+        crate::markdown::excerpt(&p.body, if p.images.is_empty() { 140 } else { 60 })
+    }
+    /// "1 comment", "3 comments", "3 条评论".
+    pub fn comments_label(&self, n: i64) -> String {
+        let key = if n == 1 {
+            "circles.comment_one"
+        } else {
+            "circles.comment_many"
+        };
+        self.c.t(key).replace("{n}", &n.to_string())
+    }
     pub fn tabs(&self) -> [(&'static str, &'static str); 4] {
         FEED_TABS
     }
