@@ -114,6 +114,21 @@ impl Catalogs {
             .or_else(|| self.en.get(key))
             .map_or(key, String::as_str)
     }
+    /// The stored key equal to `key`, borrowed from the catalogue.
+    pub fn key(&self, key: &str) -> Option<&str> {
+        self.en.get_key_value(key).map(|(k, _)| k.as_str())
+    }
+    /// Every `section.<code>` entry as code → words.
+    pub fn section(&self, lang: Lang, section: &str) -> std::collections::BTreeMap<&str, &str> {
+        let prefix = format!("{section}.");
+        self.en
+            .keys()
+            .filter_map(|k| {
+                k.strip_prefix(&prefix)
+                    .map(|code| (code, self.get(lang, k)))
+            })
+            .collect()
+    }
     /// An error for people, in their language: the message for its stable `code`
     /// (`errors.<code>`), led by the field's name when the catalogue has one; a number
     /// in the English detail (a limit) fills `{n}`. Unknown codes show the detail.
@@ -284,6 +299,50 @@ mod tests {
             c.error_text(Lang::En, "sensitive_word", None, "x"),
             "This text contains a word this organisation does not allow."
         );
+    }
+
+    /// Every event kind the use cases record has words (the console's timeline shows
+    /// them, live too). Kinds are the `"area.what"` literals of quan-core; the
+    /// durable jobs' kinds look the same and are not events.
+    #[test]
+    fn every_event_kind_has_words() {
+        const JOBS: [&str; 3] = ["circles.quality", "circles.rank", "maintenance.purge"];
+        let c = Catalogs::load();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../quan-core/src");
+        let mut stack = vec![root];
+        let mut kinds = std::collections::BTreeSet::new();
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for lit in text.split('"').skip(1).step_by(2) {
+                    let mut parts = lit.split('.');
+                    let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next())
+                    else {
+                        continue;
+                    };
+                    let word = |s: &str| {
+                        !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    };
+                    if word(a) && word(b) && !JOBS.contains(&lit) {
+                        kinds.insert(lit.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(
+            kinds.contains("post.created") && kinds.len() > 15,
+            "{kinds:?}"
+        );
+        let missing: Vec<_> = kinds
+            .iter()
+            .filter(|k| !c.en.contains_key(&format!("events.{k}")))
+            .collect();
+        assert!(missing.is_empty(), "event kinds without words: {missing:?}");
     }
 
     #[test]

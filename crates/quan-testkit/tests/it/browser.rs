@@ -776,7 +776,7 @@ async fn run_a_circle_in_chromium() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     click(&a, "form.member-edit button").await;
-    let members = wait_text(&a, "moderator · customer").await;
+    let members = wait_text(&a, "Moderator · customer").await;
     assert!(members.contains("小美 Mei"), "{members}");
     shot(&a, "25-manage-roles-settings").await;
 

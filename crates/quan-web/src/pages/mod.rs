@@ -151,6 +151,23 @@ impl Chrome {
     pub fn error(&self, e: &ApiError) -> String {
         self.cat.error_text(self.lang, e.code, e.field, &e.detail)
     }
+    /// A code's word for people from a catalogue section (`policies`, `boost`,
+    /// `circle_roles`, `handles`, `scopes`, ...); the code itself if there is none.
+    pub fn word<'a>(&'a self, section: &str, code: &'a str) -> &'a str {
+        let key = format!("{section}.{code}");
+        let w = self.cat.get(self.lang, &key);
+        if w == key {
+            code
+        } else {
+            // The catalogue outlives the key we looked up with.
+            self.cat.get(self.lang, self.cat.key(&key).unwrap_or(code))
+        }
+    }
+    /// Every event kind's words, as JSON for the live timeline's script.
+    pub fn event_words(&self) -> String {
+        serde_json::to_string(&self.cat.section(self.lang, "events"))
+            .unwrap_or_else(|_| "{}".into())
+    }
     /// A role's name for people, from its code (`owner`, `admin`, ...).
     pub fn role_name(&self, code: &str) -> &str {
         match Role::parse(code) {

@@ -305,8 +305,19 @@ impl TokensPage<'_> {
             self.k.c.t("tokens.active")
         }
     }
+    /// The token's scopes in words ("Read, Write").
     pub fn scope_list(&self, t: &TokenRecord) -> String {
-        t.scopes.to_db()
+        t.scopes
+            .to_db()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| self.k.c.word("scopes", s.trim()).to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    /// When the token stops working, if it ever does.
+    pub fn expiry(&self, t: &TokenRecord) -> Option<String> {
+        t.expires_at.map(|e| self.k.c.when(&e))
     }
 }
 
