@@ -6,6 +6,8 @@
 //! whether the scenario's goal was met. Requests go only to 127.0.0.1, and every loop
 //! is bounded in time and count.
 
+mod all;
+
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
@@ -60,6 +62,9 @@ enum Cmd {
         /// history window), so every read goes to the database.
         #[arg(long)]
         uncached: bool,
+        /// all: record the figures as the new baseline (with BENCHMARKS.md).
+        #[arg(long)]
+        write_baseline: bool,
     },
 }
 
@@ -1089,6 +1094,7 @@ async fn main() -> anyhow::Result<()> {
             for (name, _) in SCENARIOS {
                 println!("{name}");
             }
+            println!("all");
         }
         Cmd::Run {
             name,
@@ -1100,6 +1106,7 @@ async fn main() -> anyhow::Result<()> {
             backend,
             pg,
             uncached,
+            write_baseline,
         } => {
             let conns = connections.clamp(1, MAX_CONNECTIONS);
             let secs = seconds
@@ -1108,6 +1115,9 @@ async fn main() -> anyhow::Result<()> {
             let runs = runs.unwrap_or(if quick { 1 } else { 3 }).clamp(1, 9);
             // A watchdog: whatever happens, the scenario ends by itself.
             let budget = Duration::from_secs((secs + 5) * 2 * runs as u64 + 60);
+            if name == "all" {
+                return run_all(quick, conns, &pg, write_baseline).await;
+            }
             let out = match name.as_str() {
                 "api-read" => tokio::time::timeout(budget, api_read(conns, secs, runs))
                     .await
@@ -1168,6 +1178,35 @@ async fn main() -> anyhow::Result<()> {
             };
             println!("{out}");
         }
+    }
+    Ok(())
+}
+
+/// Every scenario, both engines where a scenario has two, then the table beside the
+/// baseline (see [`all`]). Quick: about six minutes on two cores.
+async fn run_all(quick: bool, conns: usize, pg: &str, write: bool) -> anyhow::Result<()> {
+    let (secs, runs) = if quick { (4, 1) } else { (10, 3) };
+    let both = ["sqlite", "postgres"];
+    let mut outs = Vec::new();
+    let step = |what: &str| eprintln!("== {what}");
+    step("api-read");
+    outs.push(api_read(conns, secs, runs).await?);
+    step("feed-read");
+    let posts = if quick { 100_000 } else { 1_000_000 };
+    outs.push(feed_read(conns, secs, runs, posts, &both, pg, false).await?);
+    step("post-write");
+    let (wsecs, wruns) = if quick { (30, 2) } else { (25, 3) };
+    let wposts = if quick { 50_000 } else { 200_000 };
+    outs.push(post_write(conns, wsecs, wruns, wposts, &both, pg).await?);
+    for be in both {
+        step(&format!("chat-fanout/{be}"));
+        outs.push(chat_fanout(1000, 200, 10, be, pg).await?);
+    }
+    let measured: Vec<_> = outs.iter().flat_map(all::figures).collect();
+    let (summary, dropped) = all::compare(&measured, write)?;
+    println!("{summary}");
+    if dropped {
+        eprintln!("a figure dropped more than 20 % against the baseline: profile before resolving");
     }
     Ok(())
 }
