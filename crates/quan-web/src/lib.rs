@@ -120,10 +120,8 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             edge::BodyLimit(cfg.max_body_bytes),
-            edge::refuse_nul,
+            edge::edge,
         ))
-        .layer(axum::middleware::from_fn(edge::refuse_cross_site_writes))
-        .layer(axum::middleware::from_fn(edge::security_headers))
         .layer(axum::middleware::from_fn(observability::track))
         // Enforced by the body extractors, so an oversized body is a problem document
         // (`body_too_large`) like any other bad input.
