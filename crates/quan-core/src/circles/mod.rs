@@ -19,7 +19,9 @@ pub mod port;
 pub mod posts;
 
 use crate::Services;
-use crate::access::{Actor, OrgAccess, require_scope, view, views_changed};
+use crate::access::{
+    AccessError, Actor, CircleView, OrgAccess, require_scope, view, views_changed,
+};
 use crate::circles::port::{CircleMemberRecord, CircleRecord, MemberStatus};
 use crate::events::port::EventRecord;
 use crate::events::{announce, new_event};
@@ -207,13 +209,78 @@ pub async fn my_circles(svc: &Services, actor: &Actor) -> Result<Vec<(CircleReco
     })
 }
 
+/// What someone who may not see a circle is shown at its link: an approval circle
+/// (not internal) is a door they may knock on, with its name; an invite-only one
+/// only says it is private; everything else (internal circles, unknown ids) is
+/// not found, as before.
+#[derive(Debug, Clone)]
+pub enum Doorway {
+    /// Name, description and size; `pending`: the caller's request is waiting.
+    Request {
+        circle: CircleRecord,
+        pending: bool,
+    },
+    Private,
+}
+
+/// The doorway of a circle the caller cannot see (see [`Doorway`]).
+pub async fn doorway(svc: &Services, actor: &Actor, id: CircleId) -> Result<Doorway> {
+    require_scope(actor, Scope::Read)?;
+    let circle = svc
+        .store
+        .circle_get(id)
+        .await?
+        .ok_or(CircleError::NotFound)?;
+    if let Actor::Token { org, .. } = actor
+        && *org != circle.org_id
+    {
+        return Err(CircleError::NotFound);
+    }
+    if !circle.mode.may_be_public() {
+        return Err(CircleError::NotFound);
+    }
+    match circle.join_policy {
+        JoinPolicy::Approval => {
+            let pending = svc
+                .store
+                .circle_member_get(id, actor.account_id())
+                .await?
+                .is_some_and(|m| m.status == MemberStatus::Pending);
+            Ok(Doorway::Request { circle, pending })
+        }
+        JoinPolicy::Invite => Ok(Doorway::Private),
+        _ => Err(CircleError::NotFound),
+    }
+}
+
 /// Joins by the circle's policy: open → member; approval → a request for the
-/// admins; org members only → staff of the org only; invite → refused here (invite
-/// links come later); paid → refused until payments exist.
+/// admins (also from someone who cannot see the circle yet, at its door); org
+/// members only → staff of the org only; invite → refused here (invite links join);
+/// paid → refused until payments exist.
 #[tracing::instrument(skip_all, fields(circle = %id))]
 pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberStatus> {
     require_scope(actor, Scope::Write)?;
-    let v = view(svc, actor, id).await?;
+    let v = match view(svc, actor, id).await {
+        Ok(v) => v,
+        // A link to an approval circle the caller cannot see yet: they may ask.
+        Err(AccessError::NotFound) => match doorway(svc, actor, id).await? {
+            Doorway::Request { circle, pending } => {
+                if pending {
+                    return Err(CircleError::AlreadyMember);
+                }
+                CircleView {
+                    circle,
+                    membership: None,
+                    org_role: None,
+                    viewer: actor.account_id(),
+                    quirks: (0, false),
+                    sanctions: Vec::new(),
+                }
+            }
+            Doorway::Private => return Err(CircleError::NotFound),
+        },
+        Err(e) => return Err(e.into()),
+    };
     if v.membership.is_some() {
         return Err(CircleError::AlreadyMember);
     }

@@ -941,6 +941,22 @@ async fn run_a_circle_in_chromium() {
     shot(&b, "20-notifications-phone").await;
     click(&b, "#mark-read").await;
     wait_text(&b, "0 unread").await;
+
+    // A link to a private approval circle opens its door; the student knocks.
+    let runners = owner
+        .circle(
+            &org,
+            serde_json::json!({"name": "晨跑团 Morning runners", "mode": "community", "join_policy": "approval", "public": false}),
+        )
+        .await;
+    b.goto(&format!("{base}/app/circles/{runners}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&b, "晨跑团 Morning runners").await;
+    shot(&b, "31-doorway-request-phone").await;
+    click(&b, "#door-request").await;
+    wait_text(&b, "Your request is waiting").await;
+    shot(&b, "32-doorway-pending-phone").await;
     let _ = b.close().await;
     let _ = a.close().await;
 }

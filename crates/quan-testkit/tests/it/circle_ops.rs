@@ -1141,7 +1141,10 @@ async fn circle_admins_set_roles_types_and_settings(app: TestApp) {
         .c
         .post(&format!("/api/v1/circles/{c}/join"), json!({}))
         .await;
-    assert_eq!(r.status, 404, "private now: not even visible");
+    // Private with approval: not visible, but its link is a door (a request waits).
+    assert_eq!(r.body["status"], "pending", "{}", r.text);
+    let feed = newbie.c.get(&format!("/api/v1/circles/{c}/feed")).await;
+    assert_eq!(feed.status, 404, "private now: its content is not visible");
     let internal = owner
         .circle(&org, json!({"name": "Ops", "mode": "internal"}))
         .await;

@@ -10,6 +10,7 @@ mod circles;
 mod cluster;
 mod demo;
 mod discovery;
+mod doorway;
 mod edge;
 mod garbage;
 mod images;

@@ -42,7 +42,7 @@ use quan_domain::{
 };
 use serde::Deserialize;
 use std::sync::Arc;
-use templates::{AppCirclePage, Draft, MemberPage};
+use templates::{AppCirclePage, DoorwayPage, Draft, MemberPage};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -442,9 +442,24 @@ async fn circle_page(
 ) -> PageResult {
     let actor = require_user(c)?;
     let id = path_id::<CircleId>(id)?;
-    let v = access::view(&st.svc, actor, id)
-        .await
-        .map_err(ApiError::from)?;
+    let v = match access::view(&st.svc, actor, id).await {
+        Ok(v) => v,
+        // Not visible: an approval circle's link still opens its door.
+        Err(AccessError::NotFound) => {
+            let door = quan_core::circles::doorway(&st.svc, actor, id)
+                .await
+                .map_err(ApiError::from)?;
+            return Ok(render_form(
+                &DoorwayPage {
+                    c,
+                    door: &door,
+                    error: error.as_deref(),
+                },
+                error.is_some(),
+            ));
+        }
+        Err(e) => return Err(ApiError::from(e).into()),
+    };
     // An unknown sort in a page link falls back to the newest posts.
     let sort_name = q
         .sort

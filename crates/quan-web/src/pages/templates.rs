@@ -130,6 +130,14 @@ pub(crate) struct AppCirclePage<'a> {
     pub first_day_images: Option<i64>,
 }
 
+#[derive(Template)]
+#[template(path = "app_doorway.html")]
+pub(crate) struct DoorwayPage<'a> {
+    pub c: &'a Chrome,
+    pub door: &'a quan_core::circles::Doorway,
+    pub error: Option<&'a str>,
+}
+
 /// A composer's fields as typed, kept when a post is refused (files cannot be put
 /// back into a file input: the page asks for them again).
 #[derive(Debug, Default, Clone)]
