@@ -89,7 +89,10 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
     reader.limits(limits());
     let mut decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
     let (w, h) = decoder.dimensions();
-    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+    if w == 0 || h == 0 {
+        return Err(MediaError::Invalid);
+    }
+    if w > MAX_SIDE || h > MAX_SIDE {
         return Err(MediaError::TooLarge);
     }
     let orientation = decoder
@@ -123,13 +126,25 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
     })
 }
 
-/// Every frame of a GIF decodes within the limits (the first alone proves little).
+/// Pixels an animated GIF may composite in all, over all its frames: a tiny file
+/// can declare a large canvas and a thousand frames.
+const MAX_GIF_PIXELS: u64 = 100_000_000;
+
+/// Every frame of a GIF decodes within the limits (the first alone proves little),
+/// and all of them together stay within [`MAX_GIF_PIXELS`].
 fn validate_gif_frames(bytes: &[u8]) -> Result<(), MediaError> {
     use image::AnimationDecoder;
     let mut decoder =
         image::codecs::gif::GifDecoder::new(Cursor::new(bytes)).map_err(|e| decode_error(&e))?;
+    let (w, h) = decoder.dimensions();
+    let per_frame = u64::from(w) * u64::from(h);
     decoder.set_limits(limits()).map_err(|e| decode_error(&e))?;
-    for frame in decoder.into_frames().take(1_000) {
+    let mut total = 0u64;
+    for frame in decoder.into_frames() {
+        total += per_frame;
+        if total > MAX_GIF_PIXELS {
+            return Err(MediaError::TooLarge);
+        }
         frame.map_err(|e| decode_error(&e))?;
     }
     Ok(())

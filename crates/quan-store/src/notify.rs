@@ -1,4 +1,4 @@
-//! notify.rs
+//! `NotifyStore` for `SqlStore`: stored notifications, read marks and per-kind settings.
 
 use crate::rows::{self, backend, opt_id, opt_ts, parsed, text, ts};
 use crate::store::SqlStore;

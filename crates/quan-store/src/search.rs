@@ -1,4 +1,5 @@
-//! search.rs
+//! `SearchStore` for `SqlStore`: the inverted index in `search_terms`, read back
+//! through the posts' visibility rules.
 
 use crate::queries::VISIBLE_POSTS;
 use crate::rows::{self, backend};

@@ -80,8 +80,13 @@ async fn refuse_nul(limit: BodyLimit, req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(|v| v.to_ascii_lowercase())
         .unwrap_or_default();
-    let json = kind.starts_with("application/json");
-    let form = kind.starts_with("application/x-www-form-urlencoded");
+    // What axum's `Json` accepts: application/json and any application/*+json.
+    let essence = kind.split(';').next().unwrap_or_default().trim();
+    let json = essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"));
+    let form = essence == "application/x-www-form-urlencoded";
     if !json && !form {
         return next.run(req).await;
     }
@@ -97,7 +102,8 @@ async fn refuse_nul(limit: BodyLimit, req: Request, next: Next) -> Response {
             .into_response();
         }
     };
-    if (json && has_json_nul(&bytes)) || (form && has_encoded_nul(&bytes)) {
+    // A raw NUL byte too: the form decoder passes it through as it is.
+    if bytes.contains(&0) || (json && has_json_nul(&bytes)) || (form && has_encoded_nul(&bytes)) {
         return refused();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))

@@ -14,8 +14,8 @@ use quan_domain::{
 
 type Result<T, E = CircleError> = std::result::Result<T, E>;
 
-/// Uploads an image to a circle (active members; not muted; not in a new member's
-/// first day). The type is read from the bytes: PNG, JPEG, GIF or WebP.
+/// Uploads an image to a circle (active members; not muted; a new member a few on
+/// their first day). The type is read from the bytes: PNG, JPEG, GIF or WebP.
 pub async fn upload_image(
     svc: &Services,
     actor: &Actor,
@@ -38,6 +38,13 @@ pub async fn upload_image(
     let m = active_member(&v)?.clone();
     images_allowed(svc, &v, &m).await?;
     let owned = bytes.to_vec();
+    // Decoding takes a core and up to 256 MiB: two at a time on a node, the rest
+    // wait their turn (the semaphore is never closed, so acquiring cannot fail).
+    static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _turn = DECODES
+        .acquire()
+        .await
+        .map_err(|e| CircleError::Internal(Box::new(e)))?;
     let p = tokio::task::spawn_blocking(move || media::prepare(&owned))
         .await
         .map_err(|e| CircleError::Internal(Box::new(e)))?

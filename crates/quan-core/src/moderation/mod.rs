@@ -1,10 +1,8 @@
-//! Running a circle: invite links, post management (edit with history, pin, delete),
-//! the task/need board, and moderation (reports with weighted flags, the review
-//! queue, mutes and bans, sensitive words, the public moderation log, new-member
-//! limits).
+//! Moderation: pins and deletes (logged), reports with weighted flags and the
+//! review queue, mutes and bans, and the public moderation log.
 //!
-//! Every write by a member passes [`guard_write`] first: sanctions, the TL0 limits
-//! and the org's sensitive words are checked in that one place.
+//! Every write by a member passes [`guard::guard_write`] first (sanctions, the
+//! first-day limits and the org's sensitive words, edited in [`guard`] too).
 
 pub mod guard;
 pub mod port;
@@ -404,6 +402,3 @@ pub async fn sanctions(
     require_moderator(&v)?;
     Ok(svc.store.sanctions(circle, None, svc.clock.now()).await?)
 }
-
-// ---------------------------------------------------------------------------------
-// Sensitive words (per org: owners, admins and operators)

@@ -70,13 +70,17 @@ const COUNT_COMMENTS: &str = "SELECT COUNT(*) AS n FROM comments k JOIN posts x 
 /// row is locked first (PostgreSQL; SQLite's writer is exclusive already), so the
 /// count and the insert that follows are one step for concurrent writers.
 pub(crate) async fn within_quota(tx: &mut Tx, q: &WriteQuota, count: &str) -> StoreResult<()> {
-    exec(
+    let locked = exec(
         tx,
         sqlx::query("UPDATE circle_members SET role_seq = role_seq WHERE circle_id = $1 AND account_id = $2")
             .bind(q.circle.to_string())
             .bind(q.account.to_string()),
     )
     .await?;
+    if locked == 0 {
+        // No membership to count against (left meanwhile): nothing to write into.
+        return Err(StoreError::NotFound);
+    }
     let row = sqlx::query(count)
         .bind(q.circle.to_string())
         .bind(q.account.to_string())
@@ -495,6 +499,19 @@ impl PostStore for SqlStore {
                     .bind(circle.to_string()),
             )
             .await?;
+            // An unknown or deleted post is not found, full circle or not.
+            let live = sqlx::query(
+                "SELECT id FROM posts WHERE circle_id = $1 AND id = $2 AND deleted_at IS NULL",
+            )
+            .bind(circle.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if live.is_none() {
+                return Ok(false);
+            }
+            // Hidden pinned posts count too: shown again, they must still fit.
             let n = sqlx::query("SELECT COUNT(*) AS n FROM posts WHERE circle_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND id <> $2")
                 .bind(circle.to_string())
                 .bind(id.to_string())

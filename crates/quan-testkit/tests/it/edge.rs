@@ -57,6 +57,29 @@ async fn text_with_nul_is_refused_everywhere_alike(app: TestApp) {
         )
         .await;
     assert_eq!(form.map(|r| r.status), Some(400));
+    // A raw NUL byte in a form, and JSON sent as application/*+json, are refused too.
+    let raw = anon
+        .raw(
+            "POST",
+            "/login",
+            "application/x-www-form-urlencoded",
+            b"csrf=x&login=a\x00b&password=p".to_vec(),
+        )
+        .await;
+    assert_eq!(raw.map(|r| r.status), Some(400));
+    let vnd = anon
+        .raw(
+            "POST",
+            "/api/v1/sessions",
+            "application/vnd.api+json",
+            br#"{"login": "a\u0000@x.example", "password": "password-123"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(vnd.as_ref().map(|r| r.status), Some(400));
+    assert_eq!(
+        vnd.map(|r| r.body["code"].clone()),
+        Some(serde_json::json!("invalid_characters"))
+    );
     // An escaped backslash followed by the letters is ordinary text, not a NUL.
     let ok = owner
         .c

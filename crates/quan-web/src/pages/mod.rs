@@ -1,16 +1,18 @@
-//! Server-rendered pages: sign-up, log-in, the org switcher, the console and the
-//! member app. Forms post back to the same paths; every form carries a CSRF token
-//! (double-submit: a random cookie echoed in a hidden field).
+//! Server-rendered pages: the shared chrome (language, session, CSRF, error pages),
+//! the router, and the member app's circle page; account pages, chat, posts, the
+//! manage pages and the console are the submodules. Forms post back to the same
+//! paths; every form carries a CSRF token (double-submit: a random cookie echoed in
+//! a hidden field).
 
+mod account;
+mod chat;
 mod circle_admin;
 mod console;
 mod ops;
 mod persons;
+mod post;
 mod templates;
 
-mod account;
-mod chat;
-mod post;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{CSRF_COOKIE, SESSION_COOKIE};

@@ -1,6 +1,7 @@
 //! Member-app pages for running a circle: joining by invite link, post actions
 //! (edit, pin, delete, report, task steps), the manage page (review queue, invite
-//! links, members with mute/ban, sanctions) and the public moderation log.
+//! links, members with mute/ban, sanctions, settings), the public moderation log,
+//! notifications, search and discovery.
 
 use super::post::{post_page, post_page_with};
 use super::templates::reason_key;

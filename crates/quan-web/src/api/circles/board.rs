@@ -181,6 +181,3 @@ pub async fn task_steps(
     let all = board::task_steps(&st.svc, &actor, parse_id(&ids.0)?, parse_id(&ids.1)?).await?;
     Ok(Json(all.iter().map(TaskStepDto::from).collect()))
 }
-
-// ---------------------------------------------------------------------------------
-// Reports, the queue, the log

@@ -164,6 +164,3 @@ pub async fn accept_circle_invite(
         member_count: c.member_count + 1,
     }))
 }
-
-// ---------------------------------------------------------------------------------
-// Post management and the task board

@@ -614,6 +614,3 @@ pub async fn revoke_token(
     uc::revoke_token(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-
-// ----------------------------------------------------------------------------------
-// Persons and events
