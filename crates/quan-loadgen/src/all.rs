@@ -85,10 +85,11 @@ pub fn compare(
             .iter()
             .map(|(k, v, _)| (k.clone(), json!((v * 1000.0).round() / 1000.0)))
             .collect();
-        let doc = json!({
-            "note": "Last recorded figures of `quan-loadgen run all`; update with --write-baseline when BENCHMARKS.md is updated.",
-            "figures": figures,
-        });
+        // The note says how the figures were taken: keep the one written by hand.
+        let note = base["note"].as_str().unwrap_or(
+            "Last recorded figures of `quan-loadgen run all`; update with --write-baseline when BENCHMARKS.md is updated.",
+        );
+        let doc = json!({"note": note, "figures": figures});
         std::fs::write(&path, format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
         eprintln!("baseline written to {}", path.display());
     }

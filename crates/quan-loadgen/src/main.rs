@@ -1116,7 +1116,16 @@ async fn main() -> anyhow::Result<()> {
             // A watchdog: whatever happens, the scenario ends by itself.
             let budget = Duration::from_secs((secs + 5) * 2 * runs as u64 + 60);
             if name == "all" {
-                return run_all(quick, conns, &pg, write_baseline).await;
+                // A watchdog for the whole set: it ends by itself whatever happens.
+                let budget = Duration::from_secs(if quick { 1_800 } else { 5_400 });
+                let dropped =
+                    tokio::time::timeout(budget, run_all(quick, conns, &pg, write_baseline))
+                        .await
+                        .map_err(|_| anyhow::anyhow!("run all exceeded its {budget:?} budget"))??;
+                if dropped {
+                    std::process::exit(1);
+                }
+                return Ok(());
             }
             let out = match name.as_str() {
                 "api-read" => tokio::time::timeout(budget, api_read(conns, secs, runs))
@@ -1183,8 +1192,9 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Every scenario, both engines where a scenario has two, then the table beside the
-/// baseline (see [`all`]). Quick: about six minutes on two cores.
-async fn run_all(quick: bool, conns: usize, pg: &str, write: bool) -> anyhow::Result<()> {
+/// baseline (see [`all`]). Quick: about five minutes on two cores. Exits 1 when a
+/// figure dropped more than 20 %.
+async fn run_all(quick: bool, conns: usize, pg: &str, write: bool) -> anyhow::Result<bool> {
     let (secs, runs) = if quick { (4, 1) } else { (10, 3) };
     let both = ["sqlite", "postgres"];
     let mut outs = Vec::new();
@@ -1208,7 +1218,7 @@ async fn run_all(quick: bool, conns: usize, pg: &str, write: bool) -> anyhow::Re
     if dropped {
         eprintln!("a figure dropped more than 20 % against the baseline: profile before resolving");
     }
-    Ok(())
+    Ok(dropped)
 }
 
 #[cfg(test)]
