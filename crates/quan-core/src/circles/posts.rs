@@ -19,6 +19,29 @@ use serde_json::json;
 
 type Result<T, E = CircleError> = std::result::Result<T, E>;
 
+/// Whether `p` would be accepted, before anything is written: membership, the
+/// posting policy and the write guard (sanctions, first-day limits, sensitive
+/// words). The composer asks this before it uploads a post's images, so a refused
+/// post spends none of a new member's image allowance.
+pub async fn admit(
+    svc: &Services,
+    actor: &Actor,
+    id: CircleId,
+    p: &NewPost,
+) -> Result<(CircleView, Verdict)> {
+    require_scope(actor, Scope::Write)?;
+    let v = view(svc, actor, id).await?;
+    let (Some(role), Some(m)) = (v.active_role(), v.membership.as_ref()) else {
+        return Err(CircleError::NotMember);
+    };
+    let staff_only = v.circle.posting == PostingPolicy::Staff || p.kind == PostKind::Notice;
+    if staff_only && !role.is_circle_staff() {
+        return Err(CircleError::PostingRestricted);
+    }
+    let verdict = guard_write(svc, &v, m, WriteKind::Post, &p.content()).await?;
+    Ok((v, verdict))
+}
+
 /// A new post as parsed from a request.
 #[derive(Debug)]
 pub struct NewPost {
@@ -60,16 +83,10 @@ impl NewPost {
 /// for the circle's staff.
 #[tracing::instrument(skip_all, fields(circle = %id))]
 pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Result<PostRecord> {
-    require_scope(actor, Scope::Write)?;
-    let v = view(svc, actor, id).await?;
-    let (Some(role), Some(m)) = (v.active_role(), v.membership.as_ref()) else {
+    let (v, verdict) = admit(svc, actor, id, &p).await?;
+    let Some(m) = v.membership.as_ref() else {
         return Err(CircleError::NotMember);
     };
-    let staff_only = v.circle.posting == PostingPolicy::Staff || p.kind == PostKind::Notice;
-    if staff_only && !role.is_circle_staff() {
-        return Err(CircleError::PostingRestricted);
-    }
-    let verdict = guard_write(svc, &v, m, WriteKind::Post, &p.content()).await?;
     crate::circles::images::check_post_images(svc, &v, m, &p.images).await?;
     let now = svc.clock.now();
     let rec = PostRecord {

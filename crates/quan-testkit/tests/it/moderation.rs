@@ -207,13 +207,22 @@ async fn the_composer_is_offered_only_to_posters_and_keeps_a_refused_draft(app: 
             "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
         ));
     }
-    body.push_str(&format!("--{boundary}--\r\n"));
+    // With a photo attached: the refusal comes before the upload.
+    let mut bytes = body.into_bytes();
+    bytes.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    bytes.extend_from_slice(&quan_testkit::png(0));
+    bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let r =
         m.c.raw(
             "POST",
             &format!("/app/circles/{open}/posts"),
             &format!("multipart/form-data; boundary={boundary}"),
-            body.into_bytes(),
+            bytes,
         )
         .await;
     let r = r.unwrap_or_else(|| panic!("no answer"));
@@ -232,4 +241,16 @@ async fn the_composer_is_offered_only_to_posters_and_keeps_a_refused_draft(app: 
             .contains("This text contains a word this organisation does not allow."),
         "the reason, in words"
     );
+    assert!(
+        r.text.contains("id=\"images-again\""),
+        "asked to choose the images again"
+    );
+    // The refused post spent none of the first-day allowance: three uploads pass.
+    let images = format!("/api/v1/circles/{open}/images");
+    for i in 0..3 {
+        let up =
+            m.c.raw("POST", &images, "image/png", quan_testkit::png(500 + i))
+                .await;
+        assert_eq!(up.map(|r| r.status), Some(201), "upload {i}");
+    }
 }

@@ -640,6 +640,10 @@ async fn app_circle_post(
         if files.len() > POST_IMAGES_MAX {
             return Err(ParseError::new("images", "too_many", "at most 9 images").into());
         }
+        // Refused before any upload: a refused post spends no image allowance.
+        if !files.is_empty() {
+            posts::admit(&st.svc, actor, cid, &p).await?;
+        }
         for b in &files {
             p.images.push(
                 quan_core::circles::images::upload_image(&st.svc, actor, cid, b)
