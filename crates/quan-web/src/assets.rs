@@ -7,6 +7,8 @@ use axum::routing::get;
 
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
+/// The mark in the corner of every tab: a green rounded square with 圈's circle.
+const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#1f7a57"/><circle cx="32" cy="32" r="17" fill="none" stroke="#fff" stroke-width="6"/><circle cx="32" cy="32" r="5" fill="#fff"/></svg>"##;
 
 pub(crate) fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
@@ -22,6 +24,23 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
                 )
                     .into_response()
             }),
+        )
+        .route(
+            "/favicon.svg",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "image/svg+xml"),
+                        (header::CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    ICON,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::response::Redirect::permanent("/favicon.svg") }),
         )
         .route(
             "/assets/app.js",

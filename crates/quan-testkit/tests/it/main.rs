@@ -6,6 +6,7 @@ mod browser;
 mod chat;
 mod circle_admin;
 mod circle_ops;
+mod circle_pages;
 mod circles;
 mod cluster;
 mod demo;

@@ -482,10 +482,9 @@ async fn circle_page(
     let board = board::leaderboard_of(&st.svc, &v)
         .await
         .map_err(ApiError::from)?;
-    let my_streak = board
-        .iter()
-        .find(|b| b.account_id == actor.account_id())
-        .map(|b| b.streak);
+    let mine = board.iter().find(|b| b.account_id == actor.account_id());
+    let my_streak = mine.map(|b| b.streak);
+    let checked_in_today = mine.is_some_and(|b| b.last_day == board::day_of(st.svc.clock.now()));
     let board: Vec<_> = board.into_iter().take(5).collect();
     let pinned = quan_core::circles::posts::pinned_of(&st.svc, &v, sort, &req)
         .await
@@ -501,6 +500,7 @@ async fn circle_page(
             tag: tag.as_deref(),
             error: error.as_deref(),
             my_streak,
+            checked_in_today,
             board: &board,
             draft,
             first_day_images: v.membership.as_ref().and_then(|m| {

@@ -122,6 +122,8 @@ pub(crate) struct AppCirclePage<'a> {
     pub error: Option<&'a str>,
     /// The viewer's current check-in streak, if they have checked in.
     pub my_streak: Option<i64>,
+    /// The viewer has checked in today (the button becomes a mark).
+    pub checked_in_today: bool,
     pub board: &'a [quan_core::StreakRecord],
     pub pinned: &'a [PostRecord],
     /// What the composer held when it was refused, to fill it in again.
@@ -391,6 +393,10 @@ pub(crate) fn reason_key(r: &str) -> &'static str {
 }
 
 impl AppPostPage<'_> {
+    /// A comment rendered like a post: markdown, sanitised.
+    pub fn comment_html(&self, k: &quan_core::CommentRecord) -> String {
+        crate::markdown::to_safe_html(&k.body)
+    }
     pub fn reason_name(&self, r: &str) -> &str {
         self.c.t(reason_key(r))
     }
