@@ -4,10 +4,9 @@
 use crate::Services;
 use crate::access::{Actor, CircleView, active_member, require_scope, view};
 use crate::circles::CircleError;
-use crate::circles::port::{CircleMemberRecord, ImageRecord, WriteQuota};
+use crate::circles::port::{CircleMemberRecord, ImageRecord};
 use crate::media::{self, MediaError};
-use crate::moderation::guard::{ensure_not_sanctioned, newcomer};
-use crate::ports::constraints;
+use crate::moderation::guard::{WriteKind, ensure_not_sanctioned, quota, quota_error};
 use quan_domain::{
     CircleId, IMAGE_MAX_BYTES, ImageId, POST_IMAGES_MAX, ParseError, Scope, sniff_image,
 };
@@ -36,7 +35,9 @@ pub async fn upload_image(
     }
     let v = view(svc, actor, circle).await?;
     let m = active_member(&v)?.clone();
-    images_allowed(svc, &v, &m).await?;
+    // Sanctions stop uploads; a new member's first-day allowance is counted by the
+    // store when the image is recorded (`guard::quota`).
+    ensure_not_sanctioned(svc, &v)?;
     let owned = bytes.to_vec();
     // Decoding takes a core and up to 256 MiB: two at a time on a node, the rest
     // wait their turn (the semaphore is never closed, so acquiring cannot fail).
@@ -70,15 +71,9 @@ pub async fn upload_image(
         thumb: Some((thumb_sha, p.thumb_type.to_owned())),
     };
     svc.store
-        .image_insert(&rec, first_day_images(svc, &v, &m))
+        .image_insert(&rec, quota(svc, &v, &m, WriteKind::Image))
         .await
-        .map_err(|e| {
-            if e.is_conflict_on(constraints::NEW_MEMBER_LIMIT) {
-                CircleError::NewMemberLimit("images")
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| quota_error(e, WriteKind::Image))?;
     Ok(rec)
 }
 
@@ -89,26 +84,6 @@ fn media_error(e: &MediaError) -> ParseError {
         MediaError::TooLarge => ParseError::new("image", "image_too_large", e.to_string()),
         MediaError::Invalid => ParseError::new("image", "invalid_image", e.to_string()),
     }
-}
-
-/// Sanctions stop uploads; a new member's first-day allowance is counted by the
-/// store when the image is recorded (see [`first_day_images`]).
-async fn images_allowed(svc: &Services, v: &CircleView, _m: &CircleMemberRecord) -> Result<()> {
-    ensure_not_sanctioned(svc, v)
-}
-
-/// A new member's allowance of images today (None: no first-day limit applies).
-pub fn first_day_images(
-    svc: &Services,
-    v: &CircleView,
-    m: &CircleMemberRecord,
-) -> Option<WriteQuota> {
-    newcomer(svc, v, m).then_some(WriteQuota {
-        circle: v.circle.id,
-        account: m.account_id,
-        since: m.joined_at,
-        max: svc.rules.first_day_images,
-    })
 }
 
 /// A new post's images: at most nine, each uploaded by its author to this circle.
@@ -129,7 +104,7 @@ pub(crate) async fn check_post_images(
         )
         .into());
     }
-    images_allowed(svc, v, m).await?;
+    ensure_not_sanctioned(svc, v)?;
     for id in images {
         let ok = svc
             .store

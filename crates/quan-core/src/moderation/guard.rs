@@ -21,6 +21,8 @@ pub enum WriteKind {
     Post,
     Comment,
     Chat,
+    /// An upload: counted against the first-day allowance, its words not read.
+    Image,
 }
 
 /// What the guard decided for an allowed write.
@@ -80,6 +82,7 @@ pub fn quota(
     let max = match kind {
         WriteKind::Post => TL0_POSTS_PER_DAY,
         WriteKind::Comment => TL0_COMMENTS_PER_DAY,
+        WriteKind::Image => svc.rules.first_day_images,
         WriteKind::Chat => return None,
     };
     newcomer(svc, v, m).then_some(WriteQuota {
@@ -95,7 +98,8 @@ pub fn quota_error(e: StoreError, kind: WriteKind) -> CircleError {
     if e.is_conflict_on(constraints::NEW_MEMBER_LIMIT) {
         CircleError::NewMemberLimit(match kind {
             WriteKind::Comment => "comments",
-            _ => "posts",
+            WriteKind::Image => "images",
+            WriteKind::Post | WriteKind::Chat => "posts",
         })
     } else {
         e.into()

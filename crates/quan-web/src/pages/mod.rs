@@ -504,7 +504,13 @@ async fn circle_page(
             board: &board,
             draft,
             first_day_images: v.membership.as_ref().and_then(|m| {
-                quan_core::circles::images::first_day_images(&st.svc, &v, m).map(|q| q.max)
+                quan_core::moderation::guard::quota(
+                    &st.svc,
+                    &v,
+                    m,
+                    quan_core::moderation::guard::WriteKind::Image,
+                )
+                .map(|q| q.max)
             }),
         },
         error.is_some(),
