@@ -59,7 +59,7 @@ pub use ports::{
     BlobError, BlobStore, Bus, BusError, BusMessage, Clock, CounterError, Counters, RateDecision,
     RateLimiter, Store, StoreError, StoreResult, SystemClock, SystemStore, TestClock, constraints,
 };
-pub use search::port::SearchStore;
+pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 
 use std::sync::Arc;
 

@@ -11,7 +11,8 @@
 //!
 //! SQLite runs as a server database: WAL, foreign keys on, a busy timeout, one writer
 //! connection (so writes queue in-process instead of failing with SQLITE_BUSY) with
-//! `BEGIN IMMEDIATE` transactions, and a separate pool of readers.
+//! `BEGIN IMMEDIATE` transactions, and a separate pool of readers. Small hot writes
+//! (posts, chat messages) share transactions through `group.rs` (group commit).
 
 pub mod bench;
 mod blobs;
@@ -20,6 +21,7 @@ mod circles;
 mod connect;
 mod discovery;
 mod events;
+mod group;
 mod identity;
 mod jobs;
 mod moderation;

@@ -213,7 +213,7 @@ pub(crate) fn flag(row: &AnyRow, col: &str) -> StoreResult<bool> {
 }
 
 /// A ','-joined `tags` column as its tags.
-fn tag_list(row: &AnyRow) -> StoreResult<Vec<String>> {
+pub(crate) fn tag_list(row: &AnyRow) -> StoreResult<Vec<String>> {
     Ok(text(row, "tags")?
         .split(',')
         .filter(|t| !t.is_empty())

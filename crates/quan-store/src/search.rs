@@ -1,67 +1,169 @@
-//! `SearchStore` for `SqlStore`: the inverted index in `search_terms`, read back
-//! through the posts' visibility rules.
+//! `SearchStore` for `SqlStore`: the queue of posts to index (`search_queue`), the
+//! inverted index in `search_terms`, read back through the posts' visibility rules.
 
 use crate::queries::VISIBLE_POSTS;
 use crate::rows::{self, backend};
 use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
-use quan_core::{PostRecord, SearchStore, StoreResult};
+use quan_core::{PostRecord, QueuedEntry, SearchEntry, SearchSource, SearchStore, StoreResult};
 use quan_domain::{AccountId, CircleId, PostId, Timestamp};
+use sqlx::any::AnyRow;
 
-/// Rows per INSERT: a long post's terms go in a few statements, not thousands.
-const BATCH: usize = 200;
+/// Rows per INSERT: a batch's terms go in a few statements, not thousands.
+const BATCH: usize = 300;
 
-pub(crate) async fn insert_terms(
+/// Queues `post` for the indexer, in the caller's transaction: every write that
+/// changes a post's searchable text (the post, an edit, a comment, a promoted chat
+/// message) calls this, so a crash cannot lose an entry. A post already queued by
+/// the same account is re-queued (`version` + 1), never duplicated.
+pub(crate) async fn queue(
     tx: &mut Tx,
     post: PostId,
     circle: CircleId,
-    terms: &[String],
+    account: AccountId,
+    at: Timestamp,
 ) -> StoreResult<()> {
-    for chunk in terms.chunks(BATCH) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, $1, $2)", i + 3))
-            .collect();
-        let sql = format!(
-            "INSERT INTO search_terms (term, post_id, circle_id) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql)
-            .bind(post.to_string())
-            .bind(circle.to_string());
-        for t in chunk {
-            q = q.bind(t.clone());
-        }
-        q.execute(&mut **tx).await.map_err(backend)?;
-    }
+    sqlx::query(
+        "INSERT INTO search_queue (post_id, account_id, circle_id, version, queued_at) VALUES ($1, $2, $3, 1, $4) \
+         ON CONFLICT (post_id, account_id) DO UPDATE SET version = search_queue.version + 1, queued_at = excluded.queued_at",
+    )
+    .bind(post.to_string())
+    .bind(account.to_string())
+    .bind(circle.to_string())
+    .bind(at.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
     Ok(())
+}
+
+fn queued(r: &AnyRow) -> StoreResult<QueuedEntry> {
+    Ok(QueuedEntry {
+        post: rows::id(r, "post_id")?,
+        circle: rows::id(r, "circle_id")?,
+        account: rows::id(r, "account_id")?,
+        version: rows::int(r, "version")?,
+    })
 }
 
 #[async_trait]
 impl SearchStore for SqlStore {
-    async fn search_add(
+    async fn search_queued(
         &self,
-        post: PostId,
-        circle: CircleId,
-        terms: &[String],
-    ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        insert_terms(&mut tx, post, circle, terms).await?;
-        tx.commit().await.map_err(backend)
+        account: Option<AccountId>,
+        limit: i64,
+    ) -> StoreResult<Vec<QueuedEntry>> {
+        const COLS: &str = "SELECT post_id, circle_id, account_id, version FROM search_queue";
+        let rows = match account {
+            Some(a) => {
+                let sql = format!("{COLS} WHERE account_id = $1 ORDER BY queued_at LIMIT $2");
+                self.fetch_all(sqlx::query(&sql).bind(a.to_string()).bind(limit))
+                    .await?
+            }
+            None => {
+                let sql = format!("{COLS} ORDER BY queued_at LIMIT $1");
+                self.fetch_all(sqlx::query(&sql).bind(limit)).await?
+            }
+        };
+        rows.iter().map(queued).collect()
     }
 
-    async fn search_replace(
-        &self,
-        post: PostId,
-        circle: CircleId,
-        terms: &[String],
-    ) -> StoreResult<()> {
+    async fn search_sources(&self, posts: &[PostId]) -> StoreResult<Vec<SearchSource>> {
+        let mut out: Vec<SearchSource> = Vec::with_capacity(posts.len());
+        for chunk in posts.chunks(BATCH) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, title, body, tags FROM posts WHERE deleted_at IS NULL AND id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q.bind(p.to_string());
+            }
+            for r in self.fetch_all(q).await? {
+                out.push(SearchSource {
+                    post: rows::id(&r, "id")?,
+                    title: rows::text(&r, "title")?,
+                    body: rows::text(&r, "body")?,
+                    tags: rows::tag_list(&r)?,
+                    comments: Vec::new(),
+                });
+            }
+            let sql = format!(
+                "SELECT post_id, body FROM comments WHERE deleted_at IS NULL AND post_id IN ({}) ORDER BY id",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q.bind(p.to_string());
+            }
+            for r in self.fetch_all(q).await? {
+                let post: PostId = rows::id(&r, "post_id")?;
+                if let Some(s) = out.iter_mut().find(|s| s.post == post) {
+                    s.comments.push(rows::text(&r, "body")?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn search_index(&self, entries: &[SearchEntry], done: &[QueuedEntry]) -> StoreResult<()> {
+        // Every (term, circle, post) row of the batch, sorted: the inserts walk the
+        // index in order, and two indexers rebuilding the same posts take their locks
+        // in the same order (PostgreSQL).
+        let mut terms: Vec<(&str, String, String)> = entries
+            .iter()
+            .flat_map(|e| {
+                let (c, p) = (e.circle.to_string(), e.post.to_string());
+                e.terms
+                    .iter()
+                    .map(move |t| (t.as_str(), c.clone(), p.clone()))
+            })
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        let mut posts: Vec<String> = entries.iter().map(|e| e.post.to_string()).collect();
+        posts.sort_unstable();
+        posts.dedup();
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM search_terms WHERE post_id = $1")
-            .bind(post.to_string())
+        for chunk in posts.chunks(BATCH) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "DELETE FROM search_terms WHERE post_id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q.bind(p.clone());
+            }
+            q.execute(&mut *tx).await.map_err(backend)?;
+        }
+        for chunk in terms.chunks(BATCH) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO search_terms (term, circle_id, post_id) VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (t, c, p) in chunk {
+                q = q.bind((*t).to_owned()).bind(c.clone()).bind(p.clone());
+            }
+            q.execute(&mut *tx).await.map_err(backend)?;
+        }
+        for d in done {
+            // Only the version that was read: a re-queue meanwhile stays for the next batch.
+            sqlx::query(
+                "DELETE FROM search_queue WHERE post_id = $1 AND account_id = $2 AND version = $3",
+            )
+            .bind(d.post.to_string())
+            .bind(d.account.to_string())
+            .bind(d.version)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        insert_terms(&mut tx, post, circle, terms).await?;
+        }
         tx.commit().await.map_err(backend)
     }
 

@@ -19,6 +19,10 @@ pub struct SqlStore {
     pub(crate) backend: Backend,
     pub(crate) write: AnyPool,
     pub(crate) read: AnyPool,
+    /// Group commit for the hot small writes (`group.rs`).
+    pub(crate) group: crate::group::Group,
+    /// Held only so that dropping the last clone stops SQLite's checkpointer.
+    _checkpointer: Option<tokio::sync::mpsc::Sender<()>>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -50,11 +54,24 @@ pub(crate) fn keyset(page: &PageRequest, col: &str, op: &str, n: usize) -> Strin
 impl SqlStore {
     /// Opens the pools for `url` (sqlite://PATH or postgres://...).
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Self, ConnectError> {
-        let (backend, Pools { write, read }) = connect::open(url, opts).await?;
+        let (backend, pools) = connect::open(url, opts).await?;
+        let Pools {
+            write,
+            read,
+            checkpoint,
+        } = pools;
+        let group = crate::group::Group::start(write.clone(), backend);
+        let _checkpointer = checkpoint.map(|pool| {
+            let (tx, rx) = tokio::sync::mpsc::channel(1);
+            tokio::spawn(connect::checkpoints(pool, rx));
+            tx
+        });
         Ok(Self {
             backend,
             write,
             read,
+            group,
+            _checkpointer,
         })
     }
 

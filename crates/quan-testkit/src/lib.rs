@@ -145,6 +145,9 @@ pub struct Spawn {
     pub redis: bool,
     /// Keep uploads in the database (`storage.blobs = "database"`) instead of on disk.
     pub blobs_in_database: bool,
+    /// Leave the search indexer off, so a test sees the queue as writes left it
+    /// (drained by [`TestApp::indexed`] only).
+    pub no_indexer: bool,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -159,6 +162,7 @@ pub async fn spawn_with(backend: Backend, opts: Spawn) -> Option<TestApp> {
     let data = tempfile::tempdir().ok()?;
     let mut settings = Settings::default();
     settings.server.data_dir = data.path().to_path_buf();
+    settings.circles.search_indexer = !opts.no_indexer;
     if opts.blobs_in_database {
         settings.storage.blobs = "database".into();
     }
@@ -279,6 +283,19 @@ impl TestApp {
             .post(&format!("/api/v1/invites/{code}/accept"), json!({}))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    /// Runs the search indexer until its queue is empty, as the background indexer
+    /// would within moments: a test that searches as someone other than the writer
+    /// says so by calling this first.
+    pub async fn indexed(&self) {
+        loop {
+            match quan_core::search::index_queued(&self.services, None, 1_000).await {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) => panic!("search indexing failed: {e}"),
+            }
+        }
     }
 
     /// Stops the node gracefully and waits for it.
@@ -497,9 +514,26 @@ impl Client {
     }
 }
 
-/// Runs a test body on SQLite and on PostgreSQL.
+/// Runs a test body on SQLite and on PostgreSQL; with `spawn = EXPR;` first, each
+/// node is started with those [`Spawn`] options.
 #[macro_export]
 macro_rules! on_both_backends {
+    (spawn = $opts:expr; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::spawn_with($crate::Backend::Sqlite, $opts).await {
+                    super::$name(app).await
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::spawn_with($crate::Backend::Postgres, $opts).await {
+                    super::$name(app).await
+                }
+            }
+        }
+    )*};
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

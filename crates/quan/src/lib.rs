@@ -115,7 +115,8 @@ impl App {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests
-/// finish (up to the configured grace), stops the job worker and closes the store.
+/// finish (up to the configured grace), stops the job worker and the search indexer
+/// and closes the store.
 pub async fn run(
     listener: TcpListener,
     app: App,
@@ -127,6 +128,12 @@ pub async fn run(
         Duration::from_secs(5),
         stop.clone(),
     ));
+    let indexer = app.settings.circles.search_indexer.then(|| {
+        tokio::spawn(quan_core::search::indexer(
+            app.services.clone(),
+            stop.clone(),
+        ))
+    });
     let grace = Duration::from_secs(app.settings.server.shutdown_grace_secs);
     let stop_http = stop.clone();
     let signal = async move {
@@ -147,6 +154,9 @@ pub async fn run(
         () = drained => tracing::warn!("grace period over; dropping remaining connections"),
     }
     let _ = worker.await;
+    if let Some(indexer) = indexer {
+        let _ = indexer.await;
+    }
     app.services.store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

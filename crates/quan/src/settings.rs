@@ -23,12 +23,16 @@ pub struct Settings {
 pub struct CircleSettings {
     /// Images a new member may upload to a circle on their first day (0 to 9).
     pub first_day_images: i64,
+    /// Whether this node runs the search indexer (the queue of posts to index is in
+    /// the database; one node or all of them may drain it).
+    pub search_indexer: bool,
 }
 
 impl Default for CircleSettings {
     fn default() -> Self {
         Self {
             first_day_images: quan_domain::TL0_IMAGES_PER_DAY,
+            search_indexer: true,
         }
     }
 }
@@ -369,6 +373,10 @@ blobs = "disk"
 # Images a new member may upload to a circle on their first day (0 to 9); staff
 # are not limited.
 first_day_images = 3
+# Whether this node drains the search queue into the index (posts become
+# searchable by others within about a second; their authors find them at once).
+# In a cluster, one node or all of them may run it.
+search_indexer = true
 
 [log]
 # "text" or "json".

@@ -318,7 +318,6 @@ pub async fn promote(
         })?;
     svc.feed.bump(circle);
     announce(svc, &ev).await;
-    crate::search::reindex_post(svc, &post).await;
     Ok(post)
 }
 

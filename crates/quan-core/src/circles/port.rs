@@ -343,14 +343,14 @@ pub trait CircleInviteStore: Send + Sync {
 /// What the store does for posts, the feed, comments and reactions.
 #[async_trait]
 pub trait PostStore: Send + Sync {
-    /// Inserts a post with its search terms in one transaction; `audience_tags` are
-    /// the tags its audience names. With a `quota`, Conflict `new_member_limit` when
+    /// Inserts a post and queues it for the search indexer, in one transaction
+    /// (grouped with concurrent posts where the store can); `audience_tags` are the
+    /// tags its audience names. With a `quota`, Conflict `new_member_limit` when
     /// the author's posts since `quota.since` already reach `quota.max`.
     async fn post_insert(
         &self,
         p: &PostRecord,
         audience_tags: &[String],
-        search_terms: &[String],
         quota: Option<WriteQuota>,
         event: &EventRecord,
     ) -> StoreResult<()>;

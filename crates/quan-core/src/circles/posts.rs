@@ -122,10 +122,9 @@ pub async fn post(svc: &Services, actor: &Actor, id: CircleId, p: NewPost) -> Re
         m.account_id,
         json!({"post": rec.id.to_string(), "title": rec.title, "kind": rec.kind.as_str()}),
     );
-    let terms = crate::search::post_terms(&rec);
     let quota = quota(svc, &v, m, WriteKind::Post);
     svc.store
-        .post_insert(&rec, &p.audience_tags, &terms, quota, &ev)
+        .post_insert(&rec, &p.audience_tags, quota, &ev)
         .await
         .map_err(|e| quota_error(e, WriteKind::Post))?;
     svc.feed.bump(id);
@@ -248,7 +247,6 @@ pub async fn comment(
         .map_err(|e| quota_error(e, WriteKind::Comment))?;
     svc.feed.bump(circle);
     announce(svc, &ev).await;
-    crate::search::index_comment(svc, &p, &saved.body).await;
     let reply = |to| Note {
         to,
         kind: NotifyKind::Reply,
@@ -395,7 +393,6 @@ pub async fn edit_post(
     if matches!(verdict, Verdict::Hold { .. }) {
         hold_post(svc, &updated).await?;
     }
-    crate::search::reindex_post(svc, &updated).await;
     svc.feed.bump(circle);
     Ok(updated)
 }

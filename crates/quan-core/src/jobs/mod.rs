@@ -11,6 +11,7 @@ use crate::jobs::port::NewJob;
 use quan_domain::JobId;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// The kind of the housekeeping job that purges expired sessions and invites.
 pub const PURGE: &str = "maintenance.purge";
@@ -81,45 +82,49 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
         return Ok(false);
     };
     let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
-    let _enter = span.enter();
-    let result: Result<(), String> = match job.kind.as_str() {
-        PURGE => {
-            // Finished jobs are kept a week for inspection.
-            let week_ago = now.plus_secs(-7 * 24 * 3600);
-            svc.store
-                .purge_expired(now, week_ago)
+    // The span follows the job's future (`instrument`), not the thread: a guard held
+    // across an await would stamp this job on whatever else the thread runs meanwhile.
+    let outcome = async {
+        let result: Result<(), String> = match job.kind.as_str() {
+            PURGE => {
+                // Finished jobs are kept a week for inspection.
+                let week_ago = now.plus_secs(-7 * 24 * 3600);
+                svc.store
+                    .purge_expired(now, week_ago)
+                    .await
+                    .map(|n| tracing::info!(purged = n, "purged expired rows"))
+                    .map_err(|e| e.to_string())
+            }
+            RANK => {
+                let started = std::time::Instant::now();
+                svc.store
+                    .post_rank_batch(now, RANK_BATCH)
+                    .await
+                    .map(|n| {
+                        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                        tracing::info!(ranked = n, ms, "hot ranks recomputed");
+                    })
+                    .map_err(|e| e.to_string())
+            }
+            QUALITY => crate::discovery::recompute(svc)
                 .await
-                .map(|n| tracing::info!(purged = n, "purged expired rows"))
-                .map_err(|e| e.to_string())
+                .map(|n| tracing::info!(circles = n, "discovery quality recomputed"))
+                .map_err(|e| e.to_string()),
+            other => Err(format!("no handler for job kind {other}")),
+        };
+        match result {
+            Ok(()) => svc.store.job_complete(job.id, svc.clock.now()).await?,
+            Err(e) => {
+                // Exponential backoff: 2^attempts seconds, capped at an hour.
+                let backoff = 1i64 << job.attempts.clamp(0, 12);
+                let retry_at = svc.clock.now().plus_secs(backoff.min(3600));
+                tracing::warn!(error = %e, "job failed");
+                svc.store.job_fail(job.id, &e, retry_at).await?;
+            }
         }
-        RANK => {
-            let started = std::time::Instant::now();
-            svc.store
-                .post_rank_batch(now, RANK_BATCH)
-                .await
-                .map(|n| {
-                    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                    tracing::info!(ranked = n, ms, "hot ranks recomputed");
-                })
-                .map_err(|e| e.to_string())
-        }
-        QUALITY => crate::discovery::recompute(svc)
-            .await
-            .map(|n| tracing::info!(circles = n, "discovery quality recomputed"))
-            .map_err(|e| e.to_string()),
-        other => Err(format!("no handler for job kind {other}")),
+        Ok(true)
     };
-    match result {
-        Ok(()) => svc.store.job_complete(job.id, svc.clock.now()).await?,
-        Err(e) => {
-            // Exponential backoff: 2^attempts seconds, capped at an hour.
-            let backoff = 1i64 << job.attempts.clamp(0, 12);
-            let retry_at = svc.clock.now().plus_secs(backoff.min(3600));
-            tracing::warn!(error = %e, "job failed");
-            svc.store.job_fail(job.id, &e, retry_at).await?;
-        }
-    }
-    Ok(true)
+    outcome.instrument(span).await
 }
 
 /// The worker loop: drains due jobs, then sleeps `idle` before looking again; stops

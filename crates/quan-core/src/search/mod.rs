@@ -10,8 +10,11 @@ use crate::access::{Actor, view};
 use crate::circles::CircleError;
 use crate::circles::port::{CircleRecord, PostRecord};
 use crate::page::PageRequest;
+use crate::search::port::{SearchEntry, SearchSource};
 use quan_domain::search::{index_terms, query_terms};
 use quan_domain::{AccountId, CircleId, OrgId, ParseError, PostId, Scope};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 type Result<T, E = CircleError> = std::result::Result<T, E>;
 
@@ -20,42 +23,101 @@ pub const RESULTS: i64 = 50;
 /// Circles an org-wide search covers, at most.
 pub const ORG_CIRCLES: u32 = 500;
 
-/// Indexing is best-effort: a failure is logged; the post or comment stands.
-async fn add(svc: &Services, post: PostId, circle: CircleId, text: &str) {
-    let terms = index_terms(text);
-    if let Err(e) = svc.store.search_add(post, circle, &terms).await {
-        tracing::warn!(error = %e, %post, "search index not updated");
-    }
-}
+/// Posts indexed per batch, at most.
+pub const INDEX_BATCH: i64 = 500;
+/// An author's own queued posts indexed before their search, at most.
+const OWN_BATCH: i64 = 50;
+/// Queued posts whose entries are written per transaction.
+const WRITE_CHUNK: usize = 100;
+/// How long the indexer sleeps once the queue is empty.
+const INDEX_IDLE: Duration = Duration::from_millis(200);
 
-/// A new post's terms: the store writes them with the post, in its transaction.
-pub fn post_terms(p: &PostRecord) -> Vec<String> {
-    index_terms(&format!("{}\n{}\n{}", p.title, p.body, p.tags.join(" ")))
-}
-
-pub async fn index_comment(svc: &Services, p: &PostRecord, body: &str) {
-    add(svc, p.id, p.circle_id, body).await;
-}
-
-/// After an edit: the post's entry is rebuilt from its text and its comments.
-pub async fn reindex_post(svc: &Services, p: &PostRecord) {
+/// The text a post is found by: title, body, topic tags and its comments.
+fn entry_text(p: &SearchSource) -> String {
     let mut text = format!("{}\n{}\n{}", p.title, p.body, p.tags.join(" "));
-    match svc
-        .store
-        .comment_list(p.id, crate::circles::COMMENTS_LIMIT)
-        .await
-    {
-        Ok(cs) => {
-            for c in cs {
-                text.push('\n');
-                text.push_str(&c.body);
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "comments not reindexed"),
+    for c in &p.comments {
+        text.push('\n');
+        text.push_str(c);
     }
-    let terms = index_terms(&text);
-    if let Err(e) = svc.store.search_replace(p.id, p.circle_id, &terms).await {
-        tracing::warn!(error = %e, post = %p.id, "search index not rebuilt");
+    text
+}
+
+/// Rebuilds the entries of up to `limit` queued posts (only those `account` queued,
+/// when given) and takes them off the queue. Returns how many queue rows it took.
+///
+/// Indexing is off the request path, so the write path stays short: a post is
+/// searchable once the indexer's next batch has run (within a second when the
+/// writer keeps up), and at once for its own author (see [`in_circle`]). Entries are
+/// written [`WRITE_CHUNK`] posts per transaction, so posts waiting for the writer
+/// never wait behind a whole batch.
+pub async fn index_queued(
+    svc: &Services,
+    account: Option<AccountId>,
+    limit: i64,
+) -> Result<usize, crate::ports::StoreError> {
+    let queued = svc.store.search_queued(account, limit).await?;
+    if queued.is_empty() {
+        return Ok(0);
+    }
+    let mut posts: Vec<PostId> = queued.iter().map(|q| q.post).collect();
+    posts.sort_unstable();
+    posts.dedup();
+    let sources = svc.store.search_sources(&posts).await?;
+    for chunk in queued.chunks(WRITE_CHUNK) {
+        let mut entries: Vec<SearchEntry> = Vec::with_capacity(chunk.len());
+        for q in chunk {
+            if entries.iter().any(|e| e.post == q.post) {
+                continue;
+            }
+            // A post that is gone keeps no terms.
+            let terms = sources
+                .iter()
+                .find(|s| s.post == q.post)
+                .map(|s| index_terms(&entry_text(s)))
+                .unwrap_or_default();
+            entries.push(SearchEntry {
+                post: q.post,
+                circle: q.circle,
+                terms,
+            });
+        }
+        svc.store.search_index(&entries, chunk).await?;
+    }
+    Ok(queued.len())
+}
+
+/// The indexer loop: drains the queue batch by batch, then sleeps a moment before
+/// looking again; stops when `shutdown` is cancelled (between batches). Several
+/// nodes may run it: rebuilding an entry twice gives the same entry.
+pub async fn indexer(svc: Services, shutdown: CancellationToken) {
+    while !shutdown.is_cancelled() {
+        let started = std::time::Instant::now();
+        let pause = match index_queued(&svc, None, INDEX_BATCH).await {
+            // A full batch: more is waiting. Posts come first: the indexer rests as
+            // long as its batch took, so it holds at most half of the (single, on
+            // SQLite) writer while a burst of writes queues; the backlog is caught up
+            // after the burst.
+            Ok(n) if n as i64 >= INDEX_BATCH => started.elapsed(),
+            // Otherwise let the queue fill for a moment: one larger batch costs the
+            // writer far less than many small ones.
+            Ok(_) => INDEX_IDLE,
+            Err(e) => {
+                tracing::warn!(error = %e, "search indexing failed; retrying");
+                INDEX_IDLE
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// Read-your-own-writes: the searcher's own queued posts (and comments) are indexed
+/// before their search runs. Best effort: the indexer catches up regardless.
+async fn own_first(svc: &Services, me: AccountId) {
+    if let Err(e) = index_queued(svc, Some(me), OWN_BATCH).await {
+        tracing::warn!(error = %e, "own queued posts not indexed before search");
     }
 }
 
@@ -101,6 +163,7 @@ pub async fn in_circle(
 ) -> Result<Vec<PostRecord>> {
     let terms = terms_of(q)?;
     let v = view(svc, actor, circle).await?;
+    own_first(svc, v.viewer).await;
     let hits = svc.store.search(&[v.circle.id], &terms, RESULTS).await?;
     visible(svc, v.viewer, hits).await
 }
@@ -121,6 +184,7 @@ pub async fn in_org(
         return Err(CircleError::NotFound);
     }
     let me = actor.account_id();
+    own_first(svc, me).await;
     let staff = svc.store.staff_get(org, me).await?.is_some();
     let mine: Vec<CircleId> = svc
         .store

@@ -5,19 +5,53 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{AccountId, CircleId, PostId, Timestamp};
 
-/// What the store does for the search index.
+/// A post waiting for the indexer, as queued by one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedEntry {
+    pub post: PostId,
+    pub circle: CircleId,
+    pub account: AccountId,
+    /// How many times that account queued it (a re-queue during indexing bumps it).
+    pub version: i64,
+}
+
+/// The text a post is found by, as stored: what the indexer turns into terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchSource {
+    pub post: PostId,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    /// The bodies of its comments that are not deleted, oldest first.
+    pub comments: Vec<String>,
+}
+
+/// A post's rebuilt entry: every term of its text and comments (none once the post
+/// is gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchEntry {
+    pub post: PostId,
+    pub circle: CircleId,
+    pub terms: Vec<String>,
+}
+
+/// What the store does for the search index. Writes that change a post's text queue
+/// it in their own transaction (see `PostStore::post_insert`); the indexer
+/// ([`crate::search::index_queued`]) turns the queue into entries in batches.
 #[async_trait]
 pub trait SearchStore: Send + Sync {
-    /// Adds terms to a post's entry (a new post, or a comment on it).
-    async fn search_add(&self, post: PostId, circle: CircleId, terms: &[String])
-    -> StoreResult<()>;
-    /// Replaces a post's entry (after an edit).
-    async fn search_replace(
+    /// Queued posts, oldest first: all of them, or those `account` queued.
+    async fn search_queued(
         &self,
-        post: PostId,
-        circle: CircleId,
-        terms: &[String],
-    ) -> StoreResult<()>;
+        account: Option<AccountId>,
+        limit: i64,
+    ) -> StoreResult<Vec<QueuedEntry>>;
+    /// The searchable text of these posts (those not deleted), in two queries.
+    async fn search_sources(&self, posts: &[PostId]) -> StoreResult<Vec<SearchSource>>;
+    /// Replaces these posts' entries with their `terms` and drops the `done` rows
+    /// from the queue (each at the version read: a re-queue meanwhile stays), in one
+    /// transaction.
+    async fn search_index(&self, entries: &[SearchEntry], done: &[QueuedEntry]) -> StoreResult<()>;
     /// These posts of one circle, as `viewer` may see them (the feed's visibility
     /// rules: hidden, history window, audience), newest first.
     async fn posts_visible(

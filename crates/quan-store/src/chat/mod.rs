@@ -166,6 +166,14 @@ impl ChatStore for SqlStore {
                 constraint: "message_already_promoted".into(),
             });
         }
+        crate::search::queue(
+            &mut tx,
+            post.id,
+            post.circle_id,
+            post.author_account_id,
+            post.created_at,
+        )
+        .await?;
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)
     }

@@ -102,28 +102,34 @@ impl PostStore for SqlStore {
         &self,
         p: &PostRecord,
         audience_tags: &[String],
-        search_terms: &[String],
         quota: Option<WriteQuota>,
         event: &EventRecord,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        if let Some(q) = quota {
-            within_quota(&mut tx, &q, COUNT_POSTS).await?;
-        }
-        insert_post(&mut tx, p).await?;
-        crate::search::insert_terms(&mut tx, p.id, p.circle_id, search_terms).await?;
-        for tag in audience_tags {
-            sqlx::query(
-                "INSERT INTO post_audience (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(p.id.to_string())
-            .bind(tag.clone())
-            .execute(&mut *tx)
+        // Owned copies: the write runs on the group writer's task.
+        let (p, tags, ev) = (p.clone(), audience_tags.to_vec(), event.clone());
+        self.group
+            .write(Box::new(move |tx: &mut Tx| {
+                Box::pin(async move {
+                    if let Some(q) = quota {
+                        within_quota(tx, &q, COUNT_POSTS).await?;
+                    }
+                    insert_post(tx, &p).await?;
+                    crate::search::queue(tx, p.id, p.circle_id, p.author_account_id, p.created_at)
+                        .await?;
+                    for tag in tags {
+                        sqlx::query(
+                            "INSERT INTO post_audience (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(p.id.to_string())
+                        .bind(tag)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                    }
+                    Self::insert_event(tx, &ev).await
+                })
+            }))
             .await
-            .map_err(backend)?;
-        }
-        Self::insert_event(&mut tx, event).await?;
-        tx.commit().await.map_err(backend)
     }
 
     async fn post_feed(
@@ -252,15 +258,24 @@ impl PostStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        let r = sqlx::query("UPDATE posts SET comment_count = comment_count + 1, last_activity_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+        let Some(bumped) = sqlx::query("UPDATE posts SET comment_count = comment_count + 1, last_activity_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING circle_id")
             .bind(c.created_at.millis())
             .bind(c.post_id.to_string())
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(backend)?;
-        if r.rows_affected() == 0 {
+            .map_err(backend)?
+        else {
             return Err(StoreError::NotFound);
-        }
+        };
+        let circle: CircleId = rows::id(&bumped, "circle_id")?;
+        crate::search::queue(
+            &mut tx,
+            c.post_id,
+            circle,
+            c.author_account_id,
+            c.created_at,
+        )
+        .await?;
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)?;
         Ok(CommentRecord {
@@ -456,6 +471,7 @@ impl PostStore for SqlStore {
                 .bind(now.millis()),
         )
         .await?;
+        crate::search::queue(&mut tx, id, circle, by, now).await?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
     }

@@ -426,6 +426,7 @@ async fn posts_carry_topic_tags(app: TestApp) {
     let r = reader.c.get(&feed("_vent")).await;
     assert!(titles(&r).is_empty(), "_ is not a wildcard: {}", r.text);
     // Tags are searchable words of the post.
+    app.indexed().await;
     let r = reader
         .c
         .get(&format!("/api/v1/circles/{c}/search?q=event"))

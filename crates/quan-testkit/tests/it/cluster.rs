@@ -18,6 +18,7 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
             db: Some(Arc::clone(&db)),
             redis: true,
             blobs_in_database: true,
+            ..Spawn::default()
         },
     )
     .await
@@ -30,6 +31,7 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
             db: Some(db),
             redis: true,
             blobs_in_database: true,
+            ..Spawn::default()
         },
     )
     .await

@@ -70,6 +70,7 @@ async fn search_finds_what_you_may_see(app: TestApp) {
     )
     .await;
     post(class.clone(), json!({"title": "乌龙茶的冲泡温度"})).await;
+    app.indexed().await;
 
     let s = |term: &str| format!("/api/v1/circles/{fans}/search?q={}", q(term));
     assert_eq!(
@@ -105,6 +106,7 @@ async fn search_finds_what_you_may_see(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, 200);
+    app.indexed().await;
     assert!(titles(&m, &s("乌龙")).await.is_empty());
     assert_eq!(titles(&m, &s("普洱")).await, ["云南普洱到货"]);
     assert_eq!(titles(&m, &s("绿茶")).await, ["云南普洱到货"]);
@@ -113,6 +115,7 @@ async fn search_finds_what_you_may_see(app: TestApp) {
         .c
         .delete(&format!("/api/v1/circles/{fans}/posts/{oolong}"))
         .await;
+    app.indexed().await;
     assert!(titles(&m, &s("普洱")).await.is_empty());
 
     // Bad queries and other orgs.

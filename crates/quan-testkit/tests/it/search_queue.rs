@@ -1,0 +1,130 @@
+//! Search indexing off the request path: writes queue their post in their own
+//! transaction, the indexer rebuilds entries in batches, authors find their own
+//! writes at once, and a re-queue during a batch is never lost. The nodes here run
+//! without the background indexer, so the queue is exactly as the writes left it.
+//! Both backends.
+
+use quan_core::SearchEntry;
+use quan_testkit::{TestApp, User, on_both_backends};
+use serde_json::json;
+
+on_both_backends!(
+    spawn = quan_testkit::Spawn { no_indexer: true, ..Default::default() };
+    authors_find_their_own_writes_at_once,
+    a_requeue_during_a_batch_is_kept
+);
+
+async fn found(u: &User, circle: &str, q: &str) -> usize {
+    let r =
+        u.c.get(&format!("/api/v1/circles/{circle}/search?q={q}"))
+            .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body.as_array().map_or(0, Vec::len)
+}
+
+async fn authors_find_their_own_writes_at_once(app: TestApp) {
+    let (owner, org) = app.owner("Ivy").await;
+    let c = owner
+        .circle(&org, json!({"name": "Tea", "mode": "community"}))
+        .await;
+    let mo = app.user("Mo").await;
+    mo.join(&c).await;
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "jasmine pearls"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let post = r.body["id"].as_str().unwrap_or_default().to_owned();
+
+    assert_eq!(
+        found(&mo, &c, "jasmine").await,
+        0,
+        "queued, not yet indexed"
+    );
+    assert_eq!(
+        found(&owner, &c, "jasmine").await,
+        1,
+        "its author finds it at once"
+    );
+    assert_eq!(
+        found(&mo, &c, "jasmine").await,
+        1,
+        "indexed for everyone now"
+    );
+
+    // A comment queues its post again; the commenter finds it by their words at once.
+    let r =
+        mo.c.post(
+            &format!("/api/v1/circles/{c}/posts/{post}/comments"),
+            json!({"body": "longjing too"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(found(&mo, &c, "longjing").await, 1);
+    assert!(
+        app.services
+            .store
+            .search_queued(None, 10)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+async fn a_requeue_during_a_batch_is_kept(app: TestApp) {
+    let (owner, org) = app.owner("Ivy").await;
+    let c = owner
+        .circle(&org, json!({"name": "Tea", "mode": "community"}))
+        .await;
+    let r = owner
+        .c
+        .post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "white peony"}),
+        )
+        .await;
+    let post = r.body["id"].as_str().unwrap_or_default().to_owned();
+    let store = &app.services.store;
+    let batch = store.search_queued(None, 10).await.unwrap_or_default();
+    assert_eq!(batch.len(), 1, "one row for the post");
+    assert_eq!(batch[0].version, 1);
+
+    // The post is edited while a batch built from the old text is being written.
+    let r = owner
+        .c
+        .patch(
+            &format!("/api/v1/circles/{c}/posts/{post}"),
+            json!({"title": "silver needle"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let stale = SearchEntry {
+        post: batch[0].post,
+        circle: batch[0].circle,
+        terms: vec!["white".into(), "peony".into()],
+    };
+    store
+        .search_index(&[stale], &batch)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let left = store.search_queued(None, 10).await.unwrap_or_default();
+    assert_eq!(
+        left.len(),
+        1,
+        "the edit's re-queue stays for the next batch"
+    );
+    assert_eq!(left[0].version, 2);
+
+    app.indexed().await;
+    let viewer = app.user("Mo").await;
+    viewer.join(&c).await;
+    assert_eq!(
+        found(&viewer, &c, "needle").await,
+        1,
+        "the next batch has the edit"
+    );
+    assert_eq!(found(&viewer, &c, "peony").await, 0, "and not the old text");
+}
