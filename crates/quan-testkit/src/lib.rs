@@ -136,6 +136,15 @@ pub struct TestApp {
     _data: Option<tempfile::TempDir>,
 }
 
+/// The hidden CSRF value of a page's forms (the cookie came with the page).
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Options for [`spawn_with`].
 #[derive(Default)]
 pub struct Spawn {
@@ -491,6 +500,16 @@ impl Client {
     pub async fn delete(&self, path: &str) -> Res {
         self.send(self.http.delete(format!("{}{path}", self.base)))
             .await
+    }
+    /// Submits a page's form (`application/x-www-form-urlencoded`), as a browser
+    /// would; redirects are not followed, so a 303 and its `location` can be checked.
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let rb = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", self.base.clone())
+            .form(fields);
+        self.send(rb).await
     }
     /// Sends raw bytes with a content type (for garbage tests). None when the
     /// connection failed, e.g. the server answered before reading an oversized body.

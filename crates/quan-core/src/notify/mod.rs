@@ -130,11 +130,65 @@ pub async fn mentioned(svc: &Services, circle: CircleId, text: &str) -> Vec<Acco
             return Vec::new();
         }
     };
-    page.items
-        .iter()
-        .filter(|m| !m.display_name.is_empty() && text.contains(&format!("@{}", m.display_name)))
-        .map(|m| m.account_id)
+    let names: Vec<&str> = page.items.iter().map(|m| m.display_name.as_str()).collect();
+    mention_matches(text, &names)
+        .into_iter()
+        .map(|i| page.items[i].account_id)
         .collect()
+}
+
+/// Which of `names` the text mentions, as indexes into `names`: `@` followed by a
+/// whole display name (what picking from the list inserts), or by what a person
+/// types without picking: the start of one name, or one word of it ("@陈静" for
+/// "陈静 Chen Jing", "@zhao" for "赵敏 Zhao Min", "@王磊周六见" for "王磊 Wang Lei"),
+/// counted only when exactly one name fits.
+pub fn mention_matches(text: &str, names: &[&str]) -> Vec<usize> {
+    let mut hits: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !n.is_empty() && text.contains(&format!("@{n}")))
+        .map(|(i, _)| i)
+        .collect();
+    let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    for (at, _) in text.match_indices('@') {
+        let token: String = text[at + 1..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !is_mention_stop(*c))
+            .collect::<String>()
+            .to_lowercase();
+        if token.is_empty() {
+            continue;
+        }
+        let fits: Vec<usize> = lower
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                !n.is_empty()
+                    && (n.starts_with(&token)
+                        || n.split_whitespace().any(|w| {
+                            w == token
+                                // CJK is typed without a space after the name.
+                                || (token.starts_with(w) && !w.is_ascii() && w.chars().count() >= 2)
+                        }))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if let [only] = fits[..]
+            && !hits.contains(&only)
+        {
+            hits.push(only);
+        }
+    }
+    hits.sort_unstable();
+    hits
+}
+
+/// Punctuation that ends a typed mention.
+fn is_mention_stop(c: char) -> bool {
+    matches!(
+        c,
+        ',' | '.' | '!' | '?' | ':' | ';' | '，' | '。' | '！' | '？' | '：' | '；' | '、' | '@'
+    )
 }
 
 /// Mentions in a post: only those who may see it are told.
@@ -216,4 +270,40 @@ pub async fn set(svc: &Services, actor: &Actor, kind: NotifyKind, on: bool) -> R
         return Err(CircleError::Forbidden);
     };
     Ok(svc.store.notify_set(actor.account_id(), kind, on).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mention_matches;
+
+    const NAMES: [&str; 5] = [
+        "陈静 Chen Jing",
+        "王磊 Wang Lei",
+        "赵敏 Zhao Min",
+        "Zhao Li",
+        "Mo",
+    ];
+
+    #[test]
+    fn a_picked_name_mentions() {
+        assert_eq!(mention_matches("谢谢 @赵敏 Zhao Min！", &NAMES), vec![2]);
+    }
+
+    #[test]
+    fn a_typed_name_mentions_its_unique_match() {
+        assert_eq!(mention_matches("谢谢 @陈静", &NAMES), vec![0]);
+        assert_eq!(mention_matches("@王磊周六见", &NAMES), vec![1]);
+        assert_eq!(mention_matches("see you @wang, ok", &NAMES), vec![1]);
+        assert_eq!(mention_matches("hi @mo.", &NAMES), vec![4]);
+    }
+
+    #[test]
+    fn an_ambiguous_or_unknown_name_mentions_nobody() {
+        assert!(
+            mention_matches("@zhao 你好", &NAMES).is_empty(),
+            "two Zhaos"
+        );
+        assert!(mention_matches("@nobody and a@ b", &NAMES).is_empty());
+        assert!(mention_matches("no at sign", &NAMES).is_empty());
+    }
 }

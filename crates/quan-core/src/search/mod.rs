@@ -28,7 +28,7 @@ pub const INDEX_BATCH: i64 = 500;
 /// An author's own queued posts indexed before their search, at most.
 const OWN_BATCH: i64 = 50;
 /// Queued posts whose entries are written per transaction.
-const WRITE_CHUNK: usize = 100;
+const WRITE_CHUNK: usize = 250;
 /// How long the indexer sleeps once the queue is empty.
 const INDEX_IDLE: Duration = Duration::from_millis(200);
 

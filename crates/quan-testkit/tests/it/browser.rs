@@ -184,6 +184,9 @@ async fn sign_up_create_org_invite_and_join_in_chromium() {
     fill(&c, "input[name=login]", "lin@browser.test").await;
     fill(&c, "input[name=password]", "browser-pass-1").await;
     click(&c, "button[type=submit].primary").await;
+    // Not staff anywhere yet: home is their circles, which offers an organisation.
+    wait_for_path(&c, "/app").await;
+    click(&c, "#create-org").await;
     wait_for_path(&c, "/orgs").await;
     fill(&c, "input[name=name]", "星河茶饮 Galaxy Tea").await;
     click(&c, "form[action='/orgs'] button").await;
@@ -776,7 +779,7 @@ async fn run_a_circle_in_chromium() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     click(&a, "form.member-edit button").await;
-    let members = wait_text(&a, "Moderator · customer").await;
+    let members = wait_text(&a, "Moderator · Customer").await;
     assert!(members.contains("小美 Mei"), "{members}");
     shot(&a, "25-manage-roles-settings").await;
 
@@ -836,6 +839,21 @@ async fn run_a_circle_in_chromium() {
     click(&a, "#settings button.primary").await;
     let tags = wait_text(&a, "#tasting").await;
     assert!(tags.contains("#品鉴") && tags.contains("#乌龙"), "{tags}");
+    // Saving said so; an invite link for a poster is made without leaving the console.
+    assert!(tags.contains("Saved."), "{tags}");
+    fill(&a, "#invites input[name=label]", "门店海报 Poster").await;
+    click(&a, "#invites button.primary").await;
+    wait_text(&a, "门店海报 Poster").await;
+    let link = a
+        .find(Locator::Css("#invite-link"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .prop("value")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_default();
+    assert!(link.starts_with(&format!("{base}/app/join/")), "{link}");
+    shot(&a, "30-console-circle-invites").await;
     a.find(Locator::Css("#cover-form input[type=file]"))
         .await
         .unwrap_or_else(|e| panic!("{e}"))

@@ -9,6 +9,7 @@ mod circle_ops;
 mod circle_pages;
 mod circles;
 mod cluster;
+mod console_circle;
 mod demo;
 mod discovery;
 mod doorway;

@@ -1,6 +1,6 @@
 //! Moderation rules tested as classes, on both engines.
 
-use quan_testkit::{TestApp, on_both_backends};
+use quan_testkit::{TestApp, csrf_of, on_both_backends};
 use serde_json::json;
 
 on_both_backends!(
@@ -138,15 +138,6 @@ async fn first_day_limits_hold_under_concurrency(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-}
-
-/// The hidden CSRF value of a page's forms (the cookie came with the page).
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// A composer is shown only to those who may post; a refused post comes back with

@@ -332,3 +332,15 @@ pub(crate) async fn app_me_privacy(
         .map_err(ApiError::from)?;
     me_page(&st, &c, true).await
 }
+
+/// Where a signed-in person starts: staff of an org go to their organisations, and
+/// everyone else (a member who signed up to join circles) to their circles.
+pub(crate) async fn home(State(st): State<AppState>, c: Chrome) -> Response {
+    let Some(actor) = &c.actor else {
+        return Redirect::to("/login").into_response();
+    };
+    match uc::my_orgs(&st.svc, actor).await {
+        Ok(orgs) if orgs.is_empty() => Redirect::to("/app").into_response(),
+        _ => Redirect::to("/orgs").into_response(),
+    }
+}

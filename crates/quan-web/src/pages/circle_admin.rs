@@ -4,21 +4,26 @@
 //! (who outranks whom, internal circles stay private) hold in one place.
 
 use super::console::Console;
-use super::templates::mode_key;
-use super::{PageError, PageResult, check_csrf, form_error, path_id, render_form, require_user};
+use super::forms::{DecideForm, InviteForm, create_invite_link, decide_queued};
+use super::templates::{mode_key, reason_key};
+use super::{
+    CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, render_form, require_user,
+    saved,
+};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::access;
 use quan_core::access::CircleView;
 use quan_core::circles::admin;
 use quan_core::circles::images;
+use quan_core::circles::invites;
 use quan_core::circles::{self as cc, CircleError};
-use quan_core::{CircleMemberRecord, MemberStatus, PageRequest};
+use quan_core::moderation;
+use quan_core::{CircleInviteRecord, CircleMemberRecord, MemberStatus, PageRequest, QueueItem};
 use quan_domain::{
     AccountId, CircleId, CircleRole, IMAGE_MAX_BYTES, JoinPolicy, ParseError, PostingPolicy,
 };
@@ -45,6 +50,18 @@ pub(crate) fn router() -> Router<AppState> {
             "/console/{org_id}/circles/{circle_id}/members/{account_id}",
             post(member_save),
         )
+        .route(
+            "/console/{org_id}/circles/{circle_id}/queue/{post_id}",
+            post(queue_decide),
+        )
+        .route(
+            "/console/{org_id}/circles/{circle_id}/invites",
+            post(invite_create),
+        )
+        .route(
+            "/console/{org_id}/circles/{circle_id}/invites/{invite_id}/revoke",
+            post(invite_revoke),
+        )
 }
 
 /// Members shown per page.
@@ -61,9 +78,25 @@ struct CirclePage<'a> {
     moderators: Vec<&'a CircleMemberRecord>,
     next: Option<&'a str>,
     error: Option<&'a str>,
+    /// Posts held or reported, for review here as on the manage page.
+    queue: &'a [QueueItem],
+    invites: &'a [CircleInviteRecord],
+    /// A link just created: shown once, absolute, with a copy button.
+    new_link: Option<&'a str>,
 }
 
 impl CirclePage<'_> {
+    fn reason_name(&self, r: &str) -> &str {
+        self.k.c.t(reason_key(r))
+    }
+    /// The start of a queued post's text, so a reviewer sees what was held.
+    fn excerpt(&self, body: &str) -> String {
+        let mut out: String = body.chars().take(160).collect();
+        if body.chars().count() > 160 {
+            out.push('…');
+        }
+        out
+    }
     fn mode_name(&self) -> &str {
         self.k.c.t(mode_key(&self.v.circle))
     }
@@ -123,6 +156,17 @@ async fn page_view(
     after: Option<String>,
     error: Option<String>,
 ) -> PageResult {
+    page_view_with(st, k, id, after, error, None).await
+}
+
+async fn page_view_with(
+    st: &AppState,
+    k: &Console,
+    id: &str,
+    after: Option<String>,
+    error: Option<String>,
+    new_link: Option<String>,
+) -> PageResult {
     let v = circle_view(st, k, id).await?;
     let actor = require_user(&k.c)?;
     let requests = cc::members(
@@ -144,6 +188,12 @@ async fn page_view(
         .filter(|m| m.role == CircleRole::Moderator)
         .collect();
     moderators.sort_by_key(|m| m.role_since);
+    let queue = moderation::queue(&st.svc, actor, v.circle.id)
+        .await
+        .map_err(ApiError::from)?;
+    let invites = invites::list_invites(&st.svc, actor, v.circle.id)
+        .await
+        .map_err(ApiError::from)?;
     Ok(render_form(
         &CirclePage {
             k,
@@ -153,6 +203,9 @@ async fn page_view(
             moderators,
             next: members.next.as_deref(),
             error: error.as_deref(),
+            queue: &queue,
+            invites: &invites,
+            new_link: new_link.as_deref(),
         },
         error.is_some(),
     ))
@@ -170,7 +223,7 @@ async fn circle_page(
 /// Back to the page after an action, or the page with the action's error.
 async fn after(st: &AppState, k: &Console, id: &str, r: Result<(), CircleError>) -> PageResult {
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}/circles/{id}", k.base())).into_response()),
+        Ok(()) => Ok(saved(&format!("{}/circles/{id}", k.base()))),
         Err(e) => page_view(st, k, id, None, Some(form_error(&k.c, ApiError::from(e))?)).await,
     }
 }
@@ -346,6 +399,46 @@ async fn member_save(
         .map(drop),
         Err(e) => Err(e.into()),
     };
+    after(&st, &k, &id, r).await
+}
+
+async fn queue_decide(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id, post)): Path<(String, String, String)>,
+    Form(f): Form<DecideForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let v = circle_view(&st, &k, &id).await?;
+    let actor = require_user(&k.c)?;
+    let r = decide_queued(&st, actor, v.circle.id, path_id(&post)?, &f).await;
+    after(&st, &k, &id, r).await
+}
+
+async fn invite_create(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<InviteForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let v = circle_view(&st, &k, &id).await?;
+    match create_invite_link(&st, &k.c, v.circle.id, &f).await {
+        Ok(link) => page_view_with(&st, &k, &id, None, None, Some(link)).await,
+        Err(e) => after(&st, &k, &id, Err(e)).await,
+    }
+}
+
+async fn invite_revoke(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id, invite)): Path<(String, String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let v = circle_view(&st, &k, &id).await?;
+    let actor = require_user(&k.c)?;
+    let r = invites::revoke_invite(&st.svc, actor, v.circle.id, path_id(&invite)?).await;
     after(&st, &k, &id, r).await
 }
 

@@ -3,7 +3,7 @@
 
 use super::templates::{CirclesPage, ComingPage, OverviewPage, StaffPage, TokensPage, nav_items};
 use super::{
-    Chrome, PageError, PageResult, check_csrf, path_id, render, render_form, require_user,
+    Chrome, PageError, PageResult, check_csrf, path_id, render, render_form, require_user, saved,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -226,7 +226,7 @@ async fn staff_role(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("{}/staff", k.base())).into_response()),
+        Ok(()) => Ok(saved(&format!("{}/staff", k.base()))),
         Err(e) => {
             let msg = page_message(&k, e)?;
             staff_view(&st, &k, None, Some(msg)).await
@@ -249,7 +249,7 @@ async fn staff_remove(
     let account = path_id::<AccountId>(&account)?;
     match uc::remove_staff(&st.svc, &k.access, account).await {
         Ok(()) if account == k.me() => Ok(Redirect::to("/orgs").into_response()),
-        Ok(()) => Ok(Redirect::to(&format!("{}/staff", k.base())).into_response()),
+        Ok(()) => Ok(saved(&format!("{}/staff", k.base()))),
         Err(e) => {
             let msg = page_message(&k, e)?;
             staff_view(&st, &k, None, Some(msg)).await
@@ -446,7 +446,7 @@ async fn circle_boost(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("{}/circles", k.base())).into_response()),
+        Ok(()) => Ok(saved(&format!("{}/circles", k.base()))),
         Err(quan_core::circles::CircleError::Forbidden) => {
             circles_view(&st, &k, Some(k.c.t("staff.owner_only").to_owned())).await
         }

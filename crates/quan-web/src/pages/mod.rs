@@ -8,10 +8,13 @@ mod account;
 mod chat;
 mod circle_admin;
 mod console;
+mod forms;
 mod ops;
 mod persons;
 mod post;
 mod templates;
+
+pub(crate) use forms::saved;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -48,7 +51,7 @@ use templates::{AppCirclePage, DoorwayPage, Draft, MemberPage};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
+        .route("/", get(account::home))
         .route("/signup", get(signup_page).post(signup_submit))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
@@ -140,6 +143,9 @@ pub(crate) struct Chrome {
     pub path: String,
     /// `https://host` this page is served under, for links people copy.
     pub base: String,
+    /// The page was reached by a form that saved (`?saved=1`, see [`saved`]): it
+    /// says so above its content.
+    pub saved: bool,
 }
 
 impl Chrome {
@@ -233,6 +239,10 @@ impl FromRequestParts<AppState> for Chrome {
             actor,
             path: parts.uri.path().to_owned(),
             base: st.absolute(&parts.headers, ""),
+            saved: parts
+                .uri
+                .query()
+                .is_some_and(|q| q.split('&').any(|kv| kv == "saved=1")),
         })
     }
 }
@@ -329,7 +339,8 @@ fn safe_next(next: Option<&str>) -> String {
         {
             n.to_owned()
         }
-        _ => "/orgs".to_owned(),
+        // Home decides: staff to their organisations, members to their circles.
+        _ => "/".to_owned(),
     }
 }
 
@@ -375,14 +386,6 @@ pub(crate) fn require_user(c: &Chrome) -> Result<&Actor, PageError> {
     c.actor
         .as_ref()
         .ok_or_else(|| PageError::Login(c.path.clone()))
-}
-
-async fn home(c: Chrome) -> Response {
-    if c.user.is_some() {
-        Redirect::to("/orgs").into_response()
-    } else {
-        Redirect::to("/login").into_response()
-    }
 }
 
 #[derive(Deserialize)]

@@ -3,11 +3,12 @@
 //! links, members with mute/ban, sanctions, settings), the public moderation log,
 //! notifications, search and discovery.
 
+use super::forms::{DecideForm, InviteForm, create_invite_link, decide_queued};
 use super::post::{post_page, post_page_with};
 use super::templates::reason_key;
 use super::{
     Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, post_ids, render,
-    render_form, require_user,
+    render_form, require_user, saved,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -29,8 +30,8 @@ use quan_core::{
     QueueItem, SanctionRecord,
 };
 use quan_domain::{
-    AccountId, CircleId, CircleRole, JoinPolicy, NotifyKind, ReportReason, ReportStatus,
-    SanctionKind, TaskAction, parse_tag,
+    AccountId, CircleId, CircleRole, JoinPolicy, NotifyKind, ReportReason, SanctionKind,
+    TaskAction, parse_tag,
 };
 use serde::Deserialize;
 
@@ -418,16 +419,9 @@ async fn back_to_manage(
     r: Result<(), CircleError>,
 ) -> PageResult {
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("/app/circles/{circle}/manage")).into_response()),
+        Ok(()) => Ok(saved(&format!("/app/circles/{circle}/manage"))),
         Err(e) => manage_view(st, c, circle, None, Some(form_error(c, ApiError::from(e))?)).await,
     }
-}
-
-#[derive(Deserialize)]
-struct InviteForm {
-    csrf: String,
-    label: Option<String>,
-    max_uses: Option<String>,
 }
 
 async fn invite_create(
@@ -437,35 +431,9 @@ async fn invite_create(
     Form(f): Form<InviteForm>,
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
     let cid = path_id::<CircleId>(&circle)?;
-    let max_uses = match f
-        .max_uses
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => Some(0),
-        },
-        None => None,
-    };
-    let r = match invites::NewCircleInvite::parse(f.label.as_deref(), max_uses, None) {
-        Ok(n) => invites::create_invite(&st.svc, actor, cid, n).await,
-        Err(e) => Err(e.into()),
-    };
-    match r {
-        Ok((_, code)) => {
-            manage_view(
-                &st,
-                &c,
-                &circle,
-                Some(format!("{}/app/join/{code}", c.base)),
-                None,
-            )
-            .await
-        }
+    match create_invite_link(&st, &c, cid, &f).await {
+        Ok(link) => manage_view(&st, &c, &circle, Some(link), None).await,
         Err(e) => back_to_manage(&st, &c, &circle, Err(e)).await,
     }
 }
@@ -483,13 +451,6 @@ async fn invite_revoke(
     back_to_manage(&st, &c, &ids.0, r).await
 }
 
-#[derive(Deserialize)]
-struct DecideForm {
-    csrf: String,
-    decision: String,
-    reason: Option<String>,
-}
-
 async fn decide(
     State(st): State<AppState>,
     c: Chrome,
@@ -499,20 +460,7 @@ async fn decide(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let (cid, pid) = post_ids(&ids)?;
-    let r = match ReportStatus::parse(&f.decision) {
-        Ok(s) => {
-            moderation::resolve(
-                &st.svc,
-                actor,
-                cid,
-                pid,
-                s,
-                f.reason.as_deref().unwrap_or(""),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    };
+    let r = decide_queued(&st, actor, cid, pid, &f).await;
     back_to_manage(&st, &c, &ids.0, r).await
 }
 
@@ -648,6 +596,16 @@ impl NotificationsPage<'_> {
     fn kind_name(&self, k: &str) -> &str {
         self.c.t(notify_key(k))
     }
+    /// A task notification is stored as "title → state" (the state's code): the
+    /// state is shown as a word of the page's language.
+    fn body(&self, body: &str) -> String {
+        match body.rsplit_once(" → ") {
+            Some((title, state)) if quan_domain::TaskState::parse(state).is_ok() => {
+                format!("{title} → {}", self.c.word("task", state))
+            }
+            _ => body.to_owned(),
+        }
+    }
     fn setting_name(&self, k: &str) -> &str {
         self.c.t(match k {
             "reply" => "notify.set_reply",
@@ -728,7 +686,7 @@ async fn notifications_settings(
             .await
             .map_err(ApiError::from)?;
     }
-    Ok(Redirect::to("/app/notifications").into_response())
+    Ok(saved("/app/notifications"))
 }
 
 // ---------------------------------------------------------------------------------

@@ -3,12 +3,11 @@
 
 use super::console::Console;
 use super::templates::mode_key;
-use super::{PageResult, check_csrf, form_error, path_id, render, render_form};
+use super::{PageResult, check_csrf, form_error, path_id, render, render_form, saved};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::moderation::guard;
@@ -167,7 +166,7 @@ async fn after_action(
     r: Result<(), quan_core::persons::error::PersonError>,
 ) -> PageResult {
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}/persons/{id}", k.base())).into_response()),
+        Ok(()) => Ok(saved(&format!("{}/persons/{id}", k.base()))),
         Err(e) => person_view(st, k, id, Some(form_error(&k.c, ApiError::from(e))?)).await,
     }
 }
@@ -312,7 +311,7 @@ async fn words_result(
     r: Result<(), quan_core::circles::CircleError>,
 ) -> PageResult {
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}/moderation", k.base())).into_response()),
+        Ok(()) => Ok(saved(&format!("{}/moderation", k.base()))),
         Err(e) => words_view(st, k, Some(form_error(&k.c, ApiError::from(e))?)).await,
     }
 }

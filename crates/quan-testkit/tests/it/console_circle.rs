@@ -1,0 +1,90 @@
+//! The console's circle page reviews the queue and makes invite links without
+//! leaving the console; a moderator opens a held post; saving says so. Both engines.
+
+use quan_testkit::{TestApp, csrf_of, on_both_backends};
+use serde_json::json;
+
+on_both_backends!(the_console_reviews_and_invites);
+
+async fn the_console_reviews_and_invites(app: TestApp) {
+    let (owner, org) = app.owner("Ivy").await;
+    let c = owner
+        .circle(&org, json!({"name": "Tea", "mode": "community"}))
+        .await;
+    owner
+        .c
+        .post(
+            &format!("/api/v1/orgs/{org}/sensitive-words"),
+            json!({"word": "cheapwatch", "action": "hold"}),
+        )
+        .await;
+    let mo = app.user("Mo").await;
+    mo.join(&c).await;
+    let r =
+        mo.c.post(
+            &format!("/api/v1/circles/{c}/posts"),
+            json!({"title": "Deals", "body": "cheapwatch for sale, ask me"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let post = r.body["id"].as_str().unwrap_or_default().to_owned();
+
+    let page_path = format!("/console/{org}/circles/{c}");
+    let page = owner.c.get(&page_path).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("id=\"queue\""), "{}", page.text);
+    assert!(
+        page.text.contains("cheapwatch for sale"),
+        "the held text shows"
+    );
+    let held = owner.c.get(&format!("/app/circles/{c}/posts/{post}")).await;
+    assert_eq!(held.status, 200, "a moderator opens a held post");
+    assert!(held.text.contains("id=\"hidden-badge\""));
+    let other = app.user("Other").await;
+    other.join(&c).await;
+    let seen = other.c.get(&format!("/app/circles/{c}/posts/{post}")).await;
+    assert_ne!(
+        seen.status, 200,
+        "a held post stays hidden from other members"
+    );
+
+    let csrf = csrf_of(&page.text);
+    let r = owner
+        .c
+        .form(
+            &format!("{page_path}/queue/{post}"),
+            &[("csrf", &csrf), ("decision", "dismissed")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let back = owner.c.get(&format!("{page_path}?saved=1")).await;
+    assert!(back.text.contains("id=\"saved\""), "saving says so");
+    assert!(!back.text.contains("cheapwatch for sale"), "reviewed");
+
+    let r = owner
+        .c
+        .form(
+            &format!("{page_path}/invites"),
+            &[
+                ("csrf", &csrf),
+                ("label", "Shop poster"),
+                ("max_uses", "50"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        r.text.contains(&format!("{}/app/join/", app.base)),
+        "absolute"
+    );
+    assert!(r.text.contains("Shop poster"));
+    let r = owner
+        .c
+        .form(
+            &format!("{page_path}/invites"),
+            &[("csrf", &csrf), ("max_uses", "lots")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "refused in the page: {}", r.text);
+    assert!(r.text.contains("role=\"alert\""));
+}
