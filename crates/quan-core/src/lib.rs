@@ -37,7 +37,8 @@ pub use chat::port::{ChatStore, MessageRecord, RoomRecord};
 pub use circles::port::{
     BoardStore, CircleInviteOutcome, CircleInviteRecord, CircleInviteStore, CircleMemberRecord,
     CircleRecord, CircleStore, CommentRecord, FeedSort, ImageRecord, ImageStore, MemberStatus,
-    PostEditRecord, PostRecord, PostStore, ReceiptRecord, StreakRecord, TaskStepRecord, WriteQuota,
+    PostEditRecord, PostRecord, PostStore, ReceiptRecord, StreakRecord, TaskStepRecord,
+    ViewerQuirks, WriteQuota,
 };
 pub use discovery::port::{BoostLogRecord, DiscoveryStore, QualityInputs};
 pub use events::port::{EventRecord, EventStore};

@@ -123,6 +123,62 @@ impl Standing {
     }
 }
 
+/// Which kinds of member someone is in a circle: any mix of the three (a customer
+/// may also be a fan). New members are plain members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberTypes {
+    pub member: bool,
+    pub customer: bool,
+    pub fan: bool,
+}
+
+impl Default for MemberTypes {
+    fn default() -> Self {
+        Self::MEMBER
+    }
+}
+
+impl MemberTypes {
+    pub const MEMBER: Self = Self {
+        member: true,
+        customer: false,
+        fan: false,
+    };
+    /// The names a client sends (`member`, `customer`, `fan`); others are refused.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, ParseError> {
+        let mut t = Self {
+            member: false,
+            customer: false,
+            fan: false,
+        };
+        for n in names {
+            match n.as_ref() {
+                "member" => t.member = true,
+                "customer" => t.customer = true,
+                "fan" => t.fan = true,
+                bad => {
+                    return Err(ParseError::new(
+                        "types",
+                        "invalid_member_type",
+                        format!("{bad:?} is not one of member, customer, fan"),
+                    ));
+                }
+            }
+        }
+        Ok(t)
+    }
+    /// The names of the types set, in a fixed order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        [
+            (self.member, "member"),
+            (self.customer, "customer"),
+            (self.fan, "fan"),
+        ]
+        .into_iter()
+        .filter_map(|(on, n)| on.then_some(n))
+    }
+}
+
 /// At most this many tags per circle.
 pub const CIRCLE_TAGS_MAX: usize = 5;
 /// Longest circle tag, in characters.

@@ -7,7 +7,7 @@ use quan_core::{
 };
 use quan_domain::{
     Audience, BoostStatus, CircleMode, CircleRole, HandleKind, JoinPolicy, LifecycleStage,
-    ParseError, PostKind, PostingPolicy, Role, Scopes, TaskState, Timestamp,
+    MemberTypes, ParseError, PostKind, PostingPolicy, Role, Scopes, TaskState, Timestamp,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -259,9 +259,11 @@ pub(crate) fn member(row: &AnyRow) -> StoreResult<CircleMemberRecord> {
             "pending" => MemberStatus::Pending,
             other => return Err(corrupt("status", other)),
         },
-        is_member: flag(row, "is_member")?,
-        is_customer: flag(row, "is_customer")?,
-        is_fan: flag(row, "is_fan")?,
+        types: MemberTypes {
+            member: flag(row, "is_member")?,
+            customer: flag(row, "is_customer")?,
+            fan: flag(row, "is_fan")?,
+        },
         joined_at: ts(row, "joined_at")?,
         role_since: ts(row, "role_seq")?,
     })

@@ -13,7 +13,7 @@
 pub mod cache;
 
 use crate::Services;
-use crate::circles::port::{CircleMemberRecord, CircleRecord, MemberStatus};
+use crate::circles::port::{CircleMemberRecord, CircleRecord, MemberStatus, ViewerQuirks};
 use crate::identity::port::AccountRecord;
 use crate::moderation::port::SanctionRecord;
 use crate::ports::StoreError;
@@ -159,7 +159,7 @@ pub struct CircleView {
     pub viewer: AccountId,
     /// The viewer's history window (days) and whether they have posts hidden for
     /// review here: either makes their feed differ from the plain one.
-    pub quirks: (i64, bool),
+    pub quirks: ViewerQuirks,
     /// The member's mutes and bans in force when the view was read (setting or
     /// lifting one evicts the view; expiry is checked against the clock at use).
     pub sanctions: Vec<SanctionRecord>,
@@ -168,7 +168,7 @@ pub struct CircleView {
 impl CircleView {
     /// Whether this viewer sees exactly the plain feed (see [`crate::feed_cache`]).
     pub fn plain(&self) -> bool {
-        self.quirks == (0, false) && self.active_role().is_none_or(|r| !r.is_circle_staff())
+        self.quirks.is_plain() && self.active_role().is_none_or(|r| !r.is_circle_staff())
     }
     pub(crate) fn active_role(&self) -> Option<CircleRole> {
         self.membership

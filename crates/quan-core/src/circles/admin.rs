@@ -7,8 +7,8 @@ use crate::circles::CircleError;
 use crate::circles::port::{CircleMemberRecord, CircleRecord};
 use crate::input::text;
 use quan_domain::{
-    AccountId, CircleId, CircleRole, ImageId, JoinPolicy, ParseError, PostingPolicy, Role, Scope,
-    parse_circle_tags,
+    AccountId, CircleId, CircleRole, ImageId, JoinPolicy, MemberTypes, ParseError, PostingPolicy,
+    Role, Scope, parse_circle_tags,
 };
 
 type Result<T, E = CircleError> = std::result::Result<T, E>;
@@ -101,7 +101,7 @@ pub async fn update_member(
     circle: CircleId,
     account: AccountId,
     role: Option<CircleRole>,
-    types: Option<(bool, bool, bool)>,
+    types: Option<MemberTypes>,
 ) -> Result<CircleMemberRecord> {
     require_scope(actor, Scope::Write)?;
     let v = view(svc, actor, circle).await?;

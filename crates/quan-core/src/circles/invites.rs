@@ -14,7 +14,7 @@ use crate::input::text;
 use crate::moderation::guard::ensure_not_banned;
 use crate::secrets::{digest, random_secret};
 use quan_domain::{
-    CircleId, CircleInviteId, CircleMode, CircleRole, JoinPolicy, ParseError, Scope,
+    CircleId, CircleInviteId, CircleMode, CircleRole, JoinPolicy, MemberTypes, ParseError, Scope,
 };
 use serde_json::json;
 
@@ -189,9 +189,7 @@ pub async fn accept_invite(svc: &Services, actor: &Actor, code: &str) -> Result<
         display_name: person.display_name,
         role: CircleRole::Member,
         status: MemberStatus::Active,
-        is_member: true,
-        is_customer: false,
-        is_fan: false,
+        types: MemberTypes::MEMBER,
         joined_at: now,
         role_since: now,
     };

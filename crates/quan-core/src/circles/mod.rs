@@ -22,7 +22,7 @@ use crate::Services;
 use crate::access::{
     AccessError, Actor, CircleView, OrgAccess, require_scope, view, views_changed,
 };
-use crate::circles::port::{CircleMemberRecord, CircleRecord, MemberStatus};
+use crate::circles::port::{CircleMemberRecord, CircleRecord, MemberStatus, ViewerQuirks};
 use crate::events::port::EventRecord;
 use crate::events::{announce, new_event};
 use crate::input::text;
@@ -30,8 +30,8 @@ use crate::notify::Note;
 use crate::page::{Page, PageRequest};
 use crate::ports::constraints;
 use quan_domain::{
-    AccountId, BoostStatus, CircleId, CircleMode, CircleRole, JoinPolicy, NotifyKind, ParseError,
-    Role, Scope, parse_circle_tags,
+    AccountId, BoostStatus, CircleId, CircleMode, CircleRole, JoinPolicy, MemberTypes, NotifyKind,
+    ParseError, Role, Scope, parse_circle_tags,
 };
 use serde_json::json;
 
@@ -170,9 +170,7 @@ pub async fn create_circle(
         display_name: person.display_name,
         role: CircleRole::Owner,
         status: MemberStatus::Active,
-        is_member: true,
-        is_customer: false,
-        is_fan: false,
+        types: MemberTypes::MEMBER,
         joined_at: now,
         role_since: now,
     };
@@ -273,7 +271,7 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
                     membership: None,
                     org_role: None,
                     viewer: actor.account_id(),
-                    quirks: (0, false),
+                    quirks: ViewerQuirks::default(),
                     sanctions: Vec::new(),
                 }
             }
@@ -307,9 +305,7 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
         display_name: person.display_name,
         role: CircleRole::Member,
         status,
-        is_member: true,
-        is_customer: false,
-        is_fan: false,
+        types: MemberTypes::MEMBER,
         joined_at: now,
         role_since: now,
     };

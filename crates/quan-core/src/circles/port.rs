@@ -9,7 +9,7 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
     AccountId, Audience, BoostStatus, CircleId, CircleInviteId, CircleMode, CircleRole, CommentId,
-    HistoryWindow, ImageId, JoinPolicy, OrgId, PersonId, PostEditId, PostId, PostKind,
+    HistoryWindow, ImageId, JoinPolicy, MemberTypes, OrgId, PersonId, PostEditId, PostId, PostKind,
     PostingPolicy, ReactionKind, TaskState, TaskStepId, Timestamp,
 };
 
@@ -54,6 +54,21 @@ impl MemberStatus {
     }
 }
 
+/// What makes one viewer's feed differ from the plain one that is cached for all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ViewerQuirks {
+    /// The viewer's own history window in days (0: everything).
+    pub history_days: i64,
+    /// The viewer has posts hidden for review here (which they still see).
+    pub held_posts: bool,
+}
+
+impl ViewerQuirks {
+    pub fn is_plain(self) -> bool {
+        self == Self::default()
+    }
+}
+
 /// A membership with the member's display name (joined from the person).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CircleMemberRecord {
@@ -63,9 +78,7 @@ pub struct CircleMemberRecord {
     pub display_name: String,
     pub role: CircleRole,
     pub status: MemberStatus,
-    pub is_member: bool,
-    pub is_customer: bool,
-    pub is_fan: bool,
+    pub types: MemberTypes,
     pub joined_at: Timestamp,
     /// When the member got their current role (orders moderators).
     pub role_since: Timestamp,
@@ -292,7 +305,7 @@ pub trait CircleStore: Send + Sync {
         circle: CircleId,
         account: AccountId,
         role: Option<CircleRole>,
-        types: Option<(bool, bool, bool)>,
+        types: Option<MemberTypes>,
         now: Timestamp,
     ) -> StoreResult<bool>;
     /// Deletes a pending join request (an admin declined it), with its event;
@@ -303,10 +316,12 @@ pub trait CircleStore: Send + Sync {
         account: AccountId,
         event: &super::EventRecord,
     ) -> StoreResult<bool>;
-    /// What makes a viewer's feed differ from the plain one in a circle: their
-    /// history window (days) and whether they have posts hidden for review there.
-    async fn viewer_quirks(&self, circle: CircleId, account: AccountId)
-    -> StoreResult<(i64, bool)>;
+    /// What makes a viewer's feed differ from the plain one in a circle.
+    async fn viewer_quirks(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+    ) -> StoreResult<ViewerQuirks>;
     /// Whether any live post of the circle has a restricted audience.
     async fn circle_has_audiences(&self, circle: CircleId) -> StoreResult<bool>;
 }

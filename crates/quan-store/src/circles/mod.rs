@@ -12,9 +12,11 @@ use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
 use quan_core::{
     CircleMemberRecord, CircleRecord, CircleStore, EventRecord, MemberStatus, Page, PageRequest,
-    StoreError, StoreResult,
+    StoreError, StoreResult, ViewerQuirks,
 };
-use quan_domain::{AccountId, CircleId, CircleRole, HistoryWindow, OrgId, RoomId, Timestamp};
+use quan_domain::{
+    AccountId, CircleId, CircleRole, HistoryWindow, MemberTypes, OrgId, RoomId, Timestamp,
+};
 
 pub(crate) const CIRCLE_COLS: &str = "id, org_id, name, description, mode, join_policy, posting, forwarding, read_receipts, public, member_count, created_by, created_at, quality_score, boost_status, cover_image_id, tags";
 
@@ -31,9 +33,9 @@ pub(crate) async fn insert_member(tx: &mut Tx, m: &CircleMemberRecord) -> StoreR
     .bind(m.person_id.to_string())
     .bind(m.role.as_str())
     .bind(m.status.as_str())
-    .bind(i64::from(m.is_member))
-    .bind(i64::from(m.is_customer))
-    .bind(i64::from(m.is_fan))
+    .bind(i64::from(m.types.member))
+    .bind(i64::from(m.types.customer))
+    .bind(i64::from(m.types.fan))
     .bind(m.role_since.millis())
     .bind(m.joined_at.millis())
     .execute(&mut **tx)
@@ -282,7 +284,7 @@ impl CircleStore for SqlStore {
         circle: CircleId,
         account: AccountId,
         role: Option<CircleRole>,
-        types: Option<(bool, bool, bool)>,
+        types: Option<MemberTypes>,
         now: Timestamp,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
@@ -301,7 +303,7 @@ impl CircleStore for SqlStore {
             )
             .await?;
         }
-        if let Some((m, cu, f)) = types {
+        if let Some(t) = types {
             n += exec(
                 &mut tx,
                 sqlx::query(
@@ -310,9 +312,9 @@ impl CircleStore for SqlStore {
                 )
                 .bind(circle.to_string())
                 .bind(account.to_string())
-                .bind(i64::from(m))
-                .bind(i64::from(cu))
-                .bind(i64::from(f)),
+                .bind(i64::from(t.member))
+                .bind(i64::from(t.customer))
+                .bind(i64::from(t.fan)),
             )
             .await?;
         }
@@ -324,7 +326,7 @@ impl CircleStore for SqlStore {
         &self,
         circle: CircleId,
         account: AccountId,
-    ) -> StoreResult<(i64, bool)> {
+    ) -> StoreResult<ViewerQuirks> {
         let row = self
             .fetch_opt(
                 sqlx::query(
@@ -338,7 +340,10 @@ impl CircleStore for SqlStore {
             .await?
             .ok_or(StoreError::NotFound)?;
         let w: Option<i64> = sqlx::Row::try_get(&row, "w").map_err(backend)?;
-        Ok((w.unwrap_or(0), int(&row, "h")? > 0))
+        Ok(ViewerQuirks {
+            history_days: w.unwrap_or(0),
+            held_posts: int(&row, "h")? > 0,
+        })
     }
 
     async fn circle_has_audiences(&self, circle: CircleId) -> StoreResult<bool> {

@@ -393,7 +393,11 @@ async fn member_save(
             v.circle.id,
             account,
             Some(role),
-            Some((f.member.is_some(), f.customer.is_some(), f.fan.is_some())),
+            Some(quan_domain::MemberTypes {
+                member: f.member.is_some(),
+                customer: f.customer.is_some(),
+                fan: f.fan.is_some(),
+            }),
         )
         .await
         .map(drop),

@@ -856,7 +856,11 @@ async fn member_edit(
             cid,
             account,
             Some(role),
-            Some((true, f.customer.is_some(), f.fan.is_some())),
+            Some(quan_domain::MemberTypes {
+                member: true,
+                customer: f.customer.is_some(),
+                fan: f.fan.is_some(),
+            }),
         )
         .await
         .map(|_| ()),

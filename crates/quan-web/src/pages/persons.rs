@@ -79,15 +79,16 @@ impl PersonPage<'_> {
         })
     }
     fn types(&self, m: &CircleMemberRecord) -> Vec<&str> {
-        [
-            (m.is_member, "types.member"),
-            (m.is_customer, "types.customer"),
-            (m.is_fan, "types.fan"),
-        ]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, k)| self.k.c.t(k))
-        .collect()
+        m.types
+            .names()
+            .map(|n| {
+                self.k.c.t(match n {
+                    "customer" => "types.customer",
+                    "fan" => "types.fan",
+                    _ => "types.member",
+                })
+            })
+            .collect()
     }
     fn kind_name(&self, t: &TimelineEntry) -> &str {
         self.k.c.t(match t.kind.as_str() {

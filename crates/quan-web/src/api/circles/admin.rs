@@ -101,24 +101,11 @@ pub async fn update_member(
         .as_deref()
         .map(quan_domain::CircleRole::parse)
         .transpose()?;
-    let types = match &req.types {
-        None => None,
-        Some(ts) => {
-            if let Some(bad) = ts
-                .iter()
-                .find(|t| !matches!(t.as_str(), "member" | "customer" | "fan"))
-            {
-                return Err(quan_domain::ParseError::new(
-                    "types",
-                    "invalid_member_type",
-                    format!("{bad:?} is not one of member, customer, fan"),
-                )
-                .into());
-            }
-            let has = |t: &str| ts.iter().any(|x| x == t);
-            Some((has("member"), has("customer"), has("fan")))
-        }
-    };
+    let types = req
+        .types
+        .as_deref()
+        .map(quan_domain::MemberTypes::parse)
+        .transpose()?;
     let m = admin::update_member(
         &st.svc,
         &actor,

@@ -108,15 +108,7 @@ pub struct MemberDto {
 
 impl From<&CircleMemberRecord> for MemberDto {
     fn from(m: &CircleMemberRecord) -> Self {
-        let types = [
-            (m.is_member, "member"),
-            (m.is_customer, "customer"),
-            (m.is_fan, "fan"),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, t)| (*t).to_owned())
-        .collect();
+        let types = m.types.names().map(str::to_owned).collect();
         Self {
             account_id: m.account_id.to_string(),
             person_id: m.person_id.to_string(),
