@@ -56,6 +56,67 @@ async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
         .get(&format!("/api/v1/circles/{fans}/moderation/log"))
         .await;
     assert!(log.text.contains("Duplicate post"), "{}", log.text);
+    // Weeks of varied posts, many with pictures, from customers and fans too.
+    let recent = c
+        .get(&format!("/api/v1/circles/{fans}/feed?sort=new&limit=50"))
+        .await;
+    let items = recent.body["items"].as_array().cloned().unwrap_or_default();
+    let mut titles: Vec<&str> = items.iter().filter_map(|p| p["title"].as_str()).collect();
+    assert!(titles.len() >= 30, "{} posts", titles.len());
+    titles.sort_unstable();
+    titles.dedup();
+    assert!(titles.len() >= 30, "distinct titles: {titles:?}");
+    assert!(
+        titles.iter().all(|t| !t.contains(" #")),
+        "no numbered copies: {titles:?}"
+    );
+    let times: Vec<i64> = items
+        .iter()
+        .filter_map(|p| p["created_at"].as_i64())
+        .collect();
+    let span = times.iter().max().unwrap_or(&0) - times.iter().min().unwrap_or(&0);
+    assert!(span > 14 * 86_400_000, "history spans {span} ms");
+    let covers: Vec<&str> = items
+        .iter()
+        .filter_map(|p| p["thumbs"][0].as_str())
+        .collect();
+    assert!(covers.len() >= 10, "{} posts with pictures", covers.len());
+    let pic = c.get(covers[0]).await;
+    assert_eq!(pic.status, 200, "{}", covers[0]);
+    let authors: std::collections::HashSet<&str> = items
+        .iter()
+        .filter_map(|p| p["author"]["display_name"].as_str())
+        .collect();
+    assert!(authors.len() >= 12, "{authors:?}");
+    let members = c
+        .get(&format!("/api/v1/circles/{fans}/members?limit=100"))
+        .await;
+    let typed = |t: &str| {
+        members.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| {
+                m["types"]
+                    .as_array()
+                    .is_some_and(|ts| ts.iter().any(|x| x == t))
+            })
+            .count()
+    };
+    assert!(
+        typed("customer") >= 5 && typed("fan") >= 5,
+        "{}",
+        members.text
+    );
+    // A post with a held word waits for review; the owner has caught up on older
+    // notifications, so only the last day's are unread.
+    let queue = c
+        .get(&format!("/api/v1/circles/{fans}/moderation/queue"))
+        .await;
+    assert!(queue.text.contains("转让会员卡"), "{}", queue.text);
+    let notes = c.get("/api/v1/me/notifications").await;
+    let unread = notes.body["unread"].as_i64().unwrap_or(-1);
+    assert!((1..40).contains(&unread), "unread {unread}: {}", notes.text);
     let board = find("business");
     let tasks = c.get(&format!("/api/v1/circles/{board}/feed")).await;
     let states: Vec<&str> = tasks.body["items"]

@@ -1,23 +1,29 @@
 //! The demo org: realistic, bilingual sample data so a fresh `quan serve --demo` has
-//! something to look at. Idempotent: it does nothing if the demo owner exists.
+//! something to look at: staff, contacts, four circles, and three weeks of a tea
+//! shop's community with pictures drawn at load time. Idempotent: it does nothing if
+//! the demo owner exists.
+
+mod art;
+mod content;
+mod timeline;
 
 use quan_core::Services;
+use quan_core::TestClock;
 use quan_core::access;
 use quan_core::access::Actor;
 use quan_core::circles::board;
 use quan_core::circles::invites;
-use quan_core::circles::posts;
-use quan_core::circles::posts::NewPost;
+use quan_core::circles::posts::{self, NewPost};
 use quan_core::circles::{self as cc, NewCircle};
 use quan_core::identity::{self as uc, NewInvite, SignUp};
-use quan_core::moderation;
 use quan_core::moderation::guard;
 use quan_core::persons::handles;
 use quan_core::persons::handles::NewPerson;
 use quan_domain::{
-    BoostStatus, CircleId, DisplayName, HandleKind, HandleValue, Login, MessageId, OrgName,
-    ParseError, Password, ReactionKind, Role, SessionId, TaskAction, WordAction,
+    BoostStatus, CircleId, DisplayName, HandleKind, HandleValue, Login, OrgName, ParseError,
+    Password, Role, SessionId, TaskAction, Timestamp, WordAction,
 };
+use std::sync::Arc;
 
 /// The password of every demo account (printed in the README; demo only).
 pub const DEMO_PASSWORD: &str = "quan-demo-2026";
@@ -66,6 +72,20 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
     if svc.store.account_by_login(&owner_login).await?.is_some() {
         return Ok(false);
     }
+    // The demo is three weeks of a community's life: it runs on a clock of its own
+    // that starts then and moves forward step by step, ending at the present.
+    let until = svc.clock.now();
+    let clock = Arc::new(TestClock::new(timeline::at(
+        until,
+        timeline::HISTORY_DAYS,
+        9,
+        0,
+    )));
+    let real = svc;
+    let svc = &Services {
+        clock: clock.clone(),
+        ..svc.clone()
+    };
     let password = parse(Password::parse(DEMO_PASSWORD))?;
     let mut accounts = Vec::new();
     for (login, name, role) in DEMO_STAFF {
@@ -81,12 +101,7 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
         accounts.push((me, role));
     }
     let (owner, _) = &accounts[0];
-    // Use cases take an actor; the demo acts as each person without a browser
-    // session, so the session id is a fresh one that no cookie carries.
-    let owner_actor = Actor::Session {
-        account: owner.clone(),
-        session: SessionId::new(),
-    };
+    let owner_actor = actor(owner);
     let org = uc::create_org(
         svc,
         &owner_actor,
@@ -102,11 +117,7 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
             &parse(NewInvite::parse(role.as_str(), Some(1), Some(24)))?,
         )
         .await?;
-        let actor = Actor::Session {
-            account: me.clone(),
-            session: SessionId::new(),
-        };
-        uc::accept_invite(svc, &actor, &code).await?;
+        uc::accept_invite(svc, &actor(me), &code).await?;
     }
     for (i, (name, kind, value)) in DEMO_PERSONS.into_iter().enumerate() {
         let handle = parse(HandleValue::parse(parse(HandleKind::parse(kind))?, value))?;
@@ -158,18 +169,25 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
     )
     .await?;
     if let Some((teacher, _)) = accounts.iter().find(|(_, r)| *r == Role::Teacher) {
-        uc::accept_invite(
-            svc,
-            &Actor::Session {
-                account: teacher.clone(),
-                session: SessionId::new(),
-            },
-            &code,
-        )
-        .await?;
+        uc::accept_invite(svc, &actor(teacher), &code).await?;
     }
-    load_circles(svc, &owner_access, &accounts).await?;
-    quan_core::discovery::recompute(svc)
+    // Customers and fans have accounts of their own: they join the circles later.
+    let mut roster: Vec<access::Me> = accounts.iter().map(|(me, _)| me.clone()).collect();
+    for (login, name, _) in content::CUSTOMERS {
+        roster.push(
+            uc::sign_up(
+                svc,
+                SignUp {
+                    login: parse(Login::parse(login))?,
+                    password: password.clone(),
+                    display_name: parse(DisplayName::parse(name))?,
+                },
+            )
+            .await?,
+        );
+    }
+    load_circles(svc, &clock, until, &owner_access, &roster).await?;
+    quan_core::discovery::recompute(real)
         .await
         .map_err(circle_err)?;
     tracing::info!(org = %org.id, "demo data loaded");
@@ -180,11 +198,22 @@ fn circle_err(e: cc::CircleError) -> anyhow::Error {
     anyhow::anyhow!("demo circles: {e}")
 }
 
-/// Circles of all four modes, with members and posts a few hours apart.
+/// The four circles, one of each mode.
+pub(crate) struct DemoCircles {
+    pub fans: CircleId,
+    pub class: CircleId,
+    /// The tea class's invite link, by which students join.
+    pub class_code: String,
+}
+
+/// Circles of all four modes with their staff; then three weeks of the community's
+/// life (see [`timeline`]).
 async fn load_circles(
     svc: &Services,
+    clock: &TestClock,
+    until: Timestamp,
     owner: &access::OrgAccess,
-    accounts: &[(access::Me, Role)],
+    roster: &[access::Me],
 ) -> anyhow::Result<()> {
     let circles = [
         (
@@ -212,35 +241,9 @@ async fn load_circles(
             &[][..],
         ),
     ];
-    let actor = |me: &access::Me| Actor::Session {
-        account: me.clone(),
-        session: SessionId::new(),
-    };
-    let posts = [
-        (
-            "欢迎来到星河粉丝圈！Welcome!",
-            "这里是茶友们的家。Share your favourite teas here.",
-        ),
-        (
-            "周六新品试饮 Saturday tasting",
-            "南京路店下午三点，凭圈子身份免费试饮。3 pm at the Nanjing Road store.",
-        ),
-        (
-            "桂花乌龙回归 Osmanthus oolong is back",
-            "限量 500 份。Limited to 500 cups.",
-        ),
-        (
-            "你最爱哪款冷泡茶？Favourite cold brew?",
-            "评论区聊聊。Tell us in the comments.",
-        ),
-    ];
-    let comments = [
-        "好喝！Delicious",
-        "周末去试试 Trying it this weekend",
-        "求配方 Recipe please?",
-        "+1",
-        "上次排队好久 The queue was long last time",
-    ];
+    let owner_actor = actor(&roster[content::LIN]);
+    let staff = &roster[..content::CUSTOMERS_FROM];
+    let (mut fans, mut class, mut class_code) = (None, None, String::new());
     for (name, description, mode, tags) in circles {
         let c = cc::create_circle(
             svc,
@@ -250,8 +253,7 @@ async fn load_circles(
         .await
         .map_err(circle_err)?;
         // Staff join where the policy lets them; the teaching circle by its invite
-        // link; the business circle's requests are approved.
-        let owner_actor = actor(&accounts[0].0);
+        // link (students use it later); the business circle's requests are approved.
         if mode == "teaching" {
             let (_, code) = invites::create_invite(
                 svc,
@@ -261,159 +263,62 @@ async fn load_circles(
             )
             .await
             .map_err(circle_err)?;
-            for (me, _) in accounts.iter().skip(1) {
+            for me in staff.iter().skip(1) {
                 invites::accept_invite(svc, &actor(me), &code)
                     .await
                     .map_err(circle_err)?;
             }
+            class = Some(c.id);
+            class_code = code;
         } else {
-            for (me, _) in accounts.iter().skip(1) {
+            for me in staff.iter().skip(1) {
+                // An open circle lets them straight in; approval-only ones wait
+                // for the owner.
                 let _ = cc::join(svc, &actor(me), c.id).await;
                 let _ = cc::approve(svc, &owner_actor, c.id, me.id).await;
             }
         }
         match mode {
-            "business" => load_board(svc, c.id, accounts).await?,
-            "teaching" => {
-                posts::post(
-                    svc,
-                    &owner_actor,
-                    c.id,
-                    NewPost::parse(
-                        Some("notice"),
-                        "第三课：冲泡温度 Lesson 3: water temperature",
-                        "本周作业：用 85°C 和 95°C 各泡一次绿茶，记下差别。Brew a green tea at 85 °C and at 95 °C and note the difference.",
-                    )?,
-                )
-                .await
-                .map_err(circle_err)?;
-                for (me, _) in accounts.iter() {
-                    board::checkin(svc, &actor(me), c.id)
-                        .await
-                        .map_err(circle_err)?;
-                }
-            }
+            "business" => load_board(svc, c.id, roster).await?,
+            "community" => fans = Some(c.id),
             _ => {}
         }
-        if mode != "community" {
-            continue;
-        }
-        // A few hundred posts with comments and reactions, spread over authors.
-        let members: Vec<&access::Me> = accounts.iter().map(|(m, _)| m).take(4).collect();
-        let topics: [&[&str]; 4] = [&["新品", "tea"], &["活动", "event"], &[], &["冷泡", "tea"]];
-        let mut ids = Vec::new();
-        for i in 0..240 {
-            let (title, body) = posts[i % posts.len()];
-            let author = members[i % members.len()];
-            let kind = if i == 0 { Some("notice") } else { None };
-            let p = posts::post(
-                svc,
-                &actor(author),
-                c.id,
-                NewPost::parse(kind, &format!("{title} #{}", 240 - i), body)?
-                    .with_tags(topics[i % topics.len()])?,
-            )
-            .await
-            .map_err(circle_err)?;
-            ids.push(p.id);
-        }
-        for (i, pid) in ids.iter().enumerate().step_by(3) {
-            for (j, m) in members.iter().enumerate().take(1 + i % 4) {
-                let a = actor(m);
-                posts::comment(
-                    svc,
-                    &a,
-                    c.id,
-                    *pid,
-                    comments[(i + j) % comments.len()],
-                    None,
-                )
-                .await
-                .map_err(circle_err)?;
-                posts::react(svc, &a, c.id, *pid, ReactionKind::Like, true)
-                    .await
-                    .map_err(circle_err)?;
-            }
-        }
-        svc.store.post_rank_batch(svc.clock.now(), 10_000).await?;
-        // An active chat room. Seed data goes straight to the store: the send rate
-        // limit protects people from each other, not the demo from itself.
-        let rooms = quan_core::chat::rooms(svc, &actor(members[0]), c.id)
-            .await
-            .map_err(circle_err)?;
-        if let Some((room, _)) = rooms.first() {
-            let lines = [
-                "早上好！Morning all",
-                "今天的桂花乌龙真香 The osmanthus oolong is lovely today",
-                "周六几点？What time on Saturday?",
-                "下午三点 3 pm",
-                "我带两个朋友 Bringing two friends",
-                "欢迎欢迎 Welcome!",
-            ];
-            for (i, line) in lines.iter().enumerate() {
-                let m = members[i % members.len()];
-                let member = svc.store.circle_member_get(c.id, m.id).await?;
-                let Some(member) = member else { continue };
-                svc.store
-                    .message_insert(&quan_core::MessageRecord {
-                        id: MessageId::new(),
-                        room_id: room.id,
-                        author_account_id: m.id,
-                        author_person_id: member.person_id,
-                        author_name: member.display_name.clone(),
-                        body: (*line).to_owned(),
-                        reply_to: None,
-                        promoted_post_id: None,
-                        created_at: svc.clock.now(),
-                        image_id: None,
-                    })
-                    .await?;
-            }
-        }
-        for m in &members {
-            board::checkin(svc, &actor(m), c.id)
-                .await
-                .map_err(circle_err)?;
-        }
-        // The welcome post is pinned; one off-topic post was removed, on the record.
-        let owner_actor = actor(members[0]);
-        // ids[0] is the welcome notice; ids[1] is another member's post, so its
-        // deletion by a moderator is logged.
-        if let (Some(welcome), Some(dup)) = (ids.first(), ids.get(1)) {
-            moderation::pin_post(svc, &owner_actor, c.id, *welcome, true)
-                .await
-                .map_err(circle_err)?;
-            moderation::delete_post(svc, &owner_actor, c.id, *dup, "重复发帖 Duplicate post")
-                .await
-                .map_err(circle_err)?;
-        }
-        // Featured in discovery, through the review gate.
-        quan_core::discovery::request(svc, &owner_actor, c.id, "新品季 New season")
-            .await
-            .map_err(circle_err)?;
-        quan_core::discovery::decide(
-            svc,
-            owner,
-            c.id,
-            BoostStatus::Approved,
-            "精选 Editor's pick",
-        )
+    }
+    let (Some(fans), Some(class)) = (fans, class) else {
+        anyhow::bail!("demo circles: the community and teaching circles were not made");
+    };
+    // Featured in discovery, through the review gate.
+    quan_core::discovery::request(svc, &owner_actor, fans, "新品季 New season")
         .await
         .map_err(circle_err)?;
-    }
-    Ok(())
+    quan_core::discovery::decide(
+        svc,
+        owner,
+        fans,
+        BoostStatus::Approved,
+        "精选 Editor's pick",
+    )
+    .await
+    .map_err(circle_err)?;
+    let circles = DemoCircles {
+        fans,
+        class,
+        class_code,
+    };
+    timeline::play(svc, clock, until, roster, &circles).await
 }
 
-/// The business board: tasks and needs at every step of their workflow.
-async fn load_board(
-    svc: &Services,
-    circle: CircleId,
-    accounts: &[(access::Me, Role)],
-) -> anyhow::Result<()> {
-    let actor = |i: usize| Actor::Session {
-        account: accounts[i].0.clone(),
+/// Acting as a demo account, without a browser session: the session id is a fresh
+/// one that no cookie carries.
+pub(crate) fn actor(me: &access::Me) -> Actor {
+    Actor::Session {
+        account: me.clone(),
         session: SessionId::new(),
-    };
+    }
+}
+/// The business board: tasks and needs at every step of their workflow.
+async fn load_board(svc: &Services, circle: CircleId, roster: &[access::Me]) -> anyhow::Result<()> {
+    let actor = |i: usize| actor(&roster[i]);
     let items = [
         ("task", "设计秋季新品海报 Design the autumn poster", &[][..]),
         (
