@@ -7,6 +7,7 @@
 //! is bounded in time and count.
 
 mod all;
+mod cpu;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
@@ -782,6 +783,8 @@ struct Fanout {
     /// The sender's own wait (HTTP send → response, or publish), p50 and p99.
     send_p50_ms: f64,
     send_p99_ms: f64,
+    /// The server's CPU use while sending, in cores (None where /proc is not there).
+    cpu_cores: Option<f64>,
 }
 
 impl Fanout {
@@ -798,6 +801,7 @@ impl Fanout {
             "p99_ms": round(self.p99_ms, 3),
             "send_p50_ms": round(self.send_p50_ms, 3),
             "send_p99_ms": round(self.send_p99_ms, 3),
+            "server_cpu_cores": self.cpu_cores.map(|c| round(c, 2)),
         })
     }
 }
@@ -907,7 +911,7 @@ async fn chat_fanout(
         viewers: receivers,
         extra: &extra,
     };
-    let (_q, port, seed, _db) = seeded_node(&quan, dir.path(), &opts, None).await?;
+    let (q, port, seed, _db) = seeded_node(&quan, dir.path(), &opts, None).await?;
     let viewers: Vec<(String, String, String)> = seed["viewers"]
         .as_array()
         .context("viewers")?
@@ -977,6 +981,7 @@ async fn chat_fanout(
         .build()?;
     let senders = (rate as usize).min(viewers.len());
     let waits = Arc::new(Mutex::new(Vec::new()));
+    let meter = cpu::Meter::start(q.0.id());
     let (sent, send_errors) = paced(rate, secs, t0, |k, body| {
         let (secret, circle, room) = viewers[k % senders].clone();
         let c = client.clone();
@@ -998,6 +1003,7 @@ async fn chat_fanout(
         }
     })
     .await;
+    let cpu_cores = meter.and_then(|m| m.cores());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let _ = stop_tx.send(true);
     let (deliveries, lat) = gather(tasks).await?;
@@ -1011,6 +1017,7 @@ async fn chat_fanout(
         p99_ms: p99,
         send_p50_ms,
         send_p99_ms,
+        cpu_cores,
     };
     eprintln!("quan:  {}", quan_figs.json(receivers, secs));
 
@@ -1044,6 +1051,7 @@ async fn chat_fanout(
     }
     let publisher = async_nats::connect("127.0.0.1:4222").await?;
     let waits = Arc::new(Mutex::new(Vec::new()));
+    let meter = cpu::pid_named("nats-server").and_then(cpu::Meter::start);
     let (nsent, nerr) = paced(rate, secs, t0, |_, body| {
         let p = publisher.clone();
         let subject = subject.clone();
@@ -1057,6 +1065,7 @@ async fn chat_fanout(
     })
     .await;
     publisher.flush().await?;
+    let cpu_cores = meter.and_then(|m| m.cores());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let _ = stop_tx.send(true);
     let (ndeliveries, nlat) = gather(tasks).await?;
@@ -1070,6 +1079,7 @@ async fn chat_fanout(
         p99_ms: np99,
         send_p50_ms,
         send_p99_ms,
+        cpu_cores,
     };
     eprintln!("nats:  {}", nats_figs.json(receivers, secs));
     let ratio = quan_figs.deliveries as f64 / (nats_figs.deliveries.max(1)) as f64;

@@ -3,7 +3,7 @@
 use crate::circles::posts::insert_post;
 use crate::moderation::exec;
 use crate::rows::{self, backend, int};
-use crate::store::SqlStore;
+use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
 use quan_core::{
     ChatStore, EventRecord, MessageRecord, PostRecord, RoomRecord, StoreError, StoreResult,
@@ -63,30 +63,38 @@ impl ChatStore for SqlStore {
     }
 
     async fn message_insert(&self, m: &MessageRecord) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO chat_messages (id, room_id, author_account_id, author_person_id, body, reply_to, created_at, image_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(m.id.to_string())
-        .bind(m.room_id.to_string())
-        .bind(m.author_account_id.to_string())
-        .bind(m.author_person_id.to_string())
-        .bind(m.body.clone())
-        .bind(m.reply_to.map(|r| r.to_string()))
-        .bind(m.created_at.millis())
-        .bind(m.image_id.map(|i| i.to_string()))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        sqlx::query(READ_MARK)
-            .bind(m.room_id.to_string())
-            .bind(m.author_account_id.to_string())
-            .bind(m.id.to_string())
-            .execute(&mut *tx)
+        // Through the group writer: a busy room's messages share commits instead of
+        // queueing for the single writer one by one (see `group`).
+        let m = m.clone();
+        self.group
+            .write(Box::new(move |tx: &mut Tx| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO chat_messages (id, room_id, author_account_id, author_person_id, body, reply_to, created_at, image_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(m.id.to_string())
+                    .bind(m.room_id.to_string())
+                    .bind(m.author_account_id.to_string())
+                    .bind(m.author_person_id.to_string())
+                    .bind(m.body.clone())
+                    .bind(m.reply_to.map(|r| r.to_string()))
+                    .bind(m.created_at.millis())
+                    .bind(m.image_id.map(|i| i.to_string()))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                    sqlx::query(READ_MARK)
+                        .bind(m.room_id.to_string())
+                        .bind(m.author_account_id.to_string())
+                        .bind(m.id.to_string())
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                    Ok(())
+                })
+            }))
             .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)
     }
 
     async fn message_get(&self, room: RoomId, id: MessageId) -> StoreResult<Option<MessageRecord>> {
