@@ -7,6 +7,7 @@
 //! `redis://127.0.0.1:6379`). Without them a test skips with a loud message, except
 //! under `CI=true`, where a missing service fails the test.
 
+mod contract;
 use quan::App;
 use quan::settings::Settings;
 use quan_core::{Services, TestClock};
@@ -457,7 +458,9 @@ impl Client {
             Some(t) => rb.bearer_auth(t),
             None => rb,
         };
-        let r = rb.send().await.ok()?;
+        let req = rb.build().ok()?;
+        let (method, path) = (req.method().to_string(), req.url().path().to_owned());
+        let r = self.http.execute(req).await.ok()?;
         let status = r.status().as_u16();
         let content_type = r
             .headers()
@@ -467,6 +470,7 @@ impl Client {
             .to_owned();
         let text = r.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        contract::check(&method, &path, status, &content_type, &text);
         Some(Res {
             status,
             content_type,

@@ -70,11 +70,14 @@ impl Modify for Security {
     }
 }
 
-/// The answers the edge gives before a handler runs, added to every operation they
-/// can come from, so the document lists every status the server returns: 400 for a
-/// malformed id, query or body (and text with NUL), 401 without a valid session or
-/// token, 413 and 415 for a body that is too large or not JSON, 422 for a body that
-/// does not fit the operation.
+/// The answers the edge and the extractors give before a handler runs, added to every
+/// operation they can come from, so the document lists every status the server
+/// returns: 400 for a malformed id, query or body, or text with NUL, and 413 for a body
+/// over the limit (the edge reads a JSON or form body sent to any route); 401 without
+/// a valid session or token and 403 where it may not act (scope, role, membership);
+/// 404 for an id that names nothing the caller may see; 415 for a body that is not
+/// JSON; 422 for a parameter or body that does not fit the operation. Errors are
+/// `application/problem+json` (RFC 9457), as the server sends them.
 struct EdgeResponses;
 
 impl Modify for EdgeResponses {
@@ -108,21 +111,38 @@ impl Modify for EdgeResponses {
                         .entry(status.to_owned())
                         .or_insert_with(|| problem(what).into());
                 };
-                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let in_path = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path));
                 let has_body = op.request_body.is_some();
-                if has_params || has_body {
-                    add(
-                        "400",
-                        "Malformed id, query or body, or text with a NUL character",
-                    );
-                }
+                add(
+                    "400",
+                    "Malformed id, query or body, or text with a NUL character",
+                );
+                add("413", "The body is too large");
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     add("401", "No valid session or token");
+                    add("403", "The caller may not do this here");
+                }
+                if in_path {
+                    add("404", "No such resource, or not one the caller may see");
                 }
                 if has_body {
-                    add("413", "The body is too large");
                     add("415", "The body is not JSON");
-                    add("422", "The body does not fit this operation");
+                }
+                if has_body || !params.is_empty() {
+                    add("422", "A parameter or the body does not fit this operation");
+                }
+                // Handlers declare their errors with `body = Problem`; they go out as
+                // problem+json, so that is the media type the document gives.
+                for (status, resp) in op.responses.responses.iter_mut() {
+                    if status.starts_with(['4', '5'])
+                        && let utoipa::openapi::RefOr::T(r) = resp
+                        && let Some(c) = r.content.shift_remove("application/json")
+                    {
+                        r.content.insert("application/problem+json".to_owned(), c);
+                    }
                 }
             }
         }

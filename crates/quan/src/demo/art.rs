@@ -331,20 +331,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pictures_decode_and_differ() {
-        let a = jpeg(Art::Drink(BROWN_SUGAR_BOBA), 120, 160, 1).unwrap();
-        let b = jpeg(Art::Drink(BROWN_SUGAR_BOBA), 120, 160, 2).unwrap();
-        let f = jpeg(Art::Field { warm: true }, 160, 120, 3).unwrap();
+    fn pictures_decode_and_differ() -> anyhow::Result<()> {
+        let a = jpeg(Art::Drink(BROWN_SUGAR_BOBA), 120, 160, 1)?;
+        let b = jpeg(Art::Drink(BROWN_SUGAR_BOBA), 120, 160, 2)?;
+        let f = jpeg(Art::Field { warm: true }, 160, 120, 3)?;
         assert_ne!(a, b, "the seed changes the picture");
         for bytes in [&a, &b, &f] {
-            let img = image::load_from_memory(bytes).unwrap();
+            let img = image::load_from_memory(bytes)?;
             assert!(img.width() >= 120 && img.height() >= 120);
         }
         // Not a flat fill: the picture has many distinct colours.
-        let img = image::load_from_memory(&a).unwrap().to_rgb8();
+        let img = image::load_from_memory(&a)?.to_rgb8();
         let mut seen: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
         seen.sort_unstable();
         seen.dedup();
         assert!(seen.len() > 500, "{} colours", seen.len());
+        Ok(())
     }
 }

@@ -633,7 +633,10 @@ pub const CLASS_POSTS: &[Post] = &[
         tags: &["茶艺"],
         art: field(false, 20),
         comments: &[
-            (MEI, "作业：绿茶和乌龙，颜色差好多 Homework: green and oolong, such different colours"),
+            (
+                MEI,
+                "作业：绿茶和乌龙，颜色差好多 Homework: green and oolong, such different colours",
+            ),
             (ZHOU, "观察得很仔细 Well observed"),
             (ANNA, "Black tea and white tea. The white one was so light!"),
         ],
@@ -648,10 +651,16 @@ pub const CLASS_POSTS: &[Post] = &[
         tags: &["茶艺", "class"],
         art: drink(art::OSMANTHUS_OOLONG, 22),
         comments: &[
-            (LUCY, "95°C 明显更涩，85°C 更甜 95 °C was clearly more bitter, 85 °C sweeter"),
+            (
+                LUCY,
+                "95°C 明显更涩，85°C 更甜 95 °C was clearly more bitter, 85 °C sweeter",
+            ),
             (ZHOU, "正是这个道理 Exactly right"),
             (XIAOYU, "我家没有温度计怎么办 No thermometer at home?"),
-            (ZHOU, "烧开后等三分钟约 85°C Three minutes off the boil is about 85 °C"),
+            (
+                ZHOU,
+                "烧开后等三分钟约 85°C Three minutes off the boil is about 85 °C",
+            ),
         ],
         likes: 4,
     },

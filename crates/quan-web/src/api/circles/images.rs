@@ -59,7 +59,8 @@ pub struct ImageQuery {
 #[utoipa::path(post, path = "/api/v1/circles/{circle_id}/images", tag = "circles",
     request_body(content = Vec<u8>, content_type = "image/*"),
     params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = ImageDto), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = ImageDto), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "A new member's first-day allowance of images is used up", body = Problem)))]
 pub async fn upload_image(
     State(st): State<AppState>,
     Auth(actor): Auth,

@@ -143,7 +143,8 @@ pub struct CreatePostReq {
 /// Posts a topic (or notice, task, need) to a circle.
 #[utoipa::path(post, path = "/api/v1/circles/{circle_id}/posts", tag = "circles", request_body = CreatePostReq,
     params(("circle_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = PostDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = PostDto), (status = 403, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "A new member's first-day allowance of posts is used up", body = Problem)))]
 pub async fn create_post(
     State(st): State<AppState>,
     Auth(actor): Auth,
@@ -240,7 +241,8 @@ pub async fn get_post(
 /// Comments on a post, or replies to a comment.
 #[utoipa::path(post, path = "/api/v1/circles/{circle_id}/posts/{post_id}/comments", tag = "circles", request_body = CreateCommentReq,
     params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = CommentDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CommentDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "A new member's first-day allowance of comments is used up", body = Problem)))]
 pub async fn create_comment(
     State(st): State<AppState>,
     Auth(actor): Auth,

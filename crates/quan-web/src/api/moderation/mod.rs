@@ -63,7 +63,8 @@ pub async fn delete_post(
 /// Pins a post to the top of the circle (moderators).
 #[utoipa::path(put, path = "/api/v1/circles/{circle_id}/posts/{post_id}/pin", tag = "circles",
     params(("circle_id" = String, Path), ("post_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The circle already has the most pinned posts", body = Problem)))]
 pub async fn pin_post(
     State(st): State<AppState>,
     Auth(actor): Auth,

@@ -332,7 +332,8 @@ pub struct TagReq {
 /// Tags a person (owners, admins, operators, sales).
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/persons/{person_id}/tags", tag = "persons", request_body = TagReq,
     params(("org_id" = String, Path), ("person_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "The person was merged into another: tag that one", body = Problem)))]
 pub async fn add_tag(
     State(st): State<AppState>,
     ctx: OrgCtx,
