@@ -61,6 +61,7 @@ impl Default for WebConfig {
 #[derive(Clone)]
 pub struct AppState(Arc<AppInner>);
 
+/// The state itself, behind [`AppState`]'s one `Arc`.
 pub struct AppInner {
     pub svc: Services,
     pub i18n: Arc<i18n::Catalogs>,

@@ -95,15 +95,15 @@ impl Modify for EdgeResponses {
                 .build()
         };
         for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
+            for (op, writes) in [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
             ]
             .into_iter()
-            .flatten()
+            .filter_map(|(op, w)| op.as_mut().map(|op| (op, w)))
             {
                 let mut add = |status: &str, what: &str| {
                     op.responses
@@ -112,9 +112,11 @@ impl Modify for EdgeResponses {
                         .or_insert_with(|| problem(what).into());
                 };
                 let params = op.parameters.as_deref().unwrap_or_default();
-                let in_path = params
-                    .iter()
-                    .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path));
+                let in_path = |p: &utoipa::openapi::path::Parameter| {
+                    matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path)
+                };
+                let ids = params.iter().any(in_path);
+                let query = params.iter().any(|p| !in_path(p));
                 let has_body = op.request_body.is_some();
                 add(
                     "400",
@@ -123,16 +125,24 @@ impl Modify for EdgeResponses {
                 add("413", "The body is too large");
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     add("401", "No valid session or token");
-                    add("403", "The caller may not do this here");
                 }
-                if in_path {
+                // Writes: a token without `write`, or a cookie from another site (even
+                // on log-in). Reads refuse by their own handlers, which say so.
+                if writes {
+                    add(
+                        "403",
+                        "A token without the write scope, or a cross-site request",
+                    );
+                }
+                if ids {
                     add("404", "No such resource, or not one the caller may see");
                 }
                 if has_body {
-                    add("415", "The body is not JSON");
+                    add("415", "The body is not of the documented media type");
                 }
-                if has_body || !params.is_empty() {
-                    add("422", "A parameter or the body does not fit this operation");
+                // A bad id in the path is a 400; a query or a body may not fit.
+                if has_body || query {
+                    add("422", "The query or the body does not fit this operation");
                 }
                 // Handlers declare their errors with `body = Problem`; they go out as
                 // problem+json, so that is the media type the document gives.

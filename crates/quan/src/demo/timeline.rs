@@ -1,8 +1,11 @@
 //! Plays the demo's three weeks in order: every join, post, picture, comment, like,
 //! check-in and chat line of [`content`] becomes a step at its own time; the steps
-//! are sorted and run through the real use cases with the demo clock set to each
-//! step's time, so created and active times, streaks, hot ranks and first-day rules
-//! all come out as they would have.
+//! are sorted and run with the demo clock set to each step's time — through the real
+//! use cases, except chat lines, which go straight to the store (the send rate limit
+//! is for people) — so created and active times, streaks, hot ranks and first-day
+//! rules all come out as they would have. "Today" in [`content`] is the last whole
+//! local day, so every step has happened by the time the demo loads, whatever the
+//! hour.
 
 use super::content::{self, Post};
 use super::{DemoCircles, actor, art, circle_err};
@@ -21,12 +24,12 @@ const DAY: i64 = 24 * HOUR;
 /// The demo business is in China (UTC+8): hours in [`content`] are local.
 const UTC_OFFSET: i64 = 8 * HOUR;
 
-/// `days_ago` days before `now`'s local day, at `hour:minute` local time; never
-/// later than a minute before `now` (today's late hours have not happened yet).
+/// `days_ago` days before the last whole local day before `now`, at `hour:minute`
+/// local time: always in the past, so no step is squeezed against the present (and
+/// every day's check-in lands on a day of its own).
 pub fn at(now: Timestamp, days_ago: i64, hour: i64, minute: i64) -> Timestamp {
-    let midnight = (now.millis() + UTC_OFFSET).div_euclid(DAY) * DAY - UTC_OFFSET;
-    let t = midnight - days_ago * DAY + hour * HOUR + minute * MINUTE;
-    Timestamp::from_millis(t.min(now.millis() - MINUTE))
+    let today = (now.millis() + UTC_OFFSET).div_euclid(DAY) * DAY - UTC_OFFSET;
+    Timestamp::from_millis(today - (days_ago + 1) * DAY + hour * HOUR + minute * MINUTE)
 }
 
 /// Which circle a post goes to, and whether it is a notice.
@@ -139,7 +142,7 @@ pub async fn play(
         steps.push((t, Step::Post(i)));
         for (k, (who, text)) in p.post.comments.iter().enumerate() {
             let k = i64::try_from(k).unwrap_or(0);
-            let t = later(t, 20 + 35 * k, now);
+            let t = later(t, 20 + 35 * k);
             steps.push((
                 t,
                 Step::Comment {
@@ -150,16 +153,23 @@ pub async fn play(
             ));
         }
         let kinds = [ReactionKind::Like, ReactionKind::Heart, ReactionKind::Tea];
+        // Only the circle's members like its posts: everyone is in the fan circle, the
+        // staff and the students in the class.
+        let member = |w: usize| {
+            p.circle == circles.fans
+                || w < content::CUSTOMERS_FROM
+                || content::CLASS_STUDENTS.contains(&w)
+        };
         let likers = (0..content::ROSTER)
             .map(|k| (p.post.who + 1 + k) % content::ROSTER)
-            .filter(|w| *w != p.post.who)
+            .filter(|w| *w != p.post.who && member(*w))
             .take(p.post.likes);
         for (k, who) in likers.enumerate() {
             let step = i64::try_from(k).unwrap_or(0);
             // Likes come in over the first hours, never before the liker joined.
-            let mut t = later(t, 10 + 25 * step, now);
+            let mut t = later(t, 10 + 25 * step);
             if who >= content::CUSTOMERS_FROM {
-                t = t.max(later(joined(now, who), 30, now));
+                t = t.max(later(joined(now, who), 30));
             }
             steps.push((
                 t,
@@ -171,7 +181,7 @@ pub async fn play(
             ));
             if k % 3 == 0 {
                 steps.push((
-                    later(t, 1, now),
+                    later(t, 1),
                     Step::React {
                         post: i,
                         who,
@@ -181,13 +191,10 @@ pub async fn play(
             }
         }
         if p.removed {
-            steps.push((later(t, 90, now), Step::Remove(i)));
+            steps.push((later(t, 90), Step::Remove(i)));
         }
     }
-    steps.push((
-        later(at(now, HISTORY_DAYS - 1, 10, 0), 30, now),
-        Step::Pin(0),
-    ));
+    steps.push((later(at(now, HISTORY_DAYS - 1, 10, 0), 30), Step::Pin(0)));
     // The keenest check in every day of the last week, others every other day.
     for days_ago in 0..7 {
         for who in [
@@ -240,7 +247,10 @@ pub async fn play(
     for who in 0..content::ROSTER {
         steps.push((at(now, 1, 23, 30), Step::ReadAll { who }));
     }
-    // Stable: steps at the same minute keep their order (a post before its likes).
+    // The last likes of the last day can run into the present: those have not
+    // happened yet. Stable sort: steps at the same minute keep their order (a post
+    // before its likes).
+    steps.retain(|(t, _)| t.millis() < now.millis() - MINUTE);
     steps.sort_by_key(|(t, _)| *t);
 
     let mut ids: Vec<Option<PostId>> = vec![None; placed.len()];
@@ -256,8 +266,8 @@ pub async fn play(
     Ok(())
 }
 
-fn later(t: Timestamp, minutes: i64, now: Timestamp) -> Timestamp {
-    Timestamp::from_millis((t.millis() + minutes * MINUTE).min(now.millis() - MINUTE))
+fn later(t: Timestamp, minutes: i64) -> Timestamp {
+    t.plus_millis(minutes * MINUTE)
 }
 
 /// The fan circle's default chat room.
@@ -289,7 +299,8 @@ async fn run(
                 .await
                 .map_err(circle_err)?;
             let kind = content::CUSTOMERS[who - content::CUSTOMERS_FROM].2;
-            let types = MemberTypes::parse(&[kind])?;
+            // Every customer and fan is a member too, as the console sets it.
+            let types = MemberTypes::parse(&["member", kind])?;
             cc::admin::update_member(svc, &owner, circle, roster[who].id, None, Some(types))
                 .await
                 .map_err(circle_err)?;
@@ -334,8 +345,9 @@ async fn run(
         }
         Step::React { post, who, kind } => {
             if let Some((circle, id)) = posted(post) {
-                // Staff are not in every circle (the class has its own members).
-                let _ = posts::react(svc, &actor(&roster[who]), circle, id, kind, true).await;
+                posts::react(svc, &actor(&roster[who]), circle, id, kind, true)
+                    .await
+                    .map_err(circle_err)?;
             }
         }
         Step::Remove(i) => {

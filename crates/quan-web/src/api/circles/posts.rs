@@ -278,7 +278,8 @@ pub async fn add_reaction(
 /// Removes one of the caller's reactions.
 #[utoipa::path(delete, path = "/api/v1/circles/{circle_id}/posts/{post_id}/reactions/{kind}", tag = "circles",
     params(("circle_id" = String, Path), ("post_id" = String, Path), ("kind" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = ReactionsDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = ReactionsDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "The reaction kind in the path is not a valid one", body = Problem)))]
 pub async fn remove_reaction(
     State(st): State<AppState>,
     Auth(actor): Auth,

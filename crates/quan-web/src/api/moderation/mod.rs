@@ -334,7 +334,8 @@ pub async fn set_sanction(
 
 #[utoipa::path(delete, path = "/api/v1/circles/{circle_id}/sanctions/{account_id}/{kind}", tag = "moderation",
     params(("circle_id" = String, Path), ("account_id" = String, Path), ("kind" = String, Path)),
-    security(("bearer" = []), ("session" = [])), responses((status = 204), (status = 404, body = Problem)))]
+    security(("bearer" = []), ("session" = [])), responses((status = 204), (status = 404, body = Problem),
+        (status = 422, description = "The sanction kind in the path is not a valid one", body = Problem)))]
 pub async fn lift_sanction(
     State(st): State<AppState>,
     Auth(actor): Auth,
@@ -391,7 +392,7 @@ pub async fn set_word(
 
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/sensitive-words/{word}", tag = "moderation",
     params(("org_id" = String, Path), ("word" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem), (status = 422, description = "The word in the path is not a valid one", body = Problem)))]
 pub async fn delete_word(
     State(st): State<AppState>,
     ctx: OrgCtx,

@@ -346,7 +346,7 @@ pub async fn add_tag(
 
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/persons/{person_id}/tags/{tag}", tag = "persons",
     params(("org_id" = String, Path), ("person_id" = String, Path), ("tag" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem), (status = 422, description = "The tag in the path is not a valid one", body = Problem)))]
 pub async fn remove_tag(
     State(st): State<AppState>,
     ctx: OrgCtx,
