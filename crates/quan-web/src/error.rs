@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quan_core::access::AccessError;
 use quan_core::circles::CircleError;
+use quan_core::discovery::DiscoveryError;
 use quan_core::identity::IdentityError;
 use quan_core::persons::error::PersonError;
 use quan_domain::ParseError;
@@ -162,6 +163,22 @@ impl From<AccessError> for ApiError {
             E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
             E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
             E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
+            E::Internal(cause) => ApiError::internal(cause.as_ref()),
+        }
+    }
+}
+
+impl From<DiscoveryError> for ApiError {
+    fn from(e: DiscoveryError) -> Self {
+        use DiscoveryError as E;
+        let s = |st, code| ApiError::new(st, code, e.to_string());
+        match &e {
+            E::Invalid(pe) => pe.clone().into(),
+            E::NotFound => ApiError::not_found(),
+            E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
+            E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
+            E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
+            E::BoostConflict(_) => s(StatusCode::CONFLICT, "boost_conflict"),
             E::Internal(cause) => ApiError::internal(cause.as_ref()),
         }
     }

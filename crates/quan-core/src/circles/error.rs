@@ -1,5 +1,5 @@
 //! What can go wrong in circles and the capabilities that run inside them (moderation,
-//! chat, discovery, notifications, search share it for now), each a distinct outcome
+//! chat, notifications, search share it for now; discovery has its own), each a distinct outcome
 //! the web layer maps to a status and a stable code.
 
 use crate::access::AccessError;

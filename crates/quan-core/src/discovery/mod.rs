@@ -3,11 +3,13 @@
 //! before a circle is boosted (a circle admin asks, the org's owners or admins
 //! decide); and a public log of every boost decision.
 
+mod error;
 pub mod port;
+
+pub use error::DiscoveryError;
 
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope, view};
-use crate::circles::CircleError;
 use crate::circles::port::CircleRecord;
 use crate::discovery::port::BoostLogRecord;
 use crate::input::text;
@@ -16,7 +18,7 @@ use quan_domain::{
     quality_score,
 };
 
-type Result<T, E = CircleError> = std::result::Result<T, E>;
+type Result<T, E = DiscoveryError> = std::result::Result<T, E>;
 
 /// Circles scored per run, and listed in discovery, at most.
 pub const QUALITY_BATCH: i64 = 10_000;
@@ -94,7 +96,7 @@ pub async fn request(svc: &Services, actor: &Actor, circle: CircleId, reason: &s
     let reason = text(reason, "reason", 500, false)?;
     let v = view(svc, actor, circle).await?;
     if !v.can_admin() {
-        return Err(CircleError::Forbidden);
+        return Err(DiscoveryError::Forbidden);
     }
     if !v.circle.public || !v.circle.mode.may_be_public() {
         return Err(
@@ -115,7 +117,7 @@ pub async fn request(svc: &Services, actor: &Actor, circle: CircleId, reason: &s
         crate::access::views_changed(svc, circle).await;
         Ok(())
     } else {
-        Err(CircleError::MergeConflict(
+        Err(DiscoveryError::BoostConflict(
             "this circle is already waiting or boosted",
         ))
     }
@@ -132,9 +134,9 @@ pub async fn decide(
 ) -> Result<()> {
     access
         .require_scope(Scope::Admin)
-        .map_err(|_| CircleError::MissingScope("admin"))?;
+        .map_err(|_| DiscoveryError::MissingScope("admin"))?;
     if !matches!(access.role(), Role::Owner | Role::Admin) {
-        return Err(CircleError::Forbidden);
+        return Err(DiscoveryError::Forbidden);
     }
     let reason = text(reason, "reason", 500, false)?;
     let c = svc
@@ -142,7 +144,7 @@ pub async fn decide(
         .circle_get(circle)
         .await?
         .filter(|c| c.org_id == access.org())
-        .ok_or(CircleError::NotFound)?;
+        .ok_or(DiscoveryError::NotFound)?;
     let (from, action): (&[BoostStatus], &str) = match to {
         BoostStatus::Approved => (&[BoostStatus::Pending], "approved"),
         BoostStatus::Rejected => (&[BoostStatus::Pending], "rejected"),
@@ -161,7 +163,7 @@ pub async fn decide(
         crate::access::views_changed(svc, circle).await;
         Ok(())
     } else {
-        Err(CircleError::MergeConflict(
+        Err(DiscoveryError::BoostConflict(
             "nothing to decide: the circle is not waiting or boosted",
         ))
     }

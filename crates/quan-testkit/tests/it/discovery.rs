@@ -84,7 +84,12 @@ async fn discovery_scores_reviews_and_logs(app: TestApp) {
         .c
         .post(&format!("/api/v1/circles/{quiet}/boost-request"), json!({}))
         .await;
-    assert_eq!(again.status, 409);
+    assert_eq!(
+        (again.status, again.body["code"].as_str()),
+        (409, Some("boost_conflict")),
+        "{}",
+        again.text
+    );
     let (other, other_org) = app.owner("Oth").await;
     let r = other
         .c

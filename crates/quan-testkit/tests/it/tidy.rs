@@ -68,7 +68,7 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
     (
         "moderation",
         "crate::circles::CircleError",
-        "moderation, chat and discovery share circles' error enum until each has its own",
+        "moderation and chat share circles' error enum until each has its own",
     ),
     (
         "moderation",
@@ -83,7 +83,7 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
     (
         "chat",
         "crate::circles::CircleError",
-        "moderation, chat and discovery share circles' error enum until each has its own",
+        "moderation and chat share circles' error enum until each has its own",
     ),
     (
         "chat",
@@ -104,11 +104,6 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
         "chat",
         "crate::moderation::guard::",
         "every member write passes the one write guard",
-    ),
-    (
-        "discovery",
-        "crate::circles::CircleError",
-        "moderation, chat and discovery share circles' error enum until each has its own",
     ),
     (
         "discovery",

@@ -447,7 +447,7 @@ async fn circle_boost(
     };
     match result {
         Ok(()) => Ok(saved(&format!("{}/circles", k.base()))),
-        Err(quan_core::circles::CircleError::Forbidden) => {
+        Err(quan_core::discovery::DiscoveryError::Forbidden) => {
             circles_view(&st, &k, Some(k.c.t("staff.owner_only").to_owned())).await
         }
         Err(e) => circles_view(&st, &k, Some(super::form_error(&k.c, ApiError::from(e))?)).await,

@@ -416,11 +416,11 @@ async fn back_to_manage(
     st: &AppState,
     c: &Chrome,
     circle: &str,
-    r: Result<(), CircleError>,
+    r: Result<(), impl Into<ApiError>>,
 ) -> PageResult {
     match r {
         Ok(()) => Ok(saved(&format!("/app/circles/{circle}/manage"))),
-        Err(e) => manage_view(st, c, circle, None, Some(form_error(c, ApiError::from(e))?)).await,
+        Err(e) => manage_view(st, c, circle, None, Some(form_error(c, e.into())?)).await,
     }
 }
 

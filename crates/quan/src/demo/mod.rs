@@ -194,7 +194,8 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-fn circle_err(e: cc::CircleError) -> anyhow::Error {
+/// A use case's refusal, as the demo's error (each capability has its own type).
+fn circle_err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("demo circles: {e}")
 }
 
