@@ -6,6 +6,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quan_core::access::AccessError;
+use quan_core::chat::ChatError;
 use quan_core::circles::CircleError;
 use quan_core::discovery::DiscoveryError;
 use quan_core::identity::IdentityError;
@@ -168,6 +169,23 @@ impl From<AccessError> for ApiError {
     }
 }
 
+impl From<ChatError> for ApiError {
+    fn from(e: ChatError) -> Self {
+        match e {
+            ChatError::Circle(e) => e.into(),
+            ChatError::RateLimited { retry_after } => {
+                let mut err =
+                    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string());
+                err.retry_after = Some(retry_after);
+                err
+            }
+            ChatError::AlreadyPromoted => {
+                ApiError::new(StatusCode::CONFLICT, "already_promoted", e.to_string())
+            }
+        }
+    }
+}
+
 impl From<DiscoveryError> for ApiError {
     fn from(e: DiscoveryError) -> Self {
         use DiscoveryError as E;
@@ -215,12 +233,6 @@ impl From<CircleError> for ApiError {
             E::PaymentRequired => s(StatusCode::PAYMENT_REQUIRED, "payment_required"),
             E::PostingRestricted => s(StatusCode::FORBIDDEN, "posting_restricted"),
             E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
-            E::RateLimited { retry_after } => {
-                let mut err = s(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-                err.retry_after = Some(*retry_after);
-                err
-            }
-            E::AlreadyPromoted => s(StatusCode::CONFLICT, "already_promoted"),
             E::Muted { .. } => s(StatusCode::FORBIDDEN, "muted"),
             E::Banned => s(StatusCode::FORBIDDEN, "banned"),
             E::NewMemberLimit(_) => s(StatusCode::TOO_MANY_REQUESTS, "new_member_limit"),

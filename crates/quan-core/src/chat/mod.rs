@@ -5,7 +5,10 @@
 //! Messages are high-volume, so they are not written to the org's event log; the
 //! message table is their history, and the bus topic `room:<id>` their live feed.
 
+mod error;
 pub mod port;
+
+pub use error::ChatError;
 
 use crate::Services;
 use crate::access::{Actor, CircleView, active_member, require_scope, view};
@@ -23,7 +26,7 @@ use quan_domain::{
 use serde_json::json;
 use std::time::Duration;
 
-type Result<T, E = CircleError> = std::result::Result<T, E>;
+type Result<T, E = ChatError> = std::result::Result<T, E>;
 
 pub const MESSAGE_MAX: usize = 2_000;
 /// Messages per member per room within [`SEND_WINDOW`] (PRODUCT: 3 per 2 s).
@@ -96,7 +99,7 @@ pub async fn create_room(
     let name = text(name, "name", ROOM_NAME_MAX, true)?;
     let v = view(svc, actor, circle).await?;
     if !v.can_admin() {
-        return Err(CircleError::Forbidden);
+        return Err(CircleError::Forbidden.into());
     }
     let r = RoomRecord {
         id: RoomId::new(),
@@ -154,7 +157,7 @@ pub async fn send(
     {
         RateDecision::Allowed { .. } => {}
         RateDecision::Limited { retry_after } => {
-            return Err(CircleError::RateLimited { retry_after });
+            return Err(ChatError::RateLimited { retry_after });
         }
     }
     if let Some(parent) = reply_to {
@@ -252,10 +255,10 @@ pub async fn promote(
         .await?
         .ok_or(CircleError::NotFound)?;
     if msg.author_account_id != me.account_id && !me.role.is_circle_staff() {
-        return Err(CircleError::Forbidden);
+        return Err(CircleError::Forbidden.into());
     }
     if msg.promoted_post_id.is_some() {
-        return Err(CircleError::AlreadyPromoted);
+        return Err(ChatError::AlreadyPromoted);
     }
     let title: String = msg
         .body
@@ -311,7 +314,7 @@ pub async fn promote(
         .await
         .map_err(|e| {
             if e.is_conflict_on("message_already_promoted") {
-                CircleError::AlreadyPromoted
+                ChatError::AlreadyPromoted
             } else {
                 e.into()
             }

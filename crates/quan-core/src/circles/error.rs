@@ -1,5 +1,5 @@
 //! What can go wrong in circles and the capabilities that run inside them (moderation,
-//! chat, notifications, search share it for now; discovery has its own), each a distinct outcome
+//! notifications, search share it for now; discovery and chat have their own), each a distinct outcome
 //! the web layer maps to a status and a stable code.
 
 use crate::access::AccessError;
@@ -28,10 +28,6 @@ pub enum CircleError {
     PostingRestricted,
     #[error("join the circle first")]
     NotMember,
-    #[error("you are sending too fast; wait {retry_after:?}")]
-    RateLimited { retry_after: std::time::Duration },
-    #[error("this message is already a topic")]
-    AlreadyPromoted,
     #[error("you are muted or banned in this circle")]
     Muted { until: Option<Timestamp> },
     #[error("you are banned from this circle")]

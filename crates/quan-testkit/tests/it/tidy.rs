@@ -68,7 +68,7 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
     (
         "moderation",
         "crate::circles::CircleError",
-        "moderation and chat share circles' error enum until each has its own",
+        "moderation shares circles' error enum until it has its own",
     ),
     (
         "moderation",
@@ -83,7 +83,7 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
     (
         "chat",
         "crate::circles::CircleError",
-        "moderation and chat share circles' error enum until each has its own",
+        "ChatError carries the refusals of the circle gate, write guard and image rules",
     ),
     (
         "chat",

@@ -1,0 +1,36 @@
+//! What can go wrong in chat: its own outcomes (sending too fast, promoting a message
+//! twice), and the refusals of what a chat write passes through on its way — the
+//! circle gate, the write guard and the image rules — which keep their circle codes.
+
+use crate::access::AccessError;
+use crate::circles::CircleError;
+use crate::ports::StoreError;
+use quan_domain::ParseError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error(transparent)]
+    Circle(#[from] CircleError),
+    #[error("you are sending too fast; wait {retry_after:?}")]
+    RateLimited { retry_after: std::time::Duration },
+    #[error("this message is already a topic")]
+    AlreadyPromoted,
+}
+
+impl From<AccessError> for ChatError {
+    fn from(e: AccessError) -> Self {
+        Self::Circle(e.into())
+    }
+}
+
+impl From<StoreError> for ChatError {
+    fn from(e: StoreError) -> Self {
+        Self::Circle(e.into())
+    }
+}
+
+impl From<ParseError> for ChatError {
+    fn from(e: ParseError) -> Self {
+        Self::Circle(e.into())
+    }
+}
