@@ -271,8 +271,15 @@ pub async fn change_password(
         .account_get(account)
         .await?
         .ok_or(IdentityError::Unauthenticated)?;
+    // The caller is signed in: a wrong current password is a wrong field of this
+    // form, not a failed log-in ("wrong login or password" would puzzle them).
     if !verify_password(current, &rec.password_hash).await? {
-        return Err(IdentityError::BadCredentials);
+        return Err(ParseError::new(
+            "current_password",
+            "wrong_current_password",
+            "the current password is not right",
+        )
+        .into());
     }
     let hash = hash_password(new).await?;
     svc.store.account_set_password(account, &hash).await?;

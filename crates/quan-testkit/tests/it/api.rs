@@ -108,7 +108,29 @@ async fn password_change_ends_other_sessions(app: TestApp) {
             json!({"current_password": "nope-nope", "new_password": "new-password-1"}),
         )
         .await;
-    assert_eq!(bad.status, 401);
+    assert_eq!(
+        (bad.status, bad.body["code"].as_str()),
+        (422, Some("wrong_current_password")),
+        "{}",
+        bad.text
+    );
+    // The page says which field is wrong, not "wrong login or password".
+    let page = u.c.get("/account/password").await;
+    let refused =
+        u.c.form(
+            "/account/password",
+            &[
+                ("csrf", &quan_testkit::csrf_of(&page.text)),
+                ("current_password", "nope-nope"),
+                ("new_password", "new-password-1"),
+            ],
+        )
+        .await;
+    assert!(
+        refused.text.contains("That is not your current password."),
+        "{}",
+        refused.text.chars().take(600).collect::<String>()
+    );
     let short =
         u.c.put(
             "/api/v1/me/password",

@@ -233,7 +233,13 @@ pub(crate) async fn password_submit(
         Ok(p) if f.current_password.len() <= 1024 => {
             uc::change_password(&st.svc, account.id, Some(session), &f.current_password, &p).await
         }
-        Ok(_) => Err(IdentityError::BadCredentials),
+        // Longer than any password we accept: it cannot be the current one.
+        Ok(_) => Err(quan_domain::ParseError::new(
+            "current_password",
+            "wrong_current_password",
+            "the current password is not right",
+        )
+        .into()),
         Err(e) => Err(e.into()),
     };
     match result {
