@@ -236,7 +236,7 @@ impl From<CircleError> for ApiError {
             E::Muted { .. } => s(StatusCode::FORBIDDEN, "muted"),
             E::Banned => s(StatusCode::FORBIDDEN, "banned"),
             E::NewMemberLimit(_) => s(StatusCode::TOO_MANY_REQUESTS, "new_member_limit"),
-            E::SensitiveWord => s(StatusCode::UNPROCESSABLE_ENTITY, "sensitive_word"),
+            E::SensitiveWord(_) => s(StatusCode::UNPROCESSABLE_ENTITY, "sensitive_word"),
             E::NotATask => s(StatusCode::CONFLICT, "not_a_task"),
             E::Task(quan_domain::TaskError::BadTransition) => {
                 s(StatusCode::CONFLICT, "task_bad_transition")

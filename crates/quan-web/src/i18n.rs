@@ -131,7 +131,8 @@ impl Catalogs {
     }
     /// An error for people, in their language: the message for its stable `code`
     /// (`errors.<code>`), led by the field's name when the catalogue has one; a number
-    /// in the English detail (a limit) fills `{n}`. Unknown codes show the detail.
+    /// in the English detail (a limit) fills `{n}`, and text the detail quotes in
+    /// «…» (the sensitive word found) fills `{word}`. Unknown codes show the detail.
     pub fn error_text(&self, lang: Lang, code: &str, field: Option<&str>, detail: &str) -> String {
         let key = format!("errors.{code}");
         let msg = self.get(lang, &key);
@@ -143,7 +144,11 @@ impl Catalogs {
             .skip_while(|c| !c.is_ascii_digit())
             .take_while(|c| c.is_ascii_digit() || *c == ',')
             .collect();
-        let msg = msg.replace("{n}", &n);
+        let word = detail
+            .split_once('«')
+            .and_then(|(_, rest)| rest.split_once('»'))
+            .map_or("", |(w, _)| w);
+        let msg = msg.replace("{n}", &n).replace("{word}", word);
         match field.map(|f| (f, format!("fields.{f}"))) {
             Some((_, fk)) if self.get(lang, &fk) != fk => {
                 let sep = if lang == Lang::ZhCn { "：" } else { ": " };
@@ -295,9 +300,15 @@ mod tests {
             ),
             "标题：内容过长：最多 120 个字符。"
         );
+        // The word found is named, in either language.
+        let detail = "this text contains a word this organisation does not allow: «返现»";
         assert_eq!(
-            c.error_text(Lang::En, "sensitive_word", None, "x"),
-            "This text contains a word this organisation does not allow."
+            c.error_text(Lang::En, "sensitive_word", None, detail),
+            "This text contains “返现”, a word this organisation does not allow."
+        );
+        assert_eq!(
+            c.error_text(Lang::ZhCn, "sensitive_word", None, detail),
+            "内容中含有该组织不允许的词语“返现”。"
         );
     }
 

@@ -34,8 +34,9 @@ pub enum CircleError {
     Banned,
     #[error("new members may write only a few {0} in their first day")]
     NewMemberLimit(&'static str),
-    #[error("this text contains a word this organisation does not allow")]
-    SensitiveWord,
+    /// The word found, so the writer knows what to change.
+    #[error("this text contains a word this organisation does not allow: «{0}»")]
+    SensitiveWord(String),
     #[error("this post is not a task or need")]
     NotATask,
     #[error(transparent)]

@@ -131,8 +131,8 @@ pub async fn guard_write(
     match find_sensitive(content, &words) {
         None => Ok(Verdict::Allowed),
         // Comments and chat cannot wait hidden for review: a held word refuses them.
-        Some((_, WordAction::Reject)) => Err(CircleError::SensitiveWord),
-        Some(_) if kind != WriteKind::Post => Err(CircleError::SensitiveWord),
+        Some((w, WordAction::Reject)) => Err(CircleError::SensitiveWord(w.clone())),
+        Some((w, _)) if kind != WriteKind::Post => Err(CircleError::SensitiveWord(w.clone())),
         Some((w, WordAction::Hold)) => Ok(Verdict::Hold { word: w.clone() }),
     }
 }

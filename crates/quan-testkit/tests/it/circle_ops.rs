@@ -650,6 +650,13 @@ async fn sensitive_words_reject_or_hold(app: TestApp) {
         (r.status, r.body["code"].as_str()),
         (422, Some("sensitive_word"))
     );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("«返现»")),
+        "the refusal names the word: {}",
+        r.text
+    );
     let r =
         m.c.post(
             &format!("/api/v1/circles/{c}/posts"),

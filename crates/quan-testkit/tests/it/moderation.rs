@@ -229,8 +229,8 @@ async fn the_composer_is_offered_only_to_posters_and_keeps_a_refused_draft(app: 
     assert!(r.text.contains("value=\"oolong\""), "tags kept");
     assert!(
         r.text
-            .contains("This text contains a word this organisation does not allow."),
-        "the reason, in words"
+            .contains("This text contains “fakeprize”, a word this organisation does not allow."),
+        "the reason, in words, naming the word"
     );
     assert!(
         r.text.contains("id=\"images-again\""),
