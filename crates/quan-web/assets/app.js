@@ -74,7 +74,8 @@
       var what = document.createElement("span");
       var d = f.data.data || {};
       var words = {}; try { words = JSON.parse(tl.getAttribute("data-words") || "{}"); } catch (e) {}
-      what.textContent = (words[f.data.kind] || f.data.kind) + (d.display_name || d.name ? " · " + (d.display_name || d.name) : "");
+      var subject = d.display_name || d.name || d.title;
+      what.textContent = (words[f.data.kind] || f.data.kind) + (subject ? " · " + subject : "");
       var time = document.createElement("time"); time.textContent = new Date(f.data.at).toLocaleString();
       li.appendChild(what); li.appendChild(time);
       tl.insertBefore(li, tl.firstChild);

@@ -138,6 +138,12 @@ async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
     // The console pages render with the demo data.
     let orgs = c.get("/api/v1/orgs").await;
     let org = orgs.body[0]["id"].as_str().unwrap_or_default().to_owned();
+    // The console's recent activity says what a post event is about.
+    let overview = c.get(&format!("/console/{org}")).await;
+    assert!(
+        overview.text.contains("第三课：冷泡与热泡"),
+        "the newest post is named in the activity"
+    );
     for path in [
         format!("/console/{org}/persons"),
         format!("/console/{org}/moderation"),

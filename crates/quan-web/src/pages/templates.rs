@@ -268,7 +268,8 @@ impl OverviewPage<'_> {
         let key = format!("events.{}", e.kind);
         let what = self.k.c.cat.get(self.k.c.lang, &key);
         let what = if what == key { e.kind.as_str() } else { what };
-        let detail = ["display_name", "name"]
+        // Who or what the event is about: a person or circle's name, a post's title.
+        let detail = ["display_name", "name", "title"]
             .iter()
             .find_map(|f| e.data[*f].as_str().map(str::to_owned))
             .or_else(|| {
