@@ -247,7 +247,8 @@ pub async fn comment(
         &v.circle,
         "comment.created",
         m.account_id,
-        json!({"post": p.id.to_string(), "comment": rec.id.to_string()}),
+        // The post's title, so the org's activity says what was commented on.
+        json!({"post": p.id.to_string(), "comment": rec.id.to_string(), "title": p.title}),
     );
     let saved = svc
         .store

@@ -144,6 +144,10 @@ async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
         overview.text.contains("第三课：冷泡与热泡"),
         "the newest post is named in the activity"
     );
+    assert!(
+        overview.text.contains("New comment · "),
+        "a comment names its post"
+    );
     for path in [
         format!("/console/{org}/persons"),
         format!("/console/{org}/moderation"),
