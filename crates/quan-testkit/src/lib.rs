@@ -7,6 +7,7 @@
 //! `redis://127.0.0.1:6379`). Without them a test skips with a loud message, except
 //! under `CI=true`, where a missing service fails the test.
 
+pub mod calls;
 mod contract;
 use quan::App;
 use quan::settings::Settings;

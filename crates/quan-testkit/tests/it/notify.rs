@@ -58,13 +58,7 @@ async fn notifications_reach_the_right_people_live(app: TestApp) {
         "nobody listens to another's"
     );
 
-    let post =
-        a.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "茶会 Tea party"}),
-        )
-        .await;
-    let p = post.body["id"].as_str().unwrap_or_default().to_owned();
+    let p = a.post(&c, json!({"title": "茶会 Tea party"})).await.id;
     let own =
         a.c.post(
             &format!("/api/v1/circles/{c}/posts/{p}/comments"),
@@ -152,13 +146,7 @@ async fn notifications_reach_the_right_people_live(app: TestApp) {
     assert_eq!((r.status, r.body["field"].as_str()), (422, Some("kind")));
 
     // Moderation and approvals tell the person concerned.
-    let spam =
-        d.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "ads"}),
-        )
-        .await;
-    let spam = spam.body["id"].as_str().unwrap_or_default().to_owned();
+    let spam = d.post(&c, json!({"title": "ads"})).await.id;
     a.c.post(
         &format!("/api/v1/circles/{c}/posts/{spam}/reports"),
         json!({"reason": "spam"}),
@@ -201,14 +189,13 @@ async fn concurrent_identical_reactions_tell_the_author_once(app: TestApp) {
         .await;
     let fan = app.user("Fay").await;
     fan.join(&c).await;
-    let post = author
-        .c
+    let pid = author
         .post(
-            &format!("/api/v1/circles/{c}/posts"),
+            &c,
             json!({"kind": "topic", "title": "Like me", "body": "once"}),
         )
-        .await;
-    let pid = post.body["id"].as_str().unwrap_or_default().to_owned();
+        .await
+        .id;
     let path = format!("/api/v1/circles/{c}/posts/{pid}/reactions/like");
     let calls = (0..12).map(|_| fan.c.put(&path, json!({})));
     let results = futures::future::join_all(calls).await;

@@ -25,7 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_edits))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+// Deserialize too: the test kit's typed calls read answers back into these types.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PostDto {
     pub id: String,
     pub circle_id: String,
@@ -61,7 +62,7 @@ pub struct PostDto {
     pub my_reactions: Vec<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AuthorDto {
     pub person_id: String,
     pub display_name: String,
@@ -110,12 +111,12 @@ impl From<&PostRecord> for PostDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PostPage {
     pub items: Vec<PostDto>,
     pub next: Option<String>,
     /// Pinned posts (up to 5), on the first page only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pinned: Vec<PostDto>,
 }
 
