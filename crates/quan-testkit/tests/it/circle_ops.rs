@@ -23,22 +23,17 @@ fn s(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
+/// The new post's id (the typed call asserts the status).
 async fn post(u: &User, circle: &str, body: Value) -> String {
-    let r =
-        u.c.post(&format!("/api/v1/circles/{circle}/posts"), body)
-            .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    s(&r.body["id"])
+    u.post(circle, body).await.id
 }
 
 async fn feed_ids(u: &User, circle: &str) -> Vec<String> {
-    let r = u.c.get(&format!("/api/v1/circles/{circle}/feed")).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body["items"]
-        .as_array()
+    u.feed(circle, "")
+        .await
+        .items
         .into_iter()
-        .flatten()
-        .map(|p| s(&p["id"]))
+        .map(|p| p.id)
         .collect()
 }
 
