@@ -10,7 +10,10 @@ use quan_core::chat::ChatError;
 use quan_core::circles::CircleError;
 use quan_core::discovery::DiscoveryError;
 use quan_core::identity::IdentityError;
+use quan_core::moderation::error::ModerationError;
+use quan_core::notify::error::NotifyError;
 use quan_core::persons::error::PersonError;
+use quan_core::search::error::SearchError;
 use quan_domain::ParseError;
 use serde::Serialize;
 use std::time::Duration;
@@ -173,6 +176,7 @@ impl From<ChatError> for ApiError {
     fn from(e: ChatError) -> Self {
         match e {
             ChatError::Circle(e) => e.into(),
+            ChatError::Moderation(e) => e.into(),
             ChatError::RateLimited { retry_after } => {
                 let mut err =
                     ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string());
@@ -221,9 +225,13 @@ impl From<PersonError> for ApiError {
 impl From<CircleError> for ApiError {
     fn from(e: CircleError) -> Self {
         use CircleError as E;
-        let s = |st, code| ApiError::new(st, code, e.to_string());
-        match &e {
-            E::Invalid(pe) => pe.clone().into(),
+        let detail = e.to_string();
+        let s = |st, code| ApiError::new(st, code, detail.clone());
+        match e {
+            // What a circle write passed through keeps its own code.
+            E::Moderation(m) => m.into(),
+            E::Person(p) => p.into(),
+            E::Invalid(pe) => pe.into(),
             E::NotFound => ApiError::not_found(),
             E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
             E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
@@ -233,10 +241,6 @@ impl From<CircleError> for ApiError {
             E::PaymentRequired => s(StatusCode::PAYMENT_REQUIRED, "payment_required"),
             E::PostingRestricted => s(StatusCode::FORBIDDEN, "posting_restricted"),
             E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
-            E::Muted { .. } => s(StatusCode::FORBIDDEN, "muted"),
-            E::Banned => s(StatusCode::FORBIDDEN, "banned"),
-            E::NewMemberLimit(_) => s(StatusCode::TOO_MANY_REQUESTS, "new_member_limit"),
-            E::SensitiveWord(_) => s(StatusCode::UNPROCESSABLE_ENTITY, "sensitive_word"),
             E::NotATask => s(StatusCode::CONFLICT, "not_a_task"),
             E::Task(quan_domain::TaskError::BadTransition) => {
                 s(StatusCode::CONFLICT, "task_bad_transition")
@@ -244,11 +248,51 @@ impl From<CircleError> for ApiError {
             E::Task(quan_domain::TaskError::NotAllowed) => {
                 s(StatusCode::FORBIDDEN, "task_not_allowed")
             }
-            E::AlreadyReported => s(StatusCode::CONFLICT, "already_reported"),
-            E::PinLimit => s(StatusCode::CONFLICT, "pin_limit"),
             E::InviteInvalid => s(StatusCode::NOT_FOUND, "invite_invalid"),
-            E::MergeConflict(_) => s(StatusCode::CONFLICT, "merge_conflict"),
             E::Internal(cause) => ApiError::internal(cause.as_ref()),
         }
     }
 }
+
+impl From<ModerationError> for ApiError {
+    fn from(e: ModerationError) -> Self {
+        use ModerationError as E;
+        let s = |st, code| ApiError::new(st, code, e.to_string());
+        match &e {
+            E::Invalid(pe) => pe.clone().into(),
+            E::NotFound => ApiError::not_found(),
+            E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
+            E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
+            E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
+            E::Muted { .. } => s(StatusCode::FORBIDDEN, "muted"),
+            E::Banned => s(StatusCode::FORBIDDEN, "banned"),
+            E::NewMemberLimit(_) => s(StatusCode::TOO_MANY_REQUESTS, "new_member_limit"),
+            E::SensitiveWord(_) => s(StatusCode::UNPROCESSABLE_ENTITY, "sensitive_word"),
+            E::AlreadyReported => s(StatusCode::CONFLICT, "already_reported"),
+            E::PinLimit => s(StatusCode::CONFLICT, "pin_limit"),
+            E::Internal(cause) => ApiError::internal(cause.as_ref()),
+        }
+    }
+}
+
+/// The leaves' errors are the gate's refusals and bad input only.
+macro_rules! leaf_error {
+    ($err:ident) => {
+        impl From<$err> for ApiError {
+            fn from(e: $err) -> Self {
+                use $err as E;
+                let s = |st, code| ApiError::new(st, code, e.to_string());
+                match &e {
+                    E::Invalid(pe) => pe.clone().into(),
+                    E::NotFound => ApiError::not_found(),
+                    E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
+                    E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
+                    E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
+                    E::Internal(cause) => ApiError::internal(cause.as_ref()),
+                }
+            }
+        }
+    };
+}
+leaf_error!(NotifyError);
+leaf_error!(SearchError);

@@ -46,6 +46,41 @@ impl From<StoreError> for AccessError {
     }
 }
 
+/// The two conversions every capability's error enum needs, written once: a store's
+/// `NotFound` and every gate refusal keep their meaning, anything else is internal.
+/// The enum has `NotFound`, `Forbidden`, `MissingScope(&'static str)` and
+/// `Internal(Box<dyn Error + Send + Sync>)`, and the variant a `NotMember` refusal
+/// becomes (`NotMember` unless named: persons answer outsiders `NotFound`).
+macro_rules! gate_refusals {
+    ($err:ident) => {
+        $crate::access::gate_refusals!($err, NotMember);
+    };
+    ($err:ident, $not_member:ident) => {
+        impl From<$crate::ports::StoreError> for $err {
+            fn from(e: $crate::ports::StoreError) -> Self {
+                match e {
+                    $crate::ports::StoreError::NotFound => Self::NotFound,
+                    other => Self::Internal(Box::new(other)),
+                }
+            }
+        }
+
+        impl From<$crate::access::AccessError> for $err {
+            fn from(e: $crate::access::AccessError) -> Self {
+                use $crate::access::AccessError as A;
+                match e {
+                    A::NotFound => Self::NotFound,
+                    A::Forbidden => Self::Forbidden,
+                    A::MissingScope(s) => Self::MissingScope(s),
+                    A::NotMember => Self::$not_member,
+                    A::Internal(e) => Self::Internal(e),
+                }
+            }
+        }
+    };
+}
+pub(crate) use gate_refusals;
+
 type Result<T, E = AccessError> = std::result::Result<T, E>;
 
 /// Who is calling: a signed-in account (web session) or an integration's API token.

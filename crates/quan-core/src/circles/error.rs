@@ -1,10 +1,13 @@
-//! What can go wrong in circles and the capabilities that run inside them (moderation,
-//! notifications, search share it for now; discovery and chat have their own), each a distinct outcome
-//! the web layer maps to a status and a stable code.
+//! What can go wrong in circles: the circle's own outcomes (join policies, posting
+//! rules, tasks, invites), each a distinct outcome the web layer maps to a status and
+//! a stable code, and the errors of what a circle write passes through on its way —
+//! the write guard (`Moderation`) and the person a join makes (`Person`) — which keep
+//! their own codes.
 
-use crate::access::AccessError;
-use crate::ports::StoreError;
-use quan_domain::{ParseError, TaskError, Timestamp};
+use crate::access::gate_refusals;
+use crate::moderation::error::ModerationError;
+use crate::persons::error::PersonError;
+use quan_domain::{ParseError, TaskError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CircleError {
@@ -28,64 +31,19 @@ pub enum CircleError {
     PostingRestricted,
     #[error("join the circle first")]
     NotMember,
-    #[error("you are muted or banned in this circle")]
-    Muted { until: Option<Timestamp> },
-    #[error("you are banned from this circle")]
-    Banned,
-    #[error("new members may write only a few {0} in their first day")]
-    NewMemberLimit(&'static str),
-    /// The word found, so the writer knows what to change.
-    #[error("this text contains a word this organisation does not allow: «{0}»")]
-    SensitiveWord(String),
     #[error("this post is not a task or need")]
     NotATask,
     #[error(transparent)]
     Task(TaskError),
-    #[error("a circle has at most 5 pinned posts; unpin one first")]
-    PinLimit,
-    #[error("you have already reported this post")]
-    AlreadyReported,
     #[error("this invite link is invalid, expired or used up")]
     InviteInvalid,
-    #[error("{0}")]
-    MergeConflict(&'static str),
+    #[error(transparent)]
+    Moderation(#[from] ModerationError),
+    /// Joining makes the account a person of the org (`persons::person_for`).
+    #[error(transparent)]
+    Person(#[from] PersonError),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-impl From<StoreError> for CircleError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => CircleError::NotFound,
-            other => CircleError::Internal(Box::new(other)),
-        }
-    }
-}
-
-impl From<AccessError> for CircleError {
-    fn from(e: AccessError) -> Self {
-        match e {
-            AccessError::NotFound => CircleError::NotFound,
-            AccessError::Forbidden => CircleError::Forbidden,
-            AccessError::MissingScope(s) => CircleError::MissingScope(s),
-            AccessError::NotMember => CircleError::NotMember,
-            AccessError::Internal(e) => CircleError::Internal(e),
-        }
-    }
-}
-
-/// Joining makes the account a person of the org (`persons::person_for`).
-impl From<crate::persons::error::PersonError> for CircleError {
-    fn from(e: crate::persons::error::PersonError) -> Self {
-        use crate::persons::error::PersonError as P;
-        match e {
-            P::Invalid(pe) => CircleError::Invalid(pe),
-            P::NotFound => CircleError::NotFound,
-            P::Forbidden => CircleError::Forbidden,
-            P::MissingScope(s) => CircleError::MissingScope(s),
-            P::MergeConflict(m) => CircleError::MergeConflict(m),
-            P::HandleTaken => CircleError::Internal("a person's handle is taken".into()),
-            P::Internal(e) => CircleError::Internal(e),
-        }
-    }
-}
+gate_refusals!(CircleError);

@@ -11,6 +11,7 @@ use crate::input::text;
 use crate::moderation::guard::{Verdict, WriteKind, guard_write, hold_post, quota, quota_error};
 use crate::notify::Note;
 use crate::page::PageRequest;
+use crate::ports::StoreError;
 use quan_domain::{
     Audience, CircleId, CommentId, ImageId, NotifyKind, ParseError, PostId, PostKind,
     PostingPolicy, ReactionKind, Scope, TaskState, hot_rank, parse_circle_tags, short_label,
@@ -350,23 +351,23 @@ impl NewPost {
     }
 }
 
-/// A post as its author or a moderator may manage it.
+/// A post as its author or a moderator may manage it, and whether the viewer
+/// moderates the circle; `None` where the viewer may not see it (its callers, here
+/// and in moderation, answer `NotFound` in their own error type).
 pub(crate) async fn managed_post(
     svc: &Services,
     v: &CircleView,
     post: PostId,
-) -> Result<(PostRecord, bool)> {
-    let p = svc
-        .store
-        .post_get_any(v.circle.id, post)
-        .await?
-        .ok_or(CircleError::NotFound)?;
+) -> Result<Option<(PostRecord, bool)>, StoreError> {
+    let Some(p) = svc.store.post_get_any(v.circle.id, post).await? else {
+        return Ok(None);
+    };
     let mine = p.author_account_id == v.viewer;
     let moderator = require_moderator(v).is_ok();
     if p.hidden_at.is_some() && !mine && !moderator {
-        return Err(CircleError::NotFound);
+        return Ok(None);
     }
-    Ok((p, moderator))
+    Ok(Some((p, moderator)))
 }
 
 /// Edits a post (its author only); the previous version goes to the edit history.
@@ -381,7 +382,9 @@ pub async fn edit_post(
     require_scope(actor, Scope::Write)?;
     let v = view(svc, actor, circle).await?;
     let m = active_member(&v)?.clone();
-    let (p, _) = managed_post(svc, &v, post).await?;
+    let (p, _) = managed_post(svc, &v, post)
+        .await?
+        .ok_or(CircleError::NotFound)?;
     if p.author_account_id != m.account_id {
         return Err(CircleError::Forbidden);
     }

@@ -1,8 +1,7 @@
 //! What can go wrong in discovery: the circle gate's refusals, a bad reason or
 //! decision, and a review step that does not fit the circle's boost status.
 
-use crate::access::AccessError;
-use crate::ports::StoreError;
+use crate::access::gate_refusals;
 use quan_domain::ParseError;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,23 +24,4 @@ pub enum DiscoveryError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-impl From<StoreError> for DiscoveryError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Self::NotFound,
-            other => Self::Internal(Box::new(other)),
-        }
-    }
-}
-
-impl From<AccessError> for DiscoveryError {
-    fn from(e: AccessError) -> Self {
-        match e {
-            AccessError::NotFound => Self::NotFound,
-            AccessError::Forbidden => Self::Forbidden,
-            AccessError::MissingScope(s) => Self::MissingScope(s),
-            AccessError::NotMember => Self::NotMember,
-            AccessError::Internal(e) => Self::Internal(e),
-        }
-    }
-}
+gate_refusals!(DiscoveryError);

@@ -1,11 +1,14 @@
-//! Identity and tenancy use cases: accounts, sessions, orgs, staff, invites, API
-//! tokens and persons.
+//! Identity and tenancy use cases: accounts, sessions, orgs, staff, invites and API
+//! tokens.
 //!
 //! Access to an org's data goes through [`OrgAccess`], which only [`org_access`]
 //! makes, and only for staff of that org (or a token issued for it). A caller who is
 //! not staff gets `NotFound`, never `Forbidden`, so an org's existence does not leak.
 
+pub mod error;
 pub mod port;
+
+pub use error::IdentityError;
 
 use crate::Services;
 use crate::access::cache::{Eviction, evict, staff_eviction, token_eviction};
@@ -16,10 +19,8 @@ use crate::identity::port::{
     TokenRecord,
 };
 use crate::page::{Page, PageRequest};
-use crate::ports::{RateDecision, StoreError, constraints};
-use crate::secrets::{
-    DUMMY_HASH, HashError, digest, hash_password, random_secret, verify_password,
-};
+use crate::ports::{RateDecision, constraints};
+use crate::secrets::{DUMMY_HASH, digest, hash_password, random_secret, verify_password};
 use quan_domain::{
     AccountId, DisplayName, InviteId, Login, OrgId, OrgName, ParseError, Password, Role, Scope,
     Scopes, SessionId, Timestamp, TokenId, TokenName,
@@ -37,73 +38,6 @@ const LOGIN_PER_IP: u32 = 20;
 const LOGIN_FAILURES_PER_ACCOUNT: u32 = 5;
 
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// Everything that can go wrong in this capability, each a distinct outcome the web
-/// layer maps to a status and a stable code.
-#[derive(Debug, thiserror::Error)]
-pub enum IdentityError {
-    #[error(transparent)]
-    Invalid(#[from] ParseError),
-    #[error("an account with this e-mail address already exists")]
-    EmailTaken,
-    #[error("an account with this phone number already exists")]
-    PhoneTaken,
-    #[error("wrong login or password")]
-    BadCredentials,
-    #[error("too many attempts; try again in {retry_after:?}")]
-    TooManyAttempts { retry_after: Duration },
-    #[error("not signed in")]
-    Unauthenticated,
-    #[error("not found")]
-    NotFound,
-    #[error("your role does not allow this")]
-    Forbidden,
-    #[error("this token lacks the {0} scope")]
-    MissingScope(&'static str),
-    #[error("an org must keep at least one owner")]
-    LastOwner,
-    #[error("this invite link is invalid, expired or used up")]
-    InviteInvalid,
-    #[error("already a member of this org")]
-    AlreadyStaff,
-    #[error("a handle with this value already exists in this org")]
-    HandleTaken,
-    #[error("internal error")]
-    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl From<StoreError> for IdentityError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => IdentityError::NotFound,
-            other => IdentityError::Internal(Box::new(other)),
-        }
-    }
-}
-
-impl From<crate::access::AccessError> for IdentityError {
-    fn from(e: crate::access::AccessError) -> Self {
-        use crate::access::AccessError as A;
-        match e {
-            A::NotFound | A::NotMember => IdentityError::NotFound,
-            A::Forbidden => IdentityError::Forbidden,
-            A::MissingScope(s) => IdentityError::MissingScope(s),
-            A::Internal(e) => IdentityError::Internal(e),
-        }
-    }
-}
-
-impl From<HashError> for IdentityError {
-    fn from(e: HashError) -> Self {
-        IdentityError::Internal(Box::new(e))
-    }
-}
-
-impl From<crate::ports::CounterError> for IdentityError {
-    fn from(e: crate::ports::CounterError) -> Self {
-        IdentityError::Internal(Box::new(e))
-    }
-}
 
 type Result<T, E = IdentityError> = std::result::Result<T, E>;
 

@@ -4,8 +4,8 @@
 
 use crate::Services;
 use crate::access::{CircleView, OrgAccess};
-use crate::circles::CircleError;
 use crate::circles::port::{CircleMemberRecord, PostRecord, WriteQuota};
+use crate::moderation::error::ModerationError;
 use crate::moderation::{log_entry, written};
 use crate::ports::{StoreError, constraints};
 use quan_domain::{
@@ -13,7 +13,7 @@ use quan_domain::{
     TL0_POSTS_PER_DAY, WordAction, find_sensitive, short_label,
 };
 
-type Result<T, E = CircleError> = std::result::Result<T, E>;
+type Result<T, E = ModerationError> = std::result::Result<T, E>;
 
 /// What a member is writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub enum Verdict {
 pub(crate) fn ensure_not_sanctioned(svc: &Services, v: &CircleView) -> Result<()> {
     let now = svc.clock.now();
     match v.sanctions.iter().find(|s| s.until.is_none_or(|u| u > now)) {
-        Some(s) => Err(CircleError::Muted { until: s.until }),
+        Some(s) => Err(ModerationError::Muted { until: s.until }),
         None => Ok(()),
     }
 }
@@ -58,7 +58,7 @@ pub(crate) async fn ensure_not_banned(
         .iter()
         .any(|s| s.kind == SanctionKind::Ban);
     if banned {
-        Err(CircleError::Banned)
+        Err(ModerationError::Banned)
     } else {
         Ok(())
     }
@@ -94,9 +94,9 @@ pub fn quota(
 }
 
 /// The error a store's `new_member_limit` conflict stands for.
-pub fn quota_error(e: StoreError, kind: WriteKind) -> CircleError {
+pub fn quota_error(e: StoreError, kind: WriteKind) -> ModerationError {
     if e.is_conflict_on(constraints::NEW_MEMBER_LIMIT) {
-        CircleError::NewMemberLimit(match kind {
+        ModerationError::NewMemberLimit(match kind {
             WriteKind::Comment => "comments",
             WriteKind::Image => "images",
             WriteKind::Post | WriteKind::Chat => "posts",
@@ -121,18 +121,18 @@ pub async fn guard_write(
             .recent_writes(v.circle.id, m.account_id, m.joined_at)
             .await?;
         if kind == WriteKind::Post && posts >= TL0_POSTS_PER_DAY {
-            return Err(CircleError::NewMemberLimit("posts"));
+            return Err(ModerationError::NewMemberLimit("posts"));
         }
         if kind == WriteKind::Comment && comments >= TL0_COMMENTS_PER_DAY {
-            return Err(CircleError::NewMemberLimit("comments"));
+            return Err(ModerationError::NewMemberLimit("comments"));
         }
     }
     let words = org_words(svc, v.circle.org_id).await?;
     match find_sensitive(content, &words) {
         None => Ok(Verdict::Allowed),
         // Comments and chat cannot wait hidden for review: a held word refuses them.
-        Some((w, WordAction::Reject)) => Err(CircleError::SensitiveWord(w.clone())),
-        Some((w, _)) if kind != WriteKind::Post => Err(CircleError::SensitiveWord(w.clone())),
+        Some((w, WordAction::Reject)) => Err(ModerationError::SensitiveWord(w.clone())),
+        Some((w, _)) if kind != WriteKind::Post => Err(ModerationError::SensitiveWord(w.clone())),
         Some((w, WordAction::Hold)) => Ok(Verdict::Hold { word: w.clone() }),
     }
 }
@@ -181,11 +181,11 @@ pub(crate) async fn hold_post(svc: &Services, p: &PostRecord) -> Result<()> {
 fn require_word_editor(access: &OrgAccess) -> Result<()> {
     access
         .require_scope(Scope::Admin)
-        .map_err(|_| CircleError::MissingScope("admin"))?;
+        .map_err(|_| ModerationError::MissingScope("admin"))?;
     if matches!(access.role(), Role::Owner | Role::Admin | Role::Operator) {
         Ok(())
     } else {
-        Err(CircleError::Forbidden)
+        Err(ModerationError::Forbidden)
     }
 }
 
@@ -224,6 +224,6 @@ pub async fn delete_word(svc: &Services, access: &OrgAccess, word: &str) -> Resu
         words_changed(svc, access.org()).await;
         Ok(())
     } else {
-        Err(CircleError::NotFound)
+        Err(ModerationError::NotFound)
     }
 }

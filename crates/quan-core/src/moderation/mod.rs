@@ -4,15 +4,16 @@
 //! Every write by a member passes [`guard::guard_write`] first (sanctions, the
 //! first-day limits and the org's sensitive words, edited in [`guard`] too).
 
+pub mod error;
 pub mod guard;
 pub mod port;
 
 use crate::Services;
 use crate::access::{Actor, active_member, outranks, require_moderator, require_scope, view};
-use crate::circles::CircleError;
 use crate::circles::port::PostRecord;
 use crate::circles::posts::managed_post;
 use crate::input::{REASON_MAX, text};
+use crate::moderation::error::ModerationError;
 use crate::moderation::port::{
     ModLogRecord, QueueItem, ReportOutcome, ReportRecord, SanctionRecord,
 };
@@ -24,7 +25,7 @@ use quan_domain::{
     ReportId, ReportReason, ReportStatus, SanctionKind, Scope, TrustLevel,
 };
 
-type Result<T, E = CircleError> = std::result::Result<T, E>;
+type Result<T, E = ModerationError> = std::result::Result<T, E>;
 
 /// Longest sanction a moderator sets with an expiry (longer: no expiry, i.e. lift by hand).
 pub const SANCTION_MAX_HOURS: i64 = 24 * 365;
@@ -101,7 +102,7 @@ pub async fn pin_post(
         .await
         .map_err(|e| {
             if e.is_conflict_on(constraints::PIN_LIMIT) {
-                CircleError::PinLimit
+                ModerationError::PinLimit
             } else {
                 e.into()
             }
@@ -110,7 +111,7 @@ pub async fn pin_post(
         svc.feed.bump(circle);
         Ok(())
     } else {
-        Err(CircleError::NotFound)
+        Err(ModerationError::NotFound)
     }
 }
 
@@ -125,10 +126,12 @@ pub async fn delete_post(
     require_scope(actor, Scope::Write)?;
     let reason = text(reason, "reason", REASON_MAX, false)?;
     let v = view(svc, actor, circle).await?;
-    let (p, moderator) = managed_post(svc, &v, post).await?;
+    let (p, moderator) = managed_post(svc, &v, post)
+        .await?
+        .ok_or(ModerationError::NotFound)?;
     let mine = p.author_account_id == v.viewer;
     if !mine && !moderator {
-        return Err(CircleError::Forbidden);
+        return Err(ModerationError::Forbidden);
     }
     let log = (!mine).then(|| {
         log_entry(
@@ -148,7 +151,7 @@ pub async fn delete_post(
         svc.feed.bump(circle);
         Ok(())
     } else {
-        Err(CircleError::NotFound)
+        Err(ModerationError::NotFound)
     }
 }
 
@@ -171,9 +174,9 @@ pub async fn report(
         .store
         .post_get(circle, post, m.account_id, now)
         .await?
-        .ok_or(CircleError::NotFound)?;
+        .ok_or(ModerationError::NotFound)?;
     if p.author_account_id == m.account_id {
-        return Err(CircleError::Forbidden);
+        return Err(ModerationError::Forbidden);
     }
     let weight = if m.role.can_moderate() {
         HIDE_THRESHOLD
@@ -208,7 +211,7 @@ pub async fn report(
         .await
         .map_err(|e| {
             if e.is_conflict_on(constraints::REPORT_ONCE) {
-                CircleError::AlreadyReported
+                ModerationError::AlreadyReported
             } else {
                 e.into()
             }
@@ -273,7 +276,7 @@ pub async fn resolve(
         }
         Ok(())
     } else {
-        Err(CircleError::NotFound)
+        Err(ModerationError::NotFound)
     }
 }
 
@@ -318,15 +321,15 @@ pub async fn sanction(
     let v = view(svc, actor, circle).await?;
     require_moderator(&v)?;
     if account == v.viewer {
-        return Err(CircleError::Forbidden);
+        return Err(ModerationError::Forbidden);
     }
     let target = svc
         .store
         .circle_member_get(circle, account)
         .await?
-        .ok_or(CircleError::NotFound)?;
+        .ok_or(ModerationError::NotFound)?;
     if !outranks(&v, &target) {
-        return Err(CircleError::Forbidden);
+        return Err(ModerationError::Forbidden);
     }
     let now = svc.clock.now();
     let s = SanctionRecord {
@@ -389,7 +392,7 @@ pub async fn lift_sanction(
         written(svc, circle).await;
         Ok(())
     } else {
-        Err(CircleError::NotFound)
+        Err(ModerationError::NotFound)
     }
 }
 

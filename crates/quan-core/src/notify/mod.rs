@@ -6,18 +6,19 @@
 //! Sending is best-effort by design: a failed notification is logged, never turns
 //! the comment or post that caused it into an error.
 
+pub mod error;
 pub mod port;
 
 use crate::Services;
 use crate::access::{Actor, require_scope};
-use crate::circles::CircleError;
 use crate::circles::port::{MemberStatus, PostRecord};
+use crate::notify::error::NotifyError;
 use crate::notify::port::NotificationRecord;
 use crate::page::{Page, PageRequest};
 use quan_domain::{AccountId, CircleId, NotificationId, NotifyKind, PostId, Scope};
 use serde_json::json;
 
-type Result<T, E = CircleError> = std::result::Result<T, E>;
+type Result<T, E = NotifyError> = std::result::Result<T, E>;
 
 /// Members scanned for @mentions, at most (large circles mention by name only
 /// among their first members; see ARCHITECTURE.md).
@@ -267,7 +268,7 @@ pub async fn settings(svc: &Services, actor: &Actor) -> Result<Vec<(NotifyKind, 
 pub async fn set(svc: &Services, actor: &Actor, kind: NotifyKind, on: bool) -> Result<()> {
     let Actor::Session { .. } = actor else {
         // A person's own settings are theirs, not an integration's.
-        return Err(CircleError::Forbidden);
+        return Err(NotifyError::Forbidden);
     };
     Ok(svc.store.notify_set(actor.account_id(), kind, on).await?)
 }

@@ -1,8 +1,7 @@
 //! What can go wrong with persons, each a distinct outcome with its own stable code
 //! in the web layer.
 
-use crate::access::AccessError;
-use crate::ports::StoreError;
+use crate::access::gate_refusals;
 use quan_domain::ParseError;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,22 +22,5 @@ pub enum PersonError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-impl From<StoreError> for PersonError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => PersonError::NotFound,
-            other => PersonError::Internal(Box::new(other)),
-        }
-    }
-}
-
-impl From<AccessError> for PersonError {
-    fn from(e: AccessError) -> Self {
-        match e {
-            AccessError::NotFound | AccessError::NotMember => PersonError::NotFound,
-            AccessError::Forbidden => PersonError::Forbidden,
-            AccessError::MissingScope(s) => PersonError::MissingScope(s),
-            AccessError::Internal(e) => PersonError::Internal(e),
-        }
-    }
-}
+// Outsiders of a circle are told nothing about its persons.
+gate_refusals!(PersonError, NotFound);

@@ -3,20 +3,21 @@
 //! Results pass the feed's visibility rules, so hidden posts, history windows and
 //! audiences are honoured exactly as in the feed.
 
+pub mod error;
 pub mod port;
 
 use crate::Services;
 use crate::access::{Actor, view};
-use crate::circles::CircleError;
 use crate::circles::port::{CircleRecord, PostRecord};
 use crate::page::PageRequest;
+use crate::search::error::SearchError;
 use crate::search::port::{SearchEntry, SearchSource};
 use quan_domain::search::{index_terms, query_terms};
 use quan_domain::{AccountId, CircleId, OrgId, ParseError, PostId, Scope};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-type Result<T, E = CircleError> = std::result::Result<T, E>;
+type Result<T, E = SearchError> = std::result::Result<T, E>;
 
 /// Results per search, at most.
 pub const RESULTS: i64 = 50;
@@ -181,7 +182,7 @@ pub async fn in_org(
     if let Actor::Token { org: o, .. } = actor
         && *o != org
     {
-        return Err(CircleError::NotFound);
+        return Err(SearchError::NotFound);
     }
     let me = actor.account_id();
     own_first(svc, me).await;
@@ -205,7 +206,7 @@ pub async fn in_org(
         .collect();
     if seen.is_empty() {
         // Nothing of this org is visible to the caller: as if it did not exist.
-        return Err(CircleError::NotFound);
+        return Err(SearchError::NotFound);
     }
     let ids: Vec<CircleId> = seen.iter().map(|c| c.id).collect();
     let hits = svc.store.search(&ids, &terms, RESULTS).await?;

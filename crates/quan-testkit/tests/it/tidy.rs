@@ -7,8 +7,8 @@
 //!   only shrinks.
 //! - Capability modules name records and ports by their home (`crate::circles::port::
 //!   PostRecord`), not through the crate root's re-exports, so crossings stay visible.
-//! - No source file under `src/` grows past [`MAX_LINES`]; the few that are longer
-//!   today are in [`LONG_FILES`] with a ceiling they may not exceed.
+//! - No source file under `src/` grows past [`MAX_LINES`]; one that must for a while
+//!   is listed in [`LONG_FILES`] with a ceiling it may not exceed (none today).
 //! - Every source file starts with its `//!` module comment.
 //! - Every JSON API endpoint is declared once, with its OpenAPI operation: handlers
 //!   are mounted with utoipa-axum's `routes!`, never with a bare axum `.route(`.
@@ -63,12 +63,12 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
     (
         "circles",
         "crate::persons::error::PersonError",
-        "the error of person_for, converted into CircleError",
+        "the error of person_for, carried by CircleError::Person",
     ),
     (
-        "moderation",
-        "crate::circles::CircleError",
-        "moderation shares circles' error enum until it has its own",
+        "circles",
+        "crate::moderation::error::ModerationError",
+        "a circle write carries the write guard's refusal (CircleError::Moderation)",
     ),
     (
         "moderation",
@@ -83,7 +83,12 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
     (
         "chat",
         "crate::circles::CircleError",
-        "ChatError carries the refusals of the circle gate, write guard and image rules",
+        "ChatError carries the refusals of the circle gate and the image rules",
+    ),
+    (
+        "chat",
+        "crate::moderation::error::ModerationError",
+        "ChatError carries the write guard's refusals",
     ),
     (
         "chat",
@@ -116,18 +121,9 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
 const MAX_LINES: usize = 800;
 
 /// Files longer than [`MAX_LINES`] today, with the ceiling they may not exceed.
-const LONG_FILES: &[(&str, usize, &str)] = &[
-    (
-        "crates/quan-loadgen/src/main.rs",
-        1_250,
-        "the load tool's scenarios; to be split into one module per scenario",
-    ),
-    (
-        "crates/quan-web/src/pages/ops.rs",
-        960,
-        "the manage page, notifications, search and discovery; to be split by page",
-    ),
-];
+/// None today: every file fits. A file that must grow past the limit for a while is
+/// listed here with its ceiling and the plan to split it.
+const LONG_FILES: &[(&str, usize, &str)] = &[];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -221,10 +221,15 @@ async fn circle_page(
 }
 
 /// Back to the page after an action, or the page with the action's error.
-async fn after(st: &AppState, k: &Console, id: &str, r: Result<(), CircleError>) -> PageResult {
+async fn after(
+    st: &AppState,
+    k: &Console,
+    id: &str,
+    r: Result<(), impl Into<ApiError>>,
+) -> PageResult {
     match r {
         Ok(()) => Ok(saved(&format!("{}/circles/{id}", k.base()))),
-        Err(e) => page_view(st, k, id, None, Some(form_error(&k.c, ApiError::from(e))?)).await,
+        Err(e) => page_view(st, k, id, None, Some(form_error(&k.c, e.into())?)).await,
     }
 }
 

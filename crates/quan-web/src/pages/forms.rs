@@ -8,6 +8,7 @@ use quan_core::access::Actor;
 use quan_core::circles::CircleError;
 use quan_core::circles::invites;
 use quan_core::moderation;
+use quan_core::moderation::error::ModerationError;
 use quan_domain::{CircleId, PostId, ReportStatus};
 use serde::Deserialize;
 
@@ -66,7 +67,7 @@ pub(crate) async fn decide_queued(
     cid: CircleId,
     pid: PostId,
     f: &DecideForm,
-) -> Result<(), CircleError> {
+) -> Result<(), ModerationError> {
     let s = ReportStatus::parse(&f.decision)?;
     moderation::resolve(
         &st.svc,

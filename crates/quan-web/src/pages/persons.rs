@@ -309,10 +309,10 @@ async fn word_remove(
 async fn words_result(
     st: &AppState,
     k: &Console,
-    r: Result<(), quan_core::circles::CircleError>,
+    r: Result<(), impl Into<ApiError>>,
 ) -> PageResult {
     match r {
         Ok(()) => Ok(saved(&format!("{}/moderation", k.base()))),
-        Err(e) => words_view(st, k, Some(form_error(&k.c, ApiError::from(e))?)).await,
+        Err(e) => words_view(st, k, Some(form_error(&k.c, e.into())?)).await,
     }
 }
