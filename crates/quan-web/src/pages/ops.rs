@@ -1,7 +1,8 @@
 //! Member-app pages for running a circle: joining by invite link, post actions
 //! (edit, pin, delete, report, task steps), the manage page (review queue, invite
-//! links, members with mute/ban, sanctions, settings), the public moderation log,
-//! notifications, search and discovery.
+//! links, members with mute/ban, sanctions, settings, asking for a boost) and the
+//! public moderation log. Notifications are in `inbox.rs`, search and discovery in
+//! `discover.rs`.
 
 use super::forms::{DecideForm, InviteForm, create_invite_link, decide_queued};
 use super::post::{post_page, post_page_with};
@@ -30,8 +31,7 @@ use quan_core::{
     QueueItem, SanctionRecord,
 };
 use quan_domain::{
-    AccountId, CircleId, CircleRole, JoinPolicy, NotifyKind, ReportReason, SanctionKind,
-    TaskAction, parse_tag,
+    AccountId, CircleId, CircleRole, JoinPolicy, ReportReason, SanctionKind, TaskAction,
 };
 use serde::Deserialize;
 
@@ -72,7 +72,6 @@ pub(crate) fn router() -> Router<AppState> {
             post(lift),
         )
         .route("/app/circles/{circle_id}/log", get(log_page))
-        .route("/app/circles/{circle_id}/search", get(search_page))
         .route(
             "/app/circles/{circle_id}/manage/members/{account_id}",
             post(member_edit),
@@ -81,11 +80,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/app/circles/{circle_id}/manage/settings",
             post(settings_edit),
         )
-        .route("/app/discover", get(discover_page))
         .route("/app/circles/{circle_id}/manage/boost", post(boost_request))
-        .route("/app/notifications", get(notifications_page))
-        .route("/app/notifications/read", post(notifications_read))
-        .route("/app/notifications/settings", post(notifications_settings))
 }
 
 // ---------------------------------------------------------------------------------
@@ -151,14 +146,14 @@ async fn back_to_post(
     st: &AppState,
     c: &Chrome,
     ids: &(String, String),
-    r: Result<Option<String>, CircleError>,
+    r: Result<Option<String>, impl Into<ApiError>>,
 ) -> PageResult {
     match r {
         Ok(None) => {
             Ok(Redirect::to(&format!("/app/circles/{}/posts/{}", ids.0, ids.1)).into_response())
         }
         Ok(Some(notice)) => post_page_with(st, c, ids, None, Some(&notice)).await,
-        Err(e) => post_page(st, c, ids, Some(form_error(c, ApiError::from(e))?)).await,
+        Err(e) => post_page(st, c, ids, Some(form_error(c, e.into())?)).await,
     }
 }
 
@@ -269,7 +264,10 @@ async fn report(
         Ok(out) if out.hidden_now => {
             Ok(Redirect::to(&format!("/app/circles/{cid}?reported=hidden")).into_response())
         }
-        Ok(_) => back_to_post(&st, &c, &ids, Ok(Some(c.t("ops.reported").to_owned()))).await,
+        Ok(_) => {
+            let notice = Ok::<_, ApiError>(Some(c.t("ops.reported").to_owned()));
+            back_to_post(&st, &c, &ids, notice).await
+        }
         Err(e) => back_to_post(&st, &c, &ids, Err(e)).await,
     }
 }
@@ -551,8 +549,8 @@ impl LogPage<'_> {
 }
 
 #[derive(Deserialize)]
-struct AfterParams {
-    after: Option<String>,
+pub(super) struct AfterParams {
+    pub(super) after: Option<String>,
 }
 
 async fn log_page(
@@ -579,240 +577,7 @@ async fn log_page(
 }
 
 // ---------------------------------------------------------------------------------
-// Notifications
-
-#[derive(Template)]
-#[template(path = "app_notifications.html")]
-struct NotificationsPage<'a> {
-    c: &'a Chrome,
-    me: AccountId,
-    items: &'a [quan_core::NotificationRecord],
-    next: Option<&'a str>,
-    unread: i64,
-    settings: Vec<(NotifyKind, bool)>,
-}
-
-impl NotificationsPage<'_> {
-    fn kind_name(&self, k: &str) -> &str {
-        self.c.t(notify_key(k))
-    }
-    /// A task notification is stored as "title → state" (the state's code): the
-    /// state is shown as a word of the page's language.
-    fn body(&self, body: &str) -> String {
-        match body.rsplit_once(" → ") {
-            Some((title, state)) if quan_domain::TaskState::parse(state).is_ok() => {
-                format!("{title} → {}", self.c.word("task", state))
-            }
-            _ => body.to_owned(),
-        }
-    }
-    fn setting_name(&self, k: &str) -> &str {
-        self.c.t(match k {
-            "reply" => "notify.set_reply",
-            "mention" => "notify.set_mention",
-            "reaction" => "notify.set_reaction",
-            "approval" => "notify.set_approval",
-            "moderation" => "notify.set_moderation",
-            _ => "notify.set_task",
-        })
-    }
-}
-
-/// A notification kind's label key ("replied", "mentioned you", ...).
-pub(crate) fn notify_key(k: &str) -> &'static str {
-    match k {
-        "reply" => "notify.reply",
-        "mention" => "notify.mention",
-        "reaction" => "notify.reaction",
-        "approval" => "notify.approval",
-        "moderation" => "notify.moderation",
-        _ => "notify.task",
-    }
-}
-
-async fn notifications_page(
-    State(st): State<AppState>,
-    c: Chrome,
-    Query(q): Query<AfterParams>,
-) -> PageResult {
-    let actor = require_user(&c)?;
-    let after = q.after.filter(|a| a.len() == 36);
-    let (page, unread) =
-        quan_core::notify::list(&st.svc, actor, &PageRequest::new(after, Some(50)))
-            .await
-            .map_err(ApiError::from)?;
-    let settings = quan_core::notify::settings(&st.svc, actor)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(render(&NotificationsPage {
-        c: &c,
-        me: actor.account_id(),
-        items: &page.items,
-        next: page.next.as_deref(),
-        unread,
-        settings,
-    }))
-}
-
-async fn notifications_read(
-    State(st): State<AppState>,
-    c: Chrome,
-    Form(f): Form<CsrfOnly>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    quan_core::notify::mark_read(&st.svc, actor, None)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(Redirect::to("/app/notifications").into_response())
-}
-
-/// The settings form: every kind, checked ones on (a form sends `on` repeatedly).
-async fn notifications_settings(
-    State(st): State<AppState>,
-    c: Chrome,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default();
-    check_csrf(&c, csrf)?;
-    let actor = require_user(&c)?;
-    for k in NotifyKind::ALL {
-        let on = pairs.iter().any(|(n, v)| n == "on" && v == k.as_str());
-        quan_core::notify::set(&st.svc, actor, *k, on)
-            .await
-            .map_err(ApiError::from)?;
-    }
-    Ok(saved("/app/notifications"))
-}
-
-// ---------------------------------------------------------------------------------
-// Search
-
-#[derive(Template)]
-#[template(path = "app_search.html")]
-struct SearchPage<'a> {
-    c: &'a Chrome,
-    v: &'a CircleView,
-    q: &'a str,
-    org_wide: bool,
-    hits: &'a [(quan_core::PostRecord, String)],
-    error: Option<&'a str>,
-}
-
-impl SearchPage<'_> {
-    fn excerpt(&self, p: &quan_core::PostRecord) -> String {
-        crate::markdown::excerpt(&p.body, 200)
-    }
-}
-
-#[derive(Deserialize)]
-struct SearchParams {
-    q: Option<String>,
-    scope: Option<String>,
-}
-
-async fn search_page(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(circle): Path<String>,
-    Query(sp): Query<SearchParams>,
-) -> PageResult {
-    let actor = require_user(&c)?;
-    let cid = path_id::<CircleId>(&circle)?;
-    let v = access::view(&st.svc, actor, cid)
-        .await
-        .map_err(ApiError::from)?;
-    let q = sp.q.unwrap_or_default();
-    let org_wide = sp.scope.as_deref() == Some("org");
-    let mut error = None;
-    let hits = if q.trim().is_empty() {
-        Vec::new()
-    } else if org_wide {
-        match quan_core::search::in_org(&st.svc, actor, v.circle.org_id, &q).await {
-            Ok(h) => h,
-            Err(e) => {
-                error = Some(form_error(&c, ApiError::from(e))?);
-                Vec::new()
-            }
-        }
-    } else {
-        match quan_core::search::in_circle(&st.svc, actor, cid, &q).await {
-            Ok(ps) => ps.into_iter().map(|p| (p, v.circle.name.clone())).collect(),
-            Err(e) => {
-                error = Some(form_error(&c, ApiError::from(e))?);
-                Vec::new()
-            }
-        }
-    };
-    Ok(render(&SearchPage {
-        c: &c,
-        v: &v,
-        q: &q,
-        org_wide,
-        hits: &hits,
-        error: error.as_deref(),
-    }))
-}
-
-// ---------------------------------------------------------------------------------
-// Discovery
-
-#[derive(Template)]
-#[template(path = "app_discover.html")]
-struct DiscoverPage<'a> {
-    c: &'a Chrome,
-    circles: &'a [CircleRecord],
-    log: &'a [quan_core::BoostLogRecord],
-    /// The tag the list is filtered by.
-    tag: Option<&'a str>,
-}
-
-impl DiscoverPage<'_> {
-    fn action_name(&self, a: &str) -> &str {
-        self.c.t(boost_key(a))
-    }
-}
-
-/// A boost log action's label key.
-pub(crate) fn boost_key(a: &str) -> &'static str {
-    match a {
-        "requested" => "discover.requested",
-        "approved" => "discover.approved",
-        "rejected" => "discover.rejected",
-        _ => "discover.withdrawn",
-    }
-}
-
-#[derive(Deserialize)]
-struct TagParams {
-    tag: Option<String>,
-}
-
-async fn discover_page(
-    State(st): State<AppState>,
-    c: Chrome,
-    Query(q): Query<TagParams>,
-) -> PageResult {
-    let actor = require_user(&c)?;
-    // A tag that is not a valid tag finds nothing rather than failing the page.
-    let tag = q.tag.and_then(|t| parse_tag(&t).ok());
-    let circles = quan_core::discovery::discover(&st.svc, actor, tag.as_deref())
-        .await
-        .map_err(ApiError::from)?;
-    let log = quan_core::discovery::log(&st.svc, actor)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(render(&DiscoverPage {
-        c: &c,
-        circles: &circles,
-        log: &log,
-        tag: tag.as_deref(),
-    }))
-}
+// Asking for a boost in discovery
 
 async fn boost_request(
     State(st): State<AppState>,
