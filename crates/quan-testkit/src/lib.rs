@@ -336,26 +336,6 @@ pub struct User {
 }
 
 impl User {
-    /// Creates a circle in `org` (asserting it worked) and returns its id.
-    pub async fn circle(&self, org: &str, body: Value) -> String {
-        let r = self
-            .c
-            .post(&format!("/api/v1/orgs/{org}/circles"), body)
-            .await;
-        assert_eq!(r.status, 201, "{}", r.text);
-        r.body["id"].as_str().unwrap_or_default().to_owned()
-    }
-
-    /// Joins a circle whose policy lets them straight in or queues the request
-    /// (asserting the call worked).
-    pub async fn join(&self, circle: &str) {
-        let r = self
-            .c
-            .post(&format!("/api/v1/circles/{circle}/join"), json!({}))
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-    }
-
     /// Uploads a small PNG to a circle (asserting it worked) and returns its id.
     pub async fn upload_png(&self, circle: &str) -> String {
         let r = self
@@ -434,6 +414,14 @@ pub struct Res {
     pub content_type: String,
     pub body: Value,
     pub text: String,
+}
+
+impl Res {
+    /// The status and the problem document's `code`, to compare with one expected
+    /// refusal: `assert_eq!(r.problem(), (403, Some("not_member")))`.
+    pub fn problem(&self) -> (u16, Option<&str>) {
+        (self.status, self.body["code"].as_str())
+    }
 }
 
 #[derive(Clone)]

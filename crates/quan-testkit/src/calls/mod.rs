@@ -1,8 +1,11 @@
 //! Typed calls, one file per capability (as svix's `common_calls`): each asserts the
 //! status its operation documents for success and returns the web DTO, so a scenario
-//! test reads as what it does and a failed step says which call and why. Only posts
-//! are here so far; scenario tests move to them capability by capability.
+//! test reads as what it does and a failed step says which call and why. Refusals are
+//! asserted with the raw client and [`crate::Res::problem`].
 
+mod chat;
+mod circles;
+mod persons;
 mod posts;
 
 use crate::Res;

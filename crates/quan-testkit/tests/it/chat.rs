@@ -2,12 +2,18 @@
 //! counts, the send rate limit, history, and promoting a message to a topic.
 
 use crate::ws::{next, send};
-use quan_testkit::{TestApp, on_both_backends};
-use serde_json::{Value, json};
+use quan_testkit::{TestApp, User, on_both_backends};
+use quan_web::api::chat::MessageDto;
+use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-on_both_backends!(chat_end_to_end, extra_rooms_are_separate_and_bounded);
+on_both_backends!(
+    rooms_are_for_members_and_deliver_live,
+    sends_are_rate_limited_and_history_pages,
+    a_message_is_promoted_to_a_topic_once,
+    extra_rooms_are_separate_and_bounded
+);
 
 async fn ws_with_cookie(base: &str, cookie: &str) -> crate::ws::Ws {
     let mut req = format!("{}/api/v1/ws", base.replace("http://", "ws://"))
@@ -21,69 +27,42 @@ async fn ws_with_cookie(base: &str, cookie: &str) -> crate::ws::Ws {
         .0
 }
 
-async fn chat_end_to_end(app: TestApp) {
+/// A community circle with Alice and Bob in it, and a business circle beside it:
+/// (owner, circle, business circle, alice, bob, default room, its topic).
+async fn tea_talk(app: &TestApp) -> (User, String, String, User, User, String, String) {
     let (owner, org) = app.owner("Chen").await;
     let cid = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/circles"),
+        .circle(
+            &org,
             json!({"name": "茶话会 Tea talk", "mode": "community"}),
         )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .await;
     let private = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/circles"),
-            json!({"name": "Backroom", "mode": "business"}),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let alice = app.user("Alice").await;
-    let bob = app.user("Bob").await;
-    let outsider = app.user("Outsider").await;
-    for u in [&alice, &bob] {
-        u.c.post(&format!("/api/v1/circles/{cid}/join"), json!({}))
-            .await;
-    }
-    let rooms = alice.c.get(&format!("/api/v1/circles/{cid}/rooms")).await;
-    assert_eq!(rooms.status, 200, "{}", rooms.text);
-    assert_eq!(
-        (
-            rooms.body[0]["is_default"].as_bool(),
-            rooms.body[0]["unread"].as_i64()
-        ),
-        (Some(true), Some(0))
-    );
-    let room = rooms.body[0]["id"].as_str().unwrap_or_default().to_owned();
-    let topic = rooms.body[0]["topic"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .circle(&org, json!({"name": "Backroom", "mode": "business"}))
+        .await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    alice.join(&cid).await;
+    bob.join(&cid).await;
+    let rooms = alice.rooms(&cid).await;
+    assert_eq!((rooms[0].is_default, rooms[0].unread), (true, 0));
+    let (room, topic) = (rooms[0].id.clone(), rooms[0].topic.clone());
+    (owner, cid, private, alice, bob, room, topic)
+}
 
+async fn rooms_are_for_members_and_deliver_live(app: TestApp) {
+    let (_, cid, private, alice, bob, room, topic) = tea_talk(&app).await;
+    let outsider = app.user("Outsider").await;
     // Visitors of a public circle read posts, not the chat; private circles stay hidden.
     let r = outsider
         .c
         .get(&format!("/api/v1/circles/{cid}/rooms/{room}/messages"))
         .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (403, Some("not_member"))
-    );
-    assert_eq!(
-        outsider
-            .c
-            .get(&format!("/api/v1/circles/{private}/rooms"))
-            .await
-            .status,
-        404
-    );
+    assert_eq!(r.problem(), (403, Some("not_member")));
+    let r = outsider
+        .c
+        .get(&format!("/api/v1/circles/{private}/rooms"))
+        .await;
+    assert_eq!(r.status, 404);
 
     // Bob listens live; the outsider may not.
     let mut bob_ws = ws_with_cookie(&app.base, &app.session_cookie(&bob).await).await;
@@ -92,16 +71,7 @@ async fn chat_end_to_end(app: TestApp) {
     let mut out_ws = ws_with_cookie(&app.base, &app.session_cookie(&outsider).await).await;
     send(&mut out_ws, json!({"type": "subscribe", "topic": topic})).await;
     assert_eq!(next(&mut out_ws).await["code"], "forbidden_topic");
-
-    let m1 = alice
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/rooms/{room}/messages"),
-            json!({"body": "你好 hello"}),
-        )
-        .await;
-    assert_eq!(m1.status, 201, "{}", m1.text);
-    let m1_id = m1.body["id"].as_str().unwrap_or_default().to_owned();
+    let m1 = alice.say(&cid, &room, json!({"body": "你好 hello"})).await;
     let live = next(&mut bob_ws).await;
     assert_eq!(
         (live["type"].as_str(), live["data"]["body"].as_str()),
@@ -109,175 +79,73 @@ async fn chat_end_to_end(app: TestApp) {
     );
 
     // Unread counts are per person; your own messages never count.
-    assert_eq!(
-        bob.c
-            .get(&format!("/api/v1/circles/{cid}/rooms"))
-            .await
-            .body[0]["unread"]
-            .as_i64(),
-        Some(1)
-    );
-    assert_eq!(
-        alice
-            .c
-            .get(&format!("/api/v1/circles/{cid}/rooms"))
-            .await
-            .body[0]["unread"]
-            .as_i64(),
-        Some(0)
-    );
-    assert_eq!(
-        bob.c
-            .post(
-                &format!("/api/v1/circles/{cid}/rooms/{room}/read"),
-                json!({"last_read_id": m1_id})
-            )
-            .await
-            .status,
-        204
-    );
-    assert_eq!(
-        bob.c
-            .get(&format!("/api/v1/circles/{cid}/rooms"))
-            .await
-            .body[0]["unread"]
-            .as_i64(),
-        Some(0)
-    );
+    assert_eq!(bob.rooms(&cid).await[0].unread, 1);
+    assert_eq!(alice.rooms(&cid).await[0].unread, 0);
+    bob.read_room(&cid, &room, &m1.id).await;
+    assert_eq!(bob.rooms(&cid).await[0].unread, 0);
+    let _ = bob_ws.close(None).await;
+    drop(out_ws);
+}
 
+async fn sends_are_rate_limited_and_history_pages(app: TestApp) {
+    let (_, cid, _, alice, bob, room, _) = tea_talk(&app).await;
+    let m1 = alice.say(&cid, &room, json!({"body": "你好 hello"})).await;
     // The rate limit: three per two seconds, then a short mute.
-    let mut statuses = Vec::new();
-    for i in 0..3 {
-        statuses.push(
-            alice
-                .c
-                .post(
-                    &format!("/api/v1/circles/{cid}/rooms/{room}/messages"),
-                    json!({"body": format!("m{i}")}),
-                )
-                .await,
-        );
-    }
-    assert_eq!(
-        statuses.iter().map(|r| r.status).collect::<Vec<_>>(),
-        vec![201, 201, 429]
-    );
-    assert_eq!(statuses[2].body["code"], "rate_limited");
+    alice.say(&cid, &room, json!({"body": "m0"})).await;
+    alice.say(&cid, &room, json!({"body": "m1"})).await;
+    let path = format!("/api/v1/circles/{cid}/rooms/{room}/messages");
+    let r = alice.c.post(&path, json!({"body": "m2"})).await;
+    assert_eq!(r.problem(), (429, Some("rate_limited")));
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let reply = alice
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/rooms/{room}/messages"),
-            json!({"body": "after the mute", "reply_to": m1_id}),
+        .say(
+            &cid,
+            &room,
+            json!({"body": "after the mute", "reply_to": m1.id}),
         )
         .await;
-    assert_eq!(
-        (reply.status, reply.body["reply_to"].as_str()),
-        (201, Some(m1_id.as_str()))
-    );
+    assert_eq!(reply.reply_to.as_deref(), Some(m1.id.as_str()));
 
     // History, newest first, in pages.
-    let h = bob
-        .c
-        .get(&format!(
-            "/api/v1/circles/{cid}/rooms/{room}/messages?limit=2"
-        ))
-        .await;
-    let bodies: Vec<&str> = h
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["body"].as_str())
-        .collect();
-    assert_eq!(bodies, vec!["after the mute", "m1"]);
-    let oldest = h.body[1]["id"].as_str().unwrap_or_default().to_owned();
+    let bodies = |h: &[MessageDto]| h.iter().map(|m| m.body.clone()).collect::<Vec<_>>();
+    let h = bob.history(&cid, &room, "limit=2").await;
+    assert_eq!(bodies(&h), ["after the mute", "m1"]);
     let h2 = bob
-        .c
-        .get(&format!(
-            "/api/v1/circles/{cid}/rooms/{room}/messages?before={oldest}"
-        ))
+        .history(&cid, &room, &format!("before={}", h[1].id))
         .await;
-    let bodies: Vec<&str> = h2
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["body"].as_str())
-        .collect();
-    assert_eq!(bodies, vec!["m0", "你好 hello"]);
-
-    // Promote: the author (or circle staff) turns a message into a topic, once.
-    let r = bob
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/rooms/{room}/messages/{m1_id}/promote"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (403, Some("forbidden"))
-    );
-    let p = alice
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/rooms/{room}/messages/{m1_id}/promote"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(p.status, 201, "{}", p.text);
-    assert_eq!(p.body["title"], "你好 hello");
-    assert!(
-        p.body["body"]
-            .as_str()
-            .is_some_and(|b| b.starts_with("> 你好 hello") && b.contains(&m1_id)),
-        "quotes and links back"
-    );
-    let again = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/rooms/{room}/messages/{m1_id}/promote"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (again.status, again.body["code"].as_str()),
-        (409, Some("already_promoted"))
-    );
-    let feed = bob.c.get(&format!("/api/v1/circles/{cid}/feed")).await;
-    assert_eq!(feed.body["items"][0]["id"], p.body["id"]);
-    let h = bob
-        .c
-        .get(&format!(
-            "/api/v1/circles/{cid}/rooms/{room}/messages?limit=100"
-        ))
-        .await;
-    let promoted: Vec<&Value> = h
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| m["id"] == m1_id.as_str())
-        .collect();
-    assert_eq!(
-        promoted[0]["promoted_post_id"], p.body["id"],
-        "the message links to its topic"
-    );
-
-    let empty = alice
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/rooms/{room}/messages"),
-            json!({"body": ""}),
-        )
-        .await;
+    assert_eq!(bodies(&h2), ["m0", "你好 hello"]);
+    let empty = alice.c.post(&path, json!({"body": ""})).await;
     assert_eq!(
         (empty.status, empty.body["field"].as_str()),
         (422, Some("body"))
     );
-    let _ = bob_ws.close(None).await;
-    drop(out_ws);
+}
+
+async fn a_message_is_promoted_to_a_topic_once(app: TestApp) {
+    let (owner, cid, _, alice, bob, room, _) = tea_talk(&app).await;
+    let m1 = alice.say(&cid, &room, json!({"body": "你好 hello"})).await;
+    // The author (or circle staff) turns a message into a topic, once.
+    let path = format!(
+        "/api/v1/circles/{cid}/rooms/{room}/messages/{}/promote",
+        m1.id
+    );
+    let r = bob.c.post(&path, json!({})).await;
+    assert_eq!(r.problem(), (403, Some("forbidden")));
+    let p = alice.promote(&cid, &room, &m1.id).await;
+    assert_eq!(p.title, "你好 hello");
+    assert!(
+        p.body.starts_with("> 你好 hello") && p.body.contains(&m1.id),
+        "quotes and links back"
+    );
+    let again = owner.c.post(&path, json!({})).await;
+    assert_eq!(again.problem(), (409, Some("already_promoted")));
+    assert_eq!(bob.feed(&cid, "").await.items[0].id, p.id);
+    let h = bob.history(&cid, &room, "limit=100").await;
+    let promoted = h
+        .iter()
+        .find(|m| m.id == m1.id)
+        .map(|m| m.promoted_post_id.clone());
+    assert_eq!(promoted, Some(Some(p.id)), "the message links to its topic");
 }
 
 async fn extra_rooms_are_separate_and_bounded(app: TestApp) {

@@ -20,6 +20,7 @@ mod images;
 mod moderation;
 mod notify;
 mod openapi;
+mod posts;
 mod search;
 mod search_queue;
 mod store;

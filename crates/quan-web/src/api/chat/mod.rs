@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(promote_message))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RoomDto {
     pub id: String,
     pub name: String,
@@ -32,7 +32,7 @@ pub struct RoomDto {
     pub topic: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MessageDto {
     pub id: String,
     pub room_id: String,

@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decline_member))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CircleDto {
     pub id: String,
     pub org_id: String,
@@ -84,13 +84,13 @@ pub(crate) fn circle_dto(c: &CircleRecord, my_role: Option<CircleRole>) -> Circl
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CirclePage {
     pub items: Vec<CircleDto>,
     pub next: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MemberDto {
     pub account_id: String,
     pub person_id: String,
@@ -122,13 +122,13 @@ impl From<&CircleMemberRecord> for MemberDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MemberPage {
     pub items: Vec<MemberDto>,
     pub next: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct JoinDto {
     /// active, or pending when the circle's admins approve joins.
     pub status: String,

@@ -171,7 +171,7 @@ pub async fn create_post(
     Ok((StatusCode::CREATED, Json(PostDto::from(&rec))))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CommentDto {
     pub id: String,
     /// The top-level comment this replies to (threads are two levels deep).
@@ -196,7 +196,7 @@ impl From<&CommentRecord> for CommentDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PostDetailDto {
     pub post: PostDto,
     /// Thread order: each top-level comment followed by its replies.
@@ -204,7 +204,7 @@ pub struct PostDetailDto {
     pub my_reactions: Vec<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReactionsDto {
     pub score: i64,
     pub mine: Vec<String>,

@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(undo_merge))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HandleDto {
     pub id: String,
     pub kind: String,
@@ -36,7 +36,7 @@ pub struct HandleDto {
     pub verified: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PersonDto {
     pub id: String,
     pub display_name: String,
@@ -70,7 +70,7 @@ impl From<&PersonRecord> for PersonDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PersonPage {
     pub items: Vec<PersonDto>,
     pub next: Option<String>,
