@@ -3,11 +3,12 @@
 //! same guarantee).
 
 use crate::connect::Backend;
-use crate::rows::{self, backend};
+use crate::rows::{backend, corrupt, id, int, text, ts};
 use crate::store::SqlStore;
 use async_trait::async_trait;
 use quan_core::{JobRecord, JobStore, NewJob, StoreResult};
 use quan_domain::{JobId, Timestamp};
+use sqlx::any::AnyRow;
 
 pub(crate) const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
 
@@ -51,7 +52,7 @@ impl JobStore for SqlStore {
             .await
             .map_err(backend)?
             .as_ref()
-            .map(rows::job)
+            .map(job)
             .transpose()
     }
 
@@ -79,4 +80,16 @@ impl JobStore for SqlStore {
         .map_err(backend)?;
         Ok(())
     }
+}
+
+pub(crate) fn job(row: &AnyRow) -> StoreResult<JobRecord> {
+    let payload = text(row, "payload")?;
+    Ok(JobRecord {
+        id: id(row, "id")?,
+        kind: text(row, "kind")?,
+        payload: serde_json::from_str(&payload).map_err(|e| corrupt("payload", e))?,
+        attempts: int(row, "attempts")?,
+        max_attempts: int(row, "max_attempts")?,
+        run_at: ts(row, "run_at")?,
+    })
 }

@@ -1,6 +1,7 @@
 //! `SearchStore` for `SqlStore`: the queue of posts to index (`search_queue`), the
 //! inverted index in `search_terms`, read back through the posts' visibility rules.
 
+use crate::circles::decode as circle_rows;
 use crate::queries::VISIBLE_POSTS;
 use crate::rows::{self, backend};
 use crate::store::{SqlStore, Tx};
@@ -85,7 +86,7 @@ impl SearchStore for SqlStore {
                     post: rows::id(&r, "id")?,
                     title: rows::text(&r, "title")?,
                     body: rows::text(&r, "body")?,
-                    tags: rows::tag_list(&r)?,
+                    tags: circle_rows::tag_list(&r)?,
                     comments: Vec::new(),
                 });
             }
@@ -189,7 +190,11 @@ impl SearchStore for SqlStore {
         for id in ids {
             q = q.bind(id.to_string());
         }
-        self.fetch_all(q).await?.iter().map(rows::post).collect()
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(circle_rows::post)
+            .collect()
     }
 
     async fn search(

@@ -1,6 +1,9 @@
 //! `SqlStore`: the `Store` port over sqlx's `Any` driver.
 
+use crate::circles::decode as circle_rows;
 use crate::connect::{self, Backend, ConnectError, ConnectOptions, MIGRATOR, Pools};
+use crate::identity::decode as identity_rows;
+use crate::persons::decode as person_rows;
 use crate::queries::{NOT_PINNED, VISIBLE_POSTS, visible_query};
 use crate::rows::{self, backend};
 use async_trait::async_trait;
@@ -141,7 +144,7 @@ impl SqlStore {
             .fetch_all(q)
             .await?
             .iter()
-            .map(rows::post)
+            .map(circle_rows::post)
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_overfetch(items, page, |p| p.id.to_string()))
     }
@@ -208,7 +211,7 @@ impl SqlStore {
             .fetch_optional(&mut **tx)
             .await
             .map_err(backend)?;
-        row.as_ref().map(rows::role).transpose()
+        row.as_ref().map(identity_rows::role).transpose()
     }
 
     /// Marks one of an org's invites or tokens revoked and logs it; false when there
@@ -272,7 +275,7 @@ impl SqlStore {
             .fetch_all(q)
             .await?
             .iter()
-            .map(rows::post)
+            .map(circle_rows::post)
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_overfetch(items, page, |p| {
             format!("{}/{}", key(p), p.id)
@@ -330,7 +333,7 @@ impl SqlStore {
         }
         let rows = q.fetch_all(&self.read).await.map_err(backend)?;
         for row in &rows {
-            let h = rows::handle(row)?;
+            let h = person_rows::handle(row)?;
             if let Some(p) = persons.iter_mut().find(|p| p.id == h.person_id) {
                 p.handles.push(h);
             }

@@ -1,5 +1,8 @@
 //! `ChatStore` for `SqlStore`: rooms, messages and read positions.
 
+pub(crate) mod decode;
+
+use crate::chat::decode as chat_rows;
 use crate::circles::posts::insert_post;
 use crate::moderation::exec;
 use crate::rows::{self, backend, int};
@@ -36,7 +39,7 @@ impl ChatStore for SqlStore {
         )
         .await?
         .iter()
-        .map(|r| Ok((rows::room(r)?, rows::int(r, "unread")?)))
+        .map(|r| Ok((chat_rows::room(r)?, rows::int(r, "unread")?)))
         .collect()
     }
 
@@ -48,7 +51,7 @@ impl ChatStore for SqlStore {
         )
         .await?
         .as_ref()
-        .map(rows::room)
+        .map(chat_rows::room)
         .transpose()
     }
 
@@ -106,7 +109,7 @@ impl ChatStore for SqlStore {
         )
         .await?
         .as_ref()
-        .map(rows::message)
+        .map(chat_rows::message)
         .transpose()
     }
 
@@ -127,7 +130,11 @@ impl ChatStore for SqlStore {
         if let Some(b) = before {
             q = q.bind(b.to_string());
         }
-        self.fetch_all(q).await?.iter().map(rows::message).collect()
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(chat_rows::message)
+            .collect()
     }
 
     async fn read_mark(

@@ -1,5 +1,6 @@
 //! `BoardStore` for `SqlStore`: task steps, notice receipts and check-ins.
 
+use crate::circles::decode as circle_rows;
 use crate::moderation::exec;
 use crate::rows::{self, backend, parsed, text, ts};
 use crate::store::SqlStore;
@@ -96,7 +97,7 @@ impl BoardStore for SqlStore {
         .await
         .map_err(backend)?
         .ok_or(StoreError::NotFound)?;
-        let standing = rows::streak(&row)?;
+        let standing = circle_rows::streak(&row)?;
         tx.commit().await.map_err(backend)?;
         Ok((standing, inserted))
     }
@@ -121,7 +122,7 @@ impl BoardStore for SqlStore {
         )
         .await?
         .iter()
-        .map(rows::streak)
+        .map(circle_rows::streak)
         .collect()
     }
 

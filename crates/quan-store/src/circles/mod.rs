@@ -1,11 +1,13 @@
 //! `CircleStore` for `SqlStore`: circles, memberships (member counts in the same
 //! transaction), settings and the viewer's quirks.
 
+pub(crate) mod decode;
 pub(crate) mod board;
 pub(crate) mod images;
 pub(crate) mod invites;
 pub(crate) mod posts;
 
+use crate::circles::decode as circle_rows;
 use crate::moderation::exec;
 use crate::rows::{self, backend, int};
 use crate::store::{SqlStore, Tx};
@@ -103,7 +105,7 @@ impl CircleStore for SqlStore {
         self.fetch_opt(sqlx::query(&sql).bind(id.to_string()))
             .await?
             .as_ref()
-            .map(rows::circle)
+            .map(circle_rows::circle)
             .transpose()
     }
 
@@ -114,7 +116,7 @@ impl CircleStore for SqlStore {
             &[org.to_string()],
             ("id", false),
             page,
-            rows::circle,
+            circle_rows::circle,
             |c| c.id.to_string(),
         )
         .await
@@ -131,7 +133,12 @@ impl CircleStore for SqlStore {
         self.fetch_all(sqlx::query(sql).bind(account.to_string()))
             .await?
             .iter()
-            .map(|r| Ok((rows::circle(r)?, rows::circle_role(r, "member_role")?)))
+            .map(|r| {
+                Ok((
+                    circle_rows::circle(r)?,
+                    circle_rows::circle_role(r, "member_role")?,
+                ))
+            })
             .collect()
     }
 
@@ -148,7 +155,7 @@ impl CircleStore for SqlStore {
         )
         .await?
         .as_ref()
-        .map(rows::member)
+        .map(circle_rows::member)
         .transpose()
     }
 
@@ -175,7 +182,7 @@ impl CircleStore for SqlStore {
             &[circle.to_string(), status.as_str().to_owned()],
             ("m.account_id", false),
             page,
-            rows::member,
+            circle_rows::member,
             |m| m.account_id.to_string(),
         )
         .await

@@ -1,6 +1,7 @@
 //! `PostStore` for `SqlStore`: posts (read through `queries::VISIBLE_POSTS`), the
 //! feed sorts, edits, pins, deletes, comments, reactions and the hot-rank batch.
 
+use crate::circles::decode as circle_rows;
 use crate::moderation::exec;
 use crate::moderation::insert_log;
 use crate::queries::POST_SELECT;
@@ -165,7 +166,7 @@ impl PostStore for SqlStore {
                     .fetch_all(q)
                     .await?
                     .iter()
-                    .map(rows::post)
+                    .map(circle_rows::post)
                     .collect::<StoreResult<Vec<_>>>()?;
                 Ok(Page::from_overfetch(items, page, |p| {
                     format!("{:?}/{}", p.hot_rank, p.id)
@@ -217,7 +218,7 @@ impl PostStore for SqlStore {
         )
         .await?
         .as_ref()
-        .map(rows::post)
+        .map(circle_rows::post)
         .transpose()
     }
 
@@ -294,7 +295,7 @@ impl PostStore for SqlStore {
         self.fetch_all(sqlx::query(&sql).bind(post.to_string()).bind(limit))
             .await?
             .iter()
-            .map(rows::comment)
+            .map(circle_rows::comment)
             .collect()
     }
 
@@ -426,7 +427,7 @@ impl PostStore for SqlStore {
         )
         .await?
         .as_ref()
-        .map(rows::post)
+        .map(circle_rows::post)
         .transpose()
     }
 
@@ -599,7 +600,7 @@ impl PostStore for SqlStore {
         )
         .await?
         .iter()
-        .map(rows::post)
+        .map(circle_rows::post)
         .collect()
     }
 

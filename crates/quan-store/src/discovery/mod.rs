@@ -1,5 +1,6 @@
 //! `DiscoveryStore` for `SqlStore`: quality scores and the review gate.
 
+use crate::circles::decode as circle_rows;
 use crate::moderation::exec;
 use crate::rows::{self, backend, int, opt_id, text, ts};
 use crate::store::SqlStore;
@@ -157,7 +158,7 @@ impl DiscoveryStore for SqlStore {
         )
         .await?
         .iter()
-        .map(rows::circle)
+        .map(circle_rows::circle)
         .collect()
     }
 }

@@ -1,6 +1,9 @@
 //! `IdentityStore` for `SqlStore`: accounts, sessions, orgs, staff (an org keeps an
 //! owner: the org row is locked while owners are counted), org invites, API tokens.
 
+pub(crate) mod decode;
+
+use crate::identity::decode as identity_rows;
 use crate::rows::{self, backend};
 use crate::store::SqlStore;
 use async_trait::async_trait;
@@ -43,7 +46,7 @@ impl IdentityStore for SqlStore {
         self.fetch_opt(sqlx::query(&sql).bind(id.to_string()))
             .await?
             .as_ref()
-            .map(rows::account)
+            .map(identity_rows::account)
             .transpose()
     }
 
@@ -56,7 +59,7 @@ impl IdentityStore for SqlStore {
         self.fetch_opt(sqlx::query(&sql).bind(val.to_owned()))
             .await?
             .as_ref()
-            .map(rows::account)
+            .map(identity_rows::account)
             .transpose()
     }
 
@@ -106,7 +109,7 @@ impl IdentityStore for SqlStore {
         else {
             return Ok(None);
         };
-        let account = rows::account(&row)?;
+        let account = identity_rows::account(&row)?;
         let session = SessionRecord {
             id: rows::id(&row, "sid")?,
             account_id: account.id,
@@ -176,7 +179,7 @@ impl IdentityStore for SqlStore {
         )
         .await?
         .as_ref()
-        .map(rows::org)
+        .map(identity_rows::org)
         .transpose()
     }
 
@@ -186,7 +189,7 @@ impl IdentityStore for SqlStore {
         self.fetch_all(sqlx::query(sql).bind(account.to_string()))
             .await?
             .iter()
-            .map(|r| Ok((rows::org(r)?, rows::role(r)?)))
+            .map(|r| Ok((identity_rows::org(r)?, identity_rows::role(r)?)))
             .collect()
     }
 
@@ -197,7 +200,7 @@ impl IdentityStore for SqlStore {
         self.fetch_all(sqlx::query(sql))
             .await?
             .iter()
-            .map(|r| Ok((rows::org(r)?, rows::int(r, "staff_count")?)))
+            .map(|r| Ok((identity_rows::org(r)?, rows::int(r, "staff_count")?)))
             .collect()
     }
 
@@ -210,7 +213,7 @@ impl IdentityStore for SqlStore {
         )
         .await?
         .as_ref()
-        .map(rows::staff)
+        .map(identity_rows::staff)
         .transpose()
     }
 
@@ -221,7 +224,7 @@ impl IdentityStore for SqlStore {
             &[org.to_string()],
             ("s.account_id", false),
             page,
-            rows::staff,
+            identity_rows::staff,
             |s| s.account_id.to_string(),
         )
         .await
@@ -318,7 +321,7 @@ impl IdentityStore for SqlStore {
         self.fetch_all(sqlx::query(&sql).bind(org.to_string()).bind(now.millis()))
             .await?
             .iter()
-            .map(rows::invite)
+            .map(identity_rows::invite)
             .collect()
     }
 
@@ -327,7 +330,7 @@ impl IdentityStore for SqlStore {
         self.fetch_opt(sqlx::query(&sql).bind(code_hash.to_owned()))
             .await?
             .as_ref()
-            .map(rows::invite)
+            .map(identity_rows::invite)
             .transpose()
     }
 
@@ -357,7 +360,7 @@ impl IdentityStore for SqlStore {
             .await
             .map_err(backend)?
             .as_ref()
-            .map(rows::invite)
+            .map(identity_rows::invite)
             .transpose()?
         else {
             return Ok(InviteOutcome::Invalid);
@@ -435,7 +438,7 @@ impl IdentityStore for SqlStore {
         self.fetch_all(sqlx::query(&sql).bind(org.to_string()))
             .await?
             .iter()
-            .map(rows::token)
+            .map(identity_rows::token)
             .collect()
     }
 
@@ -444,7 +447,7 @@ impl IdentityStore for SqlStore {
         self.fetch_opt(sqlx::query(&sql).bind(token_hash.to_owned()))
             .await?
             .as_ref()
-            .map(rows::token)
+            .map(identity_rows::token)
             .transpose()
     }
 

@@ -1,6 +1,7 @@
 //! `ModerationStore` for `SqlStore`: reports, the queue, sanctions, the log, sensitive
 //! words and trust signals.
 
+use crate::circles::decode as circle_rows;
 use crate::queries::POST_SELECT;
 use crate::rows::{self, backend, int, opt_id, opt_text, opt_ts, parsed, text, ts};
 use crate::store::{SqlStore, Tx};
@@ -170,7 +171,7 @@ impl ModerationStore for SqlStore {
             .iter()
             .map(|r| {
                 Ok(QueueItem {
-                    post: rows::post(r)?,
+                    post: circle_rows::post(r)?,
                     report_weight: int(r, "report_weight")?,
                     reports: Vec::new(),
                 })

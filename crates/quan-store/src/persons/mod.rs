@@ -1,8 +1,11 @@
 //! `PersonStore` for `SqlStore`: persons, handles, tags and memberships.
 
+pub(crate) mod decode;
 pub(crate) mod merges;
 
+use crate::circles::decode as circle_rows;
 use crate::moderation::exec;
+use crate::persons::decode as person_rows;
 use crate::rows::{self, backend, int, text};
 use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
@@ -60,7 +63,7 @@ impl PersonStore for SqlStore {
         else {
             return Ok(None);
         };
-        let mut p = [rows::person(&row)?];
+        let mut p = [person_rows::person(&row)?];
         self.attach_handles(&mut p).await?;
         let [p] = p;
         Ok(Some(p))
@@ -74,7 +77,7 @@ impl PersonStore for SqlStore {
                 &[org.to_string()],
                 ("id", false),
                 page,
-                rows::person,
+                person_rows::person,
                 |p| p.id.to_string(),
             )
             .await?;
@@ -134,7 +137,7 @@ impl PersonStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(backend)?;
-        let person = rows::person(&row)?;
+        let person = person_rows::person(&row)?;
         if person.id == id {
             // A new person: attach the account's verified contact handles, unless
             // another person of the org holds them (merging is a separate, audited act).
@@ -256,7 +259,7 @@ impl PersonStore for SqlStore {
             )
             .await?;
         rows.iter()
-            .map(|r| Ok((rows::circle(r)?, rows::member(r)?)))
+            .map(|r| Ok((circle_rows::circle(r)?, circle_rows::member(r)?)))
             .collect()
     }
 }

@@ -1,6 +1,6 @@
 //! Circles: modes and their presets, join policies, visibility, posting rules, the
-//! feed's history window, teaching receipts and check-ins, and joins under
-//! concurrency. Comments, reactions and the feed's sorts are in `posts.rs`.
+//! hot feed's stored rank, the history window, teaching receipts and check-ins, and
+//! joins under concurrency. Comments, reactions and the other sorts are in `posts.rs`.
 
 use quan_core::Clock;
 use quan_testkit::{TestApp, on_both_backends};

@@ -7,8 +7,8 @@ use super::console::Console;
 use super::forms::{DecideForm, InviteForm, create_invite_link, decide_queued};
 use super::templates::{mode_key, reason_key};
 use super::{
-    CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, render_form, require_user,
-    saved,
+    AfterParams, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, render_form,
+    require_user, saved,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -128,11 +128,6 @@ impl CirclePage<'_> {
     fn tags_text(&self) -> String {
         self.v.circle.tags.join(", ")
     }
-}
-
-#[derive(Deserialize)]
-struct AfterParams {
-    after: Option<String>,
 }
 
 /// The circle, if it belongs to this console's org (another org's circle is a 404

@@ -1,8 +1,7 @@
 //! The member app's notifications page: the list with its unread count, marking all
 //! read, and which kinds a person wants.
 
-use super::ops::AfterParams;
-use super::{Chrome, CsrfOnly, PageResult, check_csrf, render, require_user, saved};
+use super::{AfterParams, Chrome, CsrfOnly, PageResult, check_csrf, render, require_user, saved};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;

@@ -1,6 +1,7 @@
-//! Server-rendered pages: the shared chrome (language, session, CSRF, error pages),
-//! the router, and the member app's circle page; account pages, chat, posts, the
-//! manage pages and the console are the submodules. Forms post back to the same
+//! Server-rendered pages: the shared chrome (language, session, CSRF, error pages,
+//! paging parameters) and the router; each area is a submodule (account pages, the
+//! member app's circle page, chat, posts, running a circle, notifications, search
+//! and discovery, the console). Forms post back to the same
 //! paths; every form carries a CSRF token (double-submit: a random cookie echoed in
 //! a hidden field).
 
@@ -397,6 +398,12 @@ async fn set_lang(
         Redirect::to(&safe_next(q.next.as_deref().or(Some("/")))),
     )
         .into_response()
+}
+
+/// A list page's keyset position (`?after=`).
+#[derive(Deserialize)]
+pub(crate) struct AfterParams {
+    pub(crate) after: Option<String>,
 }
 
 #[derive(Deserialize)]

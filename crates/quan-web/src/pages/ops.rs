@@ -8,8 +8,8 @@ use super::forms::{DecideForm, InviteForm, create_invite_link, decide_queued};
 use super::post::{post_page, post_page_with};
 use super::templates::reason_key;
 use super::{
-    Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, post_ids, render,
-    render_form, require_user, saved,
+    AfterParams, Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id,
+    post_ids, render, render_form, require_user, saved,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -546,11 +546,6 @@ impl LogPage<'_> {
             _ => "modlog.unban",
         })
     }
-}
-
-#[derive(Deserialize)]
-pub(super) struct AfterParams {
-    pub(super) after: Option<String>,
 }
 
 async fn log_page(

@@ -3,7 +3,7 @@
 
 use super::console::Console;
 use super::templates::mode_key;
-use super::{PageResult, check_csrf, form_error, path_id, render, render_form, saved};
+use super::{AfterParams, PageResult, check_csrf, form_error, path_id, render, render_form, saved};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
@@ -100,11 +100,6 @@ impl PersonPage<'_> {
             _ => "timeline.merge_undone",
         })
     }
-}
-
-#[derive(Deserialize)]
-struct AfterParams {
-    after: Option<String>,
 }
 
 async fn persons_page(
