@@ -41,12 +41,6 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// A request that takes longer is answered 408 and dropped.
     pub request_timeout: Duration,
-    /// Where WebSocket connections run; None: on the runtime that serves requests.
-    /// A room's message wakes every member's socket at once, and on the runtime that
-    /// serves requests those wakes queue ahead of the next request's every step (a
-    /// chat send waited 60 ms for its own insert behind them); on their own threads
-    /// the OS shares the cores and a waking request thread runs at once.
-    pub sockets: Option<tokio::runtime::Handle>,
 }
 
 impl Default for WebConfig {
@@ -56,7 +50,6 @@ impl Default for WebConfig {
             public_url: None,
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
-            sockets: None,
         }
     }
 }
@@ -75,7 +68,6 @@ pub struct AppInner {
     pub secure_cookies: bool,
     pub public_url: Option<String>,
     pub ws: Arc<ws::WsStats>,
-    pub sockets: Option<tokio::runtime::Handle>,
 }
 
 impl std::ops::Deref for AppState {
@@ -115,7 +107,6 @@ impl AppState {
             secure_cookies: cfg.secure_cookies,
             public_url: cfg.public_url.clone(),
             ws: Arc::default(),
-            sockets: cfg.sockets.clone(),
         }))
     }
 }

@@ -67,21 +67,9 @@ pub async fn upgrade(
     Auth(actor): Auth,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let sockets = st.sockets.clone();
     Ok(ws
         .max_message_size(MAX_FRAME)
-        .on_upgrade(move |socket| async move {
-            match sockets {
-                // The connection and its topic forwarders live on the socket runtime;
-                // this task only waits for it to end.
-                Some(rt) => {
-                    if let Err(e) = rt.spawn(serve(st, actor, socket)).await {
-                        tracing::warn!(error = %e, "a WebSocket task failed");
-                    }
-                }
-                None => serve(st, actor, socket).await,
-            }
-        }))
+        .on_upgrade(move |socket| serve(st, actor, socket)))
 }
 
 /// Why a topic was refused, as a protocol error code.

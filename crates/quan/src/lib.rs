@@ -12,7 +12,7 @@ use quan_infra::{MemoryBus, MemoryCounters, MemoryRateLimiter, RedisBackend};
 use quan_store::{ConnectOptions, SqlStore};
 use settings::Settings;
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -98,7 +98,6 @@ impl App {
             public_url: Some(settings.server.public_url.clone()).filter(|u| !u.is_empty()),
             max_body_bytes: settings.server.max_body_bytes,
             request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
-            sockets: sockets(),
         };
         let router = quan_web::router(quan_web::AppState::new(services.clone(), &web), &web);
         Ok(Self {
@@ -185,23 +184,4 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-}
-
-/// The runtime WebSocket connections run on (see `WebConfig::sockets`): one per
-/// process, as many threads as cores, never dropped. None (sockets then share the
-/// request runtime) if the OS refuses the threads.
-fn sockets() -> Option<tokio::runtime::Handle> {
-    static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
-                .thread_name("quan-sockets")
-                .enable_all()
-                .build()
-                .map_err(|e| tracing::warn!(error = %e, "WebSockets share the request runtime"))
-                .ok()
-        })
-        .as_ref()
-        .map(|rt| rt.handle().clone())
 }

@@ -1,8 +1,8 @@
 //! `CircleStore` for `SqlStore`: circles, memberships (member counts in the same
 //! transaction), settings and the viewer's quirks.
 
-pub(crate) mod decode;
 pub(crate) mod board;
+pub(crate) mod decode;
 pub(crate) mod images;
 pub(crate) mod invites;
 pub(crate) mod posts;

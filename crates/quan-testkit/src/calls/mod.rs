@@ -3,6 +3,7 @@
 //! test reads as what it does and a failed step says which call and why. Refusals are
 //! asserted with the raw client and [`crate::Res::problem`].
 
+mod board;
 mod chat;
 mod circles;
 mod persons;

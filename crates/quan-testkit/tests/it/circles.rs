@@ -3,19 +3,23 @@
 //! joins under concurrency. Comments, reactions and the other sorts are in `posts.rs`.
 
 use quan_core::Clock;
-use quan_testkit::{TestApp, on_both_backends};
+use quan_testkit::{TestApp, User, on_both_backends};
+use quan_web::api::circles::board::ReceiptDto;
+use quan_web::api::circles::posts::PostPage;
 use serde_json::json;
 
 on_both_backends!(
     community_circles_let_anyone_in_and_make_persons,
     business_circles_wait_for_approval,
     invite_paid_and_internal_circles_keep_outsiders_out,
-    visibility_never_leaks_private_circles,
+    private_circles_answer_outsiders_not_found,
+    public_circles_show_to_people_not_to_other_orgs_tokens,
     posting_rules_refuse_with_their_codes,
     the_hot_feed_pages_every_post_once_by_rank,
     joins_under_concurrency_count_exactly,
     history_window_hides_and_never_deletes,
-    teaching_receipts_and_checkins
+    notices_keep_read_receipts_for_their_author,
+    checkins_count_once_a_day_and_streaks_break
 );
 
 async fn community_circles_let_anyone_in_and_make_persons(app: TestApp) {
@@ -152,7 +156,7 @@ async fn invite_paid_and_internal_circles_keep_outsiders_out(app: TestApp) {
     assert_eq!(r.status, 403);
 }
 
-async fn visibility_never_leaks_private_circles(app: TestApp) {
+async fn private_circles_answer_outsiders_not_found(app: TestApp) {
     let (owner, org) = app.owner("Vera").await;
     let (other, other_org) = app.owner("Otto").await;
     let internal = owner
@@ -163,9 +167,6 @@ async fn visibility_never_leaks_private_circles(app: TestApp) {
             &org,
             json!({"name": "Private partners", "mode": "business"}),
         )
-        .await;
-    let public = owner
-        .circle(&org, json!({"name": "Open fans", "mode": "community"}))
         .await;
     for id in [&internal, &private] {
         for path in [
@@ -221,32 +222,20 @@ async fn visibility_never_leaks_private_circles(app: TestApp) {
             assert_eq!(other.c.get(&path).await.status, 404, "{path}");
         }
     }
+}
+
+async fn public_circles_show_to_people_not_to_other_orgs_tokens(app: TestApp) {
+    let (owner, org) = app.owner("Vera").await;
+    let (other, other_org) = app.owner("Otto").await;
+    let public = owner
+        .circle(&org, json!({"name": "Open fans", "mode": "community"}))
+        .await;
     // A public circle is visible to them, but its console page is its own org's.
-    assert_eq!(
-        other
-            .c
-            .get(&format!("/console/{other_org}/circles/{public}"))
-            .await
-            .status,
-        404
-    );
-    assert_eq!(
-        owner
-            .c
-            .get(&format!("/console/{org}/circles/{public}"))
-            .await
-            .status,
-        200
-    );
+    let console = |o: &str| format!("/console/{o}/circles/{public}");
+    assert_eq!(other.c.get(&console(&other_org)).await.status, 404);
+    assert_eq!(owner.c.get(&console(&org)).await.status, 200);
     // Public circles are visible to any signed-in person, but not to another org's token.
-    assert_eq!(
-        other
-            .c
-            .get(&format!("/api/v1/circles/{public}"))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(other.get_circle(&public).await.name, "Open fans");
     let tok = other
         .c
         .post(
@@ -257,24 +246,16 @@ async fn visibility_never_leaks_private_circles(app: TestApp) {
     let bot = other
         .c
         .with_token(tok.body["secret"].as_str().unwrap_or_default());
-    assert_eq!(
-        bot.get(&format!("/api/v1/circles/{public}")).await.status,
-        404
-    );
+    let r = bot.get(&format!("/api/v1/circles/{public}")).await;
+    assert_eq!(r.status, 404);
     // Another org's staff list of circles does not include ours.
     let theirs = other
         .c
         .get(&format!("/api/v1/orgs/{other_org}/circles"))
         .await;
     assert_eq!(theirs.body["items"].as_array().map(Vec::len), Some(0));
-    assert_eq!(
-        other
-            .c
-            .get(&format!("/api/v1/orgs/{org}/circles"))
-            .await
-            .status,
-        404
-    );
+    let r = other.c.get(&format!("/api/v1/orgs/{org}/circles")).await;
+    assert_eq!(r.status, 404);
 }
 
 async fn posting_rules_refuse_with_their_codes(app: TestApp) {
@@ -440,52 +421,17 @@ async fn history_window_hides_and_never_deletes(app: TestApp) {
     let cid = owner
         .circle(&org, json!({"name": "Diary", "mode": "community"}))
         .await;
-    let writer = app.user("Writer").await;
-    let reader = app.user("Reader").await;
-    for u in [&writer, &reader] {
-        u.c.post(&format!("/api/v1/circles/{cid}/join"), json!({}))
-            .await;
-    }
-    let old = writer
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/posts"),
-            json!({"title": "old news"}),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (writer, reader) = (app.user("Writer").await, app.user("Reader").await);
+    writer.join(&cid).await;
+    reader.join(&cid).await;
+    let old = writer.post(&cid, json!({"title": "old news"})).await.id;
     app.clock.advance_secs(10 * 24 * 3600);
-    let fresh = writer
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/posts"),
-            json!({"title": "fresh"}),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let ids = |r: &quan_testkit::Res| -> Vec<String> {
-        r.body["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p["id"].as_str().map(str::to_owned))
-            .collect()
-    };
+    let fresh = writer.post(&cid, json!({"title": "fresh"})).await.id;
+    let ids = |p: PostPage| -> Vec<String> { p.items.into_iter().map(|p| p.id).collect() };
 
-    assert_eq!(
-        writer.c.get("/api/v1/me/privacy").await.body["history_window"],
-        "all"
-    );
-    let r = writer
-        .c
-        .put("/api/v1/me/privacy", json!({"history_window": "3d"}))
-        .await;
+    let privacy = "/api/v1/me/privacy";
+    assert_eq!(writer.c.get(privacy).await.body["history_window"], "all");
+    let r = writer.c.put(privacy, json!({"history_window": "3d"})).await;
     assert_eq!(
         (r.status, r.body["history_window"].as_str()),
         (200, Some("3d")),
@@ -494,12 +440,9 @@ async fn history_window_hides_and_never_deletes(app: TestApp) {
     );
     let bad = writer
         .c
-        .put("/api/v1/me/privacy", json!({"history_window": "forever"}))
+        .put(privacy, json!({"history_window": "forever"}))
         .await;
-    assert_eq!(
-        (bad.status, bad.body["code"].as_str()),
-        (422, Some("invalid_history_window"))
-    );
+    assert_eq!(bad.problem(), (422, Some("invalid_history_window")));
 
     // Every read path honours it for others: all four sorts and the post itself.
     app.services
@@ -508,71 +451,50 @@ async fn history_window_hides_and_never_deletes(app: TestApp) {
         .await
         .unwrap_or(0);
     for sort in ["new", "hot", "top&period=all", "active"] {
-        let seen = ids(&reader
-            .c
-            .get(&format!("/api/v1/circles/{cid}/feed?sort={sort}"))
-            .await);
+        let seen = ids(reader.feed(&cid, &format!("sort={sort}")).await);
         assert!(
             seen.contains(&fresh) && !seen.contains(&old),
             "{sort}: {seen:?}"
         );
-        let own = ids(&writer
-            .c
-            .get(&format!("/api/v1/circles/{cid}/feed?sort={sort}"))
-            .await);
+        let own = ids(writer.feed(&cid, &format!("sort={sort}")).await);
         assert!(
             own.contains(&old),
             "{sort}: the author still sees their own history"
         );
     }
-    assert_eq!(
-        reader
-            .c
-            .get(&format!("/api/v1/circles/{cid}/posts/{old}"))
-            .await
-            .status,
-        404
-    );
-    assert_eq!(
-        reader
-            .c
-            .post(
-                &format!("/api/v1/circles/{cid}/posts/{old}/comments"),
-                json!({"body": "x"})
-            )
-            .await
-            .status,
-        404
-    );
-    assert_eq!(
-        writer
-            .c
-            .get(&format!("/api/v1/circles/{cid}/posts/{old}"))
-            .await
-            .status,
-        200
-    );
+    let post = format!("/api/v1/circles/{cid}/posts/{old}");
+    assert_eq!(reader.c.get(&post).await.status, 404);
+    let r = reader
+        .c
+        .post(&format!("{post}/comments"), json!({"body": "x"}))
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(writer.post_detail(&cid, &old).await.post.title, "old news");
 
     // Widening the window shows everything again: nothing was deleted.
-    writer
+    let r = writer
         .c
-        .put("/api/v1/me/privacy", json!({"history_window": "all"}))
+        .put(privacy, json!({"history_window": "all"}))
         .await;
-    let seen = ids(&reader.c.get(&format!("/api/v1/circles/{cid}/feed")).await);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let seen = ids(reader.feed(&cid, "").await);
     assert!(seen.contains(&old) && seen.contains(&fresh));
 }
 
-async fn teaching_receipts_and_checkins(app: TestApp) {
+/// A teaching circle that opens joining (teaching is invite-only by default; the
+/// tests need no invite flow), with Alice and Bob in it.
+async fn tea_class(app: &TestApp) -> (User, String, User, User) {
     let (owner, org) = app.owner("Teacher Tao").await;
-    // Teaching circles are invite-only by default; this one opens joining so the test
-    // needs no invite flow.
-    let cid = owner.circle(&org, json!({"name": "茶艺课 Tea class", "mode": "teaching", "join_policy": "open", "public": true})).await;
-    let alice = app.user("Alice").await;
-    let bob = app.user("Bob").await;
-    for u in [&alice, &bob] {
-        u.c.post(&format!("/api/v1/circles/{cid}/join"), json!({}))
-            .await;
-    }
+    let body = json!({"name": "茶艺课 Tea class", "mode": "teaching", "join_policy": "open", "public": true});
+    let cid = owner.circle(&org, body).await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    alice.join(&cid).await;
+    bob.join(&cid).await;
+    (owner, cid, alice, bob)
+}
+
+async fn notices_keep_read_receipts_for_their_author(app: TestApp) {
+    let (owner, cid, alice, bob) = tea_class(&app).await;
     let topic = alice
         .c
         .post(
@@ -581,86 +503,47 @@ async fn teaching_receipts_and_checkins(app: TestApp) {
         )
         .await;
     assert_eq!(
-        (topic.status, topic.body["code"].as_str()),
+        topic.problem(),
         (403, Some("posting_restricted")),
         "teaching: staff post"
     );
-    let notice = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{cid}/posts"),
-            json!({"kind": "notice", "title": "作业 Homework due Friday"}),
-        )
-        .await;
-    let nid = notice.body["id"].as_str().unwrap_or_default().to_owned();
+    let notice = json!({"kind": "notice", "title": "作业 Homework due Friday"});
+    let nid = owner.post(&cid, notice).await.id;
 
-    // Opening the notice is reading it; receipts are for the author and admins.
-    assert_eq!(
-        alice
-            .c
-            .get(&format!("/api/v1/circles/{cid}/posts/{nid}"))
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        alice
-            .c
-            .get(&format!("/api/v1/circles/{cid}/posts/{nid}"))
-            .await
-            .status,
-        200
-    );
-    let r = owner
+    // Opening the notice is reading it (twice is once); receipts are for the author
+    // and admins.
+    alice.post_detail(&cid, &nid).await;
+    alice.post_detail(&cid, &nid).await;
+    let r = owner.receipts(&cid, &nid).await;
+    let names = |v: &[ReceiptDto]| {
+        let mut n: Vec<String> = v.iter().map(|x| x.display_name.clone()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&r.read), ["Alice"]);
+    assert_eq!(names(&r.unread), ["Bob", "Teacher Tao"]);
+    let r = bob
         .c
         .get(&format!("/api/v1/circles/{cid}/posts/{nid}/receipts"))
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let names = |k: &str| -> Vec<String> {
-        r.body[k]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|x| x["display_name"].as_str().map(str::to_owned))
-            .collect()
-    };
-    assert_eq!(names("read"), vec!["Alice".to_owned()]);
-    let mut unread = names("unread");
-    unread.sort();
-    assert_eq!(unread, vec!["Bob".to_owned(), "Teacher Tao".to_owned()]);
-    assert_eq!(
-        bob.c
-            .get(&format!("/api/v1/circles/{cid}/posts/{nid}/receipts"))
-            .await
-            .status,
-        403
-    );
+    assert_eq!(r.status, 403);
+}
 
-    // Check-ins: once a day; the streak grows day by day and breaks on a missed day.
-    let checkin = |c: &quan_testkit::Client| {
-        let (c, path) = (c.clone(), format!("/api/v1/circles/{cid}/checkins"));
-        async move { c.post(&path, json!({})).await }
-    };
-    let first = checkin(&alice.c).await;
-    assert_eq!(
-        (
-            first.body["streak"].as_i64(),
-            first.body["checked_in"].as_bool()
-        ),
-        (Some(1), Some(true)),
-        "{}",
-        first.text
-    );
-    let again = checkin(&alice.c).await;
-    assert_eq!(
-        (
-            again.body["streak"].as_i64(),
-            again.body["checked_in"].as_bool()
-        ),
-        (Some(1), Some(false))
-    );
+async fn checkins_count_once_a_day_and_streaks_break(app: TestApp) {
+    let (owner, cid, alice, bob) = tea_class(&app).await;
+    // Once a day; the streak grows day by day and breaks on a missed day.
+    let first = alice.checkin(&cid).await;
+    assert_eq!((first.standing.streak, first.checked_in), (1, true));
+    let again = alice.checkin(&cid).await;
+    assert_eq!((again.standing.streak, again.checked_in), (1, false));
     // Ten concurrent taps on the same day count once.
-    let taps: Vec<_> = (0..10).map(|_| tokio::spawn(checkin(&bob.c))).collect();
+    let path = format!("/api/v1/circles/{cid}/checkins");
+    let taps: Vec<_> = (0..10)
+        .map(|_| {
+            let (c, path) = (bob.c.clone(), path.clone());
+            tokio::spawn(async move { c.post(&path, json!({})).await })
+        })
+        .collect();
     let mut checked = 0;
     for t in taps {
         if t.await.ok().and_then(|r| r.body["checked_in"].as_bool()) == Some(true) {
@@ -670,52 +553,26 @@ async fn teaching_receipts_and_checkins(app: TestApp) {
     assert_eq!(checked, 1);
     for day in 2..=3 {
         app.clock.advance_secs(24 * 3600);
-        let r = checkin(&alice.c).await;
-        assert_eq!(r.body["streak"].as_i64(), Some(day));
+        assert_eq!(alice.checkin(&cid).await.standing.streak, day);
     }
     app.clock.advance_secs(24 * 3600);
-    checkin(&bob.c).await;
-    let board = owner
-        .c
-        .get(&format!("/api/v1/circles/{cid}/checkins/leaderboard"))
-        .await;
-    let rows: Vec<(String, i64, i64)> = board
-        .body
-        .as_array()
+    bob.checkin(&cid).await;
+    let rows: Vec<(String, i64, i64)> = owner
+        .leaderboard(&cid)
+        .await
         .into_iter()
-        .flatten()
-        .map(|x| {
-            (
-                x["display_name"].as_str().unwrap_or_default().to_owned(),
-                x["streak"].as_i64().unwrap_or(-1),
-                x["best_streak"].as_i64().unwrap_or(-1),
-            )
-        })
+        .map(|x| (x.display_name, x.streak, x.best_streak))
         .collect();
     assert_eq!(
         rows,
-        vec![("Alice".to_owned(), 3, 3), ("Bob".to_owned(), 1, 1)],
+        [("Alice".to_owned(), 3, 3), ("Bob".to_owned(), 1, 1)],
         "Alice checked in yesterday: her streak stands"
     );
     app.clock.advance_secs(2 * 24 * 3600);
-    let board = owner
-        .c
-        .get(&format!("/api/v1/circles/{cid}/checkins/leaderboard"))
-        .await;
-    assert_eq!(
-        board.body[0]["streak"].as_i64(),
-        Some(0),
-        "a missed day breaks the streak"
-    );
-    let r = checkin(&alice.c).await;
-    assert_eq!(
-        (
-            r.body["streak"].as_i64(),
-            r.body["best_streak"].as_i64(),
-            r.body["checkin_count"].as_i64()
-        ),
-        (Some(1), Some(3), Some(4))
-    );
+    let board = owner.leaderboard(&cid).await;
+    assert_eq!(board[0].streak, 0, "a missed day breaks the streak");
+    let r = alice.checkin(&cid).await.standing;
+    assert_eq!((r.streak, r.best_streak, r.checkin_count), (1, 3, 4));
     let outsider = app.user("Outsider").await;
-    assert_eq!(checkin(&outsider.c).await.status, 403);
+    assert_eq!(outsider.c.post(&path, json!({})).await.status, 403);
 }

@@ -23,20 +23,20 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(task_action, task_steps))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReceiptDto {
     pub account_id: String,
     pub display_name: String,
     pub read_at: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReceiptsDto {
     pub read: Vec<ReceiptDto>,
     pub unread: Vec<ReceiptDto>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StreakDto {
     pub account_id: String,
     pub display_name: String,
@@ -58,7 +58,7 @@ impl From<&quan_core::StreakRecord> for StreakDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CheckinDto {
     #[serde(flatten)]
     pub standing: StreakDto,
