@@ -190,8 +190,17 @@ mod tests {
         let mut used = 0;
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-            for part in text.split(".t(\"").skip(1) {
-                let key = part.split('"').next().unwrap_or_default();
+            let plural_keys = text.split(".plural(").skip(1).flat_map(|part| {
+                // The two literal keys after the count: `(n, "a.one", "a.many")`.
+                let args = part.split(')').next().unwrap_or_default();
+                args.split('"').skip(1).step_by(2).take(2).collect::<Vec<_>>()
+            });
+            let keys = text
+                .split(".t(\"")
+                .skip(1)
+                .map(|part| part.split('"').next().unwrap_or_default())
+                .chain(plural_keys);
+            for key in keys {
                 used += 1;
                 assert!(
                     en.contains(key),

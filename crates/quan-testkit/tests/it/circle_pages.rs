@@ -37,6 +37,8 @@ async fn pages_keep_their_small_promises(app: TestApp) {
 
     let before = owner.c.get(&format!("/app/circles/{c}")).await;
     assert!(before.text.contains("id=\"checkin\""));
+    // Counts are words: one member is "1 member", not "1 Members".
+    assert!(before.text.contains("1 member<"), "one member in words");
     owner
         .c
         .post(&format!("/api/v1/circles/{c}/checkins"), json!({}))

@@ -92,6 +92,30 @@ pub(crate) fn router() -> Router<AppState> {
         .layer(axum::middleware::from_fn(csrf_cookie))
 }
 
+/// What [`Chrome::plural`] counts: the integers templates hold, by value or (in
+/// loops) by reference.
+pub(crate) trait Count {
+    fn count(&self) -> i64;
+}
+
+impl Count for i64 {
+    fn count(&self) -> i64 {
+        *self
+    }
+}
+
+impl Count for usize {
+    fn count(&self) -> i64 {
+        i64::try_from(*self).unwrap_or(i64::MAX)
+    }
+}
+
+impl<T: Count + ?Sized> Count for &T {
+    fn count(&self) -> i64 {
+        (**self).count()
+    }
+}
+
 /// The CSRF token of this browser, set by [`csrf_cookie`] on the way in.
 #[derive(Debug, Clone)]
 pub(crate) struct CsrfToken(pub String);
@@ -140,6 +164,13 @@ pub(crate) struct Chrome {
 impl Chrome {
     pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
         self.cat.get(self.lang, key)
+    }
+    /// A count in words: `one` ("1 member", "1 位成员") when `n` is 1, else `many`
+    /// ("{n} members") with `{n}` replaced.
+    pub fn plural(&self, n: impl Count, one: &str, many: &str) -> String {
+        let n = n.count();
+        let key = if n == 1 { one } else { many };
+        self.t(key).replace("{n}", &n.to_string())
     }
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()

@@ -206,12 +206,8 @@ impl AppCirclePage<'_> {
     }
     /// "1 comment", "3 comments", "3 条评论".
     pub fn comments_label(&self, n: i64) -> String {
-        let key = if n == 1 {
-            "circles.comment_one"
-        } else {
-            "circles.comment_many"
-        };
-        self.c.t(key).replace("{n}", &n.to_string())
+        self.c
+            .plural(n, "circles.comment_one", "circles.comment_many")
     }
     pub fn tabs(&self) -> [(&'static str, &'static str); 4] {
         FEED_TABS
