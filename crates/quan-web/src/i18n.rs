@@ -193,7 +193,11 @@ mod tests {
             let plural_keys = text.split(".plural(").skip(1).flat_map(|part| {
                 // The two literal keys after the count: `(n, "a.one", "a.many")`.
                 let args = part.split(')').next().unwrap_or_default();
-                args.split('"').skip(1).step_by(2).take(2).collect::<Vec<_>>()
+                args.split('"')
+                    .skip(1)
+                    .step_by(2)
+                    .take(2)
+                    .collect::<Vec<_>>()
             });
             let keys = text
                 .split(".t(\"")

@@ -6,6 +6,7 @@
 mod board;
 mod chat;
 mod circles;
+mod invites;
 mod persons;
 mod posts;
 

@@ -731,7 +731,10 @@ async fn run_a_circle_in_chromium() {
     click(&a, "#circle-search button").await;
     let found = wait_text(&a, "1 result").await;
     assert!(found.contains("拍一组新品照片"), "{found}");
-    assert!(!found.contains("1 results"), "one result is a result: {found}");
+    assert!(
+        !found.contains("1 results"),
+        "one result is a result: {found}"
+    );
     shot(&a, "21-search").await;
 
     // The console: persons, one person with circles and a tag, sensitive words.

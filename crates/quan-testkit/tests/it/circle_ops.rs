@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     invite_links_admit_exactly_max_uses,
+    spent_revoked_and_internal_links_admit_no_one,
     posts_edit_pin_delete_and_the_log,
     task_board_workflow_and_concurrent_claims,
     weighted_reports_hide_and_review,
@@ -52,33 +53,23 @@ async fn invite_links_admit_exactly_max_uses(app: TestApp) {
         .post(&format!("/api/v1/circles/{class}/join"), json!({}))
         .await;
     assert_eq!(j.status, 404, "private circle stays hidden: {}", j.text);
-
     let member = app.user("Mia").await;
-    let r = member
-        .c
-        .post(&format!("/api/v1/circles/{class}/invites"), json!({}))
-        .await;
+    let invites = format!("/api/v1/circles/{class}/invites");
+    let r = member.c.post(&invites, json!({})).await;
     assert_eq!(r.status, 404, "strangers cannot mint links");
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{class}/invites"),
+    let link = owner
+        .invite_link(
+            &class,
             json!({"label": "店内海报 poster", "max_uses": 3, "ttl_hours": 24}),
         )
         .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let code = s(&r.body["code"]);
-    assert_eq!(r.body["path"], format!("/app/join/{code}"));
+    let code = link.code;
+    assert_eq!(link.path, format!("/app/join/{code}"));
     // The link people copy is absolute, under the host the request came to.
-    assert_eq!(r.body["url"], format!("{}/app/join/{code}", app.base));
-
-    let preview = app
-        .client()
-        .get(&format!("/api/v1/circle-invites/{code}"))
-        .await;
+    assert_eq!(link.url, format!("{}/app/join/{code}", app.base));
     assert_eq!(
-        (preview.status, preview.body["name"].as_str()),
-        (200, Some("茶艺课 Tea class"))
+        app.client().invite_preview(&code).await.name,
+        "茶艺课 Tea class"
     );
 
     // Eight people accept at once: exactly three get in.
@@ -91,38 +82,29 @@ async fn invite_links_admit_exactly_max_uses(app: TestApp) {
         async move { u.c.post(&path, json!({})).await.status }
     }))
     .await;
-    assert_eq!(
-        results.iter().filter(|s| **s == 200).count(),
-        3,
-        "{results:?}"
-    );
+    let admitted = results.iter().filter(|s| **s == 200).count();
+    assert_eq!(admitted, 3, "{results:?}");
     assert!(
         results.iter().all(|s| *s == 200 || *s == 404),
         "{results:?}"
     );
-    let c = owner.c.get(&format!("/api/v1/circles/{class}")).await;
-    assert_eq!(c.body["member_count"], 4);
-    let list = owner
-        .c
-        .get(&format!("/api/v1/circles/{class}/invites"))
-        .await;
-    assert_eq!(list.body[0]["uses"], 3);
-    assert_eq!(list.body[0]["label"], "店内海报 poster");
+    assert_eq!(owner.get_circle(&class).await.member_count, 4);
+    let list = owner.invite_links(&class).await;
+    assert_eq!(
+        (list[0].uses, list[0].label.as_str()),
+        (3, "店内海报 poster")
+    );
     // Each person's timeline says which link (channel) they came through.
-    let members = owner
-        .c
-        .get(&format!("/api/v1/circles/{class}/members"))
-        .await;
-    let joined = members.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|m| m["role"] == "member")
-        .map(|m| s(&m["person_id"]))
-        .unwrap_or_default();
+    let members = owner.members(&class, "").await;
+    let Some(joined) = members.items.iter().find(|m| m.role == "member") else {
+        panic!("nobody joined: {members:?}")
+    };
     let prof = owner
         .c
-        .get(&format!("/api/v1/orgs/{org}/persons/{joined}/profile"))
+        .get(&format!(
+            "/api/v1/orgs/{org}/persons/{}/profile",
+            joined.person_id
+        ))
         .await;
     let came = prof.body["timeline"]
         .as_array()
@@ -135,28 +117,31 @@ async fn invite_links_admit_exactly_max_uses(app: TestApp) {
         "{}",
         prof.text
     );
+}
 
-    // Revoked and expired links admit no one; tokens cannot accept for a person.
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{class}/invites"),
-            json!({"max_uses": 5, "ttl_hours": 1}),
+async fn spent_revoked_and_internal_links_admit_no_one(app: TestApp) {
+    let (owner, org) = app.owner("Tina").await;
+    let class = owner
+        .circle(
+            &org,
+            json!({"name": "茶艺课 Tea class", "mode": "teaching"}),
         )
         .await;
-    let (code2, id2) = (s(&r.body["code"]), s(&r.body["invite"]["id"]));
-    app.clock.advance_secs(2 * 3600);
-    let late = outsider
-        .c
-        .post(&format!("/api/v1/circle-invites/{code2}/accept"), json!({}))
+    let outsider = app.user("Oscar").await;
+    // Expired and revoked links admit no one.
+    let link = owner
+        .invite_link(&class, json!({"max_uses": 5, "ttl_hours": 1}))
         .await;
-    assert_eq!(
-        (late.status, late.body["code"].as_str()),
-        (404, Some("invite_invalid"))
-    );
+    app.clock.advance_secs(2 * 3600);
+    let accept = |code: &str| format!("/api/v1/circle-invites/{code}/accept");
+    let late = outsider.c.post(&accept(&link.code), json!({})).await;
+    assert_eq!(late.problem(), (404, Some("invite_invalid")));
     let r = owner
         .c
-        .delete(&format!("/api/v1/circles/{class}/invites/{id2}"))
+        .delete(&format!(
+            "/api/v1/circles/{class}/invites/{}",
+            link.invite.id
+        ))
         .await;
     assert_eq!(r.status, 204);
     let r = owner
@@ -174,19 +159,9 @@ async fn invite_links_admit_exactly_max_uses(app: TestApp) {
     let internal = owner
         .circle(&org, json!({"name": "Staff", "mode": "internal"}))
         .await;
-    let r = owner
-        .c
-        .post(&format!("/api/v1/circles/{internal}/invites"), json!({}))
-        .await;
-    let code3 = s(&r.body["code"]);
-    let r = outsider
-        .c
-        .post(&format!("/api/v1/circle-invites/{code3}/accept"), json!({}))
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (403, Some("org_members_only"))
-    );
+    let code = owner.invite_link(&internal, json!({})).await.code;
+    let r = outsider.c.post(&accept(&code), json!({})).await;
+    assert_eq!(r.problem(), (403, Some("org_members_only")));
     let r = outsider
         .c
         .get(&format!("/api/v1/circles/{internal}/feed"))

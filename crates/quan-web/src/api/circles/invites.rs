@@ -34,7 +34,7 @@ pub struct CreateCircleInviteReq {
     pub ttl_hours: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CircleInviteDto {
     pub id: String,
     pub circle_id: String,
@@ -61,7 +61,7 @@ impl From<&CircleInviteRecord> for CircleInviteDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedCircleInviteDto {
     pub invite: CircleInviteDto,
     /// Shown once; only a digest is kept.
@@ -72,7 +72,7 @@ pub struct CreatedCircleInviteDto {
     pub url: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CircleInvitePreviewDto {
     pub circle_id: String,
     pub name: String,
