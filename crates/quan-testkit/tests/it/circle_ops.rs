@@ -9,7 +9,8 @@ on_both_backends!(
     invite_links_admit_exactly_max_uses,
     spent_revoked_and_internal_links_admit_no_one,
     posts_edit_pin_delete_and_the_log,
-    task_board_workflow_and_concurrent_claims,
+    one_of_many_concurrent_claims_wins,
+    a_task_moves_through_its_steps_by_role,
     weighted_reports_hide_and_review,
     mutes_and_bans_with_expiry,
     sensitive_words_reject_or_hold,
@@ -257,12 +258,12 @@ async fn posts_edit_pin_delete_and_the_log(app: TestApp) {
     assert_eq!(log.body["items"][0]["actor"], "Pam");
 }
 
-async fn task_board_workflow_and_concurrent_claims(app: TestApp) {
+/// A business board Ann posts a task to, and ten members who may take it.
+async fn task_board(app: &TestApp) -> (User, String, User, Vec<User>, String) {
     let (owner, org) = app.owner("Bea").await;
-    let board = owner.circle(&org,
-        json!({"name": "合作 Partners", "mode": "business", "join_policy": "open", "public": true}),
-    )
-    .await;
+    let body =
+        json!({"name": "合作 Partners", "mode": "business", "join_policy": "open", "public": true});
+    let board = owner.circle(&org, body).await;
     let author = app.user("Ann").await;
     author.join(&board).await;
     let mut workers = Vec::new();
@@ -272,19 +273,16 @@ async fn task_board_workflow_and_concurrent_claims(app: TestApp) {
         workers.push(w);
     }
     app.clock.advance_secs(86_400);
-    let task = post(
-        &author,
-        &board,
-        json!({"kind": "task", "title": "设计海报 Design a poster"}),
-    )
-    .await;
+    let task = json!({"kind": "task", "title": "设计海报 Design a poster"});
+    let task = post(&author, &board, task).await;
+    (owner, board, author, workers, task)
+}
+
+async fn one_of_many_concurrent_claims_wins(app: TestApp) {
+    let (_, board, author, workers, task) = task_board(&app).await;
     let path = format!("/api/v1/circles/{board}/posts/{task}/task");
     let r = author.c.post(&path, json!({"action": "claim"})).await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (403, Some("task_not_allowed"))
-    );
-
+    assert_eq!(r.problem(), (403, Some("task_not_allowed")));
     // Ten members claim at once: one wins, the rest are told it moved on.
     let results = futures::future::join_all(
         workers
@@ -292,83 +290,67 @@ async fn task_board_workflow_and_concurrent_claims(app: TestApp) {
             .map(|w| async { w.c.post(&path, json!({"action": "claim"})).await }),
     )
     .await;
-    let winners: Vec<usize> = results
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.status == 200)
-        .map(|(i, _)| i)
-        .collect();
+    let statuses: Vec<u16> = results.iter().map(|r| r.status).collect();
     assert_eq!(
-        winners.len(),
+        statuses.iter().filter(|s| **s == 200).count(),
         1,
-        "{:?}",
-        results.iter().map(|r| r.status).collect::<Vec<_>>()
+        "{statuses:?}"
     );
-    assert!(results.iter().all(|r| r.status == 200 || r.status == 409));
-    let w = &workers[winners[0]];
-    let loser = &workers[(winners[0] + 1) % 10];
-
-    let r = loser.c.post(&path, json!({"action": "deliver"})).await;
-    assert_eq!(r.status, 403, "only the assignee delivers");
-    let r =
-        w.c.post(&path, json!({"action": "deliver", "note": "v1"}))
-            .await;
-    assert_eq!(
-        (r.status, r.body["task_state"].as_str()),
-        (200, Some("delivered"))
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
     );
-    let r = w.c.post(&path, json!({"action": "accept"})).await;
-    assert_eq!(r.status, 403, "the assignee does not accept their own work");
-    let r = author
-        .c
-        .post(&path, json!({"action": "reject", "note": "too dark"}))
-        .await;
-    assert_eq!(r.body["task_state"], "rejected");
-    w.c.post(&path, json!({"action": "deliver", "note": "v2"}))
-        .await;
-    let r = author.c.post(&path, json!({"action": "accept"})).await;
-    assert_eq!(r.body["task_state"], "accepted");
-    let r = owner.c.post(&path, json!({"action": "close"})).await;
-    assert_eq!(r.body["task_state"], "closed", "circle admins close");
-    let r = author.c.post(&path, json!({"action": "close"})).await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (409, Some("task_bad_transition"))
-    );
-    let r = author.c.post(&path, json!({"action": "dance"})).await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("action")));
-
-    let steps = loser.c.get(&path).await;
-    let states: Vec<String> = steps
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|s| s["state"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    assert_eq!(
-        states,
-        [
-            "claimed",
-            "delivered",
-            "rejected",
-            "delivered",
-            "accepted",
-            "closed"
-        ]
-    );
-    assert_eq!(steps.body[2]["note"], "too dark");
     let topic = post(&author, &board, json!({"title": "just talk"})).await;
-    let r =
-        w.c.post(
+    let r = workers[0]
+        .c
+        .post(
             &format!("/api/v1/circles/{board}/posts/{topic}/task"),
             json!({"action": "claim"}),
         )
         .await;
+    assert_eq!(r.problem(), (409, Some("not_a_task")));
+}
+
+async fn a_task_moves_through_its_steps_by_role(app: TestApp) {
+    let (owner, board, author, workers, task) = task_board(&app).await;
+    let (w, other) = (&workers[0], &workers[1]);
+    let path = format!("/api/v1/circles/{board}/posts/{task}/task");
+    w.task_step(&board, &task, "claim", "").await;
+    let r = other.c.post(&path, json!({"action": "deliver"})).await;
+    assert_eq!(r.status, 403, "only the assignee delivers");
+    let state = |p: quan_web::api::circles::posts::PostDto| p.task_state.unwrap_or_default();
     assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (409, Some("not_a_task"))
+        state(w.task_step(&board, &task, "deliver", "v1").await),
+        "delivered"
     );
+    let r = w.c.post(&path, json!({"action": "accept"})).await;
+    assert_eq!(r.status, 403, "the assignee does not accept their own work");
+    let r = author.task_step(&board, &task, "reject", "too dark").await;
+    assert_eq!(state(r), "rejected");
+    w.task_step(&board, &task, "deliver", "v2").await;
+    assert_eq!(
+        state(author.task_step(&board, &task, "accept", "").await),
+        "accepted"
+    );
+    let r = owner.task_step(&board, &task, "close", "").await;
+    assert_eq!(state(r), "closed", "circle admins close");
+    let r = author.c.post(&path, json!({"action": "close"})).await;
+    assert_eq!(r.problem(), (409, Some("task_bad_transition")));
+    let r = author.c.post(&path, json!({"action": "dance"})).await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("action")));
+
+    let steps = other.task_steps(&board, &task).await;
+    let states: Vec<&str> = steps.iter().map(|s| s.state.as_str()).collect();
+    let want = [
+        "claimed",
+        "delivered",
+        "rejected",
+        "delivered",
+        "accepted",
+        "closed",
+    ];
+    assert_eq!(states, want);
+    assert_eq!(steps[2].note, "too dark");
 }
 
 async fn weighted_reports_hide_and_review(app: TestApp) {

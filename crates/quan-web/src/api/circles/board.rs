@@ -123,7 +123,7 @@ pub struct TaskActionReq {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TaskStepDto {
     /// The state this step moved the task to.
     pub state: String,
