@@ -109,6 +109,32 @@ impl SearchStore for SqlStore {
     }
 
     async fn search_index(&self, entries: &[SearchEntry], done: &[QueuedEntry]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        // The queue rows first, each only at the version that was read. A post with a
+        // row no longer there at that version was re-queued or rebuilt meanwhile from
+        // newer text (another indexer, or an author's own search indexing their posts
+        // first): its entry is left to that pass, which writes or wrote the newer
+        // terms; written here, this batch's older text could land on top of them.
+        let mut stale: Vec<PostId> = Vec::new();
+        for d in done {
+            let gone = sqlx::query(
+                "DELETE FROM search_queue WHERE post_id = $1 AND account_id = $2 AND version = $3",
+            )
+            .bind(d.post.to_string())
+            .bind(d.account.to_string())
+            .bind(d.version)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+            if gone == 0 && !stale.contains(&d.post) {
+                stale.push(d.post);
+            }
+        }
+        let entries: Vec<&SearchEntry> = entries
+            .iter()
+            .filter(|e| !stale.contains(&e.post))
+            .collect();
         // Every (term, circle, post) row of the batch, sorted: the inserts walk the
         // index in order, and two indexers rebuilding the same posts take their locks
         // in the same order (PostgreSQL).
@@ -126,7 +152,6 @@ impl SearchStore for SqlStore {
         let mut posts: Vec<String> = entries.iter().map(|e| e.post.to_string()).collect();
         posts.sort_unstable();
         posts.dedup();
-        let mut tx = self.begin().await?;
         for chunk in posts.chunks(BATCH) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
@@ -152,18 +177,6 @@ impl SearchStore for SqlStore {
                 q = q.bind((*t).to_owned()).bind(c.clone()).bind(p.clone());
             }
             q.execute(&mut *tx).await.map_err(backend)?;
-        }
-        for d in done {
-            // Only the version that was read: a re-queue meanwhile stays for the next batch.
-            sqlx::query(
-                "DELETE FROM search_queue WHERE post_id = $1 AND account_id = $2 AND version = $3",
-            )
-            .bind(d.post.to_string())
-            .bind(d.account.to_string())
-            .bind(d.version)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)
     }

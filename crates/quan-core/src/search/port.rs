@@ -50,7 +50,8 @@ pub trait SearchStore: Send + Sync {
     async fn search_sources(&self, posts: &[PostId]) -> StoreResult<Vec<SearchSource>>;
     /// Replaces these posts' entries with their `terms` and drops the `done` rows
     /// from the queue (each at the version read: a re-queue meanwhile stays), in one
-    /// transaction.
+    /// transaction. A post with a `done` row no longer there at its version keeps
+    /// its entry as it is: a newer pass rebuilt it or will, from newer text.
     async fn search_index(&self, entries: &[SearchEntry], done: &[QueuedEntry]) -> StoreResult<()>;
     /// These posts of one circle, as `viewer` may see them (the feed's visibility
     /// rules: hidden, history window, audience), newest first.

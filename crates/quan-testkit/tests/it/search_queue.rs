@@ -1,6 +1,7 @@
 //! Search indexing off the request path: writes queue their post in their own
 //! transaction, the indexer rebuilds entries in batches, authors find their own
-//! writes at once, and a re-queue during a batch is never lost. The nodes here run
+//! writes at once, a re-queue during a batch is never lost, and a batch read before
+//! an edit never overwrites the edit's entry. The nodes here run
 //! without the background indexer, so the queue is exactly as the writes left it.
 //! Both backends.
 
@@ -11,7 +12,8 @@ use serde_json::json;
 on_both_backends!(
     spawn = quan_testkit::Spawn { no_indexer: true, ..Default::default() };
     authors_find_their_own_writes_at_once,
-    a_requeue_during_a_batch_is_kept
+    a_requeue_during_a_batch_is_kept,
+    a_stale_batch_never_lands_on_a_newer_one
 );
 
 async fn found(u: &User, circle: &str, q: &str) -> usize {
@@ -127,4 +129,48 @@ async fn a_requeue_during_a_batch_is_kept(app: TestApp) {
         "the next batch has the edit"
     );
     assert_eq!(found(&viewer, &c, "peony").await, 0, "and not the old text");
+}
+
+async fn a_stale_batch_never_lands_on_a_newer_one(app: TestApp) {
+    let (owner, org) = app.owner("Ivy").await;
+    let c = owner
+        .circle(&org, json!({"name": "Tea", "mode": "community"}))
+        .await;
+    let post = owner.post(&c, json!({"title": "white peony"})).await.id;
+    let store = &app.services.store;
+    // One indexer reads the row while the post still says "white peony"...
+    let batch = store.search_queued(None, 10).await.unwrap_or_default();
+    assert_eq!(batch.len(), 1, "one row for the post");
+    let r = owner
+        .c
+        .patch(
+            &format!("/api/v1/circles/{c}/posts/{post}"),
+            json!({"title": "silver needle"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // ...another (a second node, or an author's own search) indexes the edit first...
+    app.indexed().await;
+    // ...and only then does the first write what it read.
+    let stale = SearchEntry {
+        post: batch[0].post,
+        circle: batch[0].circle,
+        terms: vec!["white".into(), "peony".into()],
+    };
+    store
+        .search_index(&[stale], &batch)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let viewer = app.user("Mo").await;
+    viewer.join(&c).await;
+    assert_eq!(
+        found(&viewer, &c, "needle").await,
+        1,
+        "the newer pass stands"
+    );
+    assert_eq!(
+        found(&viewer, &c, "peony").await,
+        0,
+        "the older text stays out"
+    );
 }
