@@ -49,7 +49,7 @@ async fn member_app(State(st): State<AppState>, c: Chrome) -> PageResult {
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct FeedParams {
     sort: Option<String>,
     after: Option<String>,
@@ -165,11 +165,7 @@ async fn app_circle_join(
                 &st,
                 &c,
                 &id,
-                &FeedParams {
-                    sort: None,
-                    after: None,
-                    tag: None,
-                },
+                &FeedParams::default(),
                 Some(form_error(&c, ApiError::from(e))?),
                 &Draft::default(),
             )
@@ -290,11 +286,7 @@ async fn app_circle_post(
                 &st,
                 &c,
                 &id,
-                &FeedParams {
-                    sort: None,
-                    after: None,
-                    tag: None,
-                },
+                &FeedParams::default(),
                 Some(form_error(&c, ApiError::from(e))?),
                 &f.draft(!files.is_empty()),
             )
