@@ -422,6 +422,12 @@ impl Res {
     pub fn problem(&self) -> (u16, Option<&str>) {
         (self.status, self.body["code"].as_str())
     }
+
+    /// The status and the problem document's `field`, for a refused input:
+    /// `assert_eq!(r.field(), (422, Some("hours")))`.
+    pub fn field(&self) -> (u16, Option<&str>) {
+        (self.status, self.body["field"].as_str())
+    }
 }
 
 #[derive(Clone)]
@@ -503,6 +509,36 @@ impl Client {
             .header("origin", self.base.clone())
             .form(fields);
         self.send(rb).await
+    }
+    /// Submits a page's `multipart/form-data` form, as a browser would: text
+    /// `fields`, then a PNG under the field `file_field` if given.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        png: Option<(&str, Vec<u8>)>,
+    ) -> Res {
+        const BOUNDARY: &str = "quanboundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((field, bytes)) = png {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(&bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+        self.raw("POST", path, &ct, body)
+            .await
+            .unwrap_or_else(|| panic!("{path}: no answer to the form"))
     }
     /// Sends raw bytes with a content type (for garbage tests). None when the
     /// connection failed, e.g. the server answered before reading an oversized body.

@@ -1,7 +1,7 @@
 //! Chat: rooms, messages and their history, read marks, promoting a message.
 
 use super::dto;
-use crate::User;
+use crate::{Res, User};
 use quan_web::api::chat::{MessageDto, RoomDto};
 use quan_web::api::circles::posts::PostDto;
 use serde_json::{Value, json};
@@ -12,6 +12,23 @@ impl User {
         let r = self.c.get(&format!("/api/v1/circles/{circle}/rooms")).await;
         assert_eq!(r.status, 200, "rooms of {circle}: {}", r.text);
         dto("rooms", &r)
+    }
+
+    /// Adds a room to a circle.
+    pub async fn try_add_room(&self, circle: &str, name: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/circles/{circle}/rooms"),
+                json!({"name": name}),
+            )
+            .await
+    }
+
+    /// Adds a room to a circle (asserting 201).
+    pub async fn add_room(&self, circle: &str, name: &str) -> RoomDto {
+        let r = self.try_add_room(circle, name).await;
+        assert_eq!(r.status, 201, "room {name} in {circle}: {}", r.text);
+        dto("room", &r)
     }
 
     /// Sends a message; `body` as in `{"body": "hi", "reply_to": id}` (asserting 201).

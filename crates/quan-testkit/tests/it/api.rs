@@ -6,9 +6,13 @@ use serde_json::json;
 on_both_backends!(
     sign_up_log_in_log_out,
     password_change_ends_other_sessions,
+    the_password_page_names_the_wrong_field,
+    org_invites_admit_by_role_and_use,
     org_invite_roles_and_removal,
     tokens_scopes_and_revocation,
-    persons_and_events,
+    writer_tokens_write_until_they_expire,
+    persons_and_handles,
+    persons_page_and_events,
     login_brute_force_is_slowed,
     invites_expire_with_the_clock
 );
@@ -92,384 +96,191 @@ async fn sign_up_log_in_log_out(app: TestApp) {
 async fn password_change_ends_other_sessions(app: TestApp) {
     let u = app.user("Pat").await;
     let other = app.client();
+    assert_eq!(other.log_in(&u.login, "password-123").await.status, 200);
+    let bad = u.try_password("nope-nope", "new-password-1").await;
     assert_eq!(
-        other
-            .post(
-                "/api/v1/sessions",
-                json!({"login": u.login, "password": "password-123"})
-            )
-            .await
-            .status,
-        200
-    );
-    let bad =
-        u.c.put(
-            "/api/v1/me/password",
-            json!({"current_password": "nope-nope", "new_password": "new-password-1"}),
-        )
-        .await;
-    assert_eq!(
-        (bad.status, bad.body["code"].as_str()),
+        bad.problem(),
         (422, Some("wrong_current_password")),
         "{}",
         bad.text
     );
-    // The page says which field is wrong, not "wrong login or password".
-    let page = u.c.get("/account/password").await;
-    let refused =
-        u.c.form(
-            "/account/password",
-            &[
-                ("csrf", &quan_testkit::csrf_of(&page.text)),
-                ("current_password", "nope-nope"),
-                ("new_password", "new-password-1"),
-            ],
-        )
-        .await;
-    assert!(
-        refused.text.contains("That is not your current password."),
-        "{}",
-        refused.text.chars().take(600).collect::<String>()
-    );
-    let short =
-        u.c.put(
-            "/api/v1/me/password",
-            json!({"current_password": "password-123", "new_password": "short"}),
-        )
-        .await;
-    assert_eq!(
-        (short.status, short.body["code"].as_str()),
-        (422, Some("password_too_short"))
-    );
-    let ok =
-        u.c.put(
-            "/api/v1/me/password",
-            json!({"current_password": "password-123", "new_password": "new-password-1"}),
-        )
-        .await;
+    let short = u.try_password("password-123", "short").await;
+    assert_eq!(short.problem(), (422, Some("password_too_short")));
+    let ok = u.try_password("password-123", "new-password-1").await;
     assert_eq!(ok.status, 204, "{}", ok.text);
     assert_eq!(
         u.c.get("/api/v1/me").await.status,
         200,
         "this session lives on"
     );
+    let gone = other.get("/api/v1/me").await;
+    assert_eq!(gone.status, 401, "the other session ended");
     assert_eq!(
-        other.get("/api/v1/me").await.status,
-        401,
-        "the other session ended"
+        app.client().log_in(&u.login, "password-123").await.status,
+        401
     );
-    let old = app
-        .client()
-        .post(
-            "/api/v1/sessions",
-            json!({"login": u.login, "password": "password-123"}),
-        )
-        .await;
-    assert_eq!(old.status, 401);
-    let new = app
-        .client()
-        .post(
-            "/api/v1/sessions",
-            json!({"login": u.login, "password": "new-password-1"}),
-        )
-        .await;
-    assert_eq!(new.status, 200);
+    assert_eq!(
+        app.client().log_in(&u.login, "new-password-1").await.status,
+        200
+    );
+}
+
+async fn the_password_page_names_the_wrong_field(app: TestApp) {
+    let u = app.user("Pat").await;
+    // The page says which field is wrong, not "wrong login or password".
+    let page = u.c.get("/account/password").await;
+    let fields = [
+        ("csrf", quan_testkit::csrf_of(&page.text)),
+        ("current_password", "nope-nope".to_owned()),
+        ("new_password", "new-password-1".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = u.c.form("/account/password", &fields).await;
+    let start: String = refused.text.chars().take(600).collect();
+    assert!(
+        refused.text.contains("That is not your current password."),
+        "{start}"
+    );
+}
+
+async fn org_invites_admit_by_role_and_use(app: TestApp) {
+    let (owner, org) = app.owner("Olivia").await;
+    let (admin, sales) = (app.user("Adam").await, app.user("Sara").await);
+    app.join(&owner, &org, &admin, "admin").await;
+    // An admin invites, but cannot mint owners.
+    let r = admin.try_staff_invite(&org, json!({"role": "owner"})).await;
+    assert_eq!(r.problem(), (403, Some("forbidden")));
+    let body = json!({"role": "sales", "max_uses": 1, "ttl_hours": 2});
+    let invite = admin.staff_invite(&org, body).await;
+    assert!(invite.url_path.ends_with(&invite.code));
+    let preview = app.client().staff_invite_preview(&invite.code).await;
+    assert_eq!(preview.role, "sales");
+    let r = sales.try_accept_staff_invite(&invite.code).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Used up: a single-use link admits one.
+    let late = app.user("Late").await;
+    let r = late.try_accept_staff_invite(&invite.code).await;
+    assert_eq!(r.problem(), (404, Some("invite_invalid")));
+    assert_eq!(owner.staff(&org).await.items.len(), 3);
 }
 
 async fn org_invite_roles_and_removal(app: TestApp) {
     let (owner, org) = app.owner("Olivia").await;
-    let admin = app.user("Adam").await;
-    let sales = app.user("Sara").await;
+    let (admin, sales) = (app.user("Adam").await, app.user("Sara").await);
     app.join(&owner, &org, &admin, "admin").await;
-
-    // An admin invites, but cannot mint owners, and cannot change roles.
-    let r = admin
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/invites"),
-            json!({"role": "owner"}),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (403, Some("forbidden"))
-    );
-    let r = admin
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/invites"),
-            json!({"role": "sales", "max_uses": 1, "ttl_hours": 2}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let code = r.body["code"].as_str().unwrap_or_default().to_owned();
-    assert!(
-        r.body["url_path"]
-            .as_str()
-            .is_some_and(|p| p.ends_with(&code))
-    );
-    let preview = app.client().get(&format!("/api/v1/invites/{code}")).await;
-    assert_eq!(
-        (preview.status, preview.body["role"].as_str()),
-        (200, Some("sales"))
-    );
-    assert_eq!(
-        sales
-            .c
-            .post(&format!("/api/v1/invites/{code}/accept"), json!({}))
-            .await
-            .status,
-        200
-    );
-    // Used up: a single-use link admits one.
-    let late = app.user("Late").await;
-    let r = late
-        .c
-        .post(&format!("/api/v1/invites/{code}/accept"), json!({}))
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (404, Some("invite_invalid"))
-    );
-
-    let staff = owner.c.get(&format!("/api/v1/orgs/{org}/staff")).await;
-    assert_eq!(staff.body["items"].as_array().map(Vec::len), Some(3));
-
-    let r = admin
-        .c
-        .patch(
-            &format!("/api/v1/orgs/{org}/staff/{}", sales.id),
-            json!({"role": "leader"}),
-        )
-        .await;
+    app.join(&owner, &org, &sales, "sales").await;
+    let r = admin.try_set_staff(&org, &sales.id, "leader").await;
     assert_eq!(r.status, 403, "only the owner changes roles");
-    let r = owner
-        .c
-        .patch(
-            &format!("/api/v1/orgs/{org}/staff/{}", sales.id),
-            json!({"role": "leader"}),
-        )
-        .await;
-    assert_eq!((r.status, r.body["role"].as_str()), (200, Some("leader")));
-    let r = owner
-        .c
-        .patch(
-            &format!("/api/v1/orgs/{org}/staff/{}", owner.id),
-            json!({"role": "admin"}),
-        )
-        .await;
     assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (409, Some("last_owner"))
+        owner.set_staff(&org, &sales.id, "leader").await.role,
+        "leader"
     );
-    let r = owner
-        .c
-        .delete(&format!("/api/v1/orgs/{org}/staff/{}", owner.id))
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (409, Some("last_owner"))
-    );
+    let r = owner.try_set_staff(&org, &owner.id, "admin").await;
+    assert_eq!(r.problem(), (409, Some("last_owner")));
+    let r = owner.try_remove_staff(&org, &owner.id).await;
+    assert_eq!(r.problem(), (409, Some("last_owner")));
     // A second owner makes demotion possible.
-    assert_eq!(
-        owner
-            .c
-            .patch(
-                &format!("/api/v1/orgs/{org}/staff/{}", admin.id),
-                json!({"role": "owner"})
-            )
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        owner
-            .c
-            .patch(
-                &format!("/api/v1/orgs/{org}/staff/{}", owner.id),
-                json!({"role": "admin"})
-            )
-            .await
-            .status,
-        200
-    );
-
-    assert_eq!(
-        admin
-            .c
-            .delete(&format!("/api/v1/orgs/{org}/staff/{}", sales.id))
-            .await
-            .status,
-        204
-    );
-    assert_eq!(
-        sales.c.get(&format!("/api/v1/orgs/{org}")).await.status,
-        404,
-        "a removed member sees nothing"
-    );
+    owner.set_staff(&org, &admin.id, "owner").await;
+    owner.set_staff(&org, &owner.id, "admin").await;
+    assert_eq!(admin.try_remove_staff(&org, &sales.id).await.status, 204);
+    let r = sales.c.get(&format!("/api/v1/orgs/{org}")).await;
+    assert_eq!(r.status, 404, "a removed member sees nothing");
 }
 
 async fn tokens_scopes_and_revocation(app: TestApp) {
     let (owner, org) = app.owner("Tia").await;
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/tokens"),
-            json!({"name": "CRM sync", "scopes": ["read"]}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let secret = r.body["secret"].as_str().unwrap_or_default().to_owned();
-    let id = r.body["id"].as_str().unwrap_or_default().to_owned();
-    assert!(secret.starts_with("quan_"));
+    let made = owner.token(&org, "CRM sync", &["read"]).await;
+    assert!(made.secret.starts_with("quan_"));
     let list = owner.c.get(&format!("/api/v1/orgs/{org}/tokens")).await;
     assert!(
-        !list.text.contains(&secret),
+        !list.text.contains(&made.secret),
         "the secret is shown once, never listed"
     );
 
-    let bot = owner.c.with_token(&secret);
+    let bot = owner.c.with_token(&made.secret);
     assert_eq!(bot.get(&format!("/api/v1/orgs/{org}")).await.status, 200);
     assert_eq!(
         bot.get(&format!("/api/v1/orgs/{org}/staff")).await.status,
         200
     );
+    let person = json!({"display_name": "X"});
     let w = bot
-        .post(
-            &format!("/api/v1/orgs/{org}/persons"),
-            json!({"display_name": "X"}),
-        )
+        .post(&format!("/api/v1/orgs/{org}/persons"), person)
         .await;
-    assert_eq!(
-        (w.status, w.body["code"].as_str()),
-        (403, Some("missing_scope"))
-    );
+    assert_eq!(w.problem(), (403, Some("missing_scope")));
     let orgs = bot.get("/api/v1/orgs").await;
     assert_eq!(
         orgs.body.as_array().map(Vec::len),
         Some(1),
         "a token sees only its org"
     );
-    assert_eq!(
-        bot.post("/api/v1/orgs", json!({"name": "bot org"}))
-            .await
-            .status,
-        403,
-        "tokens cannot create orgs"
-    );
+    let r = bot.post("/api/v1/orgs", json!({"name": "bot org"})).await;
+    assert_eq!(r.status, 403, "tokens cannot create orgs");
 
-    assert_eq!(
-        owner
-            .c
-            .delete(&format!("/api/v1/orgs/{org}/tokens/{id}"))
-            .await
-            .status,
-        204
-    );
+    owner.revoke_token(&org, &made.token.id).await;
     let r = bot.get(&format!("/api/v1/orgs/{org}")).await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (401, Some("unauthenticated"))
-    );
-    assert_eq!(
-        owner
-            .c
-            .with_token("quan_not-a-real-token")
-            .get("/api/v1/me")
-            .await
-            .status,
-        401
-    );
+    assert_eq!(r.problem(), (401, Some("unauthenticated")));
+    let fake = owner.c.with_token("quan_not-a-real-token");
+    assert_eq!(fake.get("/api/v1/me").await.status, 401);
+}
 
-    // A writer token works for writes; expiry follows the clock.
+async fn writer_tokens_write_until_they_expire(app: TestApp) {
+    let (owner, org) = app.owner("Tia").await;
+    let body = json!({"name": "importer", "scopes": ["read", "write"], "ttl_days": 1});
     let r = owner
         .c
-        .post(
-            &format!("/api/v1/orgs/{org}/tokens"),
-            json!({"name": "importer", "scopes": ["read", "write"], "ttl_days": 1}),
-        )
+        .post(&format!("/api/v1/orgs/{org}/tokens"), body)
         .await;
+    assert_eq!(r.status, 201, "{}", r.text);
     let w = owner
         .c
         .with_token(r.body["secret"].as_str().unwrap_or_default());
-    assert_eq!(
-        w.post(
-            &format!("/api/v1/orgs/{org}/persons"),
-            json!({"display_name": "Imported"})
-        )
-        .await
-        .status,
-        201
-    );
+    let person = json!({"display_name": "Imported"});
+    let r = w.post(&format!("/api/v1/orgs/{org}/persons"), person).await;
+    assert_eq!(r.status, 201);
     app.clock.advance_secs(2 * 24 * 3600);
-    assert_eq!(
-        w.get(&format!("/api/v1/orgs/{org}")).await.status,
-        401,
-        "expired"
-    );
+    let r = w.get(&format!("/api/v1/orgs/{org}")).await;
+    assert_eq!(r.status, 401, "expired");
 }
 
-async fn persons_and_events(app: TestApp) {
+async fn persons_and_handles(app: TestApp) {
     let (owner, org) = app.owner("Pia").await;
-    let r = owner.c.post(&format!("/api/v1/orgs/{org}/persons"), json!({"display_name": "张伟", "handles": [{"kind": "phone", "value": "13900000001"}, {"kind": "external", "value": "wx_zw"}]})).await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let pid = r.body["id"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(r.body["handles"].as_array().map(Vec::len), Some(2));
-    assert_eq!(r.body["stage"], "visitor");
+    let zw = json!({"display_name": "张伟", "handles": [{"kind": "phone", "value": "13900000001"}, {"kind": "external", "value": "wx_zw"}]});
+    let made = owner.new_person(&org, zw).await;
+    assert_eq!((made.handles.len(), made.stage.as_str()), (2, "visitor"));
     // The same phone typed differently is the same handle: refused in the same org.
-    let dup = owner.c.post(&format!("/api/v1/orgs/{org}/persons"), json!({"display_name": "Other", "handles": [{"kind": "phone", "value": "+86 139 0000 0001"}]})).await;
-    assert_eq!(
-        (dup.status, dup.body["code"].as_str()),
-        (409, Some("handle_taken"))
-    );
+    let other_zw = json!({"display_name": "Other", "handles": [{"kind": "phone", "value": "+86 139 0000 0001"}]});
+    let dup = owner.try_new_person(&org, other_zw).await;
+    assert_eq!(dup.problem(), (409, Some("handle_taken")));
     let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons/{pid}/handles"),
-            json!({"kind": "email", "value": "ZW@example.com"}),
-        )
+        .try_add_handle(&org, &made.id, "email", "ZW@example.com", false)
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert!(r.text.contains("zw@example.com"));
-
     // One human in two orgs is two persons: the same phone in another org is fine.
     let (other, org2) = app.owner("Other").await;
-    let r = other
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org2}/persons"),
-            json!({"display_name": "张伟", "handles": [{"kind": "phone", "value": "13900000001"}]}),
-        )
-        .await;
-    assert_eq!(r.status, 201);
-    assert_ne!(r.body["id"].as_str(), Some(pid.as_str()));
+    let same =
+        json!({"display_name": "张伟", "handles": [{"kind": "phone", "value": "13900000001"}]});
+    assert_ne!(other.new_person(&org2, same).await.id, made.id);
+}
 
-    // Pagination walks every person once.
+async fn persons_page_and_events(app: TestApp) {
+    let (owner, org) = app.owner("Pia").await;
+    let first = owner.create_person(&org, "张伟").await.id;
+    owner
+        .add_handle(&org, &first, "phone", "13900000001", false)
+        .await;
     for i in 0..7 {
-        owner
-            .c
-            .post(
-                &format!("/api/v1/orgs/{org}/persons"),
-                json!({"display_name": format!("P{i}")}),
-            )
-            .await;
+        owner.create_person(&org, &format!("P{i}")).await;
     }
+    // Pagination walks every person once.
     let mut seen = Vec::new();
-    let mut after: Option<String> = None;
+    let mut query = "limit=3".to_owned();
     loop {
-        let q = after
-            .as_ref()
-            .map_or(String::new(), |a| format!("&after={a}"));
-        let page = owner
-            .c
-            .get(&format!("/api/v1/orgs/{org}/persons?limit=3{q}"))
-            .await;
-        assert_eq!(page.status, 200, "{}", page.text);
-        for p in page.body["items"].as_array().into_iter().flatten() {
-            seen.push(p["id"].as_str().unwrap_or_default().to_owned());
-        }
-        match page.body["next"].as_str() {
-            Some(n) => after = Some(n.to_owned()),
+        let page = owner.persons(&org, &query).await;
+        seen.extend(page.items.into_iter().map(|p| p.id));
+        match page.next {
+            Some(n) => query = format!("limit=3&after={n}"),
             None => break,
         }
     }
@@ -478,22 +289,11 @@ async fn persons_and_events(app: TestApp) {
     dedup.dedup();
     assert_eq!((seen.len(), dedup.len()), (8, 8));
 
-    let ev = owner
-        .c
-        .get(&format!("/api/v1/orgs/{org}/events?limit=100"))
-        .await;
-    let kinds: Vec<&str> = ev.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
-    assert!(
-        kinds.contains(&"org.created")
-            && kinds.contains(&"person.created")
-            && kinds.contains(&"person.handle_added"),
-        "{kinds:?}"
-    );
+    let events = owner.events(&org, "limit=100").await.items;
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    for kind in ["org.created", "person.created", "person.handle_added"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
     assert_eq!(kinds.first(), Some(&"person.created"), "newest first");
 }
 

@@ -12,7 +12,8 @@ on_both_backends!(
     rooms_are_for_members_and_deliver_live,
     sends_are_rate_limited_and_history_pages,
     a_message_is_promoted_to_a_topic_once,
-    extra_rooms_are_separate_and_bounded
+    extra_rooms_are_separate_and_bounded,
+    twenty_rooms_at_most_under_concurrency
 );
 
 async fn ws_with_cookie(base: &str, cookie: &str) -> crate::ws::Ws {
@@ -150,87 +151,45 @@ async fn a_message_is_promoted_to_a_topic_once(app: TestApp) {
 
 async fn extra_rooms_are_separate_and_bounded(app: TestApp) {
     let (owner, org) = app.owner("Roo").await;
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/circles"),
-            json!({"name": "Rooms", "mode": "community"}),
-        )
+    let c = owner
+        .circle(&org, json!({"name": "Rooms", "mode": "community"}))
         .await;
-    let c = r.body["id"].as_str().unwrap_or_default().to_owned();
     let m = app.user("Mem").await;
-    m.c.post(&format!("/api/v1/circles/{c}/join"), json!({}))
-        .await;
-    let r =
-        m.c.post(&format!("/api/v1/circles/{c}/rooms"), json!({"name": "x"}))
-            .await;
+    m.join(&c).await;
+    let r = m.try_add_room(&c, "x").await;
     assert_eq!(r.status, 403, "members do not add rooms");
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{c}/rooms"),
-            json!({"name": "新品讨论 New teas"}),
-        )
+    let room = owner.add_room(&c, "新品讨论 New teas").await;
+    assert!(!room.is_default);
+    let rooms = m.rooms(&c).await;
+    assert_eq!(rooms.len(), 2);
+    let default = rooms.into_iter().find(|r| r.is_default).map(|r| r.id);
+    let default = default.unwrap_or_else(|| panic!("no default room"));
+    m.say(&c, &room.id, json!({"body": "在新房间 in the new room"}))
         .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let room = r.body["id"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(r.body["is_default"], false);
-    let rooms = m.c.get(&format!("/api/v1/circles/{c}/rooms")).await;
-    assert_eq!(rooms.body.as_array().map(Vec::len), Some(2));
-    let default = rooms
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|r| r["is_default"] == true)
-        .and_then(|r| r["id"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/rooms/{room}/messages"),
-            json!({"body": "在新房间 in the new room"}),
-        )
+    let h = owner.history(&c, &default, "").await;
+    assert!(h.is_empty(), "rooms are separate");
+    let h = owner.history(&c, &room.id, "").await;
+    assert_eq!(h[0].body, "在新房间 in the new room");
+    let r = owner.try_add_room(&c, "").await;
+    assert_eq!(r.field(), (422, Some("name")));
+}
+
+async fn twenty_rooms_at_most_under_concurrency(app: TestApp) {
+    let (owner, org) = app.owner("Roo").await;
+    let c = owner
+        .circle(&org, json!({"name": "Rooms", "mode": "community"}))
         .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let h = owner
-        .c
-        .get(&format!("/api/v1/circles/{c}/rooms/{default}/messages"))
-        .await;
-    assert_eq!(
-        h.body.as_array().map(Vec::len),
-        Some(0),
-        "rooms are separate"
-    );
-    let h = owner
-        .c
-        .get(&format!("/api/v1/circles/{c}/rooms/{room}/messages"))
-        .await;
-    assert_eq!(h.body[0]["body"], "在新房间 in the new room");
-    let r = owner
-        .c
-        .post(&format!("/api/v1/circles/{c}/rooms"), json!({"name": ""}))
-        .await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("name")));
+    owner.add_room(&c, "新品讨论 New teas").await;
     // Twenty rooms at most, even when many are added at once.
-    let results = futures::future::join_all((0..25).map(|i| {
-        let path = format!("/api/v1/circles/{c}/rooms");
-        let owner = &owner;
-        async move {
-            owner
-                .c
-                .post(&path, json!({"name": format!("room {i}")}))
-                .await
-                .status
-        }
-    }))
-    .await;
-    assert_eq!(
-        results.iter().filter(|s| **s == 201).count(),
-        18,
-        "{results:?}"
-    );
+    let names: Vec<String> = (0..25).map(|i| format!("room {i}")).collect();
+    let adds = names.iter().map(|n| owner.try_add_room(&c, n));
+    let results: Vec<u16> = futures::future::join_all(adds)
+        .await
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    let made = results.iter().filter(|s| **s == 201).count();
+    assert_eq!(made, 18, "{results:?}");
     assert!(results.iter().all(|s| *s == 201 || *s == 422));
-    let rooms = owner.c.get(&format!("/api/v1/circles/{c}/rooms")).await;
-    assert_eq!(rooms.body.as_array().map(Vec::len), Some(20));
+    assert_eq!(owner.rooms(&c).await.len(), 20);
 }

@@ -12,13 +12,18 @@ on_both_backends!(
     one_of_many_concurrent_claims_wins,
     a_task_moves_through_its_steps_by_role,
     weighted_reports_hide_and_review,
-    mutes_and_bans_with_expiry,
+    upheld_reports_remove_and_dismissed_flags_weigh_less,
+    mutes_stop_writing_until_they_expire,
+    bans_remove_until_lifted,
     sensitive_words_reject_or_hold,
+    comments_cannot_be_held_and_words_can_go,
     new_members_have_first_day_limits,
     audiences_by_tag_in_feed_and_post,
+    persons_merge_moves_everything_once,
     persons_merge_and_undo_restore_exactly,
     shared_verified_handle_merges_on_join,
-    circle_admins_set_roles_types_and_settings
+    circle_admins_set_roles_types_and_settings,
+    circle_admins_edit_settings
 );
 
 fn s(v: &Value) -> String {
@@ -175,87 +180,40 @@ async fn posts_edit_pin_delete_and_the_log(app: TestApp) {
     let c = owner
         .circle(&org, json!({"name": "Fans", "mode": "community"}))
         .await;
-    let m = app.user("Max").await;
-    let other = app.user("Ola").await;
+    let (m, other) = (app.user("Max").await, app.user("Ola").await);
     m.join(&c).await;
     other.join(&c).await;
     let p = post(&m, &c, json!({"title": "v1", "body": "first"})).await;
 
-    let e =
-        m.c.patch(
-            &format!("/api/v1/circles/{c}/posts/{p}"),
-            json!({"title": "v2", "body": "second"}),
-        )
-        .await;
-    assert_eq!((e.status, e.body["title"].as_str()), (200, Some("v2")));
-    assert!(e.body["edited_at"].is_i64());
-    let e = other
-        .c
-        .patch(
-            &format!("/api/v1/circles/{c}/posts/{p}"),
-            json!({"title": "hijack"}),
-        )
-        .await;
+    let e = m.edit(&c, &p, "v2", "second").await;
+    assert_eq!(e.title, "v2");
+    assert!(e.edited_at.is_some());
+    let e = other.try_edit(&c, &p, "hijack", "").await;
     assert_eq!(e.status, 403, "only the author edits");
-    let h = other
-        .c
-        .get(&format!("/api/v1/circles/{c}/posts/{p}/edits"))
-        .await;
-    assert_eq!(
-        (h.body[0]["title"].as_str(), h.body[0]["body"].as_str()),
-        (Some("v1"), Some("first"))
-    );
+    let h = other.edits(&c, &p).await;
+    assert_eq!((h[0].title.as_str(), h[0].body.as_str()), ("v1", "first"));
 
-    let r =
-        m.c.put(&format!("/api/v1/circles/{c}/posts/{p}/pin"), json!({}))
-            .await;
-    assert_eq!(r.status, 403, "members do not pin");
-    let r = owner
-        .c
-        .put(&format!("/api/v1/circles/{c}/posts/{p}/pin"), json!({}))
-        .await;
-    assert_eq!(r.status, 204);
-    let f = other.c.get(&format!("/api/v1/circles/{c}/feed")).await;
-    assert_eq!(f.body["pinned"][0]["id"], p.as_str());
-    assert_eq!(f.body["pinned"][0]["pinned"], true);
+    assert_eq!(m.try_pin(&c, &p).await.status, 403, "members do not pin");
+    owner.pin(&c, &p).await;
+    let f = other.feed(&c, "").await;
+    assert_eq!(f.pinned[0].id, p);
+    assert!(f.pinned[0].pinned);
 
     // A moderator's delete is logged with its reason; an author's own is not.
     let own = post(&other, &c, json!({"title": "oops"})).await;
-    let r = other
-        .c
-        .delete(&format!("/api/v1/circles/{c}/posts/{own}"))
-        .await;
-    assert_eq!(r.status, 204);
-    let r = other
-        .c
-        .delete(&format!("/api/v1/circles/{c}/posts/{p}"))
-        .await;
-    assert_eq!(r.status, 403);
-    let r = owner
-        .c
-        .delete(&format!("/api/v1/circles/{c}/posts/{p}?reason=off%20topic"))
-        .await;
-    assert_eq!(r.status, 204);
+    other.delete_post(&c, &own, "").await;
+    assert_eq!(other.try_delete_post(&c, &p, "").await.status, 403);
+    owner.delete_post(&c, &p, "off topic").await;
     let r = m.c.get(&format!("/api/v1/circles/{c}/posts/{p}")).await;
     assert_eq!(r.status, 404);
     assert!(feed_ids(&m, &c).await.is_empty());
-    let log =
-        m.c.get(&format!("/api/v1/circles/{c}/moderation/log"))
-            .await;
-    let actions: Vec<(String, String)> = log.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|l| (s(&l["action"]), s(&l["reason"])))
+    let log = m.mod_log(&c).await.items;
+    let actions: Vec<(&str, &str)> = log
+        .iter()
+        .map(|l| (l.action.as_str(), l.reason.as_str()))
         .collect();
-    assert_eq!(
-        actions,
-        vec![
-            ("delete".to_owned(), "off topic".to_owned()),
-            ("pin".to_owned(), String::new())
-        ]
-    );
-    assert_eq!(log.body["items"][0]["actor"], "Pam");
+    assert_eq!(actions, [("delete", "off topic"), ("pin", "")]);
+    assert_eq!(log[0].actor.as_deref(), Some("Pam"));
 }
 
 /// A business board Ann posts a task to, and ten members who may take it.
@@ -353,7 +311,9 @@ async fn a_task_moves_through_its_steps_by_role(app: TestApp) {
     assert_eq!(steps[2].note, "too dark");
 }
 
-async fn weighted_reports_hide_and_review(app: TestApp) {
+/// A community circle where six new members flagged the author's post, the sixth
+/// flag hiding it: (owner, circle, author, flaggers, post).
+async fn flagged(app: &TestApp) -> (User, String, User, Vec<User>, String) {
     let (owner, org) = app.owner("Mod").await;
     let c = owner
         .circle(&org, json!({"name": "Open", "mode": "community"}))
@@ -361,121 +321,72 @@ async fn weighted_reports_hide_and_review(app: TestApp) {
     let author = app.user("Spammy").await;
     author.join(&c).await;
     let bad = post(&author, &c, json!({"title": "buy followers"})).await;
-    // New members flag with weight 1; the threshold is 6.
     let mut flaggers = Vec::new();
     for i in 0..6 {
         let u = app.user(&format!("Flagger {i}")).await;
         u.join(&c).await;
+        // New members flag with weight 1; the threshold is 6.
+        let out = u.report(&c, &bad, "spam").await;
+        assert_eq!(out.hidden, i == 5, "hidden exactly at the sixth flag");
         flaggers.push(u);
     }
-    let rpath = format!("/api/v1/circles/{c}/posts/{bad}/reports");
-    for (i, f) in flaggers.iter().enumerate() {
-        let r = f.c.post(&rpath, json!({"reason": "spam"})).await;
-        assert_eq!(r.status, 201, "{}", r.text);
-        assert_eq!(r.body["hidden"], i == 5, "hidden exactly at the sixth flag");
-        if i == 0 {
-            let again = f.c.post(&rpath, json!({"reason": "spam"})).await;
-            assert_eq!(
-                (again.status, again.body["code"].as_str()),
-                (409, Some("already_reported"))
-            );
-            let bogus = f.c.post(&rpath, json!({"reason": "ugly"})).await;
-            assert_eq!(
-                (bogus.status, bogus.body["field"].as_str()),
-                (422, Some("reason"))
-            );
-        }
-    }
+    (owner, c, author, flaggers, bad)
+}
+
+async fn weighted_reports_hide_and_review(app: TestApp) {
+    let (owner, c, author, flaggers, bad) = flagged(&app).await;
+    let first = &flaggers[0];
+    // Once per member and post, for a known reason.
+    let other = post(&author, &c, json!({"title": "another one"})).await;
+    assert!(!first.report(&c, &other, "spam").await.hidden);
+    let again = first.try_report(&c, &other, "spam").await;
+    assert_eq!(again.problem(), (409, Some("already_reported")));
+    let bogus = first.try_report(&c, &other, "ugly").await;
+    assert_eq!(bogus.field(), (422, Some("reason")));
     // Hidden from everyone but its author.
-    assert!(!feed_ids(&flaggers[0], &c).await.contains(&bad));
-    let r = flaggers[0]
+    assert!(!feed_ids(first, &c).await.contains(&bad));
+    let r = first
         .c
         .get(&format!("/api/v1/circles/{c}/posts/{bad}"))
         .await;
     assert_eq!(r.status, 404);
-    let r = author
-        .c
-        .get(&format!("/api/v1/circles/{c}/posts/{bad}"))
-        .await;
-    assert_eq!(
-        (r.status, r.body["post"]["hidden"].as_bool()),
-        (200, Some(true))
-    );
+    assert!(author.post_detail(&c, &bad).await.post.hidden);
 
-    let q = flaggers[0]
-        .c
-        .get(&format!("/api/v1/circles/{c}/moderation/queue"))
-        .await;
+    let q = first.try_review_queue(&c).await;
     assert_eq!(q.status, 403, "members do not see the queue");
-    let q = owner
-        .c
-        .get(&format!("/api/v1/circles/{c}/moderation/queue"))
-        .await;
-    assert_eq!(q.body[0]["post"]["id"], bad.as_str());
-    assert_eq!(q.body[0]["weight"], 6);
-    assert_eq!(q.body[0]["reports"].as_array().map(Vec::len), Some(6));
-
+    let q = owner.review_queue(&c).await;
+    assert_eq!((q[0].post.id.as_str(), q[0].weight), (bad.as_str(), 6));
+    assert_eq!(q[0].reports.len(), 6);
     // Dismissed: shown again.
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{c}/moderation/queue/{bad}"),
-            json!({"decision": "dismissed", "reason": "parody account"}),
-        )
-        .await;
-    assert_eq!(r.status, 204);
-    assert!(feed_ids(&flaggers[0], &c).await.contains(&bad));
+    owner.decide(&c, &bad, "dismissed", "parody account").await;
+    assert!(feed_ids(first, &c).await.contains(&bad));
+}
+
+async fn upheld_reports_remove_and_dismissed_flags_weigh_less(app: TestApp) {
+    let (owner, c, author, flaggers, bad) = flagged(&app).await;
+    owner.decide(&c, &bad, "dismissed", "parody account").await;
     // A moderator's report hides at once; upheld removes the post.
     let worse = post(&author, &c, json!({"title": "scam link"})).await;
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{c}/posts/{worse}/reports"),
-            json!({"reason": "illegal"}),
-        )
-        .await;
-    assert_eq!(r.body["hidden"], true);
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{c}/moderation/queue/{worse}"),
-            json!({"decision": "upheld"}),
-        )
-        .await;
-    assert_eq!(r.status, 204);
+    assert!(owner.report(&c, &worse, "illegal").await.hidden);
+    owner.decide(&c, &worse, "upheld", "").await;
     let r = author
         .c
         .get(&format!("/api/v1/circles/{c}/posts/{worse}"))
         .await;
     assert_eq!(r.status, 404, "removed");
-    let log = author
-        .c
-        .get(&format!("/api/v1/circles/{c}/moderation/log"))
-        .await;
-    let actions: Vec<String> = log.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|l| s(&l["action"]))
-        .collect();
+    let actions = author.mod_actions(&c).await;
     assert_eq!(actions, ["remove", "auto_hide", "restore", "auto_hide"]);
     // Dismissed flags count against the flaggers' accuracy from now on: their next
     // flags weigh less, so the same six no longer hide a post on their own.
     let third = post(&author, &c, json!({"title": "another"})).await;
     let mut hidden = false;
     for f in &flaggers {
-        let r =
-            f.c.post(
-                &format!("/api/v1/circles/{c}/posts/{third}/reports"),
-                json!({"reason": "spam"}),
-            )
-            .await;
-        hidden |= r.body["hidden"].as_bool().unwrap_or(false);
+        hidden |= f.report(&c, &third, "spam").await.hidden;
     }
     assert!(hidden, "weight floors at 1 per flag, so six still reach 6");
 }
 
-async fn mutes_and_bans_with_expiry(app: TestApp) {
+async fn mutes_stop_writing_until_they_expire(app: TestApp) {
     let (owner, org) = app.owner("Sal").await;
     let c = owner
         .circle(&org, json!({"name": "Club", "mode": "community"}))
@@ -484,24 +395,12 @@ async fn mutes_and_bans_with_expiry(app: TestApp) {
     m.join(&c).await;
     app.clock.advance_secs(86_400);
     let p = post(&m, &c, json!({"title": "hi"})).await;
-    let rooms = m.c.get(&format!("/api/v1/circles/{c}/rooms")).await;
-    let room = s(&rooms.body[0]["id"]);
+    let room = m.rooms(&c).await.remove(0).id;
 
-    let r =
-        m.c.put(
-            &format!("/api/v1/circles/{c}/sanctions/{}/mute", owner.id),
-            json!({}),
-        )
-        .await;
+    let r = m.try_sanction(&c, &owner.id, "mute", json!({})).await;
     assert_eq!(r.status, 403, "members do not mute");
-    let r = owner
-        .c
-        .put(
-            &format!("/api/v1/circles/{c}/sanctions/{}/mute", m.id),
-            json!({"hours": 1, "reason": "flooding"}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let body = json!({"hours": 1, "reason": "flooding"});
+    owner.sanction(&c, &m.id, "mute", body).await;
     for (path, body) in [
         (format!("/api/v1/circles/{c}/posts"), json!({"title": "x"})),
         (
@@ -514,152 +413,106 @@ async fn mutes_and_bans_with_expiry(app: TestApp) {
         ),
     ] {
         let r = m.c.post(&path, body).await;
-        assert_eq!(
-            (r.status, r.body["code"].as_str()),
-            (403, Some("muted")),
-            "{path}"
-        );
+        assert_eq!(r.problem(), (403, Some("muted")), "{path}");
     }
     // Muted members still read.
     assert_eq!(feed_ids(&m, &c).await, vec![p.clone()]);
     app.clock.advance_secs(2 * 3600);
     post(&m, &c, json!({"title": "back"})).await;
-
-    let r = owner
-        .c
-        .put(
-            &format!("/api/v1/circles/{c}/sanctions/{}/ban", m.id),
-            json!({"reason": "spam again"}),
-        )
+    let zero = owner
+        .try_sanction(&c, &m.id, "mute", json!({"hours": 0}))
         .await;
-    assert_eq!(r.status, 200);
-    let info = owner.c.get(&format!("/api/v1/circles/{c}")).await;
-    assert_eq!(info.body["member_count"], 1);
+    assert_eq!(zero.field(), (422, Some("hours")));
+}
+
+async fn bans_remove_until_lifted(app: TestApp) {
+    let (owner, org) = app.owner("Sal").await;
+    let c = owner
+        .circle(&org, json!({"name": "Club", "mode": "community"}))
+        .await;
+    let m = app.user("Noisy").await;
+    m.join(&c).await;
+    owner.sanction(&c, &m.id, "mute", json!({"hours": 1})).await;
+    app.clock.advance_secs(2 * 3600);
+    owner
+        .sanction(&c, &m.id, "ban", json!({"reason": "spam again"}))
+        .await;
+    assert_eq!(owner.get_circle(&c).await.member_count, 1);
     let r =
         m.c.post(&format!("/api/v1/circles/{c}/join"), json!({}))
             .await;
-    assert_eq!((r.status, r.body["code"].as_str()), (403, Some("banned")));
-    let list = owner.c.get(&format!("/api/v1/circles/{c}/sanctions")).await;
-    let kinds: Vec<String> = list
-        .body
-        .as_array()
+    assert_eq!(r.problem(), (403, Some("banned")));
+    let kinds: Vec<String> = owner
+        .sanctions(&c)
+        .await
         .into_iter()
-        .flatten()
-        .map(|x| s(&x["kind"]))
+        .map(|x| x.kind)
         .collect();
     assert_eq!(kinds, ["ban"], "the expired mute is no longer in force");
-    let r = owner
-        .c
-        .delete(&format!("/api/v1/circles/{c}/sanctions/{}/ban", m.id))
-        .await;
-    assert_eq!(r.status, 204);
+    owner.lift(&c, &m.id, "ban").await;
     m.join(&c).await;
-    let r = owner
-        .c
-        .put(
-            &format!("/api/v1/circles/{c}/sanctions/{}/ban", owner.id),
-            json!({}),
-        )
-        .await;
+    let r = owner.try_sanction(&c, &owner.id, "ban", json!({})).await;
     assert_eq!(r.status, 403, "no one sanctions themselves or an owner");
-    let r = owner
-        .c
-        .put(
-            &format!("/api/v1/circles/{c}/sanctions/{}/mute", m.id),
-            json!({"hours": 0}),
-        )
-        .await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("hours")));
 }
 
-async fn sensitive_words_reject_or_hold(app: TestApp) {
+/// A community circle of org `Wen` with a writer and a reader, and the org's words
+/// 返现 (reject), 刷单 (hold) and Casino (reject): (owner, org, circle, writer, reader).
+async fn worded(app: &TestApp) -> (User, String, String, User, User) {
     let (owner, org) = app.owner("Wen").await;
     let c = owner
         .circle(&org, json!({"name": "Talk", "mode": "community"}))
         .await;
-    let m = app.user("Mei").await;
-    let reader = app.user("Rae").await;
+    let (m, reader) = (app.user("Mei").await, app.user("Rae").await);
     m.join(&c).await;
     reader.join(&c).await;
-    let words = format!("/api/v1/orgs/{org}/sensitive-words");
     for (w, a) in [("返现", "reject"), ("刷单", "hold"), ("Casino", "reject")] {
-        let r = owner.c.post(&words, json!({"word": w, "action": a})).await;
-        assert_eq!(r.status, 200, "{}", r.text);
+        owner.set_word(&org, w, a).await;
     }
-    let r = m.c.get(&words).await;
-    assert_eq!(r.status, 404, "not staff of the org");
-    let list = owner.c.get(&words).await;
-    assert_eq!(list.body.as_array().map(Vec::len), Some(3));
-    assert_eq!(list.body[0]["word"], "casino", "stored lower-case");
+    (owner, org, c, m, reader)
+}
 
+async fn sensitive_words_reject_or_hold(app: TestApp) {
+    let (owner, org, c, m, reader) = worded(&app).await;
+    assert_eq!(m.try_words(&org).await.status, 404, "not staff of the org");
+    let list = owner.words(&org).await;
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0].word, "casino", "stored lower-case");
+
+    let posts = format!("/api/v1/circles/{c}/posts");
     let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "好消息", "body": "下单就返现"}),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (422, Some("sensitive_word"))
-    );
+        m.c.post(&posts, json!({"title": "好消息", "body": "下单就返现"}))
+            .await;
+    assert_eq!(r.problem(), (422, Some("sensitive_word")));
+    let detail = r.body["detail"].as_str().unwrap_or_default();
     assert!(
-        r.body["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("«返现»")),
+        detail.contains("«返现»"),
         "the refusal names the word: {}",
         r.text
     );
-    let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "Best CASINO"}),
-        )
-        .await;
+    let r = m.c.post(&posts, json!({"title": "Best CASINO"})).await;
     assert_eq!(r.status, 422, "case-insensitive");
-    let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "兼职", "body": "在家刷单日结"}),
-        )
+    let held = m
+        .post(&c, json!({"title": "兼职", "body": "在家刷单日结"}))
         .await;
-    assert_eq!((r.status, r.body["hidden"].as_bool()), (201, Some(true)));
-    let held = s(&r.body["id"]);
-    assert!(!feed_ids(&reader, &c).await.contains(&held));
-    assert!(feed_ids(&m, &c).await.contains(&held), "the author sees it");
-    let q = owner
-        .c
-        .get(&format!("/api/v1/circles/{c}/moderation/queue"))
-        .await;
-    assert_eq!(q.body[0]["post"]["id"], held.as_str());
-    let ok = post(&m, &c, json!({"title": "今天的茶很好"})).await;
-    let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts/{ok}/comments"),
-            json!({"body": "来刷单"}),
-        )
-        .await;
-    assert_eq!(r.status, 422, "comments cannot wait for review: refused");
-    let r = owner
-        .c
-        .delete(&format!("{words}/{}", urlencode("刷单")))
-        .await;
-    assert_eq!(r.status, 204);
-    let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts/{ok}/comments"),
-            json!({"body": "来刷单"}),
-        )
-        .await;
-    assert_eq!(r.status, 201);
-    let r = owner
-        .c
-        .post(&words, json!({"word": "", "action": "hold"}))
-        .await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("word")));
+    assert!(held.hidden, "held for review");
+    assert!(!feed_ids(&reader, &c).await.contains(&held.id));
+    assert!(
+        feed_ids(&m, &c).await.contains(&held.id),
+        "the author sees it"
+    );
+    assert_eq!(owner.review_queue(&c).await[0].post.id, held.id);
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes().map(|b| format!("%{b:02X}")).collect()
+async fn comments_cannot_be_held_and_words_can_go(app: TestApp) {
+    let (owner, org, c, m, _) = worded(&app).await;
+    let ok = post(&m, &c, json!({"title": "今天的茶很好"})).await;
+    let comments = format!("/api/v1/circles/{c}/posts/{ok}/comments");
+    let r = m.c.post(&comments, json!({"body": "来刷单"})).await;
+    assert_eq!(r.status, 422, "comments cannot wait for review: refused");
+    owner.drop_word(&org, "刷单").await;
+    m.comment(&c, &ok, "来刷单", None).await;
+    let r = owner.try_set_word(&org, "", "hold").await;
+    assert_eq!(r.field(), (422, Some("word")));
 }
 
 async fn new_members_have_first_day_limits(app: TestApp) {
@@ -782,28 +635,32 @@ async fn audiences_by_tag_in_feed_and_post(app: TestApp) {
 }
 
 /// The profile fields a merge and its undo must restore exactly.
+/// What merge and undo must restore exactly: handles, tags, circles and the
+/// timeline (less the merge entries themselves).
 async fn snapshot(owner: &User, org: &str, person: &str) -> Value {
-    let r = owner
-        .c
-        .get(&format!("/api/v1/orgs/{org}/persons/{person}/profile"))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let timeline: Vec<Value> = r.body["timeline"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|t| !s(&t["kind"]).starts_with("merge"))
-        .cloned()
-        .collect();
+    let mut p = owner.profile(org, person).await;
+    p.timeline.retain(|t| !t.kind.starts_with("merge"));
     json!({
-        "handles": r.body["handles"],
-        "tags": r.body["tags"],
-        "circles": r.body["circles"],
-        "timeline": timeline,
+        "handles": p.handles, "tags": p.tags, "circles": p.circles, "timeline": p.timeline,
     })
 }
 
-async fn persons_merge_and_undo_restore_exactly(app: TestApp) {
+/// Two accounts of one customer, each a person of org `Ada`: A posted in "Shop
+/// fans", B in "Tea class" and commented on A's post; both liked A's post; both
+/// are tagged vip, B also wechat.
+struct Amys {
+    owner: User,
+    org: String,
+    a: User,
+    c1: String,
+    c2: String,
+    pa: String,
+    pb: String,
+    person_a: String,
+    person_b: String,
+}
+
+async fn amys(app: &TestApp) -> Amys {
     let (owner, org) = app.owner("Ada").await;
     let c1 = owner
         .circle(&org, json!({"name": "Shop fans", "mode": "community"}))
@@ -811,152 +668,104 @@ async fn persons_merge_and_undo_restore_exactly(app: TestApp) {
     let c2 = owner
         .circle(&org, json!({"name": "Tea class", "mode": "community"}))
         .await;
-    let a = app.user("Amy phone").await;
-    let b = app.user("Amy wechat").await;
+    let (a, b) = (app.user("Amy phone").await, app.user("Amy wechat").await);
     a.join(&c1).await;
     b.join(&c2).await;
     b.join(&c1).await;
     let pa = post(&a, &c1, json!({"title": "from A"})).await;
     let pb = post(&b, &c2, json!({"title": "from B"})).await;
-    b.c.post(
-        &format!("/api/v1/circles/{c1}/posts/{pa}/comments"),
-        json!({"body": "B comments on A"}),
-    )
-    .await;
+    b.comment(&c1, &pa, "B comments on A", None).await;
     // Both like the same post: the overlapping reaction must not be lost.
-    for u in [&a, &b] {
-        let r =
-            u.c.put(
-                &format!("/api/v1/circles/{c1}/posts/{pa}/reactions/like"),
-                json!({}),
-            )
-            .await;
-        assert_eq!(r.status, 200);
-    }
-    let members = owner.c.get(&format!("/api/v1/circles/{c1}/members")).await;
-    let person_of = |id: &str| {
-        members.body["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|m| m["account_id"] == id)
-            .map(|m| s(&m["person_id"]))
-            .unwrap_or_default()
-    };
-    let (person_a, person_b) = (person_of(&a.id), person_of(&b.id));
+    a.react(&c1, &pa, "like").await;
+    b.react(&c1, &pa, "like").await;
+    let person_a = owner.person_of(&c1, &a.id).await;
+    let person_b = owner.person_of(&c1, &b.id).await;
     for (p, t) in [
         (&person_a, "vip"),
         (&person_b, "vip"),
         (&person_b, "wechat"),
     ] {
-        let r = owner
-            .c
-            .post(
-                &format!("/api/v1/orgs/{org}/persons/{p}/tags"),
-                json!({"tag": t}),
-            )
-            .await;
-        assert_eq!(r.status, 204);
+        owner.tag(&org, p, t).await;
     }
+    Amys {
+        owner,
+        org,
+        a,
+        c1,
+        c2,
+        pa,
+        pb,
+        person_a,
+        person_b,
+    }
+}
+
+async fn persons_merge_moves_everything_once(app: TestApp) {
+    let Amys {
+        owner,
+        org,
+        a,
+        c1,
+        c2,
+        pa,
+        pb,
+        person_a,
+        person_b,
+    } = amys(&app).await;
+    let m = owner.merge(&org, &person_a, &person_b, "same phone").await;
+    let moved = |k: &str| m.moved.get(k).copied();
+    assert_eq!(moved("memberships"), Some(2));
+    assert_eq!((moved("posts"), moved("comments")), (Some(1), Some(1)));
+    assert_eq!(moved("tags"), Some(1), "vip was on both; wechat moved");
+    assert_eq!(moved("reactions"), Some(0), "the overlapping like stayed");
+
+    let merged = owner.profile(&org, &person_a).await;
+    assert_eq!(merged.tags, ["vip", "wechat"]);
+    assert_eq!(merged.circles.len(), 3);
+    assert_eq!(
+        a.post_detail(&c2, &pb).await.post.author.person_id,
+        person_a
+    );
+    assert_eq!(
+        a.post_detail(&c1, &pa).await.post.score,
+        2,
+        "no reaction lost"
+    );
+    // B's account now acts as the survivor; a second merge of B is refused.
+    let r = owner.try_tag(&org, &person_b, "x").await;
+    assert_eq!(r.problem(), (409, Some("merge_conflict")));
+    let r = owner.try_merge(&org, &person_a, &person_a, "").await;
+    assert_eq!(r.status, 422);
+}
+
+async fn persons_merge_and_undo_restore_exactly(app: TestApp) {
+    let Amys {
+        owner,
+        org,
+        person_a,
+        person_b,
+        ..
+    } = amys(&app).await;
     let before_a = snapshot(&owner, &org, &person_a).await;
     let before_b = snapshot(&owner, &org, &person_b).await;
-
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons/{person_a}/merge"),
-            json!({"merged_id": person_b, "reason": "same phone"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let merge_id = s(&r.body["id"]);
-    assert_eq!(r.body["moved"]["memberships"], 2);
-    assert_eq!(r.body["moved"]["posts"], 1);
-    assert_eq!(r.body["moved"]["comments"], 1);
-    assert_eq!(r.body["moved"]["tags"], 1, "vip was on both; wechat moved");
-    assert_eq!(
-        r.body["moved"]["reactions"], 0,
-        "the overlapping like stayed"
-    );
-
-    let merged = owner
-        .c
-        .get(&format!("/api/v1/orgs/{org}/persons/{person_a}/profile"))
-        .await;
-    assert_eq!(merged.body["tags"], json!(["vip", "wechat"]));
-    assert_eq!(merged.body["circles"].as_array().map(Vec::len), Some(3));
-    let r = a.c.get(&format!("/api/v1/circles/{c2}/posts/{pb}")).await;
-    assert_eq!(r.body["post"]["author"]["person_id"], person_a.as_str());
-    let r = a.c.get(&format!("/api/v1/circles/{c1}/posts/{pa}")).await;
-    assert_eq!(r.body["post"]["score"], 2, "no reaction lost");
-    // B's account now acts as the survivor; a second merge of B is refused.
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons/{person_b}/tags"),
-            json!({"tag": "x"}),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (409, Some("merge_conflict"))
-    );
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons/{person_a}/merge"),
-            json!({"merged_id": person_a}),
-        )
-        .await;
-    assert_eq!(r.status, 422);
-
-    // Non-admin staff cannot merge; nor can another org.
+    let merge = owner
+        .merge(&org, &person_a, &person_b, "same phone")
+        .await
+        .id;
+    // Non-admin staff cannot undo; nor can another org.
     let sales = app.user("Sales").await;
     app.join(&owner, &org, &sales, "sales").await;
-    let r = sales
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/merges/{merge_id}/undo"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 403);
+    assert_eq!(sales.try_undo(&org, &merge).await.status, 403);
     let (stranger, other_org) = app.owner("Eve").await;
-    let r = stranger
-        .c
-        .post(
-            &format!("/api/v1/orgs/{other_org}/merges/{merge_id}/undo"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 404);
+    assert_eq!(stranger.try_undo(&other_org, &merge).await.status, 404);
 
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/merges/{merge_id}/undo"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.text);
+    owner.undo(&org, &merge).await;
     assert_eq!(snapshot(&owner, &org, &person_a).await, before_a);
     assert_eq!(snapshot(&owner, &org, &person_b).await, before_b);
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/merges/{merge_id}/undo"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (409, Some("merge_conflict"))
-    );
-    let profile = owner
-        .c
-        .get(&format!("/api/v1/orgs/{org}/persons/{person_a}/profile"))
-        .await;
-    assert!(profile.body["merges"][0]["undone_at"].is_i64());
+    let again = owner.try_undo(&org, &merge).await;
+    assert_eq!(again.problem(), (409, Some("merge_conflict")));
+    let profile = owner.profile(&org, &person_a).await;
+    assert!(profile.merges[0].undone_at.is_some());
 }
 
 async fn shared_verified_handle_merges_on_join(app: TestApp) {
@@ -965,159 +774,99 @@ async fn shared_verified_handle_merges_on_join(app: TestApp) {
         .circle(&org, json!({"name": "Members", "mode": "community"}))
         .await;
     // Sales entered a customer; the owner verified the e-mail at the counter.
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons"),
-            json!({"display_name": "老顾客 Regular"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let crm = s(&r.body["id"]);
+    let crm = owner.create_person(&org, "老顾客 Regular").await.id;
     let u = app.user("Reg").await;
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons/{crm}/handles"),
-            json!({"kind": "email", "value": u.login, "verified": true}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    tag(&owner, &org, &crm, "regular").await;
+    owner.add_handle(&org, &crm, "email", &u.login, true).await;
+    owner.tag(&org, &crm, "regular").await;
     u.join(&c).await;
-    let members = owner.c.get(&format!("/api/v1/circles/{c}/members")).await;
-    let person = members.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|m| m["account_id"] == u.id.as_str())
-        .map(|m| s(&m["person_id"]))
-        .unwrap_or_default();
+    let person = owner.person_of(&c, &u.id).await;
     assert_eq!(person, crm, "the new member is the customer already known");
-    let p = owner
-        .c
-        .get(&format!("/api/v1/orgs/{org}/persons/{crm}/profile"))
-        .await;
-    assert_eq!(
-        p.body["merges"][0]["actor"],
-        Value::Null,
-        "automatic, and logged"
-    );
-    assert_eq!(p.body["tags"], json!(["regular"]));
+    let p = owner.profile(&org, &crm).await;
+    assert_eq!(p.merges[0].actor, None, "automatic, and logged");
+    assert_eq!(p.tags, ["regular"]);
     // Only owners and admins attest a handle is verified.
     let sales = app.user("Sam").await;
     app.join(&owner, &org, &sales, "sales").await;
     let r = sales
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons/{crm}/handles"),
-            json!({"kind": "phone", "value": "+8613800000000", "verified": true}),
-        )
+        .try_add_handle(&org, &crm, "phone", "+8613800000000", true)
         .await;
     assert_eq!(r.status, 403);
 }
 
-async fn tag(owner: &User, org: &str, person: &str, t: &str) {
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons/{person}/tags"),
-            json!({"tag": t}),
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.text);
-}
-
-async fn circle_admins_set_roles_types_and_settings(app: TestApp) {
+/// A community circle of org `Adm` with two members, Ada and Max:
+/// (owner, org, circle, ada, max).
+async fn run_club(app: &TestApp) -> (User, String, String, User, User) {
     let (owner, org) = app.owner("Adm").await;
     let c = owner
         .circle(&org, json!({"name": "Run", "mode": "community"}))
         .await;
-    let a = app.user("Ada").await;
-    let m = app.user("Max").await;
+    let (a, m) = (app.user("Ada").await, app.user("Max").await);
     a.join(&c).await;
     m.join(&c).await;
-    let member = |u: &User| format!("/api/v1/circles/{c}/members/{}", u.id);
-    let r = m.c.patch(&member(&a), json!({"role": "moderator"})).await;
-    assert_eq!(r.status, 403, "members do not hand out roles");
-    let r = owner.c.patch(&member(&a), json!({"role": "admin"})).await;
-    assert_eq!(
-        (r.status, r.body["role"].as_str()),
-        (200, Some("admin")),
-        "{}",
-        r.text
-    );
-    // An admin makes moderators and sets types, but does not make admins.
-    let r =
-        a.c.patch(
-            &member(&m),
-            json!({"role": "moderator", "types": ["member", "customer"]}),
-        )
+    (owner, org, c, a, m)
+}
+
+async fn circle_admins_set_roles_types_and_settings(app: TestApp) {
+    let (owner, _, c, a, m) = run_club(&app).await;
+    let r = m
+        .try_set_member(&c, &a.id, json!({"role": "moderator"}))
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["types"], json!(["member", "customer"]));
-    let r = a.c.patch(&member(&m), json!({"role": "admin"})).await;
+    assert_eq!(r.status, 403, "members do not hand out roles");
+    let admin = owner.set_member(&c, &a.id, json!({"role": "admin"})).await;
+    assert_eq!(admin.role, "admin");
+    // An admin makes moderators and sets types, but does not make admins.
+    let body = json!({"role": "moderator", "types": ["member", "customer"]});
+    assert_eq!(
+        a.set_member(&c, &m.id, body).await.types,
+        ["member", "customer"]
+    );
+    let r = a.try_set_member(&c, &m.id, json!({"role": "admin"})).await;
     assert_eq!(r.status, 403);
-    let r = a.c.patch(&member(&owner), json!({"role": "member"})).await;
+    let r = a
+        .try_set_member(&c, &owner.id, json!({"role": "member"}))
+        .await;
     assert_eq!(r.status, 403, "nobody demotes the owner");
-    let r = owner.c.patch(&member(&m), json!({"role": "owner"})).await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("role")));
-    let r = owner.c.patch(&member(&m), json!({"types": ["vip"]})).await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("types")));
+    let r = owner
+        .try_set_member(&c, &m.id, json!({"role": "owner"}))
+        .await;
+    assert_eq!(r.field(), (422, Some("role")));
+    let r = owner
+        .try_set_member(&c, &m.id, json!({"types": ["vip"]}))
+        .await;
+    assert_eq!(r.field(), (422, Some("types")));
     // The new moderator moderates at once (views are evicted on change).
     let p = post(&owner, &c, json!({"title": "pin me"})).await;
-    let r =
-        m.c.put(&format!("/api/v1/circles/{c}/posts/{p}/pin"), json!({}))
-            .await;
-    assert_eq!(r.status, 204);
+    m.pin(&c, &p).await;
+}
 
-    // Settings.
-    let s = format!("/api/v1/circles/{c}/settings");
-    let r = m.c.patch(&s, json!({"name": "x"})).await;
+async fn circle_admins_edit_settings(app: TestApp) {
+    let (owner, org, c, a, m) = run_club(&app).await;
+    owner.set_member(&c, &a.id, json!({"role": "admin"})).await;
+    owner
+        .set_member(&c, &m.id, json!({"role": "moderator"}))
+        .await;
+    let r = m.try_settings(&c, json!({"name": "x"})).await;
     assert_eq!(r.status, 403, "moderators do not edit settings");
-    let r = a
-        .c
-        .patch(&s, json!({"name": "跑团 Runners", "join_policy": "approval", "posting": "staff", "public": false}))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let body = json!({"name": "跑团 Runners", "join_policy": "approval", "posting": "staff", "public": false});
+    let edited = a.settings(&c, body).await;
+    assert_eq!(edited.name, "跑团 Runners");
     assert_eq!(
-        (
-            r.body["name"].as_str(),
-            r.body["join_policy"].as_str(),
-            r.body["public"].as_bool()
-        ),
-        (Some("跑团 Runners"), Some("approval"), Some(false))
+        (edited.join_policy.as_str(), edited.public),
+        ("approval", false)
     );
-    let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "staff only now?"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "moderators are circle staff");
+    m.post(&c, json!({"title": "staff only now?"})).await; // moderators are staff
     let newbie = app.user("New").await;
-    let r = newbie
-        .c
-        .post(&format!("/api/v1/circles/{c}/join"), json!({}))
-        .await;
     // Private with approval: not visible, but its link is a door (a request waits).
-    assert_eq!(r.body["status"], "pending", "{}", r.text);
+    assert_eq!(newbie.join(&c).await.status, "pending");
     let feed = newbie.c.get(&format!("/api/v1/circles/{c}/feed")).await;
     assert_eq!(feed.status, 404, "private now: its content is not visible");
     let internal = owner
         .circle(&org, json!({"name": "Ops", "mode": "internal"}))
         .await;
+    let r = owner.try_settings(&internal, json!({"public": true})).await;
+    assert_eq!(r.field(), (422, Some("public")));
     let r = owner
-        .c
-        .patch(
-            &format!("/api/v1/circles/{internal}/settings"),
-            json!({"public": true}),
-        )
+        .try_settings(&c, json!({"join_policy": "sometimes"}))
         .await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("public")));
-    let r = owner.c.patch(&s, json!({"join_policy": "sometimes"})).await;
-    assert_eq!(
-        (r.status, r.body["field"].as_str()),
-        (422, Some("join_policy"))
-    );
+    assert_eq!(r.field(), (422, Some("join_policy")));
 }

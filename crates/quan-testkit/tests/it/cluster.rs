@@ -1,89 +1,74 @@
 //! Cluster mode: two nodes on one PostgreSQL and one Redis. An event published on
-//! node A reaches a WebSocket subscriber on node B.
+//! node A reaches a WebSocket subscriber on node B; images, rate limits and token
+//! revocations are shared.
 
 use crate::ws::{connect, event_of_kind, next, send, token};
-use quan_testkit::{Backend, Spawn, TestDb, spawn_with};
+use quan_testkit::{Backend, Client, Spawn, TestApp, TestDb, spawn_with};
 use serde_json::json;
 use std::sync::Arc;
 
+/// Two nodes on one fresh PostgreSQL database and the Redis bus; `None` (with the
+/// loud skip message) where either service is missing.
+async fn two_nodes() -> Option<(TestApp, TestApp)> {
+    let db = Arc::new(TestDb::new(Backend::Postgres).await?);
+    let node = || Spawn {
+        db: Some(Arc::clone(&db)),
+        redis: true,
+        blobs_in_database: true,
+        ..Spawn::default()
+    };
+    let a = spawn_with(Backend::Postgres, node()).await?;
+    let b = spawn_with(Backend::Postgres, node()).await?;
+    assert_eq!(a.services.bus.name(), "redis");
+    Some((a, b))
+}
+
+/// The same credentials, sent to another node.
+fn on(node: &TestApp, c: &Client) -> Client {
+    Client {
+        base: node.base.clone(),
+        ..c.clone()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
-    let Some(db) = TestDb::new(Backend::Postgres).await else {
+    let Some((a, b)) = two_nodes().await else {
         return;
     };
-    let db = Arc::new(db);
-    let Some(a) = spawn_with(
-        Backend::Postgres,
-        Spawn {
-            db: Some(Arc::clone(&db)),
-            redis: true,
-            blobs_in_database: true,
-            ..Spawn::default()
-        },
-    )
-    .await
-    else {
-        return;
-    };
-    let Some(b) = spawn_with(
-        Backend::Postgres,
-        Spawn {
-            db: Some(db),
-            redis: true,
-            blobs_in_database: true,
-            ..Spawn::default()
-        },
-    )
-    .await
-    else {
-        return;
-    };
-    assert_eq!(a.services.bus.name(), "redis");
-
     // The owner works on node A; the token made there is valid on node B (one store).
     let (owner, org) = a.owner("Node A owner").await;
     let tok = token(&a, &owner, &org).await;
     let mut ws = connect(&b.base, &tok).await;
-    send(
-        &mut ws,
-        json!({"type": "subscribe", "topic": format!("org:{org}")}),
-    )
-    .await;
+    let sub = json!({"type": "subscribe", "topic": format!("org:{org}")});
+    send(&mut ws, sub).await;
     assert_eq!(next(&mut ws).await["type"], "subscribed");
 
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/persons"),
-            json!({"display_name": "跨节点 Cross-node"}),
-        )
-        .await;
-    assert_eq!(r.status, 201);
+    owner.create_person(&org, "跨节点 Cross-node").await;
     let ev = event_of_kind(&mut ws, "person.created").await;
     assert_eq!(ev["data"]["data"]["display_name"], "跨节点 Cross-node");
+    let ready = b.client().get("/readyz").await;
+    assert_eq!(
+        (ready.status, ready.body["bus"].as_str()),
+        (200, Some("ok"))
+    );
+    a.stop().await;
+    b.stop().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_and_rate_limits_are_shared_between_nodes() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (owner, org) = a.owner("Node A owner").await;
     // An image uploaded through node A is served by node B: the nodes share no disk,
     // the bytes live in the shared database.
     let circle = owner
         .circle(&org, json!({"name": "Photos", "mode": "community"}))
         .await;
-    let png = quan_testkit::png(4096);
-    let up = owner
-        .c
-        .raw(
-            "POST",
-            &format!("/api/v1/circles/{circle}/images"),
-            "image/png",
-            png.clone(),
-        )
-        .await
-        .unwrap_or_else(|| panic!("no response"));
-    assert_eq!(up.status, 201, "{}", up.text);
-    let on_b = quan_testkit::Client {
-        base: b.base.clone(),
-        ..owner.c.clone()
-    };
-    let img = on_b.get(up.body["url"].as_str().unwrap_or_default()).await;
+    let id = owner.upload_png(&circle).await;
+    let img = on(&b, &owner.c).get(&format!("/api/v1/images/{id}")).await;
     assert_eq!(
         (img.status, img.content_type.as_str()),
         (200, "image/jpeg"),
@@ -92,66 +77,39 @@ async fn an_event_on_node_a_reaches_a_websocket_on_node_b() {
     );
 
     // Rate limits are shared too: failures counted on A slow logins on B.
+    let wrong = json!({"login": owner.login, "password": "wrong-wrong"});
     for _ in 0..5 {
-        a.client()
-            .post(
-                "/api/v1/sessions",
-                json!({"login": owner.login, "password": "wrong-wrong"}),
-            )
-            .await;
+        a.client().post("/api/v1/sessions", wrong.clone()).await;
     }
-    let r = b
-        .client()
-        .post(
-            "/api/v1/sessions",
-            json!({"login": owner.login, "password": "password-123"}),
-        )
-        .await;
+    let right = json!({"login": owner.login, "password": "password-123"});
+    let r = b.client().post("/api/v1/sessions", right).await;
     assert_eq!(r.status, 429, "{}", r.text);
+    a.stop().await;
+    b.stop().await;
+}
 
-    // Revoking on A is honoured on B at once, though B had the token cached: the
-    // eviction travels over the bus.
-    let bot_b = owner.c.with_token(&tok);
-    let bot_b = quan_testkit::Client {
-        base: b.base.clone(),
-        ..bot_b
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_on_node_a_is_refused_on_node_b_at_once() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
     };
-    assert_eq!(
-        bot_b.get(&format!("/api/v1/orgs/{org}")).await.status,
-        200,
-        "cached on B now"
-    );
-    let list = owner.c.get(&format!("/api/v1/orgs/{org}/tokens")).await;
-    let tid = list
-        .body
-        .as_array()
-        .and_then(|l| l.first())
-        .and_then(|t| t["id"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(
-        owner
-            .c
-            .delete(&format!("/api/v1/orgs/{org}/tokens/{tid}"))
-            .await
-            .status,
-        204
-    );
+    let (owner, org) = a.owner("Node A owner").await;
+    let tok = token(&a, &owner, &org).await;
+    // B has the token cached; the eviction of A's revocation travels over the bus.
+    let bot_b = on(&b, &owner.c.with_token(&tok));
+    let org_path = format!("/api/v1/orgs/{org}");
+    assert_eq!(bot_b.get(&org_path).await.status, 200, "cached on B now");
+    let id = owner.tokens(&org).await.remove(0).id;
+    owner.revoke_token(&org, &id).await;
     let mut denied = false;
     for _ in 0..20 {
-        if bot_b.get(&format!("/api/v1/orgs/{org}")).await.status == 401 {
+        if bot_b.get(&org_path).await.status == 401 {
             denied = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(denied, "node B still honours a token revoked on node A");
-
-    let ready = b.client().get("/readyz").await;
-    assert_eq!(
-        (ready.status, ready.body["bus"].as_str()),
-        (200, Some("ok"))
-    );
     a.stop().await;
     b.stop().await;
 }

@@ -11,23 +11,11 @@ async fn the_console_reviews_and_invites(app: TestApp) {
     let c = owner
         .circle(&org, json!({"name": "Tea", "mode": "community"}))
         .await;
-    owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/sensitive-words"),
-            json!({"word": "cheapwatch", "action": "hold"}),
-        )
-        .await;
+    owner.set_word(&org, "cheapwatch", "hold").await;
     let mo = app.user("Mo").await;
     mo.join(&c).await;
-    let r =
-        mo.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "Deals", "body": "cheapwatch for sale, ask me"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let post = r.body["id"].as_str().unwrap_or_default().to_owned();
+    let deal = json!({"title": "Deals", "body": "cheapwatch for sale, ask me"});
+    let post = mo.post(&c, deal).await.id;
 
     let page_path = format!("/console/{org}/circles/{c}");
     let page = owner.c.get(&page_path).await;
@@ -49,42 +37,29 @@ async fn the_console_reviews_and_invites(app: TestApp) {
     );
 
     let csrf = csrf_of(&page.text);
+    let decide = [("csrf", csrf.as_str()), ("decision", "dismissed")];
     let r = owner
         .c
-        .form(
-            &format!("{page_path}/queue/{post}"),
-            &[("csrf", &csrf), ("decision", "dismissed")],
-        )
+        .form(&format!("{page_path}/queue/{post}"), &decide)
         .await;
     assert_eq!(r.status, 303, "{}", r.text);
     let back = owner.c.get(&format!("{page_path}?saved=1")).await;
     assert!(back.text.contains("id=\"saved\""), "saving says so");
     assert!(!back.text.contains("cheapwatch for sale"), "reviewed");
 
-    let r = owner
-        .c
-        .form(
-            &format!("{page_path}/invites"),
-            &[
-                ("csrf", &csrf),
-                ("label", "Shop poster"),
-                ("max_uses", "50"),
-            ],
-        )
-        .await;
+    let invites = format!("{page_path}/invites");
+    let link = [
+        ("csrf", csrf.as_str()),
+        ("label", "Shop poster"),
+        ("max_uses", "50"),
+    ];
+    let r = owner.c.form(&invites, &link).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(
-        r.text.contains(&format!("{}/app/join/", app.base)),
-        "absolute"
-    );
+    let absolute = format!("{}/app/join/", app.base);
+    assert!(r.text.contains(&absolute), "absolute");
     assert!(r.text.contains("Shop poster"));
-    let r = owner
-        .c
-        .form(
-            &format!("{page_path}/invites"),
-            &[("csrf", &csrf), ("max_uses", "lots")],
-        )
-        .await;
+    let bad = [("csrf", csrf.as_str()), ("max_uses", "lots")];
+    let r = owner.c.form(&invites, &bad).await;
     assert_eq!(r.status, 422, "refused in the page: {}", r.text);
     assert!(r.text.contains("role=\"alert\""));
 }

@@ -1,10 +1,18 @@
 //! The demo data loads on both backends (it drives most use cases end to end), is
-//! idempotent, and shows what it promises.
+//! idempotent, and shows what it promises. One load per engine, checked by area.
 
-use quan_testkit::{TestApp, on_both_backends};
-use serde_json::json;
+use quan_testkit::{TestApp, User, on_both_backends};
+use quan_web::api::circles::posts::PostDto;
+use std::collections::HashSet;
 
 on_both_backends!(demo_loads_once_and_shows_every_mode);
+
+/// The demo's circles by mode: community, business, teaching.
+struct Circles {
+    fans: String,
+    board: String,
+    class: String,
+}
 
 async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
     let loaded = quan::demo::load(&app.services)
@@ -18,136 +26,120 @@ async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
 
     let c = app.client();
     let r = c
-        .post(
-            "/api/v1/sessions",
-            json!({"login": quan::demo::DEMO_OWNER, "password": quan::demo::DEMO_PASSWORD}),
-        )
+        .log_in(quan::demo::DEMO_OWNER, quan::demo::DEMO_PASSWORD)
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let circles = c.get("/api/v1/circles").await;
-    let modes: Vec<String> = circles
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["mode"].as_str().map(str::to_owned))
-        .collect();
-    for m in ["community", "business", "teaching", "internal"] {
-        assert!(modes.iter().any(|x| x == m), "{m} in {modes:?}");
-    }
-    let find = |mode: &str| {
-        circles
-            .body
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["mode"] == mode)
-            .and_then(|c| c["id"].as_str())
-            .unwrap_or_default()
-            .to_owned()
+    let id = r.body["account"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let owner = User {
+        c,
+        id,
+        login: quan::demo::DEMO_OWNER.to_owned(),
     };
-    let fans = find("community");
-    let feed = c
-        .get(&format!("/api/v1/circles/{fans}/feed?sort=hot&limit=20"))
-        .await;
-    assert_eq!(feed.body["items"].as_array().map(Vec::len), Some(20));
-    assert_eq!(feed.body["pinned"].as_array().map(Vec::len), Some(1));
-    let log = c
-        .get(&format!("/api/v1/circles/{fans}/moderation/log"))
-        .await;
-    assert!(log.text.contains("Duplicate post"), "{}", log.text);
-    // Weeks of varied posts, many with pictures, from customers and fans too.
-    let recent = c
-        .get(&format!("/api/v1/circles/{fans}/feed?sort=new&limit=50"))
-        .await;
-    let items = recent.body["items"].as_array().cloned().unwrap_or_default();
-    let mut titles: Vec<&str> = items.iter().filter_map(|p| p["title"].as_str()).collect();
+    let circles = every_mode(&owner).await;
+    the_fans_circle_reads_like_a_real_community(&owner, &circles.fans).await;
+    moderation_and_notifications_have_history(&owner, &circles.fans).await;
+    the_board_and_the_class_are_busy(&owner, &circles).await;
+    every_page_renders(&owner, &circles).await;
+}
+
+async fn every_mode(owner: &User) -> Circles {
+    let circles = owner.my_circles().await;
+    let find = |mode: &str| {
+        let found = circles.iter().find(|c| c.mode == mode);
+        found
+            .map(|c| c.id.clone())
+            .unwrap_or_else(|| panic!("no {mode} circle"))
+    };
+    assert!(circles.iter().any(|c| c.mode == "internal"));
+    Circles {
+        fans: find("community"),
+        board: find("business"),
+        class: find("teaching"),
+    }
+}
+
+/// Weeks of varied posts, many with pictures, from customers and fans too.
+async fn the_fans_circle_reads_like_a_real_community(owner: &User, fans: &str) {
+    let hot = owner.feed(fans, "sort=hot&limit=20").await;
+    assert_eq!((hot.items.len(), hot.pinned.len()), (20, 1));
+    let items: Vec<PostDto> = owner.feed(fans, "sort=new&limit=50").await.items;
+    let mut titles: Vec<&str> = items.iter().map(|p| p.title.as_str()).collect();
     assert!(titles.len() >= 30, "{} posts", titles.len());
     titles.sort_unstable();
     titles.dedup();
     assert!(titles.len() >= 30, "distinct titles: {titles:?}");
-    assert!(
-        titles.iter().all(|t| !t.contains(" #")),
-        "no numbered copies: {titles:?}"
-    );
-    let times: Vec<i64> = items
-        .iter()
-        .filter_map(|p| p["created_at"].as_i64())
-        .collect();
+    let numbered = titles.iter().any(|t| t.contains(" #"));
+    assert!(!numbered, "no numbered copies: {titles:?}");
+    let times: Vec<i64> = items.iter().map(|p| p.created_at).collect();
     let span = times.iter().max().unwrap_or(&0) - times.iter().min().unwrap_or(&0);
     assert!(span > 14 * 86_400_000, "history spans {span} ms");
     let covers: Vec<&str> = items
         .iter()
-        .filter_map(|p| p["thumbs"][0].as_str())
+        .filter_map(|p| p.thumbs.first().map(String::as_str))
         .collect();
     assert!(covers.len() >= 10, "{} posts with pictures", covers.len());
-    let pic = c.get(covers[0]).await;
+    let pic = owner.c.get(covers[0]).await;
     assert_eq!(pic.status, 200, "{}", covers[0]);
-    let authors: std::collections::HashSet<&str> = items
+    let authors: HashSet<&str> = items
         .iter()
-        .filter_map(|p| p["author"]["display_name"].as_str())
+        .map(|p| p.author.display_name.as_str())
         .collect();
     assert!(authors.len() >= 12, "{authors:?}");
-    let members = c
-        .get(&format!("/api/v1/circles/{fans}/members?limit=100"))
-        .await;
+    let members = owner.members(fans, "limit=100").await.items;
     let typed = |t: &str| {
-        members.body["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|m| {
-                m["types"]
-                    .as_array()
-                    .is_some_and(|ts| ts.iter().any(|x| x == t))
-            })
+        members
+            .iter()
+            .filter(|m| m.types.iter().any(|x| x == t))
             .count()
     };
+    assert!(typed("customer") >= 5 && typed("fan") >= 5, "{members:?}");
+}
+
+/// A post with a held word waits for review; the owner has caught up on older
+/// notifications, so only the last day's are unread.
+async fn moderation_and_notifications_have_history(owner: &User, fans: &str) {
+    let log = owner.mod_log(fans).await;
     assert!(
-        typed("customer") >= 5 && typed("fan") >= 5,
-        "{}",
-        members.text
+        log.items
+            .iter()
+            .any(|l| l.reason.contains("Duplicate post")),
+        "{log:?}"
     );
-    // A post with a held word waits for review; the owner has caught up on older
-    // notifications, so only the last day's are unread.
-    let queue = c
-        .get(&format!("/api/v1/circles/{fans}/moderation/queue"))
-        .await;
-    assert!(queue.text.contains("转让会员卡"), "{}", queue.text);
-    let notes = c.get("/api/v1/me/notifications").await;
-    let unread = notes.body["unread"].as_i64().unwrap_or(-1);
-    assert!((1..40).contains(&unread), "unread {unread}: {}", notes.text);
-    let board = find("business");
-    let tasks = c.get(&format!("/api/v1/circles/{board}/feed")).await;
-    let states: Vec<&str> = tasks.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p["task_state"].as_str())
+    let queue = owner.review_queue(fans).await;
+    let held = queue
+        .iter()
+        .any(|q| q.post.title.contains("转让会员卡") || q.post.body.contains("转让会员卡"));
+    assert!(held, "{queue:?}");
+    let unread = owner.notifications().await.unread;
+    assert!((1..40).contains(&unread), "unread {unread}");
+}
+
+async fn the_board_and_the_class_are_busy(owner: &User, circles: &Circles) {
+    let tasks = owner.feed(&circles.board, "").await.items;
+    let states: Vec<&str> = tasks
+        .iter()
+        .filter_map(|p| p.task_state.as_deref())
         .collect();
     for s in ["open", "claimed", "delivered", "accepted"] {
         assert!(states.contains(&s), "{s} in {states:?}");
     }
-    let class = find("teaching");
-    let info = c.get(&format!("/api/v1/circles/{class}")).await;
-    assert!(
-        info.body["member_count"].as_i64().unwrap_or(0) >= 6,
-        "{}",
-        info.text
-    );
-    // The console pages render with the demo data.
-    let orgs = c.get("/api/v1/orgs").await;
-    let org = orgs.body[0]["id"].as_str().unwrap_or_default().to_owned();
-    // The console's recent activity says what a post event is about.
-    let overview = c.get(&format!("/console/{org}")).await;
-    assert!(
-        overview.text.contains("第三课：冷泡与热泡"),
-        "the newest post is named in the activity"
-    );
-    assert!(
-        overview.text.contains("New comment · "),
-        "a comment names its post"
-    );
+    let class = owner.get_circle(&circles.class).await;
+    assert!(class.member_count >= 6, "{class:?}");
+}
+
+/// The console and member pages render with the demo data; the console's recent
+/// activity says what a post event is about.
+async fn every_page_renders(owner: &User, circles: &Circles) {
+    let org = owner.me().await.orgs.remove(0).id;
+    let overview = owner.c.get(&format!("/console/{org}")).await;
+    let named = overview.text.contains("第三课：冷泡与热泡");
+    assert!(named, "the newest post is named in the activity");
+    let about = overview.text.contains("New comment · ");
+    assert!(about, "a comment names its post");
+    let Circles { fans, board, class } = circles;
     for path in [
         format!("/console/{org}/persons"),
         format!("/console/{org}/moderation"),
@@ -159,12 +151,8 @@ async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
         "/app/notifications".to_owned(),
         format!("/app/circles/{fans}/search?q=%E4%B9%8C%E9%BE%99"),
     ] {
-        let r = c.get(&path).await;
-        assert_eq!(
-            r.status,
-            200,
-            "{path}: {}",
-            r.text.chars().take(300).collect::<String>()
-        );
+        let r = owner.c.get(&path).await;
+        let start: String = r.text.chars().take(300).collect();
+        assert_eq!(r.status, 200, "{path}: {start}");
     }
 }

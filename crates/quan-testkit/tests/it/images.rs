@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     images_upload_attach_and_stay_private,
+    attaching_is_bounded_to_ones_own_uploads,
     images_in_chat_are_for_members,
     uploads_are_decoded_cleaned_and_thumbnailed
 );
@@ -103,19 +104,20 @@ async fn uploads_are_decoded_cleaned_and_thumbnailed(app: TestApp) {
     assert_eq!(bad.status, 400, "size is thumb or full");
 }
 
+/// Uploads `png(n)` (asserting 201) and returns its id.
+async fn image(u: &User, circle: &str, n: usize) -> String {
+    let (s, img) = upload(u, circle, png(n), "image/png").await;
+    assert_eq!(s, 201, "{img}");
+    img["id"].as_str().unwrap_or_default().to_owned()
+}
+
 async fn images_upload_attach_and_stay_private(app: TestApp) {
     let (owner, org) = app.owner("Ima").await;
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/circles"),
-            json!({"name": "Photos", "mode": "community"}),
-        )
+    let c = owner
+        .circle(&org, json!({"name": "Photos", "mode": "community"}))
         .await;
-    let c = r.body["id"].as_str().unwrap_or_default().to_owned();
     let (s, img) = upload(&owner, &c, png(1000), "image/png").await;
     assert_eq!(s, 201, "{img}");
-    let id = img["id"].as_str().unwrap_or_default().to_owned();
     // An opaque picture is stored as a clean JPEG (decoded, metadata dropped).
     assert_eq!(img["content_type"], "image/jpeg");
     assert_eq!(
@@ -128,110 +130,77 @@ async fn images_upload_attach_and_stay_private(app: TestApp) {
     let (s, e) = upload(&owner, &c, png(6 * 1024 * 1024), "image/png").await;
     assert_eq!((s, e["code"].as_str()), (413, Some("too_large")));
 
+    let id = img["id"].as_str().unwrap_or_default();
     let post = owner
-        .c
         .post(
-            &format!("/api/v1/circles/{c}/posts"),
+            &c,
             json!({"title": "新品图 New tea photos", "images": [id]}),
         )
         .await;
-    assert_eq!(post.status, 201, "{}", post.text);
     let url = format!("/api/v1/images/{id}");
-    assert_eq!(post.body["images"], json!([url]));
-    let feed = owner.c.get(&format!("/api/v1/circles/{c}/feed")).await;
-    assert_eq!(feed.body["items"][0]["images"], json!([url]));
+    assert_eq!(post.images, [url.as_str()]);
+    assert_eq!(owner.feed(&c, "").await.items[0].images, [url.as_str()]);
 
-    // Members see it; outsiders of a private circle do not; audiences apply.
+    // Members see it; audiences apply; an unattached image is its uploader's alone.
     let m = app.user("Mem").await;
-    m.c.post(&format!("/api/v1/circles/{c}/join"), json!({}))
-        .await;
+    m.join(&c).await;
     let got = m.c.get(&url).await;
     assert_eq!((got.status, got.content_type.as_str()), (200, "image/jpeg"));
-    let (_, vip_img) = upload(&owner, &c, png(10), "image/png").await;
-    let vip_id = vip_img["id"].as_str().unwrap_or_default().to_owned();
-    let r = owner
-        .c
-        .post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "VIP", "images": [vip_id], "audience": "only", "audience_tags": ["vip"]}),
-        )
-        .await;
-    assert_eq!(r.status, 201);
-    assert_eq!(
-        m.c.get(&format!("/api/v1/images/{vip_id}")).await.status,
-        404
-    );
-    let (_, loose) = upload(&owner, &c, png(10), "image/png").await;
-    let loose = loose["id"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(
-        m.c.get(&format!("/api/v1/images/{loose}")).await.status,
-        404,
-        "an unattached image is its uploader's alone"
-    );
+    let vip = image(&owner, &c, 10).await;
+    let only =
+        json!({"title": "VIP", "images": [vip], "audience": "only", "audience_tags": ["vip"]});
+    owner.post(&c, only).await;
+    assert_eq!(m.c.get(&format!("/api/v1/images/{vip}")).await.status, 404);
+    let loose = image(&owner, &c, 11).await;
+    let r = m.c.get(&format!("/api/v1/images/{loose}")).await;
+    assert_eq!(r.status, 404, "an unattached image is its uploader's alone");
+}
 
+async fn attaching_is_bounded_to_ones_own_uploads(app: TestApp) {
+    let (owner, org) = app.owner("Ima").await;
+    let c = owner
+        .circle(&org, json!({"name": "Photos", "mode": "community"}))
+        .await;
+    let id = image(&owner, &c, 1000).await;
+    let m = app.user("Mem").await;
+    m.join(&c).await;
+    let posts = format!("/api/v1/circles/{c}/posts");
     // Limits on attaching: nine at most, one's own, in this circle.
     let r = owner
         .c
         .post(
-            &format!("/api/v1/circles/{c}/posts"),
+            &posts,
             json!({"title": "too many", "images": vec![id.clone(); 10]}),
         )
         .await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("images")));
+    assert_eq!(r.field(), (422, Some("images")));
     let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "not mine", "images": [id]}),
-        )
-        .await;
+        m.c.post(&posts, json!({"title": "not mine", "images": [id]}))
+            .await;
     assert_eq!(
-        (r.status, r.body["code"].as_str()),
+        r.problem(),
         (422, Some("unknown_image")),
-        "a member attaches only their own uploads: {}",
+        "only one's own: {}",
         r.text
     );
     // A new member may upload a few images on day one and post them.
-    let (s, mine) = upload(&m, &c, png(77), "image/png").await;
-    assert_eq!(s, 201, "{mine}");
-    let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "my first photo", "images": [mine["id"]]}),
-        )
+    let mine = image(&m, &c, 77).await;
+    m.post(&c, json!({"title": "my first photo", "images": [mine]}))
         .await;
-    assert_eq!(r.status, 201, "{}", r.text);
     app.clock.advance_secs(86_400);
     let r =
-        m.c.post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "not mine", "images": [id]}),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (422, Some("unknown_image"))
-    );
-    let (s, _) = upload(&m, &c, png(10), "image/png").await;
-    assert_eq!(s, 201, "after a day, members upload");
+        m.c.post(&posts, json!({"title": "not mine", "images": [id]}))
+            .await;
+    assert_eq!(r.problem(), (422, Some("unknown_image")));
+    image(&m, &c, 10).await; // after a day, members upload
     let private = owner
-        .c
-        .post(
-            &format!("/api/v1/orgs/{org}/circles"),
-            json!({"name": "Staff", "mode": "internal"}),
-        )
+        .circle(&org, json!({"name": "Staff", "mode": "internal"}))
         .await;
-    let private = private.body["id"].as_str().unwrap_or_default().to_owned();
     let (s, _) = upload(&m, &private, png(10), "image/png").await;
     assert_eq!(s, 404);
     let (stranger, _) = app.owner("Str").await;
-    let (_, staff_img) = upload(&owner, &private, png(10), "image/png").await;
-    let r = stranger
-        .c
-        .get(&format!(
-            "/api/v1/images/{}",
-            staff_img["id"].as_str().unwrap_or_default()
-        ))
-        .await;
+    let staff_img = image(&owner, &private, 10).await;
+    let r = stranger.c.get(&format!("/api/v1/images/{staff_img}")).await;
     assert_eq!(r.status, 404, "internal circles' images stay in the org");
 }
 

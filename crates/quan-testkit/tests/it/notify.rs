@@ -7,51 +7,32 @@ use serde_json::json;
 
 on_both_backends!(
     notifications_reach_the_right_people_live,
+    mentions_and_settings_decide_who_hears,
+    moderation_and_approvals_tell_the_person_concerned,
     concurrent_identical_reactions_tell_the_author_once
 );
 
-async fn kinds(u: &User) -> (Vec<String>, i64) {
-    let r = u.c.get("/api/v1/me/notifications").await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let k = r.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|n| n["kind"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    (k, r.body["unread"].as_i64().unwrap_or(-1))
-}
-
-async fn notifications_reach_the_right_people_live(app: TestApp) {
+/// A community circle of org `Ada` that Ben and Dee joined: (ada, org, circle, ben, dee).
+async fn club(app: &TestApp) -> (User, String, String, User, User) {
     let (a, org) = app.owner("Ada").await;
     let c = a
         .circle(&org, json!({"name": "Club", "mode": "community"}))
         .await;
-    let b = app.user("Ben").await;
-    let d = app.user("Dee").await;
-    for u in [&b, &d] {
-        u.c.post(&format!("/api/v1/circles/{c}/join"), json!({}))
-            .await;
-    }
-    // A listens on their own account topic.
-    let tok =
-        a.c.post(
-            &format!("/api/v1/orgs/{org}/tokens"),
-            json!({"name": "ws", "scopes": ["read"]}),
-        )
-        .await;
-    let mut ws = connect(&app.base, tok.body["secret"].as_str().unwrap_or_default()).await;
-    send(
-        &mut ws,
-        json!({"type": "subscribe", "topic": format!("account:{}", a.id)}),
-    )
-    .await;
+    let (b, d) = (app.user("Ben").await, app.user("Dee").await);
+    b.join(&c).await;
+    d.join(&c).await;
+    (a, org, c, b, d)
+}
+
+async fn notifications_reach_the_right_people_live(app: TestApp) {
+    let (a, org, c, b, _) = club(&app).await;
+    // A listens on their own account topic, and on no one else's.
+    let secret = a.token(&org, "ws", &["read"]).await.secret;
+    let mut ws = connect(&app.base, &secret).await;
+    let topic = |id: &str| json!({"type": "subscribe", "topic": format!("account:{id}")});
+    send(&mut ws, topic(&a.id)).await;
     assert_eq!(next(&mut ws).await["type"], "subscribed");
-    send(
-        &mut ws,
-        json!({"type": "subscribe", "topic": format!("account:{}", b.id)}),
-    )
-    .await;
+    send(&mut ws, topic(&b.id)).await;
     assert_eq!(
         next(&mut ws).await["type"],
         "error",
@@ -59,126 +40,74 @@ async fn notifications_reach_the_right_people_live(app: TestApp) {
     );
 
     let p = a.post(&c, json!({"title": "茶会 Tea party"})).await.id;
-    let own =
-        a.c.post(
-            &format!("/api/v1/circles/{c}/posts/{p}/comments"),
-            json!({"body": "details soon"}),
-        )
-        .await;
-    let own_comment = own.body["id"].as_str().unwrap_or_default().to_owned();
+    let own = a.comment(&c, &p, "details soon", None).await.id;
     assert_eq!(
-        kinds(&a).await,
+        a.notified().await,
         (vec![], 0),
         "no one is told of their own acts"
     );
-
     // B replies to A's comment: A hears once (post author and comment author agree).
-    b.c.post(
-        &format!("/api/v1/circles/{c}/posts/{p}/comments"),
-        json!({"body": "我来 I'm in", "parent_id": own_comment}),
-    )
-    .await;
+    b.comment(&c, &p, "我来 I'm in", Some(&own)).await;
     let live = next(&mut ws).await;
     assert_eq!(live["data"]["notification"]["kind"], "reply", "{live}");
     assert_eq!(live["data"]["notification"]["actor"], "Ben");
     // B likes it twice over: one notification.
-    for _ in 0..2 {
-        b.c.put(
-            &format!("/api/v1/circles/{c}/posts/{p}/reactions/like"),
-            json!({}),
-        )
-        .await;
-    }
+    b.react(&c, &p, "like").await;
+    b.react(&c, &p, "like").await;
     assert_eq!(
-        kinds(&a).await,
+        a.notified().await,
         (vec!["reaction".into(), "reply".into()], 2)
     );
+}
 
+async fn mentions_and_settings_decide_who_hears(app: TestApp) {
+    let (a, _, c, _, d) = club(&app).await;
     // Mentions reach those who may see the post, and only them.
-    let r = a
-        .c
-        .post(
-            &format!("/api/v1/circles/{c}/posts"),
-            json!({"title": "VIP night", "body": "@Dee @Ben see you", "audience": "only", "audience_tags": ["vip"]}),
-        )
-        .await;
-    assert_eq!(r.status, 201);
+    let vip = json!({"title": "VIP night", "body": "@Dee @Ben see you", "audience": "only", "audience_tags": ["vip"]});
+    a.post(&c, vip).await;
     assert_eq!(
-        kinds(&d).await.0,
+        d.notified().await.0,
         Vec::<String>::new(),
         "Dee cannot see it: not told"
     );
-    a.c.post(
-        &format!("/api/v1/circles/{c}/posts"),
-        json!({"title": "Open night", "body": "@Dee welcome"}),
-    )
-    .await;
-    assert_eq!(kinds(&d).await, (vec!["mention".into()], 1));
+    a.post(&c, json!({"title": "Open night", "body": "@Dee welcome"}))
+        .await;
+    assert_eq!(d.notified().await, (vec!["mention".into()], 1));
 
     // Settings: A turns reactions off; D's like then says nothing.
-    let r =
-        a.c.put(
-            "/api/v1/me/notification-settings/reaction",
-            json!({"on": false}),
-        )
-        .await;
-    assert_eq!(r.status, 204);
-    d.c.put(
-        &format!("/api/v1/circles/{c}/posts/{p}/reactions/like"),
-        json!({}),
-    )
-    .await;
-    assert_eq!(kinds(&a).await.1, 2);
-    let s = a.c.get("/api/v1/me/notification-settings").await;
-    assert!(
-        s.body
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|x| x["kind"] == "reaction" && x["on"] == false)
-    );
-    let r =
-        a.c.put(
-            "/api/v1/me/notification-settings/gossip",
-            json!({"on": false}),
-        )
-        .await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("kind")));
+    a.notify_setting("reaction", false).await;
+    let p = a.post(&c, json!({"title": "Quiet"})).await.id;
+    d.react(&c, &p, "like").await;
+    assert_eq!(a.notified().await.1, 0);
+    let settings = a.notify_settings().await;
+    assert!(settings.iter().any(|x| x.kind == "reaction" && !x.on));
+    let r = a.try_notify_setting("gossip", false).await;
+    assert_eq!(r.field(), (422, Some("kind")));
+}
 
-    // Moderation and approvals tell the person concerned.
+async fn moderation_and_approvals_tell_the_person_concerned(app: TestApp) {
+    let (a, org, c, b, d) = club(&app).await;
     let spam = d.post(&c, json!({"title": "ads"})).await.id;
-    a.c.post(
-        &format!("/api/v1/circles/{c}/posts/{spam}/reports"),
-        json!({"reason": "spam"}),
-    )
-    .await;
-    assert!(kinds(&d).await.0.contains(&"moderation".to_owned()));
+    a.report(&c, &spam, "spam").await;
+    assert!(d.notified().await.0.contains(&"moderation".to_owned()));
     let biz = a
         .circle(
             &org,
             json!({"name": "Biz", "mode": "business", "public": true}),
         )
         .await;
-    b.c.post(&format!("/api/v1/circles/{biz}/join"), json!({}))
-        .await;
-    a.c.post(
-        &format!("/api/v1/circles/{biz}/members/{}/approve", b.id),
-        json!({}),
-    )
-    .await;
-    assert!(kinds(&b).await.0.contains(&"approval".to_owned()));
+    b.join(&biz).await;
+    a.approve(&biz, &b.id).await;
+    assert!(b.notified().await.0.contains(&"approval".to_owned()));
 
     // Read marks.
-    let r = a.c.post("/api/v1/me/notifications/read", json!({})).await;
-    assert_eq!(r.body["marked"], 2);
-    assert_eq!(kinds(&a).await.1, 0);
-    let r =
-        a.c.post("/api/v1/me/notifications/read", json!({"up_to": "nope"}))
-            .await;
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (400, Some("invalid_id"))
-    );
+    let p = a.post(&c, json!({"title": "Tea"})).await.id;
+    b.comment(&c, &p, "one", None).await;
+    d.comment(&c, &p, "two", None).await;
+    assert_eq!(a.mark_notified(None).await.marked, 2);
+    assert_eq!(a.notified().await.1, 0);
+    let r = a.try_mark_notified(Some("nope")).await;
+    assert_eq!(r.problem(), (400, Some("invalid_id")));
 }
 
 /// Twelve identical likes at once: the score moves once and the author hears once.
@@ -203,7 +132,7 @@ async fn concurrent_identical_reactions_tell_the_author_once(app: TestApp) {
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["score"].as_i64(), Some(1), "scored once: {}", r.text);
     }
-    let (k, _) = kinds(&author).await;
+    let (k, _) = author.notified().await;
     assert_eq!(
         k.iter().filter(|k| k.as_str() == "reaction").count(),
         1,

@@ -2,37 +2,18 @@
 //! (audience, hidden, deleted, private circles, other orgs). Both backends.
 
 use quan_testkit::{TestApp, User, on_both_backends};
-use serde_json::{Value, json};
+use serde_json::json;
 
-on_both_backends!(search_finds_what_you_may_see);
+on_both_backends!(
+    search_finds_what_you_may_see,
+    edits_reindex_and_deletes_leave_the_index,
+    bad_queries_are_refused_and_strangers_find_nothing
+);
 
-async fn titles(u: &User, path: &str) -> Vec<String> {
-    let r = u.c.get(path).await;
-    assert_eq!(r.status, 200, "{path}: {}", r.text);
-    r.body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|h| {
-            let p = if h["post"].is_object() { &h["post"] } else { h };
-            p["title"].as_str().unwrap_or_default().to_owned()
-        })
-        .collect()
-}
-
-fn q(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-async fn search_finds_what_you_may_see(app: TestApp) {
+/// Org `Sou`: a fans circle (Mo a member) with a public oolong post Mo commented
+/// on and a VIP-only one, and a teaching circle with a third; all indexed.
+/// (owner, org, fans, class, mo, oolong).
+async fn teas(app: &TestApp) -> (User, String, String, String, User, String) {
     let (owner, org) = app.owner("Sou").await;
     let fans = owner
         .circle(&org, json!({"name": "Fans", "mode": "community"}))
@@ -41,97 +22,63 @@ async fn search_finds_what_you_may_see(app: TestApp) {
         .circle(&org, json!({"name": "Class", "mode": "teaching"}))
         .await;
     let m = app.user("Mo").await;
-    m.c.post(&format!("/api/v1/circles/{fans}/join"), json!({}))
+    m.join(&fans).await;
+    let oolong = json!({"title": "桂花乌龙回归", "body": "Osmanthus OOLONG is back, 限量500份"});
+    let oolong = owner.post(&fans, oolong).await.id;
+    m.comment(&fans, &oolong, "我更喜欢冷泡绿茶", None).await;
+    let vip = json!({"title": "VIP 品鉴会 乌龙专场", "audience": "only", "audience_tags": ["vip"]});
+    owner.post(&fans, vip).await;
+    owner
+        .post(&class, json!({"title": "乌龙茶的冲泡温度"}))
         .await;
-    let post = |c: String, body: Value| {
-        let owner = &owner;
-        async move {
-            let r = owner
-                .c
-                .post(&format!("/api/v1/circles/{c}/posts"), body)
-                .await;
-            assert_eq!(r.status, 201, "{}", r.text);
-            r.body["id"].as_str().unwrap_or_default().to_owned()
-        }
-    };
-    let oolong = post(
-        fans.clone(),
-        json!({"title": "桂花乌龙回归", "body": "Osmanthus OOLONG is back, 限量500份"}),
-    )
-    .await;
-    m.c.post(
-        &format!("/api/v1/circles/{fans}/posts/{oolong}/comments"),
-        json!({"body": "我更喜欢冷泡绿茶"}),
-    )
-    .await;
-    post(
-        fans.clone(),
-        json!({"title": "VIP 品鉴会 乌龙专场", "audience": "only", "audience_tags": ["vip"]}),
-    )
-    .await;
-    post(class.clone(), json!({"title": "乌龙茶的冲泡温度"})).await;
     app.indexed().await;
+    (owner, org, fans, class, m, oolong)
+}
 
-    let s = |term: &str| format!("/api/v1/circles/{fans}/search?q={}", q(term));
+async fn search_finds_what_you_may_see(app: TestApp) {
+    let (owner, org, fans, _, m, _) = teas(&app).await;
+    let found = m.search(&fans, "乌龙").await;
+    assert_eq!(found, ["桂花乌龙回归"], "the VIP post is not for Mo");
+    assert_eq!(m.search(&fans, "oolong").await, ["桂花乌龙回归"]);
     assert_eq!(
-        titles(&m, &s("乌龙")).await,
-        ["桂花乌龙回归"],
-        "the VIP post is not for Mo"
-    );
-    assert_eq!(titles(&m, &s("oolong")).await, ["桂花乌龙回归"]);
-    assert_eq!(
-        titles(&m, &s("绿茶")).await,
+        m.search(&fans, "绿茶").await,
         ["桂花乌龙回归"],
         "comments count"
     );
-    assert_eq!(titles(&m, &s("乌龙 绿茶")).await, ["桂花乌龙回归"]);
-    assert!(titles(&m, &s("红茶")).await.is_empty());
-    assert_eq!(
-        titles(&owner, &s("乌龙")).await.len(),
-        2,
-        "staff see every audience"
-    );
-
+    assert_eq!(m.search(&fans, "乌龙 绿茶").await, ["桂花乌龙回归"]);
+    assert!(m.search(&fans, "红茶").await.is_empty());
+    let staff = owner.search(&fans, "乌龙").await;
+    assert_eq!(staff.len(), 2, "staff see every audience");
     // Org-wide: Mo sees the fans circle only; the owner sees the class too.
-    let o = |term: &str| format!("/api/v1/search?org_id={org}&q={}", q(term));
-    assert_eq!(titles(&m, &o("乌龙")).await, ["桂花乌龙回归"]);
-    assert_eq!(titles(&owner, &o("乌龙")).await.len(), 3);
+    assert_eq!(m.search_org(&org, "乌龙").await, ["桂花乌龙回归"]);
+    assert_eq!(owner.search_org(&org, "乌龙").await.len(), 3);
+}
 
+async fn edits_reindex_and_deletes_leave_the_index(app: TestApp) {
+    let (owner, _, fans, _, m, oolong) = teas(&app).await;
     // Edits reindex; comments stay found.
-    let r = owner
-        .c
-        .patch(
-            &format!("/api/v1/circles/{fans}/posts/{oolong}"),
-            json!({"title": "云南普洱到货", "body": "new stock"}),
-        )
-        .await;
-    assert_eq!(r.status, 200);
-    app.indexed().await;
-    assert!(titles(&m, &s("乌龙")).await.is_empty());
-    assert_eq!(titles(&m, &s("普洱")).await, ["云南普洱到货"]);
-    assert_eq!(titles(&m, &s("绿茶")).await, ["云南普洱到货"]);
-    // Deleted posts are gone from search.
     owner
-        .c
-        .delete(&format!("/api/v1/circles/{fans}/posts/{oolong}"))
+        .edit(&fans, &oolong, "云南普洱到货", "new stock")
         .await;
     app.indexed().await;
-    assert!(titles(&m, &s("普洱")).await.is_empty());
+    assert!(m.search(&fans, "乌龙").await.is_empty());
+    assert_eq!(m.search(&fans, "普洱").await, ["云南普洱到货"]);
+    assert_eq!(m.search(&fans, "绿茶").await, ["云南普洱到货"]);
+    // Deleted posts are gone from search.
+    owner.delete_post(&fans, &oolong, "").await;
+    app.indexed().await;
+    assert!(m.search(&fans, "普洱").await.is_empty());
+}
 
-    // Bad queries and other orgs.
-    let r = m.c.get(&s("  ，。 ")).await;
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("q")));
-    let r = m.c.get(&s(&"长".repeat(201))).await;
+async fn bad_queries_are_refused_and_strangers_find_nothing(app: TestApp) {
+    let (_, org, fans, class, m, _) = teas(&app).await;
+    let r = m.try_search(&fans, "  ，。 ").await;
+    assert_eq!(r.field(), (422, Some("q")));
+    let r = m.try_search(&fans, &"长".repeat(201)).await;
     assert_eq!(r.status, 422);
     let (stranger, _) = app.owner("Str").await;
-    // Outsiders see only public circles' public posts (here: none left).
-    assert!(
-        titles(&stranger, &o("乌龙")).await.is_empty(),
-        "no private or VIP content leaks"
-    );
-    let r = stranger
-        .c
-        .get(&format!("/api/v1/circles/{class}/search?q=x"))
-        .await;
-    assert_eq!(r.status, 404);
+    // Outsiders see only public circles' public posts: not the VIP post, not the class.
+    let seen = stranger.search_org(&org, "乌龙").await;
+    assert_eq!(seen, ["桂花乌龙回归"], "no private or VIP content leaks");
+    assert_eq!(stranger.try_search(&class, "x").await.status, 404);
 }

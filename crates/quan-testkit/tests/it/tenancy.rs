@@ -1,311 +1,203 @@
 //! Tenancy: every endpoint that takes an id, called with another org's ids, answers
 //! 404 and changes nothing.
 
-use quan_testkit::{TestApp, on_both_backends};
-use serde_json::json;
+use quan_testkit::{Client, TestApp, User, on_both_backends};
+use serde_json::{Value, json};
 
 on_both_backends!(no_endpoint_reaches_another_org);
 
+/// Every org-scoped endpoint, as (method, path, body): `{b}` is B's org and `{a}`
+/// A's; the other names are B's things (`{staff}` its owner, `{person}` a customer,
+/// `{invite}`, `{token}`, `{merge}`), except `{a_person}`, A's own customer.
+const PROBES: &[(&str, &str, &str)] = &[
+    // B's org in the path.
+    ("GET", "/api/v1/orgs/{b}", ""),
+    ("GET", "/api/v1/orgs/{b}/staff", ""),
+    ("GET", "/api/v1/orgs/{b}/staff/{staff}", ""),
+    (
+        "PATCH",
+        "/api/v1/orgs/{b}/staff/{staff}",
+        r#"{"role": "sales"}"#,
+    ),
+    ("DELETE", "/api/v1/orgs/{b}/staff/{staff}", ""),
+    ("GET", "/api/v1/orgs/{b}/invites", ""),
+    ("POST", "/api/v1/orgs/{b}/invites", r#"{"role": "admin"}"#),
+    ("DELETE", "/api/v1/orgs/{b}/invites/{invite}", ""),
+    ("GET", "/api/v1/orgs/{b}/tokens", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{b}/tokens",
+        r#"{"name": "x", "scopes": ["admin"]}"#,
+    ),
+    ("DELETE", "/api/v1/orgs/{b}/tokens/{token}", ""),
+    ("GET", "/api/v1/orgs/{b}/persons", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{b}/persons",
+        r#"{"display_name": "x"}"#,
+    ),
+    ("GET", "/api/v1/orgs/{b}/persons/{person}", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{b}/persons/{person}/handles",
+        r#"{"kind": "nickname", "value": "x"}"#,
+    ),
+    ("GET", "/api/v1/orgs/{b}/events", ""),
+    ("GET", "/api/v1/orgs/{b}/persons/{person}/profile", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{b}/persons/{person}/tags",
+        r#"{"tag": "x"}"#,
+    ),
+    ("DELETE", "/api/v1/orgs/{b}/persons/{person}/tags/vip", ""),
+    ("POST", "/api/v1/orgs/{b}/merges/{merge}/undo", ""),
+    ("GET", "/api/v1/orgs/{b}/sensitive-words", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{b}/sensitive-words",
+        r#"{"word": "x", "action": "reject"}"#,
+    ),
+    ("DELETE", "/api/v1/orgs/{b}/sensitive-words/b-only", ""),
+    // A's own org in the path, B's entity ids after it.
+    ("GET", "/api/v1/orgs/{a}/staff/{staff}", ""),
+    (
+        "PATCH",
+        "/api/v1/orgs/{a}/staff/{staff}",
+        r#"{"role": "sales"}"#,
+    ),
+    ("DELETE", "/api/v1/orgs/{a}/staff/{staff}", ""),
+    ("DELETE", "/api/v1/orgs/{a}/invites/{invite}", ""),
+    ("DELETE", "/api/v1/orgs/{a}/tokens/{token}", ""),
+    ("GET", "/api/v1/orgs/{a}/persons/{person}", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{a}/persons/{person}/handles",
+        r#"{"kind": "nickname", "value": "x"}"#,
+    ),
+    ("GET", "/api/v1/orgs/{a}/persons/{person}/profile", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{a}/persons/{person}/tags",
+        r#"{"tag": "x"}"#,
+    ),
+    ("DELETE", "/api/v1/orgs/{a}/persons/{person}/tags/vip", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{a}/persons/{a_person}/merge",
+        r#"{"merged_id": "{person}"}"#,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{a}/persons/{person}/merge",
+        r#"{"merged_id": "{a_person}"}"#,
+    ),
+    ("POST", "/api/v1/orgs/{a}/merges/{merge}/undo", ""),
+];
+
+/// Org B and the things of it the probes aim at.
+struct OrgB {
+    owner: User,
+    org: String,
+    person: String,
+    invite: String,
+    code: String,
+    token: String,
+    secret: String,
+    merge: String,
+}
+
+async fn org_b(app: &TestApp) -> OrgB {
+    let (owner, org) = app.owner("Bob").await;
+    let customer = json!({"display_name": "B's customer", "handles": [{"kind": "email", "value": "c@b.example"}]});
+    let person = owner.new_person(&org, customer).await.id;
+    let invite = owner
+        .staff_invite(&org, json!({"role": "sales", "max_uses": 3}))
+        .await;
+    let token = owner.token(&org, "b", &["read", "write", "admin"]).await;
+    let other = owner.create_person(&org, "B's other").await.id;
+    let merge = owner.merge(&org, &person, &other, "").await.id;
+    owner.tag(&org, &person, "vip").await;
+    owner.set_word(&org, "b-only", "hold").await;
+    OrgB {
+        owner,
+        org,
+        person,
+        invite: invite.invite.id,
+        code: invite.code,
+        token: token.token.id,
+        secret: token.secret,
+        merge,
+    }
+}
+
 async fn no_endpoint_reaches_another_org(app: TestApp) {
     let (a, org_a) = app.owner("Alice").await;
-    let (b, org_b) = app.owner("Bob").await;
-    let b_person = b.c.post(&format!("/api/v1/orgs/{org_b}/persons"), json!({"display_name": "B's customer", "handles": [{"kind": "email", "value": "c@b.example"}]})).await.body["id"].as_str().unwrap_or_default().to_owned();
-    let b_invite =
-        b.c.post(
-            &format!("/api/v1/orgs/{org_b}/invites"),
-            json!({"role": "sales", "max_uses": 3}),
-        )
-        .await;
-    let (b_invite_id, b_code) = (
-        b_invite.body["id"].as_str().unwrap_or_default().to_owned(),
-        b_invite.body["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+    let b = org_b(&app).await;
+    let a_bot = a.c.with_token(
+        &a.token(&org_a, "a", &["read", "write", "admin"])
+            .await
+            .secret,
     );
-    let b_tok =
-        b.c.post(
-            &format!("/api/v1/orgs/{org_b}/tokens"),
-            json!({"name": "b", "scopes": ["read", "write", "admin"]}),
-        )
-        .await;
-    let (b_token_id, b_secret) = (
-        b_tok.body["id"].as_str().unwrap_or_default().to_owned(),
-        b_tok.body["secret"].as_str().unwrap_or_default().to_owned(),
-    );
-    let a_tok =
-        a.c.post(
-            &format!("/api/v1/orgs/{org_a}/tokens"),
-            json!({"name": "a", "scopes": ["read", "write", "admin"]}),
-        )
-        .await;
-    let a_bot =
-        a.c.with_token(a_tok.body["secret"].as_str().unwrap_or_default());
-    let bid = &b.id;
-    let a_person =
-        a.c.post(
-            &format!("/api/v1/orgs/{org_a}/persons"),
-            json!({"display_name": "A's customer"}),
-        )
-        .await
-        .body["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-    let b_other =
-        b.c.post(
-            &format!("/api/v1/orgs/{org_b}/persons"),
-            json!({"display_name": "B's other"}),
-        )
-        .await
-        .body["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-    let b_merge =
-        b.c.post(
-            &format!("/api/v1/orgs/{org_b}/persons/{b_person}/merge"),
-            json!({"merged_id": b_other}),
-        )
-        .await;
-    assert_eq!(b_merge.status, 201, "{}", b_merge.text);
-    let b_merge = b_merge.body["id"].as_str().unwrap_or_default().to_owned();
-    b.c.post(
-        &format!("/api/v1/orgs/{org_b}/persons/{b_person}/tags"),
-        json!({"tag": "vip"}),
-    )
-    .await;
-    b.c.post(
-        &format!("/api/v1/orgs/{org_b}/sensitive-words"),
-        json!({"word": "b-only", "action": "hold"}),
-    )
-    .await;
-
-    let e = json!({});
-    let probes: Vec<(&str, String, serde_json::Value)> = vec![
-        // B's org in the path.
-        ("GET", format!("/api/v1/orgs/{org_b}"), e.clone()),
-        ("GET", format!("/api/v1/orgs/{org_b}/staff"), e.clone()),
-        (
-            "GET",
-            format!("/api/v1/orgs/{org_b}/staff/{bid}"),
-            e.clone(),
-        ),
-        (
-            "PATCH",
-            format!("/api/v1/orgs/{org_b}/staff/{bid}"),
-            json!({"role": "sales"}),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_b}/staff/{bid}"),
-            e.clone(),
-        ),
-        ("GET", format!("/api/v1/orgs/{org_b}/invites"), e.clone()),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_b}/invites"),
-            json!({"role": "admin"}),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_b}/invites/{b_invite_id}"),
-            e.clone(),
-        ),
-        ("GET", format!("/api/v1/orgs/{org_b}/tokens"), e.clone()),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_b}/tokens"),
-            json!({"name": "x", "scopes": ["admin"]}),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_b}/tokens/{b_token_id}"),
-            e.clone(),
-        ),
-        ("GET", format!("/api/v1/orgs/{org_b}/persons"), e.clone()),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_b}/persons"),
-            json!({"display_name": "x"}),
-        ),
-        (
-            "GET",
-            format!("/api/v1/orgs/{org_b}/persons/{b_person}"),
-            e.clone(),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_b}/persons/{b_person}/handles"),
-            json!({"kind": "nickname", "value": "x"}),
-        ),
-        ("GET", format!("/api/v1/orgs/{org_b}/events"), e.clone()),
-        (
-            "GET",
-            format!("/api/v1/orgs/{org_b}/persons/{b_person}/profile"),
-            e.clone(),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_b}/persons/{b_person}/tags"),
-            json!({"tag": "x"}),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_b}/persons/{b_person}/tags/vip"),
-            e.clone(),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_b}/merges/{b_merge}/undo"),
-            e.clone(),
-        ),
-        (
-            "GET",
-            format!("/api/v1/orgs/{org_b}/sensitive-words"),
-            e.clone(),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_b}/sensitive-words"),
-            json!({"word": "x", "action": "reject"}),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_b}/sensitive-words/b-only"),
-            e.clone(),
-        ),
-        // A's own org in the path, B's entity ids after it.
-        (
-            "GET",
-            format!("/api/v1/orgs/{org_a}/staff/{bid}"),
-            e.clone(),
-        ),
-        (
-            "PATCH",
-            format!("/api/v1/orgs/{org_a}/staff/{bid}"),
-            json!({"role": "sales"}),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_a}/staff/{bid}"),
-            e.clone(),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_a}/invites/{b_invite_id}"),
-            e.clone(),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_a}/tokens/{b_token_id}"),
-            e.clone(),
-        ),
-        (
-            "GET",
-            format!("/api/v1/orgs/{org_a}/persons/{b_person}"),
-            e.clone(),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_a}/persons/{b_person}/handles"),
-            json!({"kind": "nickname", "value": "x"}),
-        ),
-        (
-            "GET",
-            format!("/api/v1/orgs/{org_a}/persons/{b_person}/profile"),
-            e.clone(),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_a}/persons/{b_person}/tags"),
-            json!({"tag": "x"}),
-        ),
-        (
-            "DELETE",
-            format!("/api/v1/orgs/{org_a}/persons/{b_person}/tags/vip"),
-            e.clone(),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_a}/persons/{a_person}/merge"),
-            json!({"merged_id": b_person}),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_a}/persons/{b_person}/merge"),
-            json!({"merged_id": a_person}),
-        ),
-        (
-            "POST",
-            format!("/api/v1/orgs/{org_a}/merges/{b_merge}/undo"),
-            e.clone(),
-        ),
-    ];
+    let a_person = a.create_person(&org_a, "A's customer").await.id;
+    let fill = |text: &str| {
+        text.replace("{b}", &b.org)
+            .replace("{a_person}", &a_person)
+            .replace("{a}", &org_a)
+            .replace("{staff}", &b.owner.id)
+            .replace("{person}", &b.person)
+            .replace("{invite}", &b.invite)
+            .replace("{token}", &b.token)
+            .replace("{merge}", &b.merge)
+    };
     for who in [&a.c, &a_bot] {
-        for (method, path, body) in &probes {
-            let r = match *method {
-                "GET" => who.get(path).await,
-                "POST" => who.post(path, body.clone()).await,
-                "PATCH" => who.patch(path, body.clone()).await,
-                _ => who.delete(path).await,
-            };
+        for (method, path, body) in PROBES {
+            let (path, body) = (fill(path), fill(body));
+            let body: Value = serde_json::from_str(&body).unwrap_or_else(|_| json!({}));
+            let r = send(who, method, &path, body).await;
             assert_eq!(
-                r.status, 404,
-                "{method} {path} leaked across orgs: {} {}",
-                r.status, r.text
+                r.problem(),
+                (404, Some("not_found")),
+                "{method} {path} leaked across orgs: {}",
+                r.text
             );
-            assert_eq!(r.body["code"], "not_found");
         }
     }
     // B's token is useless against A.
-    let b_bot = b.c.with_token(&b_secret);
+    let b_bot = b.owner.c.with_token(&b.secret);
     assert_eq!(
         b_bot.get(&format!("/api/v1/orgs/{org_a}")).await.status,
         404
     );
-
-    // Nothing of B changed.
-    assert_eq!(
-        b_bot.get(&format!("/api/v1/orgs/{org_b}")).await.status,
-        200,
-        "B's token still works"
-    );
-    let p =
-        b.c.get(&format!("/api/v1/orgs/{org_b}/persons/{b_person}"))
-            .await;
-    assert_eq!(p.body["handles"].as_array().map(Vec::len), Some(1));
-    assert_eq!(
-        app.client()
-            .get(&format!("/api/v1/invites/{b_code}"))
-            .await
-            .status,
-        200,
-        "B's invite still valid"
-    );
-    let prof =
-        b.c.get(&format!("/api/v1/orgs/{org_b}/persons/{b_person}/profile"))
-            .await;
-    assert_eq!(prof.body["tags"], json!(["vip"]));
-    assert!(
-        prof.body["merges"][0]["undone_at"].is_null(),
-        "B's merge still stands"
-    );
-    let words =
-        b.c.get(&format!("/api/v1/orgs/{org_b}/sensitive-words"))
-            .await;
-    assert_eq!(words.body.as_array().map(Vec::len), Some(1));
-    let staff = b.c.get(&format!("/api/v1/orgs/{org_b}/staff")).await;
-    assert_eq!(staff.body["items"].as_array().map(Vec::len), Some(1));
-    assert_eq!(staff.body["items"][0]["role"], "owner");
+    nothing_of_b_changed(&app, &b).await;
     // And A's lists hold only A's things.
-    let persons = a.c.get(&format!("/api/v1/orgs/{org_a}/persons")).await;
-    assert_eq!(persons.body["items"].as_array().map(Vec::len), Some(1));
-    let events =
-        a.c.get(&format!("/api/v1/orgs/{org_a}/events?limit=200"))
-            .await;
-    assert!(
-        !events.text.contains(&org_b),
-        "A's event log mentions nothing of B"
-    );
+    assert_eq!(a.persons(&org_a, "").await.items.len(), 1);
+    let events = a.events(&org_a, "limit=200").await;
+    let mentions_b = serde_json::to_string(&events)
+        .unwrap_or_default()
+        .contains(&b.org);
+    assert!(!mentions_b, "A's event log mentions nothing of B");
+}
+
+async fn send(who: &Client, method: &str, path: &str, body: Value) -> quan_testkit::Res {
+    match method {
+        "GET" => who.get(path).await,
+        "POST" => who.post(path, body).await,
+        "PATCH" => who.patch(path, body).await,
+        _ => who.delete(path).await,
+    }
+}
+
+async fn nothing_of_b_changed(app: &TestApp, b: &OrgB) {
+    let b_bot = b.owner.c.with_token(&b.secret);
+    let r = b_bot.get(&format!("/api/v1/orgs/{}", b.org)).await;
+    assert_eq!(r.status, 200, "B's token still works");
+    let p = b.owner.profile(&b.org, &b.person).await;
+    assert_eq!(p.handles.len(), 1);
+    assert_eq!(p.tags, ["vip"]);
+    assert!(p.merges[0].undone_at.is_none(), "B's merge still stands");
+    app.client().staff_invite_preview(&b.code).await; // B's invite is still valid
+    assert_eq!(b.owner.words(&b.org).await.len(), 1);
+    let staff = b.owner.staff(&b.org).await.items;
+    assert_eq!(staff.len(), 1);
+    assert_eq!(staff[0].role, "owner");
 }

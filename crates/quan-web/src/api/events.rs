@@ -7,7 +7,7 @@ use crate::extract::{ApiQuery, OrgCtx};
 use axum::Json;
 use axum::extract::State;
 use quan_core::{EventRecord, events};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,7 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_events))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EventDto {
     pub id: String,
     pub kind: String,
@@ -40,7 +40,7 @@ impl From<&EventRecord> for EventDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EventPage {
     pub items: Vec<EventDto>,
     pub next: Option<String>,

@@ -20,7 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_notification_setting))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotificationDto {
     pub id: String,
     /// reply, mention, reaction, approval, moderation or task.
@@ -49,7 +49,7 @@ impl From<&quan_core::NotificationRecord> for NotificationDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotificationPage {
     pub items: Vec<NotificationDto>,
     pub next: Option<String>,
@@ -80,7 +80,7 @@ pub struct NotificationsReadReq {
     pub up_to: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReadDto {
     pub marked: u64,
 }
@@ -97,7 +97,7 @@ pub async fn read_notifications(
     Ok(Json(ReadDto { marked }))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotifySettingDto {
     pub kind: String,
     pub on: bool,

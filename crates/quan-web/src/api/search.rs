@@ -34,7 +34,7 @@ pub struct OrgSearchQuery {
     pub q: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SearchHitDto {
     pub post: PostDto,
     pub circle_name: String,

@@ -319,7 +319,7 @@ pub struct EditPostReq {
     pub body: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PostEditDto {
     pub title: String,
     pub body: String,

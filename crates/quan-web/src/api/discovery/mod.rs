@@ -44,7 +44,7 @@ pub async fn discover(
     ))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BoostLogDto {
     pub circle_id: String,
     pub circle_name: String,

@@ -39,7 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AccountDto {
     pub id: String,
     pub email: Option<String>,
@@ -58,7 +58,7 @@ impl From<&Me> for AccountDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OrgDto {
     pub id: String,
     pub name: String,
@@ -77,19 +77,19 @@ pub(crate) fn org_dto(o: &OrgRecord, role: Role) -> OrgDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeDto {
     pub account: AccountDto,
     pub orgs: Vec<OrgDto>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SessionDto {
     pub account: AccountDto,
     pub expires_at: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StaffDto {
     pub account_id: String,
     pub display_name: String,
@@ -112,14 +112,14 @@ impl From<&StaffRecord> for StaffDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StaffPage {
     pub items: Vec<StaffDto>,
     /// Pass as `after` to get the next page; absent on the last page.
     pub next: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InviteDto {
     pub id: String,
     pub role: String,
@@ -142,7 +142,7 @@ impl From<&InviteRecord> for InviteDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedInviteDto {
     #[serde(flatten)]
     pub invite: InviteDto,
@@ -153,14 +153,14 @@ pub struct CreatedInviteDto {
     pub url: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InvitePreviewDto {
     pub org_id: String,
     pub org_name: String,
     pub role: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenDto {
     pub id: String,
     pub name: String,
@@ -188,7 +188,7 @@ impl From<&TokenRecord> for TokenDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedTokenDto {
     #[serde(flatten)]
     pub token: TokenDto,

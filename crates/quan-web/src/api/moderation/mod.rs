@@ -94,7 +94,7 @@ pub struct ReportReq {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReportResultDto {
     /// The post is now hidden pending review.
     pub hidden: bool,
@@ -129,7 +129,7 @@ pub async fn report_post(
     ))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReportDto {
     pub reporter: String,
     pub reason: String,
@@ -150,7 +150,7 @@ impl From<&ReportRecord> for ReportDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct QueueItemDto {
     pub post: PostDto,
     /// Summed weight of the post's reports.
@@ -211,7 +211,7 @@ pub async fn resolve(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ModLogDto {
     pub id: String,
     /// Who acted; absent for automatic actions.
@@ -236,7 +236,7 @@ impl From<&ModLogRecord> for ModLogDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ModLogPage {
     pub items: Vec<ModLogDto>,
     pub next: Option<String>,
@@ -262,7 +262,7 @@ pub async fn mod_log(
 // ---------------------------------------------------------------------------------
 // Mutes and bans
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SanctionDto {
     pub account_id: String,
     pub display_name: String,

@@ -171,7 +171,7 @@ pub async fn add_handle(
     Ok((StatusCode::CREATED, Json(PersonDto::from(&rec))))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PersonCircleDto {
     pub circle_id: String,
     pub name: String,
@@ -189,7 +189,7 @@ pub struct PersonCircleDto {
     pub posts_read: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TimelineDto {
     pub at: i64,
     /// joined, posted, commented, checked_in, merged, merge_undone.
@@ -199,7 +199,7 @@ pub struct TimelineDto {
     pub text: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MergeDto {
     pub id: String,
     pub survivor_id: String,
@@ -243,7 +243,7 @@ impl From<&MergeRecord> for MergeDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PersonProfileDto {
     pub id: String,
     pub display_name: String,
@@ -256,7 +256,7 @@ pub struct PersonProfileDto {
     pub merges: Vec<MergeDto>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HandleBrief {
     pub kind: String,
     pub value: String,
