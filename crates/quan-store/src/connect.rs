@@ -1,7 +1,9 @@
 //! Opening the pools for a database URL, and running the embedded migrations.
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, Migrator};
 use sqlx::{AnyPool, Executor};
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -224,11 +226,51 @@ pub(crate) async fn checkpoints(pool: AnyPool, mut stop: tokio::sync::mpsc::Rece
     pool.close().await;
 }
 
-pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The portable migrations: one SQL for both engines.
+static PORTABLE: Migrator = sqlx::migrate!("./migrations");
+/// Migrations whose SQL one engine needs its own way (`WITHOUT ROWID` on SQLite),
+/// each with its twin for the other engine under the same version.
+static SQLITE_ONLY: Migrator = sqlx::migrate!("./migrations-sqlite");
+static POSTGRES_ONLY: Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// Every migration an engine runs, portable and its own, in version order.
+pub(crate) fn migrator(engine: Backend) -> Migrator {
+    let own = match engine {
+        Backend::Sqlite => &SQLITE_ONLY,
+        Backend::Postgres => &POSTGRES_ONLY,
+    };
+    let mut all: Vec<Migration> = PORTABLE
+        .migrations
+        .iter()
+        .chain(own.migrations.iter())
+        .cloned()
+        .collect();
+    all.sort_by_key(|m| m.version);
+    Migrator {
+        migrations: Cow::Owned(all),
+        ..Migrator::DEFAULT
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_engine_has_one_migration_per_version() {
+        for engine in [Backend::Sqlite, Backend::Postgres] {
+            let m = migrator(engine);
+            let versions: Vec<i64> = m.migrations.iter().map(|m| m.version).collect();
+            let mut unique = versions.clone();
+            unique.dedup();
+            assert_eq!(versions, unique, "{engine:?}");
+            assert_eq!(versions.first(), Some(&1));
+            assert_eq!(versions.last(), Some(&(versions.len() as i64)), "no gaps");
+        }
+        // The engine-specific ones come in twins.
+        let twins = |m: &Migrator| m.migrations.iter().map(|m| m.version).collect::<Vec<_>>();
+        assert_eq!(twins(&SQLITE_ONLY), twins(&POSTGRES_ONLY));
+    }
 
     #[test]
     fn schemes() {

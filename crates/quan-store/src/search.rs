@@ -1,7 +1,10 @@
 //! `SearchStore` for `SqlStore`: the queue of posts to index (`search_queue`), the
-//! inverted index in `search_terms`, read back through the posts' visibility rules.
+//! inverted index in `search_index` (one row per term, circle and post) with each
+//! post's current terms in `search_docs`, read back through the posts' visibility
+//! rules.
 
 use crate::circles::decode as circle_rows;
+use crate::connect::Backend;
 use crate::queries::VISIBLE_POSTS;
 use crate::rows::{self, backend};
 use crate::store::{SqlStore, Tx};
@@ -9,6 +12,7 @@ use async_trait::async_trait;
 use quan_core::{PostRecord, QueuedEntry, SearchEntry, SearchSource, SearchStore, StoreResult};
 use quan_domain::{AccountId, CircleId, PostId, Timestamp};
 use sqlx::any::AnyRow;
+use std::collections::{HashMap, HashSet};
 
 /// Rows per INSERT: a batch's terms go in a few statements, not thousands.
 const BATCH: usize = 300;
@@ -47,6 +51,111 @@ fn queued(r: &AnyRow) -> StoreResult<QueuedEntry> {
     })
 }
 
+/// One index row: (term, circle, post).
+type Row = (String, String, String);
+
+/// Placeholders for `rows` rows of `width` parameters, bound in order:
+/// `($1, $2), ($3, $4)` on PostgreSQL, `(?, ?), (?, ?)` on SQLite. SQLite looks a
+/// numbered parameter up by name at every bind, scanning the statement's list of
+/// them, so binding a 900-parameter statement took ~400,000 steps: 14 % of the
+/// writer's time in the post-write profile, for the indexer's batch statements.
+fn placeholders(engine: Backend, rows: usize, width: usize) -> String {
+    let mut n = 0;
+    let row = |n: &mut usize| {
+        let marks: Vec<String> = (0..width)
+            .map(|_| {
+                *n += 1;
+                match engine {
+                    Backend::Sqlite => "?".to_owned(),
+                    Backend::Postgres => format!("${n}"),
+                }
+            })
+            .collect();
+        format!("({})", marks.join(", "))
+    };
+    let all: Vec<String> = (0..rows).map(|_| row(&mut n)).collect();
+    all.join(", ")
+}
+
+/// `n` placeholders for an `IN (…)` list, as [`placeholders`] writes them.
+fn list(engine: Backend, n: usize) -> String {
+    let marks: Vec<String> = (1..=n)
+        .map(|i| match engine {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${i}"),
+        })
+        .collect();
+    marks.join(", ")
+}
+
+fn bind_rows<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    rows: &'q [Row],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for (t, c, p) in rows {
+        q = q.bind(t.as_str()).bind(c.as_str()).bind(p.as_str());
+    }
+    q
+}
+
+/// The terms each of these posts is indexed under now, space-separated (a term
+/// never holds a space), by post id.
+async fn docs(
+    tx: &mut Tx,
+    engine: Backend,
+    entries: &[&SearchEntry],
+) -> StoreResult<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    let posts: Vec<String> = entries.iter().map(|e| e.post.to_string()).collect();
+    for chunk in posts.chunks(BATCH) {
+        let sql = format!(
+            "SELECT post_id, terms FROM search_docs WHERE post_id IN ({})",
+            list(engine, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q.bind(p.as_str());
+        }
+        for r in q.fetch_all(&mut **tx).await.map_err(backend)? {
+            out.insert(rows::text(&r, "post_id")?, rows::text(&r, "terms")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Records each post's new terms; a post with none (deleted) keeps no row.
+async fn set_docs(tx: &mut Tx, engine: Backend, entries: &[&SearchEntry]) -> StoreResult<()> {
+    let (kept, gone): (Vec<&&SearchEntry>, Vec<&&SearchEntry>) =
+        entries.iter().partition(|e| !e.terms.is_empty());
+    for chunk in gone.chunks(BATCH) {
+        let sql = format!(
+            "DELETE FROM search_docs WHERE post_id IN ({})",
+            list(engine, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q.bind(e.post.to_string());
+        }
+        q.execute(&mut **tx).await.map_err(backend)?;
+    }
+    for chunk in kept.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO search_docs (post_id, circle_id, terms) VALUES {} \
+             ON CONFLICT (post_id) DO UPDATE SET terms = excluded.terms",
+            placeholders(engine, chunk.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(e.post.to_string())
+                .bind(e.circle.to_string())
+                .bind(e.terms.join(" "));
+        }
+        q.execute(&mut **tx).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl SearchStore for SqlStore {
     async fn search_queued(
@@ -72,10 +181,9 @@ impl SearchStore for SqlStore {
     async fn search_sources(&self, posts: &[PostId]) -> StoreResult<Vec<SearchSource>> {
         let mut out: Vec<SearchSource> = Vec::with_capacity(posts.len());
         for chunk in posts.chunks(BATCH) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = list(self.backend(), chunk.len());
             let sql = format!(
-                "SELECT id, title, body, tags FROM posts WHERE deleted_at IS NULL AND id IN ({})",
-                marks.join(", ")
+                "SELECT id, title, body, tags FROM posts WHERE deleted_at IS NULL AND id IN ({marks})"
             );
             let mut q = sqlx::query(&sql);
             for p in chunk {
@@ -91,8 +199,7 @@ impl SearchStore for SqlStore {
                 });
             }
             let sql = format!(
-                "SELECT post_id, body FROM comments WHERE deleted_at IS NULL AND post_id IN ({}) ORDER BY id",
-                marks.join(", ")
+                "SELECT post_id, body FROM comments WHERE deleted_at IS NULL AND post_id IN ({marks}) ORDER BY id"
             );
             let mut q = sqlx::query(&sql);
             for p in chunk {
@@ -109,25 +216,36 @@ impl SearchStore for SqlStore {
     }
 
     async fn search_index(&self, entries: &[SearchEntry], done: &[QueuedEntry]) -> StoreResult<()> {
+        let engine = self.backend();
         let mut tx = self.begin().await?;
         // The queue rows first, each only at the version that was read. A post with a
         // row no longer there at that version was re-queued or rebuilt meanwhile from
         // newer text (another indexer, or an author's own search indexing their posts
         // first): its entry is left to that pass, which writes or wrote the newer
         // terms; written here, this batch's older text could land on top of them.
+        // One statement per chunk, answering which rows it took.
+        let mut taken: HashSet<(String, String)> = HashSet::new();
+        for chunk in done.chunks(BATCH) {
+            let sql = format!(
+                "DELETE FROM search_queue WHERE (post_id, account_id, version) IN (VALUES {}) \
+                 RETURNING post_id, account_id",
+                placeholders(engine, chunk.len(), 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for d in chunk {
+                q = q
+                    .bind(d.post.to_string())
+                    .bind(d.account.to_string())
+                    .bind(d.version);
+            }
+            for r in q.fetch_all(&mut *tx).await.map_err(backend)? {
+                taken.insert((rows::text(&r, "post_id")?, rows::text(&r, "account_id")?));
+            }
+        }
         let mut stale: Vec<PostId> = Vec::new();
         for d in done {
-            let gone = sqlx::query(
-                "DELETE FROM search_queue WHERE post_id = $1 AND account_id = $2 AND version = $3",
-            )
-            .bind(d.post.to_string())
-            .bind(d.account.to_string())
-            .bind(d.version)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?
-            .rows_affected();
-            if gone == 0 && !stale.contains(&d.post) {
+            let key = (d.post.to_string(), d.account.to_string());
+            if !taken.contains(&key) && !stale.contains(&d.post) {
                 stale.push(d.post);
             }
         }
@@ -135,49 +253,55 @@ impl SearchStore for SqlStore {
             .iter()
             .filter(|e| !stale.contains(&e.post))
             .collect();
-        // Every (term, circle, post) row of the batch, sorted: the inserts walk the
-        // index in order, and two indexers rebuilding the same posts take their locks
-        // in the same order (PostgreSQL).
-        let mut terms: Vec<(&str, String, String)> = entries
-            .iter()
-            .flat_map(|e| {
-                let (c, p) = (e.circle.to_string(), e.post.to_string());
-                e.terms
-                    .iter()
-                    .map(move |t| (t.as_str(), c.clone(), p.clone()))
-            })
-            .collect();
-        terms.sort_unstable();
-        terms.dedup();
-        let mut posts: Vec<String> = entries.iter().map(|e| e.post.to_string()).collect();
-        posts.sort_unstable();
-        posts.dedup();
-        for chunk in posts.chunks(BATCH) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "DELETE FROM search_terms WHERE post_id IN ({})",
-                marks.join(", ")
+        // Read after the queue rows are gone: a second indexer on the same posts
+        // waits on those rows (PostgreSQL) and then finds them stale.
+        let old = docs(&mut tx, engine, &entries).await?;
+        // Each post's change, as rows: the terms it lost and the ones it gained, so an
+        // edit or a comment touches a few rows, not all of them again.
+        let (mut lost, mut gained): (Vec<Row>, Vec<Row>) = (Vec::new(), Vec::new());
+        for e in &entries {
+            let (c, p) = (e.circle.to_string(), e.post.to_string());
+            let had: HashSet<&str> = old
+                .get(&p)
+                .map_or(HashSet::new(), |t| t.split(' ').collect());
+            let has: HashSet<&str> = e.terms.iter().map(String::as_str).collect();
+            lost.extend(
+                had.iter()
+                    .filter(|t| !has.contains(*t))
+                    .map(|t| ((*t).to_owned(), c.clone(), p.clone())),
             );
-            let mut q = sqlx::query(&sql);
-            for p in chunk {
-                q = q.bind(p.clone());
-            }
-            q.execute(&mut *tx).await.map_err(backend)?;
-        }
-        for chunk in terms.chunks(BATCH) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-                .collect();
-            let sql = format!(
-                "INSERT INTO search_terms (term, circle_id, post_id) VALUES {} ON CONFLICT DO NOTHING",
-                values.join(", ")
+            gained.extend(
+                has.iter()
+                    .filter(|t| !had.contains(*t))
+                    .map(|t| ((*t).to_owned(), c.clone(), p.clone())),
             );
-            let mut q = sqlx::query(&sql);
-            for (t, c, p) in chunk {
-                q = q.bind((*t).to_owned()).bind(c.clone()).bind(p.clone());
-            }
-            q.execute(&mut *tx).await.map_err(backend)?;
         }
+        // Sorted: the statements walk the index in order, and two indexers take
+        // their row locks in the same order (PostgreSQL).
+        lost.sort_unstable();
+        gained.sort_unstable();
+        gained.dedup();
+        for chunk in lost.chunks(BATCH) {
+            let sql = format!(
+                "DELETE FROM search_index WHERE (term, circle_id, post_id) IN (VALUES {})",
+                placeholders(engine, chunk.len(), 3)
+            );
+            bind_rows(sqlx::query(&sql), chunk)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        for chunk in gained.chunks(BATCH) {
+            let sql = format!(
+                "INSERT INTO search_index (term, circle_id, post_id) VALUES {} ON CONFLICT DO NOTHING",
+                placeholders(engine, chunk.len(), 3)
+            );
+            bind_rows(sqlx::query(&sql), chunk)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        set_docs(&mut tx, engine, &entries).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -226,7 +350,7 @@ impl SearchStore for SqlStore {
             .collect();
         // Every term must match: count the distinct terms each post has.
         let sql = format!(
-            "SELECT post_id, circle_id FROM search_terms WHERE term IN ({}) AND circle_id IN ({}) \
+            "SELECT post_id, circle_id FROM search_index WHERE term IN ({}) AND circle_id IN ({}) \
              GROUP BY post_id, circle_id HAVING COUNT(*) = {n} ORDER BY post_id DESC LIMIT ${}",
             term_marks.join(", "),
             circle_marks.join(", "),

@@ -1,7 +1,7 @@
 //! `SqlStore`: the `Store` port over sqlx's `Any` driver.
 
 use crate::circles::decode as circle_rows;
-use crate::connect::{self, Backend, ConnectError, ConnectOptions, MIGRATOR, Pools};
+use crate::connect::{self, Backend, ConnectError, ConnectOptions, Pools};
 use crate::identity::decode as identity_rows;
 use crate::persons::decode as person_rows;
 use crate::queries::{NOT_PINNED, VISIBLE_POSTS, visible_query};
@@ -80,7 +80,7 @@ impl SqlStore {
 
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> Result<(), ConnectError> {
-        MIGRATOR
+        connect::migrator(self.backend)
             .run(&self.write)
             .await
             .map_err(ConnectError::Migrate)
