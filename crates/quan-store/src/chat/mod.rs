@@ -68,9 +68,10 @@ impl ChatStore for SqlStore {
     async fn message_insert(&self, m: &MessageRecord) -> StoreResult<()> {
         // Through the group writer: a busy room's messages share commits instead of
         // queueing for the single writer one by one (see `group`).
-        let m = m.clone();
+        let m = std::sync::Arc::new(m.clone());
         self.group
             .write(Box::new(move |tx: &mut Tx| {
+                let m = std::sync::Arc::clone(&m);
                 Box::pin(async move {
                     sqlx::query(
                         "INSERT INTO chat_messages (id, room_id, author_account_id, author_person_id, body, reply_to, created_at, image_id) \

@@ -2,6 +2,7 @@
 //! feed sorts, edits, pins, deletes, comments, reactions and the hot-rank batch.
 
 use crate::circles::decode as circle_rows;
+use crate::connect::Backend;
 use crate::moderation::exec;
 use crate::moderation::insert_log;
 use crate::queries::POST_SELECT;
@@ -18,37 +19,46 @@ use quan_domain::{
     AccountId, CircleId, CommentId, PINNED_MAX, PersonId, PostEditId, PostId, ReactionKind,
     TaskState, Timestamp, hot_rank,
 };
+use std::sync::Arc;
 
 pub(crate) const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_account_id, k.author_person_id, k.body, k.created_at, \
      p.display_name AS author_name FROM comments k JOIN persons p ON p.id = k.author_person_id";
 
-pub(crate) async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, \
-         last_activity_at, created_at, pinned_at, hidden_at, task_state, audience, tags) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(p.id.to_string())
-    .bind(p.circle_id.to_string())
-    .bind(p.org_id.to_string())
-    .bind(p.author_account_id.to_string())
-    .bind(p.author_person_id.to_string())
-    .bind(p.kind.as_str())
-    .bind(p.title.clone())
-    .bind(p.body.clone())
-    .bind(p.score)
-    .bind(p.comment_count)
-    .bind(p.hot_rank)
-    .bind(p.last_activity_at.millis())
-    .bind(p.created_at.millis())
-    .bind(p.pinned_at.map(Timestamp::millis))
-    .bind(p.hidden_at.map(Timestamp::millis))
-    .bind(p.task_state.map(TaskState::as_str))
-    .bind(p.audience.as_str())
-    .bind(p.tags.join(","))
-    .execute(&mut **tx)
-    .await
-    .map_err(backend)?;
+/// The post row's columns, `$1` to `$18` (`$2` circle, `$4` author account, `$13`
+/// created_at, which the search-queue row reuses).
+const POST_INSERT: &str = "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, \
+     last_activity_at, created_at, pinned_at, hidden_at, task_state, audience, tags) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+/// The new post's search-queue row, from the post's own parameters.
+const POST_QUEUE: &str = "INSERT INTO search_queue (post_id, account_id, circle_id, version, queued_at) VALUES ($1, $4, $2, 1, $13) \
+     ON CONFLICT (post_id, account_id) DO UPDATE SET version = search_queue.version + 1, queued_at = excluded.queued_at";
+/// The post's event, `$19` to `$25`.
+const POST_EVENT: &str = "INSERT INTO events (id, org_id, kind, subject, actor, data, at) VALUES ($19, $20, $21, $22, $23, $24, $25)";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_post<'q>(q: AnyQuery<'q>, p: &PostRecord) -> AnyQuery<'q> {
+    q.bind(p.id.to_string())
+        .bind(p.circle_id.to_string())
+        .bind(p.org_id.to_string())
+        .bind(p.author_account_id.to_string())
+        .bind(p.author_person_id.to_string())
+        .bind(p.kind.as_str())
+        .bind(p.title.clone())
+        .bind(p.body.clone())
+        .bind(p.score)
+        .bind(p.comment_count)
+        .bind(p.hot_rank)
+        .bind(p.last_activity_at.millis())
+        .bind(p.created_at.millis())
+        .bind(p.pinned_at.map(Timestamp::millis))
+        .bind(p.hidden_at.map(Timestamp::millis))
+        .bind(p.task_state.map(TaskState::as_str))
+        .bind(p.audience.as_str())
+        .bind(p.tags.join(","))
+}
+
+async fn insert_images(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
     for (i, img) in p.images.iter().enumerate() {
         sqlx::query("INSERT INTO post_images (post_id, image_id, position) VALUES ($1, $2, $3)")
             .bind(p.id.to_string())
@@ -59,6 +69,44 @@ pub(crate) async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> 
             .map_err(backend)?;
     }
     Ok(())
+}
+
+/// A post and its images (its caller queues it for search and records its event).
+pub(crate) async fn insert_post(tx: &mut Tx, p: &PostRecord) -> StoreResult<()> {
+    bind_post(sqlx::query(POST_INSERT), p)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    insert_images(tx, p).await
+}
+
+/// A new post, its search-queue row and its event in one round trip: SQLite runs
+/// the three statements of one query string; PostgreSQL, which prepares one
+/// statement at a time, takes them as one statement with data-modifying WITH
+/// clauses. The single writer's time went to waiting for each statement's answer
+/// more than to running it (BENCHMARKS.md, post-write).
+async fn insert_post_queued(
+    tx: &mut Tx,
+    engine: Backend,
+    p: &PostRecord,
+    ev: &EventRecord,
+) -> StoreResult<()> {
+    let sql = match engine {
+        Backend::Sqlite => format!("{POST_INSERT}; {POST_QUEUE}; {POST_EVENT}"),
+        Backend::Postgres => format!("WITH p AS ({POST_INSERT}), q AS ({POST_QUEUE}) {POST_EVENT}"),
+    };
+    bind_post(sqlx::query(&sql), p)
+        .bind(ev.id.to_string())
+        .bind(ev.org_id.to_string())
+        .bind(ev.kind.clone())
+        .bind(ev.subject.clone())
+        .bind(ev.actor.map(|a| a.to_string()))
+        .bind(ev.data.to_string())
+        .bind(ev.at.millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    insert_images(tx, p).await
 }
 
 /// A member's posts in a circle since an instant.
@@ -106,28 +154,29 @@ impl PostStore for SqlStore {
         quota: Option<WriteQuota>,
         event: &EventRecord,
     ) -> StoreResult<()> {
-        // Owned copies: the write runs on the group writer's task.
-        let (p, tags, ev) = (p.clone(), audience_tags.to_vec(), event.clone());
+        // Shared copies: the write runs on the group writer's task, maybe twice.
+        let write = Arc::new((p.clone(), audience_tags.to_vec(), event.clone(), quota));
+        let engine = self.backend();
         self.group
             .write(Box::new(move |tx: &mut Tx| {
+                let write = Arc::clone(&write);
                 Box::pin(async move {
+                    let (p, tags, ev, quota) = &*write;
                     if let Some(q) = quota {
-                        within_quota(tx, &q, COUNT_POSTS).await?;
+                        within_quota(tx, q, COUNT_POSTS).await?;
                     }
-                    insert_post(tx, &p).await?;
-                    crate::search::queue(tx, p.id, p.circle_id, p.author_account_id, p.created_at)
-                        .await?;
+                    insert_post_queued(tx, engine, p, ev).await?;
                     for tag in tags {
                         sqlx::query(
                             "INSERT INTO post_audience (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                         )
                         .bind(p.id.to_string())
-                        .bind(tag)
+                        .bind(tag.clone())
                         .execute(&mut **tx)
                         .await
                         .map_err(backend)?;
                     }
-                    Self::insert_event(tx, &ev).await
+                    Ok(())
                 })
             }))
             .await
