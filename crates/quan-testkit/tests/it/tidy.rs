@@ -12,6 +12,8 @@
 //! - Every source file starts with its `//!` module comment.
 //! - Every JSON API endpoint is declared once, with its OpenAPI operation: handlers
 //!   are mounted with utoipa-axum's `routes!`, never with a bare axum `.route(`.
+//! - No function of the integration suite grows past [`MAX_TEST_FN_LINES`]: a long
+//!   story is split by the rule each part pins, over typed calls.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -124,6 +126,10 @@ const MAX_LINES: usize = 800;
 /// None today: every file fits. A file that must grow past the limit for a while is
 /// listed here with its ceiling and the plan to split it.
 const LONG_FILES: &[(&str, usize, &str)] = &[];
+
+/// Lines a function of `tests/it` may take, its signature and closing brace
+/// included: a scenario test reads as one arrange / act / assert of ~80 lines.
+const MAX_TEST_FN_LINES: usize = 85;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -341,6 +347,65 @@ fn every_api_endpoint_is_declared_once_with_its_operation() -> anyhow::Result<()
     assert!(operations >= 90, "found only {operations} API operations");
     assert!(bad.is_empty(), "API declarations:\n{}", bad.join("\n"));
     Ok(())
+}
+
+/// Each function of a source text starting at column 0 or inside an `impl`/`mod`,
+/// as (name, lines from its `fn` line to its closing brace at the same indent).
+fn function_lengths(text: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let sig = trimmed.strip_prefix("pub ").unwrap_or(trimmed);
+        let sig = sig.strip_prefix("async ").unwrap_or(sig);
+        let Some(rest) = sig.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let close = format!("{}}}", " ".repeat(indent));
+        if let Some(end) = lines[i + 1..].iter().position(|l| l.trim_end() == close) {
+            out.push((name, end + 2));
+        }
+    }
+    out
+}
+
+#[test]
+fn scenario_tests_stay_short() -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/quan-testkit/tests/it"), &mut files);
+    let mut bad = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f)?;
+        for (name, n) in function_lengths(&text) {
+            if n > MAX_TEST_FN_LINES {
+                bad.push(format!(
+                    "{}: fn {name} is {n} lines, more than {MAX_TEST_FN_LINES}",
+                    rel(&f)
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "tidy:\n{}", bad.join("\n"));
+    Ok(())
+}
+
+#[test]
+fn function_lengths_count_from_fn_to_its_brace() {
+    let text =
+        "fn a() {\n    x();\n}\n\nasync fn b() {\n}\n    pub fn c() {\n        y();\n    }\n";
+    assert_eq!(
+        function_lengths(text),
+        [
+            ("a".to_owned(), 3),
+            ("b".to_owned(), 2),
+            ("c".to_owned(), 3)
+        ]
+    );
 }
 
 #[test]
