@@ -11,9 +11,13 @@
 //! vanished membership) the group rolls back and runs again with each write under
 //! its own SAVEPOINT, so the failure undoes only its own statements: refusals are
 //! rare, and two statements fewer per write is a tenth of SQLite's writer and two
-//! round trips per write on PostgreSQL. PostgreSQL also runs up to [`PG_GROUPS`]
+//! round trips per write on PostgreSQL. PostgreSQL also runs [`PG_GROUPS`] lanes of
 //! groups at once, each on its own connection (one WAL flush per group instead of
-//! one per write, and no group waits on another's round trips); SQLite, one.
+//! one per write, and no group waits on another's round trips); SQLite, one. A
+//! write's lane is chosen by the account that writes, so one account's writes never
+//! sit in two groups at once: the rows a write locks (its member row for a quota,
+//! its read mark in a room) are that account's, and two groups can never take them
+//! in opposite orders and deadlock.
 
 use crate::connect::Backend;
 use crate::rows::backend;
@@ -21,9 +25,9 @@ use crate::store::Tx;
 use quan_core::{StoreError, StoreResult};
 use sqlx::AnyPool;
 use std::future::Future;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::pin::Pin;
-use std::sync::Arc;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 type BoxFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
 
@@ -32,13 +36,17 @@ type BoxFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
 const MAX_GROUP: usize = 64;
 /// Writes waiting for a group, at most; callers beyond it wait to enqueue.
 const QUEUE: usize = 1_024;
-/// Groups in flight at once on PostgreSQL: enough to cover a group's round trips
-/// with another's, few enough to leave the pool's connections to everything else.
+/// Lanes of groups on PostgreSQL, each a group at a time: enough to cover a
+/// group's round trips with another's, few enough to leave the pool's connections
+/// to everything else.
 const PG_GROUPS: usize = 4;
 
 /// One grouped write: statements run inside the group's transaction. `Fn`, not
 /// `FnOnce`: a group whose first pass failed runs its writes again (the caller's
-/// data is shared into each run, e.g. through an `Arc`).
+/// data is shared into each run, e.g. through an `Arc`). A write returns every SQL
+/// error it meets (`?`), never swallows one: on PostgreSQL a failed statement
+/// aborts the transaction, whose COMMIT then rolls back without an error, so a
+/// swallowed failure would tell every caller of the group its write stood.
 pub(crate) type Work =
     Box<dyn for<'t> Fn(&'t mut Tx) -> BoxFuture<'t, StoreResult<()>> + Send + Sync + 'static>;
 
@@ -47,29 +55,40 @@ struct Item {
     done: oneshot::Sender<StoreResult<()>>,
 }
 
-/// The handle callers write through; cloning shares the one writer task.
+/// The handle callers write through; cloning shares the writer tasks.
 #[derive(Clone)]
 pub(crate) struct Group {
-    queue: mpsc::Sender<Item>,
+    lanes: Vec<mpsc::Sender<Item>>,
 }
 
 impl Group {
-    /// Starts the writer task on the current runtime. It ends when the last handle
-    /// is dropped.
+    /// Starts the writer tasks (one per lane) on the current runtime. They end
+    /// when the last handle is dropped.
     pub(crate) fn start(pool: AnyPool, engine: Backend) -> Self {
-        let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, engine, rx));
-        Self { queue }
+        let n = match engine {
+            Backend::Sqlite => 1,
+            Backend::Postgres => PG_GROUPS,
+        };
+        let lanes = (0..n)
+            .map(|_| {
+                let (queue, rx) = mpsc::channel(QUEUE);
+                tokio::spawn(run(pool.clone(), engine, rx));
+                queue
+            })
+            .collect();
+        Self { lanes }
     }
 
-    /// Runs `work` in the next group's transaction; returns once that transaction
-    /// committed (or `work`'s own error, its statements rolled back).
-    pub(crate) async fn write(&self, work: Work) -> StoreResult<()> {
+    /// Runs `work` in the next group's transaction of `writer`'s lane (the account
+    /// that writes); returns once that transaction committed (or `work`'s own
+    /// error, its statements rolled back).
+    pub(crate) async fn write(&self, writer: &str, work: Work) -> StoreResult<()> {
+        let mut h = DefaultHasher::new();
+        writer.hash(&mut h);
+        let lane = usize::try_from(h.finish()).unwrap_or(0) % self.lanes.len().max(1);
+        let queue = self.lanes.get(lane).ok_or_else(gone)?;
         let (done, answer) = oneshot::channel();
-        self.queue
-            .send(Item { work, done })
-            .await
-            .map_err(|_| gone())?;
+        queue.send(Item { work, done }).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
@@ -79,25 +98,9 @@ fn gone() -> StoreError {
 }
 
 async fn run(pool: AnyPool, engine: Backend, mut rx: mpsc::Receiver<Item>) {
-    let slots = Arc::new(Semaphore::new(match engine {
-        Backend::Sqlite => 1,
-        Backend::Postgres => PG_GROUPS,
-    }));
-    loop {
-        // A slot first, then the writes: what queued while every slot was busy is
-        // the next group.
-        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
-            break;
-        };
-        let mut items = Vec::with_capacity(MAX_GROUP);
-        if rx.recv_many(&mut items, MAX_GROUP).await == 0 {
-            break;
-        }
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            commit_group(&pool, engine, items).await;
-            drop(slot);
-        });
+    let mut items = Vec::with_capacity(MAX_GROUP);
+    while rx.recv_many(&mut items, MAX_GROUP).await > 0 {
+        commit_group(&pool, engine, std::mem::take(&mut items)).await;
     }
 }
 
@@ -158,7 +161,9 @@ async fn together(pool: &AnyPool, engine: Backend, works: &[Work]) -> StoreResul
     for work in works {
         if let Err(e) = work(&mut tx).await {
             // Explicitly, before the second pass takes the (SQLite: only) writer.
-            let _ = tx.rollback().await;
+            if let Err(r) = tx.rollback().await {
+                tracing::warn!(error = %r, "rolling back a group's first pass failed");
+            }
             return Err(e);
         }
     }

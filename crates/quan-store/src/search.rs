@@ -13,14 +13,39 @@ use quan_core::{PostRecord, QueuedEntry, SearchEntry, SearchSource, SearchStore,
 use quan_domain::{AccountId, CircleId, PostId, Timestamp};
 use sqlx::any::AnyRow;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// Rows per INSERT: a batch's terms go in a few statements, not thousands.
 const BATCH: usize = 300;
 
+/// The statement that queues a post for an account, with the placeholders given
+/// for the post, the account, the circle and the time: new, or re-queued with its
+/// `version` + 1.
+pub(crate) fn queue_upsert(post: &str, account: &str, circle: &str, at: &str) -> String {
+    format!(
+        "INSERT INTO search_queue (post_id, account_id, circle_id, version, queued_at) VALUES ({post}, {account}, {circle}, 1, {at}) \
+         ON CONFLICT (post_id, account_id) DO UPDATE SET version = search_queue.version + 1, queued_at = excluded.queued_at"
+    )
+}
+
+/// Every other account's queue row of a post moves on a version too (`$1` post,
+/// `$2` account): a batch that read the post's text before this change, through
+/// another account's row, then finds its row stale and leaves the entry alone.
+const QUEUE_BUMP: &str =
+    "UPDATE search_queue SET version = version + 1 WHERE post_id = $1 AND account_id <> $2";
+
+/// Indexing transactions hold this PostgreSQL advisory lock: two indexers (nodes,
+/// or a searcher's own-posts-first pass) rebuilding one post through different
+/// queue rows would each diff against the same old terms in `search_docs`, and the
+/// later one's diff would leave rows and docs out of step for good. SQLite's single
+/// writer serialises them already.
+const INDEX_LOCK: i64 = 0x7175_616e_7365_6172; // "quansear"
+
 /// Queues `post` for the indexer, in the caller's transaction: every write that
 /// changes a post's searchable text (the post, an edit, a comment, a promoted chat
 /// message) calls this, so a crash cannot lose an entry. A post already queued by
-/// the same account is re-queued (`version` + 1), never duplicated.
+/// the same account is re-queued (`version` + 1), never duplicated; other accounts'
+/// rows of it are bumped (see `QUEUE_BUMP`).
 pub(crate) async fn queue(
     tx: &mut Tx,
     post: PostId,
@@ -28,17 +53,21 @@ pub(crate) async fn queue(
     account: AccountId,
     at: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO search_queue (post_id, account_id, circle_id, version, queued_at) VALUES ($1, $2, $3, 1, $4) \
-         ON CONFLICT (post_id, account_id) DO UPDATE SET version = search_queue.version + 1, queued_at = excluded.queued_at",
-    )
-    .bind(post.to_string())
-    .bind(account.to_string())
-    .bind(circle.to_string())
-    .bind(at.millis())
-    .execute(&mut **tx)
-    .await
-    .map_err(backend)?;
+    static UPSERT: LazyLock<String> = LazyLock::new(|| queue_upsert("$1", "$2", "$3", "$4"));
+    sqlx::query(&UPSERT)
+        .bind(post.to_string())
+        .bind(account.to_string())
+        .bind(circle.to_string())
+        .bind(at.millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    sqlx::query(QUEUE_BUMP)
+        .bind(post.to_string())
+        .bind(account.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
     Ok(())
 }
 
@@ -218,12 +247,20 @@ impl SearchStore for SqlStore {
     async fn search_index(&self, entries: &[SearchEntry], done: &[QueuedEntry]) -> StoreResult<()> {
         let engine = self.backend();
         let mut tx = self.begin().await?;
+        if engine == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(INDEX_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
         // The queue rows first, each only at the version that was read. A post with a
         // row no longer there at that version was re-queued or rebuilt meanwhile from
         // newer text (another indexer, or an author's own search indexing their posts
         // first): its entry is left to that pass, which writes or wrote the newer
         // terms; written here, this batch's older text could land on top of them.
-        // One statement per chunk, answering which rows it took.
+        // RETURNING tells which rows this pass took, in one statement per chunk
+        // rather than one per row (a round trip each on the writer).
         let mut taken: HashSet<(String, String)> = HashSet::new();
         for chunk in done.chunks(BATCH) {
             let sql = format!(

@@ -54,6 +54,15 @@ pub(crate) fn keyset(page: &PageRequest, col: &str, op: &str, n: usize) -> Strin
     }
 }
 
+/// The statement that appends an event, its seven values numbered from `$first`.
+pub(crate) fn event_insert(first: usize) -> String {
+    let marks: Vec<String> = (first..first + 7).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO events (id, org_id, kind, subject, actor, data, at) VALUES ({})",
+        marks.join(", ")
+    )
+}
+
 impl SqlStore {
     /// Opens the pools for `url` (sqlite://PATH or postgres://...).
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Self, ConnectError> {
@@ -176,7 +185,8 @@ impl SqlStore {
     }
 
     pub(crate) async fn insert_event(tx: &mut Tx, e: &EventRecord) -> StoreResult<()> {
-        sqlx::query("INSERT INTO events (id, org_id, kind, subject, actor, data, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| event_insert(1));
+        sqlx::query(&SQL)
             .bind(e.id.to_string())
             .bind(e.org_id.to_string())
             .bind(e.kind.clone())

@@ -68,9 +68,10 @@ impl ChatStore for SqlStore {
     async fn message_insert(&self, m: &MessageRecord) -> StoreResult<()> {
         // Through the group writer: a busy room's messages share commits instead of
         // queueing for the single writer one by one (see `group`).
+        let writer = m.author_account_id.to_string();
         let m = std::sync::Arc::new(m.clone());
         self.group
-            .write(Box::new(move |tx: &mut Tx| {
+            .write(&writer, Box::new(move |tx: &mut Tx| {
                 let m = std::sync::Arc::clone(&m);
                 Box::pin(async move {
                     sqlx::query(

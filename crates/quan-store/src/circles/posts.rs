@@ -19,7 +19,7 @@ use quan_domain::{
     AccountId, CircleId, CommentId, PINNED_MAX, PersonId, PostEditId, PostId, ReactionKind,
     TaskState, Timestamp, hot_rank,
 };
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 pub(crate) const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.author_account_id, k.author_person_id, k.body, k.created_at, \
      p.display_name AS author_name FROM comments k JOIN persons p ON p.id = k.author_person_id";
@@ -29,11 +29,12 @@ pub(crate) const COMMENT_SELECT: &str = "SELECT k.id, k.post_id, k.parent_id, k.
 const POST_INSERT: &str = "INSERT INTO posts (id, circle_id, org_id, author_account_id, author_person_id, kind, title, body, score, comment_count, hot_rank, \
      last_activity_at, created_at, pinned_at, hidden_at, task_state, audience, tags) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
-/// The new post's search-queue row, from the post's own parameters.
-const POST_QUEUE: &str = "INSERT INTO search_queue (post_id, account_id, circle_id, version, queued_at) VALUES ($1, $4, $2, 1, $13) \
-     ON CONFLICT (post_id, account_id) DO UPDATE SET version = search_queue.version + 1, queued_at = excluded.queued_at";
+/// The new post's search-queue row with the post's own parameters: `$1` post, `$4`
+/// author, `$2` circle, `$13` created_at. A new post has no other queue rows to bump.
+static POST_QUEUE: LazyLock<String> =
+    LazyLock::new(|| crate::search::queue_upsert("$1", "$4", "$2", "$13"));
 /// The post's event, `$19` to `$25`.
-const POST_EVENT: &str = "INSERT INTO events (id, org_id, kind, subject, actor, data, at) VALUES ($19, $20, $21, $22, $23, $24, $25)";
+static POST_EVENT: LazyLock<String> = LazyLock::new(|| crate::store::event_insert(19));
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -91,11 +92,19 @@ async fn insert_post_queued(
     p: &PostRecord,
     ev: &EventRecord,
 ) -> StoreResult<()> {
-    let sql = match engine {
-        Backend::Sqlite => format!("{POST_INSERT}; {POST_QUEUE}; {POST_EVENT}"),
-        Backend::Postgres => format!("WITH p AS ({POST_INSERT}), q AS ({POST_QUEUE}) {POST_EVENT}"),
+    static SQLITE: LazyLock<String> =
+        LazyLock::new(|| format!("{POST_INSERT}; {}; {}", *POST_QUEUE, *POST_EVENT));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH p AS ({POST_INSERT}), q AS ({}) {}",
+            *POST_QUEUE, *POST_EVENT
+        )
+    });
+    let sql: &str = match engine {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
     };
-    bind_post(sqlx::query(&sql), p)
+    bind_post(sqlx::query(sql), p)
         .bind(ev.id.to_string())
         .bind(ev.org_id.to_string())
         .bind(ev.kind.clone())
@@ -158,7 +167,7 @@ impl PostStore for SqlStore {
         let write = Arc::new((p.clone(), audience_tags.to_vec(), event.clone(), quota));
         let engine = self.backend();
         self.group
-            .write(Box::new(move |tx: &mut Tx| {
+            .write(&p.author_account_id.to_string(), Box::new(move |tx: &mut Tx| {
                 let write = Arc::clone(&write);
                 Box::pin(async move {
                     let (p, tags, ev, quota) = &*write;

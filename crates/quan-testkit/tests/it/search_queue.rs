@@ -13,7 +13,8 @@ on_both_backends!(
     spawn = quan_testkit::Spawn { no_indexer: true, ..Default::default() };
     authors_find_their_own_writes_at_once,
     a_requeue_during_a_batch_is_kept,
-    a_stale_batch_never_lands_on_a_newer_one
+    a_stale_batch_never_lands_on_a_newer_one,
+    a_batch_read_through_another_accounts_row_is_stale_too
 );
 
 async fn found(u: &User, circle: &str, q: &str) -> usize {
@@ -172,5 +173,46 @@ async fn a_stale_batch_never_lands_on_a_newer_one(app: TestApp) {
         found(&viewer, &c, "peony").await,
         0,
         "the older text stays out"
+    );
+}
+
+/// A comment queues the post under the commenter; a batch reads that row, then the
+/// author edits (queueing the post under the author) and the author's own-posts
+/// pass indexes the edit through the author's row. The first batch's older text must stay out though its own row was never
+/// re-queued by the same account: the edit moved every row of the post on.
+async fn a_batch_read_through_another_accounts_row_is_stale_too(app: TestApp) {
+    let (owner, org) = app.owner("Ivy").await;
+    let c = owner
+        .circle(&org, json!({"name": "Tea", "mode": "community"}))
+        .await;
+    let post = owner.post(&c, json!({"title": "white peony"})).await.id;
+    app.indexed().await;
+    let mo = app.user("Mo").await;
+    mo.join(&c).await;
+    mo.comment(&c, &post, "lovely", None).await;
+    let store = &app.services.store;
+    let batch = store.search_queued(None, 10).await.unwrap_or_default();
+    assert_eq!(batch.len(), 1, "the commenter's row only");
+    owner.edit(&c, &post, "silver needle", "").await;
+    // The author's own-posts-first pass takes the author's row only.
+    let author = owner.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    quan_core::search::index_queued(&app.services, Some(author), 50)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stale = SearchEntry {
+        post: batch[0].post,
+        circle: batch[0].circle,
+        terms: vec!["white".into(), "peony".into(), "lovely".into()],
+    };
+    store
+        .search_index(&[stale], &batch)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found(&mo, &c, "needle").await, 1, "the newer pass stands");
+    assert_eq!(found(&mo, &c, "peony").await, 0, "the older text stays out");
+    assert_eq!(
+        found(&mo, &c, "lovely").await,
+        1,
+        "the comment is still found"
     );
 }
