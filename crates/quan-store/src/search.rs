@@ -7,7 +7,7 @@ use crate::circles::decode as circle_rows;
 use crate::connect::Backend;
 use crate::queries::VISIBLE_POSTS;
 use crate::rows::{self, backend};
-use crate::store::{SqlStore, Tx};
+use crate::store::{AnyQuery, SqlStore, Tx};
 use async_trait::async_trait;
 use quan_core::{PostRecord, QueuedEntry, SearchEntry, SearchSource, SearchStore, StoreResult};
 use quan_domain::{AccountId, CircleId, PostId, Timestamp};
@@ -117,10 +117,7 @@ fn list(engine: Backend, n: usize) -> String {
     marks.join(", ")
 }
 
-fn bind_rows<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    rows: &'q [Row],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+fn bind_rows<'q>(mut q: AnyQuery<'q>, rows: &'q [Row]) -> AnyQuery<'q> {
     for (t, c, p) in rows {
         q = q.bind(t.as_str()).bind(c.as_str()).bind(p.as_str());
     }

@@ -54,6 +54,20 @@ pub(crate) fn keyset(page: &PageRequest, col: &str, op: &str, n: usize) -> Strin
     }
 }
 
+/// A query of the `Any` driver, as built up by the binding helpers.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds an event's seven values in [`event_insert`]'s order.
+pub(crate) fn bind_event<'q>(q: AnyQuery<'q>, e: &EventRecord) -> AnyQuery<'q> {
+    q.bind(e.id.to_string())
+        .bind(e.org_id.to_string())
+        .bind(e.kind.clone())
+        .bind(e.subject.clone())
+        .bind(e.actor.map(|a| a.to_string()))
+        .bind(e.data.to_string())
+        .bind(e.at.millis())
+}
+
 /// The statement that appends an event, its seven values numbered from `$first`.
 pub(crate) fn event_insert(first: usize) -> String {
     let marks: Vec<String> = (first..first + 7).map(|i| format!("${i}")).collect();
@@ -186,14 +200,7 @@ impl SqlStore {
 
     pub(crate) async fn insert_event(tx: &mut Tx, e: &EventRecord) -> StoreResult<()> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| event_insert(1));
-        sqlx::query(&SQL)
-            .bind(e.id.to_string())
-            .bind(e.org_id.to_string())
-            .bind(e.kind.clone())
-            .bind(e.subject.clone())
-            .bind(e.actor.map(|a| a.to_string()))
-            .bind(e.data.to_string())
-            .bind(e.at.millis())
+        bind_event(sqlx::query(&SQL), e)
             .execute(&mut **tx)
             .await
             .map_err(backend)?;

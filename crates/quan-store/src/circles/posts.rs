@@ -9,7 +9,7 @@ use crate::queries::POST_SELECT;
 use crate::queries::visible_query;
 use crate::queries::{NOT_PINNED, VISIBLE_POSTS};
 use crate::rows::{self, backend, parsed, text, ts};
-use crate::store::{SqlStore, Tx};
+use crate::store::{AnyQuery, SqlStore, Tx};
 use async_trait::async_trait;
 use quan_core::{
     CommentRecord, EventRecord, FeedSort, ModLogRecord, Page, PageRequest, PostEditRecord,
@@ -35,8 +35,6 @@ static POST_QUEUE: LazyLock<String> =
     LazyLock::new(|| crate::search::queue_upsert("$1", "$4", "$2", "$13"));
 /// The post's event, `$19` to `$25`.
 static POST_EVENT: LazyLock<String> = LazyLock::new(|| crate::store::event_insert(19));
-
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 fn bind_post<'q>(q: AnyQuery<'q>, p: &PostRecord) -> AnyQuery<'q> {
     q.bind(p.id.to_string())
@@ -104,14 +102,7 @@ async fn insert_post_queued(
         Backend::Sqlite => &SQLITE,
         Backend::Postgres => &POSTGRES,
     };
-    bind_post(sqlx::query(sql), p)
-        .bind(ev.id.to_string())
-        .bind(ev.org_id.to_string())
-        .bind(ev.kind.clone())
-        .bind(ev.subject.clone())
-        .bind(ev.actor.map(|a| a.to_string()))
-        .bind(ev.data.to_string())
-        .bind(ev.at.millis())
+    crate::store::bind_event(bind_post(sqlx::query(sql), p), ev)
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
