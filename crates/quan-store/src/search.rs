@@ -89,32 +89,27 @@ type Row = (String, String, String);
 /// them, so binding a 900-parameter statement took ~400,000 steps: 14 % of the
 /// writer's time in the post-write profile, for the indexer's batch statements.
 fn placeholders(engine: Backend, rows: usize, width: usize) -> String {
-    let mut n = 0;
-    let row = |n: &mut usize| {
-        let marks: Vec<String> = (0..width)
-            .map(|_| {
-                *n += 1;
-                match engine {
-                    Backend::Sqlite => "?".to_owned(),
-                    Backend::Postgres => format!("${n}"),
-                }
-            })
-            .collect();
-        format!("({})", marks.join(", "))
-    };
-    let all: Vec<String> = (0..rows).map(|_| row(&mut n)).collect();
+    let all: Vec<String> = (0..rows)
+        .map(|r| format!("({})", marks(engine, r * width + 1, width)))
+        .collect();
     all.join(", ")
 }
 
 /// `n` placeholders for an `IN (…)` list, as [`placeholders`] writes them.
 fn list(engine: Backend, n: usize) -> String {
-    let marks: Vec<String> = (1..=n)
+    marks(engine, 1, n)
+}
+
+/// `n` comma-separated placeholders numbered from `first` (PostgreSQL) or
+/// positional (SQLite).
+fn marks(engine: Backend, first: usize, n: usize) -> String {
+    let all: Vec<String> = (first..first + n)
         .map(|i| match engine {
             Backend::Sqlite => "?".to_owned(),
             Backend::Postgres => format!("${i}"),
         })
         .collect();
-    marks.join(", ")
+    all.join(", ")
 }
 
 fn bind_rows<'q>(mut q: AnyQuery<'q>, rows: &'q [Row]) -> AnyQuery<'q> {

@@ -25,6 +25,21 @@ async fn found(u: &User, circle: &str, q: &str) -> usize {
     r.body.as_array().map_or(0, Vec::len)
 }
 
+/// Writes `batch`'s first post as it was read, with the old `terms`: what a slow
+/// indexer does once another pass has run.
+async fn land(app: &TestApp, batch: &[quan_core::QueuedEntry], terms: &[&str]) {
+    let stale = SearchEntry {
+        post: batch[0].post,
+        circle: batch[0].circle,
+        terms: terms.iter().map(|t| (*t).to_owned()).collect(),
+    };
+    app.services
+        .store
+        .search_index(&[stale], batch)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
 async fn authors_find_their_own_writes_at_once(app: TestApp) {
     let (owner, org) = app.owner("Ivy").await;
     let c = owner
@@ -96,23 +111,8 @@ async fn a_requeue_during_a_batch_is_kept(app: TestApp) {
     assert_eq!(batch[0].version, 1);
 
     // The post is edited while a batch built from the old text is being written.
-    let r = owner
-        .c
-        .patch(
-            &format!("/api/v1/circles/{c}/posts/{post}"),
-            json!({"title": "silver needle"}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let stale = SearchEntry {
-        post: batch[0].post,
-        circle: batch[0].circle,
-        terms: vec!["white".into(), "peony".into()],
-    };
-    store
-        .search_index(&[stale], &batch)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    owner.edit(&c, &post, "silver needle", "").await;
+    land(&app, &batch, &["white", "peony"]).await;
     let left = store.search_queued(None, 10).await.unwrap_or_default();
     assert_eq!(
         left.len(),
@@ -142,26 +142,11 @@ async fn a_stale_batch_never_lands_on_a_newer_one(app: TestApp) {
     // One indexer reads the row while the post still says "white peony"...
     let batch = store.search_queued(None, 10).await.unwrap_or_default();
     assert_eq!(batch.len(), 1, "one row for the post");
-    let r = owner
-        .c
-        .patch(
-            &format!("/api/v1/circles/{c}/posts/{post}"),
-            json!({"title": "silver needle"}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    owner.edit(&c, &post, "silver needle", "").await;
     // ...another (a second node, or an author's own search) indexes the edit first...
     app.indexed().await;
     // ...and only then does the first write what it read.
-    let stale = SearchEntry {
-        post: batch[0].post,
-        circle: batch[0].circle,
-        terms: vec!["white".into(), "peony".into()],
-    };
-    store
-        .search_index(&[stale], &batch)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    land(&app, &batch, &["white", "peony"]).await;
     let viewer = app.user("Mo").await;
     viewer.join(&c).await;
     assert_eq!(
@@ -199,15 +184,7 @@ async fn a_batch_read_through_another_accounts_row_is_stale_too(app: TestApp) {
     quan_core::search::index_queued(&app.services, Some(author), 50)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let stale = SearchEntry {
-        post: batch[0].post,
-        circle: batch[0].circle,
-        terms: vec!["white".into(), "peony".into(), "lovely".into()],
-    };
-    store
-        .search_index(&[stale], &batch)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    land(&app, &batch, &["white", "peony", "lovely"]).await;
     assert_eq!(found(&mo, &c, "needle").await, 1, "the newer pass stands");
     assert_eq!(found(&mo, &c, "peony").await, 0, "the older text stays out");
     assert_eq!(
