@@ -1,7 +1,7 @@
 //! Quan's use cases and the ports they need.
 //!
 //! One folder per capability (`identity`, `persons`, `circles`, `moderation`, `chat`,
-//! `discovery`; reach, commerce, ... as they land), each with its use cases, its own
+//! `discovery`, `reach`; commerce, ... as they land), each with its use cases, its own
 //! store port (`port.rs`: the methods and records it needs) and its error enum.
 //! Capabilities meet through [`access`] (who may reach what), the leaves (`notify`,
 //! `search`, `events`, `jobs`, `input`, `page`, `secrets`, `visits`) and the event log,
@@ -29,6 +29,7 @@ pub mod notify;
 pub mod page;
 pub mod persons;
 pub mod ports;
+pub mod reach;
 pub mod search;
 pub mod secrets;
 pub mod visits;
@@ -59,6 +60,11 @@ pub use persons::port::{
 pub use ports::{
     BlobError, BlobStore, Bus, BusError, BusMessage, Clock, CounterError, Counters, RateDecision,
     RateLimiter, Store, StoreError, StoreResult, SystemClock, SystemStore, TestClock, constraints,
+};
+pub use reach::port::{
+    AddOutcome, AudienceRow, CampaignRecord, CampaignResults, CampaignStatus, ChannelCodeRecord,
+    ContactRecord, ContactSource, MessageKind, NewContact, PlanCounts, PlanWindow, PolicyRecord,
+    ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

@@ -103,6 +103,14 @@ typed_id! {
     NotificationId,
     /// An uploaded image.
     ImageId,
+    /// A staff member's relationship with a customer (a contact).
+    ContactId,
+    /// A channel code (渠道活码): a link and QR that makes contacts.
+    ChannelCodeId,
+    /// A message in a 1:1 conversation between staff and a customer.
+    ReachMessageId,
+    /// A campaign (群发) to a segment of customers.
+    CampaignId,
 }
 
 #[cfg(test)]

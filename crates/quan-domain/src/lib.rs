@@ -9,6 +9,7 @@ pub mod circles;
 pub mod identity;
 pub mod ids;
 pub mod moderation;
+pub mod reach;
 pub mod search;
 pub mod time;
 
@@ -16,6 +17,7 @@ pub use circles::*;
 pub use identity::*;
 pub use ids::*;
 pub use moderation::*;
+pub use reach::*;
 pub use time::Timestamp;
 
 /// Why a raw value was refused. `field` names the input so the web layer can point at

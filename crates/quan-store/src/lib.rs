@@ -28,6 +28,7 @@ mod moderation;
 mod notify;
 mod persons;
 mod queries;
+mod reach;
 mod rows;
 mod search;
 mod store;

@@ -330,7 +330,12 @@ mod tests {
     /// durable jobs' kinds look the same and are not events.
     #[test]
     fn every_event_kind_has_words() {
-        const JOBS: [&str; 3] = ["circles.quality", "circles.rank", "maintenance.purge"];
+        const JOBS: [&str; 4] = [
+            "circles.quality",
+            "circles.rank",
+            "maintenance.purge",
+            "reach.welcome",
+        ];
         let c = Catalogs::load();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../quan-core/src");
         let mut stack = vec![root];

@@ -15,6 +15,7 @@ use crate::jobs::port::JobStore;
 use crate::moderation::port::ModerationStore;
 use crate::notify::port::NotifyStore;
 use crate::persons::port::{MergeStore, PersonStore};
+use crate::reach::port::ReachStore;
 use crate::search::port::SearchStore;
 use async_trait::async_trait;
 use quan_domain::Timestamp;
@@ -78,6 +79,7 @@ pub trait Store:
     + DiscoveryStore
     + NotifyStore
     + SearchStore
+    + ReachStore
     + SystemStore
     + Send
     + Sync
@@ -101,6 +103,7 @@ impl<T> Store for T where
         + DiscoveryStore
         + NotifyStore
         + SearchStore
+        + ReachStore
         + SystemStore
         + Send
         + Sync

@@ -13,6 +13,7 @@ mod moderation;
 mod notify;
 mod persons;
 mod posts;
+mod reach;
 mod search;
 
 use crate::Res;

@@ -21,6 +21,7 @@ mod moderation;
 mod notify;
 mod openapi;
 mod posts;
+mod reach;
 mod search;
 mod search_queue;
 mod store;

@@ -63,6 +63,11 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
         "joining a circle makes the account a person of the org",
     ),
     (
+        "reach",
+        "crate::persons::person_for",
+        "opening a channel code makes the account a person of the org",
+    ),
+    (
         "circles",
         "crate::persons::error::PersonError",
         "the error of person_for, carried by CircleError::Person",

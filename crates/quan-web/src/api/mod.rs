@@ -17,6 +17,7 @@ pub mod identity;
 pub mod moderation;
 pub mod notify;
 pub mod persons;
+pub mod reach;
 pub mod search;
 
 use crate::AppState;
@@ -43,6 +44,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "moderation", description = "Reports, the review queue, mutes and bans, the public moderation log, sensitive words"),
         (name = "notifications", description = "In-app notifications; pushed live on the WebSocket topic account:<id>"),
         (name = "chat", description = "Chat rooms fused with circles; live over the WebSocket topic room:<id>"),
+        (name = "reach", description = "Contacts, channel codes, 1:1 conversations, campaigns under touch budgets, consent"),
     )
 )]
 pub struct ApiDoc;
@@ -190,4 +192,5 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(notify::router())
         .merge(search::router())
         .merge(discovery::router())
+        .merge(reach::router())
 }

@@ -1,0 +1,338 @@
+//! Campaigns (群发): a template to a segment of customers, planned against the touch
+//! ledger, split into one share per staff member, and sent when each staff member
+//! confirms their share.
+//!
+//! The preflight and the plan walk the same audience in the same order and apply
+//! the same verdict ([`quan_domain::touch_verdict`]); the plan then takes each touch
+//! by a guarded write, so a concurrent campaign that took it first turns a planned
+//! send into over-budget instead of passing the limit. With nothing changed between
+//! them, the preflight's numbers are the plan's.
+
+use super::error::ReachError;
+use super::port::{
+    AudienceRow, CampaignRecord, CampaignResults, CampaignStatus, MessageKind, PlanCounts,
+    PlanWindow, ReachMessageRecord, Segment, ShareRecord,
+};
+use super::{HOLDERS, MANAGERS, Result, policy_now, require};
+use crate::Services;
+use crate::access::OrgAccess;
+use crate::events::{announce, new_event};
+use crate::page::{Page, PageRequest};
+use quan_domain::{
+    CampaignId, LifecycleStage, ParseError, PersonId, ReachMessageId, Scope, Template, Timestamp,
+    TouchVerdict, short_label, touch_verdict,
+};
+use serde_json::json;
+
+/// Customers read per batch while planning: one query and one transaction each.
+pub const BATCH: i64 = 1_000;
+/// Tags and staff a segment may name, per list.
+pub const SEGMENT_LIST_MAX: usize = 20;
+
+/// A campaign as the console composes it.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub name: String,
+    pub template: String,
+    pub segment: Segment,
+}
+
+/// Normalises a segment's tags and checks its stages and bounds.
+fn clean(mut s: Segment) -> Result<Segment> {
+    for list in [&mut s.tags_all, &mut s.tags_any, &mut s.tags_none] {
+        if list.len() > SEGMENT_LIST_MAX {
+            return Err(ParseError::new(
+                "segment",
+                "too_many",
+                format!("at most {SEGMENT_LIST_MAX} tags per list"),
+            )
+            .into());
+        }
+        let mut out: Vec<String> = Vec::new();
+        for t in list.iter() {
+            let t = short_label(t, "segment")?;
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        *list = out;
+    }
+    if s.staff.len() > SEGMENT_LIST_MAX {
+        return Err(ParseError::new("segment", "too_many", "at most 20 staff members").into());
+    }
+    for st in &s.stages {
+        LifecycleStage::parse(st)?;
+    }
+    if let (Some(a), Some(b)) = (s.added_from, s.added_to)
+        && a >= b
+    {
+        return Err(ParseError::new(
+            "segment",
+            "invalid_range",
+            "the range ends before it starts",
+        )
+        .into());
+    }
+    Ok(s)
+}
+
+pub async fn create(svc: &Services, access: &OrgAccess, n: NewCampaign) -> Result<CampaignRecord> {
+    require(access, Scope::Write, MANAGERS)?;
+    let name = crate::input::text(&n.name, "name", 80, true)?;
+    let template = Template::parse(&n.template)?;
+    let segment = clean(n.segment)?;
+    if let Some(circle) = segment.circle
+        && svc
+            .store
+            .circle_get(circle)
+            .await?
+            .is_none_or(|c| c.org_id != access.org())
+    {
+        return Err(ReachError::NotFound);
+    }
+    for s in &segment.staff {
+        if svc.store.staff_get(access.org(), *s).await?.is_none() {
+            return Err(ReachError::NotStaff);
+        }
+    }
+    let c = CampaignRecord {
+        id: CampaignId::new(),
+        org_id: access.org(),
+        name,
+        template: template.source().to_owned(),
+        segment,
+        status: CampaignStatus::Draft,
+        created_by: Some(access.account()),
+        created_at: svc.clock.now(),
+        planned_at: None,
+        send_at: None,
+        counts: PlanCounts::default(),
+    };
+    let ev = new_event(
+        svc,
+        access.org(),
+        "campaign.created",
+        format!("campaign:{}", c.id),
+        Some(access.account()),
+        json!({"name": c.name}),
+    );
+    svc.store.campaign_insert(&c, &ev).await?;
+    announce(svc, &ev).await;
+    Ok(c)
+}
+
+pub async fn list(
+    svc: &Services,
+    access: &OrgAccess,
+    page: &PageRequest,
+) -> Result<Page<CampaignRecord>> {
+    require(access, Scope::Read, HOLDERS)?;
+    Ok(svc.store.campaign_list(access.org(), page).await?)
+}
+
+/// A campaign with its shares and delivery results.
+#[derive(Debug, Clone)]
+pub struct CampaignDetail {
+    pub campaign: CampaignRecord,
+    pub shares: Vec<ShareRecord>,
+    pub results: CampaignResults,
+}
+
+pub async fn get(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<CampaignDetail> {
+    require(access, Scope::Read, HOLDERS)?;
+    let campaign = svc
+        .store
+        .campaign_get(access.org(), id)
+        .await?
+        .ok_or(ReachError::NotFound)?;
+    Ok(CampaignDetail {
+        shares: svc.store.campaign_shares(id).await?,
+        results: svc.store.campaign_results(id).await?,
+        campaign,
+    })
+}
+
+/// What a send would do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preflight {
+    pub counts: PlanCounts,
+    /// When the messages would show: now, or when quiet hours end.
+    pub send_at: Timestamp,
+    /// Whether quiet hours hold them until `send_at`.
+    pub quiet: bool,
+    /// When the over-budget customers can be reached again.
+    pub budget_opens: Timestamp,
+    /// When the ones a staff member reached today can be reached again.
+    pub staff_opens: Timestamp,
+}
+
+/// The window a campaign planned now writes against, and when its messages show.
+async fn window(svc: &Services, access: &OrgAccess) -> Result<(PlanWindow, Preflight)> {
+    let policy = policy_now(svc, access.org()).await?;
+    let now = svc.clock.now();
+    let quiet_end = policy.quiet_until(now);
+    let send_at = quiet_end.unwrap_or(now);
+    let w = policy.window(send_at);
+    let day = policy.day_window(send_at);
+    Ok((
+        PlanWindow {
+            period: w.key,
+            limit: w.limit,
+            day: day.0,
+        },
+        Preflight {
+            counts: PlanCounts::default(),
+            send_at,
+            quiet: quiet_end.is_some(),
+            budget_opens: w.next_opens,
+            staff_opens: day.1,
+        },
+    ))
+}
+
+fn verdict(r: &AudienceRow, w: &PlanWindow) -> TouchVerdict {
+    touch_verdict(r.opted_out, r.staff_touched, r.used, w.limit)
+}
+
+/// Routed: the customer hears from another staff member than the one the segment
+/// chose them by (or, unfiltered, than their first).
+fn routed(r: &AudienceRow, segment: &Segment) -> bool {
+    if segment.staff.is_empty() {
+        r.staff != r.owner
+    } else {
+        !segment.staff.contains(&r.staff)
+    }
+}
+
+async fn campaign(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<CampaignRecord> {
+    svc.store
+        .campaign_get(access.org(), id)
+        .await?
+        .ok_or(ReachError::NotFound)
+}
+
+/// Exactly how many a send now would reach, and why the others would not.
+pub async fn preflight(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<Preflight> {
+    require(access, Scope::Read, MANAGERS)?;
+    let c = campaign(svc, access, id).await?;
+    let (w, mut pre) = window(svc, access).await?;
+    let mut after: Option<PersonId> = None;
+    loop {
+        let rows = svc
+            .store
+            .audience(access.org(), &c.segment, &w, after, BATCH)
+            .await?;
+        for r in &rows {
+            pre.counts.add(verdict(r, &w), routed(r, &c.segment));
+        }
+        match rows.last() {
+            Some(last) if i64::try_from(rows.len()).unwrap_or(0) == BATCH => {
+                after = Some(last.person)
+            }
+            _ => break,
+        }
+    }
+    Ok(pre)
+}
+
+/// Plans a draft: walks the audience, takes each touch in the ledger, and splits
+/// the recipients into staff shares to confirm. A second send is refused.
+pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<CampaignDetail> {
+    require(access, Scope::Write, MANAGERS)?;
+    let c = campaign(svc, access, id).await?;
+    if !svc
+        .store
+        .campaign_begin(access.org(), id, svc.clock.now())
+        .await?
+    {
+        return Err(ReachError::CampaignState("this campaign was sent already"));
+    }
+    let (w, pre) = window(svc, access).await?;
+    let mut counts = PlanCounts::default();
+    let mut after: Option<PersonId> = None;
+    loop {
+        let rows = svc
+            .store
+            .audience(access.org(), &c.segment, &w, after, BATCH)
+            .await?;
+        let planned: Vec<(AudienceRow, TouchVerdict)> =
+            rows.iter().map(|r| (r.clone(), verdict(r, &w))).collect();
+        let outcomes = svc.store.plan_batch(access.org(), id, &w, &planned).await?;
+        for ((r, _), o) in planned.iter().zip(&outcomes) {
+            counts.add(*o, routed(r, &c.segment));
+        }
+        match rows.last() {
+            Some(last) if i64::try_from(rows.len()).unwrap_or(0) == BATCH => {
+                after = Some(last.person)
+            }
+            _ => break,
+        }
+    }
+    let ev = new_event(
+        svc,
+        access.org(),
+        "campaign.planned",
+        format!("campaign:{id}"),
+        Some(access.account()),
+        json!({"recipients": counts.recipients, "over_budget": counts.over_budget,
+               "staff_daily": counts.staff_daily, "opted_out": counts.opted_out,
+               "routed": counts.routed, "period": w.period}),
+    );
+    svc.store
+        .campaign_planned(access.org(), id, &counts, pre.send_at, &ev)
+        .await?;
+    announce(svc, &ev).await;
+    get(svc, access, id).await
+}
+
+/// The calling staff member confirms their share: its messages go out (shown when
+/// quiet hours end, if the plan fell inside them). Returns how many.
+pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<i64> {
+    require(access, Scope::Write, HOLDERS)?;
+    let c = campaign(svc, access, id).await?;
+    if c.status != CampaignStatus::Confirming {
+        return Err(ReachError::CampaignState(
+            "this campaign has no shares waiting for confirmation",
+        ));
+    }
+    let template = Template::parse(&c.template)?;
+    let me = svc
+        .store
+        .staff_get(access.org(), access.account())
+        .await?
+        .ok_or(ReachError::NotStaff)?;
+    let now = svc.clock.now();
+    let visible_at = c.send_at.filter(|t| *t > now).unwrap_or(now);
+    let recipients = svc.store.share_recipients(id, access.account()).await?;
+    if recipients.is_empty() {
+        return Err(ReachError::CampaignState(
+            "you have no share in this campaign",
+        ));
+    }
+    let messages: Vec<ReachMessageRecord> = recipients
+        .iter()
+        .map(|(contact, person, name)| ReachMessageRecord {
+            id: ReachMessageId::new(),
+            org_id: access.org(),
+            contact_id: *contact,
+            from_staff: true,
+            kind: MessageKind::Campaign,
+            body: template.render(name, &me.display_name),
+            campaign_id: Some(id),
+            dedupe: Some(format!("campaign:{id}:{person}")),
+            created_at: now,
+            visible_at,
+            read_at: None,
+        })
+        .collect();
+    if !svc
+        .store
+        .share_confirm(access.org(), id, access.account(), &messages, now)
+        .await?
+    {
+        return Err(ReachError::CampaignState(
+            "you confirmed your share already",
+        ));
+    }
+    Ok(i64::try_from(messages.len()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,37 @@
+//! What can go wrong in reach, each a distinct outcome with its own stable code in
+//! the web layer.
+
+use crate::access::gate_refusals;
+use quan_domain::ParseError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReachError {
+    #[error(transparent)]
+    Invalid(#[from] ParseError),
+    #[error("not found")]
+    NotFound,
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("this token lacks the {0} scope")]
+    MissingScope(&'static str),
+    /// Reach has no circle gate; an outsider is told nothing.
+    #[error("not found")]
+    NotMember,
+    /// The staff member (and the code's backup, if any) holds `cap` customers.
+    #[error("this staff member already has {cap} customers, the org's cap")]
+    AtCap { cap: i64 },
+    /// An account named as staff is not staff of the org.
+    #[error("not staff of this org")]
+    NotStaff,
+    /// The channel code was archived.
+    #[error("this channel code is no longer in use")]
+    CodeArchived,
+    /// A campaign step that does not fit where it is (a second send, a second
+    /// confirmation, a confirmation before planning).
+    #[error("{0}")]
+    CampaignState(&'static str),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+gate_refusals!(ReachError);

@@ -1,0 +1,475 @@
+//! The reach capability's store port: the versioned touch policy, contacts and their
+//! per-staff counts, channel codes, 1:1 messages, campaigns with the touch ledger,
+//! and consent.
+
+use crate::events::port::EventRecord;
+use crate::page::{Page, PageRequest};
+use crate::ports::StoreResult;
+use async_trait::async_trait;
+use quan_domain::{
+    AccountId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId, LifecycleStage, OrgId,
+    PersonId, ReachMessageId, StageFacts, Timestamp, TouchPolicy, TouchVerdict,
+};
+
+/// One version of an org's reach configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyRecord {
+    pub org_id: OrgId,
+    pub version: i64,
+    pub effective_from: Timestamp,
+    pub policy: TouchPolicy,
+    pub created_by: Option<AccountId>,
+    pub created_at: Timestamp,
+}
+
+/// How a contact was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactSource {
+    Code,
+    Manual,
+    Invite,
+    Import,
+}
+
+impl ContactSource {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ContactSource::Code => "code",
+            ContactSource::Manual => "manual",
+            ContactSource::Invite => "invite",
+            ContactSource::Import => "import",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Code, Self::Manual, Self::Invite, Self::Import]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// A staff member's relationship with a customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRecord {
+    pub id: ContactId,
+    pub org_id: OrgId,
+    pub staff_id: AccountId,
+    pub staff_name: String,
+    pub person_id: PersonId,
+    pub person_name: String,
+    /// The customer's account, where they have one (they hear messages there).
+    pub person_account: Option<AccountId>,
+    pub stage: LifecycleStage,
+    pub source: ContactSource,
+    pub code_id: Option<ChannelCodeId>,
+    pub code_name: Option<String>,
+    pub added_at: Timestamp,
+    pub last_talked_at: Timestamp,
+    pub removed_at: Option<Timestamp>,
+    /// `staff` or `customer`.
+    pub removed_by: Option<String>,
+    /// Messages the reader has not seen (from the other side), where asked for.
+    pub unread: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewContact {
+    pub id: ContactId,
+    pub org: OrgId,
+    pub staff: AccountId,
+    pub person: PersonId,
+    pub source: ContactSource,
+    pub code: Option<ChannelCodeId>,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AddOutcome {
+    Added(ContactRecord),
+    /// The two were already contacts: nothing changed.
+    Existing(ContactRecord),
+    /// The staff member holds `cap` customers already.
+    AtCap,
+}
+
+/// One staff member's use of the contact cap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffLoad {
+    pub staff_id: AccountId,
+    pub name: String,
+    pub contacts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelCodeRecord {
+    pub id: ChannelCodeId,
+    pub org_id: OrgId,
+    /// The link's random part: `/r/{slug}`.
+    pub slug: String,
+    pub name: String,
+    pub mode: ChannelMode,
+    /// In turn order.
+    pub staff: Vec<AccountId>,
+    pub backup: Option<AccountId>,
+    pub tags: Vec<String>,
+    /// A template (may be empty: no welcome).
+    pub welcome: String,
+    pub opens: i64,
+    pub adds: i64,
+    pub created_at: Timestamp,
+    pub archived_at: Option<Timestamp>,
+}
+
+/// What a message in a conversation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    Message,
+    Welcome,
+    Campaign,
+}
+
+impl MessageKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Message => "message",
+            MessageKind::Welcome => "welcome",
+            MessageKind::Campaign => "campaign",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Message, Self::Welcome, Self::Campaign]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReachMessageRecord {
+    pub id: ReachMessageId,
+    pub org_id: OrgId,
+    pub contact_id: ContactId,
+    pub from_staff: bool,
+    pub kind: MessageKind,
+    pub body: String,
+    pub campaign_id: Option<CampaignId>,
+    /// Exactly once per key: `welcome:{contact}`, `campaign:{id}:{person}`.
+    pub dedupe: Option<String>,
+    pub created_at: Timestamp,
+    /// Later than `created_at` while quiet hours hold it.
+    pub visible_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+}
+
+/// Who a campaign is for. Empty lists do not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Segment {
+    /// Every one of these tags.
+    pub tags_all: Vec<String>,
+    /// At least one of these.
+    pub tags_any: Vec<String>,
+    /// None of these.
+    pub tags_none: Vec<String>,
+    /// Stage codes (`engaged`, ...).
+    pub stages: Vec<String>,
+    /// Customers of these staff members.
+    pub staff: Vec<AccountId>,
+    /// Active members of this circle.
+    pub circle: Option<CircleId>,
+    /// Became a contact in this range (ms, inclusive start, exclusive end).
+    pub added_from: Option<i64>,
+    pub added_to: Option<i64>,
+}
+
+/// One customer a campaign would reach, as the plan needs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudienceRow {
+    pub person: PersonId,
+    pub name: String,
+    pub opted_out: bool,
+    /// The contact the message goes through: the staff member they last talked with.
+    pub contact: ContactId,
+    pub staff: AccountId,
+    pub staff_name: String,
+    /// The staff member of their first live contact.
+    pub owner: AccountId,
+    /// Touches already used in the budget period.
+    pub used: i64,
+    /// Whether `staff` sent them a mass message on the send day already.
+    pub staff_touched: bool,
+}
+
+/// Where a campaign is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignStatus {
+    Draft,
+    Planning,
+    /// Planned; waiting for staff members to confirm their shares.
+    Confirming,
+    /// Every share confirmed.
+    Sent,
+}
+
+impl CampaignStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Planning => "planning",
+            CampaignStatus::Confirming => "confirming",
+            CampaignStatus::Sent => "sent",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Draft, Self::Planning, Self::Confirming, Self::Sent]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// A campaign's counts: what a preflight predicts and a plan records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanCounts {
+    pub recipients: i64,
+    pub over_budget: i64,
+    pub staff_daily: i64,
+    pub opted_out: i64,
+    /// Recipients who hear from another staff member than their first.
+    pub routed: i64,
+}
+
+impl PlanCounts {
+    pub fn add(&mut self, outcome: TouchVerdict, routed: bool) {
+        match outcome {
+            TouchVerdict::Send => {
+                self.recipients += 1;
+                self.routed += i64::from(routed);
+            }
+            TouchVerdict::OverBudget => self.over_budget += 1,
+            TouchVerdict::StaffDaily => self.staff_daily += 1,
+            TouchVerdict::OptedOut => self.opted_out += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignRecord {
+    pub id: CampaignId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub template: String,
+    pub segment: Segment,
+    pub status: CampaignStatus,
+    pub created_by: Option<AccountId>,
+    pub created_at: Timestamp,
+    pub planned_at: Option<Timestamp>,
+    /// When its messages show (after quiet hours, if planned inside them).
+    pub send_at: Option<Timestamp>,
+    pub counts: PlanCounts,
+}
+
+/// One staff member's part of a planned campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareRecord {
+    pub staff_id: AccountId,
+    pub staff_name: String,
+    pub recipients: i64,
+    pub confirmed_at: Option<Timestamp>,
+}
+
+/// Delivery figures of a campaign.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CampaignResults {
+    pub delivered: i64,
+    pub read: i64,
+}
+
+/// The budget period and day a plan writes against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanWindow {
+    pub period: String,
+    pub limit: i64,
+    pub day: String,
+}
+
+/// What the store does for reach.
+#[async_trait]
+pub trait ReachStore: Send + Sync {
+    /// The version in force at `at` (the newest whose `effective_from` passed).
+    async fn policy_at(&self, org: OrgId, at: Timestamp) -> StoreResult<Option<PolicyRecord>>;
+    /// Every version, newest first.
+    async fn policy_versions(&self, org: OrgId) -> StoreResult<Vec<PolicyRecord>>;
+    /// Appends a version numbered one past the newest; returns its number.
+    async fn policy_insert(&self, p: &PolicyRecord, event: &EventRecord) -> StoreResult<i64>;
+
+    /// Makes a contact unless the two are contacts already or the staff member holds
+    /// `cap` (a guarded increment, so concurrent adds never pass it). The event is
+    /// appended only when a contact is made.
+    async fn contact_add(
+        &self,
+        c: &NewContact,
+        cap: i64,
+        event: &EventRecord,
+    ) -> StoreResult<AddOutcome>;
+    /// Ends a live contact; false if it was not live.
+    async fn contact_remove(
+        &self,
+        org: OrgId,
+        id: ContactId,
+        by: &str,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    async fn contact_get(&self, org: OrgId, id: ContactId) -> StoreResult<Option<ContactRecord>>;
+    /// Live contacts, newest first; one staff member's when `staff` is given.
+    async fn contact_list(
+        &self,
+        org: OrgId,
+        staff: Option<AccountId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ContactRecord>>;
+    /// A person's contacts, live and past, newest first.
+    async fn contacts_of_person(
+        &self,
+        org: OrgId,
+        person: PersonId,
+    ) -> StoreResult<Vec<ContactRecord>>;
+    /// The live contacts an account is the customer of, in every org, with the
+    /// customer's unread count; most recently talked first.
+    async fn contacts_of_account(
+        &self,
+        account: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<ContactRecord>>;
+    /// Each staff member's live contacts (staff with none included).
+    async fn staff_loads(&self, org: OrgId) -> StoreResult<Vec<StaffLoad>>;
+
+    async fn code_insert(&self, c: &ChannelCodeRecord, event: &EventRecord) -> StoreResult<()>;
+    async fn code_get(
+        &self,
+        org: OrgId,
+        id: ChannelCodeId,
+    ) -> StoreResult<Option<ChannelCodeRecord>>;
+    async fn code_by_slug(&self, slug: &str) -> StoreResult<Option<ChannelCodeRecord>>;
+    async fn code_list(&self, org: OrgId) -> StoreResult<Vec<ChannelCodeRecord>>;
+    /// Counts an open and takes the next turn (the value before the increment).
+    async fn code_open(&self, id: ChannelCodeId) -> StoreResult<i64>;
+    async fn code_archive(
+        &self,
+        org: OrgId,
+        id: ChannelCodeId,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
+    /// Stores a message unless one with its dedupe key exists; true if stored. A
+    /// message moves its contact's `last_talked_at`.
+    async fn reach_message_insert(&self, m: &ReachMessageRecord) -> StoreResult<bool>;
+    /// A conversation's messages visible at `now`, newest first, before `before`.
+    async fn reach_messages(
+        &self,
+        contact: ContactId,
+        now: Timestamp,
+        before: Option<ReachMessageId>,
+        limit: i64,
+    ) -> StoreResult<Vec<ReachMessageRecord>>;
+    /// Marks read what the other side sent (staff messages when the customer reads).
+    async fn reach_messages_read(
+        &self,
+        contact: ContactId,
+        from_staff: bool,
+        now: Timestamp,
+    ) -> StoreResult<u64>;
+    /// Unread customer messages per live contact of a staff member.
+    async fn staff_unread(&self, org: OrgId, staff: AccountId) -> StoreResult<i64>;
+
+    async fn campaign_insert(&self, c: &CampaignRecord, event: &EventRecord) -> StoreResult<()>;
+    async fn campaign_get(&self, org: OrgId, id: CampaignId)
+    -> StoreResult<Option<CampaignRecord>>;
+    async fn campaign_list(
+        &self,
+        org: OrgId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CampaignRecord>>;
+    /// Moves a draft to planning; false if it was not a draft (a second send).
+    async fn campaign_begin(&self, org: OrgId, id: CampaignId, now: Timestamp)
+    -> StoreResult<bool>;
+    /// The audience after `after` in person order, `limit` at most, with their
+    /// budget use in `w`.
+    async fn audience(
+        &self,
+        org: OrgId,
+        segment: &Segment,
+        w: &PlanWindow,
+        after: Option<PersonId>,
+        limit: i64,
+    ) -> StoreResult<Vec<AudienceRow>>;
+    /// Records a batch of a campaign's plan. For each row planned `Send` it takes
+    /// the staff member's day and a touch of the budget by guarded writes; a row a
+    /// concurrent campaign took first comes back `StaffDaily` or `OverBudget`.
+    /// Returns the outcome recorded for each row.
+    async fn plan_batch(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        w: &PlanWindow,
+        rows: &[(AudienceRow, TouchVerdict)],
+    ) -> StoreResult<Vec<TouchVerdict>>;
+    /// Ends planning: stores the counts and one share per staff member.
+    async fn campaign_planned(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        counts: &PlanCounts,
+        send_at: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+    async fn campaign_shares(&self, id: CampaignId) -> StoreResult<Vec<ShareRecord>>;
+    /// A staff member's recipients in a campaign: (contact, customer name).
+    async fn share_recipients(
+        &self,
+        id: CampaignId,
+        staff: AccountId,
+    ) -> StoreResult<Vec<(ContactId, PersonId, String)>>;
+    /// Confirms a share and stores its messages in one transaction; false if it
+    /// was confirmed already. The campaign is sent when its last share is.
+    async fn share_confirm(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        staff: AccountId,
+        messages: &[ReachMessageRecord],
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn campaign_results(&self, id: CampaignId) -> StoreResult<CampaignResults>;
+
+    async fn consent_opted_out(&self, org: OrgId, person: PersonId) -> StoreResult<bool>;
+    async fn consent_set(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        opted_out: bool,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    /// What the stage rule needs to know of a person.
+    async fn stage_facts(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        now: Timestamp,
+    ) -> StoreResult<StageFacts>;
+    /// Sets a person's stage if it differs, with the event; true if it changed.
+    async fn stage_set(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        stage: LifecycleStage,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// A person's reach history from the event log (`contact.*`, `consent.*`,
+    /// `person.stage_changed`), newest first.
+    async fn reach_history(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        limit: i64,
+    ) -> StoreResult<Vec<EventRecord>>;
+}

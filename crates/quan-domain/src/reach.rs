@@ -1,0 +1,710 @@
+//! Reach without spam (PRODUCT.md §3): the rules that decide whether a customer may
+//! be touched, and how a message to them is written.
+//!
+//! - [`TouchPolicy`]: an org's touch budget (days-in-month per month, 7 per week or 1
+//!   per day), quiet hours and time zone. [`TouchPolicy::window`] names the period a
+//!   touch at an instant counts against, with its limit and when the next one opens;
+//!   [`TouchPolicy::quiet_until`] says how long a message must wait.
+//! - [`Template`]: a message with `{{name}}` and `{{staff}}`, parsed once (an error
+//!   names its position) and rendered by substitution, never by re-parsing.
+//! - [`derive_stage`]: a person's lifecycle stage from what they did.
+//! - [`ChannelMode`], the contact cap, and the limits on what users may send.
+
+use crate::{LifecycleStage, ParseError, Timestamp};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+/// A staff member's default and greatest number of customers (PRODUCT.md §3).
+pub const CONTACT_CAP_DEFAULT: i64 = 5_000;
+pub const CONTACT_CAP_MAX: i64 = 20_000;
+/// Mass messages one staff member may send one customer per day.
+pub const STAFF_DAILY_PER_CUSTOMER: i64 = 1;
+/// A template's and a message's greatest length, in characters.
+pub const MESSAGE_MAX_CHARS: usize = 2_000;
+
+/// Parses a per-staff contact cap: 1 to [`CONTACT_CAP_MAX`].
+pub fn parse_contact_cap(n: i64) -> Result<i64, ParseError> {
+    if (1..=CONTACT_CAP_MAX).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ParseError::new(
+            "contact_cap",
+            "invalid_contact_cap",
+            format!("must be between 1 and {CONTACT_CAP_MAX}"),
+        ))
+    }
+}
+
+/// How many touches a customer may receive from an org, per what period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BudgetKind {
+    /// As many as the calendar month has days (the default).
+    DaysInMonth,
+    /// Seven per ISO week.
+    WeekOfSeven,
+    /// One per day.
+    OnePerDay,
+}
+
+impl BudgetKind {
+    pub const ALL: [BudgetKind; 3] = [
+        BudgetKind::DaysInMonth,
+        BudgetKind::WeekOfSeven,
+        BudgetKind::OnePerDay,
+    ];
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BudgetKind::DaysInMonth => "month",
+            BudgetKind::WeekOfSeven => "week",
+            BudgetKind::OnePerDay => "day",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or_else(|| ParseError::new("budget", "invalid_budget", "month, week or day"))
+    }
+}
+
+/// Quiet hours as minutes of the day, `start..end`, wrapping past midnight when
+/// `start > end`; `start == end` means none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct QuietHours {
+    pub start: u16,
+    pub end: u16,
+}
+
+impl QuietHours {
+    /// 22:00–08:00, the default.
+    pub const DEFAULT: QuietHours = QuietHours {
+        start: 22 * 60,
+        end: 8 * 60,
+    };
+    pub const NONE: QuietHours = QuietHours { start: 0, end: 0 };
+
+    /// Parses `HH:MM-HH:MM` (an en dash works too), or an empty string for none.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let bad = || ParseError::new("quiet_hours", "invalid_quiet_hours", "HH:MM-HH:MM");
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(Self::NONE);
+        }
+        let (a, b) = raw
+            .split_once('-')
+            .or_else(|| raw.split_once('–'))
+            .ok_or_else(bad)?;
+        let minute = |s: &str| -> Result<u16, ParseError> {
+            let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
+            let (h, m): (u16, u16) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+            if h > 23 || m > 59 {
+                return Err(bad());
+            }
+            Ok(h * 60 + m)
+        };
+        Ok(Self {
+            start: minute(a)?,
+            end: minute(b)?,
+        })
+    }
+
+    pub fn is_none(self) -> bool {
+        self.start == self.end
+    }
+
+    /// Whether a minute of the day falls inside.
+    pub fn contains(self, minute: u16) -> bool {
+        if self.is_none() {
+            false
+        } else if self.start < self.end {
+            (self.start..self.end).contains(&minute)
+        } else {
+            minute >= self.start || minute < self.end
+        }
+    }
+}
+
+impl std::fmt::Display for QuietHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_none() {
+            return Ok(());
+        }
+        write!(
+            f,
+            "{:02}:{:02}-{:02}:{:02}",
+            self.start / 60,
+            self.start % 60,
+            self.end / 60,
+            self.end % 60
+        )
+    }
+}
+
+/// An IANA time zone name that resolved (`Asia/Shanghai`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    name: String,
+    tz: TimeZone,
+}
+
+impl Zone {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let name = raw.trim();
+        if name.is_empty() || name.len() > 64 {
+            return Err(ParseError::new(
+                "time_zone",
+                "invalid_time_zone",
+                "an IANA zone such as Asia/Shanghai",
+            ));
+        }
+        TimeZone::get(name)
+            .map(|tz| Self {
+                name: name.to_owned(),
+                tz,
+            })
+            .map_err(|_| {
+                ParseError::new(
+                    "time_zone",
+                    "invalid_time_zone",
+                    "an IANA zone such as Asia/Shanghai",
+                )
+            })
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    fn local(&self, at: Timestamp) -> jiff::Zoned {
+        let ts =
+            jiff::Timestamp::from_millisecond(at.millis()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        ts.to_zoned(self.tz.clone())
+    }
+    /// The instant a local date begins (the first valid instant, across a DST gap).
+    fn start_of(&self, day: Date) -> Timestamp {
+        day.to_zoned(self.tz.clone())
+            .map(|z| Timestamp::from_millis(z.timestamp().as_millisecond()))
+            .unwrap_or(Timestamp::from_millis(i64::MAX))
+    }
+}
+
+/// The period a touch counts against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// `m2026-12`, `w2026-W49` or `d2026-12-01`: unique per period and kind.
+    pub key: String,
+    /// Touches the period allows.
+    pub limit: i64,
+    /// When the next period opens.
+    pub next_opens: Timestamp,
+}
+
+/// An org's rules for touching customers, as one version of its configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TouchPolicy {
+    pub budget: BudgetKind,
+    pub quiet: QuietHours,
+    pub zone: Zone,
+    /// Customers one staff member may hold.
+    pub contact_cap: i64,
+}
+
+impl TouchPolicy {
+    /// The defaults: days-in-month, 22:00–08:00 in Asia/Shanghai, 5,000 contacts.
+    pub fn standard() -> Self {
+        Self {
+            budget: BudgetKind::DaysInMonth,
+            quiet: QuietHours::DEFAULT,
+            zone: Zone {
+                name: "Asia/Shanghai".to_owned(),
+                tz: TimeZone::get("Asia/Shanghai").unwrap_or(TimeZone::UTC),
+            },
+            contact_cap: CONTACT_CAP_DEFAULT,
+        }
+    }
+
+    /// The budget period of a touch at `at`.
+    pub fn window(&self, at: Timestamp) -> Window {
+        let day = self.zone.local(at).date();
+        match self.budget {
+            BudgetKind::DaysInMonth => {
+                let next = day.last_of_month().tomorrow().unwrap_or(Date::MAX);
+                Window {
+                    key: format!("m{:04}-{:02}", day.year(), day.month()),
+                    limit: i64::from(day.days_in_month()),
+                    next_opens: self.zone.start_of(next),
+                }
+            }
+            BudgetKind::WeekOfSeven => {
+                let iso = day.iso_week_date();
+                let to_monday = i64::from(8 - iso.weekday().to_monday_one_offset());
+                let next = day
+                    .checked_add(jiff::Span::new().days(to_monday))
+                    .unwrap_or(Date::MAX);
+                Window {
+                    key: format!("w{:04}-W{:02}", iso.year(), iso.week()),
+                    limit: 7,
+                    next_opens: self.zone.start_of(next),
+                }
+            }
+            BudgetKind::OnePerDay => Window {
+                key: format!("d{day}"),
+                limit: 1,
+                next_opens: self.zone.start_of(day.tomorrow().unwrap_or(Date::MAX)),
+            },
+        }
+    }
+
+    /// When quiet hours end, if `at` falls inside them.
+    pub fn quiet_until(&self, at: Timestamp) -> Option<Timestamp> {
+        let local = self.zone.local(at);
+        let minute =
+            u16::try_from(i32::from(local.hour()) * 60 + i32::from(local.minute())).ok()?;
+        if !self.quiet.contains(minute) {
+            return None;
+        }
+        let day = local.date();
+        // After the start on a wrapping range, the end is tomorrow morning.
+        let end_day = if self.quiet.start > self.quiet.end && minute >= self.quiet.start {
+            day.tomorrow().unwrap_or(Date::MAX)
+        } else {
+            day
+        };
+        let end = end_day.at(
+            i8::try_from(self.quiet.end / 60).unwrap_or(0),
+            i8::try_from(self.quiet.end % 60).unwrap_or(0),
+            0,
+            0,
+        );
+        end.to_zoned(self.zone.tz.clone())
+            .ok()
+            .map(|z| Timestamp::from_millis(z.timestamp().as_millisecond()))
+    }
+
+    /// The local day of an instant (the per-staff daily rule's key) and when the
+    /// next one begins.
+    pub fn day_window(&self, at: Timestamp) -> (String, Timestamp) {
+        let day = self.zone.local(at).date();
+        (
+            day.to_string(),
+            self.zone.start_of(day.tomorrow().unwrap_or(Date::MAX)),
+        )
+    }
+}
+
+/// How a channel code picks the staff member a new contact goes to. Round-robin
+/// is the one mode so far; a weekly schedule is the next (README, Known limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelMode {
+    /// In turn over the code's staff list.
+    RoundRobin,
+}
+
+impl ChannelMode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChannelMode::RoundRobin => "round_robin",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        match raw {
+            "round_robin" => Ok(Self::RoundRobin),
+            _ => Err(ParseError::new(
+                "mode",
+                "invalid_channel_mode",
+                "round_robin",
+            )),
+        }
+    }
+}
+
+/// What a planned touch comes to, given the customer's consent and the ledger: the
+/// one rule the preflight and the send both apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TouchVerdict {
+    Send,
+    OptedOut,
+    /// The staff member sent them a mass message today already.
+    StaffDaily,
+    OverBudget,
+}
+
+impl TouchVerdict {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TouchVerdict::Send => "send",
+            TouchVerdict::OptedOut => "opted_out",
+            TouchVerdict::StaffDaily => "staff_daily",
+            TouchVerdict::OverBudget => "over_budget",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::Send,
+            Self::OptedOut,
+            Self::StaffDaily,
+            Self::OverBudget,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == raw)
+    }
+}
+
+/// Consent wins, then the per-staff daily rule, then the budget.
+pub fn touch_verdict(opted_out: bool, staff_touched: bool, used: i64, limit: i64) -> TouchVerdict {
+    if opted_out {
+        TouchVerdict::OptedOut
+    } else if staff_touched {
+        TouchVerdict::StaffDaily
+    } else if used >= limit {
+        TouchVerdict::OverBudget
+    } else {
+        TouchVerdict::Send
+    }
+}
+
+/// A template's variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Var {
+    Name,
+    Staff,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    Var(Var),
+}
+
+/// A message with `{{name}}` (the customer) and `{{staff}}` (who sends it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    source: String,
+    parts: Vec<Part>,
+}
+
+impl Template {
+    /// Parses a template. An unclosed `{{` or an unknown variable is refused with
+    /// its position (1-based, in characters) in the message.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let source = raw.trim();
+        let n = source.chars().count();
+        if n == 0 {
+            return Err(ParseError::new("template", "required", "must not be empty"));
+        }
+        if n > MESSAGE_MAX_CHARS {
+            return Err(ParseError::new(
+                "template",
+                "too_long",
+                format!("at most {MESSAGE_MAX_CHARS} characters"),
+            ));
+        }
+        let mut parts = Vec::new();
+        let mut rest = source;
+        let mut pos = 1; // character position of `rest`'s start
+        while let Some(open) = rest.find("{{") {
+            let at = pos + rest[..open].chars().count();
+            if open > 0 {
+                parts.push(Part::Text(rest[..open].to_owned()));
+            }
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("}}") else {
+                return Err(ParseError::new(
+                    "template",
+                    "template_unclosed",
+                    format!("“{{{{” at position {at} is never closed"),
+                ));
+            };
+            let var = match after[..close].trim() {
+                "name" => Var::Name,
+                "staff" => Var::Staff,
+                other => {
+                    return Err(ParseError::new(
+                        "template",
+                        "template_unknown_variable",
+                        format!(
+                            "unknown variable “{}” at position {at}: use {{{{name}}}} or {{{{staff}}}}",
+                            other.chars().take(32).collect::<String>()
+                        ),
+                    ));
+                }
+            };
+            parts.push(Part::Var(var));
+            let consumed = &rest[..open + 2 + close + 2];
+            pos += consumed.chars().count();
+            rest = &rest[open + 2 + close + 2..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest.to_owned()));
+        }
+        Ok(Self {
+            source: source.to_owned(),
+            parts,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The message for one customer. Values are inserted as they are: a name that
+    /// looks like `{{staff}}` stays text (escaping for HTML is the page's job).
+    pub fn render(&self, name: &str, staff: &str) -> String {
+        let mut out = String::with_capacity(self.source.len() + 16);
+        for p in &self.parts {
+            match p {
+                Part::Text(t) => out.push_str(t),
+                Part::Var(Var::Name) => out.push_str(name),
+                Part::Var(Var::Staff) => out.push_str(staff),
+            }
+        }
+        out
+    }
+}
+
+/// What a person did, as far as their stage is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StageFacts {
+    /// Whether they follow the org now: a contact of some staff member or an active
+    /// member of a circle.
+    pub follows: bool,
+    /// Whether they ever did (a contact or member once).
+    pub ever_followed: bool,
+    /// Posts, comments and messages in the last 30 days.
+    pub interactions_30d: i64,
+    /// Days since they last did anything, if ever.
+    pub idle_days: Option<i64>,
+    /// Orders paid (commerce adds them).
+    pub paid_orders: i64,
+    /// People they brought who joined (invites, shared codes).
+    pub referrals: i64,
+}
+
+/// Interactions in 30 days that make a follower engaged.
+pub const ENGAGED_INTERACTIONS: i64 = 3;
+/// Idle days after which someone who followed is churned.
+pub const CHURN_IDLE_DAYS: i64 = 90;
+
+/// A person's lifecycle stage from what they did: the one place it is decided.
+///
+/// - churned: followed once, and now follows no more or has been idle 90 days;
+/// - advocate: a repeat customer who brought someone in;
+/// - repeat customer: two paid orders or more; customer: one;
+/// - engaged: a follower with three interactions in 30 days;
+/// - follower: a contact or member; visitor: anyone else.
+pub fn derive_stage(f: &StageFacts) -> LifecycleStage {
+    let idle = f.idle_days.is_some_and(|d| d >= CHURN_IDLE_DAYS);
+    if f.ever_followed && (!f.follows || idle) {
+        return LifecycleStage::Churned;
+    }
+    match f.paid_orders {
+        n if n >= 2 && f.referrals >= 1 => LifecycleStage::Advocate,
+        n if n >= 2 => LifecycleStage::RepeatCustomer,
+        1 => LifecycleStage::Customer,
+        _ if f.follows && f.interactions_30d >= ENGAGED_INTERACTIONS => LifecycleStage::Engaged,
+        _ if f.follows => LifecycleStage::Follower,
+        _ => LifecycleStage::Visitor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        let ts: jiff::Timestamp = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+        Timestamp::from_millis(ts.as_millisecond())
+    }
+
+    fn policy(budget: BudgetKind) -> TouchPolicy {
+        TouchPolicy {
+            budget,
+            ..TouchPolicy::standard()
+        }
+    }
+
+    #[test]
+    fn a_month_allows_as_many_touches_as_it_has_days_in_the_orgs_zone() {
+        let p = policy(BudgetKind::DaysInMonth);
+        // 2027-02-28 20:00 UTC is 2027-03-01 04:00 in Shanghai.
+        let w = p.window(at("2027-02-28T20:00:00Z"));
+        assert_eq!(w.key, "m2027-03");
+        assert_eq!(w.limit, 31);
+        assert_eq!(w.next_opens, at("2027-03-31T16:00:00Z"));
+        let feb = p.window(at("2027-02-10T00:00:00Z"));
+        assert_eq!((feb.key.as_str(), feb.limit), ("m2027-02", 28));
+        assert_eq!(p.window(at("2028-02-10T00:00:00Z")).limit, 29, "leap year");
+    }
+
+    #[test]
+    fn a_week_is_the_iso_week_and_a_day_the_local_day() {
+        let p = policy(BudgetKind::WeekOfSeven);
+        // Tuesday 2026-12-01 in Shanghai; the week opens again on Monday the 7th.
+        let w = p.window(at("2026-12-01T10:00:00Z"));
+        assert_eq!((w.key.as_str(), w.limit), ("w2026-W49", 7));
+        assert_eq!(w.next_opens, at("2026-12-06T16:00:00Z"));
+        // A Sunday's next week is the next day.
+        let sun = p.window(at("2026-12-06T10:00:00Z"));
+        assert_eq!(sun.next_opens, at("2026-12-06T16:00:00Z"));
+        let d = policy(BudgetKind::OnePerDay).window(at("2026-12-01T17:00:00Z"));
+        assert_eq!((d.key.as_str(), d.limit), ("d2026-12-02", 1));
+        assert_eq!(d.next_opens, at("2026-12-02T16:00:00Z"));
+    }
+
+    #[test]
+    fn quiet_hours_hold_messages_until_the_morning() {
+        let p = TouchPolicy::standard();
+        // 23:30 Shanghai → 08:00 the next day.
+        assert_eq!(
+            p.quiet_until(at("2026-12-01T15:30:00Z")),
+            Some(at("2026-12-02T00:00:00Z"))
+        );
+        // 06:00 Shanghai → 08:00 the same day.
+        assert_eq!(
+            p.quiet_until(at("2026-12-01T22:00:00Z")),
+            Some(at("2026-12-02T00:00:00Z"))
+        );
+        assert_eq!(p.quiet_until(at("2026-12-01T02:00:00Z")), None, "10:00");
+        assert_eq!(
+            p.quiet_until(at("2026-12-01T14:00:00Z")),
+            Some(at("2026-12-02T00:00:00Z")),
+            "22:00 is quiet"
+        );
+        assert_eq!(
+            p.quiet_until(at("2026-12-02T00:00:00Z")),
+            None,
+            "08:00 is not"
+        );
+        let none = TouchPolicy {
+            quiet: QuietHours::NONE,
+            ..TouchPolicy::standard()
+        };
+        assert_eq!(none.quiet_until(at("2026-12-01T15:30:00Z")), None);
+        let day = TouchPolicy {
+            quiet: QuietHours::parse("12:00-13:30").unwrap_or(QuietHours::NONE),
+            ..TouchPolicy::standard()
+        };
+        assert_eq!(
+            day.quiet_until(at("2026-12-01T04:10:00Z")),
+            Some(at("2026-12-01T05:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn quiet_hours_and_zones_parse_or_say_why_not() {
+        assert_eq!(QuietHours::parse("22:00-08:00"), Ok(QuietHours::DEFAULT));
+        assert_eq!(
+            QuietHours::parse(" 22:00 – 08:00 "),
+            Ok(QuietHours::DEFAULT)
+        );
+        assert_eq!(QuietHours::DEFAULT.to_string(), "22:00-08:00");
+        assert_eq!(QuietHours::parse(""), Ok(QuietHours::NONE));
+        for bad in [
+            "22-08",
+            "25:00-08:00",
+            "22:00",
+            "aa:bb-cc:dd",
+            "22:60-08:00",
+        ] {
+            assert_eq!(
+                QuietHours::parse(bad).map_err(|e| e.code),
+                Err("invalid_quiet_hours"),
+                "{bad}"
+            );
+        }
+        assert!(Zone::parse("Europe/Berlin").is_ok());
+        assert_eq!(
+            Zone::parse("Mars/Olympus").map_err(|e| e.code),
+            Err("invalid_time_zone")
+        );
+        assert_eq!(BudgetKind::parse("week"), Ok(BudgetKind::WeekOfSeven));
+        assert!(BudgetKind::parse("year").is_err());
+        assert_eq!(parse_contact_cap(20_000), Ok(20_000));
+        assert!(parse_contact_cap(20_001).is_err() && parse_contact_cap(0).is_err());
+    }
+
+    #[test]
+    fn templates_render_by_substitution_and_errors_name_their_position() {
+        let t =
+            Template::parse("你好 {{name}}，我是{{ staff }}。").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.render("{{staff}}", "小王"), "你好 {{staff}}，我是小王。");
+        assert_eq!(
+            Template::parse("plain").map(|t| t.render("a", "b")),
+            Ok("plain".into())
+        );
+        let e = Template::parse("你好 {{name}} {{nmae}}").err();
+        assert_eq!(
+            e.as_ref().map(|e| e.code),
+            Some("template_unknown_variable")
+        );
+        assert!(e.is_some_and(|e| e.message.contains("position 13")));
+        let e = Template::parse("Hi {{name").err();
+        assert_eq!(e.as_ref().map(|e| e.code), Some("template_unclosed"));
+        assert!(e.is_some_and(|e| e.message.contains("position 4")));
+        assert!(Template::parse("   ").is_err());
+        assert!(Template::parse(&"x".repeat(MESSAGE_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn each_stage_has_its_rule() {
+        use LifecycleStage as S;
+        let base = StageFacts::default();
+        assert_eq!(derive_stage(&base), S::Visitor);
+        let follower = StageFacts {
+            follows: true,
+            ever_followed: true,
+            idle_days: Some(1),
+            ..base
+        };
+        assert_eq!(derive_stage(&follower), S::Follower);
+        let engaged = StageFacts {
+            interactions_30d: ENGAGED_INTERACTIONS,
+            ..follower
+        };
+        assert_eq!(derive_stage(&engaged), S::Engaged);
+        assert_eq!(
+            derive_stage(&StageFacts {
+                interactions_30d: ENGAGED_INTERACTIONS - 1,
+                ..follower
+            }),
+            S::Follower
+        );
+        let customer = StageFacts {
+            paid_orders: 1,
+            ..engaged
+        };
+        assert_eq!(derive_stage(&customer), S::Customer);
+        let repeat = StageFacts {
+            paid_orders: 2,
+            ..customer
+        };
+        assert_eq!(derive_stage(&repeat), S::RepeatCustomer);
+        assert_eq!(
+            derive_stage(&StageFacts {
+                referrals: 1,
+                ..repeat
+            }),
+            S::Advocate
+        );
+        // Leaving, or 90 idle days, churns whoever followed; a visitor never churns.
+        assert_eq!(
+            derive_stage(&StageFacts {
+                follows: false,
+                ..repeat
+            }),
+            S::Churned
+        );
+        assert_eq!(
+            derive_stage(&StageFacts {
+                idle_days: Some(CHURN_IDLE_DAYS),
+                ..engaged
+            }),
+            S::Churned
+        );
+        assert_eq!(
+            derive_stage(&StageFacts {
+                idle_days: Some(400),
+                ..base
+            }),
+            S::Visitor
+        );
+    }
+}

@@ -1,0 +1,430 @@
+//! Campaigns: the audience query, the plan's guarded writes to the touch ledger,
+//! shares and their confirmation.
+
+use super::decode::{self as reach_rows, CAMPAIGN_COLS};
+use crate::moderation::exec;
+use crate::rows::{self, backend, flag, int, text};
+use crate::store::SqlStore;
+use quan_core::{
+    AudienceRow, CampaignRecord, CampaignResults, EventRecord, PlanCounts, PlanWindow,
+    ReachMessageRecord, Segment, ShareRecord, StoreResult,
+};
+use quan_domain::{AccountId, CampaignId, ContactId, OrgId, PersonId, Timestamp, TouchVerdict};
+
+/// The live contact a customer hears from: the one they last talked with.
+const ROUTE: &str = "(SELECT c1.id FROM contacts c1 WHERE c1.person_id = p.id AND c1.org_id = $1 \
+     AND c1.removed_at IS NULL ORDER BY c1.last_talked_at DESC, c1.id DESC LIMIT 1)";
+/// Their first live contact's staff member.
+const OWNER: &str = "(SELECT c2.staff_id FROM contacts c2 WHERE c2.person_id = p.id AND c2.org_id = $1 \
+     AND c2.removed_at IS NULL ORDER BY c2.added_at, c2.id LIMIT 1)";
+
+/// Appends `$n` placeholders for `values` to `binds`, returning `($a, $b, …)`.
+fn list(binds: &mut Vec<String>, values: impl IntoIterator<Item = String>) -> String {
+    let marks: Vec<String> = values
+        .into_iter()
+        .map(|v| {
+            binds.push(v);
+            format!("${}", binds.len())
+        })
+        .collect();
+    format!("({})", marks.join(", "))
+}
+
+/// The segment as conditions on `p` (persons), binding after `binds`.
+fn segment_sql(s: &Segment, binds: &mut Vec<String>) -> String {
+    let mut sql = String::new();
+    let has_tag = "EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag IN ";
+    for t in &s.tags_all {
+        sql.push_str(&format!(" AND {has_tag}{})", list(binds, [t.clone()])));
+    }
+    if !s.tags_any.is_empty() {
+        sql.push_str(&format!(
+            " AND {has_tag}{})",
+            list(binds, s.tags_any.clone())
+        ));
+    }
+    if !s.tags_none.is_empty() {
+        sql.push_str(&format!(
+            " AND NOT {has_tag}{})",
+            list(binds, s.tags_none.clone())
+        ));
+    }
+    if !s.stages.is_empty() {
+        sql.push_str(&format!(
+            " AND p.stage IN {}",
+            list(binds, s.stages.clone())
+        ));
+    }
+    if !s.staff.is_empty() {
+        let staff = list(binds, s.staff.iter().map(ToString::to_string));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM contacts c3 WHERE c3.person_id = p.id AND c3.org_id = $1 \
+               AND c3.removed_at IS NULL AND c3.staff_id IN {staff})"
+        ));
+    }
+    if let Some(circle) = s.circle {
+        let m = list(binds, [circle.to_string()]);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM circle_members m WHERE m.person_id = p.id AND m.circle_id IN {m} AND m.status = 'active')"
+        ));
+    }
+    if s.added_from.is_some() || s.added_to.is_some() {
+        let from = list(binds, [s.added_from.unwrap_or(i64::MIN).to_string()]);
+        let to = list(binds, [s.added_to.unwrap_or(i64::MAX).to_string()]);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM contacts c4 WHERE c4.person_id = p.id AND c4.org_id = $1 \
+               AND c4.removed_at IS NULL AND c4.added_at >= CAST({from} AS BIGINT) AND c4.added_at < CAST({to} AS BIGINT))"
+        ));
+    }
+    sql
+}
+
+impl SqlStore {
+    pub(crate) async fn reach_audience(
+        &self,
+        org: OrgId,
+        segment: &Segment,
+        w: &PlanWindow,
+        after: Option<PersonId>,
+        limit: i64,
+    ) -> StoreResult<Vec<AudienceRow>> {
+        // $1 org, $2 period, $3 day, $4 after, $5 limit; the segment's from $6.
+        let mut binds = vec![
+            org.to_string(),
+            w.period.clone(),
+            w.day.clone(),
+            after.map_or_else(String::new, |a| a.to_string()),
+            String::new(),
+        ];
+        let cond = segment_sql(segment, &mut binds);
+        let sql = format!(
+            "SELECT p.id AS person_id, p.display_name, COALESCE(rc.opted_out, 0) AS opted_out, \
+               c.id AS contact_id, c.staff_id, a.display_name AS staff_name, {OWNER} AS owner_id, \
+               COALESCE(tc.used, 0) AS used, CAST(CASE WHEN st.person_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS staff_touched \
+             FROM persons p \
+             JOIN contacts c ON c.id = {ROUTE} \
+             JOIN accounts a ON a.id = c.staff_id \
+             LEFT JOIN reach_consent rc ON rc.org_id = $1 AND rc.person_id = p.id \
+             LEFT JOIN touch_counts tc ON tc.org_id = $1 AND tc.person_id = p.id AND tc.period = $2 \
+             LEFT JOIN staff_touches st ON st.org_id = $1 AND st.staff_id = c.staff_id AND st.person_id = p.id AND st.day = $3 \
+             WHERE p.org_id = $1 AND p.merged_into IS NULL AND p.id > $4{cond} \
+             ORDER BY p.id LIMIT CAST($5 AS BIGINT)"
+        );
+        binds[4] = limit.to_string();
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(AudienceRow {
+                    person: rows::id(r, "person_id")?,
+                    name: text(r, "display_name")?,
+                    opted_out: flag(r, "opted_out")?,
+                    contact: rows::id(r, "contact_id")?,
+                    staff: rows::id(r, "staff_id")?,
+                    staff_name: text(r, "staff_name")?,
+                    owner: rows::id(r, "owner_id")?,
+                    used: int(r, "used")?,
+                    staff_touched: flag(r, "staff_touched")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn reach_plan_batch(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        w: &PlanWindow,
+        rows: &[(AudienceRow, TouchVerdict)],
+    ) -> StoreResult<Vec<TouchVerdict>> {
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (r, planned) in rows {
+            let mut v = *planned;
+            if v == TouchVerdict::Send {
+                let day = exec(
+                    &mut tx,
+                    sqlx::query(
+                        "INSERT INTO staff_touches (org_id, staff_id, person_id, day, campaign_id) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (org_id, staff_id, person_id, day) DO NOTHING",
+                    )
+                    .bind(org.to_string())
+                    .bind(r.staff.to_string())
+                    .bind(r.person.to_string())
+                    .bind(w.day.clone())
+                    .bind(campaign.to_string()),
+                )
+                .await?;
+                if day == 0 {
+                    v = TouchVerdict::StaffDaily;
+                } else {
+                    // The budget moves only while below its limit.
+                    let took = exec(
+                        &mut tx,
+                        sqlx::query(
+                            "INSERT INTO touch_counts (org_id, person_id, period, used) VALUES ($1, $2, $3, 1) \
+                             ON CONFLICT (org_id, person_id, period) DO UPDATE SET used = touch_counts.used + 1 \
+                             WHERE touch_counts.used < $4",
+                        )
+                        .bind(org.to_string())
+                        .bind(r.person.to_string())
+                        .bind(w.period.clone())
+                        .bind(w.limit),
+                    )
+                    .await?;
+                    if took == 0 {
+                        v = TouchVerdict::OverBudget;
+                        exec(
+                            &mut tx,
+                            sqlx::query(
+                                "DELETE FROM staff_touches WHERE org_id = $1 AND staff_id = $2 AND person_id = $3 AND day = $4",
+                            )
+                            .bind(org.to_string())
+                            .bind(r.staff.to_string())
+                            .bind(r.person.to_string())
+                            .bind(w.day.clone()),
+                        )
+                        .await?;
+                    }
+                }
+            }
+            let send = v == TouchVerdict::Send;
+            exec(
+                &mut tx,
+                sqlx::query(
+                    "INSERT INTO campaign_recipients (campaign_id, person_id, contact_id, staff_id, outcome) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(campaign.to_string())
+                .bind(r.person.to_string())
+                .bind(send.then(|| r.contact.to_string()))
+                .bind(send.then(|| r.staff.to_string()))
+                .bind(v.as_str()),
+            )
+            .await?;
+            out.push(v);
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    pub(crate) async fn reach_campaign_insert(
+        &self,
+        c: &CampaignRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
+        let segment = reach_rows::segment_json(&c.segment);
+        let mut tx = self.begin().await?;
+        exec(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO campaigns (id, org_id, name, template, segment, status, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(c.id.to_string())
+            .bind(c.org_id.to_string())
+            .bind(c.name.clone())
+            .bind(c.template.clone())
+            .bind(segment)
+            .bind(c.status.as_str())
+            .bind(c.created_by.map(|a| a.to_string()))
+            .bind(c.created_at.millis()),
+        )
+        .await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    pub(crate) async fn reach_campaign_get(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+    ) -> StoreResult<Option<CampaignRecord>> {
+        let sql = format!("SELECT {CAMPAIGN_COLS} FROM campaigns WHERE id = $1 AND org_id = $2");
+        self.fetch_opt(sqlx::query(&sql).bind(id.to_string()).bind(org.to_string()))
+            .await?
+            .as_ref()
+            .map(reach_rows::campaign)
+            .transpose()
+    }
+
+    pub(crate) async fn reach_exec(
+        &self,
+        sql: &str,
+        binds: &[String],
+        then: Option<&EventRecord>,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b.clone());
+        }
+        let n = exec(&mut tx, q).await?;
+        if let Some(e) = then {
+            Self::insert_event(&mut tx, e).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(n)
+    }
+
+    pub(crate) async fn reach_campaign_planned(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        counts: &PlanCounts,
+        send_at: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        exec(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO campaign_shares (campaign_id, staff_id, recipients) \
+                 SELECT campaign_id, staff_id, COUNT(*) FROM campaign_recipients \
+                 WHERE campaign_id = $1 AND outcome = 'send' GROUP BY campaign_id, staff_id",
+            )
+            .bind(id.to_string()),
+        )
+        .await?;
+        // Nothing to confirm: a campaign that reaches no one is done.
+        let status = if counts.recipients == 0 {
+            "sent"
+        } else {
+            "confirming"
+        };
+        exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE campaigns SET status = $3, send_at = $4, recipients = $5, over_budget = $6, \
+                 staff_daily = $7, opted_out = $8, routed = $9 WHERE id = $1 AND org_id = $2",
+            )
+            .bind(id.to_string())
+            .bind(org.to_string())
+            .bind(status)
+            .bind(send_at.millis())
+            .bind(counts.recipients)
+            .bind(counts.over_budget)
+            .bind(counts.staff_daily)
+            .bind(counts.opted_out)
+            .bind(counts.routed),
+        )
+        .await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    pub(crate) async fn reach_campaign_shares(
+        &self,
+        id: CampaignId,
+    ) -> StoreResult<Vec<ShareRecord>> {
+        let rows = self
+            .fetch_all(
+                sqlx::query(
+                    "SELECT s.staff_id, a.display_name, s.recipients, s.confirmed_at FROM campaign_shares s \
+                     JOIN accounts a ON a.id = s.staff_id WHERE s.campaign_id = $1 ORDER BY s.recipients DESC, a.display_name",
+                )
+                .bind(id.to_string()),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ShareRecord {
+                    staff_id: rows::id(r, "staff_id")?,
+                    staff_name: text(r, "display_name")?,
+                    recipients: int(r, "recipients")?,
+                    confirmed_at: rows::opt_ts(r, "confirmed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn reach_share_recipients(
+        &self,
+        id: CampaignId,
+        staff: AccountId,
+    ) -> StoreResult<Vec<(ContactId, PersonId, String)>> {
+        let rows = self
+            .fetch_all(
+                sqlx::query(
+                    "SELECT r.contact_id, r.person_id, p.display_name FROM campaign_recipients r \
+                     JOIN persons p ON p.id = r.person_id \
+                     WHERE r.campaign_id = $1 AND r.staff_id = $2 AND r.outcome = 'send' ORDER BY r.person_id",
+                )
+                .bind(id.to_string())
+                .bind(staff.to_string()),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    rows::id(r, "contact_id")?,
+                    rows::id(r, "person_id")?,
+                    text(r, "display_name")?,
+                ))
+            })
+            .collect()
+    }
+
+    pub(crate) async fn reach_share_confirm(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        staff: AccountId,
+        messages: &[ReachMessageRecord],
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let n = exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE campaign_shares SET confirmed_at = $3 WHERE campaign_id = $1 AND staff_id = $2 AND confirmed_at IS NULL",
+            )
+            .bind(id.to_string())
+            .bind(staff.to_string())
+            .bind(now.millis()),
+        )
+        .await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        for m in messages {
+            Self::reach_message_in(&mut tx, m).await?;
+        }
+        exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE campaigns SET status = 'sent' WHERE id = $1 AND org_id = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM campaign_shares s WHERE s.campaign_id = $1 AND s.confirmed_at IS NULL)",
+            )
+            .bind(id.to_string())
+            .bind(org.to_string()),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    pub(crate) async fn reach_campaign_results(
+        &self,
+        id: CampaignId,
+    ) -> StoreResult<CampaignResults> {
+        let r = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT COUNT(*) AS delivered, COUNT(read_at) AS seen FROM reach_messages WHERE campaign_id = $1",
+                )
+                .bind(id.to_string()),
+            )
+            .await?;
+        Ok(match r {
+            Some(r) => CampaignResults {
+                delivered: int(&r, "delivered")?,
+                read: int(&r, "seen")?,
+            },
+            None => CampaignResults::default(),
+        })
+    }
+}

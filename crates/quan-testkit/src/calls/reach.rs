@@ -1,0 +1,268 @@
+//! Reach: the touch policy, contacts, channel codes, conversations, consent and
+//! campaigns.
+
+use super::dto;
+use crate::{Res, User};
+use quan_web::api::reach::campaigns::{CampaignDto, ConfirmedDto, PreflightDto};
+use quan_web::api::reach::conversations::{ConversationDto, ReachMessageDto};
+use quan_web::api::reach::{CodeDto, ContactDto, ContactPageDto, LoadsDto, PoliciesDto, PolicyDto};
+use serde_json::{Value, json};
+
+impl User {
+    pub async fn try_set_policy(&self, org: &str, body: Value) -> Res {
+        self.c
+            .post(&format!("/api/v1/orgs/{org}/reach/policy"), body)
+            .await
+    }
+
+    /// Saves a policy version taking effect now: budget `month|week|day`, quiet
+    /// hours (`""` for none) and the contact cap, in Asia/Shanghai (asserting 201).
+    pub async fn set_policy(&self, org: &str, budget: &str, quiet: &str, cap: i64) -> PolicyDto {
+        let r = self
+            .try_set_policy(
+                org,
+                json!({"budget": budget, "quiet_hours": quiet, "time_zone": "Asia/Shanghai", "contact_cap": cap}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "set policy of {org}: {}", r.text);
+        dto("policy", &r)
+    }
+
+    pub async fn policy(&self, org: &str) -> PoliciesDto {
+        let r = self
+            .c
+            .get(&format!("/api/v1/orgs/{org}/reach/policy"))
+            .await;
+        assert_eq!(r.status, 200, "policy of {org}: {}", r.text);
+        dto("policies", &r)
+    }
+
+    /// Adds a person as a staff member's customer (the caller's if `staff` is None).
+    pub async fn try_add_contact(&self, org: &str, person: &str, staff: Option<&str>) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/orgs/{org}/contacts"),
+                json!({"person_id": person, "staff_id": staff}),
+            )
+            .await
+    }
+
+    pub async fn add_contact(&self, org: &str, person: &str, staff: Option<&str>) -> ContactDto {
+        let r = self.try_add_contact(org, person, staff).await;
+        assert_eq!(r.status, 201, "add contact {person}: {}", r.text);
+        dto("contact", &r)
+    }
+
+    pub async fn try_remove_contact(&self, org: &str, contact: &str) -> Res {
+        self.c
+            .delete(&format!("/api/v1/orgs/{org}/contacts/{contact}"))
+            .await
+    }
+
+    /// Live contacts the caller may see; `query` as in `staff=…`.
+    pub async fn contacts(&self, org: &str, query: &str) -> ContactPageDto {
+        let r = self
+            .c
+            .get(&format!("/api/v1/orgs/{org}/contacts?{query}"))
+            .await;
+        assert_eq!(r.status, 200, "contacts of {org}: {}", r.text);
+        dto("contacts", &r)
+    }
+
+    pub async fn loads(&self, org: &str) -> LoadsDto {
+        let r = self
+            .c
+            .get(&format!("/api/v1/orgs/{org}/contacts/loads"))
+            .await;
+        assert_eq!(r.status, 200, "loads of {org}: {}", r.text);
+        dto("loads", &r)
+    }
+
+    pub async fn try_create_code(&self, org: &str, body: Value) -> Res {
+        self.c
+            .post(&format!("/api/v1/orgs/{org}/channel-codes"), body)
+            .await
+    }
+
+    /// A code over `staff` (in turn), with a backup, tags and a welcome (asserting 201).
+    pub async fn create_code(&self, org: &str, body: Value) -> CodeDto {
+        let r = self.try_create_code(org, body).await;
+        assert_eq!(r.status, 201, "create code: {}", r.text);
+        dto("code", &r)
+    }
+
+    pub async fn code(&self, org: &str, code: &str) -> CodeDto {
+        let r = self
+            .c
+            .get(&format!("/api/v1/orgs/{org}/channel-codes/{code}"))
+            .await;
+        assert_eq!(r.status, 200, "code {code}: {}", r.text);
+        dto("code", &r)
+    }
+
+    pub async fn try_archive_code(&self, org: &str, code: &str) -> Res {
+        self.c
+            .delete(&format!("/api/v1/orgs/{org}/channel-codes/{code}"))
+            .await
+    }
+
+    /// Opens a code by its link (`…/r/{slug}`).
+    pub async fn try_open_code(&self, url: &str) -> Res {
+        let slug = url.rsplit('/').next().unwrap_or_default();
+        self.c
+            .post(&format!("/api/v1/codes/{slug}/open"), json!({}))
+            .await
+    }
+
+    pub async fn open_code(&self, url: &str) -> ContactDto {
+        let r = self.try_open_code(url).await;
+        assert_eq!(r.status, 200, "open code {url}: {}", r.text);
+        dto("contact", &r)
+    }
+
+    /// The caller's conversations as a customer.
+    pub async fn conversations(&self) -> Vec<ContactDto> {
+        let r = self.c.get("/api/v1/me/conversations").await;
+        assert_eq!(r.status, 200, "conversations: {}", r.text);
+        dto("conversations", &r)
+    }
+
+    pub async fn try_conversation(&self, contact: &str) -> Res {
+        self.c
+            .get(&format!("/api/v1/me/conversations/{contact}"))
+            .await
+    }
+
+    /// One conversation as its customer reads it (newest first).
+    pub async fn conversation(&self, contact: &str) -> ConversationDto {
+        let r = self.try_conversation(contact).await;
+        assert_eq!(r.status, 200, "conversation {contact}: {}", r.text);
+        dto("conversation", &r)
+    }
+
+    pub async fn try_reply(&self, contact: &str, body: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/me/conversations/{contact}"),
+                json!({"body": body}),
+            )
+            .await
+    }
+
+    pub async fn reply(&self, contact: &str, body: &str) -> ReachMessageDto {
+        let r = self.try_reply(contact, body).await;
+        assert_eq!(r.status, 201, "reply in {contact}: {}", r.text);
+        dto("message", &r)
+    }
+
+    /// The customer deletes the staff member (asserting 204).
+    pub async fn leave(&self, contact: &str) {
+        let r = self
+            .c
+            .delete(&format!("/api/v1/me/conversations/{contact}"))
+            .await;
+        assert_eq!(r.status, 204, "leave {contact}: {}", r.text);
+    }
+
+    /// Opts out of (or back into) an org's campaigns (asserting 200).
+    pub async fn opt_out(&self, org: &str, out: bool) {
+        let r = self
+            .c
+            .put(
+                &format!("/api/v1/me/consent/{org}"),
+                json!({"opted_out": out}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "consent {org}: {}", r.text);
+    }
+
+    /// A conversation as its staff member reads it.
+    pub async fn staff_conversation(&self, org: &str, contact: &str) -> ConversationDto {
+        let r = self
+            .c
+            .get(&format!("/api/v1/orgs/{org}/contacts/{contact}/messages"))
+            .await;
+        assert_eq!(r.status, 200, "staff conversation {contact}: {}", r.text);
+        dto("conversation", &r)
+    }
+
+    pub async fn try_staff_send(&self, org: &str, contact: &str, body: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/orgs/{org}/contacts/{contact}/messages"),
+                json!({"body": body}),
+            )
+            .await
+    }
+
+    pub async fn try_campaign(&self, org: &str, body: Value) -> Res {
+        self.c
+            .post(&format!("/api/v1/orgs/{org}/campaigns"), body)
+            .await
+    }
+
+    /// Composes a campaign draft: `template` to `segment` (asserting 201).
+    pub async fn campaign(&self, org: &str, template: &str, segment: Value) -> CampaignDto {
+        let r = self
+            .try_campaign(
+                org,
+                json!({"name": "Campaign", "template": template, "segment": segment}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "compose campaign: {}", r.text);
+        dto("campaign", &r)
+    }
+
+    pub async fn preflight(&self, org: &str, campaign: &str) -> PreflightDto {
+        let r = self
+            .c
+            .post(
+                &format!("/api/v1/orgs/{org}/campaigns/{campaign}/preflight"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "preflight {campaign}: {}", r.text);
+        dto("preflight", &r)
+    }
+
+    pub async fn try_send_campaign(&self, org: &str, campaign: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/orgs/{org}/campaigns/{campaign}/send"),
+                json!({}),
+            )
+            .await
+    }
+
+    /// Plans a campaign (asserting 200).
+    pub async fn send_campaign(&self, org: &str, campaign: &str) -> CampaignDto {
+        let r = self.try_send_campaign(org, campaign).await;
+        assert_eq!(r.status, 200, "send {campaign}: {}", r.text);
+        dto("campaign", &r)
+    }
+
+    pub async fn try_confirm(&self, org: &str, campaign: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/orgs/{org}/campaigns/{campaign}/confirm"),
+                json!({}),
+            )
+            .await
+    }
+
+    /// Confirms the caller's share; how many went out (asserting 200).
+    pub async fn confirm(&self, org: &str, campaign: &str) -> i64 {
+        let r = self.try_confirm(org, campaign).await;
+        assert_eq!(r.status, 200, "confirm {campaign}: {}", r.text);
+        dto::<ConfirmedDto>("confirmed", &r).sent
+    }
+
+    pub async fn get_campaign(&self, org: &str, campaign: &str) -> CampaignDto {
+        let r = self
+            .c
+            .get(&format!("/api/v1/orgs/{org}/campaigns/{campaign}"))
+            .await;
+        assert_eq!(r.status, 200, "campaign {campaign}: {}", r.text);
+        dto("campaign", &r)
+    }
+}

@@ -1,0 +1,310 @@
+//! Campaign endpoints: compose, preflight, send (plan), confirm a share, results.
+
+use crate::AppState;
+use crate::api::common::{PageQuery, parse_id};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, OrgCtx};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use quan_core::reach::campaigns::{self, CampaignDetail, NewCampaign, Preflight};
+use quan_core::{CampaignRecord, PlanCounts, Segment};
+use quan_domain::AccountId;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get))
+        .routes(routes!(preflight))
+        .routes(routes!(send))
+        .routes(routes!(confirm))
+}
+
+/// Who a campaign is for; empty lists do not filter.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentDto {
+    /// Customers with every one of these tags.
+    #[serde(default)]
+    pub tags_all: Vec<String>,
+    /// With at least one of these.
+    #[serde(default)]
+    pub tags_any: Vec<String>,
+    /// With none of these.
+    #[serde(default)]
+    pub tags_none: Vec<String>,
+    /// Lifecycle stages: visitor, follower, engaged, customer, repeat_customer, advocate, churned.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Customers of these staff members (account ids).
+    #[serde(default)]
+    pub staff: Vec<String>,
+    /// Active members of this circle.
+    #[serde(default)]
+    pub circle: Option<String>,
+    /// Became a contact at or after this instant (ms).
+    #[serde(default)]
+    pub added_from: Option<i64>,
+    /// …and before this one.
+    #[serde(default)]
+    pub added_to: Option<i64>,
+}
+
+impl SegmentDto {
+    pub(crate) fn parse(self) -> ApiResult<Segment> {
+        let bound = |n: usize| n > campaigns::SEGMENT_LIST_MAX;
+        if bound(self.staff.len()) || bound(self.stages.len()) {
+            return Err(crate::error::ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many",
+                "at most 20 per list",
+            ));
+        }
+        Ok(Segment {
+            tags_all: self.tags_all,
+            tags_any: self.tags_any,
+            tags_none: self.tags_none,
+            stages: self.stages,
+            staff: self
+                .staff
+                .iter()
+                .map(|s| parse_id::<AccountId>(s))
+                .collect::<ApiResult<_>>()?,
+            circle: self.circle.as_deref().map(parse_id).transpose()?,
+            added_from: self.added_from,
+            added_to: self.added_to,
+        })
+    }
+    fn of(s: &Segment) -> Self {
+        Self {
+            tags_all: s.tags_all.clone(),
+            tags_any: s.tags_any.clone(),
+            tags_none: s.tags_none.clone(),
+            stages: s.stages.clone(),
+            staff: s.staff.iter().map(ToString::to_string).collect(),
+            circle: s.circle.map(|c| c.to_string()),
+            added_from: s.added_from,
+            added_to: s.added_to,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CountsDto {
+    /// Customers who will receive it.
+    pub recipients: i64,
+    /// Over their touch budget for the period.
+    pub over_budget: i64,
+    /// Reached by the same staff member today already.
+    pub staff_daily: i64,
+    pub opted_out: i64,
+    /// Recipients who hear from another staff member (the one they last talked with).
+    pub routed: i64,
+}
+
+fn counts(c: &PlanCounts) -> CountsDto {
+    CountsDto {
+        recipients: c.recipients,
+        over_budget: c.over_budget,
+        staff_daily: c.staff_daily,
+        opted_out: c.opted_out,
+        routed: c.routed,
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareDto {
+    pub staff_id: String,
+    pub staff_name: String,
+    pub recipients: i64,
+    pub confirmed_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignDto {
+    pub id: String,
+    pub name: String,
+    pub template: String,
+    pub segment: SegmentDto,
+    /// draft, planning, confirming (waiting for staff shares) or sent.
+    pub status: String,
+    pub created_at: i64,
+    /// When its messages show: the plan's time, or the end of quiet hours.
+    pub send_at: Option<i64>,
+    pub counts: CountsDto,
+    pub shares: Vec<ShareDto>,
+    /// Messages delivered and read so far.
+    pub delivered: i64,
+    pub read: i64,
+}
+
+fn campaign_dto(c: &CampaignRecord, d: Option<&CampaignDetail>) -> CampaignDto {
+    CampaignDto {
+        id: c.id.to_string(),
+        name: c.name.clone(),
+        template: c.template.clone(),
+        segment: SegmentDto::of(&c.segment),
+        status: c.status.as_str().to_owned(),
+        created_at: c.created_at.millis(),
+        send_at: c.send_at.map(|t| t.millis()),
+        counts: counts(&c.counts),
+        shares: d.map_or_else(Vec::new, |d| {
+            d.shares
+                .iter()
+                .map(|s| ShareDto {
+                    staff_id: s.staff_id.to_string(),
+                    staff_name: s.staff_name.clone(),
+                    recipients: s.recipients,
+                    confirmed_at: s.confirmed_at.map(|t| t.millis()),
+                })
+                .collect()
+        }),
+        delivered: d.map_or(0, |d| d.results.delivered),
+        read: d.map_or(0, |d| d.results.read),
+    }
+}
+
+fn detail_dto(d: &CampaignDetail) -> CampaignDto {
+    campaign_dto(&d.campaign, Some(d))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignPageDto {
+    pub items: Vec<CampaignDto>,
+    pub next: Option<String>,
+}
+
+/// The org's campaigns, newest first.
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/campaigns", tag = "reach",
+    params(("org_id" = String, Path), PageQuery), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = CampaignPageDto)))]
+pub async fn list(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<CampaignPageDto>> {
+    let p = campaigns::list(&st.svc, &ctx.access, &q.into_request()?).await?;
+    Ok(Json(CampaignPageDto {
+        items: p.items.iter().map(|c| campaign_dto(c, None)).collect(),
+        next: p.next,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignReq {
+    pub name: String,
+    /// The message, with `{{name}}` and `{{staff}}`.
+    pub template: String,
+    #[serde(default)]
+    pub segment: SegmentDto,
+}
+
+/// Composes a campaign (a draft: nothing is sent until it is planned and confirmed).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns", tag = "reach", request_body = CampaignReq,
+    params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = CampaignDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiJson(req): ApiJson<CampaignReq>,
+) -> ApiResult<(StatusCode, Json<CampaignDto>)> {
+    let segment = req.segment.parse()?;
+    let c = campaigns::create(
+        &st.svc,
+        &ctx.access,
+        NewCampaign {
+            name: req.name,
+            template: req.template,
+            segment,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(campaign_dto(&c, None))))
+}
+
+/// One campaign with its shares and results.
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}", tag = "reach",
+    params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = CampaignDto), (status = 404, body = Problem)))]
+pub async fn get(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<CampaignDto>> {
+    let d = campaigns::get(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(Json(detail_dto(&d)))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PreflightDto {
+    pub counts: CountsDto,
+    /// When the messages would show.
+    pub send_at: i64,
+    /// Whether quiet hours hold them until `send_at`.
+    pub quiet: bool,
+    /// When the over-budget customers can be reached again.
+    pub budget_opens: i64,
+    /// When those reached by the same staff member today can be again.
+    pub staff_opens: i64,
+}
+
+fn preflight_dto(p: &Preflight) -> PreflightDto {
+    PreflightDto {
+        counts: counts(&p.counts),
+        send_at: p.send_at.millis(),
+        quiet: p.quiet,
+        budget_opens: p.budget_opens.millis(),
+        staff_opens: p.staff_opens.millis(),
+    }
+}
+
+/// Exactly what sending now would do: who receives, who is over budget (and when
+/// they next can), opted out, held by quiet hours, or routed to another staff member.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/preflight", tag = "reach",
+    params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PreflightDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn preflight(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<PreflightDto>> {
+    let p = campaigns::preflight(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(Json(preflight_dto(&p)))
+}
+
+/// Plans the campaign against the touch ledger and splits it into staff shares.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/send", tag = "reach",
+    params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = CampaignDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn send(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<CampaignDto>> {
+    let d = campaigns::send(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(Json(detail_dto(&d)))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConfirmedDto {
+    /// Messages that went out with this share.
+    pub sent: i64,
+}
+
+/// The calling staff member confirms their share: its messages go out.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/confirm", tag = "reach",
+    params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ConfirmedDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn confirm(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<ConfirmedDto>> {
+    let sent = campaigns::confirm(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(Json(ConfirmedDto { sent }))
+}
