@@ -61,6 +61,26 @@
     };
     setInterval(function () { if (nws.readyState === 1) nws.send('{"type":"ping"}'); }, 30000);
   }
+  // A 1:1 conversation: new messages arrive on the reader's own account topic.
+  var thread = document.getElementById("conversation");
+  if (thread && window.WebSocket) {
+    var tproto = location.protocol === "https:" ? "wss://" : "ws://";
+    var tws = new WebSocket(tproto + location.host + "/api/v1/ws");
+    tws.onopen = function () { tws.send(JSON.stringify({ type: "subscribe", topic: thread.getAttribute("data-topic") })); };
+    tws.onmessage = function (m) {
+      var f; try { f = JSON.parse(m.data); } catch (e) { return; }
+      var d = f.type === "event" && f.data;
+      if (!d || d.kind !== "reach.message" || d.contact !== thread.getAttribute("data-contact")) return;
+      var staffSide = thread.getAttribute("data-mine") === "staff";
+      var li = document.createElement("li");
+      li.className = d.from_staff === staffSide ? "mine" : "theirs";
+      var b = document.createElement("span"); b.className = "bubble"; b.textContent = d.body;
+      li.appendChild(b);
+      thread.appendChild(li);
+      var empty = document.getElementById("thread-empty"); if (empty) empty.remove();
+    };
+    setInterval(function () { if (tws.readyState === 1) tws.send('{"type":"ping"}'); }, 30000);
+  }
   // Live activity: the overview subscribes to the org's events over the WebSocket.
   var tl = document.getElementById("timeline");
   if (tl && window.WebSocket) {

@@ -16,6 +16,7 @@ mod inbox;
 mod ops;
 mod persons;
 mod post;
+mod reach;
 mod templates;
 
 pub(crate) use forms::saved;
@@ -89,6 +90,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(ops::router())
         .merge(inbox::router())
         .merge(discover::router())
+        .merge(reach::router())
         .layer(axum::middleware::from_fn(csrf_cookie))
 }
 

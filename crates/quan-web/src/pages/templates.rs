@@ -342,10 +342,10 @@ pub(crate) fn nav_items() -> Vec<(&'static str, &'static str)> {
         ("circles", "nav.circles"),
         ("persons", "nav.persons"),
         ("moderation", "nav.moderation"),
+        ("customers", "nav.customers"),
+        ("campaigns", "nav.campaigns"),
     ];
     v.extend(COMING.iter().map(|s| match *s {
-        "customers" => ("customers", "nav.customers"),
-        "campaigns" => ("campaigns", "nav.campaigns"),
         "live" => ("live", "nav.live"),
         "shop" => ("shop", "nav.shop"),
         _ => ("analytics", "nav.analytics"),

@@ -1,0 +1,668 @@
+//! Reach pages. Member app: a channel code's landing page, the conversations list
+//! and one conversation (reply, leave, opt out). Console: customers with each staff
+//! member's use of the cap and the channel codes (with QR); one conversation with
+//! the customer beside it; campaigns with the composer, the preflight, the send and
+//! each staff member's confirmation.
+
+use super::console::Console;
+use super::{
+    Chrome, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, render, render_form,
+    require_user, saved,
+};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use quan_core::reach::campaigns::{self, CampaignDetail, NewCampaign, Preflight};
+use quan_core::reach::conversations as conv;
+use quan_core::reach::{self as reach, codes};
+use quan_core::{
+    CampaignRecord, ChannelCodeRecord, ContactRecord, PageRequest, ReachMessageRecord, Segment,
+    StaffLoad,
+};
+use quan_domain::{AccountId, CampaignId, ContactId};
+use serde::Deserialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/r/{slug}", get(code_page).post(code_open))
+        .route("/app/conversations", get(inbox_page))
+        .route(
+            "/app/conversations/{id}",
+            get(thread_page).post(thread_reply),
+        )
+        .route("/app/conversations/{id}/leave", post(thread_leave))
+        .route("/app/conversations/{id}/consent", post(thread_consent))
+        .route("/console/{org_id}/customers", get(customers_page))
+        .route("/console/{org_id}/customers/codes", post(code_create))
+        .route(
+            "/console/{org_id}/customers/{contact_id}",
+            get(staff_thread).post(staff_reply),
+        )
+        .route(
+            "/console/{org_id}/campaigns",
+            get(campaigns_page).post(campaign_create),
+        )
+        .route(
+            "/console/{org_id}/campaigns/{campaign_id}",
+            get(campaign_page),
+        )
+        .route(
+            "/console/{org_id}/campaigns/{campaign_id}/send",
+            post(campaign_send),
+        )
+        .route(
+            "/console/{org_id}/campaigns/{campaign_id}/confirm",
+            post(campaign_confirm),
+        )
+}
+
+/// Words for a stage code.
+fn stage<'a>(c: &'a Chrome, code: &'a str) -> &'a str {
+    c.word("stages", code)
+}
+
+#[derive(Template)]
+#[template(path = "app_code.html")]
+struct CodePage<'a> {
+    c: &'a Chrome,
+    code: &'a ChannelCodeRecord,
+    org_name: &'a str,
+    error: Option<&'a str>,
+}
+
+async fn code_page(State(st): State<AppState>, c: Chrome, Path(slug): Path<String>) -> PageResult {
+    let (code, org_name) = codes::preview(&st.svc, &slug)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render(&CodePage {
+        c: &c,
+        code: &code,
+        org_name: &org_name,
+        error: None,
+    }))
+}
+
+async fn code_open(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(slug): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    match codes::open(&st.svc, actor, &slug).await {
+        Ok(contact) => {
+            Ok(Redirect::to(&format!("/app/conversations/{}", contact.id)).into_response())
+        }
+        Err(e) => {
+            let msg = form_error(&c, e.into())?;
+            let (code, org_name) = codes::preview(&st.svc, &slug)
+                .await
+                .map_err(ApiError::from)?;
+            Ok(render_form(
+                &CodePage {
+                    c: &c,
+                    code: &code,
+                    org_name: &org_name,
+                    error: Some(&msg),
+                },
+                true,
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "app_conversations.html")]
+struct InboxPage<'a> {
+    c: &'a Chrome,
+    items: &'a [ContactRecord],
+}
+
+async fn inbox_page(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let actor = require_user(&c)?;
+    let items = conv::inbox(&st.svc, actor).await.map_err(ApiError::from)?;
+    Ok(render(&InboxPage {
+        c: &c,
+        items: &items,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "app_conversation.html")]
+struct ThreadPage<'a> {
+    c: &'a Chrome,
+    contact: &'a ContactRecord,
+    /// Oldest first, as a conversation reads.
+    messages: Vec<&'a ReachMessageRecord>,
+    opted_out: bool,
+    me: AccountId,
+    draft: &'a str,
+    error: Option<&'a str>,
+}
+
+async fn thread_view(
+    st: &AppState,
+    c: &Chrome,
+    id: &str,
+    draft: &str,
+    error: Option<String>,
+) -> PageResult {
+    let actor = require_user(c)?;
+    let (contact, msgs) = conv::my_messages(&st.svc, actor, path_id::<ContactId>(id)?, None)
+        .await
+        .map_err(ApiError::from)?;
+    let opted_out = conv::opted_out(&st.svc, actor, contact.org_id)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render_form(
+        &ThreadPage {
+            c,
+            contact: &contact,
+            messages: msgs.iter().rev().collect(),
+            opted_out,
+            me: actor.account_id(),
+            draft,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn thread_page(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
+    thread_view(&st, &c, &id, "", None).await
+}
+
+#[derive(Deserialize)]
+struct BodyForm {
+    csrf: String,
+    body: String,
+}
+
+async fn thread_reply(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<BodyForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    match conv::reply(&st.svc, actor, path_id(&id)?, &f.body).await {
+        Ok(_) => Ok(Redirect::to(&format!("/app/conversations/{id}")).into_response()),
+        Err(e) => {
+            let msg = form_error(&c, e.into())?;
+            thread_view(&st, &c, &id, &f.body, Some(msg)).await
+        }
+    }
+}
+
+async fn thread_leave(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    conv::leave(&st.svc, actor, path_id(&id)?)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(saved("/app/conversations"))
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    csrf: String,
+    opted_out: Option<String>,
+}
+
+async fn thread_consent(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<ConsentForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let (contact, _) = conv::my_messages(&st.svc, actor, path_id(&id)?, None)
+        .await
+        .map_err(ApiError::from)?;
+    conv::set_opt_out(&st.svc, actor, contact.org_id, f.opted_out.is_some())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(saved(&format!("/app/conversations/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "console_customers.html")]
+struct CustomersPage<'a> {
+    k: &'a Console,
+    contacts: &'a [ContactRecord],
+    next: Option<&'a str>,
+    loads: &'a [StaffLoad],
+    cap: i64,
+    codes: Vec<(&'a ChannelCodeRecord, String)>,
+    /// Staff to pick for a code: (id, name).
+    staff: &'a [StaffLoad],
+    manage: bool,
+    form: CodeForm,
+    error: Option<&'a str>,
+}
+
+impl CustomersPage<'_> {
+    fn stage(&self, code: &str) -> String {
+        stage(&self.k.c, code).to_owned()
+    }
+    /// Whether a refused form had this staff member ticked.
+    fn picked(&self, id: &AccountId) -> bool {
+        self.form.staff.contains(&id.to_string())
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    staff: Vec<String>,
+    #[serde(default)]
+    backup: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    welcome: String,
+}
+
+async fn customers_view(
+    st: &AppState,
+    k: &Console,
+    form: CodeForm,
+    error: Option<String>,
+) -> PageResult {
+    let page = reach::contacts(&st.svc, &k.access, None, &PageRequest::first(100))
+        .await
+        .map_err(ApiError::from)?;
+    let (loads, cap) = reach::loads(&st.svc, &k.access)
+        .await
+        .map_err(ApiError::from)?;
+    let codes = codes::list(&st.svc, &k.access)
+        .await
+        .map_err(ApiError::from)?;
+    let codes = codes
+        .iter()
+        .map(|c| {
+            (
+                c,
+                format!("{}{}", k.c.base, crate::api::reach::code_path(&c.slug)),
+            )
+        })
+        .collect();
+    Ok(render_form(
+        &CustomersPage {
+            k,
+            contacts: &page.items,
+            next: page.next.as_deref(),
+            loads: &loads,
+            cap,
+            codes,
+            staff: &loads,
+            manage: reach::sees_all(&k.access),
+            form,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn customers_page(State(st): State<AppState>, k: Console) -> PageResult {
+    customers_view(&st, &k, CodeForm::default(), None).await
+}
+
+impl CodeForm {
+    /// A form with repeated `staff` checkboxes, read from its pairs.
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut f = Self::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => f.csrf = v,
+                "name" => f.name = v,
+                "staff" => f.staff.push(v),
+                "backup" => f.backup = v,
+                "tags" => f.tags = v,
+                "welcome" => f.welcome = v,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+async fn code_create(
+    State(st): State<AppState>,
+    k: Console,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = CodeForm::from_pairs(pairs);
+    check_csrf(&k.c, &f.csrf)?;
+    let parse = |s: &str| s.parse::<AccountId>().map_err(|_| PageError::NotFound);
+    let staff = f
+        .staff
+        .iter()
+        .map(|s| parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let backup = if f.backup.is_empty() {
+        None
+    } else {
+        Some(parse(&f.backup)?)
+    };
+    let tags = f
+        .tags
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let r = codes::create(
+        &st.svc,
+        &k.access,
+        codes::NewCode {
+            name: f.name.clone(),
+            staff,
+            backup,
+            tags,
+            welcome: f.welcome.clone(),
+        },
+    )
+    .await;
+    match r {
+        Ok(_) => Ok(saved(&format!("{}/customers", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            customers_view(&st, &k, f, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_conversation.html")]
+struct StaffThreadPage<'a> {
+    k: &'a Console,
+    contact: &'a ContactRecord,
+    messages: Vec<&'a ReachMessageRecord>,
+    person: &'a reach::PersonReach,
+    tags: &'a [String],
+    mine: bool,
+    draft: &'a str,
+    error: Option<&'a str>,
+}
+
+impl StaffThreadPage<'_> {
+    fn stage(&self, code: &str) -> String {
+        stage(&self.k.c, code).to_owned()
+    }
+    fn event(&self, kind: &str) -> String {
+        self.k.c.word("events", kind).to_owned()
+    }
+    fn event_detail(&self, e: &quan_core::EventRecord) -> String {
+        let s = |k: &str| {
+            e.data
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        match e.kind.as_str() {
+            "contact.added" | "contact.removed" => {
+                let by = s("code_name");
+                if by.is_empty() {
+                    s("staff_name")
+                } else {
+                    format!("{} · {by}", s("staff_name"))
+                }
+            }
+            "person.stage_changed" => stage(&self.k.c, &s("stage")).to_owned(),
+            _ => String::new(),
+        }
+    }
+}
+
+async fn staff_thread_view(
+    st: &AppState,
+    k: &Console,
+    id: &str,
+    draft: &str,
+    error: Option<String>,
+) -> PageResult {
+    let (contact, msgs) = conv::staff_messages(&st.svc, &k.access, path_id::<ContactId>(id)?, None)
+        .await
+        .map_err(ApiError::from)?;
+    let person = reach::person_reach(&st.svc, &k.access, contact.person_id)
+        .await
+        .map_err(ApiError::from)?;
+    let tags = st
+        .svc
+        .store
+        .person_tags(contact.person_id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(render_form(
+        &StaffThreadPage {
+            k,
+            mine: contact.staff_id == k.access.account(),
+            contact: &contact,
+            messages: msgs.iter().rev().collect(),
+            person: &person,
+            tags: &tags,
+            draft,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn staff_thread(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+) -> PageResult {
+    staff_thread_view(&st, &k, &id, "", None).await
+}
+
+async fn staff_reply(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<BodyForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    match conv::staff_send(&st.svc, &k.access, path_id(&id)?, &f.body).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}/customers/{id}", k.base())).into_response()),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            staff_thread_view(&st, &k, &id, &f.body, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_campaigns.html")]
+struct CampaignsPage<'a> {
+    k: &'a Console,
+    items: &'a [CampaignRecord],
+    next: Option<&'a str>,
+    form: CampaignForm,
+    error: Option<&'a str>,
+}
+
+impl CampaignsPage<'_> {
+    fn status(&self, code: &str) -> String {
+        self.k.c.word("campaign_status", code).to_owned()
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct CampaignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    template: String,
+    #[serde(default)]
+    tags_any: String,
+    #[serde(default)]
+    tags_none: String,
+}
+
+fn tag_list(raw: &str) -> Vec<String> {
+    raw.split([',', '，'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn campaigns_view(
+    st: &AppState,
+    k: &Console,
+    form: CampaignForm,
+    error: Option<String>,
+) -> PageResult {
+    let page = campaigns::list(&st.svc, &k.access, &PageRequest::first(50))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render_form(
+        &CampaignsPage {
+            k,
+            items: &page.items,
+            next: page.next.as_deref(),
+            form,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn campaigns_page(State(st): State<AppState>, k: Console) -> PageResult {
+    campaigns_view(&st, &k, CampaignForm::default(), None).await
+}
+
+async fn campaign_create(
+    State(st): State<AppState>,
+    k: Console,
+    Form(f): Form<CampaignForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let n = NewCampaign {
+        name: f.name.clone(),
+        template: f.template.clone(),
+        segment: Segment {
+            tags_any: tag_list(&f.tags_any),
+            tags_none: tag_list(&f.tags_none),
+            ..Segment::default()
+        },
+    };
+    match campaigns::create(&st.svc, &k.access, n).await {
+        Ok(c) => Ok(Redirect::to(&format!("{}/campaigns/{}", k.base(), c.id)).into_response()),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            campaigns_view(&st, &k, f, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_campaign.html")]
+struct CampaignPage<'a> {
+    k: &'a Console,
+    d: &'a CampaignDetail,
+    /// A draft's preflight.
+    pre: Option<Preflight>,
+    /// The caller's own share, if unconfirmed.
+    my_share: Option<i64>,
+    error: Option<&'a str>,
+}
+
+impl CampaignPage<'_> {
+    fn status(&self, code: &str) -> String {
+        self.k.c.word("campaign_status", code).to_owned()
+    }
+}
+
+async fn campaign_view(st: &AppState, k: &Console, id: &str, error: Option<String>) -> PageResult {
+    let id = path_id::<CampaignId>(id)?;
+    let d = campaigns::get(&st.svc, &k.access, id)
+        .await
+        .map_err(ApiError::from)?;
+    let pre = if d.campaign.status == quan_core::CampaignStatus::Draft && reach::sees_all(&k.access)
+    {
+        Some(
+            campaigns::preflight(&st.svc, &k.access, id)
+                .await
+                .map_err(ApiError::from)?,
+        )
+    } else {
+        None
+    };
+    let my_share = d
+        .shares
+        .iter()
+        .find(|s| s.staff_id == k.access.account() && s.confirmed_at.is_none())
+        .map(|s| s.recipients);
+    Ok(render_form(
+        &CampaignPage {
+            k,
+            d: &d,
+            pre,
+            my_share,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn campaign_page(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+) -> PageResult {
+    campaign_view(&st, &k, &id, None).await
+}
+
+async fn campaign_send(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    match campaigns::send(&st.svc, &k.access, path_id(&id)?).await {
+        Ok(_) => Ok(saved(&format!("{}/campaigns/{id}", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            campaign_view(&st, &k, &id, Some(msg)).await
+        }
+    }
+}
+
+async fn campaign_confirm(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    match campaigns::confirm(&st.svc, &k.access, path_id(&id)?).await {
+        Ok(_) => Ok(saved(&format!("{}/campaigns/{id}", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            campaign_view(&st, &k, &id, Some(msg)).await
+        }
+    }
+}
