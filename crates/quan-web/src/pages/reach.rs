@@ -593,6 +593,12 @@ impl CampaignPage<'_> {
     fn status(&self, code: &str) -> String {
         self.k.c.word("campaign_status", code).to_owned()
     }
+    /// The message as one customer would read it, from the caller as staff.
+    fn example(&self) -> String {
+        quan_domain::Template::parse(&self.d.campaign.template)
+            .map(|t| t.render(self.k.c.t("reach.example_name"), self.k.c.user_name()))
+            .unwrap_or_default()
+    }
 }
 
 async fn campaign_view(st: &AppState, k: &Console, id: &str, error: Option<String>) -> PageResult {

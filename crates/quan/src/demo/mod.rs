@@ -5,6 +5,7 @@
 
 mod art;
 mod content;
+mod reach;
 mod timeline;
 
 use quan_core::Services;
@@ -186,6 +187,9 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
             .await?,
         );
     }
+    // Reach first: the console's activity lists events newest first by id, and the
+    // circles' three weeks are what it should lead with.
+    reach::load(real, until, &owner_access, &roster).await?;
     load_circles(svc, &clock, until, &owner_access, &roster).await?;
     quan_core::discovery::recompute(real)
         .await

@@ -3,6 +3,7 @@
 //! function per stretch of it. Screenshots land in `screenshots/`.
 
 mod onboarding;
+mod reach;
 mod running;
 
 use fantoccini::{Client, ClientBuilder, Locator};

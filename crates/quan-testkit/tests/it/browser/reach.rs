@@ -1,0 +1,166 @@
+//! Reaching customers: the owner makes a channel code in the console; a new member
+//! opens its link on a phone, signs in, adds the staff member and hears the welcome;
+//! they talk, live on the staff side; a campaign goes through its preflight, the
+//! plan and the staff member's confirmation, and lands in the member's
+//! conversation; the member opts out and the next preflight says so.
+
+use super::{browser, click, fill, go, log_in, shot, tap, value_of, wait_for_path, wait_text};
+use fantoccini::Client;
+use quan_testkit::{Backend, User, spawn_app};
+
+struct Reach<'a> {
+    owner: &'a User,
+    base: &'a str,
+    org: &'a str,
+    a: &'a Client,
+    b: &'a Client,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_code_a_conversation_and_a_campaign_in_chromium() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let (owner, org) = app.owner("林晓 Lin").await;
+    // No quiet hours, so the campaign shows at once whatever the hour of the run.
+    owner.set_policy(&org, "month", "", 5_000).await;
+    let member = app.user("小美 Mei").await;
+    let (p1, p2) = (tempfile::tempdir(), tempfile::tempdir());
+    let (p1, p2) = (
+        p1.unwrap_or_else(|e| panic!("{e}")),
+        p2.unwrap_or_else(|e| panic!("{e}")),
+    );
+    let Some((_d1, a)) = browser(p1.path()).await else {
+        return;
+    };
+    let Some((_d2, b)) = browser(p2.path()).await else {
+        return;
+    };
+    let _ = b.set_window_size(390, 844).await;
+    let run = Reach {
+        owner: &owner,
+        base: &app.base,
+        org: &org,
+        a: &a,
+        b: &b,
+    };
+    let link = the_owner_makes_a_code(&run).await;
+    the_member_opens_it_and_talks(&run, &member, &link).await;
+    a_campaign_goes_through_preflight(&run).await;
+    let _ = b.close().await;
+    let _ = a.close().await;
+}
+
+async fn the_owner_makes_a_code(run: &Reach<'_>) -> String {
+    let Reach {
+        a,
+        base,
+        org,
+        owner,
+        ..
+    } = *run;
+    log_in(a, base, &owner.login).await;
+    go(a, &format!("{base}/console/{org}/customers")).await;
+    fill(a, "#new-code input[name=name]", "门店海报 Store poster").await;
+    tap(a, "#new-code input[name=staff]").await;
+    fill(a, "#new-code input[name=tags]", "门店, poster").await;
+    fill(
+        a,
+        "#new-code textarea[name=welcome]",
+        "你好 {{name}}，我是{{staff}}",
+    )
+    .await;
+    click(a, "#new-code button").await;
+    wait_text(a, "门店海报 Store poster").await;
+    let link = value_of(a, "#codes .card.code input").await;
+    assert!(link.starts_with(&format!("{base}/r/")), "absolute: {link}");
+    shot(a, "30-console-channel-code").await;
+    link
+}
+
+async fn the_member_opens_it_and_talks(run: &Reach<'_>, member: &User, link: &str) {
+    let Reach {
+        a, b, base, org, ..
+    } = *run;
+    go(b, link).await;
+    wait_text(b, "门店海报 Store poster").await;
+    click(b, "a[href^='/login']").await;
+    fill(b, "input[name=login]", &member.login).await;
+    fill(b, "input[name=password]", "password-123").await;
+    click(b, "button[type=submit].primary").await;
+    wait_for_path(b, "/r/").await;
+    click(b, "#code-open").await;
+    let at = wait_for_path(b, "/app/conversations/").await;
+    let contact = at.rsplit('/').next().unwrap_or_default().to_owned();
+    wait_text(b, "你好 小美 Mei，我是林晓 Lin").await;
+    fill(b, "input[name=body]", "周末有桂花乌龙吗？").await;
+    click(b, "#reply").await;
+    wait_text(b, "周末有桂花乌龙吗？").await;
+    shot(b, "31-member-conversation-phone").await;
+
+    // The staff side: the customer with their channel and stage; a new message
+    // arrives without a reload.
+    go(a, &format!("{base}/console/{org}/customers")).await;
+    wait_text(a, "小美 Mei").await;
+    go(a, &format!("{base}/console/{org}/customers/{contact}")).await;
+    wait_text(a, "周末有桂花乌龙吗？").await;
+    fill(b, "input[name=body]", "想订两杯").await;
+    click(b, "#reply").await;
+    wait_text(a, "想订两杯").await;
+    fill(a, "input[name=body]", "有的，给您留两杯").await;
+    click(a, "#staff-reply").await;
+    wait_text(a, "有的，给您留两杯").await;
+    shot(a, "32-console-conversation").await;
+}
+
+async fn a_campaign_goes_through_preflight(run: &Reach<'_>) {
+    let Reach {
+        a, b, base, org, ..
+    } = *run;
+    go(a, &format!("{base}/console/{org}/campaigns")).await;
+    fill(a, "#compose input[name=name]", "周末新品 Weekend").await;
+    fill(
+        a,
+        "#compose textarea[name=template]",
+        "{{name}}，桂花乌龙上新",
+    )
+    .await;
+    fill(a, "#compose input[name=tags_any]", "门店").await;
+    click(a, "#compose button").await;
+    wait_text(a, "Preflight").await;
+    let receive = super::js(
+        a,
+        "return document.getElementById('pre-recipients').textContent.trim()",
+    )
+    .await;
+    assert_eq!(
+        receive,
+        serde_json::json!("1"),
+        "the preflight counts the one customer"
+    );
+    shot(a, "33-campaign-preflight").await;
+    click(a, "#send").await;
+    wait_text(a, "Waiting for staff").await;
+    click(a, "#confirm").await;
+    wait_text(a, "Sent").await;
+    go(b, &format!("{base}/app/conversations")).await;
+    click(b, "#conversations a").await;
+    wait_text(b, "小美 Mei，桂花乌龙上新").await;
+
+    // The member opts out; the next preflight counts them out.
+    tap(b, "#consent input[name=opted_out]").await;
+    click(b, "#consent button.small").await;
+    let next = run
+        .owner
+        .campaign(org, "{{name}}", serde_json::json!({}))
+        .await;
+    let pre = run.owner.preflight(org, &next.id).await;
+    assert_eq!((pre.counts.recipients, pre.counts.opted_out), (0, 1));
+    go(
+        a,
+        &format!("{base}/lang/zh-CN?next=/console/{org}/customers"),
+    )
+    .await;
+    wait_text(a, "渠道活码").await;
+    shot(a, "34-console-customers-zh").await;
+}

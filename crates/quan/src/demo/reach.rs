@@ -1,0 +1,191 @@
+//! The demo's customer operations over the last two weeks: three channel codes
+//! (a store poster, the live room, a Xiaohongshu note) that the twelve customers
+//! opened on different days, the welcomes they got, conversations with the staff,
+//! two campaigns (one sent by everyone, one still waiting for a staff member's
+//! confirmation) and a customer who opted out — played through the use cases on a
+//! clock of its own, like the circles' timeline.
+
+use super::actor;
+use super::content;
+use super::timeline::at;
+use quan_core::access::{self, Me, OrgAccess};
+use quan_core::reach::campaigns::{self, NewCampaign};
+use quan_core::reach::{codes, conversations};
+use quan_core::{Segment, Services, TestClock};
+use quan_domain::Timestamp;
+use std::sync::Arc;
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("demo reach: {e}")
+}
+
+/// What customers say after the welcome, and what the staff answer.
+const TALK: [(&str, &str); 6] = [
+    ("请问周末有桂花乌龙吗？", "有的，周六上午到货，给您留一杯？"),
+    (
+        "Do you deliver to Binjiang?",
+        "Yes, within 3 km of the store, free over ¥39.",
+    ),
+    ("会员卡怎么办理？", "到店扫码注册即可，首单 9 折。"),
+    ("茶艺课还有名额吗", "周四晚上还有两个位置，我帮您登记。"),
+    (
+        "昨天的奶盖有点甜",
+        "谢谢反馈！下次可以备注少糖，我们记下了。",
+    ),
+    (
+        "Is the matcha latte dairy-free?",
+        "We can make it with oat milk on request.",
+    ),
+];
+
+pub async fn load(
+    real: &Services,
+    until: Timestamp,
+    owner: &OrgAccess,
+    roster: &[Me],
+) -> anyhow::Result<()> {
+    let clock = Arc::new(TestClock::new(at(until, 14, 10, 0)));
+    let svc = &Services {
+        clock: clock.clone(),
+        ..real.clone()
+    };
+    let staff = |i: usize| roster[i].id;
+    // Operator Wang Lei and sales Zhao Min take turns; admin Chen Jing is the backup.
+    let welcome = "你好 {{name}}，我是{{staff}}，星河茶饮的新品和活动会第一时间告诉你～";
+    let mut made = Vec::new();
+    for (name, who, tags) in [
+        (
+            "门店海报 Store poster",
+            vec![staff(2), staff(3)],
+            vec!["门店"],
+        ),
+        ("直播间 Live room", vec![staff(3)], vec!["直播"]),
+        (
+            "小红书笔记 Xiaohongshu note",
+            vec![staff(2)],
+            vec!["小红书"],
+        ),
+    ] {
+        let code = codes::create(
+            svc,
+            owner,
+            codes::NewCode {
+                name: name.to_owned(),
+                staff: who,
+                backup: Some(staff(1)),
+                tags: tags.into_iter().map(str::to_owned).collect(),
+                welcome: welcome.to_owned(),
+            },
+        )
+        .await
+        .map_err(err)?;
+        made.push(code);
+    }
+    let mut contacts = Vec::new();
+    for (n, who) in (content::CUSTOMERS_FROM..content::ROSTER).enumerate() {
+        clock.advance_secs(3600 * 20 + 60 * (n as i64 * 17 % 60));
+        let code = &made[n % made.len()];
+        let c = codes::open(svc, &actor(&roster[who]), &code.slug)
+            .await
+            .map_err(err)?;
+        if let Some((ask, answer)) = TALK.get(n) {
+            clock.advance_secs(300);
+            conversations::reply(svc, &actor(&roster[who]), c.id, ask)
+                .await
+                .map_err(err)?;
+            clock.advance_secs(420);
+            let holder = roster
+                .iter()
+                .find(|m| m.id == c.staff_id)
+                .ok_or_else(|| err("staff"))?;
+            let access = access::org_access(svc, &actor(holder), owner.org())
+                .await
+                .map_err(err)?;
+            conversations::staff_send(svc, &access, c.id, answer)
+                .await
+                .map_err(err)?;
+        }
+        contacts.push((who, c));
+    }
+    // Ten days in: a campaign to the store's customers, confirmed by everyone.
+    let sent = campaign(
+        svc,
+        owner,
+        "桂花乌龙上新 New osmanthus oolong",
+        "{{name}}，桂花乌龙本周上新，到店报{{staff}}的名字立减 5 元。",
+        &["门店"],
+    )
+    .await?;
+    for s in &campaigns::get(svc, owner, sent).await.map_err(err)?.shares {
+        confirm_as(svc, owner, roster, s.staff_id, sent).await?;
+    }
+    // A customer reads it and opts out of mass messages.
+    if let Some((who, c)) = contacts.first() {
+        clock.advance_secs(3600);
+        conversations::my_messages(svc, &actor(&roster[*who]), c.id, None)
+            .await
+            .map_err(err)?;
+        conversations::set_opt_out(svc, &actor(&roster[*who]), owner.org(), true)
+            .await
+            .map_err(err)?;
+    }
+    // Yesterday: a weekend offer to everyone; Wang Lei has not confirmed his share yet.
+    clock.advance_secs(86_400 * 2);
+    let waiting = campaign(
+        svc,
+        owner,
+        "周末买一送一 Weekend two-for-one",
+        "{{name}}，本周末全场第二杯免费，{{staff}}在店里等你～",
+        &[],
+    )
+    .await?;
+    confirm_as(svc, owner, roster, staff(3), waiting).await?;
+    Ok(())
+}
+
+async fn campaign(
+    svc: &Services,
+    owner: &OrgAccess,
+    name: &str,
+    template: &str,
+    tags: &[&str],
+) -> anyhow::Result<quan_domain::CampaignId> {
+    let c = campaigns::create(
+        svc,
+        owner,
+        NewCampaign {
+            name: name.to_owned(),
+            template: template.to_owned(),
+            segment: Segment {
+                tags_any: tags.iter().map(|t| (*t).to_owned()).collect(),
+                ..Segment::default()
+            },
+        },
+    )
+    .await
+    .map_err(err)?;
+    campaigns::send(svc, owner, c.id).await.map_err(err)?;
+    Ok(c.id)
+}
+
+async fn confirm_as(
+    svc: &Services,
+    owner: &OrgAccess,
+    roster: &[Me],
+    staff: quan_domain::AccountId,
+    id: quan_domain::CampaignId,
+) -> anyhow::Result<()> {
+    let me = roster
+        .iter()
+        .find(|m| m.id == staff)
+        .ok_or_else(|| err("staff"))?;
+    let access = access::org_access(svc, &actor(me), owner.org())
+        .await
+        .map_err(err)?;
+    match campaigns::confirm(svc, &access, id).await {
+        Ok(_) => Ok(()),
+        // A staff member with no share in this campaign.
+        Err(quan_core::reach::error::ReachError::CampaignState(_)) => Ok(()),
+        Err(e) => Err(err(e)),
+    }
+}
