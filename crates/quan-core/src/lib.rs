@@ -63,8 +63,9 @@ pub use ports::{
 };
 pub use reach::port::{
     AddOutcome, AudienceRow, CampaignRecord, CampaignResults, CampaignStatus, ChannelCodeRecord,
-    ContactRecord, ContactSource, MessageKind, NewContact, PlanCounts, PlanWindow, PolicyRecord,
-    ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad,
+    CompleteOutcome, ContactRecord, ContactSource, MessageKind, NewContact, PlanCounts, PlanWindow,
+    PolicyRecord, ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad, TransferRecord,
+    TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

@@ -111,6 +111,8 @@ typed_id! {
     ReachMessageId,
     /// A campaign (群发) to a segment of customers.
     CampaignId,
+    /// A customer handed from one staff member to another (离职/在职继承).
+    TransferId,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod moderation;
 pub mod reach;
 pub mod search;
 pub mod time;
+pub mod transfer;
 
 pub use circles::*;
 pub use identity::*;
@@ -19,6 +20,7 @@ pub use ids::*;
 pub use moderation::*;
 pub use reach::*;
 pub use time::Timestamp;
+pub use transfer::*;
 
 /// Why a raw value was refused. `field` names the input so the web layer can point at
 /// it; `code` is a stable machine string the UI translates.

@@ -110,6 +110,10 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
                 .await
                 .map(|n| tracing::info!(circles = n, "discovery quality recomputed"))
                 .map_err(|e| e.to_string()),
+            crate::reach::transfers::COMPLETE => crate::reach::transfers::complete_due(svc)
+                .await
+                .map(|n| tracing::info!(moved = n, "due transfers completed"))
+                .map_err(|e| e.to_string()),
             crate::reach::codes::WELCOME => crate::reach::codes::run_welcome_job(svc, &job.payload)
                 .await
                 .map_err(|e| e.to_string()),

@@ -15,7 +15,7 @@ use crate::jobs::port::JobStore;
 use crate::moderation::port::ModerationStore;
 use crate::notify::port::NotifyStore;
 use crate::persons::port::{MergeStore, PersonStore};
-use crate::reach::port::ReachStore;
+use crate::reach::port::{ReachStore, TransferStore};
 use crate::search::port::SearchStore;
 use async_trait::async_trait;
 use quan_domain::Timestamp;
@@ -80,6 +80,7 @@ pub trait Store:
     + NotifyStore
     + SearchStore
     + ReachStore
+    + TransferStore
     + SystemStore
     + Send
     + Sync
@@ -104,6 +105,7 @@ impl<T> Store for T where
         + NotifyStore
         + SearchStore
         + ReachStore
+        + TransferStore
         + SystemStore
         + Send
         + Sync

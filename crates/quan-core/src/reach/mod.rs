@@ -14,6 +14,7 @@ pub mod codes;
 pub mod conversations;
 pub mod error;
 pub mod port;
+pub mod transfers;
 
 use crate::Services;
 use crate::access::OrgAccess;

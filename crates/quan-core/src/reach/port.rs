@@ -8,7 +8,8 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
     AccountId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId, LifecycleStage, OrgId,
-    PersonId, ReachMessageId, StageFacts, Timestamp, TouchPolicy, TouchVerdict,
+    PersonId, ReachMessageId, StageFacts, Timestamp, TouchPolicy, TouchVerdict, TransferId,
+    TransferKind, TransferState,
 };
 
 /// One version of an org's reach configuration.
@@ -29,6 +30,8 @@ pub enum ContactSource {
     Manual,
     Invite,
     Import,
+    /// Handed over from another staff member.
+    Transfer,
 }
 
 impl ContactSource {
@@ -38,12 +41,19 @@ impl ContactSource {
             ContactSource::Manual => "manual",
             ContactSource::Invite => "invite",
             ContactSource::Import => "import",
+            ContactSource::Transfer => "transfer",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Code, Self::Manual, Self::Invite, Self::Import]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        [
+            Self::Code,
+            Self::Manual,
+            Self::Invite,
+            Self::Import,
+            Self::Transfer,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
     }
 }
 
@@ -472,4 +482,91 @@ pub trait ReachStore: Send + Sync {
         person: PersonId,
         limit: i64,
     ) -> StoreResult<Vec<EventRecord>>;
+}
+
+/// A customer handed from one staff member to another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferRecord {
+    pub id: TransferId,
+    pub org_id: OrgId,
+    /// The transfers made together share it (the first one's id).
+    pub batch: TransferId,
+    pub person_id: PersonId,
+    pub person_name: String,
+    pub from_contact: ContactId,
+    pub from_staff: AccountId,
+    pub from_name: String,
+    pub to_staff: AccountId,
+    pub to_name: String,
+    pub kind: TransferKind,
+    pub message: String,
+    pub note: String,
+    pub state: TransferState,
+    pub created_at: Timestamp,
+    /// When it completes unless refused.
+    pub due_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+}
+
+/// How completing a due transfer went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompleteOutcome {
+    Completed,
+    /// The receiver was at the cap: the transfer failed, the customer stays.
+    ReceiverAtCap,
+    /// Decided meanwhile (refused, or completed by another node).
+    AlreadyDecided,
+}
+
+/// What the store does for transfers.
+#[async_trait]
+pub trait TransferStore: Send + Sync {
+    /// Pending and completed transfers of a person since `since`.
+    async fn transfers_since(&self, person: PersonId, since: Timestamp) -> StoreResult<i64>;
+    /// Whether a person has a pending transfer.
+    async fn transfer_pending(&self, person: PersonId) -> StoreResult<bool>;
+    async fn transfers_insert(
+        &self,
+        ts: &[TransferRecord],
+        created_by: AccountId,
+        events: &[EventRecord],
+    ) -> StoreResult<()>;
+    async fn transfer_get(&self, org: OrgId, id: TransferId)
+    -> StoreResult<Option<TransferRecord>>;
+    /// The org's transfers, newest first.
+    async fn transfer_list(
+        &self,
+        org: OrgId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<TransferRecord>>;
+    /// Pending transfers of the persons an account is, in every org.
+    async fn transfers_of_account(&self, account: AccountId) -> StoreResult<Vec<TransferRecord>>;
+    /// Refuses a pending transfer; a refused resignation also ends the leaving
+    /// staff member's contact (`end_contact`). False if it was not pending.
+    async fn transfer_refuse(
+        &self,
+        t: &TransferRecord,
+        end_contact: bool,
+        now: Timestamp,
+        events: &[EventRecord],
+    ) -> StoreResult<bool>;
+    /// Pending transfers due by `now`, oldest first.
+    async fn transfers_due(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<TransferRecord>>;
+    /// Completes a due transfer in one transaction: ends the old contact, makes the
+    /// receiver's under `cap` (a guarded increment), appends `events`.
+    async fn transfer_complete(
+        &self,
+        t: &TransferRecord,
+        new_contact: ContactId,
+        cap: i64,
+        now: Timestamp,
+        events: &[EventRecord],
+    ) -> StoreResult<CompleteOutcome>;
+    /// Marks a pending transfer failed with its reason.
+    async fn transfer_fail(
+        &self,
+        id: TransferId,
+        reason: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
 }

@@ -5,6 +5,7 @@
 mod campaigns;
 mod contacts;
 pub(crate) mod decode;
+mod transfers;
 
 use crate::events::{EVENT_COLS, event};
 use crate::moderation::exec;

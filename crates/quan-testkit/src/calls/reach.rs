@@ -5,6 +5,7 @@ use super::dto;
 use crate::{Res, User};
 use quan_web::api::reach::campaigns::{CampaignDto, ConfirmedDto, PreflightDto};
 use quan_web::api::reach::conversations::{ConversationDto, ReachMessageDto};
+use quan_web::api::reach::transfers::{BatchDto, PreviewRowDto, TransferDto, TransferPageDto};
 use quan_web::api::reach::{CodeDto, ContactDto, ContactPageDto, LoadsDto, PoliciesDto, PolicyDto};
 use serde_json::{Value, json};
 
@@ -264,5 +265,58 @@ impl User {
             .await;
         assert_eq!(r.status, 200, "campaign {campaign}: {}", r.text);
         dto("campaign", &r)
+    }
+}
+
+impl User {
+    /// A transfer batch body: `kind` (resigned | on_job) of `from`'s `contacts` to
+    /// `receivers`.
+    pub fn transfer_body(kind: &str, from: &str, contacts: &[&str], receivers: &[&str]) -> Value {
+        json!({"kind": kind, "from_staff": from, "contacts": contacts, "receivers": receivers,
+               "message": "我调岗了，之后由同事为您服务", "note": "老客户，喜欢乌龙"})
+    }
+
+    pub async fn preview_transfer(&self, org: &str, body: Value) -> Vec<PreviewRowDto> {
+        let r = self
+            .c
+            .post(&format!("/api/v1/orgs/{org}/transfers/preview"), body)
+            .await;
+        assert_eq!(r.status, 200, "preview transfer: {}", r.text);
+        dto("preview", &r)
+    }
+
+    pub async fn try_transfer(&self, org: &str, body: Value) -> Res {
+        self.c
+            .post(&format!("/api/v1/orgs/{org}/transfers"), body)
+            .await
+    }
+
+    /// Starts a batch (asserting 201).
+    pub async fn transfer(&self, org: &str, body: Value) -> BatchDto {
+        let r = self.try_transfer(org, body).await;
+        assert_eq!(r.status, 201, "transfer: {}", r.text);
+        dto("batch", &r)
+    }
+
+    pub async fn transfers(&self, org: &str) -> Vec<TransferDto> {
+        let r = self.c.get(&format!("/api/v1/orgs/{org}/transfers")).await;
+        assert_eq!(r.status, 200, "transfers: {}", r.text);
+        dto::<TransferPageDto>("transfers", &r).items
+    }
+
+    /// The caller's pending transfers as a customer.
+    pub async fn my_transfers(&self) -> Vec<TransferDto> {
+        let r = self.c.get("/api/v1/me/transfers").await;
+        assert_eq!(r.status, 200, "my transfers: {}", r.text);
+        dto("my transfers", &r)
+    }
+
+    pub async fn try_refuse(&self, transfer: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/me/transfers/{transfer}/refuse"),
+                json!({}),
+            )
+            .await
     }
 }

@@ -2,8 +2,9 @@
 //! (a store poster, the live room, a Xiaohongshu note) that the twelve customers
 //! opened on different days, the welcomes they got, conversations with the staff,
 //! two campaigns (one sent by everyone, one still waiting for a staff member's
-//! confirmation) and a customer who opted out — played through the use cases on a
-//! clock of its own, like the circles' timeline.
+//! confirmation), a customer who opted out, and a transfer waiting for its 24
+//! hours — played through the use cases on a clock of its own, like the
+//! circles' timeline.
 
 use super::actor;
 use super::content;
@@ -140,6 +141,24 @@ pub async fn load(
     )
     .await?;
     confirm_as(svc, owner, roster, staff(3), waiting).await?;
+    // Just now (the real clock): Wang Lei moves to the new store, so one of his
+    // customers is being handed to Zhao Min and has 24 hours to refuse.
+    if let Some((_, c)) = contacts.iter().find(|(_, c)| c.staff_id == staff(2)) {
+        quan_core::reach::transfers::create(
+            real,
+            owner,
+            quan_core::reach::transfers::NewTransfer {
+                kind: quan_domain::TransferKind::OnJob,
+                from: staff(2),
+                contacts: vec![c.id],
+                receivers: vec![staff(3)],
+                message: "我调去滨江新店了，之后由赵敏继续为您服务～".to_owned(),
+                note: "喜欢少糖的桂花乌龙，周末常来".to_owned(),
+            },
+        )
+        .await
+        .map_err(err)?;
+    }
     Ok(())
 }
 

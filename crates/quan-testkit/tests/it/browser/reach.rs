@@ -6,7 +6,7 @@
 
 use super::{browser, click, fill, go, log_in, shot, tap, value_of, wait_for_path, wait_text};
 use fantoccini::Client;
-use quan_testkit::{Backend, User, spawn_app};
+use quan_testkit::{Backend, TestApp, User, spawn_app};
 
 struct Reach<'a> {
     owner: &'a User,
@@ -47,6 +47,7 @@ async fn a_channel_code_a_conversation_and_a_campaign_in_chromium() {
     let link = the_owner_makes_a_code(&run).await;
     the_member_opens_it_and_talks(&run, &member, &link).await;
     a_campaign_goes_through_preflight(&run).await;
+    the_member_refuses_a_transfer(&run, &app).await;
     let _ = b.close().await;
     let _ = a.close().await;
 }
@@ -163,4 +164,37 @@ async fn a_campaign_goes_through_preflight(run: &Reach<'_>) {
     .await;
     wait_text(a, "渠道活码").await;
     shot(a, "34-console-customers-zh").await;
+}
+
+/// The owner hands the member to a new colleague; the member keeps the owner.
+async fn the_member_refuses_a_transfer(run: &Reach<'_>, app: &TestApp) {
+    let Reach {
+        b,
+        base,
+        org,
+        owner,
+        ..
+    } = *run;
+    let bob = app.user("Bob").await;
+    app.join(owner, org, &bob, "sales").await;
+    let contact = owner.contacts(org, "").await.items.remove(0).id;
+    let body = User::transfer_body("on_job", &owner.id, &[&contact], &[&bob.id]);
+    assert_eq!(owner.transfer(org, body).await.transfers.len(), 1);
+    go(b, &format!("{base}/app/conversations")).await;
+    wait_text(b, "林晓 Lin is handing you over to Bob.").await;
+    shot(b, "35-transfer-notice-phone").await;
+    click(b, "button.refuse").await;
+    wait_text(b, "林晓 Lin").await;
+    let text = super::body_text(b).await;
+    assert!(
+        !text.contains("handing you over"),
+        "the notice is gone: {text}"
+    );
+    let states: Vec<String> = owner
+        .transfers(org)
+        .await
+        .into_iter()
+        .map(|t| t.state)
+        .collect();
+    assert_eq!(states, ["refused"]);
 }

@@ -17,11 +17,11 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(get))
-        .routes(routes!(preflight))
-        .routes(routes!(send))
-        .routes(routes!(confirm))
+        .routes(routes!(list_campaigns, create_campaign))
+        .routes(routes!(get_campaign))
+        .routes(routes!(preflight_campaign))
+        .routes(routes!(send_campaign))
+        .routes(routes!(confirm_share))
 }
 
 /// Who a campaign is for; empty lists do not filter.
@@ -182,7 +182,7 @@ pub struct CampaignPageDto {
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/campaigns", tag = "reach",
     params(("org_id" = String, Path), PageQuery), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = CampaignPageDto)))]
-pub async fn list(
+pub async fn list_campaigns(
     State(st): State<AppState>,
     ctx: OrgCtx,
     ApiQuery(q): ApiQuery<PageQuery>,
@@ -208,7 +208,7 @@ pub struct CampaignReq {
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns", tag = "reach", request_body = CampaignReq,
     params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = CampaignDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
+pub async fn create_campaign(
     State(st): State<AppState>,
     ctx: OrgCtx,
     ApiJson(req): ApiJson<CampaignReq>,
@@ -231,7 +231,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}", tag = "reach",
     params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = CampaignDto), (status = 404, body = Problem)))]
-pub async fn get(
+pub async fn get_campaign(
     State(st): State<AppState>,
     ctx: OrgCtx,
     Path(ids): Path<(String, String)>,
@@ -268,7 +268,7 @@ fn preflight_dto(p: &Preflight) -> PreflightDto {
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/preflight", tag = "reach",
     params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = PreflightDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn preflight(
+pub async fn preflight_campaign(
     State(st): State<AppState>,
     ctx: OrgCtx,
     Path(ids): Path<(String, String)>,
@@ -281,7 +281,7 @@ pub async fn preflight(
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/send", tag = "reach",
     params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = CampaignDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn send(
+pub async fn send_campaign(
     State(st): State<AppState>,
     ctx: OrgCtx,
     Path(ids): Path<(String, String)>,
@@ -300,7 +300,7 @@ pub struct ConfirmedDto {
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/confirm", tag = "reach",
     params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = ConfirmedDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn confirm(
+pub async fn confirm_share(
     State(st): State<AppState>,
     ctx: OrgCtx,
     Path(ids): Path<(String, String)>,

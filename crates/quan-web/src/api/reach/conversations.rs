@@ -21,9 +21,9 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(staff_messages, staff_send))
-        .routes(routes!(inbox))
-        .routes(routes!(my_messages, reply))
-        .routes(routes!(leave))
+        .routes(routes!(my_conversations))
+        .routes(routes!(my_messages, reply_to_staff))
+        .routes(routes!(leave_staff))
         .routes(routes!(get_consent, set_consent))
 }
 
@@ -115,7 +115,7 @@ pub async fn staff_send(
 /// The caller's conversations as a customer, in every org, with unread counts.
 #[utoipa::path(get, path = "/api/v1/me/conversations", tag = "reach", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = [ContactDto])))]
-pub async fn inbox(
+pub async fn my_conversations(
     State(st): State<AppState>,
     Auth(actor): Auth,
 ) -> ApiResult<Json<Vec<ContactDto>>> {
@@ -141,7 +141,7 @@ pub async fn my_messages(
 #[utoipa::path(post, path = "/api/v1/me/conversations/{contact_id}", tag = "reach", request_body = MessageReq,
     params(("contact_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = ReachMessageDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn reply(
+pub async fn reply_to_staff(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
@@ -155,7 +155,7 @@ pub async fn reply(
 #[utoipa::path(delete, path = "/api/v1/me/conversations/{contact_id}", tag = "reach",
     params(("contact_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn leave(
+pub async fn leave_staff(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,

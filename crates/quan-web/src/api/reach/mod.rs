@@ -3,6 +3,7 @@
 
 pub mod campaigns;
 pub mod conversations;
+pub mod transfers;
 
 use crate::AppState;
 use crate::api::common::{PageQuery, parse_id};
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(open_code))
         .merge(conversations::router())
         .merge(campaigns::router())
+        .merge(transfers::router())
 }
 
 impl From<ReachError> for ApiError {

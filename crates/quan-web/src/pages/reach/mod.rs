@@ -26,8 +26,11 @@ use quan_core::{
 use quan_domain::{AccountId, CampaignId, ContactId};
 use serde::Deserialize;
 
+mod transfers;
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .merge(transfers::router())
         .route("/r/{slug}", get(code_page).post(code_open))
         .route("/app/conversations", get(inbox_page))
         .route(
@@ -36,6 +39,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/app/conversations/{id}/leave", post(thread_leave))
         .route("/app/conversations/{id}/consent", post(thread_consent))
+        .route("/app/transfers/{id}/refuse", post(transfer_refuse))
         .route("/console/{org_id}/customers", get(customers_page))
         .route("/console/{org_id}/customers/codes", post(code_create))
         .route(
@@ -121,15 +125,35 @@ async fn code_open(
 struct InboxPage<'a> {
     c: &'a Chrome,
     items: &'a [ContactRecord],
+    /// Handovers the member may still refuse.
+    transfers: &'a [quan_core::TransferRecord],
 }
 
 async fn inbox_page(State(st): State<AppState>, c: Chrome) -> PageResult {
     let actor = require_user(&c)?;
     let items = conv::inbox(&st.svc, actor).await.map_err(ApiError::from)?;
+    let transfers = quan_core::reach::transfers::mine(&st.svc, actor)
+        .await
+        .map_err(ApiError::from)?;
     Ok(render(&InboxPage {
         c: &c,
         items: &items,
+        transfers: &transfers,
     }))
+}
+
+async fn transfer_refuse(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    quan_core::reach::transfers::refuse(&st.svc, actor, path_id(&id)?)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(saved("/app/conversations"))
 }
 
 #[derive(Template)]
@@ -249,6 +273,8 @@ struct CustomersPage<'a> {
     /// Staff to pick for a code: (id, name).
     staff: &'a [StaffLoad],
     manage: bool,
+    /// Owners and admins hand customers over.
+    can_transfer: bool,
     form: CodeForm,
     error: Option<&'a str>,
 }
@@ -313,6 +339,10 @@ async fn customers_view(
             codes,
             staff: &loads,
             manage: reach::sees_all(&k.access),
+            can_transfer: matches!(
+                k.role(),
+                quan_domain::Role::Owner | quan_domain::Role::Admin
+            ),
             form,
             error: error.as_deref(),
         },
