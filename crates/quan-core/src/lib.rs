@@ -63,9 +63,9 @@ pub use ports::{
 };
 pub use reach::port::{
     AddOutcome, AudienceRow, CampaignRecord, CampaignResults, CampaignStatus, ChannelCodeRecord,
-    CompleteOutcome, ContactRecord, ContactSource, MessageKind, NewContact, PlanCounts, PlanWindow,
-    PolicyRecord, ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad, TransferRecord,
-    TransferStore,
+    CompleteOutcome, ContactRecord, ContactSource, MessageKind, NegativeHit, NewContact,
+    PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, Segment, ShareRecord,
+    StaffLoad, TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

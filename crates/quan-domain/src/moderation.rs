@@ -142,6 +142,8 @@ str_enum! {
         Moderation = "moderation",
         /// A step on a task you posted or claimed.
         Task = "task",
+        /// A campaign you composed was paused by its negative feedback.
+        Campaign = "campaign",
     }
 }
 

@@ -14,6 +14,31 @@ use crate::{LifecycleStage, ParseError, Timestamp};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+/// How long after a campaign message a deletion or opt-out counts against it, and
+/// the window in which negatives can pause it.
+pub const NEGATIVE_WINDOW_HOURS: i64 = 48;
+pub const PAUSE_WINDOW_MINUTES: i64 = 60;
+/// The default pause threshold: 2 % of delivered.
+pub const NEGATIVE_PAUSE_BP_DEFAULT: i64 = 200;
+
+/// Parses a pause threshold in basis points: 1 (0.01 %) to 10,000 (100 %).
+pub fn parse_pause_bp(n: i64) -> Result<i64, ParseError> {
+    if (1..=10_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ParseError::new(
+            "negative_pause_bp",
+            "invalid_pause_threshold",
+            "between 1 and 10000 basis points",
+        ))
+    }
+}
+
+/// Whether `negatives` of `delivered` reach a threshold of `bp` basis points.
+pub fn should_pause(negatives: i64, delivered: i64, bp: i64) -> bool {
+    delivered > 0 && negatives.saturating_mul(10_000) >= delivered.saturating_mul(bp)
+}
+
 /// A staff member's default and greatest number of customers (PRODUCT.md §3).
 pub const CONTACT_CAP_DEFAULT: i64 = 5_000;
 pub const CONTACT_CAP_MAX: i64 = 20_000;
@@ -173,6 +198,11 @@ impl Zone {
     pub fn name(&self) -> &str {
         &self.name
     }
+    /// When a local date written `YYYY-MM-DD` begins here, if it is one.
+    pub fn day_start(&self, ymd: &str) -> Option<Timestamp> {
+        let day: Date = ymd.parse().ok()?;
+        Some(self.start_of(day))
+    }
     fn local(&self, at: Timestamp) -> jiff::Zoned {
         let ts =
             jiff::Timestamp::from_millisecond(at.millis()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -205,6 +235,9 @@ pub struct TouchPolicy {
     pub zone: Zone,
     /// Customers one staff member may hold.
     pub contact_cap: i64,
+    /// Negatives in a campaign's first hour, in basis points of delivered, at which
+    /// it pauses (200 = 2 %).
+    pub negative_pause_bp: i64,
 }
 
 impl TouchPolicy {
@@ -218,6 +251,7 @@ impl TouchPolicy {
                 tz: TimeZone::get("Asia/Shanghai").unwrap_or(TimeZone::UTC),
             },
             contact_cap: CONTACT_CAP_DEFAULT,
+            negative_pause_bp: NEGATIVE_PAUSE_BP_DEFAULT,
         }
     }
 
@@ -641,6 +675,19 @@ mod tests {
         assert!(e.is_some_and(|e| e.message.contains("position 4")));
         assert!(Template::parse("   ").is_err());
         assert!(Template::parse(&"x".repeat(MESSAGE_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn a_campaign_pauses_when_negatives_reach_the_threshold() {
+        assert!(!should_pause(1, 100, 200), "1 % of 100 is under 2 %");
+        assert!(should_pause(2, 100, 200), "2 % pauses");
+        assert!(should_pause(1, 10, 200));
+        assert!(
+            !should_pause(0, 0, 200) && !should_pause(5, 0, 200),
+            "nothing delivered"
+        );
+        assert!(parse_pause_bp(0).is_err() && parse_pause_bp(10_001).is_err());
+        assert_eq!(parse_pause_bp(200), Ok(200));
     }
 
     #[test]

@@ -290,6 +290,11 @@ pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<
 pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<i64> {
     require(access, Scope::Write, HOLDERS)?;
     let c = campaign(svc, access, id).await?;
+    if c.status == CampaignStatus::Paused {
+        return Err(ReachError::CampaignState(
+            "this campaign was paused by its negative feedback",
+        ));
+    }
     if c.status != CampaignStatus::Confirming {
         return Err(ReachError::CampaignState(
             "this campaign has no shares waiting for confirmation",
@@ -335,4 +340,57 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
         ));
     }
     Ok(i64::try_from(messages.len()).unwrap_or(i64::MAX))
+}
+
+/// A customer left a staff member or opted out: the latest campaign message they
+/// were shown in the prior 48 h takes the blame, once. If that puts the campaign's
+/// negatives in its first hour at the org's threshold, it pauses (no further shares
+/// go out) and whoever composed it is told.
+pub(crate) async fn negative(
+    svc: &Services,
+    org: quan_domain::OrgId,
+    person: PersonId,
+    kind: &str,
+) -> Result<()> {
+    let now = svc.clock.now();
+    let since = now.plus_secs(-quan_domain::NEGATIVE_WINDOW_HOURS * 3600);
+    let first_hour = quan_domain::PAUSE_WINDOW_MINUTES * 60_000;
+    let Some(hit) = svc
+        .store
+        .negative_record(org, person, kind, since, now, first_hour)
+        .await?
+    else {
+        return Ok(());
+    };
+    let bp = policy_now(svc, org).await?.negative_pause_bp;
+    if !hit.in_first_hour || !quan_domain::should_pause(hit.early, hit.delivered, bp) {
+        return Ok(());
+    }
+    let ev = new_event(
+        svc,
+        org,
+        "campaign.paused",
+        format!("campaign:{}", hit.campaign),
+        None,
+        json!({"negatives": hit.early, "delivered": hit.delivered, "threshold_bp": bp}),
+    );
+    if svc.store.campaign_pause(org, hit.campaign, &ev).await? {
+        announce(svc, &ev).await;
+        if let Some(owner) = hit.created_by {
+            crate::notify::send(
+                svc,
+                vec![crate::notify::Note {
+                    to: owner,
+                    kind: quan_domain::NotifyKind::Campaign,
+                    circle: None,
+                    post: None,
+                    actor_name: String::new(),
+                    body: hit.name,
+                }],
+                quan_domain::AccountId::new(),
+            )
+            .await;
+        }
+    }
+    Ok(())
 }

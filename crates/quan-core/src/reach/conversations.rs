@@ -201,5 +201,8 @@ pub async fn set_opt_out(svc: &Services, actor: &Actor, org: OrgId, out: bool) -
         .consent_set(org, c.person_id, out, svc.clock.now(), &ev)
         .await?;
     announce(svc, &ev).await;
+    if out {
+        super::campaigns::negative(svc, org, c.person_id, "opted_out").await?;
+    }
     Ok(())
 }

@@ -234,6 +234,9 @@ pub(crate) async fn end_contact(
     }
     announce(svc, &ev).await;
     restage(svc, c.org_id, c.person_id).await?;
+    if by == "customer" {
+        campaigns::negative(svc, c.org_id, c.person_id, "deleted").await?;
+    }
     Ok(())
 }
 

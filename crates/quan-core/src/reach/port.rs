@@ -107,6 +107,9 @@ pub struct StaffLoad {
     pub staff_id: AccountId,
     pub name: String,
     pub contacts: i64,
+    /// Campaign messages they sent, and the customers who left or opted out after one.
+    pub delivered: i64,
+    pub negatives: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,6 +219,8 @@ pub enum CampaignStatus {
     Confirming,
     /// Every share confirmed.
     Sent,
+    /// Stopped by its negative feedback: no more shares go out.
+    Paused,
 }
 
 impl CampaignStatus {
@@ -225,12 +230,19 @@ impl CampaignStatus {
             CampaignStatus::Planning => "planning",
             CampaignStatus::Confirming => "confirming",
             CampaignStatus::Sent => "sent",
+            CampaignStatus::Paused => "paused",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Draft, Self::Planning, Self::Confirming, Self::Sent]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        [
+            Self::Draft,
+            Self::Planning,
+            Self::Confirming,
+            Self::Sent,
+            Self::Paused,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
     }
 }
 
@@ -289,6 +301,21 @@ pub struct ShareRecord {
 pub struct CampaignResults {
     pub delivered: i64,
     pub read: i64,
+    /// Customers who deleted their staff member or opted out within 48 h of it.
+    pub negatives: i64,
+}
+
+/// A negative attributed to a campaign, with what the pause rule needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NegativeHit {
+    pub campaign: CampaignId,
+    pub name: String,
+    pub created_by: Option<AccountId>,
+    pub delivered: i64,
+    /// Negatives within the first hour after its messages showed.
+    pub early: i64,
+    /// Whether this negative came within that hour.
+    pub in_first_hour: bool,
 }
 
 /// The budget period and day a plan writes against.
@@ -448,6 +475,25 @@ pub trait ReachStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<bool>;
     async fn campaign_results(&self, id: CampaignId) -> StoreResult<CampaignResults>;
+    /// Attributes a customer's deletion or opt-out (`kind`) to the latest campaign
+    /// message they were shown in `[since, now]`, once per campaign and customer.
+    /// None when there is none, or it was attributed already.
+    async fn negative_record(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        kind: &str,
+        since: Timestamp,
+        now: Timestamp,
+        first_hour_ms: i64,
+    ) -> StoreResult<Option<NegativeHit>>;
+    /// Pauses a campaign that is going or gone out; false if it was not.
+    async fn campaign_pause(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
 
     async fn consent_opted_out(&self, org: OrgId, person: PersonId) -> StoreResult<bool>;
     async fn consent_set(

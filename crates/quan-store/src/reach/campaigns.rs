@@ -6,7 +6,7 @@ use crate::moderation::exec;
 use crate::rows::{self, backend, flag, int, text};
 use crate::store::SqlStore;
 use quan_core::{
-    AudienceRow, CampaignRecord, CampaignResults, EventRecord, PlanCounts, PlanWindow,
+    AudienceRow, CampaignRecord, CampaignResults, EventRecord, NegativeHit, PlanCounts, PlanWindow,
     ReachMessageRecord, Segment, ShareRecord, StoreResult,
 };
 use quan_domain::{AccountId, CampaignId, ContactId, OrgId, PersonId, Timestamp, TouchVerdict};
@@ -251,6 +251,7 @@ impl SqlStore {
             .transpose()
     }
 
+    /// One statement in its own transaction, with its event when it changed a row.
     pub(crate) async fn reach_exec(
         &self,
         sql: &str,
@@ -263,7 +264,7 @@ impl SqlStore {
             q = q.bind(b.clone());
         }
         let n = exec(&mut tx, q).await?;
-        if let Some(e) = then {
+        if let Some(e) = then.filter(|_| n > 0) {
             Self::insert_event(&mut tx, e).await?;
         }
         tx.commit().await.map_err(backend)?;
@@ -414,7 +415,9 @@ impl SqlStore {
         let r = self
             .fetch_opt(
                 sqlx::query(
-                    "SELECT COUNT(*) AS delivered, COUNT(read_at) AS seen FROM reach_messages WHERE campaign_id = $1",
+                    "SELECT COUNT(*) AS delivered, COUNT(read_at) AS seen, \
+                     (SELECT COUNT(*) FROM campaign_negatives n WHERE n.campaign_id = $1) AS negatives \
+                     FROM reach_messages WHERE campaign_id = $1",
                 )
                 .bind(id.to_string()),
             )
@@ -423,8 +426,77 @@ impl SqlStore {
             Some(r) => CampaignResults {
                 delivered: int(&r, "delivered")?,
                 read: int(&r, "seen")?,
+                negatives: int(&r, "negatives")?,
             },
             None => CampaignResults::default(),
         })
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn reach_negative_record(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        kind: &str,
+        since: Timestamp,
+        now: Timestamp,
+        first_hour_ms: i64,
+    ) -> StoreResult<Option<NegativeHit>> {
+        let mut tx = self.begin().await?;
+        let last = sqlx::query(
+            "SELECT m.campaign_id, c.staff_id FROM reach_messages m JOIN contacts c ON c.id = m.contact_id \
+             WHERE c.person_id = $1 AND c.org_id = $2 AND m.kind = 'campaign' AND m.visible_at >= $3 AND m.visible_at <= $4 \
+             ORDER BY m.visible_at DESC, m.id DESC LIMIT 1",
+        )
+        .bind(person.to_string())
+        .bind(org.to_string())
+        .bind(since.millis())
+        .bind(now.millis())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(last) = last else {
+            return Ok(None);
+        };
+        let campaign: CampaignId = rows::id(&last, "campaign_id")?;
+        let added = exec(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO campaign_negatives (campaign_id, person_id, staff_id, kind, at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (campaign_id, person_id) DO NOTHING",
+            )
+            .bind(campaign.to_string())
+            .bind(person.to_string())
+            .bind(text(&last, "staff_id")?)
+            .bind(kind.to_owned())
+            .bind(now.millis()),
+        )
+        .await?;
+        if added == 0 {
+            return Ok(None);
+        }
+        let r = sqlx::query(
+            "SELECT k.name, k.created_by, COALESCE(k.send_at, k.created_at) AS shown, \
+               (SELECT COUNT(*) FROM reach_messages m WHERE m.campaign_id = k.id) AS delivered, \
+               (SELECT COUNT(*) FROM campaign_negatives n WHERE n.campaign_id = k.id \
+                  AND n.at <= COALESCE(k.send_at, k.created_at) + $2) AS early \
+             FROM campaigns k WHERE k.id = $1",
+        )
+        .bind(campaign.to_string())
+        .bind(first_hour_ms)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        let shown = int(&r, "shown")?;
+        Ok(Some(NegativeHit {
+            campaign,
+            name: text(&r, "name")?,
+            created_by: rows::opt_id(&r, "created_by")?,
+            delivered: int(&r, "delivered")?,
+            early: int(&r, "early")?,
+            in_first_hour: now.millis() <= shown.saturating_add(first_hour_ms),
+        }))
     }
 }

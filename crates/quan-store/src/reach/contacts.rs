@@ -222,7 +222,12 @@ impl SqlStore {
         let rows = self
             .fetch_all(
                 sqlx::query(
-                    "SELECT s.account_id, a.display_name, COALESCE(cc.n, 0) AS n FROM staff s \
+                    "SELECT s.account_id, a.display_name, COALESCE(cc.n, 0) AS n, \
+                       (SELECT COUNT(*) FROM reach_messages m JOIN contacts c ON c.id = m.contact_id \
+                          WHERE c.org_id = s.org_id AND c.staff_id = s.account_id AND m.kind = 'campaign') AS delivered, \
+                       (SELECT COUNT(*) FROM campaign_negatives g JOIN campaigns k ON k.id = g.campaign_id \
+                          WHERE k.org_id = s.org_id AND g.staff_id = s.account_id) AS negatives \
+                     FROM staff s \
                      JOIN accounts a ON a.id = s.account_id \
                      LEFT JOIN contact_counts cc ON cc.org_id = s.org_id AND cc.staff_id = s.account_id \
                      WHERE s.org_id = $1 ORDER BY n DESC, a.display_name",
@@ -236,6 +241,8 @@ impl SqlStore {
                     staff_id: rows::id(r, "account_id")?,
                     name: text(r, "display_name")?,
                     contacts: int(r, "n")?,
+                    delivered: int(r, "delivered")?,
+                    negatives: int(r, "negatives")?,
                 })
             })
             .collect()

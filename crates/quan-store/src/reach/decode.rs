@@ -60,6 +60,7 @@ pub(crate) fn policy(row: &AnyRow) -> StoreResult<PolicyRecord> {
             quiet: parsed(row, "quiet_hours", QuietHours::parse)?,
             zone: parsed(row, "time_zone", Zone::parse)?,
             contact_cap: int(row, "contact_cap")?,
+            negative_pause_bp: int(row, "negative_pause_bp")?,
         },
         created_by: opt_id(row, "created_by")?,
         created_at: ts(row, "created_at")?,

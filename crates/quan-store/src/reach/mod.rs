@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use decode::CAMPAIGN_COLS;
 use quan_core::{
     AddOutcome, AudienceRow, CampaignRecord, CampaignResults, ChannelCodeRecord, ContactRecord,
-    EventRecord, NewContact, Page, PageRequest, PlanCounts, PlanWindow, PolicyRecord,
+    EventRecord, NegativeHit, NewContact, Page, PageRequest, PlanCounts, PlanWindow, PolicyRecord,
     ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad, StoreResult,
 };
 use quan_domain::{
@@ -23,7 +23,7 @@ use quan_domain::{
     ReachMessageId, StageFacts, Timestamp, TouchVerdict,
 };
 
-const POLICY_COLS: &str = "org_id, version, effective_from, budget, quiet_hours, time_zone, contact_cap, created_by, created_at";
+const POLICY_COLS: &str = "org_id, version, effective_from, budget, quiet_hours, time_zone, contact_cap, created_by, created_at, negative_pause_bp";
 const DAY_MS: i64 = 86_400_000;
 
 #[async_trait]
@@ -65,7 +65,7 @@ impl ReachStore for SqlStore {
         exec(
             &mut tx,
             sqlx::query(&format!(
-                "INSERT INTO reach_policies ({POLICY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                "INSERT INTO reach_policies ({POLICY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ))
             .bind(p.org_id.to_string())
             .bind(version)
@@ -75,7 +75,8 @@ impl ReachStore for SqlStore {
             .bind(p.policy.zone.name().to_owned())
             .bind(p.policy.contact_cap)
             .bind(p.created_by.map(|a| a.to_string()))
-            .bind(p.created_at.millis()),
+            .bind(p.created_at.millis())
+            .bind(p.policy.negative_pause_bp),
         )
         .await?;
         Self::insert_event(&mut tx, event).await?;
@@ -333,6 +334,35 @@ impl ReachStore for SqlStore {
 
     async fn campaign_results(&self, id: CampaignId) -> StoreResult<CampaignResults> {
         self.reach_campaign_results(id).await
+    }
+
+    async fn negative_record(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        kind: &str,
+        since: Timestamp,
+        now: Timestamp,
+        first_hour_ms: i64,
+    ) -> StoreResult<Option<NegativeHit>> {
+        self.reach_negative_record(org, person, kind, since, now, first_hour_ms)
+            .await
+    }
+
+    async fn campaign_pause(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let n = self
+            .reach_exec(
+                "UPDATE campaigns SET status = 'paused' WHERE id = $1 AND org_id = $2 AND status IN ('confirming', 'sent')",
+                &[id.to_string(), org.to_string()],
+                Some(event),
+            )
+            .await?;
+        Ok(n == 1)
     }
 
     async fn consent_opted_out(&self, org: OrgId, person: PersonId) -> StoreResult<bool> {

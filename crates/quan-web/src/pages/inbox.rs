@@ -51,6 +51,7 @@ impl NotificationsPage<'_> {
             "reaction" => "notify.set_reaction",
             "approval" => "notify.set_approval",
             "moderation" => "notify.set_moderation",
+            "campaign" => "notify.set_campaign",
             _ => "notify.set_task",
         })
     }
@@ -64,6 +65,7 @@ fn notify_key(k: &str) -> &'static str {
         "reaction" => "notify.reaction",
         "approval" => "notify.approval",
         "moderation" => "notify.moderation",
+        "campaign" => "notify.campaign",
         _ => "notify.task",
     }
 }

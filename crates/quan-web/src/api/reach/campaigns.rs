@@ -130,7 +130,8 @@ pub struct CampaignDto {
     pub name: String,
     pub template: String,
     pub segment: SegmentDto,
-    /// draft, planning, confirming (waiting for staff shares) or sent.
+    /// draft, planning, confirming (waiting for staff shares), sent, or paused (by
+    /// its negative feedback).
     pub status: String,
     pub created_at: i64,
     /// When its messages show: the plan's time, or the end of quiet hours.
@@ -140,6 +141,8 @@ pub struct CampaignDto {
     /// Messages delivered and read so far.
     pub delivered: i64,
     pub read: i64,
+    /// Customers who deleted their staff member or opted out within 48 h of it.
+    pub negatives: i64,
 }
 
 fn campaign_dto(c: &CampaignRecord, d: Option<&CampaignDetail>) -> CampaignDto {
@@ -165,6 +168,7 @@ fn campaign_dto(c: &CampaignRecord, d: Option<&CampaignDetail>) -> CampaignDto {
         }),
         delivered: d.map_or(0, |d| d.results.delivered),
         read: d.map_or(0, |d| d.results.read),
+        negatives: d.map_or(0, |d| d.results.negatives),
     }
 }
 

@@ -17,6 +17,7 @@ use quan_core::reach::error::ReachError;
 use quan_core::{ChannelCodeRecord, ContactRecord, PolicyRecord};
 use quan_domain::{
     AccountId, BudgetKind, QuietHours, Timestamp, TouchPolicy, Zone, parse_contact_cap,
+    parse_pause_bp,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -66,6 +67,9 @@ pub struct PolicyDto {
     pub quiet_hours: String,
     pub time_zone: String,
     pub contact_cap: i64,
+    /// A campaign pauses when negatives in its first hour reach this many basis
+    /// points of delivered (200 = 2 %).
+    pub negative_pause_bp: i64,
     pub effective_from: i64,
 }
 
@@ -76,6 +80,7 @@ fn policy_dto(version: i64, from: Timestamp, p: &TouchPolicy) -> PolicyDto {
         quiet_hours: p.quiet.to_string(),
         time_zone: p.zone.name().to_owned(),
         contact_cap: p.contact_cap,
+        negative_pause_bp: p.negative_pause_bp,
         effective_from: from.millis(),
     }
 }
@@ -119,6 +124,8 @@ pub struct PolicyReq {
     pub quiet_hours: String,
     pub time_zone: String,
     pub contact_cap: i64,
+    /// Basis points of delivered (1 to 10,000; default 200 = 2 %).
+    pub negative_pause_bp: Option<i64>,
     /// When the version takes effect (ms); now if absent or past.
     pub effective_from: Option<i64>,
 }
@@ -130,6 +137,10 @@ impl PolicyReq {
             quiet: QuietHours::parse(&self.quiet_hours)?,
             zone: Zone::parse(&self.time_zone)?,
             contact_cap: parse_contact_cap(self.contact_cap)?,
+            negative_pause_bp: parse_pause_bp(
+                self.negative_pause_bp
+                    .unwrap_or(quan_domain::NEGATIVE_PAUSE_BP_DEFAULT),
+            )?,
         })
     }
 }
@@ -274,6 +285,9 @@ pub struct StaffLoadDto {
     pub staff_id: String,
     pub name: String,
     pub contacts: i64,
+    /// Campaign messages they sent, and customers who left or opted out after one.
+    pub delivered: i64,
+    pub negatives: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -297,6 +311,8 @@ pub async fn staff_loads(State(st): State<AppState>, ctx: OrgCtx) -> ApiResult<J
                 staff_id: l.staff_id.to_string(),
                 name: l.name,
                 contacts: l.contacts,
+                delivered: l.delivered,
+                negatives: l.negatives,
             })
             .collect(),
     }))

@@ -26,11 +26,13 @@ use quan_core::{
 use quan_domain::{AccountId, CampaignId, ContactId};
 use serde::Deserialize;
 
+mod policy;
 mod transfers;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(transfers::router())
+        .merge(policy::router())
         .route("/r/{slug}", get(code_page).post(code_open))
         .route("/app/conversations", get(inbox_page))
         .route(
@@ -282,6 +284,19 @@ struct CustomersPage<'a> {
 impl CustomersPage<'_> {
     fn stage(&self, code: &str) -> String {
         stage(&self.k.c, code).to_owned()
+    }
+    /// Negatives per delivered campaign message, as a percentage with one decimal
+    /// (integer arithmetic: tenths of a percent).
+    fn rate(&self, negatives: &i64, delivered: &i64) -> String {
+        if *delivered == 0 {
+            return "—".to_owned();
+        }
+        let tenths = negatives.saturating_mul(1000) / delivered;
+        format!(
+            "{}.{} % ({negatives}/{delivered})",
+            tenths / 10,
+            tenths % 10
+        )
     }
     /// Whether a refused form had this staff member ticked.
     fn picked(&self, id: &AccountId) -> bool {
