@@ -1,10 +1,10 @@
 //! The demo's customer operations over the last two weeks: three channel codes
 //! (a store poster, the live room, a Xiaohongshu note) that the twelve customers
 //! opened on different days, the welcomes they got, conversations with the staff,
-//! two campaigns (one sent by everyone, one still waiting for a staff member's
-//! confirmation), a customer who opted out, and a transfer waiting for its 24
-//! hours — played through the use cases on a clock of its own, like the
-//! circles' timeline.
+//! three campaigns (one sent by everyone, one paused by its negative feedback, one
+//! still waiting for a staff member's confirmation), a customer who opted out, and
+//! a transfer waiting for its 24 hours — played through the use cases on a clock
+//! of its own, like the circles' timeline.
 
 use super::actor;
 use super::content;
@@ -120,13 +120,35 @@ pub async fn load(
     for s in &campaigns::get(svc, owner, sent).await.map_err(err)?.shares {
         confirm_as(svc, owner, roster, s.staff_id, sent).await?;
     }
-    // A customer reads it and opts out of mass messages.
+    // A customer reads it a few hours later and opts out of mass messages.
     if let Some((who, c)) = contacts.first() {
-        clock.advance_secs(3600);
+        clock.advance_secs(3 * 3600);
         conversations::my_messages(svc, &actor(&roster[*who]), c.id, None)
             .await
             .map_err(err)?;
         conversations::set_opt_out(svc, &actor(&roster[*who]), owner.org(), true)
+            .await
+            .map_err(err)?;
+    }
+    // A clearance push to the live-room customers: one deletes Zhao Min within
+    // minutes, a quarter of those reached, so the campaign pauses itself.
+    clock.advance_secs(3600 * 5);
+    daytime(&clock);
+    let pushed = campaign(
+        svc,
+        owner,
+        "清仓特价 Clearance sale",
+        "{{name}}，库存清仓全场 5 折，今晚 12 点截止！",
+        &["直播"],
+    )
+    .await?;
+    confirm_as(svc, owner, roster, staff(3), pushed).await?;
+    clock.advance_secs(600);
+    if let Some((who, c)) = contacts
+        .iter()
+        .find(|(_, c)| c.code_name.as_deref() == Some("直播间 Live room"))
+    {
+        conversations::leave(svc, &actor(&roster[*who]), c.id)
             .await
             .map_err(err)?;
     }
@@ -160,6 +182,14 @@ pub async fn load(
         .map_err(err)?;
     }
     Ok(())
+}
+
+/// Moves the demo clock out of the default quiet hours, so a campaign shows at once.
+fn daytime(clock: &TestClock) {
+    use quan_core::Clock;
+    if let Some(end) = quan_domain::TouchPolicy::standard().quiet_until(clock.now()) {
+        clock.advance_secs((end.millis() - clock.now().millis()) / 1000 + 3600);
+    }
 }
 
 async fn campaign(
