@@ -1,4 +1,4 @@
-//! `quan`: serve | migrate | demo | config | openapi | admin.
+//! `quan`: serve | migrate | demo | config | openapi | admin | import.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -62,12 +62,32 @@ enum Cmd {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Import data from files.
+    Import {
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: ImportCmd,
+    },
     /// Operator tasks.
     Admin {
         #[arg(long, global = true)]
         data_dir: Option<PathBuf>,
         #[command(subcommand)]
         cmd: AdminCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCmd {
+    /// Contacts from a CSV file (UTF-8; columns name, phone, email, staff, tags —
+    /// staff by login, tags separated by `|`). Rows that cannot import are listed
+    /// by line; importing the same file again adds nothing.
+    Contacts {
+        file: PathBuf,
+        /// The org's id; may be left out when there is only one org.
+        #[arg(long)]
+        org: Option<String>,
     },
 }
 
@@ -189,9 +209,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 log_format: None,
             },
         )?,
-        Cmd::Migrate { data_dir } | Cmd::Demo { data_dir } | Cmd::Admin { data_dir, .. } => {
-            load(&cli, dir(data_dir))?
-        }
+        Cmd::Migrate { data_dir }
+        | Cmd::Demo { data_dir }
+        | Cmd::Admin { data_dir, .. }
+        | Cmd::Import { data_dir, .. } => load(&cli, dir(data_dir))?,
         _ => load(&cli, Overrides::default())?,
     };
     init_tracing(&settings);
@@ -288,10 +309,82 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             svc.store.close().await;
         }
+        Cmd::Import {
+            cmd: ImportCmd::Contacts { file, org },
+            ..
+        } => import_contacts(settings, &file, org.as_deref()).await?,
         Cmd::Config {
             cmd: ConfigCmd::PrintDefault,
         }
         | Cmd::Openapi => {}
     }
+    Ok(())
+}
+
+/// `quan import contacts`: the file is checked whole first (nothing is written if it
+/// cannot be read), then imported as the org's first owner with a progress bar.
+async fn import_contacts(
+    settings: Settings,
+    file: &std::path::Path,
+    org: Option<&str>,
+) -> anyhow::Result<()> {
+    use quan_core::reach::import;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let rows = import::parse(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+    let app = App::build_default(settings).await?;
+    let svc = &app.services;
+    let orgs = svc.store.org_list_all().await?;
+    let org = match org {
+        Some(id) => parsed(quan_domain::OrgId::parse(id))?,
+        None => match orgs.as_slice() {
+            [(only, _)] => only.id,
+            _ => anyhow::bail!(
+                "there are {} orgs: name one with --org (see `quan admin list-orgs`)",
+                orgs.len()
+            ),
+        },
+    };
+    let staff = svc
+        .store
+        .staff_list(org, &quan_core::PageRequest::first(200))
+        .await?;
+    let owner = staff
+        .items
+        .iter()
+        .find(|s| s.role == quan_domain::Role::Owner)
+        .context("no such org, or it has no owner")?;
+    let account = svc
+        .store
+        .account_get(owner.account_id)
+        .await?
+        .context("the owner's account is gone")?;
+    let actor = quan_core::access::Actor::Session {
+        account: quan_core::access::Me::from(&account),
+        session: quan_domain::SessionId::new(),
+    };
+    let access = quan_core::access::org_access(svc, &actor, org).await?;
+    let bar = indicatif::ProgressBar::new(u64::try_from(rows.len()).unwrap_or(u64::MAX));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = import::run(svc, &access, &rows, &mut |done, _| {
+        bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "{} rows: {} contacts added ({} new persons), {} already there, {} refused",
+        report.rows,
+        report.contacts_added,
+        report.persons_created,
+        report.unchanged,
+        report.errors.len()
+    );
+    for e in &report.errors {
+        println!("line {}: {} ({})", e.line, e.message, e.code);
+    }
+    svc.store.close().await;
     Ok(())
 }

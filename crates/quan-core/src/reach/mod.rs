@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod codes;
 pub mod conversations;
 pub mod error;
+pub mod import;
 pub mod port;
 pub mod transfers;
 

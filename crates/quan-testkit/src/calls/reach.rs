@@ -5,6 +5,7 @@ use super::dto;
 use crate::{Res, User};
 use quan_web::api::reach::campaigns::{CampaignDto, ConfirmedDto, PreflightDto};
 use quan_web::api::reach::conversations::{ConversationDto, ReachMessageDto};
+use quan_web::api::reach::import::ImportReportDto;
 use quan_web::api::reach::transfers::{BatchDto, PreviewRowDto, TransferDto, TransferPageDto};
 use quan_web::api::reach::{CodeDto, ContactDto, ContactPageDto, LoadsDto, PoliciesDto, PolicyDto};
 use serde_json::{Value, json};
@@ -318,5 +319,27 @@ impl User {
                 json!({}),
             )
             .await
+    }
+}
+
+impl User {
+    /// Uploads a CSV file of contacts (the raw answer).
+    pub async fn try_import(&self, org: &str, csv: Vec<u8>) -> Res {
+        self.c
+            .raw(
+                "POST",
+                &format!("/api/v1/orgs/{org}/contacts/import"),
+                "text/csv",
+                csv,
+            )
+            .await
+            .unwrap_or_else(|| panic!("import: no answer"))
+    }
+
+    /// Imports a CSV file of contacts (asserting 200).
+    pub async fn import(&self, org: &str, csv: &str) -> ImportReportDto {
+        let r = self.try_import(org, csv.as_bytes().to_vec()).await;
+        assert_eq!(r.status, 200, "import: {}", r.text);
+        dto("import report", &r)
     }
 }

@@ -22,6 +22,7 @@ mod notify;
 mod openapi;
 mod posts;
 mod reach;
+mod reach_import;
 mod reach_negative;
 mod reach_transfers;
 mod search;

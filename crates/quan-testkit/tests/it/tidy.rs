@@ -68,6 +68,11 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
         "opening a channel code makes the account a person of the org",
     ),
     (
+        "reach",
+        "crate::persons::handles::",
+        "an imported row without a person makes one, with its phone and e-mail",
+    ),
+    (
         "circles",
         "crate::persons::error::PersonError",
         "the error of person_for, carried by CircleError::Person",

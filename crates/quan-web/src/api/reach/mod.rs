@@ -3,6 +3,7 @@
 
 pub mod campaigns;
 pub mod conversations;
+pub mod import;
 pub mod transfers;
 
 use crate::AppState;
@@ -38,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(campaigns::router())
         .merge(transfers::router())
+        .merge(import::router())
 }
 
 impl From<ReachError> for ApiError {
