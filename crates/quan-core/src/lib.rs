@@ -62,10 +62,10 @@ pub use ports::{
     RateLimiter, Store, StoreError, StoreResult, SystemClock, SystemStore, TestClock, constraints,
 };
 pub use reach::port::{
-    AddOutcome, AudienceRow, CampaignRecord, CampaignResults, CampaignStatus, ChannelCodeRecord,
-    CompleteOutcome, ContactRecord, ContactSource, MessageKind, NegativeHit, NewContact,
-    PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, Segment, ShareRecord,
-    StaffLoad, TransferRecord, TransferStore,
+    AddOutcome, AudienceRow, AutoReplyRecord, AutoReplySettings, AutoReplyStore, CampaignRecord,
+    CampaignResults, CampaignStatus, ChannelCodeRecord, CompleteOutcome, ContactRecord,
+    ContactSource, MessageKind, NegativeHit, NewContact, PlanCounts, PlanWindow, PolicyRecord,
+    ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad, TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

@@ -113,6 +113,8 @@ typed_id! {
     CampaignId,
     /// A customer handed from one staff member to another (离职/在职继承).
     TransferId,
+    /// An auto-reply rule.
+    AutoReplyId,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! values. This crate does no I/O, has no async and knows nothing of HTTP or SQL, so
 //! its rules can be tested exhaustively and reused by every adapter.
 
+pub mod autoreply;
 pub mod circles;
 pub mod identity;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod search;
 pub mod time;
 pub mod transfer;
 
+pub use autoreply::*;
 pub use circles::*;
 pub use identity::*;
 pub use ids::*;

@@ -144,6 +144,8 @@ str_enum! {
         Task = "task",
         /// A campaign you composed was paused by its negative feedback.
         Campaign = "campaign",
+        /// A customer asked an auto-reply for a person: you.
+        Handoff = "handoff",
     }
 }
 

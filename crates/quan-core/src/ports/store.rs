@@ -15,7 +15,7 @@ use crate::jobs::port::JobStore;
 use crate::moderation::port::ModerationStore;
 use crate::notify::port::NotifyStore;
 use crate::persons::port::{MergeStore, PersonStore};
-use crate::reach::port::{ReachStore, TransferStore};
+use crate::reach::port::{AutoReplyStore, ReachStore, TransferStore};
 use crate::search::port::SearchStore;
 use async_trait::async_trait;
 use quan_domain::Timestamp;
@@ -81,6 +81,7 @@ pub trait Store:
     + SearchStore
     + ReachStore
     + TransferStore
+    + AutoReplyStore
     + SystemStore
     + Send
     + Sync
@@ -106,6 +107,7 @@ impl<T> Store for T where
         + SearchStore
         + ReachStore
         + TransferStore
+        + AutoReplyStore
         + SystemStore
         + Send
         + Sync

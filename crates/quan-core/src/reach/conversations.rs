@@ -151,6 +151,7 @@ pub async fn reply(
     let c = my_contact(svc, actor, contact).await?;
     let m = store_message(svc, &c, false, text).await?;
     restage(svc, c.org_id, c.person_id).await?;
+    super::auto::on_customer_message(svc, &c, &m.body).await?;
     Ok(m)
 }
 

@@ -9,6 +9,7 @@
 //! message per staff member per customer per day. Every change to a relationship is
 //! an event whose subject is the person, so their timeline is read from the log.
 
+pub mod auto;
 pub mod campaigns;
 pub mod codes;
 pub mod conversations;

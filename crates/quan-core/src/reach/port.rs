@@ -7,9 +7,9 @@ use crate::page::{Page, PageRequest};
 use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
-    AccountId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId, LifecycleStage, OrgId,
-    PersonId, ReachMessageId, StageFacts, Timestamp, TouchPolicy, TouchVerdict, TransferId,
-    TransferKind, TransferState,
+    AccountId, AutoReplyId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId,
+    LifecycleStage, OrgId, PersonId, ReachMessageId, RuleAction, StageFacts, Timestamp,
+    TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
 };
 
 /// One version of an org's reach configuration.
@@ -138,6 +138,8 @@ pub enum MessageKind {
     Message,
     Welcome,
     Campaign,
+    /// Sent by an auto-reply rule (or the away message) for the staff member.
+    Auto,
 }
 
 impl MessageKind {
@@ -146,10 +148,11 @@ impl MessageKind {
             MessageKind::Message => "message",
             MessageKind::Welcome => "welcome",
             MessageKind::Campaign => "campaign",
+            MessageKind::Auto => "auto",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Message, Self::Welcome, Self::Campaign]
+        [Self::Message, Self::Welcome, Self::Campaign, Self::Auto]
             .into_iter()
             .find(|k| k.as_str() == raw)
     }
@@ -615,4 +618,40 @@ pub trait TransferStore: Send + Sync {
         reason: &str,
         now: Timestamp,
     ) -> StoreResult<bool>;
+}
+
+/// An auto-reply rule as stored (its matcher parsed when it is used).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoReplyRecord {
+    pub id: AutoReplyId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// keyword | regex
+    pub kind: String,
+    pub pattern: String,
+    pub action: RuleAction,
+    /// A template (`{{name}}`, `{{staff}}`).
+    pub answer: String,
+    pub created_at: Timestamp,
+}
+
+/// An org's business hours and the reply outside them (empty: none).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AutoReplySettings {
+    pub business_hours: String,
+    pub away_message: String,
+}
+
+/// What the store does for auto-replies.
+#[async_trait]
+pub trait AutoReplyStore: Send + Sync {
+    /// The org's rules, oldest first (the first that matches answers).
+    async fn auto_rules(&self, org: OrgId) -> StoreResult<Vec<AutoReplyRecord>>;
+    async fn auto_rule_insert(&self, r: &AutoReplyRecord, event: &EventRecord) -> StoreResult<()>;
+    async fn auto_rule_delete(&self, org: OrgId, id: AutoReplyId) -> StoreResult<bool>;
+    async fn auto_settings(&self, org: OrgId) -> StoreResult<AutoReplySettings>;
+    async fn auto_settings_set(&self, org: OrgId, s: &AutoReplySettings) -> StoreResult<()>;
+    /// Until when auto-replies wait in a conversation after a hand-off.
+    async fn auto_paused_until(&self, contact: ContactId) -> StoreResult<Option<Timestamp>>;
+    async fn auto_pause(&self, contact: ContactId, until: Timestamp) -> StoreResult<()>;
 }

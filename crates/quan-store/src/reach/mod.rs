@@ -2,6 +2,7 @@
 //! codes and messages in `contacts.rs`; campaigns and the touch ledger in
 //! `campaigns.rs`. The trait's methods are thin, so each part stays readable.
 
+mod auto;
 mod campaigns;
 mod contacts;
 pub(crate) mod decode;

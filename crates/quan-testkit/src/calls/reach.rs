@@ -3,6 +3,7 @@
 
 use super::dto;
 use crate::{Res, User};
+use quan_web::api::reach::auto::PreviewDto;
 use quan_web::api::reach::campaigns::{CampaignDto, ConfirmedDto, PreflightDto};
 use quan_web::api::reach::conversations::{ConversationDto, ReachMessageDto};
 use quan_web::api::reach::import::ImportReportDto;
@@ -341,5 +342,51 @@ impl User {
         let r = self.try_import(org, csv.as_bytes().to_vec()).await;
         assert_eq!(r.status, 200, "import: {}", r.text);
         dto("import report", &r)
+    }
+}
+
+impl User {
+    pub async fn try_auto_rule(&self, org: &str, body: Value) -> Res {
+        self.c
+            .post(&format!("/api/v1/orgs/{org}/auto-replies"), body)
+            .await
+    }
+
+    /// Adds an auto-reply rule: `kind` keyword|regex, `action` answer|handoff
+    /// (asserting 201).
+    pub async fn auto_rule(
+        &self,
+        org: &str,
+        kind: &str,
+        pattern: &str,
+        action: &str,
+        answer: &str,
+    ) {
+        let body = json!({"name": pattern, "kind": kind, "pattern": pattern, "action": action, "answer": answer});
+        let r = self.try_auto_rule(org, body).await;
+        assert_eq!(r.status, 201, "auto rule: {}", r.text);
+    }
+
+    /// Sets business hours and the away message (asserting 200).
+    pub async fn auto_settings(&self, org: &str, hours: &str, away: &str) -> Res {
+        self.c
+            .put(
+                &format!("/api/v1/orgs/{org}/auto-replies/settings"),
+                json!({"business_hours": hours, "away_message": away}),
+            )
+            .await
+    }
+
+    /// What the rules would answer to `message` (asserting 200).
+    pub async fn auto_preview(&self, org: &str, message: &str) -> PreviewDto {
+        let r = self
+            .c
+            .post(
+                &format!("/api/v1/orgs/{org}/auto-replies/preview"),
+                json!({"message": message}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "preview: {}", r.text);
+        dto("preview", &r)
     }
 }

@@ -22,6 +22,7 @@ mod notify;
 mod openapi;
 mod posts;
 mod reach;
+mod reach_auto;
 mod reach_import;
 mod reach_negative;
 mod reach_transfers;

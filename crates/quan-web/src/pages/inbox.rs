@@ -52,6 +52,7 @@ impl NotificationsPage<'_> {
             "approval" => "notify.set_approval",
             "moderation" => "notify.set_moderation",
             "campaign" => "notify.set_campaign",
+            "handoff" => "notify.set_handoff",
             _ => "notify.set_task",
         })
     }
@@ -66,6 +67,7 @@ fn notify_key(k: &str) -> &'static str {
         "approval" => "notify.approval",
         "moderation" => "notify.moderation",
         "campaign" => "notify.campaign",
+        "handoff" => "notify.handoff",
         _ => "notify.task",
     }
 }

@@ -82,6 +82,41 @@ pub async fn load(
         .map_err(err)?;
         made.push(code);
     }
+    // The desk's auto-replies: opening hours, membership, and returns to a person.
+    for (kind, pattern, action, answer) in [
+        (
+            "keyword",
+            "营业时间",
+            "answer",
+            "{{name}}您好，门店每天 9:00–22:00 营业，周末不休息。",
+        ),
+        (
+            "keyword",
+            "会员",
+            "answer",
+            "到店扫码即可注册会员，首单 9 折，生日当月送一杯。",
+        ),
+        (
+            "regex",
+            "(退|换)(货|款)|refund",
+            "handoff",
+            "正在为您转接{{staff}}，请稍候～",
+        ),
+    ] {
+        quan_core::reach::auto::create(
+            svc,
+            owner,
+            quan_core::reach::auto::NewRule {
+                name: pattern.to_owned(),
+                kind: kind.to_owned(),
+                pattern: pattern.to_owned(),
+                action: action.to_owned(),
+                answer: answer.to_owned(),
+            },
+        )
+        .await
+        .map_err(err)?;
+    }
     let mut contacts = Vec::new();
     for (n, who) in (content::CUSTOMERS_FROM..content::ROSTER).enumerate() {
         clock.advance_secs(3600 * 20 + 60 * (n as i64 * 17 % 60));

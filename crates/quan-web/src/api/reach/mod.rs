@@ -1,6 +1,7 @@
 //! Reach endpoints: the org's touch policy, contacts and staff loads, channel codes
 //! with their QR images; conversations and campaigns in their own modules.
 
+pub mod auto;
 pub mod campaigns;
 pub mod conversations;
 pub mod import;
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(campaigns::router())
         .merge(transfers::router())
         .merge(import::router())
+        .merge(auto::router())
 }
 
 impl From<ReachError> for ApiError {

@@ -26,6 +26,7 @@ use quan_core::{
 use quan_domain::{AccountId, CampaignId, ContactId};
 use serde::Deserialize;
 
+mod auto;
 mod import;
 mod policy;
 mod transfers;
@@ -35,6 +36,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(transfers::router())
         .merge(policy::router())
         .merge(import::router())
+        .merge(auto::router())
         .route("/r/{slug}", get(code_page).post(code_open))
         .route("/app/conversations", get(inbox_page))
         .route(
