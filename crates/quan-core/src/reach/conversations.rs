@@ -162,30 +162,29 @@ pub async fn leave(svc: &Services, actor: &Actor, contact: ContactId) -> Result<
     end_contact(svc, &c, "customer", Some(actor.account_id())).await
 }
 
+/// The person the caller is in an org.
+async fn person_in(svc: &Services, actor: &Actor, org: OrgId) -> Result<quan_domain::PersonId> {
+    svc.store
+        .persons_of_account(actor.account_id())
+        .await?
+        .into_iter()
+        .find(|(_, o, _)| *o == org)
+        .map(|(p, _, _)| p)
+        .ok_or(ReachError::NotFound)
+}
+
 /// Whether the caller opted out of an org's campaigns (as a customer there).
 pub async fn opted_out(svc: &Services, actor: &Actor, org: OrgId) -> Result<bool> {
     require_scope(actor, Scope::Read)?;
-    let c = svc
-        .store
-        .contacts_of_account(actor.account_id(), svc.clock.now())
-        .await?
-        .into_iter()
-        .find(|c| c.org_id == org)
-        .ok_or(ReachError::NotFound)?;
-    Ok(svc.store.consent_opted_out(org, c.person_id).await?)
+    let person = person_in(svc, actor, org).await?;
+    Ok(svc.store.consent_opted_out(org, person).await?)
 }
 
 /// Opts the caller out of (or back into) an org's campaigns. Audiences read consent
 /// when they are planned, so the next preflight already honours it.
 pub async fn set_opt_out(svc: &Services, actor: &Actor, org: OrgId, out: bool) -> Result<()> {
     require_scope(actor, Scope::Write)?;
-    let c = svc
-        .store
-        .contacts_of_account(actor.account_id(), svc.clock.now())
-        .await?
-        .into_iter()
-        .find(|c| c.org_id == org)
-        .ok_or(ReachError::NotFound)?;
+    let person = person_in(svc, actor, org).await?;
     let ev = new_event(
         svc,
         org,
@@ -194,16 +193,16 @@ pub async fn set_opt_out(svc: &Services, actor: &Actor, org: OrgId, out: bool) -
         } else {
             "consent.opted_in"
         },
-        format!("person:{}", c.person_id),
+        format!("person:{person}"),
         Some(actor.account_id()),
         json!({}),
     );
     svc.store
-        .consent_set(org, c.person_id, out, svc.clock.now(), &ev)
+        .consent_set(org, person, out, svc.clock.now(), &ev)
         .await?;
     announce(svc, &ev).await;
     if out {
-        super::campaigns::negative(svc, org, c.person_id, "opted_out").await?;
+        super::campaigns::negative(svc, org, person, "opted_out").await?;
     }
     Ok(())
 }

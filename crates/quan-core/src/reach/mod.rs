@@ -12,6 +12,7 @@
 pub mod auto;
 pub mod campaigns;
 pub mod codes;
+pub mod consent;
 pub mod conversations;
 pub mod error;
 pub mod import;

@@ -508,6 +508,25 @@ pub trait ReachStore: Send + Sync {
         event: &EventRecord,
     ) -> StoreResult<()>;
 
+    /// Erases a person's personal fields for the consent centre, in one
+    /// transaction: the name becomes `placeholder`, handles and tags go, their
+    /// contacts end (`erased`), the messages they wrote are blanked, campaigns stop;
+    /// `event` is the audit record.
+    async fn person_erase(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        placeholder: &str,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+    /// Every message of a contact, oldest first (for a person's export).
+    async fn reach_messages_all(&self, contact: ContactId) -> StoreResult<Vec<ReachMessageRecord>>;
+    /// The persons an account is, with each org's id and name.
+    async fn persons_of_account(
+        &self,
+        account: AccountId,
+    ) -> StoreResult<Vec<(PersonId, OrgId, String)>>;
     /// What the stage rule needs to know of a person.
     async fn stage_facts(
         &self,

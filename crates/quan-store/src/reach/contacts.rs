@@ -389,3 +389,99 @@ impl SqlStore {
             .collect()
     }
 }
+
+impl SqlStore {
+    pub(crate) async fn reach_person_erase(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        placeholder: &str,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
+        let (o, p) = (org.to_string(), person.to_string());
+        let mut tx = self.begin().await?;
+        exec(
+            &mut tx,
+            sqlx::query("UPDATE persons SET display_name = $3 WHERE id = $1 AND org_id = $2")
+                .bind(p.clone())
+                .bind(o.clone())
+                .bind(placeholder.to_owned()),
+        )
+        .await?;
+        for sql in [
+            "DELETE FROM handles WHERE person_id = $1 AND org_id = $2",
+            "DELETE FROM person_tags WHERE person_id = $1 AND org_id = $2",
+            "UPDATE reach_messages SET body = '' WHERE from_staff = 0 AND org_id = $2 \
+               AND contact_id IN (SELECT id FROM contacts WHERE person_id = $1)",
+        ] {
+            exec(&mut tx, sqlx::query(sql).bind(p.clone()).bind(o.clone())).await?;
+        }
+        let ended = sqlx::query(
+            "UPDATE contacts SET removed_at = $3, removed_by = 'erased' \
+             WHERE person_id = $1 AND org_id = $2 AND removed_at IS NULL RETURNING staff_id",
+        )
+        .bind(p.clone())
+        .bind(o.clone())
+        .bind(now.millis())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        for r in &ended {
+            exec(
+                &mut tx,
+                sqlx::query("UPDATE contact_counts SET n = n - 1 WHERE org_id = $1 AND staff_id = $2 AND n > 0")
+                    .bind(o.clone())
+                    .bind(text(r, "staff_id")?),
+            )
+            .await?;
+        }
+        exec(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO reach_consent (org_id, person_id, opted_out, updated_at) VALUES ($1, $2, 1, $3) \
+                 ON CONFLICT (org_id, person_id) DO UPDATE SET opted_out = 1, updated_at = excluded.updated_at",
+            )
+            .bind(o.clone())
+            .bind(p.clone())
+            .bind(now.millis()),
+        )
+        .await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    pub(crate) async fn reach_messages_of(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<ReachMessageRecord>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM reach_messages WHERE contact_id = $1 ORDER BY id LIMIT 10000"
+        );
+        self.fetch_all(sqlx::query(&sql).bind(contact.to_string()))
+            .await?
+            .iter()
+            .map(reach_rows::message)
+            .collect()
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn reach_persons_of_account(
+        &self,
+        account: AccountId,
+    ) -> StoreResult<Vec<(PersonId, OrgId, String)>> {
+        let rows = self
+            .fetch_all(
+                sqlx::query(
+                    "SELECT p.id, p.org_id, o.name FROM persons p JOIN orgs o ON o.id = p.org_id \
+                     WHERE p.account_id = $1 AND p.merged_into IS NULL ORDER BY o.name LIMIT 200",
+                )
+                .bind(account.to_string()),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((rows::id(r, "id")?, rows::id(r, "org_id")?, text(r, "name")?)))
+            .collect()
+    }
+}

@@ -399,6 +399,29 @@ impl ReachStore for SqlStore {
         .map(|_| ())
     }
 
+    async fn person_erase(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        placeholder: &str,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<()> {
+        self.reach_person_erase(org, person, placeholder, now, event)
+            .await
+    }
+
+    async fn reach_messages_all(&self, contact: ContactId) -> StoreResult<Vec<ReachMessageRecord>> {
+        self.reach_messages_of(contact).await
+    }
+
+    async fn persons_of_account(
+        &self,
+        account: AccountId,
+    ) -> StoreResult<Vec<(PersonId, OrgId, String)>> {
+        self.reach_persons_of_account(account).await
+    }
+
     async fn stage_facts(
         &self,
         org: OrgId,

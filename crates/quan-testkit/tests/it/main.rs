@@ -23,6 +23,7 @@ mod openapi;
 mod posts;
 mod reach;
 mod reach_auto;
+mod reach_consent;
 mod reach_import;
 mod reach_negative;
 mod reach_transfers;

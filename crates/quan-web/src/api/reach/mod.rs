@@ -3,6 +3,7 @@
 
 pub mod auto;
 pub mod campaigns;
+pub mod consent;
 pub mod conversations;
 pub mod import;
 pub mod transfers;
@@ -42,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(transfers::router())
         .merge(import::router())
         .merge(auto::router())
+        .merge(consent::router())
 }
 
 impl From<ReachError> for ApiError {

@@ -29,6 +29,7 @@ use serde::Deserialize;
 mod auto;
 mod import;
 mod policy;
+mod privacy;
 mod transfers;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -37,6 +38,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(policy::router())
         .merge(import::router())
         .merge(auto::router())
+        .merge(privacy::router())
         .route("/r/{slug}", get(code_page).post(code_open))
         .route("/app/conversations", get(inbox_page))
         .route(
