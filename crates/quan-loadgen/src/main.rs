@@ -9,6 +9,7 @@
 mod all;
 mod cpu;
 mod fanout;
+mod reach;
 mod seeded;
 
 use anyhow::{Context, bail};
@@ -70,7 +71,7 @@ enum Cmd {
     },
 }
 
-const SCENARIOS: [(&str, &str); 4] = [
+const SCENARIOS: [(&str, &str); 5] = [
     (
         "api-read",
         "GET an authenticated JSON endpoint (bearer token) vs nginx serving the same bytes as a static file",
@@ -89,6 +90,12 @@ const SCENARIOS: [(&str, &str); 4] = [
         "chat-fanout",
         "one chat room with 1,000 members on WebSockets, 200 messages/s sent through the API: deliveries/s and \
          send-to-receive latency, vs NATS delivering the same messages to 1,000 subscribers",
+    ),
+    (
+        "campaign-plan",
+        "a campaign to every customer of a generated org (1,000,000 over 200 staff, half with half the month's \
+         budget used; 100,000 with --quick): preflight time, plan-and-persist customers/s and peak memory, \
+         SQLite and PostgreSQL",
     ),
 ];
 
@@ -547,6 +554,19 @@ async fn main() -> anyhow::Result<()> {
                     )
                     .await
                     .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
+                }
+                "campaign-plan" => {
+                    let customers = if quick { 100_000 } else { 1_000_000 };
+                    let backends: Vec<&str> = match backend.as_str() {
+                        "sqlite" => vec!["sqlite"],
+                        "postgres" => vec!["postgres"],
+                        "both" => vec!["sqlite", "postgres"],
+                        other => bail!("--backend is sqlite, postgres or both, not {other:?}"),
+                    };
+                    let budget = Duration::from_secs(3_600);
+                    tokio::time::timeout(budget, reach::campaign_plan(customers, &backends, &pg))
+                        .await
+                        .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
                 }
                 other => bail!("unknown scenario {other:?}; `quan-loadgen list` names them"),
             };

@@ -19,7 +19,7 @@ pub(crate) struct PgDb {
     name: String,
 }
 impl PgDb {
-    fn create(server: &str) -> anyhow::Result<Self> {
+    pub(crate) fn create(server: &str) -> anyhow::Result<Self> {
         let name = format!("quan_feedbench_{}", std::process::id());
         let db = Self {
             admin: format!("{server}/postgres"),
@@ -42,7 +42,7 @@ impl PgDb {
         }
         Ok(())
     }
-    fn url(&self, server: &str) -> String {
+    pub(crate) fn url(&self, server: &str) -> String {
         format!("{server}/{}", self.name)
     }
 }

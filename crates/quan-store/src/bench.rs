@@ -48,15 +48,15 @@ pub struct SeedReport {
 }
 
 /// xorshift64*: reproducible data without a dependency.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 }
@@ -66,7 +66,7 @@ const ROWS: usize = 400;
 
 /// Inserts `rows` (each `cols` values) into `table` in multi-row statements, in one
 /// transaction per 50 statements.
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     store: &SqlStore,
     table: &str,
     cols: &[&str],
@@ -108,12 +108,12 @@ async fn insert_rows(
     Ok(())
 }
 
-enum Val {
+pub(crate) enum Val {
     T(String),
     I(i64),
     F(f64),
 }
-use Val::{F, I, T};
+pub(crate) use Val::{F, I, T};
 
 pub async fn seed_feed(store: &SqlStore, o: &SeedOptions) -> StoreResult<SeedReport> {
     let started = std::time::Instant::now();

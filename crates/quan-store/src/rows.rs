@@ -41,6 +41,7 @@ fn sqlite_constraint(message: &str) -> Option<&'static str> {
         "jobs.dedupe_key" => "jobs_dedupe_key",
         "circle_members.circle_id, circle_members.account_id" => constraints::CIRCLE_MEMBER_PK,
         "reports.post_id, reports.account_id" => constraints::REPORT_ONCE,
+        "transfers.person_id" => "transfers_pending_person_key",
         "person_tags.person_id, person_tags.tag" => constraints::PERSON_TAG_PK,
         _ => return None,
     })

@@ -121,6 +121,15 @@ enum AdminCmd {
     },
     /// List every org with its staff count.
     ListOrgs,
+    /// Fill a BENCHMARK data directory with a campaign-plan data set (an org of sales
+    /// staff and customers, half with budget used, and an owner session); prints JSON.
+    #[command(hide = true)]
+    BenchSeedReach {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 200)]
+        staff: usize,
+    },
     /// Fill a BENCHMARK data directory with a feed-read data set (an org of circles,
     /// members, posts, likes, and sessions for the first viewers); prints JSON.
     #[command(hide = true)]
@@ -299,6 +308,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         private_viewers,
                     };
                     let report = quan_store::bench::seed_feed(&app.store, &opts).await?;
+                    println!("{}", serde_json::to_string(&report)?);
+                }
+                AdminCmd::BenchSeedReach { customers, staff } => {
+                    let report =
+                        quan_store::bench_reach::seed_reach(&app.store, customers, staff).await?;
                     println!("{}", serde_json::to_string(&report)?);
                 }
                 AdminCmd::ListOrgs => {

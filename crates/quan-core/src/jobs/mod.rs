@@ -75,6 +75,21 @@ pub async fn schedule_rank(svc: &Services) -> Result<bool, crate::ports::StoreEr
         .await
 }
 
+/// Enqueues this minute's run of a sweep job once, however many nodes ask.
+async fn schedule_minutely(svc: &Services, kind: &str) -> Result<bool, crate::ports::StoreError> {
+    let now = svc.clock.now();
+    svc.store
+        .job_enqueue(&NewJob {
+            id: JobId::new(),
+            kind: kind.to_owned(),
+            payload: serde_json::json!({}),
+            run_at: now,
+            max_attempts: 1,
+            dedupe_key: Some(format!("{kind}:{}", now.millis() / 60_000)),
+        })
+        .await
+}
+
 /// Runs one due job if there is one. Returns whether it found one.
 pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
     let now = svc.clock.now();
@@ -142,6 +157,8 @@ pub async fn worker(svc: Services, idle: Duration, shutdown: CancellationToken) 
     while !shutdown.is_cancelled() {
         let minute = svc.clock.now().millis() / 60_000;
         if minute != last_rank {
+            // A sweep for due transfers whose own job was lost.
+            let _ = schedule_minutely(&svc, crate::reach::transfers::COMPLETE).await;
             match schedule_rank(&svc).await {
                 Ok(_) => last_rank = minute,
                 Err(e) => tracing::warn!(error = %e, "could not schedule the rank job"),

@@ -308,12 +308,19 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
         .ok_or(ReachError::NotStaff)?;
     let now = svc.clock.now();
     let visible_at = c.send_at.filter(|t| *t > now).unwrap_or(now);
-    let recipients = svc.store.share_recipients(id, access.account()).await?;
-    if recipients.is_empty() {
+    let has_share = svc
+        .store
+        .campaign_shares(id)
+        .await?
+        .iter()
+        .any(|s| s.staff_id == access.account());
+    if !has_share {
         return Err(ReachError::CampaignState(
             "you have no share in this campaign",
         ));
     }
+    // Customers who left or opted out since the plan are skipped here.
+    let recipients = svc.store.share_recipients(id, access.account()).await?;
     let messages: Vec<ReachMessageRecord> = recipients
         .iter()
         .map(|(contact, person, name)| ReachMessageRecord {
@@ -335,9 +342,12 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
         .share_confirm(access.org(), id, access.account(), &messages, now)
         .await?
     {
-        return Err(ReachError::CampaignState(
-            "you confirmed your share already",
-        ));
+        let paused = campaign(svc, access, id).await?.status == CampaignStatus::Paused;
+        return Err(ReachError::CampaignState(if paused {
+            "this campaign was paused by its negative feedback"
+        } else {
+            "you confirmed your share already"
+        }));
     }
     Ok(i64::try_from(messages.len()).unwrap_or(i64::MAX))
 }

@@ -584,6 +584,8 @@ pub enum CompleteOutcome {
     ReceiverAtCap,
     /// Decided meanwhile (refused, or completed by another node).
     AlreadyDecided,
+    /// The customer's contact with the handing-over staff member ended meanwhile.
+    ContactEnded,
 }
 
 /// What the store does for transfers.

@@ -26,8 +26,11 @@ use quan_domain::{
 use serde_json::json;
 use std::collections::HashMap;
 
-/// The job kind that completes due transfers (enqueued each minute by the worker).
+/// The job kind that completes due transfers (queued when a batch starts, and each
+/// minute by the worker as a sweep).
 pub const COMPLETE: &str = "reach.transfers";
+/// The index that keeps one pending transfer per person.
+pub const TRANSFER_PENDING: &str = "transfers_pending_person_key";
 /// Due transfers completed per run.
 const DUE_BATCH: i64 = 500;
 
@@ -66,6 +69,20 @@ async fn plan(svc: &Services, access: &OrgAccess, n: &NewTransfer) -> Result<Vec
         )
         .into());
     }
+    crate::input::text(&n.message, "message", TRANSFER_MESSAGE_MAX, false)?;
+    crate::input::text(&n.note, "note", crate::input::REASON_MAX, false)?;
+    let org = access.org();
+    // The customers first: another org's contact is not found, whatever else.
+    let mut seen = std::collections::HashSet::new();
+    let mut theirs = Vec::with_capacity(n.contacts.len());
+    for id in n.contacts.iter().filter(|c| seen.insert(**c)) {
+        theirs.push(
+            svc.store
+                .contact_get(org, *id)
+                .await?
+                .ok_or(ReachError::NotFound)?,
+        );
+    }
     if n.receivers.is_empty() || n.receivers.contains(&n.from) {
         return Err(ParseError::new(
             "receivers",
@@ -74,9 +91,6 @@ async fn plan(svc: &Services, access: &OrgAccess, n: &NewTransfer) -> Result<Vec
         )
         .into());
     }
-    crate::input::text(&n.message, "message", TRANSFER_MESSAGE_MAX, false)?;
-    crate::input::text(&n.note, "note", crate::input::REASON_MAX, false)?;
-    let org = access.org();
     let cap = policy_now(svc, org).await?.contact_cap;
     let mut room: HashMap<AccountId, i64> = HashMap::new();
     let loads = svc.store.staff_loads(org).await?;
@@ -90,13 +104,8 @@ async fn plan(svc: &Services, access: &OrgAccess, n: &NewTransfer) -> Result<Vec
     }
     let since = svc.clock.now().plus_secs(-TRANSFER_WINDOW_DAYS * 86_400);
     let mut turn = 0usize;
-    let mut rows = Vec::with_capacity(n.contacts.len());
-    for id in &n.contacts {
-        let c = svc
-            .store
-            .contact_get(org, *id)
-            .await?
-            .ok_or(ReachError::NotFound)?;
+    let mut rows = Vec::with_capacity(theirs.len());
+    for c in theirs {
         let refusal = if c.staff_id != n.from || c.removed_at.is_some() {
             Some("not_theirs")
         } else if svc.store.transfer_pending(c.person_id).await? {
@@ -187,9 +196,20 @@ pub async fn create(
         made.push(t);
     }
     if !made.is_empty() {
-        svc.store
+        match svc
+            .store
             .transfers_insert(&made, access.account(), &events)
-            .await?;
+            .await
+        {
+            Ok(()) => {}
+            // Another batch started one of these customers' transfers meanwhile.
+            Err(e) if e.is_conflict_on(TRANSFER_PENDING) => {
+                return Err(ReachError::CampaignState(
+                    "a transfer is already waiting for one of these customers; preview again",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
         for (t, e) in made.iter().zip(&events) {
             announce(svc, e).await;
             tell(svc, t).await;
@@ -258,10 +278,15 @@ pub async fn list(
     Ok(svc.store.transfer_list(access.org(), page).await?)
 }
 
-/// The caller's pending transfers, as a customer.
+/// The caller's pending transfers, as a customer (the receiver's handover notes
+/// are not theirs to read).
 pub async fn mine(svc: &Services, actor: &Actor) -> Result<Vec<TransferRecord>> {
     require_scope(actor, Scope::Read)?;
-    Ok(svc.store.transfers_of_account(actor.account_id()).await?)
+    let mut all = svc.store.transfers_of_account(actor.account_id()).await?;
+    for t in &mut all {
+        t.note.clear();
+    }
+    Ok(all)
 }
 
 /// The customer refuses a pending transfer, within its window.
@@ -306,39 +331,56 @@ pub async fn refuse(svc: &Services, actor: &Actor, id: TransferId) -> Result<Tra
 pub async fn complete_due(svc: &Services) -> Result<u64> {
     let now = svc.clock.now();
     let mut moved = 0;
-    for mut t in svc.store.transfers_due(now, DUE_BATCH).await? {
-        let cap = policy_now(svc, t.org_id).await?.contact_cap;
-        t.state = t.state.next(&TransferEvent::Lapse { at: now }, t.due_at)?;
-        let events = [
-            event(svc, &t, "transfer.completed", None),
-            new_event(
-                svc,
-                t.org_id,
-                "contact.added",
-                format!("person:{}", t.person_id),
-                None,
-                json!({"staff": t.to_staff.to_string(), "staff_name": t.to_name, "source": "transfer"}),
-            ),
-        ];
-        match svc
-            .store
-            .transfer_complete(&t, ContactId::new(), cap, now, &events)
-            .await?
-        {
-            CompleteOutcome::Completed => {
-                moved += 1;
-                for e in &events {
-                    announce(svc, e).await;
-                }
-                restage(svc, t.org_id, t.person_id).await?;
-            }
-            CompleteOutcome::ReceiverAtCap => {
-                svc.store
-                    .transfer_fail(t.id, "receiver_at_cap", now)
-                    .await?;
-            }
-            CompleteOutcome::AlreadyDecided => {}
+    for t in svc.store.transfers_due(now, DUE_BATCH).await? {
+        // One transfer that cannot complete does not hold up the others.
+        match complete_one(svc, t).await {
+            Ok(true) => moved += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "a due transfer did not complete"),
         }
     }
     Ok(moved)
+}
+
+/// Completes one due transfer; true if the customer moved.
+async fn complete_one(svc: &Services, mut t: TransferRecord) -> Result<bool> {
+    let now = svc.clock.now();
+    let cap = policy_now(svc, t.org_id).await?.contact_cap;
+    t.state = t.state.next(&TransferEvent::Lapse { at: now }, t.due_at)?;
+    let events = [
+        event(svc, &t, "transfer.completed", None),
+        new_event(
+            svc,
+            t.org_id,
+            "contact.added",
+            format!("person:{}", t.person_id),
+            None,
+            json!({"staff": t.to_staff.to_string(), "staff_name": t.to_name, "source": "transfer"}),
+        ),
+    ];
+    let out = svc
+        .store
+        .transfer_complete(&t, ContactId::new(), cap, now, &events)
+        .await?;
+    match out {
+        CompleteOutcome::Completed => {
+            for e in &events {
+                announce(svc, e).await;
+            }
+            restage(svc, t.org_id, t.person_id).await?;
+            Ok(true)
+        }
+        CompleteOutcome::ReceiverAtCap => {
+            svc.store
+                .transfer_fail(t.id, "receiver_at_cap", now)
+                .await?;
+            Ok(false)
+        }
+        // The customer left their staff member meanwhile: nobody receives them.
+        CompleteOutcome::ContactEnded => {
+            svc.store.transfer_fail(t.id, "contact_ended", now).await?;
+            Ok(false)
+        }
+        CompleteOutcome::AlreadyDecided => Ok(false),
+    }
 }

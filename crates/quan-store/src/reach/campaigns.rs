@@ -352,7 +352,10 @@ impl SqlStore {
                 sqlx::query(
                     "SELECT r.contact_id, r.person_id, p.display_name FROM campaign_recipients r \
                      JOIN persons p ON p.id = r.person_id \
-                     WHERE r.campaign_id = $1 AND r.staff_id = $2 AND r.outcome = 'send' ORDER BY r.person_id",
+                     JOIN contacts c ON c.id = r.contact_id AND c.removed_at IS NULL \
+                     LEFT JOIN reach_consent rc ON rc.org_id = c.org_id AND rc.person_id = r.person_id \
+                     WHERE r.campaign_id = $1 AND r.staff_id = $2 AND r.outcome = 'send' \
+                       AND COALESCE(rc.opted_out, 0) = 0 ORDER BY r.person_id",
                 )
                 .bind(id.to_string())
                 .bind(staff.to_string()),
@@ -378,6 +381,17 @@ impl SqlStore {
         now: Timestamp,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
+        // A pause that landed since the caller looked wins: nothing goes out.
+        let live = exec(
+            &mut tx,
+            sqlx::query("UPDATE campaigns SET status = status WHERE id = $1 AND org_id = $2 AND status = 'confirming'")
+                .bind(id.to_string())
+                .bind(org.to_string()),
+        )
+        .await?;
+        if live == 0 {
+            return Ok(false);
+        }
         let n = exec(
             &mut tx,
             sqlx::query(
@@ -397,7 +411,7 @@ impl SqlStore {
         exec(
             &mut tx,
             sqlx::query(
-                "UPDATE campaigns SET status = 'sent' WHERE id = $1 AND org_id = $2 AND NOT EXISTS \
+                "UPDATE campaigns SET status = 'sent' WHERE id = $1 AND org_id = $2 AND status = 'confirming' AND NOT EXISTS \
                  (SELECT 1 FROM campaign_shares s WHERE s.campaign_id = $1 AND s.confirmed_at IS NULL)",
             )
             .bind(id.to_string())

@@ -85,13 +85,14 @@ async fn decide(
     Ok(n == 1)
 }
 
-/// Ends a live contact and gives its staff member's place back.
+/// Ends a live contact and gives its staff member's place back; false if it was
+/// not live.
 async fn end_contact(
     tx: &mut crate::store::Tx,
     contact: ContactId,
     by: &str,
     now: Timestamp,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
     let row = sqlx::query(
         "UPDATE contacts SET removed_at = $2, removed_by = $3 WHERE id = $1 AND removed_at IS NULL RETURNING org_id, staff_id",
     )
@@ -101,18 +102,19 @@ async fn end_contact(
     .fetch_optional(&mut **tx)
     .await
     .map_err(backend)?;
-    if let Some(r) = row {
-        exec(
-            tx,
-            sqlx::query(
-                "UPDATE contact_counts SET n = n - 1 WHERE org_id = $1 AND staff_id = $2 AND n > 0",
-            )
-            .bind(text(&r, "org_id")?)
-            .bind(text(&r, "staff_id")?),
+    let Some(r) = row else {
+        return Ok(false);
+    };
+    exec(
+        tx,
+        sqlx::query(
+            "UPDATE contact_counts SET n = n - 1 WHERE org_id = $1 AND staff_id = $2 AND n > 0",
         )
-        .await?;
-    }
-    Ok(())
+        .bind(text(&r, "org_id")?)
+        .bind(text(&r, "staff_id")?),
+    )
+    .await?;
+    Ok(true)
 }
 
 #[async_trait]
@@ -258,7 +260,9 @@ impl TransferStore for SqlStore {
         if !decide(&mut tx, t.id, "completed", "", now).await? {
             return Ok(CompleteOutcome::AlreadyDecided);
         }
-        end_contact(&mut tx, t.from_contact, "transfer", now).await?;
+        if !end_contact(&mut tx, t.from_contact, "transfer", now).await? {
+            return Ok(CompleteOutcome::ContactEnded);
+        }
         let live = sqlx::query(
             "SELECT id FROM contacts WHERE org_id = $1 AND staff_id = $2 AND person_id = $3 AND removed_at IS NULL",
         )

@@ -92,6 +92,56 @@ const PROBES: &[(&str, &str, &str)] = &[
         r#"{"merged_id": "{a_person}"}"#,
     ),
     ("POST", "/api/v1/orgs/{a}/merges/{merge}/undo", ""),
+    // Reach: B's org in the path.
+    ("GET", "/api/v1/orgs/{b}/reach/policy", ""),
+    ("GET", "/api/v1/orgs/{b}/contacts", ""),
+    ("GET", "/api/v1/orgs/{b}/contacts/loads", ""),
+    ("GET", "/api/v1/orgs/{b}/channel-codes", ""),
+    ("GET", "/api/v1/orgs/{b}/campaigns", ""),
+    ("GET", "/api/v1/orgs/{b}/transfers", ""),
+    ("GET", "/api/v1/orgs/{b}/auto-replies", ""),
+    ("POST", "/api/v1/orgs/{b}/contacts/import", ""),
+    // Reach: A's org in the path, B's things after it.
+    (
+        "POST",
+        "/api/v1/orgs/{a}/contacts",
+        r#"{"person_id": "{person}"}"#,
+    ),
+    ("DELETE", "/api/v1/orgs/{a}/contacts/{contact}", ""),
+    ("GET", "/api/v1/orgs/{a}/contacts/{contact}/messages", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{a}/contacts/{contact}/messages",
+        r#"{"body": "x"}"#,
+    ),
+    ("GET", "/api/v1/orgs/{a}/channel-codes/{channel}", ""),
+    ("GET", "/api/v1/orgs/{a}/channel-codes/{channel}/qr/svg", ""),
+    ("DELETE", "/api/v1/orgs/{a}/channel-codes/{channel}", ""),
+    ("GET", "/api/v1/orgs/{a}/campaigns/{campaign}", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{a}/campaigns/{campaign}/preflight",
+        "",
+    ),
+    ("POST", "/api/v1/orgs/{a}/campaigns/{campaign}/send", ""),
+    ("POST", "/api/v1/orgs/{a}/campaigns/{campaign}/confirm", ""),
+    ("DELETE", "/api/v1/orgs/{a}/auto-replies/{rule}", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{a}/transfers/preview",
+        r#"{"kind": "on_job", "from_staff": "{staff}", "contacts": ["{contact}"], "receivers": ["{staff}"]}"#,
+    ),
+    // Reach: B's customer's own endpoints, called by A.
+    ("GET", "/api/v1/me/conversations/{contact}", ""),
+    (
+        "POST",
+        "/api/v1/me/conversations/{contact}",
+        r#"{"body": "x"}"#,
+    ),
+    ("DELETE", "/api/v1/me/conversations/{contact}", ""),
+    ("POST", "/api/v1/me/transfers/{transfer}/refuse", ""),
+    ("GET", "/api/v1/me/consent/{b}", ""),
+    ("POST", "/api/v1/me/consent/{b}/erase", ""),
 ];
 
 /// Org B and the things of it the probes aim at.
@@ -104,6 +154,11 @@ struct OrgB {
     token: String,
     secret: String,
     merge: String,
+    contact: String,
+    channel: String,
+    campaign: String,
+    rule: String,
+    transfer: String,
 }
 
 async fn org_b(app: &TestApp) -> OrgB {
@@ -118,6 +173,7 @@ async fn org_b(app: &TestApp) -> OrgB {
     let merge = owner.merge(&org, &person, &other, "").await.id;
     owner.tag(&org, &person, "vip").await;
     owner.set_word(&org, "b-only", "hold").await;
+    let (contact, channel, campaign, rule, transfer) = reach_of_b(app, &owner, &org).await;
     OrgB {
         owner,
         org,
@@ -127,7 +183,40 @@ async fn org_b(app: &TestApp) -> OrgB {
         token: token.token.id,
         secret: token.secret,
         merge,
+        contact,
+        channel,
+        campaign,
+        rule,
+        transfer,
     }
+}
+
+/// B's reach things: a customer's contact through a code, a draft campaign, an
+/// auto-reply rule and a pending transfer of that customer to a second staff member.
+async fn reach_of_b(
+    app: &TestApp,
+    owner: &User,
+    org: &str,
+) -> (String, String, String, String, String) {
+    let code = owner
+        .create_code(org, json!({"name": "B code", "staff": [owner.id]}))
+        .await;
+    let customer = app.user("B's fan").await;
+    let contact = customer.open_code(&code.url).await.id;
+    let campaign = owner.campaign(org, "{{name}}", json!({})).await.id;
+    owner
+        .auto_rule(org, "keyword", "hours", "answer", "9-5")
+        .await;
+    let rules = owner
+        .c
+        .get(&format!("/api/v1/orgs/{org}/auto-replies"))
+        .await;
+    let rule = rules.body[0]["id"].as_str().unwrap_or_default().to_owned();
+    let colleague = app.user("B's colleague").await;
+    app.join(owner, org, &colleague, "sales").await;
+    let body = User::transfer_body("on_job", &owner.id, &[&contact], &[&colleague.id]);
+    let transfer = owner.transfer(org, body).await.transfers[0].id.clone();
+    (contact, code.id, campaign, rule, transfer)
 }
 
 async fn no_endpoint_reaches_another_org(app: TestApp) {
@@ -148,6 +237,11 @@ async fn no_endpoint_reaches_another_org(app: TestApp) {
             .replace("{invite}", &b.invite)
             .replace("{token}", &b.token)
             .replace("{merge}", &b.merge)
+            .replace("{contact}", &b.contact)
+            .replace("{channel}", &b.channel)
+            .replace("{campaign}", &b.campaign)
+            .replace("{rule}", &b.rule)
+            .replace("{transfer}", &b.transfer)
     };
     for who in [&a.c, &a_bot] {
         for (method, path, body) in PROBES {
@@ -198,6 +292,34 @@ async fn nothing_of_b_changed(app: &TestApp, b: &OrgB) {
     app.client().staff_invite_preview(&b.code).await; // B's invite is still valid
     assert_eq!(b.owner.words(&b.org).await.len(), 1);
     let staff = b.owner.staff(&b.org).await.items;
-    assert_eq!(staff.len(), 1);
-    assert_eq!(staff[0].role, "owner");
+    assert_eq!(
+        staff.len(),
+        2,
+        "the owner and the colleague a transfer waits for"
+    );
+    assert!(staff.iter().any(|s| s.role == "owner"));
+    // B's reach things stand.
+    let contacts = b.owner.contacts(&b.org, "").await.items;
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(
+        b.owner
+            .staff_conversation(&b.org, &b.contact)
+            .await
+            .messages
+            .len(),
+        0
+    );
+    assert!(!b.owner.code(&b.org, &b.channel).await.archived);
+    assert_eq!(
+        b.owner.get_campaign(&b.org, &b.campaign).await.status,
+        "draft"
+    );
+    let states: Vec<String> = b
+        .owner
+        .transfers(&b.org)
+        .await
+        .into_iter()
+        .map(|t| t.state)
+        .collect();
+    assert_eq!(states, ["pending"]);
 }

@@ -545,6 +545,8 @@ async fn staff_reply(
 #[template(path = "console_campaigns.html")]
 struct CampaignsPage<'a> {
     k: &'a Console,
+    /// Owners, admins and operators compose campaigns.
+    manage: bool,
     items: &'a [CampaignRecord],
     next: Option<&'a str>,
     form: CampaignForm,
@@ -591,6 +593,7 @@ async fn campaigns_view(
     Ok(render_form(
         &CampaignsPage {
             k,
+            manage: reach::sees_all(&k.access),
             items: &page.items,
             next: page.next.as_deref(),
             form,
@@ -671,6 +674,7 @@ async fn campaign_view(st: &AppState, k: &Console, id: &str, error: Option<Strin
         .shares
         .iter()
         .find(|s| s.staff_id == k.access.account() && s.confirmed_at.is_none())
+        .filter(|_| d.campaign.status == quan_core::CampaignStatus::Confirming)
         .map(|s| s.recipients);
     Ok(render_form(
         &CampaignPage {
