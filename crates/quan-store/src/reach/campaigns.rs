@@ -11,6 +11,10 @@ use quan_core::{
 };
 use quan_domain::{AccountId, CampaignId, ContactId, OrgId, PersonId, Timestamp, TouchVerdict};
 
+/// Rows per multi-row statement of a plan (4 parameters each at most: well under
+/// both engines' limits).
+const PLAN_CHUNK: usize = 500;
+
 /// The live contact a customer hears from: the one they last talked with.
 const ROUTE: &str = "(SELECT c1.id FROM contacts c1 WHERE c1.person_id = p.id AND c1.org_id = $1 \
      AND c1.removed_at IS NULL ORDER BY c1.last_talked_at DESC, c1.id DESC LIMIT 1)";
@@ -134,6 +138,11 @@ impl SqlStore {
             .collect()
     }
 
+    /// One batch of a plan in one transaction and four multi-row statements: take
+    /// the staff members' day for every planned send, take a touch of the budget for
+    /// those that got their day (a guarded upsert: only below the limit), give the day
+    /// back where the budget refused, and record every row's outcome. Rows go in
+    /// person order, so concurrent plans lock in one order.
     pub(crate) async fn reach_plan_batch(
         &self,
         org: OrgId,
@@ -141,71 +150,121 @@ impl SqlStore {
         w: &PlanWindow,
         rows: &[(AudienceRow, TouchVerdict)],
     ) -> StoreResult<Vec<TouchVerdict>> {
+        use std::collections::HashSet;
         let mut tx = self.begin().await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (r, planned) in rows {
-            let mut v = *planned;
-            if v == TouchVerdict::Send {
-                let day = exec(
-                    &mut tx,
-                    sqlx::query(
-                        "INSERT INTO staff_touches (org_id, staff_id, person_id, day, campaign_id) VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (org_id, staff_id, person_id, day) DO NOTHING",
-                    )
-                    .bind(org.to_string())
-                    .bind(r.staff.to_string())
-                    .bind(r.person.to_string())
-                    .bind(w.day.clone())
-                    .bind(campaign.to_string()),
-                )
-                .await?;
-                if day == 0 {
-                    v = TouchVerdict::StaffDaily;
-                } else {
-                    // The budget moves only while below its limit.
-                    let took = exec(
-                        &mut tx,
-                        sqlx::query(
-                            "INSERT INTO touch_counts (org_id, person_id, period, used) VALUES ($1, $2, $3, 1) \
-                             ON CONFLICT (org_id, person_id, period) DO UPDATE SET used = touch_counts.used + 1 \
-                             WHERE touch_counts.used < $4",
-                        )
-                        .bind(org.to_string())
-                        .bind(r.person.to_string())
-                        .bind(w.period.clone())
-                        .bind(w.limit),
-                    )
-                    .await?;
-                    if took == 0 {
-                        v = TouchVerdict::OverBudget;
-                        exec(
-                            &mut tx,
-                            sqlx::query(
-                                "DELETE FROM staff_touches WHERE org_id = $1 AND staff_id = $2 AND person_id = $3 AND day = $4",
-                            )
-                            .bind(org.to_string())
-                            .bind(r.staff.to_string())
-                            .bind(r.person.to_string())
-                            .bind(w.day.clone()),
-                        )
-                        .await?;
-                    }
-                }
+        let mut out: Vec<TouchVerdict> = rows.iter().map(|(_, v)| *v).collect();
+        let sends: Vec<&AudienceRow> = rows
+            .iter()
+            .filter(|(_, v)| *v == TouchVerdict::Send)
+            .map(|(r, _)| r)
+            .collect();
+        let (o, c) = (org.to_string(), campaign.to_string());
+        let mut got_day: HashSet<PersonId> = HashSet::new();
+        let mut took: HashSet<PersonId> = HashSet::new();
+        for chunk in sends.chunks(PLAN_CHUNK) {
+            // $1 org, $2 day, $3 campaign; then (staff, person) pairs.
+            let marks: Vec<String> = (0..chunk.len())
+                .map(|i| format!("($1, ${}, ${}, $2, $3)", 4 + 2 * i, 5 + 2 * i))
+                .collect();
+            let sql = format!(
+                "INSERT INTO staff_touches (org_id, staff_id, person_id, day, campaign_id) VALUES {} \
+                 ON CONFLICT (org_id, staff_id, person_id, day) DO NOTHING RETURNING person_id",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql)
+                .bind(o.clone())
+                .bind(w.day.clone())
+                .bind(c.clone());
+            for r in chunk {
+                q = q.bind(r.staff.to_string()).bind(r.person.to_string());
             }
-            let send = v == TouchVerdict::Send;
-            exec(
-                &mut tx,
-                sqlx::query(
-                    "INSERT INTO campaign_recipients (campaign_id, person_id, contact_id, staff_id, outcome) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(campaign.to_string())
-                .bind(r.person.to_string())
-                .bind(send.then(|| r.contact.to_string()))
-                .bind(send.then(|| r.staff.to_string()))
-                .bind(v.as_str()),
-            )
-            .await?;
-            out.push(v);
+            for row in q.fetch_all(&mut *tx).await.map_err(backend)? {
+                got_day.insert(rows::id(&row, "person_id")?);
+            }
+            let day: Vec<&&AudienceRow> = chunk
+                .iter()
+                .filter(|r| got_day.contains(&r.person))
+                .collect();
+            if day.is_empty() {
+                continue;
+            }
+            // $1 org, $2 period, $3 limit; then persons.
+            let marks: Vec<String> = (0..day.len())
+                .map(|i| format!("($1, ${}, $2, 1)", 4 + i))
+                .collect();
+            let sql = format!(
+                "INSERT INTO touch_counts (org_id, person_id, period, used) VALUES {} \
+                 ON CONFLICT (org_id, person_id, period) DO UPDATE SET used = touch_counts.used + 1 \
+                 WHERE touch_counts.used < $3 RETURNING person_id",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql)
+                .bind(o.clone())
+                .bind(w.period.clone())
+                .bind(w.limit);
+            for r in &day {
+                q = q.bind(r.person.to_string());
+            }
+            for row in q.fetch_all(&mut *tx).await.map_err(backend)? {
+                took.insert(rows::id(&row, "person_id")?);
+            }
+            // The budget refused these: their day goes back to their staff member.
+            let back: Vec<&&&AudienceRow> =
+                day.iter().filter(|r| !took.contains(&r.person)).collect();
+            if !back.is_empty() {
+                // Exactly the rows this batch made: (staff, person) of the day.
+                let marks: Vec<String> = (0..back.len())
+                    .map(|i| format!("(staff_id = ${} AND person_id = ${})", 3 + 2 * i, 4 + 2 * i))
+                    .collect();
+                let sql = format!(
+                    "DELETE FROM staff_touches WHERE org_id = $1 AND day = $2 AND ({})",
+                    marks.join(" OR ")
+                );
+                let mut q = sqlx::query(&sql).bind(o.clone()).bind(w.day.clone());
+                for r in &back {
+                    q = q.bind(r.staff.to_string()).bind(r.person.to_string());
+                }
+                exec(&mut tx, q).await?;
+            }
+        }
+        for (k, (r, v)) in rows.iter().enumerate() {
+            if *v == TouchVerdict::Send {
+                out[k] = if !got_day.contains(&r.person) {
+                    TouchVerdict::StaffDaily
+                } else if !took.contains(&r.person) {
+                    TouchVerdict::OverBudget
+                } else {
+                    TouchVerdict::Send
+                };
+            }
+        }
+        for chunk in rows.iter().zip(&out).collect::<Vec<_>>().chunks(PLAN_CHUNK) {
+            // $1 campaign; then (person, contact, staff, outcome).
+            let marks: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "($1, ${}, ${}, ${}, ${})",
+                        2 + 4 * i,
+                        3 + 4 * i,
+                        4 + 4 * i,
+                        5 + 4 * i
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO campaign_recipients (campaign_id, person_id, contact_id, staff_id, outcome) VALUES {}",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(c.clone());
+            for ((r, _), v) in chunk {
+                let send = **v == TouchVerdict::Send;
+                q = q
+                    .bind(r.person.to_string())
+                    .bind(send.then(|| r.contact.to_string()))
+                    .bind(send.then(|| r.staff.to_string()))
+                    .bind(v.as_str());
+            }
+            exec(&mut tx, q).await?;
         }
         tx.commit().await.map_err(backend)?;
         Ok(out)
