@@ -73,7 +73,16 @@ pub async fn create(svc: &Services, access: &OrgAccess, n: NewRule) -> Result<Au
 
 pub async fn delete(svc: &Services, access: &OrgAccess, id: AutoReplyId) -> Result<()> {
     require(access, Scope::Write, MANAGERS)?;
-    if svc.store.auto_rule_delete(access.org(), id).await? {
+    let ev = new_event(
+        svc,
+        access.org(),
+        "auto_reply.deleted",
+        format!("auto_reply:{id}"),
+        Some(access.account()),
+        json!({}),
+    );
+    if svc.store.auto_rule_delete(access.org(), id, &ev).await? {
+        announce(svc, &ev).await;
         Ok(())
     } else {
         Err(ReachError::NotFound)

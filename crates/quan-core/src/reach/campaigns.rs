@@ -337,9 +337,17 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
             read_at: None,
         })
         .collect();
+    let ev = new_event(
+        svc,
+        access.org(),
+        "campaign.share_confirmed",
+        format!("campaign:{id}"),
+        Some(access.account()),
+        json!({"messages": messages.len()}),
+    );
     if !svc
         .store
-        .share_confirm(access.org(), id, access.account(), &messages, now)
+        .share_confirm(access.org(), id, access.account(), &messages, now, &ev)
         .await?
     {
         let paused = campaign(svc, access, id).await?.status == CampaignStatus::Paused;
@@ -349,6 +357,7 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
             "you confirmed your share already"
         }));
     }
+    announce(svc, &ev).await;
     Ok(i64::try_from(messages.len()).unwrap_or(i64::MAX))
 }
 

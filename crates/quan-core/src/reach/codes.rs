@@ -129,11 +129,20 @@ pub async fn get(
 
 pub async fn archive(svc: &Services, access: &OrgAccess, id: ChannelCodeId) -> Result<()> {
     require(access, Scope::Write, MANAGERS)?;
+    let ev = new_event(
+        svc,
+        access.org(),
+        "channel_code.archived",
+        format!("channel_code:{id}"),
+        Some(access.account()),
+        json!({}),
+    );
     if svc
         .store
-        .code_archive(access.org(), id, svc.clock.now())
+        .code_archive(access.org(), id, svc.clock.now(), &ev)
         .await?
     {
+        announce(svc, &ev).await;
         Ok(())
     } else {
         Err(ReachError::NotFound)

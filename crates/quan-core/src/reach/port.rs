@@ -396,6 +396,7 @@ pub trait ReachStore: Send + Sync {
         org: OrgId,
         id: ChannelCodeId,
         now: Timestamp,
+        event: &EventRecord,
     ) -> StoreResult<bool>;
 
     /// Stores a message unless one with its dedupe key exists; true if stored. A
@@ -476,6 +477,7 @@ pub trait ReachStore: Send + Sync {
         staff: AccountId,
         messages: &[ReachMessageRecord],
         now: Timestamp,
+        event: &EventRecord,
     ) -> StoreResult<bool>;
     async fn campaign_results(&self, id: CampaignId) -> StoreResult<CampaignResults>;
     /// Attributes a customer's deletion or opt-out (`kind`) to the latest campaign
@@ -669,7 +671,12 @@ pub trait AutoReplyStore: Send + Sync {
     /// The org's rules, oldest first (the first that matches answers).
     async fn auto_rules(&self, org: OrgId) -> StoreResult<Vec<AutoReplyRecord>>;
     async fn auto_rule_insert(&self, r: &AutoReplyRecord, event: &EventRecord) -> StoreResult<()>;
-    async fn auto_rule_delete(&self, org: OrgId, id: AutoReplyId) -> StoreResult<bool>;
+    async fn auto_rule_delete(
+        &self,
+        org: OrgId,
+        id: AutoReplyId,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
     async fn auto_settings(&self, org: OrgId) -> StoreResult<AutoReplySettings>;
     async fn auto_settings_set(&self, org: OrgId, s: &AutoReplySettings) -> StoreResult<()>;
     /// Until when auto-replies wait in a conversation after a hand-off.

@@ -55,12 +55,17 @@ impl AutoReplyStore for SqlStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn auto_rule_delete(&self, org: OrgId, rule: AutoReplyId) -> StoreResult<bool> {
+    async fn auto_rule_delete(
+        &self,
+        org: OrgId,
+        rule: AutoReplyId,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
         let n = self
             .reach_exec(
                 "DELETE FROM auto_replies WHERE id = $1 AND org_id = $2",
                 &[rule.to_string(), org.to_string()],
-                None,
+                Some(event),
             )
             .await?;
         Ok(n == 1)

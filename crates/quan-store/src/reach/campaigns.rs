@@ -438,6 +438,7 @@ impl SqlStore {
         staff: AccountId,
         messages: &[ReachMessageRecord],
         now: Timestamp,
+        event: &EventRecord,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         // A pause that landed since the caller looked wins: nothing goes out.
@@ -477,6 +478,7 @@ impl SqlStore {
             .bind(org.to_string()),
         )
         .await?;
+        Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
     }

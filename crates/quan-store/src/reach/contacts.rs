@@ -309,27 +309,6 @@ impl SqlStore {
         Ok(int(&row, "turn")? - 1)
     }
 
-    pub(crate) async fn reach_code_archive(
-        &self,
-        org: OrgId,
-        id: ChannelCodeId,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let n = exec(
-            &mut tx,
-            sqlx::query(
-                "UPDATE channel_codes SET archived_at = $3 WHERE id = $1 AND org_id = $2 AND archived_at IS NULL",
-            )
-            .bind(id.to_string())
-            .bind(org.to_string())
-            .bind(now.millis()),
-        )
-        .await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(n == 1)
-    }
-
     /// Inserts a message in a transaction (unless its dedupe key exists); true if
     /// it did. A conversation message moves the contact's `last_talked_at`.
     pub(crate) async fn reach_message_in(tx: &mut Tx, m: &ReachMessageRecord) -> StoreResult<bool> {

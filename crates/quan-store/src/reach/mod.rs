@@ -180,8 +180,17 @@ impl ReachStore for SqlStore {
         org: OrgId,
         id: ChannelCodeId,
         now: Timestamp,
+        event: &EventRecord,
     ) -> StoreResult<bool> {
-        self.reach_code_archive(org, id, now).await
+        let n = self
+            .reach_exec(
+                "UPDATE channel_codes SET archived_at = CAST($3 AS BIGINT) \
+                 WHERE id = $1 AND org_id = $2 AND archived_at IS NULL",
+                &[id.to_string(), org.to_string(), now.millis().to_string()],
+                Some(event),
+            )
+            .await?;
+        Ok(n == 1)
     }
 
     async fn reach_message_insert(&self, m: &ReachMessageRecord) -> StoreResult<bool> {
@@ -328,8 +337,9 @@ impl ReachStore for SqlStore {
         staff: AccountId,
         messages: &[ReachMessageRecord],
         now: Timestamp,
+        event: &EventRecord,
     ) -> StoreResult<bool> {
-        self.reach_share_confirm(org, id, staff, messages, now)
+        self.reach_share_confirm(org, id, staff, messages, now, event)
             .await
     }
 
