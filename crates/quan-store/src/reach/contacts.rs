@@ -22,6 +22,42 @@ async fn contact_in(tx: &mut Tx, id: ContactId) -> StoreResult<ContactRecord> {
     reach_rows::contact(&row)
 }
 
+/// Takes one of a staff member's places under `cap`: the count moves only while
+/// below it, so concurrent adds never pass the cap. False when at the cap.
+pub(super) async fn take_place(
+    tx: &mut Tx,
+    org: String,
+    staff: String,
+    cap: i64,
+) -> StoreResult<bool> {
+    let n = exec(
+        tx,
+        sqlx::query(
+            "INSERT INTO contact_counts (org_id, staff_id, n) VALUES ($1, $2, 1) \
+             ON CONFLICT (org_id, staff_id) DO UPDATE SET n = contact_counts.n + 1 WHERE contact_counts.n < $3",
+        )
+        .bind(org)
+        .bind(staff)
+        .bind(cap),
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Gives a staff member's place back when one of their contacts ends.
+pub(super) async fn give_place(tx: &mut Tx, org: String, staff: String) -> StoreResult<()> {
+    exec(
+        tx,
+        sqlx::query(
+            "UPDATE contact_counts SET n = n - 1 WHERE org_id = $1 AND staff_id = $2 AND n > 0",
+        )
+        .bind(org)
+        .bind(staff),
+    )
+    .await?;
+    Ok(())
+}
+
 impl SqlStore {
     pub(crate) async fn reach_contact_add(
         &self,
@@ -43,19 +79,7 @@ impl SqlStore {
             let found = contact_in(&mut tx, rows::id(&r, "id")?).await?;
             return Ok(AddOutcome::Existing(found));
         }
-        // The cap holds under concurrent adds: the count moves only while below it.
-        let counted = exec(
-            &mut tx,
-            sqlx::query(
-                "INSERT INTO contact_counts (org_id, staff_id, n) VALUES ($1, $2, 1) \
-                 ON CONFLICT (org_id, staff_id) DO UPDATE SET n = contact_counts.n + 1 WHERE contact_counts.n < $3",
-            )
-            .bind(c.org.to_string())
-            .bind(c.staff.to_string())
-            .bind(cap),
-        )
-        .await?;
-        if counted == 0 {
+        if !take_place(&mut tx, c.org.to_string(), c.staff.to_string(), cap).await? {
             return Ok(AddOutcome::AtCap);
         }
         let inserted = exec(
@@ -125,15 +149,7 @@ impl SqlStore {
         let Some(row) = row else {
             return Ok(false);
         };
-        exec(
-            &mut tx,
-            sqlx::query(
-                "UPDATE contact_counts SET n = n - 1 WHERE org_id = $1 AND staff_id = $2 AND n > 0",
-            )
-            .bind(org.to_string())
-            .bind(text(&row, "staff_id")?),
-        )
-        .await?;
+        give_place(&mut tx, org.to_string(), text(&row, "staff_id")?).await?;
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
@@ -407,13 +423,7 @@ impl SqlStore {
         .await
         .map_err(backend)?;
         for r in &ended {
-            exec(
-                &mut tx,
-                sqlx::query("UPDATE contact_counts SET n = n - 1 WHERE org_id = $1 AND staff_id = $2 AND n > 0")
-                    .bind(o.clone())
-                    .bind(text(r, "staff_id")?),
-            )
-            .await?;
+            give_place(&mut tx, o.clone(), text(r, "staff_id")?).await?;
         }
         exec(
             &mut tx,

@@ -1,6 +1,7 @@
 //! `TransferStore` for `SqlStore`: transfers, their guarded decisions, and the
 //! one-transaction move of a customer from one staff member to another.
 
+use super::contacts::{give_place, take_place};
 use crate::moderation::exec;
 use crate::rows::{backend, id, int, opt_ts, parsed, text, ts};
 use crate::store::SqlStore;
@@ -105,15 +106,7 @@ async fn end_contact(
     let Some(r) = row else {
         return Ok(false);
     };
-    exec(
-        tx,
-        sqlx::query(
-            "UPDATE contact_counts SET n = n - 1 WHERE org_id = $1 AND staff_id = $2 AND n > 0",
-        )
-        .bind(text(&r, "org_id")?)
-        .bind(text(&r, "staff_id")?),
-    )
-    .await?;
+    give_place(tx, text(&r, "org_id")?, text(&r, "staff_id")?).await?;
     Ok(true)
 }
 
@@ -273,18 +266,7 @@ impl TransferStore for SqlStore {
         .await
         .map_err(backend)?;
         if live.is_none() {
-            let counted = exec(
-                &mut tx,
-                sqlx::query(
-                    "INSERT INTO contact_counts (org_id, staff_id, n) VALUES ($1, $2, 1) \
-                     ON CONFLICT (org_id, staff_id) DO UPDATE SET n = contact_counts.n + 1 WHERE contact_counts.n < $3",
-                )
-                .bind(t.org_id.to_string())
-                .bind(t.to_staff.to_string())
-                .bind(cap),
-            )
-            .await?;
-            if counted == 0 {
+            if !take_place(&mut tx, t.org_id.to_string(), t.to_staff.to_string(), cap).await? {
                 // Rolled back on drop: the customer stays where they were.
                 return Ok(CompleteOutcome::ReceiverAtCap);
             }
