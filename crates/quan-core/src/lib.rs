@@ -62,10 +62,11 @@ pub use ports::{
     RateLimiter, Store, StoreError, StoreResult, SystemClock, SystemStore, TestClock, constraints,
 };
 pub use reach::port::{
-    AddOutcome, AudienceRow, AutoReplyRecord, AutoReplySettings, AutoReplyStore, CampaignRecord,
+    AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, CampaignRecord,
     CampaignResults, CampaignStatus, ChannelCodeRecord, CompleteOutcome, ContactRecord,
-    ContactSource, MessageKind, NegativeHit, NewContact, PlanCounts, PlanWindow, PolicyRecord,
-    ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad, TransferRecord, TransferStore,
+    ContactSource, MessageKind, MomentComment, MomentRecord, MomentStore, NegativeHit, NewContact,
+    PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, Segment, ShareRecord,
+    StaffLoad, TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

@@ -115,6 +115,10 @@ typed_id! {
     TransferId,
     /// An auto-reply rule.
     AutoReplyId,
+    /// A staff member's moment (朋友圈) to their customers.
+    MomentId,
+    /// A customer's comment on a moment.
+    MomentCommentId,
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ fn take_waits(waits: &Mutex<Vec<u32>>) -> Vec<u32> {
         .unwrap_or_default()
 }
 
-fn percentiles(mut lat: Vec<u32>) -> (f64, f64) {
+pub(crate) fn percentiles(mut lat: Vec<u32>) -> (f64, f64) {
     lat.sort_unstable();
     let pct = |p: f64| {
         if lat.is_empty() {

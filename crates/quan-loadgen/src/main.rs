@@ -11,6 +11,7 @@ mod cpu;
 mod fanout;
 mod reach;
 mod seeded;
+mod welcome;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
@@ -71,7 +72,7 @@ enum Cmd {
     },
 }
 
-const SCENARIOS: [(&str, &str); 5] = [
+const SCENARIOS: [(&str, &str); 6] = [
     (
         "api-read",
         "GET an authenticated JSON endpoint (bearer token) vs nginx serving the same bytes as a static file",
@@ -96,6 +97,11 @@ const SCENARIOS: [(&str, &str); 5] = [
         "a campaign to every customer of a generated org (1,000,000 over 200 staff, half with half the month's \
          budget used; 100,000 with --quick): preflight time, plan-and-persist customers/s and peak memory, \
          SQLite and PostgreSQL",
+    ),
+    (
+        "welcome-latency",
+        "new members open a channel code, 200 adds/s for 30 s (10 s with --quick), each listening on its own \
+         WebSocket: p50/p99 add → welcome frame, then every conversation read back for duplicates and missing",
     ),
 ];
 
@@ -565,6 +571,18 @@ async fn main() -> anyhow::Result<()> {
                     };
                     let budget = Duration::from_secs(3_600);
                     tokio::time::timeout(budget, reach::campaign_plan(customers, &backends, &pg))
+                        .await
+                        .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
+                }
+                "welcome-latency" => {
+                    let secs = seconds.unwrap_or(if quick { 10 } else { 30 }).clamp(1, 120);
+                    let be = if backend == "both" {
+                        "sqlite"
+                    } else {
+                        backend.as_str()
+                    };
+                    let budget = Duration::from_secs(secs * 3 + 600);
+                    tokio::time::timeout(budget, welcome::welcome_latency(200, secs, be, &pg))
                         .await
                         .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
                 }

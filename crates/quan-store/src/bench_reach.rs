@@ -217,3 +217,150 @@ pub async fn seed_reach(
         seconds: started.elapsed().as_secs_f64(),
     })
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WelcomeSeedReport {
+    pub org_id: String,
+    /// The channel code's slug (`POST /api/v1/codes/{slug}/open`).
+    pub slug: String,
+    /// Each member as `[account id, session secret]`, none a customer yet.
+    pub members: Vec<[String; 2]>,
+    pub staff: usize,
+}
+
+/// The welcome-latency benchmark's generator: an org whose `staff` sales staff share
+/// one channel code with a welcome, and `members` signed-in accounts that have never
+/// met the org, so each open is a first add.
+pub async fn seed_welcome(
+    store: &SqlStore,
+    members: usize,
+    staff: usize,
+) -> StoreResult<WelcomeSeedReport> {
+    let now = Timestamp::from_millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+    );
+    let no_password = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm8tbG9naW4tZm9yLWJlbmNoLWFjY291bnRz";
+    let org = OrgId::new();
+    let staff_ids: Vec<AccountId> = (0..staff.max(1)).map(|_| AccountId::new()).collect();
+    let member_ids: Vec<AccountId> = (0..members).map(|_| AccountId::new()).collect();
+    let account = |id: &AccountId, login: String, name: String| {
+        vec![
+            T(id.to_string()),
+            T(login),
+            T(name),
+            T(no_password.into()),
+            I(now.millis()),
+        ]
+    };
+    let mut accounts: Vec<Vec<Val>> = staff_ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            account(
+                s,
+                format!("sales-{i}-{org}@bench.quan.local"),
+                format!("销售 Sales {i:03}"),
+            )
+        })
+        .collect();
+    accounts.extend(member_ids.iter().enumerate().map(|(i, m)| {
+        account(
+            m,
+            format!("member-{i}-{org}@bench.quan.local"),
+            format!("新客 Member {i:05}"),
+        )
+    }));
+    insert_rows(
+        store,
+        "accounts",
+        &["id", "email", "display_name", "password_hash", "created_at"],
+        accounts,
+    )
+    .await?;
+    insert_rows(
+        store,
+        "orgs",
+        &["id", "name", "created_at"],
+        vec![vec![
+            T(org.to_string()),
+            T("压测 Welcome bench".into()),
+            I(now.millis()),
+        ]],
+    )
+    .await?;
+    insert_rows(
+        store,
+        "staff",
+        &["org_id", "account_id", "role", "joined_at"],
+        staff_ids
+            .iter()
+            .map(|s| {
+                vec![
+                    T(org.to_string()),
+                    T(s.to_string()),
+                    T("sales".into()),
+                    I(now.millis()),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    let slug = format!("bench{}", &org.to_string()[..8]);
+    let staff_json: Vec<String> = staff_ids.iter().map(ToString::to_string).collect();
+    insert_rows(
+        store,
+        "channel_codes",
+        &[
+            "id",
+            "org_id",
+            "slug",
+            "name",
+            "mode",
+            "staff",
+            "tags",
+            "welcome",
+            "created_at",
+        ],
+        vec![vec![
+            T(quan_domain::ChannelCodeId::new().to_string()),
+            T(org.to_string()),
+            T(slug.clone()),
+            T("门店海报 Store poster".into()),
+            T(quan_domain::ChannelMode::RoundRobin.as_str().into()),
+            T(serde_json::json!(staff_json).to_string()),
+            T(r#"["海报"]"#.into()),
+            T("{{name}}，你好！我是{{staff}}，有问题随时找我。".into()),
+            I(now.millis()),
+        ]],
+    )
+    .await?;
+    let mut report_members = Vec::with_capacity(members);
+    let mut sessions = Vec::with_capacity(members);
+    for (i, m) in member_ids.iter().enumerate() {
+        let secret = format!("bench-{org}-m{i}");
+        sessions.push(vec![
+            T(SessionId::new().to_string()),
+            T(m.to_string()),
+            T(quan_core::secrets::digest(&secret)),
+            I(now.millis()),
+            I(now.millis() + 7 * 86_400_000),
+        ]);
+        report_members.push([m.to_string(), secret]);
+    }
+    insert_rows(
+        store,
+        "sessions",
+        &["id", "account_id", "token_hash", "created_at", "expires_at"],
+        sessions,
+    )
+    .await?;
+    store.analyze().await?;
+    Ok(WelcomeSeedReport {
+        org_id: org.to_string(),
+        slug,
+        members: report_members,
+        staff: staff_ids.len(),
+    })
+}

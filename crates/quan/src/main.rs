@@ -130,6 +130,16 @@ enum AdminCmd {
         #[arg(long, default_value_t = 200)]
         staff: usize,
     },
+    /// Fill a BENCHMARK data directory with a welcome-latency data set (an org whose
+    /// staff share a channel code with a welcome, and signed-in members who are no
+    /// one's customer yet); prints JSON.
+    #[command(hide = true)]
+    BenchSeedWelcome {
+        #[arg(long, default_value_t = 6_000)]
+        members: usize,
+        #[arg(long, default_value_t = 20)]
+        staff: usize,
+    },
     /// Fill a BENCHMARK data directory with a feed-read data set (an org of circles,
     /// members, posts, likes, and sessions for the first viewers); prints JSON.
     #[command(hide = true)]
@@ -313,6 +323,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 AdminCmd::BenchSeedReach { customers, staff } => {
                     let report =
                         quan_store::bench_reach::seed_reach(&app.store, customers, staff).await?;
+                    println!("{}", serde_json::to_string(&report)?);
+                }
+                AdminCmd::BenchSeedWelcome { members, staff } => {
+                    let report =
+                        quan_store::bench_reach::seed_welcome(&app.store, members, staff).await?;
                     println!("{}", serde_json::to_string(&report)?);
                 }
                 AdminCmd::ListOrgs => {

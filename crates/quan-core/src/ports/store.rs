@@ -15,7 +15,7 @@ use crate::jobs::port::JobStore;
 use crate::moderation::port::ModerationStore;
 use crate::notify::port::NotifyStore;
 use crate::persons::port::{MergeStore, PersonStore};
-use crate::reach::port::{AutoReplyStore, ReachStore, TransferStore};
+use crate::reach::port::{AutoReplyStore, MomentStore, ReachStore, TransferStore};
 use crate::search::port::SearchStore;
 use async_trait::async_trait;
 use quan_domain::Timestamp;
@@ -82,6 +82,7 @@ pub trait Store:
     + ReachStore
     + TransferStore
     + AutoReplyStore
+    + MomentStore
     + SystemStore
     + Send
     + Sync
@@ -108,6 +109,7 @@ impl<T> Store for T where
         + ReachStore
         + TransferStore
         + AutoReplyStore
+        + MomentStore
         + SystemStore
         + Send
         + Sync

@@ -2,16 +2,17 @@
 //! ledger, split into one share per staff member, and sent when each staff member
 //! confirms their share.
 //!
-//! The preflight and the plan walk the same audience in the same order and apply
-//! the same verdict ([`quan_domain::touch_verdict`]); the plan then takes each touch
-//! by a guarded write, so a concurrent campaign that took it first turns a planned
-//! send into over-budget instead of passing the limit. With nothing changed between
-//! them, the preflight's numbers are the plan's.
+//! The preflight and the plan read the same audience and apply the same verdict
+//! ([`quan_domain::touch_verdict`], evaluated in the store so a million customers
+//! never leave the database); the plan then takes each touch by a guarded write, so
+//! a concurrent campaign that took it first turns a planned send into over-budget
+//! instead of passing the limit. With nothing changed between them, the preflight's
+//! numbers are the plan's.
 
 use super::error::ReachError;
 use super::port::{
-    AudienceRow, CampaignRecord, CampaignResults, CampaignStatus, MessageKind, PlanCounts,
-    PlanWindow, ReachMessageRecord, Segment, ShareRecord,
+    CampaignRecord, CampaignResults, CampaignStatus, MessageKind, PlanCounts, PlanWindow,
+    ReachMessageRecord, Segment, ShareRecord,
 };
 use super::{HOLDERS, MANAGERS, Result, policy_now, require};
 use crate::Services;
@@ -20,12 +21,14 @@ use crate::events::{announce, new_event};
 use crate::page::{Page, PageRequest};
 use quan_domain::{
     CampaignId, LifecycleStage, ParseError, PersonId, ReachMessageId, Scope, Template, Timestamp,
-    TouchVerdict, short_label, touch_verdict,
+    short_label,
 };
 use serde_json::json;
 
-/// Customers read per batch while planning: one query and one transaction each.
-pub const BATCH: i64 = 1_000;
+/// Persons planned per transaction: large enough that a million customers is a few
+/// hundred set-based statements, small enough that a plan holds the write lock for
+/// tens of milliseconds at a time.
+pub const BATCH: i64 = 10_000;
 /// Tags and staff a segment may name, per list.
 pub const SEGMENT_LIST_MAX: usize = 20;
 
@@ -190,20 +193,6 @@ async fn window(svc: &Services, access: &OrgAccess) -> Result<(PlanWindow, Prefl
     ))
 }
 
-fn verdict(r: &AudienceRow, w: &PlanWindow) -> TouchVerdict {
-    touch_verdict(r.opted_out, r.staff_touched, r.used, w.limit)
-}
-
-/// Routed: the customer hears from another staff member than the one the segment
-/// chose them by (or, unfiltered, than their first).
-fn routed(r: &AudienceRow, segment: &Segment) -> bool {
-    if segment.staff.is_empty() {
-        r.staff != r.owner
-    } else {
-        !segment.staff.contains(&r.staff)
-    }
-}
-
 async fn campaign(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<CampaignRecord> {
     svc.store
         .campaign_get(access.org(), id)
@@ -216,22 +205,10 @@ pub async fn preflight(svc: &Services, access: &OrgAccess, id: CampaignId) -> Re
     require(access, Scope::Read, MANAGERS)?;
     let c = campaign(svc, access, id).await?;
     let (w, mut pre) = window(svc, access).await?;
-    let mut after: Option<PersonId> = None;
-    loop {
-        let rows = svc
-            .store
-            .audience(access.org(), &c.segment, &w, after, BATCH)
-            .await?;
-        for r in &rows {
-            pre.counts.add(verdict(r, &w), routed(r, &c.segment));
-        }
-        match rows.last() {
-            Some(last) if i64::try_from(rows.len()).unwrap_or(0) == BATCH => {
-                after = Some(last.person)
-            }
-            _ => break,
-        }
-    }
+    pre.counts = svc
+        .store
+        .audience_counts(access.org(), &c.segment, &w)
+        .await?;
     Ok(pre)
 }
 
@@ -248,26 +225,15 @@ pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<
         return Err(ReachError::CampaignState("this campaign was sent already"));
     }
     let (w, pre) = window(svc, access).await?;
-    let mut counts = PlanCounts::default();
     let mut after: Option<PersonId> = None;
-    loop {
-        let rows = svc
-            .store
-            .audience(access.org(), &c.segment, &w, after, BATCH)
-            .await?;
-        let planned: Vec<(AudienceRow, TouchVerdict)> =
-            rows.iter().map(|r| (r.clone(), verdict(r, &w))).collect();
-        let outcomes = svc.store.plan_batch(access.org(), id, &w, &planned).await?;
-        for ((r, _), o) in planned.iter().zip(&outcomes) {
-            counts.add(*o, routed(r, &c.segment));
-        }
-        match rows.last() {
-            Some(last) if i64::try_from(rows.len()).unwrap_or(0) == BATCH => {
-                after = Some(last.person)
-            }
-            _ => break,
-        }
+    while let Some(end) = svc
+        .store
+        .plan_range(access.org(), id, &c.segment, &w, after, BATCH)
+        .await?
+    {
+        after = Some(end);
     }
+    let counts = svc.store.plan_counts(access.org(), id, &c.segment).await?;
     let ev = new_event(
         svc,
         access.org(),

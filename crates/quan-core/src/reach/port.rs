@@ -8,8 +8,8 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
     AccountId, AutoReplyId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId,
-    LifecycleStage, OrgId, PersonId, ReachMessageId, RuleAction, StageFacts, Timestamp,
-    TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
+    LifecycleStage, MomentCommentId, MomentId, OrgId, PersonId, ReachMessageId, RuleAction,
+    StageFacts, Timestamp, TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
 };
 
 /// One version of an org's reach configuration.
@@ -195,24 +195,6 @@ pub struct Segment {
     pub added_to: Option<i64>,
 }
 
-/// One customer a campaign would reach, as the plan needs them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AudienceRow {
-    pub person: PersonId,
-    pub name: String,
-    pub opted_out: bool,
-    /// The contact the message goes through: the staff member they last talked with.
-    pub contact: ContactId,
-    pub staff: AccountId,
-    pub staff_name: String,
-    /// The staff member of their first live contact.
-    pub owner: AccountId,
-    /// Touches already used in the budget period.
-    pub used: i64,
-    /// Whether `staff` sent them a mass message on the send day already.
-    pub staff_touched: bool,
-}
-
 /// Where a campaign is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CampaignStatus {
@@ -261,15 +243,13 @@ pub struct PlanCounts {
 }
 
 impl PlanCounts {
-    pub fn add(&mut self, outcome: TouchVerdict, routed: bool) {
+    /// Counts `n` customers with `outcome`.
+    pub fn add(&mut self, outcome: TouchVerdict, n: i64) {
         match outcome {
-            TouchVerdict::Send => {
-                self.recipients += 1;
-                self.routed += i64::from(routed);
-            }
-            TouchVerdict::OverBudget => self.over_budget += 1,
-            TouchVerdict::StaffDaily => self.staff_daily += 1,
-            TouchVerdict::OptedOut => self.opted_out += 1,
+            TouchVerdict::Send => self.recipients += n,
+            TouchVerdict::OverBudget => self.over_budget += n,
+            TouchVerdict::StaffDaily => self.staff_daily += n,
+            TouchVerdict::OptedOut => self.opted_out += n,
         }
     }
 }
@@ -431,27 +411,38 @@ pub trait ReachStore: Send + Sync {
     /// Moves a draft to planning; false if it was not a draft (a second send).
     async fn campaign_begin(&self, org: OrgId, id: CampaignId, now: Timestamp)
     -> StoreResult<bool>;
-    /// The audience after `after` in person order, `limit` at most, with their
-    /// budget use in `w`.
-    async fn audience(
+    /// What a campaign to `segment` planned in `w` would do now, counted in the
+    /// store: each customer's verdict is [`quan_domain::touch_verdict`] (opt-out,
+    /// then the staff member's day, then the budget), written there as SQL so a
+    /// million customers are counted without leaving the database.
+    async fn audience_counts(
         &self,
         org: OrgId,
         segment: &Segment,
         w: &PlanWindow,
-        after: Option<PersonId>,
-        limit: i64,
-    ) -> StoreResult<Vec<AudienceRow>>;
-    /// Records a batch of a campaign's plan. For each row planned `Send` it takes
-    /// the staff member's day and a touch of the budget by guarded writes; a row a
-    /// concurrent campaign took first comes back `StaffDaily` or `OverBudget`.
-    /// Returns the outcome recorded for each row.
-    async fn plan_batch(
+    ) -> StoreResult<PlanCounts>;
+    /// Plans the next range of at most `batch` persons after `after` (person
+    /// order), in one transaction: records every customer's verdict, then takes the
+    /// staff member's day and a touch of the budget for each `Send` by guarded
+    /// set-based writes, so a customer a concurrent campaign took first ends
+    /// `StaffDaily` or `OverBudget` instead of passing a limit. Returns where the
+    /// range ended, or None when the audience is done.
+    async fn plan_range(
         &self,
         org: OrgId,
         campaign: CampaignId,
+        segment: &Segment,
         w: &PlanWindow,
-        rows: &[(AudienceRow, TouchVerdict)],
-    ) -> StoreResult<Vec<TouchVerdict>>;
+        after: Option<PersonId>,
+        batch: i64,
+    ) -> StoreResult<Option<PersonId>>;
+    /// A planned campaign's counts, from what its plan recorded.
+    async fn plan_counts(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        segment: &Segment,
+    ) -> StoreResult<PlanCounts>;
     /// Ends planning: stores the counts and one share per staff member.
     async fn campaign_planned(
         &self,
@@ -682,4 +673,86 @@ pub trait AutoReplyStore: Send + Sync {
     /// Until when auto-replies wait in a conversation after a hand-off.
     async fn auto_paused_until(&self, contact: ContactId) -> StoreResult<Option<Timestamp>>;
     async fn auto_pause(&self, contact: ContactId, until: Timestamp) -> StoreResult<()>;
+}
+
+/// A staff member's moment, with how many liked and commented (the author's view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MomentRecord {
+    pub id: MomentId,
+    pub org_id: OrgId,
+    pub staff_id: AccountId,
+    pub staff_name: String,
+    pub body: String,
+    /// Empty: every customer of the author.
+    pub tags: Vec<String>,
+    pub created_at: Timestamp,
+    pub likes: i64,
+    pub comments: i64,
+}
+
+/// A customer's comment on a moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MomentComment {
+    pub id: MomentCommentId,
+    pub moment_id: MomentId,
+    pub person_id: PersonId,
+    pub person_name: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// What the store does for moments.
+#[async_trait]
+pub trait MomentStore: Send + Sync {
+    async fn moment_insert(&self, m: &MomentRecord, event: &EventRecord) -> StoreResult<()>;
+    /// A live moment of the org.
+    async fn moment_get(&self, org: OrgId, id: MomentId) -> StoreResult<Option<MomentRecord>>;
+    /// Live moments of the org, newest first, by one staff member if given.
+    async fn moments_list(
+        &self,
+        org: OrgId,
+        staff: Option<AccountId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<MomentRecord>>;
+    async fn moment_delete(
+        &self,
+        org: OrgId,
+        id: MomentId,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// Live moments since `since` by the staff members a person is a live contact
+    /// of, newest first (the feed before tags and the daily cap).
+    async fn moments_for_person(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<MomentRecord>>;
+    /// Likes (with the event on the person's timeline) or unlikes; true if it
+    /// changed.
+    async fn moment_like(
+        &self,
+        moment: MomentId,
+        person: PersonId,
+        on: bool,
+        now: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    async fn moment_comment_insert(
+        &self,
+        c: &MomentComment,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+    /// Who liked a moment (name, when) and its comments, oldest first.
+    async fn moment_reactions(
+        &self,
+        moment: MomentId,
+    ) -> StoreResult<(Vec<(PersonId, String, Timestamp)>, Vec<MomentComment>)>;
+    /// Of `moments`, the ones the person liked, and their own comments.
+    async fn moment_mine(
+        &self,
+        moments: &[MomentId],
+        person: PersonId,
+    ) -> StoreResult<(Vec<MomentId>, Vec<MomentComment>)>;
 }

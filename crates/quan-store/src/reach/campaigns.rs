@@ -3,10 +3,10 @@
 
 use super::decode::{self as reach_rows, CAMPAIGN_COLS};
 use crate::moderation::exec;
-use crate::rows::{self, backend, flag, int, text};
+use crate::rows::{self, backend, int, text};
 use crate::store::SqlStore;
 use quan_core::{
-    AudienceRow, CampaignRecord, CampaignResults, EventRecord, NegativeHit, PlanCounts, PlanWindow,
+    CampaignRecord, CampaignResults, EventRecord, NegativeHit, PlanCounts, PlanWindow,
     ReachMessageRecord, Segment, ShareRecord, StoreResult,
 };
 use quan_domain::{AccountId, CampaignId, ContactId, OrgId, PersonId, Timestamp, TouchVerdict};
@@ -18,10 +18,6 @@ const PLAN_CHUNK: usize = 500;
 /// The live contact a customer hears from: the one they last talked with.
 const ROUTE: &str = "(SELECT c1.id FROM contacts c1 WHERE c1.person_id = p.id AND c1.org_id = $1 \
      AND c1.removed_at IS NULL ORDER BY c1.last_talked_at DESC, c1.id DESC LIMIT 1)";
-/// Their first live contact's staff member.
-const OWNER: &str = "(SELECT c2.staff_id FROM contacts c2 WHERE c2.person_id = p.id AND c2.org_id = $1 \
-     AND c2.removed_at IS NULL ORDER BY c2.added_at, c2.id LIMIT 1)";
-
 /// Appends `$n` placeholders for `values` to `binds`, returning `($a, $b, …)`.
 fn list(binds: &mut Vec<String>, values: impl IntoIterator<Item = String>) -> String {
     let marks: Vec<String> = values
@@ -83,191 +79,279 @@ fn segment_sql(s: &Segment, binds: &mut Vec<String>) -> String {
     sql
 }
 
+/// A customer's verdict, as [`quan_domain::touch_verdict`] decides it (opt-out, then
+/// the staff member's day, then the budget), over the audience columns `rc`, `st`,
+/// `tc`, with the period's limit at `$4`.
+const VERDICT: &str = "CASE WHEN COALESCE(rc.opted_out, 0) <> 0 THEN 'opted_out' \
+     WHEN st.person_id IS NOT NULL THEN 'staff_daily' \
+     WHEN COALESCE(tc.used, 0) >= CAST($4 AS BIGINT) THEN 'over_budget' ELSE 'send' END";
+
+/// The audience as rows of (`p`, routed contact `c`, consent `rc`, day `st`, budget
+/// `tc`), for binds $1 org, $2 period, $3 day, $4 limit, $5 after, then `extra` more
+/// before the segment's (`range_end` adds `p.id <= $6`).
+fn audience_from(segment: &Segment, binds: &mut Vec<String>, range_end: bool) -> String {
+    let end = if range_end { " AND p.id <= $6" } else { "" };
+    let cond = segment_sql(segment, binds);
+    format!(
+        "FROM persons p \
+         JOIN contacts c ON c.id = {ROUTE} \
+         LEFT JOIN reach_consent rc ON rc.org_id = $1 AND rc.person_id = p.id \
+         LEFT JOIN touch_counts tc ON tc.org_id = $1 AND tc.person_id = p.id AND tc.period = $2 \
+         LEFT JOIN staff_touches st ON st.org_id = $1 AND st.staff_id = c.staff_id AND st.person_id = p.id AND st.day = $3 \
+         WHERE p.org_id = $1 AND p.merged_into IS NULL AND p.id > $5{end}{cond}"
+    )
+}
+
+/// Whether the customer hears from another staff member than the one the segment
+/// chose them by (or, unfiltered, than their first), over `staff` for person `person`.
+fn routed_sql(segment: &Segment, binds: &mut Vec<String>, staff: &str, person: &str) -> String {
+    if segment.staff.is_empty() {
+        format!(
+            "{staff} <> (SELECT c2.staff_id FROM contacts c2 WHERE c2.person_id = {person} AND c2.org_id = $1 \
+             AND c2.removed_at IS NULL ORDER BY c2.added_at, c2.id LIMIT 1)"
+        )
+    } else {
+        format!(
+            "{staff} NOT IN {}",
+            list(binds, segment.staff.iter().map(ToString::to_string))
+        )
+    }
+}
+
+/// Reads `(outcome, n, routed)` rows into counts.
+fn counts_of(rows: &[sqlx::any::AnyRow]) -> StoreResult<PlanCounts> {
+    let mut counts = PlanCounts::default();
+    for r in rows {
+        let raw = text(r, "outcome")?;
+        let outcome = TouchVerdict::parse(&raw).ok_or_else(|| rows::corrupt("outcome", &raw))?;
+        counts.add(outcome, int(r, "n")?);
+        if outcome == TouchVerdict::Send {
+            counts.routed = int(r, "routed")?;
+        }
+    }
+    Ok(counts)
+}
+
+fn bind_all<'q>(
+    sql: &'q str,
+    binds: &[String],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(b.clone());
+    }
+    q
+}
+
 impl SqlStore {
-    pub(crate) async fn reach_audience(
+    pub(crate) async fn reach_audience_counts(
         &self,
         org: OrgId,
         segment: &Segment,
         w: &PlanWindow,
-        after: Option<PersonId>,
-        limit: i64,
-    ) -> StoreResult<Vec<AudienceRow>> {
-        // $1 org, $2 period, $3 day, $4 after, $5 limit; the segment's from $6.
+    ) -> StoreResult<PlanCounts> {
         let mut binds = vec![
             org.to_string(),
             w.period.clone(),
             w.day.clone(),
-            after.map_or_else(String::new, |a| a.to_string()),
+            w.limit.to_string(),
             String::new(),
         ];
-        let cond = segment_sql(segment, &mut binds);
+        let from = audience_from(segment, &mut binds, false);
+        let routed = routed_sql(segment, &mut binds, "c.staff_id", "p.id");
         let sql = format!(
-            "SELECT p.id AS person_id, p.display_name, COALESCE(rc.opted_out, 0) AS opted_out, \
-               c.id AS contact_id, c.staff_id, a.display_name AS staff_name, {OWNER} AS owner_id, \
-               COALESCE(tc.used, 0) AS used, CAST(CASE WHEN st.person_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS staff_touched \
-             FROM persons p \
-             JOIN contacts c ON c.id = {ROUTE} \
-             JOIN accounts a ON a.id = c.staff_id \
-             LEFT JOIN reach_consent rc ON rc.org_id = $1 AND rc.person_id = p.id \
-             LEFT JOIN touch_counts tc ON tc.org_id = $1 AND tc.person_id = p.id AND tc.period = $2 \
-             LEFT JOIN staff_touches st ON st.org_id = $1 AND st.staff_id = c.staff_id AND st.person_id = p.id AND st.day = $3 \
-             WHERE p.org_id = $1 AND p.merged_into IS NULL AND p.id > $4{cond} \
-             ORDER BY p.id LIMIT CAST($5 AS BIGINT)"
+            "SELECT v.outcome, COUNT(*) AS n, \
+               COALESCE(SUM(CASE WHEN v.outcome = 'send' AND v.routed = 1 THEN 1 ELSE 0 END), 0) AS routed \
+             FROM (SELECT {VERDICT} AS outcome, CASE WHEN {routed} THEN 1 ELSE 0 END AS routed {from}) v \
+             GROUP BY v.outcome"
         );
-        binds[4] = limit.to_string();
-        let mut q = sqlx::query(&sql);
-        for b in &binds {
-            q = q.bind(b.clone());
-        }
-        self.fetch_all(q)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(AudienceRow {
-                    person: rows::id(r, "person_id")?,
-                    name: text(r, "display_name")?,
-                    opted_out: flag(r, "opted_out")?,
-                    contact: rows::id(r, "contact_id")?,
-                    staff: rows::id(r, "staff_id")?,
-                    staff_name: text(r, "staff_name")?,
-                    owner: rows::id(r, "owner_id")?,
-                    used: int(r, "used")?,
-                    staff_touched: flag(r, "staff_touched")?,
-                })
-            })
-            .collect()
+        counts_of(&self.fetch_all(bind_all(&sql, &binds)).await?)
     }
 
-    /// One batch of a plan in one transaction and four multi-row statements: take
-    /// the staff members' day for every planned send, take a touch of the budget for
-    /// those that got their day (a guarded upsert: only below the limit), give the day
-    /// back where the budget refused, and record every row's outcome. Rows go in
-    /// person order, so concurrent plans lock in one order.
-    pub(crate) async fn reach_plan_batch(
+    /// See [`quan_core::ReachStore::plan_range`]: the range is found on the persons
+    /// index alone, then planned by five statements whatever its size.
+    pub(crate) async fn reach_plan_range(
         &self,
         org: OrgId,
         campaign: CampaignId,
+        segment: &Segment,
         w: &PlanWindow,
-        rows: &[(AudienceRow, TouchVerdict)],
-    ) -> StoreResult<Vec<TouchVerdict>> {
-        use std::collections::HashSet;
-        let mut tx = self.begin().await?;
-        let mut out: Vec<TouchVerdict> = rows.iter().map(|(_, v)| *v).collect();
-        let sends: Vec<&AudienceRow> = rows
-            .iter()
-            .filter(|(_, v)| *v == TouchVerdict::Send)
-            .map(|(r, _)| r)
-            .collect();
+        after: Option<PersonId>,
+        batch: i64,
+    ) -> StoreResult<Option<PersonId>> {
         let (o, c) = (org.to_string(), campaign.to_string());
-        let mut got_day: HashSet<PersonId> = HashSet::new();
-        let mut took: HashSet<PersonId> = HashSet::new();
-        for chunk in sends.chunks(PLAN_CHUNK) {
-            // $1 org, $2 day, $3 campaign; then (staff, person) pairs.
-            let marks: Vec<String> = (0..chunk.len())
-                .map(|i| format!("($1, ${}, ${}, $2, $3)", 4 + 2 * i, 5 + 2 * i))
-                .collect();
-            let sql = format!(
-                "INSERT INTO staff_touches (org_id, staff_id, person_id, day, campaign_id) VALUES {} \
-                 ON CONFLICT (org_id, staff_id, person_id, day) DO NOTHING RETURNING person_id",
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(&sql)
+        let after = after.map_or_else(String::new, |a| a.to_string());
+        // The range's last person, or None for a range that runs to the end.
+        let end = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT id FROM persons WHERE org_id = $1 AND id > $2 ORDER BY id \
+                     LIMIT 1 OFFSET CAST($3 AS BIGINT)",
+                )
                 .bind(o.clone())
-                .bind(w.day.clone())
-                .bind(c.clone());
-            for r in chunk {
-                q = q.bind(r.staff.to_string()).bind(r.person.to_string());
-            }
-            for row in q.fetch_all(&mut *tx).await.map_err(backend)? {
-                got_day.insert(rows::id(&row, "person_id")?);
-            }
-            let day: Vec<&&AudienceRow> = chunk
+                .bind(after.clone())
+                .bind((batch.max(1) - 1).to_string()),
+            )
+            .await?
+            .map(|r| text(&r, "id"))
+            .transpose()?;
+        let mut binds = vec![
+            o.clone(),
+            w.period.clone(),
+            w.day.clone(),
+            w.limit.to_string(),
+            after.clone(),
+            end.clone().unwrap_or_default(),
+            c.clone(),
+        ];
+        let from = audience_from(segment, &mut binds, end.is_some());
+        let upto = if end.is_some() {
+            " AND r.person_id <= $5"
+        } else {
+            ""
+        };
+        let mut tx = self.begin().await?;
+        exec(
+            &mut tx,
+            bind_all(
+                &format!(
+                    "INSERT INTO campaign_recipients (campaign_id, person_id, contact_id, staff_id, outcome) \
+                     SELECT $7, a.person_id, CASE WHEN a.outcome = 'send' THEN a.contact_id END, \
+                       CASE WHEN a.outcome = 'send' THEN a.staff_id END, a.outcome \
+                     FROM (SELECT p.id AS person_id, c.id AS contact_id, c.staff_id, {VERDICT} AS outcome {from}) a"
+                ),
+                &binds,
+            ),
+        )
+        .await?;
+        // The sends of this range, by the same five binds in every statement below:
+        // $1 org, $2 day or period, $3 campaign, $4 after, $5 end.
+        let range = format!(
+            "FROM campaign_recipients r WHERE r.campaign_id = $3 AND r.outcome = 'send' AND r.person_id > $4{upto}"
+        );
+        let end_s = end.clone().unwrap_or_default();
+        let by_day = [
+            o.clone(),
+            w.day.clone(),
+            c.clone(),
+            after.clone(),
+            end_s.clone(),
+        ];
+        let by_period = [o.clone(), w.period.clone(), c.clone(), after, end_s];
+        let count_sql = format!("SELECT COUNT(*) AS n {range}");
+        let sends = {
+            let r = bind_all(&count_sql, &by_day)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            int(&r, "n")?
+        };
+        let end = end
+            .map(|e| e.parse::<PersonId>())
+            .transpose()
+            .map_err(|e| rows::corrupt("id", e))?;
+        if sends == 0 {
+            tx.commit().await.map_err(backend)?;
+            return Ok(end);
+        }
+        // The staff member's day: a customer a concurrent campaign reached through
+        // them today is theirs; this plan records it as staff_daily.
+        let day_sql = format!(
+            "INSERT INTO staff_touches (org_id, staff_id, person_id, day, campaign_id) \
+             SELECT $1, r.staff_id, r.person_id, $2, $3 {range} ORDER BY r.person_id \
+             ON CONFLICT (org_id, staff_id, person_id, day) DO NOTHING"
+        );
+        let got_day = exec(&mut tx, bind_all(&day_sql, &by_day)).await?;
+        if i64::try_from(got_day).unwrap_or(i64::MAX) < sends {
+            let sql = format!(
+                "UPDATE campaign_recipients SET outcome = 'staff_daily', contact_id = NULL, staff_id = NULL \
+                 WHERE campaign_id = $3 AND outcome = 'send' AND person_id > $4{} AND NOT EXISTS \
+                 (SELECT 1 FROM staff_touches st WHERE st.org_id = $1 AND st.day = $2 AND st.campaign_id = $3 \
+                    AND st.staff_id = campaign_recipients.staff_id AND st.person_id = campaign_recipients.person_id)",
+                upto.replace("r.person_id", "person_id")
+            );
+            exec(&mut tx, bind_all(&sql, &by_day)).await?;
+        }
+        // The budget: a guarded upsert takes a touch only below the limit.
+        let budget_sql = format!(
+            "INSERT INTO touch_counts (org_id, person_id, period, used) \
+             SELECT $1, r.person_id, $2, 1 {range} ORDER BY r.person_id \
+             ON CONFLICT (org_id, person_id, period) DO UPDATE SET used = touch_counts.used + 1 \
+             WHERE touch_counts.used < {} RETURNING person_id",
+            w.limit
+        );
+        let taken: std::collections::HashSet<String> = bind_all(&budget_sql, &by_period)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| text(r, "person_id"))
+            .collect::<StoreResult<_>>()?;
+        let now_sends = {
+            let r = bind_all(&count_sql, &by_day)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            int(&r, "n")?
+        };
+        if i64::try_from(taken.len()).unwrap_or(i64::MAX) < now_sends {
+            // A concurrent campaign spent these budgets first: over budget, and the
+            // staff member's day goes back.
+            let ids_sql = format!("SELECT r.person_id {range}");
+            let refused: Vec<String> = bind_all(&ids_sql, &by_day)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?
                 .iter()
-                .filter(|r| got_day.contains(&r.person))
+                .map(|r| text(r, "person_id"))
+                .collect::<StoreResult<Vec<_>>>()?
+                .into_iter()
+                .filter(|p| !taken.contains(p))
                 .collect();
-            if day.is_empty() {
-                continue;
+            for chunk in refused.chunks(PLAN_CHUNK) {
+                let mut b = vec![c.clone()];
+                let ids = list(&mut b, chunk.iter().cloned());
+                exec(
+                    &mut tx,
+                    bind_all(
+                        &format!(
+                            "UPDATE campaign_recipients SET outcome = 'over_budget', contact_id = NULL, staff_id = NULL \
+                             WHERE campaign_id = $1 AND person_id IN {ids}"
+                        ),
+                        &b,
+                    ),
+                )
+                .await?;
+                exec(
+                    &mut tx,
+                    bind_all(
+                        &format!(
+                            "DELETE FROM staff_touches WHERE campaign_id = $1 AND person_id IN {ids}"
+                        ),
+                        &b,
+                    ),
+                )
+                .await?;
             }
-            // $1 org, $2 period, $3 limit; then persons.
-            let marks: Vec<String> = (0..day.len())
-                .map(|i| format!("($1, ${}, $2, 1)", 4 + i))
-                .collect();
-            let sql = format!(
-                "INSERT INTO touch_counts (org_id, person_id, period, used) VALUES {} \
-                 ON CONFLICT (org_id, person_id, period) DO UPDATE SET used = touch_counts.used + 1 \
-                 WHERE touch_counts.used < $3 RETURNING person_id",
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(&sql)
-                .bind(o.clone())
-                .bind(w.period.clone())
-                .bind(w.limit);
-            for r in &day {
-                q = q.bind(r.person.to_string());
-            }
-            for row in q.fetch_all(&mut *tx).await.map_err(backend)? {
-                took.insert(rows::id(&row, "person_id")?);
-            }
-            // The budget refused these: their day goes back to their staff member.
-            let back: Vec<&&&AudienceRow> =
-                day.iter().filter(|r| !took.contains(&r.person)).collect();
-            if !back.is_empty() {
-                // Exactly the rows this batch made: (staff, person) of the day.
-                let marks: Vec<String> = (0..back.len())
-                    .map(|i| format!("(staff_id = ${} AND person_id = ${})", 3 + 2 * i, 4 + 2 * i))
-                    .collect();
-                let sql = format!(
-                    "DELETE FROM staff_touches WHERE org_id = $1 AND day = $2 AND ({})",
-                    marks.join(" OR ")
-                );
-                let mut q = sqlx::query(&sql).bind(o.clone()).bind(w.day.clone());
-                for r in &back {
-                    q = q.bind(r.staff.to_string()).bind(r.person.to_string());
-                }
-                exec(&mut tx, q).await?;
-            }
-        }
-        for (k, (r, v)) in rows.iter().enumerate() {
-            if *v == TouchVerdict::Send {
-                out[k] = if !got_day.contains(&r.person) {
-                    TouchVerdict::StaffDaily
-                } else if !took.contains(&r.person) {
-                    TouchVerdict::OverBudget
-                } else {
-                    TouchVerdict::Send
-                };
-            }
-        }
-        for chunk in rows.iter().zip(&out).collect::<Vec<_>>().chunks(PLAN_CHUNK) {
-            // $1 campaign; then (person, contact, staff, outcome).
-            let marks: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "($1, ${}, ${}, ${}, ${})",
-                        2 + 4 * i,
-                        3 + 4 * i,
-                        4 + 4 * i,
-                        5 + 4 * i
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO campaign_recipients (campaign_id, person_id, contact_id, staff_id, outcome) VALUES {}",
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(&sql).bind(c.clone());
-            for ((r, _), v) in chunk {
-                let send = **v == TouchVerdict::Send;
-                q = q
-                    .bind(r.person.to_string())
-                    .bind(send.then(|| r.contact.to_string()))
-                    .bind(send.then(|| r.staff.to_string()))
-                    .bind(v.as_str());
-            }
-            exec(&mut tx, q).await?;
         }
         tx.commit().await.map_err(backend)?;
-        Ok(out)
+        Ok(end)
+    }
+
+    pub(crate) async fn reach_plan_counts(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        segment: &Segment,
+    ) -> StoreResult<PlanCounts> {
+        let mut binds = vec![org.to_string(), campaign.to_string()];
+        let routed = routed_sql(segment, &mut binds, "r.staff_id", "r.person_id");
+        let sql = format!(
+            "SELECT r.outcome, COUNT(*) AS n, \
+               COALESCE(SUM(CASE WHEN r.outcome = 'send' AND {routed} THEN 1 ELSE 0 END), 0) AS routed \
+             FROM campaign_recipients r WHERE r.campaign_id = $2 GROUP BY r.outcome"
+        );
+        counts_of(&self.fetch_all(bind_all(&sql, &binds)).await?)
     }
 
     pub(crate) async fn reach_campaign_insert(

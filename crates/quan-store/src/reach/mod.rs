@@ -6,6 +6,7 @@ mod auto;
 mod campaigns;
 mod contacts;
 pub(crate) mod decode;
+mod moments;
 mod transfers;
 
 use crate::events::{EVENT_COLS, event};
@@ -15,13 +16,13 @@ use crate::store::SqlStore;
 use async_trait::async_trait;
 use decode::CAMPAIGN_COLS;
 use quan_core::{
-    AddOutcome, AudienceRow, CampaignRecord, CampaignResults, ChannelCodeRecord, ContactRecord,
-    EventRecord, NegativeHit, NewContact, Page, PageRequest, PlanCounts, PlanWindow, PolicyRecord,
+    AddOutcome, CampaignRecord, CampaignResults, ChannelCodeRecord, ContactRecord, EventRecord,
+    NegativeHit, NewContact, Page, PageRequest, PlanCounts, PlanWindow, PolicyRecord,
     ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad, StoreResult,
 };
 use quan_domain::{
     AccountId, CampaignId, ChannelCodeId, ContactId, LifecycleStage, OrgId, PersonId,
-    ReachMessageId, StageFacts, Timestamp, TouchVerdict,
+    ReachMessageId, StageFacts, Timestamp,
 };
 
 const POLICY_COLS: &str = "org_id, version, effective_from, budget, quiet_hours, time_zone, contact_cap, created_by, created_at, negative_pause_bp";
@@ -285,25 +286,35 @@ impl ReachStore for SqlStore {
         Ok(n == 1)
     }
 
-    async fn audience(
+    async fn audience_counts(
         &self,
         org: OrgId,
         segment: &Segment,
         w: &PlanWindow,
-        after: Option<PersonId>,
-        limit: i64,
-    ) -> StoreResult<Vec<AudienceRow>> {
-        self.reach_audience(org, segment, w, after, limit).await
+    ) -> StoreResult<PlanCounts> {
+        self.reach_audience_counts(org, segment, w).await
     }
 
-    async fn plan_batch(
+    async fn plan_range(
         &self,
         org: OrgId,
         campaign: CampaignId,
+        segment: &Segment,
         w: &PlanWindow,
-        rows: &[(AudienceRow, TouchVerdict)],
-    ) -> StoreResult<Vec<TouchVerdict>> {
-        self.reach_plan_batch(org, campaign, w, rows).await
+        after: Option<PersonId>,
+        batch: i64,
+    ) -> StoreResult<Option<PersonId>> {
+        self.reach_plan_range(org, campaign, segment, w, after, batch)
+            .await
+    }
+
+    async fn plan_counts(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        segment: &Segment,
+    ) -> StoreResult<PlanCounts> {
+        self.reach_plan_counts(org, campaign, segment).await
     }
 
     async fn campaign_planned(

@@ -10,6 +10,7 @@ mod discovery;
 mod identity;
 mod invites;
 mod moderation;
+mod moments;
 mod notify;
 mod persons;
 mod posts;

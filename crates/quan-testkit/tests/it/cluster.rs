@@ -1,6 +1,6 @@
 //! Cluster mode: two nodes on one PostgreSQL and one Redis. An event published on
 //! node A reaches a WebSocket subscriber on node B; images, rate limits and token
-//! revocations are shared.
+//! revocations are shared; a welcome delivered by both nodes goes out once.
 
 use crate::ws::{connect, event_of_kind, next, send, token};
 use quan_testkit::{Backend, Client, Spawn, TestApp, TestDb, spawn_with};
@@ -110,6 +110,65 @@ async fn a_token_revoked_on_node_a_is_refused_on_node_b_at_once() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(denied, "node B still honours a token revoked on node A");
+    a.stop().await;
+    b.stop().await;
+}
+
+/// Customers add the staff member through a code on both nodes at once, while both
+/// nodes also deliver every welcome again (a duplicated event, each node's backing
+/// job): each customer hears exactly one welcome, read through the other node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_welcome_goes_out_once_when_both_nodes_deliver_it() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (owner, org) = a.owner("Two-node shop").await;
+    let code = owner
+        .create_code(
+            &org,
+            json!({"name": "Poster", "staff": [owner.id], "welcome": "你好 {{name}}"}),
+        )
+        .await;
+    let mut customers = Vec::new();
+    for i in 0..6 {
+        let mut u = a.user(&format!("Customer {i}")).await;
+        if i % 2 == 1 {
+            u.c = on(&b, &u.c);
+        }
+        customers.push(u);
+    }
+    let org_id = quan_domain::OrgId::parse(&org).unwrap_or_else(|e| panic!("{e}"));
+    let adds = futures::future::join_all(customers.iter().map(|u| async {
+        let contact = u.open_code(&code.url).await.id;
+        let id = quan_domain::ContactId::parse(&contact).unwrap_or_else(|e| panic!("{e}"));
+        let again = futures::future::join(
+            quan_core::reach::codes::deliver_welcome(&a.services, org_id, id),
+            quan_core::reach::codes::deliver_welcome(&b.services, org_id, id),
+        )
+        .await;
+        assert!(
+            matches!(again, (Ok(false), Ok(false))),
+            "sent inline already: {again:?}"
+        );
+        contact
+    }))
+    .await;
+    for (i, (u, contact)) in customers.iter().zip(&adds).enumerate() {
+        let reader = quan_testkit::User {
+            c: on(&b, &u.c),
+            id: u.id.clone(),
+            login: u.login.clone(),
+        };
+        let welcomes: Vec<_> = reader
+            .conversation(contact)
+            .await
+            .messages
+            .into_iter()
+            .filter(|m| m.kind == "welcome")
+            .collect();
+        assert_eq!(welcomes.len(), 1, "{} heard {welcomes:?}", u.login);
+        assert_eq!(welcomes[0].body, format!("你好 Customer {i}"));
+    }
     a.stop().await;
     b.stop().await;
 }

@@ -100,6 +100,7 @@ const PROBES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/orgs/{b}/campaigns", ""),
     ("GET", "/api/v1/orgs/{b}/transfers", ""),
     ("GET", "/api/v1/orgs/{b}/auto-replies", ""),
+    ("GET", "/api/v1/orgs/{b}/moments", ""),
     ("POST", "/api/v1/orgs/{b}/contacts/import", ""),
     // Reach: A's org in the path, B's things after it.
     (
@@ -126,6 +127,8 @@ const PROBES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/orgs/{a}/campaigns/{campaign}/send", ""),
     ("POST", "/api/v1/orgs/{a}/campaigns/{campaign}/confirm", ""),
     ("DELETE", "/api/v1/orgs/{a}/auto-replies/{rule}", ""),
+    ("GET", "/api/v1/orgs/{a}/moments/{moment}", ""),
+    ("DELETE", "/api/v1/orgs/{a}/moments/{moment}", ""),
     (
         "POST",
         "/api/v1/orgs/{a}/transfers/preview",
@@ -142,6 +145,13 @@ const PROBES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/me/transfers/{transfer}/refuse", ""),
     ("GET", "/api/v1/me/consent/{b}", ""),
     ("POST", "/api/v1/me/consent/{b}/erase", ""),
+    ("PUT", "/api/v1/me/moments/{moment}/like", ""),
+    ("DELETE", "/api/v1/me/moments/{moment}/like", ""),
+    (
+        "POST",
+        "/api/v1/me/moments/{moment}/comments",
+        r#"{"body": "x"}"#,
+    ),
 ];
 
 /// Org B and the things of it the probes aim at.
@@ -159,6 +169,7 @@ struct OrgB {
     campaign: String,
     rule: String,
     transfer: String,
+    moment: String,
 }
 
 async fn org_b(app: &TestApp) -> OrgB {
@@ -174,6 +185,7 @@ async fn org_b(app: &TestApp) -> OrgB {
     owner.tag(&org, &person, "vip").await;
     owner.set_word(&org, "b-only", "hold").await;
     let (contact, channel, campaign, rule, transfer) = reach_of_b(app, &owner, &org).await;
+    let moment = owner.post_moment(&org, "B's moment", &[]).await.id;
     OrgB {
         owner,
         org,
@@ -188,6 +200,7 @@ async fn org_b(app: &TestApp) -> OrgB {
         campaign,
         rule,
         transfer,
+        moment,
     }
 }
 
@@ -242,6 +255,7 @@ async fn no_endpoint_reaches_another_org(app: TestApp) {
             .replace("{campaign}", &b.campaign)
             .replace("{rule}", &b.rule)
             .replace("{transfer}", &b.transfer)
+            .replace("{moment}", &b.moment)
     };
     for who in [&a.c, &a_bot] {
         for (method, path, body) in PROBES {
@@ -277,6 +291,7 @@ async fn send(who: &Client, method: &str, path: &str, body: Value) -> quan_testk
         "GET" => who.get(path).await,
         "POST" => who.post(path, body).await,
         "PATCH" => who.patch(path, body).await,
+        "PUT" => who.put(path, body).await,
         _ => who.delete(path).await,
     }
 }

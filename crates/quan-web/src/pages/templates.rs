@@ -344,6 +344,7 @@ pub(crate) fn nav_items() -> Vec<(&'static str, &'static str)> {
         ("moderation", "nav.moderation"),
         ("customers", "nav.customers"),
         ("campaigns", "nav.campaigns"),
+        ("moments", "nav.moments"),
     ];
     v.extend(COMING.iter().map(|s| match *s {
         "live" => ("live", "nav.live"),

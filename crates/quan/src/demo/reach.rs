@@ -198,6 +198,7 @@ pub async fn load(
     )
     .await?;
     confirm_as(svc, owner, roster, staff(3), waiting).await?;
+    moments(svc, owner, roster, &contacts).await?;
     // Just now (the real clock): Wang Lei moves to the new store, so one of his
     // customers is being handed to Zhao Min and has 24 hours to refuse.
     if let Some((_, c)) = contacts.iter().find(|(_, c)| c.staff_id == staff(2)) {
@@ -215,6 +216,70 @@ pub async fn load(
         )
         .await
         .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Yesterday's moments: Wang Lei and Zhao Min post to their customers (one only to
+/// the store's), and a few customers like and comment.
+async fn moments(
+    svc: &Services,
+    owner: &OrgAccess,
+    roster: &[Me],
+    contacts: &[(usize, quan_core::ContactRecord)],
+) -> anyhow::Result<()> {
+    use quan_core::reach::moments::{self, NewMoment};
+    let mut posted = Vec::new();
+    for (who, body, tags) in [
+        (
+            2,
+            "今天的桂花乌龙刚出第一批，香气很足 🌼 到店报我名字送小样。",
+            vec![],
+        ),
+        (
+            3,
+            "Tonight 8 pm in the live room: how we cold-brew the new oolong. Come say hi!",
+            vec![],
+        ),
+        (
+            2,
+            "门店老顾客专享：本周六下午茶艺体验课，限 8 位，回复我预约。",
+            vec!["门店"],
+        ),
+    ] {
+        let access = access::org_access(svc, &actor(&roster[who]), owner.org())
+            .await
+            .map_err(err)?;
+        let m = moments::post(
+            svc,
+            &access,
+            NewMoment {
+                body: body.to_owned(),
+                tags: tags.into_iter().map(str::to_owned).collect(),
+            },
+        )
+        .await
+        .map_err(err)?;
+        posted.push(m);
+    }
+    let say = [
+        "看起来好香！周六去店里",
+        "Is there a replay?",
+        "帮我留一个位置～",
+    ];
+    for (i, (who, _)) in contacts.iter().enumerate().skip(1).take(6) {
+        let me = actor(&roster[*who]);
+        let feed = moments::feed(svc, &me).await.map_err(err)?;
+        if let Some(f) = feed.get(i % feed.len().max(1)) {
+            moments::like(svc, &me, f.moment.id, true)
+                .await
+                .map_err(err)?;
+            if let Some(text) = say.get(i % 4) {
+                moments::comment(svc, &me, f.moment.id, text)
+                    .await
+                    .map_err(err)?;
+            }
+        }
     }
     Ok(())
 }

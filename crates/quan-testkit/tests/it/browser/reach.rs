@@ -2,7 +2,9 @@
 //! opens its link on a phone, signs in, adds the staff member and hears the welcome;
 //! they talk, live on the staff side; a campaign goes through its preflight, the
 //! plan and the staff member's confirmation, and lands in the member's
-//! conversation; the member opts out and the next preflight says so.
+//! conversation; the member opts out and the next preflight says so; they refuse a
+//! transfer; the owner posts a moment, which the member likes and comments on, and
+//! only the owner sees who did.
 
 use super::{browser, click, fill, go, log_in, shot, tap, value_of, wait_for_path, wait_text};
 use fantoccini::Client;
@@ -48,6 +50,7 @@ async fn a_channel_code_a_conversation_and_a_campaign_in_chromium() {
     the_member_opens_it_and_talks(&run, &member, &link).await;
     a_campaign_goes_through_preflight(&run).await;
     the_member_refuses_a_transfer(&run, &app).await;
+    a_moment_gets_a_like_and_a_comment(&run).await;
     let _ = b.close().await;
     let _ = a.close().await;
 }
@@ -197,4 +200,44 @@ async fn the_member_refuses_a_transfer(run: &Reach<'_>, app: &TestApp) {
         .map(|t| t.state)
         .collect();
     assert_eq!(states, ["refused"]);
+}
+
+/// The owner posts a moment in the console; the member likes it and comments on it
+/// in the app; the owner's moments page shows both.
+async fn a_moment_gets_a_like_and_a_comment(run: &Reach<'_>) {
+    let Reach {
+        a, b, base, org, ..
+    } = *run;
+    go(a, &format!("{base}/console/{org}/moments")).await;
+    fill(
+        a,
+        "#new-moment textarea[name=body]",
+        "桂花乌龙第一批到店 First osmanthus oolong of the season",
+    )
+    .await;
+    click(a, "#new-moment button").await;
+    wait_text(a, "First osmanthus oolong").await;
+    go(b, &format!("{base}/app/moments")).await;
+    wait_text(b, "First osmanthus oolong").await;
+    click(b, ".moment button.like").await;
+    wait_for_path(b, "/app/moments").await;
+    fill(b, ".moment input[name=body]", "周六去店里试试").await;
+    click(b, ".moment form.row button").await;
+    wait_text(b, "周六去店里试试").await;
+    let liked = super::js(
+        b,
+        "return document.querySelectorAll('.moment button.liked').length",
+    )
+    .await;
+    assert_eq!(liked, serde_json::json!(1), "the like shows as given");
+    shot(b, "36-member-moments-phone").await;
+    go(a, &format!("{base}/console/{org}/moments")).await;
+    wait_text(a, "周六去店里试试").await;
+    let likes = super::js(
+        a,
+        "return document.querySelector('#moments .likes').textContent.trim()",
+    )
+    .await;
+    assert_eq!(likes, serde_json::json!("♥ 1"));
+    shot(a, "37-console-moments-zh").await;
 }

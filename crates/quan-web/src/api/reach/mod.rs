@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod consent;
 pub mod conversations;
 pub mod import;
+pub mod moments;
 pub mod transfers;
 
 use crate::AppState;
@@ -43,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(transfers::router())
         .merge(import::router())
         .merge(auto::router())
+        .merge(moments::router())
         .merge(consent::router())
 }
 

@@ -28,6 +28,7 @@ use serde::Deserialize;
 
 mod auto;
 mod import;
+mod moments;
 mod policy;
 mod privacy;
 mod transfers;
@@ -38,6 +39,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(policy::router())
         .merge(import::router())
         .merge(auto::router())
+        .merge(moments::router())
         .merge(privacy::router())
         .route("/r/{slug}", get(code_page).post(code_open))
         .route("/app/conversations", get(inbox_page))
@@ -573,7 +575,7 @@ struct CampaignForm {
     tags_none: String,
 }
 
-fn tag_list(raw: &str) -> Vec<String> {
+pub(super) fn tag_list(raw: &str) -> Vec<String> {
     raw.split([',', '，'])
         .map(str::trim)
         .filter(|t| !t.is_empty())
