@@ -2,7 +2,7 @@
 //! decided by tags; how many a customer sees is capped per day across all staff, so
 //! an org with fifty sales staff does not flood a customer's feed.
 
-use crate::{ParseError, Timestamp, TouchPolicy};
+use crate::{Timestamp, TouchPolicy};
 
 /// Moments a customer is shown per local day, across every staff member.
 pub const MOMENT_DAILY_CAP: usize = 3;
@@ -45,22 +45,6 @@ pub fn cap_per_day<T>(
     out
 }
 
-/// A moment's text, trimmed and bounded.
-pub fn moment_body(raw: &str) -> Result<String, ParseError> {
-    let body = raw.trim();
-    if body.is_empty() {
-        return Err(ParseError::new("body", "required", "write something"));
-    }
-    if body.chars().count() > MOMENT_BODY_MAX {
-        return Err(ParseError::new(
-            "body",
-            "too_long",
-            format!("at most {MOMENT_BODY_MAX} characters"),
-        ));
-    }
-    Ok(body.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,16 +82,5 @@ mod tests {
         assert!(moment_visible(&[], &[]));
         assert!(moment_visible(&vip, &vip));
         assert!(!moment_visible(&vip, &["新客".to_owned()]));
-    }
-
-    #[test]
-    fn bodies_are_bounded() {
-        assert_eq!(
-            moment_body("  新品到店  ").ok().as_deref(),
-            Some("新品到店")
-        );
-        assert_eq!(moment_body(" ").err().map(|e| e.code), Some("required"));
-        let long = "字".repeat(MOMENT_BODY_MAX + 1);
-        assert_eq!(moment_body(&long).err().map(|e| e.code), Some("too_long"));
     }
 }

@@ -307,7 +307,9 @@ pub async fn seed_welcome(
             .collect(),
     )
     .await?;
-    let slug = format!("bench{}", &org.to_string()[..8]);
+    // The id's random tail: its head is the time, shared by seeds a minute apart.
+    let id = org.to_string();
+    let slug = format!("bench{}", &id[id.len() - 12..]);
     let staff_json: Vec<String> = staff_ids.iter().map(ToString::to_string).collect();
     insert_rows(
         store,

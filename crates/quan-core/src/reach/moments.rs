@@ -12,8 +12,8 @@ use crate::access::{Actor, OrgAccess, require_scope};
 use crate::events::{announce, new_event};
 use crate::page::{Page, PageRequest};
 use quan_domain::{
-    MOMENT_COMMENT_MAX, MOMENT_DAILY_CAP, MOMENT_FEED_DAYS, MOMENT_TAGS_MAX, MomentCommentId,
-    MomentId, OrgId, ParseError, PersonId, Scope, cap_per_day, moment_body, moment_visible,
+    MOMENT_BODY_MAX, MOMENT_COMMENT_MAX, MOMENT_DAILY_CAP, MOMENT_FEED_DAYS, MOMENT_TAGS_MAX,
+    MomentCommentId, MomentId, OrgId, ParseError, PersonId, Scope, cap_per_day, moment_visible,
     short_label,
 };
 use serde_json::json;
@@ -28,7 +28,7 @@ pub struct NewMoment {
 /// A staff member posts a moment to their customers.
 pub async fn post(svc: &Services, access: &OrgAccess, n: NewMoment) -> Result<MomentRecord> {
     require(access, Scope::Write, HOLDERS)?;
-    let body = moment_body(&n.body)?;
+    let body = crate::input::text(&n.body, "body", MOMENT_BODY_MAX, true)?;
     if n.tags.len() > MOMENT_TAGS_MAX {
         return Err(ParseError::new(
             "tags",
@@ -73,7 +73,7 @@ pub async fn post(svc: &Services, access: &OrgAccess, n: NewMoment) -> Result<Mo
     Ok(m)
 }
 
-/// The caller's own moments, newest first; managers may list a staff member's.
+/// The caller's own moments, newest first.
 pub async fn list(
     svc: &Services,
     access: &OrgAccess,
@@ -152,6 +152,10 @@ pub struct FeedMoment {
 /// A person's moments in one org: their staff's, the ones their tags let them see,
 /// at most the daily cap per local day, newest first.
 async fn person_feed(svc: &Services, org: OrgId, person: PersonId) -> Result<Vec<MomentRecord>> {
+    // An opt-out of the org's mass messages covers its staff's moments too.
+    if svc.store.consent_opted_out(org, person).await? {
+        return Ok(Vec::new());
+    }
     let since = svc.clock.now().plus_secs(-MOMENT_FEED_DAYS * 86_400);
     let tags = svc.store.person_tags(person).await?;
     let seen: Vec<_> = svc
@@ -213,22 +217,19 @@ async fn reader(svc: &Services, actor: &Actor, id: MomentId) -> Result<(MomentRe
 pub async fn like(svc: &Services, actor: &Actor, id: MomentId, on: bool) -> Result<()> {
     require_scope(actor, Scope::Write)?;
     let (m, person) = reader(svc, actor, id).await?;
+    // On the moment's subject and not announced to the org: who liked a moment is
+    // its author's to know, not every staff member's who opens the customer.
     let ev = new_event(
         svc,
         m.org_id,
         "moment.liked",
-        format!("person:{person}"),
+        format!("moment:{}", m.id),
         Some(actor.account_id()),
-        json!({"moment": m.id.to_string()}),
+        json!({}),
     );
-    if svc
-        .store
+    svc.store
         .moment_like(m.id, person, on, svc.clock.now(), &ev)
-        .await?
-        && on
-    {
-        announce(svc, &ev).await;
-    }
+        .await?;
     Ok(())
 }
 
@@ -259,11 +260,10 @@ pub async fn comment(
         svc,
         m.org_id,
         "moment.commented",
-        format!("person:{person}"),
+        format!("moment:{}", m.id),
         Some(actor.account_id()),
-        json!({"moment": m.id.to_string()}),
+        json!({}),
     );
     svc.store.moment_comment_insert(&c, &ev).await?;
-    announce(svc, &ev).await;
     Ok(c)
 }

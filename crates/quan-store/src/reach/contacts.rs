@@ -409,6 +409,11 @@ impl SqlStore {
             "DELETE FROM person_tags WHERE person_id = $1 AND org_id = $2",
             "UPDATE reach_messages SET body = '' WHERE from_staff = 0 AND org_id = $2 \
                AND contact_id IN (SELECT id FROM contacts WHERE person_id = $1)",
+            // What they said on moments, and that they liked any.
+            "UPDATE moment_comments SET body = '' WHERE person_id = $1 \
+               AND moment_id IN (SELECT id FROM moments WHERE org_id = $2)",
+            "DELETE FROM moment_likes WHERE person_id = $1 \
+               AND moment_id IN (SELECT id FROM moments WHERE org_id = $2)",
         ] {
             exec(&mut tx, sqlx::query(sql).bind(p.clone()).bind(o.clone())).await?;
         }

@@ -38,7 +38,7 @@ async fn shop(app: &TestApp) -> (User, String, User, User, User, User) {
 }
 
 fn bodies(feed: &[quan_web::api::reach::moments::FeedMomentDto]) -> Vec<&str> {
-    feed.iter().map(|f| f.moment.body.as_str()).collect()
+    feed.iter().map(|f| f.body.as_str()).collect()
 }
 
 async fn moments_reach_customers_by_tags_capped_per_day(app: TestApp) {
@@ -71,18 +71,26 @@ async fn moments_reach_customers_by_tags_capped_per_day(app: TestApp) {
     assert_eq!(bodies(&dan.moment_feed().await), ["冬季新品到店"]);
     // Someone who is no one's customer sees none.
     assert!(app.user("Eve").await.moment_feed().await.is_empty());
+    // A customer who opted out of the org's mass messages sees no moments either.
+    dan.opt_out(&org, true).await;
+    assert!(dan.moment_feed().await.is_empty());
+    dan.opt_out(&org, false).await;
     // A new local day, a new allowance.
     app.clock.advance_secs(86_400);
     alice.post_moment(&org, "腊八粥预订", &[]).await;
     let feed = chen.moment_feed().await;
     assert_eq!(feed.len(), 4);
-    assert_eq!(feed[0].moment.body, "腊八粥预订");
+    assert_eq!(feed[0].body, "腊八粥预订");
     // Bad input is refused with its reason, and nothing is posted.
     let r = alice.try_post_moment(&org, json!({"body": "  "})).await;
     assert_eq!(r.problem(), (422, Some("required")));
     let long = "字".repeat(1001);
     let r = alice.try_post_moment(&org, json!({"body": long})).await;
     assert_eq!(r.problem(), (422, Some("too_long")));
+    let r = alice
+        .try_post_moment(&org, json!({"body": "新品\u{1b}[31m"}))
+        .await;
+    assert_eq!(r.problem().0, 422, "control characters: {}", r.text);
     let tags: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
     let r = alice
         .try_post_moment(&org, json!({"body": "x", "tags": tags}))
@@ -109,11 +117,13 @@ async fn reactions_are_the_authors_alone(app: TestApp) {
     assert_eq!(d.comments[0].body, "想要一盒");
     // A customer sees their own like and comment, no counts, no one else's.
     let feed = chen.moment_feed().await;
-    let Some(mine) = feed.iter().find(|f| f.moment.id == all) else {
+    let Some(mine) = feed.iter().find(|f| f.id == all) else {
         panic!("the moment is in Chen's feed: {feed:?}")
     };
     assert!(mine.liked);
-    assert_eq!((mine.moment.likes, mine.moment.comments), (0, 0));
+    // The DTO refuses unknown fields: no tags, no counts reach a customer.
+    let raw = chen.c.get("/api/v1/me/moments").await;
+    assert!(raw.text.contains("想要一盒") && !raw.text.contains("\"tags\""));
     let said: Vec<&str> = mine.mine.iter().map(|c| c.body.as_str()).collect();
     assert_eq!(said, ["想要一盒"]);
     // Another staff member, even the owner, does not read Alice's reactions.

@@ -101,6 +101,7 @@ const PROBES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/orgs/{b}/transfers", ""),
     ("GET", "/api/v1/orgs/{b}/auto-replies", ""),
     ("GET", "/api/v1/orgs/{b}/moments", ""),
+    ("POST", "/api/v1/orgs/{b}/moments", r#"{"body": "x"}"#),
     ("POST", "/api/v1/orgs/{b}/contacts/import", ""),
     // Reach: A's org in the path, B's things after it.
     (

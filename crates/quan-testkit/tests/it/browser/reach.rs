@@ -50,7 +50,7 @@ async fn a_channel_code_a_conversation_and_a_campaign_in_chromium() {
     the_member_opens_it_and_talks(&run, &member, &link).await;
     a_campaign_goes_through_preflight(&run).await;
     the_member_refuses_a_transfer(&run, &app).await;
-    a_moment_gets_a_like_and_a_comment(&run).await;
+    a_moment_gets_a_like_and_a_comment(&run, &member).await;
     let _ = b.close().await;
     let _ = a.close().await;
 }
@@ -204,10 +204,12 @@ async fn the_member_refuses_a_transfer(run: &Reach<'_>, app: &TestApp) {
 
 /// The owner posts a moment in the console; the member likes it and comments on it
 /// in the app; the owner's moments page shows both.
-async fn a_moment_gets_a_like_and_a_comment(run: &Reach<'_>) {
+async fn a_moment_gets_a_like_and_a_comment(run: &Reach<'_>, member: &User) {
     let Reach {
         a, b, base, org, ..
     } = *run;
+    // They opted out of mass messages above, which hides moments too: back in.
+    member.opt_out(org, false).await;
     go(a, &format!("{base}/console/{org}/moments")).await;
     fill(
         a,

@@ -180,23 +180,30 @@ pub async fn delete_moment(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A moment as its customer sees it: no tags (how the org labels them is not theirs
+/// to read) and no counts (other customers' likes and comments are the author's).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FeedMomentDto {
-    pub moment: MomentDto,
+    pub id: String,
+    pub org_id: String,
     pub org_name: String,
+    pub staff_name: String,
+    pub body: String,
+    pub created_at: i64,
     pub liked: bool,
     /// The caller's own comments (no one else's: customers never see each other).
     pub mine: Vec<MomentCommentDto>,
 }
 
 pub(crate) fn feed_dto(f: &FeedMoment) -> FeedMomentDto {
-    let mut moment = moment_dto(&f.moment);
-    // Counts are the author's to see.
-    moment.likes = 0;
-    moment.comments = 0;
     FeedMomentDto {
-        moment,
+        id: f.moment.id.to_string(),
+        org_id: f.moment.org_id.to_string(),
         org_name: f.org_name.clone(),
+        staff_name: f.moment.staff_name.clone(),
+        body: f.moment.body.clone(),
+        created_at: f.moment.created_at.millis(),
         liked: f.liked,
         mine: f.mine.iter().map(comment_dto).collect(),
     }
