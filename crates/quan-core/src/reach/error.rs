@@ -30,6 +30,9 @@ pub enum ReachError {
     /// confirmation, a confirmation before planning).
     #[error("{0}")]
     CampaignState(&'static str),
+    /// Too many comments too fast.
+    #[error("you are sending too fast; wait a moment")]
+    RateLimited { retry_after: std::time::Duration },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

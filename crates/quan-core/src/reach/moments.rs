@@ -18,6 +18,10 @@ use quan_domain::{
 };
 use serde_json::json;
 
+/// Comments per customer per moment within [`COMMENT_WINDOW`].
+pub const COMMENT_LIMIT: u32 = 5;
+pub const COMMENT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A moment as the console composes it.
 #[derive(Debug, Clone)]
 pub struct NewMoment {
@@ -243,16 +247,27 @@ pub async fn comment(
     require_scope(actor, Scope::Write)?;
     let body = crate::input::text(raw, "body", MOMENT_COMMENT_MAX, true)?;
     let (m, person) = reader(svc, actor, id).await?;
-    let account = svc
+    // Each comment is a row the author reads: at most a few a minute per moment.
+    let key = format!("moment:{}:{}", m.id, actor.account_id());
+    if let crate::ports::RateDecision::Limited { retry_after } = svc
+        .limiter
+        .hit(&key, COMMENT_LIMIT, COMMENT_WINDOW)
+        .await
+        .map_err(|e| ReachError::Internal(Box::new(e)))?
+    {
+        return Err(ReachError::RateLimited { retry_after });
+    }
+    // The name the org knows them by, as every later read of the comment shows it.
+    let me = svc
         .store
-        .account_get(actor.account_id())
+        .person_get(m.org_id, person)
         .await?
         .ok_or(ReachError::NotFound)?;
     let c = MomentComment {
         id: MomentCommentId::new(),
         moment_id: m.id,
         person_id: person,
-        person_name: account.display_name,
+        person_name: me.display_name,
         body,
         created_at: svc.clock.now(),
     };

@@ -134,6 +134,12 @@ async fn reactions_are_the_authors_alone(app: TestApp) {
     assert_eq!(dan.try_comment_moment(&vip, "x").await.problem().0, 404);
     let r = chen.try_comment_moment(&all, &"长".repeat(301)).await;
     assert_eq!(r.problem(), (422, Some("too_long")));
+    // Five a minute per moment, then wait.
+    for i in 0..4 {
+        chen.comment_moment(&all, &format!("再问一句 {i}")).await;
+    }
+    let r = chen.try_comment_moment(&all, "第六条").await;
+    assert_eq!(r.problem(), (429, Some("rate_limited")));
     chen.like_moment(&all, false).await;
     assert_eq!(alice.moment(&org, &all).await.moment.likes, 1);
     // Bob may not take Alice's moment down; the owner may, and it leaves the feeds.

@@ -61,6 +61,11 @@ impl From<ReachError> for ApiError {
             E::NotStaff => s(StatusCode::UNPROCESSABLE_ENTITY, "not_staff"),
             E::CodeArchived => s(StatusCode::GONE, "code_archived"),
             E::CampaignState(_) => s(StatusCode::CONFLICT, "campaign_state"),
+            E::RateLimited { retry_after } => {
+                let mut err = s(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+                err.retry_after = Some(*retry_after);
+                err
+            }
             E::Internal(cause) => ApiError::internal(cause.as_ref()),
         }
     }

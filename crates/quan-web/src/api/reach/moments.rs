@@ -256,7 +256,8 @@ pub struct MomentCommentReq {
 /// Comments on a moment in the caller's feed; only its author sees it.
 #[utoipa::path(post, path = "/api/v1/me/moments/{moment_id}/comments", tag = "reach", request_body = MomentCommentReq,
     params(("moment_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = MomentCommentDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = MomentCommentDto), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "more than five comments a minute on one moment")))]
 pub async fn comment_moment(
     State(st): State<AppState>,
     Auth(actor): Auth,

@@ -67,11 +67,12 @@ async fn view(
         .map_err(ApiError::from)?;
     let mut items = Vec::with_capacity(page.items.len());
     for m in &page.items {
-        items.push(
-            moments::get(&st.svc, &k.access, m.id)
-                .await
-                .map_err(ApiError::from)?,
-        );
+        match moments::get(&st.svc, &k.access, m.id).await {
+            Ok(d) => items.push(d),
+            // Taken down since the list was read.
+            Err(quan_core::reach::error::ReachError::NotFound) => {}
+            Err(e) => return Err(ApiError::from(e).into()),
+        }
     }
     Ok(render_form(
         &MomentsPage {
