@@ -4,11 +4,10 @@
 //! second, and the server's peak resident memory, on SQLite and PostgreSQL. There is
 //! no reference server: no other product plans against a touch ledger.
 
-use crate::seeded::PgDb;
-use crate::{cores, free_port, quan_binary, round, wait_up};
-use anyhow::{Context, bail};
+use crate::seeded::{backend_env, run_seed, serve};
+use crate::{cores, quan_binary, round};
+use anyhow::Context;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// Goals from the issue: preflight under a second; planned and persisted per second.
@@ -44,62 +43,25 @@ pub(crate) async fn campaign_plan(
     for backend in backends {
         let dir = tempfile::tempdir()?;
         let data = dir.path().join("quan");
-        let (env, _db) = if *backend == "postgres" {
-            let db = PgDb::create(pg)?;
-            (
-                vec![("QUAN__DATABASE__URL".to_owned(), db.url(pg))],
-                Some(db),
-            )
-        } else {
-            (Vec::new(), None)
-        };
+        let (env, _db) = backend_env(backend, pg)?;
         let t0 = Instant::now();
-        let mut seed = Command::new(&quan);
-        seed.args(["admin", "bench-seed-reach", "--data-dir"])
-            .arg(&data)
-            .args(["--customers", &customers.to_string(), "--staff", "200"])
-            .env("QUAN__LOG__FILTER", "warn");
-        for (k, v) in &env {
-            seed.env(k, v);
-        }
-        let out = seed
-            .output()
-            .context("running quan admin bench-seed-reach")?;
-        if !out.status.success() {
-            bail!(
-                "bench-seed-reach failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let report: Value = serde_json::from_slice(
-            out.stdout
-                .split(|b| *b == b'\n')
-                .rev()
-                .find(|l| l.starts_with(b"{"))
-                .context("no seed report")?,
-        )?;
+        let args: Vec<String> = ["--customers", &customers.to_string(), "--staff", "200"]
+            .map(str::to_owned)
+            .to_vec();
+        let report = run_seed(&quan, "bench-seed-reach", &data, &args, &env)?;
         eprintln!(
             "{backend}: seeded {customers} customers in {:.0} s",
             t0.elapsed().as_secs_f64()
         );
-        let port = free_port()?;
-        let mut cmd = Command::new(&quan);
-        cmd.args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(&data)
-        .env("QUAN__LOG__FILTER", "warn")
         // A million recipients is one long request.
-        .env("QUAN__SERVER__REQUEST_TIMEOUT_SECS", "900")
-        .stdout(Stdio::null());
-        for (k, v) in &env {
-            cmd.env(k, v);
-        }
-        let node = crate::Proc(cmd.spawn().context("starting quan")?);
-        wait_up(&format!("http://127.0.0.1:{port}/readyz")).await?;
+        let (node, port) = serve(
+            &quan,
+            &data,
+            &env,
+            &[("QUAN__SERVER__REQUEST_TIMEOUT_SECS", "900")],
+            None,
+        )
+        .await?;
         let base = format!(
             "http://127.0.0.1:{port}/api/v1/orgs/{}",
             report["org_id"].as_str().unwrap_or_default()

@@ -183,6 +183,89 @@ pub(crate) struct Seed<'a> {
 
 /// Seeds a store for `backend` and starts Quan on it; returns the node, the seed
 /// report and the scratch resources (kept alive by the caller).
+/// The environment a Quan process needs for `backend` (a scratch PostgreSQL database
+/// for `postgres`, kept alive by the returned handle; nothing for SQLite).
+pub(crate) type Env = Vec<(String, String)>;
+
+pub(crate) fn backend_env(backend: &str, pg: &str) -> anyhow::Result<(Env, Option<PgDb>)> {
+    Ok(if backend == "postgres" {
+        let db = PgDb::create(pg)?;
+        (
+            vec![("QUAN__DATABASE__URL".to_owned(), db.url(pg))],
+            Some(db),
+        )
+    } else {
+        (Vec::new(), None)
+    })
+}
+
+/// Runs `quan admin <seed> --data-dir <data> <args>` and returns the JSON report it
+/// prints last.
+pub(crate) fn run_seed(
+    quan: &Path,
+    seed: &str,
+    data: &Path,
+    args: &[String],
+    env: &Env,
+) -> anyhow::Result<Value> {
+    let mut cmd = Command::new(quan);
+    cmd.args(["admin", seed, "--data-dir"])
+        .arg(data)
+        .args(args)
+        .env("QUAN__LOG__FILTER", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .with_context(|| format!("running quan admin {seed}"))?;
+    if !out.status.success() {
+        bail!("{seed} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(serde_json::from_slice(
+        out.stdout
+            .split(|b| *b == b'\n')
+            .rev()
+            .find(|l| l.starts_with(b"{"))
+            .context("no seed report")?,
+    )?)
+}
+
+/// Starts `quan serve` on a free port over `data` with `env` (plus `extra`, and its
+/// output in `log` if given) and waits until it is ready.
+pub(crate) async fn serve(
+    quan: &Path,
+    data: &Path,
+    env: &Env,
+    extra: &[(&str, &str)],
+    log: Option<&Path>,
+) -> anyhow::Result<(Proc, u16)> {
+    let port = free_port()?;
+    let mut cmd = Command::new(quan);
+    cmd.args([
+        "serve",
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "--data-dir",
+    ])
+    .arg(data)
+    .env("QUAN__LOG__FILTER", "warn")
+    .stdout(Stdio::null());
+    if let Some(log) = log {
+        let f = std::fs::File::create(log)?;
+        cmd.stderr(f.try_clone()?).stdout(f);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let p = Proc(cmd.spawn().context("starting quan")?);
+    wait_up(&format!("http://127.0.0.1:{port}/readyz")).await?;
+    Ok((p, port))
+}
+
 pub(crate) async fn seeded_node(
     quan: &Path,
     dir: &Path,
@@ -197,70 +280,30 @@ pub(crate) async fn seeded_node(
         extra: extra_seed,
     } = *seed_opts;
     let data = dir.join("quan");
-    let (env, db) = if backend == "postgres" {
-        let db = PgDb::create(pg)?;
-        (
-            vec![("QUAN__DATABASE__URL".to_owned(), db.url(pg))],
-            Some(db),
-        )
-    } else {
-        (Vec::new(), None)
-    };
+    let (env, db) = backend_env(backend, pg)?;
     let t0 = Instant::now();
-    let mut cmd = Command::new(quan);
-    cmd.args(["admin", "bench-seed", "--data-dir"])
-        .arg(&data)
-        .args([
-            "--posts",
-            &posts.to_string(),
-            "--viewers",
-            &viewers.max(1).to_string(),
-        ])
-        .args(extra_seed)
-        .env("QUAN__LOG__FILTER", "warn");
-    for (k, v) in &env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().context("running quan admin bench-seed")?;
-    if !out.status.success() {
-        bail!(
-            "bench-seed failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let mut seed: Value = serde_json::from_slice(
-        out.stdout
-            .split(|b| *b == b'\n')
-            .rev()
-            .find(|l| l.starts_with(b"{"))
-            .context("no seed report")?,
-    )?;
+    let mut args = vec![
+        "--posts".to_owned(),
+        posts.to_string(),
+        "--viewers".to_owned(),
+        viewers.max(1).to_string(),
+    ];
+    args.extend(extra_seed.iter().map(|a| (*a).to_owned()));
+    let mut seed = run_seed(quan, "bench-seed", &data, &args, &env)?;
     seed["wall_seconds"] = json!(round(t0.elapsed().as_secs_f64(), 1));
     eprintln!(
         "{backend}: seeded {} posts in {:.0} s",
         seed["posts"],
         t0.elapsed().as_secs_f64()
     );
-    let port = free_port()?;
-    let mut cmd = Command::new(quan);
-    cmd.args([
-        "serve",
-        "--bind",
-        &format!("127.0.0.1:{port}"),
-        "--data-dir",
-    ])
-    .arg(&data)
-    .env("QUAN__LOG__FILTER", "warn,quan_core::jobs=info")
-    .stdout(Stdio::null());
-    if let Some(log) = log {
-        let f = std::fs::File::create(log)?;
-        cmd.stderr(f.try_clone()?).stdout(f);
-    }
-    for (k, v) in &env {
-        cmd.env(k, v);
-    }
-    let p = Proc(cmd.spawn().context("starting quan")?);
-    wait_up(&format!("http://127.0.0.1:{port}/readyz")).await?;
+    let (p, port) = serve(
+        quan,
+        &data,
+        &env,
+        &[("QUAN__LOG__FILTER", "warn,quan_core::jobs=info")],
+        log,
+    )
+    .await?;
     Ok((p, port, seed, db))
 }
 

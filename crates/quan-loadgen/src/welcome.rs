@@ -7,12 +7,11 @@
 //! product sends a welcome from a channel code without a broker and a scheduler.
 
 use crate::fanout::percentiles;
-use crate::seeded::PgDb;
-use crate::{cores, cpu, free_port, quan_binary, round, wait_up};
+use crate::seeded::{backend_env, run_seed, serve};
+use crate::{cores, cpu, quan_binary, round};
 use anyhow::{Context, bail};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -102,39 +101,11 @@ pub(crate) async fn welcome_latency(
     let members = usize::try_from(u64::from(rate) * secs).unwrap_or(usize::MAX);
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("quan");
-    let (env, _db) = if backend == "postgres" {
-        let db = PgDb::create(pg)?;
-        (
-            vec![("QUAN__DATABASE__URL".to_owned(), db.url(pg))],
-            Some(db),
-        )
-    } else {
-        (Vec::new(), None)
-    };
-    let mut seed = Command::new(&quan);
-    seed.args(["admin", "bench-seed-welcome", "--data-dir"])
-        .arg(&data)
-        .args(["--members", &members.to_string(), "--staff", "20"])
-        .env("QUAN__LOG__FILTER", "warn");
-    for (k, v) in &env {
-        seed.env(k, v);
-    }
-    let out = seed
-        .output()
-        .context("running quan admin bench-seed-welcome")?;
-    if !out.status.success() {
-        bail!(
-            "bench-seed-welcome failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let report: Value = serde_json::from_slice(
-        out.stdout
-            .split(|b| *b == b'\n')
-            .rev()
-            .find(|l| l.starts_with(b"{"))
-            .context("no seed report")?,
-    )?;
+    let (env, _db) = backend_env(backend, pg)?;
+    let args: Vec<String> = ["--members", &members.to_string(), "--staff", "20"]
+        .map(str::to_owned)
+        .to_vec();
+    let report = run_seed(&quan, "bench-seed-welcome", &data, &args, &env)?;
     let slug = report["slug"].as_str().context("no slug")?.to_owned();
     let seeded: Vec<(String, String)> = report["members"]
         .as_array()
@@ -147,22 +118,7 @@ pub(crate) async fn welcome_latency(
             )
         })
         .collect();
-    let port = free_port()?;
-    let mut cmd = Command::new(&quan);
-    cmd.args([
-        "serve",
-        "--bind",
-        &format!("127.0.0.1:{port}"),
-        "--data-dir",
-    ])
-    .arg(&data)
-    .env("QUAN__LOG__FILTER", "warn")
-    .stdout(Stdio::null());
-    for (k, v) in &env {
-        cmd.env(k, v);
-    }
-    let node = crate::Proc(cmd.spawn().context("starting quan")?);
-    wait_up(&format!("http://127.0.0.1:{port}/readyz")).await?;
+    let (node, port) = serve(&quan, &data, &env, &[], None).await?;
 
     let meter = cpu::Meter::start(node.0.id());
     let mut tick = tokio::time::interval(Duration::from_secs(1) / rate.max(1));

@@ -115,18 +115,26 @@ pub(crate) enum Val {
 }
 pub(crate) use Val::{F, I, T};
 
-pub async fn seed_feed(store: &SqlStore, o: &SeedOptions) -> StoreResult<SeedReport> {
-    let started = std::time::Instant::now();
-    let now = Timestamp::from_millis(
+/// A fixed, unusable hash: benchmark accounts log in by their seeded session only.
+pub(crate) const NO_PASSWORD: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm8tbG9naW4tZm9yLWJlbmNoLWFjY291bnRz";
+
+/// The wall clock, as the seeded rows' times (a benchmark runs against real time).
+pub(crate) fn wall_now() -> Timestamp {
+    Timestamp::from_millis(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-    );
+    )
+}
+
+pub async fn seed_feed(store: &SqlStore, o: &SeedOptions) -> StoreResult<SeedReport> {
+    let started = std::time::Instant::now();
+    let now = wall_now();
     let mut rng = Rng(0x5EED_CAFE_F00D_0001);
     let circles = o.circles.max(1);
     let members = o.members.max(circles);
-    // A fixed, unusable hash: benchmark accounts log in by their seeded session only.
-    let no_password = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm8tbG9naW4tZm9yLWJlbmNoLWFjY291bnRz";
+    let no_password = NO_PASSWORD;
 
     let owner = AccountId::new();
     let org = OrgId::new();

@@ -5,11 +5,11 @@
 //! Written straight to the tables in multi-row statements, in chunks, so memory stays
 //! bounded whatever the size. Only for benchmark data directories.
 
-use crate::bench::{I, Rng, T, Val, insert_rows};
+use crate::bench::{I, NO_PASSWORD, Rng, T, Val, insert_rows, wall_now};
 use crate::rows::backend;
 use crate::store::SqlStore;
 use quan_core::StoreResult;
-use quan_domain::{AccountId, ContactId, OrgId, PersonId, SessionId, Timestamp, TouchPolicy};
+use quan_domain::{AccountId, ContactId, OrgId, PersonId, SessionId, TouchPolicy};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -33,12 +33,8 @@ pub async fn seed_reach(
     staff: usize,
 ) -> StoreResult<ReachSeedReport> {
     let started = std::time::Instant::now();
-    let now = Timestamp::from_millis(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-    );
-    let no_password = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm8tbG9naW4tZm9yLWJlbmNoLWFjY291bnRz";
+    let now = wall_now();
+    let no_password = NO_PASSWORD;
     let org = OrgId::new();
     let owner = AccountId::new();
     let staff_ids: Vec<AccountId> = (0..staff.max(1)).map(|_| AccountId::new()).collect();
@@ -236,12 +232,8 @@ pub async fn seed_welcome(
     members: usize,
     staff: usize,
 ) -> StoreResult<WelcomeSeedReport> {
-    let now = Timestamp::from_millis(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-    );
-    let no_password = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm8tbG9naW4tZm9yLWJlbmNoLWFjY291bnRz";
+    let now = wall_now();
+    let no_password = NO_PASSWORD;
     let org = OrgId::new();
     let staff_ids: Vec<AccountId> = (0..staff.max(1)).map(|_| AccountId::new()).collect();
     let member_ids: Vec<AccountId> = (0..members).map(|_| AccountId::new()).collect();
