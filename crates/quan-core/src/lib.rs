@@ -64,9 +64,10 @@ pub use ports::{
 pub use reach::port::{
     AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, CampaignRecord,
     CampaignResults, CampaignStatus, ChannelCodeRecord, CompleteOutcome, ContactRecord,
-    ContactSource, MessageKind, MomentComment, MomentRecord, MomentStore, NegativeHit, NewContact,
-    PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, Segment, ShareRecord,
-    StaffLoad, TransferRecord, TransferStore,
+    ContactSource, JourneyRecord, JourneyResults, JourneyRunRecord, JourneyStatus, JourneyStore,
+    JourneyTaskRecord, MessageKind, MomentComment, MomentRecord, MomentStore, NegativeHit,
+    NewContact, PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, Segment,
+    ShareRecord, StaffLoad, StepTally, TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

@@ -119,6 +119,12 @@ typed_id! {
     MomentId,
     /// A customer's comment on a moment.
     MomentCommentId,
+    /// A journey (SOP): steps a customer walks once an event starts them.
+    JourneyId,
+    /// One customer's walk through a journey.
+    JourneyRunId,
+    /// A task a journey gave a staff member about a customer.
+    JourneyTaskId,
 }
 
 #[cfg(test)]

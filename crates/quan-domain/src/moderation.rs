@@ -146,6 +146,8 @@ str_enum! {
         Campaign = "campaign",
         /// A customer asked an auto-reply for a person: you.
         Handoff = "handoff",
+        /// A journey gave you a task about one of your customers.
+        Journey = "journey",
     }
 }
 

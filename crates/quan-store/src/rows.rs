@@ -63,6 +63,10 @@ pub(crate) fn int(row: &AnyRow, col: &str) -> StoreResult<i64> {
     row.try_get::<i64, _>(col).map_err(backend)
 }
 
+pub(crate) fn opt_int(row: &AnyRow, col: &str) -> StoreResult<Option<i64>> {
+    row.try_get::<Option<i64>, _>(col).map_err(backend)
+}
+
 pub(crate) fn ts(row: &AnyRow, col: &str) -> StoreResult<Timestamp> {
     int(row, col).map(Timestamp::from_millis)
 }

@@ -15,7 +15,7 @@ use crate::jobs::port::JobStore;
 use crate::moderation::port::ModerationStore;
 use crate::notify::port::NotifyStore;
 use crate::persons::port::{MergeStore, PersonStore};
-use crate::reach::port::{AutoReplyStore, MomentStore, ReachStore, TransferStore};
+use crate::reach::port::{AutoReplyStore, JourneyStore, MomentStore, ReachStore, TransferStore};
 use crate::search::port::SearchStore;
 use async_trait::async_trait;
 use quan_domain::Timestamp;
@@ -83,6 +83,7 @@ pub trait Store:
     + TransferStore
     + AutoReplyStore
     + MomentStore
+    + JourneyStore
     + SystemStore
     + Send
     + Sync
@@ -110,6 +111,7 @@ impl<T> Store for T where
         + TransferStore
         + AutoReplyStore
         + MomentStore
+        + JourneyStore
         + SystemStore
         + Send
         + Sync

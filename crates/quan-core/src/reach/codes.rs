@@ -223,6 +223,7 @@ pub async fn open(svc: &Services, actor: &Actor, slug: &str) -> Result<ContactRe
                         .await?;
                 }
                 welcome_after_add(svc, &code, &c).await;
+                super::journeys::on_code_join(svc, &code, &c).await;
                 return Ok(c);
             }
             Ok(AddOutcome::Existing(c)) => return Ok(c),

@@ -152,6 +152,7 @@ pub async fn reply(
     let m = store_message(svc, &c, false, text).await?;
     restage(svc, c.org_id, c.person_id).await?;
     super::auto::on_customer_message(svc, &c, &m.body).await?;
+    super::journeys::on_reply(svc, &c).await;
     Ok(m)
 }
 

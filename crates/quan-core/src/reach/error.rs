@@ -30,6 +30,10 @@ pub enum ReachError {
     /// confirmation, a confirmation before planning).
     #[error("{0}")]
     CampaignState(&'static str),
+    /// A journey step that does not fit where it is (enabling without a dry run,
+    /// archiving twice).
+    #[error("{0}")]
+    JourneyState(&'static str),
     /// Too many comments too fast.
     #[error("you are sending too fast; wait a moment")]
     RateLimited { retry_after: std::time::Duration },

@@ -16,6 +16,7 @@ pub mod consent;
 pub mod conversations;
 pub mod error;
 pub mod import;
+pub mod journeys;
 pub mod moments;
 pub mod port;
 pub mod transfers;

@@ -9,6 +9,7 @@ mod circles;
 mod discovery;
 mod identity;
 mod invites;
+mod journeys;
 mod moderation;
 mod moments;
 mod notify;

@@ -25,6 +25,7 @@ mod reach;
 mod reach_auto;
 mod reach_consent;
 mod reach_import;
+mod reach_journeys;
 mod reach_moments;
 mod reach_negative;
 mod reach_transfers;

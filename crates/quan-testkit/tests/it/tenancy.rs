@@ -102,6 +102,13 @@ const PROBES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/orgs/{b}/auto-replies", ""),
     ("GET", "/api/v1/orgs/{b}/moments", ""),
     ("POST", "/api/v1/orgs/{b}/moments", r#"{"body": "x"}"#),
+    ("GET", "/api/v1/orgs/{b}/journeys", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{b}/journeys",
+        r#"{"name": "x", "trigger": "code_joined", "steps": [{"kind": "send", "value": "x"}]}"#,
+    ),
+    ("GET", "/api/v1/orgs/{b}/journey-tasks", ""),
     ("POST", "/api/v1/orgs/{b}/contacts/import", ""),
     // Reach: A's org in the path, B's things after it.
     (
@@ -130,6 +137,15 @@ const PROBES: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/v1/orgs/{a}/auto-replies/{rule}", ""),
     ("GET", "/api/v1/orgs/{a}/moments/{moment}", ""),
     ("DELETE", "/api/v1/orgs/{a}/moments/{moment}", ""),
+    ("GET", "/api/v1/orgs/{a}/journeys/{journey}", ""),
+    ("POST", "/api/v1/orgs/{a}/journeys/{journey}/dry-run", ""),
+    ("POST", "/api/v1/orgs/{a}/journeys/{journey}/enable", ""),
+    ("POST", "/api/v1/orgs/{a}/journeys/{journey}/archive", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{a}/journey-tasks/{journey_task}/done",
+        "",
+    ),
     (
         "POST",
         "/api/v1/orgs/{a}/transfers/preview",
@@ -171,6 +187,8 @@ struct OrgB {
     rule: String,
     transfer: String,
     moment: String,
+    journey: String,
+    journey_task: String,
 }
 
 async fn org_b(app: &TestApp) -> OrgB {
@@ -187,6 +205,7 @@ async fn org_b(app: &TestApp) -> OrgB {
     owner.set_word(&org, "b-only", "hold").await;
     let (contact, channel, campaign, rule, transfer) = reach_of_b(app, &owner, &org).await;
     let moment = owner.post_moment(&org, "B's moment", &[]).await.id;
+    let (journey, journey_task) = journey_of_b(app, &owner, &org).await;
     OrgB {
         owner,
         org,
@@ -202,6 +221,8 @@ async fn org_b(app: &TestApp) -> OrgB {
         rule,
         transfer,
         moment,
+        journey,
+        journey_task,
     }
 }
 
@@ -233,6 +254,25 @@ async fn reach_of_b(
     (contact, code.id, campaign, rule, transfer)
 }
 
+/// B's journey, enabled, and the task it gave B's owner for a customer who joined.
+async fn journey_of_b(app: &TestApp, owner: &User, org: &str) -> (String, String) {
+    let code = owner
+        .create_code(org, json!({"name": "B journey code", "staff": [owner.id]}))
+        .await;
+    let j = owner
+        .journey(
+            org,
+            "B's journey",
+            json!({"trigger": "code_joined", "trigger_code": code.id}),
+            &[("task", "call")],
+        )
+        .await;
+    owner.enable_journey(org, &j.id).await;
+    app.user("B's joiner").await.open_code(&code.url).await;
+    let task = owner.journey_tasks(org).await[0].id.clone();
+    (j.id, task)
+}
+
 async fn no_endpoint_reaches_another_org(app: TestApp) {
     let (a, org_a) = app.owner("Alice").await;
     let b = org_b(&app).await;
@@ -257,6 +297,8 @@ async fn no_endpoint_reaches_another_org(app: TestApp) {
             .replace("{rule}", &b.rule)
             .replace("{transfer}", &b.transfer)
             .replace("{moment}", &b.moment)
+            .replace("{journey_task}", &b.journey_task)
+            .replace("{journey}", &b.journey)
     };
     for who in [&a.c, &a_bot] {
         for (method, path, body) in PROBES {
@@ -316,7 +358,13 @@ async fn nothing_of_b_changed(app: &TestApp, b: &OrgB) {
     assert!(staff.iter().any(|s| s.role == "owner"));
     // B's reach things stand.
     let contacts = b.owner.contacts(&b.org, "").await.items;
-    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts.len(), 2, "B's fan and the journey's joiner");
+    let j = b.owner.get_journey(&b.org, &b.journey).await;
+    assert_eq!(j.journey.status, "active", "B's journey stands");
+    assert!(
+        b.owner.journey_tasks(&b.org).await[0].done_at.is_none(),
+        "B's task is still open"
+    );
     assert_eq!(
         b.owner
             .staff_conversation(&b.org, &b.contact)

@@ -53,6 +53,7 @@ impl NotificationsPage<'_> {
             "moderation" => "notify.set_moderation",
             "campaign" => "notify.set_campaign",
             "handoff" => "notify.set_handoff",
+            "journey" => "notify.set_journey",
             _ => "notify.set_task",
         })
     }
@@ -68,6 +69,7 @@ fn notify_key(k: &str) -> &'static str {
         "moderation" => "notify.moderation",
         "campaign" => "notify.campaign",
         "handoff" => "notify.handoff",
+        "journey" => "notify.journey",
         _ => "notify.task",
     }
 }

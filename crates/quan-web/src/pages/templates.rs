@@ -345,6 +345,7 @@ pub(crate) fn nav_items() -> Vec<(&'static str, &'static str)> {
         ("customers", "nav.customers"),
         ("campaigns", "nav.campaigns"),
         ("moments", "nav.moments"),
+        ("journeys", "nav.journeys"),
     ];
     v.extend(COMING.iter().map(|s| match *s {
         "live" => ("live", "nav.live"),

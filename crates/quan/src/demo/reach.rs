@@ -82,6 +82,7 @@ pub async fn load(
         .map_err(err)?;
         made.push(code);
     }
+    journeys(svc, owner, &made[2]).await?;
     // The desk's auto-replies: opening hours, membership, and returns to a person.
     for (kind, pattern, action, answer) in [
         (
@@ -143,6 +144,8 @@ pub async fn load(
         }
         contacts.push((who, c));
     }
+    // The journeys walk as far as the calendar has come.
+    quan_core::reach::journeys::sweep(svc).await.map_err(err)?;
     // Ten days in: a campaign to the store's customers, confirmed by everyone.
     let sent = campaign(
         svc,
@@ -217,6 +220,65 @@ pub async fn load(
         .await
         .map_err(err)?;
     }
+    Ok(())
+}
+
+/// A welcome series for customers from the Xiaohongshu note, enabled after its dry
+/// run, and a win-back journey for the silent still in draft.
+async fn journeys(
+    svc: &Services,
+    owner: &OrgAccess,
+    code: &quan_core::ChannelCodeRecord,
+) -> anyhow::Result<()> {
+    use quan_core::reach::journeys::{self, NewJourney};
+    use quan_domain::{JourneyTrigger, parse_steps};
+    let series = journeys::create(
+        svc,
+        owner,
+        NewJourney {
+            name: "小红书新客三步 Xiaohongshu welcome series".to_owned(),
+            trigger: JourneyTrigger::CodeJoined {
+                code: Some(code.id),
+            },
+            steps: parse_steps([
+                (
+                    "send",
+                    "{{name}}，感谢从小红书找到我们～回复「试饮」领一张新品试饮券。",
+                ),
+                ("wait", "3"),
+                ("task", "问问 {{name}} 试饮感受，记下口味偏好"),
+                ("wait", "4"),
+                (
+                    "send",
+                    "{{name}}，试饮券还有 3 天过期，{{staff}}在店里等你～",
+                ),
+                ("tag", "试饮"),
+            ])
+            .map_err(err)?,
+        },
+    )
+    .await
+    .map_err(err)?;
+    journeys::dry_run(svc, owner, series.id)
+        .await
+        .map_err(err)?;
+    journeys::enable(svc, owner, series.id).await.map_err(err)?;
+    journeys::create(
+        svc,
+        owner,
+        NewJourney {
+            name: "沉睡唤醒 Win back the silent".to_owned(),
+            trigger: JourneyTrigger::Inactive { days: 30 },
+            steps: parse_steps([
+                ("send", "{{name}}，好久没见啦，这周回店送你一份桂花糕。"),
+                ("until_reply", "5"),
+                ("task", "{{name}} 一个月没说话了，打个电话问候一下"),
+            ])
+            .map_err(err)?,
+        },
+    )
+    .await
+    .map_err(err)?;
     Ok(())
 }
 

@@ -4,9 +4,12 @@
 //! plan and the staff member's confirmation, and lands in the member's
 //! conversation; the member opts out and the next preflight says so; they refuse a
 //! transfer; the owner posts a moment, which the member likes and comments on, and
-//! only the owner sees who did.
+//! only the owner sees who did; the owner composes a journey, dry-runs it and
+//! enables it.
 
-use super::{browser, click, fill, go, log_in, shot, tap, value_of, wait_for_path, wait_text};
+use super::{
+    browser, click, fill, go, log_in, select, shot, tap, value_of, wait_for_path, wait_text,
+};
 use fantoccini::Client;
 use quan_testkit::{Backend, TestApp, User, spawn_app};
 
@@ -51,6 +54,7 @@ async fn a_channel_code_a_conversation_and_a_campaign_in_chromium() {
     a_campaign_goes_through_preflight(&run).await;
     the_member_refuses_a_transfer(&run, &app).await;
     a_moment_gets_a_like_and_a_comment(&run, &member).await;
+    a_journey_is_dry_run_then_enabled(&run).await;
     let _ = b.close().await;
     let _ = a.close().await;
 }
@@ -242,4 +246,80 @@ async fn a_moment_gets_a_like_and_a_comment(run: &Reach<'_>, member: &User) {
     .await;
     assert_eq!(likes, serde_json::json!("♥ 1"));
     shot(a, "37-console-moments-zh").await;
+}
+
+async fn a_journey_is_dry_run_then_enabled(run: &Reach<'_>) {
+    let Reach {
+        a,
+        base,
+        org,
+        owner,
+        ..
+    } = *run;
+    go(a, &format!("{base}/console/{org}/journeys")).await;
+    fill(
+        a,
+        "#compose-journey input[name=name]",
+        "新客欢迎 Welcome series",
+    )
+    .await;
+    fill(
+        a,
+        "#compose-journey input[name=value_0]",
+        "{{name}}，试饮券已到账",
+    )
+    .await;
+    select(a, "#compose-journey select[name=kind_1]", "wait").await;
+    fill(a, "#compose-journey input[name=value_1]", "0").await;
+    click(a, "#compose-journey button[type=submit]").await;
+    // A refused step comes back with everything typed, the reason naming the step.
+    wait_text(a, "2").await;
+    assert_eq!(
+        value_of(a, "#compose-journey input[name=value_0]").await,
+        "{{name}}，试饮券已到账"
+    );
+    let alert = super::js(a, "return document.querySelector('.alert').textContent").await;
+    assert!(
+        alert.as_str().is_some_and(|t| t.contains('2')),
+        "the error names step 2: {alert}"
+    );
+    // Fixed: a second message, the same day as the first.
+    select(a, "#compose-journey select[name=kind_1]", "send").await;
+    fill(
+        a,
+        "#compose-journey input[name=value_1]",
+        "{{name}}，明天见",
+    )
+    .await;
+    select(a, "#compose-journey select[name=kind_2]", "tag").await;
+    fill(a, "#compose-journey input[name=value_2]", "试饮").await;
+    click(a, "#compose-journey button[type=submit]").await;
+    wait_for_path(a, &format!("/console/{org}/journeys/")).await;
+    click(a, "#dry-run").await;
+    wait_text(a, "8").await;
+    // One send per staff member a day: every simulated join meets it at step 2.
+    let rows = super::js(
+        a,
+        "return [...document.querySelectorAll('#findings tbody tr')].map(r => r.cells[1].textContent)",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        serde_json::json!(["2", "2", "2", "2", "2", "2", "2", "2"])
+    );
+    shot(a, "38-console-journey-dry-run-zh").await;
+    click(a, "#enable").await;
+    wait_for_path(a, &format!("/console/{org}/journeys/")).await;
+    let journeys = owner.c.get(&format!("/api/v1/orgs/{org}/journeys")).await;
+    assert_eq!(
+        journeys.body["items"][0]["status"], "active",
+        "{}",
+        journeys.text
+    );
+    assert_eq!(
+        super::js(a, "return document.querySelectorAll('#enable').length").await,
+        serde_json::json!(0),
+        "an enabled journey offers no enable button"
+    );
+    shot(a, "39-console-journey-active-zh").await;
 }

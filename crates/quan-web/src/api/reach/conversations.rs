@@ -31,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct ReachMessageDto {
     pub id: String,
     pub from_staff: bool,
-    /// message, welcome or campaign.
+    /// message, welcome, campaign, auto (an auto-reply) or journey.
     pub kind: String,
     pub body: String,
     pub campaign_id: Option<String>,

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod consent;
 pub mod conversations;
 pub mod import;
+pub mod journeys;
 pub mod moments;
 pub mod transfers;
 
@@ -45,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(import::router())
         .merge(auto::router())
         .merge(moments::router())
+        .merge(journeys::router())
         .merge(consent::router())
 }
 
@@ -61,6 +63,7 @@ impl From<ReachError> for ApiError {
             E::NotStaff => s(StatusCode::UNPROCESSABLE_ENTITY, "not_staff"),
             E::CodeArchived => s(StatusCode::GONE, "code_archived"),
             E::CampaignState(_) => s(StatusCode::CONFLICT, "campaign_state"),
+            E::JourneyState(_) => s(StatusCode::CONFLICT, "journey_state"),
             E::RateLimited { retry_after } => {
                 let mut err = s(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
                 err.retry_after = Some(*retry_after);

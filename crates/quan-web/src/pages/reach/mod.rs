@@ -28,6 +28,7 @@ use serde::Deserialize;
 
 mod auto;
 mod import;
+mod journeys;
 mod moments;
 mod policy;
 mod privacy;
@@ -40,6 +41,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(import::router())
         .merge(auto::router())
         .merge(moments::router())
+        .merge(journeys::router())
         .merge(privacy::router())
         .route("/r/{slug}", get(code_page).post(code_open))
         .route("/app/conversations", get(inbox_page))

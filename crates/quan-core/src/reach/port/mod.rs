@@ -1,6 +1,12 @@
 //! The reach capability's store port: the versioned touch policy, contacts and their
 //! per-staff counts, channel codes, 1:1 messages, campaigns with the touch ledger,
-//! and consent.
+//! and consent; moments and journeys in their own files.
+
+mod journeys;
+mod moments;
+
+pub use journeys::*;
+pub use moments::*;
 
 use crate::events::port::EventRecord;
 use crate::page::{Page, PageRequest};
@@ -8,8 +14,8 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
     AccountId, AutoReplyId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId,
-    LifecycleStage, MomentCommentId, MomentId, OrgId, PersonId, ReachMessageId, RuleAction,
-    StageFacts, Timestamp, TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
+    LifecycleStage, OrgId, PersonId, ReachMessageId, RuleAction, StageFacts, Timestamp,
+    TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
 };
 
 /// One version of an org's reach configuration.
@@ -140,6 +146,8 @@ pub enum MessageKind {
     Campaign,
     /// Sent by an auto-reply rule (or the away message) for the staff member.
     Auto,
+    /// A journey's step.
+    Journey,
 }
 
 impl MessageKind {
@@ -149,12 +157,19 @@ impl MessageKind {
             MessageKind::Welcome => "welcome",
             MessageKind::Campaign => "campaign",
             MessageKind::Auto => "auto",
+            MessageKind::Journey => "journey",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Message, Self::Welcome, Self::Campaign, Self::Auto]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        [
+            Self::Message,
+            Self::Welcome,
+            Self::Campaign,
+            Self::Auto,
+            Self::Journey,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == raw)
     }
 }
 
@@ -673,86 +688,4 @@ pub trait AutoReplyStore: Send + Sync {
     /// Until when auto-replies wait in a conversation after a hand-off.
     async fn auto_paused_until(&self, contact: ContactId) -> StoreResult<Option<Timestamp>>;
     async fn auto_pause(&self, contact: ContactId, until: Timestamp) -> StoreResult<()>;
-}
-
-/// A staff member's moment, with how many liked and commented (the author's view).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MomentRecord {
-    pub id: MomentId,
-    pub org_id: OrgId,
-    pub staff_id: AccountId,
-    pub staff_name: String,
-    pub body: String,
-    /// Empty: every customer of the author.
-    pub tags: Vec<String>,
-    pub created_at: Timestamp,
-    pub likes: i64,
-    pub comments: i64,
-}
-
-/// A customer's comment on a moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MomentComment {
-    pub id: MomentCommentId,
-    pub moment_id: MomentId,
-    pub person_id: PersonId,
-    pub person_name: String,
-    pub body: String,
-    pub created_at: Timestamp,
-}
-
-/// What the store does for moments.
-#[async_trait]
-pub trait MomentStore: Send + Sync {
-    async fn moment_insert(&self, m: &MomentRecord, event: &EventRecord) -> StoreResult<()>;
-    /// A live moment of the org.
-    async fn moment_get(&self, org: OrgId, id: MomentId) -> StoreResult<Option<MomentRecord>>;
-    /// Live moments of the org, newest first, by one staff member if given.
-    async fn moments_list(
-        &self,
-        org: OrgId,
-        staff: Option<AccountId>,
-        page: &PageRequest,
-    ) -> StoreResult<Page<MomentRecord>>;
-    async fn moment_delete(
-        &self,
-        org: OrgId,
-        id: MomentId,
-        now: Timestamp,
-        event: &EventRecord,
-    ) -> StoreResult<bool>;
-    /// Live moments since `since` by the staff members a person is a live contact
-    /// of, newest first (the feed before tags and the daily cap).
-    async fn moments_for_person(
-        &self,
-        org: OrgId,
-        person: PersonId,
-        since: Timestamp,
-    ) -> StoreResult<Vec<MomentRecord>>;
-    /// Likes (with the event on the person's timeline) or unlikes; true if it
-    /// changed.
-    async fn moment_like(
-        &self,
-        moment: MomentId,
-        person: PersonId,
-        on: bool,
-        now: Timestamp,
-        event: &EventRecord,
-    ) -> StoreResult<bool>;
-    async fn moment_comment_insert(
-        &self,
-        c: &MomentComment,
-        event: &EventRecord,
-    ) -> StoreResult<()>;
-    /// Who liked a moment (name, when) and its comments, oldest first.
-    async fn moment_reactions(
-        &self,
-        moment: MomentId,
-    ) -> StoreResult<(Vec<(PersonId, String, Timestamp)>, Vec<MomentComment>)>;
-    /// Of `moments`, the ones the person liked, and their own comments.
-    async fn moment_mine(
-        &self,
-        moments: &[MomentId],
-        person: PersonId,
-    ) -> StoreResult<(Vec<MomentId>, Vec<MomentComment>)>;
 }
