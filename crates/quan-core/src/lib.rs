@@ -67,7 +67,7 @@ pub use reach::port::{
     ContactSource, JourneyRecord, JourneyResults, JourneyRunRecord, JourneyStatus, JourneyStore,
     JourneyTaskRecord, MessageKind, MomentComment, MomentRecord, MomentStore, NegativeHit,
     NewContact, PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, Segment,
-    ShareRecord, StaffLoad, StepTally, TransferRecord, TransferStore,
+    ShareRecipient, ShareRecord, StaffLoad, StepTally, TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

@@ -197,17 +197,42 @@ pub async fn add_tag(
     if svc.store.person_tags(id).await?.len() >= TAGS_MAX {
         return Err(ParseError::new("tag", "too_many", format!("at most {TAGS_MAX} tags")).into());
     }
-    svc.store
-        .person_tag_add(access.org(), id, &tag, svc.clock.now())
-        .await?;
+    let ev = tag_event(svc, access, id, &tag, "person.tagged");
+    if svc
+        .store
+        .person_tag_add(access.org(), id, &tag, svc.clock.now(), &ev)
+        .await?
+    {
+        announce(svc, &ev).await;
+    }
     Ok(tag)
+}
+
+/// A tag put on or taken off a person by staff, for their timeline.
+fn tag_event(
+    svc: &Services,
+    access: &OrgAccess,
+    person: PersonId,
+    tag: &str,
+    kind: &str,
+) -> crate::events::port::EventRecord {
+    new_event(
+        svc,
+        access.org(),
+        kind,
+        format!("person:{person}"),
+        Some(access.account()),
+        json!({"tag": tag, "via": "staff"}),
+    )
 }
 
 pub async fn remove_tag(svc: &Services, access: &OrgAccess, id: PersonId, tag: &str) -> Result<()> {
     require(access, Scope::Write, TAGGERS)?;
     let tag = short_label(tag, "tag")?;
     live_person(svc, access, id).await?;
-    if svc.store.person_tag_remove(id, &tag).await? {
+    let ev = tag_event(svc, access, id, &tag, "person.untagged");
+    if svc.store.person_tag_remove(id, &tag, &ev).await? {
+        announce(svc, &ev).await;
         Ok(())
     } else {
         Err(PersonError::NotFound)

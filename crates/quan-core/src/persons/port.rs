@@ -117,14 +117,22 @@ pub trait PersonStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<PersonRecord>;
     async fn person_tags(&self, person: PersonId) -> StoreResult<Vec<String>>;
+    /// Tags a person, with the event on their timeline; false if they had the tag.
     async fn person_tag_add(
         &self,
         org: OrgId,
         person: PersonId,
         tag: &str,
         now: Timestamp,
-    ) -> StoreResult<()>;
-    async fn person_tag_remove(&self, person: PersonId, tag: &str) -> StoreResult<bool>;
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// Takes a tag off, with the event; false if they did not have it.
+    async fn person_tag_remove(
+        &self,
+        person: PersonId,
+        tag: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
     /// Who holds a handle in an org, and whether it is verified there.
     async fn person_by_handle(
         &self,

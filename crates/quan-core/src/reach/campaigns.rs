@@ -289,15 +289,15 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
     let recipients = svc.store.share_recipients(id, access.account()).await?;
     let messages: Vec<ReachMessageRecord> = recipients
         .iter()
-        .map(|(contact, person, name)| ReachMessageRecord {
+        .map(|r| ReachMessageRecord {
             id: ReachMessageId::new(),
             org_id: access.org(),
-            contact_id: *contact,
+            contact_id: r.contact,
             from_staff: true,
             kind: MessageKind::Campaign,
-            body: template.render(name, &me.display_name),
+            body: template.render(&r.name, &me.display_name),
             campaign_id: Some(id),
-            dedupe: Some(format!("campaign:{id}:{person}")),
+            dedupe: Some(format!("campaign:{id}:{}", r.person)),
             created_at: now,
             visible_at,
             read_at: None,
@@ -324,6 +324,14 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
         }));
     }
     announce(svc, &ev).await;
+    // Live in each customer's open conversation, unless quiet hours hold them.
+    if visible_at <= now {
+        for (r, m) in recipients.iter().zip(&messages) {
+            if let Some(a) = r.account {
+                super::conversations::push_message(svc, &[a], m).await;
+            }
+        }
+    }
     Ok(i64::try_from(messages.len()).unwrap_or(i64::MAX))
 }
 

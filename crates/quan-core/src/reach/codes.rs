@@ -218,9 +218,7 @@ pub async fn open(svc: &Services, actor: &Actor, slug: &str) -> Result<ContactRe
         {
             Ok(AddOutcome::Added(c)) => {
                 for t in &code.tags {
-                    svc.store
-                        .person_tag_add(code.org_id, person.id, t, svc.clock.now())
-                        .await?;
+                    super::tag_person(svc, code.org_id, person.id, t, "channel_code", None).await?;
                 }
                 welcome_after_add(svc, &code, &c).await;
                 super::journeys::on_code_join(svc, &code, &c).await;

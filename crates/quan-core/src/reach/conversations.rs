@@ -19,17 +19,26 @@ pub const PAGE: i64 = 50;
 
 /// Pushes a stored message to the staff member and the customer.
 pub(crate) async fn announce_message(svc: &Services, c: &ContactRecord, m: &ReachMessageRecord) {
+    let mut to = vec![c.staff_id];
+    to.extend(c.person_account);
+    push_message(svc, &to, m).await;
+}
+
+/// Pushes a stored message to these accounts' live topics.
+pub(crate) async fn push_message(
+    svc: &Services,
+    to: &[quan_domain::AccountId],
+    m: &ReachMessageRecord,
+) {
     let payload = json!({
         "kind": "reach.message",
-        "contact": c.id.to_string(),
+        "contact": m.contact_id.to_string(),
         "from_staff": m.from_staff,
         "body": m.body,
         "at": m.visible_at.millis(),
     })
     .to_string();
-    let mut to = vec![c.staff_id];
-    to.extend(c.person_account);
-    for a in to {
+    for a in to.iter().copied() {
         if let Err(e) = svc.bus.publish(&account_topic(a), &payload).await {
             tracing::warn!(error = %e, "message not pushed");
         }

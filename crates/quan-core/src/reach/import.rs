@@ -241,9 +241,15 @@ async fn one(svc: &Services, access: &OrgAccess, row: &Row) -> std::result::Resu
     )
     .await?;
     for t in &tags {
-        svc.store
-            .person_tag_add(access.org(), person, t, svc.clock.now())
-            .await?;
+        super::tag_person(
+            svc,
+            access.org(),
+            person,
+            t,
+            "import",
+            Some(access.account()),
+        )
+        .await?;
     }
     match out {
         AddOutcome::Added(_) => Ok(Step::Added { created }),

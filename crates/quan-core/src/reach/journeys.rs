@@ -450,9 +450,7 @@ async fn walk(svc: &Services, mut run: JourneyRunRecord) -> Result<()> {
                 }
             }
             JourneyStep::Tag { tag } => {
-                svc.store
-                    .person_tag_add(run.org_id, c.person_id, tag, now)
-                    .await?;
+                super::tag_person(svc, run.org_id, c.person_id, tag, "journey", None).await?;
                 ("tagged", StepEffect::None)
             }
             JourneyStep::Task { title } => (

@@ -314,6 +314,34 @@ pub async fn person_reach(
     })
 }
 
+/// Tags a person for reach (a channel code's tags, an imported row's, a journey
+/// step's), with the tag on their timeline; `via` says which.
+pub(crate) async fn tag_person(
+    svc: &Services,
+    org: OrgId,
+    person: PersonId,
+    tag: &str,
+    via: &str,
+    actor: Option<AccountId>,
+) -> Result<()> {
+    let ev = new_event(
+        svc,
+        org,
+        "person.tagged",
+        format!("person:{person}"),
+        actor,
+        json!({"tag": tag, "via": via}),
+    );
+    if svc
+        .store
+        .person_tag_add(org, person, tag, svc.clock.now(), &ev)
+        .await?
+    {
+        announce(svc, &ev).await;
+    }
+    Ok(())
+}
+
 /// Recomputes a person's stage from what they did, and records a change.
 pub async fn restage(svc: &Services, org: OrgId, person: PersonId) -> Result<LifecycleStage> {
     let facts = svc.store.stage_facts(org, person, svc.clock.now()).await?;

@@ -194,9 +194,10 @@ impl PersonStore for SqlStore {
         person: PersonId,
         tag: &str,
         now: Timestamp,
-    ) -> StoreResult<()> {
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        exec(
+        let n = exec(
             &mut tx,
             sqlx::query(
                 "INSERT INTO person_tags (org_id, person_id, tag, created_at) VALUES ($1, $2, $3, $4) \
@@ -208,10 +209,19 @@ impl PersonStore for SqlStore {
             .bind(now.millis()),
         )
         .await?;
-        tx.commit().await.map_err(backend)
+        if n > 0 {
+            Self::insert_event(&mut tx, event).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(n > 0)
     }
 
-    async fn person_tag_remove(&self, person: PersonId, tag: &str) -> StoreResult<bool> {
+    async fn person_tag_remove(
+        &self,
+        person: PersonId,
+        tag: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let n = exec(
             &mut tx,
@@ -220,6 +230,9 @@ impl PersonStore for SqlStore {
                 .bind(tag.to_owned()),
         )
         .await?;
+        if n > 0 {
+            Self::insert_event(&mut tx, event).await?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(n > 0)
     }

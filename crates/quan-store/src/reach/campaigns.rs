@@ -7,9 +7,9 @@ use crate::rows::{self, backend, int, text};
 use crate::store::SqlStore;
 use quan_core::{
     CampaignRecord, CampaignResults, EventRecord, NegativeHit, PlanCounts, PlanWindow,
-    ReachMessageRecord, Segment, ShareRecord, StoreResult,
+    ReachMessageRecord, Segment, ShareRecipient, ShareRecord, StoreResult,
 };
-use quan_domain::{AccountId, CampaignId, ContactId, OrgId, PersonId, Timestamp, TouchVerdict};
+use quan_domain::{AccountId, CampaignId, OrgId, PersonId, Timestamp, TouchVerdict};
 
 /// Rows per multi-row statement of a plan (4 parameters each at most: well under
 /// both engines' limits).
@@ -489,11 +489,11 @@ impl SqlStore {
         &self,
         id: CampaignId,
         staff: AccountId,
-    ) -> StoreResult<Vec<(ContactId, PersonId, String)>> {
+    ) -> StoreResult<Vec<ShareRecipient>> {
         let rows = self
             .fetch_all(
                 sqlx::query(
-                    "SELECT r.contact_id, r.person_id, p.display_name FROM campaign_recipients r \
+                    "SELECT r.contact_id, r.person_id, p.display_name, p.account_id FROM campaign_recipients r \
                      JOIN persons p ON p.id = r.person_id \
                      JOIN contacts c ON c.id = r.contact_id AND c.removed_at IS NULL \
                      LEFT JOIN reach_consent rc ON rc.org_id = c.org_id AND rc.person_id = r.person_id \
@@ -506,11 +506,12 @@ impl SqlStore {
             .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    rows::id(r, "contact_id")?,
-                    rows::id(r, "person_id")?,
-                    text(r, "display_name")?,
-                ))
+                Ok(ShareRecipient {
+                    contact: rows::id(r, "contact_id")?,
+                    person: rows::id(r, "person_id")?,
+                    name: text(r, "display_name")?,
+                    account: rows::opt_id(r, "account_id")?,
+                })
             })
             .collect()
     }

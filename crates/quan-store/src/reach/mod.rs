@@ -338,7 +338,7 @@ impl ReachStore for SqlStore {
         &self,
         id: CampaignId,
         staff: AccountId,
-    ) -> StoreResult<Vec<(ContactId, PersonId, String)>> {
+    ) -> StoreResult<Vec<quan_core::ShareRecipient>> {
         self.reach_share_recipients(id, staff).await
     }
 

@@ -1,12 +1,11 @@
 //! Chat fused with the circle: rooms, live delivery over the WebSocket, unread
 //! counts, the send rate limit, history, and promoting a message to a topic.
 
-use crate::ws::{next, send};
+use crate::ws::{next, send, ws_with_cookie};
 use quan_testkit::{TestApp, User, on_both_backends};
 use quan_web::api::chat::MessageDto;
 use serde_json::json;
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 on_both_backends!(
     rooms_are_for_members_and_deliver_live,
@@ -15,18 +14,6 @@ on_both_backends!(
     extra_rooms_are_separate_and_bounded,
     twenty_rooms_at_most_under_concurrency
 );
-
-async fn ws_with_cookie(base: &str, cookie: &str) -> crate::ws::Ws {
-    let mut req = format!("{}/api/v1/ws", base.replace("http://", "ws://"))
-        .into_client_request()
-        .unwrap_or_else(|e| panic!("{e}"));
-    req.headers_mut()
-        .insert("cookie", cookie.parse().unwrap_or_else(|e| panic!("{e}")));
-    tokio_tungstenite::connect_async(req)
-        .await
-        .unwrap_or_else(|e| panic!("ws: {e}"))
-        .0
-}
 
 /// A community circle with Alice and Bob in it, and a business circle beside it:
 /// (owner, circle, business circle, alice, bob, default room, its topic).

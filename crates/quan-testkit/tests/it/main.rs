@@ -26,6 +26,7 @@ mod reach_auto;
 mod reach_consent;
 mod reach_import;
 mod reach_journeys;
+mod reach_live;
 mod reach_moments;
 mod reach_negative;
 mod reach_transfers;

@@ -153,6 +153,12 @@ async fn chen_walks_it(app: &TestApp, owner: &User, org: &str, alice: &User, url
         history.iter().any(|e| e.kind == "journey.started"),
         "the start is on the person's timeline"
     );
+    assert!(
+        history.iter().any(|e| e.kind == "person.tagged"
+            && e.data["tag"] == "warm"
+            && e.data["via"] == "journey"),
+        "so is the journey's tag"
+    );
     // The task is Alice's, naming the customer; it is marked done once, by her.
     let tasks = alice.journey_tasks(org).await;
     assert_eq!(tasks.len(), 1);

@@ -26,6 +26,19 @@ pub async fn connect(base: &str, token: &str) -> Ws {
         .0
 }
 
+/// A socket signed in by a browser session's cookie.
+pub async fn ws_with_cookie(base: &str, cookie: &str) -> Ws {
+    let mut req = format!("{}/api/v1/ws", base.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap_or_else(|e| panic!("{e}"));
+    req.headers_mut()
+        .insert("cookie", cookie.parse().unwrap_or_else(|e| panic!("{e}")));
+    tokio_tungstenite::connect_async(req)
+        .await
+        .unwrap_or_else(|e| panic!("ws: {e}"))
+        .0
+}
+
 pub async fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::Text(v.to_string().into()))
         .await

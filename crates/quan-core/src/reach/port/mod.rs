@@ -324,6 +324,16 @@ pub struct PlanWindow {
     pub day: String,
 }
 
+/// One customer of a staff member's share, as its confirmation writes to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareRecipient {
+    pub contact: ContactId,
+    pub person: PersonId,
+    pub name: String,
+    /// Their account, for the live push (none for a person without one).
+    pub account: Option<AccountId>,
+}
+
 /// What the store does for reach.
 #[async_trait]
 pub trait ReachStore: Send + Sync {
@@ -473,7 +483,7 @@ pub trait ReachStore: Send + Sync {
         &self,
         id: CampaignId,
         staff: AccountId,
-    ) -> StoreResult<Vec<(ContactId, PersonId, String)>>;
+    ) -> StoreResult<Vec<ShareRecipient>>;
     /// Confirms a share and stores its messages in one transaction; false if it
     /// was confirmed already. The campaign is sent when its last share is.
     async fn share_confirm(

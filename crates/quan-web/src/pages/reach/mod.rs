@@ -482,6 +482,8 @@ impl StaffThreadPage<'_> {
                 }
             }
             "person.stage_changed" => stage(&self.k.c, &s("stage")).to_owned(),
+            "person.tagged" | "person.untagged" => s("tag"),
+            "journey.started" => s("name"),
             _ => String::new(),
         }
     }
