@@ -66,8 +66,8 @@ pub use reach::port::{
     CampaignResults, CampaignStatus, ChannelCodeRecord, CompleteOutcome, ContactRecord,
     ContactSource, JourneyRecord, JourneyResults, JourneyRunRecord, JourneyStatus, JourneyStore,
     JourneyTaskRecord, MessageKind, MomentComment, MomentRecord, MomentStore, NegativeHit,
-    NewContact, PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, Segment,
-    ShareRecipient, ShareRecord, StaffLoad, StepTally, TransferRecord, TransferStore,
+    NewContact, PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, RunStatus,
+    Segment, ShareRecipient, ShareRecord, StaffLoad, StepTally, TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

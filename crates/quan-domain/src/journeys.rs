@@ -97,8 +97,9 @@ pub enum JourneyStep {
     Send { template: Template },
     /// Give the customer a tag.
     Tag { tag: String },
-    /// Give the staff member a task about the customer.
-    Task { title: String },
+    /// Give the staff member a task about the customer; `{{name}}` in the title is
+    /// the customer as the org knows them when the task is read.
+    Task { title: Template },
 }
 
 impl JourneyStep {
@@ -120,7 +121,7 @@ impl JourneyStep {
             JourneyStep::Wait { days } | JourneyStep::UntilReply { days } => days.to_string(),
             JourneyStep::Send { template } => template.source().to_owned(),
             JourneyStep::Tag { tag } => tag.clone(),
-            JourneyStep::Task { title } => title.clone(),
+            JourneyStep::Task { title } => title.source().to_owned(),
         }
     }
 
@@ -175,7 +176,7 @@ impl JourneyStep {
                     ));
                 }
                 Ok(JourneyStep::Task {
-                    title: title.to_owned(),
+                    title: Template::parse(title)?,
                 })
             }
             _ => Err(ParseError::new(
@@ -289,6 +290,8 @@ pub fn plan_send(policy: &TouchPolicy, at: Timestamp, ledger: &TouchLedger) -> S
             until: w.next_opens,
             why: TouchVerdict::OverBudget,
         },
+        // Consent was decided above (`touch_verdict` is asked with `false`), so
+        // `OptedOut` cannot come back; it is matched only to keep one arm per verdict.
         TouchVerdict::Send | TouchVerdict::OptedOut => SendPlan::Send {
             show,
             quiet: quiet_end.is_some(),
@@ -299,14 +302,14 @@ pub fn plan_send(policy: &TouchPolicy, at: Timestamp, ledger: &TouchLedger) -> S
     }
 }
 
-/// What a step would run into.
+/// What a step would run into (when it goes instead is the finding's `until`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JourneyHit {
-    /// Quiet hours hold the message until `until`.
+    /// Quiet hours hold the message until morning.
     QuietHours,
-    /// The customer's budget is spent until `until`.
+    /// The customer's budget is spent until the next period.
     OverBudget,
-    /// The staff member sent them a mass message that day; next day at `until`.
+    /// The staff member sent them a mass message that day; it goes the next day.
     StaffDaily,
     /// They opted out: the send is skipped.
     OptedOut,
@@ -441,6 +444,11 @@ mod tests {
         let s = steps(&[("send", "Hi {{name}}"), ("wait", "2"), ("tag", " VIP ")]);
         assert_eq!(s.len(), 3);
         assert_eq!(s[2], JourneyStep::Tag { tag: "vip".into() });
+        assert_eq!(
+            refused(parse_steps([("task", "call {{nme}}")])).code,
+            "template_unknown_variable",
+            "a task title is a template"
+        );
         let e = refused(parse_steps([("wait", "1"), ("send", "Hi {{nme}}")]));
         assert_eq!(e.code, "template_unknown_variable");
         assert!(e.message.starts_with("step 2: "), "{}", e.message);

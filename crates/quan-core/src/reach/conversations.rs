@@ -160,8 +160,9 @@ pub async fn reply(
     let c = my_contact(svc, actor, contact).await?;
     let m = store_message(svc, &c, false, text).await?;
     restage(svc, c.org_id, c.person_id).await?;
-    super::auto::on_customer_message(svc, &c, &m.body).await?;
+    // Reply-waits first: an auto-reply that fails must not hold them for days.
     super::journeys::on_reply(svc, &c).await;
+    super::auto::on_customer_message(svc, &c, &m.body).await?;
     Ok(m)
 }
 

@@ -30,10 +30,14 @@ pub enum ReachError {
     /// confirmation, a confirmation before planning).
     #[error("{0}")]
     CampaignState(&'static str),
-    /// A journey step that does not fit where it is (enabling without a dry run,
-    /// archiving twice).
-    #[error("{0}")]
-    JourneyState(&'static str),
+    /// A journey step that does not fit where it is: enabling what is not a draft
+    /// (`journey_not_draft`) or before a dry run (`journey_needs_dry_run`),
+    /// archiving twice (`journey_archived`).
+    #[error("{message}")]
+    JourneyState {
+        code: &'static str,
+        message: &'static str,
+    },
     /// Too many comments too fast.
     #[error("you are sending too fast; wait a moment")]
     RateLimited { retry_after: std::time::Duration },

@@ -11,7 +11,7 @@ use super::error::ReachError;
 use super::port::{
     AdvanceOutcome, ChannelCodeRecord, ContactRecord, JourneyAdvance, JourneyRecord,
     JourneyResults, JourneyRunRecord, JourneyStatus, JourneyTaskRecord, MessageKind,
-    ReachMessageRecord, StepEffect,
+    ReachMessageRecord, RunStatus, StepEffect,
 };
 use super::{HOLDERS, MANAGERS, Result, policy_now, require};
 use crate::Services;
@@ -21,7 +21,7 @@ use crate::page::{Page, PageRequest};
 use quan_domain::{
     DRY_RUN_JOIN_TIMES, DRY_RUN_SAMPLE, JOURNEY_NAME_MAX, JourneyFinding, JourneyId, JourneyRunId,
     JourneyStep, JourneyTaskId, JourneyTrigger, NotifyKind, ReachMessageId, Scope, SendPlan,
-    Timestamp, TouchLedger, plan_send, simulate,
+    Template, Timestamp, TouchLedger, TouchPolicy, TouchVerdict, plan_send, simulate,
 };
 use serde_json::json;
 
@@ -34,6 +34,8 @@ const DUE_BATCH: i64 = 500;
 const IDLE_BATCH: i64 = 200;
 /// Between two join times a channel-code dry run tries, in seconds.
 const JOIN_SPACING_SECS: i64 = 3 * 3600;
+/// How long a run whose step failed waits before the sweep tries it again.
+const RETRY_SECS: i64 = 300;
 
 /// A journey as the console composes it, its trigger and steps parsed already.
 #[derive(Debug, Clone)]
@@ -46,10 +48,17 @@ pub struct NewJourney {
 pub async fn create(svc: &Services, access: &OrgAccess, n: NewJourney) -> Result<JourneyRecord> {
     require(access, Scope::Write, MANAGERS)?;
     let name = crate::input::text(&n.name, "name", JOURNEY_NAME_MAX, true)?;
+    // A code of another org is simply not one of this org's: a refused field, so
+    // the composer comes back filled in.
     if let JourneyTrigger::CodeJoined { code: Some(code) } = n.trigger
         && svc.store.code_get(access.org(), code).await?.is_none()
     {
-        return Err(ReachError::NotFound);
+        return Err(quan_domain::ParseError::new(
+            "trigger_code",
+            "no_such_code",
+            "no such channel code in this org",
+        )
+        .into());
     }
     let j = JourneyRecord {
         id: JourneyId::new(),
@@ -103,7 +112,7 @@ pub async fn get(svc: &Services, access: &OrgAccess, id: JourneyId) -> Result<Jo
     require(access, Scope::Read, HOLDERS)?;
     let journey = journey(svc, access, id).await?;
     Ok(JourneyDetail {
-        results: svc.store.journey_results(id).await?,
+        results: svc.store.journey_results(access.org(), id).await?,
         journey,
     })
 }
@@ -129,24 +138,28 @@ pub struct DryWalk {
 #[derive(Debug, Clone)]
 pub struct DryRun {
     pub walks: Vec<DryWalk>,
+    /// An inactivity journey: how many customers enabling it would start at once
+    /// (the walks are a sample of them).
+    pub would_start: Option<i64>,
     pub ran_at: Timestamp,
 }
 
 /// Walks a sample through the journey on the real calendar, under the policy in
 /// force now and each customer's ledger as it stands, and lists every step that
 /// would meet quiet hours, a spent budget, the staff member's daily message or an
-/// opt-out. An inactivity journey walks the customers it would start now; a
-/// channel-code journey walks new customers joining every three hours over the
-/// next day. Enabling a journey needs one.
+/// opt-out. An inactivity journey walks (up to twenty of) the customers it would
+/// start now, and says how many that is; a channel-code journey walks new
+/// customers joining every three hours over the next day. Enabling needs one.
 pub async fn dry_run(svc: &Services, access: &OrgAccess, id: JourneyId) -> Result<DryRun> {
     require(access, Scope::Write, MANAGERS)?;
     let j = journey(svc, access, id).await?;
     let policy = policy_now(svc, access.org()).await?;
     let now = svc.clock.now();
     let mut walks = Vec::new();
+    let mut would_start = None;
     if let JourneyTrigger::Inactive { days } = j.trigger {
         let idle_before = now.plus_secs(-days * 86_400);
-        let today = policy.day_window(now).0;
+        let (period, day) = (policy.window(now).key, policy.day_window(now).0);
         for c in svc
             .store
             .journey_idle_contacts(access.org(), id, idle_before, DRY_RUN_SAMPLE)
@@ -154,7 +167,7 @@ pub async fn dry_run(svc: &Services, access: &OrgAccess, id: JourneyId) -> Resul
         {
             let ledger = svc
                 .store
-                .journey_ledger(access.org(), c.staff_id, c.person_id, &today)
+                .journey_ledger(access.org(), c.staff_id, c.person_id, &period, &day)
                 .await?;
             let (findings, ends_at) = simulate(&j.steps, &policy, now, ledger);
             walks.push(DryWalk {
@@ -163,8 +176,12 @@ pub async fn dry_run(svc: &Services, access: &OrgAccess, id: JourneyId) -> Resul
                 ends_at,
             });
         }
-    }
-    if walks.is_empty() {
+        would_start = Some(
+            svc.store
+                .journey_idle_count(access.org(), id, idle_before)
+                .await?,
+        );
+    } else {
         for k in 0..DRY_RUN_JOIN_TIMES {
             let start = now.plus_secs(k * JOIN_SPACING_SECS);
             let (findings, ends_at) = simulate(&j.steps, &policy, start, TouchLedger::default());
@@ -176,7 +193,11 @@ pub async fn dry_run(svc: &Services, access: &OrgAccess, id: JourneyId) -> Resul
         }
     }
     svc.store.journey_dry_ran(access.org(), id, now).await?;
-    Ok(DryRun { walks, ran_at: now })
+    Ok(DryRun {
+        walks,
+        would_start,
+        ran_at: now,
+    })
 }
 
 /// Turns a draft on: it starts customers from now. Refused before a dry run.
@@ -184,12 +205,16 @@ pub async fn enable(svc: &Services, access: &OrgAccess, id: JourneyId) -> Result
     require(access, Scope::Write, MANAGERS)?;
     let j = journey(svc, access, id).await?;
     if j.status != JourneyStatus::Draft {
-        return Err(ReachError::JourneyState("this journey is not a draft"));
+        return Err(ReachError::JourneyState {
+            code: "journey_not_draft",
+            message: "this journey is not a draft",
+        });
     }
     if j.dry_run_at.is_none() {
-        return Err(ReachError::JourneyState(
-            "run a dry run before enabling this journey",
-        ));
+        return Err(ReachError::JourneyState {
+            code: "journey_needs_dry_run",
+            message: "run a dry run before enabling this journey",
+        });
     }
     let ev = new_event(
         svc,
@@ -204,7 +229,10 @@ pub async fn enable(svc: &Services, access: &OrgAccess, id: JourneyId) -> Result
         .journey_enable(access.org(), id, svc.clock.now(), &ev)
         .await?
     {
-        return Err(ReachError::JourneyState("this journey is not a draft"));
+        return Err(ReachError::JourneyState {
+            code: "journey_not_draft",
+            message: "this journey is not a draft",
+        });
     }
     announce(svc, &ev).await;
     journey(svc, access, id).await
@@ -227,19 +255,39 @@ pub async fn archive(svc: &Services, access: &OrgAccess, id: JourneyId) -> Resul
         .journey_archive(access.org(), id, svc.clock.now(), &ev)
         .await?
     {
-        return Err(ReachError::JourneyState("this journey is archived already"));
+        return Err(ReachError::JourneyState {
+            code: "journey_archived",
+            message: "this journey is archived already",
+        });
     }
     announce(svc, &ev).await;
     Ok(())
 }
 
-/// The caller's tasks from journeys, open ones first.
+/// The caller's tasks from journeys, open ones first, each title rendered for its
+/// customer as the org knows them now (an erased customer's name is gone).
 pub async fn tasks(svc: &Services, access: &OrgAccess) -> Result<Vec<JourneyTaskRecord>> {
     require(access, Scope::Read, HOLDERS)?;
-    Ok(svc
+    let me = svc
+        .store
+        .staff_get(access.org(), access.account())
+        .await?
+        .map(|s| s.display_name)
+        .unwrap_or_default();
+    let mut tasks = svc
         .store
         .journey_tasks(access.org(), access.account())
-        .await?)
+        .await?;
+    for t in &mut tasks {
+        t.title = render(&t.title, &t.person_name, &me);
+    }
+    Ok(tasks)
+}
+
+/// A stored template as one customer reads it; one that no longer parses (a rule
+/// tightened since) shows as written.
+fn render(source: &str, name: &str, staff: &str) -> String {
+    Template::parse(source).map_or_else(|_| source.to_owned(), |t| t.render(name, staff))
 }
 
 /// The caller marks one of their tasks done.
@@ -294,7 +342,7 @@ async fn start(svc: &Services, j: &JourneyRecord, c: &ContactRecord) -> Result<(
         step: 0,
         step_started_at: now,
         due_at: now.plus_secs(j.steps.first().map_or(0, JourneyStep::wait_secs)),
-        status: "running".to_owned(),
+        status: RunStatus::Running,
         started_at: now,
     };
     let ev = new_event(
@@ -315,7 +363,7 @@ async fn start(svc: &Services, j: &JourneyRecord, c: &ContactRecord) -> Result<(
 
 /// The customer wrote in a conversation: reply-waits on it move on now.
 pub(crate) async fn on_reply(svc: &Services, c: &ContactRecord) {
-    let runs = match svc.store.journey_runs_of_contact(c.id).await {
+    let runs = match svc.store.journey_runs_of_contact(c.org_id, c.id).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, "reply-waits left to the sweep");
@@ -329,35 +377,179 @@ pub(crate) async fn on_reply(svc: &Services, c: &ContactRecord) {
     }
 }
 
-/// The sweep: walks every due run and starts inactivity journeys for customers
-/// silent long enough. Returns how many runs it walked or started.
+/// The sweep: walks every due run, then starts inactivity journeys for customers
+/// silent long enough. One journey or run that fails is logged and passed over
+/// (a failed run waits a few minutes, so it cannot hold up the queue); returns
+/// how many runs it walked or started.
 pub async fn sweep(svc: &Services) -> Result<u64> {
     let now = svc.clock.now();
     let mut n = 0;
-    for j in svc.store.journeys_active(None, "inactive").await? {
-        let JourneyTrigger::Inactive { days } = j.trigger else {
-            continue;
-        };
-        let idle_before = now.plus_secs(-days * 86_400);
-        for c in svc
-            .store
-            .journey_idle_contacts(j.org_id, j.id, idle_before, IDLE_BATCH)
-            .await?
-        {
-            match start(svc, &j, &c).await {
-                Ok(()) => n += 1,
-                Err(e) => tracing::warn!(error = %e, journey = %j.id, "journey not started"),
+    for run in svc.store.journey_runs_due(now, DUE_BATCH).await? {
+        let (org, id, step) = (run.org_id, run.id, run.step);
+        match walk(svc, run).await {
+            Ok(()) => n += 1,
+            Err(e) => {
+                tracing::warn!(error = %e, run = %id, "a due journey step did not run");
+                let retry = now.plus_secs(RETRY_SECS);
+                if let Err(e) = svc.store.journey_defer(org, id, step, retry).await {
+                    tracing::warn!(error = %e, run = %id, "a failed journey step not put back");
+                }
             }
         }
     }
-    for run in svc.store.journey_runs_due(now, DUE_BATCH).await? {
-        // One run that cannot move does not hold up the others.
-        match walk(svc, run).await {
-            Ok(()) => n += 1,
-            Err(e) => tracing::warn!(error = %e, "a due journey step did not run"),
+    for j in svc.store.journeys_active(None, "inactive").await? {
+        match start_idle(svc, &j, now).await {
+            Ok(k) => n += k,
+            Err(e) => tracing::warn!(error = %e, journey = %j.id, "inactivity journey not swept"),
         }
     }
     Ok(n)
+}
+
+/// Starts an inactivity journey for its newly silent customers.
+async fn start_idle(svc: &Services, j: &JourneyRecord, now: Timestamp) -> Result<u64> {
+    let JourneyTrigger::Inactive { days } = j.trigger else {
+        return Ok(0);
+    };
+    let idle_before = now.plus_secs(-days * 86_400);
+    let mut n = 0;
+    for c in svc
+        .store
+        .journey_idle_contacts(j.org_id, j.id, idle_before, IDLE_BATCH)
+        .await?
+    {
+        match start(svc, j, &c).await {
+            Ok(()) => n += 1,
+            Err(e) => tracing::warn!(error = %e, journey = %j.id, "journey not started"),
+        }
+    }
+    Ok(n)
+}
+
+/// What taking the run's current step comes to, before it is written.
+enum Move {
+    /// Not due yet (or nothing to do): leave the run.
+    Wait,
+    /// Hold the step until then (the ledger's rule).
+    Defer(Timestamp),
+    /// Take it: its outcome and effect, and when the next step begins.
+    Take(&'static str, Box<StepEffect>, Timestamp),
+}
+
+/// Decides the current step of `run` at `now`; only the tag step writes (an
+/// idempotent tag, with its event), everything else is left to the guarded move.
+async fn decide(
+    svc: &Services,
+    j: &JourneyRecord,
+    run: &JourneyRunRecord,
+    c: &ContactRecord,
+    policy: &TouchPolicy,
+    now: Timestamp,
+) -> Result<Move> {
+    let idx = usize::try_from(run.step).unwrap_or(usize::MAX);
+    let Some(step) = j.steps.get(idx) else {
+        return Ok(Move::Wait);
+    };
+    // Where the next step's clock starts: when this one was due, not when a sweep
+    // came by, so lag does not add up over the steps.
+    let due_base = run.due_at.min(now);
+    Ok(match step {
+        JourneyStep::UntilReply { .. } => {
+            if svc
+                .store
+                .journey_replied(run.org_id, c.id, run.step_started_at)
+                .await?
+            {
+                Move::Take("replied", Box::new(StepEffect::None), now)
+            } else if run.due_at > now {
+                Move::Wait
+            } else {
+                Move::Take("no_reply", Box::new(StepEffect::None), due_base)
+            }
+        }
+        _ if run.due_at > now => Move::Wait,
+        JourneyStep::Wait { .. } => Move::Take("waited", Box::new(StepEffect::None), due_base),
+        JourneyStep::Send { template } => {
+            let (period, day) = (policy.window(now).key, policy.day_window(now).0);
+            let ledger = svc
+                .store
+                .journey_ledger(run.org_id, c.staff_id, c.person_id, &period, &day)
+                .await?;
+            match plan_send(policy, now, &ledger) {
+                SendPlan::Skip => Move::Take("opted_out", Box::new(StepEffect::None), due_base),
+                SendPlan::Defer { until, .. } => Move::Defer(until),
+                SendPlan::Send {
+                    show,
+                    quiet,
+                    period,
+                    limit,
+                    day,
+                } => {
+                    let message = ReachMessageRecord {
+                        id: ReachMessageId::new(),
+                        org_id: run.org_id,
+                        contact_id: c.id,
+                        from_staff: true,
+                        kind: MessageKind::Journey,
+                        body: template.render(&c.person_name, &c.staff_name),
+                        campaign_id: None,
+                        dedupe: Some(format!("journey:{}:{}", run.id, run.step)),
+                        created_at: now,
+                        visible_at: show,
+                        read_at: None,
+                    };
+                    Move::Take(
+                        if quiet { "quiet" } else { "sent" },
+                        Box::new(StepEffect::Send {
+                            message,
+                            person: c.person_id,
+                            staff: c.staff_id,
+                            period,
+                            limit,
+                            day,
+                        }),
+                        show,
+                    )
+                }
+            }
+        }
+        JourneyStep::Tag { tag } => {
+            super::tag_person(svc, run.org_id, c.person_id, tag, "journey", None).await?;
+            Move::Take("tagged", Box::new(StepEffect::None), due_base)
+        }
+        JourneyStep::Task { title } => Move::Take(
+            "task",
+            Box::new(StepEffect::Task(JourneyTaskRecord {
+                id: JourneyTaskId::new(),
+                org_id: run.org_id,
+                journey_id: j.id,
+                journey_name: j.name.clone(),
+                run_id: run.id,
+                staff_id: c.staff_id,
+                contact_id: c.id,
+                person_id: c.person_id,
+                person_name: c.person_name.clone(),
+                title: title.source().to_owned(),
+                created_at: now,
+                done_at: None,
+            })),
+            due_base,
+        ),
+    })
+}
+
+/// When a send the store refused (a concurrent send spent the touch first) can go.
+fn refused_until(policy: &TouchPolicy, a: &JourneyAdvance, why: TouchVerdict) -> Timestamp {
+    let show = match &a.effect {
+        StepEffect::Send { message, .. } => message.visible_at,
+        _ => a.now,
+    };
+    match why {
+        TouchVerdict::StaffDaily => policy.day_window(show).1,
+        TouchVerdict::OverBudget => policy.window(show).next_opens,
+        // Consent or the contact changed under the send: decide again at once.
+        TouchVerdict::OptedOut | TouchVerdict::Send => a.now,
+    }
 }
 
 /// Takes a run's steps for as long as they are due. Safe to call any number of
@@ -369,138 +561,64 @@ async fn walk(svc: &Services, mut run: JourneyRunRecord) -> Result<()> {
     let policy = policy_now(svc, run.org_id).await?;
     // Each pass takes a step or returns; a lost race re-reads and tries again.
     for _ in 0..=(2 * j.steps.len()) {
-        if run.status != "running" || j.status != JourneyStatus::Active {
+        if run.status != RunStatus::Running || j.status != JourneyStatus::Active {
             return Ok(());
         }
-        let idx = usize::try_from(run.step).unwrap_or(usize::MAX);
-        let Some(step) = j.steps.get(idx) else {
-            return Ok(());
-        };
         let now = svc.clock.now();
         let c = match svc.store.contact_get(run.org_id, run.contact_id).await? {
             Some(c) if c.removed_at.is_none() => c,
             _ => {
-                svc.store.journey_end(run.id, "contact_gone", now).await?;
+                svc.store
+                    .journey_end(run.org_id, run.id, "contact_gone", now)
+                    .await?;
                 return Ok(());
             }
         };
-        let mut next_base = now;
-        let (outcome, effect) = match step {
-            JourneyStep::Wait { .. } => {
-                if run.due_at > now {
-                    return Ok(());
-                }
-                ("waited", StepEffect::None)
-            }
-            JourneyStep::UntilReply { .. } => {
-                if svc.store.journey_replied(c.id, run.step_started_at).await? {
-                    ("replied", StepEffect::None)
-                } else if run.due_at > now {
-                    return Ok(());
-                } else {
-                    ("no_reply", StepEffect::None)
-                }
-            }
-            _ if run.due_at > now => return Ok(()),
-            JourneyStep::Send { template } => {
-                let today = policy.day_window(now).0;
-                let ledger = svc
-                    .store
-                    .journey_ledger(run.org_id, c.staff_id, c.person_id, &today)
+        let (outcome, effect, next_started) = match decide(svc, &j, &run, &c, &policy, now).await? {
+            Move::Wait => return Ok(()),
+            Move::Defer(until) => {
+                svc.store
+                    .journey_defer(run.org_id, run.id, run.step, until)
                     .await?;
-                match plan_send(&policy, now, &ledger) {
-                    SendPlan::Skip => ("opted_out", StepEffect::None),
-                    SendPlan::Defer { until, .. } => {
-                        svc.store.journey_defer(run.id, run.step, until).await?;
-                        return Ok(());
-                    }
-                    SendPlan::Send {
-                        show,
-                        quiet,
-                        period,
-                        limit,
-                        day,
-                    } => {
-                        next_base = show;
-                        let message = ReachMessageRecord {
-                            id: ReachMessageId::new(),
-                            org_id: run.org_id,
-                            contact_id: c.id,
-                            from_staff: true,
-                            kind: MessageKind::Journey,
-                            body: template.render(&c.person_name, &c.staff_name),
-                            campaign_id: None,
-                            dedupe: Some(format!("journey:{}:{}", run.id, run.step)),
-                            created_at: now,
-                            visible_at: show,
-                            read_at: None,
-                        };
-                        (
-                            if quiet { "quiet" } else { "sent" },
-                            StepEffect::Send {
-                                message,
-                                person: c.person_id,
-                                staff: c.staff_id,
-                                period,
-                                limit,
-                                day,
-                            },
-                        )
-                    }
-                }
+                return Ok(());
             }
-            JourneyStep::Tag { tag } => {
-                super::tag_person(svc, run.org_id, c.person_id, tag, "journey", None).await?;
-                ("tagged", StepEffect::None)
-            }
-            JourneyStep::Task { title } => (
-                "task",
-                StepEffect::Task(JourneyTaskRecord {
-                    id: JourneyTaskId::new(),
-                    org_id: run.org_id,
-                    journey_id: j.id,
-                    journey_name: j.name.clone(),
-                    run_id: run.id,
-                    staff_id: c.staff_id,
-                    contact_id: c.id,
-                    person_id: c.person_id,
-                    person_name: c.person_name.clone(),
-                    title: task_title(title, &c),
-                    created_at: now,
-                    done_at: None,
-                }),
-            ),
+            Move::Take(outcome, effect, next_started) => (outcome, *effect, next_started),
         };
-        let next_step = run.step + 1;
+        let idx = usize::try_from(run.step).unwrap_or(usize::MAX);
         let next_wait = j.steps.get(idx + 1).map_or(0, JourneyStep::wait_secs);
         let advance = JourneyAdvance {
+            org: run.org_id,
             run: run.id,
             journey: j.id,
             from_step: run.step,
             outcome,
             effect,
-            next_step,
-            next_due: next_base.plus_secs(next_wait),
+            next_step: run.step + 1,
+            next_started,
+            next_due: next_started.plus_secs(next_wait),
             done: idx + 1 == j.steps.len(),
             now,
         };
         match svc.store.journey_advance(&advance).await? {
             AdvanceOutcome::Advanced => after_step(svc, &c, &advance).await,
-            // Another worker took the step, or a concurrent send spent the touch
-            // first: read the run (and, next pass, the ledger) again.
-            AdvanceOutcome::Stale | AdvanceOutcome::Refused(_) => {}
+            // Another worker took the step first: read the run again.
+            AdvanceOutcome::Stale => {}
+            AdvanceOutcome::Refused(why) => {
+                let until = refused_until(&policy, &advance, why);
+                if until > now {
+                    svc.store
+                        .journey_defer(run.org_id, run.id, run.step, until)
+                        .await?;
+                    return Ok(());
+                }
+            }
         }
-        match svc.store.journey_run_get(run.id).await? {
+        match svc.store.journey_run_get(run.org_id, run.id).await? {
             Some(r) => run = r,
             None => return Ok(()),
         }
     }
     Ok(())
-}
-
-/// A task's title names the customer where it says `{{name}}`.
-fn task_title(title: &str, c: &ContactRecord) -> String {
-    title.replace("{{name}}", &c.person_name)
 }
 
 /// What a taken step tells others: its message live in the conversation, its task
@@ -521,8 +639,9 @@ async fn after_step(svc: &Services, c: &ContactRecord, a: &JourneyAdvance) {
                     circle: None,
                     post: None,
                     actor_name: t.person_name.clone(),
-                    body: t.title.clone(),
+                    body: render(&t.title, &t.person_name, &c.staff_name),
                 }],
+                // No one is the actor: a journey gave the task.
                 quan_domain::AccountId::new(),
             )
             .await;
@@ -531,7 +650,7 @@ async fn after_step(svc: &Services, c: &ContactRecord, a: &JourneyAdvance) {
     }
 }
 
-/// The job handler's org-free entry: the sweep.
+/// The job handler: the sweep.
 pub async fn run_sweep_job(svc: &Services) -> Result<()> {
     let n = sweep(svc).await?;
     if n > 0 {

@@ -3,17 +3,18 @@
 
 use super::decode::{self as reach_rows, CONTACT_FROM, CONTACT_SELECT};
 use crate::moderation::exec;
-use crate::rows::{backend, corrupt, id, int, opt_id, opt_int, opt_text, opt_ts, text, ts};
+use crate::rows::{backend, corrupt, id, int, opt_id, opt_int, opt_text, opt_ts, parsed, text, ts};
 use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
 use quan_core::reach::port::{AdvanceOutcome, JourneyAdvance, StepEffect};
 use quan_core::{
     ContactRecord, EventRecord, JourneyRecord, JourneyResults, JourneyRunRecord, JourneyStatus,
-    JourneyStore, JourneyTaskRecord, Page, PageRequest, StepTally, StoreResult,
+    JourneyStore, JourneyTaskRecord, Page, PageRequest, ReachStore, RunStatus, StepTally,
+    StoreResult,
 };
 use quan_domain::{
     AccountId, ContactId, JourneyId, JourneyRunId, JourneyStep, JourneyTaskId, JourneyTrigger,
-    OrgId, PersonId, Timestamp, TouchLedger, TouchVerdict, parse_steps,
+    OrgId, ParseError, PersonId, Timestamp, TouchLedger, TouchVerdict, parse_steps,
 };
 use sqlx::any::AnyRow;
 
@@ -60,7 +61,9 @@ fn run(r: &AnyRow) -> StoreResult<JourneyRunRecord> {
         step: int(r, "step")?,
         step_started_at: ts(r, "step_started_at")?,
         due_at: ts(r, "due_at")?,
-        status: text(r, "status")?,
+        status: parsed(r, "status", |v| {
+            RunStatus::parse(v).ok_or_else(|| ParseError::new("status", "corrupt", v))
+        })?,
         started_at: ts(r, "started_at")?,
     })
 }
@@ -259,7 +262,7 @@ impl JourneyStore for SqlStore {
             ""
         };
         let sql = format!(
-            "SELECT {JOURNEY_COLS} FROM journeys WHERE status = 'active' AND trigger_kind = $1{cond} ORDER BY id LIMIT 1000"
+            "SELECT {JOURNEY_COLS} FROM journeys WHERE status = 'active' AND trigger_kind = $1{cond} ORDER BY id"
         );
         let mut q = sqlx::query(&sql).bind(kind.to_owned());
         if let Some(o) = org {
@@ -283,7 +286,7 @@ impl JourneyStore for SqlStore {
             .bind(r.step)
             .bind(r.step_started_at.millis())
             .bind(r.due_at.millis())
-            .bind(r.status.clone())
+            .bind(r.status.as_str())
             .bind(r.started_at.millis()),
         )
         .await?;
@@ -320,13 +323,42 @@ impl JourneyStore for SqlStore {
         .collect()
     }
 
-    async fn journey_run_get(&self, rid: JourneyRunId) -> StoreResult<Option<JourneyRunRecord>> {
-        let sql = format!("SELECT {RUN_COLS} FROM journey_runs WHERE id = $1");
-        self.fetch_opt(sqlx::query(&sql).bind(rid.to_string()))
-            .await?
-            .as_ref()
-            .map(run)
-            .transpose()
+    async fn journey_idle_count(
+        &self,
+        org: OrgId,
+        jid: JourneyId,
+        idle_before: Timestamp,
+    ) -> StoreResult<i64> {
+        let r = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT COUNT(*) AS n FROM contacts c WHERE c.org_id = $1 AND c.removed_at IS NULL \
+                     AND c.last_talked_at < $2 AND NOT EXISTS \
+                     (SELECT 1 FROM journey_runs r WHERE r.journey_id = $3 AND r.contact_id = c.id)",
+                )
+                .bind(org.to_string())
+                .bind(idle_before.millis())
+                .bind(jid.to_string()),
+            )
+            .await?;
+        r.map_or(Ok(0), |r| int(&r, "n"))
+    }
+
+    async fn journey_run_get(
+        &self,
+        org: OrgId,
+        rid: JourneyRunId,
+    ) -> StoreResult<Option<JourneyRunRecord>> {
+        let sql = format!("SELECT {RUN_COLS} FROM journey_runs WHERE id = $1 AND org_id = $2");
+        self.fetch_opt(
+            sqlx::query(&sql)
+                .bind(rid.to_string())
+                .bind(org.to_string()),
+        )
+        .await?
+        .as_ref()
+        .map(run)
+        .transpose()
     }
 
     async fn journey_runs_due(
@@ -346,27 +378,38 @@ impl JourneyStore for SqlStore {
 
     async fn journey_runs_of_contact(
         &self,
+        org: OrgId,
         contact: ContactId,
     ) -> StoreResult<Vec<JourneyRunRecord>> {
         let sql = format!(
-            "SELECT {RUN_COLS} FROM journey_runs WHERE contact_id = $1 AND status = 'running' ORDER BY id LIMIT 100"
+            "SELECT {RUN_COLS} FROM journey_runs WHERE contact_id = $1 AND org_id = $2 AND status = 'running' ORDER BY id LIMIT 100"
         );
-        self.fetch_all(sqlx::query(&sql).bind(contact.to_string()))
-            .await?
-            .iter()
-            .map(run)
-            .collect()
+        self.fetch_all(
+            sqlx::query(&sql)
+                .bind(contact.to_string())
+                .bind(org.to_string()),
+        )
+        .await?
+        .iter()
+        .map(run)
+        .collect()
     }
 
-    async fn journey_replied(&self, contact: ContactId, since: Timestamp) -> StoreResult<bool> {
+    async fn journey_replied(
+        &self,
+        org: OrgId,
+        contact: ContactId,
+        since: Timestamp,
+    ) -> StoreResult<bool> {
         Ok(self
             .fetch_opt(
                 sqlx::query(
-                    "SELECT 1 AS one FROM reach_messages WHERE contact_id = $1 AND from_staff = 0 \
+                    "SELECT 1 AS one FROM reach_messages WHERE contact_id = $1 AND org_id = $3 AND from_staff = 0 \
                      AND kind = 'message' AND created_at >= $2 LIMIT 1",
                 )
                 .bind(contact.to_string())
-                .bind(since.millis()),
+                .bind(since.millis())
+                .bind(org.to_string()),
             )
             .await?
             .is_some())
@@ -377,15 +420,23 @@ impl JourneyStore for SqlStore {
         org: OrgId,
         staff: AccountId,
         person: PersonId,
-        from_day: &str,
+        period: &str,
+        day: &str,
     ) -> StoreResult<TouchLedger> {
+        // Keys of one budget kind sort by time (`m2026-12`, `w2026-W49`,
+        // `d2026-12-01`); `~` sorts after every digit, so this is the kind's
+        // periods from the current one on, whatever other kinds the org used once.
+        let kind_end = format!("{}~", period.chars().next().unwrap_or('m'));
         let used = self
             .fetch_all(
                 sqlx::query(
-                    "SELECT period, used FROM touch_counts WHERE org_id = $1 AND person_id = $2 ORDER BY period DESC LIMIT 60",
+                    "SELECT period, used FROM touch_counts WHERE org_id = $1 AND person_id = $2 \
+                     AND period >= $3 AND period < $4 ORDER BY period LIMIT 100",
                 )
                 .bind(org.to_string())
-                .bind(person.to_string()),
+                .bind(person.to_string())
+                .bind(period.to_owned())
+                .bind(kind_end),
             )
             .await?
             .iter()
@@ -400,26 +451,14 @@ impl JourneyStore for SqlStore {
                 .bind(org.to_string())
                 .bind(staff.to_string())
                 .bind(person.to_string())
-                .bind(from_day.to_owned()),
+                .bind(day.to_owned()),
             )
             .await?
             .iter()
             .map(|r| text(r, "day"))
             .collect::<StoreResult<Vec<_>>>()?;
-        let opted_out = self
-            .fetch_opt(
-                sqlx::query(
-                    "SELECT opted_out FROM reach_consent WHERE org_id = $1 AND person_id = $2",
-                )
-                .bind(org.to_string())
-                .bind(person.to_string()),
-            )
-            .await?
-            .map(|r| int(&r, "opted_out"))
-            .transpose()?
-            .is_some_and(|v| v != 0);
         Ok(TouchLedger {
-            opted_out,
+            opted_out: self.consent_opted_out(org, person).await?,
             used,
             staff_days,
         })
@@ -433,15 +472,17 @@ impl JourneyStore for SqlStore {
             &mut tx,
             sqlx::query(
                 "UPDATE journey_runs SET step = $3, step_started_at = $4, due_at = $5, status = $6, \
-                 finished_at = CASE WHEN $6 = 'done' THEN $4 ELSE NULL END \
-                 WHERE id = $1 AND step = $2 AND status = 'running'",
+                 finished_at = $8 \
+                 WHERE id = $1 AND step = $2 AND status = 'running' AND org_id = $7",
             )
             .bind(a.run.to_string())
             .bind(a.from_step)
             .bind(a.next_step)
-            .bind(a.now.millis())
+            .bind(a.next_started.millis())
             .bind(a.next_due.millis())
-            .bind(status),
+            .bind(status)
+            .bind(a.org.to_string())
+            .bind(a.done.then_some(a.now.millis())),
         )
         .await?;
         if moved == 0 {
@@ -457,22 +498,39 @@ impl JourneyStore for SqlStore {
                 limit,
                 day,
             } => {
-                let key = format!("journey:{}:{}", a.run, a.from_step);
-                if let Some(why) = take_touch(
-                    &mut tx,
-                    message.org_id,
-                    *staff,
-                    *person,
-                    (period, *limit, day),
-                    &key,
+                // The contact and consent as of this transaction: an opt-out or a
+                // removal committed since the walker read them wins.
+                let live = sqlx::query(
+                    "SELECT COALESCE(rc.opted_out, 0) AS opted_out FROM contacts c \
+                     LEFT JOIN reach_consent rc ON rc.org_id = c.org_id AND rc.person_id = c.person_id \
+                     WHERE c.id = $1 AND c.org_id = $2 AND c.removed_at IS NULL",
                 )
-                .await?
+                .bind(message.contact_id.to_string())
+                .bind(a.org.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if live
+                    .map(|r| int(&r, "opted_out"))
+                    .transpose()?
+                    .is_none_or(|o| o != 0)
                 {
-                    // Nothing of this step is written: the run stays where it was.
                     tx.rollback().await.map_err(backend)?;
-                    return Ok(AdvanceOutcome::Refused(why));
+                    return Ok(AdvanceOutcome::Refused(TouchVerdict::OptedOut));
                 }
-                Self::reach_message_in(&mut tx, message).await?;
+                // The message first: its dedupe key is the step, so a message that
+                // somehow exists already is this step's, and no second touch is taken.
+                if Self::reach_message_in(&mut tx, message).await? {
+                    let key = format!("journey:{}:{}", a.run, a.from_step);
+                    if let Some(why) =
+                        take_touch(&mut tx, a.org, *staff, *person, (period, *limit, day), &key)
+                            .await?
+                    {
+                        // Nothing of this step is written: the run stays where it was.
+                        tx.rollback().await.map_err(backend)?;
+                        return Ok(AdvanceOutcome::Refused(why));
+                    }
+                }
             }
             StepEffect::Task(t) => {
                 exec(
@@ -511,40 +569,59 @@ impl JourneyStore for SqlStore {
 
     async fn journey_defer(
         &self,
+        org: OrgId,
         rid: JourneyRunId,
         step: i64,
         due: Timestamp,
     ) -> StoreResult<bool> {
         let n = self
             .reach_exec(
-                "UPDATE journey_runs SET due_at = CAST($3 AS BIGINT) WHERE id = $1 AND step = CAST($2 AS BIGINT) AND status = 'running'",
-                &[rid.to_string(), step.to_string(), due.millis().to_string()],
+                "UPDATE journey_runs SET due_at = CAST($3 AS BIGINT) \
+                 WHERE id = $1 AND step = CAST($2 AS BIGINT) AND status = 'running' AND org_id = $4",
+                &[
+                    rid.to_string(),
+                    step.to_string(),
+                    due.millis().to_string(),
+                    org.to_string(),
+                ],
                 None,
             )
             .await?;
         Ok(n > 0)
     }
 
-    async fn journey_end(&self, rid: JourneyRunId, why: &str, now: Timestamp) -> StoreResult<bool> {
+    async fn journey_end(
+        &self,
+        org: OrgId,
+        rid: JourneyRunId,
+        why: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
         let n = self
             .reach_exec(
                 "UPDATE journey_runs SET status = 'ended', ended_why = $2, finished_at = CAST($3 AS BIGINT) \
-                 WHERE id = $1 AND status = 'running'",
-                &[rid.to_string(), why.to_owned(), now.millis().to_string()],
+                 WHERE id = $1 AND status = 'running' AND org_id = $4",
+                &[
+                    rid.to_string(),
+                    why.to_owned(),
+                    now.millis().to_string(),
+                    org.to_string(),
+                ],
                 None,
             )
             .await?;
         Ok(n > 0)
     }
 
-    async fn journey_results(&self, jid: JourneyId) -> StoreResult<JourneyResults> {
+    async fn journey_results(&self, org: OrgId, jid: JourneyId) -> StoreResult<JourneyResults> {
         let mut out = JourneyResults::default();
         for r in self
             .fetch_all(
                 sqlx::query(
-                    "SELECT status, COUNT(*) AS n FROM journey_runs WHERE journey_id = $1 GROUP BY status",
+                    "SELECT status, COUNT(*) AS n FROM journey_runs WHERE journey_id = $1 AND org_id = $2 GROUP BY status",
                 )
-                .bind(jid.to_string()),
+                .bind(jid.to_string())
+                .bind(org.to_string()),
             )
             .await?
         {
@@ -558,10 +635,12 @@ impl JourneyStore for SqlStore {
         out.steps = self
             .fetch_all(
                 sqlx::query(
-                    "SELECT step, outcome, COUNT(*) AS n FROM journey_steps_done WHERE journey_id = $1 \
-                     GROUP BY step, outcome ORDER BY step, outcome",
+                    "SELECT d.step, d.outcome, COUNT(*) AS n FROM journey_steps_done d \
+                     JOIN journeys j ON j.id = d.journey_id AND j.org_id = $2 WHERE d.journey_id = $1 \
+                     GROUP BY d.step, d.outcome ORDER BY d.step, d.outcome",
                 )
-                .bind(jid.to_string()),
+                .bind(jid.to_string())
+                .bind(org.to_string()),
             )
             .await?
             .iter()

@@ -265,6 +265,10 @@ impl TransferStore for SqlStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
+        let receiving = match &live {
+            Some(r) => text(r, "id")?,
+            None => new_contact.to_string(),
+        };
         if live.is_none() {
             if !take_place(&mut tx, t.org_id.to_string(), t.to_staff.to_string(), cap).await? {
                 // Rolled back on drop: the customer stays where they were.
@@ -284,6 +288,18 @@ impl TransferStore for SqlStore {
             )
             .await?;
         }
+        // The customer's journeys walk on with the receiver (unless the receiver's
+        // own contact walks that journey already).
+        exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE journey_runs SET contact_id = $2 WHERE contact_id = $1 AND status = 'running' \
+                 AND NOT EXISTS (SELECT 1 FROM journey_runs o WHERE o.journey_id = journey_runs.journey_id AND o.contact_id = $2)",
+            )
+            .bind(t.from_contact.to_string())
+            .bind(receiving),
+        )
+        .await?;
         for e in events {
             Self::insert_event(&mut tx, e).await?;
         }

@@ -14,6 +14,7 @@ on_both_backends!(
     a_reply_wait_moves_on_at_the_reply,
     an_inactivity_journey_starts_the_silent_once,
     concurrent_sweeps_take_each_step_once,
+    an_inherited_customer_walks_on_with_the_receiver,
     journeys_refuse_bad_input,
     journeys_are_for_managers_of_their_org
 );
@@ -78,7 +79,7 @@ async fn a_code_journey_sends_waits_tags_and_gives_a_task(app: TestApp) {
     assert_eq!((j.status.as_str(), j.steps.len()), ("draft", 5));
     // Enabling needs a dry run first.
     let r = owner.try_enable_journey(&org, &j.id).await;
-    assert_eq!(r.problem(), (409, Some("journey_state")));
+    assert_eq!(r.problem(), (409, Some("journey_needs_dry_run")));
     // A draft starts no one.
     let early = app.user("Early").await;
     early.open_code(&url).await;
@@ -159,7 +160,26 @@ async fn chen_walks_it(app: &TestApp, owner: &User, org: &str, alice: &User, url
             && e.data["via"] == "journey"),
         "so is the journey's tag"
     );
-    // The task is Alice's, naming the customer; it is marked done once, by her.
+    alice_closes_her_task(owner, alice, org).await;
+    // Sweeping again changes nothing: every step was taken once.
+    app.clock.advance_secs(86_400);
+    sweep(app).await;
+    assert_eq!(journey_bodies(&chen, &contact).await.len(), 2);
+    assert_eq!(alice.journey_tasks(org).await.len(), 1);
+
+    // Archived: no one new starts; archiving twice is refused.
+    assert_eq!(owner.try_archive_journey(org, j).await.status, 204);
+    let r = owner.try_archive_journey(org, j).await;
+    assert_eq!(r.problem(), (409, Some("journey_archived")));
+    let r = owner.try_enable_journey(org, j).await;
+    assert_eq!(r.problem(), (409, Some("journey_not_draft")));
+    let dan = app.user("Dan").await;
+    let dans = dan.open_code(url).await.id;
+    assert!(journey_bodies(&dan, &dans).await.is_empty());
+}
+
+/// The journey's task is Alice's, naming the customer; she marks it done, once.
+async fn alice_closes_her_task(owner: &User, alice: &User, org: &str) {
     let tasks = alice.journey_tasks(org).await;
     assert_eq!(tasks.len(), 1);
     assert_eq!(
@@ -171,19 +191,6 @@ async fn chen_walks_it(app: &TestApp, owner: &User, org: &str, alice: &User, url
     assert_eq!(alice.try_task_done(org, &tasks[0].id).await.status, 204);
     assert_eq!(alice.try_task_done(org, &tasks[0].id).await.status, 404);
     assert!(alice.journey_tasks(org).await[0].done_at.is_some());
-    // Sweeping again changes nothing: every step was taken once.
-    app.clock.advance_secs(86_400);
-    sweep(app).await;
-    assert_eq!(journey_bodies(&chen, &contact).await.len(), 2);
-    assert_eq!(alice.journey_tasks(org).await.len(), 1);
-
-    // Archived: no one new starts; archiving twice is refused.
-    assert_eq!(owner.try_archive_journey(org, j).await.status, 204);
-    let r = owner.try_archive_journey(org, j).await;
-    assert_eq!(r.problem(), (409, Some("journey_state")));
-    let dan = app.user("Dan").await;
-    let dans = dan.open_code(url).await.id;
-    assert!(journey_bodies(&dan, &dans).await.is_empty());
 }
 
 async fn sends_wait_for_the_ledger_and_skip_opt_outs(app: TestApp) {
@@ -295,9 +302,9 @@ async fn an_inactivity_journey_starts_the_silent_once(app: TestApp) {
             &[("send", "{{name}}，好久不见")],
         )
         .await;
-    // No one is silent for a week yet: the dry run walks new joins instead.
+    // No one is silent for a week yet: the dry run says it would start no one.
     let dry = owner.dry_run(&org, &j.id).await;
-    assert!(dry.walks.iter().all(|w| w.customer.is_none()));
+    assert_eq!((dry.walks.len(), dry.would_start), (0, Some(0)));
     owner.enable_journey(&org, &j.id).await;
     sweep(&app).await;
     assert!(journey_bodies(&chen, &c).await.is_empty());
@@ -312,6 +319,7 @@ async fn an_inactivity_journey_starts_the_silent_once(app: TestApp) {
         [Some("Chen".to_owned())],
         "the dry run walks the real customers it would start"
     );
+    assert_eq!(dry.would_start, Some(1));
     sweep(&app).await;
     assert_eq!(journey_bodies(&chen, &c).await, ["Chen，好久不见"]);
     // Still silent next week: a contact walks a journey once.
@@ -367,6 +375,43 @@ async fn concurrent_sweeps_take_each_step_once(app: TestApp) {
         assert_eq!(journey_bodies(u, c).await, ["一次", "明天再来"]);
     }
     assert_eq!(owner.get_journey(&org, &j.id).await.done, 5);
+}
+
+async fn an_inherited_customer_walks_on_with_the_receiver(app: TestApp) {
+    let (owner, org, alice, url, _) = shop(&app, "month").await;
+    let bob = app.user("Bob").await;
+    app.join(&owner, &org, &bob, "sales").await;
+    let j = owner
+        .journey(
+            &org,
+            "三天后",
+            json!({"trigger": "code_joined"}),
+            &[("wait", "3"), ("send", "我是 {{staff}}，有事找我")],
+        )
+        .await;
+    owner.enable_journey(&org, &j.id).await;
+    let chen = app.user("Chen").await;
+    let from = chen.open_code(&url).await.id;
+    let body = User::transfer_body("on_job", &alice.id, &[&from], &[&bob.id]);
+    owner.transfer(&org, body).await;
+    app.clock.advance_secs(25 * 3600);
+    quan_core::reach::transfers::complete_due(&app.services)
+        .await
+        .unwrap_or_else(|e| panic!("complete: {e:?}"));
+    app.clock.advance_secs(2 * 86_400);
+    sweep(&app).await;
+    let with_bob = chen
+        .conversations()
+        .await
+        .into_iter()
+        .find(|c| c.staff_name == "Bob")
+        .unwrap_or_else(|| panic!("Chen is Bob's now"))
+        .id;
+    assert_eq!(
+        journey_bodies(&chen, &with_bob).await,
+        ["我是 Bob，有事找我"]
+    );
+    assert_eq!(owner.get_journey(&org, &j.id).await.done, 1);
 }
 
 async fn journeys_refuse_bad_input(app: TestApp) {
@@ -435,7 +480,8 @@ async fn journeys_refuse_bad_input(app: TestApp) {
     let r = owner
         .try_journey(&org, json!({"name": "x", "trigger": "code_joined", "trigger_code": theirs.id, "steps": ok_steps}))
         .await;
-    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.field(), (422, Some("trigger_code")), "{}", r.text);
+    assert_eq!(r.problem(), (422, Some("no_such_code")));
 }
 
 async fn journeys_are_for_managers_of_their_org(app: TestApp) {

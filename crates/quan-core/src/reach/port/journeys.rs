@@ -52,6 +52,31 @@ pub struct JourneyRecord {
     pub enabled_at: Option<Timestamp>,
 }
 
+/// Where one contact's walk stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    /// Every step taken.
+    Done,
+    /// Stopped early: the contact ended, or the journey was archived.
+    Ended,
+}
+
+impl RunStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Ended => "ended",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Running, Self::Done, Self::Ended]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
 /// One contact's walk through a journey.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JourneyRunRecord {
@@ -63,8 +88,7 @@ pub struct JourneyRunRecord {
     pub step: i64,
     pub step_started_at: Timestamp,
     pub due_at: Timestamp,
-    /// running | done | ended
-    pub status: String,
+    pub status: RunStatus,
     pub started_at: Timestamp,
 }
 
@@ -122,6 +146,7 @@ pub enum StepEffect {
 /// One guarded move of a run: from `from_step` (as read) to `next_step`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JourneyAdvance {
+    pub org: OrgId,
     pub run: JourneyRunId,
     pub journey: JourneyId,
     pub from_step: i64,
@@ -129,6 +154,9 @@ pub struct JourneyAdvance {
     pub outcome: &'static str,
     pub effect: StepEffect,
     pub next_step: i64,
+    /// When the next step begins (a reply-wait counts replies from then): the
+    /// moment this one's message shows, or when this step was due.
+    pub next_started: Timestamp,
     pub next_due: Timestamp,
     /// The run finished with this step.
     pub done: bool,
@@ -146,7 +174,8 @@ pub enum AdvanceOutcome {
     Refused(TouchVerdict),
 }
 
-/// What the store does for journeys.
+/// What the store does for journeys. Every method that reads or moves a run takes
+/// the org and filters on it, like every other org-scoped method.
 #[async_trait]
 pub trait JourneyStore: Send + Sync {
     async fn journey_insert(&self, j: &JourneyRecord, event: &EventRecord) -> StoreResult<()>;
@@ -174,7 +203,8 @@ pub trait JourneyStore: Send + Sync {
         now: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool>;
-    /// The org's active journeys started by `kind` (a trigger kind).
+    /// Active journeys started by `kind` (a trigger kind): the org's, or (the
+    /// sweep) every org's.
     async fn journeys_active(
         &self,
         org: Option<OrgId>,
@@ -184,7 +214,8 @@ pub trait JourneyStore: Send + Sync {
     /// contact walked this journey already.
     async fn journey_enrol(&self, run: &JourneyRunRecord, event: &EventRecord)
     -> StoreResult<bool>;
-    /// Live contacts silent since before `idle_before` who never walked `journey`.
+    /// Live contacts silent since before `idle_before` who never walked `journey`,
+    /// the longest silent first.
     async fn journey_idle_contacts(
         &self,
         org: OrgId,
@@ -192,8 +223,19 @@ pub trait JourneyStore: Send + Sync {
         idle_before: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<ContactRecord>>;
-    async fn journey_run_get(&self, run: JourneyRunId) -> StoreResult<Option<JourneyRunRecord>>;
-    /// Running runs due by `now`, soonest first.
+    /// How many such contacts there are (what enabling starts at once).
+    async fn journey_idle_count(
+        &self,
+        org: OrgId,
+        journey: JourneyId,
+        idle_before: Timestamp,
+    ) -> StoreResult<i64>;
+    async fn journey_run_get(
+        &self,
+        org: OrgId,
+        run: JourneyRunId,
+    ) -> StoreResult<Option<JourneyRunRecord>>;
+    /// Running runs due by `now` in every org, soonest first (the sweep).
     async fn journey_runs_due(
         &self,
         now: Timestamp,
@@ -202,31 +244,50 @@ pub trait JourneyStore: Send + Sync {
     /// A contact's running runs (a reply may move them on).
     async fn journey_runs_of_contact(
         &self,
+        org: OrgId,
         contact: ContactId,
     ) -> StoreResult<Vec<JourneyRunRecord>>;
     /// Whether the customer wrote in the conversation since `since`.
-    async fn journey_replied(&self, contact: ContactId, since: Timestamp) -> StoreResult<bool>;
-    /// The ledger a send to `person` through `staff` meets, from local day `from_day`
-    /// on, with their consent.
+    async fn journey_replied(
+        &self,
+        org: OrgId,
+        contact: ContactId,
+        since: Timestamp,
+    ) -> StoreResult<bool>;
+    /// The ledger a send to `person` through `staff` meets: their consent, the
+    /// budget periods of the kind of `period` from it on, and the staff member's
+    /// days from local day `day` on.
     async fn journey_ledger(
         &self,
         org: OrgId,
         staff: AccountId,
         person: PersonId,
-        from_day: &str,
+        period: &str,
+        day: &str,
     ) -> StoreResult<TouchLedger>;
+    /// Takes the step: the run's guarded move and the step's effect in one
+    /// transaction. A send re-checks the contact and consent inside it.
     async fn journey_advance(&self, a: &JourneyAdvance) -> StoreResult<AdvanceOutcome>;
-    /// Moves a step's due time (a send the ledger holds back); false if stale.
+    /// Moves a step's due time (a send the ledger holds back, a walk that failed);
+    /// false if stale.
     async fn journey_defer(
         &self,
+        org: OrgId,
         run: JourneyRunId,
         step: i64,
         due: Timestamp,
     ) -> StoreResult<bool>;
     /// Ends a run early (`why`: contact_gone); false if it was not running.
-    async fn journey_end(&self, run: JourneyRunId, why: &str, now: Timestamp) -> StoreResult<bool>;
-    async fn journey_results(&self, id: JourneyId) -> StoreResult<JourneyResults>;
-    /// A staff member's tasks, open ones first, newest first (200 at most).
+    async fn journey_end(
+        &self,
+        org: OrgId,
+        run: JourneyRunId,
+        why: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn journey_results(&self, org: OrgId, id: JourneyId) -> StoreResult<JourneyResults>;
+    /// A staff member's tasks, open ones first, newest first (200 at most); titles
+    /// as composed (templates), with the customer's name as it is now.
     async fn journey_tasks(
         &self,
         org: OrgId,

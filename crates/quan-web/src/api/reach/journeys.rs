@@ -124,8 +124,7 @@ pub struct JourneyReq {
 /// Composes a journey as a draft: a dry run, then enabling, start it.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/journeys", tag = "reach", request_body = JourneyReq,
     params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = JourneyDto), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, body = JourneyDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_journey(
     State(st): State<AppState>,
     ctx: OrgCtx,
@@ -228,12 +227,16 @@ pub struct DryWalkDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DryRunDto {
     pub ran_at: i64,
+    /// An inactivity journey: how many customers enabling it starts at once (the
+    /// walks are a sample of at most twenty of them).
+    pub would_start: Option<i64>,
     pub walks: Vec<DryWalkDto>,
 }
 
 pub(crate) fn dry_run_dto(d: &DryRun) -> DryRunDto {
     DryRunDto {
         ran_at: d.ran_at.millis(),
+        would_start: d.would_start,
         walks: d
             .walks
             .iter()
@@ -281,7 +284,7 @@ pub async fn dry_run_journey(
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/journeys/{journey_id}/enable", tag = "reach",
     params(("org_id" = String, Path), ("journey_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = JourneyDto), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "not a draft, or no dry run yet")))]
+        (status = 409, body = Problem, description = "journey_not_draft, or journey_needs_dry_run")))]
 pub async fn enable_journey(
     State(st): State<AppState>,
     ctx: OrgCtx,
@@ -295,7 +298,7 @@ pub async fn enable_journey(
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/journeys/{journey_id}/archive", tag = "reach",
     params(("org_id" = String, Path), ("journey_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "archived already")))]
+        (status = 409, body = Problem, description = "journey_archived: archived already")))]
 pub async fn archive_journey(
     State(st): State<AppState>,
     ctx: OrgCtx,

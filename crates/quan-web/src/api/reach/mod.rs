@@ -63,7 +63,7 @@ impl From<ReachError> for ApiError {
             E::NotStaff => s(StatusCode::UNPROCESSABLE_ENTITY, "not_staff"),
             E::CodeArchived => s(StatusCode::GONE, "code_archived"),
             E::CampaignState(_) => s(StatusCode::CONFLICT, "campaign_state"),
-            E::JourneyState(_) => s(StatusCode::CONFLICT, "journey_state"),
+            E::JourneyState { code, .. } => s(StatusCode::CONFLICT, code),
             E::RateLimited { retry_after } => {
                 let mut err = s(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
                 err.retry_after = Some(*retry_after);

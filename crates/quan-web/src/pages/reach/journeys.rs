@@ -115,10 +115,11 @@ impl JourneyForm {
             } else {
                 None
             },
+            // A row with a value but no kind is refused (by its step), not dropped.
             steps: self
                 .steps
                 .iter()
-                .filter(|(k, _)| !k.is_empty())
+                .filter(|(k, v)| !k.is_empty() || !v.trim().is_empty())
                 .map(|(kind, value)| JourneyStepDto {
                     kind: kind.clone(),
                     value: value.clone(),
@@ -126,11 +127,6 @@ impl JourneyForm {
                 .collect(),
         }
     }
-}
-
-/// Words for a step's kind, trigger, outcome or finding.
-fn word<'a>(k: &'a Console, section: &str, code: &'a str) -> &'a str {
-    k.c.word(section, code)
 }
 
 #[derive(Template)]
@@ -149,7 +145,7 @@ struct JourneysPage<'a> {
 
 impl JourneysPage<'_> {
     fn w(&self, section: &str, code: &str) -> String {
-        word(self.k, section, code).to_owned()
+        self.k.c.word(section, code).to_owned()
     }
     fn trigger(&self, j: &JourneyRecord) -> String {
         trigger_text(self.k, j, self.codes)
@@ -243,10 +239,13 @@ async fn task_done(
     Form(f): Form<CsrfOnly>,
 ) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
-    journeys::task_done(&st.svc, &k.access, path_id::<JourneyTaskId>(&id)?)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(saved(&format!("{}/journeys#tasks", k.base())))
+    match journeys::task_done(&st.svc, &k.access, path_id::<JourneyTaskId>(&id)?).await {
+        // Done already (a second click, another tab): the list says so.
+        Ok(()) | Err(quan_core::reach::error::ReachError::NotFound) => {
+            Ok(saved(&format!("{}/journeys#tasks", k.base())))
+        }
+        Err(e) => Err(ApiError::from(e).into()),
+    }
 }
 
 #[derive(Template)]
@@ -262,11 +261,11 @@ struct JourneyPage<'a> {
 
 impl JourneyPage<'_> {
     fn w(&self, section: &str, code: &str) -> String {
-        word(self.k, section, code).to_owned()
+        self.k.c.word(section, code).to_owned()
     }
     /// A step in words, with its value.
     fn step_text(&self, s: &JourneyStep) -> String {
-        let kind = word(self.k, "step_kinds", s.kind());
+        let kind = self.k.c.word("step_kinds", s.kind());
         match s {
             JourneyStep::Wait { days } | JourneyStep::UntilReply { days } => self
                 .k
@@ -284,15 +283,19 @@ impl JourneyPage<'_> {
     }
     /// Each step's outcomes as "sent 12 · opted out 1".
     fn tallies(&self, step: &usize) -> String {
-        let sep = self.k.c.t("moments.list_sep");
+        let sep = self.k.c.t("journeys.list_sep");
         self.d
             .results
             .steps
             .iter()
             .filter(|t| usize::try_from(t.step).ok() == Some(*step))
-            .map(|t| format!("{} {}", word(self.k, "step_outcomes", &t.outcome), t.n))
+            .map(|t| format!("{} {}", self.k.c.word("step_outcomes", &t.outcome), t.n))
             .collect::<Vec<_>>()
             .join(sep)
+    }
+    /// An inactivity journey that would start no one yet.
+    fn none_silent(&self, r: &DryRun) -> bool {
+        r.would_start == Some(0)
     }
     /// How many findings the dry run listed.
     fn dry_findings(&self, r: &DryRun) -> usize {
