@@ -13,6 +13,7 @@ pub mod journeys;
 pub mod moderation;
 pub mod moments;
 pub mod reach;
+pub mod schedule;
 pub mod search;
 pub mod time;
 pub mod transfer;
@@ -25,6 +26,7 @@ pub use journeys::*;
 pub use moderation::*;
 pub use moments::*;
 pub use reach::*;
+pub use schedule::*;
 pub use time::Timestamp;
 pub use transfer::*;
 

@@ -208,6 +208,14 @@ impl Zone {
             jiff::Timestamp::from_millisecond(at.millis()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         ts.to_zoned(self.tz.clone())
     }
+    /// The local weekday (0 Monday … 6 Sunday) and minute of the day at `at`, for
+    /// shifts.
+    pub fn weekday_minute(&self, at: Timestamp) -> (u8, u16) {
+        let z = self.local(at);
+        let day = u8::try_from(z.weekday().to_monday_zero_offset()).unwrap_or(0);
+        let minute = u16::try_from(i32::from(z.hour()) * 60 + i32::from(z.minute())).unwrap_or(0);
+        (day, minute)
+    }
     /// The instant a local date begins (the first valid instant, across a DST gap).
     fn start_of(&self, day: Date) -> Timestamp {
         day.to_zoned(self.tz.clone())
@@ -324,27 +332,31 @@ impl TouchPolicy {
     }
 }
 
-/// How a channel code picks the staff member a new contact goes to. Round-robin
-/// is the one mode so far; a weekly schedule is the next (README, Known limits).
+/// How a channel code picks the staff member a new contact goes to
+/// ([`crate::assignment_order`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChannelMode {
     /// In turn over the code's staff list.
     RoundRobin,
+    /// In turn over those of its staff on duty by their weekly shifts.
+    Schedule,
 }
 
 impl ChannelMode {
     pub const fn as_str(self) -> &'static str {
         match self {
             ChannelMode::RoundRobin => "round_robin",
+            ChannelMode::Schedule => "schedule",
         }
     }
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         match raw {
             "round_robin" => Ok(Self::RoundRobin),
+            "schedule" => Ok(Self::Schedule),
             _ => Err(ParseError::new(
                 "mode",
                 "invalid_channel_mode",
-                "round_robin",
+                "round_robin or schedule",
             )),
         }
     }

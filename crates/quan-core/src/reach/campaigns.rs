@@ -335,8 +335,8 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
     Ok(i64::try_from(messages.len()).unwrap_or(i64::MAX))
 }
 
-/// A customer left a staff member or opted out: the latest campaign message they
-/// were shown in the prior 48 h takes the blame, once. If that puts the campaign's
+/// A customer left a staff member or opted out: the latest campaign or journey
+/// message they were shown in the prior 48 h takes the blame, once. If that puts the campaign's
 /// negatives in its first hour at the org's threshold, it pauses (no further shares
 /// go out) and whoever composed it is told.
 pub(crate) async fn negative(

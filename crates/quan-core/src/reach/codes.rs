@@ -1,6 +1,7 @@
 //! Channel codes (渠道活码): a link and QR per channel. Opening one makes the opener
-//! a contact of the next staff member in turn (the backup when that one is at the
-//! cap), tags them, records where they came from, and sends the code's welcome.
+//! a contact of the next staff member in turn among those on duty by their weekly
+//! shifts (the backup when none is, or when that one is at the cap), tags them,
+//! records where they came from, and sends the code's welcome.
 //!
 //! The welcome goes out exactly once per contact: the message carries the dedupe key
 //! `welcome:{contact}`, so the inline delivery after the add, the durable job that
@@ -16,8 +17,8 @@ use crate::access::{Actor, OrgAccess, require_scope};
 use crate::events::{announce, new_event};
 use crate::jobs::port::NewJob;
 use quan_domain::{
-    AccountId, ChannelCodeId, ChannelMode, ContactId, JobId, OrgId, ReachMessageId, Scope,
-    Template, short_label,
+    AccountId, ChannelCodeId, ChannelMode, ContactId, JobId, OrgId, ReachMessageId, Scope, Shift,
+    Template, assignment_order, short_label,
 };
 use serde_json::json;
 
@@ -34,6 +35,8 @@ const WELCOME_BACKSTOP_SECS: i64 = 5;
 pub struct NewCode {
     pub name: String,
     pub staff: Vec<AccountId>,
+    /// Weekly shifts of some of `staff`; none, plain round-robin.
+    pub shifts: Vec<(AccountId, Shift)>,
     pub backup: Option<AccountId>,
     pub tags: Vec<String>,
     pub welcome: String,
@@ -61,6 +64,19 @@ pub async fn create(svc: &Services, access: &OrgAccess, n: NewCode) -> Result<Ch
             staff.push(s);
         }
     }
+    let mut shifts: Vec<(AccountId, Shift)> = Vec::new();
+    for (who, shift) in n.shifts {
+        if !staff.contains(&who) {
+            return Err(quan_domain::ParseError::new(
+                "shift",
+                "invalid_shift",
+                "a shift belongs to one of the code's staff",
+            )
+            .into());
+        }
+        shifts.retain(|(w, _)| *w != who);
+        shifts.push((who, shift));
+    }
     if n.tags.len() > CODE_TAGS_MAX {
         return Err(quan_domain::ParseError::new(
             "tags",
@@ -87,8 +103,13 @@ pub async fn create(svc: &Services, access: &OrgAccess, n: NewCode) -> Result<Ch
         org_id: access.org(),
         slug: crate::secrets::random_secret("", 9),
         name,
-        mode: ChannelMode::RoundRobin,
+        mode: if shifts.is_empty() {
+            ChannelMode::RoundRobin
+        } else {
+            ChannelMode::Schedule
+        },
         staff,
+        shifts,
         backup: n.backup,
         tags,
         welcome,
@@ -200,10 +221,14 @@ pub async fn open(svc: &Services, actor: &Actor, slug: &str) -> Result<ContactRe
     if let Some(c) = existing {
         return Ok(c);
     }
-    let n = code.staff.len().max(1);
-    let first = usize::try_from(turn).unwrap_or(0) % n;
-    let mut order: Vec<AccountId> = code.staff.get(first).copied().into_iter().collect();
-    order.extend(code.backup);
+    let zone = policy_now(svc, code.org_id).await?.zone;
+    let order = assignment_order(
+        &code.staff,
+        &code.shifts,
+        code.backup,
+        usize::try_from(turn).unwrap_or(0),
+        zone.weekday_minute(svc.clock.now()),
+    );
     for staff in order {
         match connect(
             svc,

@@ -605,8 +605,9 @@ impl SqlStore {
     ) -> StoreResult<Option<NegativeHit>> {
         let mut tx = self.begin().await?;
         let last = sqlx::query(
-            "SELECT m.campaign_id, c.staff_id FROM reach_messages m JOIN contacts c ON c.id = m.contact_id \
-             WHERE c.person_id = $1 AND c.org_id = $2 AND m.kind = 'campaign' AND m.visible_at >= $3 AND m.visible_at <= $4 \
+            "SELECT m.kind, m.campaign_id, m.dedupe, c.staff_id FROM reach_messages m JOIN contacts c ON c.id = m.contact_id \
+             WHERE c.person_id = $1 AND c.org_id = $2 AND m.kind IN ('campaign', 'journey') \
+               AND m.visible_at >= $3 AND m.visible_at <= $4 \
              ORDER BY m.visible_at DESC, m.id DESC LIMIT 1",
         )
         .bind(person.to_string())
@@ -619,6 +620,32 @@ impl SqlStore {
         let Some(last) = last else {
             return Ok(None);
         };
+        if text(&last, "kind")? == "journey" {
+            // A journey's step takes the blame (journeys are not paused by it).
+            let run = rows::opt_text(&last, "dedupe")?
+                .and_then(|d| d.split(':').nth(1).map(str::to_owned))
+                .unwrap_or_default();
+            exec(
+                &mut tx,
+                sqlx::query(
+                    "INSERT INTO journey_negatives (journey_id, person_id, step, staff_id, kind, at) \
+                     SELECT r.journey_id, $2, COALESCE(CAST($6 AS BIGINT), 0), $3, $4, $5 FROM journey_runs r WHERE r.id = $1 \
+                     ON CONFLICT (journey_id, person_id) DO NOTHING",
+                )
+                .bind(run)
+                .bind(person.to_string())
+                .bind(text(&last, "staff_id")?)
+                .bind(kind.to_owned())
+                .bind(now.millis())
+                .bind(
+                    rows::opt_text(&last, "dedupe")?
+                        .and_then(|d| d.split(':').nth(2).and_then(|s| s.parse::<i64>().ok())),
+                ),
+            )
+            .await?;
+            tx.commit().await.map_err(backend)?;
+            return Ok(None);
+        }
         let campaign: CampaignId = rows::id(&last, "campaign_id")?;
         let added = exec(
             &mut tx,

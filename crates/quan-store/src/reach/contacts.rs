@@ -274,8 +274,8 @@ impl SqlStore {
         exec(
             &mut tx,
             sqlx::query(
-                "INSERT INTO channel_codes (id, org_id, slug, name, mode, staff, backup_id, tags, welcome, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO channel_codes (id, org_id, slug, name, mode, staff, backup_id, tags, welcome, created_by, created_at, shifts) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(c.id.to_string())
             .bind(c.org_id.to_string())
@@ -287,7 +287,16 @@ impl SqlStore {
             .bind(serde_json::json!(c.tags).to_string())
             .bind(c.welcome.clone())
             .bind(event.actor.map(|a| a.to_string()))
-            .bind(c.created_at.millis()),
+            .bind(c.created_at.millis())
+            .bind(
+                serde_json::json!(
+                    c.shifts
+                        .iter()
+                        .map(|(who, s)| (who.to_string(), s.to_string()))
+                        .collect::<Vec<_>>()
+                )
+                .to_string(),
+            ),
         )
         .await?;
         Self::insert_event(&mut tx, event).await?;

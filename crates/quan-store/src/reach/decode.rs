@@ -6,7 +6,8 @@ use quan_core::{
     PlanCounts, PolicyRecord, ReachMessageRecord, Segment, StoreResult,
 };
 use quan_domain::{
-    AccountId, BudgetKind, ChannelMode, LifecycleStage, ParseError, QuietHours, TouchPolicy, Zone,
+    AccountId, BudgetKind, ChannelMode, LifecycleStage, ParseError, QuietHours, Shift, TouchPolicy,
+    Zone,
 };
 use sqlx::any::AnyRow;
 
@@ -71,7 +72,7 @@ fn json_list<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreRe
     serde_json::from_str(&text(row, col)?).map_err(|e| corrupt(col, e))
 }
 
-pub(crate) const CODE_COLS: &str = "id, org_id, slug, name, mode, staff, backup_id, tags, welcome, opens, adds, created_at, archived_at";
+pub(crate) const CODE_COLS: &str = "id, org_id, slug, name, mode, staff, backup_id, tags, welcome, opens, adds, created_at, archived_at, shifts";
 
 pub(crate) fn code(row: &AnyRow) -> StoreResult<ChannelCodeRecord> {
     let staff: Vec<String> = json_list(row, "staff")?;
@@ -86,6 +87,15 @@ pub(crate) fn code(row: &AnyRow) -> StoreResult<ChannelCodeRecord> {
             .map(|s| AccountId::parse(s).map_err(|e| corrupt("staff", e)))
             .collect::<StoreResult<_>>()?,
         backup: opt_id(row, "backup_id")?,
+        shifts: json_list::<(String, String)>(row, "shifts")?
+            .iter()
+            .map(|(who, shift)| {
+                Ok((
+                    AccountId::parse(who).map_err(|e| corrupt("shifts", e))?,
+                    Shift::parse(shift).map_err(|e| corrupt("shifts", e))?,
+                ))
+            })
+            .collect::<StoreResult<_>>()?,
         tags: json_list(row, "tags")?,
         welcome: text(row, "welcome")?,
         opens: int(row, "opens")?,

@@ -652,6 +652,27 @@ impl JourneyStore for SqlStore {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
+        out.delivered = out
+            .steps
+            .iter()
+            .filter(|t| t.outcome == "sent" || t.outcome == "quiet")
+            .map(|t| t.n)
+            .sum();
+        out.negatives_by_step = self
+            .fetch_all(
+                sqlx::query(
+                    "SELECT n.step, COUNT(*) AS n FROM journey_negatives n \
+                     JOIN journeys j ON j.id = n.journey_id AND j.org_id = $2 WHERE n.journey_id = $1 \
+                     GROUP BY n.step ORDER BY n.step",
+                )
+                .bind(jid.to_string())
+                .bind(org.to_string()),
+            )
+            .await?
+            .iter()
+            .map(|r| Ok((int(r, "step")?, int(r, "n")?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.negatives = out.negatives_by_step.iter().map(|(_, n)| n).sum();
         Ok(out)
     }
 

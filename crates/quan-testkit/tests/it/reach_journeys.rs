@@ -15,6 +15,7 @@ on_both_backends!(
     an_inactivity_journey_starts_the_silent_once,
     concurrent_sweeps_take_each_step_once,
     an_inherited_customer_walks_on_with_the_receiver,
+    leaving_after_a_journey_message_blames_its_step,
     journeys_refuse_bad_input,
     journeys_are_for_managers_of_their_org
 );
@@ -412,6 +413,35 @@ async fn an_inherited_customer_walks_on_with_the_receiver(app: TestApp) {
         ["我是 Bob，有事找我"]
     );
     assert_eq!(owner.get_journey(&org, &j.id).await.done, 1);
+}
+
+async fn leaving_after_a_journey_message_blames_its_step(app: TestApp) {
+    let (owner, org, _alice, url, _) = shop(&app, "month").await;
+    let j = owner
+        .journey(
+            &org,
+            "推销",
+            json!({"trigger": "code_joined"}),
+            &[("send", "全场五折"), ("wait", "3"), ("send", "最后一天")],
+        )
+        .await;
+    owner.enable_journey(&org, &j.id).await;
+    let (chen, dan) = (app.user("Chen").await, app.user("Dan").await);
+    let c = chen.open_code(&url).await.id;
+    dan.open_code(&url).await;
+    app.clock.advance_secs(3600);
+    // Chen deletes the staff member an hour after the first message.
+    chen.leave(&c).await;
+    let d = owner.get_journey(&org, &j.id).await;
+    assert_eq!((d.delivered, d.negatives), (2, 1));
+    // Once per customer: opting out too does not count twice.
+    chen.opt_out(&org, true).await;
+    assert_eq!(owner.get_journey(&org, &j.id).await.negatives, 1);
+    // Three days on: Dan gets the last message; Chen's run ended with the contact.
+    app.clock.advance_secs(3 * 86_400);
+    sweep(&app).await;
+    let d = owner.get_journey(&org, &j.id).await;
+    assert_eq!((d.delivered, d.done, d.ended), (3, 1, 1));
 }
 
 async fn journeys_refuse_bad_input(app: TestApp) {

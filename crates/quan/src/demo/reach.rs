@@ -72,6 +72,16 @@ pub async fn load(
             owner,
             codes::NewCode {
                 name: name.to_owned(),
+                // Wang Lei answers the Xiaohongshu note in office hours only;
+                // evenings and weekends go to the backup.
+                shifts: if name.starts_with("小红书") {
+                    vec![(
+                        staff(2),
+                        quan_domain::Shift::parse("周一-周五 09:00-21:00").map_err(err)?,
+                    )]
+                } else {
+                    Vec::new()
+                },
                 staff: who,
                 backup: Some(staff(1)),
                 tags: tags.into_iter().map(str::to_owned).collect(),

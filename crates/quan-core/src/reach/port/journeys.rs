@@ -106,6 +106,11 @@ pub struct JourneyResults {
     pub running: i64,
     pub done: i64,
     pub ended: i64,
+    /// Messages the journey sent, and the customers who left or opted out within
+    /// 48 hours of one (each blamed on its step in `negatives_by_step`).
+    pub delivered: i64,
+    pub negatives: i64,
+    pub negatives_by_step: Vec<(i64, i64)>,
     pub steps: Vec<StepTally>,
 }
 

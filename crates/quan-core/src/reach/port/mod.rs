@@ -14,7 +14,7 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
     AccountId, AutoReplyId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId,
-    LifecycleStage, OrgId, PersonId, ReachMessageId, RuleAction, StageFacts, Timestamp,
+    LifecycleStage, OrgId, PersonId, ReachMessageId, RuleAction, Shift, StageFacts, Timestamp,
     TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
 };
 
@@ -128,6 +128,8 @@ pub struct ChannelCodeRecord {
     pub mode: ChannelMode,
     /// In turn order.
     pub staff: Vec<AccountId>,
+    /// Weekly shifts of some of `staff` (the others are always on duty).
+    pub shifts: Vec<(AccountId, Shift)>,
     pub backup: Option<AccountId>,
     pub tags: Vec<String>,
     /// A template (may be empty: no welcome).
@@ -497,8 +499,10 @@ pub trait ReachStore: Send + Sync {
     ) -> StoreResult<bool>;
     async fn campaign_results(&self, id: CampaignId) -> StoreResult<CampaignResults>;
     /// Attributes a customer's deletion or opt-out (`kind`) to the latest campaign
-    /// message they were shown in `[since, now]`, once per campaign and customer.
-    /// None when there is none, or it was attributed already.
+    /// or journey message they were shown in `[since, now]`, once per campaign (or
+    /// journey) and customer. The campaign's figures for its pause rule, or None:
+    /// no such message, attributed already, or a journey's (recorded on its step;
+    /// journeys do not pause).
     async fn negative_record(
         &self,
         org: OrgId,

@@ -71,6 +71,8 @@ async fn the_owner_makes_a_code(run: &Reach<'_>) -> String {
     go(a, &format!("{base}/console/{org}/customers")).await;
     fill(a, "#new-code input[name=name]", "门店海报 Store poster").await;
     tap(a, "#new-code input[name=staff]").await;
+    // A shift that covers every hour, so the run does not depend on its time of day.
+    fill(a, "#new-code input[name^=shift_]", "每天 00:00-24:00").await;
     fill(a, "#new-code input[name=tags]", "门店, poster").await;
     fill(
         a,
@@ -82,7 +84,14 @@ async fn the_owner_makes_a_code(run: &Reach<'_>) -> String {
     wait_text(a, "门店海报 Store poster").await;
     let link = value_of(a, "#codes .card.code input").await;
     assert!(link.starts_with(&format!("{base}/r/")), "absolute: {link}");
+    wait_text(a, "daily 00:00-24:00").await;
     shot(a, "30-console-channel-code").await;
+    super::js(
+        a,
+        "document.querySelector('#codes').scrollIntoView(); return 0",
+    )
+    .await;
+    shot(a, "30b-console-channel-code-shifts").await;
     link
 }
 

@@ -167,6 +167,9 @@ pub struct JourneyDetailDto {
     pub running: i64,
     pub done: i64,
     pub ended: i64,
+    /// Messages it sent, and the customers who left or opted out within 48 h of one.
+    pub delivered: i64,
+    pub negatives: i64,
     pub steps: Vec<StepTallyDto>,
 }
 
@@ -176,6 +179,8 @@ fn detail_dto(d: &JourneyDetail) -> JourneyDetailDto {
         running: d.results.running,
         done: d.results.done,
         ended: d.results.ended,
+        delivered: d.results.delivered,
+        negatives: d.results.negatives,
         steps: d
             .results
             .steps

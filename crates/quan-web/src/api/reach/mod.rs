@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use quan_core::reach::error::ReachError;
 use quan_core::{ChannelCodeRecord, ContactRecord, PolicyRecord};
 use quan_domain::{
-    AccountId, BudgetKind, QuietHours, Timestamp, TouchPolicy, Zone, parse_contact_cap,
+    AccountId, BudgetKind, QuietHours, Shift, Timestamp, TouchPolicy, Zone, parse_contact_cap,
     parse_pause_bp,
 };
 use serde::{Deserialize, Serialize};
@@ -340,8 +340,11 @@ pub struct CodeDto {
     pub name: String,
     /// The link people open, absolute.
     pub url: String,
+    /// round_robin, or schedule (in turn over the staff on duty by their shifts).
     pub mode: String,
     pub staff: Vec<String>,
+    /// Weekly shifts of some of the staff; the others are always on duty.
+    pub shifts: Vec<ShiftDto>,
     pub backup: Option<String>,
     pub tags: Vec<String>,
     pub welcome: String,
@@ -349,6 +352,15 @@ pub struct CodeDto {
     pub adds: i64,
     pub created_at: i64,
     pub archived: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftDto {
+    pub staff_id: String,
+    /// Days then hours in the org's time zone: `mon-fri 09:00-18:00`,
+    /// `sat,sun 10:00-16:00`, `周一-周五 09:00-18:00`, `daily 22:00-06:00`.
+    pub hours: String,
 }
 
 /// The path a code's link opens.
@@ -363,6 +375,14 @@ pub(crate) fn code_dto(st: &AppState, headers: &HeaderMap, c: &ChannelCodeRecord
         url: st.absolute(headers, &code_path(&c.slug)),
         mode: c.mode.as_str().to_owned(),
         staff: c.staff.iter().map(ToString::to_string).collect(),
+        shifts: c
+            .shifts
+            .iter()
+            .map(|(who, s)| ShiftDto {
+                staff_id: who.to_string(),
+                hours: s.to_string(),
+            })
+            .collect(),
         backup: c.backup.map(|b| b.to_string()),
         tags: c.tags.clone(),
         welcome: c.welcome.clone(),
@@ -394,8 +414,12 @@ pub struct CodeReq {
     pub name: String,
     /// Staff account ids, in turn order.
     pub staff: Vec<String>,
-    /// Who receives customers when the one in turn is at the cap.
+    /// Who receives customers when the one in turn is at the cap, or when no one
+    /// is on duty.
     pub backup: Option<String>,
+    /// Weekly shifts of some of `staff` (at most one each); none, plain round-robin.
+    #[serde(default)]
+    pub shifts: Vec<ShiftDto>,
     #[serde(default)]
     pub tags: Vec<String>,
     /// A template with `{{name}}` and `{{staff}}`; empty for no welcome.
@@ -414,6 +438,7 @@ pub async fn create_code(
     ApiJson(req): ApiJson<CodeReq>,
 ) -> ApiResult<(StatusCode, Json<CodeDto>)> {
     if req.staff.len() > quan_core::reach::codes::CODE_STAFF_MAX
+        || req.shifts.len() > quan_core::reach::codes::CODE_STAFF_MAX
         || req.tags.len() > quan_core::reach::codes::CODE_TAGS_MAX
     {
         return Err(ApiError::new(
@@ -432,12 +457,18 @@ pub async fn create_code(
         .as_deref()
         .map(parse_id::<AccountId>)
         .transpose()?;
+    let shifts = req
+        .shifts
+        .iter()
+        .map(|s| Ok((parse_id::<AccountId>(&s.staff_id)?, Shift::parse(&s.hours)?)))
+        .collect::<ApiResult<Vec<_>>>()?;
     let c = quan_core::reach::codes::create(
         &st.svc,
         &ctx.access,
         quan_core::reach::codes::NewCode {
             name: req.name,
             staff,
+            shifts,
             backup,
             tags: req.tags,
             welcome: req.welcome,

@@ -281,17 +281,36 @@ impl JourneyPage<'_> {
                 .replace("{value}", &s.value()),
         }
     }
-    /// Each step's outcomes as "sent 12 · opted out 1".
+    /// Each step's outcomes as "sent 12 · opted out 1 · left after it 1".
     fn tallies(&self, step: &usize) -> String {
         let sep = self.k.c.t("journeys.list_sep");
-        self.d
+        let here = |s: i64| usize::try_from(s).ok() == Some(*step);
+        let mut parts: Vec<String> = self
+            .d
             .results
             .steps
             .iter()
-            .filter(|t| usize::try_from(t.step).ok() == Some(*step))
+            .filter(|t| here(t.step))
             .map(|t| format!("{} {}", self.k.c.word("step_outcomes", &t.outcome), t.n))
-            .collect::<Vec<_>>()
-            .join(sep)
+            .collect();
+        parts.extend(
+            self.d
+                .results
+                .negatives_by_step
+                .iter()
+                .filter(|(s, _)| here(*s))
+                .map(|(_, n)| format!("{} {n}", self.k.c.t("journeys.left_after"))),
+        );
+        parts.join(sep)
+    }
+    /// Negatives per delivered message, one decimal (integer arithmetic).
+    fn negative_rate(&self) -> String {
+        let (n, d) = (self.d.results.negatives, self.d.results.delivered);
+        if d == 0 {
+            return "—".to_owned();
+        }
+        let tenths = n.saturating_mul(1000) / d;
+        format!("{}.{} % ({n}/{d})", tenths / 10, tenths % 10)
     }
     /// An inactivity journey that would start no one yet.
     fn none_silent(&self, r: &DryRun) -> bool {

@@ -23,7 +23,7 @@ use quan_core::{
     CampaignRecord, ChannelCodeRecord, ContactRecord, PageRequest, ReachMessageRecord, Segment,
     StaffLoad,
 };
-use quan_domain::{AccountId, CampaignId, ContactId};
+use quan_domain::{AccountId, CampaignId, ContactId, Shift};
 use serde::Deserialize;
 
 mod auto;
@@ -312,6 +312,22 @@ impl CustomersPage<'_> {
     fn picked(&self, id: &AccountId) -> bool {
         self.form.staff.contains(&id.to_string())
     }
+    /// The shift a refused form had for this staff member.
+    fn shift_of(&self, id: &AccountId) -> &str {
+        let id = id.to_string();
+        self.form
+            .shifts
+            .iter()
+            .find(|(who, _)| *who == id)
+            .map_or("", |(_, h)| h.as_str())
+    }
+    /// A staff member's name, for a code's shifts.
+    fn staff_name(&self, id: &AccountId) -> &str {
+        self.staff
+            .iter()
+            .find(|s| s.staff_id == *id)
+            .map_or("—", |s| s.name.as_str())
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -328,6 +344,9 @@ struct CodeForm {
     tags: String,
     #[serde(default)]
     welcome: String,
+    /// (staff id, hours) from the `shift_{id}` fields.
+    #[serde(default)]
+    shifts: Vec<(String, String)>,
 }
 
 async fn customers_view(
@@ -391,7 +410,11 @@ impl CodeForm {
                 "backup" => f.backup = v,
                 "tags" => f.tags = v,
                 "welcome" => f.welcome = v,
-                _ => {}
+                other => {
+                    if let Some(who) = other.strip_prefix("shift_") {
+                        f.shifts.push((who.to_owned(), v));
+                    }
+                }
             }
         }
         f
@@ -423,12 +446,30 @@ async fn code_create(
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
         .collect();
+    // Hours typed for a staff member not ticked are not theirs to keep.
+    let mut shifts = Vec::new();
+    for (who, hours) in &f.shifts {
+        let Some(who) = staff.iter().find(|s| s.to_string() == *who) else {
+            continue;
+        };
+        if hours.trim().is_empty() {
+            continue;
+        }
+        match Shift::parse(hours) {
+            Ok(s) => shifts.push((*who, s)),
+            Err(e) => {
+                let msg = form_error(&k.c, e.into())?;
+                return customers_view(&st, &k, f, Some(msg)).await;
+            }
+        }
+    }
     let r = codes::create(
         &st.svc,
         &k.access,
         codes::NewCode {
             name: f.name.clone(),
             staff,
+            shifts,
             backup,
             tags,
             welcome: f.welcome.clone(),
