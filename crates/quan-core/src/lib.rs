@@ -63,7 +63,7 @@ pub use ports::{
 };
 pub use reach::port::{
     AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, CampaignRecord,
-    CampaignResults, CampaignStatus, ChannelCodeRecord, CompleteOutcome, ContactRecord,
+    CampaignResults, CampaignStatus, ChannelCodeRecord, CompleteOutcome, Consent, ContactRecord,
     ContactSource, JourneyRecord, JourneyResults, JourneyRunRecord, JourneyStatus, JourneyStore,
     JourneyTaskRecord, MessageKind, MomentComment, MomentRecord, MomentStore, NegativeHit,
     NewContact, PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, RunStatus,

@@ -5,7 +5,7 @@
 
 use super::Result;
 use super::error::ReachError;
-use super::port::{ContactRecord, ReachMessageRecord};
+use super::port::{Consent, ContactRecord, ReachMessageRecord};
 use crate::Services;
 use crate::access::{Actor, require_scope};
 use crate::events::{announce, new_event};
@@ -23,7 +23,8 @@ pub struct OrgConsent {
     pub person: PersonId,
     /// Staff members holding them now.
     pub staff: Vec<String>,
-    pub opted_out: bool,
+    /// What they let the org send them.
+    pub consent: Consent,
 }
 
 pub async fn overview(svc: &Services, actor: &Actor) -> Result<Vec<OrgConsent>> {
@@ -43,7 +44,7 @@ pub async fn overview(svc: &Services, actor: &Actor) -> Result<Vec<OrgConsent>> 
             org_name,
             person,
             staff,
-            opted_out: svc.store.consent_opted_out(org, person).await?,
+            consent: svc.store.consent_get(org, person).await?,
         });
     }
     Ok(out)
@@ -55,6 +56,36 @@ async fn mine(svc: &Services, actor: &Actor, org: OrgId) -> Result<OrgConsent> {
         .into_iter()
         .find(|o| o.org == org)
         .ok_or(ReachError::NotFound)
+}
+
+/// Sets what the caller lets an org send them, by topic. Turning campaigns off is
+/// the opt-out (`consent.opted_out`); turning campaigns or journeys off blames the
+/// message that prompted it, as a deletion does.
+pub async fn set(svc: &Services, actor: &Actor, org: OrgId, c: Consent) -> Result<()> {
+    require_scope(actor, Scope::Write)?;
+    let me = mine(svc, actor, org).await?;
+    let before = me.consent;
+    let kind = match (before.campaigns, c.campaigns) {
+        (true, false) => "consent.opted_out",
+        (false, true) => "consent.opted_in",
+        _ => "consent.topics_set",
+    };
+    let ev = new_event(
+        svc,
+        org,
+        kind,
+        format!("person:{}", me.person),
+        Some(actor.account_id()),
+        json!({"campaigns": c.campaigns, "journeys": c.journeys, "moments": c.moments}),
+    );
+    svc.store
+        .consent_set(org, me.person, &c, svc.clock.now(), &ev)
+        .await?;
+    announce(svc, &ev).await;
+    if (before.campaigns && !c.campaigns) || (before.journeys && !c.journeys) {
+        super::campaigns::negative(svc, org, me.person, "opted_out").await?;
+    }
+    Ok(())
 }
 
 fn message_json(m: &ReachMessageRecord) -> Value {
@@ -94,7 +125,9 @@ pub async fn export(svc: &Services, actor: &Actor) -> Result<Value> {
             "stage": person.stage.as_str(),
             "handles": person.handles.iter().map(|h| json!({"kind": h.kind.as_str(), "value": h.value})).collect::<Vec<_>>(),
             "tags": svc.store.person_tags(o.person).await?,
-            "opted_out_of_campaigns": o.opted_out,
+            "opted_out_of_campaigns": !o.consent.campaigns,
+            "receives": {"campaigns": o.consent.campaigns, "journeys": o.consent.journeys,
+                         "moments": o.consent.moments},
             "contacts": contacts,
             "history": svc.store.reach_history(o.org, o.person, 1_000).await?.iter()
                 .map(|e| json!({"at": e.at.millis(), "kind": e.kind})).collect::<Vec<_>>(),

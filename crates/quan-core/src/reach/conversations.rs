@@ -9,7 +9,6 @@ use super::port::{ContactRecord, MessageKind, ReachMessageRecord};
 use super::{HOLDERS, Result, end_contact, require, restage, visible_contact};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
-use crate::events::{announce, new_event};
 use crate::notify::account_topic;
 use quan_domain::{ContactId, MESSAGE_MAX_CHARS, OrgId, ReachMessageId, Scope};
 use serde_json::json;
@@ -191,29 +190,21 @@ pub async fn opted_out(svc: &Services, actor: &Actor, org: OrgId) -> Result<bool
     Ok(svc.store.consent_opted_out(org, person).await?)
 }
 
-/// Opts the caller out of (or back into) an org's campaigns. Audiences read consent
-/// when they are planned, so the next preflight already honours it.
+/// Opts the caller out of (or back into) everything an org sends in bulk:
+/// campaigns, journeys' messages and moments (the consent centre sets them one by
+/// one). Audiences read consent when they are planned, so the next preflight
+/// already honours it.
 pub async fn set_opt_out(svc: &Services, actor: &Actor, org: OrgId, out: bool) -> Result<()> {
-    require_scope(actor, Scope::Write)?;
-    let person = person_in(svc, actor, org).await?;
-    let ev = new_event(
+    let all = !out;
+    super::consent::set(
         svc,
+        actor,
         org,
-        if out {
-            "consent.opted_out"
-        } else {
-            "consent.opted_in"
+        super::port::Consent {
+            campaigns: all,
+            journeys: all,
+            moments: all,
         },
-        format!("person:{person}"),
-        Some(actor.account_id()),
-        json!({}),
-    );
-    svc.store
-        .consent_set(org, person, out, svc.clock.now(), &ev)
-        .await?;
-    announce(svc, &ev).await;
-    if out {
-        super::campaigns::negative(svc, org, person, "opted_out").await?;
-    }
-    Ok(())
+    )
+    .await
 }

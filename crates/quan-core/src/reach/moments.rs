@@ -156,8 +156,7 @@ pub struct FeedMoment {
 /// A person's moments in one org: their staff's, the ones their tags let them see,
 /// at most the daily cap per local day, newest first.
 async fn person_feed(svc: &Services, org: OrgId, person: PersonId) -> Result<Vec<MomentRecord>> {
-    // An opt-out of the org's mass messages covers its staff's moments too.
-    if svc.store.consent_opted_out(org, person).await? {
+    if !svc.store.consent_get(org, person).await?.moments {
         return Ok(Vec::new());
     }
     let since = svc.clock.now().plus_secs(-MOMENT_FEED_DAYS * 86_400);

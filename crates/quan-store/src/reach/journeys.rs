@@ -458,7 +458,7 @@ impl JourneyStore for SqlStore {
             .map(|r| text(r, "day"))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(TouchLedger {
-            opted_out: self.consent_opted_out(org, person).await?,
+            opted_out: !self.consent_get(org, person).await?.journeys,
             used,
             staff_days,
         })
@@ -498,10 +498,10 @@ impl JourneyStore for SqlStore {
                 limit,
                 day,
             } => {
-                // The contact and consent as of this transaction: an opt-out or a
+                // The contact and consent to journeys as of this transaction: an opt-out or a
                 // removal committed since the walker read them wins.
                 let live = sqlx::query(
-                    "SELECT COALESCE(rc.opted_out, 0) AS opted_out FROM contacts c \
+                    "SELECT COALESCE(rc.no_journeys, 0) AS opted_out FROM contacts c \
                      LEFT JOIN reach_consent rc ON rc.org_id = c.org_id AND rc.person_id = c.person_id \
                      WHERE c.id = $1 AND c.org_id = $2 AND c.removed_at IS NULL",
                 )

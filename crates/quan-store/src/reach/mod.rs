@@ -402,19 +402,48 @@ impl ReachStore for SqlStore {
             .map_or(Ok(false), |r| int(r, "opted_out").map(|v| v != 0))
     }
 
+    async fn consent_get(&self, org: OrgId, person: PersonId) -> StoreResult<quan_core::Consent> {
+        let row = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT opted_out, no_journeys, no_moments FROM reach_consent WHERE org_id = $1 AND person_id = $2",
+                )
+                .bind(org.to_string())
+                .bind(person.to_string()),
+            )
+            .await?;
+        let Some(r) = row else {
+            return Ok(quan_core::Consent::default());
+        };
+        Ok(quan_core::Consent {
+            campaigns: int(&r, "opted_out")? == 0,
+            journeys: int(&r, "no_journeys")? == 0,
+            moments: int(&r, "no_moments")? == 0,
+        })
+    }
+
     async fn consent_set(
         &self,
         org: OrgId,
         person: PersonId,
-        opted_out: bool,
+        consent: &quan_core::Consent,
         now: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<()> {
+        let off = |allowed: bool| i64::from(!allowed).to_string();
         self.reach_exec(
-            "INSERT INTO reach_consent (org_id, person_id, opted_out, updated_at) \
-             VALUES ($1, $2, CAST($3 AS BIGINT), CAST($4 AS BIGINT)) \
-             ON CONFLICT (org_id, person_id) DO UPDATE SET opted_out = excluded.opted_out, updated_at = excluded.updated_at",
-            &[org.to_string(), person.to_string(), i64::from(opted_out).to_string(), now.millis().to_string()],
+            "INSERT INTO reach_consent (org_id, person_id, opted_out, no_journeys, no_moments, updated_at) \
+             VALUES ($1, $2, CAST($3 AS BIGINT), CAST($4 AS BIGINT), CAST($5 AS BIGINT), CAST($6 AS BIGINT)) \
+             ON CONFLICT (org_id, person_id) DO UPDATE SET opted_out = excluded.opted_out, \
+               no_journeys = excluded.no_journeys, no_moments = excluded.no_moments, updated_at = excluded.updated_at",
+            &[
+                org.to_string(),
+                person.to_string(),
+                off(consent.campaigns),
+                off(consent.journeys),
+                off(consent.moments),
+                now.millis().to_string(),
+            ],
             Some(event),
         )
         .await

@@ -179,6 +179,18 @@ impl User {
         assert_eq!(r.status, 200, "consent {org}: {}", r.text);
     }
 
+    /// Sets what an org may send the caller, by topic (asserting 204).
+    pub async fn set_topics(&self, org: &str, campaigns: bool, journeys: bool, moments: bool) {
+        let r = self
+            .c
+            .put(
+                &format!("/api/v1/me/consent/{org}/topics"),
+                json!({"campaigns": campaigns, "journeys": journeys, "moments": moments}),
+            )
+            .await;
+        assert_eq!(r.status, 204, "topics {org}: {}", r.text);
+    }
+
     /// A conversation as its staff member reads it.
     pub async fn staff_conversation(&self, org: &str, contact: &str) -> ConversationDto {
         let r = self

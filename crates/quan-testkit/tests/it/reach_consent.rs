@@ -9,7 +9,8 @@ use serde_json::json;
 
 on_both_backends!(
     a_person_sees_their_orgs_opts_out_and_exports,
-    an_org_erases_a_person_on_request
+    an_org_erases_a_person_on_request,
+    topics_are_honoured_one_by_one
 );
 
 /// Mei, a customer of Tea House (who wrote once) and of Book Club: (tea owner, tea
@@ -124,4 +125,70 @@ async fn an_org_erases_a_person_on_request(app: TestApp) {
             .status,
         400
     );
+}
+
+async fn topics_are_honoured_one_by_one(app: TestApp) {
+    let (owner, org) = app.owner("Tea House").await;
+    owner.set_policy(&org, "month", "", 100).await;
+    let code = owner
+        .create_code(&org, json!({"name": "Poster", "staff": [owner.id]}))
+        .await;
+    let j = owner
+        .journey(
+            &org,
+            "次日问候",
+            json!({"trigger": "code_joined"}),
+            &[
+                ("wait", "1"),
+                ("send", "昨天的茶怎么样？"),
+                ("tag", "asked"),
+            ],
+        )
+        .await;
+    owner.enable_journey(&org, &j.id).await;
+    let mei = app.user("Mei").await;
+    let contact = mei.open_code(&code.url).await.id;
+    owner.post_moment(&org, "新茶到店", &[]).await;
+    // Journeys off, the rest on: the journey's message is skipped, its tag is not.
+    mei.set_topics(&org, true, false, true).await;
+    let mine = mei.c.get("/api/v1/me/consent").await;
+    assert_eq!(
+        mine.body[0]["topics"],
+        json!({"campaigns": true, "journeys": false, "moments": true})
+    );
+    app.clock.advance_secs(86_400 + 1);
+    quan_core::reach::journeys::sweep(&app.services)
+        .await
+        .unwrap_or_else(|e| panic!("sweep: {e:?}"));
+    let said = mei.conversation(&contact).await.messages;
+    assert!(said.iter().all(|m| m.kind != "journey"), "{said:?}");
+    let d = owner.get_journey(&org, &j.id).await;
+    assert_eq!(d.done, 1, "the journey went on without its message");
+    assert_eq!(mei.moment_feed().await.len(), 1, "moments still on");
+    let c = owner.campaign(&org, "{{name}}，周末见", json!({})).await;
+    assert_eq!(owner.preflight(&org, &c.id).await.counts.recipients, 1);
+    // Moments off: the feed empties; campaigns off: the preflight counts her out.
+    mei.set_topics(&org, true, false, false).await;
+    assert!(mei.moment_feed().await.is_empty());
+    mei.set_topics(&org, false, false, false).await;
+    let p = owner.preflight(&org, &c.id).await;
+    assert_eq!((p.counts.recipients, p.counts.opted_out), (0, 1));
+    // A topic for an org that does not know her is not found.
+    let (_, elsewhere) = app.owner("Elsewhere").await;
+    let r = mei
+        .c
+        .put(
+            &format!("/api/v1/me/consent/{elsewhere}/topics"),
+            json!({"campaigns": true, "journeys": true, "moments": true}),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = mei
+        .c
+        .put(
+            &format!("/api/v1/me/consent/{org}/topics"),
+            json!({"campaigns": true}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "every topic is said: {}", r.text);
 }

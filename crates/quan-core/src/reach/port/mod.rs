@@ -326,6 +326,28 @@ pub struct PlanWindow {
     pub day: String,
 }
 
+/// What a person lets an org send them, by topic. Order updates (with commerce)
+/// are not a topic: they always reach the buyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consent {
+    /// Campaigns (群发); off is the opt-out every audience honours.
+    pub campaigns: bool,
+    /// Journeys' messages (their tags and staff tasks go on).
+    pub journeys: bool,
+    /// Their staff's moments in the member app.
+    pub moments: bool,
+}
+
+impl Default for Consent {
+    fn default() -> Self {
+        Self {
+            campaigns: true,
+            journeys: true,
+            moments: true,
+        }
+    }
+}
+
 /// One customer of a staff member's share, as its confirmation writes to them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShareRecipient {
@@ -521,11 +543,13 @@ pub trait ReachStore: Send + Sync {
     ) -> StoreResult<bool>;
 
     async fn consent_opted_out(&self, org: OrgId, person: PersonId) -> StoreResult<bool>;
+    /// What a person allows an org (everything, without a choice of theirs).
+    async fn consent_get(&self, org: OrgId, person: PersonId) -> StoreResult<Consent>;
     async fn consent_set(
         &self,
         org: OrgId,
         person: PersonId,
-        opted_out: bool,
+        consent: &Consent,
         now: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<()>;

@@ -55,6 +55,7 @@ async fn a_channel_code_a_conversation_and_a_campaign_in_chromium() {
     the_member_refuses_a_transfer(&run, &app).await;
     a_moment_gets_a_like_and_a_comment(&run, &member).await;
     a_journey_is_dry_run_then_enabled(&run).await;
+    the_member_chooses_topics(&run, &member).await;
     let _ = b.close().await;
     let _ = a.close().await;
 }
@@ -331,4 +332,20 @@ async fn a_journey_is_dry_run_then_enabled(run: &Reach<'_>) {
         "an enabled journey offers no enable button"
     );
     shot(a, "39-console-journey-active-zh").await;
+}
+
+async fn the_member_chooses_topics(run: &Reach<'_>, member: &User) {
+    let Reach { b, base, org, .. } = *run;
+    go(b, &format!("{base}/app/consent")).await;
+    tap(b, &format!("#org-{org} input[name=journeys]")).await;
+    click(b, &format!("#org-{org} form.stack button")).await;
+    wait_for_path(b, "/app/consent").await;
+    let mine = member.c.get("/api/v1/me/consent").await;
+    assert_eq!(
+        mine.body[0]["topics"],
+        serde_json::json!({"campaigns": true, "journeys": false, "moments": true}),
+        "{}",
+        mine.text
+    );
+    shot(b, "40-member-consent-topics-phone").await;
 }

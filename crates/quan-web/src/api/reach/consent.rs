@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(privacy))
+        .routes(routes!(set_topics))
         .routes(routes!(export_my_data))
         .routes(routes!(erase_me))
 }
@@ -30,6 +31,43 @@ pub struct OrgConsentDto {
     pub staff: Vec<String>,
     /// Whether the caller receives none of the org's campaigns.
     pub opted_out: bool,
+    /// What the caller lets the org send them, by topic.
+    pub topics: TopicsDto,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicsDto {
+    /// Campaigns (群发); false is the opt-out.
+    pub campaigns: bool,
+    /// Journeys' messages.
+    pub journeys: bool,
+    /// The staff's moments.
+    pub moments: bool,
+}
+
+impl From<TopicsDto> for quan_core::Consent {
+    fn from(t: TopicsDto) -> Self {
+        Self {
+            campaigns: t.campaigns,
+            journeys: t.journeys,
+            moments: t.moments,
+        }
+    }
+}
+
+/// Sets what the caller lets an org send them, by topic; audiences honour it at once.
+#[utoipa::path(put, path = "/api/v1/me/consent/{org_id}/topics", tag = "reach", request_body = TopicsDto,
+    params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_topics(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(org): Path<String>,
+    crate::extract::ApiJson(t): crate::extract::ApiJson<TopicsDto>,
+) -> ApiResult<StatusCode> {
+    consent::set(&st.svc, &actor, parse_id(&org)?, t.into()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every org that knows the caller as a person, with who holds them and their choice.
@@ -46,7 +84,12 @@ pub async fn privacy(
                 org_id: o.org.to_string(),
                 org_name: o.org_name,
                 staff: o.staff,
-                opted_out: o.opted_out,
+                opted_out: !o.consent.campaigns,
+                topics: TopicsDto {
+                    campaigns: o.consent.campaigns,
+                    journeys: o.consent.journeys,
+                    moments: o.consent.moments,
+                },
             })
             .collect(),
     ))

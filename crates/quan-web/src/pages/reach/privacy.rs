@@ -12,7 +12,6 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::reach::consent::{self, OrgConsent};
-use quan_core::reach::conversations as conv;
 use quan_domain::OrgId;
 use serde::Deserialize;
 
@@ -38,10 +37,13 @@ async fn privacy_page(State(st): State<AppState>, c: Chrome) -> PageResult {
     Ok(render(&PrivacyPage { c: &c, orgs: &orgs }))
 }
 
+/// The topics ticked (a box left unticked is absent from the form).
 #[derive(Deserialize)]
 struct ConsentForm {
     csrf: String,
-    opted_out: Option<String>,
+    campaigns: Option<String>,
+    journeys: Option<String>,
+    moments: Option<String>,
 }
 
 async fn consent_save(
@@ -52,11 +54,15 @@ async fn consent_save(
 ) -> PageResult {
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
-    conv::set_opt_out(
+    quan_core::reach::consent::set(
         &st.svc,
         actor,
         path_id::<OrgId>(&org)?,
-        f.opted_out.is_some(),
+        quan_core::Consent {
+            campaigns: f.campaigns.is_some(),
+            journeys: f.journeys.is_some(),
+            moments: f.moments.is_some(),
+        },
     )
     .await
     .map_err(ApiError::from)?;
