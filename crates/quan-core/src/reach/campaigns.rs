@@ -225,15 +225,17 @@ pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<
         return Err(ReachError::CampaignState("this campaign was sent already"));
     }
     let (w, pre) = window(svc, access).await?;
-    let mut after: Option<PersonId> = None;
-    while let Some(end) = svc
-        .store
-        .plan_range(access.org(), id, &c.segment, &w, after, BATCH)
-        .await?
-    {
-        after = Some(end);
-    }
-    let counts = svc.store.plan_counts(access.org(), id, &c.segment).await?;
+    let counts = match plan(svc, access, &c, &w).await {
+        Ok(counts) => counts,
+        Err(e) => {
+            // Ranges committed before the failure took touches: give them back, so
+            // the draft can be sent again and no customer's budget is spent on it.
+            if let Err(undo) = svc.store.campaign_abort(access.org(), id, &w.period).await {
+                tracing::warn!(error = %undo, campaign = %id, "a failed plan was not undone");
+            }
+            return Err(e);
+        }
+    };
     let ev = new_event(
         svc,
         access.org(),
@@ -249,6 +251,27 @@ pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<
         .await?;
     announce(svc, &ev).await;
     get(svc, access, id).await
+}
+
+/// Walks the audience range by range, then counts what the plan decided.
+async fn plan(
+    svc: &Services,
+    access: &OrgAccess,
+    c: &CampaignRecord,
+    w: &PlanWindow,
+) -> Result<PlanCounts> {
+    let mut after: Option<PersonId> = None;
+    while let Some(end) = svc
+        .store
+        .plan_range(access.org(), c.id, &c.segment, w, after, BATCH)
+        .await?
+    {
+        after = Some(end);
+    }
+    Ok(svc
+        .store
+        .plan_counts(access.org(), c.id, &c.segment)
+        .await?)
 }
 
 /// The calling staff member confirms their share: its messages go out (shown when

@@ -594,6 +594,47 @@ impl SqlStore {
 }
 
 impl SqlStore {
+    pub(crate) async fn reach_campaign_abort(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        period: &str,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let planning = exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE campaigns SET status = 'draft', planned_at = NULL \
+                 WHERE id = $1 AND org_id = $2 AND status = 'planning'",
+            )
+            .bind(id.to_string())
+            .bind(org.to_string()),
+        )
+        .await?;
+        if planning == 0 {
+            return Ok(false);
+        }
+        exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE touch_counts SET used = used - 1 WHERE org_id = $1 AND period = $2 AND used > 0 \
+                 AND person_id IN (SELECT person_id FROM campaign_recipients WHERE campaign_id = $3 AND outcome = 'send')",
+            )
+            .bind(org.to_string())
+            .bind(period.to_owned())
+            .bind(id.to_string()),
+        )
+        .await?;
+        for sql in [
+            "DELETE FROM staff_touches WHERE campaign_id = $1",
+            "DELETE FROM campaign_recipients WHERE campaign_id = $1",
+        ] {
+            exec(&mut tx, sqlx::query(sql).bind(id.to_string())).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
     pub(crate) async fn reach_negative_record(
         &self,
         org: OrgId,

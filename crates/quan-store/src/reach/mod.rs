@@ -287,6 +287,10 @@ impl ReachStore for SqlStore {
         Ok(n == 1)
     }
 
+    async fn campaign_abort(&self, org: OrgId, id: CampaignId, period: &str) -> StoreResult<bool> {
+        self.reach_campaign_abort(org, id, period).await
+    }
+
     async fn audience_counts(
         &self,
         org: OrgId,

@@ -29,6 +29,7 @@ mod reach_journeys;
 mod reach_live;
 mod reach_moments;
 mod reach_negative;
+mod reach_plan_abort;
 mod reach_shifts;
 mod reach_transfers;
 mod search;

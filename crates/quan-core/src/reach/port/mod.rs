@@ -460,6 +460,11 @@ pub trait ReachStore: Send + Sync {
     /// Moves a draft to planning; false if it was not a draft (a second send).
     async fn campaign_begin(&self, org: OrgId, id: CampaignId, now: Timestamp)
     -> StoreResult<bool>;
+    /// Undoes a plan that failed part-way, in one transaction: the touches its
+    /// committed ranges took in `period` and the staff members' days go back, its
+    /// recipients go, and the campaign is a draft again. False if it was not
+    /// planning.
+    async fn campaign_abort(&self, org: OrgId, id: CampaignId, period: &str) -> StoreResult<bool>;
     /// What a campaign to `segment` planned in `w` would do now, counted in the
     /// store: each customer's verdict is [`quan_domain::touch_verdict`] (opt-out,
     /// then the staff member's day, then the budget), written there as SQL so a

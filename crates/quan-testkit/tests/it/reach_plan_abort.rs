@@ -1,0 +1,71 @@
+//! A campaign plan that fails part-way is undone: the touches its committed ranges
+//! took go back, its recipients go, and the draft can be sent again with the same
+//! preflight. Driven through the store, as a failure between two ranges leaves it.
+//! Both backends.
+
+use quan_core::{PlanWindow, Segment};
+use quan_testkit::{TestApp, on_both_backends};
+use serde_json::json;
+
+on_both_backends!(a_failed_plan_gives_its_touches_back);
+
+async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
+    let (owner, org) = app.owner("Tea House").await;
+    owner.set_policy(&org, "day", "", 100).await;
+    let code = owner
+        .create_code(&org, json!({"name": "Poster", "staff": [owner.id]}))
+        .await;
+    for i in 0..3 {
+        app.user(&format!("C{i}")).await.open_code(&code.url).await;
+    }
+    let c = owner.campaign(&org, "{{name}}，新品", json!({})).await;
+    let before = owner.preflight(&org, &c.id).await;
+    assert_eq!(before.counts.recipients, 3);
+    // The plan as `send` begins it, one range of two customers committed, then a
+    // failure: what the use case does next is `campaign_abort`.
+    let store = app.services.store.as_ref();
+    let (org_id, id) = (
+        org.parse().unwrap_or_else(|e| panic!("{e:?}")),
+        c.id.parse().unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    let now = quan_core::Clock::now(app.clock.as_ref());
+    let policy = quan_core::reach::policy_now(&app.services, org_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let w = PlanWindow {
+        period: policy.window(now).key,
+        limit: policy.window(now).limit,
+        day: policy.day_window(now).0,
+    };
+    assert!(store.campaign_begin(org_id, id, now).await.unwrap_or(false));
+    let segment = Segment::default();
+    let end = store
+        .plan_range(org_id, id, &segment, &w, None, 2)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(end.is_some(), "a first range of two");
+    let spent = owner.preflight(&org, &c.id).await;
+    assert_eq!(
+        (spent.counts.recipients, spent.counts.staff_daily),
+        (1, 2),
+        "the range took two touches (the staff member's day, then the budget)"
+    );
+    assert!(
+        store
+            .campaign_abort(org_id, id, &w.period)
+            .await
+            .unwrap_or(false)
+    );
+    assert!(
+        !store
+            .campaign_abort(org_id, id, &w.period)
+            .await
+            .unwrap_or(true),
+        "once"
+    );
+    // Back to a draft with the budgets as they were: the same preflight, and a send.
+    let after = owner.preflight(&org, &c.id).await;
+    assert_eq!(after.counts, before.counts);
+    let sent = owner.send_campaign(&org, &c.id).await;
+    assert_eq!(sent.counts.recipients, 3);
+}
