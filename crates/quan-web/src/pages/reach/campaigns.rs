@@ -1,0 +1,217 @@
+//! Campaign pages: the list with the composer, and one campaign with its
+//! preflight, the plan, each staff member's share and the results.
+
+use super::super::console::Console;
+use super::super::{CsrfOnly, PageResult, check_csrf, form_error, path_id, render_form, saved};
+use super::tag_list;
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use quan_core::reach::campaigns::{self, CampaignDetail, NewCampaign, Preflight};
+use quan_core::reach::{self as reach};
+use quan_core::{CampaignRecord, PageRequest, Segment};
+use quan_domain::CampaignId;
+use serde::Deserialize;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/{org_id}/campaigns",
+            get(campaigns_page).post(campaign_create),
+        )
+        .route(
+            "/console/{org_id}/campaigns/{campaign_id}",
+            get(campaign_page),
+        )
+        .route(
+            "/console/{org_id}/campaigns/{campaign_id}/send",
+            post(campaign_send),
+        )
+        .route(
+            "/console/{org_id}/campaigns/{campaign_id}/confirm",
+            post(campaign_confirm),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "console_campaigns.html")]
+struct CampaignsPage<'a> {
+    k: &'a Console,
+    /// Owners, admins and operators compose campaigns.
+    manage: bool,
+    items: &'a [CampaignRecord],
+    next: Option<&'a str>,
+    form: CampaignForm,
+    error: Option<&'a str>,
+}
+
+impl CampaignsPage<'_> {
+    fn status(&self, code: &str) -> String {
+        self.k.c.word("campaign_status", code).to_owned()
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct CampaignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    template: String,
+    #[serde(default)]
+    tags_any: String,
+    #[serde(default)]
+    tags_none: String,
+}
+
+async fn campaigns_view(
+    st: &AppState,
+    k: &Console,
+    form: CampaignForm,
+    error: Option<String>,
+) -> PageResult {
+    let page = campaigns::list(&st.svc, &k.access, &PageRequest::first(50))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render_form(
+        &CampaignsPage {
+            k,
+            manage: reach::sees_all(&k.access),
+            items: &page.items,
+            next: page.next.as_deref(),
+            form,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn campaigns_page(State(st): State<AppState>, k: Console) -> PageResult {
+    campaigns_view(&st, &k, CampaignForm::default(), None).await
+}
+
+async fn campaign_create(
+    State(st): State<AppState>,
+    k: Console,
+    Form(f): Form<CampaignForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let n = NewCampaign {
+        name: f.name.clone(),
+        template: f.template.clone(),
+        segment: Segment {
+            tags_any: tag_list(&f.tags_any),
+            tags_none: tag_list(&f.tags_none),
+            ..Segment::default()
+        },
+    };
+    match campaigns::create(&st.svc, &k.access, n).await {
+        Ok(c) => Ok(Redirect::to(&format!("{}/campaigns/{}", k.base(), c.id)).into_response()),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            campaigns_view(&st, &k, f, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_campaign.html")]
+struct CampaignPage<'a> {
+    k: &'a Console,
+    d: &'a CampaignDetail,
+    /// A draft's preflight.
+    pre: Option<Preflight>,
+    /// The caller's own share, if unconfirmed.
+    my_share: Option<i64>,
+    error: Option<&'a str>,
+}
+
+impl CampaignPage<'_> {
+    fn status(&self, code: &str) -> String {
+        self.k.c.word("campaign_status", code).to_owned()
+    }
+    /// The message as one customer would read it, from the caller as staff.
+    fn example(&self) -> String {
+        quan_domain::Template::parse(&self.d.campaign.template)
+            .map(|t| t.render(self.k.c.t("reach.example_name"), self.k.c.user_name()))
+            .unwrap_or_default()
+    }
+}
+
+async fn campaign_view(st: &AppState, k: &Console, id: &str, error: Option<String>) -> PageResult {
+    let id = path_id::<CampaignId>(id)?;
+    let d = campaigns::get(&st.svc, &k.access, id)
+        .await
+        .map_err(ApiError::from)?;
+    let pre = if d.campaign.status == quan_core::CampaignStatus::Draft && reach::sees_all(&k.access)
+    {
+        Some(
+            campaigns::preflight(&st.svc, &k.access, id)
+                .await
+                .map_err(ApiError::from)?,
+        )
+    } else {
+        None
+    };
+    let my_share = d
+        .shares
+        .iter()
+        .find(|s| s.staff_id == k.access.account() && s.confirmed_at.is_none())
+        .filter(|_| d.campaign.status == quan_core::CampaignStatus::Confirming)
+        .map(|s| s.recipients);
+    Ok(render_form(
+        &CampaignPage {
+            k,
+            d: &d,
+            pre,
+            my_share,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn campaign_page(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+) -> PageResult {
+    campaign_view(&st, &k, &id, None).await
+}
+
+async fn campaign_send(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    match campaigns::send(&st.svc, &k.access, path_id(&id)?).await {
+        Ok(_) => Ok(saved(&format!("{}/campaigns/{id}", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            campaign_view(&st, &k, &id, Some(msg)).await
+        }
+    }
+}
+
+async fn campaign_confirm(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    match campaigns::confirm(&st.svc, &k.access, path_id(&id)?).await {
+        Ok(_) => Ok(saved(&format!("{}/campaigns/{id}", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            campaign_view(&st, &k, &id, Some(msg)).await
+        }
+    }
+}
