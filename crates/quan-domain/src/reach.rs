@@ -208,6 +208,21 @@ impl Zone {
             jiff::Timestamp::from_millisecond(at.millis()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         ts.to_zoned(self.tz.clone())
     }
+    /// The instant of a local wall-clock time `YYYY-MM-DDTHH:MM` (a form's
+    /// datetime-local) in this zone; a time a DST change skips resolves forward.
+    pub fn at_local(&self, raw: &str) -> Result<Timestamp, ParseError> {
+        let bad = || {
+            ParseError::new(
+                "at",
+                "invalid_datetime",
+                "a date and time such as 2026-12-05T10:00",
+            )
+        };
+        let dt: jiff::civil::DateTime = raw.trim().parse().map_err(|_| bad())?;
+        dt.to_zoned(self.tz.clone())
+            .map(|z| Timestamp::from_millis(z.timestamp().as_millisecond()))
+            .map_err(|_| bad())
+    }
     /// The local weekday (0 Monday … 6 Sunday) and minute of the day at `at`, for
     /// shifts.
     pub fn weekday_minute(&self, at: Timestamp) -> (u8, u16) {

@@ -101,13 +101,17 @@ impl Shift {
     }
 }
 
-impl std::fmt::Display for Shift {
-    /// The canonical text, parsed back the same: `daily 22:00-06:00`,
-    /// `mon-fri 09:00-18:00`, `sat,sun 10:00-16:00` (runs of three days or more
-    /// as ranges).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Shift {
+    /// The shift in words of a language: English day codes (`mon-fri`, `daily`) or
+    /// Chinese (`周一-周五`, `每天`); both parse back the same.
+    pub fn text(&self, chinese: bool) -> String {
+        let (names, daily) = if chinese {
+            (DAYS_ZH, "每天")
+        } else {
+            (DAYS_EN, "daily")
+        };
         let on = |d: usize| self.days & (1 << d) != 0;
-        let name = |i: usize| DAYS_EN.get(i).copied().unwrap_or("mon");
+        let name = |i: usize| names.get(i).copied().unwrap_or_default();
         let mut parts: Vec<String> = Vec::new();
         let mut d = 0;
         while d < 7 {
@@ -127,19 +131,26 @@ impl std::fmt::Display for Shift {
             d = end + 1;
         }
         let days = if self.days == 0x7f {
-            "daily".to_owned()
+            daily.to_owned()
         } else {
             parts.join(",")
         };
-        write!(
-            f,
-            "{} {:02}:{:02}-{:02}:{:02}",
-            days,
+        format!(
+            "{days} {:02}:{:02}-{:02}:{:02}",
             self.start / 60,
             self.start % 60,
             self.end / 60,
             self.end % 60
         )
+    }
+}
+
+impl std::fmt::Display for Shift {
+    /// The canonical text, parsed back the same: `daily 22:00-06:00`,
+    /// `mon-fri 09:00-18:00`, `sat,sun 10:00-16:00` (runs of three days or more
+    /// as ranges).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(false))
     }
 }
 
@@ -215,6 +226,12 @@ mod tests {
             let x = shift(s);
             assert_eq!(x.to_string(), text);
             assert_eq!(shift(&x.to_string()), x, "{s} round trips as {x}");
+            assert_eq!(
+                shift(&x.text(true)),
+                x,
+                "{s} round trips in Chinese as {}",
+                x.text(true)
+            );
         }
         for bad in [
             "",

@@ -330,13 +330,14 @@ mod tests {
     /// durable jobs' kinds look the same and are not events.
     #[test]
     fn every_event_kind_has_words() {
-        const JOBS: [&str; 6] = [
+        const JOBS: [&str; 7] = [
             "circles.quality",
             "circles.rank",
             "maintenance.purge",
             "reach.welcome",
             "reach.transfers",
             "reach.journeys",
+            "reach.campaigns",
         ];
         let c = Catalogs::load();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../quan-core/src");

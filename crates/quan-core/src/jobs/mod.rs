@@ -129,6 +129,10 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
                 .await
                 .map(|n| tracing::info!(moved = n, "due transfers completed"))
                 .map_err(|e| e.to_string()),
+            crate::reach::campaigns::SCHEDULED => crate::reach::campaigns::send_due(svc)
+                .await
+                .map(|n| tracing::info!(planned = n, "scheduled campaigns planned"))
+                .map_err(|e| e.to_string()),
             crate::reach::journeys::SWEEP => crate::reach::journeys::run_sweep_job(svc)
                 .await
                 .map_err(|e| e.to_string()),
@@ -163,6 +167,7 @@ pub async fn worker(svc: Services, idle: Duration, shutdown: CancellationToken) 
             // A sweep for due transfers whose own job was lost.
             let _ = schedule_minutely(&svc, crate::reach::transfers::COMPLETE).await;
             let _ = schedule_minutely(&svc, crate::reach::journeys::SWEEP).await;
+            let _ = schedule_minutely(&svc, crate::reach::campaigns::SCHEDULED).await;
             match schedule_rank(&svc).await {
                 Ok(_) => last_rank = minute,
                 Err(e) => tracing::warn!(error = %e, "could not schedule the rank job"),

@@ -20,8 +20,8 @@ use crate::access::OrgAccess;
 use crate::events::{announce, new_event};
 use crate::page::{Page, PageRequest};
 use quan_domain::{
-    CampaignId, LifecycleStage, ParseError, PersonId, ReachMessageId, Scope, Template, Timestamp,
-    short_label,
+    AccountId, CampaignId, LifecycleStage, OrgId, ParseError, PersonId, ReachMessageId, Scope,
+    Template, Timestamp, short_label,
 };
 use serde_json::json;
 
@@ -109,6 +109,7 @@ pub async fn create(svc: &Services, access: &OrgAccess, n: NewCampaign) -> Resul
         created_at: svc.clock.now(),
         planned_at: None,
         send_at: None,
+        scheduled_for: None,
         counts: PlanCounts::default(),
     };
     let ev = new_event(
@@ -169,12 +170,11 @@ pub struct Preflight {
     pub staff_opens: Timestamp,
 }
 
-/// The window a campaign planned now writes against, and when its messages show.
-async fn window(svc: &Services, access: &OrgAccess) -> Result<(PlanWindow, Preflight)> {
-    let policy = policy_now(svc, access.org()).await?;
-    let now = svc.clock.now();
-    let quiet_end = policy.quiet_until(now);
-    let send_at = quiet_end.unwrap_or(now);
+/// The window a campaign planned at `at` writes against, and when its messages show.
+async fn window(svc: &Services, org: OrgId, at: Timestamp) -> Result<(PlanWindow, Preflight)> {
+    let policy = policy_now(svc, org).await?;
+    let quiet_end = policy.quiet_until(at);
+    let send_at = quiet_end.unwrap_or(at);
     let w = policy.window(send_at);
     let day = policy.day_window(send_at);
     Ok((
@@ -200,11 +200,15 @@ async fn campaign(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<
         .ok_or(ReachError::NotFound)
 }
 
-/// Exactly how many a send now would reach, and why the others would not.
+/// Exactly how many a send now would reach, and why the others would not; for a
+/// scheduled campaign, in the budget period and hour it is scheduled for, with the
+/// ledger as it stands now.
 pub async fn preflight(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<Preflight> {
     require(access, Scope::Read, MANAGERS)?;
     let c = campaign(svc, access, id).await?;
-    let (w, mut pre) = window(svc, access).await?;
+    let now = svc.clock.now();
+    let at = c.scheduled_for.filter(|t| *t > now).unwrap_or(now);
+    let (w, mut pre) = window(svc, access.org(), at).await?;
     pre.counts = svc
         .store
         .audience_counts(access.org(), &c.segment, &w)
@@ -212,25 +216,34 @@ pub async fn preflight(svc: &Services, access: &OrgAccess, id: CampaignId) -> Re
     Ok(pre)
 }
 
-/// Plans a draft: walks the audience, takes each touch in the ledger, and splits
-/// the recipients into staff shares to confirm. A second send is refused.
+/// Plans a draft (or a scheduled campaign, at once): walks the audience, takes each
+/// touch in the ledger, and splits the recipients into staff shares to confirm. A
+/// second send is refused.
 pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<CampaignDetail> {
     require(access, Scope::Write, MANAGERS)?;
     let c = campaign(svc, access, id).await?;
-    if !svc
-        .store
-        .campaign_begin(access.org(), id, svc.clock.now())
-        .await?
-    {
+    begin_and_plan(svc, &c, Some(access.account())).await?;
+    get(svc, access, id).await
+}
+
+/// The plan, from whoever starts it: a manager now, or the sweep at the scheduled
+/// time (on behalf of the campaign's author).
+async fn begin_and_plan(
+    svc: &Services,
+    c: &CampaignRecord,
+    actor: Option<AccountId>,
+) -> Result<()> {
+    let (org, id) = (c.org_id, c.id);
+    if !svc.store.campaign_begin(org, id, svc.clock.now()).await? {
         return Err(ReachError::CampaignState("this campaign was sent already"));
     }
-    let (w, pre) = window(svc, access).await?;
-    let counts = match plan(svc, access, &c, &w).await {
+    let (w, pre) = window(svc, org, svc.clock.now()).await?;
+    let counts = match plan(svc, c, &w).await {
         Ok(counts) => counts,
         Err(e) => {
             // Ranges committed before the failure took touches: give them back, so
             // the draft can be sent again and no customer's budget is spent on it.
-            if let Err(undo) = svc.store.campaign_abort(access.org(), id, &w.period).await {
+            if let Err(undo) = svc.store.campaign_abort(org, id, &w.period).await {
                 tracing::warn!(error = %undo, campaign = %id, "a failed plan was not undone");
             }
             return Err(e);
@@ -238,40 +251,103 @@ pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<
     };
     let ev = new_event(
         svc,
-        access.org(),
+        org,
         "campaign.planned",
         format!("campaign:{id}"),
-        Some(access.account()),
+        actor,
         json!({"recipients": counts.recipients, "over_budget": counts.over_budget,
                "staff_daily": counts.staff_daily, "opted_out": counts.opted_out,
                "routed": counts.routed, "period": w.period}),
     );
     svc.store
-        .campaign_planned(access.org(), id, &counts, pre.send_at, &ev)
+        .campaign_planned(org, id, &counts, pre.send_at, &ev)
         .await?;
     announce(svc, &ev).await;
-    get(svc, access, id).await
+    Ok(())
 }
 
 /// Walks the audience range by range, then counts what the plan decided.
-async fn plan(
-    svc: &Services,
-    access: &OrgAccess,
-    c: &CampaignRecord,
-    w: &PlanWindow,
-) -> Result<PlanCounts> {
+async fn plan(svc: &Services, c: &CampaignRecord, w: &PlanWindow) -> Result<PlanCounts> {
     let mut after: Option<PersonId> = None;
     while let Some(end) = svc
         .store
-        .plan_range(access.org(), c.id, &c.segment, w, after, BATCH)
+        .plan_range(c.org_id, c.id, &c.segment, w, after, BATCH)
         .await?
     {
         after = Some(end);
     }
-    Ok(svc
+    Ok(svc.store.plan_counts(c.org_id, c.id, &c.segment).await?)
+}
+
+/// The job kind of the minutely sweep that plans scheduled campaigns when due.
+pub const SCHEDULED: &str = "reach.campaigns";
+/// How far ahead a campaign may be scheduled.
+pub const SCHEDULE_MAX_DAYS: i64 = 90;
+/// The nearest a campaign may be scheduled: later than the next sweep.
+const SCHEDULE_MIN_SECS: i64 = 60;
+
+/// Sets a draft to plan itself at `at` (a minute to 90 days from now); its
+/// preflight then counts for that hour. `None` takes the schedule back: a draft
+/// again.
+pub async fn schedule(
+    svc: &Services,
+    access: &OrgAccess,
+    id: CampaignId,
+    at: Option<Timestamp>,
+) -> Result<CampaignRecord> {
+    require(access, Scope::Write, MANAGERS)?;
+    let c = campaign(svc, access, id).await?;
+    let now = svc.clock.now();
+    if let Some(at) = at
+        && (at < now.plus_secs(SCHEDULE_MIN_SECS) || at > now.plus_secs(SCHEDULE_MAX_DAYS * 86_400))
+    {
+        return Err(ParseError::new(
+            "at",
+            "invalid_schedule",
+            format!("between a minute and {SCHEDULE_MAX_DAYS} days from now"),
+        )
+        .into());
+    }
+    let ev = new_event(
+        svc,
+        access.org(),
+        if at.is_some() {
+            "campaign.scheduled"
+        } else {
+            "campaign.unscheduled"
+        },
+        format!("campaign:{id}"),
+        Some(access.account()),
+        json!({"name": c.name, "at": at.map(Timestamp::millis)}),
+    );
+    if !svc
         .store
-        .plan_counts(access.org(), c.id, &c.segment)
-        .await?)
+        .campaign_schedule(access.org(), id, at, &ev)
+        .await?
+    {
+        return Err(ReachError::CampaignState(if at.is_some() {
+            "only a draft can be scheduled"
+        } else {
+            "this campaign is not scheduled"
+        }));
+    }
+    announce(svc, &ev).await;
+    campaign(svc, access, id).await
+}
+
+/// The sweep: plans every scheduled campaign now due, on behalf of its author.
+/// One that fails is logged and stays for the next sweep (a failed plan is undone).
+pub async fn send_due(svc: &Services) -> Result<u64> {
+    let mut n = 0;
+    for c in svc.store.campaigns_due(svc.clock.now(), 50).await? {
+        match begin_and_plan(svc, &c, c.created_by).await {
+            Ok(()) => n += 1,
+            Err(e) => {
+                tracing::warn!(error = %e, campaign = %c.id, "a scheduled campaign did not plan")
+            }
+        }
+    }
+    Ok(n)
 }
 
 /// The calling staff member confirms their share: its messages go out (shown when

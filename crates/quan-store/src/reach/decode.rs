@@ -125,7 +125,7 @@ pub(crate) fn message(row: &AnyRow) -> StoreResult<ReachMessageRecord> {
     })
 }
 
-pub(crate) const CAMPAIGN_COLS: &str = "id, org_id, name, template, segment, status, created_by, created_at, planned_at, send_at, recipients, over_budget, staff_daily, opted_out, routed";
+pub(crate) const CAMPAIGN_COLS: &str = "id, org_id, name, template, segment, status, created_by, created_at, planned_at, send_at, recipients, over_budget, staff_daily, opted_out, routed, scheduled_for";
 
 pub(crate) fn campaign(row: &AnyRow) -> StoreResult<CampaignRecord> {
     Ok(CampaignRecord {
@@ -141,6 +141,7 @@ pub(crate) fn campaign(row: &AnyRow) -> StoreResult<CampaignRecord> {
         created_at: ts(row, "created_at")?,
         planned_at: opt_ts(row, "planned_at")?,
         send_at: opt_ts(row, "send_at")?,
+        scheduled_for: opt_ts(row, "scheduled_for")?,
         counts: PlanCounts {
             recipients: int(row, "recipients")?,
             over_budget: int(row, "over_budget")?,

@@ -279,12 +279,54 @@ impl ReachStore for SqlStore {
         let n = self
             .reach_exec(
                 "UPDATE campaigns SET status = 'planning', planned_at = CAST($3 AS BIGINT) \
-                 WHERE id = $1 AND org_id = $2 AND status = 'draft'",
+                 WHERE id = $1 AND org_id = $2 AND status IN ('draft', 'scheduled')",
                 &[id.to_string(), org.to_string(), now.millis().to_string()],
                 None,
             )
             .await?;
         Ok(n == 1)
+    }
+
+    async fn campaign_schedule(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        at: Option<Timestamp>,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let n = match at {
+            Some(at) => {
+                self.reach_exec(
+                    "UPDATE campaigns SET status = 'scheduled', scheduled_for = CAST($3 AS BIGINT) \
+                     WHERE id = $1 AND org_id = $2 AND status = 'draft'",
+                    &[id.to_string(), org.to_string(), at.millis().to_string()],
+                    Some(event),
+                )
+                .await?
+            }
+            None => {
+                self.reach_exec(
+                    "UPDATE campaigns SET status = 'draft', scheduled_for = NULL \
+                     WHERE id = $1 AND org_id = $2 AND status = 'scheduled'",
+                    &[id.to_string(), org.to_string()],
+                    Some(event),
+                )
+                .await?
+            }
+        };
+        Ok(n == 1)
+    }
+
+    async fn campaigns_due(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<CampaignRecord>> {
+        let sql = format!(
+            "SELECT {CAMPAIGN_COLS} FROM campaigns WHERE status = 'scheduled' AND scheduled_for <= $1 \
+             ORDER BY scheduled_for, id LIMIT $2"
+        );
+        self.fetch_all(sqlx::query(&sql).bind(now.millis()).bind(limit))
+            .await?
+            .iter()
+            .map(decode::campaign)
+            .collect()
     }
 
     async fn campaign_abort(&self, org: OrgId, id: CampaignId, period: &str) -> StoreResult<bool> {

@@ -30,6 +30,7 @@ mod reach_live;
 mod reach_moments;
 mod reach_negative;
 mod reach_plan_abort;
+mod reach_schedule;
 mod reach_shifts;
 mod reach_transfers;
 mod search;

@@ -134,6 +134,16 @@ const PROBES: &[(&str, &str, &str)] = &[
     ),
     ("POST", "/api/v1/orgs/{a}/campaigns/{campaign}/send", ""),
     ("POST", "/api/v1/orgs/{a}/campaigns/{campaign}/confirm", ""),
+    (
+        "PUT",
+        "/api/v1/orgs/{a}/campaigns/{campaign}/schedule",
+        r#"{"at": 4102444800000}"#,
+    ),
+    (
+        "DELETE",
+        "/api/v1/orgs/{a}/campaigns/{campaign}/schedule",
+        "",
+    ),
     ("DELETE", "/api/v1/orgs/{a}/auto-replies/{rule}", ""),
     ("GET", "/api/v1/orgs/{a}/moments/{moment}", ""),
     ("DELETE", "/api/v1/orgs/{a}/moments/{moment}", ""),

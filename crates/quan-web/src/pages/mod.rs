@@ -16,7 +16,7 @@ mod inbox;
 mod ops;
 mod persons;
 mod post;
-mod reach;
+pub(crate) mod reach;
 mod templates;
 
 pub(crate) use forms::saved;

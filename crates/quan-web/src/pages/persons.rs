@@ -49,10 +49,16 @@ struct PersonPage<'a> {
     d: &'a PersonDetail,
     /// Persons that could be merged into this one.
     candidates: Vec<&'a PersonRecord>,
+    /// Their history with the org's staff (contacts, tags, stages, journeys,
+    /// consent), newest first; none for a role that does not hold customers.
+    reach: Vec<quan_core::EventRecord>,
     error: Option<&'a str>,
 }
 
 impl PersonPage<'_> {
+    fn reach_detail(&self, e: &quan_core::EventRecord) -> String {
+        super::reach::event_detail(&self.k.c, e)
+    }
     fn trust(&self, a: &Activity) -> u8 {
         TrustLevel::of(*a).0
     }
@@ -135,11 +141,21 @@ async fn person_view(st: &AppState, k: &Console, id: &str, error: Option<String>
         .iter()
         .filter(|p| p.id != id && p.merged_into.is_none())
         .collect();
+    let reach = match quan_core::reach::person_reach(&st.svc, &k.access, id).await {
+        Ok(r) => r.history,
+        // A role that holds no customers sees the person without that history.
+        Err(
+            quan_core::reach::error::ReachError::Forbidden
+            | quan_core::reach::error::ReachError::MissingScope(_),
+        ) => Vec::new(),
+        Err(e) => return Err(ApiError::from(e).into()),
+    };
     Ok(render_form(
         &PersonPage {
             k,
             d: &d,
             candidates,
+            reach,
             error: error.as_deref(),
         },
         error.is_some(),

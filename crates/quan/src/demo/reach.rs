@@ -212,6 +212,28 @@ pub async fn load(
     .await?;
     confirm_as(svc, owner, roster, staff(3), waiting).await?;
     moments(svc, owner, roster, &contacts).await?;
+    // Next week's new-year preview, composed now (the real clock) and scheduled to
+    // plan itself in two days.
+    let preview = campaigns::create(
+        real,
+        owner,
+        NewCampaign {
+            name: "元旦新品预告 New Year preview".to_owned(),
+            template: "{{name}}，元旦限定的桂花酒酿系列下周上市，{{staff}}先给你留一份？"
+                .to_owned(),
+            segment: Segment::default(),
+        },
+    )
+    .await
+    .map_err(err)?;
+    campaigns::schedule(
+        real,
+        owner,
+        preview.id,
+        Some(real.clock.now().plus_secs(2 * 86_400)),
+    )
+    .await
+    .map_err(err)?;
     // Just now (the real clock): Wang Lei moves to the new store, so one of his
     // customers is being handed to Zhao Min and has 24 hours to refuse.
     if let Some((_, c)) = contacts.iter().find(|(_, c)| c.staff_id == staff(2)) {

@@ -216,6 +216,8 @@ pub struct Segment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CampaignStatus {
     Draft,
+    /// A draft set to plan itself at `scheduled_for`.
+    Scheduled,
     Planning,
     /// Planned; waiting for staff members to confirm their shares.
     Confirming,
@@ -229,6 +231,7 @@ impl CampaignStatus {
     pub const fn as_str(self) -> &'static str {
         match self {
             CampaignStatus::Draft => "draft",
+            CampaignStatus::Scheduled => "scheduled",
             CampaignStatus::Planning => "planning",
             CampaignStatus::Confirming => "confirming",
             CampaignStatus::Sent => "sent",
@@ -238,6 +241,7 @@ impl CampaignStatus {
     pub fn parse(raw: &str) -> Option<Self> {
         [
             Self::Draft,
+            Self::Scheduled,
             Self::Planning,
             Self::Confirming,
             Self::Sent,
@@ -284,6 +288,8 @@ pub struct CampaignRecord {
     pub planned_at: Option<Timestamp>,
     /// When its messages show (after quiet hours, if planned inside them).
     pub send_at: Option<Timestamp>,
+    /// When a scheduled campaign plans itself.
+    pub scheduled_for: Option<Timestamp>,
     pub counts: PlanCounts,
 }
 
@@ -458,8 +464,21 @@ pub trait ReachStore: Send + Sync {
         page: &PageRequest,
     ) -> StoreResult<Page<CampaignRecord>>;
     /// Moves a draft to planning; false if it was not a draft (a second send).
+    /// Draft or scheduled → planning; false if it was neither (sent already, or
+    /// another node began it).
     async fn campaign_begin(&self, org: OrgId, id: CampaignId, now: Timestamp)
     -> StoreResult<bool>;
+    /// Draft → scheduled for `at`, or (None) scheduled → draft; false if it was not
+    /// in the state to move from.
+    async fn campaign_schedule(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        at: Option<Timestamp>,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// Scheduled campaigns of every org due by `now`, soonest first (the sweep).
+    async fn campaigns_due(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<CampaignRecord>>;
     /// Undoes a plan that failed part-way, in one transaction: the touches its
     /// committed ranges took in `period` and the staff members' days go back, its
     /// recipients go, and the campaign is a draft again. False if it was not

@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_campaign))
         .routes(routes!(preflight_campaign))
         .routes(routes!(send_campaign))
+        .routes(routes!(schedule_campaign, unschedule_campaign))
         .routes(routes!(confirm_share))
 }
 
@@ -130,10 +131,12 @@ pub struct CampaignDto {
     pub name: String,
     pub template: String,
     pub segment: SegmentDto,
-    /// draft, planning, confirming (waiting for staff shares), sent, or paused (by
-    /// its negative feedback).
+    /// draft, scheduled, planning, confirming (waiting for staff shares), sent, or
+    /// paused (by its negative feedback).
     pub status: String,
     pub created_at: i64,
+    /// When a scheduled campaign plans itself.
+    pub scheduled_for: Option<i64>,
     /// When its messages show: the plan's time, or the end of quiet hours.
     pub send_at: Option<i64>,
     pub counts: CountsDto,
@@ -153,6 +156,7 @@ fn campaign_dto(c: &CampaignRecord, d: Option<&CampaignDetail>) -> CampaignDto {
         segment: SegmentDto::of(&c.segment),
         status: c.status.as_str().to_owned(),
         created_at: c.created_at.millis(),
+        scheduled_for: c.scheduled_for.map(|t| t.millis()),
         send_at: c.send_at.map(|t| t.millis()),
         counts: counts(&c.counts),
         shares: d.map_or_else(Vec::new, |d| {
@@ -279,6 +283,44 @@ pub async fn preflight_campaign(
 ) -> ApiResult<Json<PreflightDto>> {
     let p = campaigns::preflight(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
     Ok(Json(preflight_dto(&p)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleReq {
+    /// When to plan it, in milliseconds since the epoch: a minute to 90 days ahead.
+    pub at: i64,
+}
+
+/// Schedules a draft: it plans itself at `at` (its staff then confirm their shares).
+#[utoipa::path(put, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/schedule", tag = "reach",
+    request_body = ScheduleReq,
+    params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = CampaignDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "not a draft"), (status = 422, body = Problem)))]
+pub async fn schedule_campaign(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+    ApiJson(req): ApiJson<ScheduleReq>,
+) -> ApiResult<Json<CampaignDto>> {
+    let at = quan_domain::Timestamp::from_millis(req.at);
+    let c = campaigns::schedule(&st.svc, &ctx.access, parse_id(&ids.1)?, Some(at)).await?;
+    Ok(Json(campaign_dto(&c, None)))
+}
+
+/// Takes a schedule back: a draft again.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/schedule", tag = "reach",
+    params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = CampaignDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "not scheduled")))]
+pub async fn unschedule_campaign(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<CampaignDto>> {
+    let c = campaigns::schedule(&st.svc, &ctx.access, parse_id(&ids.1)?, None).await?;
+    Ok(Json(campaign_dto(&c, None)))
 }
 
 /// Plans the campaign against the touch ledger and splits it into staff shares.

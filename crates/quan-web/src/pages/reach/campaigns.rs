@@ -35,6 +35,10 @@ pub(super) fn router() -> Router<AppState> {
             "/console/{org_id}/campaigns/{campaign_id}/confirm",
             post(campaign_confirm),
         )
+        .route(
+            "/console/{org_id}/campaigns/{campaign_id}/schedule",
+            post(campaign_schedule),
+        )
 }
 
 #[derive(Template)]
@@ -128,6 +132,10 @@ struct CampaignPage<'a> {
     pre: Option<Preflight>,
     /// The caller's own share, if unconfirmed.
     my_share: Option<i64>,
+    /// The org's time zone, for the schedule form.
+    zone: String,
+    /// A refused schedule's time, as typed.
+    at: String,
     error: Option<&'a str>,
 }
 
@@ -143,13 +151,22 @@ impl CampaignPage<'_> {
     }
 }
 
-async fn campaign_view(st: &AppState, k: &Console, id: &str, error: Option<String>) -> PageResult {
+async fn campaign_view(
+    st: &AppState,
+    k: &Console,
+    id: &str,
+    error: Option<String>,
+    at: Option<String>,
+) -> PageResult {
     let id = path_id::<CampaignId>(id)?;
     let d = campaigns::get(&st.svc, &k.access, id)
         .await
         .map_err(ApiError::from)?;
-    let pre = if d.campaign.status == quan_core::CampaignStatus::Draft && reach::sees_all(&k.access)
-    {
+    let open = matches!(
+        d.campaign.status,
+        quan_core::CampaignStatus::Draft | quan_core::CampaignStatus::Scheduled
+    );
+    let pre = if open && reach::sees_all(&k.access) {
         Some(
             campaigns::preflight(&st.svc, &k.access, id)
                 .await
@@ -164,16 +181,59 @@ async fn campaign_view(st: &AppState, k: &Console, id: &str, error: Option<Strin
         .find(|s| s.staff_id == k.access.account() && s.confirmed_at.is_none())
         .filter(|_| d.campaign.status == quan_core::CampaignStatus::Confirming)
         .map(|s| s.recipients);
+    let zone = reach::policy_now(&st.svc, k.access.org())
+        .await
+        .map_err(ApiError::from)?
+        .zone
+        .name()
+        .to_owned();
     Ok(render_form(
         &CampaignPage {
             k,
             d: &d,
             pre,
             my_share,
+            zone,
+            at: at.unwrap_or_default(),
             error: error.as_deref(),
         },
         error.is_some(),
     ))
+}
+
+#[derive(Deserialize)]
+struct ScheduleForm {
+    csrf: String,
+    /// A datetime-local value in the org's zone; absent, take the schedule back.
+    #[serde(default)]
+    at: Option<String>,
+}
+
+async fn campaign_schedule(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<ScheduleForm>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let cid = path_id::<CampaignId>(&id)?;
+    let result = match f.at.as_deref() {
+        None => campaigns::schedule(&st.svc, &k.access, cid, None).await,
+        Some(raw) => match reach::policy_now(&st.svc, k.access.org()).await {
+            Ok(p) => match p.zone.at_local(raw) {
+                Ok(at) => campaigns::schedule(&st.svc, &k.access, cid, Some(at)).await,
+                Err(e) => Err(e.into()),
+            },
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(_) => Ok(saved(&format!("{}/campaigns/{id}", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            campaign_view(&st, &k, &id, Some(msg), f.at).await
+        }
+    }
 }
 
 async fn campaign_page(
@@ -181,7 +241,7 @@ async fn campaign_page(
     k: Console,
     Path((_, id)): Path<(String, String)>,
 ) -> PageResult {
-    campaign_view(&st, &k, &id, None).await
+    campaign_view(&st, &k, &id, None, None).await
 }
 
 async fn campaign_send(
@@ -195,7 +255,7 @@ async fn campaign_send(
         Ok(_) => Ok(saved(&format!("{}/campaigns/{id}", k.base()))),
         Err(e) => {
             let msg = form_error(&k.c, e.into())?;
-            campaign_view(&st, &k, &id, Some(msg)).await
+            campaign_view(&st, &k, &id, Some(msg), None).await
         }
     }
 }
@@ -211,7 +271,7 @@ async fn campaign_confirm(
         Ok(_) => Ok(saved(&format!("{}/campaigns/{id}", k.base()))),
         Err(e) => {
             let msg = form_error(&k.c, e.into())?;
-            campaign_view(&st, &k, &id, Some(msg)).await
+            campaign_view(&st, &k, &id, Some(msg), None).await
         }
     }
 }

@@ -34,7 +34,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/console/{org_id}/journeys/{journey_id}", get(journey_page))
         .route(
             "/console/{org_id}/journeys/{journey_id}/dry-run",
-            post(journey_dry_run),
+            get(back_to_journey).post(journey_dry_run),
         )
         .route(
             "/console/{org_id}/journeys/{journey_id}/enable",
@@ -309,8 +309,19 @@ impl JourneyPage<'_> {
         if d == 0 {
             return "—".to_owned();
         }
-        let tenths = n.saturating_mul(1000) / d;
+        // Rounded to the nearest tenth: 1 of 11 is 9.1 %.
+        let tenths = (n.saturating_mul(1000) + d / 2) / d;
         format!("{}.{} % ({n}/{d})", tenths / 10, tenths % 10)
+    }
+    /// A step's kind in words, by its index.
+    fn step_name(&self, step: &usize) -> String {
+        self.d
+            .journey
+            .steps
+            .get(*step)
+            .map_or_else(String::new, |s| {
+                self.k.c.word("step_kinds", s.kind()).to_owned()
+            })
     }
     /// An inactivity journey that would start no one yet.
     fn none_silent(&self, r: &DryRun) -> bool {
@@ -370,6 +381,16 @@ async fn journey_page(
     Path((_, id)): Path<(String, String)>,
 ) -> PageResult {
     journey_view(&st, &k, &id, None, None).await
+}
+
+/// A reload of a dry run's page (its URL is the form's): the journey itself.
+async fn back_to_journey(k: Console, Path((_, id)): Path<(String, String)>) -> PageResult {
+    Ok(Redirect::to(&format!(
+        "{}/journeys/{}",
+        k.base(),
+        path_id::<JourneyId>(&id)?
+    ))
+    .into_response())
 }
 
 async fn journey_dry_run(

@@ -51,7 +51,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/app/conversations/{id}/consent", post(thread_consent))
         .route("/app/transfers/{id}/refuse", post(transfer_refuse))
         .route("/console/{org_id}/customers", get(customers_page))
-        .route("/console/{org_id}/customers/codes", post(code_create))
+        .route(
+            "/console/{org_id}/customers/codes",
+            get(back_to_customers).post(code_create),
+        )
         .route(
             "/console/{org_id}/customers/{contact_id}",
             get(staff_thread).post(staff_reply),
@@ -283,7 +286,8 @@ impl CustomersPage<'_> {
         if *delivered == 0 {
             return "—".to_owned();
         }
-        let tenths = negatives.saturating_mul(1000) / delivered;
+        // Rounded to the nearest tenth: 1 of 11 is 9.1 %.
+        let tenths = (negatives.saturating_mul(1000) + delivered / 2) / delivered;
         format!(
             "{}.{} % ({negatives}/{delivered})",
             tenths / 10,
@@ -302,6 +306,10 @@ impl CustomersPage<'_> {
             .iter()
             .find(|(who, _)| *who == id)
             .map_or("", |(_, h)| h.as_str())
+    }
+    /// A shift in the page's language.
+    fn shift_text(&self, s: &Shift) -> String {
+        s.text(self.k.c.lang_code() == "zh-CN")
     }
     /// A staff member's name, for a code's shifts.
     fn staff_name(&self, id: &AccountId) -> &str {
@@ -403,6 +411,11 @@ impl CodeForm {
     }
 }
 
+/// A reload of a refused code form's page (its URL is the form's): the customers.
+async fn back_to_customers(k: Console) -> PageResult {
+    Ok(Redirect::to(&format!("{}/customers", k.base())).into_response())
+}
+
 async fn code_create(
     State(st): State<AppState>,
     k: Console,
@@ -428,15 +441,21 @@ async fn code_create(
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
         .collect();
-    // Hours typed for a staff member not ticked are not theirs to keep.
+    // Hours typed for a staff member not ticked are refused, not dropped unseen.
     let mut shifts = Vec::new();
     for (who, hours) in &f.shifts {
-        let Some(who) = staff.iter().find(|s| s.to_string() == *who) else {
-            continue;
-        };
         if hours.trim().is_empty() {
             continue;
         }
+        let Some(who) = staff.iter().find(|s| s.to_string() == *who) else {
+            let e = quan_domain::ParseError::new(
+                "shift",
+                "invalid_shift",
+                "a shift of a staff member not ticked",
+            );
+            let msg = form_error(&k.c, e.into())?;
+            return customers_view(&st, &k, f, Some(msg)).await;
+        };
         match Shift::parse(hours) {
             Ok(s) => shifts.push((*who, s)),
             Err(e) => {
@@ -488,27 +507,33 @@ impl StaffThreadPage<'_> {
         self.k.c.word("events", kind).to_owned()
     }
     fn event_detail(&self, e: &quan_core::EventRecord) -> String {
-        let s = |k: &str| {
-            e.data
-                .get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        match e.kind.as_str() {
-            "contact.added" | "contact.removed" => {
-                let by = s("code_name");
-                if by.is_empty() {
-                    s("staff_name")
-                } else {
-                    format!("{} · {by}", s("staff_name"))
-                }
+        event_detail(&self.k.c, e)
+    }
+}
+
+/// What a reach event on a person's history says beside its words: the staff
+/// member and channel of a contact, the stage, the tag, the journey.
+pub(crate) fn event_detail(c: &Chrome, e: &quan_core::EventRecord) -> String {
+    let s = |k: &str| {
+        e.data
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match e.kind.as_str() {
+        "contact.added" | "contact.removed" => {
+            let by = s("code_name");
+            if by.is_empty() {
+                s("staff_name")
+            } else {
+                format!("{} · {by}", s("staff_name"))
             }
-            "person.stage_changed" => stage(&self.k.c, &s("stage")).to_owned(),
-            "person.tagged" | "person.untagged" => s("tag"),
-            "journey.started" => s("name"),
-            _ => String::new(),
         }
+        "person.stage_changed" => stage(c, &s("stage")).to_owned(),
+        "person.tagged" | "person.untagged" => s("tag"),
+        "journey.started" => s("name"),
+        _ => String::new(),
     }
 }
 
