@@ -57,7 +57,8 @@ impl Shift {
             .split_once(['-', '–', '~'])
             .ok_or_else(|| bad("hours as 09:00-18:00"))?;
         let (start, end) = match (minute(a), minute(b)) {
-            (Some(s), Some(e)) if s != e => (s, e),
+            // 24:00 ends a day; it does not start one.
+            (Some(s), Some(e)) if s != e && s < 24 * 60 => (s, e),
             _ => return Err(bad("hours as 09:00-18:00, start and end different")),
         };
         let days = match days_raw.trim().to_lowercase().as_str() {
@@ -242,6 +243,7 @@ mod tests {
             "mon 09:00-09:00",
             "mon 25:00-26:00",
             "mon 09:60-10:00",
+            "mon 24:00-06:00",
             &"mon,".repeat(20),
         ] {
             assert_eq!(

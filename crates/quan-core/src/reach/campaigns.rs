@@ -222,48 +222,73 @@ pub async fn preflight(svc: &Services, access: &OrgAccess, id: CampaignId) -> Re
 pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<CampaignDetail> {
     require(access, Scope::Write, MANAGERS)?;
     let c = campaign(svc, access, id).await?;
-    begin_and_plan(svc, &c, Some(access.account())).await?;
+    begin_and_plan(svc, &c, Some(access.account()), false).await?;
     get(svc, access, id).await
 }
 
 /// The plan, from whoever starts it: a manager now, or the sweep at the scheduled
-/// time (on behalf of the campaign's author).
+/// time (`due`: only if still scheduled and due), on behalf of the campaign's
+/// author. Anything that fails after the begin is undone.
 async fn begin_and_plan(
     svc: &Services,
     c: &CampaignRecord,
     actor: Option<AccountId>,
+    due: bool,
 ) -> Result<()> {
     let (org, id) = (c.org_id, c.id);
-    if !svc.store.campaign_begin(org, id, svc.clock.now()).await? {
+    let now = svc.clock.now();
+    let (w, pre) = window(svc, org, now).await?;
+    let begun = if due {
+        svc.store.campaign_begin_due(org, id, now).await?
+    } else {
+        svc.store.campaign_begin(org, id, now).await?
+    };
+    if !begun {
         return Err(ReachError::CampaignState("this campaign was sent already"));
     }
-    let (w, pre) = window(svc, org, svc.clock.now()).await?;
-    let counts = match plan(svc, c, &w).await {
-        Ok(counts) => counts,
+    let planned = async {
+        let counts = plan(svc, c, &w).await?;
+        let ev = new_event(
+            svc,
+            org,
+            "campaign.planned",
+            format!("campaign:{id}"),
+            actor,
+            json!({"recipients": counts.recipients, "over_budget": counts.over_budget,
+                   "staff_daily": counts.staff_daily, "opted_out": counts.opted_out,
+                   "routed": counts.routed, "period": w.period}),
+        );
+        svc.store
+            .campaign_planned(org, id, &counts, pre.send_at, &ev)
+            .await?;
+        Ok::<_, ReachError>(ev)
+    }
+    .await;
+    match planned {
+        Ok(ev) => {
+            announce(svc, &ev).await;
+            Ok(())
+        }
         Err(e) => {
             // Ranges committed before the failure took touches: give them back, so
             // the draft can be sent again and no customer's budget is spent on it.
-            if let Err(undo) = svc.store.campaign_abort(org, id, &w.period).await {
-                tracing::warn!(error = %undo, campaign = %id, "a failed plan was not undone");
+            let ev = new_event(
+                svc,
+                org,
+                "campaign.plan_failed",
+                format!("campaign:{id}"),
+                actor,
+                json!({"name": c.name}),
+            );
+            match svc.store.campaign_abort(org, id, &w.period, &ev).await {
+                Ok(_) => announce(svc, &ev).await,
+                Err(undo) => {
+                    tracing::warn!(error = %undo, campaign = %id, "a failed plan was not undone");
+                }
             }
-            return Err(e);
+            Err(e)
         }
-    };
-    let ev = new_event(
-        svc,
-        org,
-        "campaign.planned",
-        format!("campaign:{id}"),
-        actor,
-        json!({"recipients": counts.recipients, "over_budget": counts.over_budget,
-               "staff_daily": counts.staff_daily, "opted_out": counts.opted_out,
-               "routed": counts.routed, "period": w.period}),
-    );
-    svc.store
-        .campaign_planned(org, id, &counts, pre.send_at, &ev)
-        .await?;
-    announce(svc, &ev).await;
-    Ok(())
+    }
 }
 
 /// Walks the audience range by range, then counts what the plan decided.
@@ -335,12 +360,40 @@ pub async fn schedule(
     campaign(svc, access, id).await
 }
 
-/// The sweep: plans every scheduled campaign now due, on behalf of its author.
-/// One that fails is logged and stays for the next sweep (a failed plan is undone).
+/// The sweep: plans every scheduled campaign now due, on behalf of its author. One
+/// whose author no longer manages reach in the org is unscheduled (an event says
+/// why) rather than sent in their name; one whose plan fails is undone to a draft
+/// (`campaign.plan_failed`) and logged.
 pub async fn send_due(svc: &Services) -> Result<u64> {
     let mut n = 0;
     for c in svc.store.campaigns_due(svc.clock.now(), 50).await? {
-        match begin_and_plan(svc, &c, c.created_by).await {
+        let manager = match c.created_by {
+            Some(a) => svc
+                .store
+                .staff_get(c.org_id, a)
+                .await?
+                .is_some_and(|s| MANAGERS.contains(&s.role)),
+            None => false,
+        };
+        if !manager {
+            let ev = new_event(
+                svc,
+                c.org_id,
+                "campaign.unscheduled",
+                format!("campaign:{}", c.id),
+                None,
+                json!({"name": c.name, "why": "author_not_manager"}),
+            );
+            if svc
+                .store
+                .campaign_schedule(c.org_id, c.id, None, &ev)
+                .await?
+            {
+                announce(svc, &ev).await;
+            }
+            continue;
+        }
+        match begin_and_plan(svc, &c, c.created_by, true).await {
             Ok(()) => n += 1,
             Err(e) => {
                 tracing::warn!(error = %e, campaign = %c.id, "a scheduled campaign did not plan")
@@ -434,8 +487,8 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
     Ok(i64::try_from(messages.len()).unwrap_or(i64::MAX))
 }
 
-/// A customer left a staff member or opted out: the latest campaign or journey
-/// message they were shown in the prior 48 h takes the blame, once. If that puts the campaign's
+/// A customer left a staff member or opted out: the latest message of the `blamed`
+/// kinds (campaign, journey) they were shown in the prior 48 h takes the blame, once. If that puts the campaign's
 /// negatives in its first hour at the org's threshold, it pauses (no further shares
 /// go out) and whoever composed it is told.
 pub(crate) async fn negative(
@@ -443,13 +496,14 @@ pub(crate) async fn negative(
     org: quan_domain::OrgId,
     person: PersonId,
     kind: &str,
+    blamed: &[MessageKind],
 ) -> Result<()> {
     let now = svc.clock.now();
     let since = now.plus_secs(-quan_domain::NEGATIVE_WINDOW_HOURS * 3600);
     let first_hour = quan_domain::PAUSE_WINDOW_MINUTES * 60_000;
     let Some(hit) = svc
         .store
-        .negative_record(org, person, kind, since, now, first_hour)
+        .negative_record(org, person, kind, blamed, (since, now), first_hour)
         .await?
     else {
         return Ok(());

@@ -221,13 +221,22 @@ pub async fn open(svc: &Services, actor: &Actor, slug: &str) -> Result<ContactRe
     if let Some(c) = existing {
         return Ok(c);
     }
-    let zone = policy_now(svc, code.org_id).await?.zone;
+    // The org's zone only matters to a code with shifts: plain round-robin codes
+    // (the hot path of a poster campaign) skip the policy read.
+    let local = if code.shifts.is_empty() {
+        (0, 0)
+    } else {
+        policy_now(svc, code.org_id)
+            .await?
+            .zone
+            .weekday_minute(svc.clock.now())
+    };
     let order = assignment_order(
         &code.staff,
         &code.shifts,
         code.backup,
         usize::try_from(turn).unwrap_or(0),
-        zone.weekday_minute(svc.clock.now()),
+        local,
     );
     for staff in order {
         match connect(

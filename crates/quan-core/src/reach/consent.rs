@@ -5,7 +5,7 @@
 
 use super::Result;
 use super::error::ReachError;
-use super::port::{Consent, ContactRecord, ReachMessageRecord};
+use super::port::{Consent, ContactRecord, MessageKind, ReachMessageRecord};
 use crate::Services;
 use crate::access::{Actor, require_scope};
 use crate::events::{announce, new_event};
@@ -82,8 +82,16 @@ pub async fn set(svc: &Services, actor: &Actor, org: OrgId, c: Consent) -> Resul
         .consent_set(org, me.person, &c, svc.clock.now(), &ev)
         .await?;
     announce(svc, &ev).await;
-    if (before.campaigns && !c.campaigns) || (before.journeys && !c.journeys) {
-        super::campaigns::negative(svc, org, me.person, "opted_out").await?;
+    // The topic turned off blames its own kind of message.
+    let mut blamed = Vec::new();
+    if before.campaigns && !c.campaigns {
+        blamed.push(MessageKind::Campaign);
+    }
+    if before.journeys && !c.journeys {
+        blamed.push(MessageKind::Journey);
+    }
+    if !blamed.is_empty() {
+        super::campaigns::negative(svc, org, me.person, "opted_out", &blamed).await?;
     }
     Ok(())
 }

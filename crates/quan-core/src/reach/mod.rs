@@ -27,7 +27,7 @@ use crate::events::{announce, new_event};
 use crate::page::{Page, PageRequest};
 use crate::reach::error::ReachError;
 use crate::reach::port::{
-    AddOutcome, ContactRecord, ContactSource, NewContact, PolicyRecord, StaffLoad,
+    AddOutcome, ContactRecord, ContactSource, MessageKind, NewContact, PolicyRecord, StaffLoad,
 };
 use quan_domain::{
     AccountId, ContactId, LifecycleStage, OrgId, PersonId, Role, Scope, Timestamp, TouchPolicy,
@@ -240,7 +240,14 @@ pub(crate) async fn end_contact(
     announce(svc, &ev).await;
     restage(svc, c.org_id, c.person_id).await?;
     if by == "customer" {
-        campaigns::negative(svc, c.org_id, c.person_id, "deleted").await?;
+        campaigns::negative(
+            svc,
+            c.org_id,
+            c.person_id,
+            "deleted",
+            &[MessageKind::Campaign, MessageKind::Journey],
+        )
+        .await?;
     }
     Ok(())
 }

@@ -599,12 +599,13 @@ impl SqlStore {
         org: OrgId,
         id: CampaignId,
         period: &str,
+        event: &EventRecord,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let planning = exec(
             &mut tx,
             sqlx::query(
-                "UPDATE campaigns SET status = 'draft', planned_at = NULL \
+                "UPDATE campaigns SET status = 'draft', planned_at = NULL, scheduled_for = NULL \
                  WHERE id = $1 AND org_id = $2 AND status = 'planning'",
             )
             .bind(id.to_string())
@@ -631,6 +632,7 @@ impl SqlStore {
         ] {
             exec(&mut tx, sqlx::query(sql).bind(id.to_string())).await?;
         }
+        Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
     }
@@ -640,24 +642,33 @@ impl SqlStore {
         org: OrgId,
         person: PersonId,
         kind: &str,
-        since: Timestamp,
-        now: Timestamp,
+        blamed: &[quan_core::MessageKind],
+        (since, now): (Timestamp, Timestamp),
         first_hour_ms: i64,
     ) -> StoreResult<Option<NegativeHit>> {
         let mut tx = self.begin().await?;
-        let last = sqlx::query(
+        // Which kinds of message may take the blame (an opt-out of journeys blames
+        // a journey's message, not a campaign's), as placeholders after the four.
+        let mut binds = vec![
+            person.to_string(),
+            org.to_string(),
+            since.millis().to_string(),
+            now.millis().to_string(),
+        ];
+        let kinds = list(&mut binds, blamed.iter().map(|k| k.as_str().to_owned()));
+        let sql = format!(
             "SELECT m.kind, m.campaign_id, m.dedupe, c.staff_id FROM reach_messages m JOIN contacts c ON c.id = m.contact_id \
-             WHERE c.person_id = $1 AND c.org_id = $2 AND m.kind IN ('campaign', 'journey') \
-               AND m.visible_at >= $3 AND m.visible_at <= $4 \
-             ORDER BY m.visible_at DESC, m.id DESC LIMIT 1",
-        )
-        .bind(person.to_string())
-        .bind(org.to_string())
-        .bind(since.millis())
-        .bind(now.millis())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
+             WHERE c.person_id = $1 AND c.org_id = $2 AND m.kind IN {kinds} \
+               AND m.visible_at >= CAST($3 AS BIGINT) AND m.visible_at <= CAST($4 AS BIGINT) \
+             ORDER BY m.visible_at DESC, m.id DESC LIMIT 1"
+        );
+        if blamed.is_empty() {
+            return Ok(None);
+        }
+        let last = bind_all(&sql, &binds)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
         let Some(last) = last else {
             return Ok(None);
         };

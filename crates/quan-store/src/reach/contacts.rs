@@ -444,8 +444,9 @@ impl SqlStore {
         exec(
             &mut tx,
             sqlx::query(
-                "INSERT INTO reach_consent (org_id, person_id, opted_out, updated_at) VALUES ($1, $2, 1, $3) \
-                 ON CONFLICT (org_id, person_id) DO UPDATE SET opted_out = 1, updated_at = excluded.updated_at",
+                "INSERT INTO reach_consent (org_id, person_id, opted_out, no_journeys, no_moments, updated_at) \
+                 VALUES ($1, $2, 1, 1, 1, $3) ON CONFLICT (org_id, person_id) DO UPDATE SET opted_out = 1, \
+                 no_journeys = 1, no_moments = 1, updated_at = excluded.updated_at",
             )
             .bind(o.clone())
             .bind(p.clone())

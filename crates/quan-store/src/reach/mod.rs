@@ -329,8 +329,31 @@ impl ReachStore for SqlStore {
             .collect()
     }
 
-    async fn campaign_abort(&self, org: OrgId, id: CampaignId, period: &str) -> StoreResult<bool> {
-        self.reach_campaign_abort(org, id, period).await
+    async fn campaign_begin_due(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let n = self
+            .reach_exec(
+                "UPDATE campaigns SET status = 'planning', planned_at = CAST($3 AS BIGINT) \
+                 WHERE id = $1 AND org_id = $2 AND status = 'scheduled' AND scheduled_for <= CAST($3 AS BIGINT)",
+                &[id.to_string(), org.to_string(), now.millis().to_string()],
+                None,
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn campaign_abort(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        period: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        self.reach_campaign_abort(org, id, period, event).await
     }
 
     async fn audience_counts(
@@ -410,11 +433,11 @@ impl ReachStore for SqlStore {
         org: OrgId,
         person: PersonId,
         kind: &str,
-        since: Timestamp,
-        now: Timestamp,
+        blamed: &[quan_core::MessageKind],
+        window: (Timestamp, Timestamp),
         first_hour_ms: i64,
     ) -> StoreResult<Option<NegativeHit>> {
-        self.reach_negative_record(org, person, kind, since, now, first_hour_ms)
+        self.reach_negative_record(org, person, kind, blamed, window, first_hour_ms)
             .await
     }
 

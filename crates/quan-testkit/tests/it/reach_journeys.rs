@@ -16,6 +16,7 @@ on_both_backends!(
     concurrent_sweeps_take_each_step_once,
     an_inherited_customer_walks_on_with_the_receiver,
     leaving_after_a_journey_message_blames_its_step,
+    turning_journeys_off_blames_the_journey_not_a_campaign,
     journeys_refuse_bad_input,
     journeys_are_for_managers_of_their_org
 );
@@ -442,6 +443,31 @@ async fn leaving_after_a_journey_message_blames_its_step(app: TestApp) {
     sweep(&app).await;
     let d = owner.get_journey(&org, &j.id).await;
     assert_eq!((d.delivered, d.done, d.ended), (3, 1, 1));
+}
+
+async fn turning_journeys_off_blames_the_journey_not_a_campaign(app: TestApp) {
+    let (owner, org, alice, url, _) = shop(&app, "month").await;
+    let j = owner
+        .journey(
+            &org,
+            "欢迎",
+            json!({"trigger": "code_joined"}),
+            &[("send", "欢迎")],
+        )
+        .await;
+    owner.enable_journey(&org, &j.id).await;
+    let chen = app.user("Chen").await;
+    chen.open_code(&url).await;
+    // A campaign message the next day (one mass message per staff member and
+    // customer a day), so it is the latest Chen saw.
+    app.clock.advance_secs(86_400);
+    let c = owner.campaign(&org, "{{name}}，新品", json!({})).await;
+    owner.send_campaign(&org, &c.id).await;
+    assert_eq!(alice.confirm(&org, &c.id).await, 1);
+    app.clock.advance_secs(600);
+    chen.set_topics(&org, true, false, true).await;
+    assert_eq!(owner.get_journey(&org, &j.id).await.negatives, 1);
+    assert_eq!(owner.get_campaign(&org, &c.id).await.negatives, 0);
 }
 
 async fn journeys_refuse_bad_input(app: TestApp) {

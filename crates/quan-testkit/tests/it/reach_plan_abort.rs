@@ -50,15 +50,23 @@ async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
         (1, 2),
         "the range took two touches (the staff member's day, then the budget)"
     );
+    let ev = quan_core::events::new_event(
+        &app.services,
+        org_id,
+        "campaign.plan_failed",
+        format!("campaign:{id}"),
+        None,
+        json!({}),
+    );
     assert!(
         store
-            .campaign_abort(org_id, id, &w.period)
+            .campaign_abort(org_id, id, &w.period, &ev)
             .await
             .unwrap_or(false)
     );
     assert!(
         !store
-            .campaign_abort(org_id, id, &w.period)
+            .campaign_abort(org_id, id, &w.period, &ev)
             .await
             .unwrap_or(true),
         "once"

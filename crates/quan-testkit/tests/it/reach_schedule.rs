@@ -136,4 +136,24 @@ async fn schedules_are_bounded_and_for_managers(app: TestApp) {
         "draft",
         "nothing moved"
     );
+    // An author who no longer manages reach: the sweep unschedules, it does not send.
+    let admin = app.user("Admin").await;
+    app.join(&owner, &org, &admin, "admin").await;
+    let e = admin.campaign(&org, "{{name}}", json!({})).await;
+    let r = admin
+        .c
+        .put(&path(&org, &e.id), json!({"at": now + 3_600_000}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = owner
+        .c
+        .patch(
+            &format!("/api/v1/orgs/{org}/staff/{}", admin.id),
+            json!({"role": "sales"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.clock.advance_secs(3601);
+    assert_eq!(sweep(&app).await, 0);
+    assert_eq!(owner.get_campaign(&org, &e.id).await.status, "draft");
 }

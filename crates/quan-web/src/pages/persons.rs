@@ -142,7 +142,17 @@ async fn person_view(st: &AppState, k: &Console, id: &str, error: Option<String>
         .filter(|p| p.id != id && p.merged_into.is_none())
         .collect();
     let reach = match quan_core::reach::person_reach(&st.svc, &k.access, id).await {
-        Ok(r) => r.history,
+        // Managers see every customer's history; other staff only their own
+        // customers', as beside a conversation they hold.
+        Ok(r)
+            if quan_core::reach::sees_all(&k.access)
+                || r.contacts
+                    .iter()
+                    .any(|c| c.staff_id == k.access.account() && c.removed_at.is_none()) =>
+        {
+            r.history
+        }
+        Ok(_) => Vec::new(),
         // A role that holds no customers sees the person without that history.
         Err(
             quan_core::reach::error::ReachError::Forbidden

@@ -468,6 +468,14 @@ pub trait ReachStore: Send + Sync {
     /// another node began it).
     async fn campaign_begin(&self, org: OrgId, id: CampaignId, now: Timestamp)
     -> StoreResult<bool>;
+    /// Scheduled and due by `now` → planning (the sweep's begin: a schedule taken
+    /// back or moved later since the sweep read it is left alone).
+    async fn campaign_begin_due(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     /// Draft → scheduled for `at`, or (None) scheduled → draft; false if it was not
     /// in the state to move from.
     async fn campaign_schedule(
@@ -479,11 +487,17 @@ pub trait ReachStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Scheduled campaigns of every org due by `now`, soonest first (the sweep).
     async fn campaigns_due(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<CampaignRecord>>;
-    /// Undoes a plan that failed part-way, in one transaction: the touches its
-    /// committed ranges took in `period` and the staff members' days go back, its
-    /// recipients go, and the campaign is a draft again. False if it was not
-    /// planning.
-    async fn campaign_abort(&self, org: OrgId, id: CampaignId, period: &str) -> StoreResult<bool>;
+    /// Undoes a plan that failed part-way, in one transaction with `event`: the
+    /// touches its committed ranges took in `period` and the staff members' days go
+    /// back, its recipients go, and the campaign is a draft again (unscheduled).
+    /// False if it was not planning.
+    async fn campaign_abort(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        period: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
     /// What a campaign to `segment` planned in `w` would do now, counted in the
     /// store: each customer's verdict is [`quan_domain::touch_verdict`] (opt-out,
     /// then the staff member's day, then the budget), written there as SQL so a
@@ -554,8 +568,8 @@ pub trait ReachStore: Send + Sync {
         org: OrgId,
         person: PersonId,
         kind: &str,
-        since: Timestamp,
-        now: Timestamp,
+        blamed: &[MessageKind],
+        (since, now): (Timestamp, Timestamp),
         first_hour_ms: i64,
     ) -> StoreResult<Option<NegativeHit>>;
     /// Pauses a campaign that is going or gone out; false if it was not.

@@ -143,6 +143,13 @@ impl CampaignPage<'_> {
     fn status(&self, code: &str) -> String {
         self.k.c.word("campaign_status", code).to_owned()
     }
+    /// When a scheduled campaign plans itself (nothing for a draft).
+    fn scheduled_for(&self) -> Option<quan_domain::Timestamp> {
+        self.d
+            .campaign
+            .scheduled_for
+            .filter(|_| self.d.campaign.status == quan_core::CampaignStatus::Scheduled)
+    }
     /// The message as one customer would read it, from the caller as staff.
     fn example(&self) -> String {
         quan_domain::Template::parse(&self.d.campaign.template)
