@@ -157,6 +157,21 @@ async fn a_campaign_goes_through_preflight(run: &Reach<'_>) {
         "the preflight counts the one customer"
     );
     shot(a, "33-campaign-preflight").await;
+    // The draft could also be sent later: the schedule form is there.
+    super::js(
+        a,
+        "document.querySelector('#schedule').scrollIntoView(); return 0",
+    )
+    .await;
+    assert_eq!(
+        super::js(
+            a,
+            "return document.querySelectorAll('#schedule-form input[type=datetime-local]').length"
+        )
+        .await,
+        serde_json::json!(1)
+    );
+    shot(a, "33b-campaign-schedule").await;
     click(a, "#send").await;
     wait_text(a, "Waiting for staff").await;
     click(a, "#confirm").await;
