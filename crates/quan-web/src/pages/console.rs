@@ -94,8 +94,12 @@ impl Console {
                 } else {
                     format!("{}/{slug}", self.base())
                 };
+                // A section's own pages (a journey, a campaign, a person) keep it
+                // marked; the overview only on itself.
+                let active = self.c.path == href
+                    || (!slug.is_empty() && self.c.path.starts_with(&format!("{href}/")));
                 NavItem {
-                    active: self.c.path == href,
+                    active,
                     soon: COMING.contains(&slug),
                     label: self.c.t(key).to_owned(),
                     href,

@@ -343,6 +343,15 @@ async fn a_journey_is_dry_run_then_enabled(run: &Reach<'_>) {
         serde_json::json!(0),
         "an enabled journey offers no enable button"
     );
+    assert_eq!(
+        super::js(
+            a,
+            "return document.querySelectorAll('a.on[href$=\"/journeys\"]').length"
+        )
+        .await,
+        serde_json::json!(1),
+        "the sidebar keeps Journeys marked on a journey's page"
+    );
     shot(a, "39-console-journey-active-zh").await;
 }
 
