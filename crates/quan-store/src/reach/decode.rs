@@ -68,7 +68,10 @@ pub(crate) fn policy(row: &AnyRow) -> StoreResult<PolicyRecord> {
     })
 }
 
-fn json_list<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreResult<Vec<T>> {
+pub(crate) fn json_list<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    col: &str,
+) -> StoreResult<Vec<T>> {
     serde_json::from_str(&text(row, col)?).map_err(|e| corrupt(col, e))
 }
 

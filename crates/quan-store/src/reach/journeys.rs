@@ -33,8 +33,7 @@ fn journey(r: &AnyRow) -> StoreResult<JourneyRecord> {
     let code = opt_text(r, "trigger_code")?;
     let trigger = JourneyTrigger::parse(&text(r, "trigger_kind")?, code.as_deref(), days)
         .map_err(|e| corrupt("trigger_kind", e))?;
-    let raw: Vec<(String, String)> =
-        serde_json::from_str(&text(r, "steps")?).map_err(|e| corrupt("steps", e))?;
+    let raw: Vec<(String, String)> = reach_rows::json_list(r, "steps")?;
     let steps = parse_steps(raw.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| corrupt("steps", e))?;
     let status = text(r, "status")?;

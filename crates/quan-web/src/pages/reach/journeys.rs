@@ -305,13 +305,7 @@ impl JourneyPage<'_> {
     }
     /// Negatives per delivered message, one decimal (integer arithmetic).
     fn negative_rate(&self) -> String {
-        let (n, d) = (self.d.results.negatives, self.d.results.delivered);
-        if d == 0 {
-            return "—".to_owned();
-        }
-        // Rounded to the nearest tenth: 1 of 11 is 9.1 %.
-        let tenths = (n.saturating_mul(1000) + d / 2) / d;
-        format!("{}.{} % ({n}/{d})", tenths / 10, tenths % 10)
+        super::negative_rate(self.d.results.negatives, self.d.results.delivered)
     }
     /// A step's kind in words, by its index.
     fn step_name(&self, step: &usize) -> String {

@@ -283,16 +283,7 @@ impl CustomersPage<'_> {
     /// Negatives per delivered campaign message, as a percentage with one decimal
     /// (integer arithmetic: tenths of a percent).
     fn rate(&self, negatives: &i64, delivered: &i64) -> String {
-        if *delivered == 0 {
-            return "—".to_owned();
-        }
-        // Rounded to the nearest tenth: 1 of 11 is 9.1 %.
-        let tenths = (negatives.saturating_mul(1000) + delivered / 2) / delivered;
-        format!(
-            "{}.{} % ({negatives}/{delivered})",
-            tenths / 10,
-            tenths % 10
-        )
+        negative_rate(*negatives, *delivered)
     }
     /// Whether a refused form had this staff member ticked.
     fn picked(&self, id: &AccountId) -> bool {
@@ -593,6 +584,20 @@ async fn staff_reply(
             staff_thread_view(&st, &k, &id, &f.body, Some(msg)).await
         }
     }
+}
+
+/// Negatives per delivered message as a percentage to the nearest tenth (integer
+/// arithmetic: 1 of 11 is 9.1 %), with the counts; a dash before any delivery.
+pub(super) fn negative_rate(negatives: i64, delivered: i64) -> String {
+    if delivered == 0 {
+        return "—".to_owned();
+    }
+    let tenths = (negatives.saturating_mul(1000) + delivered / 2) / delivered;
+    format!(
+        "{}.{} % ({negatives}/{delivered})",
+        tenths / 10,
+        tenths % 10
+    )
 }
 
 pub(super) fn tag_list(raw: &str) -> Vec<String> {
