@@ -58,16 +58,19 @@ pub use persons::port::{
     TimelineEntry, UndoOutcome,
 };
 pub use ports::{
-    BlobError, BlobStore, Bus, BusError, BusMessage, Clock, CounterError, Counters, RateDecision,
-    RateLimiter, Store, StoreError, StoreResult, SystemClock, SystemStore, TestClock, constraints,
+    BlobError, BlobStore, Bus, BusError, BusMessage, Clock, CounterError, Counters, Hook, Mail,
+    Mailer, Outbound, OutboundError, RateDecision, RateLimiter, Store, StoreError, StoreResult,
+    SystemClock, SystemStore, TestClock, WebhookSender, constraints,
 };
 pub use reach::port::{
     AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, CampaignRecord,
-    CampaignResults, CampaignStatus, ChannelCodeRecord, CompleteOutcome, Consent, ContactRecord,
-    ContactSource, JourneyRecord, JourneyResults, JourneyRunRecord, JourneyStatus, JourneyStore,
-    JourneyTaskRecord, MessageKind, MomentComment, MomentRecord, MomentStore, NegativeHit,
-    NewContact, PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord, ReachStore, RunStatus,
-    Segment, ShareRecipient, ShareRecord, StaffLoad, StepTally, TransferRecord, TransferStore,
+    CampaignResults, CampaignStatus, Channel, ChannelCodeRecord, ChannelTally, Channels,
+    CompleteOutcome, Consent, ContactRecord, ContactSource, DeliveryStatus, DeliveryStore,
+    DueDelivery, EndpointRecord, JourneyRecord, JourneyResults, JourneyRunRecord, JourneyStatus,
+    JourneyStore, JourneyTaskRecord, LinkCard, MessageKind, MomentComment, MomentRecord,
+    MomentStore, NegativeHit, NewContact, PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord,
+    ReachStore, RunStatus, Segment, ShareRecipient, ShareRecord, StaffLoad, StepTally,
+    TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 
@@ -105,6 +108,8 @@ pub struct Services {
     /// Which members this node has seen in which circle today (see [`visits`]).
     pub visits: Arc<visits::Visits>,
     pub rules: Rules,
+    /// E-mail and webhook delivery, and the public address for links.
+    pub outbound: ports::Outbound,
 }
 
 impl std::fmt::Debug for Services {

@@ -23,6 +23,12 @@ impl Timestamp {
     pub const fn plus_millis(self, ms: i64) -> Self {
         Self(self.0.saturating_add(ms))
     }
+    /// `2026-12-02T08:30:00.123Z`, for machine readers (webhook payloads).
+    pub fn rfc3339(self) -> String {
+        jiff::Timestamp::from_millisecond(self.0)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    }
 }
 
 impl fmt::Display for Timestamp {

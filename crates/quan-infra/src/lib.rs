@@ -5,8 +5,10 @@
 mod disk_blobs;
 mod hub;
 mod memory;
+mod outbound;
 mod redis_impl;
 
 pub use disk_blobs::DiskBlobStore;
 pub use memory::{MemoryBus, MemoryCounters, MemoryRateLimiter};
+pub use outbound::{HttpWebhooks, SmtpMailer};
 pub use redis_impl::{RedisBackend, RedisError};

@@ -9,6 +9,7 @@
 
 pub mod calls;
 mod contract;
+pub mod outside;
 use quan::App;
 use quan::settings::Settings;
 use quan_core::{Services, TestClock};
@@ -159,6 +160,8 @@ pub struct Spawn {
     /// Leave the search indexer off, so a test sees the queue as writes left it
     /// (drained by [`TestApp::indexed`] only).
     pub no_indexer: bool,
+    /// Send e-mail through this SMTP server (`smtp.url`).
+    pub smtp: Option<String>,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -183,6 +186,14 @@ pub async fn spawn_with(backend: Backend, opts: Spawn) -> Option<TestApp> {
     if opts.redis {
         settings.bus.url = redis_url().into();
     }
+    if let Some(url) = opts.smtp {
+        settings.smtp.url = url.into();
+        settings.smtp.from = "noreply@quan.test".into();
+    }
+    // Bound first, so links in messages are absolute to this server.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
+    let addr = listener.local_addr().ok()?;
+    settings.server.public_url = format!("http://{addr}");
     let clock = Arc::new(TestClock::starting_now());
     let app = match App::build(settings, clock.clone()).await {
         Ok(a) => a,
@@ -192,8 +203,6 @@ pub async fn spawn_with(backend: Backend, opts: Spawn) -> Option<TestApp> {
         }
         Err(e) => panic!("app failed to start: {e:#}"),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
-    let addr = listener.local_addr().ok()?;
     let services = app.services.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(quan::run(listener, app, async move {

@@ -330,7 +330,7 @@ mod tests {
     /// durable jobs' kinds look the same and are not events.
     #[test]
     fn every_event_kind_has_words() {
-        const JOBS: [&str; 7] = [
+        const JOBS: [&str; 8] = [
             "circles.quality",
             "circles.rank",
             "maintenance.purge",
@@ -338,6 +338,7 @@ mod tests {
             "reach.transfers",
             "reach.journeys",
             "reach.campaigns",
+            "reach.deliver",
         ];
         let c = Catalogs::load();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../quan-core/src");

@@ -10,6 +10,7 @@ use anyhow::Context;
 use quan_core::{Clock, Services, SystemClock};
 use quan_infra::{MemoryBus, MemoryCounters, MemoryRateLimiter, RedisBackend};
 use quan_store::{ConnectOptions, SqlStore};
+use secrecy::ExposeSecret;
 use settings::Settings;
 use std::future::Future;
 use std::sync::Arc;
@@ -58,6 +59,26 @@ impl App {
         let rules = quan_core::Rules {
             first_day_images: settings.circles.first_day_images,
         };
+        let outbound = quan_core::Outbound {
+            mailer: if settings.smtp.url.expose_secret().is_empty() {
+                None
+            } else {
+                let from = if settings.smtp.from.is_empty() {
+                    "noreply@quan.local"
+                } else {
+                    settings.smtp.from.as_str()
+                };
+                let m = quan_infra::SmtpMailer::new(settings.smtp.url.expose_secret(), from)
+                    .map_err(anyhow::Error::msg)?;
+                Some(Arc::new(m) as Arc<dyn quan_core::Mailer>)
+            },
+            webhooks: Arc::new(quan_infra::HttpWebhooks::new().map_err(anyhow::Error::msg)?),
+            public_url: if settings.server.public_url.is_empty() {
+                format!("http://{}", settings.server.bind)
+            } else {
+                settings.server.public_url.trim_end_matches('/').to_owned()
+            },
+        };
         let services = match settings.bus_url() {
             None => Services {
                 store: Arc::new(store.clone()),
@@ -70,6 +91,7 @@ impl App {
                 blobs: blobs.clone(),
                 visits: Arc::default(),
                 rules,
+                outbound: outbound.clone(),
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -86,6 +108,7 @@ impl App {
                     blobs: blobs.clone(),
                     visits: Arc::default(),
                     rules,
+                    outbound,
                 }
             }
         };

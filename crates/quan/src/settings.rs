@@ -15,7 +15,20 @@ pub struct Settings {
     pub bus: BusSettings,
     pub storage: StorageSettings,
     pub circles: CircleSettings,
+    pub smtp: SmtpSettings,
     pub log: LogSettings,
+}
+
+/// Outgoing e-mail (campaigns may go out by e-mail when this is set).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpSettings {
+    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://host`;
+    /// empty: no e-mail.
+    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
+    pub url: SecretString,
+    /// The sender address, e.g. `noreply@example.com`.
+    pub from: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,6 +141,24 @@ impl std::fmt::Debug for DatabaseSettings {
             .field("url", &redact_url(self.url.expose_secret()))
             .field("max_connections", &self.max_connections)
             .field("migrate_on_start", &self.migrate_on_start)
+            .finish()
+    }
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from(String::new()),
+            from: String::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("url", &redact_url(self.url.expose_secret()))
+            .field("from", &self.from)
             .finish()
     }
 }
@@ -377,6 +408,14 @@ first_day_images = 3
 # searchable by others within about a second; their authors find them at once).
 # In a cluster, one node or all of them may run it.
 search_indexer = true
+
+[smtp]
+# Outgoing e-mail for campaigns: smtp://HOST:PORT (a local relay), with
+# USER:PASSWORD@ and ?tls=required for STARTTLS, or smtps://HOST. Empty: campaigns
+# cannot choose e-mail.
+url = ""
+# The sender address; the staff member and org are its display name.
+from = "noreply@quan.local"
 
 [log]
 # "text" or "json".

@@ -133,6 +133,10 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
                 .await
                 .map(|n| tracing::info!(planned = n, "scheduled campaigns planned"))
                 .map_err(|e| e.to_string()),
+            crate::reach::delivery::DELIVER => crate::reach::delivery::run(svc)
+                .await
+                .map(|n| tracing::info!(tried = n, "deliveries sent"))
+                .map_err(|e| e.to_string()),
             crate::reach::journeys::SWEEP => crate::reach::journeys::run_sweep_job(svc)
                 .await
                 .map_err(|e| e.to_string()),
@@ -168,6 +172,7 @@ pub async fn worker(svc: Services, idle: Duration, shutdown: CancellationToken) 
             let _ = schedule_minutely(&svc, crate::reach::transfers::COMPLETE).await;
             let _ = schedule_minutely(&svc, crate::reach::journeys::SWEEP).await;
             let _ = schedule_minutely(&svc, crate::reach::campaigns::SCHEDULED).await;
+            let _ = schedule_minutely(&svc, crate::reach::delivery::DELIVER).await;
             match schedule_rank(&svc).await {
                 Ok(_) => last_rank = minute,
                 Err(e) => tracing::warn!(error = %e, "could not schedule the rank job"),

@@ -10,10 +10,12 @@ mod blob;
 mod bus;
 mod clock;
 mod counters;
+mod outbound;
 mod store;
 
 pub use blob::{BlobError, BlobStore};
 pub use bus::{Bus, BusError, BusMessage};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use counters::{CounterError, Counters, RateDecision, RateLimiter};
+pub use outbound::{Hook, Mail, Mailer, Outbound, OutboundError, WebhookSender};
 pub use store::{Store, StoreError, StoreResult, SystemStore, constraints};

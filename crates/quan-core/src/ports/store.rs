@@ -15,7 +15,9 @@ use crate::jobs::port::JobStore;
 use crate::moderation::port::ModerationStore;
 use crate::notify::port::NotifyStore;
 use crate::persons::port::{MergeStore, PersonStore};
-use crate::reach::port::{AutoReplyStore, JourneyStore, MomentStore, ReachStore, TransferStore};
+use crate::reach::port::{
+    AutoReplyStore, DeliveryStore, JourneyStore, MomentStore, ReachStore, TransferStore,
+};
 use crate::search::port::SearchStore;
 use async_trait::async_trait;
 use quan_domain::Timestamp;
@@ -84,6 +86,7 @@ pub trait Store:
     + AutoReplyStore
     + MomentStore
     + JourneyStore
+    + DeliveryStore
     + SystemStore
     + Send
     + Sync
@@ -112,6 +115,7 @@ impl<T> Store for T where
         + AutoReplyStore
         + MomentStore
         + JourneyStore
+        + DeliveryStore
         + SystemStore
         + Send
         + Sync

@@ -11,8 +11,8 @@
 
 use super::error::ReachError;
 use super::port::{
-    CampaignRecord, CampaignResults, CampaignStatus, MessageKind, PlanCounts, PlanWindow,
-    ReachMessageRecord, Segment, ShareRecord,
+    CampaignRecord, CampaignResults, CampaignStatus, Channel, Channels, LinkCard, MessageKind,
+    PlanCounts, PlanWindow, ReachMessageRecord, Segment, ShareRecord,
 };
 use super::{HOLDERS, MANAGERS, Result, policy_now, require};
 use crate::Services;
@@ -38,6 +38,34 @@ pub struct NewCampaign {
     pub name: String,
     pub template: String,
     pub segment: Segment,
+    pub channels: Channels,
+    pub link: Option<LinkCard>,
+}
+
+/// Longest link a card may carry.
+pub const LINK_MAX: usize = 2000;
+
+/// An http(s) link with a short title (the link's host when none is given).
+fn link_card(l: LinkCard) -> Result<LinkCard> {
+    let bad = |why: &str| ParseError::new("link_url", "invalid_link", why.to_owned());
+    let raw = l.url.trim();
+    if raw.len() > LINK_MAX {
+        return Err(bad("at most 2000 characters").into());
+    }
+    let url = url::Url::parse(raw).map_err(|_| bad("not a web address"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad("an http:// or https:// address").into());
+    }
+    let title = crate::input::text(&l.title, "link_title", 80, false)?;
+    let title = if title.is_empty() {
+        url.host_str().unwrap_or_default().to_owned()
+    } else {
+        title
+    };
+    Ok(LinkCard {
+        url: url.to_string(),
+        title,
+    })
 }
 
 /// Normalises a segment's tags and checks its stages and bounds.
@@ -84,6 +112,13 @@ pub async fn create(svc: &Services, access: &OrgAccess, n: NewCampaign) -> Resul
     let name = crate::input::text(&n.name, "name", 80, true)?;
     let template = Template::parse(&n.template)?;
     let segment = clean(n.segment)?;
+    let link = n.link.map(link_card).transpose()?;
+    if n.channels.email && svc.outbound.mailer.is_none() {
+        return Err(ReachError::ChannelUnavailable("email"));
+    }
+    if n.channels.webhook && svc.store.endpoint_get(access.org()).await?.is_none() {
+        return Err(ReachError::ChannelUnavailable("webhook"));
+    }
     if let Some(circle) = segment.circle
         && svc
             .store
@@ -111,6 +146,8 @@ pub async fn create(svc: &Services, access: &OrgAccess, n: NewCampaign) -> Resul
         send_at: None,
         scheduled_for: None,
         counts: PlanCounts::default(),
+        channels: n.channels,
+        link,
     };
     let ev = new_event(
         svc,
@@ -149,9 +186,12 @@ pub async fn get(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<C
         .campaign_get(access.org(), id)
         .await?
         .ok_or(ReachError::NotFound)?;
+    let mut results = svc.store.campaign_results(id).await?;
+    results.email = svc.store.delivery_tally(id, Channel::Email).await?;
+    results.webhook = svc.store.delivery_tally(id, Channel::Webhook).await?;
     Ok(CampaignDetail {
         shares: svc.store.campaign_shares(id).await?,
-        results: svc.store.campaign_results(id).await?,
+        results,
         campaign,
     })
 }
@@ -441,13 +481,27 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
     let recipients = svc.store.share_recipients(id, access.account()).await?;
     let messages: Vec<ReachMessageRecord> = recipients
         .iter()
-        .map(|r| ReachMessageRecord {
-            id: ReachMessageId::new(),
+        .map(|r| {
+            let mid = ReachMessageId::new();
+            let mut body = template.render(&r.name, &me.display_name);
+            if let Some(l) = &c.link {
+                // The card's address is the message's own, so a click is counted
+                // once for it wherever the message went (app, e-mail, webhook).
+                body.push_str(&format!(
+                    "\n\n{}\n{}",
+                    l.title,
+                    super::delivery::click_url(svc, mid)
+                ));
+            }
+            (mid, body, r)
+        })
+        .map(|(mid, body, r)| ReachMessageRecord {
+            id: mid,
             org_id: access.org(),
             contact_id: r.contact,
             from_staff: true,
             kind: MessageKind::Campaign,
-            body: template.render(&r.name, &me.display_name),
+            body,
             campaign_id: Some(id),
             dedupe: Some(format!("campaign:{id}:{}", r.person)),
             created_at: now,
@@ -476,6 +530,9 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
         }));
     }
     announce(svc, &ev).await;
+    if c.channels.email || c.channels.webhook {
+        super::delivery::kick(svc, &format!("{id}:{}", access.account())).await;
+    }
     // Live in each customer's open conversation, unless quiet hours hold them.
     if visible_at <= now {
         for (r, m) in recipients.iter().zip(&messages) {

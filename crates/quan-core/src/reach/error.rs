@@ -38,6 +38,10 @@ pub enum ReachError {
         code: &'static str,
         message: &'static str,
     },
+    /// A campaign chose a channel this node or org cannot deliver on: e-mail without
+    /// an SMTP server configured, a webhook without the org's endpoint.
+    #[error("{0} delivery is not set up")]
+    ChannelUnavailable(&'static str),
     /// Too many comments too fast.
     #[error("you are sending too fast; wait a moment")]
     RateLimited { retry_after: std::time::Duration },

@@ -14,6 +14,7 @@ pub mod campaigns;
 pub mod codes;
 pub mod consent;
 pub mod conversations;
+pub mod delivery;
 pub mod error;
 pub mod import;
 pub mod journeys;

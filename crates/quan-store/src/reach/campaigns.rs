@@ -364,8 +364,9 @@ impl SqlStore {
         exec(
             &mut tx,
             sqlx::query(
-                "INSERT INTO campaigns (id, org_id, name, template, segment, status, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO campaigns (id, org_id, name, template, segment, status, created_by, created_at, \
+                 deliver_email, deliver_webhook, link_url, link_title) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(c.id.to_string())
             .bind(c.org_id.to_string())
@@ -374,7 +375,11 @@ impl SqlStore {
             .bind(segment)
             .bind(c.status.as_str())
             .bind(c.created_by.map(|a| a.to_string()))
-            .bind(c.created_at.millis()),
+            .bind(c.created_at.millis())
+            .bind(i64::from(c.channels.email))
+            .bind(i64::from(c.channels.webhook))
+            .bind(c.link.as_ref().map(|l| l.url.clone()))
+            .bind(c.link.as_ref().map(|l| l.title.clone())),
         )
         .await?;
         Self::insert_event(&mut tx, event).await?;
@@ -553,6 +558,7 @@ impl SqlStore {
         for m in messages {
             Self::reach_message_in(&mut tx, m).await?;
         }
+        Self::reach_deliveries_in(&mut tx, id, staff).await?;
         exec(
             &mut tx,
             sqlx::query(
@@ -575,7 +581,7 @@ impl SqlStore {
         let r = self
             .fetch_opt(
                 sqlx::query(
-                    "SELECT COUNT(*) AS delivered, COUNT(read_at) AS seen, \
+                    "SELECT COUNT(*) AS delivered, COUNT(read_at) AS seen, COUNT(clicked_at) AS clicked, \
                      (SELECT COUNT(*) FROM campaign_negatives n WHERE n.campaign_id = $1) AS negatives \
                      FROM reach_messages WHERE campaign_id = $1",
                 )
@@ -587,6 +593,8 @@ impl SqlStore {
                 delivered: int(&r, "delivered")?,
                 read: int(&r, "seen")?,
                 negatives: int(&r, "negatives")?,
+                clicked: int(&r, "clicked")?,
+                ..CampaignResults::default()
             },
             None => CampaignResults::default(),
         })

@@ -6,6 +6,7 @@ mod auto;
 mod campaigns;
 mod contacts;
 pub(crate) mod decode;
+mod delivery;
 mod journeys;
 mod moments;
 mod transfers;

@@ -24,6 +24,7 @@ mod posts;
 mod reach;
 mod reach_auto;
 mod reach_consent;
+mod reach_delivery;
 mod reach_import;
 mod reach_journeys;
 mod reach_live;

@@ -222,6 +222,11 @@ pub async fn load(
             template: "{{name}}，元旦限定的桂花酒酿系列下周上市，{{staff}}先给你留一份？"
                 .to_owned(),
             segment: Segment::default(),
+            channels: quan_core::Channels::default(),
+            link: Some(quan_core::LinkCard {
+                url: "https://galaxy-tea.example.com/new-year".to_owned(),
+                title: "桂花酒酿系列 Osmanthus series".to_owned(),
+            }),
         },
     )
     .await
@@ -403,6 +408,8 @@ async fn campaign(
                 tags_any: tags.iter().map(|t| (*t).to_owned()).collect(),
                 ..Segment::default()
             },
+            channels: quan_core::Channels::default(),
+            link: None,
         },
     )
     .await

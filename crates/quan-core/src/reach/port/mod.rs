@@ -2,9 +2,11 @@
 //! per-staff counts, channel codes, 1:1 messages, campaigns with the touch ledger,
 //! and consent; moments and journeys in their own files.
 
+mod delivery;
 mod journeys;
 mod moments;
 
+pub use delivery::*;
 pub use journeys::*;
 pub use moments::*;
 
@@ -291,6 +293,9 @@ pub struct CampaignRecord {
     /// When a scheduled campaign plans itself.
     pub scheduled_for: Option<Timestamp>,
     pub counts: PlanCounts,
+    /// Outside channels it also goes out on.
+    pub channels: Channels,
+    pub link: Option<LinkCard>,
 }
 
 /// One staff member's part of a planned campaign.
@@ -309,6 +314,10 @@ pub struct CampaignResults {
     pub read: i64,
     /// Customers who deleted their staff member or opted out within 48 h of it.
     pub negatives: i64,
+    /// Messages whose link was opened (once each).
+    pub clicked: i64,
+    pub email: ChannelTally,
+    pub webhook: ChannelTally,
 }
 
 /// A negative attributed to a campaign, with what the pause rule needs.

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use quan_core::reach::campaigns::{self, CampaignDetail, NewCampaign, Preflight};
 use quan_core::{CampaignRecord, PlanCounts, Segment};
-use quan_domain::AccountId;
+use quan_domain::{AccountId, ParseError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -146,6 +146,54 @@ pub struct CampaignDto {
     pub read: i64,
     /// Customers who deleted their staff member or opted out within 48 h of it.
     pub negatives: i64,
+    /// Outside channels it also goes out on: `email`, `webhook`.
+    pub channels: Vec<String>,
+    pub link: Option<LinkDto>,
+    /// Messages whose link was opened (each counted once).
+    pub clicked: i64,
+    pub email: TallyDto,
+    pub webhook: TallyDto,
+}
+
+/// A link card: the title shown and where a click leads (through `/l/{message}`,
+/// which counts it).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkDto {
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+}
+
+/// How one outside channel's deliveries went.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct TallyDto {
+    pub pending: i64,
+    pub sent: i64,
+    /// Refused by the other side, or out of tries.
+    pub failed: i64,
+    /// Not sent by rule: no address, left or opted out since.
+    pub skipped: i64,
+}
+
+fn tally(t: &quan_core::ChannelTally) -> TallyDto {
+    TallyDto {
+        pending: t.pending,
+        sent: t.sent,
+        failed: t.failed,
+        skipped: t.skipped,
+    }
+}
+
+fn channel_names(c: quan_core::Channels) -> Vec<String> {
+    let mut v = Vec::new();
+    if c.email {
+        v.push("email".to_owned());
+    }
+    if c.webhook {
+        v.push("webhook".to_owned());
+    }
+    v
 }
 
 fn campaign_dto(c: &CampaignRecord, d: Option<&CampaignDetail>) -> CampaignDto {
@@ -173,6 +221,14 @@ fn campaign_dto(c: &CampaignRecord, d: Option<&CampaignDetail>) -> CampaignDto {
         delivered: d.map_or(0, |d| d.results.delivered),
         read: d.map_or(0, |d| d.results.read),
         negatives: d.map_or(0, |d| d.results.negatives),
+        channels: channel_names(c.channels),
+        link: c.link.as_ref().map(|l| LinkDto {
+            url: l.url.clone(),
+            title: l.title.clone(),
+        }),
+        clicked: d.map_or(0, |d| d.results.clicked),
+        email: d.map(|d| tally(&d.results.email)).unwrap_or_default(),
+        webhook: d.map(|d| tally(&d.results.webhook)).unwrap_or_default(),
     }
 }
 
@@ -210,12 +266,37 @@ pub struct CampaignReq {
     pub template: String,
     #[serde(default)]
     pub segment: SegmentDto,
+    /// Outside channels besides the member app: `email` (needs `[smtp]`),
+    /// `webhook` (needs the org's reach webhook).
+    #[serde(default)]
+    pub channels: Vec<String>,
+    #[serde(default)]
+    pub link: Option<LinkDto>,
+}
+
+/// The channels a request names, each known.
+pub(crate) fn parse_channels(names: &[String]) -> Result<quan_core::Channels, ParseError> {
+    let mut c = quan_core::Channels::default();
+    for n in names {
+        match quan_core::Channel::parse(n.trim()) {
+            Some(quan_core::Channel::Email) => c.email = true,
+            Some(quan_core::Channel::Webhook) => c.webhook = true,
+            None => {
+                return Err(ParseError::new(
+                    "channels",
+                    "invalid_channel",
+                    "email or webhook",
+                ));
+            }
+        }
+    }
+    Ok(c)
 }
 
 /// Composes a campaign (a draft: nothing is sent until it is planned and confirmed).
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns", tag = "reach", request_body = CampaignReq,
     params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = CampaignDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CampaignDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_campaign(
     State(st): State<AppState>,
     ctx: OrgCtx,
@@ -229,6 +310,11 @@ pub async fn create_campaign(
             name: req.name,
             template: req.template,
             segment,
+            channels: parse_channels(&req.channels)?,
+            link: req.link.map(|l| quan_core::LinkCard {
+                url: l.url,
+                title: l.title,
+            }),
         },
     )
     .await?;

@@ -5,6 +5,7 @@ pub mod auto;
 pub mod campaigns;
 pub mod consent;
 pub mod conversations;
+pub mod delivery;
 pub mod import;
 pub mod journeys;
 pub mod moments;
@@ -48,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(moments::router())
         .merge(journeys::router())
         .merge(consent::router())
+        .merge(delivery::router())
 }
 
 impl From<ReachError> for ApiError {
@@ -64,6 +66,7 @@ impl From<ReachError> for ApiError {
             E::CodeArchived => s(StatusCode::GONE, "code_archived"),
             E::CampaignState(_) => s(StatusCode::CONFLICT, "campaign_state"),
             E::JourneyState { code, .. } => s(StatusCode::CONFLICT, code),
+            E::ChannelUnavailable(_) => s(StatusCode::CONFLICT, "channel_unavailable"),
             E::RateLimited { retry_after } => {
                 let mut err = s(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
                 err.retry_after = Some(*retry_after);

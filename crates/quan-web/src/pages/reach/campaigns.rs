@@ -51,6 +51,10 @@ struct CampaignsPage<'a> {
     next: Option<&'a str>,
     form: CampaignForm,
     error: Option<&'a str>,
+    /// Channels offered: e-mail when the node has an SMTP server, the webhook when
+    /// the org has one.
+    can_email: bool,
+    can_webhook: bool,
 }
 
 impl CampaignsPage<'_> {
@@ -71,6 +75,15 @@ struct CampaignForm {
     tags_any: String,
     #[serde(default)]
     tags_none: String,
+    #[serde(default)]
+    link_url: String,
+    #[serde(default)]
+    link_title: String,
+    /// Checkboxes: present when ticked.
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    webhook: Option<String>,
 }
 
 async fn campaigns_view(
@@ -82,6 +95,13 @@ async fn campaigns_view(
     let page = campaigns::list(&st.svc, &k.access, &PageRequest::first(50))
         .await
         .map_err(ApiError::from)?;
+    let can_webhook = st
+        .svc
+        .store
+        .endpoint_get(k.access.org())
+        .await
+        .map_err(|e| ApiError::from(quan_core::reach::error::ReachError::from(e)))?
+        .is_some();
     Ok(render_form(
         &CampaignsPage {
             k,
@@ -90,6 +110,8 @@ async fn campaigns_view(
             next: page.next.as_deref(),
             form,
             error: error.as_deref(),
+            can_email: st.svc.outbound.mailer.is_some(),
+            can_webhook,
         },
         error.is_some(),
     ))
@@ -113,6 +135,16 @@ async fn campaign_create(
             tags_none: tag_list(&f.tags_none),
             ..Segment::default()
         },
+        channels: quan_core::Channels {
+            email: f.email.is_some(),
+            webhook: f.webhook.is_some(),
+        },
+        link: Some(f.link_url.trim())
+            .filter(|u| !u.is_empty())
+            .map(|u| quan_core::LinkCard {
+                url: u.to_owned(),
+                title: f.link_title.clone(),
+            }),
     };
     match campaigns::create(&st.svc, &k.access, n).await {
         Ok(c) => Ok(Redirect::to(&format!("{}/campaigns/{}", k.base(), c.id)).into_response()),

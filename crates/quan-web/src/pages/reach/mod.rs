@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 mod auto;
 mod campaigns;
+mod delivery;
 mod import;
 mod journeys;
 mod moments;
@@ -41,6 +42,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(journeys::router())
         .merge(campaigns::router())
         .merge(privacy::router())
+        .merge(delivery::router())
         .route("/r/{slug}", get(code_page).post(code_open))
         .route("/app/conversations", get(inbox_page))
         .route(

@@ -24,7 +24,7 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 #[derive(Deserialize, Default, Clone)]
-struct PolicyForm {
+pub(super) struct PolicyForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -124,6 +124,10 @@ struct SettingsPage<'a> {
     form: PolicyForm,
     can_edit: bool,
     error: Option<&'a str>,
+    /// The org's reach webhook (owners and admins see it and its secret).
+    webhook: Option<quan_core::EndpointRecord>,
+    /// The webhook form's address: as typed when refused, else as saved.
+    webhook_url: String,
 }
 
 impl SettingsPage<'_> {
@@ -135,11 +139,12 @@ impl SettingsPage<'_> {
     }
 }
 
-async fn view(
+pub(super) async fn view(
     st: &AppState,
     k: &Console,
     form: Option<PolicyForm>,
     error: Option<String>,
+    typed_webhook: Option<String>,
 ) -> PageResult {
     let versions = quan_core::reach::policies(&st.svc, &k.access)
         .await
@@ -147,20 +152,33 @@ async fn view(
     let current = quan_core::reach::policy_now(&st.svc, k.access.org())
         .await
         .map_err(ApiError::from)?;
+    let can_edit = matches!(k.role(), Role::Owner | Role::Admin);
+    let webhook = if can_edit {
+        quan_core::reach::delivery::endpoint(&st.svc, &k.access)
+            .await
+            .map_err(ApiError::from)?
+    } else {
+        None
+    };
+    let webhook_url = typed_webhook
+        .or_else(|| webhook.as_ref().map(|w| w.url.clone()))
+        .unwrap_or_default();
     Ok(render_form(
         &SettingsPage {
             k,
             versions: &versions,
             form: form.unwrap_or_else(|| PolicyForm::of(&current)),
-            can_edit: matches!(k.role(), Role::Owner | Role::Admin),
+            can_edit,
             error: error.as_deref(),
+            webhook,
+            webhook_url,
         },
         error.is_some(),
     ))
 }
 
 async fn settings_page(State(st): State<AppState>, k: Console) -> PageResult {
-    view(&st, &k, None, None).await
+    view(&st, &k, None, None, None).await
 }
 
 async fn settings_save(
@@ -179,7 +197,7 @@ async fn settings_save(
         Ok(_) => Ok(saved(&format!("{}/reach-settings", k.base()))),
         Err(e) => {
             let msg = form_error(&k.c, e)?;
-            view(&st, &k, Some(f), Some(msg)).await
+            view(&st, &k, Some(f), Some(msg), None).await
         }
     }
 }
