@@ -56,6 +56,7 @@ async fn a_channel_code_a_conversation_and_a_campaign_in_chromium() {
     a_moment_gets_a_like_and_a_comment(&run, &member).await;
     a_journey_is_dry_run_then_enabled(&run).await;
     the_member_chooses_topics(&run, &member).await;
+    the_owner_sets_the_reach_webhook(&run).await;
     let _ = b.close().await;
     let _ = a.close().await;
 }
@@ -144,7 +145,14 @@ async fn a_campaign_goes_through_preflight(run: &Reach<'_>) {
     )
     .await;
     fill(a, "#compose input[name=tags_any]", "门店").await;
-    click(a, "#compose button").await;
+    fill(
+        a,
+        "#compose input[name=link_url]",
+        "https://galaxy-tea.example.com/osmanthus",
+    )
+    .await;
+    fill(a, "#compose input[name=link_title]", "桂花乌龙 Osmanthus").await;
+    click(a, "#compose button[type=submit]").await;
     wait_text(a, "Preflight").await;
     let receive = super::js(
         a,
@@ -179,6 +187,18 @@ async fn a_campaign_goes_through_preflight(run: &Reach<'_>) {
     go(b, &format!("{base}/app/conversations")).await;
     click(b, "#conversations a").await;
     wait_text(b, "小美 Mei，桂花乌龙上新").await;
+    // The link card is a link, through the tracked address on this server.
+    let href = super::js(
+        b,
+        "const l = document.querySelector('.bubble a[href*=\"/l/\"]'); return l ? l.href : ''",
+    )
+    .await;
+    assert!(
+        href.as_str()
+            .is_some_and(|h| h.starts_with(&format!("{base}/l/"))),
+        "{href}"
+    );
+    shot(b, "33c-member-link-card-phone").await;
 
     // The member opts out; the next preflight counts them out.
     tap(b, "#consent input[name=opted_out]").await;
@@ -369,4 +389,42 @@ async fn the_member_chooses_topics(run: &Reach<'_>, member: &User) {
         mine.text
     );
     shot(b, "40-member-consent-topics-phone").await;
+}
+
+async fn the_owner_sets_the_reach_webhook(run: &Reach<'_>) {
+    let Reach { a, base, org, .. } = *run;
+    go(
+        a,
+        &format!("{base}/lang/en?next=/console/{org}/reach-settings"),
+    )
+    .await;
+    assert_eq!(
+        super::js(
+            a,
+            "return document.getElementById('webhook-secret') === null"
+        )
+        .await,
+        serde_json::json!(true),
+        "no secret before there is a webhook"
+    );
+    fill(
+        a,
+        "#webhook input[name=url]",
+        "https://sms.galaxy-tea.example.com/quan",
+    )
+    .await;
+    click(a, "#webhook button[value=save]").await;
+    wait_text(a, "Signing secret").await;
+    super::js(
+        a,
+        "document.querySelector('#webhook').scrollIntoView(); return 0",
+    )
+    .await;
+    shot(a, "41-console-reach-webhook").await;
+    go(a, &format!("{base}/console/{org}/campaigns")).await;
+    // With the webhook set, the composer offers it (no SMTP here: no e-mail box).
+    assert_eq!(
+        super::js(a, "return [document.querySelectorAll('#compose input[name=webhook]').length, document.querySelectorAll('#compose input[name=email]').length]").await,
+        serde_json::json!([1, 0])
+    );
 }

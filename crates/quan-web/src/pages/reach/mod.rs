@@ -22,6 +22,61 @@ use quan_core::{ChannelCodeRecord, ContactRecord, PageRequest, ReachMessageRecor
 use quan_domain::{AccountId, ContactId, Shift};
 use serde::Deserialize;
 
+/// A piece of a message body: text, or a web address with the words it shows.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Part<'a> {
+    pub text: &'a str,
+    pub href: Option<&'a str>,
+}
+
+/// A message body cut into text and web addresses, so a page links the addresses
+/// and escapes all of it (only http(s) addresses become links). An address alone
+/// on its line under a title line — a campaign's link card — shows the title.
+pub(crate) fn linked(body: &str) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = ["https://", "http://"]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
+        let end = rest[i..]
+            .find(char::is_whitespace)
+            .map_or(rest.len(), |e| i + e);
+        let href = &rest[i..end];
+        let mut before = &rest[..i];
+        let mut text = href;
+        let alone = before.ends_with('\n') && rest[end..].chars().next().is_none_or(|c| c == '\n');
+        if alone {
+            let above = &before[..before.len() - 1];
+            let line_start = above.rfind('\n').map_or(0, |n| n + 1);
+            let title = &above[line_start..];
+            if !title.trim().is_empty() && title.chars().count() <= 80 {
+                text = title;
+                before = &above[..line_start];
+            }
+        }
+        if !before.is_empty() {
+            out.push(Part {
+                text: before,
+                href: None,
+            });
+        }
+        out.push(Part {
+            text,
+            href: Some(href),
+        });
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() {
+        out.push(Part {
+            text: rest,
+            href: None,
+        });
+    }
+    out
+}
+
 mod auto;
 mod campaigns;
 mod delivery;
@@ -608,4 +663,40 @@ pub(super) fn tag_list(raw: &str) -> Vec<String> {
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Part, linked};
+
+    #[test]
+    fn only_web_addresses_become_links() {
+        let text = |t| Part {
+            text: t,
+            href: None,
+        };
+        let link = |t, h| Part {
+            text: t,
+            href: Some(h),
+        };
+        assert_eq!(
+            linked("见 http://a.b 和 https://c.d/x"),
+            vec![
+                text("见 "),
+                link("http://a.b", "http://a.b"),
+                text(" 和 "),
+                link("https://c.d/x", "https://c.d/x")
+            ]
+        );
+        // A link card: the title line shows, the address is the link.
+        assert_eq!(
+            linked("上新\n\n桂花乌龙\nhttps://q.example/l/1"),
+            vec![text("上新\n\n"), link("桂花乌龙", "https://q.example/l/1")]
+        );
+        assert_eq!(
+            linked("javascript:alert(1)"),
+            vec![text("javascript:alert(1)")]
+        );
+        assert!(linked("").is_empty());
+    }
 }
