@@ -79,6 +79,13 @@ impl App {
                 settings.server.public_url.trim_end_matches('/').to_owned()
             },
         };
+        if outbound.mailer.is_some() && settings.server.public_url.is_empty() {
+            // Links written into e-mails must work where the reader is.
+            tracing::warn!(
+                public_url = %outbound.public_url,
+                "server.public_url is not set: e-mailed links point at the bind address"
+            );
+        }
         let services = match settings.bus_url() {
             None => Services {
                 store: Arc::new(store.clone()),

@@ -35,8 +35,8 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<(), OutboundError>;
 }
 
-/// One signed webhook call.
-#[derive(Debug, Clone)]
+/// One signed webhook call. Its `Debug` leaves the secret out.
+#[derive(Clone)]
 pub struct Hook<'a> {
     pub url: &'a str,
     /// `whsec_…`, the org's signing secret.
@@ -46,6 +46,15 @@ pub struct Hook<'a> {
     /// The JSON sent; signed with `webhook-timestamp` of the sender's wall clock
     /// (the receiver checks it against its own).
     pub body: &'a str,
+}
+
+impl std::fmt::Debug for Hook<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hook")
+            .field("url", &self.url)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[async_trait]

@@ -26,11 +26,14 @@ pub const DELIVER: &str = "reach.deliver";
 pub const MAX_TRIES: i64 = 6;
 /// Wait after the n-th failed try: 1 min, 5 min, 30 min, 2 h, 8 h.
 const BACKOFF_SECS: [i64; 5] = [60, 300, 1800, 7200, 28_800];
-/// Deliveries taken per claim, and at most per job run.
-const CLAIM: i64 = 50;
-const PER_RUN: u64 = 2_000;
+/// Deliveries taken per claim: one, just before it is sent, so its lease only has
+/// to outlast one send (SMTP gives up after 20 s, a webhook after 15 s).
+const CLAIM: i64 = 1;
 /// How long a claimed delivery is leased (a node that dies mid-send frees it then).
 const LEASE_MS: i64 = 120_000;
+/// How long one run may send before it ends (the next run goes on), so a slow
+/// endpoint does not hold the node's job worker past the job's own lease.
+const RUN_MS: u128 = 45_000;
 /// Who sets the org's webhook (its secret signs in the org's name).
 const ADMINS: &[Role] = &[Role::Owner, Role::Admin];
 
@@ -57,8 +60,18 @@ pub(crate) async fn kick(svc: &Services, key: &str) {
 
 /// The org's delivery webhook, for its owner and admins (it shows the secret).
 pub async fn endpoint(svc: &Services, access: &OrgAccess) -> Result<Option<EndpointRecord>> {
-    require(access, Scope::Read, ADMINS)?;
+    // The secret signs in the org's name: as sensitive as the admin scope.
+    require(access, Scope::Admin, ADMINS)?;
     Ok(svc.store.endpoint_get(access.org()).await?)
+}
+
+/// The outside channels a campaign of this org may choose on this node: e-mail
+/// when the node has an SMTP server, the webhook when the org has one.
+pub async fn channels(svc: &Services, access: &OrgAccess) -> Result<super::port::Channels> {
+    Ok(super::port::Channels {
+        email: svc.outbound.mailer.is_some(),
+        webhook: svc.store.endpoint_get(access.org()).await?.is_some(),
+    })
 }
 
 /// Sets the org's webhook address; a new signing secret when there was none or
@@ -127,7 +140,8 @@ pub async fn click(svc: &Services, message: ReachMessageId) -> Result<String> {
 /// The job: sends every due delivery, batch by batch. Returns how many it tried.
 pub async fn run(svc: &Services) -> Result<u64> {
     let mut n = 0;
-    while n < PER_RUN {
+    let started = std::time::Instant::now();
+    while started.elapsed().as_millis() < RUN_MS {
         let now = svc.clock.now();
         let batch = svc.store.deliveries_claim(now, LEASE_MS, CLAIM).await?;
         if batch.is_empty() {
@@ -160,8 +174,7 @@ pub async fn run(svc: &Services) -> Result<u64> {
             }
             svc.store
                 .delivery_done(
-                    d.message,
-                    d.channel,
+                    (d.message, d.channel, d.attempts + 1),
                     status,
                     error.as_deref(),
                     retry_at,
@@ -187,8 +200,9 @@ async fn send(
                 return Ok(Some(DeliveryStatus::Skipped));
             };
             let Some(mailer) = &svc.outbound.mailer else {
-                return Err(OutboundError::Refused(
-                    "no SMTP server is configured".into(),
+                // Another node may have one: try again later rather than give up.
+                return Err(OutboundError::Failed(
+                    "no SMTP server is configured on this node".into(),
                 ));
             };
             mailer.send(&mail(svc, d, to)).await.map(|()| None)

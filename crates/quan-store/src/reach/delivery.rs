@@ -195,8 +195,7 @@ impl DeliveryStore for SqlStore {
 
     async fn delivery_done(
         &self,
-        message: ReachMessageId,
-        channel: Channel,
+        (message, channel, attempts): (ReachMessageId, Channel, i64),
         status: DeliveryStatus,
         error: Option<&str>,
         retry_at: Option<Timestamp>,
@@ -209,14 +208,15 @@ impl DeliveryStore for SqlStore {
             &mut tx,
             sqlx::query(
                 "UPDATE reach_deliveries SET status = $3, last_error = $4, next_at = $5, done_at = $6 \
-                 WHERE message_id = $1 AND channel = $2",
+                 WHERE message_id = $1 AND channel = $2 AND status = 'pending' AND attempts = $7",
             )
             .bind(message.to_string())
             .bind(channel.as_str())
             .bind(status.as_str())
             .bind(error.map(|e| e.chars().take(500).collect::<String>()))
             .bind(next)
-            .bind(done),
+            .bind(done)
+            .bind(attempts),
         )
         .await?;
         tx.commit().await.map_err(backend)

@@ -18,6 +18,18 @@ async fn outside_channels_postgres() {
     outside_channels(Backend::Postgres).await;
 }
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_runs_sqlite() {
+    if let Some(app) = spawn_app(Backend::Sqlite).await {
+        concurrent_runs_send_each_once(app).await;
+    }
+}
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_runs_postgres() {
+    if let Some(app) = spawn_app(Backend::Postgres).await {
+        concurrent_runs_send_each_once(app).await;
+    }
+}
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_sqlite() {
     if let Some(app) = spawn_app(Backend::Sqlite).await {
         refusals(app).await;
@@ -244,5 +256,53 @@ async fn refusals(app: TestApp) {
     );
     assert_eq!(owner.c.delete(&path).await.status, 204);
     assert_eq!(owner.c.delete(&path).await.status, 404);
+    app.stop().await;
+}
+
+/// Several runs at once (as several nodes' workers) send each delivery once.
+async fn concurrent_runs_send_each_once(app: TestApp) {
+    let hooks = HookSink::start().await;
+    let (owner, org) = app.owner("Tea House").await;
+    owner.set_policy(&org, "month", "", 100).await;
+    let code = owner
+        .create_code(&org, json!({"name": "Poster", "staff": [owner.id]}))
+        .await;
+    for i in 0..12 {
+        app.user(&format!("客户{i}"))
+            .await
+            .open_code(&code.url)
+            .await;
+    }
+    owner.set_webhook(&org, &hooks.url).await;
+    let r = owner
+        .try_campaign(
+            &org,
+            json!({"name": "N", "template": "{{name}}，新品", "channels": ["webhook"]}),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap_or_default().to_owned();
+    owner.send_campaign(&org, &id).await;
+    assert_eq!(owner.confirm(&org, &id).await, 12);
+    let runs = (0..4).map(|_| quan_core::reach::delivery::run(&app.services));
+    for r in futures::future::join_all(runs).await {
+        r.unwrap_or_else(|e| panic!("deliver: {e:?}"));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut ids: Vec<String> = hooks
+        .calls()
+        .iter()
+        .filter_map(|c| {
+            c.headers
+                .get("webhook-id")?
+                .to_str()
+                .ok()
+                .map(str::to_owned)
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((hooks.calls().len(), ids.len()), (12, 12), "each once");
+    let c = owner.get_campaign(&org, &id).await;
+    assert_eq!((c.webhook.sent, c.webhook.pending), (12, 0));
     app.stop().await;
 }

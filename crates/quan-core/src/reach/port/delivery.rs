@@ -40,14 +40,23 @@ pub struct LinkCard {
     pub title: String,
 }
 
-/// The org's delivery webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The org's delivery webhook. Its `Debug` leaves the secret out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct EndpointRecord {
     pub org_id: OrgId,
     pub url: String,
     pub secret: String,
     pub created_by: Option<AccountId>,
     pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for EndpointRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointRecord")
+            .field("org_id", &self.org_id)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a delivery stands.
@@ -120,11 +129,12 @@ pub trait DeliveryStore: Send + Sync {
         lease_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<DueDelivery>>;
-    /// Records the outcome of a try: `status` Pending with `retry_at` tries again.
+    /// Records the outcome of the try that made `attempts` (guarded: a try whose
+    /// lease ran out and was taken by another changes nothing): `status` Pending
+    /// with `retry_at` tries again.
     async fn delivery_done(
         &self,
-        message: ReachMessageId,
-        channel: Channel,
+        (message, channel, attempts): (ReachMessageId, Channel, i64),
         status: DeliveryStatus,
         error: Option<&str>,
         retry_at: Option<Timestamp>,

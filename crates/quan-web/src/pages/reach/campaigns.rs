@@ -95,13 +95,9 @@ async fn campaigns_view(
     let page = campaigns::list(&st.svc, &k.access, &PageRequest::first(50))
         .await
         .map_err(ApiError::from)?;
-    let can_webhook = st
-        .svc
-        .store
-        .endpoint_get(k.access.org())
+    let offered = quan_core::reach::delivery::channels(&st.svc, &k.access)
         .await
-        .map_err(|e| ApiError::from(quan_core::reach::error::ReachError::from(e)))?
-        .is_some();
+        .map_err(ApiError::from)?;
     Ok(render_form(
         &CampaignsPage {
             k,
@@ -110,8 +106,8 @@ async fn campaigns_view(
             next: page.next.as_deref(),
             form,
             error: error.as_deref(),
-            can_email: st.svc.outbound.mailer.is_some(),
-            can_webhook,
+            can_email: offered.email,
+            can_webhook: offered.webhook,
         },
         error.is_some(),
     ))

@@ -31,8 +31,10 @@ pub(crate) struct Part<'a> {
 
 /// A message body cut into text and web addresses, so a page links the addresses
 /// and escapes all of it (only http(s) addresses become links). An address alone
-/// on its line under a title line — a campaign's link card — shows the title.
-pub(crate) fn linked(body: &str) -> Vec<Part<'_>> {
+/// on its line under a title line shows the title when `cards` (a campaign's
+/// message, whose card Quan wrote); elsewhere the address shows as itself, so no
+/// one can hide where a link goes behind words.
+pub(crate) fn linked(body: &str, cards: bool) -> Vec<Part<'_>> {
     let mut out = Vec::new();
     let mut rest = body;
     while let Some(i) = ["https://", "http://"]
@@ -46,7 +48,8 @@ pub(crate) fn linked(body: &str) -> Vec<Part<'_>> {
         let href = &rest[i..end];
         let mut before = &rest[..i];
         let mut text = href;
-        let alone = before.ends_with('\n') && rest[end..].chars().next().is_none_or(|c| c == '\n');
+        let alone =
+            cards && before.ends_with('\n') && rest[end..].chars().next().is_none_or(|c| c == '\n');
         if alone {
             let above = &before[..before.len() - 1];
             let line_start = above.rfind('\n').map_or(0, |n| n + 1);
@@ -680,7 +683,7 @@ mod tests {
             href: Some(h),
         };
         assert_eq!(
-            linked("见 http://a.b 和 https://c.d/x"),
+            linked("见 http://a.b 和 https://c.d/x", true),
             vec![
                 text("见 "),
                 link("http://a.b", "http://a.b"),
@@ -690,13 +693,21 @@ mod tests {
         );
         // A link card: the title line shows, the address is the link.
         assert_eq!(
-            linked("上新\n\n桂花乌龙\nhttps://q.example/l/1"),
+            linked("上新\n\n桂花乌龙\nhttps://q.example/l/1", true),
             vec![text("上新\n\n"), link("桂花乌龙", "https://q.example/l/1")]
         );
         assert_eq!(
-            linked("javascript:alert(1)"),
+            linked("javascript:alert(1)", true),
             vec![text("javascript:alert(1)")]
         );
-        assert!(linked("").is_empty());
+        assert!(linked("", true).is_empty());
+        // Not a campaign's card: the address shows as itself.
+        assert_eq!(
+            linked("退款\nhttps://evil.example", false),
+            vec![
+                text("退款\n"),
+                link("https://evil.example", "https://evil.example")
+            ]
+        );
     }
 }
