@@ -35,3 +35,21 @@ pub fn text(
     }
     Ok(s.to_owned())
 }
+
+/// Longest web address Quan keeps (a link card's, a webhook's).
+pub const WEB_ADDRESS_MAX: usize = 2000;
+
+/// An absolute http(s) address with a host, at most [`WEB_ADDRESS_MAX`] long;
+/// anything else is `invalid_link` on `field` (a `javascript:` link never gets in).
+pub fn web_address(raw: &str, field: &'static str) -> Result<url::Url, ParseError> {
+    let bad = |why: &str| ParseError::new(field, "invalid_link", why.to_owned());
+    let raw = raw.trim();
+    if raw.len() > WEB_ADDRESS_MAX {
+        return Err(bad("at most 2000 characters"));
+    }
+    let url = url::Url::parse(raw).map_err(|_| bad("not a web address"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad("an http:// or https:// address"));
+    }
+    Ok(url)
+}

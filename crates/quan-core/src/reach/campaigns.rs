@@ -42,20 +42,9 @@ pub struct NewCampaign {
     pub link: Option<LinkCard>,
 }
 
-/// Longest link a card may carry.
-pub const LINK_MAX: usize = 2000;
-
 /// An http(s) link with a short title (the link's host when none is given).
 fn link_card(l: LinkCard) -> Result<LinkCard> {
-    let bad = |why: &str| ParseError::new("link_url", "invalid_link", why.to_owned());
-    let raw = l.url.trim();
-    if raw.len() > LINK_MAX {
-        return Err(bad("at most 2000 characters").into());
-    }
-    let url = url::Url::parse(raw).map_err(|_| bad("not a web address"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(bad("an http:// or https:// address").into());
-    }
+    let url = crate::input::web_address(&l.url, "link_url")?;
     let title = crate::input::text(&l.title, "link_title", 80, false)?;
     let title = if title.is_empty() {
         url.host_str().unwrap_or_default().to_owned()

@@ -17,7 +17,7 @@ use crate::Services;
 use crate::access::OrgAccess;
 use crate::jobs::port::NewJob;
 use crate::ports::{Hook, Mail, OutboundError};
-use quan_domain::{JobId, ParseError, ReachMessageId, Role, Scope};
+use quan_domain::{JobId, ReachMessageId, Role, Scope};
 use serde_json::json;
 
 /// The job kind that drains the outbox (minutely, and right after a share).
@@ -83,15 +83,7 @@ pub async fn set_endpoint(
     rotate: bool,
 ) -> Result<EndpointRecord> {
     require(access, Scope::Admin, ADMINS)?;
-    let bad = |why: &str| ParseError::new("url", "invalid_link", why.to_owned());
-    let raw = url.trim();
-    if raw.len() > super::campaigns::LINK_MAX {
-        return Err(bad("at most 2000 characters").into());
-    }
-    let parsed = url::Url::parse(raw).map_err(|_| bad("not a web address"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(bad("an http:// or https:// address").into());
-    }
+    let parsed = crate::input::web_address(url, "url")?;
     let old = svc.store.endpoint_get(access.org()).await?;
     let secret = match old {
         Some(o) if !rotate => o.secret,
