@@ -223,7 +223,9 @@ pub fn parse_steps<'a>(
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TouchLedger {
     pub opted_out: bool,
-    /// Touches used per budget period key.
+    /// They asked for at most one message a week ([`crate::Frequency::Weekly`]).
+    pub weekly: bool,
+    /// Touches used per budget period key (their own weekly one included).
     pub used: Vec<(String, i64)>,
     /// Local days the staff member already sent them a mass message.
     pub staff_days: Vec<String>,
@@ -238,10 +240,12 @@ impl TouchLedger {
     }
 
     /// Records a send, as the store's guarded writes do.
-    pub fn take(&mut self, period: &str, day: &str) {
-        match self.used.iter_mut().find(|(p, _)| p == period) {
-            Some((_, n)) => *n += 1,
-            None => self.used.push((period.to_owned(), 1)),
+    pub fn take(&mut self, periods: &[&str], day: &str) {
+        for period in periods {
+            match self.used.iter_mut().find(|(p, _)| p == period) {
+                Some((_, n)) => *n += 1,
+                None => self.used.push(((*period).to_owned(), 1)),
+            }
         }
         self.staff_days.push(day.to_owned());
     }
@@ -255,12 +259,14 @@ pub enum SendPlan {
     /// The rule forbids it now: try again at `until`.
     Defer { until: Timestamp, why: TouchVerdict },
     /// Send, shown at `show` (later than asked when quiet hours hold it), counted in
-    /// the budget `period` (limit `limit`) and the staff member's local `day`.
+    /// the budget `period` (limit `limit`), the customer's own week `own` when they
+    /// asked for at most one a week, and the staff member's local `day`.
     Send {
         show: Timestamp,
         quiet: bool,
         period: String,
         limit: i64,
+        own: Option<String>,
         day: String,
     },
 }
@@ -275,19 +281,26 @@ pub fn plan_send(policy: &TouchPolicy, at: Timestamp, ledger: &TouchLedger) -> S
     let quiet_end = policy.quiet_until(at);
     let show = quiet_end.unwrap_or(at);
     let w = policy.window(show);
+    let own = ledger.weekly.then(|| policy.own_window(show));
     let (day, next_day) = policy.day_window(show);
+    let org_spent = ledger.used_in(&w.key) >= w.limit;
+    let own_spent = own.as_ref().filter(|o| ledger.used_in(&o.key) >= o.limit);
     match touch_verdict(
         false,
         ledger.staff_days.contains(&day),
-        ledger.used_in(&w.key),
-        w.limit,
+        org_spent || own_spent.is_some(),
     ) {
         TouchVerdict::StaffDaily => SendPlan::Defer {
             until: next_day,
             why: TouchVerdict::StaffDaily,
         },
+        // Both spent: the later opening is the first that lets it through.
         TouchVerdict::OverBudget => SendPlan::Defer {
-            until: w.next_opens,
+            until: match (org_spent, own_spent) {
+                (true, Some(o)) => w.next_opens.max(o.next_opens),
+                (false, Some(o)) => o.next_opens,
+                _ => w.next_opens,
+            },
             why: TouchVerdict::OverBudget,
         },
         // Consent was decided above (`touch_verdict` is asked with `false`), so
@@ -297,6 +310,7 @@ pub fn plan_send(policy: &TouchPolicy, at: Timestamp, ledger: &TouchLedger) -> S
             quiet: quiet_end.is_some(),
             period: w.key,
             limit: w.limit,
+            own: own.map(|o| o.key),
             day,
         },
     }
@@ -387,6 +401,7 @@ pub fn simulate(
                     show,
                     quiet,
                     period,
+                    own,
                     day,
                     ..
                 } => {
@@ -398,7 +413,9 @@ pub fn simulate(
                             until: show,
                         });
                     }
-                    ledger.take(&period, &day);
+                    let mut periods = vec![period.as_str()];
+                    periods.extend(own.as_deref());
+                    ledger.take(&periods, &day);
                     t = show;
                     break;
                 }
@@ -532,7 +549,7 @@ mod tests {
         };
         assert_eq!(plan_send(&p, at(10), &opted), SendPlan::Skip);
         let mut l = TouchLedger::default();
-        l.take("d2026-12-01", "2026-12-01");
+        l.take(&["d2026-12-01"], "2026-12-01");
         assert_eq!(
             plan_send(&p, at(10), &l),
             SendPlan::Defer {
@@ -551,6 +568,33 @@ mod tests {
                 why: TouchVerdict::OverBudget
             }
         );
+    }
+
+    #[test]
+    fn a_weekly_customer_hears_once_a_week_on_top_of_the_budget() {
+        let p = policy(BudgetKind::DaysInMonth);
+        let weekly = TouchLedger {
+            weekly: true,
+            ..TouchLedger::default()
+        };
+        // The first send of the week takes their own week too.
+        let own = match plan_send(&p, at(10), &weekly) {
+            SendPlan::Send { own, .. } => own,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(own.as_deref(), Some("p2026-W49"));
+        // Tuesday 1 December: the next one goes on Monday the 7th, not the next day.
+        let s = steps(&[("send", "a"), ("wait", "1"), ("send", "b")]);
+        let (f, end) = simulate(&s, &p, at(10), weekly);
+        assert_eq!(
+            f.iter().map(|x| (x.step, x.hit)).collect::<Vec<_>>(),
+            vec![(2, JourneyHit::OverBudget), (2, JourneyHit::QuietHours)]
+        );
+        assert_eq!(f[0].until, at(6 * 24), "Monday 00:00 in the org's zone");
+        assert_eq!(end, at(6 * 24 + 8), "shown when Monday's quiet hours end");
+        // Without the choice the same walk meets nothing.
+        let (f, _) = simulate(&s, &p, at(10), TouchLedger::default());
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]

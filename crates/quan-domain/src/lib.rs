@@ -15,6 +15,7 @@ pub mod moments;
 pub mod reach;
 pub mod schedule;
 pub mod search;
+pub mod stage;
 pub mod time;
 pub mod transfer;
 
@@ -27,6 +28,7 @@ pub use moderation::*;
 pub use moments::*;
 pub use reach::*;
 pub use schedule::*;
+pub use stage::*;
 pub use time::Timestamp;
 pub use transfer::*;
 

@@ -7,10 +7,9 @@
 //!   [`TouchPolicy::quiet_until`] says how long a message must wait.
 //! - [`Template`]: a message with `{{name}}` and `{{staff}}`, parsed once (an error
 //!   names its position) and rendered by substitution, never by re-parsing.
-//! - [`derive_stage`]: a person's lifecycle stage from what they did.
 //! - [`ChannelMode`], the contact cap, and the limits on what users may send.
 
-use crate::{LifecycleStage, ParseError, Timestamp};
+use crate::{ParseError, Timestamp};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
@@ -290,24 +289,35 @@ impl TouchPolicy {
                     next_opens: self.zone.start_of(next),
                 }
             }
-            BudgetKind::WeekOfSeven => {
-                let iso = day.iso_week_date();
-                let to_monday = i64::from(8 - iso.weekday().to_monday_one_offset());
-                let next = day
-                    .checked_add(jiff::Span::new().days(to_monday))
-                    .unwrap_or(Date::MAX);
-                Window {
-                    key: format!("w{:04}-W{:02}", iso.year(), iso.week()),
-                    limit: 7,
-                    next_opens: self.zone.start_of(next),
-                }
-            }
+            BudgetKind::WeekOfSeven => self.week(day, 'w', 7),
             BudgetKind::OnePerDay => Window {
                 key: format!("d{day}"),
                 limit: 1,
                 next_opens: self.zone.start_of(day.tomorrow().unwrap_or(Date::MAX)),
             },
         }
+    }
+
+    /// The calendar week of `day` (Monday first) as a window of `limit` touches,
+    /// its key prefixed by `kind`.
+    fn week(&self, day: Date, kind: char, limit: i64) -> Window {
+        let iso = day.iso_week_date();
+        let to_monday = i64::from(8 - iso.weekday().to_monday_one_offset());
+        let next = day
+            .checked_add(jiff::Span::new().days(to_monday))
+            .unwrap_or(Date::MAX);
+        Window {
+            key: format!("{kind}{:04}-W{:02}", iso.year(), iso.week()),
+            limit,
+            next_opens: self.zone.start_of(next),
+        }
+    }
+
+    /// The window of a customer who asked for at most one message a week
+    /// ([`Frequency::Weekly`]): the org's calendar week, one touch, on top of the
+    /// org's budget.
+    pub fn own_window(&self, at: Timestamp) -> Window {
+        self.week(self.zone.local(at).date(), 'p', 1)
     }
 
     /// When quiet hours end, if `at` falls inside them.
@@ -344,6 +354,37 @@ impl TouchPolicy {
             day.to_string(),
             self.zone.start_of(day.tomorrow().unwrap_or(Date::MAX)),
         )
+    }
+}
+
+/// How often a person lets an org message them (campaigns and journeys' messages),
+/// chosen in their consent centre: the org's budget, or at most one a week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Frequency {
+    /// As the org's touch budget allows.
+    #[default]
+    Budget,
+    /// At most one message in each calendar week ([`TouchPolicy::own_window`]).
+    Weekly,
+}
+
+impl Frequency {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Frequency::Budget => "budget",
+            Frequency::Weekly => "weekly",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        match raw {
+            "budget" => Ok(Self::Budget),
+            "weekly" => Ok(Self::Weekly),
+            _ => Err(ParseError::new(
+                "frequency",
+                "invalid_frequency",
+                "budget or weekly",
+            )),
+        }
     }
 }
 
@@ -409,13 +450,14 @@ impl TouchVerdict {
     }
 }
 
-/// Consent wins, then the per-staff daily rule, then the budget.
-pub fn touch_verdict(opted_out: bool, staff_touched: bool, used: i64, limit: i64) -> TouchVerdict {
+/// Consent wins, then the per-staff daily rule, then the budget (`spent`: the org's
+/// budget for the period, or the customer's own weekly one, is used up).
+pub fn touch_verdict(opted_out: bool, staff_touched: bool, spent: bool) -> TouchVerdict {
     if opted_out {
         TouchVerdict::OptedOut
     } else if staff_touched {
         TouchVerdict::StaffDaily
-    } else if used >= limit {
+    } else if spent {
         TouchVerdict::OverBudget
     } else {
         TouchVerdict::Send
@@ -521,51 +563,6 @@ impl Template {
     }
 }
 
-/// What a person did, as far as their stage is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct StageFacts {
-    /// Whether they follow the org now: a contact of some staff member or an active
-    /// member of a circle.
-    pub follows: bool,
-    /// Whether they ever did (a contact or member once).
-    pub ever_followed: bool,
-    /// Posts, comments and messages in the last 30 days.
-    pub interactions_30d: i64,
-    /// Days since they last did anything, if ever.
-    pub idle_days: Option<i64>,
-    /// Orders paid (commerce adds them).
-    pub paid_orders: i64,
-    /// People they brought who joined (invites, shared codes).
-    pub referrals: i64,
-}
-
-/// Interactions in 30 days that make a follower engaged.
-pub const ENGAGED_INTERACTIONS: i64 = 3;
-/// Idle days after which someone who followed is churned.
-pub const CHURN_IDLE_DAYS: i64 = 90;
-
-/// A person's lifecycle stage from what they did: the one place it is decided.
-///
-/// - churned: followed once, and now follows no more or has been idle 90 days;
-/// - advocate: a repeat customer who brought someone in;
-/// - repeat customer: two paid orders or more; customer: one;
-/// - engaged: a follower with three interactions in 30 days;
-/// - follower: a contact or member; visitor: anyone else.
-pub fn derive_stage(f: &StageFacts) -> LifecycleStage {
-    let idle = f.idle_days.is_some_and(|d| d >= CHURN_IDLE_DAYS);
-    if f.ever_followed && (!f.follows || idle) {
-        return LifecycleStage::Churned;
-    }
-    match f.paid_orders {
-        n if n >= 2 && f.referrals >= 1 => LifecycleStage::Advocate,
-        n if n >= 2 => LifecycleStage::RepeatCustomer,
-        1 => LifecycleStage::Customer,
-        _ if f.follows && f.interactions_30d >= ENGAGED_INTERACTIONS => LifecycleStage::Engaged,
-        _ if f.follows => LifecycleStage::Follower,
-        _ => LifecycleStage::Visitor,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -608,6 +605,31 @@ mod tests {
         let d = policy(BudgetKind::OnePerDay).window(at("2026-12-01T17:00:00Z"));
         assert_eq!((d.key.as_str(), d.limit), ("d2026-12-02", 1));
         assert_eq!(d.next_opens, at("2026-12-02T16:00:00Z"));
+    }
+
+    #[test]
+    fn a_weekly_customer_has_one_touch_a_week_whatever_the_orgs_budget() {
+        for budget in [BudgetKind::DaysInMonth, BudgetKind::WeekOfSeven] {
+            let p = policy(budget);
+            let own = p.own_window(at("2026-12-01T10:00:00Z"));
+            assert_eq!((own.key.as_str(), own.limit), ("p2026-W49", 1));
+            assert_eq!(own.next_opens, at("2026-12-06T16:00:00Z"));
+            // Its key never meets the org's week of seven.
+            assert_ne!(own.key, p.window(at("2026-12-01T10:00:00Z")).key);
+        }
+        assert_eq!(Frequency::parse("weekly"), Ok(Frequency::Weekly));
+        assert_eq!(
+            Frequency::parse(Frequency::Budget.as_str()),
+            Ok(Frequency::Budget)
+        );
+        assert_eq!(
+            Frequency::parse("daily").map_err(|e| e.code),
+            Err("invalid_frequency")
+        );
+        assert_eq!(touch_verdict(false, false, true), TouchVerdict::OverBudget);
+        assert_eq!(touch_verdict(true, true, true), TouchVerdict::OptedOut);
+        assert_eq!(touch_verdict(false, true, true), TouchVerdict::StaffDaily);
+        assert_eq!(touch_verdict(false, false, false), TouchVerdict::Send);
     }
 
     #[test]
@@ -715,70 +737,5 @@ mod tests {
         );
         assert!(parse_pause_bp(0).is_err() && parse_pause_bp(10_001).is_err());
         assert_eq!(parse_pause_bp(200), Ok(200));
-    }
-
-    #[test]
-    fn each_stage_has_its_rule() {
-        use LifecycleStage as S;
-        let base = StageFacts::default();
-        assert_eq!(derive_stage(&base), S::Visitor);
-        let follower = StageFacts {
-            follows: true,
-            ever_followed: true,
-            idle_days: Some(1),
-            ..base
-        };
-        assert_eq!(derive_stage(&follower), S::Follower);
-        let engaged = StageFacts {
-            interactions_30d: ENGAGED_INTERACTIONS,
-            ..follower
-        };
-        assert_eq!(derive_stage(&engaged), S::Engaged);
-        assert_eq!(
-            derive_stage(&StageFacts {
-                interactions_30d: ENGAGED_INTERACTIONS - 1,
-                ..follower
-            }),
-            S::Follower
-        );
-        let customer = StageFacts {
-            paid_orders: 1,
-            ..engaged
-        };
-        assert_eq!(derive_stage(&customer), S::Customer);
-        let repeat = StageFacts {
-            paid_orders: 2,
-            ..customer
-        };
-        assert_eq!(derive_stage(&repeat), S::RepeatCustomer);
-        assert_eq!(
-            derive_stage(&StageFacts {
-                referrals: 1,
-                ..repeat
-            }),
-            S::Advocate
-        );
-        // Leaving, or 90 idle days, churns whoever followed; a visitor never churns.
-        assert_eq!(
-            derive_stage(&StageFacts {
-                follows: false,
-                ..repeat
-            }),
-            S::Churned
-        );
-        assert_eq!(
-            derive_stage(&StageFacts {
-                idle_days: Some(CHURN_IDLE_DAYS),
-                ..engaged
-            }),
-            S::Churned
-        );
-        assert_eq!(
-            derive_stage(&StageFacts {
-                idle_days: Some(400),
-                ..base
-            }),
-            S::Visitor
-        );
     }
 }

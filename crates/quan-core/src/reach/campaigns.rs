@@ -195,6 +195,8 @@ pub struct Preflight {
     pub quiet: bool,
     /// When the over-budget customers can be reached again.
     pub budget_opens: Timestamp,
+    /// When those held back by their own week can (next Monday in the org's zone).
+    pub week_opens: Timestamp,
     /// When the ones a staff member reached today can be reached again.
     pub staff_opens: Timestamp,
 }
@@ -205,18 +207,21 @@ async fn window(svc: &Services, org: OrgId, at: Timestamp) -> Result<(PlanWindow
     let quiet_end = policy.quiet_until(at);
     let send_at = quiet_end.unwrap_or(at);
     let w = policy.window(send_at);
+    let own = policy.own_window(send_at);
     let day = policy.day_window(send_at);
     Ok((
         PlanWindow {
             period: w.key,
             limit: w.limit,
             day: day.0,
+            own_period: own.key,
         },
         Preflight {
             counts: PlanCounts::default(),
             send_at,
             quiet: quiet_end.is_some(),
             budget_opens: w.next_opens,
+            week_opens: own.next_opens,
             staff_opens: day.1,
         },
     ))
@@ -285,7 +290,7 @@ async fn begin_and_plan(
             actor,
             json!({"recipients": counts.recipients, "over_budget": counts.over_budget,
                    "staff_daily": counts.staff_daily, "opted_out": counts.opted_out,
-                   "routed": counts.routed, "period": w.period}),
+                   "routed": counts.routed, "weekly": counts.weekly, "period": w.period}),
         );
         svc.store
             .campaign_planned(org, id, &counts, pre.send_at, &ev)
@@ -309,7 +314,7 @@ async fn begin_and_plan(
                 actor,
                 json!({"name": c.name}),
             );
-            match svc.store.campaign_abort(org, id, &w.period, &ev).await {
+            match svc.store.campaign_abort(org, id, &w, &ev).await {
                 Ok(_) => announce(svc, &ev).await,
                 Err(undo) => {
                     tracing::warn!(error = %undo, campaign = %id, "a failed plan was not undone");
@@ -330,7 +335,7 @@ async fn plan(svc: &Services, c: &CampaignRecord, w: &PlanWindow) -> Result<Plan
     {
         after = Some(end);
     }
-    Ok(svc.store.plan_counts(c.org_id, c.id, &c.segment).await?)
+    Ok(svc.store.plan_counts(c.org_id, c.id, &c.segment, w).await?)
 }
 
 /// The job kind of the minutely sweep that plans scheduled campaigns when due.

@@ -50,6 +50,13 @@ pub async fn overview(svc: &Services, actor: &Actor) -> Result<Vec<OrgConsent>> 
     Ok(out)
 }
 
+impl OrgConsent {
+    /// Whether they asked for at most one message a week.
+    pub fn weekly(&self) -> bool {
+        self.consent.frequency == quan_domain::Frequency::Weekly
+    }
+}
+
 async fn mine(svc: &Services, actor: &Actor, org: OrgId) -> Result<OrgConsent> {
     overview(svc, actor)
         .await?
@@ -76,7 +83,8 @@ pub async fn set(svc: &Services, actor: &Actor, org: OrgId, c: Consent) -> Resul
         kind,
         format!("person:{}", me.person),
         Some(actor.account_id()),
-        json!({"campaigns": c.campaigns, "journeys": c.journeys, "moments": c.moments}),
+        json!({"campaigns": c.campaigns, "journeys": c.journeys, "moments": c.moments,
+               "frequency": c.frequency.as_str()}),
     );
     svc.store
         .consent_set(org, me.person, &c, svc.clock.now(), &ev)
@@ -135,7 +143,7 @@ pub async fn export(svc: &Services, actor: &Actor) -> Result<Value> {
             "tags": svc.store.person_tags(o.person).await?,
             "opted_out_of_campaigns": !o.consent.campaigns,
             "receives": {"campaigns": o.consent.campaigns, "journeys": o.consent.journeys,
-                         "moments": o.consent.moments},
+                         "moments": o.consent.moments, "frequency": o.consent.frequency.as_str()},
             "contacts": contacts,
             "history": svc.store.reach_history(o.org, o.person, 1_000).await?.iter()
                 .map(|e| json!({"at": e.at.millis(), "kind": e.kind})).collect::<Vec<_>>(),

@@ -196,6 +196,9 @@ pub async fn opted_out(svc: &Services, actor: &Actor, org: OrgId) -> Result<bool
 /// already honours it.
 pub async fn set_opt_out(svc: &Services, actor: &Actor, org: OrgId, out: bool) -> Result<()> {
     let all = !out;
+    // How often stays as they chose it.
+    let person = person_in(svc, actor, org).await?;
+    let frequency = svc.store.consent_get(org, person).await?.frequency;
     super::consent::set(
         svc,
         actor,
@@ -204,6 +207,7 @@ pub async fn set_opt_out(svc: &Services, actor: &Actor, org: OrgId, out: bool) -
             campaigns: all,
             journeys: all,
             moments: all,
+            frequency,
         },
     )
     .await

@@ -483,6 +483,7 @@ async fn decide(
                     quiet,
                     period,
                     limit,
+                    own,
                     day,
                 } => {
                     let message = ReachMessageRecord {
@@ -506,6 +507,7 @@ async fn decide(
                             staff: c.staff_id,
                             period,
                             limit,
+                            own,
                             day,
                         }),
                         show,

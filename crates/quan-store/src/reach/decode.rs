@@ -128,7 +128,7 @@ pub(crate) fn message(row: &AnyRow) -> StoreResult<ReachMessageRecord> {
     })
 }
 
-pub(crate) const CAMPAIGN_COLS: &str = "id, org_id, name, template, segment, status, created_by, created_at, planned_at, send_at, recipients, over_budget, staff_daily, opted_out, routed, scheduled_for, deliver_email, deliver_webhook, link_url, link_title";
+pub(crate) const CAMPAIGN_COLS: &str = "id, org_id, name, template, segment, status, created_by, created_at, planned_at, send_at, recipients, over_budget, staff_daily, opted_out, routed, weekly, scheduled_for, deliver_email, deliver_webhook, link_url, link_title";
 
 pub(crate) fn campaign(row: &AnyRow) -> StoreResult<CampaignRecord> {
     Ok(CampaignRecord {
@@ -151,6 +151,7 @@ pub(crate) fn campaign(row: &AnyRow) -> StoreResult<CampaignRecord> {
             staff_daily: int(row, "staff_daily")?,
             opted_out: int(row, "opted_out")?,
             routed: int(row, "routed")?,
+            weekly: int(row, "weekly")?,
         },
         channels: quan_core::Channels {
             email: flag(row, "deliver_email")?,

@@ -13,8 +13,8 @@ use quan_core::{
     StoreResult,
 };
 use quan_domain::{
-    AccountId, ContactId, JourneyId, JourneyRunId, JourneyStep, JourneyTaskId, JourneyTrigger,
-    OrgId, ParseError, PersonId, Timestamp, TouchLedger, TouchVerdict, parse_steps,
+    AccountId, ContactId, Frequency, JourneyId, JourneyRunId, JourneyStep, JourneyTaskId,
+    JourneyTrigger, OrgId, ParseError, PersonId, Timestamp, TouchLedger, TouchVerdict, parse_steps,
 };
 use sqlx::any::AnyRow;
 
@@ -97,6 +97,7 @@ async fn take_touch(
     staff: AccountId,
     person: PersonId,
     (period, limit, day): (&str, i64, &str),
+    own: Option<&str>,
     key: &str,
 ) -> StoreResult<Option<TouchVerdict>> {
     let got_day = exec(
@@ -128,7 +129,27 @@ async fn take_touch(
             .bind(period.to_owned()),
     )
     .await?;
-    Ok((got_budget == 0).then_some(TouchVerdict::OverBudget))
+    if got_budget == 0 {
+        return Ok(Some(TouchVerdict::OverBudget));
+    }
+    // Their own week, guarded like the budget: taken only if it is not this week's.
+    if let Some(own) = own {
+        let got_week = exec(
+            tx,
+            sqlx::query(
+                "UPDATE reach_consent SET own_period = $3 WHERE org_id = $1 AND person_id = $2 \
+                 AND weekly <> 0 AND COALESCE(own_period, '') <> $3",
+            )
+            .bind(org.to_string())
+            .bind(person.to_string())
+            .bind(own.to_owned()),
+        )
+        .await?;
+        if got_week == 0 {
+            return Ok(Some(TouchVerdict::OverBudget));
+        }
+    }
+    Ok(None)
 }
 
 #[async_trait]
@@ -456,8 +477,28 @@ impl JourneyStore for SqlStore {
             .iter()
             .map(|r| text(r, "day"))
             .collect::<StoreResult<Vec<_>>>()?;
+        let consent = self.consent_get(org, person).await?;
+        let weekly = consent.frequency == Frequency::Weekly;
+        let mut used = used;
+        if weekly {
+            // Their own week is a period like the budget's, with one touch.
+            let own = self
+                .fetch_opt(
+                    sqlx::query(
+                        "SELECT own_period FROM reach_consent WHERE org_id = $1 AND person_id = $2",
+                    )
+                    .bind(org.to_string())
+                    .bind(person.to_string()),
+                )
+                .await?
+                .map(|r| opt_text(&r, "own_period"))
+                .transpose()?
+                .flatten();
+            used.extend(own.map(|p| (p, 1)));
+        }
         Ok(TouchLedger {
-            opted_out: !self.consent_get(org, person).await?.journeys,
+            opted_out: !consent.journeys,
+            weekly,
             used,
             staff_days,
         })
@@ -495,6 +536,7 @@ impl JourneyStore for SqlStore {
                 staff,
                 period,
                 limit,
+                own,
                 day,
             } => {
                 // The contact and consent to journeys as of this transaction: an opt-out or a
@@ -521,9 +563,16 @@ impl JourneyStore for SqlStore {
                 // somehow exists already is this step's, and no second touch is taken.
                 if Self::reach_message_in(&mut tx, message).await? {
                     let key = format!("journey:{}:{}", a.run, a.from_step);
-                    if let Some(why) =
-                        take_touch(&mut tx, a.org, *staff, *person, (period, *limit, day), &key)
-                            .await?
+                    if let Some(why) = take_touch(
+                        &mut tx,
+                        a.org,
+                        *staff,
+                        *person,
+                        (period, *limit, day),
+                        own.as_deref(),
+                        &key,
+                    )
+                    .await?
                     {
                         // Nothing of this step is written: the run stays where it was.
                         tx.rollback().await.map_err(backend)?;

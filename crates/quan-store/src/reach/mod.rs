@@ -9,6 +9,7 @@ pub(crate) mod decode;
 mod delivery;
 mod journeys;
 mod moments;
+mod plan;
 mod transfers;
 
 use crate::events::{EVENT_COLS, event};
@@ -23,7 +24,7 @@ use quan_core::{
     ReachMessageRecord, ReachStore, Segment, ShareRecord, StaffLoad, StoreResult,
 };
 use quan_domain::{
-    AccountId, CampaignId, ChannelCodeId, ContactId, LifecycleStage, OrgId, PersonId,
+    AccountId, CampaignId, ChannelCodeId, ContactId, Frequency, LifecycleStage, OrgId, PersonId,
     ReachMessageId, StageFacts, Timestamp,
 };
 
@@ -351,10 +352,10 @@ impl ReachStore for SqlStore {
         &self,
         org: OrgId,
         id: CampaignId,
-        period: &str,
+        w: &PlanWindow,
         event: &EventRecord,
     ) -> StoreResult<bool> {
-        self.reach_campaign_abort(org, id, period, event).await
+        self.reach_campaign_abort(org, id, w, event).await
     }
 
     async fn audience_counts(
@@ -384,8 +385,9 @@ impl ReachStore for SqlStore {
         org: OrgId,
         campaign: CampaignId,
         segment: &Segment,
+        w: &PlanWindow,
     ) -> StoreResult<PlanCounts> {
-        self.reach_plan_counts(org, campaign, segment).await
+        self.reach_plan_counts(org, campaign, segment, w).await
     }
 
     async fn campaign_planned(
@@ -476,7 +478,7 @@ impl ReachStore for SqlStore {
         let row = self
             .fetch_opt(
                 sqlx::query(
-                    "SELECT opted_out, no_journeys, no_moments FROM reach_consent WHERE org_id = $1 AND person_id = $2",
+                    "SELECT opted_out, no_journeys, no_moments, weekly FROM reach_consent WHERE org_id = $1 AND person_id = $2",
                 )
                 .bind(org.to_string())
                 .bind(person.to_string()),
@@ -489,6 +491,11 @@ impl ReachStore for SqlStore {
             campaigns: int(&r, "opted_out")? == 0,
             journeys: int(&r, "no_journeys")? == 0,
             moments: int(&r, "no_moments")? == 0,
+            frequency: if int(&r, "weekly")? == 0 {
+                Frequency::Budget
+            } else {
+                Frequency::Weekly
+            },
         })
     }
 
@@ -502,10 +509,11 @@ impl ReachStore for SqlStore {
     ) -> StoreResult<()> {
         let off = |allowed: bool| i64::from(!allowed).to_string();
         self.reach_exec(
-            "INSERT INTO reach_consent (org_id, person_id, opted_out, no_journeys, no_moments, updated_at) \
-             VALUES ($1, $2, CAST($3 AS BIGINT), CAST($4 AS BIGINT), CAST($5 AS BIGINT), CAST($6 AS BIGINT)) \
+            "INSERT INTO reach_consent (org_id, person_id, opted_out, no_journeys, no_moments, updated_at, weekly) \
+             VALUES ($1, $2, CAST($3 AS BIGINT), CAST($4 AS BIGINT), CAST($5 AS BIGINT), CAST($6 AS BIGINT), CAST($7 AS BIGINT)) \
              ON CONFLICT (org_id, person_id) DO UPDATE SET opted_out = excluded.opted_out, \
-               no_journeys = excluded.no_journeys, no_moments = excluded.no_moments, updated_at = excluded.updated_at",
+               no_journeys = excluded.no_journeys, no_moments = excluded.no_moments, updated_at = excluded.updated_at, \
+               weekly = excluded.weekly",
             &[
                 org.to_string(),
                 person.to_string(),
@@ -513,6 +521,7 @@ impl ReachStore for SqlStore {
                 off(consent.journeys),
                 off(consent.moments),
                 now.millis().to_string(),
+                i64::from(consent.frequency == Frequency::Weekly).to_string(),
             ],
             Some(event),
         )

@@ -191,6 +191,26 @@ impl User {
         assert_eq!(r.status, 204, "topics {org}: {}", r.text);
     }
 
+    /// Puts the caller's topics and frequency for an org as `body` says.
+    pub async fn try_topics(&self, org: &str, body: Value) -> Res {
+        self.c
+            .put(&format!("/api/v1/me/consent/{org}/topics"), body)
+            .await
+    }
+
+    /// Asks an org for at most one campaign or journey message a week (or, with
+    /// `weekly` false, as its budget allows), every topic on (asserting 204).
+    pub async fn set_weekly(&self, org: &str, weekly: bool) {
+        let frequency = if weekly { "weekly" } else { "budget" };
+        let r = self
+            .try_topics(
+                org,
+                json!({"campaigns": true, "journeys": true, "moments": true, "frequency": frequency}),
+            )
+            .await;
+        assert_eq!(r.status, 204, "frequency {org}: {}", r.text);
+    }
+
     /// A conversation as its staff member reads it.
     pub async fn staff_conversation(&self, org: &str, contact: &str) -> ConversationDto {
         let r = self

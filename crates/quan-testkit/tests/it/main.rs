@@ -25,6 +25,7 @@ mod reach;
 mod reach_auto;
 mod reach_consent;
 mod reach_delivery;
+mod reach_frequency;
 mod reach_import;
 mod reach_journeys;
 mod reach_live;

@@ -154,7 +154,7 @@ async fn topics_are_honoured_one_by_one(app: TestApp) {
     let mine = mei.c.get("/api/v1/me/consent").await;
     assert_eq!(
         mine.body[0]["topics"],
-        json!({"campaigns": true, "journeys": false, "moments": true})
+        json!({"campaigns": true, "journeys": false, "moments": true, "frequency": "budget"})
     );
     app.clock.advance_secs(86_400 + 1);
     quan_core::reach::journeys::sweep(&app.services)

@@ -1,6 +1,7 @@
 //! A campaign plan that fails part-way is undone: the touches its committed ranges
 //! took go back, its recipients go, and the draft can be sent again with the same
-//! preflight. Driven through the store, as a failure between two ranges leaves it.
+//! preflight (the weeks of customers who asked for one message a week included).
+//! Driven through the store, as a failure between two ranges leaves it.
 //! Both backends.
 
 use quan_core::{PlanWindow, Segment};
@@ -15,8 +16,11 @@ async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
     let code = owner
         .create_code(&org, json!({"name": "Poster", "staff": [owner.id]}))
         .await;
+    // Each asked for at most one message a week: their weeks must come back too.
     for i in 0..3 {
-        app.user(&format!("C{i}")).await.open_code(&code.url).await;
+        let u = app.user(&format!("C{i}")).await;
+        u.open_code(&code.url).await;
+        u.set_weekly(&org, true).await;
     }
     let c = owner.campaign(&org, "{{name}}，新品", json!({})).await;
     let before = owner.preflight(&org, &c.id).await;
@@ -36,6 +40,7 @@ async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
         period: policy.window(now).key,
         limit: policy.window(now).limit,
         day: policy.day_window(now).0,
+        own_period: policy.own_window(now).key,
     };
     assert!(store.campaign_begin(org_id, id, now).await.unwrap_or(false));
     let segment = Segment::default();
@@ -60,13 +65,13 @@ async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
     );
     assert!(
         store
-            .campaign_abort(org_id, id, &w.period, &ev)
+            .campaign_abort(org_id, id, &w, &ev)
             .await
             .unwrap_or(false)
     );
     assert!(
         !store
-            .campaign_abort(org_id, id, &w.period, &ev)
+            .campaign_abort(org_id, id, &w, &ev)
             .await
             .unwrap_or(true),
         "once"

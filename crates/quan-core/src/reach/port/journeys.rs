@@ -135,14 +135,17 @@ pub struct JourneyTaskRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepEffect {
     None,
-    /// A message under the ledger: the budget `period` below `limit` and the staff
-    /// member's local `day`, taken by guarded writes in the same transaction.
+    /// A message under the ledger: the budget `period` below `limit`, the
+    /// customer's own week `own` (when they asked for at most one message a week)
+    /// and the staff member's local `day`, taken by guarded writes in the same
+    /// transaction.
     Send {
         message: ReachMessageRecord,
         person: PersonId,
         staff: AccountId,
         period: String,
         limit: i64,
+        own: Option<String>,
         day: String,
     },
     Task(JourneyTaskRecord),

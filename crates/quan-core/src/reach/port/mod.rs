@@ -15,7 +15,7 @@ use crate::page::{Page, PageRequest};
 use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
-    AccountId, AutoReplyId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId,
+    AccountId, AutoReplyId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId, Frequency,
     LifecycleStage, OrgId, PersonId, ReachMessageId, RuleAction, Shift, StageFacts, Timestamp,
     TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
 };
@@ -263,6 +263,9 @@ pub struct PlanCounts {
     pub opted_out: i64,
     /// Recipients who hear from another staff member than their first.
     pub routed: i64,
+    /// Of the over-budget, those held back only by their own week (they asked for
+    /// at most one message a week).
+    pub weekly: i64,
 }
 
 impl PlanCounts {
@@ -339,6 +342,8 @@ pub struct PlanWindow {
     pub period: String,
     pub limit: i64,
     pub day: String,
+    /// The week a customer who asked for at most one message a week spends.
+    pub own_period: String,
 }
 
 /// What a person lets an org send them, by topic. Order updates (with commerce)
@@ -351,6 +356,8 @@ pub struct Consent {
     pub journeys: bool,
     /// Their staff's moments in the member app.
     pub moments: bool,
+    /// How often campaigns and journeys' messages may reach them.
+    pub frequency: Frequency,
 }
 
 impl Default for Consent {
@@ -359,6 +366,7 @@ impl Default for Consent {
             campaigns: true,
             journeys: true,
             moments: true,
+            frequency: Frequency::Budget,
         }
     }
 }
@@ -497,19 +505,21 @@ pub trait ReachStore: Send + Sync {
     /// Scheduled campaigns of every org due by `now`, soonest first (the sweep).
     async fn campaigns_due(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<CampaignRecord>>;
     /// Undoes a plan that failed part-way, in one transaction with `event`: the
-    /// touches its committed ranges took in `period` and the staff members' days go
-    /// back, its recipients go, and the campaign is a draft again (unscheduled).
-    /// False if it was not planning.
+    /// touches its committed ranges took in `w` (the period's, and the weeks of
+    /// customers who asked for at most one message a week) and the staff members'
+    /// days go back, its recipients go, and the campaign is a draft again
+    /// (unscheduled). False if it was not planning.
     async fn campaign_abort(
         &self,
         org: OrgId,
         id: CampaignId,
-        period: &str,
+        w: &PlanWindow,
         event: &EventRecord,
     ) -> StoreResult<bool>;
     /// What a campaign to `segment` planned in `w` would do now, counted in the
     /// store: each customer's verdict is [`quan_domain::touch_verdict`] (opt-out,
-    /// then the staff member's day, then the budget), written there as SQL so a
+    /// then the staff member's day, then the budget or the customer's own week),
+    /// written there as SQL so a
     /// million customers are counted without leaving the database.
     async fn audience_counts(
         &self,
@@ -519,8 +529,8 @@ pub trait ReachStore: Send + Sync {
     ) -> StoreResult<PlanCounts>;
     /// Plans the next range of at most `batch` persons after `after` (person
     /// order), in one transaction: records every customer's verdict, then takes the
-    /// staff member's day and a touch of the budget for each `Send` by guarded
-    /// set-based writes, so a customer a concurrent campaign took first ends
+    /// staff member's day, a touch of the budget and (for a customer who asked for at
+    /// most one a week) their week for each `Send` by guarded set-based writes, so a customer a concurrent campaign took first ends
     /// `StaffDaily` or `OverBudget` instead of passing a limit. Returns where the
     /// range ended, or None when the audience is done.
     async fn plan_range(
@@ -532,12 +542,13 @@ pub trait ReachStore: Send + Sync {
         after: Option<PersonId>,
         batch: i64,
     ) -> StoreResult<Option<PersonId>>;
-    /// A planned campaign's counts, from what its plan recorded.
+    /// A planned campaign's counts, from what its plan recorded in `w`.
     async fn plan_counts(
         &self,
         org: OrgId,
         campaign: CampaignId,
         segment: &Segment,
+        w: &PlanWindow,
     ) -> StoreResult<PlanCounts>;
     /// Ends planning: stores the counts and one share per staff member.
     async fn campaign_planned(

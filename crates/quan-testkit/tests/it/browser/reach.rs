@@ -379,12 +379,17 @@ async fn the_member_chooses_topics(run: &Reach<'_>, member: &User) {
     let Reach { b, base, org, .. } = *run;
     go(b, &format!("{base}/app/consent")).await;
     tap(b, &format!("#org-{org} input[name=journeys]")).await;
+    tap(
+        b,
+        &format!("#org-{org} input[name=frequency][value=weekly]"),
+    )
+    .await;
     click(b, &format!("#org-{org} form.stack button")).await;
     wait_for_path(b, "/app/consent").await;
     let mine = member.c.get("/api/v1/me/consent").await;
     assert_eq!(
         mine.body[0]["topics"],
-        serde_json::json!({"campaigns": true, "journeys": false, "moments": true}),
+        serde_json::json!({"campaigns": true, "journeys": false, "moments": true, "frequency": "weekly"}),
         "{}",
         mine.text
     );

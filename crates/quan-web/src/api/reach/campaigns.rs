@@ -105,6 +105,10 @@ pub struct CountsDto {
     pub opted_out: i64,
     /// Recipients who hear from another staff member (the one they last talked with).
     pub routed: i64,
+    /// Of the over-budget, those held back only because they asked for at most one
+    /// message a week and had it.
+    #[serde(default)]
+    pub weekly: i64,
 }
 
 fn counts(c: &PlanCounts) -> CountsDto {
@@ -114,6 +118,7 @@ fn counts(c: &PlanCounts) -> CountsDto {
         staff_daily: c.staff_daily,
         opted_out: c.opted_out,
         routed: c.routed,
+        weekly: c.weekly,
     }
 }
 
@@ -345,6 +350,9 @@ pub struct PreflightDto {
     pub budget_opens: i64,
     /// When those reached by the same staff member today can be again.
     pub staff_opens: i64,
+    /// When those who asked for at most one message a week can be again (the next
+    /// Monday in the org's time zone).
+    pub week_opens: i64,
 }
 
 fn preflight_dto(p: &Preflight) -> PreflightDto {
@@ -354,6 +362,7 @@ fn preflight_dto(p: &Preflight) -> PreflightDto {
         quiet: p.quiet,
         budget_opens: p.budget_opens.millis(),
         staff_opens: p.staff_opens.millis(),
+        week_opens: p.week_opens.millis(),
     }
 }
 

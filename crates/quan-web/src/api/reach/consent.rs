@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quan_core::reach::consent;
+use quan_domain::Frequency;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -44,6 +45,18 @@ pub struct TopicsDto {
     pub journeys: bool,
     /// The staff's moments.
     pub moments: bool,
+    /// How often campaigns and journeys' messages may reach the caller: as the org's
+    /// touch budget allows (the default), or at most one a week.
+    #[serde(default)]
+    pub frequency: FrequencyDto,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FrequencyDto {
+    #[default]
+    Budget,
+    Weekly,
 }
 
 impl From<TopicsDto> for quan_core::Consent {
@@ -52,6 +65,10 @@ impl From<TopicsDto> for quan_core::Consent {
             campaigns: t.campaigns,
             journeys: t.journeys,
             moments: t.moments,
+            frequency: match t.frequency {
+                FrequencyDto::Budget => Frequency::Budget,
+                FrequencyDto::Weekly => Frequency::Weekly,
+            },
         }
     }
 }
@@ -89,6 +106,10 @@ pub async fn privacy(
                     campaigns: o.consent.campaigns,
                     journeys: o.consent.journeys,
                     moments: o.consent.moments,
+                    frequency: match o.consent.frequency {
+                        Frequency::Budget => FrequencyDto::Budget,
+                        Frequency::Weekly => FrequencyDto::Weekly,
+                    },
                 },
             })
             .collect(),

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::reach::consent::{self, OrgConsent};
-use quan_domain::OrgId;
+use quan_domain::{Frequency, OrgId};
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<AppState> {
@@ -44,6 +44,8 @@ struct ConsentForm {
     campaigns: Option<String>,
     journeys: Option<String>,
     moments: Option<String>,
+    /// `budget` or `weekly` (absent: as the org's budget allows).
+    frequency: Option<String>,
 }
 
 async fn consent_save(
@@ -62,6 +64,13 @@ async fn consent_save(
             campaigns: f.campaigns.is_some(),
             journeys: f.journeys.is_some(),
             moments: f.moments.is_some(),
+            frequency: f
+                .frequency
+                .as_deref()
+                .map(Frequency::parse)
+                .transpose()
+                .map_err(ApiError::from)?
+                .unwrap_or_default(),
         },
     )
     .await
