@@ -64,13 +64,13 @@ pub use ports::{
 };
 pub use reach::port::{
     AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, CampaignRecord,
-    CampaignResults, CampaignStatus, Channel, ChannelCodeRecord, ChannelTally, Channels,
-    CompleteOutcome, Consent, ContactRecord, ContactSource, DeliveryStatus, DeliveryStore,
-    DueDelivery, EndpointRecord, JourneyRecord, JourneyResults, JourneyRunRecord, JourneyStatus,
-    JourneyStore, JourneyTaskRecord, LinkCard, MessageKind, MomentComment, MomentRecord,
-    MomentStore, NegativeHit, NewContact, PlanCounts, PlanWindow, PolicyRecord, ReachMessageRecord,
-    ReachStore, RunStatus, Segment, ShareRecipient, ShareRecord, StaffLoad, StepTally,
-    TransferRecord, TransferStore,
+    CampaignResults, CampaignRoom, CampaignStatus, Channel, ChannelCodeRecord, ChannelTally,
+    Channels, CompleteOutcome, Consent, ContactRecord, ContactSource, DeliveryStatus,
+    DeliveryStore, DueDelivery, EndpointRecord, JourneyRecord, JourneyResults, JourneyRunRecord,
+    JourneyStatus, JourneyStore, JourneyTaskRecord, LinkCard, MessageKind, MomentComment,
+    MomentRecord, MomentStore, NegativeHit, NewContact, PlanCounts, PlanWindow, PolicyRecord,
+    ReachMessageRecord, ReachStore, RoomCampaignStore, RoomTarget, RunStatus, Segment,
+    ShareRecipient, ShareRecord, StaffLoad, StepTally, TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};
 

@@ -16,7 +16,8 @@ use crate::moderation::port::ModerationStore;
 use crate::notify::port::NotifyStore;
 use crate::persons::port::{MergeStore, PersonStore};
 use crate::reach::port::{
-    AutoReplyStore, DeliveryStore, JourneyStore, MomentStore, ReachStore, TransferStore,
+    AutoReplyStore, DeliveryStore, JourneyStore, MomentStore, ReachStore, RoomCampaignStore,
+    TransferStore,
 };
 use crate::search::port::SearchStore;
 use async_trait::async_trait;
@@ -87,6 +88,7 @@ pub trait Store:
     + MomentStore
     + JourneyStore
     + DeliveryStore
+    + RoomCampaignStore
     + SystemStore
     + Send
     + Sync
@@ -116,6 +118,7 @@ impl<T> Store for T where
         + MomentStore
         + JourneyStore
         + DeliveryStore
+        + RoomCampaignStore
         + SystemStore
         + Send
         + Sync

@@ -11,12 +11,12 @@
 
 use super::error::ReachError;
 use super::port::{
-    CampaignRecord, CampaignResults, CampaignStatus, Channel, Channels, LinkCard, MessageKind,
-    PlanCounts, PlanWindow, ReachMessageRecord, Segment, ShareRecord,
+    CampaignRecord, CampaignResults, CampaignRoom, CampaignStatus, Channel, Channels, LinkCard,
+    MessageKind, PlanCounts, PlanWindow, ReachMessageRecord, RoomTarget, Segment, ShareRecord,
 };
 use super::{HOLDERS, MANAGERS, Result, policy_now, require};
 use crate::Services;
-use crate::access::OrgAccess;
+use crate::access::{Actor, OrgAccess};
 use crate::events::{announce, new_event};
 use crate::page::{Page, PageRequest};
 use quan_domain::{
@@ -100,7 +100,10 @@ pub async fn create(svc: &Services, access: &OrgAccess, n: NewCampaign) -> Resul
     require(access, Scope::Write, MANAGERS)?;
     let name = crate::input::text(&n.name, "name", 80, true)?;
     let template = Template::parse(&n.template)?;
-    let segment = clean(n.segment)?;
+    let mut segment = clean(n.segment)?;
+    if super::rooms::to_rooms(&segment) {
+        segment.rooms = super::rooms::check(svc, access, &segment, n.channels).await?;
+    }
     let link = n.link.map(link_card).transpose()?;
     if n.channels.email && svc.outbound.mailer.is_none() {
         return Err(ReachError::ChannelUnavailable("email"));
@@ -166,6 +169,8 @@ pub struct CampaignDetail {
     pub campaign: CampaignRecord,
     pub shares: Vec<ShareRecord>,
     pub results: CampaignResults,
+    /// A room campaign's rooms and what became of each (empty for customers).
+    pub rooms: Vec<CampaignRoom>,
 }
 
 pub async fn get(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<CampaignDetail> {
@@ -179,16 +184,21 @@ pub async fn get(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<C
     results.email = svc.store.delivery_tally(id, Channel::Email).await?;
     results.webhook = svc.store.delivery_tally(id, Channel::Webhook).await?;
     Ok(CampaignDetail {
+        rooms: super::rooms::of(svc, &campaign).await?,
         shares: svc.store.campaign_shares(id).await?,
         results,
         campaign,
     })
 }
 
-/// What a send would do now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a send would do now. For a room campaign, `counts.recipients` are the rooms
+/// it would post in and `counts.over_budget` those that had their campaign message
+/// that day (they can again at `staff_opens`, the next local day).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preflight {
     pub counts: PlanCounts,
+    /// A room campaign's rooms, each with whether its day is taken.
+    pub rooms: Vec<RoomTarget>,
     /// When the messages would show: now, or when quiet hours end.
     pub send_at: Timestamp,
     /// Whether quiet hours hold them until `send_at`.
@@ -218,6 +228,7 @@ async fn window(svc: &Services, org: OrgId, at: Timestamp) -> Result<(PlanWindow
         },
         Preflight {
             counts: PlanCounts::default(),
+            rooms: Vec::new(),
             send_at,
             quiet: quiet_end.is_some(),
             budget_opens: w.next_opens,
@@ -243,6 +254,10 @@ pub async fn preflight(svc: &Services, access: &OrgAccess, id: CampaignId) -> Re
     let now = svc.clock.now();
     let at = c.scheduled_for.filter(|t| *t > now).unwrap_or(now);
     let (w, mut pre) = window(svc, access.org(), at).await?;
+    if super::rooms::to_rooms(&c.segment) {
+        (pre.counts, pre.rooms) = super::rooms::counts(svc, &c, &w.day).await?;
+        return Ok(pre);
+    }
     pre.counts = svc
         .store
         .audience_counts(access.org(), &c.segment, &w)
@@ -327,6 +342,9 @@ async fn begin_and_plan(
 
 /// Walks the audience range by range, then counts what the plan decided.
 async fn plan(svc: &Services, c: &CampaignRecord, w: &PlanWindow) -> Result<PlanCounts> {
+    if super::rooms::to_rooms(&c.segment) {
+        return super::rooms::plan(svc, c, &w.day).await;
+    }
     let mut after: Option<PersonId> = None;
     while let Some(end) = svc
         .store
@@ -437,9 +455,15 @@ pub async fn send_due(svc: &Services) -> Result<u64> {
     Ok(n)
 }
 
-/// The calling staff member confirms their share: its messages go out (shown when
-/// quiet hours end, if the plan fell inside them). Returns how many.
-pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<i64> {
+/// The calling staff member (`actor`, whose `access` it is) confirms their share:
+/// its messages go out (shown when quiet hours end, if the plan fell inside them;
+/// a room campaign's are posted now, so not inside quiet hours). Returns how many.
+pub async fn confirm(
+    svc: &Services,
+    actor: &Actor,
+    access: &OrgAccess,
+    id: CampaignId,
+) -> Result<i64> {
     require(access, Scope::Write, HOLDERS)?;
     let c = campaign(svc, access, id).await?;
     if c.status == CampaignStatus::Paused {
@@ -470,6 +494,9 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
         return Err(ReachError::CampaignState(
             "you have no share in this campaign",
         ));
+    }
+    if super::rooms::to_rooms(&c.segment) {
+        return confirm_rooms(svc, actor, access, &c).await;
     }
     // Customers who left or opted out since the plan are skipped here.
     let recipients = svc.store.share_recipients(id, access.account()).await?;
@@ -536,6 +563,39 @@ pub async fn confirm(svc: &Services, access: &OrgAccess, id: CampaignId) -> Resu
         }
     }
     Ok(i64::try_from(messages.len()).unwrap_or(i64::MAX))
+}
+
+/// A room campaign's share confirmed, once, outside quiet hours; then its rooms
+/// are posted in.
+async fn confirm_rooms(
+    svc: &Services,
+    actor: &Actor,
+    access: &OrgAccess,
+    c: &CampaignRecord,
+) -> Result<i64> {
+    if let Some(until) = super::rooms::quiet_until(svc, c).await? {
+        return Err(ReachError::QuietHours { until });
+    }
+    let now = svc.clock.now();
+    let ev = new_event(
+        svc,
+        access.org(),
+        "campaign.share_confirmed",
+        format!("campaign:{}", c.id),
+        Some(access.account()),
+        json!({"rooms": c.segment.rooms.len()}),
+    );
+    if !svc
+        .store
+        .share_confirm(access.org(), c.id, access.account(), &[], now, &ev)
+        .await?
+    {
+        return Err(ReachError::CampaignState(
+            "you confirmed your share already",
+        ));
+    }
+    announce(svc, &ev).await;
+    super::rooms::post(svc, actor, c).await
 }
 
 /// A customer left a staff member or opted out: the latest message of the `blamed`

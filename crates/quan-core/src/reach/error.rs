@@ -42,6 +42,10 @@ pub enum ReachError {
     /// an SMTP server configured, a webhook without the org's endpoint.
     #[error("{0} delivery is not set up")]
     ChannelUnavailable(&'static str),
+    /// Quiet hours hold a room campaign's messages: its share can be confirmed
+    /// from `until` (a chat message cannot wait hidden as a customer's can).
+    #[error("quiet hours: confirm from the time they end")]
+    QuietHours { until: quan_domain::Timestamp },
     /// Too many comments too fast.
     #[error("you are sending too fast; wait a moment")]
     RateLimited { retry_after: std::time::Duration },

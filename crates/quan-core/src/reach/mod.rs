@@ -20,6 +20,7 @@ pub mod import;
 pub mod journeys;
 pub mod moments;
 pub mod port;
+pub mod rooms;
 pub mod transfers;
 
 use crate::Services;

@@ -186,6 +186,9 @@ struct SegmentJson {
     added_from: Option<i64>,
     #[serde(default)]
     added_to: Option<i64>,
+    /// Circle chat rooms instead of customers (absent before room campaigns).
+    #[serde(default)]
+    rooms: Vec<String>,
 }
 
 pub(crate) fn segment_json(s: &Segment) -> String {
@@ -198,6 +201,7 @@ pub(crate) fn segment_json(s: &Segment) -> String {
         circle: s.circle.map(|c| c.to_string()),
         added_from: s.added_from,
         added_to: s.added_to,
+        rooms: s.rooms.iter().map(ToString::to_string).collect(),
     })
     .to_string()
 }
@@ -221,5 +225,10 @@ fn segment_from(raw: &str) -> StoreResult<Segment> {
             .transpose()?,
         added_from: j.added_from,
         added_to: j.added_to,
+        rooms: j
+            .rooms
+            .iter()
+            .map(|r| quan_domain::RoomId::parse(r).map_err(|e| corrupt("segment", e)))
+            .collect::<StoreResult<_>>()?,
     })
 }

@@ -10,6 +10,7 @@ mod delivery;
 mod journeys;
 mod moments;
 mod plan;
+mod rooms;
 mod transfers;
 
 use crate::events::{EVENT_COLS, event};

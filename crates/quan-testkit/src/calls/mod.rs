@@ -17,6 +17,7 @@ mod notify;
 mod persons;
 mod posts;
 mod reach;
+mod rooms;
 mod search;
 
 use crate::Res;

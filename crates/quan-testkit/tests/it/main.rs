@@ -32,6 +32,7 @@ mod reach_live;
 mod reach_moments;
 mod reach_negative;
 mod reach_plan_abort;
+mod reach_rooms;
 mod reach_schedule;
 mod reach_shifts;
 mod reach_transfers;

@@ -38,6 +38,11 @@ const CAPABILITIES: &[&str] = &[
 /// (from capability, path prefix it may name, why).
 const CROSSINGS: &[(&str, &str, &str)] = &[
     (
+        "reach",
+        "crate::chat::send",
+        "a room campaign's message is posted by its author through chat's own send: its gate, write guard and live feed",
+    ),
+    (
         "persons",
         "crate::circles::port::",
         "a person's profile lists the circles they belong to, with roles and member types",

@@ -191,6 +191,8 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
     // circles' three weeks are what it should lead with.
     reach::load(real, until, &owner_access, &roster).await?;
     load_circles(svc, &clock, until, &owner_access, &roster).await?;
+    // The circles exist now: a room campaign to the fan circle's chat, just now.
+    reach::room_campaign(real, &owner_access, &roster[0]).await?;
     quan_core::discovery::recompute(real)
         .await
         .map_err(circle_err)?;

@@ -432,10 +432,45 @@ async fn confirm_as(
     let access = access::org_access(svc, &actor(me), owner.org())
         .await
         .map_err(err)?;
-    match campaigns::confirm(svc, &access, id).await {
+    match campaigns::confirm(svc, &actor(me), &access, id).await {
         Ok(_) => Ok(()),
         // A staff member with no share in this campaign.
         Err(quan_core::reach::error::ReachError::CampaignState(_)) => Ok(()),
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// Lin Xiao invites the fan circle's chat to Saturday's tasting (the real clock, so
+/// it is today's message in that room). Inside quiet hours her share waits for the
+/// morning, as it would for her.
+pub async fn room_campaign(real: &Services, owner: &OrgAccess, me: &Me) -> anyhow::Result<()> {
+    let rooms = quan_core::reach::rooms::choices(real, owner)
+        .await
+        .map_err(err)?;
+    // The fan circle: the one with the most members.
+    let Some(lobby) = rooms.iter().max_by_key(|r| r.members) else {
+        return Ok(());
+    };
+    let c = campaigns::create(
+        real,
+        owner,
+        NewCampaign {
+            name: "周六品茶会 Saturday tasting".to_owned(),
+            template: "{{name}}的朋友们，本周六下午三点在门店品鉴桂花乌龙，想来的在群里回个 1～"
+                .to_owned(),
+            segment: Segment {
+                rooms: vec![lobby.room],
+                ..Segment::default()
+            },
+            channels: quan_core::Channels::default(),
+            link: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    campaigns::send(real, owner, c.id).await.map_err(err)?;
+    match campaigns::confirm(real, &actor(me), owner, c.id).await {
+        Ok(_) | Err(quan_core::reach::error::ReachError::QuietHours { .. }) => Ok(()),
         Err(e) => Err(err(e)),
     }
 }

@@ -5,10 +5,12 @@
 mod delivery;
 mod journeys;
 mod moments;
+mod rooms;
 
 pub use delivery::*;
 pub use journeys::*;
 pub use moments::*;
+pub use rooms::*;
 
 use crate::events::port::EventRecord;
 use crate::page::{Page, PageRequest};
@@ -16,8 +18,8 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
     AccountId, AutoReplyId, CampaignId, ChannelCodeId, ChannelMode, CircleId, ContactId, Frequency,
-    LifecycleStage, OrgId, PersonId, ReachMessageId, RuleAction, Shift, StageFacts, Timestamp,
-    TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
+    LifecycleStage, OrgId, PersonId, ReachMessageId, RoomId, RuleAction, Shift, StageFacts,
+    Timestamp, TouchPolicy, TouchVerdict, TransferId, TransferKind, TransferState,
 };
 
 /// One version of an org's reach configuration.
@@ -194,7 +196,8 @@ pub struct ReachMessageRecord {
     pub read_at: Option<Timestamp>,
 }
 
-/// Who a campaign is for. Empty lists do not filter.
+/// Who a campaign is for: customers by these filters (empty lists do not filter),
+/// or, when `rooms` is not empty, those circle chat rooms instead (one message each).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Segment {
     /// Every one of these tags.
@@ -212,6 +215,8 @@ pub struct Segment {
     /// Became a contact in this range (ms, inclusive start, exclusive end).
     pub added_from: Option<i64>,
     pub added_to: Option<i64>,
+    /// Circle chat rooms: a room campaign names no customer filter.
+    pub rooms: Vec<RoomId>,
 }
 
 /// Where a campaign is.

@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::api::common::{PageQuery, parse_id};
+use crate::api::reach::rooms::{CampaignRoomDto, RoomTargetDto, room_dto, target_dto};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, OrgCtx};
 use axum::Json;
@@ -53,12 +54,17 @@ pub struct SegmentDto {
     /// …and before this one.
     #[serde(default)]
     pub added_to: Option<i64>,
+    /// Circle chat rooms instead of customers (room ids, at most 20): one message
+    /// in each, at most one campaign message per room a day, posted by the
+    /// campaign's author when they confirm. Names no customer filter.
+    #[serde(default)]
+    pub rooms: Vec<String>,
 }
 
 impl SegmentDto {
     pub(crate) fn parse(self) -> ApiResult<Segment> {
         let bound = |n: usize| n > campaigns::SEGMENT_LIST_MAX;
-        if bound(self.staff.len()) || bound(self.stages.len()) {
+        if bound(self.staff.len()) || bound(self.stages.len()) || bound(self.rooms.len()) {
             return Err(crate::error::ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "too_many",
@@ -78,6 +84,11 @@ impl SegmentDto {
             circle: self.circle.as_deref().map(parse_id).transpose()?,
             added_from: self.added_from,
             added_to: self.added_to,
+            rooms: self
+                .rooms
+                .iter()
+                .map(|r| parse_id(r))
+                .collect::<ApiResult<_>>()?,
         })
     }
     fn of(s: &Segment) -> Self {
@@ -90,6 +101,7 @@ impl SegmentDto {
             circle: s.circle.map(|c| c.to_string()),
             added_from: s.added_from,
             added_to: s.added_to,
+            rooms: s.rooms.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -158,6 +170,8 @@ pub struct CampaignDto {
     pub clicked: i64,
     pub email: TallyDto,
     pub webhook: TallyDto,
+    /// A room campaign's rooms and what became of each.
+    pub rooms: Vec<CampaignRoomDto>,
 }
 
 /// A link card: the title shown and where a click leads (through `/l/{message}`,
@@ -234,6 +248,7 @@ fn campaign_dto(c: &CampaignRecord, d: Option<&CampaignDetail>) -> CampaignDto {
         clicked: d.map_or(0, |d| d.results.clicked),
         email: d.map(|d| tally(&d.results.email)).unwrap_or_default(),
         webhook: d.map(|d| tally(&d.results.webhook)).unwrap_or_default(),
+        rooms: d.map_or_else(Vec::new, |d| d.rooms.iter().map(room_dto).collect()),
     }
 }
 
@@ -341,7 +356,11 @@ pub async fn get_campaign(
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PreflightDto {
+    /// For a room campaign: `recipients` are the rooms it would post in and
+    /// `over_budget` those that had their campaign message today.
     pub counts: CountsDto,
+    /// A room campaign's rooms (empty for one to customers).
+    pub rooms: Vec<RoomTargetDto>,
     /// When the messages would show.
     pub send_at: i64,
     /// Whether quiet hours hold them until `send_at`.
@@ -358,6 +377,7 @@ pub struct PreflightDto {
 fn preflight_dto(p: &Preflight) -> PreflightDto {
     PreflightDto {
         counts: counts(&p.counts),
+        rooms: p.rooms.iter().map(target_dto).collect(),
         send_at: p.send_at.millis(),
         quiet: p.quiet,
         budget_opens: p.budget_opens.millis(),
@@ -446,6 +466,6 @@ pub async fn confirm_share(
     ctx: OrgCtx,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<Json<ConfirmedDto>> {
-    let sent = campaigns::confirm(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    let sent = campaigns::confirm(&st.svc, &ctx.actor, &ctx.access, parse_id(&ids.1)?).await?;
     Ok(Json(ConfirmedDto { sent }))
 }

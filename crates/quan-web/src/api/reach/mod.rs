@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod import;
 pub mod journeys;
 pub mod moments;
+pub mod rooms;
 pub mod transfers;
 
 use crate::AppState;
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(journeys::router())
         .merge(consent::router())
         .merge(delivery::router())
+        .merge(rooms::router())
 }
 
 impl From<ReachError> for ApiError {
@@ -67,6 +69,7 @@ impl From<ReachError> for ApiError {
             E::CampaignState(_) => s(StatusCode::CONFLICT, "campaign_state"),
             E::JourneyState { code, .. } => s(StatusCode::CONFLICT, code),
             E::ChannelUnavailable(_) => s(StatusCode::CONFLICT, "channel_unavailable"),
+            E::QuietHours { .. } => s(StatusCode::CONFLICT, "quiet_hours"),
             E::RateLimited { retry_after } => {
                 let mut err = s(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
                 err.retry_after = Some(*retry_after);

@@ -55,6 +55,8 @@ struct CampaignsPage<'a> {
     /// the org has one.
     can_email: bool,
     can_webhook: bool,
+    /// Chat rooms the caller may send a campaign to (of circles they belong to).
+    rooms: &'a [quan_core::RoomTarget],
 }
 
 impl CampaignsPage<'_> {
@@ -84,6 +86,9 @@ struct CampaignForm {
     email: Option<String>,
     #[serde(default)]
     webhook: Option<String>,
+    /// A chat room instead of customers (its id), or empty.
+    #[serde(default)]
+    room: String,
 }
 
 async fn campaigns_view(
@@ -98,6 +103,9 @@ async fn campaigns_view(
     let offered = quan_core::reach::delivery::channels(&st.svc, &k.access)
         .await
         .map_err(ApiError::from)?;
+    let rooms = quan_core::reach::rooms::choices(&st.svc, &k.access)
+        .await
+        .map_err(ApiError::from)?;
     Ok(render_form(
         &CampaignsPage {
             k,
@@ -108,6 +116,7 @@ async fn campaigns_view(
             error: error.as_deref(),
             can_email: offered.email,
             can_webhook: offered.webhook,
+            rooms: &rooms,
         },
         error.is_some(),
     ))
@@ -129,6 +138,12 @@ async fn campaign_create(
         segment: Segment {
             tags_any: tag_list(&f.tags_any),
             tags_none: tag_list(&f.tags_none),
+            rooms: Some(f.room.trim())
+                .filter(|r| !r.is_empty())
+                .map(path_id)
+                .transpose()?
+                .into_iter()
+                .collect(),
             ..Segment::default()
         },
         channels: quan_core::Channels {
@@ -164,6 +179,8 @@ struct CampaignPage<'a> {
     zone: String,
     /// A refused schedule's time, as typed.
     at: String,
+    /// A room campaign's share waits for the end of quiet hours (now inside them).
+    room_quiet: Option<quan_domain::Timestamp>,
     error: Option<&'a str>,
 }
 
@@ -178,11 +195,21 @@ impl CampaignPage<'_> {
             .scheduled_for
             .filter(|_| self.d.campaign.status == quan_core::CampaignStatus::Scheduled)
     }
-    /// The message as one customer would read it, from the caller as staff.
+    /// The message as one customer would read it, from the caller as staff; in a
+    /// room, as its first room reads it (`{{name}}` is the circle).
     fn example(&self) -> String {
+        let planned = self.d.rooms.first().map(|r| &r.target);
+        let previewed = self.pre.as_ref().and_then(|p| p.rooms.first());
+        let name = planned
+            .or(previewed)
+            .map_or(self.k.c.t("reach.example_name"), |r| r.circle_name.as_str());
         quan_domain::Template::parse(&self.d.campaign.template)
-            .map(|t| t.render(self.k.c.t("reach.example_name"), self.k.c.user_name()))
+            .map(|t| t.render(name, self.k.c.user_name()))
             .unwrap_or_default()
+    }
+    /// Rooms a room campaign posted in.
+    fn rooms_posted(&self) -> usize {
+        self.d.rooms.iter().filter(|r| r.message.is_some()).count()
     }
 }
 
@@ -216,12 +243,13 @@ async fn campaign_view(
         .find(|s| s.staff_id == k.access.account() && s.confirmed_at.is_none())
         .filter(|_| d.campaign.status == quan_core::CampaignStatus::Confirming)
         .map(|s| s.recipients);
-    let zone = reach::policy_now(&st.svc, k.access.org())
+    let policy = reach::policy_now(&st.svc, k.access.org())
         .await
-        .map_err(ApiError::from)?
-        .zone
-        .name()
-        .to_owned();
+        .map_err(ApiError::from)?;
+    let zone = policy.zone.name().to_owned();
+    let room_quiet = Some(policy.quiet_until(quan_core::Clock::now(st.svc.clock.as_ref())))
+        .flatten()
+        .filter(|_| quan_core::reach::rooms::to_rooms(&d.campaign.segment));
     Ok(render_form(
         &CampaignPage {
             k,
@@ -230,6 +258,7 @@ async fn campaign_view(
             my_share,
             zone,
             at: at.unwrap_or_default(),
+            room_quiet,
             error: error.as_deref(),
         },
         error.is_some(),
@@ -302,7 +331,8 @@ async fn campaign_confirm(
     Form(f): Form<CsrfOnly>,
 ) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
-    match campaigns::confirm(&st.svc, &k.access, path_id(&id)?).await {
+    let actor = k.c.actor.as_ref().ok_or_else(ApiError::not_found)?;
+    match campaigns::confirm(&st.svc, actor, &k.access, path_id(&id)?).await {
         Ok(_) => Ok(saved(&format!("{}/campaigns/{id}", k.base()))),
         Err(e) => {
             let msg = form_error(&k.c, e.into())?;
