@@ -69,7 +69,7 @@ pub use reach::port::{
     DeliveryStore, DueDelivery, EndpointRecord, JourneyRecord, JourneyResults, JourneyRunRecord,
     JourneyStatus, JourneyStore, JourneyTaskRecord, LinkCard, MessageKind, MomentComment,
     MomentRecord, MomentStore, NegativeHit, NewContact, PlanCounts, PlanWindow, PolicyRecord,
-    ReachMessageRecord, ReachStore, RoomCampaignStore, RoomTarget, RunStatus, Segment,
+    ReachMessageRecord, ReachStore, RoomCampaignStore, RoomPost, RoomTarget, RunStatus, Segment,
     ShareRecipient, ShareRecord, StaffLoad, StepTally, TransferRecord, TransferStore,
 };
 pub use search::port::{QueuedEntry, SearchEntry, SearchSource, SearchStore};

@@ -43,10 +43,8 @@ pub const CONTACT_CAP_DEFAULT: i64 = 5_000;
 pub const CONTACT_CAP_MAX: i64 = 20_000;
 /// Mass messages one staff member may send one customer per day.
 pub const STAFF_DAILY_PER_CUSTOMER: i64 = 1;
-/// Campaign messages one circle chat room may receive per local day (PRODUCT.md §3:
-/// one message per room, a per-room daily cap).
-pub const ROOM_DAILY_CAP: i64 = 1;
-/// Chat rooms one campaign may go to.
+/// Chat rooms one campaign may go to (each gets one message, and at most one
+/// campaign message a local day: the store's ledger key is that cap).
 pub const CAMPAIGN_ROOMS_MAX: usize = 20;
 /// A template's and a message's greatest length, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 2_000;

@@ -101,10 +101,11 @@ pub async fn create(svc: &Services, access: &OrgAccess, n: NewCampaign) -> Resul
     let name = crate::input::text(&n.name, "name", 80, true)?;
     let template = Template::parse(&n.template)?;
     let mut segment = clean(n.segment)?;
-    if super::rooms::to_rooms(&segment) {
-        segment.rooms = super::rooms::check(svc, access, &segment, n.channels).await?;
-    }
     let link = n.link.map(link_card).transpose()?;
+    if super::rooms::to_rooms(&segment) {
+        let message = (&template, link.as_ref());
+        segment.rooms = super::rooms::check(svc, access, &segment, n.channels, message).await?;
+    }
     if n.channels.email && svc.outbound.mailer.is_none() {
         return Err(ReachError::ChannelUnavailable("email"));
     }
@@ -573,9 +574,10 @@ async fn confirm_rooms(
     access: &OrgAccess,
     c: &CampaignRecord,
 ) -> Result<i64> {
-    if let Some(until) = super::rooms::quiet_until(svc, c).await? {
-        return Err(ReachError::QuietHours { until });
+    if let Some(retry_after) = super::rooms::quiet_for(svc, c).await? {
+        return Err(ReachError::QuietHours { retry_after });
     }
+    let posting = super::rooms::posting(svc, actor, c).await?;
     let now = svc.clock.now();
     let ev = new_event(
         svc,
@@ -595,7 +597,7 @@ async fn confirm_rooms(
         ));
     }
     announce(svc, &ev).await;
-    super::rooms::post(svc, actor, c).await
+    super::rooms::post(svc, actor, c, &posting).await
 }
 
 /// A customer left a staff member or opted out: the latest message of the `blamed`

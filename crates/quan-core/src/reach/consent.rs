@@ -68,10 +68,26 @@ async fn mine(svc: &Services, actor: &Actor, org: OrgId) -> Result<OrgConsent> {
 /// Sets what the caller lets an org send them, by topic. Turning campaigns off is
 /// the opt-out (`consent.opted_out`); turning campaigns or journeys off blames the
 /// message that prompted it, as a deletion does.
-pub async fn set(svc: &Services, actor: &Actor, org: OrgId, c: Consent) -> Result<()> {
+/// What a person changes in an org's consent: their topics, and how often — or,
+/// with `frequency` None, how often as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsentChange {
+    pub campaigns: bool,
+    pub journeys: bool,
+    pub moments: bool,
+    pub frequency: Option<quan_domain::Frequency>,
+}
+
+pub async fn set(svc: &Services, actor: &Actor, org: OrgId, change: ConsentChange) -> Result<()> {
     require_scope(actor, Scope::Write)?;
     let me = mine(svc, actor, org).await?;
     let before = me.consent;
+    let c = Consent {
+        campaigns: change.campaigns,
+        journeys: change.journeys,
+        moments: change.moments,
+        frequency: change.frequency.unwrap_or(before.frequency),
+    };
     let kind = match (before.campaigns, c.campaigns) {
         (true, false) => "consent.opted_out",
         (false, true) => "consent.opted_in",

@@ -196,18 +196,16 @@ pub async fn opted_out(svc: &Services, actor: &Actor, org: OrgId) -> Result<bool
 /// already honours it.
 pub async fn set_opt_out(svc: &Services, actor: &Actor, org: OrgId, out: bool) -> Result<()> {
     let all = !out;
-    // How often stays as they chose it.
-    let person = person_in(svc, actor, org).await?;
-    let frequency = svc.store.consent_get(org, person).await?.frequency;
     super::consent::set(
         svc,
         actor,
         org,
-        super::port::Consent {
+        super::consent::ConsentChange {
             campaigns: all,
             journeys: all,
             moments: all,
-            frequency,
+            // How often stays as they chose it.
+            frequency: None,
         },
     )
     .await

@@ -43,9 +43,10 @@ pub enum ReachError {
     #[error("{0} delivery is not set up")]
     ChannelUnavailable(&'static str),
     /// Quiet hours hold a room campaign's messages: its share can be confirmed
-    /// from `until` (a chat message cannot wait hidden as a customer's can).
-    #[error("quiet hours: confirm from the time they end")]
-    QuietHours { until: quan_domain::Timestamp },
+    /// when they end, `retry_after` from now (a chat message cannot wait hidden as
+    /// a customer's can).
+    #[error("quiet hours: confirm when they end")]
+    QuietHours { retry_after: std::time::Duration },
     /// Too many comments too fast.
     #[error("you are sending too fast; wait a moment")]
     RateLimited { retry_after: std::time::Duration },

@@ -1,19 +1,24 @@
-//! Campaigns to circle chat rooms (PRODUCT.md §3): one message per room, at most
-//! [`ROOM_DAILY_CAP`] a local day per room in the org's zone. A room campaign goes
+//! Campaigns to circle chat rooms (PRODUCT.md §3): one message per room, at most one
+//! campaign message a local day per room in the org's zone. A room campaign goes
 //! through the same draft → preflight → plan → confirm steps as one to customers; its
 //! one share is its author's, who posts the messages as themselves when they confirm,
 //! through chat's own send (the circle gate, the write guard, the live feed), so a
 //! room reads it like any other member's message.
 //!
-//! Quiet hours hold a room message the way they hold a customer's: the share cannot
-//! be confirmed until they end (a chat message has no "show later").
+//! The room's day is taken when the message is posted (a guarded insert whose key
+//! is the cap), so a share confirmed on a later day counts against that day, and
+//! two campaigns planned the same day cannot both post. Quiet hours hold a room
+//! message the way they hold a customer's: the share cannot be confirmed until they
+//! end (a chat message has no "show later").
 
 use super::error::ReachError;
-use super::port::{CampaignRecord, CampaignRoom, Channels, PlanCounts, RoomTarget, Segment};
+use super::port::{
+    CampaignRecord, CampaignRoom, Channels, LinkCard, PlanCounts, RoomPost, RoomTarget, Segment,
+};
 use super::{HOLDERS, Result, policy_now, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess};
-use quan_domain::{CAMPAIGN_ROOMS_MAX, ParseError, RoomId, Scope, Template};
+use quan_domain::{CAMPAIGN_ROOMS_MAX, MESSAGE_MAX_CHARS, ParseError, RoomId, Scope, Template};
 
 /// Whether a campaign goes to chat rooms rather than customers.
 pub fn to_rooms(s: &Segment) -> bool {
@@ -30,27 +35,33 @@ async fn day(
 }
 
 /// A room campaign names rooms of the org, in circles its author belongs to (they
-/// post it), no customer filter, and the member app only. Returns the rooms
-/// deduplicated in the order given.
+/// post it), no customer filter, the member app only, and a message that fits a
+/// chat message in each room. Returns the rooms deduplicated in the order given.
 pub(super) async fn check(
     svc: &Services,
     access: &OrgAccess,
     segment: &Segment,
     channels: Channels,
+    message: (&Template, Option<&LinkCard>),
 ) -> Result<Vec<RoomId>> {
-    let filters = !segment.tags_all.is_empty()
-        || !segment.tags_any.is_empty()
-        || !segment.tags_none.is_empty()
-        || !segment.stages.is_empty()
-        || !segment.staff.is_empty()
-        || segment.circle.is_some()
-        || segment.added_from.is_some()
-        || segment.added_to.is_some();
-    if filters {
+    let customers = Segment {
+        rooms: Vec::new(),
+        ..segment.clone()
+    };
+    if customers != Segment::default() {
         return Err(ParseError::new(
             "rooms",
             "invalid_target",
             "a campaign goes to customers or to chat rooms, not both",
+        )
+        .into());
+    }
+    // Counted as sent (duplicates too), so a long list is refused before any work.
+    if segment.rooms.len() > CAMPAIGN_ROOMS_MAX {
+        return Err(ParseError::new(
+            "rooms",
+            "too_many",
+            format!("at most {CAMPAIGN_ROOMS_MAX} rooms"),
         )
         .into());
     }
@@ -59,14 +70,6 @@ pub(super) async fn check(
         if !rooms.contains(r) {
             rooms.push(*r);
         }
-    }
-    if rooms.len() > CAMPAIGN_ROOMS_MAX {
-        return Err(ParseError::new(
-            "rooms",
-            "too_many",
-            format!("at most {CAMPAIGN_ROOMS_MAX} rooms"),
-        )
-        .into());
     }
     if channels.email || channels.webhook {
         return Err(ParseError::new(
@@ -94,6 +97,27 @@ pub(super) async fn check(
             "you post a room campaign yourself: join the room's circle first",
         )
         .into());
+    }
+    let staff = svc
+        .store
+        .staff_get(access.org(), access.account())
+        .await?
+        .ok_or(ReachError::NotStaff)?;
+    for t in &found {
+        if body(message.0, message.1, t, &staff.display_name)
+            .chars()
+            .count()
+            > MESSAGE_MAX_CHARS
+        {
+            return Err(ParseError::new(
+                "template",
+                "too_long",
+                format!(
+                    "in a room the message and its link are at most {MESSAGE_MAX_CHARS} characters"
+                ),
+            )
+            .into());
+        }
     }
     Ok(rooms)
 }
@@ -135,8 +159,18 @@ pub(super) async fn plan(svc: &Services, c: &CampaignRecord, day: &str) -> Resul
     ))?;
     Ok(svc
         .store
-        .plan_rooms(c.id, author, &c.segment.rooms, day)
+        .plan_rooms(c.org_id, c.id, author, &c.segment.rooms, day)
         .await?)
+}
+
+/// The message a room reads: `{{name}}` is its circle (it speaks to all of it),
+/// then the link card's title and address.
+fn body(template: &Template, link: Option<&LinkCard>, room: &RoomTarget, staff: &str) -> String {
+    let mut body = template.render(&room.circle_name, staff);
+    if let Some(l) = link {
+        body.push_str(&format!("\n\n{}\n{}", l.title, l.url));
+    }
+    body
 }
 
 /// A room campaign's rooms and what became of each.
@@ -147,57 +181,74 @@ pub(super) async fn of(svc: &Services, c: &CampaignRecord) -> Result<Vec<Campaig
     Ok(svc.store.campaign_rooms(c.org_id, c.id).await?)
 }
 
-/// Whether quiet hours hold room messages now, and until when.
-pub(super) async fn quiet_until(
+/// Whether quiet hours hold room messages now: how long until they end.
+pub(super) async fn quiet_for(
     svc: &Services,
     c: &CampaignRecord,
-) -> Result<Option<quan_domain::Timestamp>> {
-    Ok(policy_now(svc, c.org_id)
-        .await?
-        .quiet_until(svc.clock.now()))
+) -> Result<Option<std::time::Duration>> {
+    let now = svc.clock.now();
+    Ok(policy_now(svc, c.org_id).await?.quiet_until(now).map(|t| {
+        std::time::Duration::from_millis(u64::try_from(t.millis() - now.millis()).unwrap_or(0))
+    }))
 }
 
-/// Posts a confirmed room campaign's messages as `actor` (its author), each room
-/// once; a room that refuses the post (the author left its circle, a sensitive
-/// word) ends `failed`. Returns how many were posted.
-pub(super) async fn post(svc: &Services, actor: &Actor, c: &CampaignRecord) -> Result<i64> {
+/// What posting a confirmed room campaign needs, read before the share is
+/// confirmed so nothing can fail between the two: the template and who posts.
+pub(super) struct Posting {
+    template: Template,
+    staff: String,
+    day: String,
+}
+
+pub(super) async fn posting(svc: &Services, actor: &Actor, c: &CampaignRecord) -> Result<Posting> {
     let template = Template::parse(&c.template)?;
     let staff = svc
         .store
         .staff_get(c.org_id, actor.account_id())
         .await?
         .ok_or(ReachError::NotStaff)?;
+    Ok(Posting {
+        template,
+        staff: staff.display_name,
+        day: day(svc, c.org_id, svc.clock.now()).await?,
+    })
+}
+
+/// Posts a confirmed room campaign's messages as `actor` (its author), each room
+/// once: its day taken first (a room another campaign posted in today ends
+/// `room_daily`), then chat's send; a room that refuses the post (the author left
+/// its circle, a sensitive word) ends `failed` and gives its day back. Returns how
+/// many were posted.
+pub(super) async fn post(
+    svc: &Services,
+    actor: &Actor,
+    c: &CampaignRecord,
+    p: &Posting,
+) -> Result<i64> {
     let mut posted = 0;
     for r in svc.store.campaign_rooms(c.org_id, c.id).await? {
         if r.outcome != "send" || r.message.is_some() {
             continue;
         }
-        // `{{name}}` in a room is the circle: the message speaks to all of it.
-        let mut body = template.render(&r.target.circle_name, &staff.display_name);
-        if let Some(l) = &c.link {
-            body.push_str(&format!("\n\n{}\n{}", l.title, l.url));
-        }
-        let sent = crate::chat::send(
-            svc,
-            actor,
-            r.target.circle,
-            r.target.room,
-            &body,
-            None,
-            None,
-        )
-        .await;
-        let message = match sent {
-            Ok(m) => {
-                posted += 1;
-                Some(m.id)
+        let room = r.target.room;
+        let outcome = if svc.store.take_room_day(c.id, room, &p.day).await? {
+            let text = body(&p.template, c.link.as_ref(), &r.target, &p.staff);
+            match crate::chat::send(svc, actor, r.target.circle, room, &text, None, None).await {
+                Ok(m) => {
+                    posted += 1;
+                    RoomPost::Posted(m.id)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, campaign = %c.id, room = %room, "a room refused its campaign message");
+                    RoomPost::Refused
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, campaign = %c.id, room = %r.target.room, "a room refused its campaign message");
-                None
-            }
+        } else {
+            RoomPost::DayTaken
         };
-        svc.store.room_posted(c.id, r.target.room, message).await?;
+        svc.store
+            .room_posted(c.org_id, c.id, room, &p.day, outcome)
+            .await?;
     }
     Ok(posted)
 }

@@ -145,8 +145,8 @@ fn counts_of(rows: &[sqlx::any::AnyRow]) -> StoreResult<PlanCounts> {
     Ok(counts)
 }
 
-/// The `person_id`s a statement in the plan's transaction returns, in order (so
-/// the writes that follow lock rows in one order on every node).
+/// The `person_id`s a statement in the plan's transaction returns, as a set: what
+/// a guarded write took, to tell whom it refused.
 async fn person_ids(
     tx: &mut crate::store::Tx,
     sql: &str,
@@ -202,7 +202,7 @@ impl SqlStore {
     }
 
     /// See [`quan_core::ReachStore::plan_range`]: the range is found on the persons
-    /// index alone, then planned by five statements whatever its size.
+    /// index alone, then planned by a fixed number of statements whatever its size.
     pub(crate) async fn reach_plan_range(
         &self,
         org: OrgId,
@@ -493,6 +493,10 @@ impl SqlStore {
         for sql in [
             "DELETE FROM staff_touches WHERE campaign_id = $1",
             "DELETE FROM campaign_recipients WHERE campaign_id = $1",
+            // A room campaign's plan and its author's share (taken in the plan's
+            // own transaction, before the step that failed).
+            "DELETE FROM campaign_rooms WHERE campaign_id = $1",
+            "DELETE FROM campaign_shares WHERE campaign_id = $1",
         ] {
             exec(&mut tx, sqlx::query(sql).bind(id.to_string())).await?;
         }

@@ -1,12 +1,13 @@
-//! `RoomCampaignStore` for `SqlStore`: the rooms a campaign may go to, the plan's
-//! per-room daily ledger (its primary key is the cap) and what each room came to.
+//! `RoomCampaignStore` for `SqlStore`: the rooms a campaign may go to, a room
+//! campaign's plan, the per-room daily ledger taken when a message is posted (its
+//! primary key is the cap) and what each room came to.
 
 use super::plan::{bind_all, list};
 use crate::moderation::exec;
 use crate::rows::{backend, flag, id, int, opt_id, text};
 use crate::store::SqlStore;
 use async_trait::async_trait;
-use quan_core::{CampaignRoom, PlanCounts, RoomCampaignStore, RoomTarget, StoreResult};
+use quan_core::{CampaignRoom, PlanCounts, RoomCampaignStore, RoomPost, RoomTarget, StoreResult};
 use quan_domain::{AccountId, CampaignId, MessageId, OrgId, RoomId};
 use sqlx::any::AnyRow;
 
@@ -71,6 +72,7 @@ impl RoomCampaignStore for SqlStore {
 
     async fn plan_rooms(
         &self,
+        org: OrgId,
         campaign: CampaignId,
         author: AccountId,
         rooms: &[RoomId],
@@ -79,35 +81,35 @@ impl RoomCampaignStore for SqlStore {
         let mut tx = self.begin().await?;
         let mut counts = PlanCounts::default();
         for room in rooms {
-            // The insert is the guard: a room whose day another campaign took keeps it.
-            let took = exec(
-                &mut tx,
-                sqlx::query(
-                    "INSERT INTO room_touches (room_id, day, campaign_id) VALUES ($1, $2, $3) \
-                     ON CONFLICT (room_id, day) DO NOTHING",
-                )
-                .bind(room.to_string())
-                .bind(day.to_owned())
-                .bind(campaign.to_string()),
-            )
-            .await?;
-            let outcome = if took == 1 {
-                counts.recipients += 1;
-                "send"
-            } else {
-                counts.over_budget += 1;
-                "room_daily"
-            };
+            // The room's outcome as its day stands; of the org's rooms only (a room
+            // deleted since the campaign was composed is left out).
             exec(
                 &mut tx,
                 sqlx::query(
-                    "INSERT INTO campaign_rooms (campaign_id, room_id, outcome) VALUES ($1, $2, $3)",
+                    "INSERT INTO campaign_rooms (campaign_id, room_id, outcome) \
+                     SELECT $1, r.id, CASE WHEN EXISTS (SELECT 1 FROM room_touches t WHERE t.room_id = r.id AND t.day = $4) \
+                       THEN 'room_daily' ELSE 'send' END \
+                     FROM chat_rooms r JOIN circles c ON c.id = r.circle_id WHERE r.id = $2 AND c.org_id = $3",
                 )
                 .bind(campaign.to_string())
                 .bind(room.to_string())
-                .bind(outcome),
+                .bind(org.to_string())
+                .bind(day.to_owned()),
             )
             .await?;
+        }
+        let rows = sqlx::query(
+            "SELECT outcome, COUNT(*) AS n FROM campaign_rooms WHERE campaign_id = $1 GROUP BY outcome",
+        )
+        .bind(campaign.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        for r in &rows {
+            match text(r, "outcome")?.as_str() {
+                "send" => counts.recipients = int(r, "n")?,
+                _ => counts.over_budget += int(r, "n")?,
+            }
         }
         if counts.recipients > 0 {
             exec(
@@ -155,25 +157,60 @@ impl RoomCampaignStore for SqlStore {
             .collect()
     }
 
-    async fn room_posted(
+    async fn take_room_day(
         &self,
         campaign: CampaignId,
         room: RoomId,
-        message: Option<MessageId>,
+        day: &str,
+    ) -> StoreResult<bool> {
+        // The insert is the guard: the primary key (room, day) is the cap of one.
+        let took = self
+            .reach_exec(
+                "INSERT INTO room_touches (room_id, day, campaign_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (room_id, day) DO NOTHING",
+                &[room.to_string(), day.to_owned(), campaign.to_string()],
+                None,
+            )
+            .await?;
+        Ok(took == 1)
+    }
+
+    async fn room_posted(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        room: RoomId,
+        day: &str,
+        post: RoomPost,
     ) -> StoreResult<()> {
-        let (c, r) = (campaign.to_string(), room.to_string());
-        // Once: a room that has its message keeps it.
-        let (sql, binds) = match message {
-            Some(m) => (
-                "UPDATE campaign_rooms SET message_id = $3 WHERE campaign_id = $1 AND room_id = $2 AND message_id IS NULL",
-                vec![c, r, m.to_string()],
-            ),
-            None => (
-                "UPDATE campaign_rooms SET outcome = 'failed' WHERE campaign_id = $1 AND room_id = $2 AND message_id IS NULL",
-                vec![c, r],
-            ),
-        };
-        self.reach_exec(sql, &binds, None).await?;
-        Ok(())
+        let (c, r, o) = (campaign.to_string(), room.to_string(), org.to_string());
+        // Once, and only for a campaign of the org: a room that has its outcome keeps it.
+        let mine = "campaign_id = $1 AND room_id = $2 AND message_id IS NULL AND outcome = 'send' \
+             AND EXISTS (SELECT 1 FROM campaigns g WHERE g.id = $1 AND g.org_id = $3)";
+        let mut tx = self.begin().await?;
+        match post {
+            RoomPost::Posted(m) => {
+                let sql = format!("UPDATE campaign_rooms SET message_id = $4 WHERE {mine}");
+                exec(&mut tx, bind_all(&sql, &[c, r, o, m.to_string()])).await?;
+            }
+            RoomPost::DayTaken => {
+                let sql = format!("UPDATE campaign_rooms SET outcome = 'room_daily' WHERE {mine}");
+                exec(&mut tx, bind_all(&sql, &[c, r, o])).await?;
+            }
+            RoomPost::Refused => {
+                let sql = format!("UPDATE campaign_rooms SET outcome = 'failed' WHERE {mine}");
+                exec(&mut tx, bind_all(&sql, &[c.clone(), r.clone(), o])).await?;
+                // The day goes back: nothing was posted in it.
+                exec(
+                    &mut tx,
+                    bind_all(
+                        "DELETE FROM room_touches WHERE room_id = $1 AND day = $2 AND campaign_id = $3",
+                        &[r, day.to_owned(), c],
+                    ),
+                )
+                .await?;
+            }
+        }
+        tx.commit().await.map_err(backend)
     }
 }

@@ -247,4 +247,13 @@ async fn a_bad_frequency_is_refused(app: TestApp) {
         "{}",
         consent.text
     );
+    // Weekly, then a change of topics that leaves frequency out: it stays weekly.
+    mei.set_weekly(&org, true).await;
+    mei.set_topics(&org, true, true, true).await;
+    let consent = mei.c.get("/api/v1/me/consent").await;
+    assert_eq!(
+        consent.body[0]["topics"]["frequency"], "weekly",
+        "{}",
+        consent.text
+    );
 }

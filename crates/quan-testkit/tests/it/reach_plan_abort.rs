@@ -8,7 +8,10 @@ use quan_core::{PlanWindow, Segment};
 use quan_testkit::{TestApp, on_both_backends};
 use serde_json::json;
 
-on_both_backends!(a_failed_plan_gives_its_touches_back);
+on_both_backends!(
+    a_failed_plan_gives_its_touches_back,
+    a_failed_room_plan_is_undone
+);
 
 async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
     let (owner, org) = app.owner("Tea House").await;
@@ -81,4 +84,56 @@ async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
     assert_eq!(after.counts, before.counts);
     let sent = owner.send_campaign(&org, &c.id).await;
     assert_eq!(sent.counts.recipients, 3);
+}
+
+/// A room campaign's plan committed, then a failure before it was marked planned:
+/// its rooms' outcomes and its author's share go, and it can be sent again.
+async fn a_failed_room_plan_is_undone(app: TestApp) {
+    let (owner, org) = app.owner("Tea House").await;
+    owner.set_policy(&org, "month", "", 100).await;
+    let circle = owner
+        .circle(&org, json!({"name": "茶友会", "mode": "community"}))
+        .await;
+    let room = owner.rooms(&circle).await[0].id.clone();
+    let c = owner.room_campaign(&org, "周六品茶会", &[&room]).await;
+    let store = app.services.store.as_ref();
+    let (org_id, id, room_id, author) = (
+        org.parse().unwrap_or_else(|e| panic!("{e:?}")),
+        c.id.parse().unwrap_or_else(|e| panic!("{e:?}")),
+        room.parse().unwrap_or_else(|e| panic!("{e:?}")),
+        owner.id.parse().unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    let now = quan_core::Clock::now(app.clock.as_ref());
+    let policy = quan_core::reach::policy_now(&app.services, org_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let w = PlanWindow {
+        period: policy.window(now).key,
+        limit: policy.window(now).limit,
+        day: policy.day_window(now).0,
+        own_period: policy.own_window(now).key,
+    };
+    assert!(store.campaign_begin(org_id, id, now).await.unwrap_or(false));
+    let planned = store
+        .plan_rooms(org_id, id, author, &[room_id], &w.day)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(planned.recipients, 1);
+    let ev = quan_core::events::new_event(
+        &app.services,
+        org_id,
+        "campaign.plan_failed",
+        format!("campaign:{id}"),
+        None,
+        json!({}),
+    );
+    assert!(
+        store
+            .campaign_abort(org_id, id, &w, &ev)
+            .await
+            .unwrap_or(false)
+    );
+    let again = owner.send_campaign(&org, &c.id).await;
+    assert_eq!((again.counts.recipients, again.shares.len()), (1, 1));
+    assert_eq!(owner.confirm(&org, &c.id).await, 1);
 }

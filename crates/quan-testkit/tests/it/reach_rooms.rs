@@ -12,6 +12,7 @@ on_both_backends!(
     a_room_campaign_posts_once_in_each_room,
     concurrent_room_campaigns_take_a_room_once,
     quiet_hours_hold_a_room_campaign,
+    a_refused_post_gives_the_day_back,
     room_campaigns_refuse_what_they_cannot_do
 );
 
@@ -121,28 +122,59 @@ async fn concurrent_room_campaigns_take_a_room_once(app: TestApp) {
         let rooms: Vec<&str> = if i % 2 == 0 {
             vec![&lobby]
         } else {
-            vec![&lobby, &news]
+            vec![&news, &lobby]
         };
         ids.push(owner.room_campaign(&org, "限时活动", &rooms).await.id);
     }
-    let sends = futures::future::join_all(ids.iter().map(|id| owner.send_campaign(&org, id))).await;
-    let posts: i64 = sends.iter().map(|c| c.counts.recipients).sum();
+    // Planned at once, each as its preflight says (no room has posted yet today)...
+    let plans = futures::future::join_all(ids.iter().map(|id| owner.send_campaign(&org, id))).await;
+    for c in &plans {
+        assert_eq!(
+            c.counts.recipients,
+            i64::try_from(c.segment.rooms.len()).unwrap_or(0)
+        );
+    }
+    // ...and confirmed at once: each room's day is taken by one of them.
+    let posts: i64 = futures::future::join_all(ids.iter().map(|id| owner.confirm(&org, id)))
+        .await
+        .into_iter()
+        .sum();
     assert_eq!(
         posts, 2,
-        "each room's day taken once, however many plan at once"
+        "one campaign message per room a day, however many post at once"
     );
-    for c in &sends {
-        assert_eq!(
-            c.counts.recipients + c.counts.over_budget,
-            i64::try_from(c.segment.rooms.len()).unwrap_or(0),
-            "every room accounted for"
-        );
-        if c.counts.recipients > 0 {
-            owner.confirm(&org, &c.id).await;
-        }
-    }
     assert_eq!(mei.history(&circle, &lobby, "").await.len(), 1);
     assert_eq!(mei.history(&circle, &news, "").await.len(), 1);
+    let mut outcomes = Vec::new();
+    for id in &ids {
+        outcomes.extend(
+            owner
+                .get_campaign(&org, id)
+                .await
+                .rooms
+                .into_iter()
+                .map(|r| r.outcome),
+        );
+    }
+    let late = outcomes.iter().filter(|o| *o == "room_daily").count();
+    assert_eq!((outcomes.len(), late), (12, 10), "{outcomes:?}");
+}
+
+async fn a_refused_post_gives_the_day_back(app: TestApp) {
+    let (owner, org, circle, [lobby, _], mei) = tea_rooms(&app).await;
+    let c = owner.room_campaign(&org, "代购优惠，私聊", &[&lobby]).await;
+    owner.send_campaign(&org, &c.id).await;
+    // A sensitive word set since the plan: the room refuses the post.
+    owner.set_word(&org, "代购", "reject").await;
+    assert_eq!(owner.confirm(&org, &c.id).await, 0);
+    let d = owner.get_campaign(&org, &c.id).await;
+    assert_eq!(d.rooms[0].outcome, "failed");
+    assert!(mei.history(&circle, &lobby, "").await.is_empty());
+    // Nothing was posted, so the room's day is still free.
+    let next = owner.room_campaign(&org, "周末品茶会", &[&lobby]).await;
+    assert_eq!(owner.preflight(&org, &next.id).await.counts.recipients, 1);
+    owner.send_campaign(&org, &next.id).await;
+    assert_eq!(owner.confirm(&org, &next.id).await, 1);
 }
 
 async fn quiet_hours_hold_a_room_campaign(app: TestApp) {
@@ -176,7 +208,7 @@ async fn quiet_hours_hold_a_room_campaign(app: TestApp) {
 }
 
 async fn room_campaigns_refuse_what_they_cannot_do(app: TestApp) {
-    let (owner, org, _circle, [lobby, _], _) = tea_rooms(&app).await;
+    let (owner, org, circle, [lobby, _], _) = tea_rooms(&app).await;
     let compose = |segment: serde_json::Value, channels: serde_json::Value| json!({"name": "x", "template": "hi", "segment": segment, "channels": channels});
     let r = owner
         .try_campaign(
@@ -190,11 +222,26 @@ async fn room_campaigns_refuse_what_they_cannot_do(app: TestApp) {
         .try_campaign(&org, compose(json!({"rooms": [lobby]}), json!(["email"])))
         .await;
     assert_eq!(r.problem(), (422, Some("rooms_in_app_only")), "{}", r.text);
-    let many: Vec<String> = (0..21).map(|_| lobby.clone()).collect();
+    // 21 rooms: the circle's 20 (its most) and another circle's.
+    let mut many: Vec<String> = Vec::new();
+    for i in 0..18 {
+        owner.add_room(&circle, &format!("房间 {i}")).await;
+    }
+    many.extend(owner.rooms(&circle).await.into_iter().map(|r| r.id));
+    let second = owner
+        .circle(&org, json!({"name": "茶艺课", "mode": "community"}))
+        .await;
+    many.extend(owner.rooms(&second).await.into_iter().map(|r| r.id));
+    assert_eq!(many.len(), 21);
     let r = owner
         .try_campaign(&org, compose(json!({"rooms": many}), json!([])))
         .await;
-    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.problem(), (422, Some("too_many")), "{}", r.text);
+    // In a room the message and its link card must fit one chat message.
+    let long = json!({"name": "x", "template": "茶".repeat(1_990), "segment": {"rooms": [lobby]},
+                      "link": {"url": format!("https://tea.example.com/{}", "a".repeat(40)), "title": "新品"}});
+    let r = owner.try_campaign(&org, long).await;
+    assert_eq!(r.problem(), (422, Some("too_long")), "{}", r.text);
     let r = owner
         .try_campaign(&org, compose(json!({"rooms": ["not-an-id"]}), json!([])))
         .await;
@@ -211,7 +258,7 @@ async fn room_campaigns_refuse_what_they_cannot_do(app: TestApp) {
         .c
         .get(&format!("/api/v1/orgs/{org}/campaign-rooms"))
         .await;
-    assert!(r.status == 403 || r.status == 404, "{}", r.text);
+    assert_eq!(r.status, 404, "{}", r.text);
 
     // An admin outside the circle would post as themselves: join it first.
     let dana = app.user("Dana").await;

@@ -29,6 +29,17 @@ pub struct CampaignRoom {
     pub message: Option<MessageId>,
 }
 
+/// What posting in a planned room came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomPost {
+    Posted(MessageId),
+    /// Another campaign posted in the room that day first.
+    DayTaken,
+    /// The room refused the post (its author left the circle, a sensitive word):
+    /// the day it took goes back.
+    Refused,
+}
+
 #[async_trait]
 pub trait RoomCampaignStore: Send + Sync {
     /// The org's rooms among `rooms` (all of the org's rooms whose circle `member`
@@ -41,12 +52,15 @@ pub trait RoomCampaignStore: Send + Sync {
         member: Option<AccountId>,
         day: &str,
     ) -> StoreResult<Vec<RoomTarget>>;
-    /// Plans a room campaign in one transaction: takes each room's `day` in the
-    /// ledger by a guarded insert (a room another campaign took ends `room_daily`),
-    /// records the outcomes and gives `author` the one share. The counts: rooms to
-    /// post in as recipients, rooms whose day was taken as over budget.
+    /// Plans a room campaign in one transaction: records each room's outcome on
+    /// `day` (`room_daily` when the room had its campaign message that day) and
+    /// gives `author` the one share. The counts: rooms to post in as recipients,
+    /// rooms whose day was taken as over budget. The day itself is taken when the
+    /// message is posted ([`RoomCampaignStore::take_room_day`]), so a share
+    /// confirmed on a later day counts against that day.
     async fn plan_rooms(
         &self,
+        org: OrgId,
         campaign: CampaignId,
         author: AccountId,
         rooms: &[RoomId],
@@ -58,11 +72,21 @@ pub trait RoomCampaignStore: Send + Sync {
         org: OrgId,
         campaign: CampaignId,
     ) -> StoreResult<Vec<CampaignRoom>>;
-    /// Records what posting in a planned room came to: its message, or `failed`.
-    async fn room_posted(
+    /// Takes a room's `day` for a campaign by a guarded insert: false if another
+    /// campaign took it (the cap: one campaign message per room a day).
+    async fn take_room_day(
         &self,
         campaign: CampaignId,
         room: RoomId,
-        message: Option<MessageId>,
+        day: &str,
+    ) -> StoreResult<bool>;
+    /// Records what posting in a planned room on `day` came to (once per room).
+    async fn room_posted(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        room: RoomId,
+        day: &str,
+        post: RoomPost,
     ) -> StoreResult<()>;
 }

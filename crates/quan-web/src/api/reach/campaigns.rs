@@ -64,7 +64,7 @@ pub struct SegmentDto {
 impl SegmentDto {
     pub(crate) fn parse(self) -> ApiResult<Segment> {
         let bound = |n: usize| n > campaigns::SEGMENT_LIST_MAX;
-        if bound(self.staff.len()) || bound(self.stages.len()) || bound(self.rooms.len()) {
+        if bound(self.staff.len()) || bound(self.stages.len()) {
             return Err(crate::error::ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "too_many",

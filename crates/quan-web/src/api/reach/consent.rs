@@ -46,29 +46,29 @@ pub struct TopicsDto {
     /// The staff's moments.
     pub moments: bool,
     /// How often campaigns and journeys' messages may reach the caller: as the org's
-    /// touch budget allows (the default), or at most one a week.
-    #[serde(default)]
-    pub frequency: FrequencyDto,
+    /// touch budget allows (the default), or at most one a week. Left out of a
+    /// change, it stays as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<FrequencyDto>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FrequencyDto {
-    #[default]
     Budget,
     Weekly,
 }
 
-impl From<TopicsDto> for quan_core::Consent {
+impl From<TopicsDto> for consent::ConsentChange {
     fn from(t: TopicsDto) -> Self {
         Self {
             campaigns: t.campaigns,
             journeys: t.journeys,
             moments: t.moments,
-            frequency: match t.frequency {
+            frequency: t.frequency.map(|f| match f {
                 FrequencyDto::Budget => Frequency::Budget,
                 FrequencyDto::Weekly => Frequency::Weekly,
-            },
+            }),
         }
     }
 }
@@ -106,10 +106,10 @@ pub async fn privacy(
                     campaigns: o.consent.campaigns,
                     journeys: o.consent.journeys,
                     moments: o.consent.moments,
-                    frequency: match o.consent.frequency {
+                    frequency: Some(match o.consent.frequency {
                         Frequency::Budget => FrequencyDto::Budget,
                         Frequency::Weekly => FrequencyDto::Weekly,
-                    },
+                    }),
                 },
             })
             .collect(),

@@ -69,7 +69,11 @@ impl From<ReachError> for ApiError {
             E::CampaignState(_) => s(StatusCode::CONFLICT, "campaign_state"),
             E::JourneyState { code, .. } => s(StatusCode::CONFLICT, code),
             E::ChannelUnavailable(_) => s(StatusCode::CONFLICT, "channel_unavailable"),
-            E::QuietHours { .. } => s(StatusCode::CONFLICT, "quiet_hours"),
+            E::QuietHours { retry_after } => {
+                let mut err = s(StatusCode::CONFLICT, "quiet_hours");
+                err.retry_after = Some(*retry_after);
+                err
+            }
             E::RateLimited { retry_after } => {
                 let mut err = s(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
                 err.retry_after = Some(*retry_after);

@@ -247,8 +247,8 @@ async fn campaign_view(
         .await
         .map_err(ApiError::from)?;
     let zone = policy.zone.name().to_owned();
-    let room_quiet = Some(policy.quiet_until(quan_core::Clock::now(st.svc.clock.as_ref())))
-        .flatten()
+    let room_quiet = policy
+        .quiet_until(quan_core::Clock::now(st.svc.clock.as_ref()))
         .filter(|_| quan_core::reach::rooms::to_rooms(&d.campaign.segment));
     Ok(render_form(
         &CampaignPage {

@@ -44,7 +44,7 @@ struct ConsentForm {
     campaigns: Option<String>,
     journeys: Option<String>,
     moments: Option<String>,
-    /// `budget` or `weekly` (absent: as the org's budget allows).
+    /// `budget` or `weekly` (absent: as it was).
     frequency: Option<String>,
 }
 
@@ -60,7 +60,7 @@ async fn consent_save(
         &st.svc,
         actor,
         path_id::<OrgId>(&org)?,
-        quan_core::Consent {
+        quan_core::reach::consent::ConsentChange {
             campaigns: f.campaigns.is_some(),
             journeys: f.journeys.is_some(),
             moments: f.moments.is_some(),
@@ -69,8 +69,7 @@ async fn consent_save(
                 .as_deref()
                 .map(Frequency::parse)
                 .transpose()
-                .map_err(ApiError::from)?
-                .unwrap_or_default(),
+                .map_err(ApiError::from)?,
         },
     )
     .await
