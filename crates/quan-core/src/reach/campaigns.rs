@@ -272,6 +272,19 @@ pub async fn preflight(svc: &Services, access: &OrgAccess, id: CampaignId) -> Re
 pub async fn send(svc: &Services, access: &OrgAccess, id: CampaignId) -> Result<CampaignDetail> {
     require(access, Scope::Write, MANAGERS)?;
     let c = campaign(svc, access, id).await?;
+    // A room campaign none of whose rooms may post that day would only end "sent"
+    // with nothing posted: it stays a draft, to be scheduled for another day.
+    if super::rooms::to_rooms(&c.segment) {
+        let (w, _) = window(svc, access.org(), svc.clock.now()).await?;
+        if super::rooms::counts(svc, &c, &w.day).await?.0.recipients == 0 {
+            return Err(ParseError::new(
+                "rooms",
+                "rooms_all_taken",
+                "every room it names already had its campaign message that day",
+            )
+            .into());
+        }
+    }
     begin_and_plan(svc, &c, Some(access.account()), false).await?;
     get(svc, access, id).await
 }

@@ -94,17 +94,23 @@ async fn a_room_campaign_posts_once_in_each_room(app: TestApp) {
     );
     assert_eq!(mei.history(&circle, &lobby, "").await.len(), 1, "still one");
 
-    // A second campaign the same day: the lobby had its message; nothing to confirm.
+    // A second campaign the same day: the lobby had its message.
     let second = owner.room_campaign(&org, "再提醒一次", &[&lobby]).await;
     let pre = owner.preflight(&org, &second.id).await;
     assert_eq!((pre.counts.recipients, pre.counts.over_budget), (0, 1));
     assert!(pre.rooms[0].capped && pre.staff_opens > now(&app));
-    let planned = owner.send_campaign(&org, &second.id).await;
-    assert_eq!(
-        (planned.counts, planned.status.as_str()),
-        (pre.counts, "sent")
+    // Planning it would post nothing: it stays a draft, to be sent another day.
+    let r = owner.try_send_campaign(&org, &second.id).await;
+    assert_eq!(r.problem(), (422, Some("rooms_all_taken")), "{}", r.text);
+    assert_eq!(owner.get_campaign(&org, &second.id).await.status, "draft");
+    let page = owner
+        .c
+        .get(&format!("/console/{org}/campaigns/{}", second.id))
+        .await;
+    assert!(
+        page.text.contains("id=\"rooms-none\"") && !page.text.contains("id=\"send\""),
+        "no plan button for a campaign that would post nothing"
     );
-    assert_eq!(planned.rooms[0].outcome, "room_daily");
 
     // The next day the room can have one again.
     app.clock

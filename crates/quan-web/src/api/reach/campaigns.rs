@@ -441,7 +441,7 @@ pub async fn unschedule_campaign(
 /// Plans the campaign against the touch ledger and splits it into staff shares.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/campaigns/{campaign_id}/send", tag = "reach",
     params(("org_id" = String, Path), ("campaign_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CampaignDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = CampaignDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn send_campaign(
     State(st): State<AppState>,
     ctx: OrgCtx,
