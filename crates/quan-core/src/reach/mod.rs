@@ -300,6 +300,8 @@ pub async fn loads(svc: &Services, access: &OrgAccess) -> Result<(Vec<StaffLoad>
 pub struct PersonReach {
     pub contacts: Vec<ContactRecord>,
     pub opted_out: bool,
+    /// They asked for at most one campaign or journey message a week.
+    pub weekly: bool,
     pub history: Vec<crate::events::port::EventRecord>,
 }
 
@@ -316,6 +318,8 @@ pub async fn person_reach(
     Ok(PersonReach {
         contacts: svc.store.contacts_of_person(access.org(), person).await?,
         opted_out: svc.store.consent_opted_out(access.org(), person).await?,
+        weekly: svc.store.consent_get(access.org(), person).await?.frequency
+            == quan_domain::Frequency::Weekly,
         history: svc
             .store
             .reach_history(access.org(), person, HISTORY_LIMIT)

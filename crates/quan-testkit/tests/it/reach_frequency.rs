@@ -229,9 +229,9 @@ async fn a_journey_waits_for_a_weekly_customers_next_week(app: TestApp) {
 }
 
 async fn a_bad_frequency_is_refused(app: TestApp) {
-    let (_, org, _, _, a_url, _) = shop(&app).await;
+    let (owner, org, _, _, a_url, _) = shop(&app).await;
     let mei = app.user("Mei").await;
-    mei.open_code(&a_url).await;
+    let contact = mei.open_code(&a_url).await.id;
     let r = mei
         .try_topics(
             &org,
@@ -256,4 +256,10 @@ async fn a_bad_frequency_is_refused(app: TestApp) {
         "{}",
         consent.text
     );
+    // Her staff see it beside the conversation.
+    let page = owner
+        .c
+        .get(&format!("/console/{org}/customers/{contact}"))
+        .await;
+    assert!(page.text.contains("id=\"weekly\""), "{}", page.text);
 }
