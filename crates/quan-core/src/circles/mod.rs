@@ -122,6 +122,15 @@ pub fn event(
 
 /// Creates a circle from its mode's preset; the creator becomes its owner.
 #[tracing::instrument(skip_all, fields(org = %access.org()))]
+/// Who may create circles: owners, admins, operators and teachers (the console
+/// offers the form to them only).
+pub fn may_create(access: &OrgAccess) -> bool {
+    matches!(
+        access.role(),
+        Role::Owner | Role::Admin | Role::Operator | Role::Teacher
+    )
+}
+
 pub async fn create_circle(
     svc: &Services,
     access: &OrgAccess,
@@ -130,10 +139,7 @@ pub async fn create_circle(
     access
         .require_scope(Scope::Write)
         .map_err(|_| CircleError::MissingScope("write"))?;
-    if !matches!(
-        access.role(),
-        Role::Owner | Role::Admin | Role::Operator | Role::Teacher
-    ) {
+    if !may_create(access) {
         return Err(CircleError::Forbidden);
     }
     let account = svc

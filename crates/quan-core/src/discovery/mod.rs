@@ -125,6 +125,12 @@ pub async fn request(svc: &Services, actor: &Actor, circle: CircleId, reason: &s
 
 /// The org's owners and admins decide: approve or reject a waiting request, or
 /// withdraw a boost.
+/// Who decides which circles are featured: owners and admins (the console offers
+/// the buttons to them only).
+pub fn may_decide(access: &OrgAccess) -> bool {
+    matches!(access.role(), Role::Owner | Role::Admin)
+}
+
 pub async fn decide(
     svc: &Services,
     access: &OrgAccess,
@@ -135,7 +141,7 @@ pub async fn decide(
     access
         .require_scope(Scope::Admin)
         .map_err(|_| DiscoveryError::MissingScope("admin"))?;
-    if !matches!(access.role(), Role::Owner | Role::Admin) {
+    if !may_decide(access) {
         return Err(DiscoveryError::Forbidden);
     }
     let reason = text(reason, "reason", 500, false)?;

@@ -1,10 +1,14 @@
 //! The console's circle page reviews the queue and makes invite links without
-//! leaving the console; a moderator opens a held post; saving says so. Both engines.
+//! leaving the console; a moderator opens a held post; saving says so; the circles
+//! list offers creating and featuring only to roles that may. Both engines.
 
 use quan_testkit::{TestApp, csrf_of, on_both_backends};
 use serde_json::json;
 
-on_both_backends!(the_console_reviews_and_invites);
+on_both_backends!(
+    the_console_reviews_and_invites,
+    the_circles_page_offers_only_what_the_role_may_do
+);
 
 async fn the_console_reviews_and_invites(app: TestApp) {
     let (owner, org) = app.owner("Ivy").await;
@@ -62,4 +66,29 @@ async fn the_console_reviews_and_invites(app: TestApp) {
     let r = owner.c.form(&invites, &bad).await;
     assert_eq!(r.status, 422, "refused in the page: {}", r.text);
     assert!(r.text.contains("role=\"alert\""));
+}
+
+async fn the_circles_page_offers_only_what_the_role_may_do(app: TestApp) {
+    let (owner, org) = app.owner("Ivy").await;
+    let c = owner
+        .circle(&org, json!({"name": "Tea", "mode": "community"}))
+        .await;
+    owner.try_boost_request(&c, json!({})).await;
+    let zhao = app.user("Zhao").await;
+    app.join(&owner, &org, &zhao, "sales").await;
+    let path = format!("/console/{org}/circles");
+    let create = format!("action=\"/console/{org}/circles\"");
+    let mine = owner.c.get(&path).await;
+    assert!(
+        mine.text.contains(&create) && mine.text.contains("/boost\""),
+        "{}",
+        mine.text
+    );
+    let theirs = zhao.c.get(&path).await;
+    assert_eq!(theirs.status, 200);
+    assert!(
+        !theirs.text.contains(&create) && !theirs.text.contains("/boost\""),
+        "sales may neither create circles nor decide features: {}",
+        theirs.text
+    );
 }

@@ -390,6 +390,8 @@ async fn circles_view(st: &AppState, k: &Console, error: Option<String>) -> Page
             k,
             circles: &circles.items,
             error: error.as_deref(),
+            may_create: quan_core::circles::may_create(&k.access),
+            may_decide: quan_core::discovery::may_decide(&k.access),
         },
         error.is_some(),
     ))

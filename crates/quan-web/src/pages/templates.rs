@@ -91,6 +91,9 @@ pub(crate) struct CirclesPage<'a> {
     pub k: &'a Console,
     pub circles: &'a [CircleRecord],
     pub error: Option<&'a str>,
+    /// The caller may create circles / decide which are featured.
+    pub may_create: bool,
+    pub may_decide: bool,
 }
 
 impl CirclesPage<'_> {
