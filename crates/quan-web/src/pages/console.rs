@@ -425,10 +425,7 @@ async fn circle_create(
         Err(CircleError::Internal(cause)) => {
             Err(PageError::Api(ApiError::internal(cause.as_ref())))
         }
-        Err(CircleError::Forbidden) => {
-            circles_view(&st, &k, Some(k.c.t("staff.owner_only").to_owned())).await
-        }
-        Err(e) => circles_view(&st, &k, Some(e.to_string())).await,
+        Err(e) => circles_view(&st, &k, Some(super::form_error(&k.c, ApiError::from(e))?)).await,
     }
 }
 
@@ -453,9 +450,6 @@ async fn circle_boost(
     };
     match result {
         Ok(()) => Ok(saved(&format!("{}/circles", k.base()))),
-        Err(quan_core::discovery::DiscoveryError::Forbidden) => {
-            circles_view(&st, &k, Some(k.c.t("staff.owner_only").to_owned())).await
-        }
         Err(e) => circles_view(&st, &k, Some(super::form_error(&k.c, ApiError::from(e))?)).await,
     }
 }
