@@ -5,6 +5,7 @@
 //! Both backends.
 
 use quan_core::{PlanWindow, Segment};
+use quan_domain::{CampaignId, OrgId, Timestamp};
 use quan_testkit::{TestApp, on_both_backends};
 use serde_json::json;
 
@@ -12,6 +13,33 @@ on_both_backends!(
     a_failed_plan_gives_its_touches_back,
     a_failed_room_plan_is_undone
 );
+
+/// Now, and the window a plan begun now writes against (as the use case builds it).
+async fn window_now(app: &TestApp, org: OrgId) -> (Timestamp, PlanWindow) {
+    let now = quan_core::Clock::now(app.clock.as_ref());
+    let policy = quan_core::reach::policy_now(&app.services, org)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let w = PlanWindow {
+        period: policy.window(now).key,
+        limit: policy.window(now).limit,
+        day: policy.day_window(now).0,
+        own_period: policy.own_window(now).key,
+    };
+    (now, w)
+}
+
+/// The event the use case writes with an undone plan.
+fn plan_failed(app: &TestApp, org: OrgId, id: CampaignId) -> quan_core::EventRecord {
+    quan_core::events::new_event(
+        &app.services,
+        org,
+        "campaign.plan_failed",
+        format!("campaign:{id}"),
+        None,
+        json!({}),
+    )
+}
 
 async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
     let (owner, org) = app.owner("Tea House").await;
@@ -35,16 +63,7 @@ async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
         org.parse().unwrap_or_else(|e| panic!("{e:?}")),
         c.id.parse().unwrap_or_else(|e| panic!("{e:?}")),
     );
-    let now = quan_core::Clock::now(app.clock.as_ref());
-    let policy = quan_core::reach::policy_now(&app.services, org_id)
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let w = PlanWindow {
-        period: policy.window(now).key,
-        limit: policy.window(now).limit,
-        day: policy.day_window(now).0,
-        own_period: policy.own_window(now).key,
-    };
+    let (now, w) = window_now(&app, org_id).await;
     assert!(store.campaign_begin(org_id, id, now).await.unwrap_or(false));
     let segment = Segment::default();
     let end = store
@@ -58,14 +77,7 @@ async fn a_failed_plan_gives_its_touches_back(app: TestApp) {
         (1, 2),
         "the range took two touches (the staff member's day, then the budget)"
     );
-    let ev = quan_core::events::new_event(
-        &app.services,
-        org_id,
-        "campaign.plan_failed",
-        format!("campaign:{id}"),
-        None,
-        json!({}),
-    );
+    let ev = plan_failed(&app, org_id, id);
     assert!(
         store
             .campaign_abort(org_id, id, &w, &ev)
@@ -103,30 +115,14 @@ async fn a_failed_room_plan_is_undone(app: TestApp) {
         room.parse().unwrap_or_else(|e| panic!("{e:?}")),
         owner.id.parse().unwrap_or_else(|e| panic!("{e:?}")),
     );
-    let now = quan_core::Clock::now(app.clock.as_ref());
-    let policy = quan_core::reach::policy_now(&app.services, org_id)
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let w = PlanWindow {
-        period: policy.window(now).key,
-        limit: policy.window(now).limit,
-        day: policy.day_window(now).0,
-        own_period: policy.own_window(now).key,
-    };
+    let (now, w) = window_now(&app, org_id).await;
     assert!(store.campaign_begin(org_id, id, now).await.unwrap_or(false));
     let planned = store
         .plan_rooms(org_id, id, author, &[room_id], &w.day)
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(planned.recipients, 1);
-    let ev = quan_core::events::new_event(
-        &app.services,
-        org_id,
-        "campaign.plan_failed",
-        format!("campaign:{id}"),
-        None,
-        json!({}),
-    );
+    let ev = plan_failed(&app, org_id, id);
     assert!(
         store
             .campaign_abort(org_id, id, &w, &ev)
