@@ -63,7 +63,7 @@ pub use ports::{
     SystemClock, SystemStore, TestClock, WebhookSender, constraints,
 };
 pub use reach::port::{
-    AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, CampaignRecord,
+    AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, Blame, CampaignRecord,
     CampaignResults, CampaignRoom, CampaignStatus, Channel, ChannelCodeRecord, ChannelTally,
     Channels, CompleteOutcome, Consent, ContactRecord, ContactSource, DeliveryStatus,
     DeliveryStore, DueDelivery, EndpointRecord, JourneyRecord, JourneyResults, JourneyRunRecord,

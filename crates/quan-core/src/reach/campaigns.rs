@@ -613,23 +613,23 @@ async fn confirm_rooms(
     super::rooms::post(svc, actor, c, &posting).await
 }
 
-/// A customer left a staff member or opted out: the latest message of the `blamed`
-/// kinds (campaign, journey) they were shown in the prior 48 h takes the blame, once. If that puts the campaign's
-/// negatives in its first hour at the org's threshold, it pauses (no further shares
-/// go out) and whoever composed it is told.
+/// A customer left a staff member or opted out: the latest message or moment that
+/// `blame` allows and they were shown in the prior 48 h takes the blame, once. If
+/// that puts a campaign's negatives in its first hour at the org's threshold, it
+/// pauses (no further shares go out) and whoever composed it is told.
 pub(crate) async fn negative(
     svc: &Services,
     org: quan_domain::OrgId,
     person: PersonId,
     kind: &str,
-    blamed: &[MessageKind],
+    blame: &super::port::Blame,
 ) -> Result<()> {
     let now = svc.clock.now();
     let since = now.plus_secs(-quan_domain::NEGATIVE_WINDOW_HOURS * 3600);
     let first_hour = quan_domain::PAUSE_WINDOW_MINUTES * 60_000;
     let Some(hit) = svc
         .store
-        .negative_record(org, person, kind, blamed, (since, now), first_hour)
+        .negative_record(org, person, kind, blame, (since, now), first_hour)
         .await?
     else {
         return Ok(());

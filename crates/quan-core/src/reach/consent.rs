@@ -106,16 +106,19 @@ pub async fn set(svc: &Services, actor: &Actor, org: OrgId, change: ConsentChang
         .consent_set(org, me.person, &c, svc.clock.now(), &ev)
         .await?;
     announce(svc, &ev).await;
-    // The topic turned off blames its own kind of message.
-    let mut blamed = Vec::new();
+    // The topic turned off blames its own kind of message (or moment).
+    let mut blame = super::port::Blame {
+        moments: before.moments && !c.moments,
+        ..Default::default()
+    };
     if before.campaigns && !c.campaigns {
-        blamed.push(MessageKind::Campaign);
+        blame.messages.push(MessageKind::Campaign);
     }
     if before.journeys && !c.journeys {
-        blamed.push(MessageKind::Journey);
+        blame.messages.push(MessageKind::Journey);
     }
-    if !blamed.is_empty() {
-        super::campaigns::negative(svc, org, me.person, "opted_out", &blamed).await?;
+    if !blame.messages.is_empty() || blame.moments {
+        super::campaigns::negative(svc, org, me.person, "opted_out", &blame).await?;
     }
     Ok(())
 }

@@ -29,7 +29,8 @@ use crate::events::{announce, new_event};
 use crate::page::{Page, PageRequest};
 use crate::reach::error::ReachError;
 use crate::reach::port::{
-    AddOutcome, ContactRecord, ContactSource, MessageKind, NewContact, PolicyRecord, StaffLoad,
+    AddOutcome, Blame, ContactRecord, ContactSource, MessageKind, NewContact, PolicyRecord,
+    StaffLoad,
 };
 use quan_domain::{
     AccountId, ContactId, LifecycleStage, OrgId, PersonId, Role, Scope, Timestamp, TouchPolicy,
@@ -242,14 +243,12 @@ pub(crate) async fn end_contact(
     announce(svc, &ev).await;
     restage(svc, c.org_id, c.person_id).await?;
     if by == "customer" {
-        campaigns::negative(
-            svc,
-            c.org_id,
-            c.person_id,
-            "deleted",
-            &[MessageKind::Campaign, MessageKind::Journey],
-        )
-        .await?;
+        let blame = Blame {
+            messages: vec![MessageKind::Campaign, MessageKind::Journey],
+            moments: true,
+            staff: Some(c.staff_id),
+        };
+        campaigns::negative(svc, c.org_id, c.person_id, "deleted", &blame).await?;
     }
     Ok(())
 }

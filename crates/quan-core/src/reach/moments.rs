@@ -63,6 +63,8 @@ pub async fn post(svc: &Services, access: &OrgAccess, n: NewMoment) -> Result<Mo
         created_at: svc.clock.now(),
         likes: 0,
         comments: 0,
+        views: 0,
+        negatives: 0,
     };
     let ev = new_event(
         svc,
@@ -184,6 +186,10 @@ pub async fn feed(svc: &Services, actor: &Actor) -> Result<Vec<FeedMoment>> {
     for (person, org, org_name) in svc.store.persons_of_account(actor.account_id()).await? {
         let moments = person_feed(svc, org, person).await?;
         let ids: Vec<MomentId> = moments.iter().map(|m| m.id).collect();
+        // Shown is reached: what a deletion in the next 48 h may be blamed on.
+        svc.store
+            .moment_views_record(person, &ids, svc.clock.now())
+            .await?;
         let (liked, mine) = svc.store.moment_mine(&ids, person).await?;
         out.extend(moments.into_iter().map(|m| {
             FeedMoment {

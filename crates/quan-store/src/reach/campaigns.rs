@@ -1,16 +1,15 @@
-//! Campaigns: drafts, the end of a plan, shares and their confirmation, results and
-//! negative feedback's attribution (the plan itself is in `plan`).
+//! Campaigns: drafts, the end of a plan, shares and their confirmation and results
+//! (the plan itself is in `plan`, negative feedback's attribution in `negatives`).
 
 use super::decode::{self as reach_rows, CAMPAIGN_COLS};
-use super::plan::{bind_all, list};
 use crate::moderation::exec;
 use crate::rows::{self, backend, int, text};
 use crate::store::SqlStore;
 use quan_core::{
-    CampaignRecord, CampaignResults, EventRecord, NegativeHit, PlanCounts, ReachMessageRecord,
-    ShareRecipient, ShareRecord, StoreResult,
+    CampaignRecord, CampaignResults, EventRecord, PlanCounts, ReachMessageRecord, ShareRecipient,
+    ShareRecord, StoreResult,
 };
-use quan_domain::{AccountId, CampaignId, OrgId, PersonId, Timestamp};
+use quan_domain::{AccountId, CampaignId, OrgId, Timestamp};
 
 impl SqlStore {
     pub(crate) async fn reach_campaign_insert(
@@ -258,107 +257,5 @@ impl SqlStore {
             },
             None => CampaignResults::default(),
         })
-    }
-
-    pub(crate) async fn reach_negative_record(
-        &self,
-        org: OrgId,
-        person: PersonId,
-        kind: &str,
-        blamed: &[quan_core::MessageKind],
-        (since, now): (Timestamp, Timestamp),
-        first_hour_ms: i64,
-    ) -> StoreResult<Option<NegativeHit>> {
-        let mut tx = self.begin().await?;
-        // Which kinds of message may take the blame (an opt-out of journeys blames
-        // a journey's message, not a campaign's), as placeholders after the four.
-        let mut binds = vec![
-            person.to_string(),
-            org.to_string(),
-            since.millis().to_string(),
-            now.millis().to_string(),
-        ];
-        let kinds = list(&mut binds, blamed.iter().map(|k| k.as_str().to_owned()));
-        let sql = format!(
-            "SELECT m.kind, m.campaign_id, m.dedupe, c.staff_id FROM reach_messages m JOIN contacts c ON c.id = m.contact_id \
-             WHERE c.person_id = $1 AND c.org_id = $2 AND m.kind IN {kinds} \
-               AND m.visible_at >= CAST($3 AS BIGINT) AND m.visible_at <= CAST($4 AS BIGINT) \
-             ORDER BY m.visible_at DESC, m.id DESC LIMIT 1"
-        );
-        if blamed.is_empty() {
-            return Ok(None);
-        }
-        let last = bind_all(&sql, &binds)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let Some(last) = last else {
-            return Ok(None);
-        };
-        if text(&last, "kind")? == "journey" {
-            // A journey's step takes the blame (journeys are not paused by it).
-            let run = rows::opt_text(&last, "dedupe")?
-                .and_then(|d| d.split(':').nth(1).map(str::to_owned))
-                .unwrap_or_default();
-            exec(
-                &mut tx,
-                sqlx::query(
-                    "INSERT INTO journey_negatives (journey_id, person_id, step, staff_id, kind, at) \
-                     SELECT r.journey_id, $2, COALESCE(CAST($6 AS BIGINT), 0), $3, $4, $5 FROM journey_runs r WHERE r.id = $1 \
-                     ON CONFLICT (journey_id, person_id) DO NOTHING",
-                )
-                .bind(run)
-                .bind(person.to_string())
-                .bind(text(&last, "staff_id")?)
-                .bind(kind.to_owned())
-                .bind(now.millis())
-                .bind(
-                    rows::opt_text(&last, "dedupe")?
-                        .and_then(|d| d.split(':').nth(2).and_then(|s| s.parse::<i64>().ok())),
-                ),
-            )
-            .await?;
-            tx.commit().await.map_err(backend)?;
-            return Ok(None);
-        }
-        let campaign: CampaignId = rows::id(&last, "campaign_id")?;
-        let added = exec(
-            &mut tx,
-            sqlx::query(
-                "INSERT INTO campaign_negatives (campaign_id, person_id, staff_id, kind, at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (campaign_id, person_id) DO NOTHING",
-            )
-            .bind(campaign.to_string())
-            .bind(person.to_string())
-            .bind(text(&last, "staff_id")?)
-            .bind(kind.to_owned())
-            .bind(now.millis()),
-        )
-        .await?;
-        if added == 0 {
-            return Ok(None);
-        }
-        let r = sqlx::query(
-            "SELECT k.name, k.created_by, COALESCE(k.send_at, k.created_at) AS shown, \
-               (SELECT COUNT(*) FROM reach_messages m WHERE m.campaign_id = k.id) AS delivered, \
-               (SELECT COUNT(*) FROM campaign_negatives n WHERE n.campaign_id = k.id \
-                  AND n.at <= COALESCE(k.send_at, k.created_at) + $2) AS early \
-             FROM campaigns k WHERE k.id = $1",
-        )
-        .bind(campaign.to_string())
-        .bind(first_hour_ms)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        let shown = int(&r, "shown")?;
-        Ok(Some(NegativeHit {
-            campaign,
-            name: text(&r, "name")?,
-            created_by: rows::opt_id(&r, "created_by")?,
-            delivered: int(&r, "delivered")?,
-            early: int(&r, "early")?,
-            in_first_hour: now.millis() <= shown.saturating_add(first_hour_ms),
-        }))
     }
 }

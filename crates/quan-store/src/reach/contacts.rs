@@ -240,11 +240,15 @@ impl SqlStore {
                 sqlx::query(
                     "SELECT s.account_id, a.display_name, COALESCE(cc.n, 0) AS n, \
                        (SELECT COUNT(*) FROM reach_messages m JOIN contacts c ON c.id = m.contact_id \
-                          WHERE c.org_id = s.org_id AND c.staff_id = s.account_id AND m.kind IN ('campaign', 'journey')) AS delivered, \
+                          WHERE c.org_id = s.org_id AND c.staff_id = s.account_id AND m.kind IN ('campaign', 'journey')) \
+                        + (SELECT COUNT(*) FROM moment_views v JOIN moments o ON o.id = v.moment_id \
+                          WHERE o.org_id = s.org_id AND o.staff_id = s.account_id) AS delivered, \
                        (SELECT COUNT(*) FROM campaign_negatives g JOIN campaigns k ON k.id = g.campaign_id \
                           WHERE k.org_id = s.org_id AND g.staff_id = s.account_id) \
                         + (SELECT COUNT(*) FROM journey_negatives g JOIN journeys j ON j.id = g.journey_id \
-                          WHERE j.org_id = s.org_id AND g.staff_id = s.account_id) AS negatives \
+                          WHERE j.org_id = s.org_id AND g.staff_id = s.account_id) \
+                        + (SELECT COUNT(*) FROM moment_negatives g JOIN moments o ON o.id = g.moment_id \
+                          WHERE o.org_id = s.org_id AND g.staff_id = s.account_id) AS negatives \
                      FROM staff s \
                      JOIN accounts a ON a.id = s.account_id \
                      LEFT JOIN contact_counts cc ON cc.org_id = s.org_id AND cc.staff_id = s.account_id \

@@ -1,6 +1,7 @@
 //! `ReachStore` for `SqlStore`: policies, consent, stages and history here; contacts,
-//! codes and messages in `contacts.rs`; campaigns and the touch ledger in
-//! `campaigns.rs`. The trait's methods are thin, so each part stays readable.
+//! codes and messages in `contacts.rs`; campaigns in `campaigns.rs`, their plan
+//! and the touch ledger in `plan.rs`, negative feedback's attribution in
+//! `negatives.rs`. The trait's methods are thin, so each part stays readable.
 
 mod auto;
 mod campaigns;
@@ -9,6 +10,7 @@ pub(crate) mod decode;
 mod delivery;
 mod journeys;
 mod moments;
+mod negatives;
 mod plan;
 mod rooms;
 mod transfers;
@@ -437,11 +439,11 @@ impl ReachStore for SqlStore {
         org: OrgId,
         person: PersonId,
         kind: &str,
-        blamed: &[quan_core::MessageKind],
+        blame: &quan_core::Blame,
         window: (Timestamp, Timestamp),
         first_hour_ms: i64,
     ) -> StoreResult<Option<NegativeHit>> {
-        self.reach_negative_record(org, person, kind, blamed, window, first_hour_ms)
+        self.reach_negative_record(org, person, kind, blame, window, first_hour_ms)
             .await
     }
 

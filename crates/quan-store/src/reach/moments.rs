@@ -14,7 +14,14 @@ use sqlx::any::AnyRow;
 /// A moment with its author's name and reaction counts, over `m`.
 const MOMENT_COLS: &str = "m.id, m.org_id, m.staff_id, a.display_name AS staff_name, m.body, m.tags, m.created_at, \
      (SELECT COUNT(*) FROM moment_likes l WHERE l.moment_id = m.id) AS likes, \
-     (SELECT COUNT(*) FROM moment_comments k WHERE k.moment_id = m.id) AS comments \
+     (SELECT COUNT(*) FROM moment_comments k WHERE k.moment_id = m.id) AS comments, \
+     (SELECT COUNT(*) FROM moment_views v WHERE v.moment_id = m.id) AS views, \
+     (SELECT COUNT(*) FROM moment_negatives n WHERE n.moment_id = m.id) AS negatives \
+     FROM moments m JOIN accounts a ON a.id = m.staff_id";
+
+/// A moment as a feed reads it: its reach is its author's to know, not counted here.
+const FEED_COLS: &str = "m.id, m.org_id, m.staff_id, a.display_name AS staff_name, m.body, m.tags, m.created_at, \
+     0 AS likes, 0 AS comments, 0 AS views, 0 AS negatives \
      FROM moments m JOIN accounts a ON a.id = m.staff_id";
 
 fn moment(r: &AnyRow) -> StoreResult<MomentRecord> {
@@ -29,6 +36,8 @@ fn moment(r: &AnyRow) -> StoreResult<MomentRecord> {
         created_at: ts(r, "created_at")?,
         likes: int(r, "likes")?,
         comments: int(r, "comments")?,
+        views: int(r, "views")?,
+        negatives: int(r, "negatives")?,
     })
 }
 
@@ -129,7 +138,7 @@ impl MomentStore for SqlStore {
         // Bounded by the feed's window; a staff member posting hundreds a day is
         // still cut to the cap in core.
         let sql = format!(
-            "SELECT {MOMENT_COLS} WHERE m.org_id = $1 AND m.deleted_at IS NULL AND m.created_at >= $3 \
+            "SELECT {FEED_COLS} WHERE m.org_id = $1 AND m.deleted_at IS NULL AND m.created_at >= $3 \
              AND m.staff_id IN (SELECT c.staff_id FROM contacts c WHERE c.person_id = $2 AND c.org_id = $1 AND c.removed_at IS NULL) \
              ORDER BY m.created_at DESC, m.id DESC LIMIT 1000"
         );
@@ -232,6 +241,35 @@ impl MomentStore for SqlStore {
             .map(comment)
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((likes, comments))
+    }
+
+    async fn moment_views_record(
+        &self,
+        person: PersonId,
+        moments: &[MomentId],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        if moments.is_empty() {
+            return Ok(());
+        }
+        // One statement for the whole feed: the first showing stays.
+        let rows: Vec<String> = (0..moments.len())
+            .map(|i| format!("(${}, $1, $2)", i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO moment_views (moment_id, person_id, seen_at) VALUES {} \
+             ON CONFLICT (moment_id, person_id) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(person.to_string())
+            .bind(now.millis());
+        for m in moments {
+            q = q.bind(m.to_string());
+        }
+        let mut tx = self.begin().await?;
+        exec(&mut tx, q).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn moment_mine(

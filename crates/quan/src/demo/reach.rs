@@ -366,9 +366,13 @@ async fn moments(
         "Is there a replay?",
         "帮我留一个位置～",
     ];
-    for (i, (who, _)) in contacts.iter().enumerate().skip(1).take(6) {
+    // Every customer opens their feed (the moments' reach); six react.
+    for (i, (who, _)) in contacts.iter().enumerate() {
         let me = actor(&roster[*who]);
         let feed = moments::feed(svc, &me).await.map_err(err)?;
+        if !(1..=6).contains(&i) {
+            continue;
+        }
         if let Some(f) = feed.get(i % feed.len().max(1)) {
             moments::like(svc, &me, f.moment.id, true)
                 .await

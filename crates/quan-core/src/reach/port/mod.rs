@@ -5,11 +5,13 @@
 mod delivery;
 mod journeys;
 mod moments;
+mod negatives;
 mod rooms;
 
 pub use delivery::*;
 pub use journeys::*;
 pub use moments::*;
+pub use negatives::*;
 pub use rooms::*;
 
 use crate::events::port::EventRecord;
@@ -117,7 +119,8 @@ pub struct StaffLoad {
     pub staff_id: AccountId,
     pub name: String,
     pub contacts: i64,
-    /// Campaign messages they sent, and the customers who left or opted out after one.
+    /// Campaign and journey messages they sent and customers their moments reached,
+    /// and the customers who left or opted out after one.
     pub delivered: i64,
     pub negatives: i64,
 }
@@ -326,19 +329,6 @@ pub struct CampaignResults {
     pub clicked: i64,
     pub email: ChannelTally,
     pub webhook: ChannelTally,
-}
-
-/// A negative attributed to a campaign, with what the pause rule needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NegativeHit {
-    pub campaign: CampaignId,
-    pub name: String,
-    pub created_by: Option<AccountId>,
-    pub delivered: i64,
-    /// Negatives within the first hour after its messages showed.
-    pub early: i64,
-    /// Whether this negative came within that hour.
-    pub in_first_hour: bool,
 }
 
 /// The budget period and day a plan writes against.
@@ -584,16 +574,17 @@ pub trait ReachStore: Send + Sync {
     ) -> StoreResult<bool>;
     async fn campaign_results(&self, id: CampaignId) -> StoreResult<CampaignResults>;
     /// Attributes a customer's deletion or opt-out (`kind`) to the latest campaign
-    /// or journey message they were shown in `[since, now]`, once per campaign (or
-    /// journey) and customer. The campaign's figures for its pause rule, or None:
-    /// no such message, attributed already, or a journey's (recorded on its step;
-    /// journeys do not pause).
+    /// or journey message, or moment, that `blame` allows and they were shown in
+    /// `[since, now]`, once per campaign (journey, moment) and customer. The
+    /// campaign's figures for its pause rule, or None: nothing to blame, attributed
+    /// already, or a journey's or moment's (recorded on its step or moment; neither
+    /// pauses).
     async fn negative_record(
         &self,
         org: OrgId,
         person: PersonId,
         kind: &str,
-        blamed: &[MessageKind],
+        blame: &Blame,
         (since, now): (Timestamp, Timestamp),
         first_hour_ms: i64,
     ) -> StoreResult<Option<NegativeHit>>;

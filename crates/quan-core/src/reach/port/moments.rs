@@ -19,6 +19,10 @@ pub struct MomentRecord {
     pub created_at: Timestamp,
     pub likes: i64,
     pub comments: i64,
+    /// Customers whose feed showed it.
+    pub views: i64,
+    /// Of them, who then deleted its author or opted out within 48 h.
+    pub negatives: i64,
 }
 
 /// A customer's comment on a moment.
@@ -80,6 +84,13 @@ pub trait MomentStore: Send + Sync {
         &self,
         moment: MomentId,
     ) -> StoreResult<(Vec<(PersonId, String, Timestamp)>, Vec<MomentComment>)>;
+    /// Records that a person's feed showed these moments (the first time counts).
+    async fn moment_views_record(
+        &self,
+        person: PersonId,
+        moments: &[MomentId],
+        now: Timestamp,
+    ) -> StoreResult<()>;
     /// Of `moments`, the ones the person liked, and their own comments.
     async fn moment_mine(
         &self,

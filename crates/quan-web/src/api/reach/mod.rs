@@ -311,7 +311,8 @@ pub struct StaffLoadDto {
     pub staff_id: String,
     pub name: String,
     pub contacts: i64,
-    /// Campaign messages they sent, and customers who left or opted out after one.
+    /// Campaign and journey messages they sent and customers their moments reached,
+    /// and customers who left or opted out after one.
     pub delivered: i64,
     pub negatives: i64,
 }

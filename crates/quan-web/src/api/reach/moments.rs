@@ -36,6 +36,10 @@ pub struct MomentDto {
     pub created_at: i64,
     pub likes: i64,
     pub comments: i64,
+    /// Customers whose feed showed it.
+    pub views: i64,
+    /// Of them, who deleted its author or opted out of moments within 48 h.
+    pub negatives: i64,
 }
 
 pub(crate) fn moment_dto(m: &MomentRecord) -> MomentDto {
@@ -49,6 +53,8 @@ pub(crate) fn moment_dto(m: &MomentRecord) -> MomentDto {
         created_at: m.created_at.millis(),
         likes: m.likes,
         comments: m.comments,
+        views: m.views,
+        negatives: m.negatives,
     }
 }
 

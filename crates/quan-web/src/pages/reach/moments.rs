@@ -55,6 +55,12 @@ struct MomentsPage<'a> {
     error: Option<&'a str>,
 }
 
+impl MomentsPage<'_> {
+    fn rate(&self, m: &quan_core::MomentRecord) -> String {
+        super::negative_rate(m.negatives, m.views)
+    }
+}
+
 async fn view(
     st: &AppState,
     k: &Console,
