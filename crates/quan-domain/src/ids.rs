@@ -125,6 +125,16 @@ typed_id! {
     JourneyRunId,
     /// A task a journey gave a staff member about a customer.
     JourneyTaskId,
+    /// A product of an org's catalog.
+    ProductId,
+    /// A sellable variant of a product (size, flavour), with its price and stock.
+    SkuId,
+    /// A buyer's order.
+    OrderId,
+    /// One attempt to pay an order through a payment provider.
+    PaymentId,
+    /// A charge on the sandbox payment provider's side.
+    ChargeId,
 }
 
 #[cfg(test)]
