@@ -232,8 +232,14 @@ mod tests {
             Currency::parse("USD").map_err(|e| e.code),
             Err("invalid_currency")
         );
-        assert_eq!(quantity(0).map_err(|e| e.code), Err("quantity_not_positive"));
-        assert_eq!(quantity(1000).map_err(|e| e.code), Err("quantity_too_large"));
+        assert_eq!(
+            quantity(0).map_err(|e| e.code),
+            Err("quantity_not_positive")
+        );
+        assert_eq!(
+            quantity(1000).map_err(|e| e.code),
+            Err("quantity_too_large")
+        );
     }
 
     #[test]

@@ -163,9 +163,9 @@ pub fn idempotency_key(raw: &str) -> Result<String, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use OrderEvent as E;
     use OrderStatus as S;
+    use proptest::prelude::*;
 
     #[test]
     fn the_happy_path_and_its_refusals() {
@@ -184,7 +184,10 @@ mod tests {
             "a paid order is refunded, not cancelled"
         );
         assert_eq!(S::Created.next(E::Cancel, None), Ok(S::Cancelled));
-        assert_eq!(S::Fulfilled.next(E::RequestRefund, None), Ok(S::RefundRequested));
+        assert_eq!(
+            S::Fulfilled.next(E::RequestRefund, None),
+            Ok(S::RefundRequested)
+        );
         assert_eq!(
             S::RefundRequested.next(E::DeclineRefund, Some(S::Fulfilled)),
             Ok(S::Fulfilled)
