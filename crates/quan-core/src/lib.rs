@@ -18,6 +18,7 @@
 pub mod access;
 pub mod chat;
 pub mod circles;
+pub mod commerce;
 pub mod discovery;
 pub mod events;
 pub mod identity;
@@ -59,8 +60,8 @@ pub use persons::port::{
 };
 pub use ports::{
     BlobError, BlobStore, Bus, BusError, BusMessage, Clock, CounterError, Counters, Hook, Mail,
-    Mailer, Outbound, OutboundError, RateDecision, RateLimiter, Store, StoreError, StoreResult,
-    SystemClock, SystemStore, TestClock, WebhookSender, constraints,
+    Mailer, Outbound, OutboundError, PaymentProvider, RateDecision, RateLimiter, Store, StoreError,
+    StoreResult, SystemClock, SystemStore, TestClock, WebhookSender, constraints,
 };
 pub use reach::port::{
     AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, Blame, CampaignRecord,
@@ -110,6 +111,9 @@ pub struct Services {
     pub rules: Rules,
     /// E-mail and webhook delivery, and the public address for links.
     pub outbound: ports::Outbound,
+    /// Where orders are paid (the sandbox unless a real provider is wired).
+    pub payments: Arc<dyn ports::PaymentProvider>,
+    pub commerce: commerce::CommerceConfig,
 }
 
 impl std::fmt::Debug for Services {

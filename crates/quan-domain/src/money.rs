@@ -139,6 +139,25 @@ impl fmt::Display for Money {
     }
 }
 
+/// A price typed by a person in yuan (`38`, `38.5`, `38.50`, `¥38`) as fen, exact:
+/// at most two decimals, no sign, no exponent; then bounded as [`Money::price`].
+pub fn parse_yuan(raw: &str, currency: Currency) -> Result<Money, ParseError> {
+    let bad = || ParseError::new("price", "invalid_amount", "a price like 38 or 38.50");
+    let s = raw.trim().trim_start_matches(['¥', '￥']).trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty()
+        || whole.len() > 9
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    Money::price(whole * 100 + cents, currency)
+}
+
 /// A line's quantity a client sent: 1 to [`QUANTITY_MAX`].
 pub fn quantity(raw: i64) -> Result<i64, ParseError> {
     if raw < 1 {
@@ -240,6 +259,23 @@ mod tests {
             quantity(1000).map_err(|e| e.code),
             Err("quantity_too_large")
         );
+    }
+
+    #[test]
+    fn yuan_typed_by_people_become_exact_fen() {
+        let fen = |s: &str| {
+            parse_yuan(s, Currency::Cny)
+                .map(Money::fen)
+                .map_err(|e| e.code)
+        };
+        assert_eq!(fen("38"), Ok(3800));
+        assert_eq!(fen(" ¥38.5 "), Ok(3850));
+        assert_eq!(fen("0.01"), Ok(1));
+        assert_eq!(fen("0"), Err("amount_not_positive"));
+        for bad in ["", "-1", "1.234", "1e3", "3,80", "abc", ".5"] {
+            assert_eq!(fen(bad), Err("invalid_amount"), "{bad}");
+        }
+        assert_eq!(fen("1000000.01"), Err("amount_too_large"));
     }
 
     #[test]

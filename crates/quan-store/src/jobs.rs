@@ -12,6 +12,26 @@ use sqlx::any::AnyRow;
 
 pub(crate) const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, run_at";
 
+/// Enqueues a job inside another write's transaction (an outbox: the job exists if
+/// and only if the write committed). A pending job with the same dedupe key wins.
+pub(crate) async fn insert_job(tx: &mut crate::store::Tx, job: &NewJob) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, dedupe_key, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(job.id.to_string())
+    .bind(job.kind.clone())
+    .bind(job.payload.to_string())
+    .bind(job.run_at.millis())
+    .bind(job.max_attempts)
+    .bind(job.dedupe_key.clone())
+    .bind(job.run_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
 #[async_trait]
 impl JobStore for SqlStore {
     async fn job_enqueue(&self, job: &NewJob) -> StoreResult<bool> {

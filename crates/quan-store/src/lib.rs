@@ -19,6 +19,7 @@ pub mod bench_reach;
 mod blobs;
 mod chat;
 mod circles;
+mod commerce;
 mod connect;
 mod discovery;
 mod events;

@@ -483,6 +483,12 @@ impl Client {
         })
     }
 
+    /// Sends a request built with `http` (for headers the typed calls add); None
+    /// when the connection failed.
+    pub async fn send_built(&self, rb: reqwest::RequestBuilder) -> Option<Res> {
+        self.try_send(rb).await
+    }
+
     async fn send(&self, rb: reqwest::RequestBuilder) -> Res {
         self.try_send(rb)
             .await

@@ -86,6 +86,23 @@ impl App {
                 "server.public_url is not set: e-mailed links point at the bind address"
             );
         }
+        let sandbox_secret = match settings.commerce.sandbox_secret.expose_secret() {
+            "" => quan_core::commerce::sandbox::new_secret(),
+            s => s.to_owned(),
+        };
+        let commerce = quan_core::commerce::CommerceConfig {
+            reserve_minutes: settings.commerce.reserve_minutes,
+            sandbox_secret: sandbox_secret.clone(),
+        };
+        let payments: Arc<dyn quan_core::PaymentProvider> = Arc::new(
+            quan_core::commerce::sandbox::SandboxProvider::new(
+                Arc::new(store.clone()),
+                Arc::clone(&clock),
+                &sandbox_secret,
+                &outbound.public_url,
+            )
+            .map_err(anyhow::Error::msg)?,
+        );
         let services = match settings.bus_url() {
             None => Services {
                 store: Arc::new(store.clone()),
@@ -99,6 +116,8 @@ impl App {
                 visits: Arc::default(),
                 rules,
                 outbound: outbound.clone(),
+                payments: Arc::clone(&payments),
+                commerce: commerce.clone(),
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -116,6 +135,8 @@ impl App {
                     visits: Arc::default(),
                     rules,
                     outbound,
+                    payments,
+                    commerce,
                 }
             }
         };

@@ -16,7 +16,38 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub circles: CircleSettings,
     pub smtp: SmtpSettings,
+    pub commerce: CommerceSettings,
     pub log: LogSettings,
+}
+
+/// The shop: how long an unpaid order holds its stock, and the sandbox payment
+/// provider's signing secret.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommerceSettings {
+    /// Minutes an unpaid order holds its stock (1 to 1440).
+    pub reserve_minutes: i64,
+    /// `whsec_` + base64: signs and verifies the sandbox's payment webhooks. Empty:
+    /// a fresh one each start (one node only; a cluster must share one).
+    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
+    pub sandbox_secret: SecretString,
+}
+
+impl Default for CommerceSettings {
+    fn default() -> Self {
+        Self {
+            reserve_minutes: quan_domain::RESERVE_MINUTES_DEFAULT,
+            sandbox_secret: SecretString::from(String::new()),
+        }
+    }
+}
+
+impl std::fmt::Debug for CommerceSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommerceSettings")
+            .field("reserve_minutes", &self.reserve_minutes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Outgoing e-mail (campaigns may go out by e-mail when this is set).
@@ -322,6 +353,18 @@ impl Settings {
         if !(0..=9).contains(&self.circles.first_day_images) {
             return bad("circles.first_day_images", "expected 0 to 9");
         }
+        if !(quan_domain::RESERVE_MINUTES_MIN..=quan_domain::RESERVE_MINUTES_MAX)
+            .contains(&self.commerce.reserve_minutes)
+        {
+            return bad("commerce.reserve_minutes", "expected 1 to 1440");
+        }
+        let secret = self.commerce.sandbox_secret.expose_secret();
+        if !secret.is_empty() && !secret.starts_with("whsec_") {
+            return bad(
+                "commerce.sandbox_secret",
+                "expected empty or whsec_ and base64",
+            );
+        }
         if !matches!(self.storage.blobs.as_str(), "disk" | "database") {
             return bad("storage.blobs", "expected disk or database");
         }
@@ -416,6 +459,13 @@ search_indexer = true
 url = ""
 # The sender address; the staff member and org are its display name.
 from = "noreply@quan.local"
+
+[commerce]
+# Minutes an unpaid order holds its stock before it is cancelled (1 to 1440).
+reserve_minutes = 15
+# Signs the sandbox payment provider's webhooks (whsec_ and base64). Empty: a fresh
+# secret each start, fine for one node; every node of a cluster must share one.
+sandbox_secret = ""
 
 [log]
 # "text" or "json".

@@ -143,6 +143,12 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
             crate::reach::codes::WELCOME => crate::reach::codes::run_welcome_job(svc, &job.payload)
                 .await
                 .map_err(|e| e.to_string()),
+            crate::commerce::orders::RELEASE => {
+                crate::commerce::orders::release(svc, &job.payload).await
+            }
+            crate::commerce::sandbox::NOTIFY => {
+                crate::commerce::sandbox::notify(svc, &job.payload).await
+            }
             other => Err(format!("no handler for job kind {other}")),
         };
         match result {

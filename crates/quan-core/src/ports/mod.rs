@@ -11,6 +11,7 @@ mod bus;
 mod clock;
 mod counters;
 mod outbound;
+mod payment;
 mod store;
 
 pub use blob::{BlobError, BlobStore};
@@ -18,4 +19,8 @@ pub use bus::{Bus, BusError, BusMessage};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use counters::{CounterError, Counters, RateDecision, RateLimiter};
 pub use outbound::{Hook, Mail, Mailer, Outbound, OutboundError, WebhookSender};
+pub use payment::{
+    Charge, ChargeEvent, ChargeOutcome, ChargeRequest, PaymentError, PaymentProvider,
+    WebhookHeaders,
+};
 pub use store::{Store, StoreError, StoreResult, SystemStore, constraints};

@@ -8,6 +8,7 @@
 
 use crate::chat::port::ChatStore;
 use crate::circles::port::{BoardStore, CircleInviteStore, CircleStore, ImageStore, PostStore};
+use crate::commerce::port::CommerceStore;
 use crate::discovery::port::DiscoveryStore;
 use crate::events::port::EventStore;
 use crate::identity::port::IdentityStore;
@@ -89,6 +90,7 @@ pub trait Store:
     + JourneyStore
     + DeliveryStore
     + RoomCampaignStore
+    + CommerceStore
     + SystemStore
     + Send
     + Sync
@@ -119,6 +121,7 @@ impl<T> Store for T where
         + JourneyStore
         + DeliveryStore
         + RoomCampaignStore
+        + CommerceStore
         + SystemStore
         + Send
         + Sync

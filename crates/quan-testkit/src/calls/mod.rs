@@ -6,6 +6,7 @@
 mod board;
 mod chat;
 mod circles;
+mod commerce;
 mod delivery;
 mod discovery;
 mod identity;

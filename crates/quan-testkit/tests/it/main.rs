@@ -9,6 +9,8 @@ mod circle_ops;
 mod circle_pages;
 mod circles;
 mod cluster;
+mod commerce;
+mod commerce_payments;
 mod console_circle;
 mod demo;
 mod discovery;

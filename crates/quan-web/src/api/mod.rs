@@ -10,6 +10,7 @@
 
 pub mod chat;
 pub mod circles;
+pub mod commerce;
 pub mod common;
 pub mod discovery;
 pub mod events;
@@ -45,6 +46,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "notifications", description = "In-app notifications; pushed live on the WebSocket topic account:<id>"),
         (name = "chat", description = "Chat rooms fused with circles; live over the WebSocket topic room:<id>"),
         (name = "reach", description = "Contacts, channel codes, 1:1 conversations, campaigns under touch budgets, consent"),
+        (name = "commerce", description = "Catalog, shop, orders with reserved stock, payments through the provider's signed webhooks"),
     )
 )]
 pub struct ApiDoc;
@@ -193,4 +195,5 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(search::router())
         .merge(discovery::router())
         .merge(reach::router())
+        .merge(commerce::router())
 }

@@ -23,7 +23,7 @@ use quan_domain::{
 use serde::Deserialize;
 
 /// The sections of the console that later capabilities will fill.
-pub(crate) const COMING: [&str; 3] = ["live", "shop", "analytics"];
+pub(crate) const COMING: [&str; 2] = ["live", "analytics"];
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -9,6 +9,7 @@ mod account;
 mod chat;
 mod circle;
 mod circle_admin;
+mod commerce;
 mod console;
 mod discover;
 mod forms;
@@ -91,6 +92,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(inbox::router())
         .merge(discover::router())
         .merge(reach::router())
+        .merge(commerce::router())
         .layer(axum::middleware::from_fn(csrf_cookie))
 }
 

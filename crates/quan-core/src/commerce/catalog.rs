@@ -1,0 +1,204 @@
+//! The catalog: products with SKUs (price in fen, stock), published or not, on the
+//! org's shop or a circle's shelf. Staff who run the shop write it; buyers read the
+//! published part.
+
+use super::error::CommerceError;
+use super::port::{ProductRecord, SkuRecord};
+use super::{MANAGERS, Result, require};
+use crate::Services;
+use crate::access::{Actor, OrgAccess, require_scope};
+use crate::events::{announce, new_event};
+use crate::page::{Page, PageRequest};
+use quan_domain::{
+    CircleId, Currency, Money, OrgId, ParseError, ProductId, Scope, SkuId, short_label,
+};
+use serde_json::json;
+
+pub const PRODUCT_NAME_MAX: usize = 80;
+pub const DESCRIPTION_MAX: usize = 5_000;
+pub const SKU_NAME_MAX: usize = 40;
+pub const SKUS_MAX: usize = 20;
+pub const STOCK_MAX: i64 = 1_000_000;
+
+/// A SKU as the console writes it: `id` names one that exists (to keep it).
+#[derive(Debug, Clone, Default)]
+pub struct SkuInput {
+    pub id: Option<SkuId>,
+    pub name: String,
+    pub price_fen: i64,
+    pub stock: i64,
+}
+
+/// A product as the console writes it.
+#[derive(Debug, Clone, Default)]
+pub struct ProductInput {
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub circle: Option<CircleId>,
+    pub published: bool,
+    pub skus: Vec<SkuInput>,
+}
+
+/// Stock a client sent: 0 to [`STOCK_MAX`].
+fn stock(raw: i64) -> Result<i64> {
+    if (0..=STOCK_MAX).contains(&raw) {
+        Ok(raw)
+    } else {
+        Err(ParseError::new("stock", "invalid_stock", format!("0 to {STOCK_MAX}")).into())
+    }
+}
+
+/// The input checked into a record (SKUs of `existing` keep their ids).
+async fn checked(
+    svc: &Services,
+    org: OrgId,
+    id: ProductId,
+    n: ProductInput,
+    existing: Option<&ProductRecord>,
+) -> Result<ProductRecord> {
+    let name = crate::input::text(&n.name, "name", PRODUCT_NAME_MAX, true)?;
+    let description = crate::input::text(&n.description, "description", DESCRIPTION_MAX, false)?;
+    let category = if n.category.trim().is_empty() {
+        String::new()
+    } else {
+        short_label(&n.category, "category")?
+    };
+    if let Some(c) = n.circle {
+        // A shelf in one of the org's own circles only.
+        let theirs = svc.store.circle_get(c).await?;
+        if theirs.is_none_or(|c| c.org_id != org) {
+            return Err(
+                ParseError::new("circle", "invalid_circle", "not a circle of this org").into(),
+            );
+        }
+    }
+    if n.skus.is_empty() || n.skus.len() > SKUS_MAX {
+        return Err(
+            ParseError::new("skus", "invalid_skus", format!("1 to {SKUS_MAX} SKUs")).into(),
+        );
+    }
+    let mut skus = Vec::with_capacity(n.skus.len());
+    for s in n.skus {
+        let sku_id = match s.id {
+            Some(sid) if existing.is_some_and(|p| p.skus.iter().any(|k| k.id == sid)) => sid,
+            Some(sid) => return Err(CommerceError::UnknownSku { sku: sid }),
+            None => SkuId::new(),
+        };
+        skus.push(SkuRecord {
+            id: sku_id,
+            product_id: id,
+            name: crate::input::text(&s.name, "sku_name", SKU_NAME_MAX, true)?,
+            price: Money::price(s.price_fen, Currency::Cny)?,
+            stock: stock(s.stock)?,
+        });
+    }
+    let now = svc.clock.now();
+    Ok(ProductRecord {
+        id,
+        org_id: org,
+        name,
+        description,
+        category,
+        circle_id: n.circle,
+        published: n.published,
+        created_at: existing.map_or(now, |p| p.created_at),
+        updated_at: now,
+        skus,
+    })
+}
+
+pub async fn create(svc: &Services, access: &OrgAccess, n: ProductInput) -> Result<ProductRecord> {
+    require(access, Scope::Write, MANAGERS)?;
+    let p = checked(svc, access.org(), ProductId::new(), n, None).await?;
+    let ev = new_event(
+        svc,
+        access.org(),
+        "product.created",
+        format!("product:{}", p.id),
+        Some(access.account()),
+        json!({"name": p.name, "skus": p.skus.len(), "published": p.published}),
+    );
+    svc.store.product_insert(&p, &ev).await?;
+    announce(svc, &ev).await;
+    Ok(p)
+}
+
+pub async fn update(
+    svc: &Services,
+    access: &OrgAccess,
+    id: ProductId,
+    n: ProductInput,
+) -> Result<ProductRecord> {
+    require(access, Scope::Write, MANAGERS)?;
+    let before = svc
+        .store
+        .product_get(access.org(), id)
+        .await?
+        .ok_or(CommerceError::NotFound)?;
+    let p = checked(svc, access.org(), id, n, Some(&before)).await?;
+    let ev = new_event(
+        svc,
+        access.org(),
+        "product.updated",
+        format!("product:{id}"),
+        Some(access.account()),
+        json!({"name": p.name, "skus": p.skus.len(), "published": p.published}),
+    );
+    if !svc.store.product_update(&p, &before, &ev).await? {
+        return Err(CommerceError::NotFound);
+    }
+    announce(svc, &ev).await;
+    Ok(p)
+}
+
+/// Every product of the org, for the console.
+pub async fn list(
+    svc: &Services,
+    access: &OrgAccess,
+    page: &PageRequest,
+) -> Result<Page<ProductRecord>> {
+    require(access, Scope::Read, MANAGERS)?;
+    Ok(svc.store.products_list(access.org(), false, page).await?)
+}
+
+pub async fn get(svc: &Services, access: &OrgAccess, id: ProductId) -> Result<ProductRecord> {
+    require(access, Scope::Read, MANAGERS)?;
+    svc.store
+        .product_get(access.org(), id)
+        .await?
+        .ok_or(CommerceError::NotFound)
+}
+
+/// An org's shop as a buyer sees it: its name, and published products, newest
+/// first.
+pub async fn shop(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    page: &PageRequest,
+) -> Result<(String, Page<ProductRecord>)> {
+    require_scope(actor, Scope::Read)?;
+    let name = svc
+        .store
+        .org_get(org)
+        .await?
+        .ok_or(CommerceError::NotFound)?
+        .name;
+    Ok((name, svc.store.products_list(org, true, page).await?))
+}
+
+/// One published product, for its page.
+pub async fn product(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    id: ProductId,
+) -> Result<ProductRecord> {
+    require_scope(actor, Scope::Read)?;
+    svc.store
+        .product_get(org, id)
+        .await?
+        .filter(|p| p.published)
+        .ok_or(CommerceError::NotFound)
+}

@@ -1,0 +1,44 @@
+//! What can go wrong in commerce, each a distinct outcome with its own stable code
+//! in the web layer.
+
+use crate::access::gate_refusals;
+use quan_domain::{ParseError, SkuId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommerceError {
+    #[error(transparent)]
+    Invalid(#[from] ParseError),
+    #[error("not found")]
+    NotFound,
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("this token lacks the {0} scope")]
+    MissingScope(&'static str),
+    /// Commerce has no circle gate; an outsider is told nothing.
+    #[error("not found")]
+    NotMember,
+    /// Not enough of a SKU left for the line; nothing was reserved.
+    #[error("not enough stock left")]
+    OutOfStock { sku: SkuId },
+    /// An order line names a SKU the shop does not sell (unknown, or unpublished).
+    #[error("no such item in this shop")]
+    UnknownSku { sku: SkuId },
+    /// The idempotency key was used before for a different request.
+    #[error("this idempotency key was used for a different order")]
+    IdempotencyReused,
+    /// A step that does not fit the order where it is (paying a cancelled order,
+    /// shipping an unpaid one): the domain's `illegal_transition`, or `order_expired`.
+    #[error("{message}")]
+    OrderState { code: &'static str, message: String },
+    /// The payment provider could not open a charge.
+    #[error("the payment provider is unavailable: {0}")]
+    Provider(String),
+    /// A webhook that is not signed by the provider, outside its replay window, or
+    /// not one it sends.
+    #[error("{message}")]
+    Webhook { code: &'static str, message: String },
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+gate_refusals!(CommerceError);

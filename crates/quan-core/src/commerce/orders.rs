@@ -1,0 +1,275 @@
+//! Orders: a buyer places one with an idempotency key, its stock is reserved by
+//! guarded decrements in the same transaction, and a durable job lets the stock go
+//! if it is still unpaid when the reservation ends. Every move of an order goes
+//! through [`quan_domain::OrderStatus::next`] and a guarded write.
+
+use super::error::CommerceError;
+use super::port::{OrderLine, OrderRecord, PlaceOutcome};
+use super::{MANAGERS, Result, require};
+use crate::Services;
+use crate::access::{Actor, OrgAccess, require_scope};
+use crate::events::{announce, new_event};
+use crate::jobs::port::NewJob;
+use crate::page::{Page, PageRequest};
+use quan_domain::{
+    Currency, Money, ORDER_LINES_MAX, ORDER_TOTAL_MAX_FEN, OrderEvent, OrderId, OrderStatus, OrgId,
+    ParseError, Scope, SkuId, idempotency_key, quantity,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// The job that lets an unpaid order's stock go.
+pub const RELEASE: &str = "commerce.release";
+
+/// Places an order for `lines` (SKU, quantity) in `org`'s shop. The same key again
+/// returns the first order (`true`: a replay) — also when both arrive at once — and
+/// refuses a different request under it.
+pub async fn place(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    lines: &[(SkuId, i64)],
+    key: &str,
+) -> Result<(OrderRecord, bool)> {
+    require_scope(actor, Scope::Write)?;
+    let key = idempotency_key(key)?;
+    if lines.is_empty() || lines.len() > ORDER_LINES_MAX {
+        return Err(ParseError::new(
+            "lines",
+            "invalid_lines",
+            format!("1 to {ORDER_LINES_MAX} lines"),
+        )
+        .into());
+    }
+    // One line per SKU, in the order first named.
+    let mut wanted: Vec<(SkuId, i64)> = Vec::new();
+    for (sku, q) in lines {
+        let q = quantity(*q)?;
+        match wanted.iter_mut().find(|(s, _)| s == sku) {
+            Some((_, have)) => *have = quantity(*have + q)?,
+            None => wanted.push((*sku, q)),
+        }
+    }
+    let ids: Vec<SkuId> = wanted.iter().map(|(s, _)| *s).collect();
+    let found = svc.store.skus_for_order(org, &ids).await?;
+    let mut order_lines = Vec::with_capacity(wanted.len());
+    let mut total = Money::zero(Currency::Cny);
+    for (sku, q) in &wanted {
+        let Some((s, product_name)) = found.iter().find(|(s, _)| s.id == *sku) else {
+            return Err(CommerceError::UnknownSku { sku: *sku });
+        };
+        let amount = s.price.times(*q)?;
+        total = total.plus(amount)?;
+        order_lines.push(OrderLine {
+            sku_id: s.id,
+            product_id: s.product_id,
+            product_name: product_name.clone(),
+            sku_name: s.name.clone(),
+            unit: s.price,
+            quantity: *q,
+            amount,
+        });
+    }
+    if total.fen() > ORDER_TOTAL_MAX_FEN {
+        return Err(ParseError::new("lines", "amount_too_large", "the order is too large").into());
+    }
+    // What was asked, so the key cannot be reused for something else.
+    let mut h = Sha256::new();
+    for (sku, q) in &wanted {
+        h.update(format!("{sku}:{q};"));
+    }
+    let request_hash = hex::encode(h.finalize());
+    let account = svc
+        .store
+        .account_get(actor.account_id())
+        .await?
+        .ok_or(CommerceError::NotFound)?;
+    let person = crate::persons::person_for(svc, org, &account)
+        .await
+        .map_err(|e| CommerceError::Internal(Box::new(e)))?;
+    let now = svc.clock.now();
+    let o = OrderRecord {
+        id: OrderId::new(),
+        org_id: org,
+        buyer: actor.account_id(),
+        person_id: Some(person.id),
+        status: OrderStatus::Created,
+        before_refund: None,
+        total,
+        idempotency_key: key,
+        request_hash,
+        created_at: now,
+        expires_at: now.plus_secs(svc.commerce.reserve_minutes * 60),
+        paid_at: None,
+        closed_at: None,
+        lines: order_lines,
+    };
+    let release = NewJob {
+        id: quan_domain::JobId::new(),
+        kind: RELEASE.to_owned(),
+        payload: json!({"order": o.id.to_string()}),
+        run_at: o.expires_at,
+        max_attempts: 20,
+        dedupe_key: Some(format!("release:{}", o.id)),
+    };
+    let ev = new_event(
+        svc,
+        org,
+        "order.created",
+        format!("person:{}", person.id),
+        Some(actor.account_id()),
+        json!({"order": o.id.to_string(), "total_fen": o.total.fen(), "lines": o.lines.len()}),
+    );
+    match svc.store.order_place(&o, &release, &ev).await? {
+        PlaceOutcome::Placed(o) => {
+            announce(svc, &ev).await;
+            Ok((o, false))
+        }
+        PlaceOutcome::Replayed(first) if first.request_hash == o.request_hash => Ok((first, true)),
+        PlaceOutcome::Replayed(_) => Err(CommerceError::IdempotencyReused),
+        PlaceOutcome::OutOfStock(sku) => Err(CommerceError::OutOfStock { sku }),
+    }
+}
+
+/// The illegal-transition error of the domain, as commerce reports it.
+fn illegal(e: ParseError) -> CommerceError {
+    CommerceError::OrderState {
+        code: e.code,
+        message: e.message,
+    }
+}
+
+/// Moves `o` by `e` with a guarded write; the event names what happened.
+async fn step(
+    svc: &Services,
+    o: &OrderRecord,
+    e: OrderEvent,
+    actor: Option<quan_domain::AccountId>,
+    kind: &str,
+) -> Result<OrderStatus> {
+    let to = o.status.next(e, o.before_refund).map_err(illegal)?;
+    let subject = o
+        .person_id
+        .map_or_else(|| format!("order:{}", o.id), |p| format!("person:{p}"));
+    let ev = new_event(
+        svc,
+        o.org_id,
+        kind,
+        subject,
+        actor,
+        json!({"order": o.id.to_string(), "from": o.status.as_str(), "to": to.as_str()}),
+    );
+    if !svc
+        .store
+        .order_move(o.id, o.status, to, svc.clock.now(), &ev)
+        .await?
+    {
+        // Someone moved it first: say where it is now.
+        return Err(CommerceError::OrderState {
+            code: "illegal_transition",
+            message: "the order changed meanwhile; reload it".to_owned(),
+        });
+    }
+    announce(svc, &ev).await;
+    Ok(to)
+}
+
+/// One of the caller's own orders.
+pub async fn mine(svc: &Services, actor: &Actor, id: OrderId) -> Result<OrderRecord> {
+    require_scope(actor, Scope::Read)?;
+    svc.store
+        .order_by_id(id)
+        .await?
+        .filter(|o| o.buyer == actor.account_id())
+        .ok_or(CommerceError::NotFound)
+}
+
+/// The caller's orders, newest first.
+pub async fn list_mine(
+    svc: &Services,
+    actor: &Actor,
+    page: &PageRequest,
+) -> Result<Page<OrderRecord>> {
+    require_scope(actor, Scope::Read)?;
+    Ok(svc.store.orders_of_buyer(actor.account_id(), page).await?)
+}
+
+/// The buyer cancels an order they have not paid; its stock goes back at once.
+pub async fn cancel(svc: &Services, actor: &Actor, id: OrderId) -> Result<OrderRecord> {
+    require_scope(actor, Scope::Write)?;
+    let o = mine(svc, actor, id).await?;
+    step(
+        svc,
+        &o,
+        OrderEvent::Cancel,
+        Some(actor.account_id()),
+        "order.cancelled",
+    )
+    .await?;
+    mine(svc, actor, id).await
+}
+
+/// The org's orders, newest first, for the console.
+pub async fn list(
+    svc: &Services,
+    access: &OrgAccess,
+    page: &PageRequest,
+) -> Result<Page<OrderRecord>> {
+    require(access, Scope::Read, MANAGERS)?;
+    Ok(svc.store.orders_of_org(access.org(), page).await?)
+}
+
+pub async fn get(svc: &Services, access: &OrgAccess, id: OrderId) -> Result<OrderRecord> {
+    require(access, Scope::Read, MANAGERS)?;
+    svc.store
+        .order_get(access.org(), id)
+        .await?
+        .ok_or(CommerceError::NotFound)
+}
+
+/// Staff move a paid order on: shipped or ready for pickup, then completed.
+pub async fn advance(
+    svc: &Services,
+    access: &OrgAccess,
+    id: OrderId,
+    e: OrderEvent,
+) -> Result<OrderRecord> {
+    require(access, Scope::Write, MANAGERS)?;
+    if !matches!(e, OrderEvent::Fulfil | OrderEvent::Complete) {
+        return Err(CommerceError::Forbidden);
+    }
+    let o = get(svc, access, id).await?;
+    let kind = if e == OrderEvent::Fulfil {
+        "order.fulfilled"
+    } else {
+        "order.completed"
+    };
+    step(svc, &o, e, Some(access.account()), kind).await?;
+    get(svc, access, id).await
+}
+
+/// The release job: an order still unpaid when its reservation ends is cancelled
+/// and its stock goes back. Paid (or cancelled) meanwhile: nothing to do.
+pub async fn release(
+    svc: &Services,
+    payload: &serde_json::Value,
+) -> std::result::Result<(), String> {
+    let id = payload
+        .get("order")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| s.parse::<OrderId>().ok())
+        .ok_or("a release job without an order")?;
+    let Some(o) = svc.store.order_by_id(id).await.map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    if o.status != OrderStatus::Created {
+        return Ok(());
+    }
+    if svc.clock.now() < o.expires_at {
+        return Err("the reservation has not ended yet".to_owned());
+    }
+    match step(svc, &o, OrderEvent::Cancel, None, "order.expired").await {
+        Ok(_) | Err(CommerceError::OrderState { .. }) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}

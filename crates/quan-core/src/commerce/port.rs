@@ -1,0 +1,274 @@
+//! The commerce capability's store port: the catalog, orders with their stock
+//! reservations, payments and the webhooks received, and the sandbox provider's
+//! own ledger of charges. Every write that moves money or stock is one guarded
+//! transaction with its event (and, where time must pass, its job).
+
+use crate::events::port::EventRecord;
+use crate::jobs::port::NewJob;
+use crate::page::{Page, PageRequest};
+use crate::ports::StoreResult;
+use async_trait::async_trait;
+use quan_domain::{
+    AccountId, ChargeId, CircleId, Money, OrderId, OrderStatus, OrgId, PaymentId, PersonId,
+    ProductId, SkuId, Timestamp,
+};
+
+/// A product with its SKUs, in their order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRecord {
+    pub id: ProductId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// Markdown as written; rendered safely where shown.
+    pub description: String,
+    pub category: String,
+    /// A circle's shelf, or None for the org's whole shop.
+    pub circle_id: Option<CircleId>,
+    pub published: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub skus: Vec<SkuRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuRecord {
+    pub id: SkuId,
+    pub product_id: ProductId,
+    pub name: String,
+    pub price: Money,
+    /// Units not reserved by an order.
+    pub stock: i64,
+}
+
+/// One line of an order, priced when it was placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
+    pub product_name: String,
+    pub sku_name: String,
+    pub unit: Money,
+    pub quantity: i64,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRecord {
+    pub id: OrderId,
+    pub org_id: OrgId,
+    pub buyer: AccountId,
+    pub person_id: Option<PersonId>,
+    pub status: OrderStatus,
+    /// Where a refund request was made from (a declined one returns there).
+    pub before_refund: Option<OrderStatus>,
+    pub total: Money,
+    pub idempotency_key: String,
+    /// A digest of what was asked for: the same key with another request is refused.
+    pub request_hash: String,
+    pub created_at: Timestamp,
+    /// When an unpaid order lets its stock go.
+    pub expires_at: Timestamp,
+    pub paid_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub lines: Vec<OrderLine>,
+}
+
+/// How placing an order went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceOutcome {
+    Placed(OrderRecord),
+    /// The buyer sent this idempotency key before: the first order, as it is now.
+    Replayed(OrderRecord),
+    /// Not enough of this SKU left; nothing was reserved.
+    OutOfStock(SkuId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Pending,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl PaymentStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Succeeded => "succeeded",
+            PaymentStatus::Failed => "failed",
+            PaymentStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::Pending,
+            Self::Succeeded,
+            Self::Failed,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRecord {
+    pub id: PaymentId,
+    pub org_id: OrgId,
+    pub order_id: OrderId,
+    pub provider: String,
+    pub provider_ref: String,
+    pub amount: Money,
+    pub status: PaymentStatus,
+    pub pay_url: String,
+    pub created_at: Timestamp,
+    pub settled_at: Option<Timestamp>,
+    /// Paid after the order had let its stock go, with none left to take again: the
+    /// money is owed back.
+    pub refund_due: bool,
+}
+
+/// What a verified payment webhook did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettleOutcome {
+    /// The order is paid.
+    Paid,
+    /// Paid after its reservation lapsed and the stock was gone: refund due.
+    PaidTooLate,
+    /// The attempt failed or was cancelled; the order still waits.
+    NotPaid,
+    /// This webhook was received before (same id): nothing changed.
+    Duplicate,
+    /// The payment was settled already by a later event (out of order): ignored.
+    Stale,
+}
+
+impl SettleOutcome {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SettleOutcome::Paid => "paid",
+            SettleOutcome::PaidTooLate => "paid_too_late",
+            SettleOutcome::NotPaid => "not_paid",
+            SettleOutcome::Duplicate => "duplicate",
+            SettleOutcome::Stale => "stale",
+        }
+    }
+}
+
+/// A webhook received, accepted or not: the payments log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookLogRecord {
+    pub webhook_id: String,
+    pub provider: String,
+    pub payment_id: Option<PaymentId>,
+    /// paid | paid_too_late | not_paid | duplicate | stale | bad_signature | stale_signature | bad_body | unknown_payment
+    pub outcome: String,
+    pub received_at: Timestamp,
+}
+
+/// A charge on the sandbox provider's side: its own ledger, not Quan's orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeRecord {
+    pub id: ChargeId,
+    pub payment: PaymentId,
+    pub amount: Money,
+    pub description: String,
+    pub return_url: String,
+    /// open | succeeded | failed | cancelled
+    pub status: String,
+    pub created_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+}
+
+#[async_trait]
+pub trait CommerceStore: Send + Sync {
+    async fn product_insert(&self, p: &ProductRecord, event: &EventRecord) -> StoreResult<()>;
+    /// Replaces the product's fields and SKUs (SKUs missing from `p` are retired;
+    /// new ones are added). Stock moves by what the editor changed from `before`,
+    /// so orders reserved meanwhile are not written over.
+    async fn product_update(
+        &self,
+        p: &ProductRecord,
+        before: &ProductRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    async fn product_get(&self, org: OrgId, id: ProductId) -> StoreResult<Option<ProductRecord>>;
+    /// The org's products, newest first; only published ones with `published_only`.
+    async fn products_list(
+        &self,
+        org: OrgId,
+        published_only: bool,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ProductRecord>>;
+    /// The SKUs named, of the org's published products, with their products' names.
+    async fn skus_for_order(
+        &self,
+        org: OrgId,
+        skus: &[SkuId],
+    ) -> StoreResult<Vec<(SkuRecord, String)>>;
+
+    /// Places an order: the idempotency key first (a repeat returns the first
+    /// order), then each line's stock by a guarded decrement, the order, its lines,
+    /// the event and the job that lets unpaid stock go, in one transaction.
+    async fn order_place(
+        &self,
+        order: &OrderRecord,
+        release: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<PlaceOutcome>;
+    async fn order_get(&self, org: OrgId, id: OrderId) -> StoreResult<Option<OrderRecord>>;
+    /// An order by id alone (for a provider's webhook and the release job).
+    async fn order_by_id(&self, id: OrderId) -> StoreResult<Option<OrderRecord>>;
+    async fn orders_of_buyer(
+        &self,
+        buyer: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<OrderRecord>>;
+    async fn orders_of_org(&self, org: OrgId, page: &PageRequest)
+    -> StoreResult<Page<OrderRecord>>;
+    /// Moves an order from `from` to `to` by a guarded write; a cancellation of a
+    /// created order gives its stock back in the same transaction. False when the
+    /// order was not in `from` (another writer moved it first).
+    async fn order_move(
+        &self,
+        id: OrderId,
+        from: OrderStatus,
+        to: OrderStatus,
+        at: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    async fn payment_insert(&self, p: &PaymentRecord) -> StoreResult<()>;
+    async fn payment_get(&self, id: PaymentId) -> StoreResult<Option<PaymentRecord>>;
+    /// The order's latest pending payment, to hand the buyer the same pay page.
+    async fn payment_pending(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>>;
+    /// Applies a verified webhook: logs it (a repeated id is a duplicate), moves
+    /// the payment out of pending (or from failed to succeeded: a second try), and
+    /// on success pays the order — or, if it let its stock go, takes the stock
+    /// again by guarded decrements, or marks the payment refund due.
+    async fn payment_settle(
+        &self,
+        log: &WebhookLogRecord,
+        payment: PaymentId,
+        to: PaymentStatus,
+        event: &EventRecord,
+    ) -> StoreResult<SettleOutcome>;
+    /// Logs a webhook that was refused before it could be applied.
+    async fn webhook_log(&self, log: &WebhookLogRecord) -> StoreResult<()>;
+    /// Webhooks received for the org's payments, newest first.
+    async fn webhooks_of_org(&self, org: OrgId, limit: i64) -> StoreResult<Vec<WebhookLogRecord>>;
+
+    /// The sandbox's charge for a payment, opened once.
+    async fn sandbox_open(&self, c: &ChargeRecord) -> StoreResult<ChargeRecord>;
+    async fn sandbox_get(&self, id: ChargeId) -> StoreResult<Option<ChargeRecord>>;
+    /// Decides an open charge (or retries a failed one), with the job that sends
+    /// its webhook; false when it was decided already.
+    async fn sandbox_decide(
+        &self,
+        id: ChargeId,
+        status: &str,
+        at: Timestamp,
+        notify: &NewJob,
+    ) -> StoreResult<bool>;
+}

@@ -1,0 +1,131 @@
+//! `CommerceStore` for `SqlStore`: the catalog in `catalog.rs`, orders and their
+//! stock in `orders.rs`, payments, webhooks and the sandbox's charges in
+//! `payments.rs`. The trait's methods are thin, so each part stays readable.
+
+mod catalog;
+mod orders;
+mod payments;
+
+use crate::store::SqlStore;
+use async_trait::async_trait;
+use quan_core::commerce::port::{
+    ChargeRecord, CommerceStore, OrderRecord, PaymentRecord, PaymentStatus, PlaceOutcome,
+    ProductRecord, SettleOutcome, SkuRecord, WebhookLogRecord,
+};
+use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
+use quan_domain::{
+    AccountId, ChargeId, OrderId, OrderStatus, OrgId, PaymentId, ProductId, SkuId, Timestamp,
+};
+
+#[async_trait]
+impl CommerceStore for SqlStore {
+    async fn product_insert(&self, p: &ProductRecord, event: &EventRecord) -> StoreResult<()> {
+        self.catalog_insert(p, event).await
+    }
+    async fn product_update(
+        &self,
+        p: &ProductRecord,
+        before: &ProductRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        self.catalog_update(p, before, event).await
+    }
+    async fn product_get(&self, org: OrgId, id: ProductId) -> StoreResult<Option<ProductRecord>> {
+        self.catalog_get(org, id).await
+    }
+    async fn products_list(
+        &self,
+        org: OrgId,
+        published_only: bool,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ProductRecord>> {
+        self.catalog_list(org, published_only, page).await
+    }
+    async fn skus_for_order(
+        &self,
+        org: OrgId,
+        skus: &[SkuId],
+    ) -> StoreResult<Vec<(SkuRecord, String)>> {
+        self.catalog_skus(org, skus).await
+    }
+
+    async fn order_place(
+        &self,
+        order: &OrderRecord,
+        release: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<PlaceOutcome> {
+        self.orders_place(order, release, event).await
+    }
+    async fn order_get(&self, org: OrgId, id: OrderId) -> StoreResult<Option<OrderRecord>> {
+        self.orders_get(Some(org), id).await
+    }
+    async fn order_by_id(&self, id: OrderId) -> StoreResult<Option<OrderRecord>> {
+        self.orders_get(None, id).await
+    }
+    async fn orders_of_buyer(
+        &self,
+        buyer: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<OrderRecord>> {
+        self.orders_page(orders::by_buyer(buyer), page).await
+    }
+    async fn orders_of_org(
+        &self,
+        org: OrgId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<OrderRecord>> {
+        self.orders_page(orders::by_org(org), page).await
+    }
+    async fn order_move(
+        &self,
+        id: OrderId,
+        from: OrderStatus,
+        to: OrderStatus,
+        at: Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        self.orders_move(id, (from, to), at, event).await
+    }
+
+    async fn payment_insert(&self, p: &PaymentRecord) -> StoreResult<()> {
+        self.payments_insert(p).await
+    }
+    async fn payment_get(&self, id: PaymentId) -> StoreResult<Option<PaymentRecord>> {
+        self.payments_get(id).await
+    }
+    async fn payment_pending(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>> {
+        self.payments_pending(order).await
+    }
+    async fn payment_settle(
+        &self,
+        log: &WebhookLogRecord,
+        payment: PaymentId,
+        to: PaymentStatus,
+        event: &EventRecord,
+    ) -> StoreResult<SettleOutcome> {
+        self.payments_settle(log, payment, to, event).await
+    }
+    async fn webhook_log(&self, log: &WebhookLogRecord) -> StoreResult<()> {
+        self.webhooks_insert(log).await
+    }
+    async fn webhooks_of_org(&self, org: OrgId, limit: i64) -> StoreResult<Vec<WebhookLogRecord>> {
+        self.webhooks_org(org, limit).await
+    }
+
+    async fn sandbox_open(&self, c: &ChargeRecord) -> StoreResult<ChargeRecord> {
+        self.charges_open(c).await
+    }
+    async fn sandbox_get(&self, id: ChargeId) -> StoreResult<Option<ChargeRecord>> {
+        self.charges_get(id).await
+    }
+    async fn sandbox_decide(
+        &self,
+        id: ChargeId,
+        status: &str,
+        at: Timestamp,
+        notify: &NewJob,
+    ) -> StoreResult<bool> {
+        self.charges_decide(id, status, at, notify).await
+    }
+}

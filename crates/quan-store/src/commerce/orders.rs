@@ -1,0 +1,285 @@
+//! Orders' rows: placing one (the idempotency key, the guarded stock decrements,
+//! the lines, the release job and the event in one transaction), reading them, and
+//! guarded moves that give stock back on cancellation.
+
+use super::catalog::currency;
+use crate::jobs::insert_job;
+use crate::moderation::exec;
+use crate::rows::{self, backend, id, int, opt_id, opt_text, opt_ts, text, ts};
+use crate::store::{SqlStore, Tx};
+use quan_core::commerce::port::{OrderLine, OrderRecord, PlaceOutcome};
+use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
+use quan_domain::{AccountId, Money, OrderId, OrderStatus, OrgId};
+use sqlx::any::AnyRow;
+
+const ORDER_COLS: &str = "o.id, o.org_id, o.buyer_id, o.person_id, o.status, o.before_refund, \
+     o.total_fen, o.currency, o.idempotency_key, o.request_hash, o.created_at, o.expires_at, \
+     o.paid_at, o.closed_at FROM orders o";
+
+fn status(raw: &str) -> StoreResult<OrderStatus> {
+    OrderStatus::parse(raw).map_err(|e| rows::corrupt("status", e))
+}
+
+fn order(r: &AnyRow) -> StoreResult<OrderRecord> {
+    Ok(OrderRecord {
+        id: id(r, "id")?,
+        org_id: id(r, "org_id")?,
+        buyer: id(r, "buyer_id")?,
+        person_id: opt_id(r, "person_id")?,
+        status: status(&text(r, "status")?)?,
+        before_refund: opt_text(r, "before_refund")?
+            .map(|s| status(&s))
+            .transpose()?,
+        total: Money::from_fen(int(r, "total_fen")?, currency(r)?),
+        idempotency_key: text(r, "idempotency_key")?,
+        request_hash: text(r, "request_hash")?,
+        created_at: ts(r, "created_at")?,
+        expires_at: ts(r, "expires_at")?,
+        paid_at: opt_ts(r, "paid_at")?,
+        closed_at: opt_ts(r, "closed_at")?,
+        lines: Vec::new(),
+    })
+}
+
+/// Gives back the stock of an order's lines (a cancellation of a created order).
+pub(super) async fn give_back(tx: &mut Tx, order: OrderId) -> StoreResult<()> {
+    exec(
+        tx,
+        sqlx::query(
+            "UPDATE skus SET stock = stock + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
+               WHERE l.order_id = $1 AND l.sku_id = skus.id) \
+             WHERE id IN (SELECT sku_id FROM order_lines WHERE order_id = $1)",
+        )
+        .bind(order.to_string()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes each line's stock by a guarded decrement; false (with whatever it took
+/// given back) when one line has too little.
+pub(super) async fn take(
+    tx: &mut Tx,
+    org: OrgId,
+    lines: &[(String, i64)],
+) -> StoreResult<Option<usize>> {
+    for (i, (sku, q)) in lines.iter().enumerate() {
+        let n = exec(
+            tx,
+            sqlx::query(
+                "UPDATE skus SET stock = stock - $1 WHERE id = $2 AND org_id = $3 AND retired = 0 AND stock >= $1",
+            )
+            .bind(*q)
+            .bind(sku.clone())
+            .bind(org.to_string()),
+        )
+        .await?;
+        if n == 0 {
+            for (sku, q) in &lines[..i] {
+                exec(
+                    tx,
+                    sqlx::query("UPDATE skus SET stock = stock + $1 WHERE id = $2")
+                        .bind(*q)
+                        .bind(sku.clone()),
+                )
+                .await?;
+            }
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
+impl SqlStore {
+    async fn with_lines(&self, mut items: Vec<OrderRecord>) -> StoreResult<Vec<OrderRecord>> {
+        if items.is_empty() {
+            return Ok(items);
+        }
+        let sql = format!(
+            "SELECT order_id, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen \
+             FROM order_lines WHERE order_id IN {} ORDER BY order_id, line",
+            super::catalog::marks(1, items.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for o in &items {
+            q = q.bind(o.id.to_string());
+        }
+        for r in self.fetch_all(q).await? {
+            let oid: OrderId = id(&r, "order_id")?;
+            if let Some(o) = items.iter_mut().find(|o| o.id == oid) {
+                let cur = o.total.currency();
+                o.lines.push(OrderLine {
+                    sku_id: id(&r, "sku_id")?,
+                    product_id: id(&r, "product_id")?,
+                    product_name: text(&r, "product_name")?,
+                    sku_name: text(&r, "sku_name")?,
+                    unit: Money::from_fen(int(&r, "unit_fen")?, cur),
+                    quantity: int(&r, "quantity")?,
+                    amount: Money::from_fen(int(&r, "amount_fen")?, cur),
+                });
+            }
+        }
+        Ok(items)
+    }
+
+    async fn one_order(&self, sql: &str, binds: &[String]) -> StoreResult<Option<OrderRecord>> {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b.clone());
+        }
+        let Some(r) = self.fetch_opt(q).await? else {
+            return Ok(None);
+        };
+        Ok(self.with_lines(vec![order(&r)?]).await?.pop())
+    }
+
+    pub(super) async fn orders_place(
+        &self,
+        o: &OrderRecord,
+        release: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<PlaceOutcome> {
+        let mut tx = self.begin().await?;
+        // The key first: a concurrent twin waits here for this one's outcome.
+        let fresh = exec(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO orders (id, org_id, buyer_id, person_id, status, total_fen, currency, idempotency_key, \
+                   request_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (buyer_id, idempotency_key) DO NOTHING",
+            )
+            .bind(o.id.to_string())
+            .bind(o.org_id.to_string())
+            .bind(o.buyer.to_string())
+            .bind(o.person_id.map(|p| p.to_string()))
+            .bind(o.status.as_str())
+            .bind(o.total.fen())
+            .bind(o.total.currency().as_str())
+            .bind(o.idempotency_key.clone())
+            .bind(o.request_hash.clone())
+            .bind(o.created_at.millis())
+            .bind(o.expires_at.millis()),
+        )
+        .await?;
+        if fresh == 0 {
+            drop(tx);
+            let sql =
+                format!("SELECT {ORDER_COLS} WHERE o.buyer_id = $1 AND o.idempotency_key = $2");
+            let first = self
+                .one_order(&sql, &[o.buyer.to_string(), o.idempotency_key.clone()])
+                .await?
+                .ok_or(quan_core::StoreError::NotFound)?;
+            return Ok(PlaceOutcome::Replayed(first));
+        }
+        let wanted: Vec<(String, i64)> = o
+            .lines
+            .iter()
+            .map(|l| (l.sku_id.to_string(), l.quantity))
+            .collect();
+        if let Some(i) = take(&mut tx, o.org_id, &wanted).await? {
+            // Rolled back whole: not even the key is kept, so a retry may succeed.
+            drop(tx);
+            return Ok(PlaceOutcome::OutOfStock(o.lines[i].sku_id));
+        }
+        for (i, l) in o.lines.iter().enumerate() {
+            exec(
+                &mut tx,
+                sqlx::query(
+                    "INSERT INTO order_lines (order_id, line, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(o.id.to_string())
+                .bind(i64::try_from(i).unwrap_or(i64::MAX))
+                .bind(l.sku_id.to_string())
+                .bind(l.product_id.to_string())
+                .bind(l.product_name.clone())
+                .bind(l.sku_name.clone())
+                .bind(l.unit.fen())
+                .bind(l.quantity)
+                .bind(l.amount.fen()),
+            )
+            .await?;
+        }
+        insert_job(&mut tx, release).await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(PlaceOutcome::Placed(o.clone()))
+    }
+
+    pub(super) async fn orders_get(
+        &self,
+        org: Option<OrgId>,
+        oid: OrderId,
+    ) -> StoreResult<Option<OrderRecord>> {
+        match org {
+            Some(org) => {
+                let sql = format!("SELECT {ORDER_COLS} WHERE o.id = $1 AND o.org_id = $2");
+                self.one_order(&sql, &[oid.to_string(), org.to_string()])
+                    .await
+            }
+            None => {
+                let sql = format!("SELECT {ORDER_COLS} WHERE o.id = $1");
+                self.one_order(&sql, &[oid.to_string()]).await
+            }
+        }
+    }
+
+    pub(super) async fn orders_page(
+        &self,
+        by: (&str, String),
+        page: &PageRequest,
+    ) -> StoreResult<Page<OrderRecord>> {
+        let sql = format!("SELECT {ORDER_COLS} WHERE o.{} = $1", by.0);
+        let mut out = self
+            .keyset_page(&sql, &[by.1], ("o.id", true), page, order, |o| {
+                o.id.to_string()
+            })
+            .await?;
+        out.items = self.with_lines(out.items).await?;
+        Ok(out)
+    }
+
+    pub(super) async fn orders_move(
+        &self,
+        oid: OrderId,
+        (from, to): (OrderStatus, OrderStatus),
+        at: quan_domain::Timestamp,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let before_refund = (to == OrderStatus::RefundRequested).then(|| from.as_str());
+        let n = exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE orders SET status = $3, \
+                   paid_at = CASE WHEN $3 = 'paid' AND paid_at IS NULL THEN CAST($4 AS BIGINT) ELSE paid_at END, \
+                   closed_at = CASE WHEN $3 IN ('completed', 'cancelled', 'refunded') THEN CAST($4 AS BIGINT) ELSE closed_at END, \
+                   before_refund = COALESCE($5, before_refund) \
+                 WHERE id = $1 AND status = $2",
+            )
+            .bind(oid.to_string())
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(at.millis())
+            .bind(before_refund),
+        )
+        .await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if from == OrderStatus::Created && to == OrderStatus::Cancelled {
+            give_back(&mut tx, oid).await?;
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+}
+
+/// The buyer's orders are paged by `buyer_id`, the org's by `org_id`.
+pub(super) fn by_buyer(buyer: AccountId) -> (&'static str, String) {
+    ("buyer_id", buyer.to_string())
+}
+pub(super) fn by_org(org: OrgId) -> (&'static str, String) {
+    ("org_id", org.to_string())
+}

@@ -1,0 +1,234 @@
+//! Order endpoints: a buyer places (with an `Idempotency-Key`), reads, cancels and
+//! pays their orders; staff read the org's and move paid ones on.
+
+use crate::AppState;
+use crate::api::common::{PageQuery, parse_id};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, Auth, OrgCtx};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use quan_core::commerce::orders;
+use quan_core::commerce::port::OrderRecord;
+use quan_domain::{OrderEvent, SkuId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(place_order))
+        .routes(routes!(my_orders))
+        .routes(routes!(my_order))
+        .routes(routes!(cancel_order))
+        .routes(routes!(org_orders))
+        .routes(routes!(org_order))
+        .routes(routes!(fulfil_order))
+        .routes(routes!(complete_order))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderLineDto {
+    pub sku_id: String,
+    pub product_id: String,
+    pub product_name: String,
+    pub sku_name: String,
+    pub unit_fen: i64,
+    pub quantity: i64,
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderDto {
+    pub id: String,
+    pub org_id: String,
+    /// created | paid | fulfilled | completed | cancelled | refund_requested | refunded
+    pub status: String,
+    pub total_fen: i64,
+    pub currency: String,
+    pub lines: Vec<OrderLineDto>,
+    pub created_at: i64,
+    /// When an unpaid order lets its stock go.
+    pub expires_at: i64,
+    pub paid_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
+    OrderDto {
+        id: o.id.to_string(),
+        org_id: o.org_id.to_string(),
+        status: o.status.as_str().to_owned(),
+        total_fen: o.total.fen(),
+        currency: o.total.currency().as_str().to_owned(),
+        lines: o
+            .lines
+            .iter()
+            .map(|l| OrderLineDto {
+                sku_id: l.sku_id.to_string(),
+                product_id: l.product_id.to_string(),
+                product_name: l.product_name.clone(),
+                sku_name: l.sku_name.clone(),
+                unit_fen: l.unit.fen(),
+                quantity: l.quantity,
+                amount_fen: l.amount.fen(),
+            })
+            .collect(),
+        created_at: o.created_at.millis(),
+        expires_at: o.expires_at.millis(),
+        paid_at: o.paid_at.map(|t| t.millis()),
+        closed_at: o.closed_at.map(|t| t.millis()),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderPageDto {
+    pub items: Vec<OrderDto>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineReq {
+    pub sku_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderReq {
+    pub lines: Vec<LineReq>,
+}
+
+/// Places an order in an org's shop, reserving its stock until it is paid or the
+/// reservation ends. Send an `Idempotency-Key` header: the same key again returns
+/// the first order (200), a different request under it is refused.
+#[utoipa::path(post, path = "/api/v1/shops/{org_id}/orders", tag = "commerce", request_body = OrderReq,
+    params(("org_id" = String, Path), ("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = OrderDto), (status = 200, description = "the first order under this key", body = OrderDto),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn place_order(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<OrderReq>,
+) -> ApiResult<(StatusCode, Json<OrderDto>)> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mut lines = Vec::with_capacity(req.lines.len().min(quan_domain::ORDER_LINES_MAX + 1));
+    for l in req.lines.iter().take(quan_domain::ORDER_LINES_MAX + 1) {
+        lines.push((parse_id::<SkuId>(&l.sku_id)?, l.quantity));
+    }
+    let (o, replayed) = orders::place(&st.svc, &actor, parse_id(&org)?, &lines, key).await?;
+    let status = if replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(order_dto(&o))))
+}
+
+/// The caller's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/me/orders", tag = "commerce", params(PageQuery),
+    security(("bearer" = []), ("session" = [])), responses((status = 200, body = OrderPageDto)))]
+pub async fn my_orders(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<OrderPageDto>> {
+    let p = orders::list_mine(&st.svc, &actor, &q.into_request()?).await?;
+    Ok(Json(OrderPageDto {
+        items: p.items.iter().map(order_dto).collect(),
+        next: p.next,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/orders/{order_id}", tag = "commerce",
+    params(("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem)))]
+pub async fn my_order(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = orders::mine(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(order_dto(&o)))
+}
+
+/// Cancels the caller's unpaid order; its stock goes back at once.
+#[utoipa::path(post, path = "/api/v1/me/orders/{order_id}/cancel", tag = "commerce",
+    params(("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn cancel_order(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = orders::cancel(&st.svc, &actor, parse_id(&id)?).await?;
+    Ok(Json(order_dto(&o)))
+}
+
+/// The org's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/orders", tag = "commerce",
+    params(("org_id" = String, Path), PageQuery), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderPageDto)))]
+pub async fn org_orders(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<OrderPageDto>> {
+    let p = orders::list(&st.svc, &ctx.access, &q.into_request()?).await?;
+    Ok(Json(OrderPageDto {
+        items: p.items.iter().map(order_dto).collect(),
+        next: p.next,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/orders/{order_id}", tag = "commerce",
+    params(("org_id" = String, Path), ("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem)))]
+pub async fn org_order(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = orders::get(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(Json(order_dto(&o)))
+}
+
+/// Marks a paid order shipped (or ready for pickup).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/orders/{order_id}/fulfil", tag = "commerce",
+    params(("org_id" = String, Path), ("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn fulfil_order(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = orders::advance(&st.svc, &ctx.access, parse_id(&ids.1)?, OrderEvent::Fulfil).await?;
+    Ok(Json(order_dto(&o)))
+}
+
+/// Marks a fulfilled order completed.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/orders/{order_id}/complete", tag = "commerce",
+    params(("org_id" = String, Path), ("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn complete_order(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = orders::advance(
+        &st.svc,
+        &ctx.access,
+        parse_id(&ids.1)?,
+        OrderEvent::Complete,
+    )
+    .await?;
+    Ok(Json(order_dto(&o)))
+}

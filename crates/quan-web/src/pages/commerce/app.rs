@@ -1,0 +1,314 @@
+//! The member app's shop: an org's published products, a product page to buy from
+//! (its idempotency key is written into the form, so a double submit places one
+//! order), the buyer's orders, and an order's page to pay or cancel it.
+
+use super::super::{
+    AfterParams, Chrome, CsrfOnly, PageResult, check_csrf, form_error, path_id, render_form,
+    require_user,
+};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use quan_core::PageRequest;
+use quan_core::commerce::port::{OrderRecord, ProductRecord};
+use quan_core::commerce::{catalog, orders, payments};
+use quan_domain::{OrderId, OrderStatus, OrgId, ProductId, QUANTITY_MAX, SkuId};
+use serde::Deserialize;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/app/shop/{org_id}", get(shop_page))
+        .route(
+            "/app/shop/{org_id}/products/{product_id}",
+            get(product_page),
+        )
+        .route("/app/shop/{org_id}/products/{product_id}/buy", post(buy))
+        .route("/app/orders", get(orders_page))
+        .route("/app/orders/{order_id}", get(order_page))
+        .route("/app/orders/{order_id}/pay", post(pay))
+        .route("/app/orders/{order_id}/cancel", post(cancel))
+}
+
+#[derive(Template)]
+#[template(path = "app_shop.html")]
+struct ShopPage<'a> {
+    c: &'a Chrome,
+    org_id: OrgId,
+    org_name: String,
+    items: &'a [ProductRecord],
+    next: Option<String>,
+}
+
+impl ShopPage<'_> {
+    /// "from ¥38.00" over the product's SKUs.
+    fn price_line(&self, p: &ProductRecord) -> String {
+        match p.skus.iter().map(|s| s.price).min_by_key(|m| m.fen()) {
+            Some(m) if p.skus.len() > 1 => self.c.t("shop.from").replace("{price}", &m.to_string()),
+            Some(m) => m.to_string(),
+            None => String::new(),
+        }
+    }
+    fn stock_line(&self, p: &ProductRecord) -> String {
+        let left: i64 = p.skus.iter().map(|s| s.stock).sum();
+        if left == 0 {
+            self.c.t("shop.sold_out").to_owned()
+        } else {
+            self.c.t("shop.left").replace("{n}", &left.to_string())
+        }
+    }
+}
+
+async fn shop_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(org): Path<String>,
+    Query(q): Query<AfterParams>,
+) -> PageResult {
+    let actor = require_user(&c)?;
+    let org_id: OrgId = path_id(&org)?;
+    let (org_name, page) =
+        catalog::shop(&st.svc, actor, org_id, &PageRequest::new(q.after, Some(24)))
+            .await
+            .map_err(ApiError::from)?;
+    Ok(render_form(
+        &ShopPage {
+            c: &c,
+            org_id,
+            org_name,
+            items: &page.items,
+            next: page.next,
+        },
+        false,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct BuyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    sku: String,
+    #[serde(default)]
+    quantity: String,
+}
+
+#[derive(Template)]
+#[template(path = "app_product.html")]
+struct ProductPage<'a> {
+    c: &'a Chrome,
+    p: &'a ProductRecord,
+    description: String,
+    form: BuyForm,
+    key: String,
+    qty_max: i64,
+    reserve_minutes: i64,
+    error: Option<&'a str>,
+}
+
+impl ProductPage<'_> {
+    fn chosen(&self, id: &SkuId) -> bool {
+        let first_left = self.p.skus.iter().find(|s| s.stock > 0).map(|s| s.id);
+        if self.form.sku.is_empty() {
+            first_left == Some(*id)
+        } else {
+            self.form.sku == id.to_string()
+        }
+    }
+    fn any_left(&self) -> bool {
+        self.p.skus.iter().any(|s| s.stock > 0)
+    }
+}
+
+async fn product_view(
+    st: &AppState,
+    c: &Chrome,
+    ids: &(String, String),
+    mut form: BuyForm,
+    error: Option<String>,
+) -> PageResult {
+    let actor = require_user(c)?;
+    let p = catalog::product(
+        &st.svc,
+        actor,
+        path_id(&ids.0)?,
+        path_id::<ProductId>(&ids.1)?,
+    )
+    .await
+    .map_err(ApiError::from)?;
+    if form.quantity.is_empty() {
+        form.quantity = "1".to_owned();
+    }
+    // A refused form keeps its key (the same order if it went through after all).
+    let key = if form.key.is_empty() {
+        uuid::Uuid::now_v7().to_string()
+    } else {
+        form.key.clone()
+    };
+    Ok(render_form(
+        &ProductPage {
+            c,
+            description: crate::markdown::to_safe_html(&p.description),
+            p: &p,
+            form,
+            key,
+            qty_max: QUANTITY_MAX,
+            reserve_minutes: st.svc.commerce.reserve_minutes,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn product_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+) -> PageResult {
+    product_view(&st, &c, &ids, BuyForm::default(), None).await
+}
+
+async fn buy(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<BuyForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let org: OrgId = path_id(&ids.0)?;
+    let Ok(sku) = f.sku.parse::<SkuId>() else {
+        let msg = c.t("shop.choose").to_owned();
+        return product_view(&st, &c, &ids, f, Some(msg)).await;
+    };
+    let Ok(q) = f.quantity.trim().parse::<i64>() else {
+        let msg = c.t("shop.quantity_hint").to_owned();
+        return product_view(&st, &c, &ids, f, Some(msg)).await;
+    };
+    match orders::place(&st.svc, actor, org, &[(sku, q)], &f.key).await {
+        Ok((o, _)) => Ok(Redirect::to(&format!("/app/orders/{}", o.id)).into_response()),
+        Err(e) => {
+            let msg = form_error(&c, e.into())?;
+            product_view(&st, &c, &ids, f, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "app_orders.html")]
+struct OrdersPage<'a> {
+    c: &'a Chrome,
+    items: &'a [OrderRecord],
+    next: Option<String>,
+}
+
+impl OrdersPage<'_> {
+    fn title(&self, o: &OrderRecord) -> String {
+        let first = o.lines.first().map_or(String::new(), |l| {
+            format!("{} · {}", l.product_name, l.sku_name)
+        });
+        if o.lines.len() > 1 {
+            self.c
+                .t("shop.and_more")
+                .replace("{first}", &first)
+                .replace("{n}", &(o.lines.len() - 1).to_string())
+        } else {
+            first
+        }
+    }
+}
+
+async fn orders_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Query(q): Query<AfterParams>,
+) -> PageResult {
+    let actor = require_user(&c)?;
+    let page = orders::list_mine(&st.svc, actor, &PageRequest::new(q.after, Some(20)))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render_form(
+        &OrdersPage {
+            c: &c,
+            items: &page.items,
+            next: page.next,
+        },
+        false,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "app_order.html")]
+struct OrderPage<'a> {
+    c: &'a Chrome,
+    o: &'a OrderRecord,
+    error: Option<&'a str>,
+}
+
+impl OrderPage<'_> {
+    /// Unpaid and still holding its stock: it may be paid or cancelled.
+    fn waiting(&self) -> bool {
+        self.o.status == OrderStatus::Created
+    }
+}
+
+async fn order_view(st: &AppState, c: &Chrome, id: OrderId, error: Option<String>) -> PageResult {
+    let actor = require_user(c)?;
+    let o = orders::mine(&st.svc, actor, id)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render_form(
+        &OrderPage {
+            c,
+            o: &o,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn order_page(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
+    order_view(&st, &c, path_id(&id)?, None).await
+}
+
+async fn pay(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let id: OrderId = path_id(&id)?;
+    match payments::pay(&st.svc, actor, id).await {
+        // To the provider's page (absolute, on the provider's host).
+        Ok(p) => Ok(Redirect::to(&p.pay_url).into_response()),
+        Err(e) => {
+            let msg = form_error(&c, e.into())?;
+            order_view(&st, &c, id, Some(msg)).await
+        }
+    }
+}
+
+async fn cancel(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let id: OrderId = path_id(&id)?;
+    match orders::cancel(&st.svc, actor, id).await {
+        Ok(_) => Ok(super::super::saved(&format!("/app/orders/{id}"))),
+        Err(e) => {
+            let msg = form_error(&c, e.into())?;
+            order_view(&st, &c, id, Some(msg)).await
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The console's shop: products with their SKUs, prices and stock (a new one, or
+//! one edited, in the same form), and the org's orders with the next step staff
+//! may take and the payment provider's webhooks received.
+
+use super::super::console::Console;
+use super::super::{
+    AfterParams, CsrfOnly, PageResult, check_csrf, form_error, path_id, render_form, saved,
+};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use quan_core::PageRequest;
+use quan_core::commerce::catalog::{self, ProductInput, SKUS_MAX, SkuInput};
+use quan_core::commerce::port::{OrderRecord, ProductRecord, WebhookLogRecord};
+use quan_core::commerce::{orders, payments};
+use quan_domain::{Currency, OrderEvent, OrderId, OrderStatus, ParseError, ProductId, parse_yuan};
+use std::collections::HashMap;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/{org_id}/shop", get(shop_page).post(create))
+        .route(
+            "/console/{org_id}/shop/products/{product_id}",
+            get(product_page).post(update),
+        )
+        .route("/console/{org_id}/shop/orders", get(orders_page))
+        .route(
+            "/console/{org_id}/shop/orders/{order_id}/{step}",
+            post(step),
+        )
+}
+
+/// A SKU row of the form, as typed.
+#[derive(Default, Clone)]
+struct Row {
+    id: String,
+    name: String,
+    price: String,
+    stock: String,
+}
+
+/// The product form as typed (a refused one comes back as it was).
+#[derive(Default, Clone)]
+struct ProductForm {
+    name: String,
+    category: String,
+    description: String,
+    published: bool,
+    rows: Vec<Row>,
+}
+
+/// Empty rows under the SKUs, for new ones.
+const SPARE_ROWS: usize = 2;
+
+impl ProductForm {
+    fn of(p: &ProductRecord) -> Self {
+        let mut f = ProductForm {
+            name: p.name.clone(),
+            category: p.category.clone(),
+            description: p.description.clone(),
+            published: p.published,
+            rows: p
+                .skus
+                .iter()
+                .map(|s| Row {
+                    id: s.id.to_string(),
+                    name: s.name.clone(),
+                    price: format!("{}.{:02}", s.price.fen() / 100, s.price.fen() % 100),
+                    stock: s.stock.to_string(),
+                })
+                .collect(),
+        };
+        f.pad();
+        f
+    }
+    fn pad(&mut self) {
+        // Never fewer rows than were typed: a refused form keeps all of them.
+        let want = (self.rows.len() + SPARE_ROWS)
+            .clamp(3, SKUS_MAX)
+            .max(self.rows.len());
+        self.rows.resize(want, Row::default());
+    }
+    fn read(raw: &HashMap<String, String>) -> Self {
+        let get = |k: &str| raw.get(k).cloned().unwrap_or_default();
+        let mut rows = Vec::new();
+        for i in 0..SKUS_MAX + SPARE_ROWS {
+            let r = Row {
+                id: get(&format!("sku_id_{i}")),
+                name: get(&format!("sku_name_{i}")),
+                price: get(&format!("sku_price_{i}")),
+                stock: get(&format!("sku_stock_{i}")),
+            };
+            if !(r.id.is_empty() && r.name.trim().is_empty() && r.price.trim().is_empty()) {
+                rows.push(r);
+            }
+        }
+        let mut f = ProductForm {
+            name: get("name"),
+            category: get("category"),
+            description: get("description"),
+            published: get("published") == "1",
+            rows,
+        };
+        f.pad();
+        f
+    }
+    /// The typed form as the use case's input; a row's price or stock that is not
+    /// a number is refused here, by its field.
+    fn input(&self) -> Result<ProductInput, ParseError> {
+        let mut skus = Vec::new();
+        for r in &self.rows {
+            if r.id.is_empty() && r.name.trim().is_empty() && r.price.trim().is_empty() {
+                continue;
+            }
+            let stock = match r.stock.trim() {
+                "" => 0,
+                s => s
+                    .parse::<i64>()
+                    .map_err(|_| ParseError::new("stock", "invalid_stock", "a whole number"))?,
+            };
+            skus.push(SkuInput {
+                id: r.id.parse().ok(),
+                name: r.name.clone(),
+                price_fen: parse_yuan(&r.price, Currency::Cny)?.fen(),
+                stock,
+            });
+        }
+        Ok(ProductInput {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            category: self.category.clone(),
+            circle: None,
+            published: self.published,
+            skus,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_shop.html")]
+struct ShopPage<'a> {
+    k: &'a Console,
+    items: &'a [ProductRecord],
+    next: Option<String>,
+    form: ProductForm,
+    editing: Option<ProductId>,
+    error: Option<&'a str>,
+}
+
+impl ShopPage<'_> {
+    fn action(&self) -> String {
+        format!("{}/shop", self.k.base())
+    }
+}
+
+async fn shop_view(
+    st: &AppState,
+    k: &Console,
+    after: Option<String>,
+    form: ProductForm,
+    error: Option<String>,
+) -> PageResult {
+    let page = catalog::list(&st.svc, &k.access, &PageRequest::new(after, Some(30)))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render_form(
+        &ShopPage {
+            k,
+            items: &page.items,
+            next: page.next,
+            form,
+            editing: None,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn shop_page(
+    State(st): State<AppState>,
+    k: Console,
+    Query(q): Query<AfterParams>,
+) -> PageResult {
+    let mut form = ProductForm {
+        published: true,
+        ..ProductForm::default()
+    };
+    form.pad();
+    shop_view(&st, &k, q.after, form, None).await
+}
+
+async fn create(
+    State(st): State<AppState>,
+    k: Console,
+    Form(raw): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&k.c, raw.get("csrf").map_or("", String::as_str))?;
+    let form = ProductForm::read(&raw);
+    let done = match form.input() {
+        Ok(input) => catalog::create(&st.svc, &k.access, input).await.map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    match done {
+        Ok(()) => Ok(saved(&format!("{}/shop", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            shop_view(&st, &k, None, form, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_product.html")]
+struct ProductPage<'a> {
+    k: &'a Console,
+    form: ProductForm,
+    editing: Option<ProductId>,
+    error: Option<&'a str>,
+}
+
+impl ProductPage<'_> {
+    fn action(&self) -> String {
+        match self.editing {
+            Some(id) => format!("{}/shop/products/{id}", self.k.base()),
+            None => format!("{}/shop", self.k.base()),
+        }
+    }
+}
+
+async fn product_page(
+    State(st): State<AppState>,
+    k: Console,
+    Path(ids): Path<(String, String)>,
+) -> PageResult {
+    let id: ProductId = path_id(&ids.1)?;
+    let p = catalog::get(&st.svc, &k.access, id)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render_form(
+        &ProductPage {
+            k: &k,
+            form: ProductForm::of(&p),
+            editing: Some(id),
+            error: None,
+        },
+        false,
+    ))
+}
+
+async fn update(
+    State(st): State<AppState>,
+    k: Console,
+    Path(ids): Path<(String, String)>,
+    Form(raw): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&k.c, raw.get("csrf").map_or("", String::as_str))?;
+    let id: ProductId = path_id(&ids.1)?;
+    let form = ProductForm::read(&raw);
+    let done = match form.input() {
+        Ok(input) => catalog::update(&st.svc, &k.access, id, input)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    match done {
+        Ok(()) => Ok(saved(&format!("{}/shop", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            Ok(render_form(
+                &ProductPage {
+                    k: &k,
+                    form,
+                    editing: Some(id),
+                    error: Some(&msg),
+                },
+                true,
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_orders.html")]
+struct OrdersPage<'a> {
+    k: &'a Console,
+    items: &'a [OrderRecord],
+    next: Option<String>,
+    log: &'a [WebhookLogRecord],
+    error: Option<&'a str>,
+}
+
+impl OrdersPage<'_> {
+    /// The step staff may take next, as its path segment.
+    fn next_step(&self, o: &OrderRecord) -> Option<&'static str> {
+        match o.status {
+            OrderStatus::Paid => Some("fulfil"),
+            OrderStatus::Fulfilled => Some("complete"),
+            _ => None,
+        }
+    }
+}
+
+async fn orders_view(
+    st: &AppState,
+    k: &Console,
+    after: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let page = orders::list(&st.svc, &k.access, &PageRequest::new(after, Some(30)))
+        .await
+        .map_err(ApiError::from)?;
+    let log = payments::log(&st.svc, &k.access, 20)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render_form(
+        &OrdersPage {
+            k,
+            items: &page.items,
+            next: page.next,
+            log: &log,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn orders_page(
+    State(st): State<AppState>,
+    k: Console,
+    Query(q): Query<AfterParams>,
+) -> PageResult {
+    orders_view(&st, &k, q.after, None).await
+}
+
+async fn step(
+    State(st): State<AppState>,
+    k: Console,
+    Path(ids): Path<(String, String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let id: OrderId = path_id(&ids.1)?;
+    let e = match ids.2.as_str() {
+        "fulfil" => OrderEvent::Fulfil,
+        "complete" => OrderEvent::Complete,
+        _ => return Err(super::super::PageError::NotFound),
+    };
+    match orders::advance(&st.svc, &k.access, id, e).await {
+        Ok(_) => Ok(saved(&format!("{}/shop/orders#o-{id}", k.base()))),
+        Err(e) => {
+            let msg = form_error(&k.c, e.into())?;
+            orders_view(&st, &k, None, Some(msg)).await
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Commerce pages: the member app's shop, product, orders and order pages; the
+//! console's products and orders; the sandbox provider's hosted pay page.
+
+mod app;
+mod console;
+mod sandbox;
+
+use crate::AppState;
+use axum::Router;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .merge(app::router())
+        .merge(console::router())
+        .merge(sandbox::router())
+}
