@@ -182,6 +182,24 @@ pub fn webhook_id(c: &ChargeRecord, outcome: ChargeOutcome) -> String {
     format!("msg_{}_{}", c.id.as_uuid().simple(), outcome.as_str())
 }
 
+/// Standard Webhooks headers for `body`, signed now with `secret`: what the notify
+/// job's sender adds (the demo hands its notices over in-process with them).
+pub fn signed_headers(secret: &str, id: &str, body: &str) -> Result<WebhookHeaders, String> {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    let ts = i64::try_from(ts).map_err(|e| e.to_string())?;
+    let signature = standardwebhooks::Webhook::new(secret)
+        .and_then(|w| w.sign(id, ts, body.as_bytes()))
+        .map_err(|e| e.to_string())?;
+    Ok(WebhookHeaders {
+        id: id.to_owned(),
+        timestamp: ts.to_string(),
+        signature,
+    })
+}
+
 /// The body of a charge's webhook.
 pub fn webhook_body(c: &ChargeRecord, outcome: ChargeOutcome) -> String {
     json!({

@@ -73,6 +73,11 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
         "opening a channel code makes the account a person of the org",
     ),
     (
+        "commerce",
+        "crate::persons::person_for",
+        "placing an order makes the buyer a person of the org, so the order is on their timeline",
+    ),
+    (
         "reach",
         "crate::persons::handles::",
         "an imported row without a person makes one, with its phone and e-mail",

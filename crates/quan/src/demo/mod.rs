@@ -4,6 +4,7 @@
 //! the demo owner exists.
 
 mod art;
+mod commerce;
 mod content;
 mod reach;
 mod timeline;
@@ -187,8 +188,9 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
             .await?,
         );
     }
-    // Reach first: the console's activity lists events newest first by id, and the
-    // circles' three weeks are what it should lead with.
+    // The shop and reach first: the console's activity lists events newest first by
+    // id, and the circles' three weeks are what it should lead with.
+    commerce::load(real, until, &owner_access, &roster).await?;
     reach::load(real, until, &owner_access, &roster).await?;
     load_circles(svc, &clock, until, &owner_access, &roster).await?;
     // The circles exist now: a room campaign to the fan circle's chat, just now.

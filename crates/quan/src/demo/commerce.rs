@@ -1,0 +1,193 @@
+//! The demo's shop: the tea house's products (oolong by weight and in a gift box,
+//! cold-brew bags, a tea-class voucher, snacks sold out, a mooncake box not on sale
+//! yet) and a week of orders in every state — completed, shipped, paid, waiting for
+//! payment, cancelled by the buyer, lapsed unpaid — paid through the sandbox
+//! provider's signed notices, on a clock of the demo's own.
+
+use super::actor;
+use quan_core::access::{Me, OrgAccess};
+use quan_core::commerce::catalog::{self, ProductInput, SkuInput};
+use quan_core::commerce::{orders, payments, sandbox};
+use quan_core::ports::ChargeOutcome;
+use quan_core::{Services, TestClock};
+use quan_domain::{OrderEvent, SkuId, Timestamp};
+use std::sync::Arc;
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("demo commerce: {e}")
+}
+
+/// (name, category, description, published, [(sku, price in fen, stock)]).
+type Product = (
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static [(&'static str, i64, i64)],
+);
+
+const PRODUCTS: [Product; 6] = [
+    (
+        "桂花乌龙 Osmanthus oolong",
+        "乌龙",
+        "今年秋天的第一批桂花窨制，**花香浓、回甘快**。冷泡热泡都好喝。\n\nFirst autumn batch, scented with fresh osmanthus.",
+        true,
+        &[
+            ("50 g", 3800, 40),
+            ("100 g", 6800, 25),
+            ("礼盒 Gift box", 12800, 6),
+        ],
+    ),
+    (
+        "冷萃茶包 Cold-brew bags",
+        "冷萃",
+        "10 袋装，凉水 4 小时即可。Ten bags; four hours in cold water.",
+        true,
+        &[
+            ("乌龙 Oolong ×10", 4500, 30),
+            ("茉莉 Jasmine ×10", 4200, 18),
+        ],
+    ),
+    (
+        "茶艺课体验券 Tea class voucher",
+        "课程",
+        "周四晚 19:30 门店茶艺体验课，一张券一位。One seat at Thursday's class.",
+        true,
+        &[("1 位 One seat", 9900, 8)],
+    ),
+    (
+        "手作茶点 Tea snacks",
+        "茶点",
+        "每日现做，售完即止。Made each morning.",
+        true,
+        &[("绿豆糕 Mung bean cake", 1800, 0)],
+    ),
+    (
+        "白茶饼 White tea cake",
+        "白茶",
+        "福鼎寿眉 2019，357 g。",
+        true,
+        &[("357 g", 26800, 3)],
+    ),
+    (
+        "中秋月饼礼盒 Mooncake box",
+        "礼盒",
+        "茶香月饼六枚装，九月开售。",
+        false,
+        &[("6 枚 Six", 16800, 50)],
+    ),
+];
+
+/// Pays an order as the sandbox would: its page decides, its signed notice arrives.
+async fn pay(svc: &Services, buyer: &Me, order: quan_domain::OrderId) -> anyhow::Result<()> {
+    let p = payments::pay(svc, &actor(buyer), order)
+        .await
+        .map_err(err)?;
+    let charge = p.provider_ref.parse().map_err(err)?;
+    let c = sandbox::decide(svc, charge, ChargeOutcome::Succeeded)
+        .await
+        .map_err(err)?;
+    let body = sandbox::webhook_body(&c, ChargeOutcome::Succeeded);
+    let id = sandbox::webhook_id(&c, ChargeOutcome::Succeeded);
+    let headers = sandbox::signed_headers(&svc.commerce.sandbox_secret, &id, &body).map_err(err)?;
+    payments::webhook(svc, &headers, body.as_bytes())
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+pub async fn load(
+    real: &Services,
+    until: Timestamp,
+    owner: &OrgAccess,
+    roster: &[Me],
+) -> anyhow::Result<()> {
+    let clock = Arc::new(TestClock::new(until.plus_secs(-6 * 86_400)));
+    let svc = &Services {
+        clock: clock.clone(),
+        ..real.clone()
+    };
+    let mut skus: Vec<Vec<SkuId>> = Vec::new();
+    for (name, category, description, published, rows) in PRODUCTS {
+        let p = catalog::create(
+            svc,
+            owner,
+            ProductInput {
+                name: name.to_owned(),
+                description: description.to_owned(),
+                category: category.to_owned(),
+                circle: None,
+                published,
+                skus: rows
+                    .iter()
+                    .map(|(n, price, stock)| SkuInput {
+                        id: None,
+                        name: (*n).to_owned(),
+                        price_fen: *price,
+                        stock: *stock,
+                    })
+                    .collect(),
+            },
+        )
+        .await
+        .map_err(err)?;
+        skus.push(p.skus.iter().map(|s| s.id).collect());
+    }
+    let org = owner.org();
+    // (buyer in the roster, lines as (product, sku, quantity), what became of it).
+    let story: [(usize, &[(usize, usize, i64)], &str); 8] = [
+        (6, &[(0, 0, 2)], "completed"),
+        (7, &[(0, 2, 1), (2, 0, 1)], "completed"),
+        (8, &[(1, 0, 1)], "fulfilled"),
+        (9, &[(4, 0, 1)], "paid"),
+        (10, &[(1, 1, 2)], "cancelled"),
+        (11, &[(0, 1, 1)], "lapsed"),
+        (12, &[(2, 0, 2)], "paid"),
+        (13, &[(0, 0, 1), (1, 0, 1)], "waiting"),
+    ];
+    for (i, (who, lines, end)) in story.into_iter().enumerate() {
+        let Some(buyer) = roster.get(who) else {
+            continue;
+        };
+        let lines: Vec<(SkuId, i64)> = lines.iter().map(|(p, s, q)| (skus[*p][*s], *q)).collect();
+        let (o, _) = orders::place(svc, &actor(buyer), org, &lines, &format!("demo-{i}"))
+            .await
+            .map_err(err)?;
+        match end {
+            "cancelled" => {
+                orders::cancel(svc, &actor(buyer), o.id)
+                    .await
+                    .map_err(err)?;
+            }
+            "lapsed" => {
+                clock.advance_secs(16 * 60);
+                orders::release(svc, &serde_json::json!({"order": o.id.to_string()}))
+                    .await
+                    .map_err(err)?;
+            }
+            "waiting" => {}
+            _ => {
+                pay(svc, buyer, o.id).await?;
+                if matches!(end, "fulfilled" | "completed") {
+                    orders::advance(svc, owner, o.id, OrderEvent::Fulfil)
+                        .await
+                        .map_err(err)?;
+                }
+                if end == "completed" {
+                    orders::advance(svc, owner, o.id, OrderEvent::Complete)
+                        .await
+                        .map_err(err)?;
+                }
+            }
+        }
+        // The week goes by between orders; the one waiting is placed just now.
+        if i + 2 < story.len() {
+            clock.advance_secs(17 * 3600);
+        } else {
+            let to =
+                until.plus_secs(-120).millis() - quan_core::Clock::now(clock.as_ref()).millis();
+            clock.advance_secs((to / 1000).max(0));
+        }
+    }
+    Ok(())
+}
