@@ -78,6 +78,9 @@ const PRODUCTS: [Product; 6] = [
     ),
 ];
 
+/// (buyer in the roster, lines as (product, sku, quantity), what became of it).
+type Order = (usize, &'static [(usize, usize, i64)], &'static str);
+
 /// Pays an order as the sandbox would: its page decides, its signed notice arrives.
 async fn pay(svc: &Services, buyer: &Me, order: quan_domain::OrderId) -> anyhow::Result<()> {
     let p = payments::pay(svc, &actor(buyer), order)
@@ -134,8 +137,7 @@ pub async fn load(
         skus.push(p.skus.iter().map(|s| s.id).collect());
     }
     let org = owner.org();
-    // (buyer in the roster, lines as (product, sku, quantity), what became of it).
-    let story: [(usize, &[(usize, usize, i64)], &str); 8] = [
+    let story: [Order; 8] = [
         (6, &[(0, 0, 2)], "completed"),
         (7, &[(0, 2, 1), (2, 0, 1)], "completed"),
         (8, &[(1, 0, 1)], "fulfilled"),
