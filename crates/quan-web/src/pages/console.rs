@@ -88,6 +88,8 @@ impl Console {
     pub fn nav(&self) -> Vec<NavItem> {
         super::templates::nav_items()
             .into_iter()
+            // The shop is offered to those who run it only.
+            .filter(|(slug, _)| *slug != "shop" || quan_core::commerce::may_manage(&self.access))
             .map(|(slug, key)| {
                 let href = if slug.is_empty() {
                     self.base()

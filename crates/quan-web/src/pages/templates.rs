@@ -349,10 +349,10 @@ pub(crate) fn nav_items() -> Vec<(&'static str, &'static str)> {
         ("campaigns", "nav.campaigns"),
         ("moments", "nav.moments"),
         ("journeys", "nav.journeys"),
+        ("shop", "nav.shop"),
     ];
     v.extend(COMING.iter().map(|s| match *s {
         "live" => ("live", "nav.live"),
-        "shop" => ("shop", "nav.shop"),
         _ => ("analytics", "nav.analytics"),
     }));
     v.push(("staff", "nav.staff"));

@@ -2,6 +2,7 @@
 //! Each story drives one or two browsers through the pages as people would, a step
 //! function per stretch of it. Screenshots land in `screenshots/`.
 
+mod commerce;
 mod onboarding;
 mod reach;
 mod running;

@@ -1,0 +1,182 @@
+//! Buying: the owner puts a product with one last unit on sale in the console; two
+//! buyers on two phones order it at once and exactly one gets it (the other is told
+//! on the product page, in their language); the winner pays on the sandbox's page
+//! and the order shows paid when the provider's signed notice has arrived; the
+//! owner sees it, with the notice in the payments log, and marks it shipped.
+
+use super::{browser, click, fill, go, log_in, shot, wait_text};
+use fantoccini::Client;
+use quan_testkit::{Backend, User, spawn_app};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_buyers_race_for_the_last_unit_and_one_pays_in_chromium() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let (owner, org) = app.owner("星河茶饮 Galaxy Tea").await;
+    let (mei, tony) = (app.user("小美 Mei").await, app.user("Tony").await);
+    let dirs: Vec<_> = (0..3)
+        .map(|_| tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let Some((_d1, a)) = browser(dirs[0].path()).await else {
+        return;
+    };
+    let Some((_d2, b)) = browser(dirs[1].path()).await else {
+        return;
+    };
+    let Some((_d3, c)) = browser(dirs[2].path()).await else {
+        return;
+    };
+    let _ = b.set_window_size(390, 844).await;
+    let _ = c.set_window_size(390, 844).await;
+    let base = app.base.clone();
+    let product = the_owner_puts_a_product_on_sale(&a, &base, &org, &owner).await;
+    let (order, b_won) = two_buyers_race(&b, &c, &base, &org, &product, (&mei, &tony)).await;
+    the_winner_pays_in_the_sandbox(if b_won { &b } else { &c }, &base, &order).await;
+    the_owner_ships_it(&a, &base, &org).await;
+    for x in [a, b, c] {
+        let _ = x.close().await;
+    }
+}
+
+async fn the_owner_puts_a_product_on_sale(
+    a: &Client,
+    base: &str,
+    org: &str,
+    owner: &User,
+) -> String {
+    log_in(a, base, &owner.login).await;
+    go(a, &format!("{base}/console/{org}/shop")).await;
+    fill(a, "#product-form input[name=name]", "白茶饼 White tea cake").await;
+    fill(a, "#product-form input[name=category]", "白茶").await;
+    fill(a, "#product-form input[name=sku_name_0]", "357 g").await;
+    // A price typed wrong comes back with the form as it was typed.
+    fill(a, "#product-form input[name=sku_price_0]", "268.005").await;
+    fill(a, "#product-form input[name=sku_stock_0]", "1").await;
+    click(a, "#product-form button[type=submit]").await;
+    wait_text(a, "at most two decimals").await;
+    let kept = super::value_of(a, "#product-form input[name=name]").await;
+    assert_eq!(kept, "白茶饼 White tea cake");
+    fill(a, "#product-form input[name=sku_price_0]", "268").await;
+    click(a, "#product-form button[type=submit]").await;
+    let text = wait_text(a, "¥268.00").await;
+    assert!(text.contains("On sale"), "{text}");
+    shot(a, "shop-console-products").await;
+    let href = super::js(
+        a,
+        "return document.querySelector('#products a[href*=\"/shop/products/\"]').getAttribute('href')",
+    )
+    .await;
+    href.as_str()
+        .and_then(|h| h.rsplit('/').next())
+        .unwrap_or_else(|| panic!("no product link: {href}"))
+        .to_owned()
+}
+
+async fn two_buyers_race(
+    b: &Client,
+    c: &Client,
+    base: &str,
+    org: &str,
+    product: &str,
+    (mei, tony): (&User, &User),
+) -> (String, bool) {
+    let page = format!("{base}/app/shop/{org}/products/{product}");
+    log_in(b, base, &mei.login).await;
+    log_in(c, base, &tony.login).await;
+    go(c, &format!("{base}/lang/zh-CN?next=/app")).await;
+    go(b, &page).await;
+    go(c, &page).await;
+    wait_text(b, "1 left").await;
+    shot(b, "shop-product").await;
+    // Both tap "Order now" at once.
+    let (rb, rc) = tokio::join!(
+        b.execute(
+            "document.querySelector('#buy button[type=submit]').click(); return 1",
+            vec![]
+        ),
+        c.execute(
+            "document.querySelector('#buy button[type=submit]').click(); return 1",
+            vec![]
+        ),
+    );
+    assert!(rb.is_ok() && rc.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let (pb, pc) = (path(b).await, path(c).await);
+    let won: Vec<&str> = [pb.as_str(), pc.as_str()]
+        .into_iter()
+        .filter(|p| p.starts_with("/app/orders/"))
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one buyer got it: {pb} / {pc}");
+    // The other is told why, on the product page, in their language.
+    let (winner, loser) = if pb.starts_with("/app/orders/") {
+        (b, c)
+    } else {
+        (c, b)
+    };
+    let said = super::body_text(loser).await;
+    assert!(
+        said.contains("库存不足") || said.contains("Not enough stock"),
+        "{said}"
+    );
+    shot(loser, "shop-sold-out-refusal").await;
+    let order = path(winner)
+        .await
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    (order, std::ptr::eq(winner, b))
+}
+
+/// The page a browser is on.
+async fn path(x: &Client) -> String {
+    x.current_url()
+        .await
+        .map(|u| u.path().to_owned())
+        .unwrap_or_default()
+}
+
+async fn the_winner_pays_in_the_sandbox(b: &Client, base: &str, order: &str) {
+    go(b, &format!("{base}/lang/en?next=/app/orders/{order}")).await;
+    wait_text(b, "Waiting for payment").await;
+    shot(b, "shop-order-waiting").await;
+    click(b, "#pay").await;
+    let text = wait_text(b, "Sandbox Pay").await;
+    assert!(
+        text.contains("¥268.00") && text.contains("no money moves"),
+        "{text}"
+    );
+    shot(b, "shop-sandbox-pay").await;
+    click(b, "#sandbox-pay").await;
+    // Back on the order: paid once the signed notice has come in by the job queue.
+    for _ in 0..60 {
+        if super::body_text(b).await.contains("Paid") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        go(b, &format!("{base}/app/orders/{order}")).await;
+    }
+    let text = wait_text(b, "Paid").await;
+    assert!(
+        !text.contains("Pay before"),
+        "no pay button once paid: {text}"
+    );
+    shot(b, "shop-order-paid").await;
+}
+
+async fn the_owner_ships_it(a: &Client, base: &str, org: &str) {
+    go(a, &format!("{base}/console/{org}/shop/orders")).await;
+    let text = wait_text(a, "Payment confirmed: order paid").await;
+    assert!(text.contains("Paid"), "{text}");
+    click(a, "#orders button[type=submit]").await;
+    wait_text(a, "Shipped").await;
+    shot(a, "shop-console-orders").await;
+    go(
+        a,
+        &format!("{base}/lang/zh-CN?next=/console/{org}/shop/orders"),
+    )
+    .await;
+    wait_text(a, "已发货").await;
+    shot(a, "shop-console-orders-zh").await;
+}
