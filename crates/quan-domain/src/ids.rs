@@ -135,6 +135,8 @@ typed_id! {
     PaymentId,
     /// A charge on the sandbox payment provider's side.
     ChargeId,
+    /// Money given back for a payment, through the provider.
+    RefundId,
 }
 
 #[cfg(test)]

@@ -139,13 +139,14 @@ fn illegal(e: ParseError) -> CommerceError {
     }
 }
 
-/// Moves `o` by `e` with a guarded write; the event names what happened.
-async fn step(
+/// Moves `o` by `e` with a guarded write; the event names what happened (and why,
+/// when the buyer said: a refund request's reason).
+pub(super) async fn step(
     svc: &Services,
     o: &OrderRecord,
     e: OrderEvent,
     actor: Option<quan_domain::AccountId>,
-    kind: &str,
+    (kind, reason): (&str, &str),
 ) -> Result<OrderStatus> {
     let to = o.status.next(e, o.before_refund).map_err(illegal)?;
     let subject = o
@@ -157,7 +158,7 @@ async fn step(
         kind,
         subject,
         actor,
-        json!({"order": o.id.to_string(), "from": o.status.as_str(), "to": to.as_str()}),
+        json!({"order": o.id.to_string(), "from": o.status.as_str(), "to": to.as_str(), "reason": reason}),
     );
     if !svc
         .store
@@ -203,7 +204,7 @@ pub async fn cancel(svc: &Services, actor: &Actor, id: OrderId) -> Result<OrderR
         &o,
         OrderEvent::Cancel,
         Some(actor.account_id()),
-        "order.cancelled",
+        ("order.cancelled", ""),
     )
     .await?;
     mine(svc, actor, id).await
@@ -244,7 +245,7 @@ pub async fn advance(
     } else {
         "order.completed"
     };
-    step(svc, &o, e, Some(access.account()), kind).await?;
+    step(svc, &o, e, Some(access.account()), (kind, "")).await?;
     get(svc, access, id).await
 }
 
@@ -268,7 +269,7 @@ pub async fn release(
     if svc.clock.now() < o.expires_at {
         return Err("the reservation has not ended yet".to_owned());
     }
-    match step(svc, &o, OrderEvent::Cancel, None, "order.expired").await {
+    match step(svc, &o, OrderEvent::Cancel, None, ("order.expired", "")).await {
         Ok(_) | Err(CommerceError::OrderState { .. }) => Ok(()),
         Err(e) => Err(e.to_string()),
     }

@@ -10,7 +10,7 @@ use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
 use crate::events::{announce, new_event};
-use crate::ports::{ChargeOutcome, ChargeRequest, PaymentError, WebhookHeaders};
+use crate::ports::{ChargeOutcome, ChargeRequest, PaymentError, ProviderEvent, WebhookHeaders};
 use quan_domain::{OrderId, OrderStatus, PaymentId, Scope};
 use serde_json::json;
 
@@ -99,7 +99,11 @@ pub async fn webhook(
         received_at: now,
     };
     let e = match svc.payments.verify_webhook(headers, body) {
-        Ok(e) => e,
+        Ok(ProviderEvent::Charge(e)) => e,
+        Ok(ProviderEvent::Refund(e)) => {
+            let log = logged("", None);
+            return super::refunds::settle(svc, &e, &log).await;
+        }
         Err(err) => {
             let (log, refused) = refusal(&err);
             svc.store.webhook_log(&logged(log, None)).await?;
@@ -147,12 +151,14 @@ pub async fn webhook(
     );
     let mut log = logged("", Some(p.id));
     log.webhook_id = e.webhook_id.chars().take(100).collect();
-    let outcome = svc.store.payment_settle(&log, p.id, to, &ev).await?;
+    // Written with the settlement only if the payment came too late to be kept.
+    let late = super::refunds::refund_of(svc, &p, "paid_too_late");
+    let outcome = svc.store.payment_settle(&log, p.id, to, &late, &ev).await?;
     if matches!(outcome, SettleOutcome::Paid | SettleOutcome::NotPaid) {
         announce(svc, &ev).await;
     }
     if outcome == SettleOutcome::PaidTooLate {
-        tracing::warn!(order = %p.order_id, payment = %p.id, "paid after the stock was gone: refund due");
+        tracing::warn!(order = %p.order_id, payment = %p.id, "paid after the stock was gone: refunding");
     }
     Ok(outcome)
 }

@@ -10,7 +10,7 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
     AccountId, ChargeId, CircleId, Money, OrderId, OrderStatus, OrgId, PaymentId, PersonId,
-    ProductId, SkuId, Timestamp,
+    ProductId, RefundId, SkuId, Timestamp,
 };
 
 /// A product with its SKUs, in their order.
@@ -142,6 +142,10 @@ pub enum SettleOutcome {
     Duplicate,
     /// The payment was settled already by a later event (out of order): ignored.
     Stale,
+    /// A refund went through: the money is back with the buyer.
+    Refunded,
+    /// The provider could not refund; the refund waits for staff.
+    RefundFailed,
 }
 
 impl SettleOutcome {
@@ -152,8 +156,36 @@ impl SettleOutcome {
             SettleOutcome::NotPaid => "not_paid",
             SettleOutcome::Duplicate => "duplicate",
             SettleOutcome::Stale => "stale",
+            SettleOutcome::Refunded => "refunded",
+            SettleOutcome::RefundFailed => "refund_failed",
         }
     }
+}
+
+/// Money given back: the whole of one payment, asked of the provider through the
+/// outbox (the row and its job are written with the step that decided it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRecord {
+    pub id: RefundId,
+    pub org_id: OrgId,
+    pub order_id: OrderId,
+    pub payment_id: PaymentId,
+    pub amount: Money,
+    /// requested (staff approved a buyer's request) | paid_too_late (automatic)
+    pub reason: String,
+    /// pending | sent | succeeded | failed
+    pub status: String,
+    pub created_at: Timestamp,
+    pub settled_at: Option<Timestamp>,
+}
+
+/// A refund on the sandbox provider's side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxRefundRecord {
+    pub id: RefundId,
+    pub charge: ChargeId,
+    pub amount: Money,
+    pub created_at: Timestamp,
 }
 
 /// A webhook received, accepted or not: the payments log.
@@ -247,11 +279,40 @@ pub trait CommerceStore: Send + Sync {
     /// the payment out of pending (or from failed to succeeded: a second try), and
     /// on success pays the order — or, if it let its stock go, takes the stock
     /// again by guarded decrements, or marks the payment refund due.
+    /// A payment that came too late (`PaidTooLate`) is refunded at once: `late` is
+    /// the refund and its job, written in the same transaction.
     async fn payment_settle(
         &self,
         log: &WebhookLogRecord,
         payment: PaymentId,
         to: PaymentStatus,
+        late: &(RefundRecord, NewJob),
+        event: &EventRecord,
+    ) -> StoreResult<SettleOutcome>;
+    /// The order's succeeded payment that has not been refunded, if any.
+    async fn payment_refundable(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>>;
+
+    /// Records a refund and its job (the outbox) in one transaction, for an order
+    /// still waiting for it; false if the payment has a refund already or the
+    /// order is no longer waiting for one.
+    async fn refund_open(
+        &self,
+        r: &RefundRecord,
+        job: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    async fn refund_get(&self, id: RefundId) -> StoreResult<Option<RefundRecord>>;
+    async fn refunds_of_order(&self, order: OrderId) -> StoreResult<Vec<RefundRecord>>;
+    /// The provider accepted the refund (pending → sent).
+    async fn refund_sent(&self, id: RefundId) -> StoreResult<()>;
+    /// Applies a verified refund webhook once: the refund settles; on success the
+    /// order (waiting for it) is refunded, its stock back if it had not shipped, and
+    /// the payment is no longer owed back.
+    async fn refund_settle(
+        &self,
+        log: &WebhookLogRecord,
+        refund: RefundId,
+        succeeded: bool,
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome>;
     /// Logs a webhook that was refused before it could be applied.
@@ -262,6 +323,11 @@ pub trait CommerceStore: Send + Sync {
     /// The sandbox's charge for a payment, opened once.
     async fn sandbox_open(&self, c: &ChargeRecord) -> StoreResult<ChargeRecord>;
     async fn sandbox_get(&self, id: ChargeId) -> StoreResult<Option<ChargeRecord>>;
+    /// Records a refund of a charge on the sandbox's side (once per refund id) with
+    /// the job that sends its webhook; false when it would refund more than the
+    /// charge or the charge was not paid.
+    async fn sandbox_refund(&self, r: &SandboxRefundRecord, notify: &NewJob) -> StoreResult<bool>;
+    async fn sandbox_refund_get(&self, id: RefundId) -> StoreResult<Option<SandboxRefundRecord>>;
     /// Decides an open charge (or retries a failed one), with the job that sends
     /// its webhook; false when it was decided already.
     async fn sandbox_decide(

@@ -7,15 +7,15 @@
 
 use super::Result;
 use super::error::CommerceError;
-use super::port::ChargeRecord;
+use super::port::{ChargeRecord, SandboxRefundRecord};
 use crate::Services;
 use crate::jobs::port::NewJob;
 use crate::ports::{
     Charge, ChargeEvent, ChargeOutcome, ChargeRequest, Clock, Hook, PaymentError, PaymentProvider,
-    Store, WebhookHeaders,
+    ProviderEvent, RefundEvent, RefundRequest, Store, WebhookHeaders,
 };
 use async_trait::async_trait;
-use quan_domain::{ChargeId, Currency, Money, PaymentId};
+use quan_domain::{ChargeId, Currency, Money, PaymentId, RefundId};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -88,11 +88,45 @@ impl PaymentProvider for SandboxProvider {
         })
     }
 
+    async fn refund(&self, req: &RefundRequest) -> Result<(), PaymentError> {
+        let charge: ChargeId = req
+            .provider_ref
+            .parse()
+            .map_err(|_| PaymentError::Provider("no such charge".to_owned()))?;
+        let notify = NewJob {
+            id: quan_domain::JobId::new(),
+            kind: NOTIFY.to_owned(),
+            payload: json!({"refund": req.refund.to_string()}),
+            run_at: self.clock.now(),
+            max_attempts: 12,
+            dedupe_key: Some(format!("sandbox-refund:{}", req.refund)),
+        };
+        let r = SandboxRefundRecord {
+            id: req.refund,
+            charge,
+            amount: req.amount,
+            created_at: self.clock.now(),
+        };
+        // Keyed by Quan's refund id: asked twice, refunded once.
+        if self
+            .store
+            .sandbox_refund(&r, &notify)
+            .await
+            .map_err(|e| PaymentError::Provider(e.to_string()))?
+        {
+            Ok(())
+        } else {
+            Err(PaymentError::Provider(
+                "the charge was not paid, or is refunded already".to_owned(),
+            ))
+        }
+    }
+
     fn verify_webhook(
         &self,
         headers: &WebhookHeaders,
         body: &[u8],
-    ) -> Result<ChargeEvent, PaymentError> {
+    ) -> Result<ProviderEvent, PaymentError> {
         let mut map = http::HeaderMap::new();
         for (name, value) in [
             (standardwebhooks::HEADER_WEBHOOK_ID, &headers.id),
@@ -117,29 +151,48 @@ impl PaymentProvider for SandboxProvider {
         let v: serde_json::Value =
             serde_json::from_slice(body).map_err(|e| PaymentError::BadBody(e.to_string()))?;
         let bad = |what: &str| PaymentError::BadBody(what.to_owned());
-        let outcome = v
+        let kind = v
             .get("type")
             .and_then(serde_json::Value::as_str)
-            .and_then(|t| t.strip_prefix("charge."))
-            .and_then(ChargeOutcome::parse)
             .ok_or_else(|| bad("type"))?;
         let data = v.get("data").ok_or_else(|| bad("data"))?;
         let field = |k: &str| data.get(k).and_then(serde_json::Value::as_str);
-        let payment: PaymentId = field("payment")
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| bad("payment"))?;
         let currency =
             Currency::parse(field("currency").unwrap_or_default()).map_err(|_| bad("currency"))?;
         let fen = data
             .get("amount_fen")
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| bad("amount_fen"))?;
-        Ok(ChargeEvent {
+        let amount = Money::from_fen(fen, currency);
+        if let Some(rest) = kind.strip_prefix("refund.") {
+            let refund: RefundId = field("refund")
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("refund"))?;
+            let succeeded = match rest {
+                "succeeded" => true,
+                "failed" => false,
+                _ => return Err(bad("type")),
+            };
+            return Ok(ProviderEvent::Refund(RefundEvent {
+                webhook_id: headers.id.clone(),
+                refund,
+                amount,
+                succeeded,
+            }));
+        }
+        let outcome = kind
+            .strip_prefix("charge.")
+            .and_then(ChargeOutcome::parse)
+            .ok_or_else(|| bad("type"))?;
+        let payment: PaymentId = field("payment")
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad("payment"))?;
+        Ok(ProviderEvent::Charge(ChargeEvent {
             webhook_id: headers.id.clone(),
             payment,
             outcome,
-            amount: Money::from_fen(fen, currency),
-        })
+            amount,
+        }))
     }
 }
 
@@ -214,26 +267,48 @@ pub fn webhook_body(c: &ChargeRecord, outcome: ChargeOutcome) -> String {
     .to_string()
 }
 
-/// The notify job: sends the decided charge's webhook to Quan's public address;
-/// an error retries it later, with the same `webhook-id`.
+/// A sandbox refund's webhook: (id, body).
+pub fn refund_webhook(r: &SandboxRefundRecord) -> (String, String) {
+    let body = json!({
+        "type": "refund.succeeded",
+        "data": {
+            "refund": r.id.to_string(),
+            "charge": r.charge.to_string(),
+            "amount_fen": r.amount.fen(),
+            "currency": r.amount.currency().as_str(),
+        }
+    })
+    .to_string();
+    (format!("msg_rf_{}", r.id.as_uuid().simple()), body)
+}
+
+/// The notify job: sends a decided charge's (or a refund's) webhook to Quan's
+/// public address; an error retries it later, with the same `webhook-id`.
 pub async fn notify(
     svc: &Services,
     payload: &serde_json::Value,
 ) -> std::result::Result<(), String> {
-    let id: ChargeId = payload
-        .get("charge")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|s| s.parse().ok())
-        .ok_or("a notify job without a charge")?;
-    let outcome = payload
-        .get("outcome")
-        .and_then(serde_json::Value::as_str)
-        .and_then(ChargeOutcome::parse)
-        .ok_or("a notify job without an outcome")?;
-    let c = charge(svc, id).await.map_err(|e| e.to_string())?;
-    let body = webhook_body(&c, outcome);
+    let field = |k: &str| payload.get(k).and_then(serde_json::Value::as_str);
+    let (hook_id, body) = if let Some(refund) = field("refund") {
+        let id: RefundId = refund.parse().map_err(|_| "a bad refund id")?;
+        let r = svc
+            .store
+            .sandbox_refund_get(id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("a notify job for no refund")?;
+        refund_webhook(&r)
+    } else {
+        let id: ChargeId = field("charge")
+            .and_then(|s| s.parse().ok())
+            .ok_or("a notify job without a charge")?;
+        let outcome = field("outcome")
+            .and_then(ChargeOutcome::parse)
+            .ok_or("a notify job without an outcome")?;
+        let c = charge(svc, id).await.map_err(|e| e.to_string())?;
+        (webhook_id(&c, outcome), webhook_body(&c, outcome))
+    };
     let url = format!("{}{WEBHOOK_PATH}", svc.outbound.public_url);
-    let hook_id = webhook_id(&c, outcome);
     svc.outbound
         .webhooks
         .post(&Hook {

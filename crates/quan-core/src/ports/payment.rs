@@ -5,7 +5,7 @@
 //! not a change to the use cases.
 
 use async_trait::async_trait;
-use quan_domain::{Money, PaymentId};
+use quan_domain::{Money, PaymentId, RefundId};
 
 /// What Quan asks a provider to charge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +70,32 @@ pub struct ChargeEvent {
     pub amount: Money,
 }
 
+/// A refund Quan asks of a provider: the whole of a payment, keyed by Quan's
+/// refund id so a retry never refunds twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    pub refund: RefundId,
+    /// The provider's reference of the charge being refunded.
+    pub provider_ref: String,
+    pub amount: Money,
+}
+
+/// A verified refund webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundEvent {
+    pub webhook_id: String,
+    pub refund: RefundId,
+    pub amount: Money,
+    pub succeeded: bool,
+}
+
+/// What a verified webhook is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderEvent {
+    Charge(ChargeEvent),
+    Refund(RefundEvent),
+}
+
 /// Why a provider call or a webhook was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -93,10 +119,12 @@ pub trait PaymentProvider: Send + Sync {
     fn name(&self) -> &'static str;
     /// Opens a charge; the same `payment` twice opens it once.
     async fn create_charge(&self, req: &ChargeRequest) -> Result<Charge, PaymentError>;
+    /// Asks for a refund; accepted is not done: its webhook says when it is.
+    async fn refund(&self, req: &RefundRequest) -> Result<(), PaymentError>;
     /// Verifies a webhook (signature in constant time, replay window) and reads it.
     fn verify_webhook(
         &self,
         headers: &WebhookHeaders,
         body: &[u8],
-    ) -> Result<ChargeEvent, PaymentError>;
+    ) -> Result<ProviderEvent, PaymentError>;
 }

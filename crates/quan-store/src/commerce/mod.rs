@@ -5,16 +5,18 @@
 mod catalog;
 mod orders;
 mod payments;
+mod refunds;
 
 use crate::store::SqlStore;
 use async_trait::async_trait;
 use quan_core::commerce::port::{
     ChargeRecord, CommerceStore, OrderRecord, PaymentRecord, PaymentStatus, PlaceOutcome,
-    ProductRecord, SettleOutcome, SkuRecord, WebhookLogRecord,
+    ProductRecord, RefundRecord, SandboxRefundRecord, SettleOutcome, SkuRecord, WebhookLogRecord,
 };
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{
-    AccountId, ChargeId, OrderId, OrderStatus, OrgId, PaymentId, ProductId, SkuId, Timestamp,
+    AccountId, ChargeId, OrderId, OrderStatus, OrgId, PaymentId, ProductId, RefundId, SkuId,
+    Timestamp,
 };
 
 #[async_trait]
@@ -102,9 +104,40 @@ impl CommerceStore for SqlStore {
         log: &WebhookLogRecord,
         payment: PaymentId,
         to: PaymentStatus,
+        late: &(RefundRecord, NewJob),
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
-        self.payments_settle(log, payment, to, event).await
+        self.payments_settle(log, payment, to, late, event).await
+    }
+    async fn payment_refundable(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>> {
+        self.payments_refundable(order).await
+    }
+
+    async fn refund_open(
+        &self,
+        r: &RefundRecord,
+        job: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        self.refunds_open(r, job, event).await
+    }
+    async fn refund_get(&self, id: RefundId) -> StoreResult<Option<RefundRecord>> {
+        self.refunds_get(id).await
+    }
+    async fn refunds_of_order(&self, order: OrderId) -> StoreResult<Vec<RefundRecord>> {
+        self.refunds_of(order).await
+    }
+    async fn refund_sent(&self, id: RefundId) -> StoreResult<()> {
+        self.refunds_sent(id).await
+    }
+    async fn refund_settle(
+        &self,
+        log: &WebhookLogRecord,
+        refund: RefundId,
+        succeeded: bool,
+        event: &EventRecord,
+    ) -> StoreResult<SettleOutcome> {
+        self.refunds_settle(log, refund, succeeded, event).await
     }
     async fn webhook_log(&self, log: &WebhookLogRecord) -> StoreResult<()> {
         self.webhooks_insert(log).await
@@ -118,6 +151,12 @@ impl CommerceStore for SqlStore {
     }
     async fn sandbox_get(&self, id: ChargeId) -> StoreResult<Option<ChargeRecord>> {
         self.charges_get(id).await
+    }
+    async fn sandbox_refund(&self, r: &SandboxRefundRecord, notify: &NewJob) -> StoreResult<bool> {
+        self.sandbox_refunds_insert(r, notify).await
+    }
+    async fn sandbox_refund_get(&self, id: RefundId) -> StoreResult<Option<SandboxRefundRecord>> {
+        self.sandbox_refunds_get(id).await
     }
     async fn sandbox_decide(
         &self,

@@ -8,7 +8,7 @@ use crate::moderation::exec;
 use crate::rows::{backend, flag, id, int, opt_ts, text, ts};
 use crate::store::{SqlStore, Tx};
 use quan_core::commerce::port::{
-    ChargeRecord, PaymentRecord, PaymentStatus, SettleOutcome, WebhookLogRecord,
+    ChargeRecord, PaymentRecord, PaymentStatus, RefundRecord, SettleOutcome, WebhookLogRecord,
 };
 use quan_core::{EventRecord, NewJob, StoreResult};
 use quan_domain::{ChargeId, Money, OrderId, OrgId, PaymentId, Timestamp};
@@ -49,7 +49,7 @@ fn charge(r: &AnyRow) -> StoreResult<ChargeRecord> {
     })
 }
 
-async fn log_in(tx: &mut Tx, w: &WebhookLogRecord, outcome: &str) -> StoreResult<()> {
+pub(super) async fn log_in(tx: &mut Tx, w: &WebhookLogRecord, outcome: &str) -> StoreResult<()> {
     exec(
         tx,
         sqlx::query(
@@ -114,11 +114,27 @@ impl SqlStore {
             .transpose()
     }
 
+    pub(super) async fn payments_refundable(
+        &self,
+        order: OrderId,
+    ) -> StoreResult<Option<PaymentRecord>> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLS} WHERE order_id = $1 AND status = 'succeeded' \
+             AND NOT EXISTS (SELECT 1 FROM refunds f WHERE f.payment_id = payments.id) ORDER BY id LIMIT 1"
+        );
+        self.fetch_opt(sqlx::query(&sql).bind(order.to_string()))
+            .await?
+            .as_ref()
+            .map(payment)
+            .transpose()
+    }
+
     pub(super) async fn payments_settle(
         &self,
         w: &WebhookLogRecord,
         pid: PaymentId,
         to: PaymentStatus,
+        late: &(RefundRecord, NewJob),
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
         let mut tx = self.begin().await?;
@@ -159,7 +175,12 @@ impl SqlStore {
             Self::insert_event(&mut tx, event).await?;
             SettleOutcome::NotPaid
         } else {
-            self.pay_order(&mut tx, pid, w.received_at, event).await?
+            let o = self.pay_order(&mut tx, pid, w.received_at, event).await?;
+            if o == SettleOutcome::PaidTooLate {
+                // Owed back at once: the refund and its job commit with this.
+                super::refunds::insert_refund(&mut tx, &late.0, &late.1).await?;
+            }
+            o
         };
         log_in(&mut tx, w, outcome.as_str()).await?;
         tx.commit().await.map_err(backend)?;

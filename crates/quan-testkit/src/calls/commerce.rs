@@ -124,6 +124,25 @@ impl User {
             .await
     }
 
+    pub async fn try_request_refund(&self, id: &str, reason: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/me/orders/{id}/refund"),
+                json!({"reason": reason}),
+            )
+            .await
+    }
+
+    /// Approves (`approve`) or declines (`decline`) a refund request (the raw answer).
+    pub async fn try_refund_decision(&self, org: &str, id: &str, decision: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/orgs/{org}/orders/{id}/refund/{decision}"),
+                json!({}),
+            )
+            .await
+    }
+
     pub async fn try_org_order_step(&self, org: &str, id: &str, step: &str) -> Res {
         self.c
             .post(&format!("/api/v1/orgs/{org}/orders/{id}/{step}"), json!({}))

@@ -11,6 +11,7 @@ mod circles;
 mod cluster;
 mod commerce;
 mod commerce_payments;
+mod commerce_refunds;
 mod console_circle;
 mod demo;
 mod discovery;

@@ -8,8 +8,8 @@ use crate::extract::{ApiJson, ApiQuery, Auth, OrgCtx};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use quan_core::commerce::orders;
 use quan_core::commerce::port::OrderRecord;
+use quan_core::commerce::{orders, refunds};
 use quan_domain::{OrderEvent, SkuId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -26,6 +26,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(org_order))
         .routes(routes!(fulfil_order))
         .routes(routes!(complete_order))
+        .routes(routes!(request_refund))
+        .routes(routes!(approve_refund))
+        .routes(routes!(decline_refund))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -230,5 +233,55 @@ pub async fn complete_order(
         OrderEvent::Complete,
     )
     .await?;
+    Ok(Json(order_dto(&o)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundReq {
+    /// Why, for the staff (at most 200 characters).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The buyer asks for a paid (or shipped) order's money back.
+#[utoipa::path(post, path = "/api/v1/me/orders/{order_id}/refund", tag = "commerce", request_body = RefundReq,
+    params(("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn request_refund(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RefundReq>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = refunds::request(&st.svc, &actor, parse_id(&id)?, &req.reason).await?;
+    Ok(Json(order_dto(&o)))
+}
+
+/// Approves a refund request: the refund goes to the provider through the outbox,
+/// and the order is refunded when the provider's webhook confirms it.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/orders/{order_id}/refund/approve", tag = "commerce",
+    params(("org_id" = String, Path), ("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn approve_refund(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = refunds::approve(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(Json(order_dto(&o)))
+}
+
+/// Declines a refund request: the order goes back to paid or shipped.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/orders/{order_id}/refund/decline", tag = "commerce",
+    params(("org_id" = String, Path), ("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn decline_refund(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = refunds::decline(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
     Ok(Json(order_dto(&o)))
 }

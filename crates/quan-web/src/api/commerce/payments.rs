@@ -67,7 +67,7 @@ pub async fn pay_order(
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WebhookAckDto {
-    /// paid | paid_too_late | not_paid | duplicate | stale
+    /// paid | paid_too_late (refunded at once) | not_paid | duplicate | stale | refunded | refund_failed
     pub outcome: String,
 }
 

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::PageRequest;
-use quan_core::commerce::port::{OrderRecord, ProductRecord};
-use quan_core::commerce::{catalog, orders, payments};
+use quan_core::commerce::port::{OrderRecord, ProductRecord, RefundRecord};
+use quan_core::commerce::{catalog, orders, payments, refunds};
 use quan_domain::{OrderId, OrderStatus, OrgId, ProductId, QUANTITY_MAX, SkuId};
 use serde::Deserialize;
 
@@ -31,6 +31,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/app/orders/{order_id}", get(order_page))
         .route("/app/orders/{order_id}/pay", post(pay))
         .route("/app/orders/{order_id}/cancel", post(cancel))
+        .route("/app/orders/{order_id}/refund", post(refund))
 }
 
 #[derive(Template)]
@@ -247,6 +248,9 @@ async fn orders_page(
 struct OrderPage<'a> {
     c: &'a Chrome,
     o: &'a OrderRecord,
+    refunds: &'a [RefundRecord],
+    reason: &'a str,
+    reason_max: usize,
     error: Option<&'a str>,
 }
 
@@ -255,17 +259,33 @@ impl OrderPage<'_> {
     fn waiting(&self) -> bool {
         self.o.status == OrderStatus::Created
     }
+    /// Paid or shipped: the buyer may ask for the money back.
+    fn refundable(&self) -> bool {
+        matches!(self.o.status, OrderStatus::Paid | OrderStatus::Fulfilled)
+    }
 }
 
-async fn order_view(st: &AppState, c: &Chrome, id: OrderId, error: Option<String>) -> PageResult {
+async fn order_view(
+    st: &AppState,
+    c: &Chrome,
+    id: OrderId,
+    reason: &str,
+    error: Option<String>,
+) -> PageResult {
     let actor = require_user(c)?;
     let o = orders::mine(&st.svc, actor, id)
+        .await
+        .map_err(ApiError::from)?;
+    let rs = refunds::of_order(&st.svc, &o)
         .await
         .map_err(ApiError::from)?;
     Ok(render_form(
         &OrderPage {
             c,
             o: &o,
+            refunds: &rs,
+            reason,
+            reason_max: refunds::REASON_MAX,
             error: error.as_deref(),
         },
         error.is_some(),
@@ -273,7 +293,7 @@ async fn order_view(st: &AppState, c: &Chrome, id: OrderId, error: Option<String
 }
 
 async fn order_page(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
-    order_view(&st, &c, path_id(&id)?, None).await
+    order_view(&st, &c, path_id(&id)?, "", None).await
 }
 
 async fn pay(
@@ -290,7 +310,7 @@ async fn pay(
         Ok(p) => Ok(Redirect::to(&p.pay_url).into_response()),
         Err(e) => {
             let msg = form_error(&c, e.into())?;
-            order_view(&st, &c, id, Some(msg)).await
+            order_view(&st, &c, id, "", Some(msg)).await
         }
     }
 }
@@ -308,7 +328,32 @@ async fn cancel(
         Ok(_) => Ok(super::super::saved(&format!("/app/orders/{id}"))),
         Err(e) => {
             let msg = form_error(&c, e.into())?;
-            order_view(&st, &c, id, Some(msg)).await
+            order_view(&st, &c, id, "", Some(msg)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RefundForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn refund(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Form(f): Form<RefundForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let id: OrderId = path_id(&id)?;
+    match refunds::request(&st.svc, actor, id, &f.reason).await {
+        Ok(_) => Ok(super::super::saved(&format!("/app/orders/{id}"))),
+        Err(e) => {
+            let msg = form_error(&c, e.into())?;
+            order_view(&st, &c, id, &f.reason, Some(msg)).await
         }
     }
 }

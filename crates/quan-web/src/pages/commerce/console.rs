@@ -15,7 +15,7 @@ use axum::{Form, Router};
 use quan_core::PageRequest;
 use quan_core::commerce::catalog::{self, ProductInput, SKUS_MAX, SkuInput};
 use quan_core::commerce::port::{OrderRecord, ProductRecord, WebhookLogRecord};
-use quan_core::commerce::{orders, payments};
+use quan_core::commerce::{orders, payments, refunds};
 use quan_domain::{Currency, OrderEvent, OrderId, OrderStatus, ParseError, ProductId, parse_yuan};
 use std::collections::HashMap;
 
@@ -293,12 +293,13 @@ struct OrdersPage<'a> {
 }
 
 impl OrdersPage<'_> {
-    /// The step staff may take next, as its path segment.
-    fn next_step(&self, o: &OrderRecord) -> Option<&'static str> {
+    /// The steps staff may take next, as their path segments.
+    fn next_steps(&self, o: &OrderRecord) -> &'static [&'static str] {
         match o.status {
-            OrderStatus::Paid => Some("fulfil"),
-            OrderStatus::Fulfilled => Some("complete"),
-            _ => None,
+            OrderStatus::Paid => &["fulfil"],
+            OrderStatus::Fulfilled => &["complete"],
+            OrderStatus::RefundRequested => &["approve", "decline"],
+            _ => &[],
         }
     }
 }
@@ -343,12 +344,14 @@ async fn step(
 ) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
     let id: OrderId = path_id(&ids.1)?;
-    let e = match ids.2.as_str() {
-        "fulfil" => OrderEvent::Fulfil,
-        "complete" => OrderEvent::Complete,
+    let done = match ids.2.as_str() {
+        "fulfil" => orders::advance(&st.svc, &k.access, id, OrderEvent::Fulfil).await,
+        "complete" => orders::advance(&st.svc, &k.access, id, OrderEvent::Complete).await,
+        "approve" => refunds::approve(&st.svc, &k.access, id).await,
+        "decline" => refunds::decline(&st.svc, &k.access, id).await,
         _ => return Err(super::super::PageError::NotFound),
     };
-    match orders::advance(&st.svc, &k.access, id, e).await {
+    match done {
         Ok(_) => Ok(saved(&format!("{}/shop/orders#o-{id}", k.base()))),
         Err(e) => {
             let msg = form_error(&k.c, e.into())?;

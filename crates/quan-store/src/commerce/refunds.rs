@@ -1,0 +1,267 @@
+//! Refunds' rows: a refund and its job written together (the outbox), its
+//! settlement by the provider's webhook once (with the order and the payment in the
+//! same transaction), and the sandbox's own refunds.
+
+use super::catalog::currency;
+use super::orders::give_back;
+use crate::jobs::insert_job;
+use crate::moderation::exec;
+use crate::rows::{backend, id, int, opt_ts, text, ts};
+use crate::store::{SqlStore, Tx};
+use quan_core::commerce::port::{
+    RefundRecord, SandboxRefundRecord, SettleOutcome, WebhookLogRecord,
+};
+use quan_core::{EventRecord, NewJob, StoreResult};
+use quan_domain::{Money, OrderId, RefundId};
+use sqlx::any::AnyRow;
+
+const REFUND_COLS: &str = "id, org_id, order_id, payment_id, amount_fen, currency, reason, status, \
+     created_at, settled_at FROM refunds";
+
+fn refund(r: &AnyRow) -> StoreResult<RefundRecord> {
+    Ok(RefundRecord {
+        id: id(r, "id")?,
+        org_id: id(r, "org_id")?,
+        order_id: id(r, "order_id")?,
+        payment_id: id(r, "payment_id")?,
+        amount: Money::from_fen(int(r, "amount_fen")?, currency(r)?),
+        reason: text(r, "reason")?,
+        status: text(r, "status")?,
+        created_at: ts(r, "created_at")?,
+        settled_at: opt_ts(r, "settled_at")?,
+    })
+}
+
+/// Writes a refund and its job; false if its payment has one already.
+pub(super) async fn insert_refund(
+    tx: &mut Tx,
+    r: &RefundRecord,
+    job: &NewJob,
+) -> StoreResult<bool> {
+    let n = exec(
+        tx,
+        sqlx::query(
+            "INSERT INTO refunds (id, org_id, order_id, payment_id, amount_fen, currency, reason, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) ON CONFLICT (payment_id) DO NOTHING",
+        )
+        .bind(r.id.to_string())
+        .bind(r.org_id.to_string())
+        .bind(r.order_id.to_string())
+        .bind(r.payment_id.to_string())
+        .bind(r.amount.fen())
+        .bind(r.amount.currency().as_str())
+        .bind(r.reason.clone())
+        .bind(r.created_at.millis()),
+    )
+    .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    insert_job(tx, job).await?;
+    Ok(true)
+}
+
+impl SqlStore {
+    pub(super) async fn refunds_open(
+        &self,
+        r: &RefundRecord,
+        job: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        // Still waiting for a refund (not declined meanwhile).
+        let waiting = sqlx::query("SELECT status FROM orders WHERE id = $1")
+            .bind(r.order_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .map(|row| text(&row, "status"))
+            .transpose()?;
+        if waiting.as_deref() != Some("refund_requested") || !insert_refund(&mut tx, r, job).await?
+        {
+            return Ok(false);
+        }
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    pub(super) async fn refunds_get(&self, rid: RefundId) -> StoreResult<Option<RefundRecord>> {
+        let sql = format!("SELECT {REFUND_COLS} WHERE id = $1");
+        self.fetch_opt(sqlx::query(&sql).bind(rid.to_string()))
+            .await?
+            .as_ref()
+            .map(refund)
+            .transpose()
+    }
+
+    pub(super) async fn refunds_of(&self, order: OrderId) -> StoreResult<Vec<RefundRecord>> {
+        let sql = format!("SELECT {REFUND_COLS} WHERE order_id = $1 ORDER BY id");
+        self.fetch_all(sqlx::query(&sql).bind(order.to_string()))
+            .await?
+            .iter()
+            .map(refund)
+            .collect()
+    }
+
+    pub(super) async fn refunds_sent(&self, rid: RefundId) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        exec(
+            &mut tx,
+            sqlx::query("UPDATE refunds SET status = 'sent' WHERE id = $1 AND status = 'pending'")
+                .bind(rid.to_string()),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    pub(super) async fn refunds_settle(
+        &self,
+        w: &WebhookLogRecord,
+        rid: RefundId,
+        succeeded: bool,
+        event: &EventRecord,
+    ) -> StoreResult<SettleOutcome> {
+        let mut tx = self.begin().await?;
+        let first = exec(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO payment_webhooks_applied (provider, webhook_id) VALUES ($1, $2) \
+                 ON CONFLICT (provider, webhook_id) DO NOTHING",
+            )
+            .bind(w.provider.clone())
+            .bind(w.webhook_id.clone()),
+        )
+        .await?;
+        let outcome = if first == 0 {
+            SettleOutcome::Duplicate
+        } else {
+            let moved = exec(
+                &mut tx,
+                sqlx::query(
+                    "UPDATE refunds SET status = $2, settled_at = $3 WHERE id = $1 AND status IN ('pending', 'sent')",
+                )
+                .bind(rid.to_string())
+                .bind(if succeeded { "succeeded" } else { "failed" })
+                .bind(w.received_at.millis()),
+            )
+            .await?;
+            if moved == 0 {
+                SettleOutcome::Stale
+            } else if succeeded {
+                self.refunded(&mut tx, rid, w).await?;
+                Self::insert_event(&mut tx, event).await?;
+                SettleOutcome::Refunded
+            } else {
+                Self::insert_event(&mut tx, event).await?;
+                SettleOutcome::RefundFailed
+            }
+        };
+        super::payments::log_in(&mut tx, w, outcome.as_str()).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(outcome)
+    }
+
+    /// A refund that went through: its order (if it waited for it) is refunded,
+    /// with its stock back when it had not shipped; its payment is owed nothing.
+    async fn refunded(&self, tx: &mut Tx, rid: RefundId, w: &WebhookLogRecord) -> StoreResult<()> {
+        let r = sqlx::query(
+            "SELECT f.order_id, f.payment_id, o.status, o.before_refund FROM refunds f \
+             JOIN orders o ON o.id = f.order_id WHERE f.id = $1",
+        )
+        .bind(rid.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?;
+        let order: OrderId = id(&r, "order_id")?;
+        let moved = exec(
+            tx,
+            sqlx::query(
+                "UPDATE orders SET status = 'refunded', closed_at = $2 WHERE id = $1 AND status = 'refund_requested'",
+            )
+            .bind(order.to_string())
+            .bind(w.received_at.millis()),
+        )
+        .await?;
+        if moved == 1 && crate::rows::opt_text(&r, "before_refund")?.as_deref() == Some("paid") {
+            give_back(tx, order).await?;
+        }
+        exec(
+            tx,
+            sqlx::query("UPDATE payments SET refund_due = 0 WHERE id = $1")
+                .bind(text(&r, "payment_id")?),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn sandbox_refunds_insert(
+        &self,
+        r: &SandboxRefundRecord,
+        notify: &NewJob,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let known = sqlx::query("SELECT id FROM sandbox_refunds WHERE id = $1")
+            .bind(r.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if known.is_some() {
+            // The same refund asked again: accepted, not refunded twice.
+            return Ok(true);
+        }
+        // A paid charge, not refunded beyond its amount.
+        let room = sqlx::query(
+            // PostgreSQL sums BIGINT as NUMERIC: cast back.
+            "SELECT c.amount_fen - CAST(COALESCE((SELECT SUM(s.amount_fen) FROM sandbox_refunds s WHERE s.charge_id = c.id), 0) AS BIGINT) AS room \
+             FROM sandbox_charges c WHERE c.id = $1 AND c.status = 'succeeded'",
+        )
+        .bind(r.charge.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?
+        .map(|row| int(&row, "room"))
+        .transpose()?;
+        if room.is_none_or(|room| room < r.amount.fen()) {
+            return Ok(false);
+        }
+        exec(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO sandbox_refunds (id, charge_id, amount_fen, currency, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(r.id.to_string())
+            .bind(r.charge.to_string())
+            .bind(r.amount.fen())
+            .bind(r.amount.currency().as_str())
+            .bind(r.created_at.millis()),
+        )
+        .await?;
+        insert_job(&mut tx, notify).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    pub(super) async fn sandbox_refunds_get(
+        &self,
+        rid: RefundId,
+    ) -> StoreResult<Option<SandboxRefundRecord>> {
+        let Some(r) = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT id, charge_id, amount_fen, currency, created_at FROM sandbox_refunds WHERE id = $1",
+                )
+                .bind(rid.to_string()),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(SandboxRefundRecord {
+            id: id(&r, "id")?,
+            charge: id(&r, "charge_id")?,
+            amount: Money::from_fen(int(&r, "amount_fen")?, currency(&r)?),
+            created_at: ts(&r, "created_at")?,
+        }))
+    }
+}
