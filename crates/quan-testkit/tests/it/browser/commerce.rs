@@ -2,7 +2,9 @@
 //! buyers on two phones order it at once and exactly one gets it (the other is told
 //! on the product page, in their language); the winner pays on the sandbox's page
 //! and the order shows paid when the provider's signed notice has arrived; the
-//! owner sees it, with the notice in the payments log, and marks it shipped.
+//! owner sees it, with the notice in the payments log, and marks it shipped; the
+//! buyer asks for a refund, the owner approves it, and the buyer's order shows
+//! refunded once the provider has confirmed.
 
 use super::{browser, click, fill, go, log_in, shot, wait_text};
 use fantoccini::Client;
@@ -34,6 +36,7 @@ async fn two_buyers_race_for_the_last_unit_and_one_pays_in_chromium() {
     let (order, b_won) = two_buyers_race(&b, &c, &base, &org, &product, (&mei, &tony)).await;
     the_winner_pays_in_the_sandbox(if b_won { &b } else { &c }, &base, &order).await;
     the_owner_ships_it(&a, &base, &org).await;
+    the_buyer_gets_a_refund(if b_won { &b } else { &c }, &a, &base, &org, &order).await;
     for x in [a, b, c] {
         let _ = x.close().await;
     }
@@ -179,4 +182,29 @@ async fn the_owner_ships_it(a: &Client, base: &str, org: &str) {
     .await;
     wait_text(a, "已发货").await;
     shot(a, "shop-console-orders-zh").await;
+}
+
+async fn the_buyer_gets_a_refund(payer: &Client, a: &Client, base: &str, org: &str, order: &str) {
+    go(payer, &format!("{base}/lang/en?next=/app/orders/{order}")).await;
+    fill(
+        payer,
+        "#refund-form input[name=reason]",
+        "茶饼有裂 The cake arrived cracked",
+    )
+    .await;
+    click(payer, "#ask-refund").await;
+    wait_text(payer, "Refund requested").await;
+    go(a, &format!("{base}/console/{org}/shop/orders")).await;
+    wait_text(a, "退款中").await;
+    click(a, "#orders button.step-approve").await;
+    for _ in 0..60 {
+        go(payer, &format!("{base}/app/orders/{order}")).await;
+        if super::body_text(payer).await.contains("Refunded") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let text = wait_text(payer, "Refunded").await;
+    assert!(text.contains("¥268.00"), "{text}");
+    shot(payer, "shop-order-refunded").await;
 }
