@@ -107,6 +107,12 @@ impl Money {
             .map(|fen| Money { fen, ..self })
             .ok_or_else(overflow)
     }
+    /// The amount as a person types it back: `38.00` (no sign, no symbol), what
+    /// [`parse_yuan`] reads.
+    pub fn yuan(self) -> String {
+        let abs = self.fen.unsigned_abs();
+        format!("{}.{:02}", abs / 100, abs % 100)
+    }
     fn same(self, other: Money) -> Result<(), ParseError> {
         if self.currency == other.currency {
             Ok(())

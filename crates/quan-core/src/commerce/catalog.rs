@@ -27,6 +27,9 @@ pub struct SkuInput {
     pub name: String,
     pub price_fen: i64,
     pub stock: i64,
+    /// The stock the editor saw: the SKU's stock moves by `stock - stock_was`, so
+    /// orders placed since the form was loaded keep theirs. None sets it outright.
+    pub stock_was: Option<i64>,
 }
 
 /// A product as the console writes it.
@@ -78,8 +81,11 @@ async fn checked(
             ParseError::new("skus", "invalid_skus", format!("1 to {SKUS_MAX} SKUs")).into(),
         );
     }
-    let mut skus = Vec::with_capacity(n.skus.len());
+    let mut skus: Vec<SkuRecord> = Vec::with_capacity(n.skus.len());
     for s in n.skus {
+        if s.id.is_some() && skus.iter().any(|k| Some(k.id) == s.id) {
+            return Err(ParseError::new("skus", "invalid_skus", "a SKU is named twice").into());
+        }
         let sku_id = match s.id {
             Some(sid) if existing.is_some_and(|p| p.skus.iter().any(|k| k.id == sid)) => sid,
             Some(sid) => return Err(CommerceError::UnknownSku { sku: sid }),
@@ -136,6 +142,15 @@ pub async fn update(
         .product_get(access.org(), id)
         .await?
         .ok_or(CommerceError::NotFound)?;
+    // What the editor saw, for the stock each SKU moves by.
+    let mut seen = before.clone();
+    for s in &n.skus {
+        if let (Some(id), Some(was)) = (s.id, s.stock_was)
+            && let Some(k) = seen.skus.iter_mut().find(|k| k.id == id)
+        {
+            k.stock = was;
+        }
+    }
     let p = checked(svc, access.org(), id, n, Some(&before)).await?;
     let ev = new_event(
         svc,
@@ -145,7 +160,7 @@ pub async fn update(
         Some(access.account()),
         json!({"name": p.name, "skus": p.skus.len(), "published": p.published}),
     );
-    if !svc.store.product_update(&p, &before, &ev).await? {
+    if !svc.store.product_update(&p, &seen, &ev).await? {
         return Err(CommerceError::NotFound);
     }
     announce(svc, &ev).await;

@@ -50,6 +50,21 @@ pub async fn place(
             None => wanted.push((*sku, q)),
         }
     }
+    // What was asked, so the key cannot be reused for something else.
+    let mut h = Sha256::new();
+    for (sku, q) in &wanted {
+        h.update(format!("{sku}:{q};"));
+    }
+    let request_hash = hex::encode(h.finalize());
+    // The key first: a replay is the first order whatever changed since (the
+    // product taken off sale, its stock gone).
+    if let Some(first) = svc.store.order_by_key(actor.account_id(), &key).await? {
+        return if first.org_id == org && first.request_hash == request_hash {
+            Ok((first, true))
+        } else {
+            Err(CommerceError::IdempotencyReused)
+        };
+    }
     let ids: Vec<SkuId> = wanted.iter().map(|(s, _)| *s).collect();
     let found = svc.store.skus_for_order(org, &ids).await?;
     let mut order_lines = Vec::with_capacity(wanted.len());
@@ -73,12 +88,6 @@ pub async fn place(
     if total.fen() > ORDER_TOTAL_MAX_FEN {
         return Err(ParseError::new("lines", "amount_too_large", "the order is too large").into());
     }
-    // What was asked, so the key cannot be reused for something else.
-    let mut h = Sha256::new();
-    for (sku, q) in &wanted {
-        h.update(format!("{sku}:{q};"));
-    }
-    let request_hash = hex::encode(h.finalize());
     let account = svc
         .store
         .account_get(actor.account_id())

@@ -14,6 +14,9 @@ use crate::ports::{ChargeOutcome, ChargeRequest, PaymentError, ProviderEvent, We
 use quan_domain::{OrderId, OrderStatus, PaymentId, Scope};
 use serde_json::json;
 
+/// A webhook's id, at most.
+pub const WEBHOOK_ID_MAX: usize = 100;
+
 /// Hands the buyer a pay page for their unpaid order: the pending payment's again
 /// if there is one, so paying twice opens one charge.
 pub async fn pay(svc: &Services, actor: &Actor, id: OrderId) -> Result<PaymentRecord> {
@@ -31,14 +34,46 @@ pub async fn pay(svc: &Services, actor: &Actor, id: OrderId) -> Result<PaymentRe
             message: "the time to pay this order is over".to_owned(),
         });
     }
-    if let Some(p) = svc.store.payment_pending(o.id).await? {
+    // One open payment per order: the pending one, a failed try opened again, or
+    // a new one (a double click finds the other click's).
+    let p = match svc.store.payment_pending(o.id).await? {
+        Some(p) => p,
+        None => match svc.store.payment_reopen(o.id).await? {
+            Some(p) => p,
+            None => {
+                let p = PaymentRecord {
+                    id: PaymentId::new(),
+                    org_id: o.org_id,
+                    order_id: o.id,
+                    provider: svc.payments.name().to_owned(),
+                    provider_ref: String::new(),
+                    amount: o.total,
+                    status: PaymentStatus::Pending,
+                    pay_url: String::new(),
+                    created_at: svc.clock.now(),
+                    settled_at: None,
+                    refund_due: false,
+                };
+                match svc.store.payment_insert(&p).await {
+                    Ok(()) => p,
+                    Err(crate::ports::StoreError::Conflict { .. }) => svc
+                        .store
+                        .payment_pending(o.id)
+                        .await?
+                        .ok_or(CommerceError::NotFound)?,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        },
+    };
+    if !p.pay_url.is_empty() {
         return Ok(p);
     }
-    let payment = PaymentId::new();
+    // Opened once per payment id at the provider, however often this runs.
     let charge = svc
         .payments
         .create_charge(&ChargeRequest {
-            payment,
+            payment: p.id,
             amount: o.total,
             description: format!(
                 "{} · {}",
@@ -49,21 +84,14 @@ pub async fn pay(svc: &Services, actor: &Actor, id: OrderId) -> Result<PaymentRe
         })
         .await
         .map_err(|e| CommerceError::Provider(e.to_string()))?;
-    let p = PaymentRecord {
-        id: payment,
-        org_id: o.org_id,
-        order_id: o.id,
-        provider: svc.payments.name().to_owned(),
+    svc.store
+        .payment_charge_set(p.id, &charge.provider_ref, &charge.pay_url)
+        .await?;
+    Ok(PaymentRecord {
         provider_ref: charge.provider_ref,
-        amount: o.total,
-        status: PaymentStatus::Pending,
         pay_url: charge.pay_url,
-        created_at: svc.clock.now(),
-        settled_at: None,
-        refund_due: false,
-    };
-    svc.store.payment_insert(&p).await?;
-    Ok(p)
+        ..p
+    })
 }
 
 /// The refusal of a webhook, as logged and answered.
@@ -98,6 +126,15 @@ pub async fn webhook(
         outcome: outcome.to_owned(),
         received_at: now,
     };
+    // A provider's ids are short; a longer one is not theirs (and would not fit
+    // the applied-once key whole).
+    if headers.id.len() > WEBHOOK_ID_MAX {
+        svc.store.webhook_log(&logged("bad_body", None)).await?;
+        return Err(CommerceError::Webhook {
+            code: "invalid_webhook",
+            message: format!("a webhook id is at most {WEBHOOK_ID_MAX} characters"),
+        });
+    }
     let e = match svc.payments.verify_webhook(headers, body) {
         Ok(ProviderEvent::Charge(e)) => e,
         Ok(ProviderEvent::Refund(e)) => {

@@ -250,6 +250,8 @@ pub trait CommerceStore: Send + Sync {
         event: &EventRecord,
     ) -> StoreResult<PlaceOutcome>;
     async fn order_get(&self, org: OrgId, id: OrderId) -> StoreResult<Option<OrderRecord>>;
+    /// The buyer's order under an idempotency key.
+    async fn order_by_key(&self, buyer: AccountId, key: &str) -> StoreResult<Option<OrderRecord>>;
     /// An order by id alone (for a provider's webhook and the release job).
     async fn order_by_id(&self, id: OrderId) -> StoreResult<Option<OrderRecord>>;
     async fn orders_of_buyer(
@@ -273,8 +275,19 @@ pub trait CommerceStore: Send + Sync {
 
     async fn payment_insert(&self, p: &PaymentRecord) -> StoreResult<()>;
     async fn payment_get(&self, id: PaymentId) -> StoreResult<Option<PaymentRecord>>;
-    /// The order's latest pending payment, to hand the buyer the same pay page.
+    /// The order's pending payment (at most one: a unique rule), to hand the buyer
+    /// the same pay page.
     async fn payment_pending(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>>;
+    /// Opens the order's latest failed or cancelled payment again (its charge may
+    /// still be paid), rather than a second one that could be paid too.
+    async fn payment_reopen(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>>;
+    /// The provider's charge of a payment, once it opened it.
+    async fn payment_charge_set(
+        &self,
+        id: PaymentId,
+        provider_ref: &str,
+        pay_url: &str,
+    ) -> StoreResult<()>;
     /// Applies a verified webhook: logs it (a repeated id is a duplicate), moves
     /// the payment out of pending (or from failed to succeeded: a second try), and
     /// on success pays the order — or, if it let its stock go, takes the stock

@@ -186,10 +186,15 @@ pub async fn feed(svc: &Services, actor: &Actor) -> Result<Vec<FeedMoment>> {
     for (person, org, org_name) in svc.store.persons_of_account(actor.account_id()).await? {
         let moments = person_feed(svc, org, person).await?;
         let ids: Vec<MomentId> = moments.iter().map(|m| m.id).collect();
-        // Shown is reached: what a deletion in the next 48 h may be blamed on.
-        svc.store
+        // Shown is reached: what a deletion in the next 48 h may be blamed on. The
+        // feed is still read when the record cannot be written.
+        if let Err(e) = svc
+            .store
             .moment_views_record(person, &ids, svc.clock.now())
-            .await?;
+            .await
+        {
+            tracing::warn!(error = %e, "moment views not recorded");
+        }
         let (liked, mine) = svc.store.moment_mine(&ids, person).await?;
         out.extend(moments.into_iter().map(|m| {
             FeedMoment {

@@ -129,7 +129,10 @@ impl SqlStore {
             return Ok(false);
         }
         let mut kept = Vec::new();
-        for (i, s) in p.skus.iter().enumerate() {
+        // In SKU id order, as orders take stock, so the two never deadlock.
+        let mut by_id: Vec<(usize, &SkuRecord)> = p.skus.iter().enumerate().collect();
+        by_id.sort_by_key(|(_, s)| s.id);
+        for (i, s) in by_id {
             // What the editor changed: orders reserved since they loaded it stay.
             let delta = before
                 .skus

@@ -62,6 +62,9 @@ impl CommerceStore for SqlStore {
     async fn order_get(&self, org: OrgId, id: OrderId) -> StoreResult<Option<OrderRecord>> {
         self.orders_get(Some(org), id).await
     }
+    async fn order_by_key(&self, buyer: AccountId, key: &str) -> StoreResult<Option<OrderRecord>> {
+        self.orders_by_key(buyer, key).await
+    }
     async fn order_by_id(&self, id: OrderId) -> StoreResult<Option<OrderRecord>> {
         self.orders_get(None, id).await
     }
@@ -98,6 +101,17 @@ impl CommerceStore for SqlStore {
     }
     async fn payment_pending(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>> {
         self.payments_pending(order).await
+    }
+    async fn payment_reopen(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>> {
+        self.payments_reopen(order).await
+    }
+    async fn payment_charge_set(
+        &self,
+        id: PaymentId,
+        provider_ref: &str,
+        pay_url: &str,
+    ) -> StoreResult<()> {
+        self.payments_charge_set(id, provider_ref, pay_url).await
     }
     async fn payment_settle(
         &self,

@@ -41,30 +41,42 @@ fn order(r: &AnyRow) -> StoreResult<OrderRecord> {
     })
 }
 
-/// Gives back the stock of an order's lines (a cancellation of a created order).
+/// Gives back the stock of an order's lines (a cancellation of a created order, a
+/// refund before shipping), one SKU at a time in id order, as [`take`] takes it.
 pub(super) async fn give_back(tx: &mut Tx, order: OrderId) -> StoreResult<()> {
-    exec(
-        tx,
-        sqlx::query(
-            "UPDATE skus SET stock = stock + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
-               WHERE l.order_id = $1 AND l.sku_id = skus.id) \
-             WHERE id IN (SELECT sku_id FROM order_lines WHERE order_id = $1)",
-        )
-        .bind(order.to_string()),
+    let lines = sqlx::query(
+        "SELECT sku_id, quantity AS q FROM order_lines WHERE order_id = $1 ORDER BY sku_id",
     )
-    .await?;
+    .bind(order.to_string())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(backend)?;
+    for l in &lines {
+        exec(
+            tx,
+            sqlx::query("UPDATE skus SET stock = stock + $1 WHERE id = $2")
+                .bind(int(l, "q")?)
+                .bind(text(l, "sku_id")?),
+        )
+        .await?;
+    }
     Ok(())
 }
 
-/// Takes each line's stock by a guarded decrement; false (with whatever it took
-/// given back) when one line has too little.
+/// Takes each line's stock by a guarded decrement, in SKU id order (so two orders
+/// naming the same SKUs in other orders cannot deadlock on PostgreSQL): the index
+/// of the first line short of stock, with whatever was taken given back (a caller
+/// that rolls back loses nothing either way), or None when all were taken.
 pub(super) async fn take(
     tx: &mut Tx,
     org: OrgId,
     lines: &[(String, i64)],
 ) -> StoreResult<Option<usize>> {
-    for (i, (sku, q)) in lines.iter().enumerate() {
-        let n = exec(
+    let mut by_id: Vec<usize> = (0..lines.len()).collect();
+    by_id.sort_by(|a, b| lines[*a].0.cmp(&lines[*b].0));
+    for (n, &i) in by_id.iter().enumerate() {
+        let (sku, q) = &lines[i];
+        let taken = exec(
             tx,
             sqlx::query(
                 "UPDATE skus SET stock = stock - $1 WHERE id = $2 AND org_id = $3 AND retired = 0 AND stock >= $1",
@@ -74,8 +86,9 @@ pub(super) async fn take(
             .bind(org.to_string()),
         )
         .await?;
-        if n == 0 {
-            for (sku, q) in &lines[..i] {
+        if taken == 0 {
+            for &k in &by_id[..n] {
+                let (sku, q) = &lines[k];
                 exec(
                     tx,
                     sqlx::query("UPDATE skus SET stock = stock + $1 WHERE id = $2")
@@ -163,10 +176,8 @@ impl SqlStore {
         .await?;
         if fresh == 0 {
             drop(tx);
-            let sql =
-                format!("SELECT {ORDER_COLS} WHERE o.buyer_id = $1 AND o.idempotency_key = $2");
             let first = self
-                .one_order(&sql, &[o.buyer.to_string(), o.idempotency_key.clone()])
+                .orders_by_key(o.buyer, &o.idempotency_key)
                 .await?
                 .ok_or(quan_core::StoreError::NotFound)?;
             return Ok(PlaceOutcome::Replayed(first));
@@ -204,6 +215,16 @@ impl SqlStore {
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)?;
         Ok(PlaceOutcome::Placed(o.clone()))
+    }
+
+    pub(super) async fn orders_by_key(
+        &self,
+        buyer: AccountId,
+        key: &str,
+    ) -> StoreResult<Option<OrderRecord>> {
+        let sql = format!("SELECT {ORDER_COLS} WHERE o.buyer_id = $1 AND o.idempotency_key = $2");
+        self.one_order(&sql, &[buyer.to_string(), key.to_owned()])
+            .await
     }
 
     pub(super) async fn orders_get(

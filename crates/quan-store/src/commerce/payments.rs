@@ -114,6 +114,46 @@ impl SqlStore {
             .transpose()
     }
 
+    pub(super) async fn payments_reopen(
+        &self,
+        order: OrderId,
+    ) -> StoreResult<Option<PaymentRecord>> {
+        let mut tx = self.begin().await?;
+        let n = exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE payments SET status = 'pending', settled_at = NULL WHERE id = \
+                   (SELECT id FROM payments WHERE order_id = $1 AND status IN ('failed', 'cancelled') ORDER BY id DESC LIMIT 1) \
+                 AND status IN ('failed', 'cancelled')",
+            )
+            .bind(order.to_string()),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.payments_pending(order).await
+    }
+
+    pub(super) async fn payments_charge_set(
+        &self,
+        pid: PaymentId,
+        provider_ref: &str,
+        pay_url: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        exec(
+            &mut tx,
+            sqlx::query("UPDATE payments SET provider_ref = $2, pay_url = $3 WHERE id = $1")
+                .bind(pid.to_string())
+                .bind(provider_ref.to_owned())
+                .bind(pay_url.to_owned()),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
     pub(super) async fn payments_refundable(
         &self,
         order: OrderId,
@@ -196,6 +236,17 @@ impl SqlStore {
         at: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
+        // The order row first, locked (a no-op write) for the rest of the
+        // transaction: the release job or a second payment waits for this one, so
+        // the status read below stays true until commit.
+        exec(
+            tx,
+            sqlx::query(
+                "UPDATE orders SET status = status WHERE id = (SELECT order_id FROM payments WHERE id = $1)",
+            )
+            .bind(pid.to_string()),
+        )
+        .await?;
         let r = sqlx::query(
             "SELECT o.id, o.org_id, o.status FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.id = $1",
         )

@@ -252,13 +252,16 @@ impl MomentStore for SqlStore {
         if moments.is_empty() {
             return Ok(());
         }
-        // One statement for the whole feed: the first showing stays.
+        // One statement for the whole feed: the first showing stays (the reach),
+        // the latest moves on at most hourly (what a negative may blame) so a
+        // customer refreshing the feed does not rewrite the row each time.
         let rows: Vec<String> = (0..moments.len())
-            .map(|i| format!("(${}, $1, $2)", i + 3))
+            .map(|i| format!("(${}, $1, $2, $2)", i + 3))
             .collect();
         let sql = format!(
-            "INSERT INTO moment_views (moment_id, person_id, seen_at) VALUES {} \
-             ON CONFLICT (moment_id, person_id) DO NOTHING",
+            "INSERT INTO moment_views (moment_id, person_id, seen_at, last_seen_at) VALUES {} \
+             ON CONFLICT (moment_id, person_id) DO UPDATE SET last_seen_at = excluded.last_seen_at \
+             WHERE moment_views.last_seen_at < excluded.last_seen_at - 3600000",
             rows.join(", ")
         );
         let mut q = sqlx::query(&sql)

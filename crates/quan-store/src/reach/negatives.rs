@@ -58,16 +58,16 @@ impl SqlStore {
         };
         let moment = if blame.moments {
             let mut binds = window.to_vec();
-            let mut sql = "SELECT v.moment_id, v.seen_at, m.staff_id FROM moment_views v \
+            let mut sql = "SELECT v.moment_id, v.last_seen_at, m.staff_id FROM moment_views v \
                  JOIN moments m ON m.id = v.moment_id \
                  WHERE v.person_id = $1 AND m.org_id = $2 \
-                   AND v.seen_at >= CAST($3 AS BIGINT) AND v.seen_at <= CAST($4 AS BIGINT)"
+                   AND v.last_seen_at >= CAST($3 AS BIGINT) AND v.last_seen_at <= CAST($4 AS BIGINT)"
                 .to_owned();
             if let Some(staff) = blame.staff {
                 binds.push(staff.to_string());
                 sql.push_str(" AND m.staff_id = $5");
             }
-            sql.push_str(" ORDER BY v.seen_at DESC, v.moment_id DESC LIMIT 1");
+            sql.push_str(" ORDER BY v.last_seen_at DESC, v.moment_id DESC LIMIT 1");
             bind_all(&sql, &binds)
                 .fetch_optional(&mut *tx)
                 .await
@@ -78,7 +78,7 @@ impl SqlStore {
         let n = Negative { person, kind, now };
         // The later of the two was the last thing they were shown.
         let message = match (message, moment) {
-            (Some(m), Some(v)) if int(&v, "seen_at")? <= int(&m, "visible_at")? => m,
+            (Some(m), Some(v)) if int(&v, "last_seen_at")? <= int(&m, "visible_at")? => m,
             (Some(m), None) => m,
             (_, Some(v)) => {
                 blame_moment(&mut tx, &n, &v).await?;

@@ -12,6 +12,8 @@ on_both_backends!(
     a_bad_product_is_refused_with_its_reason,
     orders_reserve_stock_and_a_key_returns_the_first_order,
     concurrent_buyers_never_get_more_than_the_stock,
+    orders_naming_skus_in_other_orders_at_once_all_go_through,
+    an_edit_keeps_what_orders_reserved_meanwhile,
     unpaid_orders_let_their_stock_go
 );
 
@@ -277,4 +279,109 @@ async fn unpaid_orders_let_their_stock_go(app: TestApp) {
     assert_eq!(o2.status, "created");
     let r = buyer.try_order(&org, &[(&skus[0], 1)], "k2").await;
     assert_eq!(r.problem(), (409, Some("out_of_stock")));
+}
+
+async fn orders_naming_skus_in_other_orders_at_once_all_go_through(app: TestApp) {
+    let (owner, org) = app.owner("Tea House").await;
+    let p = owner
+        .create_product(
+            &org,
+            "茶",
+            &[("A", 100, 100), ("B", 100, 100), ("C", 100, 100)],
+        )
+        .await;
+    let ids: Vec<&str> = p.skus.iter().map(|s| s.id.as_str()).collect();
+    let mut buyers = Vec::new();
+    for i in 0..12 {
+        buyers.push(app.user(&format!("B{i}")).await);
+    }
+    // Every order names all three SKUs, in one of six orders: none waits on another
+    // for ever (a deadlock would be a 500 on PostgreSQL).
+    let orders = [
+        [0, 1, 2],
+        [2, 1, 0],
+        [1, 0, 2],
+        [2, 0, 1],
+        [0, 2, 1],
+        [1, 2, 0],
+    ];
+    let lines: Vec<Vec<(&str, i64)>> = (0..12)
+        .map(|i| orders[i % 6].iter().map(|k| (ids[*k], 1)).collect())
+        .collect();
+    let tries = futures::future::join_all(
+        buyers
+            .iter()
+            .zip(&lines)
+            .map(|(b, l)| b.try_order(&org, l, "k")),
+    )
+    .await;
+    for r in &tries {
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let left: Vec<i64> = buyers[0]
+        .shop_product(&org, &p.id)
+        .await
+        .skus
+        .iter()
+        .map(|s| s.stock)
+        .collect();
+    assert_eq!(left, [88, 88, 88]);
+    // And all cancelled at once: every unit back.
+    let done = futures::future::join_all(
+        buyers
+            .iter()
+            .zip(&tries)
+            .map(|(b, r)| b.try_cancel_order(r.body["id"].as_str().unwrap_or_default())),
+    )
+    .await;
+    assert!(done.iter().all(|r| r.status == 200));
+    let left: Vec<i64> = buyers[0]
+        .shop_product(&org, &p.id)
+        .await
+        .skus
+        .iter()
+        .map(|s| s.stock)
+        .collect();
+    assert_eq!(left, [100, 100, 100]);
+}
+
+async fn an_edit_keeps_what_orders_reserved_meanwhile(app: TestApp) {
+    let (owner, org, product, skus) = shop(&app).await;
+    // The editor loads the product at stock 5; a buyer then reserves 3.
+    let seen = owner
+        .c
+        .get(&format!("/api/v1/orgs/{org}/products/{product}"))
+        .await;
+    assert_eq!(seen.body["skus"][0]["stock"], 5);
+    app.user("Mei")
+        .await
+        .order(&org, &[(&skus[0], 3)], "k")
+        .await;
+    // They rename it and add 10 to what they saw: 5 + 10 - 3 reserved = 12.
+    let r = owner
+        .try_update_product(
+            &org,
+            &product,
+            json!({"name": "桂花乌龙 2026", "published": true, "skus": [
+                {"id": skus[0], "name": "50 g", "price_fen": 3800, "stock": 15, "stock_was": 5},
+                {"id": skus[1], "name": "礼盒", "price_fen": 12800, "stock": 1, "stock_was": 1}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let now = owner
+        .c
+        .get(&format!("/api/v1/orgs/{org}/products/{product}"))
+        .await;
+    assert_eq!(now.body["skus"][0]["stock"], 12, "the reservation is kept");
+    // A SKU named twice is refused; so is an id that is not the product's.
+    let r = owner
+        .try_update_product(
+            &org,
+            &product,
+            json!({"name": "x", "skus": [
+                {"id": skus[0], "name": "a", "price_fen": 1, "stock": 1},
+                {"id": skus[0], "name": "b", "price_fen": 1, "stock": 1}]}),
+        )
+        .await;
+    assert_eq!(r.problem(), (422, Some("invalid_skus")));
 }

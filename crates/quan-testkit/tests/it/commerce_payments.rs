@@ -88,7 +88,12 @@ async fn post_hook(app: &TestApp, h: &[String; 4]) -> quan_testkit::Res {
 async fn the_provider_s_signed_webhook_pays_the_order_once(app: TestApp) {
     let (owner, org, buyer, order, pay_url) = paying(&app).await;
     assert!(pay_url.starts_with("http://"), "absolute: {pay_url}");
-    // Asking again hands the same pay page (one charge).
+    // Asking again, or twice at once, hands the same pay page (one charge).
+    let (x, y) = tokio::join!(buyer.pay(&order), buyer.pay(&order));
+    assert_eq!(
+        (x.pay_url.as_str(), y.pay_url.as_str()),
+        (pay_url.as_str(), pay_url.as_str())
+    );
     assert_eq!(buyer.pay(&order).await.pay_url, pay_url);
     // The buyer fails first: the order still waits, and may be paid on retry.
     let r = buyer.sandbox_decide(&pay_url, "failed").await;
@@ -98,6 +103,8 @@ async fn the_provider_s_signed_webhook_pays_the_order_once(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(buyer.my_order(&order).await.status, "created");
+    // Paying again after the failure reopens the same payment and charge.
+    assert_eq!(buyer.pay(&order).await.pay_url, pay_url);
     let r = buyer.sandbox_decide(&pay_url, "succeeded").await;
     assert_eq!(r.status, 303);
     until(&app, &buyer, &order, "paid").await;

@@ -128,6 +128,7 @@ pub async fn load(
                         name: (*n).to_owned(),
                         price_fen: *price,
                         stock: *stock,
+                        stock_was: None,
                     })
                     .collect(),
             },

@@ -84,7 +84,8 @@ pub trait MomentStore: Send + Sync {
         &self,
         moment: MomentId,
     ) -> StoreResult<(Vec<(PersonId, String, Timestamp)>, Vec<MomentComment>)>;
-    /// Records that a person's feed showed these moments (the first time counts).
+    /// Records that a person's feed showed these moments: the first showing for
+    /// reach, the latest (to the hour) for negative feedback's window.
     async fn moment_views_record(
         &self,
         person: PersonId,

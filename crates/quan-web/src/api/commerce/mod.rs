@@ -117,9 +117,11 @@ pub struct SkuReq {
     pub id: Option<String>,
     pub name: String,
     pub price_fen: i64,
-    /// For an existing SKU: the stock the editor wants, moved by what they changed
-    /// (orders reserved meanwhile are kept).
+    /// The stock wanted. For an existing SKU with `stock_was`, the stock moves by
+    /// `stock - stock_was`, so orders reserved since it was read keep theirs;
+    /// without it, the stock is set to this outright.
     pub stock: i64,
+    pub stock_was: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -145,6 +147,7 @@ impl ProductReq {
                 name: s.name,
                 price_fen: s.price_fen,
                 stock: s.stock,
+                stock_was: s.stock_was,
             });
         }
         Ok(ProductInput {

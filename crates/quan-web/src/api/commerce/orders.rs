@@ -119,10 +119,10 @@ pub async fn place_order(
     headers: HeaderMap,
     ApiJson(req): ApiJson<OrderReq>,
 ) -> ApiResult<(StatusCode, Json<OrderDto>)> {
+    // Not visible ASCII: refused as such by the key's rule, not taken for absent.
     let key = headers
         .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+        .map_or("", |v| v.to_str().unwrap_or("\u{fffd}"));
     let mut lines = Vec::with_capacity(req.lines.len().min(quan_domain::ORDER_LINES_MAX + 1));
     for l in req.lines.iter().take(quan_domain::ORDER_LINES_MAX + 1) {
         lines.push((parse_id::<SkuId>(&l.sku_id)?, l.quantity));

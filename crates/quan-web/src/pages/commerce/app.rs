@@ -194,7 +194,14 @@ async fn buy(
     match orders::place(&st.svc, actor, org, &[(sku, q)], &f.key).await {
         Ok((o, _)) => Ok(Redirect::to(&format!("/app/orders/{}", o.id)).into_response()),
         Err(e) => {
-            let msg = form_error(&c, e.into())?;
+            let e: ApiError = e.into();
+            let mut f = f;
+            // The key named another order (a form sent again after a change): the
+            // next try is a new order.
+            if e.code == "idempotency_key_reused" {
+                f.key.clear();
+            }
+            let msg = form_error(&c, e)?;
             product_view(&st, &c, &ids, f, Some(msg)).await
         }
     }

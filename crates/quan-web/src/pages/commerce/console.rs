@@ -33,13 +33,14 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-/// A SKU row of the form, as typed.
+/// A SKU row of the form, as typed (`stock_was`: the stock the page showed).
 #[derive(Default, Clone)]
 struct Row {
     id: String,
     name: String,
     price: String,
     stock: String,
+    stock_was: String,
 }
 
 /// The product form as typed (a refused one comes back as it was).
@@ -68,8 +69,9 @@ impl ProductForm {
                 .map(|s| Row {
                     id: s.id.to_string(),
                     name: s.name.clone(),
-                    price: format!("{}.{:02}", s.price.fen() / 100, s.price.fen() % 100),
+                    price: s.price.yuan(),
                     stock: s.stock.to_string(),
+                    stock_was: s.stock.to_string(),
                 })
                 .collect(),
         };
@@ -92,7 +94,10 @@ impl ProductForm {
                 name: get(&format!("sku_name_{i}")),
                 price: get(&format!("sku_price_{i}")),
                 stock: get(&format!("sku_stock_{i}")),
+                stock_was: get(&format!("sku_stock_was_{i}")),
             };
+            // A new row left empty is no SKU; a kept one emptied stays in the form
+            // (and is taken off the product).
             if !(r.id.is_empty() && r.name.trim().is_empty() && r.price.trim().is_empty()) {
                 rows.push(r);
             }
@@ -112,9 +117,16 @@ impl ProductForm {
     fn input(&self) -> Result<ProductInput, ParseError> {
         let mut skus = Vec::new();
         for r in &self.rows {
-            if r.id.is_empty() && r.name.trim().is_empty() && r.price.trim().is_empty() {
+            // Emptied: not a SKU any more (an existing one is retired).
+            if r.name.trim().is_empty() && r.price.trim().is_empty() {
                 continue;
             }
+            let id = match r.id.as_str() {
+                "" => None,
+                raw => Some(raw.parse().map_err(|_| {
+                    ParseError::new("skus", "invalid_id", "not a SKU of this product")
+                })?),
+            };
             let stock = match r.stock.trim() {
                 "" => 0,
                 s => s
@@ -122,10 +134,11 @@ impl ProductForm {
                     .map_err(|_| ParseError::new("stock", "invalid_stock", "a whole number"))?,
             };
             skus.push(SkuInput {
-                id: r.id.parse().ok(),
+                id,
                 name: r.name.clone(),
                 price_fen: parse_yuan(&r.price, Currency::Cny)?.fen(),
                 stock,
+                stock_was: r.stock_was.trim().parse().ok(),
             });
         }
         Ok(ProductInput {
@@ -260,9 +273,16 @@ async fn update(
     let id: ProductId = path_id(&ids.1)?;
     let form = ProductForm::read(&raw);
     let done = match form.input() {
-        Ok(input) => catalog::update(&st.svc, &k.access, id, input)
-            .await
-            .map(|_| ()),
+        // The form has no shelf field: a circle shelf set by the API stays.
+        Ok(mut input) => match catalog::get(&st.svc, &k.access, id).await {
+            Ok(p) => {
+                input.circle = p.circle_id;
+                catalog::update(&st.svc, &k.access, id, input)
+                    .await
+                    .map(|_| ())
+            }
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e.into()),
     };
     match done {
