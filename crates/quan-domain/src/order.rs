@@ -5,9 +5,9 @@
 
 use crate::ParseError;
 
-/// Minutes an unpaid order holds its stock, unless the org sets otherwise.
+/// Minutes an unpaid order holds its stock, unless the operator sets otherwise.
 pub const RESERVE_MINUTES_DEFAULT: i64 = 15;
-/// The range an org may set.
+/// The range an operator may set (`commerce.reserve_minutes`).
 pub const RESERVE_MINUTES_MIN: i64 = 1;
 pub const RESERVE_MINUTES_MAX: i64 = 24 * 60;
 /// Lines in one order, at most.

@@ -5,6 +5,12 @@
 //! audiences are decided here and nowhere else.
 
 use quan_domain::{AccountId, CircleId, Timestamp};
+
+/// `($first, …)`: `n` placeholders from `$first`, for an `IN` list of binds.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    let m: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+    format!("({})", m.join(", "))
+}
 use sqlx::Any;
 
 /// A circle's live posts as a viewer may see them. $1 circle, $2 viewer, $3 now (ms).

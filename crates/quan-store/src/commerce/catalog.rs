@@ -1,6 +1,7 @@
 //! The catalog's rows: products and their SKUs.
 
 use crate::moderation::exec;
+use crate::queries::placeholders;
 use crate::rows::{self, backend, flag, id, int, opt_id, text, ts};
 use crate::store::SqlStore;
 use quan_core::commerce::port::{ProductRecord, SkuRecord};
@@ -43,12 +44,6 @@ pub(super) fn sku(r: &AnyRow) -> StoreResult<SkuRecord> {
     })
 }
 
-/// `($first, …)` placeholders for `n` values.
-pub(super) fn marks(first: usize, n: usize) -> String {
-    let m: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
-    format!("({})", m.join(", "))
-}
-
 impl SqlStore {
     /// Fills each product's live SKUs, in their order, with one query.
     async fn with_skus(&self, mut items: Vec<ProductRecord>) -> StoreResult<Vec<ProductRecord>> {
@@ -57,7 +52,7 @@ impl SqlStore {
         }
         let sql = format!(
             "SELECT {SKU_COLS} WHERE k.retired = 0 AND k.product_id IN {} ORDER BY k.product_id, k.position",
-            marks(1, items.len())
+            placeholders(1, items.len())
         );
         let mut q = sqlx::query(&sql);
         for p in &items {
@@ -144,7 +139,7 @@ impl SqlStore {
         }
         let sql = format!(
             "UPDATE skus SET retired = 1 WHERE product_id = $1 AND id NOT IN {}",
-            marks(2, kept.len())
+            placeholders(2, kept.len())
         );
         let mut q = sqlx::query(&sql).bind(p.id.to_string());
         for k in kept {
@@ -211,7 +206,7 @@ impl SqlStore {
             "SELECT k.id, k.product_id, k.name, k.price_fen, k.currency, k.stock, p.name AS product_name \
              FROM skus k JOIN products p ON p.id = k.product_id \
              WHERE k.org_id = $1 AND k.retired = 0 AND p.published <> 0 AND k.id IN {}",
-            marks(2, skus.len())
+            placeholders(2, skus.len())
         );
         let mut q = sqlx::query(&sql).bind(org.to_string());
         for s in skus {

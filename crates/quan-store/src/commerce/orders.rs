@@ -111,7 +111,7 @@ impl SqlStore {
         let sql = format!(
             "SELECT order_id, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen \
              FROM order_lines WHERE order_id IN {} ORDER BY order_id, line",
-            super::catalog::marks(1, items.len())
+            crate::queries::placeholders(1, items.len())
         );
         let mut q = sqlx::query(&sql);
         for o in &items {

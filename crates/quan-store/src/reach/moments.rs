@@ -52,12 +52,6 @@ fn comment(r: &AnyRow) -> StoreResult<MomentComment> {
     })
 }
 
-/// `($n, $n+1, …)` for `len` values bound from `first`.
-fn marks(first: usize, len: usize) -> String {
-    let m: Vec<String> = (first..first + len).map(|i| format!("${i}")).collect();
-    format!("({})", m.join(", "))
-}
-
 #[async_trait]
 impl MomentStore for SqlStore {
     async fn moment_insert(&self, m: &MomentRecord, event: &EventRecord) -> StoreResult<()> {
@@ -283,7 +277,7 @@ impl MomentStore for SqlStore {
         if moments.is_empty() {
             return Ok((Vec::new(), Vec::new()));
         }
-        let ids = marks(2, moments.len());
+        let ids = crate::queries::placeholders(2, moments.len());
         fn bind<'q>(sql: &'q str, person: PersonId, moments: &[MomentId]) -> AnyQuery<'q> {
             let mut q = sqlx::query(sql).bind(person.to_string());
             for m in moments {
