@@ -77,9 +77,12 @@ async fn checked(
         }
     }
     if n.skus.is_empty() || n.skus.len() > SKUS_MAX {
-        return Err(
-            ParseError::new("skus", "invalid_skus", format!("1 to {SKUS_MAX} SKUs")).into(),
-        );
+        return Err(ParseError::new(
+            "skus",
+            "invalid_skus",
+            format!("at most {SKUS_MAX} SKUs, and at least one"),
+        )
+        .into());
     }
     let mut skus: Vec<SkuRecord> = Vec::with_capacity(n.skus.len());
     for s in n.skus {
@@ -201,6 +204,18 @@ pub async fn shop(
         .ok_or(CommerceError::NotFound)?
         .name;
     Ok((name, svc.store.products_list(org, true, page).await?))
+}
+
+/// The shops of the orgs that know the caller as a person: (org, its name).
+pub async fn shops_of(svc: &Services, actor: &Actor) -> Result<Vec<(OrgId, String)>> {
+    require_scope(actor, Scope::Read)?;
+    let mut out: Vec<(OrgId, String)> = Vec::new();
+    for (_, org, name) in svc.store.persons_of_account(actor.account_id()).await? {
+        if !out.iter().any(|(o, _)| *o == org) {
+            out.push((org, name));
+        }
+    }
+    Ok(out)
 }
 
 /// One published product, for its page.

@@ -24,6 +24,7 @@ pub const RELEASE: &str = "commerce.release";
 /// Places an order for `lines` (SKU, quantity) in `org`'s shop. The same key again
 /// returns the first order (`true`: a replay) — also when both arrive at once — and
 /// refuses a different request under it.
+#[tracing::instrument(skip_all, fields(org = %org))]
 pub async fn place(
     svc: &Services,
     actor: &Actor,
@@ -37,7 +38,7 @@ pub async fn place(
         return Err(ParseError::new(
             "lines",
             "invalid_lines",
-            format!("1 to {ORDER_LINES_MAX} lines"),
+            format!("at most {ORDER_LINES_MAX} lines, and at least one"),
         )
         .into());
     }
@@ -111,6 +112,7 @@ pub async fn place(
         expires_at: now.plus_secs(svc.commerce.reserve_minutes * 60),
         paid_at: None,
         closed_at: None,
+        buyer_name: person.display_name.clone(),
         lines: order_lines,
     };
     let release = NewJob {
@@ -260,6 +262,7 @@ pub async fn advance(
 
 /// The release job: an order still unpaid when its reservation ends is cancelled
 /// and its stock goes back. Paid (or cancelled) meanwhile: nothing to do.
+#[tracing::instrument(skip_all)]
 pub async fn release(
     svc: &Services,
     payload: &serde_json::Value,

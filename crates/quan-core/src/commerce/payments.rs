@@ -19,6 +19,7 @@ pub const WEBHOOK_ID_MAX: usize = 100;
 
 /// Hands the buyer a pay page for their unpaid order: the pending payment's again
 /// if there is one, so paying twice opens one charge.
+#[tracing::instrument(skip_all, fields(order = %id))]
 pub async fn pay(svc: &Services, actor: &Actor, id: OrderId) -> Result<PaymentRecord> {
     require_scope(actor, Scope::Write)?;
     let o = mine(svc, actor, id).await?;
@@ -80,7 +81,7 @@ pub async fn pay(svc: &Services, actor: &Actor, id: OrderId) -> Result<PaymentRe
                 o.lines.first().map_or("", |l| l.product_name.as_str()),
                 o.total
             ),
-            return_url: format!("{}/app/orders/{}", svc.outbound.public_url, o.id),
+            return_url: format!("{}/app/orders/{}?paying=1", svc.outbound.public_url, o.id),
         })
         .await
         .map_err(|e| CommerceError::Provider(e.to_string()))?;
@@ -112,6 +113,7 @@ fn refusal(e: &PaymentError) -> (&'static str, CommerceError) {
 
 /// A webhook from the payment provider. Verified first (signature, replay window);
 /// then applied once by its id; a payment already settled by a later event stays.
+#[tracing::instrument(skip_all)]
 pub async fn webhook(
     svc: &Services,
     headers: &WebhookHeaders,

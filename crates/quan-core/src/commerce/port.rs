@@ -70,7 +70,17 @@ pub struct OrderRecord {
     pub expires_at: Timestamp,
     pub paid_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    /// The buyer as the org knows them (read back; empty when placing).
+    pub buyer_name: String,
     pub lines: Vec<OrderLine>,
+}
+
+impl OrderRecord {
+    /// A short number people can read out: the id's last eight hex digits.
+    pub fn number(&self) -> String {
+        let s = self.id.as_uuid().simple().to_string();
+        s[s.len().saturating_sub(8)..].to_uppercase()
+    }
 }
 
 /// How placing an order went.

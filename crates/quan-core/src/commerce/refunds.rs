@@ -67,6 +67,7 @@ pub async fn request(
 
 /// Staff approve a refund request: the refund goes out through the outbox. A
 /// second approval (two staff at once) finds it approved and changes nothing.
+#[tracing::instrument(skip_all, fields(order = %id))]
 pub async fn approve(svc: &Services, access: &OrgAccess, id: OrderId) -> Result<OrderRecord> {
     require(access, Scope::Write, MANAGERS)?;
     let o = get(svc, access, id).await?;
@@ -136,6 +137,7 @@ pub async fn of_order(svc: &Services, order: &OrderRecord) -> Result<Vec<RefundR
 
 /// The refund job: asks the provider (again, after a failure: the refund's id makes
 /// it one refund), then waits for its webhook.
+#[tracing::instrument(skip_all)]
 pub async fn send(svc: &Services, payload: &serde_json::Value) -> std::result::Result<(), String> {
     let id: RefundId = payload
         .get("refund")

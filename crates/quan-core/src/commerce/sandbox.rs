@@ -284,6 +284,7 @@ pub fn refund_webhook(r: &SandboxRefundRecord) -> (String, String) {
 
 /// The notify job: sends a decided charge's (or a refund's) webhook to Quan's
 /// public address; an error retries it later, with the same `webhook-id`.
+#[tracing::instrument(skip_all)]
 pub async fn notify(
     svc: &Services,
     payload: &serde_json::Value,

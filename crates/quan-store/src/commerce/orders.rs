@@ -14,7 +14,8 @@ use sqlx::any::AnyRow;
 
 const ORDER_COLS: &str = "o.id, o.org_id, o.buyer_id, o.person_id, o.status, o.before_refund, \
      o.total_fen, o.currency, o.idempotency_key, o.request_hash, o.created_at, o.expires_at, \
-     o.paid_at, o.closed_at FROM orders o";
+     o.paid_at, o.closed_at, COALESCE(b.display_name, '') AS buyer_name \
+     FROM orders o LEFT JOIN persons b ON b.id = o.person_id";
 
 fn status(raw: &str) -> StoreResult<OrderStatus> {
     OrderStatus::parse(raw).map_err(|e| rows::corrupt("status", e))
@@ -37,6 +38,7 @@ fn order(r: &AnyRow) -> StoreResult<OrderRecord> {
         expires_at: ts(r, "expires_at")?,
         paid_at: opt_ts(r, "paid_at")?,
         closed_at: opt_ts(r, "closed_at")?,
+        buyer_name: text(r, "buyer_name")?,
         lines: Vec::new(),
     })
 }

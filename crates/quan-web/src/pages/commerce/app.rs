@@ -212,6 +212,7 @@ async fn buy(
 struct OrdersPage<'a> {
     c: &'a Chrome,
     items: &'a [OrderRecord],
+    shops: &'a [(OrgId, String)],
     next: Option<String>,
 }
 
@@ -240,10 +241,14 @@ async fn orders_page(
     let page = orders::list_mine(&st.svc, actor, &PageRequest::new(q.after, Some(20)))
         .await
         .map_err(ApiError::from)?;
+    let shops = catalog::shops_of(&st.svc, actor)
+        .await
+        .map_err(ApiError::from)?;
     Ok(render_form(
         &OrdersPage {
             c: &c,
             items: &page.items,
+            shops: &shops,
             next: page.next,
         },
         false,
@@ -255,6 +260,8 @@ async fn orders_page(
 struct OrderPage<'a> {
     c: &'a Chrome,
     o: &'a OrderRecord,
+    /// Back from the provider's page: the notice may still be on its way.
+    paying: bool,
     refunds: &'a [RefundRecord],
     reason: &'a str,
     reason_max: usize,
@@ -266,6 +273,11 @@ impl OrderPage<'_> {
     fn waiting(&self) -> bool {
         self.o.status == OrderStatus::Created
     }
+    /// Back from paying and still unpaid: the page waits for the provider's notice
+    /// (and offers no cancel that would cross it).
+    fn confirming(&self) -> bool {
+        self.paying && self.waiting()
+    }
     /// Paid or shipped: the buyer may ask for the money back.
     fn refundable(&self) -> bool {
         matches!(self.o.status, OrderStatus::Paid | OrderStatus::Fulfilled)
@@ -275,7 +287,7 @@ impl OrderPage<'_> {
 async fn order_view(
     st: &AppState,
     c: &Chrome,
-    id: OrderId,
+    (id, paying): (OrderId, bool),
     reason: &str,
     error: Option<String>,
 ) -> PageResult {
@@ -290,6 +302,7 @@ async fn order_view(
         &OrderPage {
             c,
             o: &o,
+            paying,
             refunds: &rs,
             reason,
             reason_max: refunds::REASON_MAX,
@@ -299,8 +312,19 @@ async fn order_view(
     ))
 }
 
-async fn order_page(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
-    order_view(&st, &c, path_id(&id)?, "", None).await
+#[derive(Deserialize)]
+struct OrderQuery {
+    #[serde(default)]
+    paying: Option<String>,
+}
+
+async fn order_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(id): Path<String>,
+    Query(q): Query<OrderQuery>,
+) -> PageResult {
+    order_view(&st, &c, (path_id(&id)?, q.paying.is_some()), "", None).await
 }
 
 async fn pay(
@@ -317,7 +341,7 @@ async fn pay(
         Ok(p) => Ok(Redirect::to(&p.pay_url).into_response()),
         Err(e) => {
             let msg = form_error(&c, e.into())?;
-            order_view(&st, &c, id, "", Some(msg)).await
+            order_view(&st, &c, (id, false), "", Some(msg)).await
         }
     }
 }
@@ -335,7 +359,7 @@ async fn cancel(
         Ok(_) => Ok(super::super::saved(&format!("/app/orders/{id}"))),
         Err(e) => {
             let msg = form_error(&c, e.into())?;
-            order_view(&st, &c, id, "", Some(msg)).await
+            order_view(&st, &c, (id, false), "", Some(msg)).await
         }
     }
 }
@@ -360,7 +384,7 @@ async fn refund(
         Ok(_) => Ok(super::super::saved(&format!("/app/orders/{id}"))),
         Err(e) => {
             let msg = form_error(&c, e.into())?;
-            order_view(&st, &c, id, &f.reason, Some(msg)).await
+            order_view(&st, &c, (id, false), &f.reason, Some(msg)).await
         }
     }
 }

@@ -372,7 +372,7 @@ async fn step(
         _ => return Err(super::super::PageError::NotFound),
     };
     match done {
-        Ok(_) => Ok(saved(&format!("{}/shop/orders#o-{id}", k.base()))),
+        Ok(_) => Ok(saved(&format!("{}/shop/orders", k.base()))),
         Err(e) => {
             let msg = form_error(&k.c, e.into())?;
             orders_view(&st, &k, None, Some(msg)).await
