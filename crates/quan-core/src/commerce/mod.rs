@@ -10,6 +10,7 @@ pub mod error;
 pub mod orders;
 pub mod payments;
 pub mod port;
+pub mod reconcile;
 pub mod refunds;
 pub mod sandbox;
 

@@ -346,6 +346,20 @@ pub trait CommerceStore: Send + Sync {
     /// The sandbox's charge for a payment, opened once.
     async fn sandbox_open(&self, c: &ChargeRecord) -> StoreResult<ChargeRecord>;
     async fn sandbox_get(&self, id: ChargeId) -> StoreResult<Option<ChargeRecord>>;
+    /// The sandbox's charges decided and refunds made since `since`, newest first.
+    async fn sandbox_records(
+        &self,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<crate::ports::ProviderRecord>>;
+    /// The org's payments and refunds since `since`: (payments, refunds), at most
+    /// `limit` of each.
+    async fn money_since(
+        &self,
+        org: OrgId,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<(Vec<PaymentRecord>, Vec<RefundRecord>)>;
     /// Records a refund of a charge on the sandbox's side (once per refund id) with
     /// the job that sends its webhook; false when it would refund more than the
     /// charge or the charge was not paid.

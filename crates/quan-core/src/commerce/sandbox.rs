@@ -12,7 +12,7 @@ use crate::Services;
 use crate::jobs::port::NewJob;
 use crate::ports::{
     Charge, ChargeEvent, ChargeOutcome, ChargeRequest, Clock, Hook, PaymentError, PaymentProvider,
-    ProviderEvent, RefundEvent, RefundRequest, Store, WebhookHeaders,
+    ProviderEvent, ProviderRecord, RefundEvent, RefundRequest, Store, WebhookHeaders,
 };
 use async_trait::async_trait;
 use quan_domain::{ChargeId, Currency, Money, PaymentId, RefundId};
@@ -120,6 +120,17 @@ impl PaymentProvider for SandboxProvider {
                 "the charge was not paid, or is refunded already".to_owned(),
             ))
         }
+    }
+
+    async fn records(
+        &self,
+        since: quan_domain::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<ProviderRecord>, PaymentError> {
+        self.store
+            .sandbox_records(since, limit)
+            .await
+            .map_err(|e| PaymentError::Provider(e.to_string()))
     }
 
     fn verify_webhook(

@@ -21,6 +21,6 @@ pub use counters::{CounterError, Counters, RateDecision, RateLimiter};
 pub use outbound::{Hook, Mail, Mailer, Outbound, OutboundError, WebhookSender};
 pub use payment::{
     Charge, ChargeEvent, ChargeOutcome, ChargeRequest, PaymentError, PaymentProvider,
-    ProviderEvent, RefundEvent, RefundRequest, WebhookHeaders,
+    ProviderEvent, ProviderRecord, RefundEvent, RefundRequest, WebhookHeaders,
 };
 pub use store::{Store, StoreError, StoreResult, SystemStore, constraints};

@@ -96,6 +96,18 @@ pub enum ProviderEvent {
     Refund(RefundEvent),
 }
 
+/// One of the provider's own records, for reconciliation: a charge (keyed by
+/// Quan's payment id) or a refund (keyed by Quan's refund id), and whether the
+/// provider counts it as done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRecord {
+    pub refund: bool,
+    /// Quan's payment id (a charge) or refund id (a refund).
+    pub quan_ref: String,
+    pub amount: Money,
+    pub done: bool,
+}
+
 /// Why a provider call or a webhook was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -121,6 +133,13 @@ pub trait PaymentProvider: Send + Sync {
     async fn create_charge(&self, req: &ChargeRequest) -> Result<Charge, PaymentError>;
     /// Asks for a refund; accepted is not done: its webhook says when it is.
     async fn refund(&self, req: &RefundRequest) -> Result<(), PaymentError>;
+    /// The provider's charges and refunds since `since` (at most `limit`), to compare
+    /// with Quan's payments.
+    async fn records(
+        &self,
+        since: quan_domain::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<ProviderRecord>, PaymentError>;
     /// Verifies a webhook (signature in constant time, replay window) and reads it.
     fn verify_webhook(
         &self,

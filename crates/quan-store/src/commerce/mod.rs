@@ -166,6 +166,21 @@ impl CommerceStore for SqlStore {
     async fn sandbox_get(&self, id: ChargeId) -> StoreResult<Option<ChargeRecord>> {
         self.charges_get(id).await
     }
+    async fn sandbox_records(
+        &self,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<quan_core::ports::ProviderRecord>> {
+        self.sandbox_records_since(since, limit).await
+    }
+    async fn money_since(
+        &self,
+        org: OrgId,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<(Vec<PaymentRecord>, Vec<RefundRecord>)> {
+        self.money_of_org_since(org, since, limit).await
+    }
     async fn sandbox_refund(&self, r: &SandboxRefundRecord, notify: &NewJob) -> StoreResult<bool> {
         self.sandbox_refunds_insert(r, notify).await
     }

@@ -114,6 +114,27 @@ impl SqlStore {
             .transpose()
     }
 
+    pub(super) async fn payments_of_org_since(
+        &self,
+        org: OrgId,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<PaymentRecord>> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLS} WHERE org_id = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3"
+        );
+        self.fetch_all(
+            sqlx::query(&sql)
+                .bind(org.to_string())
+                .bind(since.millis())
+                .bind(limit),
+        )
+        .await?
+        .iter()
+        .map(payment)
+        .collect()
+    }
+
     pub(super) async fn payments_reopen(
         &self,
         order: OrderId,

@@ -265,3 +265,76 @@ impl SqlStore {
         }))
     }
 }
+
+impl SqlStore {
+    pub(super) async fn sandbox_records_since(
+        &self,
+        since: quan_domain::Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<quan_core::ports::ProviderRecord>> {
+        let mut out = Vec::new();
+        for r in self
+            .fetch_all(
+                sqlx::query(
+                    "SELECT payment_id, amount_fen, currency, status FROM sandbox_charges \
+                     WHERE created_at >= $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(since.millis())
+                .bind(limit),
+            )
+            .await?
+        {
+            out.push(quan_core::ports::ProviderRecord {
+                refund: false,
+                quan_ref: text(&r, "payment_id")?,
+                amount: Money::from_fen(int(&r, "amount_fen")?, currency(&r)?),
+                done: text(&r, "status")? == "succeeded",
+            });
+        }
+        for r in self
+            .fetch_all(
+                sqlx::query(
+                    "SELECT id, amount_fen, currency FROM sandbox_refunds WHERE created_at >= $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(since.millis())
+                .bind(limit),
+            )
+            .await?
+        {
+            out.push(quan_core::ports::ProviderRecord {
+                refund: true,
+                quan_ref: text(&r, "id")?,
+                amount: Money::from_fen(int(&r, "amount_fen")?, currency(&r)?),
+                done: true,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn money_of_org_since(
+        &self,
+        org: quan_domain::OrgId,
+        since: quan_domain::Timestamp,
+        limit: i64,
+    ) -> StoreResult<(
+        Vec<quan_core::commerce::port::PaymentRecord>,
+        Vec<RefundRecord>,
+    )> {
+        let payments = self.payments_of_org_since(org, since, limit).await?;
+        let sql = format!(
+            "SELECT {REFUND_COLS} WHERE org_id = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3"
+        );
+        let refunds = self
+            .fetch_all(
+                sqlx::query(&sql)
+                    .bind(org.to_string())
+                    .bind(since.millis())
+                    .bind(limit),
+            )
+            .await?
+            .iter()
+            .map(refund)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((payments, refunds))
+    }
+}

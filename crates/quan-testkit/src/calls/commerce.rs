@@ -6,7 +6,7 @@ use super::dto;
 use crate::{Res, TestApp, User};
 use quan_web::api::commerce::ProductDto;
 use quan_web::api::commerce::orders::{OrderDto, OrderPageDto};
-use quan_web::api::commerce::payments::{PaymentDto, WebhookLogDto};
+use quan_web::api::commerce::payments::{DifferenceDto, PaymentDto, WebhookLogDto};
 use serde_json::{Value, json};
 
 impl User {
@@ -153,6 +153,16 @@ impl User {
         let r = self.c.get(&format!("/api/v1/orgs/{org}/orders")).await;
         assert_eq!(r.status, 200, "orders of {org}: {}", r.text);
         dto("orders", &r)
+    }
+
+    /// Where the provider's records and the org's disagree (asserting 200).
+    pub async fn reconciliation(&self, org: &str) -> Vec<DifferenceDto> {
+        let r = self
+            .c
+            .get(&format!("/api/v1/orgs/{org}/payments/reconciliation"))
+            .await;
+        assert_eq!(r.status, 200, "reconciliation of {org}: {}", r.text);
+        dto("reconciliation", &r)
     }
 
     pub async fn payment_log(&self, org: &str) -> Vec<WebhookLogDto> {

@@ -10,7 +10,8 @@ use quan_testkit::{TestApp, User, on_both_backends};
 on_both_backends!(
     the_provider_s_signed_webhook_pays_the_order_once,
     forged_stale_and_reordered_webhooks_change_nothing,
-    a_payment_after_the_reservation_ended
+    a_payment_after_the_reservation_ended,
+    reconciliation_lists_where_the_provider_and_the_shop_disagree
 );
 
 /// A shop with one SKU of stock 2 and a buyer's order of one, its payment opened:
@@ -262,4 +263,47 @@ async fn a_payment_after_the_reservation_ended(app: TestApp) {
         0,
         "never oversold"
     );
+}
+
+async fn reconciliation_lists_where_the_provider_and_the_shop_disagree(app: TestApp) {
+    let (owner, org, buyer, order, pay_url) = paying(&app).await;
+    assert!(
+        owner.reconciliation(&org).await.is_empty(),
+        "an open charge agrees"
+    );
+    // Paid on the provider's page, its notice not yet delivered: the provider has
+    // the money, the shop does not know.
+    let r = buyer.sandbox_decide(&pay_url, "succeeded").await;
+    assert_eq!(r.status, 303);
+    let kinds = |d: Vec<quan_web::api::commerce::payments::DifferenceDto>| {
+        d.into_iter()
+            .map(|d| (d.kind, d.amount_fen))
+            .collect::<Vec<_>>()
+    };
+    let before = kinds(owner.reconciliation(&org).await);
+    // The job may have delivered it already; if not, it is the one difference.
+    if buyer.my_order(&order).await.status == "created" {
+        assert_eq!(before, [("provider_paid_not_recorded".to_owned(), 3800)]);
+    }
+    until(&app, &buyer, &order, "paid").await;
+    assert!(
+        owner.reconciliation(&org).await.is_empty(),
+        "delivered: they agree"
+    );
+    // A second order paid by a notice the provider never sent (signed with the
+    // secret, the charge still open at the provider): recorded paid, not paid there.
+    let p = owner
+        .create_product(&org, "礼盒", &[("1 box", 12800, 3)])
+        .await;
+    let o = buyer.order(&org, &[(&p.skus[0].id, 1)], "k2").await;
+    let pay = buyer.pay(&o.id).await;
+    let forged = signed(&app, &pay.pay_url, "succeeded", 0).await;
+    assert_eq!(post_hook(&app, &forged).await.body["outcome"], "paid");
+    assert_eq!(
+        kinds(owner.reconciliation(&org).await),
+        [("recorded_paid_not_at_provider".to_owned(), 12800)]
+    );
+    // Another org sees none of it.
+    let (other, other_org) = app.owner("Other").await;
+    assert!(other.reconciliation(&other_org).await.is_empty());
 }

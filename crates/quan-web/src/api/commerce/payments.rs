@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pay_order))
         .routes(routes!(sandbox_webhook))
         .routes(routes!(webhook_log))
+        .routes(routes!(reconciliation))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -132,4 +133,37 @@ pub async fn webhook_log(
 ) -> ApiResult<Json<Vec<WebhookLogDto>>> {
     let log = payments::log(&st.svc, &ctx.access, 100).await?;
     Ok(Json(log.iter().map(log_dto).collect()))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DifferenceDto {
+    /// provider_paid_not_recorded | recorded_paid_not_at_provider |
+    /// provider_refunded_not_recorded | recorded_refund_not_at_provider | amount_differs
+    pub kind: String,
+    /// Quan's payment or refund id.
+    pub quan_ref: String,
+    pub amount_fen: i64,
+    pub currency: String,
+}
+
+/// Where the payment provider's records and the org's payments and refunds of the
+/// last 30 days disagree (empty: they agree).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/payments/reconciliation", tag = "commerce",
+    params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [DifferenceDto]), (status = 502, body = Problem)))]
+pub async fn reconciliation(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+) -> ApiResult<Json<Vec<DifferenceDto>>> {
+    let d = quan_core::commerce::reconcile::differences(&st.svc, &ctx.access).await?;
+    Ok(Json(
+        d.iter()
+            .map(|d| DifferenceDto {
+                kind: d.kind.to_owned(),
+                quan_ref: d.quan_ref.clone(),
+                amount_fen: d.amount.fen(),
+                currency: d.amount.currency().as_str().to_owned(),
+            })
+            .collect(),
+    ))
 }

@@ -309,6 +309,7 @@ struct OrdersPage<'a> {
     items: &'a [OrderRecord],
     next: Option<String>,
     log: &'a [WebhookLogRecord],
+    differences: &'a [quan_core::commerce::reconcile::Difference],
     error: Option<&'a str>,
 }
 
@@ -336,12 +337,16 @@ async fn orders_view(
     let log = payments::log(&st.svc, &k.access, 20)
         .await
         .map_err(ApiError::from)?;
+    let differences = quan_core::commerce::reconcile::differences(&st.svc, &k.access)
+        .await
+        .map_err(ApiError::from)?;
     Ok(render_form(
         &OrdersPage {
             k,
             items: &page.items,
             next: page.next,
             log: &log,
+            differences: &differences,
             error: error.as_deref(),
         },
         error.is_some(),
