@@ -49,6 +49,22 @@ fn charge(r: &AnyRow) -> StoreResult<ChargeRecord> {
     })
 }
 
+/// Marks a verified webhook applied; false when its id was applied before (a
+/// provider's retry), which changes nothing.
+pub(super) async fn apply_once(tx: &mut Tx, w: &WebhookLogRecord) -> StoreResult<bool> {
+    let n = exec(
+        tx,
+        sqlx::query(
+            "INSERT INTO payment_webhooks_applied (provider, webhook_id) VALUES ($1, $2) \
+             ON CONFLICT (provider, webhook_id) DO NOTHING",
+        )
+        .bind(w.provider.clone())
+        .bind(w.webhook_id.clone()),
+    )
+    .await?;
+    Ok(n == 1)
+}
+
 pub(super) async fn log_in(tx: &mut Tx, w: &WebhookLogRecord, outcome: &str) -> StoreResult<()> {
     exec(
         tx,
@@ -199,17 +215,8 @@ impl SqlStore {
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
         let mut tx = self.begin().await?;
-        let first = exec(
-            &mut tx,
-            sqlx::query(
-                "INSERT INTO payment_webhooks_applied (provider, webhook_id) VALUES ($1, $2) \
-                 ON CONFLICT (provider, webhook_id) DO NOTHING",
-            )
-            .bind(w.provider.clone())
-            .bind(w.webhook_id.clone()),
-        )
-        .await?;
-        if first == 0 {
+        let first = apply_once(&mut tx, w).await?;
+        if !first {
             log_in(&mut tx, w, SettleOutcome::Duplicate.as_str()).await?;
             tx.commit().await.map_err(backend)?;
             return Ok(SettleOutcome::Duplicate);

@@ -123,17 +123,8 @@ impl SqlStore {
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
         let mut tx = self.begin().await?;
-        let first = exec(
-            &mut tx,
-            sqlx::query(
-                "INSERT INTO payment_webhooks_applied (provider, webhook_id) VALUES ($1, $2) \
-                 ON CONFLICT (provider, webhook_id) DO NOTHING",
-            )
-            .bind(w.provider.clone())
-            .bind(w.webhook_id.clone()),
-        )
-        .await?;
-        let outcome = if first == 0 {
+        let first = super::payments::apply_once(&mut tx, w).await?;
+        let outcome = if !first {
             SettleOutcome::Duplicate
         } else {
             let moved = exec(

@@ -176,6 +176,22 @@ impl User {
 }
 
 impl TestApp {
+    /// Runs the job queue until the buyer's order is in `status` (the sandbox's
+    /// notices come in over HTTP, by job); panics after about 3 s.
+    pub async fn until_order(&self, buyer: &User, order: &str, status: &str) {
+        for _ in 0..100 {
+            self.run_due_jobs().await;
+            if buyer.my_order(order).await.status == status {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        }
+        panic!(
+            "order {order} never became {status}: {:?}",
+            buyer.my_order(order).await.status
+        );
+    }
+
     /// Runs every job due now (release of unpaid stock, sandbox webhooks, …).
     pub async fn run_due_jobs(&self) {
         while quan_core::jobs::run_one(&self.services)

@@ -27,21 +27,6 @@ async fn paying(app: &TestApp) -> (User, String, User, String, String) {
     (owner, org, buyer, o.id, pay.pay_url)
 }
 
-/// Waits (running due jobs) until the order is in `status`.
-async fn until(app: &TestApp, buyer: &User, order: &str, status: &str) {
-    for _ in 0..100 {
-        app.run_due_jobs().await;
-        if buyer.my_order(order).await.status == status {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-    }
-    panic!(
-        "order {order} never became {status}: {:?}",
-        buyer.my_order(order).await.status
-    );
-}
-
 /// A webhook as the sandbox would sign it for the charge behind `pay_url`, with
 /// its timestamp `age_secs` in the past: (id, timestamp, signature, body).
 async fn signed(app: &TestApp, pay_url: &str, outcome: &str, age_secs: i64) -> [String; 4] {
@@ -108,7 +93,7 @@ async fn the_provider_s_signed_webhook_pays_the_order_once(app: TestApp) {
     assert_eq!(buyer.pay(&order).await.pay_url, pay_url);
     let r = buyer.sandbox_decide(&pay_url, "succeeded").await;
     assert_eq!(r.status, 303);
-    until(&app, &buyer, &order, "paid").await;
+    app.until_order(&buyer, &order, "paid").await;
     // The same webhook again (a provider's retry, twice): acknowledged, not applied.
     let hook = signed(&app, &pay_url, "succeeded", 0).await;
     for _ in 0..2 {
@@ -285,7 +270,7 @@ async fn reconciliation_lists_where_the_provider_and_the_shop_disagree(app: Test
     if buyer.my_order(&order).await.status == "created" {
         assert_eq!(before, [("provider_paid_not_recorded".to_owned(), 3800)]);
     }
-    until(&app, &buyer, &order, "paid").await;
+    app.until_order(&buyer, &order, "paid").await;
     assert!(
         owner.reconciliation(&org).await.is_empty(),
         "delivered: they agree"

@@ -28,24 +28,8 @@ async fn paid(app: &TestApp) -> (User, String, User, String, String) {
         buyer.sandbox_decide(&pay.pay_url, "succeeded").await.status,
         303
     );
-    settle(app, &buyer, &o.id, "paid").await;
+    app.until_order(&buyer, &o.id, "paid").await;
     (owner, org, buyer, p.id, o.id)
-}
-
-/// Runs the job queue until the order is in `status` (the sandbox's webhooks come
-/// in over HTTP, by job).
-async fn settle(app: &TestApp, buyer: &User, order: &str, status: &str) {
-    for _ in 0..100 {
-        app.run_due_jobs().await;
-        if buyer.my_order(order).await.status == status {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-    }
-    panic!(
-        "order {order} never became {status}: {:?}",
-        buyer.my_order(order).await.status
-    );
 }
 
 async fn an_approved_refund_goes_out_once_and_settles_by_webhook(app: TestApp) {
@@ -98,7 +82,7 @@ async fn an_approved_refund_goes_out_once_and_settles_by_webhook(app: TestApp) {
         a.text,
         b.text
     );
-    settle(&app, &buyer, &order, "refunded").await;
+    app.until_order(&buyer, &order, "refunded").await;
     assert_eq!(
         buyer.shop_product(&org, &product).await.skus[0].stock,
         3,
@@ -133,7 +117,7 @@ async fn the_provider_refunds_a_payment_once(app: TestApp) {
             .status,
         200
     );
-    settle(&app, &buyer, &order, "refunded").await;
+    app.until_order(&buyer, &order, "refunded").await;
     let oid: quan_domain::OrderId = order.parse().unwrap_or_else(|e| panic!("{e}"));
     let refunds = quan_core::commerce::port::CommerceStore::refunds_of_order(
         app.services.store.as_ref(),
@@ -228,7 +212,7 @@ async fn a_declined_request_and_a_shipped_order(app: TestApp) {
         (409, Some("refund_exists")),
         "approved is not taken back"
     );
-    settle(&app, &buyer, &order, "refunded").await;
+    app.until_order(&buyer, &order, "refunded").await;
     assert_eq!(buyer.shop_product(&org, &product).await.skus[0].stock, 2);
 }
 
