@@ -59,9 +59,10 @@ pub use persons::port::{
     TimelineEntry, UndoOutcome,
 };
 pub use ports::{
-    BlobError, BlobStore, Bus, BusError, BusMessage, Clock, CounterError, Counters, Hook, Mail,
-    Mailer, Outbound, OutboundError, PaymentProvider, RateDecision, RateLimiter, Store, StoreError,
-    StoreResult, SystemClock, SystemStore, TestClock, WebhookSender, constraints,
+    BlobError, BlobStore, Bus, BusError, BusMessage, Clock, CounterError, Counters, GateError,
+    Hook, Mail, Mailer, Outbound, OutboundError, PaymentProvider, RateDecision, RateLimiter,
+    StockGate, Store, StoreError, StoreResult, SystemClock, SystemStore, TestClock, WebhookSender,
+    constraints,
 };
 pub use reach::port::{
     AddOutcome, AutoReplyRecord, AutoReplySettings, AutoReplyStore, Blame, CampaignRecord,
@@ -114,6 +115,11 @@ pub struct Services {
     /// Where orders are paid (the sandbox unless a real provider is wired).
     pub payments: Arc<dyn ports::PaymentProvider>,
     pub commerce: commerce::CommerceConfig,
+    /// Flash sales' stock gate (an atomic per sale here, one Redis count in a cluster).
+    pub gate: Arc<dyn ports::StockGate>,
+    /// Flash sales' terms, which never change once set, kept on each node so a
+    /// buyer turned away costs no database read (see [`commerce::flash`]).
+    pub flash: Arc<commerce::flash::SaleCache>,
 }
 
 impl std::fmt::Debug for Services {

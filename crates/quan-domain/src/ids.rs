@@ -137,6 +137,8 @@ typed_id! {
     ChargeId,
     /// Money given back for a payment, through the provider.
     RefundId,
+    /// A flash sale (秒杀): one SKU at a sale price, in a time slot, with its own stock.
+    FlashSaleId,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod autoreply;
 pub mod circles;
+pub mod flash;
 pub mod identity;
 pub mod ids;
 pub mod journeys;
@@ -23,6 +24,7 @@ pub mod transfer;
 
 pub use autoreply::*;
 pub use circles::*;
+pub use flash::*;
 pub use identity::*;
 pub use ids::*;
 pub use journeys::*;

@@ -9,6 +9,6 @@ mod outbound;
 mod redis_impl;
 
 pub use disk_blobs::DiskBlobStore;
-pub use memory::{MemoryBus, MemoryCounters, MemoryRateLimiter};
+pub use memory::{MemoryBus, MemoryCounters, MemoryGate, MemoryRateLimiter};
 pub use outbound::{HttpWebhooks, SmtpMailer};
-pub use redis_impl::{RedisBackend, RedisError};
+pub use redis_impl::{GATE_LUA, RedisBackend, RedisError};

@@ -3,7 +3,10 @@
 use crate::hub::Hub;
 use async_trait::async_trait;
 use dashmap::DashMap;
-use quan_core::{Bus, BusError, BusMessage, CounterError, Counters, RateDecision, RateLimiter};
+use quan_core::{
+    Bus, BusError, BusMessage, CounterError, Counters, GateError, RateDecision, RateLimiter,
+    StockGate,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
@@ -49,6 +52,42 @@ impl Counters for MemoryCounters {
     }
     async fn get(&self, key: &str) -> Result<i64, CounterError> {
         Ok(self.map.get(key).map_or(0, |c| c.load(Ordering::Relaxed)))
+    }
+}
+
+/// Flash sales' gates on one node: an atomic count per sale, taken by a
+/// compare-and-swap loop so it never goes below zero.
+#[derive(Default)]
+pub struct MemoryGate {
+    map: DashMap<String, AtomicI64>,
+}
+
+#[async_trait]
+impl StockGate for MemoryGate {
+    async fn admit(&self, key: &str, q: i64, seed: i64) -> Result<bool, GateError> {
+        let take = |c: &AtomicI64| {
+            c.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                (left >= q).then_some(left - q)
+            })
+            .is_ok()
+        };
+        if let Some(c) = self.map.get(key) {
+            return Ok(take(&c));
+        }
+        let c = self
+            .map
+            .entry(key.to_owned())
+            .or_insert_with(|| AtomicI64::new(seed));
+        Ok(take(&c))
+    }
+    async fn give_back(&self, key: &str, q: i64) -> Result<(), GateError> {
+        if let Some(c) = self.map.get(key) {
+            c.fetch_add(q, Ordering::AcqRel);
+        }
+        Ok(())
+    }
+    fn name(&self) -> &'static str {
+        "memory"
     }
 }
 
@@ -184,6 +223,30 @@ mod tests {
                 .map(|d| d.is_allowed())
                 .unwrap_or(false)
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_gate_admits_exactly_its_stock_under_concurrency()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let gate = Arc::new(MemoryGate::default());
+        let mut tasks = Vec::new();
+        for _ in 0..2_000 {
+            let g = Arc::clone(&gate);
+            tasks.push(tokio::spawn(async move { g.admit("sale", 1, 100).await }));
+        }
+        let mut admitted = 0;
+        for t in tasks {
+            admitted += i32::from(t.await??);
+        }
+        assert_eq!(admitted, 100);
+        assert!(!gate.admit("sale", 1, 100).await?, "the seed is read once");
+        gate.give_back("sale", 2).await?;
+        assert!(gate.admit("sale", 2, 0).await?);
+        assert!(!gate.admit("sale", 1, 0).await?);
+        // A key never seen is not made by a give-back.
+        gate.give_back("other", 5).await?;
+        assert!(!gate.admit("other", 1, 0).await?);
+        Ok(())
     }
 
     #[tokio::test]

@@ -1,5 +1,7 @@
-//! Redis implementations for cluster mode: the bus (pub/sub), counters (INCRBY) and
-//! the rate limiter (a Lua script, so INCR and its expiry are one atomic step).
+//! Redis implementations for cluster mode: the bus (pub/sub), counters (INCRBY),
+//! the rate limiter (a Lua script, so INCR and its expiry are one atomic step) and
+//! flash sales' stock gates (a Lua script: seed, compare and take in one step, so
+//! two nodes never admit more than the stock between them).
 //!
 //! Each node holds one pattern subscription (`quan:*`) and relays what arrives into
 //! its local hub, so a message published on node A reaches WebSockets on node B; a
@@ -8,7 +10,10 @@
 use crate::hub::Hub;
 use async_trait::async_trait;
 use futures::StreamExt;
-use quan_core::{Bus, BusError, BusMessage, CounterError, Counters, RateDecision, RateLimiter};
+use quan_core::{
+    Bus, BusError, BusMessage, CounterError, Counters, GateError, RateDecision, RateLimiter,
+    StockGate,
+};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
@@ -39,7 +44,17 @@ pub struct RedisBackend {
     hub: Arc<Hub>,
     relay_up: Arc<AtomicBool>,
     limiter: redis::Script,
+    gate: redis::Script,
+    gate_back: redis::Script,
 }
+
+/// The flash-sale gate's script: a key not yet seen starts at the seed (ARGV[2],
+/// kept for ARGV[3] ms, past the sale's end), then `q` (ARGV[1]) units are taken
+/// only when that many are left. `redis::Script` sends it by EVALSHA.
+pub const GATE_LUA: &str = "local v = redis.call('GET', KEYS[1]) \
+     if not v then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) v = ARGV[2] end \
+     if tonumber(v) >= tonumber(ARGV[1]) then redis.call('DECRBY', KEYS[1], ARGV[1]) return 1 end \
+     return 0";
 
 impl RedisBackend {
     /// Connects and starts the relay task (it reconnects by itself until `shutdown`).
@@ -71,6 +86,11 @@ impl RedisBackend {
                 "local n = redis.call('INCR', KEYS[1]) \
                  if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end \
                  return {n, redis.call('PTTL', KEYS[1])}",
+            ),
+            gate: redis::Script::new(GATE_LUA),
+            gate_back: redis::Script::new(
+                "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end \
+                 return -1",
             ),
         })
     }
@@ -237,5 +257,40 @@ impl RateLimiter for RedisBackend {
         let mut c = self.conn.clone();
         let _: i64 = c.del(format!("quan:rl:{key}")).await.map_err(unavailable)?;
         Ok(())
+    }
+}
+
+/// How long a gate's count outlives its last seeding: longer than any sale (a week)
+/// and its unpaid orders' reservations.
+const GATE_TTL_MS: u64 = 9 * 24 * 3600 * 1000;
+
+#[async_trait]
+impl StockGate for RedisBackend {
+    async fn admit(&self, key: &str, q: i64, seed: i64) -> Result<bool, GateError> {
+        let mut c = self.conn.clone();
+        let n: i64 = self
+            .gate
+            .key(format!("quan:gate:{key}"))
+            .arg(q)
+            .arg(seed)
+            .arg(GATE_TTL_MS)
+            .invoke_async(&mut c)
+            .await
+            .map_err(|e| GateError::Unavailable(e.to_string()))?;
+        Ok(n == 1)
+    }
+    async fn give_back(&self, key: &str, q: i64) -> Result<(), GateError> {
+        let mut c = self.conn.clone();
+        let _: i64 = self
+            .gate_back
+            .key(format!("quan:gate:{key}"))
+            .arg(q)
+            .invoke_async(&mut c)
+            .await
+            .map_err(|e| GateError::Unavailable(e.to_string()))?;
+        Ok(())
+    }
+    fn name(&self) -> &'static str {
+        "redis"
     }
 }

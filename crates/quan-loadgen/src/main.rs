@@ -9,6 +9,7 @@
 mod all;
 mod cpu;
 mod fanout;
+mod flash;
 mod reach;
 mod seeded;
 mod welcome;
@@ -69,10 +70,13 @@ enum Cmd {
         /// all: record the figures as the new baseline (with BENCHMARKS.md).
         #[arg(long)]
         write_baseline: bool,
+        /// flash-sale: the Redis server for the gate comparison and the two-node race.
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
     },
 }
 
-const SCENARIOS: [(&str, &str); 6] = [
+const SCENARIOS: [(&str, &str); 7] = [
     (
         "api-read",
         "GET an authenticated JSON endpoint (bearer token) vs nginx serving the same bytes as a static file",
@@ -97,6 +101,12 @@ const SCENARIOS: [(&str, &str); 6] = [
         "a campaign to every customer of a generated org (1,000,000 over 200 staff, half with half the month's \
          budget used; 100,000 with --quick): preflight time, plan-and-persist customers/s and peak memory, \
          SQLite and PostgreSQL",
+    ),
+    (
+        "flash-sale",
+        "10,000 buyers (members with sessions) race once each for a flash sale of 1,000 over HTTP at 64 connections: \
+         attempts/s, p50/p99, orders = stock exactly, next to api-read on the same node; the stock gate in process vs \
+         Redis EVALSHA of the same Lua gate; the same race on two nodes (PostgreSQL + the Redis gate)",
     ),
     (
         "welcome-latency",
@@ -485,6 +495,7 @@ async fn main() -> anyhow::Result<()> {
             pg,
             uncached,
             write_baseline,
+            redis,
         } => {
             let conns = connections.clamp(1, MAX_CONNECTIONS);
             let secs = seconds
@@ -573,6 +584,15 @@ async fn main() -> anyhow::Result<()> {
                     tokio::time::timeout(budget, reach::campaign_plan(customers, &backends, &pg))
                         .await
                         .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
+                }
+                "flash-sale" => {
+                    let budget = Duration::from_secs(1_200);
+                    tokio::time::timeout(
+                        budget,
+                        flash::flash_sale(conns, secs, runs, 10_000, 1_000, &pg, &redis),
+                    )
+                    .await
+                    .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
                 }
                 "welcome-latency" => {
                     let secs = seconds.unwrap_or(if quick { 10 } else { 30 }).clamp(1, 120);

@@ -458,3 +458,62 @@ fn uuid_at(ms: i64, rng: &mut Rng) -> uuid::Uuid {
     let lo = (rng.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
     uuid::Uuid::from_u64_pair(hi, lo)
 }
+
+/// What [`seed_buyers`] made: each buyer's session secret (`quan_session=<secret>`).
+#[derive(Debug, Serialize)]
+pub struct BuyersReport {
+    pub secrets: Vec<String>,
+    pub seconds: f64,
+}
+
+/// `count` accounts, each with a session, for load scenarios in which many people
+/// act at once (a flash sale's crowd): no org, no person; they become an org's
+/// persons by acting, as a new buyer does.
+pub async fn seed_buyers(store: &SqlStore, count: usize) -> StoreResult<BuyersReport> {
+    let t0 = std::time::Instant::now();
+    let now = wall_now();
+    let run = SessionId::new().to_string();
+    let ids: Vec<AccountId> = (0..count).map(|_| AccountId::new()).collect();
+    insert_rows(
+        store,
+        "accounts",
+        &["id", "email", "display_name", "password_hash", "created_at"],
+        ids.iter()
+            .enumerate()
+            .map(|(i, a)| {
+                vec![
+                    T(a.to_string()),
+                    T(format!("buyer-{i}-{run}@bench.quan.local")),
+                    T(format!("抢购者 Buyer {i:05}")),
+                    T(NO_PASSWORD.into()),
+                    I(now.millis()),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    let secrets: Vec<String> = (0..count).map(|i| format!("bench-{run}-b{i}")).collect();
+    insert_rows(
+        store,
+        "sessions",
+        &["id", "account_id", "token_hash", "created_at", "expires_at"],
+        ids.iter()
+            .zip(&secrets)
+            .map(|(a, s)| {
+                vec![
+                    T(SessionId::new().to_string()),
+                    T(a.to_string()),
+                    T(quan_core::secrets::digest(s)),
+                    I(now.millis()),
+                    I(now.millis() + 7 * 86_400_000),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    store.analyze().await?;
+    Ok(BuyersReport {
+        secrets,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}

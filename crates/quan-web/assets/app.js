@@ -6,6 +6,27 @@
     var d = new Date(Number(t.getAttribute("data-ms")));
     if (!isNaN(d)) t.textContent = d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" });
   });
+  // Flash sales: count down to a start or an end, then reload (the sale opens or
+  // closes on the server's clock; the page says so once reloaded).
+  var clocks = document.querySelectorAll("[data-countdown]");
+  if (clocks.length) {
+    var tick = function () {
+      var now = Date.now();
+      clocks.forEach(function (el) {
+        var left = Math.max(0, Math.floor((Number(el.getAttribute("data-countdown")) - now) / 1000));
+        var h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+        var two = function (n) { return (n < 10 ? "0" : "") + n; };
+        el.textContent = (h > 0 ? h + ":" : "") + two(m) + ":" + two(s);
+        if (left === 0 && !el.getAttribute("data-done")) { el.setAttribute("data-done", "1"); setTimeout(function () { location.reload(); }, 1500); }
+      });
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
+  // A form that reads a local time says which zone the browser is in.
+  document.querySelectorAll("input[name=tz_offset]").forEach(function (i) {
+    i.value = String(-new Date().getTimezoneOffset());
+  });
   document.querySelectorAll("button[data-copy]").forEach(function (b) {
     b.addEventListener("click", function () {
       var input = document.getElementById(b.getAttribute("data-copy"));

@@ -8,7 +8,7 @@ pub mod settings;
 
 use anyhow::Context;
 use quan_core::{Clock, Services, SystemClock};
-use quan_infra::{MemoryBus, MemoryCounters, MemoryRateLimiter, RedisBackend};
+use quan_infra::{MemoryBus, MemoryCounters, MemoryGate, MemoryRateLimiter, RedisBackend};
 use quan_store::{ConnectOptions, SqlStore};
 use secrecy::ExposeSecret;
 use settings::Settings;
@@ -118,6 +118,8 @@ impl App {
                 outbound: outbound.clone(),
                 payments: Arc::clone(&payments),
                 commerce: commerce.clone(),
+                gate: Arc::new(MemoryGate::default()),
+                flash: Arc::default(),
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -127,7 +129,9 @@ impl App {
                     store: Arc::new(store.clone()),
                     bus: Arc::new(redis.clone()),
                     counters: Arc::new(redis.clone()),
-                    limiter: Arc::new(redis),
+                    limiter: Arc::new(redis.clone()),
+                    gate: Arc::new(redis),
+                    flash: Arc::default(),
                     clock,
                     auth: Arc::default(),
                     feed: Arc::default(),

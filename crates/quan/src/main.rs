@@ -140,6 +140,13 @@ enum AdminCmd {
         #[arg(long, default_value_t = 20)]
         staff: usize,
     },
+    /// Add to a BENCHMARK data directory `count` accounts with sessions (a flash
+    /// sale's crowd); prints JSON with their session secrets.
+    #[command(hide = true)]
+    BenchSeedBuyers {
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+    },
     /// Fill a BENCHMARK data directory with a feed-read data set (an org of circles,
     /// members, posts, likes, and sessions for the first viewers); prints JSON.
     #[command(hide = true)]
@@ -328,6 +335,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 AdminCmd::BenchSeedWelcome { members, staff } => {
                     let report =
                         quan_store::bench_reach::seed_welcome(&app.store, members, staff).await?;
+                    println!("{}", serde_json::to_string(&report)?);
+                }
+                AdminCmd::BenchSeedBuyers { count } => {
+                    let report =
+                        quan_store::bench::seed_buyers(&app.store, count.clamp(1, 1_000_000))
+                            .await?;
                     println!("{}", serde_json::to_string(&report)?);
                 }
                 AdminCmd::ListOrgs => {

@@ -23,6 +23,15 @@ pub enum CommerceError {
     /// An order line names a SKU the shop does not sell (unknown, or unpublished).
     #[error("no such item in this shop")]
     UnknownSku { sku: SkuId },
+    /// The flash sale has no units left (or fewer than asked).
+    #[error("sold out")]
+    FlashSoldOut,
+    /// The buyer already holds the flash sale's per-person limit.
+    #[error("you already bought as many as one person may in this flash sale")]
+    FlashLimitReached,
+    /// The flash sale has not begun (`flash_not_started`) or is over (`flash_ended`).
+    #[error("{message}")]
+    FlashNotLive { code: &'static str, message: String },
     /// The idempotency key was used before for a different request.
     #[error("this idempotency key was used for a different order")]
     IdempotencyReused,

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod flash;
 pub mod orders;
 pub mod payments;
 pub mod port;

@@ -12,8 +12,8 @@ use crate::events::{announce, new_event};
 use crate::jobs::port::NewJob;
 use crate::page::{Page, PageRequest};
 use quan_domain::{
-    Currency, Money, ORDER_LINES_MAX, ORDER_TOTAL_MAX_FEN, OrderEvent, OrderId, OrderStatus, OrgId,
-    ParseError, Scope, SkuId, idempotency_key, quantity,
+    Currency, FlashSaleId, Money, ORDER_LINES_MAX, ORDER_TOTAL_MAX_FEN, OrderEvent, OrderId,
+    OrderStatus, OrgId, ParseError, Scope, SkuId, idempotency_key, quantity,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -89,6 +89,24 @@ pub async fn place(
     if total.fen() > ORDER_TOTAL_MAX_FEN {
         return Err(ParseError::new("lines", "amount_too_large", "the order is too large").into());
     }
+    submit(svc, actor, org, (key, request_hash), order_lines, None).await
+}
+
+/// Writes an order of priced `lines` (with the job that lets its stock go if
+/// unpaid and its event) and says how it went: the one way in for the shop's
+/// orders and flash sales' alike.
+pub(super) async fn submit(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    (key, request_hash): (String, String),
+    lines: Vec<OrderLine>,
+    flash_sale: Option<FlashSaleId>,
+) -> Result<(OrderRecord, bool)> {
+    let mut total = Money::zero(Currency::Cny);
+    for l in &lines {
+        total = total.plus(l.amount)?;
+    }
     let account = svc
         .store
         .account_get(actor.account_id())
@@ -113,7 +131,8 @@ pub async fn place(
         paid_at: None,
         closed_at: None,
         buyer_name: person.display_name.clone(),
-        lines: order_lines,
+        lines,
+        flash_sale,
     };
     let release = NewJob {
         id: quan_domain::JobId::new(),
@@ -123,13 +142,18 @@ pub async fn place(
         max_attempts: 20,
         dedupe_key: Some(format!("release:{}", o.id)),
     };
+    let mut data =
+        json!({"order": o.id.to_string(), "total_fen": o.total.fen(), "lines": o.lines.len()});
+    if let Some(f) = flash_sale {
+        data["flash_sale"] = json!(f.to_string());
+    }
     let ev = new_event(
         svc,
         org,
         "order.created",
         format!("person:{}", person.id),
         Some(actor.account_id()),
-        json!({"order": o.id.to_string(), "total_fen": o.total.fen(), "lines": o.lines.len()}),
+        data,
     );
     match svc.store.order_place(&o, &release, &ev).await? {
         PlaceOutcome::Placed(o) => {
@@ -138,7 +162,9 @@ pub async fn place(
         }
         PlaceOutcome::Replayed(first) if first.request_hash == o.request_hash => Ok((first, true)),
         PlaceOutcome::Replayed(_) => Err(CommerceError::IdempotencyReused),
+        PlaceOutcome::OutOfStock(_) if flash_sale.is_some() => Err(CommerceError::FlashSoldOut),
         PlaceOutcome::OutOfStock(sku) => Err(CommerceError::OutOfStock { sku }),
+        PlaceOutcome::OverLimit => Err(CommerceError::FlashLimitReached),
     }
 }
 
@@ -181,6 +207,12 @@ pub(super) async fn step(
             code: "illegal_transition",
             message: "the order changed meanwhile; reload it".to_owned(),
         });
+    }
+    if let (Some(sale), OrderStatus::Created, OrderStatus::Cancelled) = (o.flash_sale, o.status, to)
+    {
+        // The store gave the unit back to the sale; the gate admits it again.
+        let q = o.lines.iter().map(|l| l.quantity).sum();
+        super::flash::gate_give_back(svc, sale, q).await;
     }
     announce(svc, &ev).await;
     Ok(to)

@@ -9,8 +9,8 @@ use crate::page::{Page, PageRequest};
 use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
-    AccountId, ChargeId, CircleId, Money, OrderId, OrderStatus, OrgId, PaymentId, PersonId,
-    ProductId, RefundId, SkuId, Timestamp,
+    AccountId, ChargeId, CircleId, FlashSaleId, FlashTerms, Money, OrderId, OrderStatus, OrgId,
+    PaymentId, PersonId, ProductId, RefundId, SkuId, Timestamp,
 };
 
 /// A product with its SKUs, in their order.
@@ -73,6 +73,9 @@ pub struct OrderRecord {
     /// The buyer as the org knows them (read back; empty when placing).
     pub buyer_name: String,
     pub lines: Vec<OrderLine>,
+    /// The flash sale it was bought in: its one line's stock came from the sale,
+    /// and goes back to it when the order lapses unpaid.
+    pub flash_sale: Option<FlashSaleId>,
 }
 
 impl OrderRecord {
@@ -89,8 +92,30 @@ pub enum PlaceOutcome {
     Placed(OrderRecord),
     /// The buyer sent this idempotency key before: the first order, as it is now.
     Replayed(OrderRecord),
-    /// Not enough of this SKU left; nothing was reserved.
+    /// Not enough of this SKU left (or of the flash sale); nothing was reserved.
     OutOfStock(SkuId),
+    /// A flash-sale order past the buyer's per-person limit; nothing was reserved.
+    OverLimit,
+}
+
+/// A flash sale (秒杀) with what it has sold so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlashSaleRecord {
+    pub id: FlashSaleId,
+    pub org_id: OrgId,
+    pub product_id: ProductId,
+    pub sku_id: SkuId,
+    pub terms: FlashTerms,
+    /// Units the sale can still sell (reserved orders hold the rest).
+    pub remaining: i64,
+    /// Over, with what was left given back to the SKU.
+    pub closed: bool,
+    pub created_at: Timestamp,
+    /// Read back for showing; empty when writing.
+    pub product_name: String,
+    pub sku_name: String,
+    /// The SKU's list price, to show beside the sale price.
+    pub list_price: Money,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,6 +285,35 @@ pub trait CommerceStore: Send + Sync {
         event: &EventRecord,
     ) -> StoreResult<PlaceOutcome>;
     async fn order_get(&self, org: OrgId, id: OrderId) -> StoreResult<Option<OrderRecord>>;
+
+    /// Sets a flash sale up: its stock taken from the SKU by a guarded decrement,
+    /// the sale, the job that closes it and the event in one transaction. False
+    /// (nothing written) when the SKU, of the org and on sale, has not that much.
+    async fn flash_insert(
+        &self,
+        sale: &FlashSaleRecord,
+        close: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// A flash sale by id alone (a buyer's path checks the org itself).
+    async fn flash_get(&self, id: FlashSaleId) -> StoreResult<Option<FlashSaleRecord>>;
+    /// The org's flash sales, newest first.
+    async fn flash_of_org(
+        &self,
+        org: OrgId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<FlashSaleRecord>>;
+    /// The org's flash sales not yet closed whose end is after `now`, soonest first
+    /// (the shop shows them), at most `limit`.
+    async fn flash_open(
+        &self,
+        org: OrgId,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<FlashSaleRecord>>;
+    /// Closes a sale once: what is left goes back to the SKU. The units given back,
+    /// or None when it was closed already.
+    async fn flash_close(&self, id: FlashSaleId, event: &EventRecord) -> StoreResult<Option<i64>>;
     /// The buyer's order under an idempotency key.
     async fn order_by_key(&self, buyer: AccountId, key: &str) -> StoreResult<Option<OrderRecord>>;
     /// An order by id alone (for a provider's webhook and the release job).

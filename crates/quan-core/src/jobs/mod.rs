@@ -146,6 +146,7 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
             crate::commerce::orders::RELEASE => {
                 crate::commerce::orders::release(svc, &job.payload).await
             }
+            crate::commerce::flash::CLOSE => crate::commerce::flash::close(svc, &job.payload).await,
             crate::commerce::refunds::SEND => {
                 crate::commerce::refunds::send(svc, &job.payload).await
             }

@@ -1,6 +1,6 @@
 //! Ports: the traits through which use cases reach the world.
 //!
-//! Infrastructure ports (bus, counters, rate limiter, clock, blobs) live here; each
+//! Infrastructure ports (bus, counters, rate limiter, stock gate, clock, blobs) live here; each
 //! capability's store port lives beside its use cases (`<capability>/port.rs`), and
 //! [`Store`] gathers them all. Each has an in-process implementation so `quan serve`
 //! needs nothing external, and a cluster implementation (PostgreSQL, Redis) chosen by
@@ -10,6 +10,7 @@ mod blob;
 mod bus;
 mod clock;
 mod counters;
+mod gate;
 mod outbound;
 mod payment;
 mod store;
@@ -18,6 +19,7 @@ pub use blob::{BlobError, BlobStore};
 pub use bus::{Bus, BusError, BusMessage};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use counters::{CounterError, Counters, RateDecision, RateLimiter};
+pub use gate::{GateError, StockGate};
 pub use outbound::{Hook, Mail, Mailer, Outbound, OutboundError, WebhookSender};
 pub use payment::{
     Charge, ChargeEvent, ChargeOutcome, ChargeRequest, PaymentError, PaymentProvider,

@@ -1,8 +1,10 @@
 //! `CommerceStore` for `SqlStore`: the catalog in `catalog.rs`, orders and their
-//! stock in `orders.rs`, payments, webhooks and the sandbox's charges in
+//! stock in `orders.rs`, flash sales (their stock and buyers' allowances) in
+//! `flash.rs`, payments, webhooks and the sandbox's charges in
 //! `payments.rs`. The trait's methods are thin, so each part stays readable.
 
 mod catalog;
+mod flash;
 mod orders;
 mod payments;
 mod refunds;
@@ -10,13 +12,14 @@ mod refunds;
 use crate::store::SqlStore;
 use async_trait::async_trait;
 use quan_core::commerce::port::{
-    ChargeRecord, CommerceStore, OrderRecord, PaymentRecord, PaymentStatus, PlaceOutcome,
-    ProductRecord, RefundRecord, SandboxRefundRecord, SettleOutcome, SkuRecord, WebhookLogRecord,
+    ChargeRecord, CommerceStore, FlashSaleRecord, OrderRecord, PaymentRecord, PaymentStatus,
+    PlaceOutcome, ProductRecord, RefundRecord, SandboxRefundRecord, SettleOutcome, SkuRecord,
+    WebhookLogRecord,
 };
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{
-    AccountId, ChargeId, OrderId, OrderStatus, OrgId, PaymentId, ProductId, RefundId, SkuId,
-    Timestamp,
+    AccountId, ChargeId, FlashSaleId, OrderId, OrderStatus, OrgId, PaymentId, ProductId, RefundId,
+    SkuId, Timestamp,
 };
 
 #[async_trait]
@@ -59,6 +62,36 @@ impl CommerceStore for SqlStore {
     ) -> StoreResult<PlaceOutcome> {
         self.orders_place(order, release, event).await
     }
+    async fn flash_insert(
+        &self,
+        sale: &FlashSaleRecord,
+        close: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        self.flash_sale_insert(sale, close, event).await
+    }
+    async fn flash_get(&self, id: FlashSaleId) -> StoreResult<Option<FlashSaleRecord>> {
+        self.flash_sale_get(id).await
+    }
+    async fn flash_of_org(
+        &self,
+        org: OrgId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<FlashSaleRecord>> {
+        self.flash_sales_of_org(org, page).await
+    }
+    async fn flash_open(
+        &self,
+        org: OrgId,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<FlashSaleRecord>> {
+        self.flash_sales_open(org, now, limit).await
+    }
+    async fn flash_close(&self, id: FlashSaleId, event: &EventRecord) -> StoreResult<Option<i64>> {
+        self.flash_sale_close(id, event).await
+    }
+
     async fn order_get(&self, org: OrgId, id: OrderId) -> StoreResult<Option<OrderRecord>> {
         self.orders_get(Some(org), id).await
     }

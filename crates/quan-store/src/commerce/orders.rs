@@ -3,6 +3,7 @@
 //! guarded moves that give stock back on cancellation.
 
 use super::catalog::currency;
+use super::flash::{give_back_flash, take_flash};
 use crate::jobs::insert_job;
 use crate::moderation::exec;
 use crate::rows::{self, backend, id, int, opt_id, opt_text, opt_ts, text, ts};
@@ -14,7 +15,7 @@ use sqlx::any::AnyRow;
 
 const ORDER_COLS: &str = "o.id, o.org_id, o.buyer_id, o.person_id, o.status, o.before_refund, \
      o.total_fen, o.currency, o.idempotency_key, o.request_hash, o.created_at, o.expires_at, \
-     o.paid_at, o.closed_at, COALESCE(b.display_name, '') AS buyer_name \
+     o.paid_at, o.closed_at, o.flash_sale_id, COALESCE(b.display_name, '') AS buyer_name \
      FROM orders o LEFT JOIN persons b ON b.id = o.person_id";
 
 fn status(raw: &str) -> StoreResult<OrderStatus> {
@@ -40,6 +41,7 @@ fn order(r: &AnyRow) -> StoreResult<OrderRecord> {
         closed_at: opt_ts(r, "closed_at")?,
         buyer_name: text(r, "buyer_name")?,
         lines: Vec::new(),
+        flash_sale: opt_id(r, "flash_sale_id")?,
     })
 }
 
@@ -160,7 +162,7 @@ impl SqlStore {
             &mut tx,
             sqlx::query(
                 "INSERT INTO orders (id, org_id, buyer_id, person_id, status, total_fen, currency, idempotency_key, \
-                   request_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                   request_hash, created_at, expires_at, flash_sale_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (buyer_id, idempotency_key) DO NOTHING",
             )
             .bind(o.id.to_string())
@@ -173,7 +175,8 @@ impl SqlStore {
             .bind(o.idempotency_key.clone())
             .bind(o.request_hash.clone())
             .bind(o.created_at.millis())
-            .bind(o.expires_at.millis()),
+            .bind(o.expires_at.millis())
+            .bind(o.flash_sale.map(|f| f.to_string())),
         )
         .await?;
         if fresh == 0 {
@@ -189,7 +192,14 @@ impl SqlStore {
             .iter()
             .map(|l| (l.sku_id.to_string(), l.quantity))
             .collect();
-        if let Some(i) = take(&mut tx, o.org_id, &wanted).await? {
+        if let (Some(sale), [line]) = (o.flash_sale, o.lines.as_slice()) {
+            // Rolled back whole on a refusal, as below.
+            match take_flash(&mut tx, sale, o.buyer, line.quantity).await? {
+                Ok(()) => {}
+                Err(false) => return Ok(PlaceOutcome::OutOfStock(line.sku_id)),
+                Err(true) => return Ok(PlaceOutcome::OverLimit),
+            }
+        } else if let Some(i) = take(&mut tx, o.org_id, &wanted).await? {
             // Rolled back whole: not even the key is kept, so a retry may succeed.
             drop(tx);
             return Ok(PlaceOutcome::OutOfStock(o.lines[i].sku_id));
@@ -290,7 +300,10 @@ impl SqlStore {
         if n == 0 {
             return Ok(false);
         }
-        if from == OrderStatus::Created && to == OrderStatus::Cancelled {
+        if from == OrderStatus::Created
+            && to == OrderStatus::Cancelled
+            && !give_back_flash(&mut tx, oid).await?
+        {
             give_back(&mut tx, oid).await?;
         }
         Self::insert_event(&mut tx, event).await?;

@@ -2,10 +2,11 @@
 //! move in the same transaction), the webhooks log, and the sandbox's charges.
 
 use super::catalog::currency;
+use super::flash::take_flash;
 use super::orders::take;
 use crate::jobs::insert_job;
 use crate::moderation::exec;
-use crate::rows::{backend, flag, id, int, opt_ts, text, ts};
+use crate::rows::{backend, flag, id, int, opt_id, opt_ts, text, ts};
 use crate::store::{SqlStore, Tx};
 use quan_core::commerce::port::{
     ChargeRecord, PaymentRecord, PaymentStatus, RefundRecord, SettleOutcome, WebhookLogRecord,
@@ -276,7 +277,7 @@ impl SqlStore {
         )
         .await?;
         let r = sqlx::query(
-            "SELECT o.id, o.org_id, o.status FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.id = $1",
+            "SELECT o.id, o.org_id, o.status, o.buyer_id, o.flash_sale_id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.id = $1",
         )
         .bind(pid.to_string())
         .fetch_one(&mut **tx)
@@ -305,7 +306,14 @@ impl SqlStore {
             .iter()
             .map(|l| Ok((text(l, "sku_id")?, int(l, "quantity")?)))
             .collect::<StoreResult<_>>()?;
-            take(tx, org, &lines).await?.is_none() && exec(tx, paid("cancelled")).await? == 1
+            let taken = match (opt_id(&r, "flash_sale_id")?, lines.as_slice()) {
+                // A flash order takes its unit from its sale again (while open).
+                (Some(sale), [(_, q)]) => {
+                    take_flash(tx, sale, id(&r, "buyer_id")?, *q).await?.is_ok()
+                }
+                _ => take(tx, org, &lines).await?.is_none(),
+            };
+            taken && exec(tx, paid("cancelled")).await? == 1
         } else {
             false
         };

@@ -5,6 +5,7 @@
 use super::dto;
 use crate::{Res, TestApp, User};
 use quan_web::api::commerce::ProductDto;
+use quan_web::api::commerce::flash::{FlashSaleDto, FlashSaleListDto, FlashSalePageDto};
 use quan_web::api::commerce::orders::{OrderDto, OrderPageDto};
 use quan_web::api::commerce::payments::{DifferenceDto, PaymentDto, WebhookLogDto};
 use serde_json::{Value, json};
@@ -163,6 +164,65 @@ impl User {
             .await;
         assert_eq!(r.status, 200, "reconciliation of {org}: {}", r.text);
         dto("reconciliation", &r)
+    }
+
+    pub async fn try_create_flash_sale(&self, org: &str, body: Value) -> Res {
+        self.c
+            .post(&format!("/api/v1/orgs/{org}/flash-sales"), body)
+            .await
+    }
+
+    /// A flash sale of `sku` (of `product`) live from now for an hour, at `price_fen`
+    /// with `stock` units and `per_person` each (asserting 201).
+    pub async fn flash_sale(
+        &self,
+        app: &TestApp,
+        org: &str,
+        (product, sku): (&str, &str),
+        (price_fen, stock, per_person): (i64, i64, i64),
+    ) -> FlashSaleDto {
+        let now = quan_core::Clock::now(app.clock.as_ref()).millis();
+        let r = self
+            .try_create_flash_sale(
+                org,
+                json!({"product_id": product, "sku_id": sku, "starts_at": now, "ends_at": now + 3_600_000,
+                       "price_fen": price_fen, "stock": stock, "per_person": per_person}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "flash sale in {org}: {}", r.text);
+        dto("flash sale", &r)
+    }
+
+    pub async fn org_flash_sales(&self, org: &str) -> Vec<FlashSaleDto> {
+        let r = self.c.get(&format!("/api/v1/orgs/{org}/flash-sales")).await;
+        assert_eq!(r.status, 200, "flash sales of {org}: {}", r.text);
+        dto::<FlashSalePageDto>("flash sales", &r).items
+    }
+
+    pub async fn shop_flash_sales(&self, org: &str) -> Vec<FlashSaleDto> {
+        let r = self
+            .c
+            .get(&format!("/api/v1/shops/{org}/flash-sales"))
+            .await;
+        assert_eq!(r.status, 200, "shop flash sales of {org}: {}", r.text);
+        dto::<FlashSaleListDto>("flash sales", &r).items
+    }
+
+    /// Buys `quantity` in a flash sale under `key` (the raw answer).
+    pub async fn try_buy_flash(&self, org: &str, sale: &str, quantity: i64, key: &str) -> Res {
+        let rb = self
+            .c
+            .http
+            .post(format!(
+                "{}/api/v1/shops/{org}/flash-sales/{sale}/orders",
+                self.c.base
+            ))
+            .header("idempotency-key", key)
+            .json(&json!({ "quantity": quantity }));
+        self.c
+            .send_built(rb)
+            .await
+            .unwrap_or_else(|| panic!("flash buy in {org}: no answer"))
     }
 
     pub async fn payment_log(&self, org: &str) -> Vec<WebhookLogDto> {

@@ -1,6 +1,7 @@
 //! Cluster mode: two nodes on one PostgreSQL and one Redis. An event published on
 //! node A reaches a WebSocket subscriber on node B; images, rate limits and token
-//! revocations are shared; a welcome delivered by both nodes goes out once.
+//! revocations are shared; a welcome delivered by both nodes goes out once; a
+//! flash sale's Redis gate admits no more than its stock across both nodes.
 
 use crate::ws::{connect, event_of_kind, next, send, token};
 use quan_testkit::{Backend, Client, Spawn, TestApp, TestDb, spawn_with};
@@ -169,6 +170,54 @@ async fn a_welcome_goes_out_once_when_both_nodes_deliver_it() {
         assert_eq!(welcomes.len(), 1, "{} heard {welcomes:?}", u.login);
         assert_eq!(welcomes[0].body, format!("你好 Customer {i}"));
     }
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_never_sell_more_than_a_flash_sale_has() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    assert_eq!(
+        (a.services.gate.name(), b.services.gate.name()),
+        ("redis", "redis")
+    );
+    let (owner, org) = a.owner("Node A owner").await;
+    let p = owner
+        .create_product(&org, "明前龙井 Longjing", &[("100 g", 3800, 100)])
+        .await;
+    let sale = owner
+        .flash_sale(&a, &org, (&p.id, &p.skus[0].id), (1990, 30, 1))
+        .await;
+    let (org_id, sale_id) = (
+        org.parse().unwrap_or_else(|_| panic!("org id")),
+        sale.id.parse().unwrap_or_else(|_| panic!("sale id")),
+    );
+    // 600 buyers, every other one on node B, all at once: exactly the thirty.
+    let buyers = crate::commerce_flash::buyers_in_store(&a, 600).await;
+    let won = crate::commerce_flash::race_on(&[&a, &b], &buyers, org_id, sale_id, "k").await;
+    assert_eq!(won.len(), 30);
+    assert_eq!(owner.org_flash_sales(&org).await[0].remaining, 0);
+    // An order cancelled through node B gives its unit back to the shared gate, and
+    // a buyer on node A gets it.
+    let o = a
+        .services
+        .store
+        .order_by_id(won[0].parse().unwrap_or_else(|_| panic!("order id")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("order"));
+    let who = buyers
+        .iter()
+        .find(|x| x.account_id() == o.buyer)
+        .unwrap_or_else(|| panic!("the buyer"));
+    quan_core::commerce::orders::cancel(&b.services, who, o.id)
+        .await
+        .unwrap_or_else(|e| panic!("cancel: {e}"));
+    let fresh = crate::commerce_flash::buyers_in_store(&a, 50).await;
+    let again = crate::commerce_flash::race_on(&[&a], &fresh, org_id, sale_id, "k2").await;
+    assert_eq!(again.len(), 1);
     a.stop().await;
     b.stop().await;
 }

@@ -2,15 +2,17 @@
 //! cold-brew bags, a tea-class voucher, snacks sold out, a mooncake box not on sale
 //! yet) and a week of orders in every state — completed, shipped, paid, waiting for
 //! payment, cancelled by the buyer, lapsed unpaid — paid through the sandbox
-//! provider's signed notices, on a clock of the demo's own.
+//! provider's signed notices, on a clock of the demo's own; a flash sale on now and
+//! one coming tomorrow.
 
 use super::actor;
 use quan_core::access::{Me, OrgAccess};
 use quan_core::commerce::catalog::{self, ProductInput, SkuInput};
+use quan_core::commerce::flash::{self, FlashInput};
 use quan_core::commerce::{orders, payments, sandbox};
 use quan_core::ports::ChargeOutcome;
 use quan_core::{Services, TestClock};
-use quan_domain::{OrderEvent, SkuId, Timestamp};
+use quan_domain::{OrderEvent, ProductId, SkuId, Timestamp};
 use std::sync::Arc;
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
@@ -192,5 +194,78 @@ pub async fn load(
             clock.advance_secs((to / 1000).max(0));
         }
     }
+    flash_sales(svc, owner, roster, &skus).await
+}
+
+/// A flash sale on now (cold-brew bags at ¥19.90 until tonight, two of its ten
+/// taken: one paid, one waiting) and one tomorrow evening (the gift box at ¥88).
+async fn flash_sales(
+    svc: &Services,
+    owner: &OrgAccess,
+    roster: &[Me],
+    skus: &[Vec<SkuId>],
+) -> anyhow::Result<()> {
+    let now = svc.clock.now();
+    let live = flash::create(
+        svc,
+        owner,
+        FlashInput {
+            product: product_of(svc, owner, skus[1][0]).await?,
+            sku: skus[1][0],
+            starts_at: now,
+            ends_at: now.plus_secs(8 * 3600),
+            price_fen: 1990,
+            stock: 10,
+            per_person: 2,
+        },
+    )
+    .await
+    .map_err(err)?;
+    for (i, who) in [3usize, 5].into_iter().enumerate() {
+        let Some(buyer) = roster.get(who) else {
+            continue;
+        };
+        let (o, _) = flash::buy(
+            svc,
+            &actor(buyer),
+            owner.org(),
+            live.id,
+            1,
+            &format!("demo-flash-{i}"),
+        )
+        .await
+        .map_err(err)?;
+        if i == 0 {
+            pay(svc, buyer, o.id).await?;
+        }
+    }
+    flash::create(
+        svc,
+        owner,
+        FlashInput {
+            product: product_of(svc, owner, skus[0][2]).await?,
+            sku: skus[0][2],
+            starts_at: now.plus_secs(24 * 3600),
+            ends_at: now.plus_secs(26 * 3600),
+            price_fen: 8800,
+            stock: 3,
+            per_person: 1,
+        },
+    )
+    .await
+    .map_err(err)?;
     Ok(())
+}
+
+/// The product a demo SKU belongs to.
+async fn product_of(svc: &Services, owner: &OrgAccess, sku: SkuId) -> anyhow::Result<ProductId> {
+    let found = svc
+        .store
+        .skus_for_order(owner.org(), &[sku])
+        .await
+        .map_err(err)?;
+    found
+        .first()
+        .map(|(s, _)| s.product_id)
+        .ok_or_else(|| err("a demo SKU without its product"))
 }

@@ -34,9 +34,10 @@ async fn two_buyers_race_for_the_last_unit_and_one_pays_in_chromium() {
     let base = app.base.clone();
     let product = the_owner_puts_a_product_on_sale(&a, &base, &org, &owner).await;
     let (order, b_won) = two_buyers_race(&b, &c, &base, &org, &product, (&mei, &tony)).await;
-    the_winner_pays_in_the_sandbox(if b_won { &b } else { &c }, &base, &order).await;
+    let winner = if b_won { &b } else { &c };
+    the_winner_pays_in_the_sandbox(winner, &base, &order, "¥268.00").await;
     the_owner_ships_it(&a, &base, &org).await;
-    the_buyer_gets_a_refund(if b_won { &b } else { &c }, &a, &base, &org, &order).await;
+    the_buyer_gets_a_refund(winner, &a, (&base, &org), &order, "¥268.00").await;
     for x in [a, b, c] {
         let _ = x.close().await;
     }
@@ -133,21 +134,26 @@ async fn two_buyers_race(
 }
 
 /// The page a browser is on.
-async fn path(x: &Client) -> String {
+pub(super) async fn path(x: &Client) -> String {
     x.current_url()
         .await
         .map(|u| u.path().to_owned())
         .unwrap_or_default()
 }
 
-async fn the_winner_pays_in_the_sandbox(b: &Client, base: &str, order: &str) {
+pub(super) async fn the_winner_pays_in_the_sandbox(
+    b: &Client,
+    base: &str,
+    order: &str,
+    price: &str,
+) {
     go(b, &format!("{base}/lang/en?next=/app/orders/{order}")).await;
     wait_text(b, "Waiting for payment").await;
     shot(b, "shop-order-waiting").await;
     click(b, "#pay").await;
     let text = wait_text(b, "Sandbox Pay").await;
     assert!(
-        text.contains("¥268.00") && text.contains("no money moves"),
+        text.contains(price) && text.contains("no money moves"),
         "{text}"
     );
     shot(b, "shop-sandbox-pay").await;
@@ -184,7 +190,13 @@ async fn the_owner_ships_it(a: &Client, base: &str, org: &str) {
     shot(a, "shop-console-orders-zh").await;
 }
 
-async fn the_buyer_gets_a_refund(payer: &Client, a: &Client, base: &str, org: &str, order: &str) {
+pub(super) async fn the_buyer_gets_a_refund(
+    payer: &Client,
+    a: &Client,
+    (base, org): (&str, &str),
+    order: &str,
+    price: &str,
+) {
     go(payer, &format!("{base}/lang/en?next=/app/orders/{order}")).await;
     fill(
         payer,
@@ -205,6 +217,6 @@ async fn the_buyer_gets_a_refund(payer: &Client, a: &Client, base: &str, org: &s
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     let text = wait_text(payer, "Refunded").await;
-    assert!(text.contains("¥268.00"), "{text}");
+    assert!(text.contains(price), "{text}");
     shot(payer, "shop-order-refunded").await;
 }

@@ -3,6 +3,7 @@
 //! function per stretch of it. Screenshots land in `screenshots/`.
 
 mod commerce;
+mod flash;
 mod onboarding;
 mod reach;
 mod running;

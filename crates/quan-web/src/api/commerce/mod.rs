@@ -1,6 +1,8 @@
-//! Commerce endpoints: the catalog (console) and the shop (buyers) here; orders and
-//! payments, with the sandbox provider's webhook, in their own modules.
+//! Commerce endpoints: the catalog (console) and the shop (buyers) here; orders,
+//! flash sales and payments, with the sandbox provider's webhook, in their own
+//! modules.
 
+pub mod flash;
 pub mod orders;
 pub mod payments;
 
@@ -26,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(shop_products))
         .routes(routes!(shop_product))
         .merge(orders::router())
+        .merge(flash::router())
         .merge(payments::router())
 }
 
@@ -40,6 +43,9 @@ impl From<CommerceError> for ApiError {
             E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
             E::OutOfStock { .. } => s(StatusCode::CONFLICT, "out_of_stock"),
             E::UnknownSku { .. } => s(StatusCode::UNPROCESSABLE_ENTITY, "unknown_sku"),
+            E::FlashSoldOut => s(StatusCode::CONFLICT, "flash_sold_out"),
+            E::FlashLimitReached => s(StatusCode::CONFLICT, "flash_limit_reached"),
+            E::FlashNotLive { code, .. } => s(StatusCode::CONFLICT, code),
             E::IdempotencyReused => s(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             E::OrderState { code, .. } => s(StatusCode::CONFLICT, code),
             E::Provider(_) => s(StatusCode::BAD_GATEWAY, "payment_provider_unavailable"),

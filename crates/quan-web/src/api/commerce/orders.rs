@@ -56,6 +56,8 @@ pub struct OrderDto {
     pub expires_at: i64,
     pub paid_at: Option<i64>,
     pub closed_at: Option<i64>,
+    /// The flash sale it was bought in, if any.
+    pub flash_sale_id: Option<String>,
 }
 
 pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
@@ -82,6 +84,7 @@ pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
         expires_at: o.expires_at.millis(),
         paid_at: o.paid_at.map(|t| t.millis()),
         closed_at: o.closed_at.map(|t| t.millis()),
+        flash_sale_id: o.flash_sale.map(|f| f.to_string()),
     }
 }
 
@@ -119,21 +122,30 @@ pub async fn place_order(
     headers: HeaderMap,
     ApiJson(req): ApiJson<OrderReq>,
 ) -> ApiResult<(StatusCode, Json<OrderDto>)> {
-    // Not visible ASCII: refused as such by the key's rule, not taken for absent.
-    let key = headers
-        .get("idempotency-key")
-        .map_or("", |v| v.to_str().unwrap_or("\u{fffd}"));
+    let key = idempotency_header(&headers);
     let mut lines = Vec::with_capacity(req.lines.len().min(quan_domain::ORDER_LINES_MAX + 1));
     for l in req.lines.iter().take(quan_domain::ORDER_LINES_MAX + 1) {
         lines.push((parse_id::<SkuId>(&l.sku_id)?, l.quantity));
     }
     let (o, replayed) = orders::place(&st.svc, &actor, parse_id(&org)?, &lines, key).await?;
-    let status = if replayed {
+    Ok((created_or_replayed(replayed), Json(order_dto(&o))))
+}
+
+/// The `Idempotency-Key` header as sent ("" when absent). Not visible ASCII:
+/// refused as such by the key's rule, not taken for absent.
+pub(crate) fn idempotency_header(headers: &HeaderMap) -> &str {
+    headers
+        .get("idempotency-key")
+        .map_or("", |v| v.to_str().unwrap_or("\u{fffd}"))
+}
+
+/// A created resource is 201; the first one under a replayed key, 200.
+pub(crate) fn created_or_replayed(replayed: bool) -> StatusCode {
+    if replayed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
-    };
-    Ok((status, Json(order_dto(&o))))
+    }
 }
 
 /// The caller's orders, newest first.

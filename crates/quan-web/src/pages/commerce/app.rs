@@ -14,9 +14,11 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::PageRequest;
-use quan_core::commerce::port::{OrderRecord, ProductRecord, RefundRecord};
-use quan_core::commerce::{catalog, orders, payments, refunds};
-use quan_domain::{OrderId, OrderStatus, OrgId, ProductId, QUANTITY_MAX, SkuId};
+use quan_core::commerce::port::{FlashSaleRecord, OrderRecord, ProductRecord, RefundRecord};
+use quan_core::commerce::{catalog, flash, orders, payments, refunds};
+use quan_domain::{
+    FlashPhase, FlashSaleId, OrderId, OrderStatus, OrgId, ProductId, QUANTITY_MAX, SkuId, Timestamp,
+};
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<AppState> {
@@ -87,16 +89,21 @@ async fn shop_page(
     ))
 }
 
+/// A buy form as typed: the shop's (a SKU) and a flash sale's (no SKU: the sale's).
 #[derive(Deserialize, Default)]
-struct BuyForm {
+pub(super) struct BuyForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
     #[serde(default)]
-    key: String,
+    pub(super) key: String,
     #[serde(default)]
     sku: String,
     #[serde(default)]
-    quantity: String,
+    pub(super) quantity: String,
+    /// The flash sale whose gate just turned this buyer away: shown sold out, though
+    /// the store may still count a unit a racing buyer's order is taking right now.
+    #[serde(skip)]
+    pub(super) gone: Option<FlashSaleId>,
 }
 
 #[derive(Template)]
@@ -110,9 +117,15 @@ struct ProductPage<'a> {
     qty_max: i64,
     reserve_minutes: i64,
     error: Option<&'a str>,
+    /// The product's flash sales on now or coming.
+    sales: Vec<FlashSaleRecord>,
+    now: Timestamp,
 }
 
 impl ProductPage<'_> {
+    fn live(&self, f: &FlashSaleRecord) -> bool {
+        f.terms.phase(self.now) == FlashPhase::Live
+    }
     fn chosen(&self, id: &SkuId) -> bool {
         let first_left = self.p.skus.iter().find(|s| s.stock > 0).map(|s| s.id);
         if self.form.sku.is_empty() {
@@ -126,7 +139,7 @@ impl ProductPage<'_> {
     }
 }
 
-async fn product_view(
+pub(super) async fn product_view(
     st: &AppState,
     c: &Chrome,
     ids: &(String, String),
@@ -145,6 +158,18 @@ async fn product_view(
     if form.quantity.is_empty() {
         form.quantity = "1".to_owned();
     }
+    let sales: Vec<FlashSaleRecord> = flash::in_shop(&st.svc, actor, p.org_id)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .filter(|f| f.product_id == p.id)
+        .map(|mut f| {
+            if form.gone == Some(f.id) {
+                f.remaining = 0;
+            }
+            f
+        })
+        .collect();
     // A refused form keeps its key (the same order if it went through after all).
     let key = if form.key.is_empty() {
         uuid::Uuid::now_v7().to_string()
@@ -161,6 +186,8 @@ async fn product_view(
             qty_max: QUANTITY_MAX,
             reserve_minutes: st.svc.commerce.reserve_minutes,
             error: error.as_deref(),
+            sales,
+            now: st.svc.clock.now(),
         },
         error.is_some(),
     ))

@@ -1,8 +1,10 @@
 //! Commerce pages: the member app's shop, product, orders and order pages; the
-//! console's products and orders; the sandbox provider's hosted pay page.
+//! console's products, orders and flash sales; the sandbox provider's hosted pay
+//! page.
 
 mod app;
 mod console;
+mod flash;
 mod sandbox;
 
 use crate::AppState;
@@ -12,5 +14,6 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(app::router())
         .merge(console::router())
+        .merge(flash::router())
         .merge(sandbox::router())
 }

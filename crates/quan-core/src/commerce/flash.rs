@@ -1,0 +1,289 @@
+//! Flash sales (秒杀): staff set a slot up for one SKU (sale price, window, stock
+//! taken from the SKU, a per-person limit); buyers race for it. A buyer passes the
+//! [`crate::ports::StockGate`] first — an atomic on one node, one Redis script in a
+//! cluster — so the crowd the stock cannot serve is turned away in memory, with
+//! the sale's terms from [`SaleCache`] and no database read. An admitted buyer's
+//! order is then written like any other (see [`super::orders::submit`]) with the
+//! sale's unit and the buyer's allowance taken by guarded writes, which keep the
+//! sale exact even if a gate admits too many. An order that lapses unpaid gives
+//! its unit back to the sale and the gate; at the end the `commerce.flash_close`
+//! job gives what is left back to the SKU.
+
+use super::error::CommerceError;
+use super::orders::submit;
+use super::port::{FlashSaleRecord, OrderLine, OrderRecord};
+use super::{MANAGERS, Result, require};
+use crate::Services;
+use crate::access::{Actor, OrgAccess, require_scope};
+use crate::events::{announce, new_event};
+use crate::jobs::port::NewJob;
+use crate::page::{Page, PageRequest};
+use dashmap::DashMap;
+use quan_domain::{
+    FlashPhase, FlashSaleId, FlashTerms, Money, OrgId, ProductId, Scope, SkuId, Timestamp,
+    idempotency_key,
+};
+use serde_json::json;
+use std::sync::Arc;
+
+/// The job that closes a sale at its end.
+pub const CLOSE: &str = "commerce.flash_close";
+
+/// Sales a node keeps in memory, at most; past it the cache starts over (sales
+/// are read again on their next buyer).
+const CACHED_MAX: usize = 10_000;
+
+/// Flash sales' terms on this node. They never change once a sale is made, so a
+/// cached sale is never stale where it matters; its `remaining` is what the store
+/// had when it was read, which seeds the gate the first time this node sees it.
+#[derive(Default)]
+pub struct SaleCache {
+    sales: DashMap<FlashSaleId, Arc<FlashSaleRecord>>,
+}
+
+impl SaleCache {
+    async fn get(&self, svc: &Services, id: FlashSaleId) -> Result<Option<Arc<FlashSaleRecord>>> {
+        if let Some(s) = self.sales.get(&id) {
+            return Ok(Some(Arc::clone(&s)));
+        }
+        let Some(s) = svc.store.flash_get(id).await? else {
+            return Ok(None);
+        };
+        if self.sales.len() >= CACHED_MAX {
+            self.sales.clear();
+        }
+        let s = Arc::new(s);
+        self.sales.insert(id, Arc::clone(&s));
+        Ok(Some(s))
+    }
+}
+
+fn gate_key(sale: FlashSaleId) -> String {
+    format!("flash:{sale}")
+}
+
+/// Gives `q` units back to the sale's gate (an order that lapsed or was not
+/// written). A gate that cannot be reached only admits fewer until the sale ends,
+/// when the store gives every unit left back to the SKU: logged, not failed.
+pub(super) async fn gate_give_back(svc: &Services, sale: FlashSaleId, q: i64) {
+    if let Err(e) = svc.gate.give_back(&gate_key(sale), q).await {
+        tracing::warn!(error = %e, %sale, "flash sale: could not give units back to the gate");
+    }
+}
+
+/// What staff ask for when they set a sale up.
+#[derive(Debug, Clone)]
+pub struct FlashInput {
+    pub product: ProductId,
+    pub sku: SkuId,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub price_fen: i64,
+    pub stock: i64,
+    pub per_person: i64,
+}
+
+/// Sets a sale up: its stock leaves the SKU's shelf at once (refused when the SKU
+/// has not that much), and a job closes it at its end.
+#[tracing::instrument(skip_all, fields(org = %access.org()))]
+pub async fn create(
+    svc: &Services,
+    access: &OrgAccess,
+    input: FlashInput,
+) -> Result<FlashSaleRecord> {
+    require(access, Scope::Write, MANAGERS)?;
+    let org = access.org();
+    let product = svc
+        .store
+        .product_get(org, input.product)
+        .await?
+        .ok_or(CommerceError::NotFound)?;
+    let sku = product
+        .skus
+        .iter()
+        .find(|s| s.id == input.sku)
+        .ok_or(CommerceError::UnknownSku { sku: input.sku })?;
+    let now = svc.clock.now();
+    let price = Money::price(input.price_fen, sku.price.currency())?;
+    let terms = FlashTerms::new(
+        (input.starts_at, input.ends_at),
+        price,
+        sku.price,
+        (input.stock, input.per_person),
+        now,
+    )?;
+    let sale = FlashSaleRecord {
+        id: FlashSaleId::new(),
+        org_id: org,
+        product_id: product.id,
+        sku_id: sku.id,
+        terms,
+        remaining: terms.stock,
+        closed: false,
+        created_at: now,
+        product_name: product.name.clone(),
+        sku_name: sku.name.clone(),
+        list_price: sku.price,
+    };
+    let close = NewJob {
+        id: quan_domain::JobId::new(),
+        kind: CLOSE.to_owned(),
+        payload: json!({"sale": sale.id.to_string()}),
+        run_at: terms.ends_at,
+        max_attempts: 20,
+        dedupe_key: Some(format!("flash_close:{}", sale.id)),
+    };
+    let ev = new_event(
+        svc,
+        org,
+        "flash.created",
+        format!("product:{}", product.id),
+        Some(access.account()),
+        json!({"sale": sale.id.to_string(), "sku": sku.id.to_string(), "stock": terms.stock,
+               "price_fen": price.fen(), "starts_at": terms.starts_at.millis(), "ends_at": terms.ends_at.millis()}),
+    );
+    if !svc.store.flash_insert(&sale, &close, &ev).await? {
+        return Err(CommerceError::OutOfStock { sku: sku.id });
+    }
+    announce(svc, &ev).await;
+    Ok(sale)
+}
+
+/// The org's sales, newest first, for the console.
+pub async fn list(
+    svc: &Services,
+    access: &OrgAccess,
+    page: &PageRequest,
+) -> Result<Page<FlashSaleRecord>> {
+    require(access, Scope::Read, MANAGERS)?;
+    Ok(svc.store.flash_of_org(access.org(), page).await?)
+}
+
+/// The shop's sales that are on or coming, soonest first (published products only).
+pub async fn in_shop(svc: &Services, actor: &Actor, org: OrgId) -> Result<Vec<FlashSaleRecord>> {
+    require_scope(actor, Scope::Read)?;
+    Ok(svc.store.flash_open(org, svc.clock.now(), 50).await?)
+}
+
+/// One sale of the shop (live, coming or over), as the buyer's page shows it.
+pub async fn one(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    id: FlashSaleId,
+) -> Result<FlashSaleRecord> {
+    require_scope(actor, Scope::Read)?;
+    svc.store
+        .flash_get(id)
+        .await?
+        .filter(|s| s.org_id == org)
+        .ok_or(CommerceError::NotFound)
+}
+
+/// A buyer takes `q` units of a live sale under an idempotency key: the gate
+/// first, then the order. The same key again returns the first order (`true`).
+#[tracing::instrument(skip_all, fields(org = %org, sale = %id))]
+pub async fn buy(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    id: FlashSaleId,
+    q: i64,
+    key: &str,
+) -> Result<(OrderRecord, bool)> {
+    require_scope(actor, Scope::Write)?;
+    let key = idempotency_key(key)?;
+    let sale = svc
+        .flash
+        .get(svc, id)
+        .await?
+        .filter(|s| s.org_id == org)
+        .ok_or(CommerceError::NotFound)?;
+    let q = sale.terms.check_quantity(q)?;
+    let request_hash = format!("flash:{id}:{q}");
+    let refused = match sale.terms.phase(svc.clock.now()) {
+        FlashPhase::Upcoming => Some(CommerceError::FlashNotLive {
+            code: "flash_not_started",
+            message: "the flash sale has not started yet".to_owned(),
+        }),
+        FlashPhase::Ended => Some(CommerceError::FlashNotLive {
+            code: "flash_ended",
+            message: "the flash sale is over".to_owned(),
+        }),
+        FlashPhase::Live => {
+            let admitted = svc
+                .gate
+                .admit(&gate_key(id), q, sale.remaining)
+                .await
+                .map_err(|e| CommerceError::Internal(Box::new(e)))?;
+            (!admitted).then_some(CommerceError::FlashSoldOut)
+        }
+    };
+    if let Some(e) = refused {
+        // A retry of a buy that went through is answered with its order, whatever
+        // the sale says now.
+        return match svc.store.order_by_key(actor.account_id(), &key).await? {
+            Some(first) if first.org_id == org && first.request_hash == request_hash => {
+                Ok((first, true))
+            }
+            Some(_) => Err(CommerceError::IdempotencyReused),
+            None => Err(e),
+        };
+    }
+    let line = OrderLine {
+        sku_id: sale.sku_id,
+        product_id: sale.product_id,
+        product_name: sale.product_name.clone(),
+        sku_name: sale.sku_name.clone(),
+        unit: sale.terms.price,
+        quantity: q,
+        amount: sale.terms.price.times(q)?,
+    };
+    let placed = submit(svc, actor, org, (key, request_hash), vec![line], Some(id)).await;
+    match &placed {
+        Ok((_, false)) => {}
+        // The store had none left: the gate admitted too many (it was seeded
+        // before orders this node did not see), so it keeps the units it took.
+        Err(CommerceError::FlashSoldOut) => {}
+        // A replay, a buyer at their limit, a failure: nothing was taken.
+        Ok((_, true)) | Err(_) => gate_give_back(svc, id, q).await,
+    }
+    placed
+}
+
+/// The close job: at the sale's end, what it has left goes back to the SKU.
+#[tracing::instrument(skip_all)]
+pub async fn close(svc: &Services, payload: &serde_json::Value) -> std::result::Result<(), String> {
+    let id = payload
+        .get("sale")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| s.parse::<FlashSaleId>().ok())
+        .ok_or("a close job without a sale")?;
+    let Some(sale) = svc.store.flash_get(id).await.map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    if sale.closed {
+        return Ok(());
+    }
+    if svc.clock.now() < sale.terms.ends_at {
+        return Err("the flash sale has not ended yet".to_owned());
+    }
+    let ev = new_event(
+        svc,
+        sale.org_id,
+        "flash.closed",
+        format!("product:{}", sale.product_id),
+        None,
+        json!({"sale": id.to_string()}),
+    );
+    if svc
+        .store
+        .flash_close(id, &ev)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        announce(svc, &ev).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,453 @@
+//! `flash-sale`: a crowd of buyers (each a member with a session) races for a
+//! flash sale's stock over HTTP; every buyer tries once. Measured: attempts/s,
+//! latency, and exactness (orders created = the stock, every run). Beside it, in
+//! the same run: `api-read` on the same node (an authenticated JSON read, the
+//! HTTP + auth ceiling), the stock gate alone in process against Redis running
+//! the same Lua gate by EVALSHA, and the same race on two nodes sharing
+//! PostgreSQL and the Redis gate.
+
+use crate::seeded::{PgDb, run_seed, serve};
+use crate::{Measure, Proc, Req, cores, drive_each, median, quan_binary, report_run, round};
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use quan_core::StockGate;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Everything the race needs on one node (or two): who owns the shop and the SKU
+/// the sales are cut from.
+struct Shop {
+    org: String,
+    product: String,
+    sku: String,
+    /// The owner's session cookie (`quan_session=…`).
+    owner: String,
+}
+
+/// The session cookie a response set.
+fn session_of(r: &reqwest::Response) -> anyhow::Result<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("quan_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .context("no session cookie")
+}
+
+async fn post(c: &reqwest::Client, url: &str, cookie: &str, body: Value) -> anyhow::Result<Value> {
+    let r = c
+        .post(url)
+        .header("cookie", cookie)
+        .json(&body)
+        .send()
+        .await?;
+    let status = r.status();
+    let v: Value = r.json().await?;
+    if !status.is_success() {
+        bail!("{url}: {status} {v}");
+    }
+    Ok(v)
+}
+
+/// An owner, an org and a product whose one SKU has room for every run's sale.
+async fn open_shop(port: u16, units: i64) -> anyhow::Result<Shop> {
+    let base = format!("http://127.0.0.1:{port}");
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("{base}/api/v1/accounts"))
+        .json(&json!({"login": "flash-owner@quan.local", "password": "load-test-pass", "display_name": "茶铺 Owner"}))
+        .send()
+        .await?;
+    if r.status().as_u16() != 201 {
+        bail!("sign-up failed: {}", r.text().await?);
+    }
+    let owner = session_of(&r)?;
+    let org = post(
+        &c,
+        &format!("{base}/api/v1/orgs"),
+        &owner,
+        json!({"name": "秒杀压测 Flash bench"}),
+    )
+    .await?;
+    let org = org["id"].as_str().context("org id")?.to_owned();
+    let p = post(
+        &c,
+        &format!("{base}/api/v1/orgs/{org}/products"),
+        &owner,
+        json!({"name": "明前龙井 Longjing", "published": true,
+               "skus": [{"name": "100 g", "price_fen": 3800, "stock": units}]}),
+    )
+    .await?;
+    Ok(Shop {
+        org,
+        product: p["id"].as_str().context("product id")?.to_owned(),
+        sku: p["skus"][0]["id"].as_str().context("sku id")?.to_owned(),
+        owner,
+    })
+}
+
+/// A sale live now for two hours with `stock` units, one per person.
+async fn open_sale(port: u16, shop: &Shop, stock: i64) -> anyhow::Result<String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis();
+    let now = i64::try_from(now)?;
+    let s = post(
+        &reqwest::Client::new(),
+        &format!("http://127.0.0.1:{port}/api/v1/orgs/{}/flash-sales", shop.org),
+        &shop.owner,
+        json!({"product_id": shop.product, "sku_id": shop.sku, "starts_at": now, "ends_at": now + 7_200_000,
+               "price_fen": 990, "stock": stock, "per_person": 1}),
+    )
+    .await?;
+    Ok(s["id"].as_str().context("sale id")?.to_owned())
+}
+
+/// One race: `conns` connections (spread over `ports`) take buyers from one queue,
+/// each buyer posting one buy. Latencies of every attempt, orders made, errors
+/// (anything but an order or "sold out").
+struct Race {
+    attempts: u64,
+    secs: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    orders: u64,
+    errors: u64,
+}
+
+async fn race(
+    ports: &[u16],
+    org: &str,
+    sale: &str,
+    buyers: &Arc<Vec<String>>,
+    conns: usize,
+    run: usize,
+) -> anyhow::Result<Race> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let path = format!("/api/v1/shops/{org}/flash-sales/{sale}/orders");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..conns {
+        let (next, buyers, path) = (Arc::clone(&next), Arc::clone(buyers), path.clone());
+        let port = ports[i % ports.len()];
+        tasks.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+            stream.set_nodelay(true)?;
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            let (mut lat, mut orders, mut errors) = (Vec::new(), 0u64, 0u64);
+            loop {
+                let b = next.fetch_add(1, Ordering::Relaxed);
+                if b >= buyers.len() || Instant::now() > deadline {
+                    break;
+                }
+                let req = Request::post(path.as_str())
+                    .header("host", "127.0.0.1")
+                    .header("content-type", "application/json")
+                    .header("cookie", format!("quan_session={}", buyers[b]))
+                    .header("idempotency-key", format!("run{run}-b{b}"))
+                    .body(Full::new(Bytes::from_static(b"{\"quantity\":1}")))?;
+                let t = Instant::now();
+                let res = sender.send_request(req).await?;
+                let status = res.status().as_u16();
+                let body = res.into_body().collect().await?.to_bytes();
+                lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                match status {
+                    201 => orders += 1,
+                    409 if body.windows(14).any(|w| w == b"flash_sold_out") => {}
+                    _ => errors += 1,
+                }
+            }
+            anyhow::Ok((lat, orders, errors))
+        }));
+    }
+    let (mut all, mut orders, mut errors) = (Vec::new(), 0, 0);
+    for t in tasks {
+        let (l, o, e) = t.await??;
+        all.extend(l);
+        orders += o;
+        errors += e;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len().max(1) - 1) as f64 * p).round() as usize)
+            .map_or(f64::NAN, |v| f64::from(*v) / 1000.0)
+    };
+    Ok(Race {
+        attempts: all.len() as u64,
+        secs,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        orders,
+        errors,
+    })
+}
+
+/// What the store says the sale sold: orders of the sale in the org's list, and
+/// the units it has left.
+async fn tally(port: u16, shop: &Shop, sale: &str) -> anyhow::Result<(u64, i64)> {
+    let c = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}/api/v1/orgs/{}", shop.org);
+    let (mut n, mut after) = (0u64, None::<String>);
+    loop {
+        let url = match &after {
+            Some(a) => format!("{base}/orders?limit=100&after={a}"),
+            None => format!("{base}/orders?limit=100"),
+        };
+        let page: Value = c
+            .get(url)
+            .header("cookie", &shop.owner)
+            .send()
+            .await?
+            .json()
+            .await?;
+        for o in page["items"].as_array().context("orders")? {
+            if o["flash_sale_id"].as_str() == Some(sale) {
+                n += 1;
+            }
+        }
+        match page["next"].as_str() {
+            Some(a) => after = Some(a.to_owned()),
+            None => break,
+        }
+    }
+    let sales: Value = c
+        .get(format!("{base}/flash-sales?limit=100"))
+        .header("cookie", &shop.owner)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let left = sales["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["id"].as_str() == Some(sale)))
+        .and_then(|s| s["remaining"].as_i64())
+        .context("the sale")?;
+    Ok((n, left))
+}
+
+/// The stock gate alone: `ops` admissions on one key, in process (two threads, the
+/// machine's cores) and on Redis through the same Lua script by EVALSHA (64 calls
+/// in flight, as many as the HTTP race had).
+async fn gate_bench(redis_url: &str, ops: usize) -> anyhow::Result<Value> {
+    let mem = Arc::new(quan_infra::MemoryGate::default());
+    let t0 = Instant::now();
+    let per = ops / 2;
+    let mut ts = Vec::new();
+    for _ in 0..2 {
+        let g = Arc::clone(&mem);
+        ts.push(tokio::spawn(async move {
+            let mut admitted = 0u64;
+            for _ in 0..per {
+                admitted += u64::from(g.admit("bench", 1, i64::MAX / 2).await.unwrap_or(false));
+            }
+            admitted
+        }));
+    }
+    for t in ts {
+        t.await?;
+    }
+    let mem_ops = (per * 2) as f64 / t0.elapsed().as_secs_f64();
+
+    let client = redis::Client::open(redis_url)?;
+    let conn = client.get_connection_manager().await?;
+    let script = redis::Script::new(quan_infra::GATE_LUA);
+    let key = format!("quan:gate:bench:{}", std::process::id());
+    let redis_ops_total = (ops / 20).clamp(10_000, 200_000);
+    let next = Arc::new(AtomicUsize::new(0));
+    let t0 = Instant::now();
+    let mut ts = Vec::new();
+    for _ in 0..64 {
+        let (mut c, s, k, next) = (conn.clone(), script.clone(), key.clone(), Arc::clone(&next));
+        ts.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < redis_ops_total {
+                let _: i64 = s
+                    .key(&k)
+                    .arg(1)
+                    .arg(i64::MAX / 2)
+                    .arg(60_000)
+                    .invoke_async(&mut c)
+                    .await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in ts {
+        t.await??;
+    }
+    let redis_ops = redis_ops_total as f64 / t0.elapsed().as_secs_f64();
+    let mut c = conn.clone();
+    let _: i64 = redis::cmd("DEL").arg(&key).query_async(&mut c).await?;
+    Ok(json!({
+        "quan_ops_per_s": round(mem_ops, 0),
+        "redis_lua_ops_per_s": round(redis_ops, 0),
+        "ratio": round(mem_ops / redis_ops, 1),
+        "ops": {"quan": per * 2, "redis": redis_ops_total},
+    }))
+}
+
+/// Seeds the crowd into the data directory (or the scratch database), starts the
+/// nodes, opens the shop on the first.
+async fn nodes(
+    env: &[(String, String)],
+    n: usize,
+    buyers: usize,
+    units: i64,
+    dir: &std::path::Path,
+) -> anyhow::Result<(Vec<Proc>, Vec<u16>, Arc<Vec<String>>, Shop)> {
+    let quan = quan_binary()?;
+    let data = dir.join("quan");
+    let seed = run_seed(
+        &quan,
+        "bench-seed-buyers",
+        &data,
+        &["--count".to_owned(), buyers.to_string()],
+        &env.to_vec(),
+    )?;
+    let secrets: Vec<String> = seed["secrets"]
+        .as_array()
+        .context("secrets")?
+        .iter()
+        .filter_map(|s| s.as_str().map(str::to_owned))
+        .collect();
+    let (mut procs, mut ports) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let node_dir = dir.join(format!("node{i}"));
+        let (p, port) = serve(
+            &quan,
+            if i == 0 { &data } else { &node_dir },
+            &env.to_vec(),
+            &[],
+            None,
+        )
+        .await?;
+        procs.push(p);
+        ports.push(port);
+    }
+    let shop = open_shop(ports[0], units).await?;
+    Ok((procs, ports, Arc::new(secrets), shop))
+}
+
+pub(crate) async fn flash_sale(
+    conns: usize,
+    secs: u64,
+    runs: usize,
+    buyers: usize,
+    stock: i64,
+    pg: &str,
+    redis_url: &str,
+) -> anyhow::Result<Value> {
+    let units = stock * i64::try_from(runs + 2)?;
+    // One node on SQLite, the embedded default.
+    let dir = tempfile::tempdir()?;
+    let (_procs, ports, crowd, shop) = nodes(&[], 1, buyers, units, dir.path()).await?;
+    let port = ports[0];
+    let reference: Req = (
+        format!("/api/v1/orgs/{}", shop.org),
+        Some(("cookie".to_owned(), shop.owner.clone())),
+    );
+    let (mut races, mut reads, mut exact) = (Vec::new(), Vec::new(), true);
+    let mut counted = Vec::new();
+    for run in 0..runs {
+        let sale = open_sale(port, &shop, stock).await?;
+        let r = race(&[port], &shop.org, &sale, &crowd, conns, run).await?;
+        let (orders_in_store, left) = tally(port, &shop, &sale).await?;
+        eprintln!(
+            "run {}/{runs}: flash {:>8.0} attempts/s  p50 {:.3} ms  p99 {:.3} ms  orders {} (store {orders_in_store}, left {left})  errors {}",
+            run + 1,
+            r.attempts as f64 / r.secs,
+            r.p50_ms,
+            r.p99_ms,
+            r.orders,
+            r.errors
+        );
+        exact &= r.orders == stock as u64
+            && orders_in_store == stock as u64
+            && left == 0
+            && r.errors == 0;
+        counted.push(json!({"orders": r.orders, "orders_in_store": orders_in_store, "left": left, "errors": r.errors}));
+        races.push(r);
+        let m = drive_each(port, std::slice::from_ref(&reference), conns, secs, None).await?;
+        report_run("api-read", run, runs, &m);
+        reads.push(m);
+    }
+    races.sort_by(|a, b| (a.attempts as f64 / a.secs).total_cmp(&(b.attempts as f64 / b.secs)));
+    let q = &races[races.len() / 2];
+    let read: Measure = median(reads);
+    let attempts_per_s = q.attempts as f64 / q.secs;
+    let ratio = attempts_per_s / read.rps;
+
+    eprintln!("gate: in process vs Redis EVALSHA");
+    let gate = gate_bench(redis_url, 4_000_000).await?;
+
+    // Two nodes on one PostgreSQL database and the Redis gate.
+    eprintln!("cluster: two nodes, PostgreSQL + Redis");
+    let cdir = tempfile::tempdir()?;
+    let db = PgDb::create(pg)?;
+    let env = vec![
+        ("QUAN__DATABASE__URL".to_owned(), db.url(pg)),
+        ("QUAN__BUS__URL".to_owned(), redis_url.to_owned()),
+    ];
+    let (_cprocs, cports, ccrowd, cshop) = nodes(&env, 2, buyers, units, cdir.path()).await?;
+    let csale = open_sale(cports[0], &cshop, stock).await?;
+    let c = race(&cports, &cshop.org, &csale, &ccrowd, conns, 0).await?;
+    let (c_store, c_left) = tally(cports[1], &cshop, &csale).await?;
+    let c_exact =
+        c.orders == stock as u64 && c_store == stock as u64 && c_left == 0 && c.errors == 0;
+    eprintln!(
+        "cluster: {:>8.0} attempts/s  p99 {:.3} ms  orders {} (store {c_store}, left {c_left})  errors {}",
+        c.attempts as f64 / c.secs,
+        c.p99_ms,
+        c.orders,
+        c.errors
+    );
+    drop(db);
+
+    let gate_ratio = gate["ratio"].as_f64().unwrap_or(0.0);
+    let ok = exact && c_exact && ratio >= 0.8 && q.p99_ms < 10.0 && gate_ratio >= 10.0;
+    Ok(json!({
+        "scenario": "flash-sale",
+        "quan": {
+            "attempts": q.attempts,
+            "attempts_per_s": round(attempts_per_s, 0),
+            "p50_ms": round(q.p50_ms, 3),
+            "p99_ms": round(q.p99_ms, 3),
+            "orders": q.orders,
+            "stock": stock,
+            "oversold": counted.iter().map(|c| c["orders_in_store"].as_i64().unwrap_or(0) - stock).max().unwrap_or(0).max(0),
+            "runs": counted,
+            "backend": "sqlite",
+        },
+        "reference": {"name": "api-read", "rps": round(read.rps, 0), "p99_ms": round(read.p99_ms, 3),
+                      "note": "GET /api/v1/orgs/{org} with the owner's session, same node, same connections"},
+        "ratio": round(ratio, 3),
+        "gate": gate,
+        "cluster": {
+            "nodes": 2,
+            "backend": "postgres",
+            "gate": "redis",
+            "attempts": c.attempts,
+            "attempts_per_s": round(c.attempts as f64 / c.secs, 0),
+            "p99_ms": round(c.p99_ms, 3),
+            "orders": c.orders,
+            "orders_in_store": c_store,
+            "oversold": (i64::try_from(c_store)? - stock).max(0),
+            "exact": c_exact,
+        },
+        "goal": "orders = stock every run (one node and two); attempts/s >= 0.8 x api-read; p99 < 10 ms; gate >= 10 x Redis EVALSHA",
+        "buyers": buyers,
+        "connections": conns,
+        "cores": cores(),
+        "ok": ok,
+    }))
+}

@@ -1,0 +1,275 @@
+//! Flash sales' rows: a sale set up with its stock taken from the SKU, a flash
+//! order's stock and the buyer's allowance taken by guarded writes (the sale's row
+//! first, then the buyer's, here and when giving back, so two transactions never
+//! lock them in opposite orders), and the close that gives the rest to the SKU.
+
+use super::catalog::currency;
+use crate::jobs::insert_job;
+use crate::moderation::exec;
+use crate::rows::{backend, flag, id, int, text, ts};
+use crate::store::{SqlStore, Tx};
+use quan_core::commerce::port::FlashSaleRecord;
+use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
+use quan_domain::{AccountId, FlashSaleId, FlashTerms, Money, OrderId, OrgId, Timestamp};
+use sqlx::any::AnyRow;
+
+const FLASH_COLS: &str = "f.id, f.org_id, f.product_id, f.sku_id, f.starts_at, f.ends_at, f.price_fen, \
+     f.currency, f.stock, f.per_person, f.remaining, f.closed, f.created_at, \
+     p.name AS product_name, s.name AS sku_name, s.price_fen AS list_fen \
+     FROM flash_sales f JOIN products p ON p.id = f.product_id JOIN skus s ON s.id = f.sku_id";
+
+fn sale(r: &AnyRow) -> StoreResult<FlashSaleRecord> {
+    let cur = currency(r)?;
+    Ok(FlashSaleRecord {
+        id: id(r, "id")?,
+        org_id: id(r, "org_id")?,
+        product_id: id(r, "product_id")?,
+        sku_id: id(r, "sku_id")?,
+        // Checked when the sale was made; read back as stored.
+        terms: FlashTerms {
+            starts_at: ts(r, "starts_at")?,
+            ends_at: ts(r, "ends_at")?,
+            price: Money::from_fen(int(r, "price_fen")?, cur),
+            stock: int(r, "stock")?,
+            per_person: int(r, "per_person")?,
+        },
+        remaining: int(r, "remaining")?,
+        closed: flag(r, "closed")?,
+        created_at: ts(r, "created_at")?,
+        product_name: text(r, "product_name")?,
+        sku_name: text(r, "sku_name")?,
+        list_price: Money::from_fen(int(r, "list_fen")?, cur),
+    })
+}
+
+/// Takes `q` units of an open sale and `q` of the buyer's allowance, or nothing:
+/// `Err(false)` when the sale has not that many left, `Err(true)` when the buyer
+/// would pass the per-person limit.
+pub(super) async fn take_flash(
+    tx: &mut Tx,
+    sale: FlashSaleId,
+    buyer: AccountId,
+    q: i64,
+) -> StoreResult<Result<(), bool>> {
+    let taken = exec(
+        tx,
+        sqlx::query(
+            "UPDATE flash_sales SET remaining = remaining - $1 WHERE id = $2 AND closed = 0 AND remaining >= $1",
+        )
+        .bind(q)
+        .bind(sale.to_string()),
+    )
+    .await?;
+    if taken == 0 {
+        return Ok(Err(false));
+    }
+    // One row per buyer and sale, moved only while it stays within the limit: two
+    // orders of one buyer at once both pass this row, one after the other.
+    let allowed = exec(
+        tx,
+        sqlx::query(
+            "INSERT INTO flash_buyers (sale_id, buyer_id, bought) VALUES ($1, $2, $3) \
+             ON CONFLICT (sale_id, buyer_id) DO UPDATE SET bought = flash_buyers.bought + excluded.bought \
+             WHERE flash_buyers.bought + excluded.bought <= (SELECT per_person FROM flash_sales WHERE id = $1)",
+        )
+        .bind(sale.to_string())
+        .bind(buyer.to_string())
+        .bind(q),
+    )
+    .await?;
+    if allowed == 0 {
+        // Given back here, so a caller whose transaction goes on (a late payment
+        // that will be refunded instead) keeps the sale whole.
+        exec(
+            tx,
+            sqlx::query("UPDATE flash_sales SET remaining = remaining + $1 WHERE id = $2")
+                .bind(q)
+                .bind(sale.to_string()),
+        )
+        .await?;
+        return Ok(Err(true));
+    }
+    Ok(Ok(()))
+}
+
+/// Gives a lapsed flash order's unit back: to its sale while the sale is open
+/// (with the buyer's allowance), else to the SKU's shelf. False when the order is
+/// not a flash order (the caller gives its lines back the ordinary way).
+pub(super) async fn give_back_flash(tx: &mut Tx, order: OrderId) -> StoreResult<bool> {
+    let Some(r) = sqlx::query(
+        "SELECT o.flash_sale_id, o.buyer_id, l.sku_id, l.quantity AS q FROM orders o \
+         JOIN order_lines l ON l.order_id = o.id WHERE o.id = $1 AND o.flash_sale_id IS NOT NULL",
+    )
+    .bind(order.to_string())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend)?
+    else {
+        return Ok(false);
+    };
+    let (sale, q) = (text(&r, "flash_sale_id")?, int(&r, "q")?);
+    let to_sale = exec(
+        tx,
+        sqlx::query(
+            "UPDATE flash_sales SET remaining = remaining + $1 WHERE id = $2 AND closed = 0",
+        )
+        .bind(q)
+        .bind(sale.clone()),
+    )
+    .await?;
+    if to_sale == 0 {
+        exec(
+            tx,
+            sqlx::query("UPDATE skus SET stock = stock + $1 WHERE id = $2")
+                .bind(q)
+                .bind(text(&r, "sku_id")?),
+        )
+        .await?;
+    }
+    exec(
+        tx,
+        sqlx::query(
+            "UPDATE flash_buyers SET bought = bought - $1 WHERE sale_id = $2 AND buyer_id = $3 AND bought >= $1",
+        )
+        .bind(q)
+        .bind(sale)
+        .bind(text(&r, "buyer_id")?),
+    )
+    .await?;
+    Ok(true)
+}
+
+impl SqlStore {
+    pub(super) async fn flash_sale_insert(
+        &self,
+        f: &FlashSaleRecord,
+        close: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let taken = exec(
+            &mut tx,
+            sqlx::query(
+                "UPDATE skus SET stock = stock - $1 WHERE id = $2 AND org_id = $3 AND product_id = $4 \
+                   AND retired = 0 AND stock >= $1",
+            )
+            .bind(f.terms.stock)
+            .bind(f.sku_id.to_string())
+            .bind(f.org_id.to_string())
+            .bind(f.product_id.to_string()),
+        )
+        .await?;
+        if taken == 0 {
+            return Ok(false);
+        }
+        exec(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO flash_sales (id, org_id, product_id, sku_id, starts_at, ends_at, price_fen, currency, \
+                   stock, per_person, remaining, closed, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, 0, $11)",
+            )
+            .bind(f.id.to_string())
+            .bind(f.org_id.to_string())
+            .bind(f.product_id.to_string())
+            .bind(f.sku_id.to_string())
+            .bind(f.terms.starts_at.millis())
+            .bind(f.terms.ends_at.millis())
+            .bind(f.terms.price.fen())
+            .bind(f.terms.price.currency().as_str())
+            .bind(f.terms.stock)
+            .bind(f.terms.per_person)
+            .bind(f.created_at.millis()),
+        )
+        .await?;
+        insert_job(&mut tx, close).await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    pub(super) async fn flash_sale_get(
+        &self,
+        fid: FlashSaleId,
+    ) -> StoreResult<Option<FlashSaleRecord>> {
+        let sql = format!("SELECT {FLASH_COLS} WHERE f.id = $1");
+        self.fetch_opt(sqlx::query(&sql).bind(fid.to_string()))
+            .await?
+            .map(|r| sale(&r))
+            .transpose()
+    }
+
+    pub(super) async fn flash_sales_of_org(
+        &self,
+        org: OrgId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<FlashSaleRecord>> {
+        let sql = format!("SELECT {FLASH_COLS} WHERE f.org_id = $1");
+        self.keyset_page(&sql, &[org.to_string()], ("f.id", true), page, sale, |f| {
+            f.id.to_string()
+        })
+        .await
+    }
+
+    pub(super) async fn flash_sales_open(
+        &self,
+        org: OrgId,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<FlashSaleRecord>> {
+        let sql = format!(
+            "SELECT {FLASH_COLS} WHERE f.org_id = $1 AND f.closed = 0 AND f.ends_at > $2 \
+             ORDER BY f.starts_at, f.id LIMIT $3"
+        );
+        self.fetch_all(
+            sqlx::query(&sql)
+                .bind(org.to_string())
+                .bind(now.millis())
+                .bind(limit),
+        )
+        .await?
+        .iter()
+        .map(sale)
+        .collect()
+    }
+
+    pub(super) async fn flash_sale_close(
+        &self,
+        fid: FlashSaleId,
+        event: &EventRecord,
+    ) -> StoreResult<Option<i64>> {
+        let mut tx = self.begin().await?;
+        // Closing first locks the row: an order lapsing now waits, then finds the
+        // sale closed and gives its unit to the SKU instead.
+        let closed = exec(
+            &mut tx,
+            sqlx::query("UPDATE flash_sales SET closed = 1 WHERE id = $1 AND closed = 0")
+                .bind(fid.to_string()),
+        )
+        .await?;
+        if closed == 0 {
+            return Ok(None);
+        }
+        let r = sqlx::query("SELECT sku_id, remaining FROM flash_sales WHERE id = $1")
+            .bind(fid.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let left = int(&r, "remaining")?;
+        exec(
+            &mut tx,
+            sqlx::query("UPDATE skus SET stock = stock + $1 WHERE id = $2")
+                .bind(left)
+                .bind(text(&r, "sku_id")?),
+        )
+        .await?;
+        exec(
+            &mut tx,
+            sqlx::query("UPDATE flash_sales SET remaining = 0 WHERE id = $1").bind(fid.to_string()),
+        )
+        .await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(left))
+    }
+}
