@@ -178,16 +178,13 @@ async fn race(
         errors += e;
     }
     let secs = t0.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let pct = |p: f64| {
-        all.get(((all.len().max(1) - 1) as f64 * p).round() as usize)
-            .map_or(f64::NAN, |v| f64::from(*v) / 1000.0)
-    };
+    let attempts = all.len() as u64;
+    let (p50_ms, p99_ms) = crate::fanout::percentiles(all);
     Ok(Race {
-        attempts: all.len() as u64,
+        attempts,
         secs,
-        p50_ms: pct(0.5),
-        p99_ms: pct(0.99),
+        p50_ms,
+        p99_ms,
         orders,
         errors,
     })

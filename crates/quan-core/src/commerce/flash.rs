@@ -1,8 +1,9 @@
 //! Flash sales (秒杀): staff set a slot up for one SKU (sale price, window, stock
 //! taken from the SKU, a per-person limit); buyers race for it. A buyer passes the
 //! [`crate::ports::StockGate`] first — an atomic on one node, one Redis script in a
-//! cluster — so the crowd the stock cannot serve is turned away in memory, with
-//! the sale's terms from [`SaleCache`] and no database read. An admitted buyer's
+//! cluster — so the crowd the stock cannot serve is turned away without a write
+//! (the sale's terms come from [`SaleCache`]; the one read left is the buyer's
+//! idempotency key, so a retry of a buy that won gets its order). An admitted buyer's
 //! order is then written like any other (see [`super::orders::submit`]) with the
 //! sale's unit and the buyer's allowance taken by guarded writes, which keep the
 //! sale exact even if a gate admits too many. An order that lapses unpaid gives
@@ -35,7 +36,8 @@ const CACHED_MAX: usize = 10_000;
 
 /// Flash sales' terms on this node. They never change once a sale is made, so a
 /// cached sale is never stale where it matters; its `remaining` is what the store
-/// had when it was read, which seeds the gate the first time this node sees it.
+/// had when it was read: the gate's seed when the gate has no count for the sale
+/// yet (the first buyer on one node; in a cluster, whoever reaches Redis first).
 #[derive(Default)]
 pub struct SaleCache {
     sales: DashMap<FlashSaleId, Arc<FlashSaleRecord>>,
@@ -159,7 +161,8 @@ pub async fn list(
     Ok(svc.store.flash_of_org(access.org(), page).await?)
 }
 
-/// The shop's sales that are on or coming, soonest first (published products only).
+/// The shop's sales that are on or coming, soonest first (published products and
+/// SKUs still sold only).
 pub async fn in_shop(svc: &Services, actor: &Actor, org: OrgId) -> Result<Vec<FlashSaleRecord>> {
     require_scope(actor, Scope::Read)?;
     Ok(svc.store.flash_open(org, svc.clock.now(), 50).await?)
@@ -210,14 +213,16 @@ pub async fn buy(
             code: "flash_ended",
             message: "the flash sale is over".to_owned(),
         }),
-        FlashPhase::Live => {
-            let admitted = svc
-                .gate
-                .admit(&gate_key(id), q, sale.remaining)
-                .await
-                .map_err(|e| CommerceError::Internal(Box::new(e)))?;
-            (!admitted).then_some(CommerceError::FlashSoldOut)
-        }
+        FlashPhase::Live => match svc.gate.admit(&gate_key(id), q, sale.remaining).await {
+            Ok(true) => None,
+            Ok(false) => Some(CommerceError::FlashSoldOut),
+            // The gate only spares the store work; without it the store's guarded
+            // writes still sell exactly what the sale has.
+            Err(e) => {
+                tracing::warn!(error = %e, sale = %id, "flash sale: gate unavailable, the store decides");
+                None
+            }
+        },
     };
     if let Some(e) = refused {
         // A retry of a buy that went through is answered with its order, whatever
@@ -239,16 +244,61 @@ pub async fn buy(
         quantity: q,
         amount: sale.terms.price.times(q)?,
     };
+    // Held until the order's outcome is known: a request dropped meanwhile (the
+    // client hung up, the request timed out) rolls its transaction back, and the
+    // hold gives the units back to the gate rather than leave them unsellable.
+    let mut hold = GateHold::new(svc, id, q);
     let placed = submit(svc, actor, org, (key, request_hash), vec![line], Some(id)).await;
     match &placed {
-        Ok((_, false)) => {}
+        Ok((_, false)) => hold.keep(),
         // The store had none left: the gate admitted too many (it was seeded
         // before orders this node did not see), so it keeps the units it took.
-        Err(CommerceError::FlashSoldOut) => {}
+        Err(CommerceError::FlashSoldOut) => hold.keep(),
         // A replay, a buyer at their limit, a failure: nothing was taken.
-        Ok((_, true)) | Err(_) => gate_give_back(svc, id, q).await,
+        Ok((_, true)) | Err(_) => {}
     }
+    drop(hold);
     placed
+}
+
+/// Units an admitted buyer holds at the gate while their order is written; given
+/// back when dropped unless kept. Giving back too much only lets the gate admit
+/// a buyer the store then refuses; giving back too little would strand units.
+struct GateHold {
+    gate: Arc<dyn crate::ports::StockGate>,
+    sale: FlashSaleId,
+    q: i64,
+}
+
+impl GateHold {
+    fn new(svc: &Services, sale: FlashSaleId, q: i64) -> Self {
+        Self {
+            gate: Arc::clone(&svc.gate),
+            sale,
+            q,
+        }
+    }
+    fn keep(&mut self) {
+        self.q = 0;
+    }
+}
+
+impl Drop for GateHold {
+    fn drop(&mut self) {
+        let (gate, sale, q) = (Arc::clone(&self.gate), self.sale, self.q);
+        if q == 0 {
+            return;
+        }
+        // Drop cannot await: the give-back runs on its own task. Outside a runtime
+        // (never, in the server) the units stay held until the sale closes.
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = gate.give_back(&gate_key(sale), q).await {
+                    tracing::warn!(error = %e, %sale, "flash sale: could not give units back to the gate");
+                }
+            });
+        }
+    }
 }
 
 /// The close job: at the sale's end, what it has left goes back to the SKU.

@@ -106,7 +106,8 @@ pub struct FlashSaleRecord {
     pub product_id: ProductId,
     pub sku_id: SkuId,
     pub terms: FlashTerms,
-    /// Units the sale can still sell (reserved orders hold the rest).
+    /// Units the sale can still sell (reserved orders hold the rest); once closed,
+    /// the units it gave back to the SKU.
     pub remaining: i64,
     /// Over, with what was left given back to the SKU.
     pub closed: bool,

@@ -43,7 +43,8 @@ fn sale(r: &AnyRow) -> StoreResult<FlashSaleRecord> {
 }
 
 /// Takes `q` units of an open sale and `q` of the buyer's allowance, or nothing:
-/// `Err(false)` when the sale has not that many left, `Err(true)` when the buyer
+/// `Err(false)` when the sale has not that many left (or its product is off the
+/// shelf: unpublished, or the SKU retired), `Err(true)` when the buyer
 /// would pass the per-person limit.
 pub(super) async fn take_flash(
     tx: &mut Tx,
@@ -54,7 +55,9 @@ pub(super) async fn take_flash(
     let taken = exec(
         tx,
         sqlx::query(
-            "UPDATE flash_sales SET remaining = remaining - $1 WHERE id = $2 AND closed = 0 AND remaining >= $1",
+            "UPDATE flash_sales SET remaining = remaining - $1 WHERE id = $2 AND closed = 0 AND remaining >= $1 \
+             AND EXISTS (SELECT 1 FROM skus s JOIN products p ON p.id = s.product_id \
+                         WHERE s.id = flash_sales.sku_id AND s.retired = 0 AND p.published <> 0)",
         )
         .bind(q)
         .bind(sale.to_string()),
@@ -219,6 +222,7 @@ impl SqlStore {
     ) -> StoreResult<Vec<FlashSaleRecord>> {
         let sql = format!(
             "SELECT {FLASH_COLS} WHERE f.org_id = $1 AND f.closed = 0 AND f.ends_at > $2 \
+               AND p.published <> 0 AND s.retired = 0 \
              ORDER BY f.starts_at, f.id LIMIT $3"
         );
         self.fetch_all(
@@ -263,11 +267,8 @@ impl SqlStore {
                 .bind(text(&r, "sku_id")?),
         )
         .await?;
-        exec(
-            &mut tx,
-            sqlx::query("UPDATE flash_sales SET remaining = 0 WHERE id = $1").bind(fid.to_string()),
-        )
-        .await?;
+        // `remaining` stays as it was: on a closed sale it says how many went back,
+        // and `closed` alone keeps anything from taking or giving them again.
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)?;
         Ok(Some(left))

@@ -232,7 +232,8 @@ async fn a_sale_closes_at_its_end_and_gives_the_rest_to_the_sku(app: TestApp) {
     let after = &owner.org_flash_sales(&org).await[0];
     assert_eq!(
         (after.closed, after.remaining, after.phase.as_str()),
-        (true, 0, "ended")
+        (true, 4, "ended"),
+        "the four it gave back"
     );
     assert_eq!(sku_stock(&owner, &org, &product).await, 49);
     assert!(buyers[0].shop_flash_sales(&org).await.is_empty());
@@ -358,6 +359,20 @@ async fn bad_flash_buys_are_refused_and_take_nothing(app: TestApp) {
         5,
         "nothing taken"
     );
+    // A product taken off the shelf takes its sale with it.
+    let r = owner
+        .try_update_product(
+            &org,
+            &product,
+            json!({"name": "明前龙井 Longjing", "published": false,
+                   "skus": [{"id": sku, "name": "100 g", "price_fen": 3800, "stock": 45}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(buyer.shop_flash_sales(&org).await.is_empty());
+    let r = buyer.try_buy_flash(&org, &sale.id, 1, "k").await;
+    assert_eq!(r.problem(), (409, Some("flash_sold_out")));
+    assert_eq!(owner.org_flash_sales(&org).await[0].remaining, 5);
 }
 
 /// Accounts written straight to the store (signing ten thousand up over HTTP

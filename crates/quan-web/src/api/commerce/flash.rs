@@ -45,7 +45,8 @@ pub struct FlashSaleDto {
     pub phase: String,
     /// Units set aside for the sale.
     pub stock: i64,
-    /// Units it can still sell (orders waiting for payment hold the rest).
+    /// Units it can still sell (orders waiting for payment hold the rest); once
+    /// closed, the units it gave back to the SKU.
     pub remaining: i64,
     pub per_person: i64,
     pub closed: bool,
