@@ -107,7 +107,7 @@ impl FlashTerms {
         if !(1..=FLASH_STOCK_MAX).contains(&stock) {
             return Err(ParseError::new(
                 "stock",
-                "invalid_stock",
+                "flash_invalid_stock",
                 format!("1 to {FLASH_STOCK_MAX} units"),
             ));
         }
@@ -223,10 +223,10 @@ mod tests {
             Err("flash_too_far_ahead")
         );
         assert_eq!(terms(1000, 1100, 1000, 10, 1), Err("flash_price_not_lower"));
-        assert_eq!(terms(1000, 1100, 500, 0, 1), Err("invalid_stock"));
+        assert_eq!(terms(1000, 1100, 500, 0, 1), Err("flash_invalid_stock"));
         assert_eq!(
             terms(1000, 1100, 500, FLASH_STOCK_MAX + 1, 1),
-            Err("invalid_stock")
+            Err("flash_invalid_stock")
         );
         assert_eq!(terms(1000, 1100, 500, 10, 0), Err("invalid_limit"));
         assert_eq!(terms(1000, 1100, 500, 10, 100), Err("invalid_limit"));

@@ -29,6 +29,10 @@ pub enum CommerceError {
     /// The buyer already holds the flash sale's per-person limit.
     #[error("you already bought as many as one person may in this flash sale")]
     FlashLimitReached,
+    /// A flash sale asks for more units than its SKU has in stock (or the SKU was
+    /// retired meanwhile).
+    #[error("the SKU has fewer units in stock than the flash sale asks for")]
+    FlashStockShort,
     /// The flash sale has not begun (`flash_not_started`) or is over (`flash_ended`).
     #[error("{message}")]
     FlashNotLive { code: &'static str, message: String },

@@ -145,7 +145,7 @@ pub async fn create(
                "price_fen": price.fen(), "starts_at": terms.starts_at.millis(), "ends_at": terms.ends_at.millis()}),
     );
     if !svc.store.flash_insert(&sale, &close, &ev).await? {
-        return Err(CommerceError::OutOfStock { sku: sku.id });
+        return Err(CommerceError::FlashStockShort);
     }
     announce(svc, &ev).await;
     Ok(sale)

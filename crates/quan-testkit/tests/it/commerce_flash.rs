@@ -280,8 +280,8 @@ async fn bad_flash_sales_are_refused_with_their_reasons(app: TestApp) {
             with("price_fen", json!(i64::MAX)),
             (422, "amount_too_large"),
         ),
-        (with("stock", json!(0)), (422, "invalid_stock")),
-        (with("stock", json!(51)), (409, "out_of_stock")),
+        (with("stock", json!(0)), (422, "flash_invalid_stock")),
+        (with("stock", json!(51)), (409, "flash_stock_over_sku")),
         (with("per_person", json!(0)), (422, "invalid_limit")),
         (with("per_person", json!(100)), (422, "invalid_limit")),
         (

@@ -45,6 +45,7 @@ impl From<CommerceError> for ApiError {
             E::UnknownSku { .. } => s(StatusCode::UNPROCESSABLE_ENTITY, "unknown_sku"),
             E::FlashSoldOut => s(StatusCode::CONFLICT, "flash_sold_out"),
             E::FlashLimitReached => s(StatusCode::CONFLICT, "flash_limit_reached"),
+            E::FlashStockShort => s(StatusCode::CONFLICT, "flash_stock_over_sku"),
             E::FlashNotLive { code, .. } => s(StatusCode::CONFLICT, code),
             E::IdempotencyReused => s(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             E::OrderState { code, .. } => s(StatusCode::CONFLICT, code),

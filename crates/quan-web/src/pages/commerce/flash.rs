@@ -86,7 +86,7 @@ impl FlashForm {
             starts_at,
             ends_at: starts_at.plus_secs(minutes.clamp(-1, 1_000_000) * 60),
             price_fen: parse_yuan(&self.price, Currency::Cny)?.fen(),
-            stock: Self::whole(&self.stock, "stock", "invalid_stock")?,
+            stock: Self::whole(&self.stock, "stock", "flash_invalid_stock")?,
             per_person: Self::whole(&self.per_person, "per_person", "invalid_limit")?,
         })
     }
