@@ -118,6 +118,13 @@ impl FlashTerms {
                 format!("1 to {FLASH_LIMIT_MAX} per person"),
             ));
         }
+        if per_person > stock {
+            return Err(ParseError::new(
+                "per_person",
+                "flash_limit_over_stock",
+                "at most the sale's units per person",
+            ));
+        }
         Ok(Self {
             starts_at,
             ends_at,
@@ -230,6 +237,8 @@ mod tests {
         );
         assert_eq!(terms(1000, 1100, 500, 10, 0), Err("invalid_limit"));
         assert_eq!(terms(1000, 1100, 500, 10, 100), Err("invalid_limit"));
+        assert_eq!(terms(1000, 1100, 500, 2, 3), Err("flash_limit_over_stock"));
+        assert!(terms(1000, 1100, 500, 2, 2).is_ok());
     }
 
     #[test]

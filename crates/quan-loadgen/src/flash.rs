@@ -359,6 +359,17 @@ pub(crate) async fn flash_sale(
         let sale = open_sale(port, &shop, stock).await?;
         let r = race(&[port], &shop.org, &sale, &crowd, conns, run).await?;
         let (orders_in_store, left) = tally(port, &shop, &sale).await?;
+        // The next run's sale is of the same SKU: sales of one SKU may not overlap.
+        post(
+            &reqwest::Client::new(),
+            &format!(
+                "http://127.0.0.1:{port}/api/v1/orgs/{}/flash-sales/{sale}/end",
+                shop.org
+            ),
+            &shop.owner,
+            json!({}),
+        )
+        .await?;
         eprintln!(
             "run {}/{runs}: flash {:>8.0} attempts/s  p50 {:.3} ms  p99 {:.3} ms  orders {} (store {orders_in_store}, left {left})  errors {}",
             run + 1,

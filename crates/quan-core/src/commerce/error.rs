@@ -33,6 +33,12 @@ pub enum CommerceError {
     /// retired meanwhile).
     #[error("the SKU has fewer units in stock than the flash sale asks for")]
     FlashStockShort,
+    /// Another open flash sale of the SKU overlaps the window.
+    #[error("another flash sale of this SKU overlaps that time")]
+    FlashOverlaps,
+    /// Flash sales are set up on published products only.
+    #[error("publish the product before setting up a flash sale of it")]
+    FlashProductUnpublished,
     /// The flash sale has not begun (`flash_not_started`) or is over (`flash_ended`).
     #[error("{message}")]
     FlashNotLive { code: &'static str, message: String },

@@ -12,7 +12,7 @@
 
 use super::error::CommerceError;
 use super::orders::submit;
-use super::port::{FlashSaleRecord, OrderLine, OrderRecord};
+use super::port::{FlashMade, FlashSaleRecord, OrderLine, OrderRecord};
 use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
@@ -105,6 +105,10 @@ pub async fn create(
         .iter()
         .find(|s| s.id == input.sku)
         .ok_or(CommerceError::UnknownSku { sku: input.sku })?;
+    if !product.published {
+        // Its buyers could not open the page the sale is on.
+        return Err(CommerceError::FlashProductUnpublished);
+    }
     let now = svc.clock.now();
     let price = Money::price(input.price_fen, sku.price.currency())?;
     let terms = FlashTerms::new(
@@ -144,8 +148,10 @@ pub async fn create(
         json!({"sale": sale.id.to_string(), "sku": sku.id.to_string(), "stock": terms.stock,
                "price_fen": price.fen(), "starts_at": terms.starts_at.millis(), "ends_at": terms.ends_at.millis()}),
     );
-    if !svc.store.flash_insert(&sale, &close, &ev).await? {
-        return Err(CommerceError::FlashStockShort);
+    match svc.store.flash_insert(&sale, &close, &ev).await? {
+        FlashMade::Made => {}
+        FlashMade::StockShort => return Err(CommerceError::FlashStockShort),
+        FlashMade::Overlaps => return Err(CommerceError::FlashOverlaps),
     }
     announce(svc, &ev).await;
     Ok(sale)
@@ -204,7 +210,7 @@ pub async fn buy(
         .ok_or(CommerceError::NotFound)?;
     let q = sale.terms.check_quantity(q)?;
     let request_hash = format!("flash:{id}:{q}");
-    let refused = match sale.terms.phase(svc.clock.now()) {
+    let refused = match sale.phase(svc.clock.now()) {
         FlashPhase::Upcoming => Some(CommerceError::FlashNotLive {
             code: "flash_not_started",
             message: "the flash sale has not started yet".to_owned(),
@@ -299,6 +305,37 @@ impl Drop for GateHold {
             });
         }
     }
+}
+
+/// Staff end a sale before its time (set up by mistake, or to stop selling): it
+/// closes as at its end, what it has left goes back to the SKU, and orders it
+/// already made stand. Ending an ended sale changes nothing.
+#[tracing::instrument(skip_all, fields(sale = %id))]
+pub async fn end(svc: &Services, access: &OrgAccess, id: FlashSaleId) -> Result<FlashSaleRecord> {
+    require(access, Scope::Write, MANAGERS)?;
+    let sale = svc
+        .store
+        .flash_get(id)
+        .await?
+        .filter(|s| s.org_id == access.org())
+        .ok_or(CommerceError::NotFound)?;
+    if !sale.closed {
+        let ev = new_event(
+            svc,
+            sale.org_id,
+            "flash.ended",
+            format!("product:{}", sale.product_id),
+            Some(access.account()),
+            json!({"sale": id.to_string()}),
+        );
+        if svc.store.flash_close(id, &ev).await?.is_some() {
+            announce(svc, &ev).await;
+        }
+    }
+    svc.store
+        .flash_get(id)
+        .await?
+        .ok_or(CommerceError::NotFound)
 }
 
 /// The close job: at the sale's end, what it has left goes back to the SKU.

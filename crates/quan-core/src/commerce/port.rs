@@ -9,8 +9,8 @@ use crate::page::{Page, PageRequest};
 use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
-    AccountId, ChargeId, CircleId, FlashSaleId, FlashTerms, Money, OrderId, OrderStatus, OrgId,
-    PaymentId, PersonId, ProductId, RefundId, SkuId, Timestamp,
+    AccountId, ChargeId, CircleId, FlashPhase, FlashSaleId, FlashTerms, Money, OrderId,
+    OrderStatus, OrgId, PaymentId, PersonId, ProductId, RefundId, SkuId, Timestamp,
 };
 
 /// A product with its SKUs, in their order.
@@ -98,6 +98,17 @@ pub enum PlaceOutcome {
     OverLimit,
 }
 
+/// What setting a flash sale up came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashMade {
+    Made,
+    /// The SKU (of the org, not retired) has fewer units than the sale asks for.
+    StockShort,
+    /// Another open sale of the SKU overlaps its window: a buyer would see two
+    /// prices for one thing.
+    Overlaps,
+}
+
 /// A flash sale (秒杀) with what it has sold so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlashSaleRecord {
@@ -117,6 +128,17 @@ pub struct FlashSaleRecord {
     pub sku_name: String,
     /// The SKU's list price, to show beside the sale price.
     pub list_price: Money,
+}
+
+impl FlashSaleRecord {
+    /// Where the sale is: a sale closed early is over, whatever its window says.
+    pub fn phase(&self, now: Timestamp) -> FlashPhase {
+        if self.closed {
+            FlashPhase::Ended
+        } else {
+            self.terms.phase(now)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,14 +310,14 @@ pub trait CommerceStore: Send + Sync {
     async fn order_get(&self, org: OrgId, id: OrderId) -> StoreResult<Option<OrderRecord>>;
 
     /// Sets a flash sale up: its stock taken from the SKU by a guarded decrement,
-    /// the sale, the job that closes it and the event in one transaction. False
-    /// (nothing written) when the SKU, of the org and on sale, has not that much.
+    /// the sale, the job that closes it and the event in one transaction; nothing
+    /// written when the SKU has not that much or another open sale of it overlaps.
     async fn flash_insert(
         &self,
         sale: &FlashSaleRecord,
         close: &NewJob,
         event: &EventRecord,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<FlashMade>;
     /// A flash sale by id alone (a buyer's path checks the org itself).
     async fn flash_get(&self, id: FlashSaleId) -> StoreResult<Option<FlashSaleRecord>>;
     /// The org's flash sales, newest first.

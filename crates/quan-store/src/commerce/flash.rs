@@ -8,7 +8,7 @@ use crate::jobs::insert_job;
 use crate::moderation::exec;
 use crate::rows::{backend, flag, id, int, text, ts};
 use crate::store::{SqlStore, Tx};
-use quan_core::commerce::port::FlashSaleRecord;
+use quan_core::commerce::port::{FlashMade, FlashSaleRecord};
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{AccountId, FlashSaleId, FlashTerms, Money, OrderId, OrgId, Timestamp};
 use sqlx::any::AnyRow;
@@ -148,7 +148,7 @@ impl SqlStore {
         f: &FlashSaleRecord,
         close: &NewJob,
         event: &EventRecord,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<FlashMade> {
         let mut tx = self.begin().await?;
         let taken = exec(
             &mut tx,
@@ -163,7 +163,22 @@ impl SqlStore {
         )
         .await?;
         if taken == 0 {
-            return Ok(false);
+            return Ok(FlashMade::StockShort);
+        }
+        // Read after the SKU's row is taken: two set-ups of one SKU at once see
+        // each other's sale (PostgreSQL's row lock, SQLite's one writer).
+        let overlapping = sqlx::query(
+            "SELECT COUNT(*) AS n FROM flash_sales \
+             WHERE sku_id = $1 AND closed = 0 AND starts_at < $2 AND ends_at > $3",
+        )
+        .bind(f.sku_id.to_string())
+        .bind(f.terms.ends_at.millis())
+        .bind(f.terms.starts_at.millis())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if int(&overlapping, "n")? > 0 {
+            return Ok(FlashMade::Overlaps);
         }
         exec(
             &mut tx,
@@ -188,7 +203,7 @@ impl SqlStore {
         insert_job(&mut tx, close).await?;
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(true)
+        Ok(FlashMade::Made)
     }
 
     pub(super) async fn flash_sale_get(

@@ -12,9 +12,9 @@ mod refunds;
 use crate::store::SqlStore;
 use async_trait::async_trait;
 use quan_core::commerce::port::{
-    ChargeRecord, CommerceStore, FlashSaleRecord, OrderRecord, PaymentRecord, PaymentStatus,
-    PlaceOutcome, ProductRecord, RefundRecord, SandboxRefundRecord, SettleOutcome, SkuRecord,
-    WebhookLogRecord,
+    ChargeRecord, CommerceStore, FlashMade, FlashSaleRecord, OrderRecord, PaymentRecord,
+    PaymentStatus, PlaceOutcome, ProductRecord, RefundRecord, SandboxRefundRecord, SettleOutcome,
+    SkuRecord, WebhookLogRecord,
 };
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{
@@ -67,7 +67,7 @@ impl CommerceStore for SqlStore {
         sale: &FlashSaleRecord,
         close: &NewJob,
         event: &EventRecord,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<FlashMade> {
         self.flash_sale_insert(sale, close, event).await
     }
     async fn flash_get(&self, id: FlashSaleId) -> StoreResult<Option<FlashSaleRecord>> {

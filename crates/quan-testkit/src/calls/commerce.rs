@@ -193,6 +193,15 @@ impl User {
         dto("flash sale", &r)
     }
 
+    pub async fn try_end_flash_sale(&self, org: &str, sale: &str) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/orgs/{org}/flash-sales/{sale}/end"),
+                json!({}),
+            )
+            .await
+    }
+
     pub async fn org_flash_sales(&self, org: &str) -> Vec<FlashSaleDto> {
         let r = self.c.get(&format!("/api/v1/orgs/{org}/flash-sales")).await;
         assert_eq!(r.status, 200, "flash sales of {org}: {}", r.text);

@@ -18,6 +18,7 @@ on_both_backends!(
     nobody_passes_the_per_person_limit_even_all_at_once,
     unpaid_flash_orders_give_their_units_back_and_paid_ones_stay,
     a_sale_closes_at_its_end_and_gives_the_rest_to_the_sku,
+    staff_end_a_sale_early_and_set_up_no_overlapping_one,
     bad_flash_sales_are_refused_with_their_reasons,
     bad_flash_buys_are_refused_and_take_nothing,
     ten_thousand_buyers_for_a_hundred_units_twice
@@ -259,6 +260,75 @@ async fn a_sale_closes_at_its_end_and_gives_the_rest_to_the_sku(app: TestApp) {
     assert_eq!(r.problem(), (409, Some("flash_not_started")));
 }
 
+async fn staff_end_a_sale_early_and_set_up_no_overlapping_one(app: TestApp) {
+    let (owner, org, product, sku) = shop(&app).await;
+    let sale = owner
+        .flash_sale(&app, &org, (&product, &sku), (1990, 5, 1))
+        .await;
+    let now = quan_core::Clock::now(app.clock.as_ref()).millis();
+    let later = json!({"product_id": product, "sku_id": sku, "starts_at": now + 1_800_000,
+                       "ends_at": now + 7_200_000, "price_fen": 1500, "stock": 5, "per_person": 1});
+    // Half an hour on, overlapping the first: a buyer would see two prices.
+    let r = owner.try_create_flash_sale(&org, later.clone()).await;
+    assert_eq!(r.problem(), (409, Some("flash_overlaps")));
+    let buyer = app.user("Mei").await;
+    let r = buyer.try_buy_flash(&org, &sale.id, 1, "k").await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // Only managers end a sale, and only their own org's.
+    let sales = app.user("Sam").await;
+    app.join(&owner, &org, &sales, "sales").await;
+    let r = sales.try_end_flash_sale(&org, &sale.id).await;
+    assert_eq!(r.problem(), (403, Some("forbidden")));
+    let (other, other_org) = app.owner("Other").await;
+    let r = other.try_end_flash_sale(&other_org, &sale.id).await;
+    assert_eq!(r.problem().0, 404);
+    let r = owner.try_end_flash_sale(&org, &sale.id).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (&r.body["phase"], &r.body["closed"], &r.body["remaining"]),
+        (&json!("ended"), &json!(true), &json!(4))
+    );
+    assert_eq!(
+        sku_stock(&owner, &org, &product).await,
+        49,
+        "four back, one sold"
+    );
+    let again = owner.try_end_flash_sale(&org, &sale.id).await;
+    assert_eq!((again.status, &again.body["remaining"]), (200, &json!(4)));
+    assert!(buyer.shop_flash_sales(&org).await.is_empty());
+    let r = app
+        .user("Tony")
+        .await
+        .try_buy_flash(&org, &sale.id, 1, "k")
+        .await;
+    assert!(
+        matches!(r.problem(), (409, Some("flash_sold_out" | "flash_ended"))),
+        "{}",
+        r.text
+    );
+    assert_eq!(buyer.my_orders().await.items.len(), 1, "the order stands");
+    // Ended, it no longer overlaps; a product off the shelf gets no sale.
+    let r = owner.try_create_flash_sale(&org, later.clone()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let hidden = owner
+        .create_product(&org, "中秋礼盒 Mooncake box", &[("6 pcs", 16800, 10)])
+        .await;
+    let r = owner
+        .try_update_product(
+            &org,
+            &hidden.id,
+            json!({"name": "中秋礼盒 Mooncake box", "published": false,
+                   "skus": [{"id": hidden.skus[0].id, "name": "6 pcs", "price_fen": 16800, "stock": 10}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut body = later;
+    body["product_id"] = json!(hidden.id);
+    body["sku_id"] = json!(hidden.skus[0].id);
+    let r = owner.try_create_flash_sale(&org, body).await;
+    assert_eq!(r.problem(), (409, Some("flash_product_unpublished")));
+}
+
 async fn bad_flash_sales_are_refused_with_their_reasons(app: TestApp) {
     let (owner, org, product, sku) = shop(&app).await;
     let now = quan_core::Clock::now(app.clock.as_ref()).millis();
@@ -284,6 +354,10 @@ async fn bad_flash_sales_are_refused_with_their_reasons(app: TestApp) {
         (with("stock", json!(51)), (409, "flash_stock_over_sku")),
         (with("per_person", json!(0)), (422, "invalid_limit")),
         (with("per_person", json!(100)), (422, "invalid_limit")),
+        (
+            with("per_person", json!(6)),
+            (422, "flash_limit_over_stock"),
+        ),
         (
             with("ends_at", json!(now + 30_000)),
             (422, "flash_window_too_short"),

@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(org_flash_sales, create_flash_sale))
+        .routes(routes!(end_flash_sale))
         .routes(routes!(shop_flash_sales))
         .routes(routes!(shop_flash_sale))
         .routes(routes!(buy_flash))
@@ -65,7 +66,7 @@ pub(crate) fn flash_dto(f: &FlashSaleRecord, now: Timestamp) -> FlashSaleDto {
         currency: f.terms.price.currency().as_str().to_owned(),
         starts_at: f.terms.starts_at.millis(),
         ends_at: f.terms.ends_at.millis(),
-        phase: f.terms.phase(now).as_str().to_owned(),
+        phase: f.phase(now).as_str().to_owned(),
         stock: f.terms.stock,
         remaining: f.remaining,
         per_person: f.terms.per_person,
@@ -150,6 +151,19 @@ pub async fn create_flash_sale(
     };
     let f = flash::create(&st.svc, &ctx.access, input).await?;
     Ok((StatusCode::CREATED, Json(flash_dto(&f, st.svc.clock.now()))))
+}
+
+/// Ends a sale now: what it has left goes back to the SKU; its orders stand.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/flash-sales/{sale_id}/end", tag = "commerce",
+    params(("org_id" = String, Path), ("sale_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = FlashSaleDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn end_flash_sale(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<FlashSaleDto>> {
+    let f = flash::end(&st.svc, &ctx.access, parse_id(&ids.1)?).await?;
+    Ok(Json(flash_dto(&f, st.svc.clock.now())))
 }
 
 /// A shop's flash sales on now or coming, soonest first.

@@ -46,6 +46,8 @@ impl From<CommerceError> for ApiError {
             E::FlashSoldOut => s(StatusCode::CONFLICT, "flash_sold_out"),
             E::FlashLimitReached => s(StatusCode::CONFLICT, "flash_limit_reached"),
             E::FlashStockShort => s(StatusCode::CONFLICT, "flash_stock_over_sku"),
+            E::FlashOverlaps => s(StatusCode::CONFLICT, "flash_overlaps"),
+            E::FlashProductUnpublished => s(StatusCode::CONFLICT, "flash_product_unpublished"),
             E::FlashNotLive { code, .. } => s(StatusCode::CONFLICT, code),
             E::IdempotencyReused => s(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             E::OrderState { code, .. } => s(StatusCode::CONFLICT, code),

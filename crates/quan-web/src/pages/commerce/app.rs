@@ -176,7 +176,7 @@ pub(super) async fn product_view(
     } else {
         form.key.clone()
     };
-    Ok(render_form(
+    let mut page = render_form(
         &ProductPage {
             c,
             description: crate::markdown::to_safe_html(&p.description),
@@ -190,7 +190,14 @@ pub(super) async fn product_view(
             now: st.svc.clock.now(),
         },
         error.is_some(),
-    ))
+    );
+    // The page carries a one-time idempotency key: Back must fetch it anew rather
+    // than show a copy whose key an order already used.
+    page.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(page)
 }
 
 async fn product_page(

@@ -4,7 +4,8 @@
 
 use super::super::console::Console;
 use super::super::{
-    AfterParams, PageResult, check_csrf, form_error, path_id, render_form, require_user, saved,
+    AfterParams, CsrfOnly, PageResult, check_csrf, form_error, path_id, render_form, require_user,
+    saved,
 };
 use super::app::{BuyForm, product_view};
 use crate::AppState;
@@ -29,6 +30,7 @@ pub(super) fn router() -> Router<AppState> {
             "/console/{org_id}/shop/flash",
             get(console_page).post(create),
         )
+        .route("/console/{org_id}/shop/flash/{sale_id}/end", post(end))
         .route("/app/shop/{org_id}/flash/{sale_id}/buy", post(buy))
 }
 
@@ -107,7 +109,7 @@ struct ConsolePage<'a> {
 
 impl ConsolePage<'_> {
     fn phase(&self, f: &FlashSaleRecord) -> &'static str {
-        f.terms.phase(self.now).as_str()
+        f.phase(self.now).as_str()
     }
     /// Units sold or held by orders waiting for payment (a closed sale gave the
     /// rest back, so what it sold is what left it).
@@ -168,6 +170,20 @@ async fn create(State(st): State<AppState>, k: Console, Form(f): Form<FlashForm>
             console_view(&st, &k, None, f, Some(msg)).await
         }
     }
+}
+
+/// Staff end a sale now; the list shows it ended, with what went back.
+async fn end(
+    State(st): State<AppState>,
+    k: Console,
+    Path((_, sale)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    flash::end(&st.svc, &k.access, path_id(&sale)?)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(saved(&format!("{}/shop/flash", k.base())))
 }
 
 /// A buyer's "buy now" on a product page: an order at the sale price, or the
