@@ -93,6 +93,12 @@ async fn two_buyers_race(
     log_in(b, base, &mei.login).await;
     log_in(c, base, &tony.login).await;
     go(c, &format!("{base}/lang/zh-CN?next=/app")).await;
+    // The shop's list marks the product on sale, at its flash price.
+    let shop = page.split("/products/").next().unwrap_or_default();
+    go(b, shop).await;
+    let text = wait_text(b, "Flash sale").await;
+    assert!(text.contains("¥19.90"), "{text}");
+    shot(b, "flash-shop").await;
     go(b, page).await;
     go(c, page).await;
     let text = wait_text(b, "1 left at this price").await;

@@ -44,9 +44,18 @@ struct ShopPage<'a> {
     org_name: String,
     items: &'a [ProductRecord],
     next: Option<String>,
+    /// The shop's flash sales on now or coming, to mark their products.
+    sales: Vec<FlashSaleRecord>,
+    now: Timestamp,
 }
 
 impl ShopPage<'_> {
+    /// The live flash sale of a product with units left, if any.
+    fn flash(&self, p: &ProductRecord) -> Option<&FlashSaleRecord> {
+        self.sales.iter().find(|f| {
+            f.product_id == p.id && f.remaining > 0 && f.phase(self.now) == FlashPhase::Live
+        })
+    }
     /// "from ¥38.00" over the product's SKUs.
     fn price_line(&self, p: &ProductRecord) -> String {
         match p.skus.iter().map(|s| s.price).min_by_key(|m| m.fen()) {
@@ -77,6 +86,9 @@ async fn shop_page(
         catalog::shop(&st.svc, actor, org_id, &PageRequest::new(q.after, Some(24)))
             .await
             .map_err(ApiError::from)?;
+    let sales = flash::in_shop(&st.svc, actor, org_id)
+        .await
+        .map_err(ApiError::from)?;
     Ok(render_form(
         &ShopPage {
             c: &c,
@@ -84,6 +96,8 @@ async fn shop_page(
             org_name,
             items: &page.items,
             next: page.next,
+            sales,
+            now: st.svc.clock.now(),
         },
         false,
     ))
