@@ -171,7 +171,24 @@ pub async fn list(
 /// SKUs still sold only).
 pub async fn in_shop(svc: &Services, actor: &Actor, org: OrgId) -> Result<Vec<FlashSaleRecord>> {
     require_scope(actor, Scope::Read)?;
-    Ok(svc.store.flash_open(org, svc.clock.now(), 50).await?)
+    Ok(svc
+        .store
+        .flash_open((org, None), svc.clock.now(), 50)
+        .await?)
+}
+
+/// One product's sales that are on or coming, for its page.
+pub async fn of_product(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    product: ProductId,
+) -> Result<Vec<FlashSaleRecord>> {
+    require_scope(actor, Scope::Read)?;
+    Ok(svc
+        .store
+        .flash_open((org, Some(product)), svc.clock.now(), 20)
+        .await?)
 }
 
 /// One sale of the shop (live, coming or over), as the buyer's page shows it.

@@ -327,10 +327,10 @@ pub trait CommerceStore: Send + Sync {
         page: &PageRequest,
     ) -> StoreResult<Page<FlashSaleRecord>>;
     /// The org's flash sales not yet closed whose end is after `now`, soonest first
-    /// (the shop shows them), at most `limit`.
+    /// (the shop shows them), at most `limit`; of one product when it is given.
     async fn flash_open(
         &self,
-        org: OrgId,
+        of: (OrgId, Option<ProductId>),
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<FlashSaleRecord>>;

@@ -10,7 +10,9 @@ use crate::rows::{backend, flag, id, int, text, ts};
 use crate::store::{SqlStore, Tx};
 use quan_core::commerce::port::{FlashMade, FlashSaleRecord};
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
-use quan_domain::{AccountId, FlashSaleId, FlashTerms, Money, OrderId, OrgId, Timestamp};
+use quan_domain::{
+    AccountId, FlashSaleId, FlashTerms, Money, OrderId, OrgId, ProductId, Timestamp,
+};
 use sqlx::any::AnyRow;
 
 const FLASH_COLS: &str = "f.id, f.org_id, f.product_id, f.sku_id, f.starts_at, f.ends_at, f.price_fen, \
@@ -231,25 +233,29 @@ impl SqlStore {
 
     pub(super) async fn flash_sales_open(
         &self,
-        org: OrgId,
+        (org, product): (OrgId, Option<ProductId>),
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<FlashSaleRecord>> {
+        // One product's (its page) by `flash_sales_product_idx`; the shop's by org.
+        let one = if product.is_some() {
+            "AND f.product_id = $4"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {FLASH_COLS} WHERE f.org_id = $1 AND f.closed = 0 AND f.ends_at > $2 \
+            "SELECT {FLASH_COLS} WHERE f.org_id = $1 AND f.closed = 0 AND f.ends_at > $2 {one} \
                AND p.published <> 0 AND s.retired = 0 \
              ORDER BY f.starts_at, f.id LIMIT $3"
         );
-        self.fetch_all(
-            sqlx::query(&sql)
-                .bind(org.to_string())
-                .bind(now.millis())
-                .bind(limit),
-        )
-        .await?
-        .iter()
-        .map(sale)
-        .collect()
+        let mut q = sqlx::query(&sql)
+            .bind(org.to_string())
+            .bind(now.millis())
+            .bind(limit);
+        if let Some(p) = product {
+            q = q.bind(p.to_string());
+        }
+        self.fetch_all(q).await?.iter().map(sale).collect()
     }
 
     pub(super) async fn flash_sale_close(

@@ -82,11 +82,11 @@ impl CommerceStore for SqlStore {
     }
     async fn flash_open(
         &self,
-        org: OrgId,
+        of: (OrgId, Option<ProductId>),
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<FlashSaleRecord>> {
-        self.flash_sales_open(org, now, limit).await
+        self.flash_sales_open(of, now, limit).await
     }
     async fn flash_close(&self, id: FlashSaleId, event: &EventRecord) -> StoreResult<Option<i64>> {
         self.flash_sale_close(id, event).await

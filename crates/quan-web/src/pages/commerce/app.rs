@@ -172,11 +172,10 @@ pub(super) async fn product_view(
     if form.quantity.is_empty() {
         form.quantity = "1".to_owned();
     }
-    let sales: Vec<FlashSaleRecord> = flash::in_shop(&st.svc, actor, p.org_id)
+    let sales: Vec<FlashSaleRecord> = flash::of_product(&st.svc, actor, p.org_id, p.id)
         .await
         .map_err(ApiError::from)?
         .into_iter()
-        .filter(|f| f.product_id == p.id)
         .map(|mut f| {
             if form.gone == Some(f.id) {
                 f.remaining = 0;
