@@ -68,7 +68,11 @@ fn gate_key(sale: FlashSaleId) -> String {
 /// written). A gate that cannot be reached only admits fewer until the sale ends,
 /// when the store gives every unit left back to the SKU: logged, not failed.
 pub(super) async fn gate_give_back(svc: &Services, sale: FlashSaleId, q: i64) {
-    if let Err(e) = svc.gate.give_back(&gate_key(sale), q).await {
+    give_back_logged(svc.gate.as_ref(), sale, q).await;
+}
+
+async fn give_back_logged(gate: &dyn crate::ports::StockGate, sale: FlashSaleId, q: i64) {
+    if let Err(e) = gate.give_back(&gate_key(sale), q).await {
         tracing::warn!(error = %e, %sale, "flash sale: could not give units back to the gate");
     }
 }
@@ -168,26 +172,17 @@ pub async fn list(
 }
 
 /// The shop's sales that are on or coming, soonest first (published products and
-/// SKUs still sold only).
-pub async fn in_shop(svc: &Services, actor: &Actor, org: OrgId) -> Result<Vec<FlashSaleRecord>> {
-    require_scope(actor, Scope::Read)?;
-    Ok(svc
-        .store
-        .flash_open((org, None), svc.clock.now(), 50)
-        .await?)
-}
-
-/// One product's sales that are on or coming, for its page.
-pub async fn of_product(
+/// SKUs still sold only); one product's when `product` is given (its page).
+pub async fn in_shop(
     svc: &Services,
     actor: &Actor,
     org: OrgId,
-    product: ProductId,
+    product: Option<ProductId>,
 ) -> Result<Vec<FlashSaleRecord>> {
     require_scope(actor, Scope::Read)?;
     Ok(svc
         .store
-        .flash_open((org, Some(product)), svc.clock.now(), 20)
+        .flash_open((org, product), svc.clock.now(), 50)
         .await?)
 }
 
@@ -308,18 +303,14 @@ impl GateHold {
 
 impl Drop for GateHold {
     fn drop(&mut self) {
-        let (gate, sale, q) = (Arc::clone(&self.gate), self.sale, self.q);
-        if q == 0 {
+        if self.q == 0 {
             return;
         }
+        let (gate, sale, q) = (Arc::clone(&self.gate), self.sale, self.q);
         // Drop cannot await: the give-back runs on its own task. Outside a runtime
         // (never, in the server) the units stay held until the sale closes.
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                if let Err(e) = gate.give_back(&gate_key(sale), q).await {
-                    tracing::warn!(error = %e, %sale, "flash sale: could not give units back to the gate");
-                }
-            });
+            rt.spawn(async move { give_back_logged(gate.as_ref(), sale, q).await });
         }
     }
 }

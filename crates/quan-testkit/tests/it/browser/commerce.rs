@@ -6,7 +6,7 @@
 //! buyer asks for a refund, the owner approves it, and the buyer's order shows
 //! refunded once the provider has confirmed.
 
-use super::{browser, click, fill, go, log_in, shot, wait_text};
+use super::{click, fill, go, log_in, shot, wait_text};
 use fantoccini::Client;
 use quan_testkit::{Backend, User, spawn_app};
 
@@ -17,20 +17,9 @@ async fn two_buyers_race_for_the_last_unit_and_one_pays_in_chromium() {
     };
     let (owner, org) = app.owner("星河茶饮 Galaxy Tea").await;
     let (mei, tony) = (app.user("小美 Mei").await, app.user("Tony").await);
-    let dirs: Vec<_> = (0..3)
-        .map(|_| tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")))
-        .collect();
-    let Some((_d1, a)) = browser(dirs[0].path()).await else {
+    let Some((_kept, [a, b, c])) = super::desk_and_two_phones().await else {
         return;
     };
-    let Some((_d2, b)) = browser(dirs[1].path()).await else {
-        return;
-    };
-    let Some((_d3, c)) = browser(dirs[2].path()).await else {
-        return;
-    };
-    let _ = b.set_window_size(390, 844).await;
-    let _ = c.set_window_size(390, 844).await;
     let base = app.base.clone();
     let product = the_owner_puts_a_product_on_sale(&a, &base, &org, &owner).await;
     let (order, b_won) = two_buyers_race(&b, &c, &base, &org, &product, (&mei, &tony)).await;

@@ -5,7 +5,7 @@
 //! pays in the sandbox and asks for a refund, which the owner approves.
 
 use super::commerce::{path, the_buyer_gets_a_refund, the_winner_pays_in_the_sandbox};
-use super::{body_text, browser, click, fill, go, log_in, select, shot, value_of, wait_text};
+use super::{body_text, click, fill, go, log_in, select, shot, value_of, wait_text};
 use fantoccini::Client;
 use quan_testkit::{Backend, User, spawn_app};
 
@@ -19,20 +19,9 @@ async fn two_buyers_race_for_the_last_flash_sale_unit_in_chromium() {
         .create_product(&org, "冷泡乌龙 Cold-brew oolong", &[("6 bottles", 3800, 5)])
         .await;
     let (mei, tony) = (app.user("小美 Mei").await, app.user("Tony").await);
-    let dirs: Vec<_> = (0..3)
-        .map(|_| tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")))
-        .collect();
-    let Some((_d1, a)) = browser(dirs[0].path()).await else {
+    let Some((_kept, [a, b, c])) = super::desk_and_two_phones().await else {
         return;
     };
-    let Some((_d2, b)) = browser(dirs[1].path()).await else {
-        return;
-    };
-    let Some((_d3, c)) = browser(dirs[2].path()).await else {
-        return;
-    };
-    let _ = b.set_window_size(390, 844).await;
-    let _ = c.set_window_size(390, 844).await;
     let base = app.base.clone();
     let sku = format!("{}/{}", p.id, p.skus[0].id);
     the_owner_sets_up_a_flash_sale(&a, &base, &org, &owner, &sku).await;

@@ -80,6 +80,27 @@ async fn browser(profile: &std::path::Path) -> Option<(Driver, Client)> {
     None
 }
 
+/// What keeps a story's browsers alive: each one's profile directory and driver.
+type Kept = Vec<(tempfile::TempDir, Driver)>;
+
+/// A shop story's browsers: a desk for the owner and two phones (390×844) for
+/// buyers, each with its own profile. None when Chromium is missing.
+async fn desk_and_two_phones() -> Option<(Kept, [Client; 3])> {
+    let mut kept = Vec::new();
+    let mut clients = Vec::new();
+    for i in 0..3 {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (driver, c) = browser(dir.path()).await?;
+        if i > 0 {
+            let _ = c.set_window_size(390, 844).await;
+        }
+        kept.push((dir, driver));
+        clients.push(c);
+    }
+    let [a, b, c]: [Client; 3] = clients.try_into().ok()?;
+    Some((kept, [a, b, c]))
+}
+
 fn shots_dir() -> PathBuf {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../screenshots");
     let _ = std::fs::create_dir_all(&d);

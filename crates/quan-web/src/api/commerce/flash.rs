@@ -175,7 +175,7 @@ pub async fn shop_flash_sales(
     Auth(actor): Auth,
     Path(org): Path<String>,
 ) -> ApiResult<Json<FlashSaleListDto>> {
-    let items = flash::in_shop(&st.svc, &actor, parse_id(&org)?).await?;
+    let items = flash::in_shop(&st.svc, &actor, parse_id(&org)?, None).await?;
     let now = st.svc.clock.now();
     Ok(Json(FlashSaleListDto {
         items: items.iter().map(|f| flash_dto(f, now)).collect(),

@@ -86,7 +86,7 @@ async fn shop_page(
         catalog::shop(&st.svc, actor, org_id, &PageRequest::new(q.after, Some(24)))
             .await
             .map_err(ApiError::from)?;
-    let sales = flash::in_shop(&st.svc, actor, org_id)
+    let sales = flash::in_shop(&st.svc, actor, org_id, None)
         .await
         .map_err(ApiError::from)?;
     Ok(render_form(
@@ -172,7 +172,7 @@ pub(super) async fn product_view(
     if form.quantity.is_empty() {
         form.quantity = "1".to_owned();
     }
-    let sales: Vec<FlashSaleRecord> = flash::of_product(&st.svc, actor, p.org_id, p.id)
+    let sales: Vec<FlashSaleRecord> = flash::in_shop(&st.svc, actor, p.org_id, Some(p.id))
         .await
         .map_err(ApiError::from)?
         .into_iter()
