@@ -139,6 +139,10 @@ typed_id! {
     RefundId,
     /// A flash sale (秒杀): one SKU at a sale price, in a time slot, with its own stock.
     FlashSaleId,
+    /// A coupon an org offers: its terms and supply.
+    CouponId,
+    /// One coupon claimed by one person (in their wallet).
+    CouponClaimId,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod autoreply;
 pub mod circles;
+pub mod coupon;
 pub mod flash;
 pub mod identity;
 pub mod ids;
@@ -15,6 +16,7 @@ pub mod moderation;
 pub mod moments;
 pub mod money;
 pub mod order;
+pub mod pricing;
 pub mod reach;
 pub mod schedule;
 pub mod search;
@@ -24,6 +26,7 @@ pub mod transfer;
 
 pub use autoreply::*;
 pub use circles::*;
+pub use coupon::*;
 pub use flash::*;
 pub use identity::*;
 pub use ids::*;
@@ -32,6 +35,7 @@ pub use moderation::*;
 pub use moments::*;
 pub use money::*;
 pub use order::*;
+pub use pricing::*;
 pub use reach::*;
 pub use schedule::*;
 pub use stage::*;

@@ -42,6 +42,16 @@ pub enum CommerceError {
     /// The flash sale has not begun (`flash_not_started`) or is over (`flash_ended`).
     #[error("{message}")]
     FlashNotLive { code: &'static str, message: String },
+    /// The coupon's supply is all claimed.
+    #[error("all of this coupon has been claimed")]
+    CouponSoldOut,
+    /// The buyer holds as many of the coupon as one person may.
+    #[error("you already hold as many of this coupon as one person may")]
+    CouponLimitReached,
+    /// A coupon that cannot be claimed (`coupon_ended`) or spent now
+    /// (`coupon_used`, `coupon_expired`, `coupon_not_yet_valid`).
+    #[error("{message}")]
+    CouponUnavailable { code: &'static str, message: String },
     /// The idempotency key was used before for a different request.
     #[error("this idempotency key was used for a different order")]
     IdempotencyReused,

@@ -10,6 +10,7 @@
 //! its unit back to the sale and the gate; at the end the `commerce.flash_close`
 //! job gives what is left back to the SKU.
 
+use super::checkout;
 use super::error::CommerceError;
 use super::orders::submit;
 use super::port::{FlashMade, FlashSaleRecord, OrderLine, OrderRecord};
@@ -21,8 +22,8 @@ use crate::jobs::port::NewJob;
 use crate::page::{Page, PageRequest};
 use dashmap::DashMap;
 use quan_domain::{
-    FlashPhase, FlashSaleId, FlashTerms, Money, OrgId, ProductId, Scope, SkuId, Timestamp,
-    idempotency_key,
+    CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money, OrgId, ProductId, Scope, SkuId,
+    Timestamp, idempotency_key,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -201,15 +202,16 @@ pub async fn one(
         .ok_or(CommerceError::NotFound)
 }
 
-/// A buyer takes `q` units of a live sale under an idempotency key: the gate
+/// A buyer takes `q` units of a live sale under an idempotency key, with a coupon
+/// claim if the org's stacking matrix lets one ride on a sale price: the gate
 /// first, then the order. The same key again returns the first order (`true`).
 #[tracing::instrument(skip_all, fields(org = %org, sale = %id))]
 pub async fn buy(
     svc: &Services,
     actor: &Actor,
-    org: OrgId,
-    id: FlashSaleId,
+    (org, id): (OrgId, FlashSaleId),
     q: i64,
+    coupon: Option<CouponClaimId>,
     key: &str,
 ) -> Result<(OrderRecord, bool)> {
     require_scope(actor, Scope::Write)?;
@@ -221,7 +223,39 @@ pub async fn buy(
         .filter(|s| s.org_id == org)
         .ok_or(CommerceError::NotFound)?;
     let q = sale.terms.check_quantity(q)?;
-    let request_hash = format!("flash:{id}:{q}");
+    let request_hash = match coupon {
+        None => format!("flash:{id}:{q}"),
+        Some(c) => format!("flash:{id}:{q}:{c}"),
+    };
+    let line = OrderLine {
+        sku_id: sale.sku_id,
+        product_id: sale.product_id,
+        product_name: sale.product_name.clone(),
+        sku_name: sale.sku_name.clone(),
+        list_unit: sale.list_price,
+        unit: sale.terms.price,
+        quantity: q,
+        amount: sale.terms.price.times(q)?,
+        coupon_off: Money::zero(sale.terms.price.currency()),
+    };
+    // Priced before the gate admits anyone, so a refused coupon takes no unit.
+    // With a coupon (never the rush): a retry is answered first, as an ordinary
+    // order's is (the first order spent its coupon), and the product's category
+    // is read for the coupon's scope.
+    let category = match coupon {
+        None => String::new(),
+        Some(_) => {
+            if let Some(first) = first_of_key(svc, actor, org, (&key, &request_hash)).await? {
+                return Ok((first, true));
+            }
+            svc.store
+                .product_get(org, sale.product_id)
+                .await?
+                .map(|p| p.category)
+                .unwrap_or_default()
+        }
+    };
+    let priced = checkout::priced(svc, actor, org, vec![(line, category)], coupon).await?;
     let refused = match sale.phase(svc.clock.now()) {
         FlashPhase::Upcoming => Some(CommerceError::FlashNotLive {
             code: "flash_not_started",
@@ -245,28 +279,16 @@ pub async fn buy(
     if let Some(e) = refused {
         // A retry of a buy that went through is answered with its order, whatever
         // the sale says now.
-        return match svc.store.order_by_key(actor.account_id(), &key).await? {
-            Some(first) if first.org_id == org && first.request_hash == request_hash => {
-                Ok((first, true))
-            }
-            Some(_) => Err(CommerceError::IdempotencyReused),
+        return match first_of_key(svc, actor, org, (&key, &request_hash)).await? {
+            Some(first) => Ok((first, true)),
             None => Err(e),
         };
     }
-    let line = OrderLine {
-        sku_id: sale.sku_id,
-        product_id: sale.product_id,
-        product_name: sale.product_name.clone(),
-        sku_name: sale.sku_name.clone(),
-        unit: sale.terms.price,
-        quantity: q,
-        amount: sale.terms.price.times(q)?,
-    };
     // Held until the order's outcome is known: a request dropped meanwhile (the
     // client hung up, the request timed out) rolls its transaction back, and the
     // hold gives the units back to the gate rather than leave them unsellable.
     let mut hold = GateHold::new(svc, id, q);
-    let placed = submit(svc, actor, org, (key, request_hash), vec![line], Some(id)).await;
+    let placed = submit(svc, actor, org, (key, request_hash), priced, Some(id)).await;
     match &placed {
         Ok((_, false)) => hold.keep(),
         // The store had none left: the gate admitted too many (it was seeded
@@ -277,6 +299,21 @@ pub async fn buy(
     }
     drop(hold);
     placed
+}
+
+/// The caller's order under `key`, if it is the same request; a different one
+/// under it is refused.
+async fn first_of_key(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    (key, request_hash): (&str, &str),
+) -> Result<Option<OrderRecord>> {
+    match svc.store.order_by_key(actor.account_id(), key).await? {
+        Some(first) if first.org_id == org && first.request_hash == request_hash => Ok(Some(first)),
+        Some(_) => Err(CommerceError::IdempotencyReused),
+        None => Ok(None),
+    }
 }
 
 /// Units an admitted buyer holds at the gate while their order is written; given

@@ -6,6 +6,9 @@
 //! idempotency key or a guarded state.
 
 pub mod catalog;
+pub mod checkout;
+pub mod coupon_port;
+pub mod coupons;
 pub mod error;
 pub mod flash;
 pub mod orders;

@@ -3,8 +3,9 @@
 //! if it is still unpaid when the reservation ends. Every move of an order goes
 //! through [`quan_domain::OrderStatus::next`] and a guarded write.
 
+use super::checkout;
 use super::error::CommerceError;
-use super::port::{OrderLine, OrderRecord, PlaceOutcome};
+use super::port::{OrderRecord, PlaceOutcome};
 use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
@@ -12,8 +13,8 @@ use crate::events::{announce, new_event};
 use crate::jobs::port::NewJob;
 use crate::page::{Page, PageRequest};
 use quan_domain::{
-    Currency, FlashSaleId, Money, ORDER_LINES_MAX, ORDER_TOTAL_MAX_FEN, OrderEvent, OrderId,
-    OrderStatus, OrgId, ParseError, Scope, SkuId, idempotency_key, quantity,
+    CouponClaimId, FlashSaleId, OrderEvent, OrderId, OrderStatus, OrgId, ParseError, Scope, SkuId,
+    idempotency_key,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -21,44 +22,33 @@ use sha2::{Digest, Sha256};
 /// The job that lets an unpaid order's stock go.
 pub const RELEASE: &str = "commerce.release";
 
-/// Places an order for `lines` (SKU, quantity) in `org`'s shop. The same key again
-/// returns the first order (`true`: a replay) — also when both arrive at once — and
-/// refuses a different request under it.
+/// Places an order for `lines` (SKU, quantity) in `org`'s shop, with the caller's
+/// coupon claim if they chose one, priced as [`super::checkout::preview`] showed.
+/// The same key again returns the first order (`true`: a replay) — also when both
+/// arrive at once — and refuses a different request under it.
 #[tracing::instrument(skip_all, fields(org = %org))]
 pub async fn place(
     svc: &Services,
     actor: &Actor,
     org: OrgId,
-    lines: &[(SkuId, i64)],
+    (lines, coupon): (&[(SkuId, i64)], Option<CouponClaimId>),
     key: &str,
 ) -> Result<(OrderRecord, bool)> {
     require_scope(actor, Scope::Write)?;
     let key = idempotency_key(key)?;
-    if lines.is_empty() || lines.len() > ORDER_LINES_MAX {
-        return Err(ParseError::new(
-            "lines",
-            "invalid_lines",
-            format!("at most {ORDER_LINES_MAX} lines, and at least one"),
-        )
-        .into());
-    }
-    // One line per SKU, in the order first named.
-    let mut wanted: Vec<(SkuId, i64)> = Vec::new();
-    for (sku, q) in lines {
-        let q = quantity(*q)?;
-        match wanted.iter_mut().find(|(s, _)| s == sku) {
-            Some((_, have)) => *have = quantity(*have + q)?,
-            None => wanted.push((*sku, q)),
-        }
-    }
+    // Checked before the key is looked up: garbage is refused as such.
+    let merged = checkout::merge(lines)?;
     // What was asked, so the key cannot be reused for something else.
     let mut h = Sha256::new();
-    for (sku, q) in &wanted {
+    for (sku, q) in &merged {
         h.update(format!("{sku}:{q};"));
+    }
+    if let Some(c) = coupon {
+        h.update(format!("coupon:{c};"));
     }
     let request_hash = hex::encode(h.finalize());
     // The key first: a replay is the first order whatever changed since (the
-    // product taken off sale, its stock gone).
+    // product taken off sale, its stock gone, the coupon spent).
     if let Some(first) = svc.store.order_by_key(actor.account_id(), &key).await? {
         return if first.org_id == org && first.request_hash == request_hash {
             Ok((first, true))
@@ -66,30 +56,9 @@ pub async fn place(
             Err(CommerceError::IdempotencyReused)
         };
     }
-    let ids: Vec<SkuId> = wanted.iter().map(|(s, _)| *s).collect();
-    let found = svc.store.skus_for_order(org, &ids).await?;
-    let mut order_lines = Vec::with_capacity(wanted.len());
-    let mut total = Money::zero(Currency::Cny);
-    for (sku, q) in &wanted {
-        let Some((s, product_name)) = found.iter().find(|(s, _)| s.id == *sku) else {
-            return Err(CommerceError::UnknownSku { sku: *sku });
-        };
-        let amount = s.price.times(*q)?;
-        total = total.plus(amount)?;
-        order_lines.push(OrderLine {
-            sku_id: s.id,
-            product_id: s.product_id,
-            product_name: product_name.clone(),
-            sku_name: s.name.clone(),
-            unit: s.price,
-            quantity: *q,
-            amount,
-        });
-    }
-    if total.fen() > ORDER_TOTAL_MAX_FEN {
-        return Err(ParseError::new("lines", "amount_too_large", "the order is too large").into());
-    }
-    submit(svc, actor, org, (key, request_hash), order_lines, None).await
+    let wanted = checkout::from_catalog(svc, org, &merged).await?;
+    let priced = checkout::priced(svc, actor, org, wanted, coupon).await?;
+    submit(svc, actor, org, (key, request_hash), priced, None).await
 }
 
 /// Writes an order of priced `lines` (with the job that lets its stock go if
@@ -100,13 +69,11 @@ pub(super) async fn submit(
     actor: &Actor,
     org: OrgId,
     (key, request_hash): (String, String),
-    lines: Vec<OrderLine>,
+    priced: checkout::Priced,
     flash_sale: Option<FlashSaleId>,
 ) -> Result<(OrderRecord, bool)> {
-    let mut total = Money::zero(Currency::Cny);
-    for l in &lines {
-        total = total.plus(l.amount)?;
-    }
+    let total = priced.breakdown.total;
+    let coupon = priced.coupon.as_ref().map(|(claim, _)| claim.id);
     let account = svc
         .store
         .account_get(actor.account_id())
@@ -131,8 +98,9 @@ pub(super) async fn submit(
         paid_at: None,
         closed_at: None,
         buyer_name: person.display_name.clone(),
-        lines,
+        lines: priced.lines,
         flash_sale,
+        coupon,
     };
     let release = NewJob {
         id: quan_domain::JobId::new(),
@@ -146,6 +114,11 @@ pub(super) async fn submit(
         json!({"order": o.id.to_string(), "total_fen": o.total.fen(), "lines": o.lines.len()});
     if let Some(f) = flash_sale {
         data["flash_sale"] = json!(f.to_string());
+    }
+    if let Some((claim, c)) = &priced.coupon {
+        data["coupon"] = json!(c.id.to_string());
+        data["claim"] = json!(claim.id.to_string());
+        data["coupon_off_fen"] = json!(priced.breakdown.coupon_off.fen());
     }
     let ev = new_event(
         svc,
@@ -165,6 +138,10 @@ pub(super) async fn submit(
         PlaceOutcome::OutOfStock(_) if flash_sale.is_some() => Err(CommerceError::FlashSoldOut),
         PlaceOutcome::OutOfStock(sku) => Err(CommerceError::OutOfStock { sku }),
         PlaceOutcome::OverLimit => Err(CommerceError::FlashLimitReached),
+        PlaceOutcome::CouponUsed => Err(CommerceError::CouponUnavailable {
+            code: "coupon_used",
+            message: "this coupon was used on another order".to_owned(),
+        }),
     }
 }
 

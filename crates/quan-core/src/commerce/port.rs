@@ -9,8 +9,8 @@ use crate::page::{Page, PageRequest};
 use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
-    AccountId, ChargeId, CircleId, FlashPhase, FlashSaleId, FlashTerms, Money, OrderId,
-    OrderStatus, OrgId, PaymentId, PersonId, ProductId, RefundId, SkuId, Timestamp,
+    AccountId, ChargeId, CircleId, CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money,
+    OrderId, OrderStatus, OrgId, PaymentId, PersonId, ProductId, RefundId, SkuId, Timestamp,
 };
 
 /// A product with its SKUs, in their order.
@@ -47,9 +47,33 @@ pub struct OrderLine {
     pub product_id: ProductId,
     pub product_name: String,
     pub sku_name: String,
+    /// The catalog's price when the order was placed.
+    pub list_unit: Money,
+    /// The price it was sold at: the list price, or an activity's (a flash sale's).
     pub unit: Money,
     pub quantity: i64,
+    /// `unit` × `quantity`.
     pub amount: Money,
+    /// This line's part of the coupon (apportioned: the parts sum to the coupon).
+    pub coupon_off: Money,
+}
+
+impl OrderLine {
+    /// What the line comes to after its coupon part: what its refund gives back.
+    pub fn pay(&self) -> Money {
+        Money::from_fen(
+            (self.amount.fen() - self.coupon_off.fen()).max(0),
+            self.amount.currency(),
+        )
+    }
+}
+
+/// A SKU an order may name, with what pricing needs of its product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderableSku {
+    pub sku: SkuRecord,
+    pub product_name: String,
+    pub category: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +100,9 @@ pub struct OrderRecord {
     /// The flash sale it was bought in: its one line's stock came from the sale,
     /// and goes back to it when the order lapses unpaid.
     pub flash_sale: Option<FlashSaleId>,
+    /// The claim from the buyer's wallet spent on it: back in the wallet if the
+    /// order is cancelled unpaid.
+    pub coupon: Option<CouponClaimId>,
 }
 
 impl OrderRecord {
@@ -96,6 +123,8 @@ pub enum PlaceOutcome {
     OutOfStock(SkuId),
     /// A flash-sale order past the buyer's per-person limit; nothing was reserved.
     OverLimit,
+    /// The coupon was spent on another order meanwhile; nothing was reserved.
+    CouponUsed,
 }
 
 /// What setting a flash sale up came to.
@@ -291,16 +320,14 @@ pub trait CommerceStore: Send + Sync {
         published_only: bool,
         page: &PageRequest,
     ) -> StoreResult<Page<ProductRecord>>;
-    /// The SKUs named, of the org's published products, with their products' names.
-    async fn skus_for_order(
-        &self,
-        org: OrgId,
-        skus: &[SkuId],
-    ) -> StoreResult<Vec<(SkuRecord, String)>>;
+    /// The SKUs named, of the org's published products, with their products' names
+    /// and categories.
+    async fn skus_for_order(&self, org: OrgId, skus: &[SkuId]) -> StoreResult<Vec<OrderableSku>>;
 
     /// Places an order: the idempotency key first (a repeat returns the first
-    /// order), then each line's stock by a guarded decrement, the order, its lines,
-    /// the event and the job that lets unpaid stock go, in one transaction.
+    /// order), then each line's stock by a guarded decrement, its coupon claim
+    /// (unspent) marked spent, the order, its lines, the event and the job that
+    /// lets unpaid stock go, in one transaction.
     async fn order_place(
         &self,
         order: &OrderRecord,

@@ -8,6 +8,7 @@
 
 use crate::chat::port::ChatStore;
 use crate::circles::port::{BoardStore, CircleInviteStore, CircleStore, ImageStore, PostStore};
+use crate::commerce::coupon_port::CouponStore;
 use crate::commerce::port::CommerceStore;
 use crate::discovery::port::DiscoveryStore;
 use crate::events::port::EventStore;
@@ -91,6 +92,7 @@ pub trait Store:
     + DeliveryStore
     + RoomCampaignStore
     + CommerceStore
+    + CouponStore
     + SystemStore
     + Send
     + Sync
@@ -122,6 +124,7 @@ impl<T> Store for T where
         + DeliveryStore
         + RoomCampaignStore
         + CommerceStore
+        + CouponStore
         + SystemStore
         + Send
         + Sync

@@ -4,7 +4,7 @@ use crate::moderation::exec;
 use crate::queries::placeholders;
 use crate::rows::{self, backend, flag, id, int, opt_id, text, ts};
 use crate::store::SqlStore;
-use quan_core::commerce::port::{ProductRecord, SkuRecord};
+use quan_core::commerce::port::{OrderableSku, ProductRecord, SkuRecord};
 use quan_core::{EventRecord, Page, PageRequest, StoreResult};
 use quan_domain::{Currency, Money, OrgId, ProductId, SkuId};
 use sqlx::any::AnyRow;
@@ -198,12 +198,12 @@ impl SqlStore {
         &self,
         org: OrgId,
         skus: &[SkuId],
-    ) -> StoreResult<Vec<(SkuRecord, String)>> {
+    ) -> StoreResult<Vec<OrderableSku>> {
         if skus.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT k.id, k.product_id, k.name, k.price_fen, k.currency, k.stock, p.name AS product_name \
+            "SELECT k.id, k.product_id, k.name, k.price_fen, k.currency, k.stock, p.name AS product_name, p.category \
              FROM skus k JOIN products p ON p.id = k.product_id \
              WHERE k.org_id = $1 AND k.retired = 0 AND p.published <> 0 AND k.id IN {}",
             placeholders(2, skus.len())
@@ -215,7 +215,13 @@ impl SqlStore {
         self.fetch_all(q)
             .await?
             .iter()
-            .map(|r| Ok((sku(r)?, text(r, "product_name")?)))
+            .map(|r| {
+                Ok(OrderableSku {
+                    sku: sku(r)?,
+                    product_name: text(r, "product_name")?,
+                    category: text(r, "category")?,
+                })
+            })
             .collect()
     }
 }

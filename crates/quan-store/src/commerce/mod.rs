@@ -4,6 +4,7 @@
 //! `payments.rs`. The trait's methods are thin, so each part stays readable.
 
 mod catalog;
+mod coupons;
 mod flash;
 mod orders;
 mod payments;
@@ -12,9 +13,9 @@ mod refunds;
 use crate::store::SqlStore;
 use async_trait::async_trait;
 use quan_core::commerce::port::{
-    ChargeRecord, CommerceStore, FlashMade, FlashSaleRecord, OrderRecord, PaymentRecord,
-    PaymentStatus, PlaceOutcome, ProductRecord, RefundRecord, SandboxRefundRecord, SettleOutcome,
-    SkuRecord, WebhookLogRecord,
+    ChargeRecord, CommerceStore, FlashMade, FlashSaleRecord, OrderRecord, OrderableSku,
+    PaymentRecord, PaymentStatus, PlaceOutcome, ProductRecord, RefundRecord, SandboxRefundRecord,
+    SettleOutcome, WebhookLogRecord,
 };
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{
@@ -46,11 +47,7 @@ impl CommerceStore for SqlStore {
     ) -> StoreResult<Page<ProductRecord>> {
         self.catalog_list(org, published_only, page).await
     }
-    async fn skus_for_order(
-        &self,
-        org: OrgId,
-        skus: &[SkuId],
-    ) -> StoreResult<Vec<(SkuRecord, String)>> {
+    async fn skus_for_order(&self, org: OrgId, skus: &[SkuId]) -> StoreResult<Vec<OrderableSku>> {
         self.catalog_skus(org, skus).await
     }
 

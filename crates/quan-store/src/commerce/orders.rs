@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 
 const ORDER_COLS: &str = "o.id, o.org_id, o.buyer_id, o.person_id, o.status, o.before_refund, \
      o.total_fen, o.currency, o.idempotency_key, o.request_hash, o.created_at, o.expires_at, \
-     o.paid_at, o.closed_at, o.flash_sale_id, COALESCE(b.display_name, '') AS buyer_name \
+     o.paid_at, o.closed_at, o.flash_sale_id, o.coupon_claim_id, COALESCE(b.display_name, '') AS buyer_name \
      FROM orders o LEFT JOIN persons b ON b.id = o.person_id";
 
 fn status(raw: &str) -> StoreResult<OrderStatus> {
@@ -42,6 +42,7 @@ fn order(r: &AnyRow) -> StoreResult<OrderRecord> {
         buyer_name: text(r, "buyer_name")?,
         lines: Vec::new(),
         flash_sale: opt_id(r, "flash_sale_id")?,
+        coupon: opt_id(r, "coupon_claim_id")?,
     })
 }
 
@@ -113,7 +114,8 @@ impl SqlStore {
             return Ok(items);
         }
         let sql = format!(
-            "SELECT order_id, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen \
+            "SELECT order_id, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen, \
+               COALESCE(list_unit_fen, unit_fen) AS list_unit_fen, coupon_off_fen \
              FROM order_lines WHERE order_id IN {} ORDER BY order_id, line",
             crate::queries::placeholders(1, items.len())
         );
@@ -130,9 +132,11 @@ impl SqlStore {
                     product_id: id(&r, "product_id")?,
                     product_name: text(&r, "product_name")?,
                     sku_name: text(&r, "sku_name")?,
+                    list_unit: Money::from_fen(int(&r, "list_unit_fen")?, cur),
                     unit: Money::from_fen(int(&r, "unit_fen")?, cur),
                     quantity: int(&r, "quantity")?,
                     amount: Money::from_fen(int(&r, "amount_fen")?, cur),
+                    coupon_off: Money::from_fen(int(&r, "coupon_off_fen")?, cur),
                 });
             }
         }
@@ -162,7 +166,8 @@ impl SqlStore {
             &mut tx,
             sqlx::query(
                 "INSERT INTO orders (id, org_id, buyer_id, person_id, status, total_fen, currency, idempotency_key, \
-                   request_hash, created_at, expires_at, flash_sale_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                   request_hash, created_at, expires_at, flash_sale_id, coupon_claim_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                  ON CONFLICT (buyer_id, idempotency_key) DO NOTHING",
             )
             .bind(o.id.to_string())
@@ -176,7 +181,8 @@ impl SqlStore {
             .bind(o.request_hash.clone())
             .bind(o.created_at.millis())
             .bind(o.expires_at.millis())
-            .bind(o.flash_sale.map(|f| f.to_string())),
+            .bind(o.flash_sale.map(|f| f.to_string()))
+            .bind(o.coupon.map(|c| c.to_string())),
         )
         .await?;
         if fresh == 0 {
@@ -204,12 +210,28 @@ impl SqlStore {
             drop(tx);
             return Ok(PlaceOutcome::OutOfStock(o.lines[i].sku_id));
         }
+        if let Some(claim) = o.coupon {
+            // Spent once: a second order with the same claim finds it spent.
+            let spent = exec(
+                &mut tx,
+                sqlx::query(
+                    "UPDATE coupon_claims SET order_id = $1 WHERE id = $2 AND account_id = $3 AND order_id IS NULL",
+                )
+                .bind(o.id.to_string())
+                .bind(claim.to_string())
+                .bind(o.buyer.to_string()),
+            )
+            .await?;
+            if spent == 0 {
+                return Ok(PlaceOutcome::CouponUsed);
+            }
+        }
         for (i, l) in o.lines.iter().enumerate() {
             exec(
                 &mut tx,
                 sqlx::query(
-                    "INSERT INTO order_lines (order_id, line, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO order_lines (order_id, line, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen, \
+                       list_unit_fen, coupon_off_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(o.id.to_string())
                 .bind(i64::try_from(i).unwrap_or(i64::MAX))
@@ -219,7 +241,9 @@ impl SqlStore {
                 .bind(l.sku_name.clone())
                 .bind(l.unit.fen())
                 .bind(l.quantity)
-                .bind(l.amount.fen()),
+                .bind(l.amount.fen())
+                .bind(l.list_unit.fen())
+                .bind(l.coupon_off.fen()),
             )
             .await?;
         }
@@ -305,6 +329,15 @@ impl SqlStore {
             && !give_back_flash(&mut tx, oid).await?
         {
             give_back(&mut tx, oid).await?;
+        }
+        if from == OrderStatus::Created && to == OrderStatus::Cancelled {
+            // Its coupon goes back to the wallet, as its stock to the shelf.
+            exec(
+                &mut tx,
+                sqlx::query("UPDATE coupon_claims SET order_id = NULL WHERE order_id = $1")
+                    .bind(oid.to_string()),
+            )
+            .await?;
         }
         Self::insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(backend)?;

@@ -7,6 +7,7 @@ mod board;
 mod chat;
 mod circles;
 mod commerce;
+mod coupons;
 mod delivery;
 mod discovery;
 mod identity;

@@ -502,7 +502,7 @@ pub(crate) async fn race_on(
         .map(|(i, a)| {
             let svc = nodes[i % nodes.len()].services.clone();
             let key = key.to_owned();
-            tokio::spawn(async move { flash::buy(&svc, &a, org, sale, 1, &key).await })
+            tokio::spawn(async move { flash::buy(&svc, &a, (org, sale), 1, None, &key).await })
         })
         .collect();
     let mut won = Vec::new();

@@ -3,16 +3,17 @@
 //! yet) and a week of orders in every state — completed, shipped, paid, waiting for
 //! payment, cancelled by the buyer, lapsed unpaid — paid through the sandbox
 //! provider's signed notices, on a clock of the demo's own; a flash sale on now and
-//! one coming tomorrow.
+//! one coming tomorrow; coupons in wallets, one spent on a paid order.
 
 use super::actor;
 use quan_core::access::{Me, OrgAccess};
 use quan_core::commerce::catalog::{self, ProductInput, SkuInput};
+use quan_core::commerce::coupons::{self, CouponInput};
 use quan_core::commerce::flash::{self, FlashInput};
 use quan_core::commerce::{orders, payments, sandbox};
 use quan_core::ports::ChargeOutcome;
 use quan_core::{Services, TestClock};
-use quan_domain::{OrderEvent, ProductId, SkuId, Timestamp};
+use quan_domain::{CouponKind, CouponScope, OrderEvent, ProductId, SkuId, Timestamp, Validity};
 use std::sync::Arc;
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
@@ -155,9 +156,15 @@ pub async fn load(
             continue;
         };
         let lines: Vec<(SkuId, i64)> = lines.iter().map(|(p, s, q)| (skus[*p][*s], *q)).collect();
-        let (o, _) = orders::place(svc, &actor(buyer), org, &lines, &format!("demo-{i}"))
-            .await
-            .map_err(err)?;
+        let (o, _) = orders::place(
+            svc,
+            &actor(buyer),
+            org,
+            (&lines, None),
+            &format!("demo-{i}"),
+        )
+        .await
+        .map_err(err)?;
         match end {
             "cancelled" => {
                 orders::cancel(svc, &actor(buyer), o.id)
@@ -228,9 +235,9 @@ async fn flash_sales(
         let (o, _) = flash::buy(
             svc,
             &actor(buyer),
-            owner.org(),
-            live.id,
+            (owner.org(), live.id),
             1,
+            None,
             &format!("demo-flash-{i}"),
         )
         .await
@@ -254,6 +261,117 @@ async fn flash_sales(
     )
     .await
     .map_err(err)?;
+    coupons(svc, owner, roster, skus).await
+}
+
+/// The shop's coupons: a welcome coupon many have claimed, spend-and-save (one
+/// spent on a paid order, its saving apportioned over two lines), oolong at 10 %
+/// off until next week, and an autumn coupon whose claims were stopped.
+async fn coupons(
+    svc: &Services,
+    owner: &OrgAccess,
+    roster: &[Me],
+    skus: &[Vec<SkuId>],
+) -> anyhow::Result<()> {
+    let now = svc.clock.now();
+    let made = [
+        (
+            "新客立减 Welcome ¥5",
+            CouponKind::Fixed { off: 500 },
+            CouponScope::All,
+            Validity::DaysAfterClaim(30),
+            500,
+            1,
+        ),
+        (
+            "满100减15 ¥15 off ¥100",
+            CouponKind::Threshold {
+                min_spend: 10_000,
+                off: 1500,
+            },
+            CouponScope::All,
+            Validity::DaysAfterClaim(14),
+            200,
+            2,
+        ),
+        (
+            "乌龙九折 Oolong 10% off",
+            CouponKind::Percent {
+                percent: 10,
+                cap: Some(2000),
+            },
+            CouponScope::Categories(vec!["乌龙".to_owned()]),
+            Validity::Dates {
+                from: now,
+                until: now.plus_secs(7 * 86_400),
+            },
+            100,
+            1,
+        ),
+        (
+            "秋日茶礼 Autumn ¥10",
+            CouponKind::Fixed { off: 1000 },
+            CouponScope::All,
+            Validity::DaysAfterClaim(10),
+            50,
+            1,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (name, kind, scope, validity, supply, per_person) in made {
+        let input = CouponInput {
+            name: name.to_owned(),
+            kind,
+            scope,
+            validity,
+            supply,
+            per_person,
+        };
+        ids.push(coupons::create(svc, owner, input).await.map_err(err)?.id);
+    }
+    let org = owner.org();
+    // Who claimed what: (roster index, coupon index).
+    let claims = [
+        (0, 0),
+        (1, 0),
+        (2, 0),
+        (3, 0),
+        (4, 0),
+        (5, 0),
+        (4, 1),
+        (6, 1),
+        (7, 2),
+        (2, 3),
+        (3, 3),
+    ];
+    let mut spend = None;
+    for (n, (who, c)) in claims.into_iter().enumerate() {
+        let Some(buyer) = roster.get(who) else {
+            continue;
+        };
+        let (claim, _) =
+            coupons::claim(svc, &actor(buyer), org, ids[c], &format!("demo-coupon-{n}"))
+                .await
+                .map_err(err)?;
+        if (who, c) == (4, 1) {
+            spend = Some((buyer, claim.id));
+        }
+    }
+    coupons::end(svc, owner, ids[3]).await.map_err(err)?;
+    if let Some((buyer, claim)) = spend {
+        // 100 g oolong and jasmine bags: ¥110, ¥15 off split ¥9.27 / ¥5.73.
+        let lines = [(skus[0][1], 1), (skus[1][1], 1)];
+        let (o, _) = orders::place(
+            svc,
+            &actor(buyer),
+            org,
+            (&lines, Some(claim)),
+            "demo-coupon-order",
+        )
+        .await
+        .map_err(err)?;
+        pay(svc, buyer, o.id).await?;
+    }
     Ok(())
 }
 
@@ -266,6 +384,6 @@ async fn product_of(svc: &Services, owner: &OrgAccess, sku: SkuId) -> anyhow::Re
         .map_err(err)?;
     found
         .first()
-        .map(|(s, _)| s.product_id)
+        .map(|f| f.sku.product_id)
         .ok_or_else(|| err("a demo SKU without its product"))
 }

@@ -107,6 +107,10 @@ pub struct FlashSaleReq {
 pub struct FlashBuyReq {
     #[serde(default = "one")]
     pub quantity: i64,
+    /// A claim from the buyer's wallet, if the shop lets a coupon ride on a sale
+    /// price (its stacking matrix).
+    #[serde(default)]
+    pub coupon_claim_id: Option<String>,
 }
 
 fn one() -> i64 {
@@ -213,7 +217,15 @@ pub async fn buy_flash(
 ) -> ApiResult<(StatusCode, Json<OrderDto>)> {
     let sale: FlashSaleId = parse_id(&ids.1)?;
     let key = idempotency_header(&headers);
-    let (o, replayed) =
-        flash::buy(&st.svc, &actor, parse_id(&ids.0)?, sale, req.quantity, key).await?;
+    let coupon = req.coupon_claim_id.as_deref().map(parse_id).transpose()?;
+    let (o, replayed) = flash::buy(
+        &st.svc,
+        &actor,
+        (parse_id(&ids.0)?, sale),
+        req.quantity,
+        coupon,
+        key,
+    )
+    .await?;
     Ok((created_or_replayed(replayed), Json(order_dto(&o))))
 }

@@ -2,6 +2,7 @@
 //! flash sales and payments, with the sandbox provider's webhook, in their own
 //! modules.
 
+pub mod coupons;
 pub mod flash;
 pub mod orders;
 pub mod payments;
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(shop_product))
         .merge(orders::router())
         .merge(flash::router())
+        .merge(coupons::router())
         .merge(payments::router())
 }
 
@@ -49,6 +51,9 @@ impl From<CommerceError> for ApiError {
             E::FlashOverlaps => s(StatusCode::CONFLICT, "flash_overlaps"),
             E::FlashProductUnpublished => s(StatusCode::CONFLICT, "flash_product_unpublished"),
             E::FlashNotLive { code, .. } => s(StatusCode::CONFLICT, code),
+            E::CouponSoldOut => s(StatusCode::CONFLICT, "coupon_sold_out"),
+            E::CouponLimitReached => s(StatusCode::CONFLICT, "coupon_limit_reached"),
+            E::CouponUnavailable { code, .. } => s(StatusCode::CONFLICT, code),
             E::IdempotencyReused => s(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             E::OrderState { code, .. } => s(StatusCode::CONFLICT, code),
             E::Provider(_) => s(StatusCode::BAD_GATEWAY, "payment_provider_unavailable"),

@@ -37,9 +37,17 @@ pub struct OrderLineDto {
     pub product_id: String,
     pub product_name: String,
     pub sku_name: String,
+    /// The catalog's price when ordered, in integer fen.
+    pub list_unit_fen: i64,
+    /// The price sold at (a flash sale's, or the list price).
     pub unit_fen: i64,
     pub quantity: i64,
+    /// `unit_fen` × `quantity`.
     pub amount_fen: i64,
+    /// This line's apportioned part of the coupon.
+    pub coupon_off_fen: i64,
+    /// What the line comes to: `amount_fen` − `coupon_off_fen`.
+    pub pay_fen: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -58,6 +66,8 @@ pub struct OrderDto {
     pub closed_at: Option<i64>,
     /// The flash sale it was bought in, if any.
     pub flash_sale_id: Option<String>,
+    /// The wallet claim spent on it, if any.
+    pub coupon_claim_id: Option<String>,
 }
 
 pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
@@ -75,9 +85,12 @@ pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
                 product_id: l.product_id.to_string(),
                 product_name: l.product_name.clone(),
                 sku_name: l.sku_name.clone(),
+                list_unit_fen: l.list_unit.fen(),
                 unit_fen: l.unit.fen(),
                 quantity: l.quantity,
                 amount_fen: l.amount.fen(),
+                coupon_off_fen: l.coupon_off.fen(),
+                pay_fen: l.pay().fen(),
             })
             .collect(),
         created_at: o.created_at.millis(),
@@ -85,6 +98,7 @@ pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
         paid_at: o.paid_at.map(|t| t.millis()),
         closed_at: o.closed_at.map(|t| t.millis()),
         flash_sale_id: o.flash_sale.map(|f| f.to_string()),
+        coupon_claim_id: o.coupon.map(|c| c.to_string()),
     }
 }
 
@@ -105,6 +119,9 @@ pub struct LineReq {
 #[serde(deny_unknown_fields)]
 pub struct OrderReq {
     pub lines: Vec<LineReq>,
+    /// A claim from the buyer's wallet of this shop.
+    #[serde(default)]
+    pub coupon_claim_id: Option<String>,
 }
 
 /// Places an order in an org's shop, reserving its stock until it is paid or the
@@ -123,12 +140,21 @@ pub async fn place_order(
     ApiJson(req): ApiJson<OrderReq>,
 ) -> ApiResult<(StatusCode, Json<OrderDto>)> {
     let key = idempotency_header(&headers);
-    let mut lines = Vec::with_capacity(req.lines.len().min(quan_domain::ORDER_LINES_MAX + 1));
-    for l in req.lines.iter().take(quan_domain::ORDER_LINES_MAX + 1) {
-        lines.push((parse_id::<SkuId>(&l.sku_id)?, l.quantity));
-    }
-    let (o, replayed) = orders::place(&st.svc, &actor, parse_id(&org)?, &lines, key).await?;
+    let lines = line_ids(&req.lines)?;
+    let coupon = req.coupon_claim_id.as_deref().map(parse_id).transpose()?;
+    let (o, replayed) =
+        orders::place(&st.svc, &actor, parse_id(&org)?, (&lines, coupon), key).await?;
     Ok((created_or_replayed(replayed), Json(order_dto(&o))))
+}
+
+/// The lines' SKU ids parsed (one past the most an order may have, so too many
+/// are refused as such).
+pub(crate) fn line_ids(lines: &[LineReq]) -> ApiResult<Vec<(SkuId, i64)>> {
+    lines
+        .iter()
+        .take(quan_domain::ORDER_LINES_MAX + 1)
+        .map(|l| Ok((parse_id::<SkuId>(&l.sku_id)?, l.quantity)))
+        .collect()
 }
 
 /// The `Idempotency-Key` header as sent ("" when absent). Not visible ASCII:

@@ -6,6 +6,7 @@ use super::super::{
     AfterParams, Chrome, CsrfOnly, PageResult, check_csrf, form_error, path_id, render_form,
     require_user,
 };
+use super::coupons::{Described, describe};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
@@ -14,8 +15,9 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::PageRequest;
+use quan_core::commerce::coupon_port::CouponRecord;
 use quan_core::commerce::port::{FlashSaleRecord, OrderRecord, ProductRecord, RefundRecord};
-use quan_core::commerce::{catalog, flash, orders, payments, refunds};
+use quan_core::commerce::{catalog, coupons, flash, orders, payments, refunds};
 use quan_domain::{
     FlashPhase, FlashSaleId, OrderId, OrderStatus, OrgId, ProductId, QUANTITY_MAX, SkuId, Timestamp,
 };
@@ -28,7 +30,6 @@ pub(super) fn router() -> Router<AppState> {
             "/app/shop/{org_id}/products/{product_id}",
             get(product_page),
         )
-        .route("/app/shop/{org_id}/products/{product_id}/buy", post(buy))
         .route("/app/orders", get(orders_page))
         .route("/app/orders/{order_id}", get(order_page))
         .route("/app/orders/{order_id}/pay", post(pay))
@@ -47,9 +48,19 @@ struct ShopPage<'a> {
     /// The shop's flash sales on now or coming, to mark their products.
     sales: Vec<FlashSaleRecord>,
     now: Timestamp,
+    /// The coupons offered: their words, how many the buyer holds, the coupon.
+    offers: Vec<(Described, usize, CouponRecord)>,
+    /// The page's claim key: a coupon's claim form sends `{key}:{coupon}`, so a
+    /// double tap claims once.
+    key: String,
+    error: Option<&'a str>,
 }
 
 impl ShopPage<'_> {
+    /// Whether the buyer may claim another of `cp`.
+    fn claimable(&self, held: &usize, cp: &CouponRecord) -> bool {
+        cp.left() > 0 && i64::try_from(*held).unwrap_or(i64::MAX) < cp.terms.per_person
+    }
     /// The live flash sale of a product with units left, if any.
     fn flash(&self, p: &ProductRecord) -> Option<&FlashSaleRecord> {
         self.sales.iter().find(|f| {
@@ -80,26 +91,57 @@ async fn shop_page(
     Path(org): Path<String>,
     Query(q): Query<AfterParams>,
 ) -> PageResult {
-    let actor = require_user(&c)?;
-    let org_id: OrgId = path_id(&org)?;
+    shop_view(&st, &c, path_id(&org)?, q.after, None).await
+}
+
+/// The shop: its products (marked when on a flash sale) and the coupons it offers,
+/// each with how many of it the buyer holds; `error` says why a claim was refused.
+pub(super) async fn shop_view(
+    st: &AppState,
+    c: &Chrome,
+    org_id: OrgId,
+    after: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let actor = require_user(c)?;
     let (org_name, page) =
-        catalog::shop(&st.svc, actor, org_id, &PageRequest::new(q.after, Some(24)))
+        catalog::shop(&st.svc, actor, org_id, &PageRequest::new(after, Some(24)))
             .await
             .map_err(ApiError::from)?;
     let sales = flash::in_shop(&st.svc, actor, org_id, None)
         .await
         .map_err(ApiError::from)?;
+    let offered = coupons::offered(&st.svc, actor, org_id)
+        .await
+        .map_err(ApiError::from)?;
+    let mine = coupons::wallet(&st.svc, actor, Some(org_id), &PageRequest::first(100))
+        .await
+        .map_err(ApiError::from)?;
+    let offers = offered
+        .into_iter()
+        .map(|cp| {
+            let held = mine
+                .items
+                .iter()
+                .filter(|(cl, _)| cl.coupon_id == cp.id)
+                .count();
+            (describe(c, &cp.terms), held, cp)
+        })
+        .collect();
     Ok(render_form(
         &ShopPage {
-            c: &c,
+            c,
             org_id,
             org_name,
             items: &page.items,
             next: page.next,
             sales,
             now: st.svc.clock.now(),
+            offers,
+            key: uuid::Uuid::now_v7().to_string(),
+            error: error.as_deref(),
         },
-        false,
+        error.is_some(),
     ))
 }
 
@@ -221,39 +263,6 @@ async fn product_page(
     product_view(&st, &c, &ids, BuyForm::default(), None).await
 }
 
-async fn buy(
-    State(st): State<AppState>,
-    c: Chrome,
-    Path(ids): Path<(String, String)>,
-    Form(f): Form<BuyForm>,
-) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
-    let actor = require_user(&c)?;
-    let org: OrgId = path_id(&ids.0)?;
-    let Ok(sku) = f.sku.parse::<SkuId>() else {
-        let msg = c.t("shop.choose").to_owned();
-        return product_view(&st, &c, &ids, f, Some(msg)).await;
-    };
-    let Ok(q) = f.quantity.trim().parse::<i64>() else {
-        let msg = c.t("shop.quantity_hint").to_owned();
-        return product_view(&st, &c, &ids, f, Some(msg)).await;
-    };
-    match orders::place(&st.svc, actor, org, &[(sku, q)], &f.key).await {
-        Ok((o, _)) => Ok(Redirect::to(&format!("/app/orders/{}", o.id)).into_response()),
-        Err(e) => {
-            let e: ApiError = e.into();
-            let mut f = f;
-            // The key named another order (a form sent again after a change): the
-            // next try is a new order.
-            if e.code == "idempotency_key_reused" {
-                f.key.clear();
-            }
-            let msg = form_error(&c, e)?;
-            product_view(&st, &c, &ids, f, Some(msg)).await
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "app_orders.html")]
 struct OrdersPage<'a> {
@@ -324,6 +333,11 @@ impl OrderPage<'_> {
     /// (and offers no cancel that would cross it).
     fn confirming(&self) -> bool {
         self.paying && self.waiting()
+    }
+    /// What the coupon took off the whole order, if one was used.
+    fn coupon_off(&self) -> Option<quan_domain::Money> {
+        let fen: i64 = self.o.lines.iter().map(|l| l.coupon_off.fen()).sum();
+        (fen > 0).then(|| quan_domain::Money::from_fen(fen, self.o.total.currency()))
     }
     /// Paid or shipped: the buyer may ask for the money back.
     fn refundable(&self) -> bool {

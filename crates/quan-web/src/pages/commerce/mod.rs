@@ -1,9 +1,12 @@
-//! Commerce pages: the member app's shop, product, orders and order pages; the
-//! console's products, orders and flash sales; the sandbox provider's hosted pay
+//! Commerce pages: the member app's shop, product, checkout, coupons wallet,
+//! orders and order pages; the console's products, orders, flash sales, coupons
+//! and stacking matrix; the sandbox provider's hosted pay
 //! page.
 
 mod app;
+mod checkout;
 mod console;
+mod coupons;
 mod flash;
 mod sandbox;
 
@@ -13,6 +16,8 @@ use axum::Router;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(app::router())
+        .merge(checkout::router())
+        .merge(coupons::router())
         .merge(console::router())
         .merge(flash::router())
         .merge(sandbox::router())

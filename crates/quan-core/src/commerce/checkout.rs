@@ -1,0 +1,224 @@
+//! Checkout's price: the lines a buyer asks for, priced from the catalog (or a
+//! flash sale), with the coupon they chose applied under the org's stacking
+//! matrix by [`quan_domain::price`] — the same function for the preview a buyer
+//! reads and the order they place, so the two never differ.
+
+use super::Result;
+use super::coupon_port::{ClaimRecord, CouponRecord};
+use super::coupons::{stacking_of, usable};
+use super::error::CommerceError;
+use super::port::OrderLine;
+use crate::Services;
+use crate::access::{Actor, require_scope};
+use crate::page::PageRequest;
+use quan_domain::{
+    Breakdown, CouponClaimId, CouponUse, Money, ORDER_LINES_MAX, ORDER_TOTAL_MAX_FEN, OrgId,
+    ParseError, PriceLine, Scope, SkuId, price, quantity,
+};
+
+/// Claims of one shop a checkout weighs, at most.
+const WALLET_SCAN: u32 = 50;
+
+/// A priced checkout: its lines (with each one's coupon part), the breakdown, and
+/// the coupon applied.
+#[derive(Debug, Clone)]
+pub struct Priced {
+    pub lines: Vec<OrderLine>,
+    pub breakdown: Breakdown,
+    pub coupon: Option<(ClaimRecord, CouponRecord)>,
+}
+
+/// The preview a buyer reads before placing the order: the priced checkout, and
+/// the coupons of their wallet that would apply, with what each takes off, most
+/// first.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub priced: Priced,
+    pub usable: Vec<(ClaimRecord, CouponRecord, Money)>,
+}
+
+/// A line to price: the order line as the catalog (or a sale) sells it, and its
+/// product's category (a coupon's scope may name it).
+pub(super) type Wanted = (OrderLine, String);
+
+/// `lines` (SKU, quantity) with one line per SKU, in the order first named: at
+/// least one and at most [`ORDER_LINES_MAX`] lines, each quantity within bounds.
+pub(super) fn merge(lines: &[(SkuId, i64)]) -> Result<Vec<(SkuId, i64)>> {
+    if lines.is_empty() || lines.len() > ORDER_LINES_MAX {
+        return Err(ParseError::new(
+            "lines",
+            "invalid_lines",
+            format!("at most {ORDER_LINES_MAX} lines, and at least one"),
+        )
+        .into());
+    }
+    let mut wanted: Vec<(SkuId, i64)> = Vec::new();
+    for (sku, q) in lines {
+        let q = quantity(*q)?;
+        match wanted.iter_mut().find(|(s, _)| s == sku) {
+            Some((_, have)) => *have = quantity(*have + q)?,
+            None => wanted.push((*sku, q)),
+        }
+    }
+    Ok(wanted)
+}
+
+/// `lines` merged per SKU ([`merge`]) and priced from the org's published
+/// catalog.
+pub(super) async fn from_catalog(
+    svc: &Services,
+    org: OrgId,
+    lines: &[(SkuId, i64)],
+) -> Result<Vec<Wanted>> {
+    let wanted = merge(lines)?;
+    let ids: Vec<SkuId> = wanted.iter().map(|(s, _)| *s).collect();
+    let found = svc.store.skus_for_order(org, &ids).await?;
+    let mut out = Vec::with_capacity(wanted.len());
+    for (sku, q) in &wanted {
+        let Some(f) = found.iter().find(|f| f.sku.id == *sku) else {
+            return Err(CommerceError::UnknownSku { sku: *sku });
+        };
+        let amount = f.sku.price.times(*q)?;
+        out.push((
+            OrderLine {
+                sku_id: f.sku.id,
+                product_id: f.sku.product_id,
+                product_name: f.product_name.clone(),
+                sku_name: f.sku.name.clone(),
+                list_unit: f.sku.price,
+                unit: f.sku.price,
+                quantity: *q,
+                amount,
+                coupon_off: Money::zero(f.sku.price.currency()),
+            },
+            f.category.clone(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Prices `wanted` with the caller's claim `coupon` (if any): the claim must be
+/// theirs, of this shop, unspent and within its dates; a coupon that does not
+/// apply is refused with why.
+pub(super) async fn priced(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    wanted: Vec<Wanted>,
+    coupon: Option<CouponClaimId>,
+) -> Result<Priced> {
+    let chosen = match coupon {
+        None => None,
+        Some(id) => {
+            let (claim, c) = svc
+                .store
+                .claim_get(actor.account_id(), id)
+                .await?
+                .filter(|(cl, _)| cl.org_id == org)
+                .ok_or(CommerceError::NotFound)?;
+            if let Err(code) = usable(&claim, svc.clock.now()) {
+                return Err(CommerceError::CouponUnavailable {
+                    code,
+                    message: unusable_message(code).to_owned(),
+                });
+            }
+            Some((claim, c))
+        }
+    };
+    // Without a coupon the matrix changes nothing (an activity's price always
+    // holds): not read, which keeps a flash sale's rush free of it.
+    let stacking = match chosen {
+        Some(_) => stacking_of(svc, org).await?,
+        None => quan_domain::Stacking::default(),
+    };
+    apply(wanted, chosen, &stacking)
+}
+
+fn apply(
+    wanted: Vec<Wanted>,
+    chosen: Option<(ClaimRecord, CouponRecord)>,
+    stacking: &quan_domain::Stacking,
+) -> Result<Priced> {
+    let price_lines: Vec<PriceLine> = wanted
+        .iter()
+        .map(|(l, category)| PriceLine {
+            product: l.product_id,
+            category: category.clone(),
+            list_unit: l.list_unit,
+            unit: l.unit,
+            quantity: l.quantity,
+        })
+        .collect();
+    let using = chosen.as_ref().map(|(_, c)| CouponUse {
+        kind: c.terms.kind,
+        scope: &c.terms.scope,
+    });
+    let breakdown = price(&price_lines, using, stacking)?;
+    if breakdown.total.fen() > ORDER_TOTAL_MAX_FEN || breakdown.list.fen() > ORDER_TOTAL_MAX_FEN {
+        return Err(ParseError::new("lines", "amount_too_large", "the order is too large").into());
+    }
+    let lines = wanted
+        .into_iter()
+        .zip(&breakdown.lines)
+        .map(|((l, _), p)| OrderLine {
+            coupon_off: p.coupon_off,
+            ..l
+        })
+        .collect();
+    Ok(Priced {
+        lines,
+        breakdown,
+        coupon: chosen,
+    })
+}
+
+fn unusable_message(code: &str) -> &'static str {
+    match code {
+        "coupon_used" => "this coupon was used on another order",
+        "coupon_not_yet_valid" => "this coupon cannot be used yet",
+        _ => "this coupon has expired",
+    }
+}
+
+/// What the order would come to, line by line, with the coupon chosen, and the
+/// buyer's other coupons that would apply here.
+pub async fn preview(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    lines: &[(SkuId, i64)],
+    coupon: Option<CouponClaimId>,
+) -> Result<Preview> {
+    require_scope(actor, Scope::Read)?;
+    let wanted = from_catalog(svc, org, lines).await?;
+    let stacking = stacking_of(svc, org).await?;
+    let now = svc.clock.now();
+    let wallet = svc
+        .store
+        .wallet(
+            actor.account_id(),
+            Some(org),
+            &PageRequest::first(WALLET_SCAN),
+        )
+        .await?;
+    let mut fits = Vec::new();
+    for (claim, c) in wallet.items {
+        if usable(&claim, now).is_err() {
+            continue;
+        }
+        if let Ok(p) = apply(wanted.clone(), Some((claim.clone(), c.clone())), &stacking) {
+            fits.push((claim, c, p.breakdown.coupon_off));
+        }
+    }
+    // Most off first; of two alike, the one that expires sooner.
+    fits.sort_by(|a, b| {
+        b.2.fen()
+            .cmp(&a.2.fen())
+            .then(a.0.valid_until.cmp(&b.0.valid_until))
+    });
+    let priced = priced(svc, actor, org, wanted, coupon).await?;
+    Ok(Preview {
+        priced,
+        usable: fits,
+    })
+}

@@ -1,0 +1,276 @@
+//! The member app's checkout and coupons: the checkout page shows how the price is
+//! built line by line (list price, sale, coupon, what each line pays) with the
+//! buyer's coupons that apply — the best one chosen for them — and places the
+//! order under the key written into its form; the shop's coupons are claimed
+//! from the shop page; the wallet lists the buyer's coupons.
+
+use super::super::{
+    AfterParams, Chrome, PageResult, check_csrf, form_error, path_id, render_form, require_user,
+};
+use super::coupons::{Described, describe};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use quan_core::PageRequest;
+use quan_core::commerce::checkout::{self, Preview};
+use quan_core::commerce::coupon_port::{ClaimRecord, CouponRecord};
+use quan_core::commerce::{coupons, orders};
+use quan_domain::{CouponClaimId, Money, OrgId, SkuId, Timestamp};
+use serde::Deserialize;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/app/shop/{org_id}/checkout",
+            get(checkout_page).post(place),
+        )
+        .route("/app/shop/{org_id}/coupons/{coupon_id}/claim", post(claim))
+        .route("/app/coupons", get(wallet_page))
+}
+
+/// A checkout as asked for and as typed: one SKU and its quantity (the product
+/// page's), the coupon chosen (`""`: the best one, `none`: none), and the key.
+#[derive(Deserialize, Default, Clone)]
+struct CheckoutForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    sku: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    coupon: String,
+}
+
+#[derive(Template)]
+#[template(path = "app_checkout.html")]
+struct CheckoutPage<'a> {
+    c: &'a Chrome,
+    org_id: OrgId,
+    form: &'a CheckoutForm,
+    key: String,
+    preview: Option<Preview>,
+    /// The coupon applied, if any (its claim id).
+    chosen: Option<CouponClaimId>,
+    reserve_minutes: i64,
+    error: Option<&'a str>,
+}
+
+impl CheckoutPage<'_> {
+    fn minus(&self, m: &Money) -> String {
+        format!("−{m}")
+    }
+    fn is_chosen(&self, cl: &ClaimRecord) -> bool {
+        self.chosen == Some(cl.id)
+    }
+    fn coupon_value(&self) -> String {
+        self.chosen
+            .map_or_else(|| "none".to_owned(), |c| c.to_string())
+    }
+}
+
+/// Prices the checkout: with the coupon asked for, or (none asked) the best of the
+/// buyer's that applies. A coupon that no longer applies is dropped with why.
+async fn priced(
+    st: &AppState,
+    c: &Chrome,
+    org: OrgId,
+    f: &CheckoutForm,
+) -> Result<(Option<Preview>, Option<CouponClaimId>, Option<String>), super::super::PageError> {
+    let actor = require_user(c)?;
+    let sku = f.sku.parse::<SkuId>();
+    let q = f.quantity.trim().parse::<i64>().unwrap_or(0);
+    let Ok(sku) = sku else {
+        return Ok((None, None, Some(c.t("shop.choose").to_owned())));
+    };
+    let lines = [(sku, q)];
+    let asked: Option<CouponClaimId> = f.coupon.parse().ok();
+    match checkout::preview(&st.svc, actor, org, &lines, asked).await {
+        Ok(p) if f.coupon.is_empty() => match p.usable.first() {
+            Some((best, _, _)) => {
+                let best = best.id;
+                let p = checkout::preview(&st.svc, actor, org, &lines, Some(best))
+                    .await
+                    .map_err(ApiError::from)?;
+                Ok((Some(p), Some(best), None))
+            }
+            None => Ok((Some(p), None, None)),
+        },
+        Ok(p) => Ok((Some(p), asked, None)),
+        Err(e) if asked.is_some() => {
+            let msg = form_error(c, e.into())?;
+            let p = checkout::preview(&st.svc, actor, org, &lines, None)
+                .await
+                .map_err(ApiError::from)?;
+            Ok((Some(p), None, Some(msg)))
+        }
+        Err(e) => Ok((None, None, Some(form_error(c, e.into())?))),
+    }
+}
+
+async fn checkout_view(
+    st: &AppState,
+    c: &Chrome,
+    org: OrgId,
+    f: CheckoutForm,
+    error: Option<String>,
+) -> PageResult {
+    let (preview, chosen, refused) = priced(st, c, org, &f).await?;
+    let error = error.or(refused);
+    // A refused form keeps its key (the same order if it went through after all).
+    let key = if f.key.is_empty() {
+        uuid::Uuid::now_v7().to_string()
+    } else {
+        f.key.clone()
+    };
+    let mut page = render_form(
+        &CheckoutPage {
+            c,
+            org_id: org,
+            form: &f,
+            key,
+            preview,
+            chosen,
+            reserve_minutes: st.svc.commerce.reserve_minutes,
+            error: error.as_deref(),
+        },
+        error.is_some(),
+    );
+    // One-time key in the form: Back must not show a copy an order already used.
+    page.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(page)
+}
+
+async fn checkout_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(org): Path<String>,
+    Query(f): Query<CheckoutForm>,
+) -> PageResult {
+    checkout_view(&st, &c, path_id(&org)?, f, None).await
+}
+
+async fn place(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(org): Path<String>,
+    Form(f): Form<CheckoutForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let org: OrgId = path_id(&org)?;
+    let Ok(sku) = f.sku.parse::<SkuId>() else {
+        let msg = c.t("shop.choose").to_owned();
+        return checkout_view(&st, &c, org, f, Some(msg)).await;
+    };
+    let Ok(q) = f.quantity.trim().parse::<i64>() else {
+        let msg = c.t("shop.quantity_hint").to_owned();
+        return checkout_view(&st, &c, org, f, Some(msg)).await;
+    };
+    let coupon: Option<CouponClaimId> = f.coupon.parse().ok();
+    match orders::place(&st.svc, actor, org, (&[(sku, q)], coupon), &f.key).await {
+        Ok((o, _)) => Ok(Redirect::to(&format!("/app/orders/{}", o.id)).into_response()),
+        Err(e) => {
+            let e: ApiError = e.into();
+            let mut f = f;
+            // The key named another order (a form sent again after a change): the
+            // next try is a new order.
+            if e.code == "idempotency_key_reused" {
+                f.key.clear();
+            }
+            let msg = form_error(&c, e)?;
+            checkout_view(&st, &c, org, f, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ClaimForm {
+    csrf: String,
+    #[serde(default)]
+    key: String,
+}
+
+/// A buyer claims a coupon from the shop page; back there with what happened.
+async fn claim(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path((org, coupon)): Path<(String, String)>,
+    Form(f): Form<ClaimForm>,
+) -> PageResult {
+    check_csrf(&c, &f.csrf)?;
+    let actor = require_user(&c)?;
+    let org_id: OrgId = path_id(&org)?;
+    match coupons::claim(&st.svc, actor, org_id, path_id(&coupon)?, &f.key).await {
+        Ok(_) => Ok(super::super::saved(&format!("/app/shop/{org_id}#coupons"))),
+        Err(e) => {
+            let msg = form_error(&c, e.into())?;
+            super::app::shop_view(&st, &c, org_id, None, Some(msg)).await
+        }
+    }
+}
+
+/// A claim as the wallet shows it.
+struct WalletItem {
+    claim: ClaimRecord,
+    coupon: CouponRecord,
+    words: Described,
+    /// usable | used | expired | not_yet
+    state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "app_coupons.html")]
+struct WalletPage<'a> {
+    c: &'a Chrome,
+    items: Vec<WalletItem>,
+    next: Option<String>,
+}
+
+fn state_of(cl: &ClaimRecord, now: Timestamp) -> &'static str {
+    match coupons::usable(cl, now) {
+        Ok(()) => "usable",
+        Err("coupon_used") => "used",
+        Err("coupon_not_yet_valid") => "not_yet",
+        Err(_) => "expired",
+    }
+}
+
+async fn wallet_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Query(q): Query<AfterParams>,
+) -> PageResult {
+    let actor = require_user(&c)?;
+    let page = coupons::wallet(&st.svc, actor, None, &PageRequest::new(q.after, Some(30)))
+        .await
+        .map_err(ApiError::from)?;
+    let now = st.svc.clock.now();
+    let items = page
+        .items
+        .into_iter()
+        .map(|(claim, coupon)| WalletItem {
+            words: describe(&c, &coupon.terms),
+            state: state_of(&claim, now),
+            claim,
+            coupon,
+        })
+        .collect();
+    Ok(render_form(
+        &WalletPage {
+            c: &c,
+            items,
+            next: page.next,
+        },
+        false,
+    ))
+}
