@@ -1,7 +1,8 @@
 //! Cluster mode: two nodes on one PostgreSQL and one Redis. An event published on
 //! node A reaches a WebSocket subscriber on node B; images, rate limits and token
 //! revocations are shared; a welcome delivered by both nodes goes out once; a
-//! flash sale's Redis gate admits no more than its stock across both nodes.
+//! flash sale's Redis gate admits no more than its stock across both nodes, and
+//! a coupon never gives out more than its supply.
 
 use crate::ws::{connect, event_of_kind, next, send, token};
 use quan_testkit::{Backend, Client, Spawn, TestApp, TestDb, spawn_with};
@@ -218,6 +219,49 @@ async fn two_nodes_never_sell_more_than_a_flash_sale_has() {
     let fresh = crate::commerce_flash::buyers_in_store(&a, 50).await;
     let again = crate::commerce_flash::race_on(&[&a], &fresh, org_id, sale_id, "k2").await;
     assert_eq!(again.len(), 1);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_never_give_out_more_coupons_than_the_supply() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (owner, org) = a.owner("Node A owner").await;
+    let c = owner
+        .create_coupon(
+            &org,
+            json!({"name": "立减5元", "kind": "fixed", "off_fen": 500, "scope": "all",
+                   "valid_days": 7, "supply": 10, "per_person": 1}),
+        )
+        .await;
+    let (org_id, coupon) = (
+        org.parse().unwrap_or_else(|_| panic!("org id")),
+        c.id.parse().unwrap_or_else(|_| panic!("coupon id")),
+    );
+    // A thousand claims, every other one on node B, all at once: exactly ten.
+    let buyers = crate::commerce_flash::buyers_in_store(&a, 1000).await;
+    let tasks: Vec<_> = buyers
+        .into_iter()
+        .enumerate()
+        .map(|(i, who)| {
+            let svc = if i % 2 == 0 { &a } else { &b }.services.clone();
+            tokio::spawn(async move {
+                quan_core::commerce::coupons::claim(&svc, &who, org_id, coupon, "k").await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap_or_else(|e| panic!("task: {e}")) {
+            Ok(_) => won += 1,
+            Err(quan_core::commerce::error::CommerceError::CouponSoldOut) => {}
+            Err(e) => panic!("neither a claim nor sold out: {e}"),
+        }
+    }
+    assert_eq!(won, 10);
+    assert_eq!(owner.org_coupons(&org).await[0].claimed, 10);
     a.stop().await;
     b.stop().await;
 }

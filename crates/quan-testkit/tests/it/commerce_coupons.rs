@@ -18,7 +18,8 @@ on_both_backends!(
     nobody_holds_more_than_the_per_person_limit,
     a_coupon_prices_an_order_line_by_line_and_is_spent_once,
     the_stacking_matrix_decides_a_coupon_on_a_sale_price,
-    bad_coupons_and_claims_are_refused_and_change_nothing
+    bad_coupon_set_ups_are_refused_by_their_codes,
+    claims_cross_no_shop_no_person_and_no_date
 );
 
 /// A tea shop with two SKUs (¥68 oolong, ¥42 jasmine bags) in two categories:
@@ -255,65 +256,57 @@ async fn the_stacking_matrix_decides_a_coupon_on_a_sale_price(app: TestApp) {
     assert_eq!(r.problem(), (422, Some("invalid_stacking_order")));
 }
 
-async fn bad_coupons_and_claims_are_refused_and_change_nothing(app: TestApp) {
-    let (owner, org, [oolong, _], _) = shop(&app).await;
+/// A good set-up (¥5 off, two to give, one each) with `changes` made to it (a
+/// null removes the field).
+fn changed(changes: &[(&str, serde_json::Value)]) -> serde_json::Value {
+    let mut b = fixed(500, 2, 1);
+    for (k, v) in changes {
+        if v.is_null() {
+            b.as_object_mut().map(|o| o.remove(*k));
+        } else {
+            b[*k] = v.clone();
+        }
+    }
+    b
+}
+
+async fn bad_coupon_set_ups_are_refused_by_their_codes(app: TestApp) {
+    let (owner, org, _, _) = shop(&app).await;
+    let none = serde_json::Value::Null;
     let bad = [
+        (changed(&[("off_fen", json!(0))]), "amount_not_positive"),
+        (changed(&[("off_fen", json!(-5))]), "amount_not_positive"),
+        (changed(&[("off_fen", json!(i64::MAX))]), "amount_too_large"),
         (
-            json!({"name": "x", "kind": "fixed", "off_fen": 0, "scope": "all", "valid_days": 7, "supply": 1, "per_person": 1}),
-            "amount_not_positive",
-        ),
-        (
-            json!({"name": "x", "kind": "fixed", "off_fen": -5, "scope": "all", "valid_days": 7, "supply": 1, "per_person": 1}),
-            "amount_not_positive",
-        ),
-        (
-            json!({"name": "x", "kind": "fixed", "off_fen": i64::MAX, "scope": "all", "valid_days": 7, "supply": 1, "per_person": 1}),
-            "amount_too_large",
-        ),
-        (
-            json!({"name": "x", "kind": "percent", "percent": 100, "scope": "all", "valid_days": 7, "supply": 1, "per_person": 1}),
+            changed(&[("kind", json!("percent")), ("percent", json!(100))]),
             "coupon_invalid_percent",
         ),
         (
-            json!({"name": "x", "kind": "threshold", "min_spend_fen": 500, "off_fen": 800, "scope": "all", "valid_days": 7, "supply": 1, "per_person": 1}),
+            changed(&[("kind", json!("threshold")), ("min_spend_fen", json!(400))]),
             "coupon_off_not_below_threshold",
         ),
+        (changed(&[("off_fen", none.clone())]), "missing_field"),
+        (changed(&[("kind", json!("gift"))]), "coupon_invalid_kind"),
         (
-            json!({"name": "x", "kind": "fixed", "scope": "all", "valid_days": 7, "supply": 1, "per_person": 1}),
-            "missing_field",
-        ),
-        (
-            json!({"name": "x", "kind": "gift", "off_fen": 5, "scope": "all", "valid_days": 7, "supply": 1, "per_person": 1}),
-            "coupon_invalid_kind",
-        ),
-        (
-            json!({"name": "x", "kind": "fixed", "off_fen": 5, "scope": "products", "product_ids": [], "valid_days": 7, "supply": 1, "per_person": 1}),
+            changed(&[("scope", json!("products")), ("product_ids", json!([]))]),
             "coupon_invalid_scope",
         ),
+        (changed(&[("valid_days", json!(0))]), "coupon_invalid_days"),
         (
-            json!({"name": "x", "kind": "fixed", "off_fen": 5, "scope": "all", "valid_days": 0, "supply": 1, "per_person": 1}),
-            "coupon_invalid_days",
-        ),
-        (
-            json!({"name": "x", "kind": "fixed", "off_fen": 5, "scope": "all", "valid_from": 1, "valid_until": 2, "supply": 1, "per_person": 1}),
+            changed(&[
+                ("valid_days", none.clone()),
+                ("valid_from", json!(1)),
+                ("valid_until", json!(2)),
+            ]),
             "coupon_ends_in_past",
         ),
+        (changed(&[("valid_days", none)]), "coupon_invalid_validity"),
+        (changed(&[("supply", json!(0))]), "coupon_invalid_supply"),
         (
-            json!({"name": "x", "kind": "fixed", "off_fen": 5, "scope": "all", "supply": 1, "per_person": 1}),
-            "coupon_invalid_validity",
-        ),
-        (
-            json!({"name": "x", "kind": "fixed", "off_fen": 5, "scope": "all", "valid_days": 7, "supply": 0, "per_person": 1}),
-            "coupon_invalid_supply",
-        ),
-        (
-            json!({"name": "x", "kind": "fixed", "off_fen": 5, "scope": "all", "valid_days": 7, "supply": 2, "per_person": 3}),
+            changed(&[("per_person", json!(3))]),
             "coupon_limit_over_supply",
         ),
-        (
-            json!({"name": "", "kind": "fixed", "off_fen": 5, "scope": "all", "valid_days": 7, "supply": 2, "per_person": 1}),
-            "invalid_name",
-        ),
+        (changed(&[("name", json!(""))]), "invalid_name"),
     ];
     for (body, code) in bad {
         let r = owner.try_create_coupon(&org, body.clone()).await;
@@ -326,13 +319,15 @@ async fn bad_coupons_and_claims_are_refused_and_change_nothing(app: TestApp) {
     let r = owner
         .try_create_coupon(
             &org,
-            json!({"name": "x", "kind": "fixed", "off_fen": 5, "scope": "products",
-            "product_ids": ["nope"], "valid_days": 7, "supply": 1, "per_person": 1}),
+            changed(&[
+                ("scope", json!("products")),
+                ("product_ids", json!(["nope"])),
+            ]),
         )
         .await;
     assert_eq!(r.problem(), (400, Some("invalid_id")));
     assert!(owner.org_coupons(&org).await.is_empty(), "nothing was made");
-    // Staff who do not run the shop, and another org, may not touch its coupons.
+    // Staff who do not run the shop may not set one up.
     let sales = app.user("Sam").await;
     app.join(&owner, &org, &sales, "sales").await;
     assert_eq!(
@@ -342,7 +337,12 @@ async fn bad_coupons_and_claims_are_refused_and_change_nothing(app: TestApp) {
             .problem(),
         (403, Some("forbidden"))
     );
+}
+
+async fn claims_cross_no_shop_no_person_and_no_date(app: TestApp) {
+    let (owner, org, [oolong, _], _) = shop(&app).await;
     let c = owner.create_coupon(&org, fixed(500, 5, 1)).await;
+    // Another org can neither stop it nor have it claimed through its shop.
     let (other, other_org) = app.owner("Other").await;
     assert_eq!(
         other.try_end_coupon(&other_org, &c.id).await.problem().0,

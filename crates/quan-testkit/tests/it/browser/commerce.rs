@@ -1,6 +1,6 @@
 //! Buying: the owner puts a product with one last unit on sale in the console; two
-//! buyers on two phones order it at once and exactly one gets it (the other is told
-//! on the product page, in their language); the winner pays on the sandbox's page
+//! buyers on two phones check out at once and exactly one gets it (the other is
+//! told on the checkout page, in their language); the winner pays on the sandbox's page
 //! and the order shows paid when the provider's signed notice has arrived; the
 //! owner sees it, with the notice in the payments log, and marks it shipped; the
 //! buyer asks for a refund, the owner approves it, and the buyer's order shows
@@ -82,16 +82,16 @@ async fn two_buyers_race(
     go(c, &page).await;
     wait_text(b, "1 left").await;
     shot(b, "shop-product").await;
-    // Both tap "Order now" at once.
+    // Both go to checkout, read how the price is built, and place at once.
+    click(b, "#buy button[type=submit]").await;
+    click(c, "#buy button[type=submit]").await;
+    let text = wait_text(b, "How your price is built").await;
+    assert!(text.contains("¥268.00"), "{text}");
+    wait_text(c, "价格明细").await;
+    shot(b, "shop-checkout").await;
     let (rb, rc) = tokio::join!(
-        b.execute(
-            "document.querySelector('#buy button[type=submit]').click(); return 1",
-            vec![]
-        ),
-        c.execute(
-            "document.querySelector('#buy button[type=submit]').click(); return 1",
-            vec![]
-        ),
+        b.execute("document.querySelector('#place').click(); return 1", vec![]),
+        c.execute("document.querySelector('#place').click(); return 1", vec![]),
     );
     assert!(rb.is_ok() && rc.is_ok());
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
@@ -101,7 +101,7 @@ async fn two_buyers_race(
         .filter(|p| p.starts_with("/app/orders/"))
         .collect();
     assert_eq!(won.len(), 1, "exactly one buyer got it: {pb} / {pc}");
-    // The other is told why, on the product page, in their language.
+    // The other is told why, on the checkout page, in their language.
     let (winner, loser) = if pb.starts_with("/app/orders/") {
         (b, c)
     } else {

@@ -3,6 +3,7 @@
 //! function per stretch of it. Screenshots land in `screenshots/`.
 
 mod commerce;
+mod coupons;
 mod flash;
 mod onboarding;
 mod reach;
