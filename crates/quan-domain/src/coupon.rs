@@ -68,6 +68,16 @@ impl CouponKind {
         }
     }
 
+    /// The kind's amounts as `(off, percent, cap, min_spend)`: what a store row or
+    /// a DTO keeps in separate fields.
+    pub const fn amounts(self) -> (Option<i64>, Option<i64>, Option<i64>, Option<i64>) {
+        match self {
+            CouponKind::Fixed { off } => (Some(off), None, None, None),
+            CouponKind::Percent { percent, cap } => (None, Some(percent), cap, None),
+            CouponKind::Threshold { min_spend, off } => (Some(off), None, None, Some(min_spend)),
+        }
+    }
+
     /// What it takes off `base` fen (the lines it applies to), never more than
     /// `base`; `None` when `base` is below a threshold.
     pub fn off(self, base: i64) -> Option<i64> {
@@ -226,6 +236,14 @@ pub enum Validity {
 }
 
 impl Validity {
+    /// `(from, until, days)`: what a store row or a DTO keeps in separate fields.
+    pub const fn parts(self) -> (Option<Timestamp>, Option<Timestamp>, Option<i64>) {
+        match self {
+            Validity::Dates { from, until } => (Some(from), Some(until), None),
+            Validity::DaysAfterClaim(d) => (None, None, Some(d)),
+        }
+    }
+
     /// Fixed dates when both are given, else days after the claim.
     pub fn from_parts(
         dates: (Option<Timestamp>, Option<Timestamp>),
@@ -272,10 +290,13 @@ impl CouponTerms {
         now: Timestamp,
     ) -> Result<Self, ParseError> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > COUPON_NAME_MAX {
+        if name.is_empty()
+            || name.chars().count() > COUPON_NAME_MAX
+            || name.chars().any(char::is_control)
+        {
             return Err(ParseError::new(
                 "name",
-                "invalid_name",
+                "coupon_invalid_name",
                 format!("1 to {COUPON_NAME_MAX} characters"),
             ));
         }
@@ -297,7 +318,10 @@ impl CouponTerms {
                         "a coupon ends in the future",
                     ));
                 }
-                if until.millis() - now.millis() > COUPON_DAYS_MAX * 86_400_000 {
+                // Both ends bounded: a window of at most a year, ending within one.
+                if until.millis() - now.millis() > COUPON_DAYS_MAX * 86_400_000
+                    || until.millis().saturating_sub(from.millis()) > COUPON_DAYS_MAX * 86_400_000
+                {
                     return Err(ParseError::new(
                         "valid_until",
                         "coupon_too_long",
@@ -325,7 +349,7 @@ impl CouponTerms {
         if !(1..=COUPON_LIMIT_MAX).contains(&per_person) {
             return Err(ParseError::new(
                 "per_person",
-                "invalid_limit",
+                "coupon_invalid_limit",
                 format!("1 to {COUPON_LIMIT_MAX} per person"),
             ));
         }
@@ -423,7 +447,7 @@ mod tests {
         );
         assert_eq!(
             terms(CouponKind::Fixed { off: 5 }, days, (30, 11)),
-            Err("invalid_limit")
+            Err("coupon_invalid_limit")
         );
         assert_eq!(
             terms(
@@ -432,6 +456,19 @@ mod tests {
                 (3, 1)
             ),
             Err("coupon_invalid_days")
+        );
+        let forever = Validity::Dates {
+            from: Timestamp(i64::MIN),
+            until: Timestamp(2_000_000),
+        };
+        assert_eq!(
+            terms(CouponKind::Fixed { off: 5 }, forever, (3, 1)),
+            Err("coupon_too_long")
+        );
+        assert_eq!(
+            CouponScope::from_parts("categories", vec![" Oolong ".to_owned()], vec![]),
+            Ok(CouponScope::Categories(vec!["oolong".to_owned()])),
+            "named as the catalog names categories"
         );
         let past = Validity::Dates {
             from: Timestamp(0),

@@ -1,8 +1,9 @@
 //! How an order's price is built (PRODUCT.md §4): list price, then the discounts an
 //! org's stacking matrix lets combine, in its order, each apportioned over the lines
 //! it touches so every line knows exactly what it paid. [`price`] is the one
-//! function the price preview, checkout and refunds call: what a buyer is shown is
-//! what they are charged, and what a line's refund gives back.
+//! function the price preview and checkout call: what a buyer is shown is what
+//! they are charged (and, when refunds of part of an order come, what a line's
+//! refund gives back).
 
 use crate::{CouponKind, CouponScope, Currency, Money, ParseError, ProductId, apportion};
 
@@ -137,7 +138,7 @@ impl Stacking {
 }
 
 /// A line to price: its list price, and the activity's price when it is bought in
-/// one (else the list price again).
+/// one (`activity`; else `unit` is the list price again).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceLine {
     pub product: ProductId,
@@ -145,6 +146,9 @@ pub struct PriceLine {
     pub list_unit: Money,
     pub unit: Money,
     pub quantity: i64,
+    /// Bought at an activity's price: a coupon rides on it only if the matrix lets
+    /// the two combine.
+    pub activity: bool,
 }
 
 /// The coupon a buyer chose: what it takes off, and where.
@@ -194,14 +198,21 @@ pub fn price(
         .map_or(Currency::Cny, |l| l.list_unit.currency());
     let mut out = Vec::with_capacity(lines.len());
     for l in lines {
-        let list = l.list_unit.times(l.quantity)?;
+        // A line pays its unit price; the list price shown is never below it (a
+        // list price cut below a running sale's price leaves no saving, not a
+        // negative one).
         let at_unit = l.unit.times(l.quantity)?;
-        let activity_off = list.minus_floor(at_unit)?;
+        let list = l.list_unit.times(l.quantity)?;
+        let list = if list.fen() < at_unit.fen() {
+            at_unit
+        } else {
+            list
+        };
         out.push(LinePrice {
             list,
-            activity_off,
+            activity_off: list.minus_floor(at_unit)?,
             coupon_off: Money::zero(cur),
-            pay: list.minus_floor(activity_off)?,
+            pay: at_unit,
         });
     }
     if let Some(c) = coupon {
@@ -214,8 +225,7 @@ pub fn price(
                 continue;
             }
             in_scope = true;
-            let on_activity = p.activity_off.fen() > 0;
-            if on_activity && !stacking.combines(Layer::Activity, Layer::Coupon) {
+            if l.activity && !stacking.combines(Layer::Activity, Layer::Coupon) {
                 continue;
             }
             bases[i] = if stacking.before(Layer::Activity, Layer::Coupon) {
@@ -284,6 +294,7 @@ mod tests {
             list_unit: cny(list),
             unit: cny(unit),
             quantity: q,
+            activity: unit != list,
         }
     }
 
@@ -374,7 +385,7 @@ mod tests {
     proptest! {
         #[test]
         fn every_fen_of_a_discount_lands_on_a_line_and_no_line_pays_below_zero(
-            raw in proptest::collection::vec((1i64..=100_000, 0i64..=100, 1i64..=20, any::<bool>(), any::<bool>()), 1..12),
+            raw in proptest::collection::vec((1i64..=100_000, -50i64..=100, 1i64..=20, any::<bool>(), any::<bool>()), 1..12),
             kind in 0u8..3,
             amount in 1i64..=50_000,
             percent in 1i64..=99,
@@ -383,8 +394,9 @@ mod tests {
         ) {
             let products: Vec<ProductId> = raw.iter().map(|_| ProductId::new()).collect();
             let lines: Vec<PriceLine> = raw.iter().zip(&products).map(|((list, pct_off, q, on_sale, _), p)| {
+                // A negative cut: the list price was lowered below the sale's price.
                 let unit = if *on_sale { (list * (100 - pct_off) / 100).max(1) } else { *list };
-                line(*p, "tea", *list, unit, *q)
+                PriceLine { activity: *on_sale, ..line(*p, "tea", *list, unit, *q) }
             }).collect();
             let scope = CouponScope::Products(
                 raw.iter().zip(&products).filter(|(r, _)| r.4).map(|(_, p)| *p).collect(),
@@ -404,10 +416,12 @@ mod tests {
                 // Every kind here is bounded by `amount` (the percent by its cap).
                 prop_assert!(b.coupon_off.fen() <= amount, "{} off, over {}", b.coupon_off.fen(), amount);
                 for ((l, p), r) in b.lines.iter().zip(&lines).zip(&raw) {
-                    prop_assert!(l.pay.fen() >= 0);
+                    prop_assert!(l.pay.fen() >= 0 && l.activity_off.fen() >= 0);
                     prop_assert_eq!(l.list.fen() - l.activity_off.fen() - l.coupon_off.fen(), l.pay.fen());
+                    // What a line pays is its unit price less its coupon part.
+                    prop_assert_eq!(p.unit.fen() * p.quantity - l.coupon_off.fen(), l.pay.fen());
                     let touched = scope.covers(p.product, &p.category)
-                        && (l.activity_off.fen() == 0 || combine);
+                        && (!p.activity || combine);
                     prop_assert!(touched || l.coupon_off.fen() == 0, "coupon on a line it may not touch: {:?}", r);
                 }
             }

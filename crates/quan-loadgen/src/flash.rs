@@ -21,12 +21,12 @@ use std::time::{Duration, Instant};
 
 /// Everything the race needs on one node (or two): who owns the shop and the SKU
 /// the sales are cut from.
-struct Shop {
-    org: String,
+pub(crate) struct Shop {
+    pub(crate) org: String,
     product: String,
-    sku: String,
+    pub(crate) sku: String,
     /// The owner's session cookie (`quan_session=…`).
-    owner: String,
+    pub(crate) owner: String,
 }
 
 /// The session cookie a response set.
@@ -41,7 +41,12 @@ fn session_of(r: &reqwest::Response) -> anyhow::Result<String> {
         .context("no session cookie")
 }
 
-async fn post(c: &reqwest::Client, url: &str, cookie: &str, body: Value) -> anyhow::Result<Value> {
+pub(crate) async fn post(
+    c: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
     let r = c
         .post(url)
         .header("cookie", cookie)
@@ -295,7 +300,7 @@ async fn gate_bench(redis_url: &str, ops: usize) -> anyhow::Result<Value> {
 
 /// Seeds the crowd into the data directory (or the scratch database), starts the
 /// nodes, opens the shop on the first.
-async fn nodes(
+pub(crate) async fn nodes(
     env: &[(String, String)],
     n: usize,
     buyers: usize,

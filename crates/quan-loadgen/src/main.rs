@@ -7,6 +7,7 @@
 //! is bounded in time and count.
 
 mod all;
+mod checkout;
 mod cpu;
 mod fanout;
 mod flash;
@@ -76,7 +77,7 @@ enum Cmd {
     },
 }
 
-const SCENARIOS: [(&str, &str); 7] = [
+const SCENARIOS: [(&str, &str); 8] = [
     (
         "api-read",
         "GET an authenticated JSON endpoint (bearer token) vs nginx serving the same bytes as a static file",
@@ -107,6 +108,12 @@ const SCENARIOS: [(&str, &str); 7] = [
         "10,000 buyers (members with sessions) race once each for a flash sale of 1,000 over HTTP at 64 connections: \
          attempts/s, p50/p99, orders = stock exactly, next to api-read on the same node; the stock gate in process vs \
          Redis EVALSHA of the same Lua gate; the same race on two nodes (PostgreSQL + the Redis gate)",
+    ),
+    (
+        "checkout",
+        "members check out at 64 connections: claim a coupon, price preview, place the order (stock reserved), \
+         open the payment, pay on the sandbox's page; every order paid by the signed webhook and charged what its \
+         preview said; checkouts/s and p50/p99 of the whole checkout, SQLite and PostgreSQL",
     ),
     (
         "welcome-latency",
@@ -590,6 +597,22 @@ async fn main() -> anyhow::Result<()> {
                     tokio::time::timeout(
                         budget,
                         flash::flash_sale(conns, secs, runs, 10_000, 1_000, &pg, &redis),
+                    )
+                    .await
+                    .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
+                }
+                "checkout" => {
+                    let backends: Vec<&str> = match backend.as_str() {
+                        "sqlite" => vec!["sqlite"],
+                        "postgres" => vec!["postgres"],
+                        "both" => vec!["sqlite", "postgres"],
+                        other => bail!("--backend is sqlite, postgres or both, not {other:?}"),
+                    };
+                    let buyers = if quick { 2_000 } else { 6_000 };
+                    let budget = Duration::from_secs((secs + 130) * runs as u64 * 2 + 600);
+                    tokio::time::timeout(
+                        budget,
+                        checkout::checkout(conns, secs, runs, buyers, &backends, &pg),
                     )
                     .await
                     .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??

@@ -49,8 +49,11 @@ CREATE TABLE coupon_claims (
     CONSTRAINT coupon_claims_key UNIQUE (account_id, idempotency_key)
 );
 CREATE INDEX coupon_claims_wallet_idx ON coupon_claims (account_id, org_id, id);
+-- A checkout reads the buyer's unspent claims of the shop, soonest to expire first.
+CREATE INDEX coupon_claims_usable_idx ON coupon_claims (account_id, org_id, valid_until) WHERE order_id IS NULL;
 CREATE INDEX coupon_claims_order_idx ON coupon_claims (order_id);
-CREATE INDEX coupon_claims_coupon_idx ON coupon_claims (coupon_id);
+-- The console counts a coupon's spent claims.
+CREATE INDEX coupon_claims_spent_idx ON coupon_claims (coupon_id) WHERE order_id IS NOT NULL;
 
 CREATE TABLE commerce_stacking (
     org_id      TEXT PRIMARY KEY REFERENCES orgs (id) ON DELETE CASCADE,

@@ -36,6 +36,24 @@
       b.textContent = "✓";
     });
   });
+  // A choice that changes what the page shows (the coupon at checkout) applies at
+  // once; the form's own button stays for browsers without script.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (f) {
+    f.addEventListener("change", function () { f.submit(); });
+  });
+  // A form whose fields depend on a choice (a coupon's kind) shows only those that
+  // apply: each such field names the choices it serves in data-for.
+  document.querySelectorAll("form[data-switch]").forEach(function (f) {
+    var name = f.getAttribute("data-switch");
+    function show() {
+      var on = f.querySelector("input[name=" + name + "]:checked");
+      f.querySelectorAll("[data-for]").forEach(function (el) {
+        el.hidden = !on || el.getAttribute("data-for").split(" ").indexOf(on.value) === -1;
+      });
+    }
+    f.addEventListener("change", show);
+    show();
+  });
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (e) {
       if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();

@@ -4,20 +4,19 @@
 //! reads and the order they place, so the two never differ.
 
 use super::Result;
-use super::coupon_port::{ClaimRecord, CouponRecord};
 use super::coupons::{stacking_of, usable};
 use super::error::CommerceError;
 use super::port::OrderLine;
+use super::port::{ClaimRecord, CouponRecord};
 use crate::Services;
 use crate::access::{Actor, require_scope};
-use crate::page::PageRequest;
 use quan_domain::{
     Breakdown, CouponClaimId, CouponUse, Money, ORDER_LINES_MAX, ORDER_TOTAL_MAX_FEN, OrgId,
     ParseError, PriceLine, Scope, SkuId, price, quantity,
 };
 
 /// Claims of one shop a checkout weighs, at most.
-const WALLET_SCAN: u32 = 50;
+const WALLET_SCAN: i64 = 50;
 
 /// A priced checkout: its lines (with each one's coupon part), the breakdown, and
 /// the coupon applied.
@@ -37,9 +36,10 @@ pub struct Preview {
     pub usable: Vec<(ClaimRecord, CouponRecord, Money)>,
 }
 
-/// A line to price: the order line as the catalog (or a sale) sells it, and its
-/// product's category (a coupon's scope may name it).
-pub(super) type Wanted = (OrderLine, String);
+/// A line to price: the order line as the catalog (or a sale) sells it, its
+/// product's category (a coupon's scope may name it), and whether it is bought at
+/// an activity's price (a flash sale's).
+pub(super) type Wanted = (OrderLine, String, bool);
 
 /// `lines` (SKU, quantity) with one line per SKU, in the order first named: at
 /// least one and at most [`ORDER_LINES_MAX`] lines, each quantity within bounds.
@@ -92,6 +92,7 @@ pub(super) async fn from_catalog(
                 coupon_off: Money::zero(f.sku.price.currency()),
             },
             f.category.clone(),
+            false,
         ));
     }
     Ok(out)
@@ -141,12 +142,13 @@ fn apply(
 ) -> Result<Priced> {
     let price_lines: Vec<PriceLine> = wanted
         .iter()
-        .map(|(l, category)| PriceLine {
+        .map(|(l, category, activity)| PriceLine {
             product: l.product_id,
             category: category.clone(),
             list_unit: l.list_unit,
             unit: l.unit,
             quantity: l.quantity,
+            activity: *activity,
         })
         .collect();
     let using = chosen.as_ref().map(|(_, c)| CouponUse {
@@ -160,7 +162,9 @@ fn apply(
     let lines = wanted
         .into_iter()
         .zip(&breakdown.lines)
-        .map(|((l, _), p)| OrderLine {
+        .map(|((l, _, _), p)| OrderLine {
+            // The list price as shown: never below what the line is sold at.
+            list_unit: Money::from_fen(p.list.fen() / l.quantity.max(1), l.list_unit.currency()),
             coupon_off: p.coupon_off,
             ..l
         })
@@ -195,17 +199,10 @@ pub async fn preview(
     let now = svc.clock.now();
     let wallet = svc
         .store
-        .wallet(
-            actor.account_id(),
-            Some(org),
-            &PageRequest::first(WALLET_SCAN),
-        )
+        .wallet_usable(actor.account_id(), org, now, WALLET_SCAN)
         .await?;
     let mut fits = Vec::new();
-    for (claim, c) in wallet.items {
-        if usable(&claim, now).is_err() {
-            continue;
-        }
+    for (claim, c) in wallet {
         if let Ok(p) = apply(wanted.clone(), Some((claim.clone(), c.clone())), &stacking) {
             fits.push((claim, c, p.breakdown.coupon_off));
         }
@@ -221,4 +218,26 @@ pub async fn preview(
         priced,
         usable: fits,
     })
+}
+
+/// The caller's coupons that may ride on a flash sale of `product` (in
+/// `category`): none unless the org's matrix lets a coupon combine with a sale
+/// price; soonest to expire first. The sale's page offers them.
+pub async fn for_sale(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    (product, category): (quan_domain::ProductId, &str),
+) -> Result<Vec<(ClaimRecord, CouponRecord)>> {
+    require_scope(actor, Scope::Read)?;
+    let stacking = stacking_of(svc, org).await?;
+    if !stacking.combines(quan_domain::Layer::Activity, quan_domain::Layer::Coupon) {
+        return Ok(Vec::new());
+    }
+    let mut mine = svc
+        .store
+        .wallet_usable(actor.account_id(), org, svc.clock.now(), WALLET_SCAN)
+        .await?;
+    mine.retain(|(_, c)| c.terms.scope.covers(product, category));
+    Ok(mine)
 }

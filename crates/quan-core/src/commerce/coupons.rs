@@ -4,8 +4,8 @@
 //! org's stacking matrix says how a coupon combines with a sale price. Spending a
 //! claim is part of placing an order ([`super::checkout`]).
 
-use super::coupon_port::{ClaimOutcome, ClaimRecord, CouponRecord};
 use super::error::CommerceError;
+use super::port::{ClaimOutcome, ClaimRecord, CouponRecord};
 use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
@@ -64,7 +64,7 @@ pub async fn create(
         org_id: org,
         terms,
         claimed: 0,
-        used: 0,
+        used: Some(0),
         ended: false,
         created_at: now,
     };

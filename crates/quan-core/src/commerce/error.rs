@@ -52,6 +52,10 @@ pub enum CommerceError {
     /// (`coupon_used`, `coupon_expired`, `coupon_not_yet_valid`).
     #[error("{message}")]
     CouponUnavailable { code: &'static str, message: String },
+    /// The price changed between the preview the buyer saw and the order: nothing
+    /// was placed; `total` is the price now.
+    #[error("the price changed to {total}: look at it again before ordering")]
+    PriceChanged { total: quan_domain::Money },
     /// The idempotency key was used before for a different request.
     #[error("this idempotency key was used for a different order")]
     IdempotencyReused,

@@ -245,7 +245,9 @@ pub async fn buy(
     let category = match coupon {
         None => String::new(),
         Some(_) => {
-            if let Some(first) = first_of_key(svc, actor, org, (&key, &request_hash)).await? {
+            if let Some(first) =
+                super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await?
+            {
                 return Ok((first, true));
             }
             svc.store
@@ -255,7 +257,7 @@ pub async fn buy(
                 .unwrap_or_default()
         }
     };
-    let priced = checkout::priced(svc, actor, org, vec![(line, category)], coupon).await?;
+    let priced = checkout::priced(svc, actor, org, vec![(line, category, true)], coupon).await?;
     let refused = match sale.phase(svc.clock.now()) {
         FlashPhase::Upcoming => Some(CommerceError::FlashNotLive {
             code: "flash_not_started",
@@ -279,7 +281,7 @@ pub async fn buy(
     if let Some(e) = refused {
         // A retry of a buy that went through is answered with its order, whatever
         // the sale says now.
-        return match first_of_key(svc, actor, org, (&key, &request_hash)).await? {
+        return match super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await? {
             Some(first) => Ok((first, true)),
             None => Err(e),
         };
@@ -299,21 +301,6 @@ pub async fn buy(
     }
     drop(hold);
     placed
-}
-
-/// The caller's order under `key`, if it is the same request; a different one
-/// under it is refused.
-async fn first_of_key(
-    svc: &Services,
-    actor: &Actor,
-    org: OrgId,
-    (key, request_hash): (&str, &str),
-) -> Result<Option<OrderRecord>> {
-    match svc.store.order_by_key(actor.account_id(), key).await? {
-        Some(first) if first.org_id == org && first.request_hash == request_hash => Ok(Some(first)),
-        Some(_) => Err(CommerceError::IdempotencyReused),
-        None => Ok(None),
-    }
 }
 
 /// Units an admitted buyer holds at the gate while their order is written; given

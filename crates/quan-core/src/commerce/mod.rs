@@ -7,7 +7,6 @@
 
 pub mod catalog;
 pub mod checkout;
-pub mod coupon_port;
 pub mod coupons;
 pub mod error;
 pub mod flash;

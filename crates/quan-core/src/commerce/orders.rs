@@ -22,22 +22,61 @@ use sha2::{Digest, Sha256};
 /// The job that lets an unpaid order's stock go.
 pub const RELEASE: &str = "commerce.release";
 
-/// Places an order for `lines` (SKU, quantity) in `org`'s shop, with the caller's
-/// coupon claim if they chose one, priced as [`super::checkout::preview`] showed.
-/// The same key again returns the first order (`true`: a replay) — also when both
-/// arrive at once — and refuses a different request under it.
+/// What a buyer checks out: lines (SKU, quantity), the claim from their wallet
+/// they chose, and the total they were shown.
+#[derive(Debug, Clone, Copy)]
+pub struct Basket<'a> {
+    pub lines: &'a [(SkuId, i64)],
+    pub coupon: Option<CouponClaimId>,
+    /// The preview's total: if the price changed since (a list price, the
+    /// stacking matrix), the order is refused with `price_changed` rather than
+    /// charge what the buyer did not see.
+    pub shown_total: Option<i64>,
+}
+
+impl<'a> Basket<'a> {
+    /// Lines alone, no coupon, no total to hold to.
+    pub const fn of(lines: &'a [(SkuId, i64)]) -> Self {
+        Self {
+            lines,
+            coupon: None,
+            shown_total: None,
+        }
+    }
+}
+
+/// The caller's order under `key`, if it is the same request; a different one
+/// under it is refused.
+pub(super) async fn first_of_key(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    (key, request_hash): (&str, &str),
+) -> Result<Option<OrderRecord>> {
+    match svc.store.order_by_key(actor.account_id(), key).await? {
+        Some(first) if first.org_id == org && first.request_hash == request_hash => Ok(Some(first)),
+        Some(_) => Err(CommerceError::IdempotencyReused),
+        None => Ok(None),
+    }
+}
+
+/// Places an order for a basket in `org`'s shop, priced as
+/// [`super::checkout::preview`] showed. The same key again returns the first order
+/// (`true`: a replay) — also when both arrive at once — and refuses a different
+/// request under it.
 #[tracing::instrument(skip_all, fields(org = %org))]
 pub async fn place(
     svc: &Services,
     actor: &Actor,
     org: OrgId,
-    (lines, coupon): (&[(SkuId, i64)], Option<CouponClaimId>),
+    basket: Basket<'_>,
     key: &str,
 ) -> Result<(OrderRecord, bool)> {
     require_scope(actor, Scope::Write)?;
     let key = idempotency_key(key)?;
     // Checked before the key is looked up: garbage is refused as such.
-    let merged = checkout::merge(lines)?;
+    let merged = checkout::merge(basket.lines)?;
+    let coupon = basket.coupon;
     // What was asked, so the key cannot be reused for something else.
     let mut h = Sha256::new();
     for (sku, q) in &merged {
@@ -49,15 +88,18 @@ pub async fn place(
     let request_hash = hex::encode(h.finalize());
     // The key first: a replay is the first order whatever changed since (the
     // product taken off sale, its stock gone, the coupon spent).
-    if let Some(first) = svc.store.order_by_key(actor.account_id(), &key).await? {
-        return if first.org_id == org && first.request_hash == request_hash {
-            Ok((first, true))
-        } else {
-            Err(CommerceError::IdempotencyReused)
-        };
+    if let Some(first) = first_of_key(svc, actor, org, (&key, &request_hash)).await? {
+        return Ok((first, true));
     }
     let wanted = checkout::from_catalog(svc, org, &merged).await?;
     let priced = checkout::priced(svc, actor, org, wanted, coupon).await?;
+    if let Some(shown) = basket.shown_total
+        && shown != priced.breakdown.total.fen()
+    {
+        return Err(CommerceError::PriceChanged {
+            total: priced.breakdown.total,
+        });
+    }
     submit(svc, actor, org, (key, request_hash), priced, None).await
 }
 

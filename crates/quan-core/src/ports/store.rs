@@ -8,8 +8,8 @@
 
 use crate::chat::port::ChatStore;
 use crate::circles::port::{BoardStore, CircleInviteStore, CircleStore, ImageStore, PostStore};
-use crate::commerce::coupon_port::CouponStore;
 use crate::commerce::port::CommerceStore;
+use crate::commerce::port::CouponStore;
 use crate::discovery::port::DiscoveryStore;
 use crate::events::port::EventStore;
 use crate::identity::port::IdentityStore;

@@ -8,7 +8,7 @@ use crate::moderation::exec;
 use crate::rows::{self, backend, flag, id, int, opt_id, opt_int, opt_ts, text, ts};
 use crate::store::SqlStore;
 use async_trait::async_trait;
-use quan_core::commerce::coupon_port::{ClaimOutcome, ClaimRecord, CouponRecord, CouponStore};
+use quan_core::commerce::port::{ClaimOutcome, ClaimRecord, CouponRecord, CouponStore};
 use quan_core::{EventRecord, Page, PageRequest, StoreResult};
 use quan_domain::{
     AccountId, CouponClaimId, CouponId, CouponKind, CouponScope, CouponTerms, OrgId, ProductId,
@@ -16,9 +16,16 @@ use quan_domain::{
 };
 use sqlx::any::AnyRow;
 
-/// A coupon's columns (aliased where a claim's would clash), with how many of its
-/// claims are spent on an order.
+/// A coupon's columns (aliased where a claim's would clash); `used` is NULL: counted
+/// only for the console's list ([`COUPON_COLS_USED`]), never on a buyer's path.
 const COUPON_COLS: &str = "c.id AS coupon_id, c.org_id AS coupon_org, c.name, c.kind, c.off_fen, \
+     c.percent, c.cap_fen, c.min_spend_fen, c.scope, c.scope_items, c.valid_from AS c_from, \
+     c.valid_until AS c_until, c.valid_days, c.supply, c.claimed, c.per_person, c.ended, \
+     c.created_at AS c_created, CAST(NULL AS BIGINT) AS used";
+
+/// [`COUPON_COLS`] with how many claims are spent on an order (by
+/// `coupon_claims_spent_idx`).
+const COUPON_COLS_USED: &str = "c.id AS coupon_id, c.org_id AS coupon_org, c.name, c.kind, c.off_fen, \
      c.percent, c.cap_fen, c.min_spend_fen, c.scope, c.scope_items, c.valid_from AS c_from, \
      c.valid_until AS c_until, c.valid_days, c.supply, c.claimed, c.per_person, c.ended, \
      c.created_at AS c_created, \
@@ -79,7 +86,7 @@ fn coupon(r: &AnyRow) -> StoreResult<CouponRecord> {
             per_person: int(r, "per_person")?,
         },
         claimed: int(r, "claimed")?,
-        used: int(r, "used")?,
+        used: opt_int(r, "used")?,
         ended: flag(r, "ended")?,
         created_at: ts(r, "c_created")?,
     })
@@ -103,17 +110,6 @@ fn claim_and_coupon(r: &AnyRow) -> StoreResult<(ClaimRecord, CouponRecord)> {
     Ok((claim(r)?, coupon(r)?))
 }
 
-/// The kind's amounts as columns: off, percent, cap, min spend.
-type KindCols = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-
-fn kind_cols(k: CouponKind) -> KindCols {
-    match k {
-        CouponKind::Fixed { off } => (Some(off), None, None, None),
-        CouponKind::Percent { percent, cap } => (None, Some(percent), cap, None),
-        CouponKind::Threshold { min_spend, off } => (Some(off), None, None, Some(min_spend)),
-    }
-}
-
 fn scope_items(s: &CouponScope) -> String {
     match s {
         CouponScope::All => String::new(),
@@ -130,11 +126,9 @@ fn scope_items(s: &CouponScope) -> String {
 impl CouponStore for SqlStore {
     async fn coupon_insert(&self, c: &CouponRecord, event: &EventRecord) -> StoreResult<()> {
         let t = &c.terms;
-        let (off, percent, cap, min_spend) = kind_cols(t.kind);
-        let (from, until, days) = match t.validity {
-            Validity::Dates { from, until } => (Some(from.millis()), Some(until.millis()), None),
-            Validity::DaysAfterClaim(d) => (None, None, Some(d)),
-        };
+        let (off, percent, cap, min_spend) = t.kind.amounts();
+        let (from, until, days) = t.validity.parts();
+        let (from, until) = (from.map(Timestamp::millis), until.map(Timestamp::millis));
         let mut tx = self.begin().await?;
         exec(
             &mut tx,
@@ -182,7 +176,7 @@ impl CouponStore for SqlStore {
         org: OrgId,
         page: &PageRequest,
     ) -> StoreResult<Page<CouponRecord>> {
-        let sql = format!("SELECT {COUPON_COLS} FROM coupons c WHERE c.org_id = $1");
+        let sql = format!("SELECT {COUPON_COLS_USED} FROM coupons c WHERE c.org_id = $1");
         self.keyset_page(
             &sql,
             &[org.to_string()],
@@ -323,6 +317,31 @@ impl CouponStore for SqlStore {
         .await?
         .map(|r| claim_and_coupon(&r))
         .transpose()
+    }
+
+    async fn wallet_usable(
+        &self,
+        account: AccountId,
+        org: OrgId,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<(ClaimRecord, CouponRecord)>> {
+        let sql = format!(
+            "SELECT {CLAIM_COLS}, {COUPON_COLS} FROM coupon_claims cl JOIN coupons c ON c.id = cl.coupon_id \
+             WHERE cl.account_id = $1 AND cl.org_id = $2 AND cl.order_id IS NULL \
+               AND cl.valid_from <= $3 AND cl.valid_until > $3 \
+             ORDER BY cl.valid_until, cl.id LIMIT $4"
+        );
+        let q = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(org.to_string())
+            .bind(now.millis())
+            .bind(limit);
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(claim_and_coupon)
+            .collect()
     }
 
     async fn wallet(

@@ -6,7 +6,7 @@ use super::flash::take_flash;
 use super::orders::take;
 use crate::jobs::insert_job;
 use crate::moderation::exec;
-use crate::rows::{backend, flag, id, int, opt_id, opt_ts, text, ts};
+use crate::rows::{backend, flag, id, int, opt_id, opt_text, opt_ts, text, ts};
 use crate::store::{SqlStore, Tx};
 use quan_core::commerce::port::{
     ChargeRecord, PaymentRecord, PaymentStatus, RefundRecord, SettleOutcome, WebhookLogRecord,
@@ -277,7 +277,8 @@ impl SqlStore {
         )
         .await?;
         let r = sqlx::query(
-            "SELECT o.id, o.org_id, o.status, o.buyer_id, o.flash_sale_id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.id = $1",
+            "SELECT o.id, o.org_id, o.status, o.buyer_id, o.flash_sale_id, o.coupon_claim_id FROM orders o \
+             JOIN payments p ON p.order_id = o.id WHERE p.id = $1",
         )
         .bind(pid.to_string())
         .fetch_one(&mut **tx)
@@ -306,13 +307,36 @@ impl SqlStore {
             .iter()
             .map(|l| Ok((text(l, "sku_id")?, int(l, "quantity")?)))
             .collect::<StoreResult<_>>()?;
-            let taken = match (opt_id(&r, "flash_sale_id")?, lines.as_slice()) {
-                // A flash order takes its unit from its sale again (while open).
-                (Some(sale), [(_, q)]) => {
-                    take_flash(tx, sale, id(&r, "buyer_id")?, *q).await?.is_ok()
-                }
-                _ => take(tx, org, &lines).await?.is_none(),
-            };
+            // Its coupon first: given back when the order lapsed, it may have been
+            // spent since on another order; then this one is refunded, not paid
+            // at a discount twice.
+            let coupon = exec(
+                tx,
+                sqlx::query(
+                    "UPDATE coupon_claims SET order_id = $1 WHERE order_id IS NULL \
+                       AND id = (SELECT coupon_claim_id FROM orders WHERE id = $1)",
+                )
+                .bind(oid.to_string()),
+            )
+            .await?;
+            let has_coupon = opt_text(&r, "coupon_claim_id")?.is_some();
+            let taken = (coupon == 1 || !has_coupon)
+                && match (opt_id(&r, "flash_sale_id")?, lines.as_slice()) {
+                    // A flash order takes its unit from its sale again (while open).
+                    (Some(sale), [(_, q)]) => {
+                        take_flash(tx, sale, id(&r, "buyer_id")?, *q).await?.is_ok()
+                    }
+                    _ => take(tx, org, &lines).await?.is_none(),
+                };
+            if !taken && coupon == 1 {
+                // No stock to take again: the coupon goes back to the wallet.
+                exec(
+                    tx,
+                    sqlx::query("UPDATE coupon_claims SET order_id = NULL WHERE order_id = $1")
+                        .bind(oid.to_string()),
+                )
+                .await?;
+            }
             taken && exec(tx, paid("cancelled")).await? == 1
         } else {
             false

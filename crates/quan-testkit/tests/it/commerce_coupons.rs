@@ -18,6 +18,8 @@ on_both_backends!(
     nobody_holds_more_than_the_per_person_limit,
     a_coupon_prices_an_order_line_by_line_and_is_spent_once,
     the_stacking_matrix_decides_a_coupon_on_a_sale_price,
+    a_late_payment_never_spends_a_coupon_twice,
+    the_order_is_refused_when_the_price_changed_since_the_preview,
     bad_coupon_set_ups_are_refused_by_their_codes,
     claims_cross_no_shop_no_person_and_no_date
 );
@@ -196,7 +198,7 @@ async fn a_coupon_prices_an_order_line_by_line_and_is_spent_once(app: TestApp) {
     assert!(mei.my_coupons().await.items[0].order_id.is_none());
     let o = mei.order_with(&org, &lines, &claim.id, "o3").await;
     assert_eq!(o.total_fen, 9500);
-    assert_eq!(owner.org_coupons(&org).await[0].used, 1);
+    assert_eq!(owner.org_coupons(&org).await[0].used, Some(1));
 }
 
 async fn the_stacking_matrix_decides_a_coupon_on_a_sale_price(app: TestApp) {
@@ -306,7 +308,7 @@ async fn bad_coupon_set_ups_are_refused_by_their_codes(app: TestApp) {
             changed(&[("per_person", json!(3))]),
             "coupon_limit_over_supply",
         ),
-        (changed(&[("name", json!(""))]), "invalid_name"),
+        (changed(&[("name", json!(""))]), "coupon_invalid_name"),
     ];
     for (body, code) in bad {
         let r = owner.try_create_coupon(&org, body.clone()).await;
@@ -385,5 +387,87 @@ async fn claims_cross_no_shop_no_person_and_no_date(app: TestApp) {
     assert!(
         mei.my_orders().await.items.is_empty(),
         "no order from a refused coupon"
+    );
+}
+
+async fn a_late_payment_never_spends_a_coupon_twice(app: TestApp) {
+    use crate::commerce_payments::{post_hook, signed};
+    let (owner, org, [oolong, _], _) = shop(&app).await;
+    let c = owner.create_coupon(&org, fixed(500, 5, 1)).await;
+    let mei = app.user("Mei").await;
+    let claim = mei.claim(&org, &c.id, "c").await;
+    let line = [(oolong.as_str(), 1)];
+    // Unpaid past its reservation: cancelled, the coupon back in the wallet...
+    let a = mei.order_with(&org, &line, &claim.id, "a").await;
+    let pay_a = mei.pay(&a.id).await;
+    app.clock.advance_secs(16 * 60);
+    app.run_due_jobs().await;
+    assert_eq!(mei.my_order(&a.id).await.status, "cancelled");
+    // ...and spent on another order; the first one's late payment is refunded,
+    // not a second order at the coupon's price.
+    let b = mei.order_with(&org, &line, &claim.id, "b").await;
+    let late = signed(&app, &pay_a.pay_url, "succeeded", 0).await;
+    assert_eq!(
+        post_hook(&app, &late).await.body["outcome"],
+        "paid_too_late"
+    );
+    assert_eq!(mei.my_order(&a.id).await.status, "cancelled");
+    assert_eq!(
+        mei.my_coupons().await.items[0].order_id.as_deref(),
+        Some(b.id.as_str())
+    );
+    // With the coupon still free, a late payment takes it again and is paid.
+    assert_eq!(mei.try_cancel_order(&b.id).await.status, 200);
+    let d = mei.order_with(&org, &line, &claim.id, "d").await;
+    let pay_d = mei.pay(&d.id).await;
+    app.clock.advance_secs(16 * 60);
+    app.run_due_jobs().await;
+    assert!(mei.my_coupons().await.items[0].order_id.is_none());
+    let late = signed(&app, &pay_d.pay_url, "succeeded", 0).await;
+    assert_eq!(post_hook(&app, &late).await.body["outcome"], "paid");
+    assert_eq!(mei.my_order(&d.id).await.status, "paid");
+    assert_eq!(
+        mei.my_coupons().await.items[0].order_id.as_deref(),
+        Some(d.id.as_str())
+    );
+    assert_eq!(owner.org_coupons(&org).await[0].used, Some(1));
+}
+
+async fn the_order_is_refused_when_the_price_changed_since_the_preview(app: TestApp) {
+    let (owner, org, [oolong, _], [product, _]) = shop(&app).await;
+    let mei = app.user("Mei").await;
+    let shown = mei.preview(&org, &[(&oolong, 2)], None).await;
+    assert_eq!(shown.total_fen, 13_600);
+    // The owner raises the price meanwhile.
+    let r = owner
+        .try_update_product(
+            &org,
+            &product,
+            json!({"name": "桂花乌龙 Oolong", "category": "乌龙", "published": true,
+                   "skus": [{"id": oolong, "name": "100 g", "price_fen": 7800, "stock": 50}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let body = json!({"lines": [{"sku_id": oolong, "quantity": 2}], "expected_total_fen": shown.total_fen});
+    let r = mei
+        .c
+        .send_built(
+            mei.c
+                .http
+                .post(format!("{}/api/v1/shops/{org}/orders", mei.c.base))
+                .header("idempotency-key", "k")
+                .json(&body),
+        )
+        .await
+        .unwrap_or_else(|| panic!("no answer"));
+    assert_eq!(r.problem(), (409, Some("price_changed")));
+    assert!(
+        mei.my_orders().await.items.is_empty(),
+        "nothing charged unseen"
+    );
+    assert_eq!(
+        owner.shop_product(&org, &product).await.skus[0].stock,
+        50,
+        "nothing reserved"
     );
 }

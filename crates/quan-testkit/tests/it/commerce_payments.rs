@@ -29,7 +29,12 @@ async fn paying(app: &TestApp) -> (User, String, User, String, String) {
 
 /// A webhook as the sandbox would sign it for the charge behind `pay_url`, with
 /// its timestamp `age_secs` in the past: (id, timestamp, signature, body).
-async fn signed(app: &TestApp, pay_url: &str, outcome: &str, age_secs: i64) -> [String; 4] {
+pub(crate) async fn signed(
+    app: &TestApp,
+    pay_url: &str,
+    outcome: &str,
+    age_secs: i64,
+) -> [String; 4] {
     let charge: quan_domain::ChargeId = pay_url
         .rsplit('/')
         .next()
@@ -56,7 +61,7 @@ async fn signed(app: &TestApp, pay_url: &str, outcome: &str, age_secs: i64) -> [
     [id, ts.to_string(), sig, body]
 }
 
-async fn post_hook(app: &TestApp, h: &[String; 4]) -> quan_testkit::Res {
+pub(crate) async fn post_hook(app: &TestApp, h: &[String; 4]) -> quan_testkit::Res {
     let c = app.client();
     let rb = c
         .http

@@ -161,6 +161,21 @@ const PROBES: &[(&str, &str, &str)] = &[
         "/api/v1/orgs/{a}/transfers/preview",
         r#"{"kind": "on_job", "from_staff": "{staff}", "contacts": ["{contact}"], "receivers": ["{staff}"]}"#,
     ),
+    // Commerce: B's coupons and stacking matrix, and B's coupon through A's org.
+    ("GET", "/api/v1/orgs/{b}/coupons", ""),
+    (
+        "POST",
+        "/api/v1/orgs/{b}/coupons",
+        r#"{"name": "x", "kind": "fixed", "off_fen": 5, "scope": "all", "valid_days": 1, "supply": 1, "per_person": 1}"#,
+    ),
+    ("POST", "/api/v1/orgs/{b}/coupons/{coupon}/end", ""),
+    ("GET", "/api/v1/orgs/{b}/stacking", ""),
+    (
+        "PUT",
+        "/api/v1/orgs/{b}/stacking",
+        r#"{"order": ["activity", "coupon"], "combine": []}"#,
+    ),
+    ("POST", "/api/v1/orgs/{a}/coupons/{coupon}/end", ""),
     // Reach: B's customer's own endpoints, called by A.
     ("GET", "/api/v1/me/conversations/{contact}", ""),
     (
@@ -199,6 +214,7 @@ struct OrgB {
     moment: String,
     journey: String,
     journey_task: String,
+    coupon: String,
 }
 
 async fn org_b(app: &TestApp) -> OrgB {
@@ -216,6 +232,14 @@ async fn org_b(app: &TestApp) -> OrgB {
     let (contact, channel, campaign, rule, transfer) = reach_of_b(app, &owner, &org).await;
     let moment = owner.post_moment(&org, "B's moment", &[]).await.id;
     let (journey, journey_task) = journey_of_b(app, &owner, &org).await;
+    let coupon = owner
+        .create_coupon(
+            &org,
+            json!({"name": "B's coupon", "kind": "fixed", "off_fen": 500, "scope": "all",
+                   "valid_days": 7, "supply": 10, "per_person": 1}),
+        )
+        .await
+        .id;
     OrgB {
         owner,
         org,
@@ -233,6 +257,7 @@ async fn org_b(app: &TestApp) -> OrgB {
         moment,
         journey,
         journey_task,
+        coupon,
     }
 }
 
@@ -309,6 +334,7 @@ async fn no_endpoint_reaches_another_org(app: TestApp) {
             .replace("{moment}", &b.moment)
             .replace("{journey_task}", &b.journey_task)
             .replace("{journey}", &b.journey)
+            .replace("{coupon}", &b.coupon)
     };
     for who in [&a.c, &a_bot] {
         for (method, path, body) in PROBES {

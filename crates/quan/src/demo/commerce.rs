@@ -160,7 +160,7 @@ pub async fn load(
             svc,
             &actor(buyer),
             org,
-            (&lines, None),
+            orders::Basket::of(&lines),
             &format!("demo-{i}"),
         )
         .await
@@ -365,7 +365,11 @@ async fn coupons(
             svc,
             &actor(buyer),
             org,
-            (&lines, Some(claim)),
+            orders::Basket {
+                lines: &lines,
+                coupon: Some(claim),
+                shown_total: None,
+            },
             "demo-coupon-order",
         )
         .await

@@ -11,8 +11,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use quan_core::commerce::checkout::{self, Preview};
-use quan_core::commerce::coupon_port::{ClaimRecord, CouponRecord};
 use quan_core::commerce::coupons::{self, CouponInput};
+use quan_core::commerce::port::{ClaimRecord, CouponRecord};
 use quan_domain::{CouponKind, CouponScope, Layer, ProductId, Stacking, Timestamp, Validity};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,8 +55,8 @@ pub struct CouponDto {
     pub valid_days: Option<i64>,
     pub supply: i64,
     pub claimed: i64,
-    /// Claims spent on an order (not cancelled).
-    pub used: i64,
+    /// Claims spent on an order (not cancelled); in the console's list only.
+    pub used: Option<i64>,
     pub per_person: i64,
     pub ended: bool,
     pub created_at: i64,
@@ -64,20 +64,14 @@ pub struct CouponDto {
 
 pub(crate) fn coupon_dto(c: &CouponRecord) -> CouponDto {
     let t = &c.terms;
-    let (off, percent, cap, min_spend) = match t.kind {
-        CouponKind::Fixed { off } => (Some(off), None, None, None),
-        CouponKind::Percent { percent, cap } => (None, Some(percent), cap, None),
-        CouponKind::Threshold { min_spend, off } => (Some(off), None, None, Some(min_spend)),
-    };
+    let (off, percent, cap, min_spend) = t.kind.amounts();
     let (categories, product_ids) = match &t.scope {
         CouponScope::All => (Vec::new(), Vec::new()),
         CouponScope::Categories(c) => (c.clone(), Vec::new()),
         CouponScope::Products(p) => (Vec::new(), p.iter().map(ToString::to_string).collect()),
     };
-    let (from, until, days) = match t.validity {
-        Validity::Dates { from, until } => (Some(from.millis()), Some(until.millis()), None),
-        Validity::DaysAfterClaim(d) => (None, None, Some(d)),
-    };
+    let (from, until, days) = t.validity.parts();
+    let (from, until) = (from.map(Timestamp::millis), until.map(Timestamp::millis));
     CouponDto {
         id: c.id.to_string(),
         org_id: c.org_id.to_string(),

@@ -54,6 +54,7 @@ impl From<CommerceError> for ApiError {
             E::CouponSoldOut => s(StatusCode::CONFLICT, "coupon_sold_out"),
             E::CouponLimitReached => s(StatusCode::CONFLICT, "coupon_limit_reached"),
             E::CouponUnavailable { code, .. } => s(StatusCode::CONFLICT, code),
+            E::PriceChanged { .. } => s(StatusCode::CONFLICT, "price_changed"),
             E::IdempotencyReused => s(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             E::OrderState { code, .. } => s(StatusCode::CONFLICT, code),
             E::Provider(_) => s(StatusCode::BAD_GATEWAY, "payment_provider_unavailable"),

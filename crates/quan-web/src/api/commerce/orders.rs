@@ -122,6 +122,10 @@ pub struct OrderReq {
     /// A claim from the buyer's wallet of this shop.
     #[serde(default)]
     pub coupon_claim_id: Option<String>,
+    /// The total the buyer was shown (the preview's `total_fen`): if the price
+    /// changed since, the order is refused with `price_changed`.
+    #[serde(default)]
+    pub expected_total_fen: Option<i64>,
 }
 
 /// Places an order in an org's shop, reserving its stock until it is paid or the
@@ -142,8 +146,12 @@ pub async fn place_order(
     let key = idempotency_header(&headers);
     let lines = line_ids(&req.lines)?;
     let coupon = req.coupon_claim_id.as_deref().map(parse_id).transpose()?;
-    let (o, replayed) =
-        orders::place(&st.svc, &actor, parse_id(&org)?, (&lines, coupon), key).await?;
+    let basket = orders::Basket {
+        lines: &lines,
+        coupon,
+        shown_total: req.expected_total_fen,
+    };
+    let (o, replayed) = orders::place(&st.svc, &actor, parse_id(&org)?, basket, key).await?;
     Ok((created_or_replayed(replayed), Json(order_dto(&o))))
 }
 

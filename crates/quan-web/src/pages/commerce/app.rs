@@ -15,9 +15,10 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::PageRequest;
-use quan_core::commerce::coupon_port::CouponRecord;
-use quan_core::commerce::port::{FlashSaleRecord, OrderRecord, ProductRecord, RefundRecord};
-use quan_core::commerce::{catalog, coupons, flash, orders, payments, refunds};
+use quan_core::commerce::port::{
+    ClaimRecord, CouponRecord, FlashSaleRecord, OrderRecord, ProductRecord, RefundRecord,
+};
+use quan_core::commerce::{catalog, checkout, coupons, flash, orders, payments, refunds};
 use quan_domain::{
     FlashPhase, FlashSaleId, OrderId, OrderStatus, OrgId, ProductId, QUANTITY_MAX, SkuId, Timestamp,
 };
@@ -156,6 +157,9 @@ pub(super) struct BuyForm {
     sku: String,
     #[serde(default)]
     pub(super) quantity: String,
+    /// A flash buy's coupon claim ("" for none).
+    #[serde(default)]
+    pub(super) coupon: String,
     /// The flash sale whose gate just turned this buyer away: shown sold out, though
     /// the store may still count a unit a racing buyer's order is taking right now.
     #[serde(skip)]
@@ -176,6 +180,8 @@ struct ProductPage<'a> {
     /// The product's flash sales on now or coming.
     sales: Vec<FlashSaleRecord>,
     now: Timestamp,
+    /// The buyer's coupons that may ride on its sale price, with their words.
+    sale_coupons: Vec<(ClaimRecord, Described)>,
 }
 
 impl ProductPage<'_> {
@@ -188,6 +194,14 @@ impl ProductPage<'_> {
             first_left == Some(*id)
         } else {
             self.form.sku == id.to_string()
+        }
+    }
+    /// The coupon the flash form starts with: the one sent back, else the first.
+    fn sale_coupon_chosen(&self, cl: &ClaimRecord) -> bool {
+        if self.form.coupon.is_empty() {
+            self.sale_coupons.first().map(|(c, _)| c.id) == Some(cl.id)
+        } else {
+            self.form.coupon == cl.id.to_string()
         }
     }
     fn any_left(&self) -> bool {
@@ -225,6 +239,19 @@ pub(super) async fn product_view(
             f
         })
         .collect();
+    let sale_coupons = if sales
+        .iter()
+        .any(|f| f.phase(st.svc.clock.now()) == FlashPhase::Live)
+    {
+        checkout::for_sale(&st.svc, actor, p.org_id, (p.id, &p.category))
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .map(|(cl, cp)| (cl, describe(c, &cp.terms)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     // A refused form keeps its key (the same order if it went through after all).
     let key = if form.key.is_empty() {
         uuid::Uuid::now_v7().to_string()
@@ -243,6 +270,7 @@ pub(super) async fn product_view(
             error: error.as_deref(),
             sales,
             now: st.svc.clock.now(),
+            sale_coupons,
         },
         error.is_some(),
     );

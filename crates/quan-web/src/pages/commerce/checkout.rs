@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::PageRequest;
 use quan_core::commerce::checkout::{self, Preview};
-use quan_core::commerce::coupon_port::{ClaimRecord, CouponRecord};
+use quan_core::commerce::port::{ClaimRecord, CouponRecord};
 use quan_core::commerce::{coupons, orders};
 use quan_domain::{CouponClaimId, Money, OrgId, SkuId, Timestamp};
 use serde::Deserialize;
@@ -46,6 +46,9 @@ struct CheckoutForm {
     quantity: String,
     #[serde(default)]
     coupon: String,
+    /// The total the page showed, in fen: the order is refused if it changed.
+    #[serde(default)]
+    total: String,
 }
 
 #[derive(Template)]
@@ -104,7 +107,14 @@ async fn priced(
         },
         Ok(p) => Ok((Some(p), asked, None)),
         Err(e) if asked.is_some() => {
-            let msg = form_error(c, e.into())?;
+            // A claim that is not the buyer's in this shop (an edited link) is
+            // dropped with a word, not a missing page.
+            let e: ApiError = e.into();
+            let msg = if e.status == axum::http::StatusCode::NOT_FOUND {
+                c.t("checkout.coupon_gone").to_owned()
+            } else {
+                form_error(c, e)?
+            };
             let p = checkout::preview(&st.svc, actor, org, &lines, None)
                 .await
                 .map_err(ApiError::from)?;
@@ -176,8 +186,13 @@ async fn place(
         let msg = c.t("shop.quantity_hint").to_owned();
         return checkout_view(&st, &c, org, f, Some(msg)).await;
     };
-    let coupon: Option<CouponClaimId> = f.coupon.parse().ok();
-    match orders::place(&st.svc, actor, org, (&[(sku, q)], coupon), &f.key).await {
+    let lines = [(sku, q)];
+    let basket = orders::Basket {
+        lines: &lines,
+        coupon: f.coupon.parse().ok(),
+        shown_total: f.total.trim().parse().ok(),
+    };
+    match orders::place(&st.svc, actor, org, basket, &f.key).await {
         Ok((o, _)) => Ok(Redirect::to(&format!("/app/orders/{}", o.id)).into_response()),
         Err(e) => {
             let e: ApiError = e.into();

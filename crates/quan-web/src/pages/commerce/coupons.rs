@@ -14,8 +14,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::PageRequest;
 use quan_core::commerce::catalog;
-use quan_core::commerce::coupon_port::CouponRecord;
 use quan_core::commerce::coupons::{self, CouponInput};
+use quan_core::commerce::port::CouponRecord;
 use quan_core::commerce::port::ProductRecord;
 use quan_domain::{
     COUPON_LIMIT_MAX, CouponKind, CouponScope, CouponTerms, Currency, Layer, Money, ParseError,
@@ -37,7 +37,10 @@ pub(super) fn router() -> Router<AppState> {
 pub(super) struct Described {
     pub(super) off: String,
     pub(super) scope: String,
+    /// "Good 7 days after claiming", or "Use by" before [`Self::until`] (shown
+    /// in the reader's time zone by the page's script).
     pub(super) validity: String,
+    pub(super) until: Option<Timestamp>,
 }
 
 fn yuan(fen: i64) -> String {
@@ -70,16 +73,18 @@ pub(super) fn describe(c: &Chrome, t: &CouponTerms) -> Described {
             .t("coupon.scope_products")
             .replace("{n}", &ps.len().to_string()),
     };
-    let validity = match t.validity {
-        Validity::Dates { until, .. } => {
-            c.t("coupon.valid_until").replace("{when}", &c.when(&until))
-        }
-        Validity::DaysAfterClaim(d) => c.t("coupon.valid_days").replace("{n}", &d.to_string()),
+    let (validity, until) = match t.validity {
+        Validity::Dates { until, .. } => (c.t("coupon.valid_until").to_owned(), Some(until)),
+        Validity::DaysAfterClaim(d) => (
+            c.t("coupon.valid_days").replace("{n}", &d.to_string()),
+            None,
+        ),
     };
     Described {
         off,
         scope,
         validity,
+        until,
     }
 }
 
@@ -218,6 +223,27 @@ impl ConsolePage<'_> {
             "scope" => self.form.scope == value,
             "validity" => self.form.validity == value,
             _ => self.form.product == value,
+        }
+    }
+    /// The categories the shop's products use, as a coupon's scope may name them.
+    fn categories(&self) -> Vec<&str> {
+        let mut c: Vec<&str> = self
+            .products
+            .iter()
+            .map(|p| p.category.as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+    /// The shop's own categories as the example, else the catalogue's.
+    fn category_hint(&self) -> String {
+        let own = self.categories();
+        if own.is_empty() {
+            self.k.c.t("coupon.categories_hint").to_owned()
+        } else {
+            own.iter().take(3).copied().collect::<Vec<_>>().join(", ")
         }
     }
     fn combined(&self) -> bool {

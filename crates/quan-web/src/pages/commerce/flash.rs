@@ -203,9 +203,16 @@ async fn buy(
         .map_err(ApiError::from)?;
     let ids = (org.clone(), s.product_id.to_string());
     let result = match f.quantity.trim().parse::<i64>() {
-        Ok(q) => flash::buy(&st.svc, actor, (org_id, sale_id), q, None, &f.key)
-            .await
-            .map_err(ApiError::from),
+        Ok(q) => flash::buy(
+            &st.svc,
+            actor,
+            (org_id, sale_id),
+            q,
+            f.coupon.parse().ok(),
+            &f.key,
+        )
+        .await
+        .map_err(ApiError::from),
         Err(_) => {
             Err(ParseError::new("quantity", "quantity_not_positive", "a whole number").into())
         }

@@ -3,6 +3,10 @@
 //! own ledger of charges. Every write that moves money or stock is one guarded
 //! transaction with its event (and, where time must pass, its job).
 
+mod coupons;
+
+pub use coupons::*;
+
 use crate::events::port::EventRecord;
 use crate::jobs::port::NewJob;
 use crate::page::{Page, PageRequest};

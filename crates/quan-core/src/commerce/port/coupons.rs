@@ -1,7 +1,7 @@
 //! The coupons' store port: coupons an org offers, the claims in buyers' wallets
 //! (taken from the supply and the person's allowance by guarded writes, keyed so a
 //! retried claim returns the first), and each org's stacking matrix. Using a claim
-//! on an order is part of placing the order ([`super::port::CommerceStore`]).
+//! on an order is part of placing the order ([`super::CommerceStore`]).
 
 use crate::events::port::EventRecord;
 use crate::page::{Page, PageRequest};
@@ -17,8 +17,9 @@ pub struct CouponRecord {
     pub terms: CouponTerms,
     /// Taken from the supply so far (never above it).
     pub claimed: i64,
-    /// Claims spent on an order that was not cancelled (read back).
-    pub used: i64,
+    /// Claims spent on an order that was not cancelled: counted for the console's
+    /// list only (None where it was not counted).
+    pub used: Option<i64>,
     /// Staff stopped it: no more claims (claimed ones stay good).
     pub ended: bool,
     pub created_at: Timestamp,
@@ -95,6 +96,15 @@ pub trait CouponStore: Send + Sync {
         account: AccountId,
         id: CouponClaimId,
     ) -> StoreResult<Option<(ClaimRecord, CouponRecord)>>;
+    /// The account's claims of `org` that can be spent at `now` (unspent, within
+    /// their dates), soonest to expire first, at most `limit`.
+    async fn wallet_usable(
+        &self,
+        account: AccountId,
+        org: OrgId,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<(ClaimRecord, CouponRecord)>>;
     /// The account's claims (of one org, when given), newest first.
     async fn wallet(
         &self,
