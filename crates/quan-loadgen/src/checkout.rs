@@ -73,11 +73,13 @@ async fn one_checkout(
         json!({"lines": lines, "coupon_claim_id": claim}),
     )
     .await?;
+    let total = preview["total_fen"].as_i64().context("a total")?;
+    // Placed at the total the preview showed, as the checkout page does.
     let r = c
         .post(format!("{base}/api/v1/shops/{org}/orders"))
         .header("cookie", &cookies)
         .header("idempotency-key", key)
-        .json(&json!({"lines": lines, "coupon_claim_id": claim}))
+        .json(&json!({"lines": lines, "coupon_claim_id": claim, "expected_total_fen": total}))
         .send()
         .await?;
     let order: Value = r.json().await?;
@@ -100,7 +102,6 @@ async fn one_checkout(
     if !r.status().is_redirection() {
         bail!("pay page: {}", r.status());
     }
-    let total = preview["total_fen"].as_i64().context("a total")?;
     if order["total_fen"].as_i64() != Some(total) {
         bail!(
             "order {id} charged {} but previewed {total}",
