@@ -5,6 +5,7 @@
 //! [`quan_domain::Money`] in fen; every write that moves money or stock carries an
 //! idempotency key or a guarded state.
 
+pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod coupons;

@@ -9,7 +9,7 @@
 use crate::chat::port::ChatStore;
 use crate::circles::port::{BoardStore, CircleInviteStore, CircleStore, ImageStore, PostStore};
 use crate::commerce::port::CommerceStore;
-use crate::commerce::port::CouponStore;
+use crate::commerce::port::{CartStore, CouponStore};
 use crate::discovery::port::DiscoveryStore;
 use crate::events::port::EventStore;
 use crate::identity::port::IdentityStore;
@@ -93,6 +93,7 @@ pub trait Store:
     + RoomCampaignStore
     + CommerceStore
     + CouponStore
+    + CartStore
     + SystemStore
     + Send
     + Sync
@@ -125,6 +126,7 @@ impl<T> Store for T where
         + RoomCampaignStore
         + CommerceStore
         + CouponStore
+        + CartStore
         + SystemStore
         + Send
         + Sync

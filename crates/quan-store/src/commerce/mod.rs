@@ -3,6 +3,7 @@
 //! `flash.rs`, payments, webhooks and the sandbox's charges in
 //! `payments.rs`. The trait's methods are thin, so each part stays readable.
 
+mod cart;
 mod catalog;
 mod coupons;
 mod flash;

@@ -4,6 +4,7 @@
 //! asserted with a call's `try_` twin (the raw answer) and [`crate::Res::problem`].
 
 mod board;
+mod cart;
 mod chat;
 mod circles;
 mod commerce;

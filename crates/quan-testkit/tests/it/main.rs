@@ -10,6 +10,7 @@ mod circle_pages;
 mod circles;
 mod cluster;
 mod commerce;
+mod commerce_cart;
 mod commerce_coupons;
 mod commerce_flash;
 mod commerce_payments;

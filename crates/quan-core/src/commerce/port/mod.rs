@@ -3,8 +3,10 @@
 //! own ledger of charges. Every write that moves money or stock is one guarded
 //! transaction with its event (and, where time must pass, its job).
 
+mod cart;
 mod coupons;
 
+pub use cart::*;
 pub use coupons::*;
 
 use crate::events::port::EventRecord;

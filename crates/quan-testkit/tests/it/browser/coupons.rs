@@ -2,7 +2,8 @@
 //! its minimum spend is refused with the form kept as typed) with one to give out;
 //! two buyers on two phones, one in each language, claim it at once from the shop
 //! and exactly one gets it (the other is told it has all been claimed); the winner
-//! checks out, reads how the price is built with the coupon applied for them,
+//! puts two in the cart, checks out, reads how the price is built with the coupon
+//! applied for them,
 //! places the order, pays in the sandbox, and finds the coupon used in the wallet.
 
 use super::commerce::{path, the_winner_pays_in_the_sandbox};
@@ -116,7 +117,11 @@ async fn the_winner_checks_out(x: &Client, base: &str, org: &str, product: &str)
     )
     .await;
     fill(x, "#buy input[name=quantity]", "2").await;
-    click(x, "#buy button[type=submit]").await;
+    click(x, "#add-to-cart").await;
+    let text = wait_text(x, "At today's prices").await;
+    assert!(text.contains("¥136.00"), "{text}");
+    shot(x, "cart").await;
+    click(x, "#to-checkout").await;
     let text = wait_text(x, "How your price is built").await;
     assert!(
         text.contains("¥136.00") && text.contains("−¥15.00") && text.contains("¥121.00"),

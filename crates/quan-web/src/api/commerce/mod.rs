@@ -2,6 +2,7 @@
 //! flash sales and payments, with the sandbox provider's webhook, in their own
 //! modules.
 
+pub mod cart;
 pub mod coupons;
 pub mod flash;
 pub mod orders;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(orders::router())
         .merge(flash::router())
         .merge(coupons::router())
+        .merge(cart::router())
         .merge(payments::router())
 }
 

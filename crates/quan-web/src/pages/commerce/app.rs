@@ -154,12 +154,18 @@ pub(super) struct BuyForm {
     #[serde(default)]
     pub(super) key: String,
     #[serde(default)]
-    sku: String,
+    pub(super) sku: String,
     #[serde(default)]
     pub(super) quantity: String,
     /// A flash buy's coupon claim ("" for none).
     #[serde(default)]
     pub(super) coupon: String,
+    /// The product form's product (its page again when refused).
+    #[serde(default)]
+    pub(super) product: String,
+    /// The product form's button: `buy` (to checkout) or `cart`.
+    #[serde(default)]
+    pub(super) then: String,
     /// The flash sale whose gate just turned this buyer away: shown sold out, though
     /// the store may still count a unit a racing buyer's order is taking right now.
     #[serde(skip)]

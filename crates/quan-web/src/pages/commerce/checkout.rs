@@ -18,7 +18,7 @@ use axum::{Form, Router};
 use quan_core::PageRequest;
 use quan_core::commerce::checkout::{self, Preview};
 use quan_core::commerce::port::{ClaimRecord, CouponRecord};
-use quan_core::commerce::{coupons, orders};
+use quan_core::commerce::{cart, coupons, orders};
 use quan_domain::{CouponClaimId, Money, OrgId, SkuId, Timestamp};
 use serde::Deserialize;
 
@@ -33,7 +33,8 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// A checkout as asked for and as typed: one SKU and its quantity (the product
-/// page's), the coupon chosen (`""`: the best one, `none`: none), and the key.
+/// page's "Buy now") or the cart (`cart=1`), the coupon chosen (`""`: the best
+/// one, `none`: none), and the key.
 #[derive(Deserialize, Default, Clone)]
 struct CheckoutForm {
     #[serde(default)]
@@ -49,6 +50,39 @@ struct CheckoutForm {
     /// The total the page showed, in fen: the order is refused if it changed.
     #[serde(default)]
     total: String,
+    /// "1": the buyer's cart in this shop, rather than `sku` and `quantity`.
+    #[serde(default)]
+    cart: String,
+}
+
+impl CheckoutForm {
+    fn is_cart(&self) -> bool {
+        self.cart == "1"
+    }
+}
+
+/// The lines a checkout form stands for: the cart's (still sold), or its one SKU.
+/// Err is the reason to show when there are none to price.
+async fn lines_of(
+    st: &AppState,
+    c: &Chrome,
+    org: OrgId,
+    f: &CheckoutForm,
+) -> Result<Result<Vec<(SkuId, i64)>, String>, super::super::PageError> {
+    let actor = require_user(c)?;
+    if f.is_cart() {
+        return match cart::to_check_out(&st.svc, actor, org).await {
+            Ok(lines) => Ok(Ok(lines)),
+            Err(e) => Ok(Err(form_error(c, e.into())?)),
+        };
+    }
+    let Ok(sku) = f.sku.parse::<SkuId>() else {
+        return Ok(Err(c.t("shop.choose").to_owned()));
+    };
+    Ok(Ok(vec![(
+        sku,
+        f.quantity.trim().parse::<i64>().unwrap_or(0),
+    )]))
 }
 
 #[derive(Template)]
@@ -87,12 +121,10 @@ async fn priced(
     f: &CheckoutForm,
 ) -> Result<(Option<Preview>, Option<CouponClaimId>, Option<String>), super::super::PageError> {
     let actor = require_user(c)?;
-    let sku = f.sku.parse::<SkuId>();
-    let q = f.quantity.trim().parse::<i64>().unwrap_or(0);
-    let Ok(sku) = sku else {
-        return Ok((None, None, Some(c.t("shop.choose").to_owned())));
+    let lines = match lines_of(st, c, org, f).await? {
+        Ok(lines) => lines,
+        Err(why) => return Ok((None, None, Some(why))),
     };
-    let lines = [(sku, q)];
     let asked: Option<CouponClaimId> = f.coupon.parse().ok();
     match checkout::preview(&st.svc, actor, org, &lines, asked).await {
         Ok(p) if f.coupon.is_empty() => match p.usable.first() {
@@ -178,22 +210,31 @@ async fn place(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let org: OrgId = path_id(&org)?;
-    let Ok(sku) = f.sku.parse::<SkuId>() else {
-        let msg = c.t("shop.choose").to_owned();
-        return checkout_view(&st, &c, org, f, Some(msg)).await;
-    };
-    let Ok(q) = f.quantity.trim().parse::<i64>() else {
+    if !f.is_cart() && f.quantity.trim().parse::<i64>().is_err() {
         let msg = c.t("shop.quantity_hint").to_owned();
         return checkout_view(&st, &c, org, f, Some(msg)).await;
+    }
+    let lines = match lines_of(&st, &c, org, &f).await? {
+        Ok(lines) => lines,
+        Err(why) => return checkout_view(&st, &c, org, f, Some(why)).await,
     };
-    let lines = [(sku, q)];
     let basket = orders::Basket {
         lines: &lines,
         coupon: f.coupon.parse().ok(),
         shown_total: f.total.trim().parse().ok(),
     };
     match orders::place(&st.svc, actor, org, basket, &f.key).await {
-        Ok((o, _)) => Ok(Redirect::to(&format!("/app/orders/{}", o.id)).into_response()),
+        Ok((o, _)) => {
+            if f.is_cart() {
+                // Ordered: out of the cart (a failure here leaves them in it,
+                // which costs nothing).
+                let skus: Vec<SkuId> = o.lines.iter().map(|l| l.sku_id).collect();
+                if let Err(e) = cart::ordered(&st.svc, actor, org, &skus).await {
+                    tracing::warn!(error = %e, "checkout: the cart kept its ordered lines");
+                }
+            }
+            Ok(Redirect::to(&format!("/app/orders/{}", o.id)).into_response())
+        }
         Err(e) => {
             let e: ApiError = e.into();
             let mut f = f;

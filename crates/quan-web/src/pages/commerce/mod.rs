@@ -1,9 +1,10 @@
-//! Commerce pages: the member app's shop, product, checkout, coupons wallet,
+//! Commerce pages: the member app's shop, product, cart, checkout, coupons wallet,
 //! orders and order pages; the console's products, orders, flash sales, coupons
 //! and stacking matrix; the sandbox provider's hosted pay
 //! page.
 
 mod app;
+mod cart;
 mod checkout;
 mod console;
 mod coupons;
@@ -16,6 +17,7 @@ use axum::Router;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(app::router())
+        .merge(cart::router())
         .merge(checkout::router())
         .merge(coupons::router())
         .merge(console::router())
