@@ -2,9 +2,9 @@
 //! how long a claimed one is good for, and the rules a coupon must meet to exist.
 //! Claiming (never more than the supply, never more than the per-person limit) is
 //! made exact by the store's guarded writes; pricing an order with a coupon is
-//! [`crate::pricing::price`], the one function the preview, checkout and refunds use.
+//! [`crate::pricing::price`], the one function the preview and checkout use.
 
-use crate::{PRICE_MAX_FEN, ParseError, ProductId, Timestamp};
+use crate::{PRICE_MAX_FEN, ParseError, ProductId, Timestamp, short_label};
 
 /// A coupon's supply, at most.
 pub const COUPON_SUPPLY_MAX: i64 = 1_000_000;
@@ -174,11 +174,12 @@ impl CouponScope {
     ) -> Result<Self, ParseError> {
         match scope {
             "all" => Ok(CouponScope::All),
+            // Named as the catalog names a product's category, so they match.
             "categories" => Ok(CouponScope::Categories(
                 categories
-                    .into_iter()
-                    .map(|c| c.trim().to_owned())
-                    .collect(),
+                    .iter()
+                    .map(|c| short_label(c, "categories"))
+                    .collect::<Result<_, _>>()?,
             )),
             "products" => Ok(CouponScope::Products(products)),
             _ => Err(ParseError::new(
@@ -201,8 +202,9 @@ impl CouponScope {
         let n = match &self {
             CouponScope::All => return Ok(self),
             CouponScope::Categories(c) => {
+                // Terms read back or built by hand: the same rule as a form's.
                 if c.iter()
-                    .any(|c| c.trim().is_empty() || c.chars().count() > 40)
+                    .any(|c| short_label(c, "categories").as_deref() != Ok(c.as_str()))
                 {
                     return Err(ParseError::new(
                         "categories",

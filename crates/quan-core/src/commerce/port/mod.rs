@@ -65,7 +65,8 @@ pub struct OrderLine {
 }
 
 impl OrderLine {
-    /// What the line comes to after its coupon part: what its refund gives back.
+    /// What the line comes to after its coupon part (what a refund of this line
+    /// alone will give back, once refunds of part of an order exist).
     pub fn pay(&self) -> Money {
         Money::from_fen(
             (self.amount.fen() - self.coupon_off.fen()).max(0),
