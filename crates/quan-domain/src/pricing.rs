@@ -181,21 +181,9 @@ fn coupon_refused(code: &'static str, message: &str) -> ParseError {
     ParseError::new("coupon", code, message)
 }
 
-/// Prices `lines` with an optional coupon under `stacking`. A line bought at an
-/// activity's price keeps it; the coupon applies to the lines in its scope, but not
-/// to an activity-priced line unless the matrix lets the two combine. The coupon is
-/// measured on what the lines come to after the activity when the activity is
-/// taken first, on their list price otherwise; its amount is apportioned over the
-/// lines it applies to by what each still pays, so the parts sum to it exactly and
-/// no line pays below zero. A coupon that applies to nothing is refused, with why.
-pub fn price(
-    lines: &[PriceLine],
-    coupon: Option<CouponUse<'_>>,
-    stacking: &Stacking,
-) -> Result<Breakdown, ParseError> {
-    let cur = lines
-        .first()
-        .map_or(Currency::Cny, |l| l.list_unit.currency());
+/// Each line before any coupon: list price (never below the unit price), the
+/// activity's saving, and what it pays.
+fn before_coupon(lines: &[PriceLine], cur: Currency) -> Result<Vec<LinePrice>, ParseError> {
     let mut out = Vec::with_capacity(lines.len());
     for l in lines {
         // A line pays its unit price; the list price shown is never below it (a
@@ -215,39 +203,84 @@ pub fn price(
             pay: at_unit,
         });
     }
+    Ok(out)
+}
+
+/// Per line, what the coupon is measured on and what it may take from; refused
+/// when it applies to no line (out of scope, or only sale-priced lines the matrix
+/// keeps it off).
+fn coupon_bases(
+    lines: &[PriceLine],
+    out: &[LinePrice],
+    c: CouponUse<'_>,
+    stacking: &Stacking,
+) -> Result<(Vec<i64>, Vec<i64>), ParseError> {
+    let mut in_scope = false;
+    let mut bases = vec![0i64; lines.len()];
+    let mut room = vec![0i64; lines.len()];
+    for (i, (l, p)) in lines.iter().zip(out).enumerate() {
+        if !c.scope.covers(l.product, &l.category) {
+            continue;
+        }
+        in_scope = true;
+        if l.activity && !stacking.combines(Layer::Activity, Layer::Coupon) {
+            continue;
+        }
+        bases[i] = if stacking.before(Layer::Activity, Layer::Coupon) {
+            p.pay.fen()
+        } else {
+            p.list.fen()
+        };
+        room[i] = p.pay.fen();
+    }
+    if !in_scope {
+        return Err(coupon_refused(
+            "coupon_out_of_scope",
+            "the coupon does not apply to these products",
+        ));
+    }
+    if bases.iter().sum::<i64>() == 0 {
+        return Err(coupon_refused(
+            "coupon_not_combinable",
+            "the coupon cannot be used with a sale price",
+        ));
+    }
+    Ok((bases, room))
+}
+
+/// How much more the lines it applies to must come to before a spend-and-save
+/// coupon can be used; None when it applies already, is another kind, or cannot
+/// apply to these lines at all.
+pub fn shortfall(lines: &[PriceLine], c: CouponUse<'_>, stacking: &Stacking) -> Option<i64> {
+    let CouponKind::Threshold { min_spend, .. } = c.kind else {
+        return None;
+    };
+    let cur = lines.first()?.list_unit.currency();
+    let out = before_coupon(lines, cur).ok()?;
+    let (bases, _) = coupon_bases(lines, &out, c, stacking).ok()?;
+    let base: i64 = bases.iter().sum();
+    (base < min_spend).then_some(min_spend - base)
+}
+
+/// Prices `lines` with an optional coupon under `stacking`. A line bought at an
+/// activity's price keeps it; the coupon applies to the lines in its scope, but not
+/// to an activity-priced line unless the matrix lets the two combine. The coupon is
+/// measured on what the lines come to after the activity when the activity is
+/// taken first, on their list price otherwise; its amount is apportioned over the
+/// lines it applies to by what each still pays, so the parts sum to it exactly and
+/// no line pays below zero. A coupon that applies to nothing is refused, with why.
+pub fn price(
+    lines: &[PriceLine],
+    coupon: Option<CouponUse<'_>>,
+    stacking: &Stacking,
+) -> Result<Breakdown, ParseError> {
+    let cur = lines
+        .first()
+        .map_or(Currency::Cny, |l| l.list_unit.currency());
+    let mut out = before_coupon(lines, cur)?;
     if let Some(c) = coupon {
-        let mut in_scope = false;
-        // Per line: what the coupon is measured on, and what it may take from.
-        let mut bases = vec![0i64; lines.len()];
-        let mut room = vec![0i64; lines.len()];
-        for (i, (l, p)) in lines.iter().zip(&out).enumerate() {
-            if !c.scope.covers(l.product, &l.category) {
-                continue;
-            }
-            in_scope = true;
-            if l.activity && !stacking.combines(Layer::Activity, Layer::Coupon) {
-                continue;
-            }
-            bases[i] = if stacking.before(Layer::Activity, Layer::Coupon) {
-                p.pay.fen()
-            } else {
-                p.list.fen()
-            };
-            room[i] = p.pay.fen();
-        }
-        if !in_scope {
-            return Err(coupon_refused(
-                "coupon_out_of_scope",
-                "the coupon does not apply to these products",
-            ));
-        }
+        let (bases, room) = coupon_bases(lines, &out, c, stacking)?;
         let base: i64 = bases.iter().sum();
-        if base == 0 {
-            return Err(coupon_refused(
-                "coupon_not_combinable",
-                "the coupon cannot be used with a sale price",
-            ));
-        }
         let off = c.kind.off(base).ok_or_else(|| {
             coupon_refused(
                 "coupon_threshold_not_met",
@@ -330,6 +363,12 @@ mod tests {
             price(&little, Some(c), &Stacking::default()).map_err(|e| e.code),
             Err("coupon_threshold_not_met")
         );
+        assert_eq!(
+            shortfall(&little, c, &Stacking::default()),
+            Some(3200),
+            "¥32 more"
+        );
+        assert_eq!(shortfall(&lines, c, &Stacking::default()), None, "reached");
     }
 
     #[test]

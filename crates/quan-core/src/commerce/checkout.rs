@@ -12,7 +12,7 @@ use crate::Services;
 use crate::access::{Actor, require_scope};
 use quan_domain::{
     Breakdown, CouponClaimId, CouponUse, Money, ORDER_LINES_MAX, ORDER_TOTAL_MAX_FEN, OrgId,
-    ParseError, PriceLine, Scope, SkuId, price, quantity,
+    ParseError, PriceLine, Scope, SkuId, price, quantity, shortfall,
 };
 
 /// Claims of one shop a checkout weighs, at most.
@@ -34,6 +34,9 @@ pub struct Priced {
 pub struct Preview {
     pub priced: Priced,
     pub usable: Vec<(ClaimRecord, CouponRecord, Money)>,
+    /// Spend-and-save coupons of theirs the order does not reach yet, with how
+    /// much more it must come to, least first.
+    pub near: Vec<(ClaimRecord, CouponRecord, Money)>,
 }
 
 /// A line to price: the order line as the catalog (or a sale) sells it, its
@@ -135,12 +138,8 @@ pub(super) async fn priced(
     apply(wanted, chosen, &stacking)
 }
 
-fn apply(
-    wanted: Vec<Wanted>,
-    chosen: Option<(ClaimRecord, CouponRecord)>,
-    stacking: &quan_domain::Stacking,
-) -> Result<Priced> {
-    let price_lines: Vec<PriceLine> = wanted
+fn price_lines(wanted: &[Wanted]) -> Vec<PriceLine> {
+    wanted
         .iter()
         .map(|(l, category, activity)| PriceLine {
             product: l.product_id,
@@ -150,7 +149,15 @@ fn apply(
             quantity: l.quantity,
             activity: *activity,
         })
-        .collect();
+        .collect()
+}
+
+fn apply(
+    wanted: Vec<Wanted>,
+    chosen: Option<(ClaimRecord, CouponRecord)>,
+    stacking: &quan_domain::Stacking,
+) -> Result<Priced> {
+    let price_lines = price_lines(&wanted);
     let using = chosen.as_ref().map(|(_, c)| CouponUse {
         kind: c.terms.kind,
         scope: &c.terms.scope,
@@ -201,12 +208,25 @@ pub async fn preview(
         .store
         .wallet_usable(actor.account_id(), org, now, WALLET_SCAN)
         .await?;
-    let mut fits = Vec::new();
+    let (mut fits, mut near) = (Vec::new(), Vec::new());
+    let as_priced = price_lines(&wanted);
     for (claim, c) in wallet {
         if let Ok(p) = apply(wanted.clone(), Some((claim.clone(), c.clone())), &stacking) {
             fits.push((claim, c, p.breakdown.coupon_off));
+            continue;
+        }
+        let using = CouponUse {
+            kind: c.terms.kind,
+            scope: &c.terms.scope,
+        };
+        if let Some(more) = shortfall(&as_priced, using, &stacking) {
+            let cur = as_priced
+                .first()
+                .map_or(quan_domain::Currency::Cny, |l| l.list_unit.currency());
+            near.push((claim, c, Money::from_fen(more, cur)));
         }
     }
+    near.sort_by_key(|n| n.2.fen());
     // Most off first; of two alike, the one that expires sooner.
     fits.sort_by(|a, b| {
         b.2.fen()
@@ -217,6 +237,7 @@ pub async fn preview(
     Ok(Preview {
         priced,
         usable: fits,
+        near,
     })
 }
 

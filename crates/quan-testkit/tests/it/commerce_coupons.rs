@@ -165,6 +165,13 @@ async fn a_coupon_prices_an_order_line_by_line_and_is_spent_once(app: TestApp) {
     // One line alone does not reach the spend.
     let r = mei.try_preview(&org, &[(&bags, 1)], Some(&claim.id)).await;
     assert_eq!(r.problem(), (422, Some("coupon_threshold_not_met")));
+    // The preview says how much more it needs.
+    let alone = mei.preview(&org, &[(&bags, 1)], None).await;
+    assert!(alone.usable.is_empty());
+    assert_eq!(
+        (alone.near.len(), alone.near[0].off_fen),
+        (1, 10_000 - 4200)
+    );
     // Two orders with the one claim at once: exactly one gets it.
     let (a, b) = tokio::join!(
         mei.try_order_with(&org, &lines, &claim.id, "o1"),

@@ -234,6 +234,18 @@ pub struct PricePreviewDto {
     pub coupon_claim_id: Option<String>,
     /// The caller's coupons of this shop that would apply, most off first.
     pub usable: Vec<UsableCouponDto>,
+    /// The caller's spend-and-save coupons this order does not reach yet, with
+    /// how much more it must come to (`off_fen` is that amount), least first.
+    pub near: Vec<UsableCouponDto>,
+}
+
+fn usable_dto((cl, c, fen): &(ClaimRecord, CouponRecord, quan_domain::Money)) -> UsableCouponDto {
+    UsableCouponDto {
+        claim_id: cl.id.to_string(),
+        name: c.terms.name.clone(),
+        off_fen: fen.fen(),
+        valid_until: cl.valid_until.millis(),
+    }
 }
 
 fn preview_dto(p: &Preview) -> PricePreviewDto {
@@ -262,16 +274,8 @@ fn preview_dto(p: &Preview) -> PricePreviewDto {
         total_fen: b.total.fen(),
         currency: b.total.currency().as_str().to_owned(),
         coupon_claim_id: p.priced.coupon.as_ref().map(|(cl, _)| cl.id.to_string()),
-        usable: p
-            .usable
-            .iter()
-            .map(|(cl, c, off)| UsableCouponDto {
-                claim_id: cl.id.to_string(),
-                name: c.terms.name.clone(),
-                off_fen: off.fen(),
-                valid_until: cl.valid_until.millis(),
-            })
-            .collect(),
+        usable: p.usable.iter().map(usable_dto).collect(),
+        near: p.near.iter().map(usable_dto).collect(),
     }
 }
 

@@ -55,6 +55,8 @@ struct ShopPage<'a> {
     /// double tap claims once.
     key: String,
     error: Option<&'a str>,
+    /// Back from claiming a coupon.
+    claimed: bool,
 }
 
 impl ShopPage<'_> {
@@ -86,13 +88,23 @@ impl ShopPage<'_> {
     }
 }
 
+#[derive(Deserialize)]
+struct ShopQuery {
+    #[serde(default)]
+    after: Option<String>,
+    /// Back from claiming a coupon: the page says so.
+    #[serde(default)]
+    claimed: Option<String>,
+}
+
 async fn shop_page(
     State(st): State<AppState>,
     c: Chrome,
     Path(org): Path<String>,
-    Query(q): Query<AfterParams>,
+    Query(q): Query<ShopQuery>,
 ) -> PageResult {
-    shop_view(&st, &c, path_id(&org)?, q.after, None).await
+    let org = path_id(&org)?;
+    shop_view(&st, &c, (org, q.claimed.is_some()), q.after, None).await
 }
 
 /// The shop: its products (marked when on a flash sale) and the coupons it offers,
@@ -100,7 +112,7 @@ async fn shop_page(
 pub(super) async fn shop_view(
     st: &AppState,
     c: &Chrome,
-    org_id: OrgId,
+    (org_id, claimed): (OrgId, bool),
     after: Option<String>,
     error: Option<String>,
 ) -> PageResult {
@@ -141,6 +153,7 @@ pub(super) async fn shop_view(
             offers,
             key: uuid::Uuid::now_v7().to_string(),
             error: error.as_deref(),
+            claimed,
         },
         error.is_some(),
     ))

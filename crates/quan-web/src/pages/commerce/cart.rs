@@ -9,7 +9,7 @@ use super::app::{BuyForm, product_view};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -56,7 +56,7 @@ async fn add(
         }
     };
     match added {
-        Ok(()) => Ok(saved(&format!("/app/shop/{org_id}/cart"))),
+        Ok(()) => Ok(Redirect::to(&format!("/app/shop/{org_id}/cart?added=1")).into_response()),
         Err(e) => {
             let msg = form_error(&c, e)?;
             product_view(&st, &c, &ids, f, Some(msg)).await
@@ -93,7 +93,7 @@ async fn set(
         Ok(()) => Ok(saved(&format!("/app/shop/{org_id}/cart"))),
         Err(e) => {
             let msg = form_error(&c, e)?;
-            cart_view(&st, &c, org_id, Some(msg)).await
+            cart_view(&st, &c, (org_id, false), Some(msg)).await
         }
     }
 }
@@ -105,6 +105,8 @@ struct CartPage<'a> {
     org_id: OrgId,
     lines: Vec<CartLine>,
     error: Option<&'a str>,
+    /// Just added from a product page: the page says so.
+    added: bool,
 }
 
 impl CartPage<'_> {
@@ -138,7 +140,12 @@ impl CartPage<'_> {
     }
 }
 
-async fn cart_view(st: &AppState, c: &Chrome, org_id: OrgId, error: Option<String>) -> PageResult {
+async fn cart_view(
+    st: &AppState,
+    c: &Chrome,
+    (org_id, added): (OrgId, bool),
+    error: Option<String>,
+) -> PageResult {
     let actor = require_user(c)?;
     let lines = cart::lines(&st.svc, actor, org_id)
         .await
@@ -149,11 +156,23 @@ async fn cart_view(st: &AppState, c: &Chrome, org_id: OrgId, error: Option<Strin
             org_id,
             lines,
             error: error.as_deref(),
+            added,
         },
         error.is_some(),
     ))
 }
 
-async fn cart_page(State(st): State<AppState>, c: Chrome, Path(org): Path<String>) -> PageResult {
-    cart_view(&st, &c, path_id(&org)?, None).await
+#[derive(Deserialize)]
+struct CartQuery {
+    #[serde(default)]
+    added: Option<String>,
+}
+
+async fn cart_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(org): Path<String>,
+    Query(q): Query<CartQuery>,
+) -> PageResult {
+    cart_view(&st, &c, (path_id(&org)?, q.added.is_some()), None).await
 }

@@ -267,10 +267,10 @@ async fn claim(
     let actor = require_user(&c)?;
     let org_id: OrgId = path_id(&org)?;
     match coupons::claim(&st.svc, actor, org_id, path_id(&coupon)?, &f.key).await {
-        Ok(_) => Ok(super::super::saved(&format!("/app/shop/{org_id}#coupons"))),
+        Ok(_) => Ok(Redirect::to(&format!("/app/shop/{org_id}?claimed=1#coupons")).into_response()),
         Err(e) => {
             let msg = form_error(&c, e.into())?;
-            super::app::shop_view(&st, &c, org_id, None, Some(msg)).await
+            super::app::shop_view(&st, &c, (org_id, false), None, Some(msg)).await
         }
     }
 }
