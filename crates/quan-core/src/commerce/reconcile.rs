@@ -1,13 +1,22 @@
 //! Reconciliation: the provider's own records of charges and refunds against the
 //! org's payments and refunds over a window, listing where they disagree (a
 //! notice that never arrived, money Quan counts that the provider does not, an
-//! amount that differs), for staff to look into.
+//! amount that differs), for staff to look into — on demand, and by the hourly
+//! `commerce.reconcile` job, which keeps each org's last run and puts an event in
+//! its log when something disagrees.
 
 use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::OrgAccess;
-use quan_domain::{Money, Scope};
+use crate::events::{announce, new_event};
+use quan_domain::{Currency, Money, OrgId, Scope, Timestamp};
+use serde_json::json;
 use std::collections::HashMap;
+
+/// The hourly job that reconciles every org with recent payments.
+pub const RECONCILE: &str = "commerce.reconcile";
+/// Orgs one run looks at, at most.
+const ORGS_PER_RUN: i64 = 1_000;
 
 /// Days a reconciliation looks back.
 pub const WINDOW_DAYS: i64 = 30;
@@ -28,8 +37,86 @@ pub struct Difference {
 /// The org's differences with the provider over the last [`WINDOW_DAYS`].
 pub async fn differences(svc: &Services, access: &OrgAccess) -> Result<Vec<Difference>> {
     require(access, Scope::Read, MANAGERS)?;
+    differences_of(svc, access.org()).await
+}
+
+/// The job's last run for the org: when, and what disagreed then.
+pub async fn last_run(
+    svc: &Services,
+    access: &OrgAccess,
+) -> Result<Option<(Timestamp, Vec<Difference>)>> {
+    require(access, Scope::Read, MANAGERS)?;
+    let Some((at, raw)) = svc.store.reconcile_run_last(access.org()).await? else {
+        return Ok(None);
+    };
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&raw).unwrap_or_default();
+    let found = rows
+        .iter()
+        .filter_map(|r| {
+            Some(Difference {
+                kind: kind_named(r.get("kind")?.as_str()?)?,
+                quan_ref: r.get("quan_ref")?.as_str()?.to_owned(),
+                amount: Money::from_fen(r.get("amount_fen")?.as_i64()?, Currency::Cny),
+            })
+        })
+        .collect();
+    Ok(Some((at, found)))
+}
+
+const KINDS: [&str; 5] = [
+    "provider_paid_not_recorded",
+    "recorded_paid_not_at_provider",
+    "provider_refunded_not_recorded",
+    "recorded_refund_not_at_provider",
+    "amount_differs",
+];
+
+fn kind_named(raw: &str) -> Option<&'static str> {
+    KINDS.into_iter().find(|k| *k == raw)
+}
+
+/// The job: every org with a payment in the window is compared with the
+/// provider; each one's run is kept, and one that disagrees gets an event.
+pub async fn run_all(svc: &Services) -> std::result::Result<usize, String> {
+    let now = svc.clock.now();
+    let since = now.plus_secs(-WINDOW_DAYS * 86_400);
+    let orgs = svc
+        .store
+        .orgs_with_payments_since(since, ORGS_PER_RUN)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut disagreeing = 0;
+    for org in orgs {
+        let found = differences_of(svc, org).await.map_err(|e| e.to_string())?;
+        let rows: Vec<serde_json::Value> = found
+            .iter()
+            .map(|d| json!({"kind": d.kind, "quan_ref": d.quan_ref, "amount_fen": d.amount.fen()}))
+            .collect();
+        let ev = (!found.is_empty()).then(|| {
+            new_event(
+                svc,
+                org,
+                "commerce.reconciled",
+                format!("org:{org}"),
+                None,
+                json!({"differences": found.len()}),
+            )
+        });
+        svc.store
+            .reconcile_run_save(org, (now, &json!(rows).to_string()), ev.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(ev) = ev {
+            disagreeing += 1;
+            announce(svc, &ev).await;
+        }
+    }
+    Ok(disagreeing)
+}
+
+async fn differences_of(svc: &Services, org: OrgId) -> Result<Vec<Difference>> {
     let since = svc.clock.now().plus_secs(-WINDOW_DAYS * 86_400);
-    let (payments, refunds) = svc.store.money_since(access.org(), since, LIMIT).await?;
+    let (payments, refunds) = svc.store.money_since(org, since, LIMIT).await?;
     let theirs = svc
         .payments
         .records(since, LIMIT)

@@ -75,6 +75,21 @@ pub async fn schedule_rank(svc: &Services) -> Result<bool, crate::ports::StoreEr
         .await
 }
 
+/// Enqueues this hour's run of a job once, however many nodes ask.
+pub async fn schedule_hourly(svc: &Services, kind: &str) -> Result<bool, crate::ports::StoreError> {
+    let now = svc.clock.now();
+    svc.store
+        .job_enqueue(&NewJob {
+            id: JobId::new(),
+            kind: kind.to_owned(),
+            payload: serde_json::json!({}),
+            run_at: now,
+            max_attempts: 3,
+            dedupe_key: Some(format!("{kind}:{}", now.millis() / 3_600_000)),
+        })
+        .await
+}
+
 /// Enqueues this minute's run of a sweep job once, however many nodes ask.
 async fn schedule_minutely(svc: &Services, kind: &str) -> Result<bool, crate::ports::StoreError> {
     let now = svc.clock.now();
@@ -150,6 +165,9 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
             crate::commerce::refunds::SEND => {
                 crate::commerce::refunds::send(svc, &job.payload).await
             }
+            crate::commerce::reconcile::RECONCILE => crate::commerce::reconcile::run_all(svc)
+                .await
+                .map(|n| tracing::info!(disagreeing = n, "payments reconciled with the provider")),
             crate::commerce::sandbox::NOTIFY => {
                 crate::commerce::sandbox::notify(svc, &job.payload).await
             }
@@ -190,6 +208,7 @@ pub async fn worker(svc: Services, idle: Duration, shutdown: CancellationToken) 
         }
         let hour = svc.clock.now().millis() / 3_600_000;
         if hour != last_schedule {
+            let _ = schedule_hourly(&svc, crate::commerce::reconcile::RECONCILE).await;
             match (schedule_purge(&svc).await, schedule_quality(&svc).await) {
                 (Ok(_), Ok(_)) => last_schedule = hour,
                 (Err(e), _) | (_, Err(e)) => {

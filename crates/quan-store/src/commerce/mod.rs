@@ -9,6 +9,7 @@ mod coupons;
 mod flash;
 mod orders;
 mod payments;
+mod reconcile;
 mod refunds;
 
 use crate::store::SqlStore;

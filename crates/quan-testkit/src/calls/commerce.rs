@@ -166,6 +166,19 @@ impl User {
         dto("reconciliation", &r)
     }
 
+    /// The hourly reconciliation's last run (asserting 200).
+    pub async fn last_reconciliation(
+        &self,
+        org: &str,
+    ) -> quan_web::api::commerce::payments::ReconcileRunDto {
+        let r = self
+            .c
+            .get(&format!("/api/v1/orgs/{org}/payments/reconciliation/last"))
+            .await;
+        assert_eq!(r.status, 200, "last reconciliation of {org}: {}", r.text);
+        dto("last reconciliation", &r)
+    }
+
     pub async fn try_create_flash_sale(&self, org: &str, body: Value) -> Res {
         self.c
             .post(&format!("/api/v1/orgs/{org}/flash-sales"), body)

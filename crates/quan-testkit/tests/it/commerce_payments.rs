@@ -293,7 +293,32 @@ async fn reconciliation_lists_where_the_provider_and_the_shop_disagree(app: Test
         kinds(owner.reconciliation(&org).await),
         [("recorded_paid_not_at_provider".to_owned(), 12800)]
     );
+    // The hourly job finds it too, keeps the run and says so in the org's log.
+    assert_eq!(owner.last_reconciliation(&org).await.ran_at, None);
+    let disagreeing = quan_core::commerce::reconcile::run_all(&app.services)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(disagreeing, 1);
+    let run = owner.last_reconciliation(&org).await;
+    assert!(run.ran_at.is_some());
+    assert_eq!(
+        kinds(run.differences),
+        [("recorded_paid_not_at_provider".to_owned(), 12800)]
+    );
+    let events = owner.c.get(&format!("/api/v1/orgs/{org}/events")).await;
+    assert!(
+        events.text.contains("commerce.reconciled"),
+        "{}",
+        events.text
+    );
     // Another org sees none of it.
     let (other, other_org) = app.owner("Other").await;
     assert!(other.reconciliation(&other_org).await.is_empty());
+    assert!(
+        other
+            .last_reconciliation(&other_org)
+            .await
+            .differences
+            .is_empty()
+    );
 }

@@ -5,9 +5,11 @@
 
 mod cart;
 mod coupons;
+mod reconcile;
 
 pub use cart::*;
 pub use coupons::*;
+pub use reconcile::*;
 
 use crate::events::port::EventRecord;
 use crate::jobs::port::NewJob;

@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sandbox_webhook))
         .routes(routes!(webhook_log))
         .routes(routes!(reconciliation))
+        .routes(routes!(last_reconciliation))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -156,14 +157,40 @@ pub async fn reconciliation(
     ctx: OrgCtx,
 ) -> ApiResult<Json<Vec<DifferenceDto>>> {
     let d = quan_core::commerce::reconcile::differences(&st.svc, &ctx.access).await?;
-    Ok(Json(
-        d.iter()
-            .map(|d| DifferenceDto {
-                kind: d.kind.to_owned(),
-                quan_ref: d.quan_ref.clone(),
-                amount_fen: d.amount.fen(),
-                currency: d.amount.currency().as_str().to_owned(),
-            })
-            .collect(),
-    ))
+    Ok(Json(d.iter().map(difference_dto).collect()))
+}
+
+fn difference_dto(d: &quan_core::commerce::reconcile::Difference) -> DifferenceDto {
+    DifferenceDto {
+        kind: d.kind.to_owned(),
+        quan_ref: d.quan_ref.clone(),
+        amount_fen: d.amount.fen(),
+        currency: d.amount.currency().as_str().to_owned(),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReconcileRunDto {
+    /// When the hourly job last compared the org's payments with the provider's
+    /// records (milliseconds since the epoch); None before its first run.
+    pub ran_at: Option<i64>,
+    /// What disagreed then.
+    pub differences: Vec<DifferenceDto>,
+}
+
+/// The hourly reconciliation job's last run for the org.
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/payments/reconciliation/last", tag = "commerce",
+    params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ReconcileRunDto), (status = 403, body = Problem)))]
+pub async fn last_reconciliation(
+    State(st): State<AppState>,
+    ctx: OrgCtx,
+) -> ApiResult<Json<ReconcileRunDto>> {
+    let run = quan_core::commerce::reconcile::last_run(&st.svc, &ctx.access).await?;
+    Ok(Json(ReconcileRunDto {
+        ran_at: run.as_ref().map(|(at, _)| at.millis()),
+        differences: run
+            .map(|(_, d)| d.iter().map(difference_dto).collect())
+            .unwrap_or_default(),
+    }))
 }

@@ -310,6 +310,8 @@ struct OrdersPage<'a> {
     next: Option<String>,
     log: &'a [WebhookLogRecord],
     differences: &'a [quan_core::commerce::reconcile::Difference],
+    /// The hourly job's last run: when, and how many differences it found.
+    last_run: Option<(quan_domain::Timestamp, usize)>,
     error: Option<&'a str>,
 }
 
@@ -340,6 +342,10 @@ async fn orders_view(
     let differences = quan_core::commerce::reconcile::differences(&st.svc, &k.access)
         .await
         .map_err(ApiError::from)?;
+    let last_run = quan_core::commerce::reconcile::last_run(&st.svc, &k.access)
+        .await
+        .map_err(ApiError::from)?
+        .map(|(at, d)| (at, d.len()));
     Ok(render_form(
         &OrdersPage {
             k,
@@ -347,6 +353,7 @@ async fn orders_view(
             next: page.next,
             log: &log,
             differences: &differences,
+            last_run,
             error: error.as_deref(),
         },
         error.is_some(),
