@@ -115,6 +115,12 @@ pub struct OrderRecord {
 }
 
 impl OrderRecord {
+    /// What its coupon took off the whole order, if one was used.
+    pub fn coupon_off(&self) -> Option<Money> {
+        let fen: i64 = self.lines.iter().map(|l| l.coupon_off.fen()).sum();
+        (fen > 0).then(|| Money::from_fen(fen, self.total.currency()))
+    }
+
     /// A short number people can read out: the id's last eight hex digits.
     pub fn number(&self) -> String {
         let s = self.id.as_uuid().simple().to_string();

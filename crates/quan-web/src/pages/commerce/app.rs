@@ -381,11 +381,7 @@ impl OrderPage<'_> {
     fn confirming(&self) -> bool {
         self.paying && self.waiting()
     }
-    /// What the coupon took off the whole order, if one was used.
-    fn coupon_off(&self) -> Option<quan_domain::Money> {
-        let fen: i64 = self.o.lines.iter().map(|l| l.coupon_off.fen()).sum();
-        (fen > 0).then(|| quan_domain::Money::from_fen(fen, self.o.total.currency()))
-    }
+
     /// Paid or shipped: the buyer may ask for the money back.
     fn refundable(&self) -> bool {
         matches!(self.o.status, OrderStatus::Paid | OrderStatus::Fulfilled)
