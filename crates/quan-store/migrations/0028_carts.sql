@@ -8,3 +8,5 @@ CREATE TABLE cart_lines (
     added_at   BIGINT NOT NULL,
     CONSTRAINT cart_lines_pkey PRIMARY KEY (account_id, org_id, sku_id)
 );
+-- An org's deletion cascades to its carts' lines.
+CREATE INDEX cart_lines_org_idx ON cart_lines (org_id);

@@ -6,4 +6,4 @@ CREATE TABLE reconcile_runs (
     differences TEXT NOT NULL
 );
 -- Orgs with money moving lately, found by payments' time.
-CREATE INDEX payments_created_idx ON payments (created_at);
+CREATE INDEX payments_created_idx ON payments (created_at, org_id);

@@ -6,7 +6,7 @@
 
 use super::Result;
 use super::error::CommerceError;
-use super::port::OrderableSku;
+use super::port::{CartPut, CartPutOutcome, OrderableSku};
 use crate::Services;
 use crate::access::{Actor, require_scope};
 use quan_domain::{ORDER_LINES_MAX, OrgId, ParseError, QUANTITY_MAX, Scope, SkuId, quantity};
@@ -24,56 +24,68 @@ fn max_lines() -> i64 {
     i64::try_from(ORDER_LINES_MAX).unwrap_or(i64::MAX)
 }
 
-/// Adds `q` of a SKU the shop sells (to what the cart has of it already).
+/// Adds `q` of a SKU the shop sells to what the cart has of it (refused past
+/// [`QUANTITY_MAX`] in all).
 pub async fn add(svc: &Services, actor: &Actor, org: OrgId, sku: SkuId, q: i64) -> Result<()> {
     require_scope(actor, Scope::Write)?;
     let q = quantity(q)?;
     if svc.store.skus_for_order(org, &[sku]).await?.is_empty() {
         return Err(CommerceError::UnknownSku { sku });
     }
-    let have = svc
-        .store
-        .cart_of(actor.account_id(), org)
-        .await?
-        .into_iter()
-        .find(|(s, _)| *s == sku)
-        .map_or(0, |(_, n)| n);
-    let total = (have + q).min(QUANTITY_MAX);
-    put(svc, actor, org, sku, total).await
+    put(
+        svc,
+        actor,
+        (org, sku),
+        CartPut::Add {
+            quantity: q,
+            max: QUANTITY_MAX,
+        },
+    )
+    .await
 }
 
 /// Sets a line's quantity; 0 takes it out.
 pub async fn set(svc: &Services, actor: &Actor, org: OrgId, sku: SkuId, q: i64) -> Result<()> {
     require_scope(actor, Scope::Write)?;
     if q == 0 {
-        return put(svc, actor, org, sku, 0).await;
+        return put(svc, actor, (org, sku), CartPut::Set(0)).await;
     }
     let q = quantity(q)?;
     if svc.store.skus_for_order(org, &[sku]).await?.is_empty() {
         return Err(CommerceError::UnknownSku { sku });
     }
-    put(svc, actor, org, sku, q).await
+    put(svc, actor, (org, sku), CartPut::Set(q)).await
 }
 
-async fn put(svc: &Services, actor: &Actor, org: OrgId, sku: SkuId, q: i64) -> Result<()> {
-    let room = svc
+async fn put(
+    svc: &Services,
+    actor: &Actor,
+    (org, sku): (OrgId, SkuId),
+    how: CartPut,
+) -> Result<()> {
+    let outcome = svc
         .store
-        .cart_set(
+        .cart_put(
             (actor.account_id(), org),
             sku,
-            q,
+            how,
             (svc.clock.now(), max_lines()),
         )
         .await?;
-    if room {
-        Ok(())
-    } else {
-        Err(ParseError::new(
+    match outcome {
+        CartPutOutcome::Done => Ok(()),
+        CartPutOutcome::Full => Err(ParseError::new(
             "lines",
             "cart_full",
-            format!("a cart holds at most {ORDER_LINES_MAX} items"),
+            format!("a cart holds at most {ORDER_LINES_MAX} different items"),
         )
-        .into())
+        .into()),
+        CartPutOutcome::OverMax => Err(ParseError::new(
+            "quantity",
+            "quantity_too_large",
+            format!("at most {QUANTITY_MAX} of one item"),
+        )
+        .into()),
     }
 }
 
@@ -110,8 +122,17 @@ pub async fn to_check_out(svc: &Services, actor: &Actor, org: OrgId) -> Result<V
     Ok(ready)
 }
 
-/// Takes the lines an order was placed for out of the cart.
-pub async fn ordered(svc: &Services, actor: &Actor, org: OrgId, skus: &[SkuId]) -> Result<()> {
+/// Takes what an order was placed for off the cart: its quantities, so what the
+/// buyer added meanwhile stays.
+pub async fn ordered(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    lines: &[(SkuId, i64)],
+) -> Result<()> {
     require_scope(actor, Scope::Write)?;
-    Ok(svc.store.cart_remove(actor.account_id(), org, skus).await?)
+    Ok(svc
+        .store
+        .cart_take_off(actor.account_id(), org, lines)
+        .await?)
 }

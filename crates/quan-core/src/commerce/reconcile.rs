@@ -17,6 +17,8 @@ use std::collections::HashMap;
 pub const RECONCILE: &str = "commerce.reconcile";
 /// Orgs one run looks at, at most.
 const ORGS_PER_RUN: i64 = 1_000;
+/// The provider's records one run reads (all orgs' together), at most.
+const JOB_LIMIT: i64 = 100_000;
 
 /// Days a reconciliation looks back.
 pub const WINDOW_DAYS: i64 = 30;
@@ -75,53 +77,85 @@ fn kind_named(raw: &str) -> Option<&'static str> {
     KINDS.into_iter().find(|k| *k == raw)
 }
 
-/// The job: every org with a payment in the window is compared with the
-/// provider; each one's run is kept, and one that disagrees gets an event.
+/// The job: the provider's records are read once, then every org with a payment
+/// in the window is compared with them; each one's run is kept, and a run whose
+/// differences changed since the last gets an event (an unresolved difference is
+/// not announced again every hour). One org's failure is logged and the rest go on.
 pub async fn run_all(svc: &Services) -> std::result::Result<usize, String> {
     let now = svc.clock.now();
     let since = now.plus_secs(-WINDOW_DAYS * 86_400);
+    let theirs = svc
+        .payments
+        .records(since, JOB_LIMIT)
+        .await
+        .map_err(|e| format!("the provider's records: {e}"))?;
     let orgs = svc
         .store
         .orgs_with_payments_since(since, ORGS_PER_RUN)
         .await
         .map_err(|e| e.to_string())?;
-    let mut disagreeing = 0;
+    let mut changed = 0;
     for org in orgs {
-        let found = differences_of(svc, org).await.map_err(|e| e.to_string())?;
-        let rows: Vec<serde_json::Value> = found
-            .iter()
-            .map(|d| json!({"kind": d.kind, "quan_ref": d.quan_ref, "amount_fen": d.amount.fen()}))
-            .collect();
-        let ev = (!found.is_empty()).then(|| {
-            new_event(
-                svc,
-                org,
-                "commerce.reconciled",
-                format!("org:{org}"),
-                None,
-                json!({"differences": found.len()}),
-            )
-        });
-        svc.store
-            .reconcile_run_save(org, (now, &json!(rows).to_string()), ev.as_ref())
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(ev) = ev {
-            disagreeing += 1;
-            announce(svc, &ev).await;
+        match reconcile_org(svc, org, &theirs).await {
+            Ok(true) => changed += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, %org, "reconciliation: this org was skipped"),
         }
     }
-    Ok(disagreeing)
+    Ok(changed)
+}
+
+/// One org's run: whether its differences changed (and were announced).
+async fn reconcile_org(
+    svc: &Services,
+    org: OrgId,
+    theirs: &[crate::ports::ProviderRecord],
+) -> Result<bool> {
+    let found = compare(svc, org, theirs).await?;
+    let rows: Vec<serde_json::Value> = found
+        .iter()
+        .map(|d| json!({"kind": d.kind, "quan_ref": d.quan_ref, "amount_fen": d.amount.fen()}))
+        .collect();
+    let stored = json!(rows).to_string();
+    let before = svc.store.reconcile_run_last(org).await?.map(|(_, d)| d);
+    let news = !found.is_empty() && before.as_deref() != Some(stored.as_str());
+    let ev = news.then(|| {
+        new_event(
+            svc,
+            org,
+            "commerce.reconciled",
+            format!("org:{org}"),
+            None,
+            json!({"differences": found.len()}),
+        )
+    });
+    svc.store
+        .reconcile_run_save(org, (svc.clock.now(), &stored), ev.as_ref())
+        .await?;
+    if let Some(ev) = ev {
+        announce(svc, &ev).await;
+    }
+    Ok(news)
 }
 
 async fn differences_of(svc: &Services, org: OrgId) -> Result<Vec<Difference>> {
     let since = svc.clock.now().plus_secs(-WINDOW_DAYS * 86_400);
-    let (payments, refunds) = svc.store.money_since(org, since, LIMIT).await?;
     let theirs = svc
         .payments
         .records(since, LIMIT)
         .await
         .map_err(|e| super::error::CommerceError::Provider(e.to_string()))?;
+    compare(svc, org, &theirs).await
+}
+
+/// The org's payments and refunds of the window against the provider's records.
+async fn compare(
+    svc: &Services,
+    org: OrgId,
+    theirs: &[crate::ports::ProviderRecord],
+) -> Result<Vec<Difference>> {
+    let since = svc.clock.now().plus_secs(-WINDOW_DAYS * 86_400);
+    let (payments, refunds) = svc.store.money_since(org, since, LIMIT).await?;
     let by_ref: HashMap<(&str, bool), &crate::ports::ProviderRecord> = theirs
         .iter()
         .map(|r| ((r.quan_ref.as_str(), r.refund), r))

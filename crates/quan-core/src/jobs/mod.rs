@@ -208,7 +208,9 @@ pub async fn worker(svc: Services, idle: Duration, shutdown: CancellationToken) 
         }
         let hour = svc.clock.now().millis() / 3_600_000;
         if hour != last_schedule {
-            let _ = schedule_hourly(&svc, crate::commerce::reconcile::RECONCILE).await;
+            if let Err(e) = schedule_hourly(&svc, crate::commerce::reconcile::RECONCILE).await {
+                tracing::warn!(error = %e, "could not schedule the reconciliation");
+            }
             match (schedule_purge(&svc).await, schedule_quality(&svc).await) {
                 (Ok(_), Ok(_)) => last_schedule = hour,
                 (Err(e), _) | (_, Err(e)) => {

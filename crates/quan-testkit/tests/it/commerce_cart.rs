@@ -37,6 +37,23 @@ async fn a_cart_holds_lines_and_checks_out_with_a_coupon(app: TestApp) {
             (cup_sku.as_str(), 2, Some(3000))
         ]
     );
+    // Ten taps of "Add to cart" at once: all ten count, none lost.
+    let (org_id, sku_id) = (
+        org.parse().unwrap_or_else(|e| panic!("{e}")),
+        cup_sku.parse().unwrap_or_else(|e| panic!("{e}")),
+    );
+    let tapper = crate::commerce_flash::buyers_in_store(&app, 1)
+        .await
+        .remove(0);
+    let adds = futures::future::join_all(
+        (0..10).map(|_| quan_core::commerce::cart::add(&app.services, &tapper, org_id, sku_id, 1)),
+    )
+    .await;
+    assert!(adds.iter().all(Result::is_ok), "{adds:?}");
+    let held = quan_core::commerce::cart::lines(&app.services, &tapper, org_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(held.iter().map(|l| l.quantity).collect::<Vec<_>>(), [10]);
     // Nothing is reserved by a cart.
     assert_eq!(owner.shop_product(&org, &cup.id).await.skus[0].stock, 10);
     // Checked out with a spend-and-save coupon: ¥20 off ¥128, split by line.

@@ -169,7 +169,7 @@ async fn a_coupon_prices_an_order_line_by_line_and_is_spent_once(app: TestApp) {
     let alone = mei.preview(&org, &[(&bags, 1)], None).await;
     assert!(alone.usable.is_empty());
     assert_eq!(
-        (alone.near.len(), alone.near[0].off_fen),
+        (alone.near.len(), alone.near[0].more_fen),
         (1, 10_000 - 4200)
     );
     // Two orders with the one claim at once: exactly one gets it.

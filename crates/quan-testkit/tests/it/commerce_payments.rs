@@ -311,6 +311,10 @@ async fn reconciliation_lists_where_the_provider_and_the_shop_disagree(app: Test
         "{}",
         events.text
     );
+    // The next hour, the same difference is kept but not announced again.
+    let again = quan_core::commerce::reconcile::run_all(&app.services).await;
+    assert_eq!(again, Ok(0));
+    assert_eq!(owner.last_reconciliation(&org).await.differences.len(), 1);
     // Another org sees none of it.
     let (other, other_org) = app.owner("Other").await;
     assert!(other.reconciliation(&other_org).await.is_empty());

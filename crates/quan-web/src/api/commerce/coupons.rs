@@ -234,9 +234,18 @@ pub struct PricePreviewDto {
     pub coupon_claim_id: Option<String>,
     /// The caller's coupons of this shop that would apply, most off first.
     pub usable: Vec<UsableCouponDto>,
-    /// The caller's spend-and-save coupons this order does not reach yet, with
-    /// how much more it must come to (`off_fen` is that amount), least first.
-    pub near: Vec<UsableCouponDto>,
+    /// The caller's spend-and-save coupons this order does not reach yet, least
+    /// more to spend first.
+    pub near: Vec<NearCouponDto>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NearCouponDto {
+    pub claim_id: String,
+    pub name: String,
+    /// How much more the lines it applies to must come to, in integer fen.
+    pub more_fen: i64,
+    pub valid_until: i64,
 }
 
 fn usable_dto((cl, c, fen): &(ClaimRecord, CouponRecord, quan_domain::Money)) -> UsableCouponDto {
@@ -275,7 +284,16 @@ fn preview_dto(p: &Preview) -> PricePreviewDto {
         currency: b.total.currency().as_str().to_owned(),
         coupon_claim_id: p.priced.coupon.as_ref().map(|(cl, _)| cl.id.to_string()),
         usable: p.usable.iter().map(usable_dto).collect(),
-        near: p.near.iter().map(usable_dto).collect(),
+        near: p
+            .near
+            .iter()
+            .map(|(cl, c, more)| NearCouponDto {
+                claim_id: cl.id.to_string(),
+                name: c.terms.name.clone(),
+                more_fen: more.fen(),
+                valid_until: cl.valid_until.millis(),
+            })
+            .collect(),
     }
 }
 

@@ -41,9 +41,10 @@ async fn add(
     };
     let q = f.quantity.trim().parse::<i64>();
     if f.then != "cart" {
+        // A quantity that is not a number reaches checkout as 0, which says why.
         return Ok(Redirect::to(&format!(
             "/app/shop/{org_id}/checkout?sku={sku}&quantity={}",
-            q.unwrap_or(1)
+            q.unwrap_or(0)
         ))
         .into_response());
     }

@@ -53,6 +53,10 @@ struct CheckoutForm {
     /// "1": the buyer's cart in this shop, rather than `sku` and `quantity`.
     #[serde(default)]
     cart: String,
+    /// The cart's lines as the page showed them (`sku:quantity,…`): what is
+    /// ordered, whatever the cart holds by then.
+    #[serde(default)]
+    lines: String,
 }
 
 impl CheckoutForm {
@@ -70,6 +74,18 @@ async fn lines_of(
     f: &CheckoutForm,
 ) -> Result<Result<Vec<(SkuId, i64)>, String>, super::super::PageError> {
     let actor = require_user(c)?;
+    if f.is_cart() && !f.lines.is_empty() {
+        let shown: Option<Vec<(SkuId, i64)>> = f
+            .lines
+            .split(',')
+            .take(quan_domain::ORDER_LINES_MAX + 1)
+            .map(|l| {
+                let (sku, q) = l.split_once(':')?;
+                Some((sku.parse().ok()?, q.parse().ok()?))
+            })
+            .collect();
+        return Ok(shown.ok_or_else(|| c.t("shop.choose").to_owned()));
+    }
     if f.is_cart() {
         return match cart::to_check_out(&st.svc, actor, org).await {
             Ok(lines) => Ok(Ok(lines)),
@@ -105,6 +121,17 @@ impl CheckoutPage<'_> {
     }
     fn is_chosen(&self, cl: &ClaimRecord) -> bool {
         self.chosen == Some(cl.id)
+    }
+    /// The lines priced, for the place form (`sku:quantity,…`).
+    fn lines_field(&self) -> String {
+        self.preview.as_ref().map_or_else(String::new, |p| {
+            p.priced
+                .lines
+                .iter()
+                .map(|l| format!("{}:{}", l.sku_id, l.quantity))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
     }
     fn coupon_value(&self) -> String {
         self.chosen
@@ -224,12 +251,11 @@ async fn place(
         shown_total: f.total.trim().parse().ok(),
     };
     match orders::place(&st.svc, actor, org, basket, &f.key).await {
-        Ok((o, _)) => {
-            if f.is_cart() {
-                // Ordered: out of the cart (a failure here leaves them in it,
+        Ok((o, replayed)) => {
+            if f.is_cart() && !replayed {
+                // Ordered: off the cart, once (a failure here leaves them in it,
                 // which costs nothing).
-                let skus: Vec<SkuId> = o.lines.iter().map(|l| l.sku_id).collect();
-                if let Err(e) = cart::ordered(&st.svc, actor, org, &skus).await {
+                if let Err(e) = cart::ordered(&st.svc, actor, org, &lines).await {
                     tracing::warn!(error = %e, "checkout: the cart kept its ordered lines");
                 }
             }
