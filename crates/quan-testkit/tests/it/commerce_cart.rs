@@ -79,6 +79,14 @@ async fn a_cart_holds_lines_and_checks_out_with_a_coupon(app: TestApp) {
     assert_eq!(parts, [1063, 937]);
     let o = mei.order_with(&org, &lines, &claim.id, "o").await;
     assert_eq!(o.total_fen, 10_800);
+    // The checkout page's language switch comes back to the cart's checkout.
+    let page = mei.c.get(&format!("/app/shop/{org}/checkout?cart=1")).await;
+    assert!(
+        page.text.contains("How your price is built"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("next=%2Fapp%2Fshop%2F") && page.text.contains("%3Fcart%3D1"));
     // Taken out with 0; the order does not empty an API client's cart.
     mei.set_cart(&org, &tea_sku, 0).await;
     assert_eq!(mei.cart(&org).await.lines.len(), 1);

@@ -158,6 +158,9 @@ pub(crate) struct Chrome {
     pub user: Option<Me>,
     pub actor: Option<Actor>,
     pub path: String,
+    /// This page's path and query, encoded as one query value: where the language
+    /// switch comes back to (a checkout keeps its `?cart=1`).
+    pub here: String,
     /// `https://host` this page is served under, for links people copy.
     pub base: String,
     /// The page was reached by a form that saved (`?saved=1`, see [`saved`]): it
@@ -262,6 +265,14 @@ impl FromRequestParts<AppState> for Chrome {
             user,
             actor,
             path: parts.uri.path().to_owned(),
+            here: url::form_urlencoded::byte_serialize(
+                parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .as_bytes(),
+            )
+            .collect(),
             base: st.absolute(&parts.headers, ""),
             saved: parts
                 .uri

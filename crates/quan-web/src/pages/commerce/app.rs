@@ -223,6 +223,10 @@ impl ProductPage<'_> {
             self.form.coupon == cl.id.to_string()
         }
     }
+    /// A sale of this product is on now: the plain buttons are at the list price.
+    fn any_live_sale(&self) -> bool {
+        self.sales.iter().any(|f| self.live(f))
+    }
     fn any_left(&self) -> bool {
         self.p.skus.iter().any(|s| s.stock > 0)
     }
