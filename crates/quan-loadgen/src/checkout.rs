@@ -6,7 +6,7 @@
 //! checkout (six requests), then how long until every order is paid, and that
 //! each was charged what its preview said.
 
-use crate::flash::{Shop, nodes, post};
+use crate::flash::{Shop, nodes, org_orders, post};
 use crate::seeded::PgDb;
 use crate::{cores, round};
 use anyhow::{Context, bail};
@@ -185,39 +185,20 @@ async fn settle(
     shop: &Shop,
     placed: &[(String, i64)],
 ) -> anyhow::Result<(f64, usize, usize)> {
-    let c = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}/api/v1/orgs/{}/orders", shop.org);
     let want: std::collections::HashMap<&str, i64> =
         placed.iter().map(|(id, t)| (id.as_str(), *t)).collect();
     let t0 = Instant::now();
     loop {
-        let (mut paid, mut wrong, mut after) = (0, 0, None::<String>);
-        loop {
-            let url = match &after {
-                Some(a) => format!("{base}?limit=200&after={a}"),
-                None => format!("{base}?limit=200"),
+        let (mut paid, mut wrong) = (0, 0);
+        for o in org_orders(port, shop).await? {
+            let Some(total) = o["id"].as_str().and_then(|id| want.get(id)) else {
+                continue;
             };
-            let page: Value = c
-                .get(url)
-                .header("cookie", &shop.owner)
-                .send()
-                .await?
-                .json()
-                .await?;
-            for o in page["items"].as_array().context("orders")? {
-                let Some(total) = o["id"].as_str().and_then(|id| want.get(id)) else {
-                    continue;
-                };
-                if o["status"] == "paid" {
-                    paid += 1;
-                }
-                if o["total_fen"].as_i64() != Some(*total) {
-                    wrong += 1;
-                }
+            if o["status"] == "paid" {
+                paid += 1;
             }
-            match page["next"].as_str() {
-                Some(a) => after = Some(a.to_owned()),
-                None => break,
+            if o["total_fen"].as_i64() != Some(*total) {
+                wrong += 1;
             }
         }
         let waited = t0.elapsed();

@@ -195,16 +195,15 @@ async fn race(
     })
 }
 
-/// What the store says the sale sold: orders of the sale in the org's list, and
-/// the units it has left.
-async fn tally(port: u16, shop: &Shop, sale: &str) -> anyhow::Result<(u64, i64)> {
+/// Every order of the shop, as its owner's API lists them, page by page.
+pub(crate) async fn org_orders(port: u16, shop: &Shop) -> anyhow::Result<Vec<Value>> {
     let c = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}/api/v1/orgs/{}", shop.org);
-    let (mut n, mut after) = (0u64, None::<String>);
+    let base = format!("http://127.0.0.1:{port}/api/v1/orgs/{}/orders", shop.org);
+    let (mut out, mut after) = (Vec::new(), None::<String>);
     loop {
         let url = match &after {
-            Some(a) => format!("{base}/orders?limit=100&after={a}"),
-            None => format!("{base}/orders?limit=100"),
+            Some(a) => format!("{base}?limit=200&after={a}"),
+            None => format!("{base}?limit=200"),
         };
         let page: Value = c
             .get(url)
@@ -213,16 +212,24 @@ async fn tally(port: u16, shop: &Shop, sale: &str) -> anyhow::Result<(u64, i64)>
             .await?
             .json()
             .await?;
-        for o in page["items"].as_array().context("orders")? {
-            if o["flash_sale_id"].as_str() == Some(sale) {
-                n += 1;
-            }
-        }
+        out.extend(page["items"].as_array().context("orders")?.iter().cloned());
         match page["next"].as_str() {
             Some(a) => after = Some(a.to_owned()),
-            None => break,
+            None => return Ok(out),
         }
     }
+}
+
+/// What the store says the sale sold: orders of the sale in the org's list, and
+/// the units it has left.
+async fn tally(port: u16, shop: &Shop, sale: &str) -> anyhow::Result<(u64, i64)> {
+    let c = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}/api/v1/orgs/{}", shop.org);
+    let n = org_orders(port, shop)
+        .await?
+        .iter()
+        .filter(|o| o["flash_sale_id"].as_str() == Some(sale))
+        .count() as u64;
     let sales: Value = c
         .get(format!("{base}/flash-sales?limit=100"))
         .header("cookie", &shop.owner)

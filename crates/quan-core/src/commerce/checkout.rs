@@ -66,18 +66,17 @@ pub(super) fn merge(lines: &[(SkuId, i64)]) -> Result<Vec<(SkuId, i64)>> {
     Ok(wanted)
 }
 
-/// `lines` merged per SKU ([`merge`]) and priced from the org's published
+/// Lines already merged per SKU ([`merge`]) priced from the org's published
 /// catalog.
 pub(super) async fn from_catalog(
     svc: &Services,
     org: OrgId,
-    lines: &[(SkuId, i64)],
+    wanted: &[(SkuId, i64)],
 ) -> Result<Vec<Wanted>> {
-    let wanted = merge(lines)?;
     let ids: Vec<SkuId> = wanted.iter().map(|(s, _)| *s).collect();
     let found = svc.store.skus_for_order(org, &ids).await?;
     let mut out = Vec::with_capacity(wanted.len());
-    for (sku, q) in &wanted {
+    for (sku, q) in wanted {
         let Some(f) = found.iter().find(|f| f.sku.id == *sku) else {
             return Err(CommerceError::UnknownSku { sku: *sku });
         };
@@ -201,7 +200,7 @@ pub async fn preview(
     coupon: Option<CouponClaimId>,
 ) -> Result<Preview> {
     require_scope(actor, Scope::Read)?;
-    let wanted = from_catalog(svc, org, lines).await?;
+    let wanted = from_catalog(svc, org, &merge(lines)?).await?;
     let stacking = stacking_of(svc, org).await?;
     let now = svc.clock.now();
     let wallet = svc

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::commerce::cart::{self, CartLine};
-use quan_domain::{Money, OrgId, ParseError, SkuId};
+use quan_domain::{Money, OrgId, SkuId};
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<AppState> {
@@ -39,7 +39,7 @@ async fn add(
         let msg = c.t("shop.choose").to_owned();
         return product_view(&st, &c, &ids, f, Some(msg)).await;
     };
-    let q = f.quantity.trim().parse::<i64>();
+    let q = super::quantity_typed(&f.quantity);
     if f.then != "cart" {
         // A quantity that is not a number reaches checkout as 0, which says why.
         return Ok(Redirect::to(&format!(
@@ -52,9 +52,7 @@ async fn add(
         Ok(q) => cart::add(&st.svc, actor, org_id, sku, q)
             .await
             .map_err(ApiError::from),
-        Err(_) => {
-            Err(ParseError::new("quantity", "quantity_not_positive", "a whole number").into())
-        }
+        Err(e) => Err(e.into()),
     };
     match added {
         Ok(()) => Ok(Redirect::to(&format!("/app/shop/{org_id}/cart?added=1")).into_response()),
@@ -82,13 +80,11 @@ async fn set(
     check_csrf(&c, &f.csrf)?;
     let actor = require_user(&c)?;
     let org_id: OrgId = path_id(&org)?;
-    let done = match f.quantity.trim().parse::<i64>() {
+    let done = match super::quantity_typed(&f.quantity) {
         Ok(q) => cart::set(&st.svc, actor, org_id, path_id(&sku)?, q)
             .await
             .map_err(ApiError::from),
-        Err(_) => {
-            Err(ParseError::new("quantity", "quantity_not_positive", "a whole number").into())
-        }
+        Err(e) => Err(e.into()),
     };
     match done {
         Ok(()) => Ok(saved(&format!("/app/shop/{org_id}/cart"))),

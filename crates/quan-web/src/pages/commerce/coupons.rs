@@ -137,11 +137,6 @@ impl CouponForm {
             ..Self::default()
         }
     }
-    fn whole(raw: &str, field: &'static str, code: &'static str) -> Result<i64, ParseError> {
-        raw.trim()
-            .parse::<i64>()
-            .map_err(|_| ParseError::new(field, code, "a whole number"))
-    }
     fn fen(raw: &str) -> Result<Option<i64>, ParseError> {
         match raw.trim() {
             "" => Ok(None),
@@ -157,7 +152,7 @@ impl CouponForm {
             Self::fen(&self.min_spend)?,
         );
         let percent = match (self.kind.as_str(), self.percent.trim()) {
-            ("percent", p) => Some(Self::whole(p, "percent", "coupon_invalid_percent")?),
+            ("percent", p) => Some(super::whole(p, "percent", "coupon_invalid_percent")?),
             _ => None,
         };
         let kind = CouponKind::from_parts(&self.kind, off, (percent, cap), min_spend)?;
@@ -183,7 +178,7 @@ impl CouponForm {
             )?;
             Validity::Dates { from: now, until }
         } else {
-            Validity::DaysAfterClaim(Self::whole(
+            Validity::DaysAfterClaim(super::whole(
                 &self.days,
                 "valid_days",
                 "coupon_invalid_days",
@@ -194,8 +189,8 @@ impl CouponForm {
             kind,
             scope,
             validity,
-            supply: Self::whole(&self.supply, "supply", "coupon_invalid_supply")?,
-            per_person: Self::whole(&self.per_person, "per_person", "invalid_limit")?,
+            supply: super::whole(&self.supply, "supply", "coupon_invalid_supply")?,
+            per_person: super::whole(&self.per_person, "per_person", "coupon_invalid_limit")?,
         })
     }
 }

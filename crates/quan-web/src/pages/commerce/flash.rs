@@ -67,11 +67,6 @@ impl FlashForm {
             ..Self::default()
         }
     }
-    fn whole(raw: &str, field: &'static str, code: &'static str) -> Result<i64, ParseError> {
-        raw.trim()
-            .parse::<i64>()
-            .map_err(|_| ParseError::new(field, code, "a whole number"))
-    }
     /// The typed form as the use case's input; a field that is not a number or a
     /// time is refused here, by its field.
     fn input(&self, now: Timestamp) -> Result<FlashInput, ParseError> {
@@ -81,15 +76,15 @@ impl FlashForm {
             "" => now,
             raw => at_offset(raw, self.tz_offset.trim().parse().unwrap_or(480))?,
         };
-        let minutes = Self::whole(&self.minutes, "ends_at", "flash_window_too_short")?;
+        let minutes = super::whole(&self.minutes, "ends_at", "flash_window_too_short")?;
         Ok(FlashInput {
             product: product.parse().map_err(|_| choose())?,
             sku: sku.parse().map_err(|_| choose())?,
             starts_at,
             ends_at: starts_at.plus_secs(minutes.clamp(-1, 1_000_000) * 60),
             price_fen: parse_yuan(&self.price, Currency::Cny)?.fen(),
-            stock: Self::whole(&self.stock, "stock", "flash_invalid_stock")?,
-            per_person: Self::whole(&self.per_person, "per_person", "invalid_limit")?,
+            stock: super::whole(&self.stock, "stock", "flash_invalid_stock")?,
+            per_person: super::whole(&self.per_person, "per_person", "invalid_limit")?,
         })
     }
 }
@@ -202,7 +197,7 @@ async fn buy(
         .await
         .map_err(ApiError::from)?;
     let ids = (org.clone(), s.product_id.to_string());
-    let result = match f.quantity.trim().parse::<i64>() {
+    let result = match super::quantity_typed(&f.quantity) {
         Ok(q) => flash::buy(
             &st.svc,
             actor,
@@ -213,9 +208,7 @@ async fn buy(
         )
         .await
         .map_err(ApiError::from),
-        Err(_) => {
-            Err(ParseError::new("quantity", "quantity_not_positive", "a whole number").into())
-        }
+        Err(e) => Err(e.into()),
     };
     match result {
         Ok((o, _)) => Ok(Redirect::to(&format!("/app/orders/{}", o.id)).into_response()),
