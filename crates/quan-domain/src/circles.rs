@@ -49,7 +49,7 @@ str_enum! {
         Invite = "invite",
         /// Only staff of the circle's org.
         OrgMembers = "org_members",
-        /// Paid membership (fulfilled by commerce; refused until payments exist).
+        /// Paid membership: buying the circle's membership product joins it.
         Paid = "paid",
     }
 }

@@ -15,6 +15,23 @@ pub const ORDER_LINES_MAX: usize = 50;
 /// An idempotency key, at most.
 pub const IDEMPOTENCY_KEY_MAX: usize = 128;
 
+crate::circles::str_enum! {
+    /// What a product is: goods to hand over, or a seat in a circle that paying for
+    /// it joins (the product's circle; PRODUCT.md §2 "paid" joining).
+    ProductKind, "kind", "invalid_product_kind" {
+        Goods = "goods",
+        Membership = "membership",
+    }
+}
+
+// The enum comes from `str_enum!`, which cannot mark a variant `#[default]`.
+#[allow(clippy::derivable_impls)]
+impl Default for ProductKind {
+    fn default() -> Self {
+        Self::Goods
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
     /// Stock reserved, waiting for payment.

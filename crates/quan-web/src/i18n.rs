@@ -330,7 +330,9 @@ mod tests {
     /// durable jobs' kinds look the same and are not events.
     #[test]
     fn every_event_kind_has_words() {
-        const JOBS: [&str; 8] = [
+        const JOBS: [&str; 10] = [
+            "circles.paid_join",
+            "circles.paid_leave",
             "circles.quality",
             "circles.rank",
             "maintenance.purge",

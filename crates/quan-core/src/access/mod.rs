@@ -289,6 +289,43 @@ pub async fn view(svc: &Services, actor: &Actor, id: CircleId) -> Result<CircleV
     }
 }
 
+/// Where an account stands at a circle's door, whatever it may see: already in (or
+/// asked to be), banned from it, or outside and free to join. Commerce asks before
+/// it sells a membership, so nobody pays for a seat they have or may not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtTheDoor {
+    Outside,
+    Inside,
+    Banned,
+}
+
+pub async fn at_the_door(
+    svc: &Services,
+    circle: CircleId,
+    account: AccountId,
+) -> Result<AtTheDoor, StoreError> {
+    if svc
+        .store
+        .circle_member_get(circle, account)
+        .await?
+        .is_some()
+    {
+        return Ok(AtTheDoor::Inside);
+    }
+    let now = svc.clock.now();
+    let banned = svc
+        .store
+        .sanctions(circle, Some(account), now)
+        .await?
+        .iter()
+        .any(|s| s.kind == quan_domain::SanctionKind::Ban);
+    Ok(if banned {
+        AtTheDoor::Banned
+    } else {
+        AtTheDoor::Outside
+    })
+}
+
 /// Membership or settings of a circle changed: every node drops its cached views.
 pub async fn views_changed(svc: &Services, circle: CircleId) {
     cache::evict(&svc.auth, svc.bus.as_ref(), cache::circle_eviction(circle)).await;

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod feed_cache;
 pub mod images;
 pub mod invites;
+pub mod paid;
 pub mod port;
 pub mod posts;
 
@@ -225,6 +226,11 @@ pub enum Doorway {
         pending: bool,
     },
     Private,
+    /// Joined by buying its membership: the page offers the circle's membership
+    /// products (commerce's), and paying joins.
+    Paid {
+        circle: CircleRecord,
+    },
 }
 
 /// The doorway of a circle the caller cannot see (see [`Doorway`]).
@@ -253,6 +259,7 @@ pub async fn doorway(svc: &Services, actor: &Actor, id: CircleId) -> Result<Door
             Ok(Doorway::Request { circle, pending })
         }
         JoinPolicy::Invite => Ok(Doorway::Private),
+        JoinPolicy::Paid => Ok(Doorway::Paid { circle }),
         _ => Err(CircleError::NotFound),
     }
 }
@@ -260,7 +267,7 @@ pub async fn doorway(svc: &Services, actor: &Actor, id: CircleId) -> Result<Door
 /// Joins by the circle's policy: open → member; approval → a request for the
 /// admins (also from someone who cannot see the circle yet, at its door); org
 /// members only → staff of the org only; invite → refused here (invite links join);
-/// paid → refused until payments exist.
+/// paid → refused here (buying the circle's membership joins, [`paid`]).
 #[tracing::instrument(skip_all, fields(circle = %id))]
 pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberStatus> {
     require_scope(actor, Scope::Write)?;
@@ -282,6 +289,7 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
                 }
             }
             Doorway::Private => return Err(CircleError::NotFound),
+            Doorway::Paid { .. } => return Err(CircleError::PaymentRequired),
         },
         Err(e) => return Err(e.into()),
     };
@@ -297,15 +305,29 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
         JoinPolicy::Invite => return Err(CircleError::InviteRequired),
         JoinPolicy::Paid => return Err(CircleError::PaymentRequired),
     };
+    admit(svc, &v.circle, actor.account_id(), status, None).await?;
+    Ok(status)
+}
+
+/// Makes `account` a member of `circle` (active, or a pending request) with its
+/// event; `paid_by` names the order that bought the seat, if one did.
+/// `AlreadyMember` if they are in it or asked already.
+async fn admit(
+    svc: &Services,
+    circle: &CircleRecord,
+    account: AccountId,
+    status: MemberStatus,
+    paid_by: Option<&str>,
+) -> Result<()> {
     let account = svc
         .store
-        .account_get(actor.account_id())
+        .account_get(account)
         .await?
         .ok_or(CircleError::NotFound)?;
     let now = svc.clock.now();
-    let person = crate::persons::person_for(svc, v.circle.org_id, &account).await?;
+    let person = crate::persons::person_for(svc, circle.org_id, &account).await?;
     let m = CircleMemberRecord {
-        circle_id: id,
+        circle_id: circle.id,
         account_id: account.id,
         person_id: person.id,
         display_name: person.display_name,
@@ -320,13 +342,11 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
     } else {
         "circle.join_requested"
     };
-    let ev = event(
-        svc,
-        &v.circle,
-        kind,
-        account.id,
-        json!({"display_name": m.display_name}),
-    );
+    let mut data = json!({"display_name": m.display_name});
+    if let Some(order) = paid_by {
+        data["order"] = json!(order);
+    }
+    let ev = event(svc, circle, kind, account.id, data);
     svc.store.circle_member_insert(&m, &ev).await.map_err(|e| {
         if e.is_conflict_on(constraints::CIRCLE_MEMBER_PK) {
             CircleError::AlreadyMember
@@ -334,9 +354,9 @@ pub async fn join(svc: &Services, actor: &Actor, id: CircleId) -> Result<MemberS
             e.into()
         }
     })?;
-    views_changed(svc, id).await;
+    views_changed(svc, circle.id).await;
     announce(svc, &ev).await;
-    Ok(status)
+    Ok(())
 }
 
 /// Active members are listed to anyone who can see the circle; pending requests only

@@ -316,6 +316,16 @@ pub trait CircleStore: Send + Sync {
         account: AccountId,
         event: &super::EventRecord,
     ) -> StoreResult<bool>;
+    /// Removes an active membership holding exactly `role` (a paid seat refunded),
+    /// with its event, counting the circle one member fewer; false when there is
+    /// none such (gone already, or their role changed).
+    async fn circle_member_remove(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        role: CircleRole,
+        event: &super::EventRecord,
+    ) -> StoreResult<bool>;
     /// What makes a viewer's feed differ from the plain one in a circle.
     async fn viewer_quirks(
         &self,

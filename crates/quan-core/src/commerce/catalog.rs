@@ -10,7 +10,7 @@ use crate::access::{Actor, OrgAccess, require_scope};
 use crate::events::{announce, new_event};
 use crate::page::{Page, PageRequest};
 use quan_domain::{
-    CircleId, Currency, Money, OrgId, ParseError, ProductId, Scope, SkuId, short_label,
+    CircleId, Currency, Money, OrgId, ParseError, ProductId, ProductKind, Scope, SkuId, short_label,
 };
 use serde_json::json;
 
@@ -39,6 +39,8 @@ pub struct ProductInput {
     pub description: String,
     pub category: String,
     pub circle: Option<CircleId>,
+    /// A membership sells a seat in `circle`: paying for it joins the circle.
+    pub kind: ProductKind,
     pub published: bool,
     pub skus: Vec<SkuInput>,
 }
@@ -76,6 +78,14 @@ async fn checked(
             );
         }
     }
+    if n.kind == ProductKind::Membership && n.circle.is_none() {
+        return Err(ParseError::new(
+            "circle",
+            "membership_needs_circle",
+            "a membership names the circle paying for it joins",
+        )
+        .into());
+    }
     if n.skus.is_empty() || n.skus.len() > SKUS_MAX {
         return Err(ParseError::new(
             "skus",
@@ -110,6 +120,7 @@ async fn checked(
         description,
         category,
         circle_id: n.circle,
+        kind: n.kind,
         published: n.published,
         created_at: existing.map_or(now, |p| p.created_at),
         updated_at: now,
@@ -216,6 +227,18 @@ pub async fn shops_of(svc: &Services, actor: &Actor) -> Result<Vec<(OrgId, Strin
         }
     }
     Ok(out)
+}
+
+/// The published memberships of one of the org's circles (what its door offers):
+/// paying for one joins the circle.
+pub async fn memberships(
+    svc: &Services,
+    actor: &Actor,
+    org: OrgId,
+    circle: CircleId,
+) -> Result<Vec<ProductRecord>> {
+    require_scope(actor, Scope::Read)?;
+    Ok(svc.store.products_joining(org, circle).await?)
 }
 
 /// One published product, for its page.

@@ -9,7 +9,7 @@ use super::error::CommerceError;
 use super::port::OrderLine;
 use super::port::{ClaimRecord, CouponRecord};
 use crate::Services;
-use crate::access::{Actor, require_scope};
+use crate::access::{Actor, AtTheDoor, at_the_door, require_scope};
 use quan_domain::{
     Breakdown, CouponClaimId, CouponUse, Money, ORDER_LINES_MAX, ORDER_TOTAL_MAX_FEN, OrgId,
     ParseError, PriceLine, Scope, SkuId, price, quantity, shortfall,
@@ -80,6 +80,14 @@ pub(super) async fn from_catalog(
         let Some(f) = found.iter().find(|f| f.sku.id == *sku) else {
             return Err(CommerceError::UnknownSku { sku: *sku });
         };
+        if f.joins.is_some() && *q != 1 {
+            return Err(ParseError::new(
+                "quantity",
+                "invalid_quantity",
+                "a membership is bought one at a time",
+            )
+            .into());
+        }
         let amount = f.sku.price.times(*q)?;
         out.push((
             OrderLine {
@@ -92,6 +100,7 @@ pub(super) async fn from_catalog(
                 quantity: *q,
                 amount,
                 coupon_off: Money::zero(f.sku.price.currency()),
+                joins: f.joins,
             },
             f.category.clone(),
             false,
@@ -110,6 +119,7 @@ pub(super) async fn priced(
     wanted: Vec<Wanted>,
     coupon: Option<CouponClaimId>,
 ) -> Result<Priced> {
+    seats_free(svc, actor, wanted.iter().map(|(l, _, _)| l)).await?;
     let chosen = match coupon {
         None => None,
         Some(id) => {
@@ -135,6 +145,24 @@ pub(super) async fn priced(
         None => quan_domain::Stacking::default(),
     };
     apply(wanted, chosen, &stacking)
+}
+
+/// Nobody buys a seat they hold (or asked for) or may not take: each membership
+/// line's circle must still be open to the buyer. Asked at the preview, the order
+/// and again at payment (they may have joined by another order meanwhile).
+pub(super) async fn seats_free(
+    svc: &Services,
+    actor: &Actor,
+    lines: impl Iterator<Item = &OrderLine>,
+) -> Result<()> {
+    for circle in lines.filter_map(|l| l.joins) {
+        match at_the_door(svc, circle, actor.account_id()).await? {
+            AtTheDoor::Outside => {}
+            AtTheDoor::Inside => return Err(CommerceError::AlreadyMember),
+            AtTheDoor::Banned => return Err(CommerceError::Banned),
+        }
+    }
+    Ok(())
 }
 
 fn price_lines(wanted: &[Wanted]) -> Vec<PriceLine> {

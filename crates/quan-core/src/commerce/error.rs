@@ -56,6 +56,12 @@ pub enum CommerceError {
     /// was placed; `total` is the price now.
     #[error("the price changed to {total}: look at it again before ordering")]
     PriceChanged { total: quan_domain::Money },
+    /// A membership of a circle the buyer is in already (or asked to join).
+    #[error("you are already in this circle")]
+    AlreadyMember,
+    /// A membership of a circle the buyer is banned from.
+    #[error("you are banned from this circle")]
+    Banned,
     /// The idempotency key was used before for a different request.
     #[error("this idempotency key was used for a different order")]
     IdempotencyReused,

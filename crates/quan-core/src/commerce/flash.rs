@@ -22,8 +22,8 @@ use crate::jobs::port::NewJob;
 use crate::page::{Page, PageRequest};
 use dashmap::DashMap;
 use quan_domain::{
-    CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money, OrgId, ProductId, Scope, SkuId,
-    Timestamp, idempotency_key,
+    CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money, OrgId, ParseError, ProductId, Scope,
+    SkuId, Timestamp, idempotency_key,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -113,6 +113,15 @@ pub async fn create(
     if !product.published {
         // Its buyers could not open the page the sale is on.
         return Err(CommerceError::FlashProductUnpublished);
+    }
+    if product.kind == quan_domain::ProductKind::Membership {
+        // A sale's line joins no circle: memberships are sold at their price only.
+        return Err(ParseError::new(
+            "product",
+            "flash_membership",
+            "a circle membership cannot be put on a flash sale",
+        )
+        .into());
     }
     let now = svc.clock.now();
     let price = Money::price(input.price_fen, sku.price.currency())?;
@@ -237,6 +246,8 @@ pub async fn buy(
         quantity: q,
         amount: sale.terms.price.times(q)?,
         coupon_off: Money::zero(sale.terms.price.currency()),
+        // A membership is never put on a flash sale (refused when it is set up).
+        joins: None,
     };
     // Priced before the gate admits anyone, so a refused coupon takes no unit.
     // With a coupon (never the rush): a retry is answered first, as an ordinary

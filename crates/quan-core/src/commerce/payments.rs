@@ -5,11 +5,12 @@
 
 use super::error::CommerceError;
 use super::orders::mine;
-use super::port::{PaymentRecord, PaymentStatus, SettleOutcome, WebhookLogRecord};
+use super::port::{OrderRecord, PaymentRecord, PaymentStatus, SettleOutcome, WebhookLogRecord};
 use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
 use crate::events::{announce, new_event};
+use crate::jobs::port::NewJob;
 use crate::ports::{ChargeOutcome, ChargeRequest, PaymentError, ProviderEvent, WebhookHeaders};
 use quan_domain::{OrderId, OrderStatus, PaymentId, Scope};
 use serde_json::json;
@@ -35,6 +36,7 @@ pub async fn pay(svc: &Services, actor: &Actor, id: OrderId) -> Result<PaymentRe
             message: "the time to pay this order is over".to_owned(),
         });
     }
+    super::checkout::seats_free(svc, actor, o.lines.iter()).await?;
     // One open payment per order: the pending one, a failed try opened again, or
     // a new one (a double click finds the other click's).
     let p = match svc.store.payment_pending(o.id).await? {
@@ -192,7 +194,11 @@ pub async fn webhook(
     log.webhook_id = e.webhook_id.chars().take(100).collect();
     // Written with the settlement only if the payment came too late to be kept.
     let late = super::refunds::refund_of(svc, &p, "paid_too_late");
-    let outcome = svc.store.payment_settle(&log, p.id, to, &late, &ev).await?;
+    let joins = seats(svc, o.as_ref(), crate::jobs::PAID_JOIN);
+    let outcome = svc
+        .store
+        .payment_settle(&log, p.id, to, &late, &joins, &ev)
+        .await?;
     if matches!(outcome, SettleOutcome::Paid | SettleOutcome::NotPaid) {
         announce(svc, &ev).await;
     }
@@ -200,6 +206,19 @@ pub async fn webhook(
         tracing::warn!(order = %p.order_id, payment = %p.id, "paid after the stock was gone: refunding");
     }
     Ok(outcome)
+}
+
+/// The jobs of `kind` for the circles `o`'s membership lines join.
+pub(super) fn seats(svc: &Services, o: Option<&OrderRecord>, kind: &str) -> Vec<NewJob> {
+    o.map(|o| {
+        crate::jobs::seat_jobs(
+            svc.clock.now(),
+            kind,
+            (o.id, o.buyer),
+            o.lines.iter().filter_map(|l| l.joins),
+        )
+    })
+    .unwrap_or_default()
 }
 
 /// The org's payments log (webhooks received for its payments, newest first).

@@ -207,7 +207,11 @@ pub(super) async fn settle(
     );
     let mut l = log.clone();
     l.payment_id = Some(r.payment_id);
-    let outcome = svc.store.refund_settle(&l, r.id, e.succeeded, &ev).await?;
+    let leaves = super::payments::seats(svc, o.as_ref(), crate::jobs::PAID_LEAVE);
+    let outcome = svc
+        .store
+        .refund_settle(&l, r.id, e.succeeded, &leaves, &ev)
+        .await?;
     if matches!(
         outcome,
         SettleOutcome::Refunded | SettleOutcome::RefundFailed

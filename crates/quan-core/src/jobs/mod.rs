@@ -21,6 +21,42 @@ pub const RANK: &str = "circles.rank";
 /// Posts re-ranked per run; the newest first.
 const RANK_BATCH: i64 = 50_000;
 
+/// The job a paid membership order writes with its payment: the circle takes its
+/// buyer in. Named here, in the leaf, because commerce writes it and circles runs it.
+pub const PAID_JOIN: &str = "circles.paid_join";
+/// The job a refunded membership order writes with its refund: the seat goes.
+pub const PAID_LEAVE: &str = "circles.paid_leave";
+
+/// The [`PAID_JOIN`] or [`PAID_LEAVE`] jobs of an order's membership lines, one
+/// per circle, each applied once (`dedupe_key`).
+pub fn seat_jobs(
+    now: quan_domain::Timestamp,
+    kind: &str,
+    (order, buyer): (quan_domain::OrderId, quan_domain::AccountId),
+    circles: impl IntoIterator<Item = quan_domain::CircleId>,
+) -> Vec<NewJob> {
+    let mut out: Vec<NewJob> = Vec::new();
+    for circle in circles {
+        let dedupe = format!("{kind}:{order}:{circle}");
+        if out
+            .iter()
+            .any(|j| j.dedupe_key.as_deref() == Some(dedupe.as_str()))
+        {
+            continue;
+        }
+        out.push(NewJob {
+            id: JobId::new(),
+            kind: kind.to_owned(),
+            payload: serde_json::json!({"circle": circle.to_string(),
+                "account": buyer.to_string(), "order": order.to_string()}),
+            run_at: now,
+            max_attempts: 10,
+            dedupe_key: Some(dedupe),
+        });
+    }
+    out
+}
+
 /// How long a claimed job is leased before another worker may take it.
 const LEASE_MS: i64 = 60_000;
 
@@ -158,6 +194,8 @@ pub async fn run_one(svc: &Services) -> Result<bool, crate::ports::StoreError> {
             crate::reach::codes::WELCOME => crate::reach::codes::run_welcome_job(svc, &job.payload)
                 .await
                 .map_err(|e| e.to_string()),
+            PAID_JOIN => crate::circles::paid::join(svc, &job.payload).await,
+            PAID_LEAVE => crate::circles::paid::leave(svc, &job.payload).await,
             crate::commerce::orders::RELEASE => {
                 crate::commerce::orders::release(svc, &job.payload).await
             }

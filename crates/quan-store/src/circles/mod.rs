@@ -286,6 +286,39 @@ impl CircleStore for SqlStore {
         Ok(true)
     }
 
+    async fn circle_member_remove(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+        role: CircleRole,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let n = exec(
+            &mut tx,
+            sqlx::query(
+                "DELETE FROM circle_members WHERE circle_id = $1 AND account_id = $2 AND role = $3 \
+                   AND status = 'active' AND role <> 'owner'",
+            )
+            .bind(circle.to_string())
+            .bind(account.to_string())
+            .bind(role.as_str()),
+        )
+        .await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        exec(
+            &mut tx,
+            sqlx::query("UPDATE circles SET member_count = member_count - 1 WHERE id = $1")
+                .bind(circle.to_string()),
+        )
+        .await?;
+        Self::insert_event(&mut tx, event).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
     async fn circle_member_update(
         &self,
         circle: CircleId,

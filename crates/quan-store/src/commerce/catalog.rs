@@ -6,11 +6,11 @@ use crate::rows::{self, backend, flag, id, int, opt_id, text, ts};
 use crate::store::SqlStore;
 use quan_core::commerce::port::{OrderableSku, ProductRecord, SkuRecord};
 use quan_core::{EventRecord, Page, PageRequest, StoreResult};
-use quan_domain::{Currency, Money, OrgId, ProductId, SkuId};
+use quan_domain::{CircleId, Currency, Money, OrgId, ProductId, ProductKind, SkuId};
 use sqlx::any::AnyRow;
 
 const PRODUCT_COLS: &str = "p.id, p.org_id, p.name, p.description, p.category, p.circle_id, \
-     p.published, p.created_at, p.updated_at FROM products p";
+     p.kind, p.published, p.created_at, p.updated_at FROM products p";
 pub(super) const SKU_COLS: &str =
     "k.id, k.product_id, k.name, k.price_fen, k.currency, k.stock FROM skus k";
 
@@ -22,6 +22,7 @@ fn product(r: &AnyRow) -> StoreResult<ProductRecord> {
         description: text(r, "description")?,
         category: text(r, "category")?,
         circle_id: opt_id(r, "circle_id")?,
+        kind: ProductKind::parse(&text(r, "kind")?).map_err(|e| rows::corrupt("kind", e))?,
         published: flag(r, "published")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
@@ -76,8 +77,8 @@ impl SqlStore {
         exec(
             &mut tx,
             sqlx::query(
-                "INSERT INTO products (id, org_id, name, description, category, circle_id, published, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO products (id, org_id, name, description, category, circle_id, published, created_at, updated_at, kind) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(p.id.to_string())
             .bind(p.org_id.to_string())
@@ -87,7 +88,8 @@ impl SqlStore {
             .bind(p.circle_id.map(|c| c.to_string()))
             .bind(i64::from(p.published))
             .bind(p.created_at.millis())
-            .bind(p.updated_at.millis()),
+            .bind(p.updated_at.millis())
+            .bind(p.kind.as_str()),
         )
         .await?;
         for (i, s) in p.skus.iter().enumerate() {
@@ -107,7 +109,7 @@ impl SqlStore {
         let n = exec(
             &mut tx,
             sqlx::query(
-                "UPDATE products SET name = $3, description = $4, category = $5, circle_id = $6, published = $7, updated_at = $8 \
+                "UPDATE products SET name = $3, description = $4, category = $5, circle_id = $6, published = $7, updated_at = $8, kind = $9 \
                  WHERE id = $1 AND org_id = $2",
             )
             .bind(p.id.to_string())
@@ -117,7 +119,8 @@ impl SqlStore {
             .bind(p.category.clone())
             .bind(p.circle_id.map(|c| c.to_string()))
             .bind(i64::from(p.published))
-            .bind(p.updated_at.millis()),
+            .bind(p.updated_at.millis())
+            .bind(p.kind.as_str()),
         )
         .await?;
         if n == 0 {
@@ -194,6 +197,26 @@ impl SqlStore {
         Ok(out)
     }
 
+    pub(super) async fn catalog_joining(
+        &self,
+        org: OrgId,
+        circle: CircleId,
+    ) -> StoreResult<Vec<ProductRecord>> {
+        let sql = format!(
+            "SELECT {PRODUCT_COLS} WHERE p.org_id = $1 AND p.circle_id = $2 AND p.kind = 'membership' \
+               AND p.published <> 0 ORDER BY p.id LIMIT 10"
+        );
+        let rows = self
+            .fetch_all(
+                sqlx::query(&sql)
+                    .bind(org.to_string())
+                    .bind(circle.to_string()),
+            )
+            .await?;
+        let items = rows.iter().map(product).collect::<StoreResult<Vec<_>>>()?;
+        self.with_skus(items).await
+    }
+
     pub(super) async fn catalog_skus(
         &self,
         org: OrgId,
@@ -203,7 +226,8 @@ impl SqlStore {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT k.id, k.product_id, k.name, k.price_fen, k.currency, k.stock, p.name AS product_name, p.category \
+            "SELECT k.id, k.product_id, k.name, k.price_fen, k.currency, k.stock, p.name AS product_name, p.category, \
+               CASE WHEN p.kind = 'membership' THEN p.circle_id END AS joins \
              FROM skus k JOIN products p ON p.id = k.product_id \
              WHERE k.org_id = $1 AND k.retired = 0 AND p.published <> 0 AND k.id IN {}",
             placeholders(2, skus.len())
@@ -220,6 +244,7 @@ impl SqlStore {
                     sku: sku(r)?,
                     product_name: text(r, "product_name")?,
                     category: text(r, "category")?,
+                    joins: opt_id(r, "joins")?,
                 })
             })
             .collect()

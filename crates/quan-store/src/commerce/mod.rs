@@ -21,8 +21,8 @@ use quan_core::commerce::port::{
 };
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{
-    AccountId, ChargeId, FlashSaleId, OrderId, OrderStatus, OrgId, PaymentId, ProductId, RefundId,
-    SkuId, Timestamp,
+    AccountId, ChargeId, CircleId, FlashSaleId, OrderId, OrderStatus, OrgId, PaymentId, ProductId,
+    RefundId, SkuId, Timestamp,
 };
 
 #[async_trait]
@@ -48,6 +48,13 @@ impl CommerceStore for SqlStore {
         page: &PageRequest,
     ) -> StoreResult<Page<ProductRecord>> {
         self.catalog_list(org, published_only, page).await
+    }
+    async fn products_joining(
+        &self,
+        org: OrgId,
+        circle: CircleId,
+    ) -> StoreResult<Vec<ProductRecord>> {
+        self.catalog_joining(org, circle).await
     }
     async fn skus_for_order(&self, org: OrgId, skus: &[SkuId]) -> StoreResult<Vec<OrderableSku>> {
         self.catalog_skus(org, skus).await
@@ -151,9 +158,11 @@ impl CommerceStore for SqlStore {
         payment: PaymentId,
         to: PaymentStatus,
         late: &(RefundRecord, NewJob),
+        joins: &[NewJob],
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
-        self.payments_settle(log, payment, to, late, event).await
+        self.payments_settle(log, (payment, to), late, joins, event)
+            .await
     }
     async fn payment_refundable(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>> {
         self.payments_refundable(order).await
@@ -181,9 +190,11 @@ impl CommerceStore for SqlStore {
         log: &WebhookLogRecord,
         refund: RefundId,
         succeeded: bool,
+        leaves: &[NewJob],
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
-        self.refunds_settle(log, refund, succeeded, event).await
+        self.refunds_settle(log, (refund, succeeded), leaves, event)
+            .await
     }
     async fn webhook_log(&self, log: &WebhookLogRecord) -> StoreResult<()> {
         self.webhooks_insert(log).await

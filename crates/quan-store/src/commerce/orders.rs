@@ -115,7 +115,7 @@ impl SqlStore {
         }
         let sql = format!(
             "SELECT order_id, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen, \
-               COALESCE(list_unit_fen, unit_fen) AS list_unit_fen, coupon_off_fen \
+               COALESCE(list_unit_fen, unit_fen) AS list_unit_fen, coupon_off_fen, joins_circle_id \
              FROM order_lines WHERE order_id IN {} ORDER BY order_id, line",
             crate::queries::placeholders(1, items.len())
         );
@@ -137,6 +137,7 @@ impl SqlStore {
                     quantity: int(&r, "quantity")?,
                     amount: Money::from_fen(int(&r, "amount_fen")?, cur),
                     coupon_off: Money::from_fen(int(&r, "coupon_off_fen")?, cur),
+                    joins: opt_id(&r, "joins_circle_id")?,
                 });
             }
         }
@@ -231,7 +232,7 @@ impl SqlStore {
                 &mut tx,
                 sqlx::query(
                     "INSERT INTO order_lines (order_id, line, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen, \
-                       list_unit_fen, coupon_off_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                       list_unit_fen, coupon_off_fen, joins_circle_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(o.id.to_string())
                 .bind(i64::try_from(i).unwrap_or(i64::MAX))
@@ -243,7 +244,8 @@ impl SqlStore {
                 .bind(l.quantity)
                 .bind(l.amount.fen())
                 .bind(l.list_unit.fen())
-                .bind(l.coupon_off.fen()),
+                .bind(l.coupon_off.fen())
+                .bind(l.joins.map(|c| c.to_string())),
             )
             .await?;
         }

@@ -210,9 +210,9 @@ impl SqlStore {
     pub(super) async fn payments_settle(
         &self,
         w: &WebhookLogRecord,
-        pid: PaymentId,
-        to: PaymentStatus,
+        (pid, to): (PaymentId, PaymentStatus),
         late: &(RefundRecord, NewJob),
+        joins: &[NewJob],
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
         let mut tx = self.begin().await?;
@@ -248,6 +248,10 @@ impl SqlStore {
             if o == SettleOutcome::PaidTooLate {
                 // Owed back at once: the refund and its job commit with this.
                 super::refunds::insert_refund(&mut tx, &late.0, &late.1).await?;
+            } else if o == SettleOutcome::Paid {
+                for j in joins {
+                    insert_job(&mut tx, j).await?;
+                }
             }
             o
         };

@@ -118,8 +118,8 @@ impl SqlStore {
     pub(super) async fn refunds_settle(
         &self,
         w: &WebhookLogRecord,
-        rid: RefundId,
-        succeeded: bool,
+        (rid, succeeded): (RefundId, bool),
+        leaves: &[NewJob],
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
         let mut tx = self.begin().await?;
@@ -140,7 +140,12 @@ impl SqlStore {
             if moved == 0 {
                 SettleOutcome::Stale
             } else if succeeded {
-                self.refunded(&mut tx, rid, w).await?;
+                if self.refunded(&mut tx, rid, w).await? {
+                    // Its order was paid and is refunded now: the seats it bought go.
+                    for j in leaves {
+                        crate::jobs::insert_job(&mut tx, j).await?;
+                    }
+                }
                 Self::insert_event(&mut tx, event).await?;
                 SettleOutcome::Refunded
             } else {
@@ -155,7 +160,13 @@ impl SqlStore {
 
     /// A refund that went through: its order (if it waited for it) is refunded,
     /// with its stock back when it had not shipped; its payment is owed nothing.
-    async fn refunded(&self, tx: &mut Tx, rid: RefundId, w: &WebhookLogRecord) -> StoreResult<()> {
+    /// True when the order moved to refunded (not a payment that came too late).
+    async fn refunded(
+        &self,
+        tx: &mut Tx,
+        rid: RefundId,
+        w: &WebhookLogRecord,
+    ) -> StoreResult<bool> {
         let r = sqlx::query(
             "SELECT f.order_id, f.payment_id, o.status, o.before_refund FROM refunds f \
              JOIN orders o ON o.id = f.order_id WHERE f.id = $1",
@@ -183,7 +194,7 @@ impl SqlStore {
                 .bind(text(&r, "payment_id")?),
         )
         .await?;
-        Ok(())
+        Ok(moved == 1)
     }
 
     pub(super) async fn sandbox_refunds_insert(

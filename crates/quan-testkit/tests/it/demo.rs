@@ -48,12 +48,20 @@ async fn demo_loads_once_and_shows_every_mode(app: TestApp) {
 async fn every_mode(owner: &User) -> Circles {
     let circles = owner.my_circles().await;
     let find = |mode: &str| {
-        let found = circles.iter().find(|c| c.mode == mode);
+        // The tasting club is a community too, joined by paying: not the fans'.
+        let found = circles
+            .iter()
+            .find(|c| c.mode == mode && c.join_policy != "paid");
         found
             .map(|c| c.id.clone())
             .unwrap_or_else(|| panic!("no {mode} circle"))
     };
     assert!(circles.iter().any(|c| c.mode == "internal"));
+    let club = circles.iter().find(|c| c.join_policy == "paid");
+    assert!(
+        club.is_some_and(|c| c.member_count == 3),
+        "the tasting club: its owner and two paying members"
+    );
     Circles {
         fans: find("community"),
         board: find("business"),

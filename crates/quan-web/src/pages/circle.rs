@@ -18,7 +18,7 @@ use quan_core::circles::board;
 use quan_core::circles::feed;
 use quan_core::circles::posts;
 use quan_core::identity as uc;
-use quan_domain::{CircleId, IMAGE_MAX_BYTES, POST_IMAGES_MAX, ParseError, parse_tag};
+use quan_domain::{CircleId, IMAGE_MAX_BYTES, JoinPolicy, POST_IMAGES_MAX, ParseError, parse_tag};
 use serde::Deserialize;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -57,6 +57,19 @@ struct FeedParams {
     tag: Option<String>,
 }
 
+/// What a paid circle's door offers: its memberships on sale (each SKU a way in).
+async fn memberships(
+    st: &AppState,
+    actor: &access::Actor,
+    circle: &quan_core::circles::port::CircleRecord,
+) -> Result<Vec<quan_core::commerce::port::ProductRecord>, PageError> {
+    Ok(
+        quan_core::commerce::catalog::memberships(&st.svc, actor, circle.org_id, circle.id)
+            .await
+            .map_err(ApiError::from)?,
+    )
+}
+
 async fn circle_page(
     st: &AppState,
     c: &Chrome,
@@ -74,11 +87,18 @@ async fn circle_page(
             let door = quan_core::circles::doorway(&st.svc, actor, id)
                 .await
                 .map_err(ApiError::from)?;
+            let memberships = match &door {
+                quan_core::circles::Doorway::Paid { circle } => {
+                    memberships(st, actor, circle).await?
+                }
+                _ => Vec::new(),
+            };
             return Ok(render_form(
                 &DoorwayPage {
                     c,
                     door: &door,
                     error: error.as_deref(),
+                    memberships: &memberships,
                 },
                 error.is_some(),
             ));
@@ -112,6 +132,11 @@ async fn circle_page(
     let pinned = quan_core::circles::posts::pinned_of(&st.svc, &v, sort, &req)
         .await
         .map_err(ApiError::from)?;
+    let memberships = if v.membership.is_none() && v.circle.join_policy == JoinPolicy::Paid {
+        memberships(st, actor, &v.circle).await?
+    } else {
+        Vec::new()
+    };
     Ok(render_form(
         &AppCirclePage {
             pinned: &pinned,
@@ -126,6 +151,7 @@ async fn circle_page(
             checked_in_today,
             board: &board,
             draft,
+            memberships: &memberships,
             first_day_images: v.membership.as_ref().and_then(|m| {
                 quan_core::moderation::guard::quota(
                     &st.svc,

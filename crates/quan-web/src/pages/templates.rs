@@ -133,6 +133,8 @@ pub(crate) struct AppCirclePage<'a> {
     pub draft: &'a Draft,
     /// A new member's image allowance today (None: no first-day limit).
     pub first_day_images: Option<i64>,
+    /// A paid circle's memberships on sale, for someone not in it yet.
+    pub memberships: &'a [quan_core::commerce::port::ProductRecord],
 }
 
 #[derive(Template)]
@@ -141,6 +143,8 @@ pub(crate) struct DoorwayPage<'a> {
     pub c: &'a Chrome,
     pub door: &'a quan_core::circles::Doorway,
     pub error: Option<&'a str>,
+    /// A paid circle's memberships on sale.
+    pub memberships: &'a [quan_core::commerce::port::ProductRecord],
 }
 
 /// A composer's fields as typed, kept when a post is refused (files cannot be put
@@ -239,6 +243,9 @@ impl AppCirclePage<'_> {
             || !self.draft.tags.is_empty()
             || !matches!(self.draft.kind.as_str(), "" | "topic")
             || !matches!(self.draft.audience.as_str(), "" | "all")
+    }
+    pub fn is_paid(&self) -> bool {
+        self.v.circle.join_policy == quan_domain::JoinPolicy::Paid
     }
     pub fn is_pending(&self) -> bool {
         self.v

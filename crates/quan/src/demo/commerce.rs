@@ -3,7 +3,8 @@
 //! yet) and a week of orders in every state — completed, shipped, paid, waiting for
 //! payment, cancelled by the buyer, lapsed unpaid — paid through the sandbox
 //! provider's signed notices, on a clock of the demo's own; a flash sale on now and
-//! one coming tomorrow; coupons in wallets, one spent on a paid order.
+//! one coming tomorrow; coupons in wallets, one spent on a paid order; a circle
+//! joined by paying for its membership.
 
 use super::actor;
 use quan_core::access::{Me, OrgAccess};
@@ -13,7 +14,9 @@ use quan_core::commerce::flash::{self, FlashInput};
 use quan_core::commerce::{orders, payments, sandbox};
 use quan_core::ports::ChargeOutcome;
 use quan_core::{Services, TestClock};
-use quan_domain::{CouponKind, CouponScope, OrderEvent, ProductId, SkuId, Timestamp, Validity};
+use quan_domain::{
+    CouponKind, CouponScope, OrderEvent, ProductId, ProductKind, SkuId, Timestamp, Validity,
+};
 use std::sync::Arc;
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
@@ -123,6 +126,7 @@ pub async fn load(
                 description: description.to_owned(),
                 category: category.to_owned(),
                 circle: None,
+                kind: ProductKind::Goods,
                 published,
                 skus: rows
                     .iter()
@@ -375,6 +379,76 @@ async fn coupons(
         .await
         .map_err(err)?;
         pay(svc, buyer, o.id).await?;
+    }
+    paid_club(svc, owner, roster).await
+}
+
+/// A circle joined by paying: the tasting club, private, with its membership on
+/// the shop; two customers paid and are in (their seat's job run here, as the
+/// worker would run it), a third has not paid yet.
+async fn paid_club(svc: &Services, owner: &OrgAccess, roster: &[Me]) -> anyhow::Result<()> {
+    let club = quan_core::circles::create_circle(
+        svc,
+        owner,
+        quan_core::circles::NewCircle::parse(
+            "品鉴会 Tasting club",
+            Some("每月一次新茶品鉴、会员价与老茶分享 Monthly tastings of new teas, member prices and old-tea evenings"),
+            "community",
+            Some("paid"),
+            Some(false),
+        )
+        .map_err(err)?,
+    )
+    .await
+    .map_err(err)?;
+    let p = catalog::create(
+        svc,
+        owner,
+        ProductInput {
+            name: "品鉴会会员 Tasting club membership".to_owned(),
+            description: "加入品鉴会：每月新茶品鉴、会员专属讨论。付款后立即入会。\n\nJoin the tasting club: a tasting each month and the members' circle. You are in as soon as you pay.".to_owned(),
+            category: "会员".to_owned(),
+            circle: Some(club.id),
+            kind: ProductKind::Membership,
+            published: true,
+            skus: vec![SkuInput {
+                id: None,
+                name: "会员资格 Membership".to_owned(),
+                price_fen: 19_900,
+                stock: 200,
+                stock_was: None,
+            }],
+        },
+    )
+    .await
+    .map_err(err)?;
+    let sku = p.skus.first().map(|s| s.id).ok_or_else(|| err("no SKU"))?;
+    for (n, who) in [7usize, 9, 11].into_iter().enumerate() {
+        let Some(buyer) = roster.get(who) else {
+            continue;
+        };
+        let (o, _) = orders::place(
+            svc,
+            &actor(buyer),
+            owner.org(),
+            orders::Basket::of(&[(sku, 1)]),
+            &format!("demo-club-{n}"),
+        )
+        .await
+        .map_err(err)?;
+        if n < 2 {
+            pay(svc, buyer, o.id).await?;
+            for job in quan_core::jobs::seat_jobs(
+                svc.clock.now(),
+                quan_core::jobs::PAID_JOIN,
+                (o.id, buyer.id),
+                [club.id],
+            ) {
+                quan_core::circles::paid::join(svc, &job.payload)
+                    .await
+                    .map_err(err)?;
+            }
+        }
     }
     Ok(())
 }

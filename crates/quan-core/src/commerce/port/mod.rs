@@ -18,7 +18,8 @@ use crate::ports::StoreResult;
 use async_trait::async_trait;
 use quan_domain::{
     AccountId, ChargeId, CircleId, CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money,
-    OrderId, OrderStatus, OrgId, PaymentId, PersonId, ProductId, RefundId, SkuId, Timestamp,
+    OrderId, OrderStatus, OrgId, PaymentId, PersonId, ProductId, ProductKind, RefundId, SkuId,
+    Timestamp,
 };
 
 /// A product with its SKUs, in their order.
@@ -32,6 +33,8 @@ pub struct ProductRecord {
     pub category: String,
     /// A circle's shelf, or None for the org's whole shop.
     pub circle_id: Option<CircleId>,
+    /// Goods, or a membership of `circle_id` (paying joins it).
+    pub kind: ProductKind,
     pub published: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -64,6 +67,8 @@ pub struct OrderLine {
     pub amount: Money,
     /// This line's part of the coupon (apportioned: the parts sum to the coupon).
     pub coupon_off: Money,
+    /// The circle paying for this line joins (a membership product's), if any.
+    pub joins: Option<CircleId>,
 }
 
 impl OrderLine {
@@ -83,6 +88,8 @@ pub struct OrderableSku {
     pub sku: SkuRecord,
     pub product_name: String,
     pub category: String,
+    /// The circle a membership product joins; None for goods.
+    pub joins: Option<CircleId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,6 +344,12 @@ pub trait CommerceStore: Send + Sync {
     ) -> StoreResult<Page<ProductRecord>>;
     /// The SKUs named, of the org's published products, with their products' names
     /// and categories.
+    /// The published membership products of `circle` (at most a few), oldest first.
+    async fn products_joining(
+        &self,
+        org: OrgId,
+        circle: CircleId,
+    ) -> StoreResult<Vec<ProductRecord>>;
     async fn skus_for_order(&self, org: OrgId, skus: &[SkuId]) -> StoreResult<Vec<OrderableSku>>;
 
     /// Places an order: the idempotency key first (a repeat returns the first
@@ -422,13 +435,15 @@ pub trait CommerceStore: Send + Sync {
     /// on success pays the order — or, if it let its stock go, takes the stock
     /// again by guarded decrements, or marks the payment refund due.
     /// A payment that came too late (`PaidTooLate`) is refunded at once: `late` is
-    /// the refund and its job, written in the same transaction.
+    /// the refund and its job, written in the same transaction. `joins` (the
+    /// circles its membership lines join) are written only when the order is paid.
     async fn payment_settle(
         &self,
         log: &WebhookLogRecord,
         payment: PaymentId,
         to: PaymentStatus,
         late: &(RefundRecord, NewJob),
+        joins: &[NewJob],
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome>;
     /// The order's succeeded payment that has not been refunded, if any.
@@ -449,12 +464,14 @@ pub trait CommerceStore: Send + Sync {
     async fn refund_sent(&self, id: RefundId) -> StoreResult<()>;
     /// Applies a verified refund webhook once: the refund settles; on success the
     /// order (waiting for it) is refunded, its stock back if it had not shipped, and
-    /// the payment is no longer owed back.
+    /// the payment is no longer owed back. `leaves` (the seats its membership lines
+    /// bought) are written only when it is refunded.
     async fn refund_settle(
         &self,
         log: &WebhookLogRecord,
         refund: RefundId,
         succeeded: bool,
+        leaves: &[NewJob],
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome>;
     /// Logs a webhook that was refused before it could be applied.

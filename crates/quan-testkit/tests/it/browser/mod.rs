@@ -5,6 +5,7 @@
 mod commerce;
 mod coupons;
 mod flash;
+mod membership;
 mod onboarding;
 mod reach;
 mod running;

@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use quan_core::commerce::catalog::{self, ProductInput, SkuInput};
 use quan_core::commerce::error::CommerceError;
 use quan_core::commerce::port::ProductRecord;
+use quan_domain::ProductKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -57,6 +58,8 @@ impl From<CommerceError> for ApiError {
             E::CouponLimitReached => s(StatusCode::CONFLICT, "coupon_limit_reached"),
             E::CouponUnavailable { code, .. } => s(StatusCode::CONFLICT, code),
             E::PriceChanged { .. } => s(StatusCode::CONFLICT, "price_changed"),
+            E::AlreadyMember => s(StatusCode::CONFLICT, "already_member"),
+            E::Banned => s(StatusCode::FORBIDDEN, "banned"),
             E::IdempotencyReused => s(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             E::OrderState { code, .. } => s(StatusCode::CONFLICT, code),
             E::Provider(_) => s(StatusCode::BAD_GATEWAY, "payment_provider_unavailable"),
@@ -90,6 +93,8 @@ pub struct ProductDto {
     pub category: String,
     /// A circle's shelf; absent for the org's whole shop.
     pub circle_id: Option<String>,
+    /// `goods`, or `membership`: paying for it joins the circle `circle_id`.
+    pub kind: String,
     pub published: bool,
     pub skus: Vec<SkuDto>,
     pub created_at: i64,
@@ -104,6 +109,7 @@ pub(crate) fn product_dto(p: &ProductRecord) -> ProductDto {
         description: p.description.clone(),
         category: p.category.clone(),
         circle_id: p.circle_id.map(|c| c.to_string()),
+        kind: p.kind.as_str().to_owned(),
         published: p.published,
         skus: p
             .skus
@@ -150,6 +156,9 @@ pub struct ProductReq {
     #[serde(default)]
     pub category: String,
     pub circle_id: Option<String>,
+    /// `goods` (the default), or `membership`: a seat in the circle `circle_id`
+    /// names, which paying for it joins (bought one at a time).
+    pub kind: Option<String>,
     #[serde(default)]
     pub published: bool,
     pub skus: Vec<SkuReq>,
@@ -172,6 +181,12 @@ impl ProductReq {
             description: self.description,
             category: self.category,
             circle: self.circle_id.as_deref().map(parse_id).transpose()?,
+            kind: self
+                .kind
+                .as_deref()
+                .map(ProductKind::parse)
+                .transpose()?
+                .unwrap_or_default(),
             published: self.published,
             skus,
         })

@@ -230,6 +230,10 @@ impl ProductPage<'_> {
     fn any_left(&self) -> bool {
         self.p.skus.iter().any(|s| s.stock > 0)
     }
+    /// A circle's membership: one per person, bought now, never put in a cart.
+    fn membership(&self) -> bool {
+        self.p.kind == quan_domain::ProductKind::Membership
+    }
 }
 
 pub(super) async fn product_view(

@@ -4,7 +4,8 @@
 
 use super::super::console::Console;
 use super::super::{
-    AfterParams, CsrfOnly, PageResult, check_csrf, form_error, path_id, render_form, saved,
+    AfterParams, CsrfOnly, PageError, PageResult, check_csrf, form_error, path_id, render_form,
+    saved,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -16,7 +17,9 @@ use quan_core::PageRequest;
 use quan_core::commerce::catalog::{self, ProductInput, SKUS_MAX, SkuInput};
 use quan_core::commerce::port::{OrderRecord, ProductRecord, WebhookLogRecord};
 use quan_core::commerce::{orders, payments, refunds};
-use quan_domain::{Currency, OrderEvent, OrderId, OrderStatus, ParseError, ProductId, parse_yuan};
+use quan_domain::{
+    Currency, OrderEvent, OrderId, OrderStatus, ParseError, ProductId, ProductKind, parse_yuan,
+};
 use std::collections::HashMap;
 
 pub(super) fn router() -> Router<AppState> {
@@ -49,6 +52,10 @@ struct ProductForm {
     name: String,
     category: String,
     description: String,
+    /// The circle's id (its shelf, and what a membership joins), or empty.
+    circle: String,
+    /// `goods` or `membership`.
+    kind: String,
     published: bool,
     rows: Vec<Row>,
 }
@@ -62,6 +69,8 @@ impl ProductForm {
             name: p.name.clone(),
             category: p.category.clone(),
             description: p.description.clone(),
+            circle: p.circle_id.map(|c| c.to_string()).unwrap_or_default(),
+            kind: p.kind.as_str().to_owned(),
             published: p.published,
             rows: p
                 .skus
@@ -106,6 +115,8 @@ impl ProductForm {
             name: get("name"),
             category: get("category"),
             description: get("description"),
+            circle: get("circle"),
+            kind: get("kind"),
             published: get("published") == "1",
             rows,
         };
@@ -145,7 +156,16 @@ impl ProductForm {
             name: self.name.clone(),
             description: self.description.clone(),
             category: self.category.clone(),
-            circle: None,
+            circle: match self.circle.as_str() {
+                "" => None,
+                raw => Some(raw.parse().map_err(|_| {
+                    ParseError::new("circle", "invalid_circle", "not a circle of this org")
+                })?),
+            },
+            kind: match self.kind.as_str() {
+                "" => ProductKind::Goods,
+                raw => ProductKind::parse(raw)?,
+            },
             published: self.published,
             skus,
         })
@@ -158,6 +178,7 @@ struct ShopPage<'a> {
     k: &'a Console,
     items: &'a [ProductRecord],
     next: Option<String>,
+    circles: &'a [(String, String)],
     form: ProductForm,
     editing: Option<ProductId>,
     error: Option<&'a str>,
@@ -179,11 +200,13 @@ async fn shop_view(
     let page = catalog::list(&st.svc, &k.access, &PageRequest::new(after, Some(30)))
         .await
         .map_err(ApiError::from)?;
+    let circles = shelves(st, k).await?;
     Ok(render_form(
         &ShopPage {
             k,
             items: &page.items,
             next: page.next,
+            circles: &circles,
             form,
             editing: None,
             error: error.as_deref(),
@@ -225,10 +248,23 @@ async fn create(
     }
 }
 
+/// The org's circles a product may sit on (and a membership join): (id, name).
+async fn shelves(st: &AppState, k: &Console) -> Result<Vec<(String, String)>, PageError> {
+    let page = quan_core::circles::list_org_circles(&st.svc, &k.access, &PageRequest::first(100))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(page
+        .items
+        .iter()
+        .map(|c| (c.id.to_string(), c.name.clone()))
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "console_product.html")]
 struct ProductPage<'a> {
     k: &'a Console,
+    circles: &'a [(String, String)],
     form: ProductForm,
     editing: Option<ProductId>,
     error: Option<&'a str>,
@@ -252,9 +288,11 @@ async fn product_page(
     let p = catalog::get(&st.svc, &k.access, id)
         .await
         .map_err(ApiError::from)?;
+    let circles = shelves(&st, &k).await?;
     Ok(render_form(
         &ProductPage {
             k: &k,
+            circles: &circles,
             form: ProductForm::of(&p),
             editing: Some(id),
             error: None,
@@ -273,25 +311,20 @@ async fn update(
     let id: ProductId = path_id(&ids.1)?;
     let form = ProductForm::read(&raw);
     let done = match form.input() {
-        // The form has no shelf field: a circle shelf set by the API stays.
-        Ok(mut input) => match catalog::get(&st.svc, &k.access, id).await {
-            Ok(p) => {
-                input.circle = p.circle_id;
-                catalog::update(&st.svc, &k.access, id, input)
-                    .await
-                    .map(|_| ())
-            }
-            Err(e) => Err(e),
-        },
+        Ok(input) => catalog::update(&st.svc, &k.access, id, input)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e.into()),
     };
     match done {
         Ok(()) => Ok(saved(&format!("{}/shop", k.base()))),
         Err(e) => {
             let msg = form_error(&k.c, e.into())?;
+            let circles = shelves(&st, &k).await?;
             Ok(render_form(
                 &ProductPage {
                     k: &k,
+                    circles: &circles,
                     form,
                     editing: Some(id),
                     error: Some(&msg),
