@@ -126,6 +126,91 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
     })
 }
 
+/// An upload kept in the blob store: its cleaned bytes and thumbnail, by their
+/// digests, with what the record of it needs.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: i64,
+    pub height: i64,
+    pub thumb: (String, String),
+}
+
+/// Why an upload was not kept: the client's file (a field error with its code),
+/// or our side (the decoder's task, the blob store).
+#[derive(Debug, thiserror::Error)]
+pub enum NotKept {
+    #[error(transparent)]
+    Refused(#[from] quan_domain::ParseError),
+    #[error("keeping the image failed")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Why an upload is not an image we keep, as a field error the pages can show.
+pub fn field_error(e: &MediaError) -> quan_domain::ParseError {
+    use quan_domain::ParseError;
+    match e {
+        MediaError::Unsupported => ParseError::new("image", "unsupported_image", e.to_string()),
+        MediaError::TooLarge => ParseError::new("image", "image_too_large", e.to_string()),
+        MediaError::Invalid => ParseError::new("image", "invalid_image", e.to_string()),
+    }
+}
+
+/// The cheap refusals, before anything is decoded: at most
+/// [`quan_domain::IMAGE_MAX_BYTES`], and a picture's type by its first bytes.
+pub fn check(bytes: &[u8]) -> Result<(), quan_domain::ParseError> {
+    use quan_domain::{IMAGE_MAX_BYTES, ParseError};
+    if bytes.len() > IMAGE_MAX_BYTES {
+        return Err(ParseError::new(
+            "image",
+            "too_large",
+            format!("at most {} MiB", IMAGE_MAX_BYTES / (1024 * 1024)),
+        ));
+    }
+    if quan_domain::sniff_image(bytes).is_none() {
+        return Err(field_error(&MediaError::Unsupported));
+    }
+    Ok(())
+}
+
+/// Checks an upload ([`check`]), [`prepare`]s it on the blocking pool and puts
+/// the cleaned bytes and the thumbnail in the blob store (content-addressed, so the
+/// same picture twice is stored once). Every capability that takes pictures (posts,
+/// covers, products) keeps them through here.
+pub async fn keep(svc: &crate::Services, bytes: &[u8]) -> Result<Kept, NotKept> {
+    check(bytes)?;
+    let owned = bytes.to_vec();
+    // Decoding takes a core and up to 256 MiB: two at a time on a node, the rest
+    // wait their turn (the semaphore is never closed, so acquiring cannot fail).
+    static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _turn = DECODES
+        .acquire()
+        .await
+        .map_err(|e| NotKept::Internal(Box::new(e)))?;
+    let p = tokio::task::spawn_blocking(move || prepare(&owned))
+        .await
+        .map_err(|e| NotKept::Internal(Box::new(e)))?
+        .map_err(|e| NotKept::Refused(field_error(&e)))?;
+    let sha = crate::secrets::digest_bytes(&p.bytes);
+    let thumb_sha = crate::secrets::digest_bytes(&p.thumb);
+    for (key, b) in [(&sha, &p.bytes), (&thumb_sha, &p.thumb)] {
+        svc.blobs
+            .put(key, b)
+            .await
+            .map_err(|e| NotKept::Internal(Box::new(e)))?;
+    }
+    Ok(Kept {
+        sha256: sha,
+        content_type: p.content_type.to_owned(),
+        bytes: i64::try_from(p.bytes.len()).unwrap_or(i64::MAX),
+        width: i64::from(p.width),
+        height: i64::from(p.height),
+        thumb: (thumb_sha, p.thumb_type.to_owned()),
+    })
+}
+
 /// Pixels an animated GIF may composite in all, over all its frames: a tiny file
 /// can declare a large canvas and a thousand frames.
 const MAX_GIF_PIXELS: u64 = 100_000_000;

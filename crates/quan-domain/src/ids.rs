@@ -143,6 +143,8 @@ typed_id! {
     CouponId,
     /// One coupon claimed by one person (in their wallet).
     CouponClaimId,
+    /// A picture of a product.
+    ProductImageId,
 }
 
 #[cfg(test)]

@@ -5,11 +5,9 @@ use crate::Services;
 use crate::access::{Actor, CircleView, active_member, require_scope, view};
 use crate::circles::CircleError;
 use crate::circles::port::{CircleMemberRecord, ImageRecord};
-use crate::media::{self, MediaError};
+use crate::media::{self, NotKept};
 use crate::moderation::guard::{WriteKind, ensure_not_sanctioned, quota, quota_error};
-use quan_domain::{
-    CircleId, IMAGE_MAX_BYTES, ImageId, POST_IMAGES_MAX, ParseError, Scope, sniff_image,
-};
+use quan_domain::{CircleId, ImageId, POST_IMAGES_MAX, ParseError, Scope};
 
 type Result<T, E = CircleError> = std::result::Result<T, E>;
 
@@ -22,53 +20,25 @@ pub async fn upload_image(
     bytes: &[u8],
 ) -> Result<ImageRecord> {
     require_scope(actor, Scope::Write)?;
-    if bytes.len() > IMAGE_MAX_BYTES {
-        return Err(ParseError::new(
-            "image",
-            "too_large",
-            format!("at most {} MiB", IMAGE_MAX_BYTES / (1024 * 1024)),
-        )
-        .into());
-    }
-    if sniff_image(bytes).is_none() {
-        return Err(media_error(&MediaError::Unsupported).into());
-    }
+    // The cheap refusals first (size, type), before the circle is looked at.
+    media::check(bytes)?;
     let v = view(svc, actor, circle).await?;
     let m = active_member(&v)?.clone();
     // Sanctions stop uploads; a new member's first-day allowance is counted by the
     // store when the image is recorded (`guard::quota`).
     ensure_not_sanctioned(svc, &v)?;
-    let owned = bytes.to_vec();
-    // Decoding takes a core and up to 256 MiB: two at a time on a node, the rest
-    // wait their turn (the semaphore is never closed, so acquiring cannot fail).
-    static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-    let _turn = DECODES
-        .acquire()
-        .await
-        .map_err(|e| CircleError::Internal(Box::new(e)))?;
-    let p = tokio::task::spawn_blocking(move || media::prepare(&owned))
-        .await
-        .map_err(|e| CircleError::Internal(Box::new(e)))?
-        .map_err(|e| CircleError::from(media_error(&e)))?;
-    let sha = crate::secrets::digest_bytes(&p.bytes);
-    let thumb_sha = crate::secrets::digest_bytes(&p.thumb);
-    for (key, b) in [(&sha, &p.bytes), (&thumb_sha, &p.thumb)] {
-        svc.blobs
-            .put(key, b)
-            .await
-            .map_err(|e| CircleError::Internal(Box::new(e)))?;
-    }
+    let k = media::keep(svc, bytes).await.map_err(not_kept)?;
     let rec = ImageRecord {
         id: ImageId::new(),
         circle_id: circle,
         account_id: m.account_id,
-        sha256: sha,
-        content_type: p.content_type.to_owned(),
-        bytes: i64::try_from(p.bytes.len()).unwrap_or(i64::MAX),
+        sha256: k.sha256,
+        content_type: k.content_type,
+        bytes: k.bytes,
         created_at: svc.clock.now(),
-        width: i64::from(p.width),
-        height: i64::from(p.height),
-        thumb: Some((thumb_sha, p.thumb_type.to_owned())),
+        width: k.width,
+        height: k.height,
+        thumb: Some(k.thumb),
     };
     svc.store
         .image_insert(&rec, quota(svc, &v, &m, WriteKind::Image))
@@ -77,12 +47,11 @@ pub async fn upload_image(
     Ok(rec)
 }
 
-/// Why an upload is not an image we keep, as a field error the pages can show.
-fn media_error(e: &MediaError) -> ParseError {
+/// An upload that was not kept, as the circle's error.
+fn not_kept(e: NotKept) -> CircleError {
     match e {
-        MediaError::Unsupported => ParseError::new("image", "unsupported_image", e.to_string()),
-        MediaError::TooLarge => ParseError::new("image", "image_too_large", e.to_string()),
-        MediaError::Invalid => ParseError::new("image", "invalid_image", e.to_string()),
+        NotKept::Refused(p) => p.into(),
+        NotKept::Internal(e) => CircleError::Internal(e),
     }
 }
 

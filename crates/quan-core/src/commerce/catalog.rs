@@ -121,6 +121,8 @@ async fn checked(
         category,
         circle_id: n.circle,
         kind: n.kind,
+        // Pictures are added and taken off on their own (`images`).
+        images: existing.map(|p| p.images.clone()).unwrap_or_default(),
         published: n.published,
         created_at: existing.map_or(now, |p| p.created_at),
         updated_at: now,

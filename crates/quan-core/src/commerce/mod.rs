@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod coupons;
 pub mod error;
 pub mod flash;
+pub mod images;
 pub mod orders;
 pub mod payments;
 pub mod port;

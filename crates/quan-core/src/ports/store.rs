@@ -9,7 +9,7 @@
 use crate::chat::port::ChatStore;
 use crate::circles::port::{BoardStore, CircleInviteStore, CircleStore, ImageStore, PostStore};
 use crate::commerce::port::CommerceStore;
-use crate::commerce::port::{CartStore, CouponStore, ReconcileStore};
+use crate::commerce::port::{CartStore, CouponStore, ProductImageStore, ReconcileStore};
 use crate::discovery::port::DiscoveryStore;
 use crate::events::port::EventStore;
 use crate::identity::port::IdentityStore;
@@ -94,6 +94,7 @@ pub trait Store:
     + CommerceStore
     + CouponStore
     + CartStore
+    + ProductImageStore
     + ReconcileStore
     + SystemStore
     + Send
@@ -128,6 +129,7 @@ impl<T> Store for T where
         + CommerceStore
         + CouponStore
         + CartStore
+        + ProductImageStore
         + ReconcileStore
         + SystemStore
         + Send

@@ -23,6 +23,7 @@ fn product(r: &AnyRow) -> StoreResult<ProductRecord> {
         category: text(r, "category")?,
         circle_id: opt_id(r, "circle_id")?,
         kind: ProductKind::parse(&text(r, "kind")?).map_err(|e| rows::corrupt("kind", e))?,
+        images: Vec::new(),
         published: flag(r, "published")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
@@ -46,11 +47,13 @@ pub(super) fn sku(r: &AnyRow) -> StoreResult<SkuRecord> {
 }
 
 impl SqlStore {
-    /// Fills each product's live SKUs, in their order, with one query.
-    async fn with_skus(&self, mut items: Vec<ProductRecord>) -> StoreResult<Vec<ProductRecord>> {
+    /// Fills each product's live SKUs, in their order, with one query (and its
+    /// pictures with another).
+    async fn with_skus(&self, items: Vec<ProductRecord>) -> StoreResult<Vec<ProductRecord>> {
         if items.is_empty() {
             return Ok(items);
         }
+        let mut items = self.with_images(items).await?;
         let sql = format!(
             "SELECT {SKU_COLS} WHERE k.retired = 0 AND k.product_id IN {} ORDER BY k.product_id, k.position",
             placeholders(1, items.len())

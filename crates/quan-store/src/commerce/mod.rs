@@ -7,6 +7,7 @@ mod cart;
 mod catalog;
 mod coupons;
 mod flash;
+mod images;
 mod orders;
 mod payments;
 mod reconcile;

@@ -5,10 +5,12 @@
 
 mod cart;
 mod coupons;
+mod images;
 mod reconcile;
 
 pub use cart::*;
 pub use coupons::*;
+pub use images::*;
 pub use reconcile::*;
 
 use crate::events::port::EventRecord;
@@ -35,6 +37,8 @@ pub struct ProductRecord {
     pub circle_id: Option<CircleId>,
     /// Goods, or a membership of `circle_id` (paying joins it).
     pub kind: ProductKind,
+    /// Its pictures, in their order (the first is its card's).
+    pub images: Vec<ProductImageRecord>,
     pub published: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

@@ -101,19 +101,30 @@ pub async fn get_image(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ImageQuery>,
 ) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let thumb = match q.size.as_deref() {
-        None | Some("full") => false,
-        Some("thumb") => true,
-        Some(_) => {
-            return Err(crate::error::ApiError::bad_request(
+    let (content_type, bytes) =
+        images::image_bytes(&st.svc, &actor, parse_id(&id)?, q.thumb()?).await?;
+    Ok(image_response(content_type, bytes))
+}
+
+impl ImageQuery {
+    /// Whether the thumbnail is asked for.
+    pub fn thumb(&self) -> ApiResult<bool> {
+        match self.size.as_deref() {
+            None | Some("full") => Ok(false),
+            Some("thumb") => Ok(true),
+            Some(_) => Err(crate::error::ApiError::bad_request(
                 "invalid_query",
                 "size is thumb or full",
-            ));
+            )),
         }
-    };
-    let (content_type, bytes) = images::image_bytes(&st.svc, &actor, parse_id(&id)?, thumb).await?;
-    Ok((
+    }
+}
+
+/// An image's bytes as served: its type, cached privately (who may see it is
+/// decided per viewer), never sniffed as anything else.
+pub fn image_response(content_type: String, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
         [
             (axum::http::header::CONTENT_TYPE, content_type),
             (
@@ -127,5 +138,5 @@ pub async fn get_image(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

@@ -5,6 +5,7 @@
 pub mod cart;
 pub mod coupons;
 pub mod flash;
+pub mod images;
 pub mod orders;
 pub mod payments;
 
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(flash::router())
         .merge(coupons::router())
         .merge(cart::router())
+        .merge(images::router())
         .merge(payments::router())
 }
 
@@ -95,6 +97,8 @@ pub struct ProductDto {
     pub circle_id: Option<String>,
     /// `goods`, or `membership`: paying for it joins the circle `circle_id`.
     pub kind: String,
+    /// Its pictures, in their order (the first is its card's).
+    pub images: Vec<images::ProductImageDto>,
     pub published: bool,
     pub skus: Vec<SkuDto>,
     pub created_at: i64,
@@ -110,6 +114,7 @@ pub(crate) fn product_dto(p: &ProductRecord) -> ProductDto {
         category: p.category.clone(),
         circle_id: p.circle_id.map(|c| c.to_string()),
         kind: p.kind.as_str().to_owned(),
+        images: p.images.iter().map(images::image_dto).collect(),
         published: p.published,
         skus: p
             .skus
