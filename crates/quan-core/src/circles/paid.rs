@@ -34,11 +34,20 @@ fn seat(payload: &Value) -> Result<Seat<'_>, String> {
     })
 }
 
-/// The buyer of a paid membership joins, active at once whatever the circle's
-/// policy (the payment is the admission). A member already (a retry) is done; a
-/// buyer banned since they paid is not let in — the refund is staff's decision.
+/// The buyer of a paid membership joins, active at once (the payment is the
+/// admission) — while the seat is still this order's: a refund that settled
+/// before this job ran deleted it. A member already (a retry) is done; a buyer
+/// banned since they paid is not let in, and staff are told by the event log.
 pub async fn join(svc: &Services, payload: &Value) -> Result<(), String> {
     let s = seat(payload)?;
+    let holder = svc
+        .store
+        .paid_seat(s.circle, s.account)
+        .await
+        .map_err(|e| e.to_string())?;
+    if holder.map(|o| o.to_string()).as_deref() != Some(s.order) {
+        return Ok(());
+    }
     let Some(circle) = svc
         .store
         .circle_get(s.circle)
@@ -48,13 +57,24 @@ pub async fn join(svc: &Services, payload: &Value) -> Result<(), String> {
         tracing::warn!(circle = %s.circle, "a paid membership of a circle that is gone");
         return Ok(());
     };
-    let banned = matches!(
-        crate::access::at_the_door(svc, s.circle, s.account).await,
-        Ok(crate::access::AtTheDoor::Banned)
-    );
-    if banned {
-        tracing::error!(circle = %s.circle, account = %s.account, order = s.order,
-            "a paid membership for someone banned since they paid: not admitted, refund it");
+    let door = crate::access::at_the_door(svc, s.circle, s.account)
+        .await
+        .map_err(|e| e.to_string())?;
+    if door == crate::access::AtTheDoor::Banned {
+        tracing::warn!(circle = %s.circle, account = %s.account, order = s.order,
+            "a paid membership for someone banned since they paid: not admitted");
+        let ev = event(
+            svc,
+            &circle,
+            "circle.paid_refused",
+            s.account,
+            json!({"order": s.order, "reason": "banned"}),
+        );
+        svc.store
+            .event_append(&ev)
+            .await
+            .map_err(|e| e.to_string())?;
+        announce(svc, &ev).await;
         return Ok(());
     }
     match admit(svc, &circle, s.account, MemberStatus::Active, Some(s.order)).await {
@@ -63,10 +83,20 @@ pub async fn join(svc: &Services, payload: &Value) -> Result<(), String> {
     }
 }
 
-/// The seat of a refunded membership goes: the member leaves, unless they have a
-/// role beyond member by now (staff keep theirs; an owner is never removed).
+/// The seat of a refunded membership goes: the member leaves — unless another
+/// paid order holds a seat for them still, or they have a role beyond member by
+/// now (staff keep theirs; an owner is never removed).
 pub async fn leave(svc: &Services, payload: &Value) -> Result<(), String> {
     let s = seat(payload)?;
+    if svc
+        .store
+        .paid_seat(s.circle, s.account)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Ok(());
+    }
     let Some(circle) = svc
         .store
         .circle_get(s.circle)

@@ -316,6 +316,13 @@ pub trait CircleStore: Send + Sync {
         account: AccountId,
         event: &super::EventRecord,
     ) -> StoreResult<bool>;
+    /// The order that holds the account's paid seat in the circle, if any (written
+    /// by commerce with the payment; deleted with its refund).
+    async fn paid_seat(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+    ) -> StoreResult<Option<quan_domain::OrderId>>;
     /// Removes an active membership holding exactly `role` (a paid seat refunded),
     /// with its event, counting the circle one member fewer; false when there is
     /// none such (gone already, or their role changed).

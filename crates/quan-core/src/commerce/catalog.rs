@@ -10,7 +10,8 @@ use crate::access::{Actor, OrgAccess, require_scope};
 use crate::events::{announce, new_event};
 use crate::page::{Page, PageRequest};
 use quan_domain::{
-    CircleId, Currency, Money, OrgId, ParseError, ProductId, ProductKind, Scope, SkuId, short_label,
+    CircleId, Currency, JoinPolicy, Money, OrgId, ParseError, ProductId, ProductKind, Scope, SkuId,
+    short_label,
 };
 use serde_json::json;
 
@@ -40,7 +41,8 @@ pub struct ProductInput {
     pub category: String,
     pub circle: Option<CircleId>,
     /// A membership sells a seat in `circle`: paying for it joins the circle.
-    pub kind: ProductKind,
+    /// None: goods for a new product, what it was for one edited.
+    pub kind: Option<ProductKind>,
     pub published: bool,
     pub skus: Vec<SkuInput>,
 }
@@ -69,20 +71,44 @@ async fn checked(
     } else {
         short_label(&n.category, "category")?
     };
+    let kind = n
+        .kind
+        .unwrap_or_else(|| existing.map_or(ProductKind::Goods, |p| p.kind));
     if let Some(c) = n.circle {
         // A shelf in one of the org's own circles only.
-        let theirs = svc.store.circle_get(c).await?;
-        if theirs.is_none_or(|c| c.org_id != org) {
+        let Some(circle) = svc.store.circle_get(c).await?.filter(|c| c.org_id == org) else {
             return Err(
                 ParseError::new("circle", "invalid_circle", "not a circle of this org").into(),
             );
+        };
+        // Paying is the admission only where the circle says joining is paid:
+        // a membership never gets round approval, invites or staff-only circles.
+        if kind == ProductKind::Membership && circle.join_policy != JoinPolicy::Paid {
+            return Err(ParseError::new(
+                "circle",
+                "membership_circle_not_paid",
+                "a membership joins a circle whose joining is paid",
+            )
+            .into());
         }
     }
-    if n.kind == ProductKind::Membership && n.circle.is_none() {
+    if kind == ProductKind::Membership && n.circle.is_none() {
         return Err(ParseError::new(
             "circle",
             "membership_needs_circle",
             "a membership names the circle paying for it joins",
+        )
+        .into());
+    }
+    if let Some(p) = existing
+        && (p.kind != kind || (kind == ProductKind::Membership && p.circle_id != n.circle))
+        && svc.store.product_in_use(p.id).await?
+    {
+        // Its orders and sales were made for what it was.
+        return Err(ParseError::new(
+            "kind",
+            "kind_fixed",
+            "this product has orders or a flash sale: what it is cannot change",
         )
         .into());
     }
@@ -120,7 +146,7 @@ async fn checked(
         description,
         category,
         circle_id: n.circle,
-        kind: n.kind,
+        kind,
         // Pictures are added and taken off on their own (`images`).
         images: existing.map(|p| p.images.clone()).unwrap_or_default(),
         published: n.published,

@@ -83,7 +83,7 @@ pub(super) async fn from_catalog(
         if f.joins.is_some() && *q != 1 {
             return Err(ParseError::new(
                 "quantity",
-                "invalid_quantity",
+                "membership_quantity",
                 "a membership is bought one at a time",
             )
             .into());

@@ -5,7 +5,9 @@
 
 use super::error::CommerceError;
 use super::orders::mine;
-use super::port::{OrderRecord, PaymentRecord, PaymentStatus, SettleOutcome, WebhookLogRecord};
+use super::port::{
+    OrderRecord, PaymentRecord, PaymentStatus, Seats, SettleOutcome, WebhookLogRecord,
+};
 use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
@@ -194,10 +196,16 @@ pub async fn webhook(
     log.webhook_id = e.webhook_id.chars().take(100).collect();
     // Written with the settlement only if the payment came too late to be kept.
     let late = super::refunds::refund_of(svc, &p, "paid_too_late");
-    let joins = seats(svc, o.as_ref(), crate::jobs::PAID_JOIN);
+    let seats = Seats {
+        circles: o
+            .iter()
+            .flat_map(|o| o.lines.iter().filter_map(|l| l.joins))
+            .collect(),
+        jobs: seat_jobs(svc, o.as_ref(), crate::jobs::PAID_JOIN),
+    };
     let outcome = svc
         .store
-        .payment_settle(&log, p.id, to, &late, &joins, &ev)
+        .payment_settle(&log, p.id, to, &late, &seats, &ev)
         .await?;
     if matches!(outcome, SettleOutcome::Paid | SettleOutcome::NotPaid) {
         announce(svc, &ev).await;
@@ -209,7 +217,7 @@ pub async fn webhook(
 }
 
 /// The jobs of `kind` for the circles `o`'s membership lines join.
-pub(super) fn seats(svc: &Services, o: Option<&OrderRecord>, kind: &str) -> Vec<NewJob> {
+pub(super) fn seat_jobs(svc: &Services, o: Option<&OrderRecord>, kind: &str) -> Vec<NewJob> {
     o.map(|o| {
         crate::jobs::seat_jobs(
             svc.clock.now(),

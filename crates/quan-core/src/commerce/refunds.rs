@@ -207,7 +207,7 @@ pub(super) async fn settle(
     );
     let mut l = log.clone();
     l.payment_id = Some(r.payment_id);
-    let leaves = super::payments::seats(svc, o.as_ref(), crate::jobs::PAID_LEAVE);
+    let leaves = super::payments::seat_jobs(svc, o.as_ref(), crate::jobs::PAID_LEAVE);
     let outcome = svc
         .store
         .refund_settle(&l, r.id, e.succeeded, &leaves, &ev)

@@ -286,6 +286,21 @@ impl CircleStore for SqlStore {
         Ok(true)
     }
 
+    async fn paid_seat(
+        &self,
+        circle: CircleId,
+        account: AccountId,
+    ) -> StoreResult<Option<quan_domain::OrderId>> {
+        self.fetch_opt(
+            sqlx::query("SELECT order_id FROM paid_seats WHERE circle_id = $1 AND account_id = $2")
+                .bind(circle.to_string())
+                .bind(account.to_string()),
+        )
+        .await?
+        .map(|r| crate::rows::id(&r, "order_id"))
+        .transpose()
+    }
+
     async fn circle_member_remove(
         &self,
         circle: CircleId,

@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use quan_core::commerce::port::{
     ChargeRecord, CommerceStore, FlashMade, FlashSaleRecord, OrderRecord, OrderableSku,
     PaymentRecord, PaymentStatus, PlaceOutcome, ProductRecord, RefundRecord, SandboxRefundRecord,
-    SettleOutcome, WebhookLogRecord,
+    Seats, SettleOutcome, WebhookLogRecord,
 };
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{
@@ -49,6 +49,18 @@ impl CommerceStore for SqlStore {
         page: &PageRequest,
     ) -> StoreResult<Page<ProductRecord>> {
         self.catalog_list(org, published_only, page).await
+    }
+    async fn product_in_use(&self, id: ProductId) -> StoreResult<bool> {
+        let r = self
+            .fetch_opt(
+                sqlx::query(
+                    "SELECT 1 AS x WHERE EXISTS (SELECT 1 FROM order_lines WHERE product_id = $1) \
+                       OR EXISTS (SELECT 1 FROM flash_sales WHERE product_id = $1)",
+                )
+                .bind(id.to_string()),
+            )
+            .await?;
+        Ok(r.is_some())
     }
     async fn products_joining(
         &self,
@@ -159,10 +171,10 @@ impl CommerceStore for SqlStore {
         payment: PaymentId,
         to: PaymentStatus,
         late: &(RefundRecord, NewJob),
-        joins: &[NewJob],
+        seats: &Seats,
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
-        self.payments_settle(log, (payment, to), late, joins, event)
+        self.payments_settle(log, (payment, to), late, seats, event)
             .await
     }
     async fn payment_refundable(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>> {

@@ -9,7 +9,8 @@ use crate::moderation::exec;
 use crate::rows::{backend, flag, id, int, opt_id, opt_text, opt_ts, text, ts};
 use crate::store::{SqlStore, Tx};
 use quan_core::commerce::port::{
-    ChargeRecord, PaymentRecord, PaymentStatus, RefundRecord, SettleOutcome, WebhookLogRecord,
+    ChargeRecord, PaymentRecord, PaymentStatus, RefundRecord, Seats, SettleOutcome,
+    WebhookLogRecord,
 };
 use quan_core::{EventRecord, NewJob, StoreResult};
 use quan_domain::{ChargeId, Money, OrderId, OrgId, PaymentId, Timestamp};
@@ -82,6 +83,56 @@ pub(super) async fn log_in(tx: &mut Tx, w: &WebhookLogRecord, outcome: &str) -> 
     )
     .await?;
     Ok(())
+}
+
+/// Takes the seats a paid order's membership lines buy (one per circle and
+/// account) and writes the jobs that let the buyer in. If another order of theirs
+/// holds one already, takes none and moves the order to a refund (its stock comes
+/// back when the refund settles): false.
+async fn take_seats(
+    tx: &mut Tx,
+    pid: PaymentId,
+    seats: &Seats,
+    w: &WebhookLogRecord,
+) -> StoreResult<bool> {
+    for circle in &seats.circles {
+        let taken = exec(
+            tx,
+            sqlx::query(
+                "INSERT INTO paid_seats (circle_id, account_id, order_id, created_at) \
+                 SELECT $1, o.buyer_id, o.id, $3 FROM orders o JOIN payments p ON p.order_id = o.id \
+                 WHERE p.id = $2 ON CONFLICT (circle_id, account_id) DO NOTHING",
+            )
+            .bind(circle.to_string())
+            .bind(pid.to_string())
+            .bind(w.received_at.millis()),
+        )
+        .await?;
+        if taken == 0 {
+            exec(
+                tx,
+                sqlx::query(
+                    "DELETE FROM paid_seats WHERE order_id = (SELECT order_id FROM payments WHERE id = $1)",
+                )
+                .bind(pid.to_string()),
+            )
+            .await?;
+            exec(
+                tx,
+                sqlx::query(
+                    "UPDATE orders SET status = 'refund_requested', before_refund = 'paid' \
+                     WHERE id = (SELECT order_id FROM payments WHERE id = $1) AND status = 'paid'",
+                )
+                .bind(pid.to_string()),
+            )
+            .await?;
+            return Ok(false);
+        }
+    }
+    for j in &seats.jobs {
+        insert_job(tx, j).await?;
+    }
+    Ok(true)
 }
 
 impl SqlStore {
@@ -212,7 +263,7 @@ impl SqlStore {
         w: &WebhookLogRecord,
         (pid, to): (PaymentId, PaymentStatus),
         late: &(RefundRecord, NewJob),
-        joins: &[NewJob],
+        seats: &Seats,
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome> {
         let mut tx = self.begin().await?;
@@ -248,12 +299,18 @@ impl SqlStore {
             if o == SettleOutcome::PaidTooLate {
                 // Owed back at once: the refund and its job commit with this.
                 super::refunds::insert_refund(&mut tx, &late.0, &late.1).await?;
-            } else if o == SettleOutcome::Paid {
-                for j in joins {
-                    insert_job(&mut tx, j).await?;
-                }
+                o
+            } else if o == SettleOutcome::Paid && !take_seats(&mut tx, pid, seats, w).await? {
+                // A seat the buyer holds by another order: owed back at once.
+                let refund = RefundRecord {
+                    reason: "seat_taken".to_owned(),
+                    ..late.0.clone()
+                };
+                super::refunds::insert_refund(&mut tx, &refund, &late.1).await?;
+                SettleOutcome::SeatTaken
+            } else {
+                o
             }
-            o
         };
         log_in(&mut tx, w, outcome.as_str()).await?;
         tx.commit().await.map_err(backend)?;

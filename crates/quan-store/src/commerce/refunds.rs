@@ -188,6 +188,14 @@ impl SqlStore {
         if moved == 1 && crate::rows::opt_text(&r, "before_refund")?.as_deref() == Some("paid") {
             give_back(tx, order).await?;
         }
+        if moved == 1 {
+            // The seats it bought go with the money (the leave jobs act on this).
+            exec(
+                tx,
+                sqlx::query("DELETE FROM paid_seats WHERE order_id = $1").bind(order.to_string()),
+            )
+            .await?;
+        }
         exec(
             tx,
             sqlx::query("UPDATE payments SET refund_due = 0 WHERE id = $1")

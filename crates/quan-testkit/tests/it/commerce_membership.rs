@@ -94,18 +94,27 @@ async fn paying_joins_and_a_refund_leaves(app: TestApp) {
 
 async fn a_member_cannot_buy_their_seat_again(app: TestApp) {
     let (owner, org, circle, _, sku, buyer) = club(&app).await;
-    // Two orders before either is paid: both placed; once one pays and joins,
-    // the other cannot be paid.
+    // Two orders with their pay pages open before either is paid: the first
+    // payment takes the seat; the second is refunded at once, never charged for a
+    // seat held — and its refund does not take the seat away.
     let first = buyer.order(&org, &[(&sku, 1)], "a").await;
     let second = buyer.order(&org, &[(&sku, 1)], "b").await;
-    let pay = buyer.pay(&first.id).await;
-    buyer.sandbox_decide(&pay.pay_url, "succeeded").await;
+    let (pay1, pay2) = (buyer.pay(&first.id).await, buyer.pay(&second.id).await);
+    buyer.sandbox_decide(&pay1.pay_url, "succeeded").await;
     app.until_order(&buyer, &first.id, "paid").await;
+    buyer.sandbox_decide(&pay2.pay_url, "succeeded").await;
+    app.until_order(&buyer, &second.id, "refunded").await;
     app.run_due_jobs().await;
-    assert_eq!(
-        buyer.try_pay(&second.id).await.problem(),
-        (409, Some("already_member"))
-    );
+    let c = buyer.get_circle(&circle).await;
+    assert_eq!((c.my_role.as_deref(), c.member_count), (Some("member"), 2));
+    let log: Vec<String> = owner
+        .payment_log(&org)
+        .await
+        .into_iter()
+        .map(|w| w.outcome)
+        .collect();
+    assert!(log.contains(&"seat_taken".to_owned()), "{log:?}");
+    // In now: no third order.
     assert_eq!(
         buyer.try_order(&org, &[(&sku, 1)], "c").await.problem(),
         (409, Some("already_member"))
@@ -115,17 +124,16 @@ async fn a_member_cannot_buy_their_seat_again(app: TestApp) {
         owner.try_order(&org, &[(&sku, 1)], "o").await.problem(),
         (409, Some("already_member"))
     );
-    // One seat per order: two at once is refused, and the shop's stock is untouched.
+    // One seat per order.
     let other = app.user("Lan").await;
     assert_eq!(
         other.try_order(&org, &[(&sku, 2)], "two").await.problem(),
-        (422, Some("invalid_quantity"))
+        (422, Some("membership_quantity"))
     );
-    let _ = circle;
 }
 
 async fn membership_set_ups_refused_by_code(app: TestApp) {
-    let (owner, org, _, product, sku, _) = club(&app).await;
+    let (owner, org, circle, product, sku, _) = club(&app).await;
     let (_, other_org) = app.owner("Other shop").await;
     let other_circle = owner
         .circle(&org, json!({"name": "Open", "mode": "community"}))
@@ -155,6 +163,10 @@ async fn membership_set_ups_refused_by_code(app: TestApp) {
             json!({"name": "M", "kind": 7, "skus": skus}),
             "invalid_body",
         ),
+        (
+            json!({"name": "M", "kind": "membership", "circle_id": other_circle, "skus": skus}),
+            "membership_circle_not_paid",
+        ),
     ];
     for (body, code) in cases {
         let r = owner.try_create_product(&org, body.clone()).await;
@@ -167,6 +179,21 @@ async fn membership_set_ups_refused_by_code(app: TestApp) {
         .await;
     assert_eq!(r.problem().0, 404);
     let _ = other_org;
+    // An edit without a kind keeps it; once ordered, what it is cannot change.
+    let same = json!({"name": "品鉴会会员", "circle_id": circle, "published": true,
+        "skus": [{"id": sku, "name": "Membership", "price_fen": 19900, "stock": 50}]});
+    let r = owner.try_update_product(&org, &product, same.clone()).await;
+    assert_eq!(
+        (r.status, r.body["kind"].as_str()),
+        (200, Some("membership")),
+        "{}",
+        r.text
+    );
+    app.user("Buyer").await.order(&org, &[(&sku, 1)], "k").await;
+    let mut goods = same;
+    goods["kind"] = json!("goods");
+    let r = owner.try_update_product(&org, &product, goods).await;
+    assert_eq!(r.problem(), (422, Some("kind_fixed")), "{}", r.text);
     // A membership is never put on a flash sale.
     let now = quan_core::Clock::now(app.clock.as_ref()).millis();
     let r = owner

@@ -126,7 +126,7 @@ pub async fn load(
                 description: description.to_owned(),
                 category: category.to_owned(),
                 circle: None,
-                kind: ProductKind::Goods,
+                kind: Some(ProductKind::Goods),
                 published,
                 skus: rows
                     .iter()
@@ -409,7 +409,7 @@ async fn paid_club(svc: &Services, owner: &OrgAccess, roster: &[Me]) -> anyhow::
             description: "加入品鉴会：每月新茶品鉴、会员专属讨论。付款后立即入会。\n\nJoin the tasting club: a tasting each month and the members' circle. You are in as soon as you pay.".to_owned(),
             category: "会员".to_owned(),
             circle: Some(club.id),
-            kind: ProductKind::Membership,
+            kind: Some(ProductKind::Membership),
             published: true,
             skus: vec![SkuInput {
                 id: None,

@@ -249,6 +249,8 @@ pub enum SettleOutcome {
     Paid,
     /// Paid after its reservation lapsed and the stock was gone: refund due.
     PaidTooLate,
+    /// Paid for a circle seat another of the buyer's orders holds: refund due.
+    SeatTaken,
     /// The attempt failed or was cancelled; the order still waits.
     NotPaid,
     /// This webhook was received before (same id): nothing changed.
@@ -266,6 +268,7 @@ impl SettleOutcome {
         match self {
             SettleOutcome::Paid => "paid",
             SettleOutcome::PaidTooLate => "paid_too_late",
+            SettleOutcome::SeatTaken => "seat_taken",
             SettleOutcome::NotPaid => "not_paid",
             SettleOutcome::Duplicate => "duplicate",
             SettleOutcome::Stale => "stale",
@@ -273,6 +276,14 @@ impl SettleOutcome {
             SettleOutcome::RefundFailed => "refund_failed",
         }
     }
+}
+
+/// The seats a membership order's payment takes, one per circle its lines join,
+/// and the jobs that let the buyer in (written only if the seats are taken).
+#[derive(Debug, Clone, Default)]
+pub struct Seats {
+    pub circles: Vec<CircleId>,
+    pub jobs: Vec<NewJob>,
 }
 
 /// Money given back: the whole of one payment, asked of the provider through the
@@ -348,6 +359,8 @@ pub trait CommerceStore: Send + Sync {
     ) -> StoreResult<Page<ProductRecord>>;
     /// The SKUs named, of the org's published products, with their products' names
     /// and categories.
+    /// Whether any order or flash sale names the product (what it is is fixed then).
+    async fn product_in_use(&self, id: ProductId) -> StoreResult<bool>;
     /// The published membership products of `circle` (at most a few), oldest first.
     async fn products_joining(
         &self,
@@ -439,15 +452,17 @@ pub trait CommerceStore: Send + Sync {
     /// on success pays the order — or, if it let its stock go, takes the stock
     /// again by guarded decrements, or marks the payment refund due.
     /// A payment that came too late (`PaidTooLate`) is refunded at once: `late` is
-    /// the refund and its job, written in the same transaction. `joins` (the
-    /// circles its membership lines join) are written only when the order is paid.
+    /// the refund and its job, written in the same transaction. `seats` (the
+    /// circles its membership lines join) are taken only when the order is paid;
+    /// a seat held already by another order makes it `SeatTaken`: refunded at
+    /// once (`late` with its reason), never charged twice for one seat.
     async fn payment_settle(
         &self,
         log: &WebhookLogRecord,
         payment: PaymentId,
         to: PaymentStatus,
         late: &(RefundRecord, NewJob),
-        joins: &[NewJob],
+        seats: &Seats,
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome>;
     /// The order's succeeded payment that has not been refunded, if any.

@@ -161,8 +161,9 @@ pub struct ProductReq {
     #[serde(default)]
     pub category: String,
     pub circle_id: Option<String>,
-    /// `goods` (the default), or `membership`: a seat in the circle `circle_id`
-    /// names, which paying for it joins (bought one at a time).
+    /// `goods` (a new product's default), or `membership`: a seat in the circle
+    /// `circle_id` names (its joining set to paid), which paying for it joins
+    /// (bought one at a time). Absent on an update: it stays what it was.
     pub kind: Option<String>,
     #[serde(default)]
     pub published: bool,
@@ -186,12 +187,7 @@ impl ProductReq {
             description: self.description,
             category: self.category,
             circle: self.circle_id.as_deref().map(parse_id).transpose()?,
-            kind: self
-                .kind
-                .as_deref()
-                .map(ProductKind::parse)
-                .transpose()?
-                .unwrap_or_default(),
+            kind: self.kind.as_deref().map(ProductKind::parse).transpose()?,
             published: self.published,
             skus,
         })

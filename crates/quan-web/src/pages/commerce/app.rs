@@ -201,6 +201,8 @@ struct ProductPage<'a> {
     now: Timestamp,
     /// The buyer's coupons that may ride on its sale price, with their words.
     sale_coupons: Vec<(ClaimRecord, Described)>,
+    /// A membership whose circle the buyer is in (or asked to join) already.
+    inside: bool,
 }
 
 impl ProductPage<'_> {
@@ -279,6 +281,16 @@ pub(super) async fn product_view(
     } else {
         Vec::new()
     };
+    // A membership's buyer who is in its circle already is sent there, not to buy.
+    let inside = match (p.kind, p.circle_id) {
+        (quan_domain::ProductKind::Membership, Some(circle)) => {
+            quan_core::access::at_the_door(&st.svc, circle, actor.account_id())
+                .await
+                .map_err(|e| ApiError::from(quan_core::access::AccessError::from(e)))?
+                == quan_core::access::AtTheDoor::Inside
+        }
+        _ => false,
+    };
     // A refused form keeps its key (the same order if it went through after all).
     let key = if form.key.is_empty() {
         uuid::Uuid::now_v7().to_string()
@@ -298,6 +310,7 @@ pub(super) async fn product_view(
             sales,
             now: st.svc.clock.now(),
             sale_coupons,
+            inside,
         },
         error.is_some(),
     );

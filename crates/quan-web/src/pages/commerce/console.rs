@@ -163,8 +163,8 @@ impl ProductForm {
                 })?),
             },
             kind: match self.kind.as_str() {
-                "" => ProductKind::Goods,
-                raw => ProductKind::parse(raw)?,
+                "" => None,
+                raw => Some(ProductKind::parse(raw)?),
             },
             published: self.published,
             skus,
@@ -200,7 +200,7 @@ async fn shop_view(
     let page = catalog::list(&st.svc, &k.access, &PageRequest::new(after, Some(30)))
         .await
         .map_err(ApiError::from)?;
-    let circles = shelves(st, k).await?;
+    let circles = shelves(st, k, &form.circle).await?;
     Ok(render_form(
         &ShopPage {
             k,
@@ -249,15 +249,29 @@ async fn create(
 }
 
 /// The org's circles a product may sit on (and a membership join): (id, name).
-async fn shelves(st: &AppState, k: &Console) -> Result<Vec<(String, String)>, PageError> {
+/// The first hundred, and the product's own wherever it is among them, so saving
+/// the form never moves a product off a circle the list did not reach.
+async fn shelves(
+    st: &AppState,
+    k: &Console,
+    current: &str,
+) -> Result<Vec<(String, String)>, PageError> {
     let page = quan_core::circles::list_org_circles(&st.svc, &k.access, &PageRequest::first(100))
         .await
         .map_err(ApiError::from)?;
-    Ok(page
+    let mut out: Vec<(String, String)> = page
         .items
         .iter()
         .map(|c| (c.id.to_string(), c.name.clone()))
-        .collect())
+        .collect();
+    if let Ok(id) = current.parse::<quan_domain::CircleId>()
+        && !out.iter().any(|(c, _)| c == current)
+        && let Ok(v) = quan_core::access::view(&st.svc, super::super::require_user(&k.c)?, id).await
+        && v.circle.org_id == k.access.org()
+    {
+        out.push((current.to_owned(), v.circle.name.clone()));
+    }
+    Ok(out)
 }
 
 #[derive(Template)]
@@ -288,12 +302,13 @@ async fn product_page(
     let p = catalog::get(&st.svc, &k.access, id)
         .await
         .map_err(ApiError::from)?;
-    let circles = shelves(&st, &k).await?;
+    let form = ProductForm::of(&p);
+    let circles = shelves(&st, &k, &form.circle).await?;
     Ok(render_form(
         &ProductPage {
             k: &k,
             circles: &circles,
-            form: ProductForm::of(&p),
+            form,
             editing: Some(id),
             error: None,
         },
@@ -320,7 +335,7 @@ async fn update(
         Ok(()) => Ok(saved(&format!("{}/shop", k.base()))),
         Err(e) => {
             let msg = form_error(&k.c, e.into())?;
-            let circles = shelves(&st, &k).await?;
+            let circles = shelves(&st, &k, &form.circle).await?;
             Ok(render_form(
                 &ProductPage {
                     k: &k,
