@@ -35,6 +35,24 @@ impl User {
         dto("product", &r)
     }
 
+    /// Adds a picture to a product (the raw answer).
+    pub async fn add_product_image(&self, org: &str, product: &str, bytes: Vec<u8>) -> Res {
+        self.c
+            .raw(
+                "POST",
+                &format!("/api/v1/orgs/{org}/products/{product}/images"),
+                "image/png",
+                bytes,
+            )
+            .await
+            .unwrap_or_else(|| panic!("picture of {product}: no answer"))
+    }
+
+    /// A product's picture as its shop serves it (`size=thumb` for the thumbnail).
+    pub async fn product_image(&self, url: &str) -> Res {
+        self.c.get(url).await
+    }
+
     pub async fn try_update_product(&self, org: &str, id: &str, body: Value) -> Res {
         self.c
             .put(&format!("/api/v1/orgs/{org}/products/{id}"), body)

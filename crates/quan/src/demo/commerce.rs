@@ -7,11 +7,12 @@
 //! joined by paying for its membership.
 
 use super::actor;
+use super::art::{self, Art};
 use quan_core::access::{Me, OrgAccess};
 use quan_core::commerce::catalog::{self, ProductInput, SkuInput};
 use quan_core::commerce::coupons::{self, CouponInput};
 use quan_core::commerce::flash::{self, FlashInput};
-use quan_core::commerce::{orders, payments, sandbox};
+use quan_core::commerce::{images, orders, payments, sandbox};
 use quan_core::ports::ChargeOutcome;
 use quan_core::{Services, TestClock};
 use quan_domain::{
@@ -84,6 +85,16 @@ const PRODUCTS: [Product; 6] = [
     ),
 ];
 
+/// The products' pictures, in [`PRODUCTS`]' order.
+const PICTURES: [Art; 6] = [
+    Art::Drink(art::OSMANTHUS_OOLONG),
+    Art::Drink(art::COLD_BREW),
+    Art::Field { warm: true },
+    Art::Drink(art::MATCHA_LATTE),
+    Art::Field { warm: false },
+    Art::Drink(art::BROWN_SUGAR_BOBA),
+];
+
 /// (buyer in the roster, lines as (product, sku, quantity), what became of it).
 type Order = (usize, &'static [(usize, usize, i64)], &'static str);
 
@@ -117,7 +128,7 @@ pub async fn load(
         ..real.clone()
     };
     let mut skus: Vec<Vec<SkuId>> = Vec::new();
-    for (name, category, description, published, rows) in PRODUCTS {
+    for (n, (name, category, description, published, rows)) in PRODUCTS.into_iter().enumerate() {
         let p = catalog::create(
             svc,
             owner,
@@ -142,6 +153,10 @@ pub async fn load(
         )
         .await
         .map_err(err)?;
+        // Each product's card picture, drawn like the posts' (no image files shipped).
+        let picture = PICTURES[n % PICTURES.len()];
+        let bytes = super::art::jpeg(picture, 640, 640, 40 + u32::try_from(n).unwrap_or(0))?;
+        images::add(svc, owner, p.id, &bytes).await.map_err(err)?;
         skus.push(p.skus.iter().map(|s| s.id).collect());
     }
     let org = owner.org();

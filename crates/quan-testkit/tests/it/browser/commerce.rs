@@ -60,10 +60,26 @@ async fn the_owner_puts_a_product_on_sale(
         "return document.querySelector('#products a[href*=\"/shop/products/\"]').getAttribute('href')",
     )
     .await;
-    href.as_str()
+    let id = href
+        .as_str()
         .and_then(|h| h.rsplit('/').next())
         .unwrap_or_else(|| panic!("no product link: {href}"))
-        .to_owned()
+        .to_owned();
+    // A picture for its card: chosen on the product's page, shown at once.
+    go(a, &format!("{base}/console/{org}/shop/products/{id}")).await;
+    wait_text(a, "No pictures yet").await;
+    let tea = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/tea.png");
+    super::choose_file(a, "#picture-form input[type=file]", &tea).await;
+    click(a, "#picture-form button[type=submit]").await;
+    wait_text(a, "Saved").await;
+    let n = super::js(
+        a,
+        "return document.querySelectorAll('#pictures img').length",
+    )
+    .await;
+    assert_eq!(n.as_i64(), Some(1), "one picture shown");
+    shot(a, "shop-console-picture").await;
+    id
 }
 
 async fn two_buyers_race(

@@ -16,7 +16,7 @@ use axum::{Form, Router};
 use quan_core::PageRequest;
 use quan_core::commerce::catalog::{self, ProductInput, SKUS_MAX, SkuInput};
 use quan_core::commerce::port::{OrderRecord, ProductRecord, WebhookLogRecord};
-use quan_core::commerce::{orders, payments, refunds};
+use quan_core::commerce::{images, orders, payments, refunds};
 use quan_domain::{
     Currency, OrderEvent, OrderId, OrderStatus, ParseError, ProductId, ProductKind, parse_yuan,
 };
@@ -28,6 +28,17 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/console/{org_id}/shop/products/{product_id}",
             get(product_page).post(update),
+        )
+        .route(
+            "/console/{org_id}/shop/products/{product_id}/images",
+            // One picture of at most 5 MiB, and the form's token.
+            post(add_picture).layer(axum::extract::DefaultBodyLimit::max(
+                quan_domain::IMAGE_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/console/{org_id}/shop/products/{product_id}/images/{image_id}/remove",
+            post(remove_picture),
         )
         .route("/console/{org_id}/shop/orders", get(orders_page))
         .route(
@@ -279,6 +290,9 @@ async fn shelves(
 struct ProductPage<'a> {
     k: &'a Console,
     circles: &'a [(String, String)],
+    /// The product's pictures as stored (the form does not carry them).
+    images: &'a [quan_core::commerce::port::ProductImageRecord],
+    picture_error: Option<&'a str>,
     form: ProductForm,
     editing: Option<ProductId>,
     error: Option<&'a str>,
@@ -308,6 +322,8 @@ async fn product_page(
         &ProductPage {
             k: &k,
             circles: &circles,
+            images: &p.images,
+            picture_error: None,
             form,
             editing: Some(id),
             error: None,
@@ -336,10 +352,16 @@ async fn update(
         Err(e) => {
             let msg = form_error(&k.c, e.into())?;
             let circles = shelves(&st, &k, &form.circle).await?;
+            let images = catalog::get(&st.svc, &k.access, id)
+                .await
+                .map(|p| p.images)
+                .unwrap_or_default();
             Ok(render_form(
                 &ProductPage {
                     k: &k,
                     circles: &circles,
+                    images: &images,
+                    picture_error: None,
                     form,
                     editing: Some(id),
                     error: Some(&msg),
@@ -348,6 +370,79 @@ async fn update(
             ))
         }
     }
+}
+
+/// Adds a picture (multipart: csrf, image); back on the product's page, which
+/// says why if it was refused.
+async fn add_picture(
+    State(st): State<AppState>,
+    k: Console,
+    Path(ids): Path<(String, String)>,
+    mut mp: axum::extract::Multipart,
+) -> PageResult {
+    let bad = |_| {
+        PageError::Api(ApiError::bad_request(
+            "invalid_form",
+            "the form could not be read",
+        ))
+    };
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "image" => file = Some(field.bytes().await.map_err(bad)?),
+            "csrf" => csrf = field.text().await.map_err(bad)?,
+            _ => {}
+        }
+    }
+    check_csrf(&k.c, &csrf)?;
+    let id: ProductId = path_id(&ids.1)?;
+    let done = match file.filter(|b| !b.is_empty()) {
+        Some(b) => images::add(&st.svc, &k.access, id, &b).await.map(drop),
+        None => Err(ParseError::new("image", "missing_image", "choose an image to upload").into()),
+    };
+    picture_done(&st, &k, id, done).await
+}
+
+async fn remove_picture(
+    State(st): State<AppState>,
+    k: Console,
+    Path(ids): Path<(String, String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&k.c, &f.csrf)?;
+    let id: ProductId = path_id(&ids.1)?;
+    let done = images::remove(&st.svc, &k.access, id, path_id(&ids.2)?).await;
+    picture_done(&st, &k, id, done).await
+}
+
+/// After a picture was added or removed: the product's page again, with why not.
+async fn picture_done(
+    st: &AppState,
+    k: &Console,
+    id: ProductId,
+    done: Result<(), quan_core::commerce::error::CommerceError>,
+) -> PageResult {
+    let error = match done {
+        Ok(()) => return Ok(saved(&format!("{}/shop/products/{id}", k.base()))),
+        Err(e) => form_error(&k.c, e.into())?,
+    };
+    let p = catalog::get(&st.svc, &k.access, id)
+        .await
+        .map_err(ApiError::from)?;
+    let form = ProductForm::of(&p);
+    let circles = shelves(st, k, &form.circle).await?;
+    Ok(render_form(
+        &ProductPage {
+            k,
+            circles: &circles,
+            images: &p.images,
+            picture_error: Some(&error),
+            form,
+            editing: Some(id),
+            error: None,
+        },
+        true,
+    ))
 }
 
 #[derive(Template)]
