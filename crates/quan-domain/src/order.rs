@@ -57,6 +57,9 @@ pub enum OrderEvent {
     RequestRefund,
     /// The refund went through.
     Refund,
+    /// A refund of some of its lines went through: the rest stays where it was
+    /// paid or fulfilled, and may be refunded later.
+    RefundPart,
     /// Staff decline the request: back to where it was paid or fulfilled.
     DeclineRefund,
 }
@@ -116,7 +119,7 @@ impl OrderStatus {
             (S::Fulfilled, E::Complete) => S::Completed,
             (S::Paid | S::Fulfilled, E::RequestRefund) => S::RefundRequested,
             (S::RefundRequested, E::Refund) => S::Refunded,
-            (S::RefundRequested, E::DeclineRefund) => match before_refund {
+            (S::RefundRequested, E::DeclineRefund | E::RefundPart) => match before_refund {
                 Some(s @ (S::Paid | S::Fulfilled)) => s,
                 _ => S::Paid,
             },
@@ -133,13 +136,14 @@ impl OrderStatus {
 }
 
 impl OrderEvent {
-    pub const ALL: [OrderEvent; 7] = [
+    pub const ALL: [OrderEvent; 8] = [
         OrderEvent::Pay,
         OrderEvent::Fulfil,
         OrderEvent::Complete,
         OrderEvent::Cancel,
         OrderEvent::RequestRefund,
         OrderEvent::Refund,
+        OrderEvent::RefundPart,
         OrderEvent::DeclineRefund,
     ];
 
@@ -151,6 +155,7 @@ impl OrderEvent {
             OrderEvent::Cancel => "cancel",
             OrderEvent::RequestRefund => "request_refund",
             OrderEvent::Refund => "refund",
+            OrderEvent::RefundPart => "refund_part",
             OrderEvent::DeclineRefund => "decline_refund",
         }
     }
@@ -210,6 +215,11 @@ mod tests {
             Ok(S::Fulfilled)
         );
         assert_eq!(S::RefundRequested.next(E::Refund, None), Ok(S::Refunded));
+        assert_eq!(
+            S::RefundRequested.next(E::RefundPart, Some(S::Fulfilled)),
+            Ok(S::Fulfilled),
+            "part refunded: the rest goes on"
+        );
         for s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Ok(s));
         }
@@ -230,7 +240,7 @@ mod tests {
         /// it was (the caller keeps it), so no sequence reaches a state the diagram
         /// does not have.
         #[test]
-        fn random_sequences_follow_the_diagram(events in proptest::collection::vec(0usize..7, 0..40)) {
+        fn random_sequences_follow_the_diagram(events in proptest::collection::vec(0usize..8, 0..40)) {
             let edges = [
                 (S::Created, S::Paid), (S::Created, S::Cancelled), (S::Paid, S::Fulfilled),
                 (S::Fulfilled, S::Completed), (S::Paid, S::RefundRequested),

@@ -6,8 +6,8 @@
 use super::Result;
 use super::coupons::{stacking_of, usable};
 use super::error::CommerceError;
-use super::port::OrderLine;
 use super::port::{ClaimRecord, CouponRecord};
+use super::port::{LineRefund, OrderLine};
 use crate::Services;
 use crate::access::{Actor, AtTheDoor, at_the_door, require_scope};
 use quan_domain::{
@@ -101,6 +101,7 @@ pub(super) async fn from_catalog(
                 amount,
                 coupon_off: Money::zero(f.sku.price.currency()),
                 joins: f.joins,
+                refund: LineRefund::None,
             },
             f.category.clone(),
             false,

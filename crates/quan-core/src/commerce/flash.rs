@@ -248,6 +248,7 @@ pub async fn buy(
         coupon_off: Money::zero(sale.terms.price.currency()),
         // A membership is never put on a flash sale (refused when it is set up).
         joins: None,
+        refund: super::port::LineRefund::None,
     };
     // Priced before the gate admits anyone, so a refused coupon takes no unit.
     // With a coupon (never the rush): a retry is answered first, as an ordinary

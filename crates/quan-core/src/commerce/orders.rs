@@ -202,7 +202,19 @@ pub(super) async fn step(
     o: &OrderRecord,
     e: OrderEvent,
     actor: Option<quan_domain::AccountId>,
+    words: (&str, &str),
+) -> Result<OrderStatus> {
+    step_asking(svc, o, e, actor, words, &[]).await
+}
+
+/// [`step`], marking the lines `asked` for a refund (their positions) with it.
+pub(super) async fn step_asking(
+    svc: &Services,
+    o: &OrderRecord,
+    e: OrderEvent,
+    actor: Option<quan_domain::AccountId>,
     (kind, reason): (&str, &str),
+    asked: &[i64],
 ) -> Result<OrderStatus> {
     let to = o.status.next(e, o.before_refund).map_err(illegal)?;
     let subject = o
@@ -218,7 +230,7 @@ pub(super) async fn step(
     );
     if !svc
         .store
-        .order_move(o.id, o.status, to, svc.clock.now(), &ev)
+        .order_move(o.id, (o.status, to), asked, svc.clock.now(), &ev)
         .await?
     {
         // Someone moved it first: say where it is now.

@@ -4,15 +4,17 @@
 //! id so a retry never refunds twice. The provider's signed webhook settles it.
 
 use super::error::CommerceError;
-use super::orders::{get, mine, step};
-use super::port::{OrderRecord, PaymentRecord, RefundRecord, SettleOutcome, WebhookLogRecord};
+use super::orders::{get, mine, step, step_asking};
+use super::port::{
+    LineRefund, OrderRecord, PaymentRecord, RefundRecord, SettleOutcome, WebhookLogRecord,
+};
 use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
 use crate::events::{announce, new_event};
 use crate::jobs::port::NewJob;
 use crate::ports::{RefundEvent, RefundRequest};
-use quan_domain::{OrderEvent, OrderId, OrderStatus, RefundId, Scope};
+use quan_domain::{Money, OrderEvent, OrderId, OrderStatus, ParseError, RefundId, Scope};
 use serde_json::json;
 
 /// The job that asks the provider for a refund.
@@ -22,12 +24,22 @@ pub const REASON_MAX: usize = 200;
 
 /// A refund of the whole of `p`, and the job that sends it.
 pub(super) fn refund_of(svc: &Services, p: &PaymentRecord, reason: &str) -> (RefundRecord, NewJob) {
+    refund_part(svc, p, p.amount, reason)
+}
+
+/// A refund of `amount` of `p` (some of its order's lines), and its job.
+fn refund_part(
+    svc: &Services,
+    p: &PaymentRecord,
+    amount: Money,
+    reason: &str,
+) -> (RefundRecord, NewJob) {
     let r = RefundRecord {
         id: RefundId::new(),
         org_id: p.org_id,
         order_id: p.order_id,
         payment_id: p.id,
-        amount: p.amount,
+        amount,
         reason: reason.to_owned(),
         status: "pending".to_owned(),
         created_at: svc.clock.now(),
@@ -44,22 +56,49 @@ pub(super) fn refund_of(svc: &Services, p: &PaymentRecord, reason: &str) -> (Ref
     (r, job)
 }
 
-/// The buyer asks for their money back (a paid or shipped order).
+/// The buyer asks for their money back (a paid or shipped order): for the lines
+/// named by their positions in the order, or, with none named, for every line not
+/// refunded yet. Each line is refunded at most once.
 pub async fn request(
     svc: &Services,
     actor: &Actor,
     id: OrderId,
     reason: &str,
+    lines: &[usize],
 ) -> Result<OrderRecord> {
     require_scope(actor, Scope::Write)?;
     let reason = crate::input::text(reason, "reason", REASON_MAX, false)?;
     let o = mine(svc, actor, id).await?;
-    step(
+    let open: Vec<usize> = (0..o.lines.len())
+        .filter(|i| o.lines[*i].refund == LineRefund::None)
+        .collect();
+    let asked: Vec<usize> = if lines.is_empty() {
+        open
+    } else {
+        let mut asked = lines.to_vec();
+        asked.sort_unstable();
+        asked.dedup();
+        if asked.len() != lines.len() || asked.iter().any(|i| !open.contains(i)) {
+            return Err(ParseError::new(
+                "lines",
+                "invalid_refund_lines",
+                "name each line of the order once, and only lines not refunded",
+            )
+            .into());
+        }
+        asked
+    };
+    let asked: Vec<i64> = asked
+        .into_iter()
+        .map(|i| i64::try_from(i).unwrap_or(i64::MAX))
+        .collect();
+    step_asking(
         svc,
         &o,
         OrderEvent::RequestRefund,
         Some(actor.account_id()),
         ("order.refund_requested", &reason),
+        &asked,
     )
     .await?;
     mine(svc, actor, id).await
@@ -83,7 +122,21 @@ pub async fn approve(svc: &Services, access: &OrgAccess, id: OrderId) -> Result<
             message: "this order's payment is being refunded already".to_owned(),
         });
     };
-    let (r, job) = refund_of(svc, &p, "requested");
+    // What the asked lines paid: their parts of the coupon stay with the rest.
+    let fen: i64 = o
+        .lines
+        .iter()
+        .filter(|l| l.refund == LineRefund::Asked)
+        .map(|l| l.pay().fen())
+        .sum();
+    if fen <= 0 {
+        return Err(CommerceError::OrderState {
+            code: "nothing_to_refund",
+            message: "the lines asked for were paid nothing".to_owned(),
+        });
+    }
+    let amount = Money::from_fen(fen, p.amount.currency());
+    let (r, job) = refund_part(svc, &p, amount, "requested");
     let ev = new_event(
         svc,
         o.org_id,
@@ -103,7 +156,8 @@ pub async fn approve(svc: &Services, access: &OrgAccess, id: OrderId) -> Result<
     get(svc, access, id).await
 }
 
-/// Staff decline: the order goes back to where it was.
+/// Staff decline: the order goes back to where it was (refunds of its other lines
+/// that went through before stand).
 pub async fn decline(svc: &Services, access: &OrgAccess, id: OrderId) -> Result<OrderRecord> {
     require(access, Scope::Write, MANAGERS)?;
     let o = get(svc, access, id).await?;
@@ -112,7 +166,7 @@ pub async fn decline(svc: &Services, access: &OrgAccess, id: OrderId) -> Result<
         .refunds_of_order(o.id)
         .await?
         .iter()
-        .any(|r| r.status != "failed")
+        .any(|r| matches!(r.status.as_str(), "pending" | "sent"))
     {
         return Err(CommerceError::OrderState {
             code: "refund_exists",

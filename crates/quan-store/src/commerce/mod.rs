@@ -137,12 +137,12 @@ impl CommerceStore for SqlStore {
     async fn order_move(
         &self,
         id: OrderId,
-        from: OrderStatus,
-        to: OrderStatus,
+        moves: (OrderStatus, OrderStatus),
+        asked: &[i64],
         at: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool> {
-        self.orders_move(id, (from, to), at, event).await
+        self.orders_move(id, moves, asked, at, event).await
     }
 
     async fn payment_insert(&self, p: &PaymentRecord) -> StoreResult<()> {

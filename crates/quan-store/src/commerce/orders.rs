@@ -8,7 +8,7 @@ use crate::jobs::insert_job;
 use crate::moderation::exec;
 use crate::rows::{self, backend, id, int, opt_id, opt_text, opt_ts, text, ts};
 use crate::store::{SqlStore, Tx};
-use quan_core::commerce::port::{OrderLine, OrderRecord, PlaceOutcome};
+use quan_core::commerce::port::{LineRefund, OrderLine, OrderRecord, PlaceOutcome};
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{AccountId, Money, OrderId, OrderStatus, OrgId};
 use sqlx::any::AnyRow;
@@ -49,10 +49,21 @@ fn order(r: &AnyRow) -> StoreResult<OrderRecord> {
 /// Gives back the stock of an order's lines (a cancellation of a created order, a
 /// refund before shipping), one SKU at a time in id order, as [`take`] takes it.
 pub(super) async fn give_back(tx: &mut Tx, order: OrderId) -> StoreResult<()> {
+    give_back_lines(tx, order, None).await
+}
+
+/// [`give_back`] for the lines of one refund only (all the order's with None).
+pub(super) async fn give_back_lines(
+    tx: &mut Tx,
+    order: OrderId,
+    refund: Option<quan_domain::RefundId>,
+) -> StoreResult<()> {
     let lines = sqlx::query(
-        "SELECT sku_id, quantity AS q FROM order_lines WHERE order_id = $1 ORDER BY sku_id",
+        "SELECT sku_id, quantity AS q FROM order_lines WHERE order_id = $1 \
+           AND ($2 IS NULL OR refund_id = $2) ORDER BY sku_id",
     )
     .bind(order.to_string())
+    .bind(refund.map(|r| r.to_string()))
     .fetch_all(&mut **tx)
     .await
     .map_err(backend)?;
@@ -114,9 +125,11 @@ impl SqlStore {
             return Ok(items);
         }
         let sql = format!(
-            "SELECT order_id, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen, \
-               COALESCE(list_unit_fen, unit_fen) AS list_unit_fen, coupon_off_fen, joins_circle_id \
-             FROM order_lines WHERE order_id IN {} ORDER BY order_id, line",
+            "SELECT l.order_id, l.sku_id, l.product_id, l.product_name, l.sku_name, l.unit_fen, l.quantity, l.amount_fen, \
+               COALESCE(l.list_unit_fen, l.unit_fen) AS list_unit_fen, l.coupon_off_fen, l.joins_circle_id, \
+               l.refund_asked, f.status AS refund_status \
+             FROM order_lines l LEFT JOIN refunds f ON f.id = l.refund_id \
+             WHERE l.order_id IN {} ORDER BY l.order_id, l.line",
             crate::queries::placeholders(1, items.len())
         );
         let mut q = sqlx::query(&sql);
@@ -138,6 +151,15 @@ impl SqlStore {
                     amount: Money::from_fen(int(&r, "amount_fen")?, cur),
                     coupon_off: Money::from_fen(int(&r, "coupon_off_fen")?, cur),
                     joins: opt_id(&r, "joins_circle_id")?,
+                    refund: match (
+                        opt_text(&r, "refund_status")?.as_deref(),
+                        int(&r, "refund_asked")?,
+                    ) {
+                        (Some("succeeded"), _) => LineRefund::Refunded,
+                        (Some("pending" | "sent"), _) => LineRefund::Refunding,
+                        (_, 0) => LineRefund::None,
+                        _ => LineRefund::Asked,
+                    },
                 });
             }
         }
@@ -302,6 +324,7 @@ impl SqlStore {
         &self,
         oid: OrderId,
         (from, to): (OrderStatus, OrderStatus),
+        asked: &[i64],
         at: quan_domain::Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool> {
@@ -331,6 +354,29 @@ impl SqlStore {
             && !give_back_flash(&mut tx, oid).await?
         {
             give_back(&mut tx, oid).await?;
+        }
+        if to == OrderStatus::RefundRequested && !asked.is_empty() {
+            let sql = format!(
+                "UPDATE order_lines SET refund_asked = 1 WHERE order_id = $1 AND refund_id IS NULL AND line IN {}",
+                crate::queries::placeholders(2, asked.len())
+            );
+            let mut q = sqlx::query(&sql).bind(oid.to_string());
+            for l in asked {
+                q = q.bind(*l);
+            }
+            exec(&mut tx, q).await?;
+        }
+        if from == OrderStatus::RefundRequested {
+            // Declined, or part refunded: what was asked and not refunded is not
+            // asked any more.
+            exec(
+                &mut tx,
+                sqlx::query(
+                    "UPDATE order_lines SET refund_asked = 0 WHERE order_id = $1 AND refund_id IS NULL",
+                )
+                .bind(oid.to_string()),
+            )
+            .await?;
         }
         if from == OrderStatus::Created && to == OrderStatus::Cancelled {
             // Its coupon goes back to the wallet, as its stock to the shelf.

@@ -249,7 +249,8 @@ impl SqlStore {
     ) -> StoreResult<Option<PaymentRecord>> {
         let sql = format!(
             "SELECT {PAYMENT_COLS} WHERE order_id = $1 AND status = 'succeeded' \
-             AND NOT EXISTS (SELECT 1 FROM refunds f WHERE f.payment_id = payments.id) ORDER BY id LIMIT 1"
+             AND NOT EXISTS (SELECT 1 FROM refunds f WHERE f.payment_id = payments.id \
+               AND f.status IN ('pending', 'sent')) ORDER BY id LIMIT 1"
         );
         self.fetch_opt(sqlx::query(&sql).bind(order.to_string()))
             .await?
@@ -298,7 +299,7 @@ impl SqlStore {
             let o = self.pay_order(&mut tx, pid, w.received_at, event).await?;
             if o == SettleOutcome::PaidTooLate {
                 // Owed back at once: the refund and its job commit with this.
-                super::refunds::insert_refund(&mut tx, &late.0, &late.1).await?;
+                super::refunds::insert_refund(&mut tx, &late.0, &late.1, false).await?;
                 o
             } else if o == SettleOutcome::Paid && !take_seats(&mut tx, pid, seats, w).await? {
                 // A seat the buyer holds by another order: owed back at once.
@@ -306,7 +307,7 @@ impl SqlStore {
                     reason: "seat_taken".to_owned(),
                     ..late.0.clone()
                 };
-                super::refunds::insert_refund(&mut tx, &refund, &late.1).await?;
+                super::refunds::insert_refund(&mut tx, &refund, &late.1, false).await?;
                 SettleOutcome::SeatTaken
             } else {
                 o

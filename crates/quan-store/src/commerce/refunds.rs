@@ -3,7 +3,7 @@
 //! same transaction), and the sandbox's own refunds.
 
 use super::catalog::currency;
-use super::orders::give_back;
+use super::orders::give_back_lines;
 use crate::jobs::insert_job;
 use crate::moderation::exec;
 use crate::rows::{backend, id, int, opt_ts, text, ts};
@@ -32,17 +32,21 @@ fn refund(r: &AnyRow) -> StoreResult<RefundRecord> {
     })
 }
 
-/// Writes a refund and its job; false if its payment has one already.
+/// Writes a refund and its job, and gives it its lines: those asked (`asked`)
+/// or all of them (a payment owed back whole), never a line another refund has;
+/// false if its payment has a refund open already.
 pub(super) async fn insert_refund(
     tx: &mut Tx,
     r: &RefundRecord,
     job: &NewJob,
+    asked: bool,
 ) -> StoreResult<bool> {
     let n = exec(
         tx,
         sqlx::query(
             "INSERT INTO refunds (id, org_id, order_id, payment_id, amount_fen, currency, reason, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) ON CONFLICT (payment_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) \
+             ON CONFLICT (payment_id) WHERE status IN ('pending', 'sent') DO NOTHING",
         )
         .bind(r.id.to_string())
         .bind(r.org_id.to_string())
@@ -57,6 +61,17 @@ pub(super) async fn insert_refund(
     if n == 0 {
         return Ok(false);
     }
+    exec(
+        tx,
+        sqlx::query(
+            "UPDATE order_lines SET refund_id = $1 WHERE order_id = $2 AND refund_id IS NULL \
+               AND (refund_asked = 1 OR $3 = 0)",
+        )
+        .bind(r.id.to_string())
+        .bind(r.order_id.to_string())
+        .bind(i64::from(asked)),
+    )
+    .await?;
     insert_job(tx, job).await?;
     Ok(true)
 }
@@ -77,7 +92,8 @@ impl SqlStore {
             .map_err(backend)?
             .map(|row| text(&row, "status"))
             .transpose()?;
-        if waiting.as_deref() != Some("refund_requested") || !insert_refund(&mut tx, r, job).await?
+        if waiting.as_deref() != Some("refund_requested")
+            || !insert_refund(&mut tx, r, job, true).await?
         {
             return Ok(false);
         }
@@ -149,6 +165,13 @@ impl SqlStore {
                 Self::insert_event(&mut tx, event).await?;
                 SettleOutcome::Refunded
             } else {
+                // Its lines may be asked and refunded again.
+                exec(
+                    &mut tx,
+                    sqlx::query("UPDATE order_lines SET refund_id = NULL WHERE refund_id = $1")
+                        .bind(rid.to_string()),
+                )
+                .await?;
                 Self::insert_event(&mut tx, event).await?;
                 SettleOutcome::RefundFailed
             }
@@ -158,9 +181,11 @@ impl SqlStore {
         Ok(outcome)
     }
 
-    /// A refund that went through: its order (if it waited for it) is refunded,
-    /// with its stock back when it had not shipped; its payment is owed nothing.
-    /// True when the order moved to refunded (not a payment that came too late).
+    /// A refund that went through: its order (if it waited for it) is refunded —
+    /// whole when no line is left unrefunded, else back where it was paid or
+    /// shipped — with its lines' stock back when they had not shipped and the
+    /// seats they bought freed; its payment is owed nothing. True when the order
+    /// moved (not a payment that came too late, whose order was cancelled).
     async fn refunded(
         &self,
         tx: &mut Tx,
@@ -176,23 +201,56 @@ impl SqlStore {
         .await
         .map_err(backend)?;
         let order: OrderId = id(&r, "order_id")?;
+        let before = crate::rows::opt_text(&r, "before_refund")?;
+        // Lines no refund has given back, this one aside.
+        let left = sqlx::query(
+            "SELECT COUNT(*) AS n FROM order_lines l LEFT JOIN refunds f ON f.id = l.refund_id \
+             WHERE l.order_id = $1 AND (l.refund_id IS NULL OR (l.refund_id <> $2 AND f.status <> 'succeeded'))",
+        )
+        .bind(order.to_string())
+        .bind(rid.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?;
+        let to = if int(&left, "n")? == 0 {
+            "refunded".to_owned()
+        } else {
+            before.clone().unwrap_or_else(|| "paid".to_owned())
+        };
         let moved = exec(
             tx,
             sqlx::query(
-                "UPDATE orders SET status = 'refunded', closed_at = $2 WHERE id = $1 AND status = 'refund_requested'",
+                "UPDATE orders SET status = $3, before_refund = NULL, \
+                   closed_at = CASE WHEN $3 = 'refunded' THEN CAST($2 AS BIGINT) ELSE closed_at END \
+                 WHERE id = $1 AND status = 'refund_requested'",
             )
             .bind(order.to_string())
-            .bind(w.received_at.millis()),
+            .bind(w.received_at.millis())
+            .bind(to),
         )
         .await?;
-        if moved == 1 && crate::rows::opt_text(&r, "before_refund")?.as_deref() == Some("paid") {
-            give_back(tx, order).await?;
-        }
         if moved == 1 {
-            // The seats it bought go with the money (the leave jobs act on this).
+            if before.as_deref() == Some("paid") {
+                give_back_lines(tx, order, Some(rid)).await?;
+            }
             exec(
                 tx,
-                sqlx::query("DELETE FROM paid_seats WHERE order_id = $1").bind(order.to_string()),
+                sqlx::query(
+                    "UPDATE order_lines SET refund_asked = 0 WHERE order_id = $1 AND refund_id IS NULL",
+                )
+                .bind(order.to_string()),
+            )
+            .await?;
+            // The seats its refunded lines bought go with the money (the leave
+            // jobs act on this).
+            exec(
+                tx,
+                sqlx::query(
+                    "DELETE FROM paid_seats WHERE order_id = $1 AND circle_id IN \
+                       (SELECT joins_circle_id FROM order_lines WHERE order_id = $1 AND refund_id = $2)",
+                )
+                .bind(order.to_string())
+                .bind(rid.to_string()),
             )
             .await?;
         }

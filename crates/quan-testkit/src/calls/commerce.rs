@@ -143,6 +143,16 @@ impl User {
             .await
     }
 
+    /// Asks for a refund of some of an order's lines, by their positions.
+    pub async fn try_refund_lines(&self, id: &str, lines: &[usize]) -> Res {
+        self.c
+            .post(
+                &format!("/api/v1/me/orders/{id}/refund"),
+                json!({"reason": "", "lines": lines}),
+            )
+            .await
+    }
+
     pub async fn try_request_refund(&self, id: &str, reason: &str) -> Res {
         self.c
             .post(

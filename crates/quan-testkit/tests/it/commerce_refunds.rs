@@ -11,7 +11,9 @@ on_both_backends!(
     an_approved_refund_goes_out_once_and_settles_by_webhook,
     the_provider_refunds_a_payment_once,
     a_declined_request_and_a_shipped_order,
-    a_payment_too_late_is_refunded_by_itself
+    a_payment_too_late_is_refunded_by_itself,
+    refunds_of_lines_give_back_what_each_paid,
+    a_declined_line_may_be_asked_again
 );
 
 /// An owner's shop with one SKU (stock 3) and a buyer whose order of one is paid:
@@ -263,4 +265,117 @@ async fn a_payment_too_late_is_refunded_by_itself(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(30)).await;
     }
     panic!("the late payment was never refunded");
+}
+
+/// Two lines bought with a spend-and-save coupon (¥15 apportioned ¥9.27 / ¥5.73):
+/// (owner, org, buyer, the two products, the paid order).
+async fn two_lines_with_a_coupon(app: &TestApp) -> (User, String, User, [String; 2], String) {
+    let (owner, org) = app.owner("Tea House").await;
+    let oolong = owner
+        .create_product(&org, "桂花乌龙", &[("100 g", 6800, 5)])
+        .await;
+    let bags = owner
+        .create_product(&org, "茉莉茶包", &[("×10", 4200, 5)])
+        .await;
+    let c = owner
+        .create_coupon(
+            &org,
+            serde_json::json!({"name": "满100减15", "kind": "threshold", "min_spend_fen": 10_000,
+                   "off_fen": 1500, "scope": "all", "valid_days": 14, "supply": 5, "per_person": 1}),
+        )
+        .await;
+    let buyer = app.user("Mei").await;
+    let claim = buyer.claim(&org, &c.id, "c").await;
+    let lines = [
+        (oolong.skus[0].id.as_str(), 1),
+        (bags.skus[0].id.as_str(), 1),
+    ];
+    let r = buyer.try_order_with(&org, &lines, &claim.id, "o").await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let order = r.body["id"].as_str().unwrap_or_default().to_owned();
+    let pay = buyer.pay(&order).await;
+    buyer.sandbox_decide(&pay.pay_url, "succeeded").await;
+    app.until_order(&buyer, &order, "paid").await;
+    (owner, org, buyer, [oolong.id, bags.id], order)
+}
+
+async fn refunds_of_lines_give_back_what_each_paid(app: TestApp) {
+    let (owner, org, buyer, [_, bags], order) = two_lines_with_a_coupon(&app).await;
+    for bad in [&[7][..], &[1, 1][..]] {
+        let r = buyer.try_refund_lines(&order, bad).await;
+        assert_eq!(r.problem(), (422, Some("invalid_refund_lines")), "{bad:?}");
+    }
+    // The bags alone: what that line paid, ¥42 less its ¥5.73 of the coupon.
+    assert_eq!(buyer.try_refund_lines(&order, &[1]).await.status, 200);
+    assert_eq!(
+        owner
+            .try_refund_decision(&org, &order, "approve")
+            .await
+            .status,
+        200
+    );
+    app.until_order(&buyer, &order, "paid").await;
+    let o = buyer.my_order(&order).await;
+    let states: Vec<&str> = o.lines.iter().map(|l| l.refund.as_str()).collect();
+    assert_eq!(states, ["none", "refunded"]);
+    assert_eq!(o.refunded_fen, 4200 - 573);
+    assert_eq!(
+        buyer.shop_product(&org, &bags).await.skus[0].stock,
+        5,
+        "not shipped: its stock is back"
+    );
+    // Refunded once: it cannot be asked again; the rest can.
+    let r = buyer.try_refund_lines(&order, &[1]).await;
+    assert_eq!(r.problem(), (422, Some("invalid_refund_lines")));
+    assert_eq!(buyer.try_request_refund(&order, "").await.status, 200);
+    assert_eq!(
+        owner
+            .try_refund_decision(&org, &order, "approve")
+            .await
+            .status,
+        200
+    );
+    app.until_order(&buyer, &order, "refunded").await;
+    let o = buyer.my_order(&order).await;
+    assert_eq!(
+        o.refunded_fen, o.total_fen,
+        "the parts sum to what was paid"
+    );
+    assert_eq!(o.total_fen, 9500);
+    assert!(
+        owner.reconciliation(&org).await.is_empty(),
+        "the provider agrees"
+    );
+    let r = buyer.try_request_refund(&order, "").await;
+    assert_eq!(r.problem(), (409, Some("illegal_transition")));
+}
+
+async fn a_declined_line_may_be_asked_again(app: TestApp) {
+    let (owner, org, buyer, _, order) = two_lines_with_a_coupon(&app).await;
+    assert_eq!(buyer.try_refund_lines(&order, &[0]).await.status, 200);
+    let o = buyer.my_order(&order).await;
+    let states: Vec<&str> = o.lines.iter().map(|l| l.refund.as_str()).collect();
+    assert_eq!(states, ["asked", "none"]);
+    assert_eq!(
+        owner
+            .try_refund_decision(&org, &order, "decline")
+            .await
+            .status,
+        200
+    );
+    let o = buyer.my_order(&order).await;
+    assert_eq!(o.status, "paid");
+    assert!(o.lines.iter().all(|l| l.refund == "none"));
+    // Shipped, then both lines at once: refunded whole, no stock back.
+    assert_eq!(
+        owner
+            .try_org_order_step(&org, &order, "fulfil")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(buyer.try_refund_lines(&order, &[0, 1]).await.status, 200);
+    owner.try_refund_decision(&org, &order, "approve").await;
+    app.until_order(&buyer, &order, "refunded").await;
+    assert_eq!(buyer.my_order(&order).await.refunded_fen, 9500);
 }

@@ -73,11 +73,34 @@ pub struct OrderLine {
     pub coupon_off: Money,
     /// The circle paying for this line joins (a membership product's), if any.
     pub joins: Option<CircleId>,
+    /// Where the line is in being refunded (lines are refunded one by one or all).
+    pub refund: LineRefund,
+}
+
+/// A line's refund: none, asked by the buyer, on its way, or given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineRefund {
+    #[default]
+    None,
+    Asked,
+    Refunding,
+    Refunded,
+}
+
+impl LineRefund {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LineRefund::None => "none",
+            LineRefund::Asked => "asked",
+            LineRefund::Refunding => "refunding",
+            LineRefund::Refunded => "refunded",
+        }
+    }
 }
 
 impl OrderLine {
-    /// What the line comes to after its coupon part (what a refund of this line
-    /// alone will give back, once refunds of part of an order exist).
+    /// What the line comes to after its coupon part: what a refund of this line
+    /// gives back (the parts of an order's lines sum to what it paid).
     pub fn pay(&self) -> Money {
         Money::from_fen(
             (self.amount.fen() - self.coupon_off.fen()).max(0),
@@ -421,13 +444,15 @@ pub trait CommerceStore: Send + Sync {
     async fn orders_of_org(&self, org: OrgId, page: &PageRequest)
     -> StoreResult<Page<OrderRecord>>;
     /// Moves an order from `from` to `to` by a guarded write; a cancellation of a
-    /// created order gives its stock back in the same transaction. False when the
-    /// order was not in `from` (another writer moved it first).
+    /// created order gives its stock back in the same transaction; a refund request
+    /// marks the lines `asked` (their positions, not refunded yet), a declined one
+    /// unmarks them. False when the order was not in `from` (another writer moved
+    /// it first).
     async fn order_move(
         &self,
         id: OrderId,
-        from: OrderStatus,
-        to: OrderStatus,
+        (from, to): (OrderStatus, OrderStatus),
+        asked: &[i64],
         at: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool>;

@@ -46,8 +46,11 @@ pub struct OrderLineDto {
     pub amount_fen: i64,
     /// This line's apportioned part of the coupon.
     pub coupon_off_fen: i64,
-    /// What the line comes to: `amount_fen` − `coupon_off_fen`.
+    /// What the line comes to: `amount_fen` − `coupon_off_fen` (what a refund of
+    /// it gives back).
     pub pay_fen: i64,
+    /// none | asked | refunding | refunded.
+    pub refund: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -68,6 +71,9 @@ pub struct OrderDto {
     pub flash_sale_id: Option<String>,
     /// The wallet claim spent on it, if any.
     pub coupon_claim_id: Option<String>,
+    /// What has been given back so far, in fen: the `pay_fen` of its refunded
+    /// lines (refunds of all of them sum to `total_fen`).
+    pub refunded_fen: i64,
 }
 
 pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
@@ -91,6 +97,7 @@ pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
                 amount_fen: l.amount.fen(),
                 coupon_off_fen: l.coupon_off.fen(),
                 pay_fen: l.pay().fen(),
+                refund: l.refund.as_str().to_owned(),
             })
             .collect(),
         created_at: o.created_at.millis(),
@@ -99,6 +106,12 @@ pub(crate) fn order_dto(o: &OrderRecord) -> OrderDto {
         closed_at: o.closed_at.map(|t| t.millis()),
         flash_sale_id: o.flash_sale.map(|f| f.to_string()),
         coupon_claim_id: o.coupon.map(|c| c.to_string()),
+        refunded_fen: o
+            .lines
+            .iter()
+            .filter(|l| l.refund == quan_core::commerce::port::LineRefund::Refunded)
+            .map(|l| l.pay().fen())
+            .sum(),
     }
 }
 
@@ -288,6 +301,10 @@ pub struct RefundReq {
     /// Why, for the staff (at most 200 characters).
     #[serde(default)]
     pub reason: String,
+    /// The lines to refund, by their positions in the order (from 0); absent or
+    /// empty: every line not refunded yet.
+    #[serde(default)]
+    pub lines: Vec<usize>,
 }
 
 /// The buyer asks for a paid (or shipped) order's money back.
@@ -301,7 +318,12 @@ pub async fn request_refund(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<RefundReq>,
 ) -> ApiResult<Json<OrderDto>> {
-    let o = refunds::request(&st.svc, &actor, parse_id(&id)?, &req.reason).await?;
+    let lines: Vec<usize> = req
+        .lines
+        .into_iter()
+        .take(quan_domain::ORDER_LINES_MAX + 1)
+        .collect();
+    let o = refunds::request(&st.svc, &actor, parse_id(&id)?, &req.reason, &lines).await?;
     Ok(Json(order_dto(&o)))
 }
 

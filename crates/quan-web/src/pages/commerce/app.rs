@@ -16,11 +16,13 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use quan_core::PageRequest;
 use quan_core::commerce::port::{
-    ClaimRecord, CouponRecord, FlashSaleRecord, OrderRecord, ProductRecord, RefundRecord,
+    ClaimRecord, CouponRecord, FlashSaleRecord, LineRefund, OrderLine, OrderRecord, ProductRecord,
+    RefundRecord,
 };
 use quan_core::commerce::{catalog, checkout, coupons, flash, orders, payments, refunds};
 use quan_domain::{
-    FlashPhase, FlashSaleId, OrderId, OrderStatus, OrgId, ProductId, QUANTITY_MAX, SkuId, Timestamp,
+    FlashPhase, FlashSaleId, OrderId, OrderStatus, OrgId, ParseError, ProductId, QUANTITY_MAX,
+    SkuId, Timestamp,
 };
 use serde::Deserialize;
 
@@ -403,9 +405,21 @@ impl OrderPage<'_> {
         self.paying && self.waiting()
     }
 
-    /// Paid or shipped: the buyer may ask for the money back.
+    /// Paid or shipped, with a line not refunded yet: the buyer may ask for the
+    /// money back.
     fn refundable(&self) -> bool {
         matches!(self.o.status, OrderStatus::Paid | OrderStatus::Fulfilled)
+            && self.o.lines.iter().any(|l| l.refund == LineRefund::None)
+    }
+    /// Lines a refund may be asked for, with their positions (a choice is offered
+    /// when there is more than one).
+    fn open_lines(&self) -> Vec<(usize, &OrderLine)> {
+        self.o
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.refund == LineRefund::None)
+            .collect()
     }
 }
 
@@ -489,27 +503,41 @@ async fn cancel(
     }
 }
 
-#[derive(Deserialize)]
-struct RefundForm {
-    csrf: String,
-    #[serde(default)]
-    reason: String,
-}
-
+/// A refund request from the order page: `csrf`, `reason`, and one `line` per
+/// line chosen (an order of one line sends none: that line).
 async fn refund(
     State(st): State<AppState>,
     c: Chrome,
     Path(id): Path<String>,
-    Form(f): Form<RefundForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    check_csrf(&c, &f.csrf)?;
+    let field = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    check_csrf(&c, field("csrf"))?;
     let actor = require_user(&c)?;
     let id: OrderId = path_id(&id)?;
-    match refunds::request(&st.svc, actor, id, &f.reason).await {
+    let reason = field("reason").to_owned();
+    let chosen: Vec<usize> = fields
+        .iter()
+        .filter(|(n, _)| n == "line")
+        .filter_map(|(_, v)| v.parse().ok())
+        .take(quan_domain::ORDER_LINES_MAX + 1)
+        .collect();
+    let done = if field("choose") == "1" && chosen.is_empty() {
+        // The lines were offered and none was ticked: nothing is asked for.
+        Err(ParseError::new("lines", "choose_refund_lines", "choose at least one line").into())
+    } else {
+        refunds::request(&st.svc, actor, id, &reason, &chosen).await
+    };
+    match done {
         Ok(_) => Ok(super::super::saved(&format!("/app/orders/{id}"))),
         Err(e) => {
             let msg = form_error(&c, e.into())?;
-            order_view(&st, &c, (id, false), &f.reason, Some(msg)).await
+            order_view(&st, &c, (id, false), &reason, Some(msg)).await
         }
     }
 }
