@@ -8,6 +8,7 @@ mod flash;
 mod membership;
 mod onboarding;
 mod reach;
+mod refunds;
 mod running;
 
 use fantoccini::{Client, ClientBuilder, Locator};
