@@ -54,6 +54,11 @@
     f.addEventListener("change", show);
     show();
   });
+  // A refused form says why at its top: bring that into view if it is further down.
+  var refused = document.querySelector(".card .alert[role=alert]");
+  if (refused && refused.getBoundingClientRect().top > window.innerHeight * 0.6) {
+    refused.scrollIntoView({ block: "center" });
+  }
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (e) {
       if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();

@@ -132,6 +132,7 @@ pub(super) async fn submit(
         person_id: Some(person.id),
         status: OrderStatus::Created,
         before_refund: None,
+        refund_reason: None,
         total,
         idempotency_key: key,
         request_hash,
@@ -230,7 +231,7 @@ pub(super) async fn step_asking(
     );
     if !svc
         .store
-        .order_move(o.id, (o.status, to), asked, svc.clock.now(), &ev)
+        .order_move(o.id, (o.status, to), (asked, reason), svc.clock.now(), &ev)
         .await?
     {
         // Someone moved it first: say where it is now.

@@ -138,7 +138,7 @@ impl CommerceStore for SqlStore {
         &self,
         id: OrderId,
         moves: (OrderStatus, OrderStatus),
-        asked: &[i64],
+        asked: (&[i64], &str),
         at: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool> {

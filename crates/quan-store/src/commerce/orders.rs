@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 
 const ORDER_COLS: &str = "o.id, o.org_id, o.buyer_id, o.person_id, o.status, o.before_refund, \
      o.total_fen, o.currency, o.idempotency_key, o.request_hash, o.created_at, o.expires_at, \
-     o.paid_at, o.closed_at, o.flash_sale_id, o.coupon_claim_id, COALESCE(b.display_name, '') AS buyer_name \
+     o.paid_at, o.closed_at, o.flash_sale_id, o.coupon_claim_id, o.refund_reason, COALESCE(b.display_name, '') AS buyer_name \
      FROM orders o LEFT JOIN persons b ON b.id = o.person_id";
 
 fn status(raw: &str) -> StoreResult<OrderStatus> {
@@ -43,6 +43,7 @@ fn order(r: &AnyRow) -> StoreResult<OrderRecord> {
         lines: Vec::new(),
         flash_sale: opt_id(r, "flash_sale_id")?,
         coupon: opt_id(r, "coupon_claim_id")?,
+        refund_reason: opt_text(r, "refund_reason")?,
     })
 }
 
@@ -324,7 +325,7 @@ impl SqlStore {
         &self,
         oid: OrderId,
         (from, to): (OrderStatus, OrderStatus),
-        asked: &[i64],
+        (asked, reason): (&[i64], &str),
         at: quan_domain::Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool> {
@@ -336,14 +337,16 @@ impl SqlStore {
                 "UPDATE orders SET status = $3, \
                    paid_at = CASE WHEN $3 = 'paid' AND paid_at IS NULL THEN CAST($4 AS BIGINT) ELSE paid_at END, \
                    closed_at = CASE WHEN $3 IN ('completed', 'cancelled', 'refunded') THEN CAST($4 AS BIGINT) ELSE closed_at END, \
-                   before_refund = COALESCE($5, before_refund) \
+                   before_refund = COALESCE($5, before_refund), \
+                   refund_reason = CASE WHEN $3 = 'refund_requested' THEN $6 ELSE refund_reason END \
                  WHERE id = $1 AND status = $2",
             )
             .bind(oid.to_string())
             .bind(from.as_str())
             .bind(to.as_str())
             .bind(at.millis())
-            .bind(before_refund),
+            .bind(before_refund)
+            .bind(reason.to_owned()),
         )
         .await?;
         if n == 0 {

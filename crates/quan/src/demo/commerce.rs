@@ -437,6 +437,8 @@ async fn paid_club(svc: &Services, owner: &OrgAccess, roster: &[Me]) -> anyhow::
     )
     .await
     .map_err(err)?;
+    let bytes = art::jpeg(Art::Field { warm: false }, 640, 640, 77)?;
+    images::add(svc, owner, p.id, &bytes).await.map_err(err)?;
     let sku = p.skus.first().map(|s| s.id).ok_or_else(|| err("no SKU"))?;
     for (n, who) in [7usize, 9, 11].into_iter().enumerate() {
         let Some(buyer) = roster.get(who) else {

@@ -128,6 +128,8 @@ pub struct OrderRecord {
     pub status: OrderStatus,
     /// Where a refund request was made from (a declined one returns there).
     pub before_refund: Option<OrderStatus>,
+    /// The buyer's reason for the last refund they asked.
+    pub refund_reason: Option<String>,
     pub total: Money,
     pub idempotency_key: String,
     /// A digest of what was asked for: the same key with another request is refused.
@@ -445,14 +447,14 @@ pub trait CommerceStore: Send + Sync {
     -> StoreResult<Page<OrderRecord>>;
     /// Moves an order from `from` to `to` by a guarded write; a cancellation of a
     /// created order gives its stock back in the same transaction; a refund request
-    /// marks the lines `asked` (their positions, not refunded yet), a declined one
-    /// unmarks them. False when the order was not in `from` (another writer moved
+    /// marks the lines `asked` (their positions, not refunded yet) and keeps the
+    /// buyer's reason, a declined one unmarks them. False when the order was not in `from` (another writer moved
     /// it first).
     async fn order_move(
         &self,
         id: OrderId,
         (from, to): (OrderStatus, OrderStatus),
-        asked: &[i64],
+        asked: (&[i64], &str),
         at: Timestamp,
         event: &EventRecord,
     ) -> StoreResult<bool>;

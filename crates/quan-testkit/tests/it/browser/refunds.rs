@@ -37,6 +37,7 @@ async fn a_buyer_refunds_one_line_of_two_in_chromium() {
     wait_text(&b, "退哪些商品").await;
     // Untick the oolong: only the bags are asked for.
     tap(&b, "#refund-lines input[value='0']").await;
+    super::fill(&b, "#refund-form input[name=reason]", "买多了 One too many").await;
     shot(&b, "refund-lines-zh").await;
     click(&b, "#ask-refund").await;
     let text = wait_text(&b, "已申请退款").await;
@@ -48,6 +49,11 @@ async fn a_buyer_refunds_one_line_of_two_in_chromium() {
         text.contains("¥42.00"),
         "the line asked, with what it paid: {text}"
     );
+    assert!(
+        text.contains("买多了 One too many"),
+        "the buyer's reason: {text}"
+    );
+    shot(&a, "refund-console-asked").await;
     click(&a, "#orders button.step-approve").await;
     for _ in 0..60 {
         go(&b, &format!("{base}/app/orders/{order}")).await;

@@ -392,6 +392,9 @@ struct OrderPage<'a> {
     reason: &'a str,
     reason_max: usize,
     error: Option<&'a str>,
+    /// An unpaid membership order whose buyer is in the circle already (by
+    /// another order): not to be paid.
+    seat_held: bool,
 }
 
 impl OrderPage<'_> {
@@ -403,6 +406,14 @@ impl OrderPage<'_> {
     /// (and offers no cancel that would cross it).
     fn confirming(&self) -> bool {
         self.paying && self.waiting()
+    }
+
+    /// A line not refunded yet is a membership: refunding it leaves the circle.
+    fn refunds_membership(&self) -> bool {
+        self.o
+            .lines
+            .iter()
+            .any(|l| l.joins.is_some() && l.refund == LineRefund::None)
     }
 
     /// Paid or shipped, with a line not refunded yet: the buyer may ask for the
@@ -437,6 +448,15 @@ async fn order_view(
     let rs = refunds::of_order(&st.svc, &o)
         .await
         .map_err(ApiError::from)?;
+    let mut seat_held = false;
+    if o.status == OrderStatus::Created {
+        for circle in o.lines.iter().filter_map(|l| l.joins) {
+            seat_held |= quan_core::access::at_the_door(&st.svc, circle, actor.account_id())
+                .await
+                .map_err(|e| ApiError::from(quan_core::access::AccessError::from(e)))?
+                == quan_core::access::AtTheDoor::Inside;
+        }
+    }
     Ok(render_form(
         &OrderPage {
             c,
@@ -446,6 +466,7 @@ async fn order_view(
             reason,
             reason_max: refunds::REASON_MAX,
             error: error.as_deref(),
+            seat_held,
         },
         error.is_some(),
     ))

@@ -462,6 +462,8 @@ impl OrdersPage<'_> {
     /// The steps staff may take next, as their path segments.
     fn next_steps(&self, o: &OrderRecord) -> &'static [&'static str] {
         match o.status {
+            // A membership has nothing to ship: paying let the buyer in.
+            OrderStatus::Paid if o.lines.iter().all(|l| l.joins.is_some()) => &[],
             OrderStatus::Paid => &["fulfil"],
             OrderStatus::Fulfilled => &["complete"],
             OrderStatus::RefundRequested => &["approve", "decline"],

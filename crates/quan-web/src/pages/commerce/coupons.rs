@@ -51,9 +51,17 @@ pub(super) fn describe(c: &Chrome, t: &CouponTerms) -> Described {
     let off = match t.kind {
         CouponKind::Fixed { off } => c.t("coupon.fixed_off").replace("{off}", &yuan(off)),
         CouponKind::Percent { percent, cap } => {
+            // Chinese says what is paid, in tenths: 15 % off is 8.5 折.
+            let paid = 100 - percent;
+            let zhe = if paid % 10 == 0 {
+                (paid / 10).to_string()
+            } else {
+                format!("{}.{}", paid / 10, paid % 10)
+            };
             let s = c
                 .t("coupon.percent_off")
-                .replace("{p}", &percent.to_string());
+                .replace("{p}", &percent.to_string())
+                .replace("{zhe}", &zhe);
             match cap {
                 Some(cap) => format!("{s} {}", c.t("coupon.capped").replace("{cap}", &yuan(cap))),
                 None => s,
