@@ -88,6 +88,18 @@ pub async fn request(
         }
         asked
     };
+    if asked.is_empty() {
+        return Err(CommerceError::OrderState {
+            code: "illegal_transition",
+            message: "every line of this order is refunded or being refunded".to_owned(),
+        });
+    }
+    if asked.iter().all(|i| o.lines[*i].pay().fen() == 0) {
+        return Err(CommerceError::OrderState {
+            code: "nothing_to_refund",
+            message: "the lines asked for were paid nothing".to_owned(),
+        });
+    }
     let asked: Vec<i64> = asked
         .into_iter()
         .map(|i| i64::try_from(i).unwrap_or(i64::MAX))
@@ -244,13 +256,20 @@ pub(super) async fn settle(
         });
     }
     let o = svc.store.order_by_id(r.order_id).await?;
+    // Whole when no line is left outside this refund and those before it (one
+    // refund of an order is open at a time: the lines on their way are its).
+    let whole = o.as_ref().is_none_or(|o| {
+        o.lines
+            .iter()
+            .all(|l| matches!(l.refund, LineRefund::Refunded | LineRefund::Refunding))
+    });
     let ev = new_event(
         svc,
         r.org_id,
-        if e.succeeded {
-            "order.refunded"
-        } else {
-            "refund.failed"
+        match (e.succeeded, whole) {
+            (true, true) => "order.refunded",
+            (true, false) => "order.refunded_part",
+            (false, _) => "refund.failed",
         },
         o.as_ref().and_then(|o| o.person_id).map_or_else(
             || format!("order:{}", r.order_id),

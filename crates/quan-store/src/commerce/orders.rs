@@ -330,6 +330,21 @@ impl SqlStore {
         event: &EventRecord,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
+        if from == OrderStatus::RefundRequested {
+            // A decline takes its turn with an approval (both lock the order's row
+            // first) and does not undo a refund approved meanwhile.
+            super::refunds::lock_order(&mut tx, oid).await?;
+            let open = sqlx::query(
+                "SELECT COUNT(*) AS n FROM refunds WHERE order_id = $1 AND status IN ('pending', 'sent')",
+            )
+            .bind(oid.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if int(&open, "n")? > 0 {
+                return Ok(false);
+            }
+        }
         let before_refund = (to == OrderStatus::RefundRequested).then(|| from.as_str());
         let n = exec(
             &mut tx,

@@ -126,6 +126,17 @@ async fn take_seats(
                 .bind(pid.to_string()),
             )
             .await?;
+            // Asked on the buyer's behalf: should the refund fail, staff approve it
+            // again as any other.
+            exec(
+                tx,
+                sqlx::query(
+                    "UPDATE order_lines SET refund_asked = 1 \
+                     WHERE order_id = (SELECT order_id FROM payments WHERE id = $1)",
+                )
+                .bind(pid.to_string()),
+            )
+            .await?;
             return Ok(false);
         }
     }

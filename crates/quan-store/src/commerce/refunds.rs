@@ -12,7 +12,7 @@ use quan_core::commerce::port::{
     RefundRecord, SandboxRefundRecord, SettleOutcome, WebhookLogRecord,
 };
 use quan_core::{EventRecord, NewJob, StoreResult};
-use quan_domain::{Money, OrderId, RefundId};
+use quan_domain::{Money, OrderEvent, OrderId, OrderStatus, RefundId};
 use sqlx::any::AnyRow;
 
 const REFUND_COLS: &str = "id, org_id, order_id, payment_id, amount_fen, currency, reason, status, \
@@ -34,7 +34,8 @@ fn refund(r: &AnyRow) -> StoreResult<RefundRecord> {
 
 /// Writes a refund and its job, and gives it its lines: those asked (`asked`)
 /// or all of them (a payment owed back whole), never a line another refund has;
-/// false if its payment has a refund open already.
+/// false — the caller rolls back — if its payment has a refund open already, or
+/// the asked lines no longer come to its amount.
 pub(super) async fn insert_refund(
     tx: &mut Tx,
     r: &RefundRecord,
@@ -72,8 +73,36 @@ pub(super) async fn insert_refund(
         .bind(i64::from(asked)),
     )
     .await?;
+    if asked {
+        // The lines it took must be the ones it was priced from: never money out
+        // for lines another refund has, or none at all.
+        let got = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(amount_fen - coupon_off_fen), 0) AS BIGINT) AS fen \
+             FROM order_lines WHERE order_id = $1 AND refund_id = $2",
+        )
+        .bind(r.order_id.to_string())
+        .bind(r.id.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?;
+        if int(&got, "fen")? != r.amount.fen() {
+            // The caller rolls back: nothing of this refund stays.
+            return Ok(false);
+        }
+    }
     insert_job(tx, job).await?;
     Ok(true)
+}
+
+/// Locks an order's row for the rest of the transaction (a no-op write), so the
+/// steps that decide its refunds take turns.
+pub(super) async fn lock_order(tx: &mut Tx, order: OrderId) -> StoreResult<()> {
+    exec(
+        tx,
+        sqlx::query("UPDATE orders SET status = status WHERE id = $1").bind(order.to_string()),
+    )
+    .await?;
+    Ok(())
 }
 
 impl SqlStore {
@@ -84,6 +113,9 @@ impl SqlStore {
         event: &EventRecord,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
+        // The order's row first (a no-op write): a decline waits for this, and
+        // the status read next is the one this refund is written against.
+        lock_order(&mut tx, r.order_id).await?;
         // Still waiting for a refund (not declined meanwhile).
         let waiting = sqlx::query("SELECT status FROM orders WHERE id = $1")
             .bind(r.order_id.to_string())
@@ -168,8 +200,11 @@ impl SqlStore {
                 // Its lines may be asked and refunded again.
                 exec(
                     &mut tx,
-                    sqlx::query("UPDATE order_lines SET refund_id = NULL WHERE refund_id = $1")
-                        .bind(rid.to_string()),
+                    sqlx::query(
+                        "UPDATE order_lines SET refund_id = NULL \
+                         WHERE order_id = (SELECT order_id FROM refunds WHERE id = $1) AND refund_id = $1",
+                    )
+                    .bind(rid.to_string()),
                 )
                 .await?;
                 Self::insert_event(&mut tx, event).await?;
@@ -205,18 +240,29 @@ impl SqlStore {
         // Lines no refund has given back, this one aside.
         let left = sqlx::query(
             "SELECT COUNT(*) AS n FROM order_lines l LEFT JOIN refunds f ON f.id = l.refund_id \
-             WHERE l.order_id = $1 AND (l.refund_id IS NULL OR (l.refund_id <> $2 AND f.status <> 'succeeded'))",
+             WHERE l.order_id = $1 AND (l.refund_id IS NULL \
+               OR (l.refund_id <> $2 AND COALESCE(f.status, '') <> 'succeeded'))",
         )
         .bind(order.to_string())
         .bind(rid.to_string())
         .fetch_one(&mut **tx)
         .await
         .map_err(backend)?;
-        let to = if int(&left, "n")? == 0 {
-            "refunded".to_owned()
+        // The domain's diagram says where: refunded whole, or back where it was.
+        let event = if int(&left, "n")? == 0 {
+            OrderEvent::Refund
         } else {
-            before.clone().unwrap_or_else(|| "paid".to_owned())
+            OrderEvent::RefundPart
         };
+        let from = before
+            .as_deref()
+            .map(OrderStatus::parse)
+            .transpose()
+            .map_err(|e| crate::rows::corrupt("before_refund", e))?;
+        let to = OrderStatus::RefundRequested
+            .next(event, from)
+            .map_err(|e| crate::rows::corrupt("status", e))?
+            .as_str();
         let moved = exec(
             tx,
             sqlx::query(

@@ -13,7 +13,8 @@ on_both_backends!(
     a_declined_request_and_a_shipped_order,
     a_payment_too_late_is_refunded_by_itself,
     refunds_of_lines_give_back_what_each_paid,
-    a_declined_line_may_be_asked_again
+    a_declined_line_may_be_asked_again,
+    approve_and_decline_at_once_agree
 );
 
 /// An owner's shop with one SKU (stock 3) and a buyer whose order of one is paid:
@@ -378,4 +379,37 @@ async fn a_declined_line_may_be_asked_again(app: TestApp) {
     owner.try_refund_decision(&org, &order, "approve").await;
     app.until_order(&buyer, &order, "refunded").await;
     assert_eq!(buyer.my_order(&order).await.refunded_fen, 9500);
+}
+
+/// Staff approve and decline the same request at once, four times over: exactly
+/// one of them wins, and the order ends as the winner says — the line refunded
+/// once (approve) or not at all (decline), never money out for a declined line.
+async fn approve_and_decline_at_once_agree(app: TestApp) {
+    for round in 0..4 {
+        let (owner, org, buyer, _, order) = two_lines_with_a_coupon(&app).await;
+        assert_eq!(buyer.try_refund_lines(&order, &[1]).await.status, 200);
+        let (a, d) = tokio::join!(
+            owner.try_refund_decision(&org, &order, "approve"),
+            owner.try_refund_decision(&org, &order, "decline"),
+        );
+        let won: Vec<u16> = [a.status, d.status]
+            .into_iter()
+            .filter(|s| *s == 200)
+            .collect();
+        assert_eq!(won, [200], "round {round}: {} / {}", a.text, d.text);
+        app.until_order(&buyer, &order, "paid").await;
+        for _ in 0..20 {
+            app.run_due_jobs().await;
+        }
+        let o = buyer.my_order(&order).await;
+        let expected = if a.status == 200 { 4200 - 573 } else { 0 };
+        assert_eq!(o.refunded_fen, expected, "round {round}");
+        let refunded = owner
+            .payment_log(&org)
+            .await
+            .into_iter()
+            .filter(|w| w.outcome == "refunded")
+            .count();
+        assert_eq!(refunded, usize::from(a.status == 200), "round {round}");
+    }
 }

@@ -311,8 +311,9 @@ pub struct Seats {
     pub jobs: Vec<NewJob>,
 }
 
-/// Money given back: the whole of one payment, asked of the provider through the
-/// outbox (the row and its job are written with the step that decided it).
+/// Money given back: some lines of an order (what they paid) or the whole payment,
+/// asked of the provider through the outbox (the row, its job and its lines are
+/// written with the step that decided it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundRecord {
     pub id: RefundId,
@@ -320,7 +321,8 @@ pub struct RefundRecord {
     pub order_id: OrderId,
     pub payment_id: PaymentId,
     pub amount: Money,
-    /// requested (staff approved a buyer's request) | paid_too_late (automatic)
+    /// requested (staff approved a buyer's request) | paid_too_late | seat_taken
+    /// (both automatic)
     pub reason: String,
     /// pending | sent | succeeded | failed
     pub status: String,
@@ -382,8 +384,6 @@ pub trait CommerceStore: Send + Sync {
         published_only: bool,
         page: &PageRequest,
     ) -> StoreResult<Page<ProductRecord>>;
-    /// The SKUs named, of the org's published products, with their products' names
-    /// and categories.
     /// Whether any order or flash sale names the product (what it is is fixed then).
     async fn product_in_use(&self, id: ProductId) -> StoreResult<bool>;
     /// The published membership products of `circle` (at most a few), oldest first.
@@ -392,6 +392,8 @@ pub trait CommerceStore: Send + Sync {
         org: OrgId,
         circle: CircleId,
     ) -> StoreResult<Vec<ProductRecord>>;
+    /// The SKUs named, of the org's published products, with their products' names
+    /// and categories.
     async fn skus_for_order(&self, org: OrgId, skus: &[SkuId]) -> StoreResult<Vec<OrderableSku>>;
 
     /// Places an order: the idempotency key first (a repeat returns the first
@@ -492,7 +494,7 @@ pub trait CommerceStore: Send + Sync {
         seats: &Seats,
         event: &EventRecord,
     ) -> StoreResult<SettleOutcome>;
-    /// The order's succeeded payment that has not been refunded, if any.
+    /// The order's succeeded payment with no refund open, if any.
     async fn payment_refundable(&self, order: OrderId) -> StoreResult<Option<PaymentRecord>>;
 
     /// Records a refund and its job (the outbox) in one transaction, for an order
@@ -509,7 +511,8 @@ pub trait CommerceStore: Send + Sync {
     /// The provider accepted the refund (pending → sent).
     async fn refund_sent(&self, id: RefundId) -> StoreResult<()>;
     /// Applies a verified refund webhook once: the refund settles; on success the
-    /// order (waiting for it) is refunded, its stock back if it had not shipped, and
+    /// order (waiting for it) is refunded — whole, or back where it was with these
+    /// lines refunded — their stock back if they had not shipped, and
     /// the payment is no longer owed back. `leaves` (the seats its membership lines
     /// bought) are written only when it is refunded.
     async fn refund_settle(

@@ -69,7 +69,7 @@ pub async fn pay_order(
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WebhookAckDto {
-    /// paid | paid_too_late (refunded at once) | not_paid | duplicate | stale | refunded | refund_failed
+    /// paid | paid_too_late, seat_taken (both refunded at once) | not_paid | duplicate | stale | refunded | refund_failed
     pub outcome: String,
 }
 
