@@ -270,17 +270,26 @@ async fn shelves(
     let page = quan_core::circles::list_org_circles(&st.svc, &k.access, &PageRequest::first(100))
         .await
         .map_err(ApiError::from)?;
+    // A circle joined by paying says so: only those take a membership.
+    let paid = k.c.t("shop.paid_circle");
+    let named = |c: &quan_core::circles::port::CircleRecord| {
+        if c.join_policy == quan_domain::JoinPolicy::Paid {
+            format!("{} · {paid}", c.name)
+        } else {
+            c.name.clone()
+        }
+    };
     let mut out: Vec<(String, String)> = page
         .items
         .iter()
-        .map(|c| (c.id.to_string(), c.name.clone()))
+        .map(|c| (c.id.to_string(), named(c)))
         .collect();
     if let Ok(id) = current.parse::<quan_domain::CircleId>()
         && !out.iter().any(|(c, _)| c == current)
         && let Ok(v) = quan_core::access::view(&st.svc, super::super::require_user(&k.c)?, id).await
         && v.circle.org_id == k.access.org()
     {
-        out.push((current.to_owned(), v.circle.name.clone()));
+        out.push((current.to_owned(), named(&v.circle)));
     }
     Ok(out)
 }
