@@ -12,6 +12,7 @@ use quan_core::commerce::port::{LineRefund, OrderLine, OrderRecord, PlaceOutcome
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{AccountId, Money, OrderId, OrderStatus, OrgId};
 use sqlx::any::AnyRow;
+use std::sync::{Arc, Mutex};
 
 const ORDER_COLS: &str = "o.id, o.org_id, o.buyer_id, o.person_id, o.status, o.before_refund, \
      o.total_fen, o.currency, o.idempotency_key, o.request_hash, o.created_at, o.expires_at, \
@@ -120,6 +121,119 @@ pub(super) async fn take(
     Ok(None)
 }
 
+/// How placing went in a transaction, before it is committed or rolled back.
+enum Placing {
+    Placed,
+    /// The key was used before: the first order answers.
+    Replay,
+    /// Refused (stock, the sale, the buyer's limit, the coupon): roll back.
+    Refused(Box<PlaceOutcome>),
+}
+
+/// The error a grouped order's refusal carries out of its write (never a caller's).
+const REFUSED: &str = "order_refused";
+
+/// An order's rows in `tx` (the key first, then its stock or its sale's units,
+/// its coupon, its lines, its release job and its event). A refusal leaves its
+/// statements for the caller to roll back.
+async fn place_in(
+    tx: &mut Tx,
+    o: &OrderRecord,
+    release: &NewJob,
+    event: &EventRecord,
+) -> StoreResult<Placing> {
+    // The key first: a concurrent twin waits here for this one's outcome.
+    let fresh = exec(
+        tx,
+        sqlx::query(
+            "INSERT INTO orders (id, org_id, buyer_id, person_id, status, total_fen, currency, idempotency_key, \
+               request_hash, created_at, expires_at, flash_sale_id, coupon_claim_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (buyer_id, idempotency_key) DO NOTHING",
+        )
+        .bind(o.id.to_string())
+        .bind(o.org_id.to_string())
+        .bind(o.buyer.to_string())
+        .bind(o.person_id.map(|p| p.to_string()))
+        .bind(o.status.as_str())
+        .bind(o.total.fen())
+        .bind(o.total.currency().as_str())
+        .bind(o.idempotency_key.clone())
+        .bind(o.request_hash.clone())
+        .bind(o.created_at.millis())
+        .bind(o.expires_at.millis())
+        .bind(o.flash_sale.map(|f| f.to_string()))
+        .bind(o.coupon.map(|c| c.to_string())),
+    )
+    .await?;
+    if fresh == 0 {
+        return Ok(Placing::Replay);
+    }
+    let wanted: Vec<(String, i64)> = o
+        .lines
+        .iter()
+        .map(|l| (l.sku_id.to_string(), l.quantity))
+        .collect();
+    if let (Some(sale), [line]) = (o.flash_sale, o.lines.as_slice()) {
+        // Rolled back whole on a refusal, as below.
+        match take_flash(tx, sale, o.buyer, line.quantity).await? {
+            Ok(()) => {}
+            Err(false) => {
+                return Ok(Placing::Refused(Box::new(PlaceOutcome::OutOfStock(
+                    line.sku_id,
+                ))));
+            }
+            Err(true) => return Ok(Placing::Refused(Box::new(PlaceOutcome::OverLimit))),
+        }
+    } else if let Some(i) = take(tx, o.org_id, &wanted).await? {
+        // Rolled back whole: not even the key is kept, so a retry may succeed.
+        return Ok(Placing::Refused(Box::new(PlaceOutcome::OutOfStock(
+            o.lines[i].sku_id,
+        ))));
+    }
+    if let Some(claim) = o.coupon {
+        // Spent once: a second order with the same claim finds it spent.
+        let spent = exec(
+            tx,
+            sqlx::query(
+                "UPDATE coupon_claims SET order_id = $1 WHERE id = $2 AND account_id = $3 AND order_id IS NULL",
+            )
+            .bind(o.id.to_string())
+            .bind(claim.to_string())
+            .bind(o.buyer.to_string()),
+        )
+        .await?;
+        if spent == 0 {
+            return Ok(Placing::Refused(Box::new(PlaceOutcome::CouponUsed)));
+        }
+    }
+    for (i, l) in o.lines.iter().enumerate() {
+        exec(
+            tx,
+            sqlx::query(
+                "INSERT INTO order_lines (order_id, line, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen, \
+                   list_unit_fen, coupon_off_fen, joins_circle_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(o.id.to_string())
+            .bind(i64::try_from(i).unwrap_or(i64::MAX))
+            .bind(l.sku_id.to_string())
+            .bind(l.product_id.to_string())
+            .bind(l.product_name.clone())
+            .bind(l.sku_name.clone())
+            .bind(l.unit.fen())
+            .bind(l.quantity)
+            .bind(l.amount.fen())
+            .bind(l.list_unit.fen())
+            .bind(l.coupon_off.fen())
+            .bind(l.joins.map(|c| c.to_string())),
+        )
+        .await?;
+    }
+    insert_job(tx, release).await?;
+    SqlStore::insert_event(tx, event).await?;
+    Ok(Placing::Placed)
+}
+
 impl SqlStore {
     async fn with_lines(&self, mut items: Vec<OrderRecord>) -> StoreResult<Vec<OrderRecord>> {
         if items.is_empty() {
@@ -178,104 +292,89 @@ impl SqlStore {
         Ok(self.with_lines(vec![order(&r)?]).await?.pop())
     }
 
+    /// Places an order in its own transaction; a flash sale's (its rush is many
+    /// small orders at once) through the group writer, sharing transactions.
     pub(super) async fn orders_place(
         &self,
         o: &OrderRecord,
         release: &NewJob,
         event: &EventRecord,
     ) -> StoreResult<PlaceOutcome> {
+        if o.flash_sale.is_some() {
+            return self.place_grouped(o, release, event).await;
+        }
         let mut tx = self.begin().await?;
-        // The key first: a concurrent twin waits here for this one's outcome.
-        let fresh = exec(
-            &mut tx,
-            sqlx::query(
-                "INSERT INTO orders (id, org_id, buyer_id, person_id, status, total_fen, currency, idempotency_key, \
-                   request_hash, created_at, expires_at, flash_sale_id, coupon_claim_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-                 ON CONFLICT (buyer_id, idempotency_key) DO NOTHING",
-            )
-            .bind(o.id.to_string())
-            .bind(o.org_id.to_string())
-            .bind(o.buyer.to_string())
-            .bind(o.person_id.map(|p| p.to_string()))
-            .bind(o.status.as_str())
-            .bind(o.total.fen())
-            .bind(o.total.currency().as_str())
-            .bind(o.idempotency_key.clone())
-            .bind(o.request_hash.clone())
-            .bind(o.created_at.millis())
-            .bind(o.expires_at.millis())
-            .bind(o.flash_sale.map(|f| f.to_string()))
-            .bind(o.coupon.map(|c| c.to_string())),
-        )
-        .await?;
-        if fresh == 0 {
-            drop(tx);
-            let first = self
-                .orders_by_key(o.buyer, &o.idempotency_key)
-                .await?
-                .ok_or(quan_core::StoreError::NotFound)?;
-            return Ok(PlaceOutcome::Replayed(first));
-        }
-        let wanted: Vec<(String, i64)> = o
-            .lines
-            .iter()
-            .map(|l| (l.sku_id.to_string(), l.quantity))
-            .collect();
-        if let (Some(sale), [line]) = (o.flash_sale, o.lines.as_slice()) {
-            // Rolled back whole on a refusal, as below.
-            match take_flash(&mut tx, sale, o.buyer, line.quantity).await? {
-                Ok(()) => {}
-                Err(false) => return Ok(PlaceOutcome::OutOfStock(line.sku_id)),
-                Err(true) => return Ok(PlaceOutcome::OverLimit),
+        match place_in(&mut tx, o, release, event).await? {
+            Placing::Placed => {
+                tx.commit().await.map_err(backend)?;
+                Ok(PlaceOutcome::Placed(o.clone()))
             }
-        } else if let Some(i) = take(&mut tx, o.org_id, &wanted).await? {
-            // Rolled back whole: not even the key is kept, so a retry may succeed.
-            drop(tx);
-            return Ok(PlaceOutcome::OutOfStock(o.lines[i].sku_id));
-        }
-        if let Some(claim) = o.coupon {
-            // Spent once: a second order with the same claim finds it spent.
-            let spent = exec(
-                &mut tx,
-                sqlx::query(
-                    "UPDATE coupon_claims SET order_id = $1 WHERE id = $2 AND account_id = $3 AND order_id IS NULL",
-                )
-                .bind(o.id.to_string())
-                .bind(claim.to_string())
-                .bind(o.buyer.to_string()),
-            )
-            .await?;
-            if spent == 0 {
-                return Ok(PlaceOutcome::CouponUsed);
+            Placing::Replay => {
+                drop(tx);
+                self.replayed(o).await
             }
+            // Dropped: rolled back whole, not even the key is kept.
+            Placing::Refused(out) => Ok(*out),
         }
-        for (i, l) in o.lines.iter().enumerate() {
-            exec(
-                &mut tx,
-                sqlx::query(
-                    "INSERT INTO order_lines (order_id, line, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen, \
-                       list_unit_fen, coupon_off_fen, joins_circle_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(o.id.to_string())
-                .bind(i64::try_from(i).unwrap_or(i64::MAX))
-                .bind(l.sku_id.to_string())
-                .bind(l.product_id.to_string())
-                .bind(l.product_name.clone())
-                .bind(l.sku_name.clone())
-                .bind(l.unit.fen())
-                .bind(l.quantity)
-                .bind(l.amount.fen())
-                .bind(l.list_unit.fen())
-                .bind(l.coupon_off.fen())
-                .bind(l.joins.map(|c| c.to_string())),
+    }
+
+    /// The first order placed under `o`'s key (a retry or a twin).
+    async fn replayed(&self, o: &OrderRecord) -> StoreResult<PlaceOutcome> {
+        let first = self
+            .orders_by_key(o.buyer, &o.idempotency_key)
+            .await?
+            .ok_or(quan_core::StoreError::NotFound)?;
+        Ok(PlaceOutcome::Replayed(first))
+    }
+
+    /// [`place_in`] on the group writer: a refusal fails its own write only (the
+    /// group runs again with each write under its savepoint), its outcome carried
+    /// out beside the error.
+    async fn place_grouped(
+        &self,
+        o: &OrderRecord,
+        release: &NewJob,
+        event: &EventRecord,
+    ) -> StoreResult<PlaceOutcome> {
+        // Shared copies: the write runs on the group writer's task, maybe twice.
+        let write = Arc::new((o.clone(), release.clone(), event.clone()));
+        let slot: Arc<Mutex<Option<Placing>>> = Arc::new(Mutex::new(None));
+        let out = Arc::clone(&slot);
+        let done = self
+            .group
+            .write(
+                &o.buyer.to_string(),
+                Box::new(move |tx: &mut Tx| {
+                    let write = Arc::clone(&write);
+                    let out = Arc::clone(&out);
+                    Box::pin(async move {
+                        let (o, release, ev) = &*write;
+                        let placing = place_in(tx, o, release, ev).await?;
+                        let refused = matches!(placing, Placing::Refused(_));
+                        if let Ok(mut s) = out.lock() {
+                            *s = Some(placing);
+                        }
+                        if refused {
+                            Err(quan_core::StoreError::Conflict {
+                                constraint: REFUSED.to_owned(),
+                            })
+                        } else {
+                            Ok(())
+                        }
+                    })
+                }),
             )
-            .await?;
+            .await;
+        let placing = slot.lock().ok().and_then(|mut s| s.take());
+        match (done, placing) {
+            (Ok(()), Some(Placing::Placed)) => Ok(PlaceOutcome::Placed(o.clone())),
+            (Ok(()), Some(Placing::Replay)) => self.replayed(o).await,
+            (Err(e), Some(Placing::Refused(out))) if e.is_conflict_on(REFUSED) => Ok(*out),
+            (Err(e), _) => Err(e),
+            (Ok(()), _) => Err(quan_core::StoreError::Backend(
+                "a grouped order committed without its outcome".into(),
+            )),
         }
-        insert_job(&mut tx, release).await?;
-        Self::insert_event(&mut tx, event).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(PlaceOutcome::Placed(o.clone()))
     }
 
     pub(super) async fn orders_by_key(
