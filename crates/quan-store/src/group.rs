@@ -1,5 +1,5 @@
-//! Group commit: concurrent small writes (posts, chat messages) share one
-//! transaction on the writer instead of queueing for it one by one.
+//! Group commit: concurrent small writes (posts, chat messages, flash-sale orders)
+//! share one transaction on the writer instead of queueing for it one by one.
 //!
 //! SQLite has a single writer connection, so 64 posters used to wait in line for
 //! 64 commits, each rewriting the same hot B-tree pages into the WAL. Here a task
