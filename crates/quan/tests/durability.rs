@@ -2,59 +2,18 @@
 //! the real `quan` binary on SQLite.
 
 use serde_json::json;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::{client, free_port, start, wait_ready};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(18099)
-}
-
-fn start(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_quan"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("QUAN__LOG__FILTER", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn quan: {e}"))
-}
-
-async fn wait_ready(base: &str) {
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("quan did not become ready");
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap_or_default()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_writes_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let port = free_port();
+    let port = free_port(18099);
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = start(dir.path(), port);
+    let mut child = start(dir.path(), port, &[]);
     wait_ready(&base).await;
 
     let c = client();
@@ -113,7 +72,7 @@ async fn acknowledged_writes_survive_kill_9() {
         acked.len()
     );
 
-    let mut child = start(dir.path(), port);
+    let mut child = start(dir.path(), port, &[]);
     wait_ready(&base).await;
     let c = client();
     let r = c

@@ -7,61 +7,25 @@
 //! refund. Every order ends refunded exactly once, and the provider's records agree
 //! with the shop's.
 
+mod common;
+
+use common::{free_port, start, wait_ready};
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Paid orders whose refunds are decided around the kill.
 const ORDERS: usize = 24;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(18098)
-}
-
-fn start(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_quan"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("QUAN__LOG__FILTER", "warn")
-        // The same signing secret across the restart, as a deployment keeps it.
-        .env(
-            "QUAN__COMMERCE__SANDBOX_SECRET",
-            "whsec_a2lsbC1uaW5lLXNhbmRib3gtc2VjcmV0LWZvci10ZXN0cw==",
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn quan: {e}"))
-}
-
-async fn wait_ready(base: &str) {
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("quan did not become ready");
-}
+/// The same signing secret across the restart, as a deployment keeps it.
+const SANDBOX: (&str, &str) = (
+    "QUAN__COMMERCE__SANDBOX_SECRET",
+    "whsec_a2lsbC1uaW5lLXNhbmRib3gtc2VjcmV0LWZvci10ZXN0cw==",
+);
 
 /// A signed-in client of `login` (signed up first when `new`).
 async fn session(base: &str, login: &str, new: bool) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap_or_default();
+    let c = common::client();
     if new {
         let r = c
             .post(format!("{base}/api/v1/accounts"))
@@ -205,9 +169,9 @@ async fn approve(owner: &reqwest::Client, base: &str, org: &str, id: &str) -> u1
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refunds_decided_before_a_kill_9_are_paid_back_once_after_restart() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let port = free_port();
+    let port = free_port(18098);
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = start(dir.path(), port);
+    let mut child = start(dir.path(), port, &[SANDBOX]);
     wait_ready(&base).await;
     let (owner, org, buyer) = paid_orders_asking_refunds(&base).await;
     let ids: Vec<String> = statuses(&buyer, &base)
@@ -255,7 +219,7 @@ async fn refunds_decided_before_a_kill_9_are_paid_back_once_after_restart() {
     let restarted_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let mut child = start(dir.path(), port);
+    let mut child = start(dir.path(), port, &[SANDBOX]);
     wait_ready(&base).await;
     // Staff approve what they were not told was approved: either it is now, or it
     // was committed before the kill and is refunded already (`refund_exists`),

@@ -60,20 +60,33 @@ pub fn seat_jobs(
 /// How long a claimed job is leased before another worker may take it.
 const LEASE_MS: i64 = 60_000;
 
-/// Enqueues this hour's purge once, however many nodes ask.
-pub async fn schedule_purge(svc: &Services) -> Result<bool, crate::ports::StoreError> {
+/// Enqueues this period's run of `kind` once, however many nodes ask: the
+/// dedupe key names the period (the hour, the minute) it belongs to.
+async fn once_per(
+    svc: &Services,
+    kind: &str,
+    period_ms: i64,
+    max_attempts: i64,
+) -> Result<bool, crate::ports::StoreError> {
     let now = svc.clock.now();
-    let hour = now.millis() / 3_600_000;
     svc.store
         .job_enqueue(&NewJob {
             id: JobId::new(),
-            kind: PURGE.to_owned(),
+            kind: kind.to_owned(),
             payload: serde_json::json!({}),
             run_at: now,
-            max_attempts: 5,
-            dedupe_key: Some(format!("{PURGE}:{hour}")),
+            max_attempts,
+            dedupe_key: Some(format!("{kind}:{}", now.millis() / period_ms)),
         })
         .await
+}
+
+const HOUR_MS: i64 = 3_600_000;
+const MINUTE_MS: i64 = 60_000;
+
+/// Enqueues this hour's purge once, however many nodes ask.
+pub async fn schedule_purge(svc: &Services) -> Result<bool, crate::ports::StoreError> {
+    once_per(svc, PURGE, HOUR_MS, 5).await
 }
 
 /// The kind of the job that recomputes circles' discovery quality.
@@ -81,64 +94,22 @@ pub const QUALITY: &str = "circles.quality";
 
 /// Enqueues this hour's quality run once, however many nodes ask.
 pub async fn schedule_quality(svc: &Services) -> Result<bool, crate::ports::StoreError> {
-    let now = svc.clock.now();
-    let hour = now.millis() / 3_600_000;
-    svc.store
-        .job_enqueue(&NewJob {
-            id: JobId::new(),
-            kind: QUALITY.to_owned(),
-            payload: serde_json::json!({}),
-            run_at: now,
-            max_attempts: 3,
-            dedupe_key: Some(format!("{QUALITY}:{hour}")),
-        })
-        .await
+    once_per(svc, QUALITY, HOUR_MS, 3).await
 }
 
 /// Enqueues this minute's re-rank once, however many nodes ask.
 pub async fn schedule_rank(svc: &Services) -> Result<bool, crate::ports::StoreError> {
-    let now = svc.clock.now();
-    let minute = now.millis() / 60_000;
-    svc.store
-        .job_enqueue(&NewJob {
-            id: JobId::new(),
-            kind: RANK.to_owned(),
-            payload: serde_json::json!({}),
-            run_at: now,
-            max_attempts: 1,
-            dedupe_key: Some(format!("{RANK}:{minute}")),
-        })
-        .await
+    once_per(svc, RANK, MINUTE_MS, 1).await
 }
 
 /// Enqueues this hour's run of a job once, however many nodes ask.
 pub async fn schedule_hourly(svc: &Services, kind: &str) -> Result<bool, crate::ports::StoreError> {
-    let now = svc.clock.now();
-    svc.store
-        .job_enqueue(&NewJob {
-            id: JobId::new(),
-            kind: kind.to_owned(),
-            payload: serde_json::json!({}),
-            run_at: now,
-            max_attempts: 3,
-            dedupe_key: Some(format!("{kind}:{}", now.millis() / 3_600_000)),
-        })
-        .await
+    once_per(svc, kind, HOUR_MS, 3).await
 }
 
 /// Enqueues this minute's run of a sweep job once, however many nodes ask.
 async fn schedule_minutely(svc: &Services, kind: &str) -> Result<bool, crate::ports::StoreError> {
-    let now = svc.clock.now();
-    svc.store
-        .job_enqueue(&NewJob {
-            id: JobId::new(),
-            kind: kind.to_owned(),
-            payload: serde_json::json!({}),
-            run_at: now,
-            max_attempts: 1,
-            dedupe_key: Some(format!("{kind}:{}", now.millis() / 60_000)),
-        })
-        .await
+    once_per(svc, kind, MINUTE_MS, 1).await
 }
 
 /// Runs one due job if there is one. Returns whether it found one.
