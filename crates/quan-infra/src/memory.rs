@@ -30,6 +30,9 @@ impl Bus for MemoryBus {
     async fn ping(&self) -> Result<(), BusError> {
         Ok(())
     }
+    fn gaps(&self) -> u64 {
+        0
+    }
     fn name(&self) -> &'static str {
         "memory"
     }
@@ -85,6 +88,9 @@ impl StockGate for MemoryGate {
             c.fetch_add(q, Ordering::AcqRel);
         }
         Ok(())
+    }
+    fn shared(&self) -> bool {
+        false
     }
     fn name(&self) -> &'static str {
         "memory"

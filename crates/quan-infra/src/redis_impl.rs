@@ -17,7 +17,7 @@ use quan_core::{
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -43,6 +43,8 @@ pub struct RedisBackend {
     conn: ConnectionManager,
     hub: Arc<Hub>,
     relay_up: Arc<AtomicBool>,
+    /// The subscription's losses and returns (see [`Bus::gaps`]).
+    gaps: Arc<AtomicU64>,
     limiter: redis::Script,
     gate: redis::Script,
     gate_back: redis::Script,
@@ -72,16 +74,18 @@ impl RedisBackend {
             .await
             .map_err(|e| RedisError::Connect(e.to_string()))?;
         relay_up.store(true, Ordering::SeqCst);
+        let gaps = Arc::new(AtomicU64::new(0));
         tokio::spawn(relay(
             client,
             pubsub,
             Arc::clone(&hub),
-            Arc::clone(&relay_up),
+            (Arc::clone(&relay_up), Arc::clone(&gaps)),
         ));
         Ok(Self {
             conn,
             hub,
             relay_up,
+            gaps,
             limiter: redis::Script::new(
                 "local n = redis.call('INCR', KEYS[1]) \
                  if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end \
@@ -108,7 +112,7 @@ async fn relay(
     client: redis::Client,
     first: redis::aio::PubSub,
     hub: Arc<Hub>,
-    up: Arc<AtomicBool>,
+    (up, gaps): (Arc<AtomicBool>, Arc<AtomicU64>),
 ) {
     let mut pubsub = Some(first);
     let mut backoff = Duration::from_millis(100);
@@ -116,7 +120,10 @@ async fn relay(
         let ps = match pubsub.take() {
             Some(ps) => ps,
             None => match subscribe(&client).await {
-                Ok(ps) => ps,
+                Ok(ps) => {
+                    gaps.fetch_add(1, Ordering::SeqCst);
+                    ps
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "redis bus: resubscribe failed");
                     tokio::time::sleep(backoff).await;
@@ -139,6 +146,7 @@ async fn relay(
             }
         }
         up.store(false, Ordering::SeqCst);
+        gaps.fetch_add(1, Ordering::SeqCst);
         tracing::warn!("redis bus: subscription lost; reconnecting");
     }
 }
@@ -170,6 +178,9 @@ impl Bus for RedisBackend {
             .await
             .map(|_| ())
             .map_err(|e| BusError::Unavailable(e.to_string()))
+    }
+    fn gaps(&self) -> u64 {
+        self.gaps.load(Ordering::SeqCst)
     }
     fn name(&self) -> &'static str {
         "redis"
@@ -289,6 +300,9 @@ impl StockGate for RedisBackend {
             .await
             .map_err(|e| GateError::Unavailable(e.to_string()))?;
         Ok(())
+    }
+    fn shared(&self) -> bool {
+        true
     }
     fn name(&self) -> &'static str {
         "redis"

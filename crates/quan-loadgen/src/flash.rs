@@ -1,5 +1,6 @@
 //! `flash-sale`: a crowd of buyers (each a member with a session) races for a
-//! flash sale's stock over HTTP; every buyer tries once. Measured: attempts/s,
+//! flash sale's stock over HTTP; every buyer tries once, having read the sale's
+//! page just before it (as a crowd waiting for the countdown does). Measured: attempts/s,
 //! latency, and exactness (orders created = the stock, every run). Beside it, in
 //! the same run: `api-read` on the same node (an authenticated JSON read, the
 //! HTTP + auth ceiling), the stock gate alone in process against Redis running
@@ -115,18 +116,103 @@ async fn open_sale(port: u16, shop: &Shop, stock: i64) -> anyhow::Result<String>
     Ok(s["id"].as_str().context("sale id")?.to_owned())
 }
 
-/// One race: `conns` connections (spread over `ports`) take buyers from one queue,
-/// each buyer posting one buy. Latencies of every attempt, orders made, errors
-/// (anything but an order or "sold out").
+/// What one race measured.
 struct Race {
     attempts: u64,
     secs: f64,
+    /// When the last order came back, from the first buy sent.
+    sold_ms: f64,
+    /// The winners' latencies alone.
+    win_p50_ms: f64,
+    win_p99_ms: f64,
     p50_ms: f64,
     p99_ms: f64,
     orders: u64,
     errors: u64,
 }
 
+/// What one buyer's request came back with: its latency (µs), status, whether it
+/// was refused as sold out, and when it came back (µs since the first was sent).
+type Answer = (u32, u16, bool, u64);
+
+/// Each buyer sends the request `make` builds for them, over `conns` connections
+/// (spread over `ports`) taking buyers from one queue, for at most two minutes.
+async fn each_buyer<F>(
+    ports: &[u16],
+    buyers: usize,
+    conns: usize,
+    make: F,
+) -> anyhow::Result<(Vec<Answer>, f64)>
+where
+    F: Fn(usize) -> anyhow::Result<Request<Full<Bytes>>> + Clone + Send + 'static,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..conns {
+        let (next, make, t0) = (Arc::clone(&next), make.clone(), t0);
+        let port = ports[i % ports.len()];
+        tasks.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+            stream.set_nodelay(true)?;
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            let mut answers = Vec::new();
+            loop {
+                let b = next.fetch_add(1, Ordering::Relaxed);
+                if b >= buyers || Instant::now() > deadline {
+                    break;
+                }
+                let req = make(b)?;
+                let t = Instant::now();
+                let res = sender.send_request(req).await?;
+                let status = res.status().as_u16();
+                let body = res.into_body().collect().await?.to_bytes();
+                let sold_out = status == 409 && body.windows(14).any(|w| w == b"flash_sold_out");
+                let us = u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX);
+                let at = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
+                answers.push((us, status, sold_out, at));
+            }
+            anyhow::Ok(answers)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok((all, t0.elapsed().as_secs_f64()))
+}
+
+/// The crowd waits on the sale's page before it opens, as buyers do: each reads
+/// it once, so the race starts with sessions the node has just seen (the
+/// reference read's session is warm too). Every read must succeed.
+async fn wait_on_page(
+    ports: &[u16],
+    org: &str,
+    sale: &str,
+    buyers: &Arc<Vec<String>>,
+    conns: usize,
+) -> anyhow::Result<()> {
+    let path = format!("/api/v1/shops/{org}/flash-sales/{sale}");
+    let crowd = Arc::clone(buyers);
+    let (answers, _) = each_buyer(ports, buyers.len(), conns, move |b| {
+        Ok(Request::get(path.as_str())
+            .header("host", "127.0.0.1")
+            .header("cookie", format!("quan_session={}", crowd[b]))
+            .body(Full::new(Bytes::new()))?)
+    })
+    .await?;
+    let failed = answers.iter().filter(|a| a.1 != 200).count();
+    if failed > 0 {
+        bail!("{failed} buyers could not open the sale's page");
+    }
+    Ok(())
+}
+
+/// One race: each buyer posts one buy. Latencies of every attempt, orders made,
+/// errors (anything but an order or "sold out").
 async fn race(
     ports: &[u16],
     org: &str,
@@ -135,59 +221,38 @@ async fn race(
     conns: usize,
     run: usize,
 ) -> anyhow::Result<Race> {
-    let next = Arc::new(AtomicUsize::new(0));
+    wait_on_page(ports, org, sale, buyers, conns).await?;
     let path = format!("/api/v1/shops/{org}/flash-sales/{sale}/orders");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let t0 = Instant::now();
-    let mut tasks = Vec::new();
-    for i in 0..conns {
-        let (next, buyers, path) = (Arc::clone(&next), Arc::clone(buyers), path.clone());
-        let port = ports[i % ports.len()];
-        tasks.push(tokio::spawn(async move {
-            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-            stream.set_nodelay(true)?;
-            let (mut sender, conn) =
-                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-            tokio::spawn(conn);
-            let (mut lat, mut orders, mut errors) = (Vec::new(), 0u64, 0u64);
-            loop {
-                let b = next.fetch_add(1, Ordering::Relaxed);
-                if b >= buyers.len() || Instant::now() > deadline {
-                    break;
-                }
-                let req = Request::post(path.as_str())
-                    .header("host", "127.0.0.1")
-                    .header("content-type", "application/json")
-                    .header("cookie", format!("quan_session={}", buyers[b]))
-                    .header("idempotency-key", format!("run{run}-b{b}"))
-                    .body(Full::new(Bytes::from_static(b"{\"quantity\":1}")))?;
-                let t = Instant::now();
-                let res = sender.send_request(req).await?;
-                let status = res.status().as_u16();
-                let body = res.into_body().collect().await?.to_bytes();
-                lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                match status {
-                    201 => orders += 1,
-                    409 if body.windows(14).any(|w| w == b"flash_sold_out") => {}
-                    _ => errors += 1,
-                }
-            }
-            anyhow::Ok((lat, orders, errors))
-        }));
-    }
-    let (mut all, mut orders, mut errors) = (Vec::new(), 0, 0);
-    for t in tasks {
-        let (l, o, e) = t.await??;
-        all.extend(l);
-        orders += o;
-        errors += e;
-    }
-    let secs = t0.elapsed().as_secs_f64();
-    let attempts = all.len() as u64;
-    let (p50_ms, p99_ms) = crate::fanout::percentiles(all);
+    let crowd = Arc::clone(buyers);
+    let (answers, secs) = each_buyer(ports, buyers.len(), conns, move |b| {
+        Ok(Request::post(path.as_str())
+            .header("host", "127.0.0.1")
+            .header("content-type", "application/json")
+            .header("cookie", format!("quan_session={}", crowd[b]))
+            .header("idempotency-key", format!("run{run}-b{b}"))
+            .body(Full::new(Bytes::from_static(b"{\"quantity\":1}")))?)
+    })
+    .await?;
+    let orders = answers.iter().filter(|a| a.1 == 201).count() as u64;
+    // When the last order came back: the stock's part of the race.
+    let sold_ms = answers
+        .iter()
+        .filter(|a| a.1 == 201)
+        .map(|a| a.3)
+        .max()
+        .unwrap_or(0) as f64
+        / 1e3;
+    let winners: Vec<u32> = answers.iter().filter(|a| a.1 == 201).map(|a| a.0).collect();
+    let (win_p50_ms, win_p99_ms) = crate::fanout::percentiles(winners);
+    let errors = answers.iter().filter(|a| a.1 != 201 && !a.2).count() as u64;
+    let attempts = answers.len() as u64;
+    let (p50_ms, p99_ms) = crate::fanout::percentiles(answers.into_iter().map(|a| a.0).collect());
     Ok(Race {
         attempts,
         secs,
+        sold_ms,
+        win_p50_ms,
+        win_p99_ms,
         p50_ms,
         p99_ms,
         orders,
@@ -383,11 +448,15 @@ pub(crate) async fn flash_sale(
         )
         .await?;
         eprintln!(
-            "run {}/{runs}: flash {:>8.0} attempts/s  p50 {:.3} ms  p99 {:.3} ms  orders {} (store {orders_in_store}, left {left})  errors {}",
+            "run {}/{runs}: flash {:>8.0} attempts/s  p50 {:.3} ms  p99 {:.3} ms  sold out at {:.0} ms of {:.0} (winners p50 {:.3} p99 {:.3} ms)  orders {} (store {orders_in_store}, left {left})  errors {}",
             run + 1,
             r.attempts as f64 / r.secs,
             r.p50_ms,
             r.p99_ms,
+            r.sold_ms,
+            r.secs * 1e3,
+            r.win_p50_ms,
+            r.win_p99_ms,
             r.orders,
             r.errors
         );
@@ -442,6 +511,8 @@ pub(crate) async fn flash_sale(
             "attempts_per_s": round(attempts_per_s, 0),
             "p50_ms": round(q.p50_ms, 3),
             "p99_ms": round(q.p99_ms, 3),
+            "sold_out_ms": round(q.sold_ms, 1),
+            "winners": {"p50_ms": round(q.win_p50_ms, 3), "p99_ms": round(q.win_p99_ms, 3)},
             "orders": q.orders,
             "stock": stock,
             "oversold": counted.iter().map(|c| c["orders_in_store"].as_i64().unwrap_or(0) - stock).max().unwrap_or(0).max(0),

@@ -7,6 +7,12 @@
 //! them in one transaction, commits once, and only then answers every caller. A lone
 //! write waits for nobody: the group is what has queued meanwhile, never a timer.
 //!
+//! Writes of a kind that can share statements ([`Rows`]: flash-sale orders) go
+//! further: the first pass writes all of a group's rows of the kind in a few
+//! multi-row statements, instead of a few statements each — on SQLite every
+//! statement is a round trip to its worker thread, which in a rush costs more
+//! than the statement.
+//!
 //! A group first runs its writes back to back. Should one of them fail (a quota, a
 //! vanished membership) the group rolls back and runs again with each write under
 //! its own SAVEPOINT, so the failure undoes only its own statements: refusals are
@@ -24,12 +30,14 @@ use crate::rows::backend;
 use crate::store::Tx;
 use quan_core::{StoreError, StoreResult};
 use sqlx::AnyPool;
+use std::any::{Any, TypeId};
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::pin::Pin;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-type BoxFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
+pub(crate) type BoxFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
 
 /// Writes per transaction, at most: a group stays short enough that its first
 /// caller does not wait on the last one's work for long.
@@ -50,8 +58,49 @@ const PG_GROUPS: usize = 4;
 pub(crate) type Work =
     Box<dyn for<'t> Fn(&'t mut Tx) -> BoxFuture<'t, StoreResult<()>> + Send + Sync + 'static>;
 
+/// Writes of one kind that can share statements in a group's first pass.
+pub(crate) trait Rows: Any + Send + Sync {
+    /// Writes `all` (every write of this kind in the group, in arrival order) in
+    /// a few statements. Any refusal must be an error: the group then runs each
+    /// write's own [`Work`] under its savepoint, where refusals are told apart.
+    fn write_all(
+        tx: &mut Tx,
+        engine: Backend,
+        all: Vec<Arc<Self>>,
+    ) -> BoxFuture<'_, StoreResult<()>>
+    where
+        Self: Sized;
+}
+
+/// A [`Rows`] value with its kind's writer, its type put aside.
+struct Shared {
+    kind: TypeId,
+    row: Arc<dyn Any + Send + Sync>,
+    write_all: WriteAll,
+}
+
+type WriteAll = for<'t> fn(
+    &'t mut Tx,
+    Backend,
+    Vec<Arc<dyn Any + Send + Sync>>,
+) -> BoxFuture<'t, StoreResult<()>>;
+
+fn write_all_of<R: Rows>(
+    tx: &mut Tx,
+    engine: Backend,
+    all: Vec<Arc<dyn Any + Send + Sync>>,
+) -> BoxFuture<'_, StoreResult<()>> {
+    // Only rows of `R`'s kind are handed here (grouped by their `TypeId`).
+    let rows = all
+        .into_iter()
+        .filter_map(|r| r.downcast::<R>().ok())
+        .collect();
+    R::write_all(tx, engine, rows)
+}
+
 struct Item {
     work: Work,
+    shared: Option<Shared>,
     done: oneshot::Sender<StoreResult<()>>,
 }
 
@@ -83,12 +132,35 @@ impl Group {
     /// that writes); returns once that transaction committed (or `work`'s own
     /// error, its statements rolled back).
     pub(crate) async fn write(&self, writer: &str, work: Work) -> StoreResult<()> {
+        self.enqueue(writer, work, None).await
+    }
+
+    /// [`Self::write`] for a write that can share statements with others of its
+    /// kind: `rows` in the first pass, `work` (the same write alone) if it fails.
+    pub(crate) async fn write_rows<R: Rows>(
+        &self,
+        writer: &str,
+        rows: Arc<R>,
+        work: Work,
+    ) -> StoreResult<()> {
+        let shared = Shared {
+            kind: TypeId::of::<R>(),
+            row: rows,
+            write_all: write_all_of::<R>,
+        };
+        self.enqueue(writer, work, Some(shared)).await
+    }
+
+    async fn enqueue(&self, writer: &str, work: Work, shared: Option<Shared>) -> StoreResult<()> {
         let mut h = DefaultHasher::new();
         writer.hash(&mut h);
         let lane = usize::try_from(h.finish()).unwrap_or(0) % self.lanes.len().max(1);
         let queue = self.lanes.get(lane).ok_or_else(gone)?;
         let (done, answer) = oneshot::channel();
-        queue.send(Item { work, done }).await.map_err(|_| gone())?;
+        queue
+            .send(Item { work, shared, done })
+            .await
+            .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
@@ -114,9 +186,15 @@ async fn begin(pool: &AnyPool, engine: Backend) -> StoreResult<Tx> {
 }
 
 async fn commit_group(pool: &AnyPool, engine: Backend, items: Vec<Item>) {
-    let (works, dones): (Vec<Work>, Vec<oneshot::Sender<StoreResult<()>>>) =
-        items.into_iter().map(|it| (it.work, it.done)).unzip();
-    if together(pool, engine, &works).await.is_ok() {
+    let mut works = Vec::with_capacity(items.len());
+    let mut shared = Vec::with_capacity(items.len());
+    let mut dones = Vec::with_capacity(items.len());
+    for it in items {
+        works.push(it.work);
+        shared.push(it.shared);
+        dones.push(it.done);
+    }
+    if together(pool, engine, &works, shared).await.is_ok() {
         for done in dones {
             let _ = done.send(Ok(()));
         }
@@ -154,20 +232,46 @@ async fn commit_group(pool: &AnyPool, engine: Backend, items: Vec<Item>) {
     }
 }
 
-/// The first pass: the writes back to back in one transaction, then the commit;
-/// the first failure rolls it all back.
-async fn together(pool: &AnyPool, engine: Backend, works: &[Work]) -> StoreResult<()> {
+/// The first pass: in one transaction the writes back to back (each kind of
+/// [`Rows`] together), then the commit; the first failure rolls it all back.
+async fn together(
+    pool: &AnyPool,
+    engine: Backend,
+    works: &[Work],
+    shared: Vec<Option<Shared>>,
+) -> StoreResult<()> {
     let mut tx = begin(pool, engine).await?;
-    for work in works {
-        if let Err(e) = work(&mut tx).await {
-            // Explicitly, before the second pass takes the (SQLite: only) writer.
-            if let Err(r) = tx.rollback().await {
-                tracing::warn!(error = %r, "rolling back a group's first pass failed");
+    let mut kinds: Vec<(TypeId, WriteAll, Vec<Arc<dyn Any + Send + Sync>>)> = Vec::new();
+    for (work, shared) in works.iter().zip(shared) {
+        let failed = match shared {
+            None => work(&mut tx).await.err(),
+            Some(s) => {
+                match kinds.iter_mut().find(|k| k.0 == s.kind) {
+                    Some(k) => k.2.push(s.row),
+                    None => kinds.push((s.kind, s.write_all, vec![s.row])),
+                }
+                None
             }
-            return Err(e);
+        };
+        if let Some(e) = failed {
+            return rolled_back(tx, e).await;
+        }
+    }
+    for (_, write_all, rows) in kinds {
+        if let Err(e) = write_all(&mut tx, engine, rows).await {
+            return rolled_back(tx, e).await;
         }
     }
     tx.commit().await.map_err(backend)
+}
+
+/// Rolls a failed first pass back, explicitly, before the second pass takes the
+/// (SQLite: only) writer; `e` is why it failed.
+async fn rolled_back(tx: Tx, e: StoreError) -> StoreResult<()> {
+    if let Err(r) = tx.rollback().await {
+        tracing::warn!(error = %r, "rolling back a group's first pass failed");
+    }
+    Err(e)
 }
 
 /// One write under its own savepoint: its failure undoes only its statements.

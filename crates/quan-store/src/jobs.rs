@@ -15,40 +15,59 @@ pub(crate) const JOB_COLS: &str = "id, kind, payload, attempts, max_attempts, ru
 /// Enqueues a job inside another write's transaction (an outbox: the job exists if
 /// and only if the write committed). A pending job with the same dedupe key wins.
 pub(crate) async fn insert_job(tx: &mut crate::store::Tx, job: &NewJob) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, dedupe_key, created_at) \
-         VALUES ($1, $2, $3, $4, 0, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(job.id.to_string())
-    .bind(job.kind.clone())
-    .bind(job.payload.to_string())
-    .bind(job.run_at.millis())
-    .bind(job.max_attempts)
-    .bind(job.dedupe_key.clone())
-    .bind(job.run_at.millis())
-    .execute(&mut **tx)
-    .await
-    .map_err(backend)?;
+    bind_job(sqlx::query(&JOB_INSERT), job)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
     Ok(())
 }
 
-#[async_trait]
-impl JobStore for SqlStore {
-    async fn job_enqueue(&self, job: &NewJob) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, dedupe_key, created_at) \
-             VALUES ($1, $2, $3, $4, 0, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(job.id.to_string())
+/// Inserts many jobs in one statement (a group's writes); each dedupe key at most once.
+pub(crate) async fn insert_jobs(
+    tx: &mut crate::store::Tx,
+    engine: Backend,
+    jobs: &[&NewJob],
+) -> StoreResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "{INSERT_INTO} VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+        crate::queries::value_rows(engine, jobs.len(), 7)
+    );
+    let mut q = sqlx::query(&sql);
+    for j in jobs {
+        q = bind_job(q, j);
+    }
+    q.execute(&mut **tx).await.map_err(backend)?;
+    Ok(())
+}
+
+/// A new job's columns (`attempts` starts at its default, 0).
+const INSERT_INTO: &str =
+    "INSERT INTO jobs (id, kind, payload, run_at, max_attempts, dedupe_key, created_at)";
+static JOB_INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("{INSERT_INTO} VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING")
+});
+
+/// A new job's values in [`INSERT_INTO`]'s order (its creation is its first run time).
+fn bind_job<'q>(q: crate::store::AnyQuery<'q>, job: &NewJob) -> crate::store::AnyQuery<'q> {
+    q.bind(job.id.to_string())
         .bind(job.kind.clone())
         .bind(job.payload.to_string())
         .bind(job.run_at.millis())
         .bind(job.max_attempts)
         .bind(job.dedupe_key.clone())
         .bind(job.run_at.millis())
-        .execute(&self.write)
-        .await
-        .map_err(backend)?;
+}
+
+#[async_trait]
+impl JobStore for SqlStore {
+    async fn job_enqueue(&self, job: &NewJob) -> StoreResult<bool> {
+        let r = bind_job(sqlx::query(&JOB_INSERT), job)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
         Ok(r.rows_affected() == 1)
     }
 

@@ -5,7 +5,7 @@
 
 use crate::circles::decode as circle_rows;
 use crate::connect::Backend;
-use crate::queries::VISIBLE_POSTS;
+use crate::queries::{VISIBLE_POSTS, marks, value_rows};
 use crate::rows::{self, backend};
 use crate::store::{AnyQuery, SqlStore, Tx};
 use async_trait::async_trait;
@@ -83,33 +83,9 @@ fn queued(r: &AnyRow) -> StoreResult<QueuedEntry> {
 /// One index row: (term, circle, post).
 type Row = (String, String, String);
 
-/// Placeholders for `rows` rows of `width` parameters, bound in order:
-/// `($1, $2), ($3, $4)` on PostgreSQL, `(?, ?), (?, ?)` on SQLite. SQLite looks a
-/// numbered parameter up by name at every bind, scanning the statement's list of
-/// them, so binding a 900-parameter statement took ~400,000 steps: 14 % of the
-/// writer's time in the post-write profile, for the indexer's batch statements.
-fn placeholders(engine: Backend, rows: usize, width: usize) -> String {
-    let all: Vec<String> = (0..rows)
-        .map(|r| format!("({})", marks(engine, r * width + 1, width)))
-        .collect();
-    all.join(", ")
-}
-
-/// `n` placeholders for an `IN (…)` list, as [`placeholders`] writes them.
+/// `n` placeholders for an `IN (…)` list, as [`value_rows`] writes them.
 fn list(engine: Backend, n: usize) -> String {
     marks(engine, 1, n)
-}
-
-/// `n` comma-separated placeholders numbered from `first` (PostgreSQL) or
-/// positional (SQLite).
-fn marks(engine: Backend, first: usize, n: usize) -> String {
-    let all: Vec<String> = (first..first + n)
-        .map(|i| match engine {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => format!("${i}"),
-        })
-        .collect();
-    all.join(", ")
 }
 
 fn bind_rows<'q>(mut q: AnyQuery<'q>, rows: &'q [Row]) -> AnyQuery<'q> {
@@ -163,7 +139,7 @@ async fn set_docs(tx: &mut Tx, engine: Backend, entries: &[&SearchEntry]) -> Sto
         let sql = format!(
             "INSERT INTO search_docs (post_id, circle_id, terms) VALUES {} \
              ON CONFLICT (post_id) DO UPDATE SET terms = excluded.terms",
-            placeholders(engine, chunk.len(), 3)
+            value_rows(engine, chunk.len(), 3)
         );
         let mut q = sqlx::query(&sql);
         for e in chunk {
@@ -258,7 +234,7 @@ impl SearchStore for SqlStore {
             let sql = format!(
                 "DELETE FROM search_queue WHERE (post_id, account_id, version) IN (VALUES {}) \
                  RETURNING post_id, account_id",
-                placeholders(engine, chunk.len(), 3)
+                value_rows(engine, chunk.len(), 3)
             );
             let mut q = sqlx::query(&sql);
             for d in chunk {
@@ -313,7 +289,7 @@ impl SearchStore for SqlStore {
         for chunk in lost.chunks(BATCH) {
             let sql = format!(
                 "DELETE FROM search_index WHERE (term, circle_id, post_id) IN (VALUES {})",
-                placeholders(engine, chunk.len(), 3)
+                value_rows(engine, chunk.len(), 3)
             );
             bind_rows(sqlx::query(&sql), chunk)
                 .execute(&mut *tx)
@@ -323,7 +299,7 @@ impl SearchStore for SqlStore {
         for chunk in gained.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO search_index (term, circle_id, post_id) VALUES {} ON CONFLICT DO NOTHING",
-                placeholders(engine, chunk.len(), 3)
+                value_rows(engine, chunk.len(), 3)
             );
             bind_rows(sqlx::query(&sql), chunk)
                 .execute(&mut *tx)

@@ -207,6 +207,27 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Appends many events in one statement (a group's writes).
+    pub(crate) async fn insert_events(
+        tx: &mut Tx,
+        engine: Backend,
+        events: &[&EventRecord],
+    ) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO events (id, org_id, kind, subject, actor, data, at) VALUES {}",
+            crate::queries::value_rows(engine, events.len(), 7)
+        );
+        let mut q = sqlx::query(&sql);
+        for e in events {
+            q = bind_event(q, e);
+        }
+        q.execute(&mut **tx).await.map_err(backend)?;
+        Ok(())
+    }
+
     pub(crate) async fn owners(tx: &mut Tx, org: OrgId) -> StoreResult<i64> {
         let row =
             sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE org_id = $1 AND role = 'owner'")

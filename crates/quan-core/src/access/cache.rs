@@ -6,8 +6,12 @@
 //! Staleness is bounded twice: the node that revokes a token, removes staff or
 //! changes a role evicts at once and announces the eviction on the bus topic
 //! [`AUTH_TOPIC`], which every node applies (see [`listen`]); and every entry expires
-//! after [`TTL`] anyway, in case an announcement is lost. Only positive answers are
-//! cached, so a new member or a new token works immediately.
+//! after [`TTL`] anyway, in case an announcement is lost. Sessions change only by
+//! ending (log-out, a password change: both evicted), so a session is trusted for
+//! [`SESSION_TTL`] while the bus has lost nothing since it was cached (its
+//! [`Bus::gaps`] unchanged): a crowd that opened a page a minute ago is still
+//! known, without a read each. Only positive answers are cached, so a new member
+//! or a new token works immediately.
 
 use crate::access::CircleView;
 use crate::identity::port::{AccountRecord, OrgRecord, SessionRecord, TokenRecord};
@@ -16,10 +20,13 @@ use dashmap::DashMap;
 use quan_domain::{AccountId, CircleId, OrgId, Role, TokenId, WordAction};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long an entry is trusted without hearing otherwise.
 pub const TTL: Duration = Duration::from_secs(2);
+/// How long a session is trusted while the bus has carried every eviction.
+pub const SESSION_TTL: Duration = Duration::from_secs(30);
 /// The bus topic carrying evictions to every node.
 pub const AUTH_TOPIC: &str = "internal:auth";
 /// Past this many entries the cache is cleared rather than grown.
@@ -31,8 +38,11 @@ pub struct AuthCache {
     staff: DashMap<(OrgId, AccountId), (Role, Instant)>,
     /// Org records: read on every console page and org call, changed rarely.
     orgs: DashMap<OrgId, (OrgRecord, Instant)>,
-    /// Sessions by token digest, with their account.
-    sessions: DashMap<String, ((SessionRecord, AccountRecord), Instant)>,
+    /// Sessions by token digest, with their account, when they were cached and
+    /// the bus's gaps then.
+    sessions: DashMap<String, ((SessionRecord, AccountRecord), Instant, u64)>,
+    /// The bus's gaps as [`listen`] last read them.
+    bus_gaps: AtomicU64,
     /// The visibility gate's inputs for a viewer, with what makes their feed differ
     /// from the plain one (history window, posts of theirs hidden for review).
     views: DashMap<(CircleId, AccountId), (CircleView, Instant)>,
@@ -126,13 +136,15 @@ impl AuthCache {
 
     pub fn session(&self, hash: &str) -> Option<(SessionRecord, AccountRecord)> {
         let e = self.sessions.get(hash)?;
-        (e.1.elapsed() < TTL).then(|| e.0.clone())
+        let ttl = session_ttl(e.2, self.bus_gaps.load(Ordering::Relaxed));
+        (e.1.elapsed() < ttl).then(|| e.0.clone())
     }
     pub fn put_session(&self, hash: String, v: (SessionRecord, AccountRecord)) {
         if self.sessions.len() >= MAX_ENTRIES {
             self.sessions.clear();
         }
-        self.sessions.insert(hash, (v, Instant::now()));
+        let gaps = self.bus_gaps.load(Ordering::Relaxed);
+        self.sessions.insert(hash, (v, Instant::now(), gaps));
     }
     pub fn view(&self, circle: CircleId, account: AccountId) -> Option<CircleView> {
         let e = self.views.get(&(circle, account))?;
@@ -153,7 +165,7 @@ impl AuthCache {
             }
             Eviction::AccountSessions { account } => {
                 self.sessions
-                    .retain(|_, ((_, a), _)| a.id.to_string() != *account);
+                    .retain(|_, ((_, a), _, _)| a.id.to_string() != *account);
             }
             Eviction::AllViews => self.views.clear(),
             Eviction::Viewer { account } => {
@@ -221,10 +233,32 @@ pub fn staff_eviction(org: OrgId, account: AccountId) -> Eviction {
 }
 
 /// Applies evictions announced by any node, for the life of the process.
+/// A session cached when the bus had had `then` gaps: [`SESSION_TTL`] while it has
+/// had no other since and is up (an even count), else [`TTL`] like everything.
+fn session_ttl(then: u64, now: u64) -> Duration {
+    if then == now && now % 2 == 0 {
+        SESSION_TTL
+    } else {
+        TTL
+    }
+}
+
+/// How often [`listen`] reads the bus's gaps: a loss is noticed within this.
+const GAPS_EVERY: Duration = Duration::from_millis(250);
+
 pub async fn listen(cache: Arc<AuthCache>, bus: Arc<dyn Bus>) {
     let mut rx = bus.subscribe(AUTH_TOPIC);
+    let mut tick = tokio::time::interval(GAPS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        match rx.recv().await {
+        let m = tokio::select! {
+            m = rx.recv() => m,
+            _ = tick.tick() => {
+                cache.bus_gaps.store(bus.gaps(), Ordering::Relaxed);
+                continue;
+            }
+        };
+        match m {
             Ok(m) => {
                 if let Ok(e) = serde_json::from_str::<Eviction>(&m.payload) {
                     cache.apply(&e);
@@ -241,5 +275,20 @@ pub async fn listen(cache: Arc<AuthCache>, bus: Arc<dyn Bus>) {
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_trusted_longer_only_while_the_bus_lost_nothing() {
+        assert_eq!(session_ttl(0, 0), SESSION_TTL);
+        assert_eq!(session_ttl(2, 2), SESSION_TTL);
+        // Lost since it was cached, lost now, or lost then and back since.
+        assert_eq!(session_ttl(0, 1), TTL);
+        assert_eq!(session_ttl(1, 1), TTL);
+        assert_eq!(session_ttl(0, 2), TTL);
     }
 }

@@ -2,8 +2,9 @@
 //! taken from the SKU, a per-person limit); buyers race for it. A buyer passes the
 //! [`crate::ports::StockGate`] first — an atomic on one node, one Redis script in a
 //! cluster — so the crowd the stock cannot serve is turned away without a write
-//! (the sale's terms come from [`SaleCache`]; the one read left is the buyer's
-//! idempotency key, so a retry of a buy that won gets its order). An admitted buyer's
+//! (the sale's terms come from [`SaleCache`]; a refused buyer's idempotency key
+//! is read only when they may hold an order of the sale, so a retry of a buy that
+//! won gets its order, and in a cluster always). An admitted buyer's
 //! order is then written like any other (see [`super::orders::submit`]) with the
 //! sale's unit and the buyer's allowance taken by guarded writes, which keep the
 //! sale exact even if a gate admits too many. An order that lapses unpaid gives
@@ -20,10 +21,10 @@ use crate::access::{Actor, OrgAccess, require_scope};
 use crate::events::{announce, new_event};
 use crate::jobs::port::NewJob;
 use crate::page::{Page, PageRequest};
-use dashmap::DashMap;
+use dashmap::{DashMap, DashSet};
 use quan_domain::{
-    CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money, OrgId, ParseError, ProductId, Scope,
-    SkuId, Timestamp, idempotency_key,
+    AccountId, CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money, OrgId, ParseError,
+    ProductId, Scope, SkuId, Timestamp, idempotency_key,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -35,29 +36,47 @@ pub const CLOSE: &str = "commerce.flash_close";
 /// are read again on their next buyer).
 const CACHED_MAX: usize = 10_000;
 
-/// Flash sales' terms on this node. They never change once a sale is made, so a
-/// cached sale is never stale where it matters; its `remaining` is what the store
-/// had when it was read: the gate's seed when the gate has no count for the sale
-/// yet (the first buyer on one node; in a cluster, whoever reaches Redis first).
+/// Flash sales on this node: each sale's terms, and who may hold an order of it.
+/// Terms never change once a sale is made, so a cached sale is never stale where
+/// it matters; its `remaining` is what the store had when it was read: the gate's
+/// seed when the gate has no count for the sale yet (the first buyer on one node;
+/// in a cluster, whoever reaches Redis first).
 #[derive(Default)]
 pub struct SaleCache {
-    sales: DashMap<FlashSaleId, Arc<FlashSaleRecord>>,
+    sales: DashMap<FlashSaleId, Arc<Cached>>,
+}
+
+/// One sale as a node holds it. `buyers` is everyone who may hold an order of it:
+/// those the store had when the sale was read, then each buyer this node admits,
+/// added before their order is written. On one node (the gate not shared) that
+/// is everyone, so a refused buyer outside it has no order a retry could be
+/// answered with, and is refused without reading their key. A buyer admitted
+/// while the cache was being cleared can be missed: their retry within that
+/// moment is told "sold out", as any retry racing its own first order is.
+pub(super) struct Cached {
+    sale: FlashSaleRecord,
+    buyers: DashSet<AccountId>,
 }
 
 impl SaleCache {
-    async fn get(&self, svc: &Services, id: FlashSaleId) -> Result<Option<Arc<FlashSaleRecord>>> {
+    async fn get(&self, svc: &Services, id: FlashSaleId) -> Result<Option<Arc<Cached>>> {
         if let Some(s) = self.sales.get(&id) {
             return Ok(Some(Arc::clone(&s)));
         }
-        let Some(s) = svc.store.flash_get(id).await? else {
+        let Some(sale) = svc.store.flash_get(id).await? else {
             return Ok(None);
         };
+        let buyers = svc.store.flash_buyers(id).await?.into_iter().collect();
         if self.sales.len() >= CACHED_MAX {
             self.sales.clear();
         }
-        let s = Arc::new(s);
-        self.sales.insert(id, Arc::clone(&s));
-        Ok(Some(s))
+        // Two first buyers may both read it: the first kept is the one everybody
+        // adds to, so no admission is recorded on a copy that is dropped.
+        let s = self
+            .sales
+            .entry(id)
+            .or_insert_with(|| Arc::new(Cached { sale, buyers }));
+        Ok(Some(Arc::clone(&s)))
     }
 }
 
@@ -225,12 +244,13 @@ pub async fn buy(
 ) -> Result<(OrderRecord, bool)> {
     require_scope(actor, Scope::Write)?;
     let key = idempotency_key(key)?;
-    let sale = svc
+    let cached = svc
         .flash
         .get(svc, id)
         .await?
-        .filter(|s| s.org_id == org)
+        .filter(|c| c.sale.org_id == org)
         .ok_or(CommerceError::NotFound)?;
+    let sale = &cached.sale;
     let q = sale.terms.check_quantity(q)?;
     let request_hash = match coupon {
         None => format!("flash:{id}:{q}"),
@@ -292,7 +312,10 @@ pub async fn buy(
     };
     if let Some(e) = refused {
         // A retry of a buy that went through is answered with its order, whatever
-        // the sale says now.
+        // the sale says now; on one node only a buyer who may have one is read.
+        if !svc.gate.shared() && !cached.buyers.contains(&actor.account_id()) {
+            return Err(e);
+        }
         return match super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await? {
             Some(first) => Ok((first, true)),
             None => Err(e),
@@ -302,6 +325,7 @@ pub async fn buy(
     // client hung up, the request timed out) rolls its transaction back, and the
     // hold gives the units back to the gate rather than leave them unsellable.
     let mut hold = GateHold::new(svc, id, q);
+    cached.buyers.insert(actor.account_id());
     let placed = submit(svc, actor, org, (key, request_hash), priced, Some(id)).await;
     match &placed {
         Ok((_, false)) => hold.keep(),

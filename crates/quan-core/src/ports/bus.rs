@@ -31,5 +31,9 @@ pub trait Bus: Send + Sync + 'static {
     fn subscribe(&self, topic: &str) -> broadcast::Receiver<BusMessage>;
     /// Whether the bus can carry messages now (for `/readyz`).
     async fn ping(&self) -> Result<(), BusError>;
+    /// How often this node's subscription was lost or came back: a message
+    /// published while it was lost may never arrive. Odd while it is lost; a bus
+    /// that cannot lose messages (one node, in memory) stays at 0.
+    fn gaps(&self) -> u64;
     fn name(&self) -> &'static str;
 }

@@ -22,6 +22,9 @@ pub trait StockGate: Send + Sync + 'static {
     /// order that lapsed unpaid). A key the gate has not seen is left alone: its
     /// seed will come from the store, which has them already.
     async fn give_back(&self, key: &str, q: i64) -> Result<(), GateError>;
+    /// Whether other nodes admit buyers through the same count (a cluster's
+    /// Redis): then what one node saw of a sale is not all that happened to it.
+    fn shared(&self) -> bool;
     /// Which implementation runs ("memory", "redis"), for readiness and tests.
     fn name(&self) -> &'static str;
 }

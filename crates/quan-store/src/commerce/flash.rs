@@ -4,8 +4,10 @@
 //! lock them in opposite orders), and the close that gives the rest to the SKU.
 
 use super::catalog::currency;
+use crate::connect::Backend;
 use crate::jobs::insert_job;
 use crate::moderation::exec;
+use crate::queries::value_rows;
 use crate::rows::{backend, flag, id, int, text, ts};
 use crate::store::{SqlStore, Tx};
 use quan_core::commerce::port::{FlashMade, FlashSaleRecord};
@@ -44,6 +46,55 @@ fn sale(r: &AnyRow) -> StoreResult<FlashSaleRecord> {
     })
 }
 
+/// Takes `$1` units of sale `$2` while it is open, has them, and its product is on
+/// the shelf (published, the SKU not retired).
+const TAKE_UNITS: &str = "UPDATE flash_sales SET remaining = remaining - $1 WHERE id = $2 AND closed = 0 AND remaining >= $1 \
+     AND EXISTS (SELECT 1 FROM skus s JOIN products p ON p.id = s.product_id \
+                 WHERE s.id = flash_sales.sku_id AND s.retired = 0 AND p.published <> 0)";
+
+/// [`take_flash`] for many orders at once (a group's): each sale's units in one
+/// guarded decrement, every buyer's allowance in one statement. True when all
+/// were taken; false when any one would be refused (a sale short, a buyer at
+/// their limit, a buyer twice): the caller rolls back and takes them one by one.
+pub(super) async fn take_flash_many(
+    tx: &mut Tx,
+    engine: Backend,
+    takes: &[(FlashSaleId, AccountId, i64)],
+) -> StoreResult<bool> {
+    let mut sales: Vec<(FlashSaleId, i64)> = Vec::new();
+    for &(sale, _, q) in takes {
+        match sales.iter_mut().find(|s| s.0 == sale) {
+            Some(s) => s.1 += q,
+            None => sales.push((sale, q)),
+        }
+    }
+    let mut buyers: Vec<(FlashSaleId, AccountId)> = takes.iter().map(|t| (t.0, t.1)).collect();
+    buyers.sort_unstable();
+    buyers.dedup();
+    if buyers.len() < takes.len() {
+        // One row moved twice in a statement: PostgreSQL refuses it outright.
+        return Ok(false);
+    }
+    // The sales' rows first, then the buyers', as one order at a time takes them.
+    sales.sort_unstable();
+    for (sale, q) in sales {
+        if exec(tx, sqlx::query(TAKE_UNITS).bind(q).bind(sale.to_string())).await? == 0 {
+            return Ok(false);
+        }
+    }
+    let sql = format!(
+        "INSERT INTO flash_buyers (sale_id, buyer_id, bought) VALUES {} \
+         ON CONFLICT (sale_id, buyer_id) DO UPDATE SET bought = flash_buyers.bought + excluded.bought \
+         WHERE flash_buyers.bought + excluded.bought <= (SELECT per_person FROM flash_sales WHERE id = excluded.sale_id)",
+        value_rows(engine, takes.len(), 3)
+    );
+    let mut q = sqlx::query(&sql);
+    for (sale, buyer, n) in takes {
+        q = q.bind(sale.to_string()).bind(buyer.to_string()).bind(*n);
+    }
+    Ok(exec(tx, q).await? == u64::try_from(takes.len()).unwrap_or(u64::MAX))
+}
+
 /// Takes `q` units of an open sale and `q` of the buyer's allowance, or nothing:
 /// `Err(false)` when the sale has not that many left (or its product is off the
 /// shelf: unpublished, or the SKU retired), `Err(true)` when the buyer
@@ -54,17 +105,7 @@ pub(super) async fn take_flash(
     buyer: AccountId,
     q: i64,
 ) -> StoreResult<Result<(), bool>> {
-    let taken = exec(
-        tx,
-        sqlx::query(
-            "UPDATE flash_sales SET remaining = remaining - $1 WHERE id = $2 AND closed = 0 AND remaining >= $1 \
-             AND EXISTS (SELECT 1 FROM skus s JOIN products p ON p.id = s.product_id \
-                         WHERE s.id = flash_sales.sku_id AND s.retired = 0 AND p.published <> 0)",
-        )
-        .bind(q)
-        .bind(sale.to_string()),
-    )
-    .await?;
+    let taken = exec(tx, sqlx::query(TAKE_UNITS).bind(q).bind(sale.to_string())).await?;
     if taken == 0 {
         return Ok(Err(false));
     }
@@ -217,6 +258,16 @@ impl SqlStore {
             .await?
             .map(|r| sale(&r))
             .transpose()
+    }
+
+    pub(super) async fn flash_sale_buyers(&self, fid: FlashSaleId) -> StoreResult<Vec<AccountId>> {
+        let q = sqlx::query("SELECT buyer_id FROM flash_buyers WHERE sale_id = $1")
+            .bind(fid.to_string());
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| id(r, "buyer_id"))
+            .collect()
     }
 
     pub(super) async fn flash_sales_of_org(

@@ -92,6 +92,9 @@ impl CommerceStore for SqlStore {
     async fn flash_get(&self, id: FlashSaleId) -> StoreResult<Option<FlashSaleRecord>> {
         self.flash_sale_get(id).await
     }
+    async fn flash_buyers(&self, id: FlashSaleId) -> StoreResult<Vec<AccountId>> {
+        self.flash_sale_buyers(id).await
+    }
     async fn flash_of_org(
         &self,
         org: OrgId,

@@ -3,16 +3,19 @@
 //! guarded moves that give stock back on cancellation.
 
 use super::catalog::currency;
-use super::flash::{give_back_flash, take_flash};
-use crate::jobs::insert_job;
+use super::flash::{give_back_flash, take_flash, take_flash_many};
+use crate::connect::Backend;
+use crate::group::{BoxFuture, Rows};
+use crate::jobs::{insert_job, insert_jobs};
 use crate::moderation::exec;
+use crate::queries::value_rows;
 use crate::rows::{self, backend, id, int, opt_id, opt_text, opt_ts, text, ts};
-use crate::store::{SqlStore, Tx};
+use crate::store::{AnyQuery, SqlStore, Tx};
 use quan_core::commerce::port::{LineRefund, OrderLine, OrderRecord, PlaceOutcome};
 use quan_core::{EventRecord, NewJob, Page, PageRequest, StoreResult};
 use quan_domain::{AccountId, Money, OrderId, OrderStatus, OrgId};
 use sqlx::any::AnyRow;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 const ORDER_COLS: &str = "o.id, o.org_id, o.buyer_id, o.person_id, o.status, o.before_refund, \
      o.total_fen, o.currency, o.idempotency_key, o.request_hash, o.created_at, o.expires_at, \
@@ -130,6 +133,48 @@ enum Placing {
     Refused(Box<PlaceOutcome>),
 }
 
+const ORDER_INSERT_INTO: &str = "INSERT INTO orders (id, org_id, buyer_id, person_id, status, total_fen, currency, \
+     idempotency_key, request_hash, created_at, expires_at, flash_sale_id, coupon_claim_id)";
+/// Values per order in [`ORDER_INSERT_INTO`].
+const ORDER_WIDTH: usize = 13;
+
+fn bind_order<'q>(q: AnyQuery<'q>, o: &OrderRecord) -> AnyQuery<'q> {
+    q.bind(o.id.to_string())
+        .bind(o.org_id.to_string())
+        .bind(o.buyer.to_string())
+        .bind(o.person_id.map(|p| p.to_string()))
+        .bind(o.status.as_str())
+        .bind(o.total.fen())
+        .bind(o.total.currency().as_str())
+        .bind(o.idempotency_key.clone())
+        .bind(o.request_hash.clone())
+        .bind(o.created_at.millis())
+        .bind(o.expires_at.millis())
+        .bind(o.flash_sale.map(|f| f.to_string()))
+        .bind(o.coupon.map(|c| c.to_string()))
+}
+
+const LINE_INSERT_INTO: &str = "INSERT INTO order_lines (order_id, line, sku_id, product_id, product_name, \
+     sku_name, unit_fen, quantity, amount_fen, list_unit_fen, coupon_off_fen, joins_circle_id)";
+/// Values per line in [`LINE_INSERT_INTO`].
+const LINE_WIDTH: usize = 12;
+
+/// Line `i` of order `o`.
+fn bind_line<'q>(q: AnyQuery<'q>, o: OrderId, i: usize, l: &OrderLine) -> AnyQuery<'q> {
+    q.bind(o.to_string())
+        .bind(i64::try_from(i).unwrap_or(i64::MAX))
+        .bind(l.sku_id.to_string())
+        .bind(l.product_id.to_string())
+        .bind(l.product_name.clone())
+        .bind(l.sku_name.clone())
+        .bind(l.unit.fen())
+        .bind(l.quantity)
+        .bind(l.amount.fen())
+        .bind(l.list_unit.fen())
+        .bind(l.coupon_off.fen())
+        .bind(l.joins.map(|c| c.to_string()))
+}
+
 /// The error a grouped order's refusal carries out of its write (never a caller's).
 const REFUSED: &str = "order_refused";
 
@@ -143,29 +188,13 @@ async fn place_in(
     event: &EventRecord,
 ) -> StoreResult<Placing> {
     // The key first: a concurrent twin waits here for this one's outcome.
-    let fresh = exec(
-        tx,
-        sqlx::query(
-            "INSERT INTO orders (id, org_id, buyer_id, person_id, status, total_fen, currency, idempotency_key, \
-               request_hash, created_at, expires_at, flash_sale_id, coupon_claim_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-             ON CONFLICT (buyer_id, idempotency_key) DO NOTHING",
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{ORDER_INSERT_INTO} VALUES {} ON CONFLICT (buyer_id, idempotency_key) DO NOTHING",
+            crate::queries::placeholders(1, ORDER_WIDTH)
         )
-        .bind(o.id.to_string())
-        .bind(o.org_id.to_string())
-        .bind(o.buyer.to_string())
-        .bind(o.person_id.map(|p| p.to_string()))
-        .bind(o.status.as_str())
-        .bind(o.total.fen())
-        .bind(o.total.currency().as_str())
-        .bind(o.idempotency_key.clone())
-        .bind(o.request_hash.clone())
-        .bind(o.created_at.millis())
-        .bind(o.expires_at.millis())
-        .bind(o.flash_sale.map(|f| f.to_string()))
-        .bind(o.coupon.map(|c| c.to_string())),
-    )
-    .await?;
+    });
+    let fresh = exec(tx, bind_order(sqlx::query(&SQL), o)).await?;
     if fresh == 0 {
         return Ok(Placing::Replay);
     }
@@ -207,27 +236,14 @@ async fn place_in(
             return Ok(Placing::Refused(Box::new(PlaceOutcome::CouponUsed)));
         }
     }
-    for (i, l) in o.lines.iter().enumerate() {
-        exec(
-            tx,
-            sqlx::query(
-                "INSERT INTO order_lines (order_id, line, sku_id, product_id, product_name, sku_name, unit_fen, quantity, amount_fen, \
-                   list_unit_fen, coupon_off_fen, joins_circle_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(o.id.to_string())
-            .bind(i64::try_from(i).unwrap_or(i64::MAX))
-            .bind(l.sku_id.to_string())
-            .bind(l.product_id.to_string())
-            .bind(l.product_name.clone())
-            .bind(l.sku_name.clone())
-            .bind(l.unit.fen())
-            .bind(l.quantity)
-            .bind(l.amount.fen())
-            .bind(l.list_unit.fen())
-            .bind(l.coupon_off.fen())
-            .bind(l.joins.map(|c| c.to_string())),
+    static LINE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{LINE_INSERT_INTO} VALUES {}",
+            crate::queries::placeholders(1, LINE_WIDTH)
         )
-        .await?;
+    });
+    for (i, l) in o.lines.iter().enumerate() {
+        exec(tx, bind_line(sqlx::query(&LINE), o.id, i, l)).await?;
     }
     insert_job(tx, release).await?;
     SqlStore::insert_event(tx, event).await?;
@@ -336,24 +352,26 @@ impl SqlStore {
         release: &NewJob,
         event: &EventRecord,
     ) -> StoreResult<PlaceOutcome> {
-        // Shared copies: the write runs on the group writer's task, maybe twice.
-        let write = Arc::new((o.clone(), release.clone(), event.clone()));
-        let slot: Arc<Mutex<Option<Placing>>> = Arc::new(Mutex::new(None));
-        let out = Arc::clone(&slot);
+        // Shared: the write runs on the group writer's task, with others' rows
+        // or alone (maybe both).
+        let rows = Arc::new(FlashRows {
+            order: o.clone(),
+            release: release.clone(),
+            event: event.clone(),
+            out: Mutex::new(None),
+        });
+        let slot = Arc::clone(&rows);
         let done = self
             .group
-            .write(
+            .write_rows(
                 &o.buyer.to_string(),
+                Arc::clone(&rows),
                 Box::new(move |tx: &mut Tx| {
-                    let write = Arc::clone(&write);
-                    let out = Arc::clone(&out);
+                    let rows = Arc::clone(&rows);
                     Box::pin(async move {
-                        let (o, release, ev) = &*write;
-                        let placing = place_in(tx, o, release, ev).await?;
+                        let placing = place_in(tx, &rows.order, &rows.release, &rows.event).await?;
                         let refused = matches!(placing, Placing::Refused(_));
-                        if let Ok(mut s) = out.lock() {
-                            *s = Some(placing);
-                        }
+                        rows.tell(placing);
                         if refused {
                             Err(quan_core::StoreError::Conflict {
                                 constraint: REFUSED.to_owned(),
@@ -365,7 +383,7 @@ impl SqlStore {
                 }),
             )
             .await;
-        let placing = slot.lock().ok().and_then(|mut s| s.take());
+        let placing = slot.out.lock().ok().and_then(|mut s| s.take());
         match (done, placing) {
             (Ok(()), Some(Placing::Placed)) => Ok(PlaceOutcome::Placed(o.clone())),
             (Ok(()), Some(Placing::Replay)) => self.replayed(o).await,
@@ -516,4 +534,94 @@ pub(super) fn by_buyer(buyer: AccountId) -> (&'static str, String) {
 }
 pub(super) fn by_org(org: OrgId) -> (&'static str, String) {
     ("org_id", org.to_string())
+}
+
+/// A flash order waiting in a group: its rows, and where its outcome goes.
+struct FlashRows {
+    order: OrderRecord,
+    release: NewJob,
+    event: EventRecord,
+    out: Mutex<Option<Placing>>,
+}
+
+impl FlashRows {
+    fn tell(&self, placing: Placing) {
+        if let Ok(mut s) = self.out.lock() {
+            *s = Some(placing);
+        }
+    }
+}
+
+impl Rows for FlashRows {
+    fn write_all(
+        tx: &mut Tx,
+        engine: Backend,
+        all: Vec<Arc<Self>>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(place_many(tx, engine, all))
+    }
+}
+
+/// The first pass of a group's flash orders: the keys, the sales' units and the
+/// buyers' allowances, the lines, the release jobs and the events, each in one
+/// statement for them all. An order whose key was used before is a replay (none
+/// of its other rows written); any refusal fails the pass, and each order is then
+/// placed alone by [`place_in`], which tells who was refused.
+async fn place_many(tx: &mut Tx, engine: Backend, all: Vec<Arc<FlashRows>>) -> StoreResult<()> {
+    let sql = format!(
+        "{ORDER_INSERT_INTO} VALUES {} ON CONFLICT (buyer_id, idempotency_key) DO NOTHING RETURNING id",
+        value_rows(engine, all.len(), ORDER_WIDTH)
+    );
+    let mut q = sqlx::query(&sql);
+    for r in &all {
+        q = bind_order(q, &r.order);
+    }
+    let mut fresh = std::collections::HashSet::new();
+    for row in q.fetch_all(&mut **tx).await.map_err(backend)? {
+        fresh.insert(text(&row, "id")?);
+    }
+    let (new, replays): (Vec<_>, Vec<_>) = all
+        .iter()
+        .partition(|r| fresh.contains(&r.order.id.to_string()));
+    let mut takes = Vec::with_capacity(new.len());
+    for r in &new {
+        match (r.order.flash_sale, r.order.lines.as_slice()) {
+            (Some(sale), [line]) => takes.push((sale, r.order.buyer, line.quantity)),
+            _ => return Err(not_together()),
+        }
+    }
+    if !take_flash_many(tx, engine, &takes).await? {
+        return Err(not_together());
+    }
+    if !new.is_empty() {
+        let sql = format!(
+            "{LINE_INSERT_INTO} VALUES {}",
+            value_rows(engine, new.len(), LINE_WIDTH)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in &new {
+            for (i, l) in r.order.lines.iter().enumerate() {
+                q = bind_line(q, r.order.id, i, l);
+            }
+        }
+        exec(tx, q).await?;
+    }
+    let jobs: Vec<&NewJob> = new.iter().map(|r| &r.release).collect();
+    insert_jobs(tx, engine, &jobs).await?;
+    let events: Vec<&EventRecord> = new.iter().map(|r| &r.event).collect();
+    SqlStore::insert_events(tx, engine, &events).await?;
+    for r in new {
+        r.tell(Placing::Placed);
+    }
+    for r in replays {
+        r.tell(Placing::Replay);
+    }
+    Ok(())
+}
+
+/// Why a group's flash orders go one by one after all (never a caller's error).
+fn not_together() -> quan_core::StoreError {
+    quan_core::StoreError::Conflict {
+        constraint: REFUSED.to_owned(),
+    }
 }

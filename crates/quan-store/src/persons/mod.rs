@@ -14,6 +14,7 @@ use quan_core::{
     PersonRecord, PersonStore, StoreError, StoreResult,
 };
 use quan_domain::{HandleId, HandleKind, OrgId, PersonId, Timestamp};
+use std::sync::Arc;
 
 pub(crate) const PERSON_COLS: &str =
     "id, org_id, display_name, account_id, stage, verified, created_at, merged_into";
@@ -113,55 +114,21 @@ impl PersonStore for SqlStore {
         account: &AccountRecord,
         now: Timestamp,
     ) -> StoreResult<PersonRecord> {
-        let mut tx = self.begin().await?;
-        let id = PersonId::new();
-        // ON CONFLICT on the (org, account) unique index: concurrent first joins agree
-        // on one person.
-        sqlx::query(
-            "INSERT INTO persons (id, org_id, display_name, account_id, stage, verified, created_at) \
-             VALUES ($1, $2, $3, $4, 'follower', 0, $5) ON CONFLICT (org_id, account_id) DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(org.to_string())
-        .bind(account.display_name.clone())
-        .bind(account.id.to_string())
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        // Read first: nearly every call finds the person (a buyer, a member acting
+        // again), and a read spares the one writer a transaction.
         let sql =
             format!("SELECT {PERSON_COLS} FROM persons WHERE org_id = $1 AND account_id = $2");
-        let row = sqlx::query(&sql)
-            .bind(org.to_string())
-            .bind(account.id.to_string())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let person = person_rows::person(&row)?;
-        if person.id == id {
-            // A new person: attach the account's verified contact handles, unless
-            // another person of the org holds them (merging is a separate, audited act).
-            for (kind, value) in [
-                ("email", account.email.as_ref()),
-                ("phone", account.phone.as_ref()),
-            ] {
-                let Some(value) = value else { continue };
-                sqlx::query(
-                    "INSERT INTO handles (id, org_id, person_id, kind, value, verified, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (org_id, kind, value) DO NOTHING",
-                )
-                .bind(HandleId::new().to_string())
-                .bind(org.to_string())
-                .bind(id.to_string())
-                .bind(kind)
-                .bind(value.clone())
-                .bind(now.millis())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
-        }
-        tx.commit().await.map_err(backend)?;
+        let known = self
+            .fetch_opt(
+                sqlx::query(&sql)
+                    .bind(org.to_string())
+                    .bind(account.id.to_string()),
+            )
+            .await?;
+        let person = match known {
+            Some(r) => person_rows::person(&r)?,
+            None => self.person_insert_for(org, account, now).await?,
+        };
         // An account whose person was merged acts as the survivor (merges keep
         // one hop: a later merge re-points earlier ones).
         let person = match person.merged_into {
@@ -275,4 +242,92 @@ impl PersonStore for SqlStore {
             .map(|r| Ok((circle_rows::circle(r)?, circle_rows::member(r)?)))
             .collect()
     }
+}
+
+impl SqlStore {
+    /// The account's first person in the org, with its verified contact handles;
+    /// concurrent first calls agree on one.
+    async fn person_insert_for(
+        &self,
+        org: OrgId,
+        account: &AccountRecord,
+        now: Timestamp,
+    ) -> StoreResult<PersonRecord> {
+        // Through the group writer: a crowd of first-time buyers (a flash sale)
+        // shares commits, with each other and with their orders, instead of each
+        // waiting for the one writer with a transaction of its own.
+        let new = Arc::new((PersonId::new(), org, account.clone(), now));
+        self.group
+            .write(
+                &account.id.to_string(),
+                Box::new(move |tx: &mut Tx| {
+                    let new = Arc::clone(&new);
+                    Box::pin(async move {
+                        let (id, org, account, now) = &*new;
+                        insert_person(tx, (*id, *org), account, *now).await
+                    })
+                }),
+            )
+            .await?;
+        let sql =
+            format!("SELECT {PERSON_COLS} FROM persons WHERE org_id = $1 AND account_id = $2");
+        let row = self
+            .fetch_opt(
+                sqlx::query(&sql)
+                    .bind(org.to_string())
+                    .bind(account.id.to_string()),
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        person_rows::person(&row)
+    }
+}
+
+/// The account's person in the org, unless it has one: ON CONFLICT on the (org,
+/// account) unique index, so concurrent first calls agree on one. A new person
+/// gets the account's verified contact handles, unless another person of the org
+/// holds them (merging is a separate, audited act).
+async fn insert_person(
+    tx: &mut Tx,
+    (id, org): (PersonId, OrgId),
+    account: &AccountRecord,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let made = exec(
+        tx,
+        sqlx::query(
+            "INSERT INTO persons (id, org_id, display_name, account_id, stage, verified, created_at) \
+             VALUES ($1, $2, $3, $4, 'follower', 0, $5) ON CONFLICT (org_id, account_id) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(account.display_name.clone())
+        .bind(account.id.to_string())
+        .bind(now.millis()),
+    )
+    .await?;
+    if made == 0 {
+        return Ok(());
+    }
+    for (kind, value) in [
+        ("email", account.email.as_ref()),
+        ("phone", account.phone.as_ref()),
+    ] {
+        let Some(value) = value else { continue };
+        exec(
+            tx,
+            sqlx::query(
+                "INSERT INTO handles (id, org_id, person_id, kind, value, verified, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (org_id, kind, value) DO NOTHING",
+            )
+            .bind(HandleId::new().to_string())
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .bind(kind)
+            .bind(value.clone())
+            .bind(now.millis()),
+        )
+        .await?;
+    }
+    Ok(())
 }

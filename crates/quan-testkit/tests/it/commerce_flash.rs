@@ -21,7 +21,8 @@ on_both_backends!(
     staff_end_a_sale_early_and_set_up_no_overlapping_one,
     bad_flash_sales_are_refused_with_their_reasons,
     bad_flash_buys_are_refused_and_take_nothing,
-    ten_thousand_buyers_for_a_hundred_units_twice
+    ten_thousand_buyers_for_a_hundred_units_twice,
+    twins_under_one_key_in_a_rush_make_one_order_each
 );
 
 /// A tea shop with one SKU (¥38, stock 50): (owner, org, product, sku).
@@ -102,6 +103,43 @@ async fn a_flash_sale_sells_its_stock_at_its_price_and_no_more(app: TestApp) {
     // The same key for something else is refused.
     let r = buyers[i].try_order(&org, &[(&sku, 1)], "flash-1").await;
     assert_eq!(r.problem(), (422, Some("idempotency_key_reused")));
+}
+
+/// Twenty new buyers each send the same buy twice at once under one key: their
+/// orders share the group writer's statements (keys, units, allowances, persons),
+/// and each buyer gets one order, the twin its replay, one unit taken each.
+async fn twins_under_one_key_in_a_rush_make_one_order_each(app: TestApp) {
+    let (owner, org, product, sku) = shop(&app).await;
+    let sale = owner
+        .flash_sale(&app, &org, (&product, &sku), (2500, 40, 1))
+        .await;
+    // Enough units for every try: a twin the gate turned away would be told "sold
+    // out" while its first order is still being written (see `flash::SaleCache`).
+    let buyers = users(&app, 20).await;
+    let (o, s) = (&org, &sale.id);
+    let tries = futures::future::join_all(buyers.iter().flat_map(|b| {
+        (0..2).map(move |_| async move { (b, b.try_buy_flash(o, s, 1, "twin").await) })
+    }))
+    .await;
+    let mut orders = BTreeSet::new();
+    for b in &buyers {
+        let mine: Vec<_> = tries.iter().filter(|(who, _)| who.id == b.id).collect();
+        let mut statuses: Vec<u16> = mine.iter().map(|(_, r)| r.status).collect();
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [200, 201],
+            "{:?}",
+            mine.iter().map(|(_, r)| &r.text).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            mine[0].1.body["id"], mine[1].1.body["id"],
+            "the twin gets the same order"
+        );
+        orders.insert(mine[0].1.body["id"].to_string());
+    }
+    assert_eq!(orders.len(), 20);
+    assert_eq!(owner.org_flash_sales(&org).await[0].remaining, 20);
 }
 
 async fn nobody_passes_the_per_person_limit_even_all_at_once(app: TestApp) {

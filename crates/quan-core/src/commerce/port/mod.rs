@@ -419,6 +419,10 @@ pub trait CommerceStore: Send + Sync {
     ) -> StoreResult<FlashMade>;
     /// A flash sale by id alone (a buyer's path checks the org itself).
     async fn flash_get(&self, id: FlashSaleId) -> StoreResult<Option<FlashSaleRecord>>;
+    /// Everyone who ever held an order of the sale (their rows stay when an order
+    /// lapses), so a node can tell a retry that may have an order from a buyer who
+    /// has none without reading each buyer's key.
+    async fn flash_buyers(&self, id: FlashSaleId) -> StoreResult<Vec<AccountId>>;
     /// The org's flash sales, newest first.
     async fn flash_of_org(
         &self,
