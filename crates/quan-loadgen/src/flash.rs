@@ -1,4 +1,4 @@
-//! `flash-sale`: a crowd of buyers (each a member with a session) races for a
+//! `flash-sale`: a crowd of buyers (accounts with sessions, new to the shop) races for a
 //! flash sale's stock over HTTP; every buyer tries once, having read the sale's
 //! page just before it (as a crowd waiting for the countdown does). Measured: attempts/s,
 //! latency, and exactness (orders created = the stock, every run). Beside it, in
@@ -185,8 +185,8 @@ where
     Ok((all, t0.elapsed().as_secs_f64()))
 }
 
-/// The crowd waits on the sale's page before it opens, as buyers do: each reads
-/// it once, so the race starts with sessions the node has just seen (the
+/// The crowd waits on the sale's page, as buyers do for its countdown: each reads
+/// it once just before buying, so the race starts with sessions the node has just seen (the
 /// reference read's session is warm too). Every read must succeed.
 async fn wait_on_page(
     ports: &[u16],

@@ -13,7 +13,8 @@
 //! statement is a round trip to its worker thread, which in a rush costs more
 //! than the statement.
 //!
-//! A group first runs its writes back to back. Should one of them fail (a quota, a
+//! A group first runs its writes back to back (each kind of [`Rows`] after the
+//! others, together). Should one of them fail (a quota, a
 //! vanished membership) the group rolls back and runs again with each write under
 //! its own SAVEPOINT, so the failure undoes only its own statements: refusals are
 //! rare, and two statements fewer per write is a tenth of SQLite's writer and two
@@ -84,6 +85,9 @@ type WriteAll = for<'t> fn(
     Backend,
     Vec<Arc<dyn Any + Send + Sync>>,
 ) -> BoxFuture<'t, StoreResult<()>>;
+
+/// A group's writes of one kind, with the kind's writer.
+type Kind = (TypeId, WriteAll, Vec<Arc<dyn Any + Send + Sync>>);
 
 fn write_all_of<R: Rows>(
     tx: &mut Tx,
@@ -241,7 +245,7 @@ async fn together(
     shared: Vec<Option<Shared>>,
 ) -> StoreResult<()> {
     let mut tx = begin(pool, engine).await?;
-    let mut kinds: Vec<(TypeId, WriteAll, Vec<Arc<dyn Any + Send + Sync>>)> = Vec::new();
+    let mut kinds: Vec<Kind> = Vec::new();
     for (work, shared) in works.iter().zip(shared) {
         let failed = match shared {
             None => work(&mut tx).await.err(),

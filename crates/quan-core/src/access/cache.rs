@@ -43,6 +43,9 @@ pub struct AuthCache {
     sessions: DashMap<String, ((SessionRecord, AccountRecord), Instant, u64)>,
     /// The bus's gaps as [`listen`] last read them.
     bus_gaps: AtomicU64,
+    /// Session evictions applied so far: a session read from the store while one
+    /// was applied is not cached (it may be the one that ended).
+    session_evictions: AtomicU64,
     /// The visibility gate's inputs for a viewer, with what makes their feed differ
     /// from the plain one (history window, posts of theirs hidden for review).
     views: DashMap<(CircleId, AccountId), (CircleView, Instant)>,
@@ -139,7 +142,18 @@ impl AuthCache {
         let ttl = session_ttl(e.2, self.bus_gaps.load(Ordering::Relaxed));
         (e.1.elapsed() < ttl).then(|| e.0.clone())
     }
-    pub fn put_session(&self, hash: String, v: (SessionRecord, AccountRecord)) {
+    /// Where session evictions stand: read before reading a session from the
+    /// store, handed to [`Self::put_session`].
+    pub fn session_epoch(&self) -> u64 {
+        self.session_evictions.load(Ordering::SeqCst)
+    }
+    /// Caches a session read from the store when no session was evicted since
+    /// `epoch` (else an eviction that landed between the read and now would be
+    /// undone for [`SESSION_TTL`]).
+    pub fn put_session(&self, hash: String, v: (SessionRecord, AccountRecord), epoch: u64) {
+        if self.session_epoch() != epoch {
+            return;
+        }
         if self.sessions.len() >= MAX_ENTRIES {
             self.sessions.clear();
         }
@@ -161,9 +175,11 @@ impl AuthCache {
     pub fn apply(&self, e: &Eviction) {
         match e {
             Eviction::Session { token_hash } => {
+                self.session_evictions.fetch_add(1, Ordering::SeqCst);
                 self.sessions.remove(token_hash);
             }
             Eviction::AccountSessions { account } => {
+                self.session_evictions.fetch_add(1, Ordering::SeqCst);
                 self.sessions
                     .retain(|_, ((_, a), _, _)| a.id.to_string() != *account);
             }
@@ -203,15 +219,27 @@ impl AuthCache {
     }
 }
 
-/// Evicts here and tells every other node.
+/// Evicts here and tells every other node, trying a few times: a session ended
+/// here is trusted elsewhere for up to [`SESSION_TTL`] if the word never leaves.
 pub async fn evict(cache: &AuthCache, bus: &dyn Bus, e: Eviction) {
     cache.apply(&e);
-    if let Ok(payload) = serde_json::to_string(&e)
-        && let Err(err) = bus.publish(AUTH_TOPIC, &payload).await
-    {
-        tracing::warn!(error = %err, "auth eviction not announced; other nodes catch up within the TTL");
+    let Ok(payload) = serde_json::to_string(&e) else {
+        return;
+    };
+    for attempt in 1..=PUBLISH_TRIES {
+        match bus.publish(AUTH_TOPIC, &payload).await {
+            Ok(()) => return,
+            Err(err) if attempt == PUBLISH_TRIES => tracing::warn!(
+                error = %err,
+                "auth eviction not announced; other nodes catch up within their TTL (sessions: 30 s)"
+            ),
+            Err(_) => tokio::time::sleep(GAPS_EVERY).await,
+        }
     }
 }
+
+/// Tries at announcing an eviction, [`GAPS_EVERY`] apart.
+const PUBLISH_TRIES: u32 = 4;
 
 pub fn token_eviction(id: TokenId) -> Eviction {
     Eviction::Token {
@@ -232,11 +260,10 @@ pub fn staff_eviction(org: OrgId, account: AccountId) -> Eviction {
     }
 }
 
-/// Applies evictions announced by any node, for the life of the process.
 /// A session cached when the bus had had `then` gaps: [`SESSION_TTL`] while it has
 /// had no other since and is up (an even count), else [`TTL`] like everything.
 fn session_ttl(then: u64, now: u64) -> Duration {
-    if then == now && now % 2 == 0 {
+    if then == now && now.is_multiple_of(2) {
         SESSION_TTL
     } else {
         TTL
@@ -246,6 +273,8 @@ fn session_ttl(then: u64, now: u64) -> Duration {
 /// How often [`listen`] reads the bus's gaps: a loss is noticed within this.
 const GAPS_EVERY: Duration = Duration::from_millis(250);
 
+/// Applies evictions announced by any node, and keeps the bus's gaps current, for
+/// the life of the process.
 pub async fn listen(cache: Arc<AuthCache>, bus: Arc<dyn Bus>) {
     let mut rx = bus.subscribe(AUTH_TOPIC);
     let mut tick = tokio::time::interval(GAPS_EVERY);

@@ -66,7 +66,11 @@ impl SaleCache {
         let Some(sale) = svc.store.flash_get(id).await? else {
             return Ok(None);
         };
-        let buyers = svc.store.flash_buyers(id).await?.into_iter().collect();
+        // Never consulted in a cluster (another node's buyers are not in it).
+        let buyers = match svc.gate.shared() {
+            true => DashSet::new(),
+            false => svc.store.flash_buyers(id).await?.into_iter().collect(),
+        };
         if self.sales.len() >= CACHED_MAX {
             self.sales.clear();
         }

@@ -165,9 +165,10 @@ pub async fn session_actor(svc: &Services, secret: &str) -> Result<Option<Actor>
     let found = match svc.auth.session(&hash).filter(|(s, _)| s.expires_at > now) {
         Some(hit) => Some(hit),
         None => {
+            let epoch = svc.auth.session_epoch();
             let found = svc.store.session_find(&hash, now).await?;
             if let Some(f) = &found {
-                svc.auth.put_session(hash, f.clone());
+                svc.auth.put_session(hash, f.clone(), epoch);
             }
             found
         }

@@ -373,9 +373,7 @@ impl SqlStore {
                         let refused = matches!(placing, Placing::Refused(_));
                         rows.tell(placing);
                         if refused {
-                            Err(quan_core::StoreError::Conflict {
-                                constraint: REFUSED.to_owned(),
-                            })
+                            Err(refused_error())
                         } else {
                             Ok(())
                         }
@@ -585,13 +583,14 @@ async fn place_many(tx: &mut Tx, engine: Backend, all: Vec<Arc<FlashRows>>) -> S
         .partition(|r| fresh.contains(&r.order.id.to_string()));
     let mut takes = Vec::with_capacity(new.len());
     for r in &new {
-        match (r.order.flash_sale, r.order.lines.as_slice()) {
-            (Some(sale), [line]) => takes.push((sale, r.order.buyer, line.quantity)),
-            _ => return Err(not_together()),
+        match (r.order.flash_sale, r.order.lines.as_slice(), r.order.coupon) {
+            // A coupon's claim is spent by `place_in`, which can tell it was spent.
+            (Some(sale), [line], None) => takes.push((sale, r.order.buyer, line.quantity)),
+            _ => return Err(refused_error()),
         }
     }
     if !take_flash_many(tx, engine, &takes).await? {
-        return Err(not_together());
+        return Err(refused_error());
     }
     if !new.is_empty() {
         let sql = format!(
@@ -619,8 +618,9 @@ async fn place_many(tx: &mut Tx, engine: Backend, all: Vec<Arc<FlashRows>>) -> S
     Ok(())
 }
 
-/// Why a group's flash orders go one by one after all (never a caller's error).
-fn not_together() -> quan_core::StoreError {
+/// The error a refused grouped write fails with: a refusal in the first pass sends
+/// the group to the savepoint pass; there, its outcome travels beside it.
+fn refused_error() -> quan_core::StoreError {
     quan_core::StoreError::Conflict {
         constraint: REFUSED.to_owned(),
     }

@@ -116,8 +116,7 @@ impl PersonStore for SqlStore {
     ) -> StoreResult<PersonRecord> {
         // Read first: nearly every call finds the person (a buyer, a member acting
         // again), and a read spares the one writer a transaction.
-        let sql =
-            format!("SELECT {PERSON_COLS} FROM persons WHERE org_id = $1 AND account_id = $2");
+        let sql = format!("SELECT {PERSON_COLS} FROM persons {OF_ACCOUNT}");
         let known = self
             .fetch_opt(
                 sqlx::query(&sql)
@@ -269,8 +268,7 @@ impl SqlStore {
                 }),
             )
             .await?;
-        let sql =
-            format!("SELECT {PERSON_COLS} FROM persons WHERE org_id = $1 AND account_id = $2");
+        let sql = format!("SELECT {PERSON_COLS} FROM persons {OF_ACCOUNT}");
         let row = self
             .fetch_opt(
                 sqlx::query(&sql)
@@ -282,6 +280,9 @@ impl SqlStore {
         person_rows::person(&row)
     }
 }
+
+/// The person of account `$2` in org `$1`.
+const OF_ACCOUNT: &str = "WHERE org_id = $1 AND account_id = $2";
 
 /// The account's person in the org, unless it has one: ON CONFLICT on the (org,
 /// account) unique index, so concurrent first calls agree on one. A new person
