@@ -105,6 +105,14 @@ impl Actor {
             Actor::Token { account, .. } => *account,
         }
     }
+
+    /// The account as its session read it (a token carries only its id).
+    pub fn me(&self) -> Option<&Me> {
+        match self {
+            Actor::Session { account, .. } => Some(account),
+            Actor::Token { .. } => None,
+        }
+    }
 }
 
 /// Proof that the caller is staff of `org`, with their role and, for tokens, scopes.

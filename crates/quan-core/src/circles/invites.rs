@@ -181,7 +181,8 @@ pub async fn accept_invite(svc: &Services, actor: &Actor, code: &str) -> Result<
     }
     ensure_not_banned(svc, c.id, account.id).await?;
     let now = svc.clock.now();
-    let person = crate::persons::person_for(svc, c.org_id, &account).await?;
+    let person =
+        crate::persons::person_for(svc, c.org_id, &crate::access::Me::from(&account)).await?;
     let m = CircleMemberRecord {
         circle_id: c.id,
         account_id: account.id,

@@ -149,7 +149,8 @@ pub async fn create_circle(
         .await?
         .ok_or(CircleError::NotFound)?;
     let now = svc.clock.now();
-    let person = crate::persons::person_for(svc, access.org(), &account).await?;
+    let person =
+        crate::persons::person_for(svc, access.org(), &crate::access::Me::from(&account)).await?;
     let preset = n.mode.preset();
     let c = CircleRecord {
         id: CircleId::new(),
@@ -325,7 +326,8 @@ async fn admit(
         .await?
         .ok_or(CircleError::NotFound)?;
     let now = svc.clock.now();
-    let person = crate::persons::person_for(svc, circle.org_id, &account).await?;
+    let person =
+        crate::persons::person_for(svc, circle.org_id, &crate::access::Me::from(&account)).await?;
     let m = CircleMemberRecord {
         circle_id: circle.id,
         account_id: account.id,

@@ -116,12 +116,18 @@ pub(super) async fn submit(
 ) -> Result<(OrderRecord, bool)> {
     let total = priced.breakdown.total;
     let coupon = priced.coupon.as_ref().map(|(claim, _)| claim.id);
-    let account = svc
-        .store
-        .account_get(actor.account_id())
-        .await?
-        .ok_or(CommerceError::NotFound)?;
-    let person = crate::persons::person_for(svc, org, &account)
+    // A session brought the account with it (a flash sale's winner is spared a
+    // read); a token is read.
+    let me = match actor.me() {
+        Some(me) => me.clone(),
+        None => svc
+            .store
+            .account_get(actor.account_id())
+            .await?
+            .map(|a| crate::access::Me::from(&a))
+            .ok_or(CommerceError::NotFound)?,
+    };
+    let person = crate::persons::person_for(svc, org, &me)
         .await
         .map_err(|e| CommerceError::Internal(Box::new(e)))?;
     let now = svc.clock.now();

@@ -12,10 +12,10 @@ pub mod handles;
 pub mod port;
 
 use crate::Services;
+use crate::access::Me;
 use crate::access::OrgAccess;
 use crate::circles::port::{CircleMemberRecord, CircleRecord, MemberStatus};
 use crate::events::{announce, new_event};
-use crate::identity::port::AccountRecord;
 use crate::persons::error::PersonError;
 use crate::persons::port::{MergeRecord, NewMerge, PersonRecord, TimelineEntry, UndoOutcome};
 use crate::ports::constraints;
@@ -33,11 +33,7 @@ pub const TAGS_MAX: usize = 50;
 /// verified e-mail or phone already belongs to another person of the org (a
 /// customer the sales team entered, say), the two are merged, logged and undoable;
 /// a merge an admin undid is not redone.
-pub async fn person_for(
-    svc: &Services,
-    org: OrgId,
-    account: &AccountRecord,
-) -> Result<PersonRecord> {
+pub async fn person_for(svc: &Services, org: OrgId, account: &Me) -> Result<PersonRecord> {
     let now = svc.clock.now();
     let p = svc.store.person_for_account(org, account, now).await?;
     for (kind, value) in [

@@ -1,9 +1,9 @@
 //! The persons capability's store port: persons and their handles, tags, merges (with
 //! exact undo) and the timeline.
 
+use crate::access::Me;
 use crate::circles::port::{CircleMemberRecord, CircleRecord};
 use crate::events::port::EventRecord;
-use crate::identity::port::AccountRecord;
 use crate::page::{Page, PageRequest};
 use crate::ports::StoreResult;
 use async_trait::async_trait;
@@ -113,7 +113,7 @@ pub trait PersonStore: Send + Sync {
     async fn person_for_account(
         &self,
         org: OrgId,
-        account: &AccountRecord,
+        account: &Me,
         now: Timestamp,
     ) -> StoreResult<PersonRecord>;
     async fn person_tags(&self, person: PersonId) -> StoreResult<Vec<String>>;

@@ -208,7 +208,7 @@ pub async fn open(svc: &Services, actor: &Actor, slug: &str) -> Result<ContactRe
         .account_get(actor.account_id())
         .await?
         .ok_or(ReachError::NotFound)?;
-    let person = crate::persons::person_for(svc, code.org_id, &account)
+    let person = crate::persons::person_for(svc, code.org_id, &crate::access::Me::from(&account))
         .await
         .map_err(|e| ReachError::Internal(Box::new(e)))?;
     let turn = svc.store.code_open(code.id).await?;

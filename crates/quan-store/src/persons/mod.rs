@@ -9,9 +9,10 @@ use crate::persons::decode as person_rows;
 use crate::rows::{self, backend, int, text};
 use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
+use quan_core::access::Me;
 use quan_core::{
-    AccountRecord, CircleMemberRecord, CircleRecord, EventRecord, HandleRecord, Page, PageRequest,
-    PersonRecord, PersonStore, StoreError, StoreResult,
+    CircleMemberRecord, CircleRecord, EventRecord, HandleRecord, Page, PageRequest, PersonRecord,
+    PersonStore, StoreError, StoreResult,
 };
 use quan_domain::{HandleId, HandleKind, OrgId, PersonId, Timestamp};
 use std::sync::Arc;
@@ -111,7 +112,7 @@ impl PersonStore for SqlStore {
     async fn person_for_account(
         &self,
         org: OrgId,
-        account: &AccountRecord,
+        account: &Me,
         now: Timestamp,
     ) -> StoreResult<PersonRecord> {
         // Read first: nearly every call finds the person (a buyer, a member acting
@@ -249,7 +250,7 @@ impl SqlStore {
     async fn person_insert_for(
         &self,
         org: OrgId,
-        account: &AccountRecord,
+        account: &Me,
         now: Timestamp,
     ) -> StoreResult<PersonRecord> {
         // Through the group writer: a crowd of first-time buyers (a flash sale)
@@ -291,7 +292,7 @@ const OF_ACCOUNT: &str = "WHERE org_id = $1 AND account_id = $2";
 async fn insert_person(
     tx: &mut Tx,
     (id, org): (PersonId, OrgId),
-    account: &AccountRecord,
+    account: &Me,
     now: Timestamp,
 ) -> StoreResult<()> {
     let made = exec(
