@@ -48,11 +48,6 @@ const CROSSINGS: &[(&str, &str, &str)] = &[
         "a person's profile lists the circles they belong to, with roles and member types",
     ),
     (
-        "persons",
-        "crate::identity::port::AccountRecord",
-        "a person is made for an account when it first joins a circle (person_for)",
-    ),
-    (
         "circles",
         "crate::moderation::guard::",
         "every member write passes the one write guard; bans block joins",
