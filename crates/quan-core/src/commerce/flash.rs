@@ -67,9 +67,10 @@ impl SaleCache {
             return Ok(None);
         };
         // Never consulted in a cluster (another node's buyers are not in it).
-        let buyers = match svc.gate.shared() {
-            true => DashSet::new(),
-            false => svc.store.flash_buyers(id).await?.into_iter().collect(),
+        let buyers = if svc.gate.shared() {
+            DashSet::new()
+        } else {
+            svc.store.flash_buyers(id).await?.into_iter().collect()
         };
         if self.sales.len() >= CACHED_MAX {
             self.sales.clear();

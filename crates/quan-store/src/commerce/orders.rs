@@ -566,6 +566,14 @@ impl Rows for FlashRows {
 /// of its other rows written); any refusal fails the pass, and each order is then
 /// placed alone by [`place_in`], which tells who was refused.
 async fn place_many(tx: &mut Tx, engine: Backend, all: Vec<Arc<FlashRows>>) -> StoreResult<()> {
+    // Known before any statement: only one-line orders of a sale without a coupon
+    // go together (a coupon's claim is spent by `place_in`, which can tell it was).
+    let together = |r: &FlashRows| {
+        r.order.flash_sale.is_some() && r.order.lines.len() == 1 && r.order.coupon.is_none()
+    };
+    if !all.iter().all(|r| together(r)) {
+        return Err(refused_error());
+    }
     let sql = format!(
         "{ORDER_INSERT_INTO} VALUES {} ON CONFLICT (buyer_id, idempotency_key) DO NOTHING RETURNING id",
         value_rows(engine, all.len(), ORDER_WIDTH)
@@ -581,14 +589,16 @@ async fn place_many(tx: &mut Tx, engine: Backend, all: Vec<Arc<FlashRows>>) -> S
     let (new, replays): (Vec<_>, Vec<_>) = all
         .iter()
         .partition(|r| fresh.contains(&r.order.id.to_string()));
-    let mut takes = Vec::with_capacity(new.len());
-    for r in &new {
-        match (r.order.flash_sale, r.order.lines.as_slice(), r.order.coupon) {
-            // A coupon's claim is spent by `place_in`, which can tell it was spent.
-            (Some(sale), [line], None) => takes.push((sale, r.order.buyer, line.quantity)),
-            _ => return Err(refused_error()),
-        }
-    }
+    let takes: Vec<_> = new
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.order.flash_sale?,
+                r.order.buyer,
+                r.order.lines.first()?.quantity,
+            ))
+        })
+        .collect();
     if !take_flash_many(tx, engine, &takes).await? {
         return Err(refused_error());
     }
