@@ -129,6 +129,9 @@ struct Race {
     p99_ms: f64,
     orders: u64,
     errors: u64,
+    /// Answered early (`Prefer: respond-async`): when the last order was in the
+    /// store, from the first buy sent (the sale's count of units left, polled).
+    written_ms: Option<f64>,
 }
 
 /// What one buyer's request came back with: its latency (µs), status, whether it
@@ -211,40 +214,54 @@ async fn wait_on_page(
     Ok(())
 }
 
-/// One race: each buyer posts one buy. Latencies of every attempt, orders made,
-/// errors (anything but an order or "sold out").
+/// One race: each buyer posts one buy, asking to be answered once admitted when
+/// `early` (the node then answers 202 and writes the order on its own; a cluster
+/// answers when the order is written, as without it). Latencies of every
+/// attempt, orders made or promised, errors (anything but those or "sold out").
 async fn race(
     ports: &[u16],
     org: &str,
     sale: &str,
     buyers: &Arc<Vec<String>>,
     conns: usize,
-    run: usize,
+    (run, early): (usize, bool),
 ) -> anyhow::Result<Race> {
     wait_on_page(ports, org, sale, buyers, conns).await?;
     let path = format!("/api/v1/shops/{org}/flash-sales/{sale}/orders");
     let crowd = Arc::clone(buyers);
     let (answers, secs) = each_buyer(ports, buyers.len(), conns, move |b| {
-        Ok(Request::post(path.as_str())
+        let r = Request::post(path.as_str())
             .header("host", "127.0.0.1")
             .header("content-type", "application/json")
             .header("cookie", format!("quan_session={}", crowd[b]))
-            .header("idempotency-key", format!("run{run}-b{b}"))
-            .body(Full::new(Bytes::from_static(b"{\"quantity\":1}")))?)
+            .header("idempotency-key", format!("run{run}-b{b}"));
+        let r = if early {
+            r.header("prefer", "respond-async")
+        } else {
+            r
+        };
+        Ok(r.body(Full::new(Bytes::from_static(b"{\"quantity\":1}")))?)
     })
     .await?;
-    let orders = answers.iter().filter(|a| a.1 == 201).count() as u64;
-    // When the last order came back: the stock's part of the race.
+    let won = |a: &Answer| a.1 == 201 || a.1 == 202;
+    let orders = answers.iter().filter(|a| won(a)).count() as u64;
+    // When the last winner was answered: the stock's part of the race.
     let sold_ms = answers
         .iter()
-        .filter(|a| a.1 == 201)
+        .filter(|a| won(a))
         .map(|a| a.3)
         .max()
         .unwrap_or(0) as f64
         / 1e3;
-    let winners: Vec<u32> = answers.iter().filter(|a| a.1 == 201).map(|a| a.0).collect();
+    let winners: Vec<u32> = answers.iter().filter(|a| won(a)).map(|a| a.0).collect();
     let (win_p50_ms, win_p99_ms) = crate::fanout::percentiles(winners);
-    let errors = answers.iter().filter(|a| a.1 != 201 && !a.2).count() as u64;
+    let errors = answers.iter().filter(|a| !won(a) && !a.2).count() as u64;
+    let written_ms = if answers.iter().any(|a| a.1 == 202) {
+        let waited = until_written(ports[0], org, sale, buyers, orders).await?;
+        Some(secs * 1e3 + waited)
+    } else {
+        None
+    };
     let attempts = answers.len() as u64;
     let (p50_ms, p99_ms) = crate::fanout::percentiles(answers.into_iter().map(|a| a.0).collect());
     Ok(Race {
@@ -257,7 +274,92 @@ async fn race(
         p99_ms,
         orders,
         errors,
+        written_ms,
     })
+}
+
+/// Polls the sale's page until its units left say every promised order is in
+/// the store (the sale has nothing else selling): the milliseconds it took.
+async fn until_written(
+    port: u16,
+    org: &str,
+    sale: &str,
+    buyers: &[String],
+    orders: u64,
+) -> anyhow::Result<f64> {
+    let c = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/api/v1/shops/{org}/flash-sales/{sale}");
+    let cookie = format!("quan_session={}", buyers[0]);
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(30) {
+        let s: Value = c
+            .get(&url)
+            .header("cookie", &cookie)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let (stock, left) = (s["stock"].as_i64(), s["remaining"].as_i64());
+        if let (Some(stock), Some(left)) = (stock, left)
+            && u64::try_from(stock - left)? >= orders
+        {
+            return Ok(t.elapsed().as_secs_f64() * 1e3);
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    bail!("the promised orders were not all written within 30 s")
+}
+
+/// Opens a sale of `stock`, races the crowd for it, counts what the store holds
+/// (orders of the sale, units left) and ends it: sales of one SKU may not
+/// overlap, and the next race's sale is of the same SKU.
+async fn race_and_tally(
+    port: u16,
+    shop: &Shop,
+    (crowd, conns): (&Arc<Vec<String>>, usize),
+    stock: i64,
+    (run, early): (usize, bool),
+) -> anyhow::Result<(Race, (u64, i64))> {
+    let sale = open_sale(port, shop, stock).await?;
+    let r = race(&[port], &shop.org, &sale, crowd, conns, (run, early)).await?;
+    let store = tally(port, shop, &sale).await?;
+    post(
+        &reqwest::Client::new(),
+        &format!(
+            "http://127.0.0.1:{port}/api/v1/orgs/{}/flash-sales/{sale}/end",
+            shop.org
+        ),
+        &shop.owner,
+        json!({}),
+    )
+    .await?;
+    Ok((r, store))
+}
+
+impl Race {
+    /// Every unit sold once, each to an order in the store, nothing else.
+    fn exact(&self, stock: i64, (in_store, left): (u64, i64)) -> bool {
+        self.orders == stock as u64 && in_store == stock as u64 && left == 0 && self.errors == 0
+    }
+
+    fn line(&self, (in_store, left): (u64, i64)) -> String {
+        let written = self
+            .written_ms
+            .map(|w| format!(", all written at {w:.0} ms"))
+            .unwrap_or_default();
+        format!(
+            "flash {:>8.0} attempts/s  p50 {:.3} ms  p99 {:.3} ms  sold out at {:.0} ms of {:.0}{written} (winners p50 {:.3} p99 {:.3} ms)  orders {} (store {in_store}, left {left})  errors {}",
+            self.attempts as f64 / self.secs,
+            self.p50_ms,
+            self.p99_ms,
+            self.sold_ms,
+            self.secs * 1e3,
+            self.win_p50_ms,
+            self.win_p99_ms,
+            self.orders,
+            self.errors
+        )
+    }
 }
 
 /// Every order of the shop, as its owner's API lists them, page by page.
@@ -421,7 +523,7 @@ pub(crate) async fn flash_sale(
     pg: &str,
     redis_url: &str,
 ) -> anyhow::Result<Value> {
-    let units = stock * i64::try_from(runs + 2)?;
+    let units = stock * i64::try_from(runs + 3)?;
     // One node on SQLite, the embedded default.
     let dir = tempfile::tempdir()?;
     let (_procs, ports, crowd, shop) = nodes(&[], 1, buyers, units, dir.path()).await?;
@@ -433,43 +535,20 @@ pub(crate) async fn flash_sale(
     let (mut races, mut reads, mut exact) = (Vec::new(), Vec::new(), true);
     let mut counted = Vec::new();
     for run in 0..runs {
-        let sale = open_sale(port, &shop, stock).await?;
-        let r = race(&[port], &shop.org, &sale, &crowd, conns, run).await?;
-        let (orders_in_store, left) = tally(port, &shop, &sale).await?;
-        // The next run's sale is of the same SKU: sales of one SKU may not overlap.
-        post(
-            &reqwest::Client::new(),
-            &format!(
-                "http://127.0.0.1:{port}/api/v1/orgs/{}/flash-sales/{sale}/end",
-                shop.org
-            ),
-            &shop.owner,
-            json!({}),
-        )
-        .await?;
-        eprintln!(
-            "run {}/{runs}: flash {:>8.0} attempts/s  p50 {:.3} ms  p99 {:.3} ms  sold out at {:.0} ms of {:.0} (winners p50 {:.3} p99 {:.3} ms)  orders {} (store {orders_in_store}, left {left})  errors {}",
-            run + 1,
-            r.attempts as f64 / r.secs,
-            r.p50_ms,
-            r.p99_ms,
-            r.sold_ms,
-            r.secs * 1e3,
-            r.win_p50_ms,
-            r.win_p99_ms,
-            r.orders,
-            r.errors
-        );
-        exact &= r.orders == stock as u64
-            && orders_in_store == stock as u64
-            && left == 0
-            && r.errors == 0;
-        counted.push(json!({"orders": r.orders, "orders_in_store": orders_in_store, "left": left, "errors": r.errors}));
+        let (r, store) = race_and_tally(port, &shop, (&crowd, conns), stock, (run, true)).await?;
+        eprintln!("run {}/{runs}: {}", run + 1, r.line(store));
+        exact &= r.exact(stock, store);
+        counted.push(json!({"orders": r.orders, "orders_in_store": store.0, "left": store.1, "errors": r.errors}));
         races.push(r);
         let m = drive_each(port, std::slice::from_ref(&reference), conns, secs, None).await?;
         report_run("api-read", run, runs, &m);
         reads.push(m);
     }
+    // The same race answered only once each order is written, for comparison.
+    let (waiting, wstore) =
+        race_and_tally(port, &shop, (&crowd, conns), stock, (runs, false)).await?;
+    eprintln!("waiting for the orders: {}", waiting.line(wstore));
+    exact &= waiting.exact(stock, wstore);
     races.sort_by(|a, b| (a.attempts as f64 / a.secs).total_cmp(&(b.attempts as f64 / b.secs)));
     let q = &races[races.len() / 2];
     let read: Measure = median(reads);
@@ -489,7 +568,7 @@ pub(crate) async fn flash_sale(
     ];
     let (_cprocs, cports, ccrowd, cshop) = nodes(&env, 2, buyers, units, cdir.path()).await?;
     let csale = open_sale(cports[0], &cshop, stock).await?;
-    let c = race(&cports, &cshop.org, &csale, &ccrowd, conns, 0).await?;
+    let c = race(&cports, &cshop.org, &csale, &ccrowd, conns, (0, true)).await?;
     let (c_store, c_left) = tally(cports[1], &cshop, &csale).await?;
     let c_exact =
         c.orders == stock as u64 && c_store == stock as u64 && c_left == 0 && c.errors == 0;
@@ -513,11 +592,24 @@ pub(crate) async fn flash_sale(
             "p99_ms": round(q.p99_ms, 3),
             "sold_out_ms": round(q.sold_ms, 1),
             "winners": {"p50_ms": round(q.win_p50_ms, 3), "p99_ms": round(q.win_p99_ms, 3)},
+            "reply": "respond-async",
+            "written_ms": q.written_ms.map(|w| round(w, 1)),
             "orders": q.orders,
             "stock": stock,
             "oversold": counted.iter().map(|c| c["orders_in_store"].as_i64().unwrap_or(0) - stock).max().unwrap_or(0).max(0),
             "runs": counted,
             "backend": "sqlite",
+        },
+        "waiting": {
+            "note": "the same race without Prefer: respond-async (each winner answered once its order is written); one run",
+            "attempts_per_s": round(waiting.attempts as f64 / waiting.secs, 0),
+            "p50_ms": round(waiting.p50_ms, 3),
+            "p99_ms": round(waiting.p99_ms, 3),
+            "sold_out_ms": round(waiting.sold_ms, 1),
+            "winners": {"p50_ms": round(waiting.win_p50_ms, 3), "p99_ms": round(waiting.win_p99_ms, 3)},
+            "orders": waiting.orders,
+            "orders_in_store": wstore.0,
+            "ratio": round(waiting.attempts as f64 / waiting.secs / read.rps, 3),
         },
         "reference": {"name": "api-read", "rps": round(read.rps, 0), "p99_ms": round(read.p99_ms, 3),
                       "note": "GET /api/v1/orgs/{org} with the owner's session, same node, same connections"},

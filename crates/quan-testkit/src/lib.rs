@@ -420,6 +420,7 @@ pub fn png_declaring(w: u32, h: u32) -> Vec<u8> {
 #[derive(Debug)]
 pub struct Res {
     pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
     pub content_type: String,
     pub body: Value,
     pub text: String,
@@ -472,11 +473,13 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         contract::check(&method, &path, status, &content_type, &text);
         Some(Res {
             status,
+            headers,
             content_type,
             body,
             text,

@@ -208,6 +208,10 @@ pub async fn run(
         r = server => r.context("serving HTTP")?,
         () = drained => tracing::warn!("grace period over; dropping remaining connections"),
     }
+    // Orders promised by early answers are written before the store closes.
+    if !app.services.flash.drain(grace).await {
+        tracing::warn!("grace period over; flash-sale orders still being written are dropped");
+    }
     let _ = worker.await;
     if let Some(indexer) = indexer {
         let _ = indexer.await;

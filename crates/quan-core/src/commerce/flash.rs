@@ -14,6 +14,7 @@
 use super::checkout;
 use super::error::CommerceError;
 use super::orders::submit;
+use super::tickets::{Claim, Claimed, Tickets};
 use super::port::{FlashMade, FlashSaleRecord, OrderLine, OrderRecord};
 use super::{MANAGERS, Result, require};
 use crate::Services;
@@ -23,8 +24,8 @@ use crate::jobs::port::NewJob;
 use crate::page::{Page, PageRequest};
 use dashmap::{DashMap, DashSet};
 use quan_domain::{
-    AccountId, CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money, OrgId, ParseError,
-    ProductId, Scope, SkuId, Timestamp, idempotency_key,
+    AccountId, CouponClaimId, FlashPhase, FlashSaleId, FlashTerms, Money, OrderId, OrgId,
+    ParseError, ProductId, Scope, SkuId, Timestamp, idempotency_key,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -36,7 +37,8 @@ pub const CLOSE: &str = "commerce.flash_close";
 /// are read again on their next buyer).
 const CACHED_MAX: usize = 10_000;
 
-/// Flash sales on this node: each sale's terms, and who may hold an order of it.
+/// Flash sales on this node: each sale's terms, who may hold an order of it, and
+/// the tickets of buys answered before their orders were written.
 /// Terms never change once a sale is made, so a cached sale is never stale where
 /// it matters; its `remaining` is what the store had when it was read: the gate's
 /// seed when the gate has no count for the sale yet (the first buyer on one node;
@@ -44,6 +46,8 @@ const CACHED_MAX: usize = 10_000;
 #[derive(Default)]
 pub struct SaleCache {
     sales: DashMap<FlashSaleId, Arc<Cached>>,
+    /// Buys answered early whose orders are being written.
+    pub(super) tickets: Arc<Tickets>,
 }
 
 /// One sale as a node holds it. `buyers` is everyone who may hold an order of it:
@@ -59,6 +63,12 @@ pub(super) struct Cached {
 }
 
 impl SaleCache {
+    /// Waits up to `grace` for the orders of buys answered early (a node
+    /// stopping); says whether they were all written or refused.
+    pub async fn drain(&self, grace: std::time::Duration) -> bool {
+        self.tickets.drain(grace).await
+    }
+
     async fn get(&self, svc: &Services, id: FlashSaleId) -> Result<Option<Arc<Cached>>> {
         if let Some(s) = self.sales.get(&id) {
             return Ok(Some(Arc::clone(&s)));
@@ -247,6 +257,113 @@ pub async fn buy(
     coupon: Option<CouponClaimId>,
     key: &str,
 ) -> Result<(OrderRecord, bool)> {
+    match admit(svc, actor, (org, id), (q, coupon, key), false).await? {
+        Admission::Answered(o, replayed) => Ok((o, replayed)),
+        // Only asked for when an early reply is.
+        Admission::Queued(_) | Admission::Admitted(_, Some(_)) => {
+            Err(CommerceError::Internal("a ticket no one asked for".into()))
+        }
+        Admission::Admitted(a, None) => a.write(svc, actor, OrderId::new()).await,
+    }
+}
+
+/// How [`buy_early`] answered.
+#[derive(Debug)]
+pub enum Bought {
+    /// The order (`true`: the first under the key), written before the answer.
+    Order(OrderRecord, bool),
+    /// Admitted: the order with this id is being written (see [`super::tickets`]).
+    Queued(OrderId),
+}
+
+/// [`buy`], answered as soon as the gate admits the buyer when it can be: on one
+/// node and without a coupon (see [`super::tickets`] for why only then);
+/// otherwise once the order is written, as [`buy`] is.
+#[tracing::instrument(skip_all, fields(org = %org, sale = %id))]
+pub async fn buy_early(
+    svc: &Services,
+    actor: &Actor,
+    (org, id): (OrgId, FlashSaleId),
+    q: i64,
+    coupon: Option<CouponClaimId>,
+    key: &str,
+) -> Result<Bought> {
+    match admit(svc, actor, (org, id), (q, coupon, key), true).await? {
+        Admission::Answered(o, replayed) => Ok(Bought::Order(o, replayed)),
+        Admission::Queued(order) => Ok(Bought::Queued(order)),
+        Admission::Admitted(a, None) => {
+            let (o, replayed) = a.write(svc, actor, OrderId::new()).await?;
+            Ok(Bought::Order(o, replayed))
+        }
+        Admission::Admitted(a, Some(claim)) => {
+            let order = claim.order();
+            let (svc2, actor2) = (svc.clone(), actor.clone());
+            svc.flash.tickets.send(claim, async move {
+                a.write(&svc2, &actor2, order).await.map(|(o, _)| o.id)
+            });
+            Ok(Bought::Queued(order))
+        }
+    }
+}
+
+/// What the sale's terms and the gate made of a buy, before any order is written.
+enum Admission {
+    /// A retry's first order, answered again.
+    Answered(OrderRecord, bool),
+    /// A twin of a queued buy under the same key: its ticket's order.
+    Queued(OrderId),
+    /// Let through, with the ticket an early reply is given under.
+    Admitted(Admitted, Option<Claim>),
+}
+
+/// A buy the gate let through: what its order is written from.
+struct Admitted {
+    org: OrgId,
+    sale: FlashSaleId,
+    key: String,
+    request_hash: String,
+    priced: checkout::Priced,
+    hold: GateHold,
+}
+
+impl Admitted {
+    /// Writes the order under `order` and settles the units held at the gate.
+    async fn write(
+        mut self,
+        svc: &Services,
+        actor: &Actor,
+        order: OrderId,
+    ) -> Result<(OrderRecord, bool)> {
+        let placed = submit(
+            svc,
+            actor,
+            (self.org, order),
+            (self.key, self.request_hash),
+            self.priced,
+            Some(self.sale),
+        )
+        .await;
+        match &placed {
+            Ok((_, false)) => self.hold.keep(),
+            // The store had none left: the gate admitted too many (it was seeded
+            // before orders this node did not see), so it keeps the units it took.
+            Err(CommerceError::FlashSoldOut) => self.hold.keep(),
+            // A replay, a buyer at their limit, a failure: nothing was taken.
+            Ok((_, true)) | Err(_) => {}
+        }
+        placed
+    }
+}
+
+/// The sale's terms, the price, a ticket when `early`, then the gate. A refused
+/// buyer's retry of a buy that went through is answered with its order.
+async fn admit(
+    svc: &Services,
+    actor: &Actor,
+    (org, id): (OrgId, FlashSaleId),
+    (q, coupon, key): (i64, Option<CouponClaimId>, &str),
+    early: bool,
+) -> Result<Admission> {
     require_scope(actor, Scope::Write)?;
     let key = idempotency_key(key)?;
     let cached = svc
@@ -275,26 +392,44 @@ pub async fn buy(
         joins: None,
         refund: super::port::LineRefund::None,
     };
+    // On one node everyone who may hold an order of the sale is known; without
+    // a coupon an early reply can be given (see `tickets`).
+    let one_node = !svc.gate.shared();
+    let early = early && one_node && coupon.is_none();
     // Priced before the gate admits anyone, so a refused coupon takes no unit.
-    // With a coupon (never the rush): a retry is answered first, as an ordinary
-    // order's is (the first order spent its coupon), and the product's category
-    // is read for the coupon's scope.
+    // With a coupon (never the rush), or a buyer of the sale asking for an
+    // early reply: a retry is answered first, as an ordinary order's is (the
+    // first order spent its coupon; a ticket must not stand for an order that
+    // exists). With a coupon the product's category is read for its scope.
+    if (coupon.is_some() || (early && cached.buyers.contains(&actor.account_id())))
+        && let Some(first) =
+            super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await?
+    {
+        return Ok(Admission::Answered(first, true));
+    }
     let category = match coupon {
         None => String::new(),
-        Some(_) => {
-            if let Some(first) =
-                super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await?
-            {
-                return Ok((first, true));
-            }
-            svc.store
-                .product_get(org, sale.product_id)
-                .await?
-                .map(|p| p.category)
-                .unwrap_or_default()
-        }
+        Some(_) => svc
+            .store
+            .product_get(org, sale.product_id)
+            .await?
+            .map(|p| p.category)
+            .unwrap_or_default(),
     };
     let priced = checkout::priced(svc, actor, org, vec![(line, category, true)], coupon).await?;
+    let claim = if early {
+        match svc
+            .flash
+            .tickets
+            .claim(actor.account_id(), &key, &request_hash)
+        {
+            Claimed::New(c) => Some(c),
+            Claimed::Twin(order) => return Ok(Admission::Queued(order)),
+            Claimed::Reused => return Err(CommerceError::IdempotencyReused),
+        }
+    } else {
+        None
+    };
     let refused = match sale.phase(svc.clock.now()) {
         FlashPhase::Upcoming => Some(CommerceError::FlashNotLive {
             code: "flash_not_started",
@@ -316,32 +451,35 @@ pub async fn buy(
         },
     };
     if let Some(e) = refused {
+        if let Some(c) = claim {
+            c.refuse(&e);
+        }
         // A retry of a buy that went through is answered with its order, whatever
         // the sale says now; on one node only a buyer who may have one is read.
-        if !svc.gate.shared() && !cached.buyers.contains(&actor.account_id()) {
+        if one_node && !cached.buyers.contains(&actor.account_id()) {
             return Err(e);
         }
         return match super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await? {
-            Some(first) => Ok((first, true)),
+            Some(first) => Ok(Admission::Answered(first, true)),
             None => Err(e),
         };
     }
     // Held until the order's outcome is known: a request dropped meanwhile (the
     // client hung up, the request timed out) rolls its transaction back, and the
     // hold gives the units back to the gate rather than leave them unsellable.
-    let mut hold = GateHold::new(svc, id, q);
+    let hold = GateHold::new(svc, id, q);
     cached.buyers.insert(actor.account_id());
-    let placed = submit(svc, actor, org, (key, request_hash), priced, Some(id)).await;
-    match &placed {
-        Ok((_, false)) => hold.keep(),
-        // The store had none left: the gate admitted too many (it was seeded
-        // before orders this node did not see), so it keeps the units it took.
-        Err(CommerceError::FlashSoldOut) => hold.keep(),
-        // A replay, a buyer at their limit, a failure: nothing was taken.
-        Ok((_, true)) | Err(_) => {}
-    }
-    drop(hold);
-    placed
+    Ok(Admission::Admitted(
+        Admitted {
+            org,
+            sale: id,
+            key,
+            request_hash,
+            priced,
+            hold,
+        },
+        claim,
+    ))
 }
 
 /// Units an admitted buyer holds at the gate while their order is written; given

@@ -18,6 +18,7 @@ pub mod port;
 pub mod reconcile;
 pub mod refunds;
 pub mod sandbox;
+pub mod tickets;
 
 use crate::access::OrgAccess;
 use error::CommerceError;

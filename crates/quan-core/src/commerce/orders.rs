@@ -100,16 +100,24 @@ pub async fn place(
             total: priced.breakdown.total,
         });
     }
-    submit(svc, actor, org, (key, request_hash), priced, None).await
+    submit(
+        svc,
+        actor,
+        (org, OrderId::new()),
+        (key, request_hash),
+        priced,
+        None,
+    )
+    .await
 }
 
 /// Writes an order of priced `lines` (with the job that lets its stock go if
-/// unpaid and its event) and says how it went: the one way in for the shop's
-/// orders and flash sales' alike.
+/// unpaid and its event) under the id `id` and says how it went: the one way in
+/// for the shop's orders and flash sales' alike.
 pub(super) async fn submit(
     svc: &Services,
     actor: &Actor,
-    org: OrgId,
+    (org, id): (OrgId, OrderId),
     (key, request_hash): (String, String),
     priced: checkout::Priced,
     flash_sale: Option<FlashSaleId>,
@@ -132,7 +140,7 @@ pub(super) async fn submit(
         .map_err(|e| CommerceError::Internal(Box::new(e)))?;
     let now = svc.clock.now();
     let o = OrderRecord {
-        id: OrderId::new(),
+        id,
         org_id: org,
         buyer: actor.account_id(),
         person_id: Some(person.id),

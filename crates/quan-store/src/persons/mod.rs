@@ -4,6 +4,9 @@ pub(crate) mod decode;
 pub(crate) mod merges;
 
 use crate::circles::decode as circle_rows;
+use crate::connect::Backend;
+use crate::group::{BoxFuture, Rows};
+use crate::queries::marks;
 use crate::moderation::exec;
 use crate::persons::decode as person_rows;
 use crate::rows::{self, backend, int, text};
@@ -127,7 +130,11 @@ impl PersonStore for SqlStore {
             .await?;
         let person = match known {
             Some(r) => person_rows::person(&r)?,
-            None => self.person_insert_for(org, account, now).await?,
+            None => match self.person_insert_for(org, account, now).await? {
+                // Made by this call: written with its handles, merged into no one.
+                (p, true) => return Ok(p),
+                (p, false) => p,
+            },
         };
         // An account whose person was merged acts as the survivor (merges keep
         // one hop: a later merge re-points earlier ones).
@@ -246,29 +253,59 @@ impl PersonStore for SqlStore {
 
 impl SqlStore {
     /// The account's first person in the org, with its verified contact handles;
-    /// concurrent first calls agree on one.
+    /// concurrent first calls agree on one. `true` when this call made it (then
+    /// it comes with the handles it got), `false` when another did (read back,
+    /// without them).
     async fn person_insert_for(
         &self,
         org: OrgId,
         account: &Me,
         now: Timestamp,
-    ) -> StoreResult<PersonRecord> {
+    ) -> StoreResult<(PersonRecord, bool)> {
         // Through the group writer: a crowd of first-time buyers (a flash sale)
-        // shares commits, with each other and with their orders, instead of each
+        // shares commits, with each other and with their orders, and a group's
+        // new persons are written together (`NewPerson` rows), instead of each
         // waiting for the one writer with a transaction of its own.
-        let new = Arc::new((PersonId::new(), org, account.clone(), now));
+        let new = Arc::new(NewPerson {
+            id: PersonId::new(),
+            org,
+            account: account.clone(),
+            now,
+            made: std::sync::Mutex::new(None),
+        });
+        let alone = Arc::clone(&new);
         self.group
-            .write(
+            .write_rows(
                 &account.id.to_string(),
+                Arc::clone(&new),
                 Box::new(move |tx: &mut Tx| {
-                    let new = Arc::clone(&new);
+                    let new = Arc::clone(&alone);
                     Box::pin(async move {
-                        let (id, org, account, now) = &*new;
-                        insert_person(tx, (*id, *org), account, *now).await
+                        let handles =
+                            insert_person(tx, (new.id, new.org), &new.account, new.now).await?;
+                        new.made_with(handles);
+                        Ok(())
                     })
                 }),
             )
             .await?;
+        // Made by this call: the person is what was written, no need to read it.
+        let made = new.made.lock().ok().and_then(|mut m| m.take());
+        if let Some(handles) = made {
+            let p = PersonRecord {
+                id: new.id,
+                org_id: new.org,
+                display_name: new.account.display_name.clone(),
+                account_id: Some(new.account.id),
+                stage: quan_domain::LifecycleStage::Follower,
+                verified: false,
+                created_at: new.now,
+                handles,
+                merged_into: None,
+            };
+            return Ok((p, true));
+        }
+        // Another call made it first.
         let sql = format!("SELECT {PERSON_COLS} FROM persons {OF_ACCOUNT}");
         let row = self
             .fetch_opt(
@@ -278,8 +315,141 @@ impl SqlStore {
             )
             .await?
             .ok_or(StoreError::NotFound)?;
-        person_rows::person(&row)
+        Ok((person_rows::person(&row)?, false))
     }
+}
+
+/// A person an account's first call in an org asks for, as the group writer
+/// holds it; `made` is what the committed write made of it: the handles the new
+/// person got, or `None` when the account had a person already.
+struct NewPerson {
+    id: PersonId,
+    org: OrgId,
+    account: Me,
+    now: Timestamp,
+    made: std::sync::Mutex<Option<Vec<HandleRecord>>>,
+}
+
+impl NewPerson {
+    /// A group's write may run twice (its first pass failed): the last run is
+    /// the one committed, and says what was made.
+    fn made_with(&self, handles: Option<Vec<HandleRecord>>) {
+        if let Ok(mut m) = self.made.lock() {
+            *m = handles;
+        }
+    }
+
+    /// The account's verified contact handles, as a new person gets them.
+    fn asked(&self) -> impl Iterator<Item = (HandleKind, &String)> {
+        [
+            (HandleKind::Email, self.account.email.as_ref()),
+            (HandleKind::Phone, self.account.phone.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+    }
+}
+
+impl Rows for NewPerson {
+    fn write_all(
+        tx: &mut Tx,
+        engine: Backend,
+        all: Vec<Arc<Self>>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(insert_persons(tx, engine, all))
+    }
+}
+
+/// A group's new persons in two statements: the persons (`ON CONFLICT` on the
+/// (org, account) index, so an account with a person already, or twice in the
+/// group, makes none), then the handles of those made (a handle another person
+/// holds is left to them, as [`insert_person`] does).
+async fn insert_persons(tx: &mut Tx, engine: Backend, all: Vec<Arc<NewPerson>>) -> StoreResult<()> {
+    // Five values a row, the stage and the flag as written for one person.
+    let rows: Vec<String> = (0..all.len())
+        .map(|r| {
+            format!(
+                "({}, 'follower', 0, {})",
+                marks(engine, r * 5 + 1, 4),
+                marks(engine, r * 5 + 5, 1)
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO persons (id, org_id, display_name, account_id, stage, verified, created_at) VALUES {} \
+         ON CONFLICT (org_id, account_id) DO NOTHING RETURNING id",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for p in &all {
+        q = q
+            .bind(p.id.to_string())
+            .bind(p.org.to_string())
+            .bind(p.account.display_name.clone())
+            .bind(p.account.id.to_string())
+            .bind(p.now.millis());
+    }
+    let mut fresh = std::collections::HashSet::new();
+    for row in q.fetch_all(&mut **tx).await.map_err(backend)? {
+        fresh.insert(text(&row, "id")?);
+    }
+    let (made, had): (Vec<_>, Vec<_>) = all
+        .iter()
+        .partition(|p| fresh.contains(&p.id.to_string()));
+    for p in had {
+        p.made_with(None);
+    }
+    let asked: Vec<(&NewPerson, HandleKind, &String, HandleId)> = made
+        .iter()
+        .flat_map(|p| p.asked().map(move |(k, v)| (&***p, k, v, HandleId::new())))
+        .collect();
+    let mut taken = std::collections::HashSet::new();
+    if !asked.is_empty() {
+        // Six values a row; verified, as the account's handles are.
+        let rows: Vec<String> = (0..asked.len())
+            .map(|r| {
+                format!(
+                    "({}, 1, {})",
+                    marks(engine, r * 6 + 1, 5),
+                    marks(engine, r * 6 + 6, 1)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO handles (id, org_id, person_id, kind, value, verified, created_at) VALUES {} \
+             ON CONFLICT (org_id, kind, value) DO NOTHING RETURNING id",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (p, kind, value, id) in &asked {
+            q = q
+                .bind(id.to_string())
+                .bind(p.org.to_string())
+                .bind(p.id.to_string())
+                .bind(kind.as_str())
+                .bind((*value).clone())
+                .bind(p.now.millis());
+        }
+        for row in q.fetch_all(&mut **tx).await.map_err(backend)? {
+            taken.insert(text(&row, "id")?);
+        }
+    }
+    for p in made {
+        let handles = asked
+            .iter()
+            .filter(|(of, _, _, id)| of.id == p.id && taken.contains(&id.to_string()))
+            .map(|(_, kind, value, id)| HandleRecord {
+                id: *id,
+                person_id: p.id,
+                kind: *kind,
+                value: (*value).clone(),
+                verified: true,
+                created_at: p.now,
+            })
+            .collect();
+        p.made_with(Some(handles));
+    }
+    Ok(())
 }
 
 /// The person of account `$2` in org `$1`.
@@ -288,13 +458,14 @@ const OF_ACCOUNT: &str = "WHERE org_id = $1 AND account_id = $2";
 /// The account's person in the org, unless it has one: ON CONFLICT on the (org,
 /// account) unique index, so concurrent first calls agree on one. A new person
 /// gets the account's verified contact handles, unless another person of the org
-/// holds them (merging is a separate, audited act).
+/// holds them (merging is a separate, audited act). The handles it got, when it
+/// made the person.
 async fn insert_person(
     tx: &mut Tx,
     (id, org): (PersonId, OrgId),
     account: &Me,
     now: Timestamp,
-) -> StoreResult<()> {
+) -> StoreResult<Option<Vec<HandleRecord>>> {
     let made = exec(
         tx,
         sqlx::query(
@@ -309,27 +480,39 @@ async fn insert_person(
     )
     .await?;
     if made == 0 {
-        return Ok(());
+        return Ok(None);
     }
+    let mut handles = Vec::new();
     for (kind, value) in [
-        ("email", account.email.as_ref()),
-        ("phone", account.phone.as_ref()),
+        (HandleKind::Email, account.email.as_ref()),
+        (HandleKind::Phone, account.phone.as_ref()),
     ] {
         let Some(value) = value else { continue };
-        exec(
+        let handle = HandleId::new();
+        let taken = exec(
             tx,
             sqlx::query(
                 "INSERT INTO handles (id, org_id, person_id, kind, value, verified, created_at) \
                  VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (org_id, kind, value) DO NOTHING",
             )
-            .bind(HandleId::new().to_string())
+            .bind(handle.to_string())
             .bind(org.to_string())
             .bind(id.to_string())
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(value.clone())
             .bind(now.millis()),
         )
         .await?;
+        if taken > 0 {
+            handles.push(HandleRecord {
+                id: handle,
+                person_id: id,
+                kind,
+                value: value.clone(),
+                verified: true,
+                created_at: now,
+            });
+        }
     }
-    Ok(())
+    Ok(Some(handles))
 }

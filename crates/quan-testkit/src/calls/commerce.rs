@@ -275,6 +275,39 @@ impl User {
             .unwrap_or_else(|| panic!("flash buy in {org}: no answer"))
     }
 
+    /// [`Self::try_buy_flash`] asking to be answered once admitted
+    /// (`Prefer: respond-async`).
+    pub async fn try_buy_flash_early(&self, org: &str, sale: &str, key: &str) -> Res {
+        let rb = self
+            .c
+            .http
+            .post(format!(
+                "{}/api/v1/shops/{org}/flash-sales/{sale}/orders",
+                self.c.base
+            ))
+            .header("idempotency-key", key)
+            .header("prefer", "respond-async")
+            .json(&json!({ "quantity": 1 }));
+        self.c
+            .send_built(rb)
+            .await
+            .unwrap_or_else(|| panic!("early flash buy in {org}: no answer"))
+    }
+
+    /// Polls one of the caller's orders while it is queued (202); the first
+    /// other answer. Panics after about 5 s.
+    pub async fn until_written(&self, order: &str) -> Res {
+        for _ in 0..250 {
+            let r = self.c.get(&format!("/api/v1/me/orders/{order}")).await;
+            if r.status != 202 {
+                return r;
+            }
+            assert_eq!(r.body["status"], "queued", "{}", r.text);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("order {order} still queued after 5 s");
+    }
+
     pub async fn payment_log(&self, org: &str) -> Vec<WebhookLogDto> {
         let r = self
             .c

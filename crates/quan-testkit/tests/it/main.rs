@@ -13,6 +13,7 @@ mod commerce;
 mod commerce_cart;
 mod commerce_coupons;
 mod commerce_flash;
+mod commerce_flash_early;
 mod commerce_images;
 mod commerce_membership;
 mod commerce_payments;

@@ -1,15 +1,18 @@
 //! Flash-sale endpoints: staff set sales up and list them; buyers see a shop's
 //! sales and buy in one (with an `Idempotency-Key`).
 
-use super::orders::{OrderDto, created_or_replayed, idempotency_header, order_dto};
+use super::orders::{
+    OrderDto, QueuedOrderDto, created_or_replayed, idempotency_header, order_dto,
+};
 use crate::AppState;
 use crate::api::common::{PageQuery, parse_id};
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Auth, OrgCtx};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use quan_core::commerce::flash::{self, FlashInput};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use quan_core::commerce::flash::{self, Bought, FlashInput};
 use quan_core::commerce::port::FlashSaleRecord;
 use quan_domain::{FlashSaleId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -200,13 +203,20 @@ pub async fn shop_flash_sale(
 
 /// Buys in a live flash sale: an order at the sale price, reserved until paid or
 /// the reservation ends (then its unit goes back to the sale). Send an
-/// `Idempotency-Key`: the same key again returns the first order (200).
+/// `Idempotency-Key`: the same key again returns the first order (200). With
+/// `Prefer: respond-async` (RFC 7240) an admitted buyer is answered 202 at once
+/// with the id the order will have and `Preference-Applied: respond-async`;
+/// poll its `location` (see `GET /api/v1/me/orders/{order_id}`). The preference
+/// is honoured on one node without a coupon; otherwise the answer waits for the
+/// order, as without it.
 #[utoipa::path(post, path = "/api/v1/shops/{org_id}/flash-sales/{sale_id}/orders", tag = "commerce",
     request_body = FlashBuyReq,
     params(("org_id" = String, Path), ("sale_id" = String, Path),
-        ("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters")),
+        ("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters"),
+        ("Prefer" = Option<String>, Header, description = "respond-async: answer once admitted (202)")),
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = OrderDto), (status = 200, description = "the first order under this key", body = OrderDto),
+        (status = 202, description = "admitted; the order is being written", body = QueuedOrderDto),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn buy_flash(
     State(st): State<AppState>,
@@ -214,18 +224,45 @@ pub async fn buy_flash(
     Path(ids): Path<(String, String)>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<FlashBuyReq>,
-) -> ApiResult<(StatusCode, Json<OrderDto>)> {
+) -> ApiResult<Response> {
     let sale: FlashSaleId = parse_id(&ids.1)?;
     let key = idempotency_header(&headers);
     let coupon = req.coupon_claim_id.as_deref().map(parse_id).transpose()?;
-    let (o, replayed) = flash::buy(
-        &st.svc,
-        &actor,
-        (parse_id(&ids.0)?, sale),
-        req.quantity,
-        coupon,
-        key,
-    )
-    .await?;
-    Ok((created_or_replayed(replayed), Json(order_dto(&o))))
+    let at = (parse_id(&ids.0)?, sale);
+    let (o, replayed) = if prefers_async(&headers) {
+        match flash::buy_early(&st.svc, &actor, at, req.quantity, coupon, key).await? {
+            Bought::Order(o, replayed) => (o, replayed),
+            Bought::Queued(id) => {
+                let dto = QueuedOrderDto::new(&st, &headers, id);
+                let location = HeaderValue::from_str(&dto.location)
+                    .map_err(|e| ApiError::internal(&e))?;
+                let applied = [
+                    (header::LOCATION, location),
+                    (
+                        HeaderName::from_static("preference-applied"),
+                        HeaderValue::from_static("respond-async"),
+                    ),
+                ];
+                return Ok((StatusCode::ACCEPTED, applied, Json(dto)).into_response());
+            }
+        }
+    } else {
+        flash::buy(&st.svc, &actor, at, req.quantity, coupon, key).await?
+    };
+    Ok((created_or_replayed(replayed), Json(order_dto(&o))).into_response())
+}
+
+/// Whether the request asks to be answered before the work is done: the
+/// `respond-async` preference (RFC 7240) in any `Prefer` header, any case.
+fn prefers_async(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| {
+            p.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("respond-async"))
+        })
 }

@@ -8,9 +8,11 @@ use crate::extract::{ApiJson, ApiQuery, Auth, OrgCtx};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use quan_core::commerce::port::OrderRecord;
+use quan_core::commerce::tickets::{self, Polled};
 use quan_core::commerce::{orders, refunds};
-use quan_domain::{OrderEvent, SkuId};
+use quan_domain::{OrderEvent, OrderId, SkuId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -210,16 +212,51 @@ pub async fn my_orders(
     }))
 }
 
+/// An order being written after an early answer (`Prefer: respond-async` on a
+/// flash-sale buy): poll `location` until it answers 200 with the order, or
+/// with the reason it was not written.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueuedOrderDto {
+    /// The id the order will have.
+    pub id: String,
+    /// Always `queued`.
+    pub status: String,
+    /// The order's absolute address.
+    pub location: String,
+}
+
+impl QueuedOrderDto {
+    pub(crate) fn new(st: &AppState, headers: &HeaderMap, id: OrderId) -> Self {
+        Self {
+            id: id.to_string(),
+            status: "queued".to_owned(),
+            location: st.absolute(headers, &format!("/api/v1/me/orders/{id}")),
+        }
+    }
+}
+
+/// One of the caller's orders. An order a flash sale's early answer promised is
+/// 202 (`queued`) until it is written, then the order, or the problem that kept
+/// it from being written (`flash_sold_out`, `flash_limit_reached`, …).
 #[utoipa::path(get, path = "/api/v1/me/orders/{order_id}", tag = "commerce",
     params(("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = OrderDto), (status = 404, body = Problem)))]
+    responses((status = 200, body = OrderDto), (status = 202, body = QueuedOrderDto),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn my_order(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<OrderDto>> {
-    let o = orders::mine(&st.svc, &actor, parse_id(&id)?).await?;
-    Ok(Json(order_dto(&o)))
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    Ok(match tickets::poll(&st.svc, &actor, id).await? {
+        Polled::Order(o) => Json(order_dto(&o)).into_response(),
+        Polled::Queued => (
+            StatusCode::ACCEPTED,
+            Json(QueuedOrderDto::new(&st, &headers, id)),
+        )
+            .into_response(),
+    })
 }
 
 /// Cancels the caller's unpaid order; its stock goes back at once.
