@@ -1,7 +1,9 @@
 //! `flash-sale`: a crowd of buyers (accounts with sessions, new to the shop) races for a
 //! flash sale's stock over HTTP; every buyer tries once, having read the sale's
-//! page just before it (as a crowd waiting for the countdown does). Measured: attempts/s,
-//! latency, and exactness (orders created = the stock, every run). Beside it, in
+//! page just before it (as a crowd waiting for the countdown does), asking to be
+//! answered once admitted (`Prefer: respond-async`); one more race is answered
+//! only when each order is written. Measured: attempts/s, latency, when the last
+//! order was in the store, and exactness (orders created = the stock, every run). Beside it, in
 //! the same run: `api-read` on the same node (an authenticated JSON read, the
 //! HTTP + auth ceiling), the stock gate alone in process against Redis running
 //! the same Lua gate by EVALSHA, and the same race on two nodes sharing

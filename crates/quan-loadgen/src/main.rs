@@ -106,9 +106,11 @@ const SCENARIOS: [(&str, &str); 8] = [
     (
         "flash-sale",
         "10,000 buyers (accounts with sessions, new to the shop) each read the sale's page, then race once each for a \
-         flash sale of 1,000 over HTTP at 64 connections: \
-         attempts/s, p50/p99, orders = stock exactly, next to api-read on the same node; the stock gate in process vs \
-         Redis EVALSHA of the same Lua gate; the same race on two nodes (PostgreSQL + the Redis gate)",
+         flash sale of 1,000 over HTTP at 64 connections, asking to be answered once admitted (Prefer: respond-async; \
+         the orders are then written on their own, and the time until the last is in the store is reported): \
+         attempts/s, p50/p99, orders = stock exactly, next to api-read on the same node; one race answered only once \
+         each order is written; the stock gate in process vs Redis EVALSHA of the same Lua gate; the same race on two \
+         nodes (PostgreSQL + the Redis gate, which answer once written)",
     ),
     (
         "checkout",

@@ -14,8 +14,8 @@
 use super::checkout;
 use super::error::CommerceError;
 use super::orders::submit;
-use super::tickets::{Claim, Claimed, Tickets};
 use super::port::{FlashMade, FlashSaleRecord, OrderLine, OrderRecord};
+use super::tickets::{Claim, Claimed, Tickets};
 use super::{MANAGERS, Result, require};
 use crate::Services;
 use crate::access::{Actor, OrgAccess, require_scope};
@@ -258,7 +258,7 @@ pub async fn buy(
     key: &str,
 ) -> Result<(OrderRecord, bool)> {
     match admit(svc, actor, (org, id), (q, coupon, key), false).await? {
-        Admission::Answered(o, replayed) => Ok((o, replayed)),
+        Admission::Answered(o, replayed) => Ok((*o, replayed)),
         // Only asked for when an early reply is.
         Admission::Queued(_) | Admission::Admitted(_, Some(_)) => {
             Err(CommerceError::Internal("a ticket no one asked for".into()))
@@ -271,7 +271,7 @@ pub async fn buy(
 #[derive(Debug)]
 pub enum Bought {
     /// The order (`true`: the first under the key), written before the answer.
-    Order(OrderRecord, bool),
+    Order(Box<OrderRecord>, bool),
     /// Admitted: the order with this id is being written (see [`super::tickets`]).
     Queued(OrderId),
 }
@@ -293,7 +293,7 @@ pub async fn buy_early(
         Admission::Queued(order) => Ok(Bought::Queued(order)),
         Admission::Admitted(a, None) => {
             let (o, replayed) = a.write(svc, actor, OrderId::new()).await?;
-            Ok(Bought::Order(o, replayed))
+            Ok(Bought::Order(Box::new(o), replayed))
         }
         Admission::Admitted(a, Some(claim)) => {
             let order = claim.order();
@@ -309,11 +309,11 @@ pub async fn buy_early(
 /// What the sale's terms and the gate made of a buy, before any order is written.
 enum Admission {
     /// A retry's first order, answered again.
-    Answered(OrderRecord, bool),
+    Answered(Box<OrderRecord>, bool),
     /// A twin of a queued buy under the same key: its ticket's order.
     Queued(OrderId),
     /// Let through, with the ticket an early reply is given under.
-    Admitted(Admitted, Option<Claim>),
+    Admitted(Box<Admitted>, Option<Claim>),
 }
 
 /// A buy the gate let through: what its order is written from.
@@ -405,7 +405,7 @@ async fn admit(
         && let Some(first) =
             super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await?
     {
-        return Ok(Admission::Answered(first, true));
+        return Ok(Admission::Answered(Box::new(first), true));
     }
     let category = match coupon {
         None => String::new(),
@@ -460,7 +460,7 @@ async fn admit(
             return Err(e);
         }
         return match super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await? {
-            Some(first) => Ok(Admission::Answered(first, true)),
+            Some(first) => Ok(Admission::Answered(Box::new(first), true)),
             None => Err(e),
         };
     }
@@ -470,14 +470,14 @@ async fn admit(
     let hold = GateHold::new(svc, id, q);
     cached.buyers.insert(actor.account_id());
     Ok(Admission::Admitted(
-        Admitted {
+        Box::new(Admitted {
             org,
             sale: id,
             key,
             request_hash,
             priced,
             hold,
-        },
+        }),
         claim,
     ))
 }

@@ -14,10 +14,10 @@
 //! one node only (in a cluster a poll could reach a node that never heard of the
 //! ticket) and never with a coupon (its claim is spent where refusals are told).
 
+use super::Result;
 use super::error::CommerceError;
 use super::orders::mine;
 use super::port::OrderRecord;
-use super::Result;
 use crate::Services;
 use crate::access::{Actor, require_scope};
 use dashmap::DashMap;
@@ -40,12 +40,13 @@ const SWEEP_EVERY: u64 = 256;
 pub enum Polled {
     /// Admitted; the order is being written.
     Queued,
-    Order(OrderRecord),
+    Order(Box<OrderRecord>),
 }
 
 /// The tickets of this node: those whose orders are being written, under their
-/// buyer and key (a twin under the same key gets the same ticket), and every
-/// ticket by the order id it promised, until it has been finished for [`KEPT`].
+/// buyer and key (a twin under the same key gets the same ticket), and by the
+/// order id they promised, until written under it (then the store answers) or,
+/// when they became another order or none, until finished for [`KEPT`].
 #[derive(Default)]
 pub struct Tickets {
     pending: DashMap<(AccountId, String), (OrderId, String)>,
@@ -164,8 +165,11 @@ impl Tickets {
                 tracing::error!(error = %e, %order, "flash sale: a queued order could not be written");
             }
             // The outcome first: a twin that no longer finds the ticket pending
-            // reads the buyer's key, and the order is there by then.
-            if let Some(mut t) = tickets.by_order.get_mut(&order) {
+            // reads the buyer's key, and the order is there by then. An order
+            // written under the ticket's id needs no ticket to be found.
+            if matches!(outcome, Ok(written) if written == order) {
+                tickets.by_order.remove(&order);
+            } else if let Some(mut t) = tickets.by_order.get_mut(&order) {
                 t.outcome = Some(outcome);
                 t.since = Instant::now();
             }
@@ -195,9 +199,13 @@ pub async fn poll(svc: &Services, actor: &Actor, id: OrderId) -> Result<Polled> 
         .map(|t| t.outcome.clone());
     match seen {
         Some(None) => Ok(Polled::Queued),
-        Some(Some(Ok(written))) => mine(svc, actor, written).await.map(Polled::Order),
+        Some(Some(Ok(written))) => mine(svc, actor, written)
+            .await
+            .map(|o| Polled::Order(Box::new(o))),
         Some(Some(Err(e))) => Err(again(&e)),
-        None => mine(svc, actor, id).await.map(Polled::Order),
+        None => mine(svc, actor, id)
+            .await
+            .map(|o| Polled::Order(Box::new(o))),
     }
 }
 

@@ -42,7 +42,10 @@ pub async fn person_for(svc: &Services, org: OrgId, account: &Me) -> Result<Pers
     ] {
         let Some(value) = value else { continue };
         // The person's own (a handle has one owner): nothing to ask the store.
-        if p.handles.iter().any(|h| h.kind == kind && h.value == *value) {
+        if p.handles
+            .iter()
+            .any(|h| h.kind == kind && h.value == *value)
+        {
             continue;
         }
         let Some((owner, verified)) = svc.store.person_by_handle(org, kind, value).await? else {

@@ -6,9 +6,9 @@ pub(crate) mod merges;
 use crate::circles::decode as circle_rows;
 use crate::connect::Backend;
 use crate::group::{BoxFuture, Rows};
-use crate::queries::marks;
 use crate::moderation::exec;
 use crate::persons::decode as person_rows;
+use crate::queries::marks;
 use crate::rows::{self, backend, int, text};
 use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
@@ -393,9 +393,7 @@ async fn insert_persons(tx: &mut Tx, engine: Backend, all: Vec<Arc<NewPerson>>) 
     for row in q.fetch_all(&mut **tx).await.map_err(backend)? {
         fresh.insert(text(&row, "id")?);
     }
-    let (made, had): (Vec<_>, Vec<_>) = all
-        .iter()
-        .partition(|p| fresh.contains(&p.id.to_string()));
+    let (made, had): (Vec<_>, Vec<_>) = all.iter().partition(|p| fresh.contains(&p.id.to_string()));
     for p in had {
         p.made_with(None);
     }

@@ -27,7 +27,7 @@ async fn sale(app: &TestApp, stock: i64, units: i64) -> (User, String, String) {
         .create_product(&org, "明前龙井 Longjing", &[("100 g", 3800, stock)])
         .await;
     let s = owner
-        .flash_sale(&app, &org, (&p.id, &p.skus[0].id), (1990, units, 1))
+        .flash_sale(app, &org, (&p.id, &p.skus[0].id), (1990, units, 1))
         .await;
     (owner, org, s.id)
 }
@@ -66,7 +66,10 @@ async fn an_early_answer_is_a_ticket_that_becomes_the_order(app: TestApp) {
         let written = b.until_written(id).await;
         assert_eq!(written.status, 200, "{}", written.text);
         assert_eq!(
-            (written.body["id"].as_str(), written.body["total_fen"].as_i64()),
+            (
+                written.body["id"].as_str(),
+                written.body["total_fen"].as_i64()
+            ),
             (Some(id), Some(1990)),
             "the order the ticket promised, at the sale price"
         );
@@ -130,7 +133,11 @@ async fn a_ticket_the_store_refuses_says_why_and_gives_its_unit_back(app: TestAp
     let id = r.body["id"].as_str().unwrap_or_default();
     assert_eq!(other.until_written(id).await.status, 200);
     assert_eq!(owner.org_flash_sales(&org).await[0].remaining, 0);
-    let r = app.user("Bo").await.try_buy_flash_early(&org, &sale, "k").await;
+    let r = app
+        .user("Bo")
+        .await
+        .try_buy_flash_early(&org, &sale, "k")
+        .await;
     assert_eq!(r.problem(), (409, Some("flash_sold_out")));
     // Bad input is refused before any ticket.
     let r = other.try_buy_flash_early(&org, &sale, " ").await;
@@ -170,10 +177,19 @@ async fn two_thousand_early_buyers_for_a_hundred_units(app: TestApp) {
     for (a, id) in &tickets {
         written.insert(settled(&app, a, *id).await);
     }
-    assert_eq!(written.len(), 100, "a hundred distinct orders, one per buyer");
+    assert_eq!(
+        written.len(),
+        100,
+        "a hundred distinct orders, one per buyer"
+    );
     assert_eq!(owner.org_flash_sales(&org).await[0].remaining, 0);
     // The node stopping would wait for nothing: every ticket is finished.
-    assert!(app.services.flash.drain(std::time::Duration::from_secs(1)).await);
+    assert!(
+        app.services
+            .flash
+            .drain(std::time::Duration::from_secs(1))
+            .await
+    );
 }
 
 /// Polls a ticket through the use case until it is no longer queued: the

@@ -1,9 +1,7 @@
 //! Flash-sale endpoints: staff set sales up and list them; buyers see a shop's
 //! sales and buy in one (with an `Idempotency-Key`).
 
-use super::orders::{
-    OrderDto, QueuedOrderDto, created_or_replayed, idempotency_header, order_dto,
-};
+use super::orders::{OrderDto, QueuedOrderDto, created_or_replayed, idempotency_header, order_dto};
 use crate::AppState;
 use crate::api::common::{PageQuery, parse_id};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -231,11 +229,11 @@ pub async fn buy_flash(
     let at = (parse_id(&ids.0)?, sale);
     let (o, replayed) = if prefers_async(&headers) {
         match flash::buy_early(&st.svc, &actor, at, req.quantity, coupon, key).await? {
-            Bought::Order(o, replayed) => (o, replayed),
+            Bought::Order(o, replayed) => (*o, replayed),
             Bought::Queued(id) => {
                 let dto = QueuedOrderDto::new(&st, &headers, id);
-                let location = HeaderValue::from_str(&dto.location)
-                    .map_err(|e| ApiError::internal(&e))?;
+                let location =
+                    HeaderValue::from_str(&dto.location).map_err(|e| ApiError::internal(&e))?;
                 let applied = [
                     (header::LOCATION, location),
                     (
