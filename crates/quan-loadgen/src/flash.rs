@@ -132,7 +132,8 @@ struct Race {
     orders: u64,
     errors: u64,
     /// Answered early (`Prefer: respond-async`): when the last order was in the
-    /// store, from the first buy sent (the sale's count of units left, polled).
+    /// store, from the first buy sent — an upper bound: the sale's count of units
+    /// left is polled from the race's end, every 2 ms.
     written_ms: Option<f64>,
 }
 

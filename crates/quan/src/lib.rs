@@ -191,8 +191,12 @@ pub async fn run(
     });
     let grace = Duration::from_secs(app.settings.server.shutdown_grace_secs);
     let stop_http = stop.clone();
+    // When the stop was asked for: the grace is counted from it, for everything.
+    let asked = Arc::new(std::sync::OnceLock::new());
+    let asked_at = Arc::clone(&asked);
     let signal = async move {
         shutdown.await;
+        let _ = asked_at.set(std::time::Instant::now());
         tracing::info!("shutting down: finishing in-flight requests");
         stop_http.cancel();
     };
@@ -208,8 +212,12 @@ pub async fn run(
         r = server => r.context("serving HTTP")?,
         () = drained => tracing::warn!("grace period over; dropping remaining connections"),
     }
-    // Orders promised by early answers are written before the store closes.
-    if !app.services.flash.drain(grace).await {
+    // Orders promised by early answers are written before the store closes,
+    // within what is left of the grace.
+    let left = asked.get().map_or(grace, |t: &std::time::Instant| {
+        grace.saturating_sub(t.elapsed())
+    });
+    if !app.services.flash.drain(left).await {
         tracing::warn!("grace period over; flash-sale orders still being written are dropped");
     }
     let _ = worker.await;

@@ -69,6 +69,12 @@ impl SaleCache {
         self.tickets.drain(grace).await
     }
 
+    /// Tickets this node holds: orders being written, and outcomes kept to tell
+    /// their buyers why there is no order under the id they were given.
+    pub fn tickets_held(&self) -> usize {
+        self.tickets.held()
+    }
+
     async fn get(&self, svc: &Services, id: FlashSaleId) -> Result<Option<Arc<Cached>>> {
         if let Some(s) = self.sales.get(&id) {
             return Ok(Some(Arc::clone(&s)));

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 /// How long a finished ticket still answers its buyer's polls (the order is in
 /// the store by then; a refusal's reason is kept this long).
@@ -49,7 +50,7 @@ pub enum Polled {
 /// when they became another order or none, until finished for [`KEPT`].
 #[derive(Default)]
 pub struct Tickets {
-    pending: DashMap<(AccountId, String), (OrderId, String)>,
+    pending: DashMap<(AccountId, String), Pending>,
     by_order: DashMap<OrderId, Ticket>,
     tasks: TaskTracker,
     made: AtomicU64,
@@ -73,29 +74,66 @@ pub(super) enum Claimed {
     Reused,
 }
 
-/// A new ticket being decided: withdrawn when dropped unless its order was sent
-/// to be written (the gate refused, the buy failed before it).
+/// A ticket while its buy is decided and its order written. Dropped while
+/// deciding (the buy failed before the gate), it is withdrawn; dropped once sent
+/// without an outcome (its write panicked or was cancelled), its buyer is told
+/// the order was not written rather than "queued" for ever.
 pub(super) struct Claim {
     tickets: Arc<Tickets>,
     buyer: AccountId,
     key: String,
     order: OrderId,
-    sent: bool,
+    stage: Stage,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Deciding,
+    Sent,
+    Done,
+}
+
+/// A ticket queued under a buyer's key: the order it promised, the request it
+/// stands for, and whether a twin was given it (then a refusal is kept for the
+/// twin's polls; otherwise the refused buyer was told directly and it goes).
+struct Pending {
+    order: OrderId,
+    hash: String,
+    twinned: bool,
 }
 
 impl Claim {
     pub(super) const fn order(&self) -> OrderId {
         self.order
     }
-}
 
-impl Claim {
-    /// The gate turned the buy away: a twin polling the ticket is told why.
+    /// The gate turned the buy away: the ticket goes, unless a twin holds it,
+    /// who is then told why.
     pub(super) fn refuse(mut self, e: &CommerceError) {
-        self.sent = true;
-        if let Some(mut t) = self.tickets.by_order.get_mut(&self.order) {
-            t.outcome = Some(Err(Arc::new(again(e))));
-            t.since = Instant::now();
+        self.stage = Stage::Done;
+        let twinned = self
+            .tickets
+            .pending
+            .remove(&(self.buyer, std::mem::take(&mut self.key)))
+            .is_some_and(|(_, p)| p.twinned);
+        if twinned {
+            self.tickets.settle(self.order, Err(Arc::new(again(e))));
+        } else {
+            self.tickets.by_order.remove(&self.order);
+        }
+    }
+
+    /// The order's write ended: its outcome is kept for polls (unless the order
+    /// was written under the ticket's id, which the store answers for), then
+    /// the key is free. The outcome first: a twin that no longer finds the
+    /// ticket pending reads the buyer's key, and the order is there by then.
+    fn finish(&mut self, outcome: Result<OrderId>) {
+        self.stage = Stage::Done;
+        match outcome {
+            Ok(written) if written == self.order => {
+                self.tickets.by_order.remove(&self.order);
+            }
+            other => self.tickets.settle(self.order, other.map_err(Arc::new)),
         }
         self.tickets
             .pending
@@ -105,11 +143,20 @@ impl Claim {
 
 impl Drop for Claim {
     fn drop(&mut self) {
-        if !self.sent {
-            self.tickets
-                .pending
-                .remove(&(self.buyer, std::mem::take(&mut self.key)));
-            self.tickets.by_order.remove(&self.order);
+        match self.stage {
+            Stage::Deciding => {
+                self.tickets
+                    .pending
+                    .remove(&(self.buyer, std::mem::take(&mut self.key)));
+                self.tickets.by_order.remove(&self.order);
+            }
+            Stage::Sent => {
+                tracing::error!(order = %self.order, "flash sale: a queued order's write was abandoned");
+                self.finish(Err(CommerceError::Internal(
+                    "the order's write was abandoned".into(),
+                )));
+            }
+            Stage::Done => {}
         }
     }
 }
@@ -119,22 +166,32 @@ impl Tickets {
     pub(super) fn claim(self: &Arc<Self>, buyer: AccountId, key: &str, hash: &str) -> Claimed {
         use dashmap::mapref::entry::Entry;
         let order = match self.pending.entry((buyer, key.to_owned())) {
-            Entry::Occupied(e) if e.get().1 == hash => return Claimed::Twin(e.get().0),
+            Entry::Occupied(mut e) if e.get().hash == hash => {
+                e.get_mut().twinned = true;
+                return Claimed::Twin(e.get().order);
+            }
             Entry::Occupied(_) => return Claimed::Reused,
             Entry::Vacant(e) => {
                 let order = OrderId::new();
-                e.insert((order, hash.to_owned()));
+                // Findable by its id before a twin can be given it.
+                self.by_order.insert(
+                    order,
+                    Ticket {
+                        buyer,
+                        outcome: None,
+                        since: Instant::now(),
+                    },
+                );
+                e.insert(Pending {
+                    order,
+                    hash: hash.to_owned(),
+                    twinned: false,
+                });
                 order
             }
         };
-        self.by_order.insert(
-            order,
-            Ticket {
-                buyer,
-                outcome: None,
-                since: Instant::now(),
-            },
-        );
+        // What is kept past its order's write is rare (twins refused, replays,
+        // failures): a sweep over what is left now and then is cheap.
         if self.made.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.by_order
                 .retain(|_, t| t.outcome.is_none() || t.since.elapsed() < KEPT);
@@ -144,37 +201,40 @@ impl Tickets {
             buyer,
             key: key.to_owned(),
             order,
-            sent: false,
+            stage: Stage::Deciding,
         })
+    }
+
+    /// Keeps a finished ticket's outcome for its buyer's polls.
+    fn settle(&self, order: OrderId, outcome: std::result::Result<OrderId, Arc<CommerceError>>) {
+        if let Some(mut t) = self.by_order.get_mut(&order) {
+            t.outcome = Some(outcome);
+            t.since = Instant::now();
+        }
     }
 
     /// Writes the claim's order on a task of its own (`write` gives the id of the
     /// order the ticket became) and finishes the ticket with its outcome.
-    pub(super) fn send<F>(self: &Arc<Self>, mut claim: Claim, write: F)
+    pub(super) fn send<F>(&self, mut claim: Claim, write: F)
     where
         F: Future<Output = Result<OrderId>> + Send + 'static,
     {
-        claim.sent = true;
-        let (buyer, key, order) = (claim.buyer, std::mem::take(&mut claim.key), claim.order);
-        let tickets = Arc::clone(self);
-        self.tasks.spawn(async move {
-            let outcome = write.await.map_err(Arc::new);
-            if let Err(e) = &outcome
-                && matches!(**e, CommerceError::Internal(_))
-            {
-                tracing::error!(error = %e, %order, "flash sale: a queued order could not be written");
+        claim.stage = Stage::Sent;
+        let order = claim.order;
+        self.tasks.spawn(
+            async move {
+                let outcome = write.await;
+                if let Err(e @ CommerceError::Internal(_)) = &outcome {
+                    tracing::error!(error = %e, %order, "flash sale: a queued order could not be written");
+                }
+                claim.finish(outcome);
             }
-            // The outcome first: a twin that no longer finds the ticket pending
-            // reads the buyer's key, and the order is there by then. An order
-            // written under the ticket's id needs no ticket to be found.
-            if matches!(outcome, Ok(written) if written == order) {
-                tickets.by_order.remove(&order);
-            } else if let Some(mut t) = tickets.by_order.get_mut(&order) {
-                t.outcome = Some(outcome);
-                t.since = Instant::now();
-            }
-            tickets.pending.remove(&(buyer, key));
-        });
+            .in_current_span(),
+        );
+    }
+
+    pub(super) fn held(&self) -> usize {
+        self.by_order.len()
     }
 
     /// Waits up to `grace` for the orders being written (a node stopping); says

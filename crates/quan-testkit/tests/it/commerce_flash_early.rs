@@ -182,6 +182,9 @@ async fn two_thousand_early_buyers_for_a_hundred_units(app: TestApp) {
         100,
         "a hundred distinct orders, one per buyer"
     );
+    // Refused buyers were told at once and written orders are in the store:
+    // the node keeps no ticket for either.
+    assert_eq!(app.services.flash.tickets_held(), 0);
     assert_eq!(owner.org_flash_sales(&org).await[0].remaining, 0);
     // The node stopping would wait for nothing: every ticket is finished.
     assert!(

@@ -213,8 +213,9 @@ pub async fn my_orders(
 }
 
 /// An order being written after an early answer (`Prefer: respond-async` on a
-/// flash-sale buy): poll `location` until it answers 200 with the order, or
-/// with the reason it was not written.
+/// flash-sale buy): poll `location` until it answers 200 with the order, or a
+/// problem saying why it was not written (409 `flash_sold_out`,
+/// `flash_limit_reached`; 422 `idempotency_key_reused`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct QueuedOrderDto {
     /// The id the order will have.
@@ -241,7 +242,7 @@ impl QueuedOrderDto {
 #[utoipa::path(get, path = "/api/v1/me/orders/{order_id}", tag = "commerce",
     params(("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = OrderDto), (status = 202, body = QueuedOrderDto),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn my_order(
     State(st): State<AppState>,
     Auth(actor): Auth,
