@@ -69,6 +69,11 @@ impl SaleCache {
         self.tickets.drain(grace).await
     }
 
+    /// Forgets a sale (ended or closed): its next buyer reads it again.
+    fn forget(&self, id: FlashSaleId) {
+        self.sales.remove(&id);
+    }
+
     /// Tickets this node holds: orders being written, and outcomes kept to tell
     /// their buyers why there is no order under the id they were given.
     pub fn tickets_held(&self) -> usize {
@@ -403,15 +408,26 @@ async fn admit(
     let one_node = !svc.gate.shared();
     let early = early && one_node && coupon.is_none();
     // Priced before the gate admits anyone, so a refused coupon takes no unit.
-    // With a coupon (never the rush), or a buyer of the sale asking for an
-    // early reply: a retry is answered first, as an ordinary order's is (the
-    // first order spent its coupon; a ticket must not stand for an order that
-    // exists). With a coupon the product's category is read for its scope.
-    if (coupon.is_some() || (early && cached.buyers.contains(&actor.account_id())))
+    // With a coupon (never the rush), or a buyer this node let through before:
+    // a retry is answered first, as an ordinary order's is (the first order
+    // spent its coupon; a ticket must not stand for an order that exists). With
+    // a coupon the product's category is read for its scope.
+    let known = cached.buyers.contains(&actor.account_id());
+    if (coupon.is_some() || known)
         && let Some(first) =
             super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await?
     {
         return Ok(Admission::Answered(Box::new(first), true));
+    }
+    // A buyer let through before may be at their limit: told so now, rather
+    // than hold a unit at the gate that the store gives back a moment later
+    // (meanwhile others would be told "sold out"). The store's guarded write
+    // still decides for buyers racing themselves.
+    if known
+        && sale.phase(svc.clock.now()) == FlashPhase::Live
+        && svc.store.flash_bought(id, actor.account_id()).await? + q > sale.terms.per_person
+    {
+        return Err(CommerceError::FlashLimitReached);
     }
     let category = match coupon {
         None => String::new(),
@@ -548,6 +564,9 @@ pub async fn end(svc: &Services, access: &OrgAccess, id: FlashSaleId) -> Result<
         if svc.store.flash_close(id, &ev).await?.is_some() {
             announce(svc, &ev).await;
         }
+        // This node's buyers are told it is over; another node's learn it from
+        // the store when their orders are refused.
+        svc.flash.forget(id);
     }
     svc.store
         .flash_get(id)
@@ -589,5 +608,6 @@ pub async fn close(svc: &Services, payload: &serde_json::Value) -> std::result::
     {
         announce(svc, &ev).await;
     }
+    svc.flash.forget(id);
     Ok(())
 }

@@ -274,6 +274,19 @@ impl SqlStore {
             .collect()
     }
 
+    pub(super) async fn flash_sale_bought(
+        &self,
+        fid: FlashSaleId,
+        buyer: AccountId,
+    ) -> StoreResult<i64> {
+        let q = sqlx::query("SELECT bought FROM flash_buyers WHERE sale_id = $1 AND buyer_id = $2")
+            .bind(fid.to_string())
+            .bind(buyer.to_string());
+        self.fetch_opt(q)
+            .await?
+            .map_or(Ok(0), |r| int(&r, "bought"))
+    }
+
     pub(super) async fn flash_sales_of_org(
         &self,
         org: OrgId,

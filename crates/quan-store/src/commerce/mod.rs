@@ -95,6 +95,9 @@ impl CommerceStore for SqlStore {
     async fn flash_buyers(&self, id: FlashSaleId) -> StoreResult<Vec<AccountId>> {
         self.flash_sale_buyers(id).await
     }
+    async fn flash_bought(&self, id: FlashSaleId, buyer: AccountId) -> StoreResult<i64> {
+        self.flash_sale_bought(id, buyer).await
+    }
     async fn flash_of_org(
         &self,
         org: OrgId,

@@ -113,32 +113,55 @@ async fn twins_of_a_queued_buy_share_its_ticket(app: TestApp) {
 
 async fn a_ticket_the_store_refuses_says_why_and_gives_its_unit_back(app: TestApp) {
     let (owner, org, sale) = sale(&app, 50, 2).await;
+    let sku = owner.org_flash_sales(&org).await[0].sku_id.clone();
     let buyer = app.user("Mei").await;
-    let r = buyer.try_buy_flash(&org, &sale, 1, "first").await;
+    // The key was spent on a shop order: the node cannot know it, so a ticket is
+    // given; the store refuses the order, and every poll says why.
+    let r = buyer.try_order(&org, &[(&sku, 1)], "used").await;
     assert_eq!(r.status, 201, "{}", r.text);
-    // A second key: the gate has a unit, but one per person — the store says no.
-    let r = buyer.try_buy_flash_early(&org, &sale, "second").await;
+    let r = buyer.try_buy_flash_early(&org, &sale, "used").await;
     assert_eq!(r.status, 202, "{}", r.text);
     let id = r.body["id"].as_str().unwrap_or_default();
-    let told = buyer.until_written(id).await;
-    assert_eq!(told.problem(), (409, Some("flash_limit_reached")));
-    // Told again on the next poll; the unit went back to the gate for others.
+    for _ in 0..2 {
+        let told = buyer.until_written(id).await;
+        assert_eq!(told.problem(), (422, Some("idempotency_key_reused")));
+    }
+    // Its unit went back to the gate: she buys one under a fresh key.
+    let r = buyer.try_buy_flash_early(&org, &sale, "first").await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap_or_default();
+    assert_eq!(buyer.until_written(id).await.status, 200);
+    // At her limit she is told so at once, with the preference or without, and
+    // holds no unit meanwhile: the last one is still there for someone else.
+    let r = buyer.try_buy_flash_early(&org, &sale, "second").await;
     assert_eq!(
-        buyer.until_written(id).await.problem(),
-        (409, Some("flash_limit_reached"))
+        r.problem(),
+        (409, Some("flash_limit_reached")),
+        "{}",
+        r.text
     );
+    let r = buyer.try_buy_flash(&org, &sale, 1, "third").await;
+    assert_eq!(
+        r.problem(),
+        (409, Some("flash_limit_reached")),
+        "{}",
+        r.text
+    );
+    assert_eq!(owner.org_flash_sales(&org).await[0].remaining, 1);
     let other = app.user("Lan").await;
     let r = other.try_buy_flash_early(&org, &sale, "k").await;
     assert_eq!(r.status, 202, "{}", r.text);
     let id = r.body["id"].as_str().unwrap_or_default();
     assert_eq!(other.until_written(id).await.status, 200);
     assert_eq!(owner.org_flash_sales(&org).await[0].remaining, 0);
-    let r = app
-        .user("Bo")
-        .await
-        .try_buy_flash_early(&org, &sale, "k")
-        .await;
+    let bo = app.user("Bo").await;
+    let r = bo.try_buy_flash_early(&org, &sale, "k").await;
     assert_eq!(r.problem(), (409, Some("flash_sold_out")));
+    // Ended by staff: over at once on this node, no ticket given.
+    let r = owner.try_end_flash_sale(&org, &sale).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = bo.try_buy_flash_early(&org, &sale, "k2").await;
+    assert_eq!(r.problem(), (409, Some("flash_ended")), "{}", r.text);
     // Bad input is refused before any ticket.
     let r = other.try_buy_flash_early(&org, &sale, " ").await;
     assert_eq!(r.problem(), (422, Some("idempotency_key_required")));

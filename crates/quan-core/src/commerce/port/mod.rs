@@ -423,6 +423,8 @@ pub trait CommerceStore: Send + Sync {
     /// lapses), so a node can tell a retry that may have an order from a buyer who
     /// has none without reading each buyer's key.
     async fn flash_buyers(&self, id: FlashSaleId) -> StoreResult<Vec<AccountId>>;
+    /// Units `buyer` holds of the sale now (their allowance taken).
+    async fn flash_bought(&self, id: FlashSaleId, buyer: AccountId) -> StoreResult<i64>;
     /// The org's flash sales, newest first.
     async fn flash_of_org(
         &self,
