@@ -413,20 +413,22 @@ async fn admit(
     // spent its coupon; a ticket must not stand for an order that exists). With
     // a coupon the product's category is read for its scope.
     let known = cached.buyers.contains(&actor.account_id());
+    // A buyer let through before may be at their limit: told so (below), rather
+    // than hold a unit at the gate that the store gives back a moment later
+    // (meanwhile others would be told "sold out"). Read before the key: an
+    // order of theirs written in between (a twin's under this key) is then
+    // found by the key read, never taken for the limit. The store's guarded
+    // write still decides for buyers racing themselves.
+    let at_limit = known
+        && sale.phase(svc.clock.now()) == FlashPhase::Live
+        && svc.store.flash_bought(id, actor.account_id()).await? + q > sale.terms.per_person;
     if (coupon.is_some() || known)
         && let Some(first) =
             super::orders::first_of_key(svc, actor, org, (&key, &request_hash)).await?
     {
         return Ok(Admission::Answered(Box::new(first), true));
     }
-    // A buyer let through before may be at their limit: told so now, rather
-    // than hold a unit at the gate that the store gives back a moment later
-    // (meanwhile others would be told "sold out"). The store's guarded write
-    // still decides for buyers racing themselves.
-    if known
-        && sale.phase(svc.clock.now()) == FlashPhase::Live
-        && svc.store.flash_bought(id, actor.account_id()).await? + q > sale.terms.per_person
-    {
+    if at_limit {
         return Err(CommerceError::FlashLimitReached);
     }
     let category = match coupon {
