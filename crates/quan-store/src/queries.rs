@@ -26,6 +26,26 @@ pub(crate) fn value_rows(engine: Backend, rows: usize, width: usize) -> String {
     all.join(", ")
 }
 
+/// [`value_rows`] for rows with a constant between their values: each row is
+/// `before` placeholders, `literal` as SQL, then `after` placeholders.
+pub(crate) fn value_rows_with(
+    engine: Backend,
+    rows: usize,
+    (before, literal, after): (usize, &str, usize),
+) -> String {
+    let width = before + after;
+    let all: Vec<String> = (0..rows)
+        .map(|r| {
+            format!(
+                "({}, {literal}, {})",
+                marks(engine, r * width + 1, before),
+                marks(engine, r * width + before + 1, after)
+            )
+        })
+        .collect();
+    all.join(", ")
+}
+
 /// `n` comma-separated placeholders numbered from `first` (PostgreSQL) or
 /// positional (SQLite).
 pub(crate) fn marks(engine: Backend, first: usize, n: usize) -> String {

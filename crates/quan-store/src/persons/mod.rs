@@ -8,7 +8,7 @@ use crate::connect::Backend;
 use crate::group::{BoxFuture, Rows};
 use crate::moderation::exec;
 use crate::persons::decode as person_rows;
-use crate::queries::marks;
+use crate::queries::value_rows_with;
 use crate::rows::{self, backend, int, text};
 use crate::store::{SqlStore, Tx};
 use async_trait::async_trait;
@@ -365,20 +365,11 @@ impl Rows for NewPerson {
 /// group, makes none), then the handles of those made (a handle another person
 /// holds is left to them, as [`insert_person`] does).
 async fn insert_persons(tx: &mut Tx, engine: Backend, all: Vec<Arc<NewPerson>>) -> StoreResult<()> {
-    // Five values a row, the stage and the flag as written for one person.
-    let rows: Vec<String> = (0..all.len())
-        .map(|r| {
-            format!(
-                "({}, 'follower', 0, {})",
-                marks(engine, r * 5 + 1, 4),
-                marks(engine, r * 5 + 5, 1)
-            )
-        })
-        .collect();
+    // The stage and the flag as written for one person.
     let sql = format!(
         "INSERT INTO persons (id, org_id, display_name, account_id, stage, verified, created_at) VALUES {} \
          ON CONFLICT (org_id, account_id) DO NOTHING RETURNING id",
-        rows.join(", ")
+        value_rows_with(engine, all.len(), (4, "'follower', 0", 1))
     );
     let mut q = sqlx::query(&sql);
     for p in &all {
@@ -403,20 +394,11 @@ async fn insert_persons(tx: &mut Tx, engine: Backend, all: Vec<Arc<NewPerson>>) 
         .collect();
     let mut taken = std::collections::HashSet::new();
     if !asked.is_empty() {
-        // Six values a row; verified, as the account's handles are.
-        let rows: Vec<String> = (0..asked.len())
-            .map(|r| {
-                format!(
-                    "({}, 1, {})",
-                    marks(engine, r * 6 + 1, 5),
-                    marks(engine, r * 6 + 6, 1)
-                )
-            })
-            .collect();
+        // Verified, as the account's handles are.
         let sql = format!(
             "INSERT INTO handles (id, org_id, person_id, kind, value, verified, created_at) VALUES {} \
              ON CONFLICT (org_id, kind, value) DO NOTHING RETURNING id",
-            rows.join(", ")
+            value_rows_with(engine, asked.len(), (5, "1", 1))
         );
         let mut q = sqlx::query(&sql);
         for (p, kind, value, id) in &asked {

@@ -258,36 +258,38 @@ impl User {
         dto::<FlashSaleListDto>("flash sales", &r).items
     }
 
-    /// Buys `quantity` in a flash sale under `key` (the raw answer).
-    pub async fn try_buy_flash(&self, org: &str, sale: &str, quantity: i64, key: &str) -> Res {
-        let rb = self
-            .c
+    /// A buy of `quantity` in a flash sale under `key`, to send.
+    fn flash_buy(
+        &self,
+        (org, sale): (&str, &str),
+        quantity: i64,
+        key: &str,
+    ) -> reqwest::RequestBuilder {
+        self.c
             .http
             .post(format!(
                 "{}/api/v1/shops/{org}/flash-sales/{sale}/orders",
                 self.c.base
             ))
             .header("idempotency-key", key)
-            .json(&json!({ "quantity": quantity }));
+            .json(&json!({ "quantity": quantity }))
+    }
+
+    /// Buys `quantity` in a flash sale under `key` (the raw answer).
+    pub async fn try_buy_flash(&self, org: &str, sale: &str, quantity: i64, key: &str) -> Res {
+        let rb = self.flash_buy((org, sale), quantity, key);
         self.c
             .send_built(rb)
             .await
             .unwrap_or_else(|| panic!("flash buy in {org}: no answer"))
     }
 
-    /// [`Self::try_buy_flash`] asking to be answered once admitted
+    /// [`Self::try_buy_flash`] of one, asking to be answered once admitted
     /// (`Prefer: respond-async`).
     pub async fn try_buy_flash_early(&self, org: &str, sale: &str, key: &str) -> Res {
         let rb = self
-            .c
-            .http
-            .post(format!(
-                "{}/api/v1/shops/{org}/flash-sales/{sale}/orders",
-                self.c.base
-            ))
-            .header("idempotency-key", key)
-            .header("prefer", "respond-async")
-            .json(&json!({ "quantity": 1 }));
+            .flash_buy((org, sale), 1, key)
+            .header("prefer", "respond-async");
         self.c
             .send_built(rb)
             .await
