@@ -24,6 +24,7 @@ pub mod events;
 pub mod identity;
 pub mod input;
 pub mod jobs;
+pub mod local;
 pub mod media;
 pub mod moderation;
 pub mod notify;
@@ -120,6 +121,8 @@ pub struct Services {
     /// Flash sales' terms, which never change once set, kept on each node so a
     /// buyer turned away costs no database read (see [`commerce::flash`]).
     pub flash: Arc<commerce::flash::SaleCache>,
+    /// This node's index of pickup points (community group buying).
+    pub pickups: Arc<local::index::PickupIndex>,
 }
 
 impl std::fmt::Debug for Services {

@@ -145,6 +145,8 @@ typed_id! {
     CouponClaimId,
     /// A picture of a product.
     ProductImageId,
+    /// A community group-buying leader (团长) and their pickup point.
+    LeaderId,
 }
 
 #[cfg(test)]

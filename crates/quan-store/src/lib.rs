@@ -26,6 +26,7 @@ mod events;
 mod group;
 mod identity;
 mod jobs;
+mod local;
 mod moderation;
 mod notify;
 mod persons;

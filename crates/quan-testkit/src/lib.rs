@@ -162,6 +162,10 @@ pub struct Spawn {
     pub no_indexer: bool,
     /// Send e-mail through this SMTP server (`smtp.url`).
     pub smtp: Option<String>,
+    /// Run the server's own job worker. Off by default: a test runs due jobs
+    /// itself ([`TestApp::run_due_jobs`]) and then reads what they did, which a
+    /// worker holding one of them at that moment would leave half done.
+    pub job_worker: bool,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -177,6 +181,7 @@ pub async fn spawn_with(backend: Backend, opts: Spawn) -> Option<TestApp> {
     let mut settings = Settings::default();
     settings.server.data_dir = data.path().to_path_buf();
     settings.circles.search_indexer = !opts.no_indexer;
+    settings.server.job_worker = opts.job_worker;
     if opts.blobs_in_database {
         settings.storage.blobs = "database".into();
     }

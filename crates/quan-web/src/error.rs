@@ -10,6 +10,7 @@ use quan_core::chat::ChatError;
 use quan_core::circles::CircleError;
 use quan_core::discovery::DiscoveryError;
 use quan_core::identity::IdentityError;
+use quan_core::local::LocalError;
 use quan_core::moderation::error::ModerationError;
 use quan_core::notify::error::NotifyError;
 use quan_core::persons::error::PersonError;
@@ -186,6 +187,22 @@ impl From<ChatError> for ApiError {
             ChatError::AlreadyPromoted => {
                 ApiError::new(StatusCode::CONFLICT, "already_promoted", e.to_string())
             }
+        }
+    }
+}
+
+impl From<LocalError> for ApiError {
+    fn from(e: LocalError) -> Self {
+        use LocalError as E;
+        let s = |st, code| ApiError::new(st, code, e.to_string());
+        match &e {
+            E::Invalid(pe) => pe.clone().into(),
+            E::NotFound => ApiError::not_found(),
+            E::Forbidden => s(StatusCode::FORBIDDEN, "forbidden"),
+            E::MissingScope(_) => s(StatusCode::FORBIDDEN, "missing_scope"),
+            E::NotMember => s(StatusCode::FORBIDDEN, "not_member"),
+            E::NoPickupPoint => s(StatusCode::NOT_FOUND, "no_pickup_point"),
+            E::Internal(cause) => ApiError::internal(cause.as_ref()),
         }
     }
 }

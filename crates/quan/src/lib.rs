@@ -120,6 +120,7 @@ impl App {
                 commerce: commerce.clone(),
                 gate: Arc::new(MemoryGate::default()),
                 flash: Arc::default(),
+                pickups: Arc::default(),
             },
             Some(bus_url) => {
                 let redis = RedisBackend::connect(&bus_url)
@@ -132,6 +133,7 @@ impl App {
                     limiter: Arc::new(redis.clone()),
                     gate: Arc::new(redis),
                     flash: Arc::default(),
+                    pickups: Arc::default(),
                     clock,
                     auth: Arc::default(),
                     feed: Arc::default(),
@@ -144,6 +146,23 @@ impl App {
                 }
             }
         };
+        // Buyers are matched to pickup points from memory: built before serving.
+        let t = std::time::Instant::now();
+        let points = services
+            .pickups
+            .load(services.store.as_ref())
+            .await
+            .context("building the pickup-point index")?;
+        tracing::info!(
+            points,
+            ms = t.elapsed().as_millis(),
+            "pickup-point index built"
+        );
+        tokio::spawn(quan_core::local::index::listen(
+            Arc::clone(&services.pickups),
+            Arc::clone(&services.store),
+            Arc::clone(&services.bus),
+        ));
         tokio::spawn(quan_core::access::cache::listen(
             Arc::clone(&services.auth),
             Arc::clone(&services.bus),
@@ -178,11 +197,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
-    let worker = tokio::spawn(quan_core::jobs::worker(
-        app.services.clone(),
-        Duration::from_secs(5),
-        stop.clone(),
-    ));
+    let worker = app.settings.server.job_worker.then(|| {
+        tokio::spawn(quan_core::jobs::worker(
+            app.services.clone(),
+            Duration::from_secs(5),
+            stop.clone(),
+        ))
+    });
     let indexer = app.settings.circles.search_indexer.then(|| {
         tokio::spawn(quan_core::search::indexer(
             app.services.clone(),
@@ -220,9 +241,8 @@ pub async fn run(
     if !app.services.flash.drain(left).await {
         tracing::warn!("grace period over; flash-sale orders still being written are dropped");
     }
-    let _ = worker.await;
-    if let Some(indexer) = indexer {
-        let _ = indexer.await;
+    for task in [worker, indexer].into_iter().flatten() {
+        let _ = task.await;
     }
     app.services.store.close().await;
     tracing::info!("stopped cleanly");

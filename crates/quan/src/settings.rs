@@ -116,6 +116,9 @@ pub struct ServerSettings {
     pub shutdown_grace_secs: u64,
     /// Fill a demo org at start (idempotent).
     pub demo: bool,
+    /// Run the durable job worker on this node (releases, refunds, deliveries,
+    /// rankings). Off on nodes that only serve requests while others run the jobs.
+    pub job_worker: bool,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -213,6 +216,7 @@ impl Default for ServerSettings {
             request_timeout_secs: 30,
             shutdown_grace_secs: 20,
             demo: false,
+            job_worker: true,
         }
     }
 }
@@ -423,6 +427,9 @@ request_timeout_secs = 30
 shutdown_grace_secs = 20
 # Load the demo org at start (idempotent).
 demo = false
+# Run the job worker (order releases, refunds, deliveries, rankings) on this node;
+# false on nodes that only serve requests while another node runs the jobs.
+job_worker = true
 
 [database]
 # sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB.

@@ -14,6 +14,7 @@ use crate::discovery::port::DiscoveryStore;
 use crate::events::port::EventStore;
 use crate::identity::port::IdentityStore;
 use crate::jobs::port::JobStore;
+use crate::local::port::LocalStore;
 use crate::moderation::port::ModerationStore;
 use crate::notify::port::NotifyStore;
 use crate::persons::port::{MergeStore, PersonStore};
@@ -96,6 +97,7 @@ pub trait Store:
     + CartStore
     + ProductImageStore
     + ReconcileStore
+    + LocalStore
     + SystemStore
     + Send
     + Sync
@@ -131,6 +133,7 @@ impl<T> Store for T where
         + CartStore
         + ProductImageStore
         + ReconcileStore
+        + LocalStore
         + SystemStore
         + Send
         + Sync

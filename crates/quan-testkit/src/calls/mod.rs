@@ -14,6 +14,7 @@ mod discovery;
 mod identity;
 mod invites;
 mod journeys;
+pub mod local;
 mod moderation;
 mod moments;
 mod notify;

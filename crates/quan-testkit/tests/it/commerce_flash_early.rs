@@ -57,6 +57,7 @@ async fn an_early_answer_is_a_ticket_that_becomes_the_order(app: TestApp) {
         let id = r.body["id"].as_str().unwrap_or_default();
         assert_eq!(r.body["status"], "queued");
         assert_eq!(r.headers["preference-applied"], "respond-async");
+        assert_eq!(r.headers["retry-after"], "1", "when to poll");
         let location = r.headers["location"].to_str().unwrap_or_default();
         assert!(
             location.starts_with("http") && location.ends_with(&format!("/api/v1/me/orders/{id}")),

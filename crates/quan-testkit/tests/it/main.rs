@@ -26,6 +26,7 @@ mod edge;
 mod garbage;
 mod group_commit;
 mod images;
+mod local;
 mod moderation;
 mod notify;
 mod openapi;

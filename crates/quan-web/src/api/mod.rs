@@ -15,6 +15,7 @@ pub mod common;
 pub mod discovery;
 pub mod events;
 pub mod identity;
+pub mod local;
 pub mod moderation;
 pub mod notify;
 pub mod persons;
@@ -47,6 +48,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "chat", description = "Chat rooms fused with circles; live over the WebSocket topic room:<id>"),
         (name = "reach", description = "Contacts, channel codes, 1:1 conversations, campaigns under touch budgets, consent"),
         (name = "commerce", description = "Catalog, shop, orders with reserved stock, payments through the provider's signed webhooks"),
+        (name = "local", description = "Community group buying: leaders (团长), their pickup points and service radius, the nearest point for a buyer"),
     )
 )]
 pub struct ApiDoc;
@@ -196,4 +198,5 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(discovery::router())
         .merge(reach::router())
         .merge(commerce::router())
+        .merge(local::router())
 }

@@ -4,11 +4,11 @@
 use super::orders::{OrderDto, QueuedOrderDto, created_or_replayed, idempotency_header, order_dto};
 use crate::AppState;
 use crate::api::common::{PageQuery, parse_id};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Auth, OrgCtx};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use quan_core::commerce::flash::{self, Bought, FlashInput};
 use quan_core::commerce::port::FlashSaleRecord;
@@ -214,7 +214,10 @@ pub async fn shop_flash_sale(
         ("Prefer" = Option<String>, Header, description = "respond-async: answer once admitted (202)")),
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = OrderDto), (status = 200, description = "the first order under this key", body = OrderDto),
-        (status = 202, description = "admitted; the order is being written", body = QueuedOrderDto),
+        (status = 202, description = "admitted; the order is being written (poll `Location`)", body = QueuedOrderDto,
+            headers(("Location" = String, description = "the order's absolute address"),
+                ("Retry-After" = u32, description = "seconds to wait before polling"),
+                ("Preference-Applied" = String, description = "respond-async"))),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn buy_flash(
     State(st): State<AppState>,
@@ -230,19 +233,7 @@ pub async fn buy_flash(
     let (o, replayed) = if prefers_async(&headers) {
         match flash::buy_early(&st.svc, &actor, at, req.quantity, coupon, key).await? {
             Bought::Order(o, replayed) => (*o, replayed),
-            Bought::Queued(id) => {
-                let dto = QueuedOrderDto::new(&st, &headers, id);
-                let location =
-                    HeaderValue::from_str(&dto.location).map_err(|e| ApiError::internal(&e))?;
-                let applied = [
-                    (header::LOCATION, location),
-                    (
-                        HeaderName::from_static("preference-applied"),
-                        HeaderValue::from_static("respond-async"),
-                    ),
-                ];
-                return Ok((StatusCode::ACCEPTED, applied, Json(dto)).into_response());
-            }
+            Bought::Queued(id) => return QueuedOrderDto::reply(&st, &headers, id, true),
         }
     } else {
         flash::buy(&st.svc, &actor, at, req.quantity, coupon, key).await?

@@ -3,11 +3,11 @@
 
 use crate::AppState;
 use crate::api::common::{PageQuery, parse_id};
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Auth, OrgCtx};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quan_core::commerce::port::OrderRecord;
 use quan_core::commerce::tickets::{self, Polled};
@@ -227,12 +227,37 @@ pub struct QueuedOrderDto {
 }
 
 impl QueuedOrderDto {
-    pub(crate) fn new(st: &AppState, headers: &HeaderMap, id: OrderId) -> Self {
-        Self {
+    /// The 202 that says order `id` is being written: its absolute `Location`,
+    /// `Retry-After: 1` (a write takes milliseconds; the header counts seconds),
+    /// and `Preference-Applied: respond-async` when answering that preference.
+    pub(crate) fn reply(
+        st: &AppState,
+        headers: &HeaderMap,
+        id: OrderId,
+        preference_applied: bool,
+    ) -> ApiResult<Response> {
+        let dto = Self {
             id: id.to_string(),
             status: "queued".to_owned(),
             location: st.absolute(headers, &format!("/api/v1/me/orders/{id}")),
+        };
+        let location = HeaderValue::from_str(&dto.location).map_err(|e| ApiError::internal(&e))?;
+        let mut r = (
+            StatusCode::ACCEPTED,
+            [
+                (header::LOCATION, location),
+                (header::RETRY_AFTER, HeaderValue::from_static("1")),
+            ],
+            Json(dto),
+        )
+            .into_response();
+        if preference_applied {
+            r.headers_mut().insert(
+                HeaderName::from_static("preference-applied"),
+                HeaderValue::from_static("respond-async"),
+            );
         }
+        Ok(r)
     }
 }
 
@@ -241,7 +266,10 @@ impl QueuedOrderDto {
 /// it from being written (`flash_sold_out`, `flash_limit_reached`, …).
 #[utoipa::path(get, path = "/api/v1/me/orders/{order_id}", tag = "commerce",
     params(("order_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = OrderDto), (status = 202, body = QueuedOrderDto),
+    responses((status = 200, description = "the order", body = OrderDto),
+        (status = 202, description = "still being written; ask again after `Retry-After` seconds", body = QueuedOrderDto,
+            headers(("Location" = String, description = "this order's absolute address"),
+                ("Retry-After" = u32, description = "seconds to wait before asking again"))),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn my_order(
     State(st): State<AppState>,
@@ -252,11 +280,7 @@ pub async fn my_order(
     let id: OrderId = parse_id(&id)?;
     Ok(match tickets::poll(&st.svc, &actor, id).await? {
         Polled::Order(o) => Json(order_dto(&o)).into_response(),
-        Polled::Queued => (
-            StatusCode::ACCEPTED,
-            Json(QueuedOrderDto::new(&st, &headers, id)),
-        )
-            .into_response(),
+        Polled::Queued => QueuedOrderDto::reply(&st, &headers, id, false)?,
     })
 }
 
