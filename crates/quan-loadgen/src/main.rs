@@ -11,6 +11,7 @@ mod checkout;
 mod cpu;
 mod fanout;
 mod flash;
+mod geo;
 mod reach;
 mod seeded;
 mod welcome;
@@ -77,7 +78,7 @@ enum Cmd {
     },
 }
 
-const SCENARIOS: [(&str, &str); 8] = [
+const SCENARIOS: [(&str, &str); 9] = [
     (
         "api-read",
         "GET an authenticated JSON endpoint (bearer token) vs nginx serving the same bytes as a static file",
@@ -117,6 +118,12 @@ const SCENARIOS: [(&str, &str); 8] = [
         "members check out at 64 connections: claim a coupon, price preview, place the order (stock reserved), \
          open the payment, pay on the sandbox's page; every order paid by the signed webhook and charged what its \
          preview said; checkouts/s and p50/p99 of the whole checkout, SQLite and PostgreSQL",
+    ),
+    (
+        "geo-nearest",
+        "a buyer's nearest pickup point whose radius covers them among 1,000,000 points around 40 cities \
+         (100,000 with --quick): Quan's index in process (p50/p99, lookups/s on every core) and over HTTP at 64 \
+         connections, next to PostgreSQL + PostGIS doing the same KNN query over a GiST index in the same run",
     ),
     (
         "welcome-latency",
@@ -619,6 +626,13 @@ async fn main() -> anyhow::Result<()> {
                     )
                     .await
                     .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
+                }
+                "geo-nearest" => {
+                    let n = if quick { 100_000 } else { 1_000_000 };
+                    let budget = Duration::from_secs((secs + 10) * runs as u64 * 2 + 1_800);
+                    tokio::time::timeout(budget, geo::geo_nearest(n, (conns, secs, runs), &pg))
+                        .await
+                        .map_err(|_| anyhow::anyhow!("scenario exceeded its {budget:?} budget"))??
                 }
                 "welcome-latency" => {
                     let secs = seconds.unwrap_or(if quick { 10 } else { 30 }).clamp(1, 120);

@@ -15,6 +15,7 @@
 //! (posts, chat messages) share transactions through `group.rs` (group commit).
 
 pub mod bench;
+pub mod bench_geo;
 pub mod bench_reach;
 mod blobs;
 mod chat;

@@ -59,6 +59,22 @@
   if (refused && refused.getBoundingClientRect().top > window.innerHeight * 0.6) {
     refused.scrollIntoView({ block: "center" });
   }
+  // The pickup chooser: the browser's location fills the form and asks.
+  var locate = document.getElementById("locate");
+  if (locate && navigator.geolocation) {
+    locate.addEventListener("click", function () {
+      var form = locate.form;
+      navigator.geolocation.getCurrentPosition(function (p) {
+        form.elements.lat.value = p.coords.latitude.toFixed(6);
+        form.elements.lon.value = p.coords.longitude.toFixed(6);
+        form.submit();
+      }, function () {
+        window.alert(locate.getAttribute("data-denied"));
+      }, { timeout: 10000 });
+    });
+  } else if (locate) {
+    locate.hidden = true;
+  }
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (e) {
       if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();

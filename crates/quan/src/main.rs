@@ -147,6 +147,14 @@ enum AdminCmd {
         #[arg(long, default_value_t = 10_000)]
         count: usize,
     },
+    /// Fill a BENCHMARK data directory with an org whose leaders' pickup points are
+    /// read from a file of `lat_e6,lon_e6,radius_m` lines, and a buyer with a
+    /// session; prints JSON.
+    #[command(hide = true)]
+    BenchSeedLeaders {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Fill a BENCHMARK data directory with a feed-read data set (an org of circles,
     /// members, posts, likes, and sessions for the first viewers); prints JSON.
     #[command(hide = true)]
@@ -337,6 +345,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         quan_store::bench_reach::seed_welcome(&app.store, members, staff).await?;
                     println!("{}", serde_json::to_string(&report)?);
                 }
+                AdminCmd::BenchSeedLeaders { from } => {
+                    let points = read_points(&from)?;
+                    let report = quan_store::bench_geo::seed_leaders(&app.store, &points).await?;
+                    println!("{}", serde_json::to_string(&report)?);
+                }
                 AdminCmd::BenchSeedBuyers { count } => {
                     let report =
                         quan_store::bench::seed_buyers(&app.store, count.clamp(1, 1_000_000))
@@ -429,4 +442,21 @@ async fn import_contacts(
     }
     svc.store.close().await;
     Ok(())
+}
+
+/// `lat_e6,lon_e6,radius_m` lines (the load tool's pickup points), at most ten million.
+fn read_points(path: &std::path::Path) -> anyhow::Result<Vec<(i64, i64, i64)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(10_000_000)
+        .map(|l| {
+            let mut f = l.split(',').map(|v| v.trim().parse::<i64>());
+            match (f.next(), f.next(), f.next()) {
+                (Some(Ok(a)), Some(Ok(b)), Some(Ok(c))) => Ok((a, b, c)),
+                _ => anyhow::bail!("not a lat_e6,lon_e6,radius_m line: {l}"),
+            }
+        })
+        .collect()
 }

@@ -1,8 +1,9 @@
 //! Cluster mode: two nodes on one PostgreSQL and one Redis. An event published on
 //! node A reaches a WebSocket subscriber on node B; images, rate limits and token
 //! revocations are shared; a welcome delivered by both nodes goes out once; a
-//! flash sale's Redis gate admits no more than its stock across both nodes, and
-//! a coupon never gives out more than its supply.
+//! flash sale's Redis gate admits no more than its stock across both nodes, a
+//! coupon never gives out more than its supply, and a pickup point set up on one
+//! node is matched on the other.
 
 use crate::ws::{connect, event_of_kind, next, send, token};
 use quan_testkit::{Backend, Client, Spawn, TestApp, TestDb, spawn_with};
@@ -262,6 +263,53 @@ async fn two_nodes_never_give_out_more_coupons_than_the_supply() {
     }
     assert_eq!(won, 10);
     assert_eq!(owner.org_coupons(&org).await[0].claimed, 10);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pickup_point_set_up_on_node_a_is_matched_on_node_b() {
+    use quan_testkit::calls::local::leader_body;
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (owner, org) = a.owner("Node A greens").await;
+    let buyer = a.user("Buyer").await;
+    let buyer_b = quan_testkit::User {
+        c: on(&b, &buyer.c),
+        id: buyer.id.clone(),
+        login: buyer.login.clone(),
+    };
+    let here = (30.2610, 120.1530);
+    let l = owner
+        .create_leader(&org, leader_body("断桥", here, 3_000))
+        .await;
+    // Node B hears of it over the bus: within moments, never by a restart.
+    let seen = async {
+        for _ in 0..100 {
+            let points = buyer_b.pickup_points(&org, here).await;
+            if points.first().is_some_and(|p| p.leader_id == l.id) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        false
+    };
+    assert!(seen.await, "node B never matched the new point");
+    // Taken offline on node A: node B stops offering it.
+    let mut body = leader_body("断桥", here, 3_000);
+    body["online"] = json!(false);
+    owner.update_leader(&org, &l.id, body).await;
+    let gone = async {
+        for _ in 0..100 {
+            if buyer_b.pickup_points(&org, here).await.is_empty() {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        false
+    };
+    assert!(gone.await, "node B still offers an offline point");
     a.stop().await;
     b.stop().await;
 }

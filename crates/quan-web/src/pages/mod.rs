@@ -14,6 +14,7 @@ mod console;
 mod discover;
 mod forms;
 mod inbox;
+mod local;
 mod ops;
 mod persons;
 mod post;
@@ -93,6 +94,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(discover::router())
         .merge(reach::router())
         .merge(commerce::router())
+        .merge(local::router())
         .layer(axum::middleware::from_fn(csrf_cookie))
 }
 

@@ -5,6 +5,7 @@
 mod commerce;
 mod coupons;
 mod flash;
+mod local;
 mod membership;
 mod onboarding;
 mod reach;
