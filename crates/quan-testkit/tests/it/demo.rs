@@ -142,6 +142,11 @@ async fn the_board_and_the_class_are_busy(owner: &User, circles: &Circles) {
 /// activity says what a post event is about.
 async fn every_page_renders(owner: &User, circles: &Circles) {
     let org = owner.me().await.orgs.remove(0).id;
+    // By West Lake, the demo's pickup points answer nearest first; Sister Wu's,
+    // offline today, is handed over by Liu Fang.
+    let points = owner.pickup_points(&org, (30.2500, 120.1590)).await;
+    assert_eq!(points.first().map(|p| p.served_by.as_str()), Some("刘芳 团长 Liu Fang"));
+    assert!(points.len() >= 2, "{points:?}");
     let overview = owner.c.get(&format!("/console/{org}")).await;
     let named = overview.text.contains("第三课：冷泡与热泡");
     assert!(named, "the newest post is named in the activity");
@@ -158,6 +163,8 @@ async fn every_page_renders(owner: &User, circles: &Circles) {
         "/app/discover".to_owned(),
         "/app/notifications".to_owned(),
         format!("/app/circles/{fans}/search?q=%E4%B9%8C%E9%BE%99"),
+        format!("/console/{org}/shop/leaders"),
+        format!("/app/shop/{org}/pickup?lat=30.2590&lon=120.1500"),
     ] {
         let r = owner.c.get(&path).await;
         let start: String = r.text.chars().take(300).collect();

@@ -6,6 +6,7 @@
 mod art;
 mod commerce;
 mod content;
+mod local;
 mod reach;
 mod timeline;
 
@@ -191,6 +192,11 @@ pub async fn load(svc: &Services) -> anyhow::Result<bool> {
     // The shop and reach first: the console's activity lists events newest first by
     // id, and the circles' three weeks are what it should lead with.
     commerce::load(real, until, &owner_access, &roster).await?;
+    let leader = accounts
+        .iter()
+        .find(|(_, role)| *role == Role::Leader)
+        .map(|(me, _)| me.id);
+    local::load(real, &owner_access, leader).await?;
     reach::load(real, until, &owner_access, &roster).await?;
     load_circles(svc, &clock, until, &owner_access, &roster).await?;
     // The circles exist now: a room campaign to the fan circle's chat, just now.
