@@ -146,7 +146,9 @@ impl App {
                 }
             }
         };
-        // Buyers are matched to pickup points from memory: built before serving.
+        // Buyers are matched to pickup points from memory: built before serving,
+        // after subscribing to changes, so none made meanwhile is missed.
+        let changes = quan_core::local::index::subscribe(services.bus.as_ref());
         let t = std::time::Instant::now();
         let points = services
             .pickups
@@ -162,6 +164,7 @@ impl App {
             Arc::clone(&services.pickups),
             Arc::clone(&services.store),
             Arc::clone(&services.bus),
+            changes,
         ));
         tokio::spawn(quan_core::access::cache::listen(
             Arc::clone(&services.auth),

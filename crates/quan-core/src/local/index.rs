@@ -214,12 +214,41 @@ pub async fn announce(bus: &dyn Bus, org: OrgId, leader: LeaderId) {
     }
 }
 
+/// What [`listen`] starts from: the subscription and the bus's gaps, taken
+/// before the index is built, so a change announced while it is built is applied
+/// after (twice at worst, never missed).
+pub struct Subscription {
+    rx: tokio::sync::broadcast::Receiver<crate::ports::BusMessage>,
+    gaps: u64,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("gaps", &self.gaps)
+            .finish()
+    }
+}
+
+/// Subscribes to leaders' changes; call before [`PickupIndex::load`].
+pub fn subscribe(bus: &dyn Bus) -> Subscription {
+    Subscription {
+        rx: bus.subscribe(TOPIC),
+        gaps: bus.gaps(),
+    }
+}
+
 /// Keeps `index` in step with leader changes announced on the bus, for the life
 /// of the process: re-reads a changed leader; rebuilds whole after a lag or a gap
-/// in the bus (a message may have been lost).
-pub async fn listen(index: Arc<PickupIndex>, store: Arc<dyn Store>, bus: Arc<dyn Bus>) {
-    let mut rx = bus.subscribe(TOPIC);
-    let mut gaps = bus.gaps();
+/// in the bus (a message may have been lost), or when a changed leader could not
+/// be read.
+pub async fn listen(
+    index: Arc<PickupIndex>,
+    store: Arc<dyn Store>,
+    bus: Arc<dyn Bus>,
+    sub: Subscription,
+) {
+    let Subscription { mut rx, mut gaps } = sub;
     let mut tick = tokio::time::interval(GAPS_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -228,19 +257,29 @@ pub async fn listen(index: Arc<PickupIndex>, store: Arc<dyn Store>, bus: Arc<dyn
                 Ok(m) => {
                     let c = serde_json::from_str::<Changed>(&m.payload).ok();
                     let ids = c.and_then(|c| Some((c.org.parse().ok()?, c.leader.parse().ok()?)));
-                    if let Some((org, leader)) = ids {
-                        match store.leader_get(org, leader).await {
-                            Ok(Some(l)) => index.put(&l),
-                            Ok(None) => index.forget(org, leader),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "could not read a changed leader");
+                    match ids {
+                        Some((org, leader)) => match store.leader_get(org, leader).await {
+                            Ok(Some(l)) => {
+                                index.put(&l);
+                                false
                             }
-                        }
+                            Ok(None) => {
+                                index.forget(org, leader);
+                                false
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "could not read a changed leader: rebuilding");
+                                true
+                            }
+                        },
+                        None => false,
                     }
-                    false
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    tracing::warn!("the bus closed: the pickup index no longer follows other nodes");
+                    return;
+                }
             },
             _ = tick.tick() => {
                 let now = bus.gaps();

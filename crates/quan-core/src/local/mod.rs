@@ -31,6 +31,8 @@ type Result<T, E = LocalError> = std::result::Result<T, E>;
 const MANAGERS: &[Role] = &[Role::Owner, Role::Admin, Role::Operator];
 /// Points offered to a buyer to choose from, at most.
 pub const CHOICES_MAX: usize = 20;
+/// Matches asked of the index beyond those wanted (see [`choices`]).
+const SPARE: usize = 4;
 
 fn require(access: &OrgAccess, scope: Scope) -> Result<()> {
     access.require(scope, MANAGERS.contains(&access.role()))?;
@@ -78,6 +80,23 @@ fn apply(l: &mut LeaderRecord, input: LeaderInput) -> Result<()> {
     l.stand_in = input.stand_in;
     l.active = input.active;
     Ok(())
+}
+
+/// A leader's own account is one of the org's staff (they hold the leader role,
+/// or another).
+async fn check_account(svc: &Services, l: &LeaderRecord) -> Result<()> {
+    let Some(account) = l.account_id else {
+        return Ok(());
+    };
+    match svc.store.staff_get(l.org_id, account).await? {
+        Some(_) => Ok(()),
+        None => Err(ParseError::new(
+            "account_id",
+            "invalid_account",
+            "the leader's account is not one of this org's staff",
+        )
+        .into()),
+    }
 }
 
 /// A stand-in is another active leader of the same org.
@@ -129,6 +148,7 @@ pub async fn create(
         updated_at: now,
     };
     apply(&mut l, input)?;
+    check_account(svc, &l).await?;
     check_stand_in(svc, &l).await?;
     let ev = event(svc, access, &l, "leader.created");
     svc.store.leader_insert(&l, &ev).await?;
@@ -154,6 +174,7 @@ pub async fn update(
         .ok_or(LocalError::NotFound)?;
     apply(&mut l, input)?;
     l.updated_at = svc.clock.now();
+    check_account(svc, &l).await?;
     check_stand_in(svc, &l).await?;
     let ev = event(svc, access, &l, "leader.updated");
     if !svc.store.leader_update(&l, &ev).await? {
@@ -215,8 +236,13 @@ pub async fn choices(
     limit: usize,
 ) -> Result<Vec<Choice>> {
     require_scope(actor, Scope::Read)?;
-    let matches = svc.pickups.covering(org, at, limit.clamp(1, CHOICES_MAX));
+    let limit = limit.clamp(1, CHOICES_MAX);
+    // A few more than asked: one the index has not heard is retired is skipped
+    // below, and the next takes its place.
+    let matches = svc.pickups.covering(org, at, limit + SPARE);
     if matches.is_empty() {
+        // A shop that does not exist is not found; one with no point here is empty.
+        svc.store.org_get(org).await?.ok_or(LocalError::NotFound)?;
         return Ok(Vec::new());
     }
     let ids: Vec<LeaderId> = matches.iter().map(|m| m.leader).collect();
@@ -254,7 +280,7 @@ pub async fn choices(
         } else {
             l.stand_in
                 .and_then(|s| records.get(&s))
-                .filter(|s| s.online)
+                .filter(|s| s.active && s.online)
         };
         let Some(serving) = serving else { continue };
         out.push(Choice {
@@ -262,6 +288,9 @@ pub async fn choices(
             distance_m: m.distance_m,
             served_by: serving.name.clone(),
         });
+        if out.len() == limit {
+            break;
+        }
     }
     Ok(out)
 }

@@ -305,6 +305,10 @@ impl User {
                 return r;
             }
             assert_eq!(r.body["status"], "queued", "{}", r.text);
+            assert_eq!(
+                r.headers["retry-after"], "1",
+                "a queued order says when to ask"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         panic!("order {order} still queued after 5 s");

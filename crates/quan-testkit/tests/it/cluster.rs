@@ -14,16 +14,20 @@ use std::sync::Arc;
 /// loud skip message) where either service is missing.
 async fn two_nodes() -> Option<(TestApp, TestApp)> {
     let db = Arc::new(TestDb::new(Backend::Postgres).await?);
-    let node = || Spawn {
-        db: Some(Arc::clone(&db)),
+    let a = spawn_with(Backend::Postgres, node_on(&db)).await?;
+    let b = spawn_with(Backend::Postgres, node_on(&db)).await?;
+    assert_eq!(a.services.bus.name(), "redis");
+    Some((a, b))
+}
+
+/// A node's options on the shared database and the Redis bus.
+fn node_on(db: &Arc<TestDb>) -> Spawn {
+    Spawn {
+        db: Some(Arc::clone(db)),
         redis: true,
         blobs_in_database: true,
         ..Spawn::default()
-    };
-    let a = spawn_with(Backend::Postgres, node()).await?;
-    let b = spawn_with(Backend::Postgres, node()).await?;
-    assert_eq!(a.services.bus.name(), "redis");
-    Some((a, b))
+    }
 }
 
 /// The same credentials, sent to another node.
@@ -270,7 +274,13 @@ async fn two_nodes_never_give_out_more_coupons_than_the_supply() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pickup_point_set_up_on_node_a_is_matched_on_node_b() {
     use quan_testkit::calls::local::leader_body;
-    let Some((a, b)) = two_nodes().await else {
+    let Some(db) = TestDb::new(Backend::Postgres).await.map(Arc::new) else {
+        return;
+    };
+    let (Some(a), Some(b)) = (
+        spawn_with(Backend::Postgres, node_on(&db)).await,
+        spawn_with(Backend::Postgres, node_on(&db)).await,
+    ) else {
         return;
     };
     let (owner, org) = a.owner("Node A greens").await;
@@ -296,20 +306,38 @@ async fn a_pickup_point_set_up_on_node_a_is_matched_on_node_b() {
         false
     };
     assert!(seen.await, "node B never matched the new point");
-    // Taken offline on node A: node B stops offering it.
-    let mut body = leader_body("断桥", here, 3_000);
-    body["online"] = json!(false);
+    // Moved across town on node A: node B matches it at its new place, which
+    // only its own index can know (the store is read for the matches only).
+    let far = (30.3200, 120.2500);
+    let mut body = leader_body("断桥", far, 3_000);
+    body["point_name"] = json!("搬走了 Moved");
     owner.update_leader(&org, &l.id, body).await;
-    let gone = async {
+    let moved = async {
         for _ in 0..100 {
-            if buyer_b.pickup_points(&org, here).await.is_empty() {
+            let here_now = buyer_b.pickup_points(&org, here).await;
+            let there = buyer_b.pickup_points(&org, far).await;
+            if here_now.is_empty() && there.first().is_some_and(|p| p.leader_id == l.id) {
                 return true;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         false
     };
-    assert!(gone.await, "node B still offers an offline point");
+    assert!(moved.await, "node B never saw the point move");
+    // A node started now builds its index from the store.
+    if let Some(c) = spawn_with(Backend::Postgres, node_on(&db)).await {
+        let buyer_c = quan_testkit::User {
+            c: on(&c, &buyer.c),
+            id: buyer.id.clone(),
+            login: buyer.login.clone(),
+        };
+        let there = buyer_c.pickup_points(&org, far).await;
+        assert_eq!(
+            there.first().map(|p| p.leader_id.as_str()),
+            Some(l.id.as_str())
+        );
+        c.stop().await;
+    }
     a.stop().await;
     b.stop().await;
 }

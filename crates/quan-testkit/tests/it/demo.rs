@@ -145,7 +145,10 @@ async fn every_page_renders(owner: &User, circles: &Circles) {
     // By West Lake, the demo's pickup points answer nearest first; Sister Wu's,
     // offline today, is handed over by Liu Fang.
     let points = owner.pickup_points(&org, (30.2500, 120.1590)).await;
-    assert_eq!(points.first().map(|p| p.served_by.as_str()), Some("刘芳 团长 Liu Fang"));
+    assert_eq!(
+        points.first().map(|p| p.served_by.as_str()),
+        Some("刘芳 团长 Liu Fang")
+    );
     assert!(points.len() >= 2, "{points:?}");
     let overview = owner.c.get(&format!("/console/{org}")).await;
     let named = overview.text.contains("第三课：冷泡与热泡");

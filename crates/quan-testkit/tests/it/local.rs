@@ -14,6 +14,7 @@ on_both_backends!(
     a_moved_or_retired_point_is_seen_by_the_next_question,
     bad_leaders_and_places_are_refused_by_their_codes,
     leaders_cross_no_org,
+    a_leader_account_is_the_orgs_staff_and_only_managers_set_leaders_up,
     the_console_lists_leaders_by_keyset
 );
 
@@ -113,6 +114,17 @@ async fn an_offline_point_is_offered_only_while_its_stand_in_serves(app: TestApp
         .update_leader(&org, &ids[2], body_with(2, json!({"online": false})))
         .await;
     assert!(buyer.pickup_points(&org, BUYER).await.is_empty());
+    // Back online, then retired (still ticked online): it stands in for no one.
+    owner
+        .update_leader(&org, &ids[2], body_with(2, json!({})))
+        .await;
+    assert_eq!(buyer.pickup_points(&org, BUYER).await.len(), 2);
+    owner
+        .update_leader(&org, &ids[2], body_with(2, json!({"active": false})))
+        .await;
+    assert!(buyer.pickup_points(&org, BUYER).await.is_empty());
+    let r = buyer.try_nearest_pickup(&org, BUYER).await;
+    assert_eq!(r.problem(), (404, Some("no_pickup_point")), "{}", r.text);
 }
 
 async fn a_moved_or_retired_point_is_seen_by_the_next_question(app: TestApp) {
@@ -264,4 +276,41 @@ async fn the_console_lists_leaders_by_keyset(app: TestApp) {
         .collect();
     seen.reverse();
     assert_eq!(seen, ids, "newest first, each once");
+}
+
+async fn a_leader_account_is_the_orgs_staff_and_only_managers_set_leaders_up(app: TestApp) {
+    let (owner, org, ids) = shop_with_points(&app).await;
+    let stranger = app.user("Stranger").await;
+    let r = owner
+        .try_update_leader(
+            &org,
+            &ids[0],
+            body_with(0, json!({"account_id": stranger.id})),
+        )
+        .await;
+    assert_eq!(r.problem(), (422, Some("invalid_account")), "{}", r.text);
+    // Staff in the leader role may be linked; then they cannot set leaders up.
+    let leader = app.user("Auntie Wang").await;
+    app.join(&owner, &org, &leader, "leader").await;
+    let l = owner
+        .update_leader(
+            &org,
+            &ids[0],
+            body_with(0, json!({"account_id": leader.id})),
+        )
+        .await;
+    assert_eq!(l.account_id.as_deref(), Some(leader.id.as_str()));
+    let r = leader
+        .try_create_leader(&org, leader_body("自封", BUYER, 3_000))
+        .await;
+    assert_eq!(r.problem(), (403, Some("forbidden")), "{}", r.text);
+    let r = leader
+        .try_update_leader(&org, &ids[1], body_with(1, json!({})))
+        .await;
+    assert_eq!(r.problem(), (403, Some("forbidden")), "{}", r.text);
+    // A shop that does not exist has no points to offer (and says so).
+    let r = owner
+        .try_pickup_points("0190a0a0-0000-7000-8000-000000000000", "?lat=30&lon=120")
+        .await;
+    assert_eq!(r.problem(), (404, Some("not_found")), "{}", r.text);
 }

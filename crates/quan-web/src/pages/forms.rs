@@ -9,7 +9,7 @@ use quan_core::circles::CircleError;
 use quan_core::circles::invites;
 use quan_core::moderation;
 use quan_core::moderation::error::ModerationError;
-use quan_domain::{CircleId, PostId, ReportStatus};
+use quan_domain::{CircleId, ParseError, PostId, ReportStatus};
 use serde::Deserialize;
 
 /// After a form saved: back to `path`, which then says "Saved." (its `#fragment`
@@ -23,6 +23,13 @@ pub(crate) fn saved(path: &str) -> Response {
         format!("#{fragment}")
     };
     Redirect::to(&format!("{page}{sep}saved=1{hash}")).into_response()
+}
+
+/// A whole number typed into a form field, or the field's own refusal.
+pub(crate) fn whole(raw: &str, field: &'static str, code: &'static str) -> Result<i64, ParseError> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| ParseError::new(field, code, "a whole number"))
 }
 
 #[derive(Deserialize)]

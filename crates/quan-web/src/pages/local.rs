@@ -4,6 +4,7 @@
 //! (the shop's points that serve where the buyer is, nearest first).
 
 use super::console::Console;
+use super::forms::whole;
 use super::{
     AfterParams, Chrome, PageResult, check_csrf, form_error, path_id, render_form, require_user,
     saved,
@@ -78,12 +79,6 @@ fn number(raw: &str, field: &'static str, code: &'static str) -> Result<f64, Par
         .ok_or_else(|| ParseError::new(field, code, "a number"))
 }
 
-fn whole(raw: &str, field: &'static str, code: &'static str) -> Result<i64, ParseError> {
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| ParseError::new(field, code, "a whole number"))
-}
-
 impl LeaderForm {
     fn fresh() -> Self {
         Self {
@@ -119,9 +114,10 @@ impl LeaderForm {
         }
     }
 
-    /// The typed form as the use case's input; a field that is not a number is
+    /// The typed form as the use case's input (`account`: the leader's own, which
+    /// the form does not show and an edit keeps); a field that is not a number is
     /// refused here, by its field.
-    fn input(&self) -> Result<LeaderInput, ParseError> {
+    fn input(&self, account: Option<quan_domain::AccountId>) -> Result<LeaderInput, ParseError> {
         let location = GeoPoint::new(
             number(&self.lat, "location", "invalid_coordinates")?,
             number(&self.lon, "location", "invalid_coordinates")?,
@@ -137,7 +133,7 @@ impl LeaderForm {
                 })?),
             };
         Ok(LeaderInput {
-            account: None,
+            account,
             name: self.name.clone(),
             phone: self.phone.clone(),
             point_name: self.point_name.clone(),
@@ -205,11 +201,22 @@ async fn console_view(
     let all = local::list(&st.svc, &k.access, &PageRequest::new(None, Some(100)))
         .await
         .map_err(ApiError::from)?;
-    let leaders: Vec<LeaderRecord> = all
+    let mut leaders: Vec<LeaderRecord> = all
         .items
         .into_iter()
         .filter(|l| l.active && editing.is_none_or(|e| e.id != l.id))
         .collect();
+    // Every stand-in named on this page, among the options or read (an older or
+    // retired one), so its name shows and an edit keeps it.
+    let named = page.items.iter().chain(editing).filter_map(|l| l.stand_in);
+    let missing: Vec<LeaderId> = named
+        .filter(|s| !leaders.iter().any(|o| o.id == *s))
+        .collect();
+    for id in missing {
+        if let Ok(o) = local::get(&st.svc, &k.access, id).await {
+            leaders.push(o);
+        }
+    }
     Ok(render_form(
         &ConsolePage {
             k,
@@ -234,7 +241,7 @@ async fn console_page(
 
 async fn create(State(st): State<AppState>, k: Console, Form(f): Form<LeaderForm>) -> PageResult {
     check_csrf(&k.c, &f.csrf)?;
-    let made = match f.input() {
+    let made = match f.input(None) {
         Ok(input) => local::create(&st.svc, &k.access, input).await,
         Err(e) => Err(e.into()),
     };
@@ -269,7 +276,7 @@ async fn update(
     let l = local::get(&st.svc, &k.access, id)
         .await
         .map_err(ApiError::from)?;
-    let changed = match f.input() {
+    let changed = match f.input(l.account_id) {
         Ok(input) => local::update(&st.svc, &k.access, id, input).await,
         Err(e) => Err(e.into()),
     };
@@ -305,9 +312,11 @@ struct ChooserPage<'a> {
 impl ChooserPage<'_> {
     fn distance(&self, ch: &Choice) -> String {
         if ch.distance_m < 1_000.0 {
-            format!("{:.0} m", ch.distance_m)
+            let n = format!("{:.0}", ch.distance_m);
+            self.c.t("local.metres").replace("{n}", &n)
         } else {
-            format!("{:.1} km", ch.distance_m / 1_000.0)
+            let n = format!("{:.1}", ch.distance_m / 1_000.0);
+            self.c.t("local.km").replace("{n}", &n)
         }
     }
     fn kind(&self, ch: &Choice) -> &'static str {

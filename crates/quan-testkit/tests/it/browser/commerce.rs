@@ -8,11 +8,11 @@
 
 use super::{click, fill, go, log_in, shot, wait_text};
 use fantoccini::Client;
-use quan_testkit::{Backend, User, spawn_app};
+use quan_testkit::User;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_buyers_race_for_the_last_unit_and_one_pays_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let (owner, org) = app.owner("星河茶饮 Galaxy Tea").await;

@@ -9,11 +9,11 @@
 use super::commerce::{path, the_winner_pays_in_the_sandbox};
 use super::{body_text, click, fill, go, log_in, shot, value_of, wait_text};
 use fantoccini::Client;
-use quan_testkit::{Backend, User, spawn_app};
+use quan_testkit::User;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_buyers_race_for_the_last_coupon_and_the_winner_saves_at_checkout_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let (owner, org) = app.owner("星河茶饮 Galaxy Tea").await;

@@ -7,11 +7,11 @@
 use super::commerce::{path, the_buyer_gets_a_refund, the_winner_pays_in_the_sandbox};
 use super::{body_text, click, fill, go, log_in, select, shot, value_of, wait_text};
 use fantoccini::Client;
-use quan_testkit::{Backend, User, spawn_app};
+use quan_testkit::User;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_buyers_race_for_the_last_flash_sale_unit_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let (owner, org) = app.owner("星河茶饮 Galaxy Tea").await;

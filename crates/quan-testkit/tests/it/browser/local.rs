@@ -6,12 +6,12 @@
 
 use super::{browser, click, fill, go, log_in, select, shot, tap, value_of, wait_text};
 use fantoccini::Client;
+use quan_testkit::User;
 use quan_testkit::calls::local::leader_body;
-use quan_testkit::{Backend, User, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_owner_sets_up_pickup_points_and_a_buyer_finds_the_nearest_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let (owner, org) = app.owner("杭州邻里鲜 Hangzhou Greens").await;

@@ -8,12 +8,12 @@
 use super::commerce::{path, the_winner_pays_in_the_sandbox};
 use super::{click, fill, go, log_in, select, shot, tap, value_of, wait_text};
 use fantoccini::Client;
-use quan_testkit::{Backend, User, spawn_app};
+use quan_testkit::User;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyer_pays_for_a_membership_and_is_in_the_circle_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let (owner, org) = app.owner("星河茶饮 Galaxy Tea").await;

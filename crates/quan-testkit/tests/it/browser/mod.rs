@@ -105,6 +105,16 @@ async fn desk_and_two_phones() -> Option<(Kept, [Client; 3])> {
     Some((kept, [a, b, c]))
 }
 
+/// The server a story's browsers talk to: SQLite, with its own job worker, as
+/// `quan serve` runs (payments land and seats open by jobs, as for real).
+async fn served() -> Option<quan_testkit::TestApp> {
+    let opts = quan_testkit::Spawn {
+        job_worker: true,
+        ..quan_testkit::Spawn::default()
+    };
+    quan_testkit::spawn_with(quan_testkit::Backend::Sqlite, opts).await
+}
+
 fn shots_dir() -> PathBuf {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../screenshots");
     let _ = std::fs::create_dir_all(&d);

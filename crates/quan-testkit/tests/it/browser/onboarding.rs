@@ -7,11 +7,10 @@ use super::{
     body_text, browser, click, fill, go, href_of, shot, tap, value_of, wait_for_path, wait_text,
 };
 use fantoccini::{Client, Locator};
-use quan_testkit::{Backend, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_create_org_invite_and_join_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -11,7 +11,7 @@ use super::{
     browser, click, fill, go, log_in, select, shot, tap, value_of, wait_for_path, wait_text,
 };
 use fantoccini::Client;
-use quan_testkit::{Backend, TestApp, User, spawn_app};
+use quan_testkit::{TestApp, User};
 
 struct Reach<'a> {
     owner: &'a User,
@@ -23,7 +23,7 @@ struct Reach<'a> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_channel_code_a_conversation_and_a_campaign_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let (owner, org) = app.owner("林晓 Lin").await;

@@ -4,11 +4,10 @@
 //! paid, its part of nothing else — and the refund form now names only the other.
 
 use super::{click, go, log_in, shot, tap, wait_text};
-use quan_testkit::{Backend, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyer_refunds_one_line_of_two_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let (owner, org) = app.owner("星河茶饮 Galaxy Tea").await;

@@ -9,7 +9,7 @@ use super::{
     value_of, wait_for_path, wait_text,
 };
 use fantoccini::{Client, Locator};
-use quan_testkit::{Backend, TestApp, User, spawn_app};
+use quan_testkit::{TestApp, User};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,7 +32,7 @@ fn photo() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_a_circle_in_chromium() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = super::served().await else {
         return;
     };
     let (owner, org) = app.owner("周老师 Zhou").await;

@@ -15,12 +15,7 @@ use crate::AppState;
 use axum::Router;
 use quan_domain::ParseError;
 
-/// A whole number typed into a form field, or the field's own refusal.
-fn whole(raw: &str, field: &'static str, code: &'static str) -> Result<i64, ParseError> {
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| ParseError::new(field, code, "a whole number"))
-}
+use super::forms::whole;
 
 /// A buy form's quantity as typed.
 fn quantity_typed(raw: &str) -> Result<i64, ParseError> {
