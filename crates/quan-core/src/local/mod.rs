@@ -31,8 +31,9 @@ type Result<T, E = LocalError> = std::result::Result<T, E>;
 const MANAGERS: &[Role] = &[Role::Owner, Role::Admin, Role::Operator];
 /// Points offered to a buyer to choose from, at most.
 pub const CHOICES_MAX: usize = 20;
-/// Matches asked of the index beyond those wanted (see [`choices`]).
-const SPARE: usize = 4;
+/// Matches asked of the index beyond those wanted when some it gave have
+/// stopped serving (see [`choices`]).
+const SPARE: usize = 8;
 
 fn require(access: &OrgAccess, scope: Scope) -> Result<()> {
     access.require(scope, MANAGERS.contains(&access.role()))?;
@@ -237,14 +238,31 @@ pub async fn choices(
 ) -> Result<Vec<Choice>> {
     require_scope(actor, Scope::Read)?;
     let limit = limit.clamp(1, CHOICES_MAX);
-    // A few more than asked: one the index has not heard is retired is skipped
-    // below, and the next takes its place.
-    let matches = svc.pickups.covering(org, at, limit + SPARE);
+    let matches = svc.pickups.covering(org, at, limit);
     if matches.is_empty() {
         // A shop that does not exist is not found; one with no point here is empty.
         svc.store.org_get(org).await?.ok_or(LocalError::NotFound)?;
         return Ok(Vec::new());
     }
+    let asked = matches.len();
+    let out = read_choices(svc, org, matches, limit).await?;
+    if out.len() < asked && asked == limit {
+        // The index had not yet heard that one of these stopped serving (its
+        // message is on the way): look further, so the buyer still gets `limit`.
+        let wider = svc.pickups.covering(org, at, limit + SPARE);
+        return read_choices(svc, org, wider, limit).await;
+    }
+    Ok(out)
+}
+
+/// The store's word on the index's `matches`: each still active and served (by
+/// its leader, or an active stand-in online), at most `limit`, with its details.
+async fn read_choices(
+    svc: &Services,
+    org: OrgId,
+    matches: Vec<index::Match>,
+    limit: usize,
+) -> Result<Vec<Choice>> {
     let ids: Vec<LeaderId> = matches.iter().map(|m| m.leader).collect();
     let mut records: HashMap<LeaderId, LeaderRecord> = svc
         .store
@@ -271,7 +289,6 @@ pub async fn choices(
     }
     let mut out = Vec::with_capacity(matches.len());
     for m in matches {
-        // Retired since the index heard of it: the next message puts it right.
         let Some(l) = records.get(&m.leader).filter(|l| l.active) else {
             continue;
         };

@@ -157,7 +157,7 @@ pub struct PlaceQuery {
     pub lat: f64,
     /// Degrees, -180 to 180.
     pub lon: f64,
-    /// Points to list, 1 to 20 (default 10).
+    /// Points to list: 10 unless given, at most 20 (more is taken as 20).
     pub limit: Option<usize>,
 }
 
