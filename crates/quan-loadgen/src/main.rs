@@ -123,7 +123,8 @@ const SCENARIOS: [(&str, &str); 9] = [
         "geo-nearest",
         "a buyer's nearest pickup point whose radius covers them among 1,000,000 points around 40 cities \
          (100,000 with --quick): Quan's index in process (p50/p99, lookups/s on every core) and over HTTP at 64 \
-         connections, next to PostgreSQL + PostGIS doing the same KNN query over a GiST index in the same run",
+         connections, next to PostgreSQL + PostGIS doing the same KNN query over a GiST index in the same run \
+         (installs Debian's postgresql-<major>-postgis-3 with apt-get when the extension is missing)",
     ),
     (
         "welcome-latency",
