@@ -95,8 +95,11 @@ impl Rng {
     }
 }
 
+/// A pickup point's place and service radius in metres.
+type Placed = (GeoPoint, i64);
+
 /// `n` points with radii, and the buyers to ask about.
-fn generate(n: usize) -> anyhow::Result<(Vec<(GeoPoint, i64)>, Vec<GeoPoint>)> {
+fn generate(n: usize) -> anyhow::Result<(Vec<Placed>, Vec<GeoPoint>)> {
     let mut rng = Rng(0x0CA7_10CA_7E5E_ED01);
     let mut points = Vec::with_capacity(n);
     for _ in 0..n {
@@ -111,7 +114,7 @@ fn generate(n: usize) -> anyhow::Result<(Vec<(GeoPoint, i64)>, Vec<GeoPoint>)> {
     Ok((points, queries))
 }
 
-fn record(org: OrgId, (at, radius_m): (GeoPoint, i64)) -> LeaderRecord {
+fn record(org: OrgId, (at, radius_m): Placed) -> LeaderRecord {
     LeaderRecord {
         id: LeaderId::new(),
         org_id: org,
@@ -147,7 +150,7 @@ fn pct_ms(sorted: &[u64], p: usize) -> f64 {
 
 /// The index in this process: build time, per-lookup p50/p99 on one thread, and
 /// lookups/s on every core at once.
-fn in_process(points: &[(GeoPoint, i64)], queries: &[GeoPoint]) -> Value {
+fn in_process(points: &[Placed], queries: &[GeoPoint]) -> Value {
     let org = OrgId::new();
     let t = Instant::now();
     let index = PickupIndex::default();
@@ -199,7 +202,7 @@ fn in_process(points: &[(GeoPoint, i64)], queries: &[GeoPoint]) -> Value {
 }
 
 /// Writes the points as `lat_e6,lon_e6,radius_m` lines (what the seed and `\copy` read).
-fn write_points(path: &std::path::Path, points: &[(GeoPoint, i64)]) -> anyhow::Result<()> {
+fn write_points(path: &std::path::Path, points: &[Placed]) -> anyhow::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     for (p, r) in points {
         writeln!(f, "{},{},{r}", p.lat_e6(), p.lon_e6())?;

@@ -100,9 +100,14 @@ async fn check_account(svc: &Services, l: &LeaderRecord) -> Result<()> {
     }
 }
 
-/// A stand-in is another active leader of the same org.
-async fn check_stand_in(svc: &Services, l: &LeaderRecord) -> Result<()> {
+/// A stand-in is another active leader of the same org, when named (one kept
+/// from before may have retired since: it then serves no one, and the console
+/// says so, but the leader's other changes are not refused for it).
+async fn check_stand_in(svc: &Services, l: &LeaderRecord, before: Option<LeaderId>) -> Result<()> {
     let Some(s) = l.stand_in else { return Ok(()) };
+    if before == Some(s) {
+        return Ok(());
+    }
     let bad = |m: &str| ParseError::new("stand_in", "invalid_stand_in", m.to_owned());
     if s == l.id {
         return Err(bad("a leader cannot stand in for themselves").into());
@@ -150,7 +155,7 @@ pub async fn create(
     };
     apply(&mut l, input)?;
     check_account(svc, &l).await?;
-    check_stand_in(svc, &l).await?;
+    check_stand_in(svc, &l, None).await?;
     let ev = event(svc, access, &l, "leader.created");
     svc.store.leader_insert(&l, &ev).await?;
     announce(svc, &ev).await;
@@ -173,10 +178,11 @@ pub async fn update(
         .leader_get(access.org(), id)
         .await?
         .ok_or(LocalError::NotFound)?;
+    let before = l.stand_in;
     apply(&mut l, input)?;
     l.updated_at = svc.clock.now();
     check_account(svc, &l).await?;
-    check_stand_in(svc, &l).await?;
+    check_stand_in(svc, &l, before).await?;
     let ev = event(svc, access, &l, "leader.updated");
     if !svc.store.leader_update(&l, &ev).await? {
         return Err(LocalError::NotFound);

@@ -125,6 +125,17 @@ async fn an_offline_point_is_offered_only_while_its_stand_in_serves(app: TestApp
     assert!(buyer.pickup_points(&org, BUYER).await.is_empty());
     let r = buyer.try_nearest_pickup(&org, BUYER).await;
     assert_eq!(r.problem(), (404, Some("no_pickup_point")), "{}", r.text);
+    // 北山's other changes are not refused for the stand-in it keeps, retired now;
+    // naming a retired one afresh is.
+    let kept = json!({"online": false, "stand_in": ids[2], "hours": "周末 9:00–12:00"});
+    owner.update_leader(&org, &ids[1], body_with(1, kept)).await;
+    let r = owner
+        .try_update_leader(&org, &ids[0], body_with(0, json!({"stand_in": ids[2]})))
+        .await;
+    assert_eq!(r.problem(), (422, Some("invalid_stand_in")), "{}", r.text);
+    // The console says no one serves it.
+    let page = owner.c.get(&format!("/console/{org}/shop/leaders")).await;
+    assert!(page.text.contains("no one serves it"), "{}", page.text);
 }
 
 async fn a_moved_or_retired_point_is_seen_by_the_next_question(app: TestApp) {

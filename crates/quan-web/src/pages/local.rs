@@ -159,8 +159,10 @@ struct ConsolePage<'a> {
     next: Option<String>,
     form: LeaderForm,
     error: Option<&'a str>,
-    /// Who may stand in: the org's active leaders (the first page).
+    /// Who may stand in: the org's active leaders (the first hundred).
     leaders: &'a [LeaderRecord],
+    /// Every leader this page names, to say who serves an offline point.
+    known: &'a [LeaderRecord],
     editing: Option<&'a LeaderRecord>,
 }
 
@@ -173,9 +175,12 @@ impl ConsolePage<'_> {
         let pct = l.commission_bp as f64 / 100.0;
         format!("{pct}%")
     }
+    /// Who hands an offline leader's orders over: their stand-in while that one
+    /// is active and online; empty when no one does (buyers are not offered it).
     fn stand_in_name(&self, l: &LeaderRecord) -> String {
         l.stand_in
-            .and_then(|s| self.leaders.iter().find(|o| o.id == s))
+            .and_then(|s| self.known.iter().find(|o| o.id == s))
+            .filter(|o| o.active && o.online)
             .map(|o| o.name.clone())
             .unwrap_or_default()
     }
@@ -201,22 +206,27 @@ async fn console_view(
     let all = local::list(&st.svc, &k.access, &PageRequest::new(None, Some(100)))
         .await
         .map_err(ApiError::from)?;
-    let mut leaders: Vec<LeaderRecord> = all
-        .items
-        .into_iter()
-        .filter(|l| l.active && editing.is_none_or(|e| e.id != l.id))
-        .collect();
-    // Every stand-in named on this page, among the options or read (an older or
-    // retired one), so its name shows and an edit keeps it.
+    let mut known: Vec<LeaderRecord> = all.items;
+    // Every stand-in named on this page, read if not among the first hundred (an
+    // older or retired one), so the list can say whether it serves.
     let named = page.items.iter().chain(editing).filter_map(|l| l.stand_in);
     let missing: Vec<LeaderId> = named
-        .filter(|s| !leaders.iter().any(|o| o.id == *s))
+        .filter(|s| !known.iter().any(|o| o.id == *s))
         .collect();
     for id in missing {
         if let Ok(o) = local::get(&st.svc, &k.access, id).await {
-            leaders.push(o);
+            known.push(o);
         }
     }
+    // Who may stand in: the active others, and the one the edited leader has (so
+    // saving keeps it, retired or not).
+    let kept = editing.and_then(|e| e.stand_in);
+    let leaders: Vec<LeaderRecord> = known
+        .iter()
+        .filter(|l| editing.is_none_or(|e| e.id != l.id))
+        .filter(|l| l.active || Some(l.id) == kept)
+        .cloned()
+        .collect();
     Ok(render_form(
         &ConsolePage {
             k,
@@ -225,6 +235,7 @@ async fn console_view(
             form,
             error: error.as_deref(),
             leaders: &leaders,
+            known: &known,
             editing,
         },
         error.is_some(),

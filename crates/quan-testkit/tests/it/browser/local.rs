@@ -97,7 +97,7 @@ async fn the_buyer_finds_the_points_near_them(p: &Client, base: &str, org: &str,
     log_in(p, base, &buyer.login).await;
     go(p, &format!("{base}/lang/zh-CN?next=/app/shop/{org}")).await;
     click(p, "#to-pickup").await;
-    wait_text(p, "选择自提点").await;
+    wait_text(p, "附近的自提点").await;
     // Out of range first: the reason, in Chinese, with what was typed kept.
     fill(p, "#place-form input[name=lat]", "95").await;
     fill(p, "#place-form input[name=lon]", "120.1530").await;

@@ -149,8 +149,9 @@ impl LeaderReq {
     }
 }
 
-/// Where a buyer is.
+/// Where a buyer is, and how many points to list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceQuery {
     /// Degrees, -90 to 90.
@@ -159,6 +160,17 @@ pub struct PlaceQuery {
     pub lon: f64,
     /// Points to list: 10 unless given, at most 20 (more is taken as 20).
     pub limit: Option<usize>,
+}
+
+/// Where a buyer is.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NearQuery {
+    /// Degrees, -90 to 90.
+    pub lat: f64,
+    /// Degrees, -180 to 180.
+    pub lon: f64,
 }
 
 /// A pickup point a buyer may choose.
@@ -288,7 +300,7 @@ pub async fn pickup_points(
 
 /// The buyer's match: the nearest served pickup point whose radius covers them.
 #[utoipa::path(get, path = "/api/v1/shops/{org_id}/pickup-points/nearest", tag = "local",
-    params(("org_id" = String, Path), PlaceQuery), security(("bearer" = []), ("session" = [])),
+    params(("org_id" = String, Path), NearQuery), security(("bearer" = []), ("session" = [])),
     responses((status = 200, description = "the nearest point", body = PickupPointDto),
         (status = 404, description = "no point serves this place (`no_pickup_point`)", body = Problem),
         (status = 422, body = Problem)))]
@@ -296,7 +308,7 @@ pub async fn nearest_pickup_point(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path(org): Path<String>,
-    ApiQuery(q): ApiQuery<PlaceQuery>,
+    ApiQuery(q): ApiQuery<NearQuery>,
 ) -> ApiResult<Json<PickupPointDto>> {
     let at = GeoPoint::new(q.lat, q.lon)?;
     let c = local::nearest(&st.svc, &actor, parse_id(&org)?, at).await?;
