@@ -19,7 +19,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 /// The bus topic a node announces a leader's change on.
-pub const TOPIC: &str = "local.leaders";
+pub const TOPIC: &str = "internal:leaders";
 /// Leaders read per page when the index is built.
 const LOAD_PAGE: i64 = 10_000;
 /// How often [`listen`] looks at the bus's gaps.
