@@ -255,6 +255,8 @@ pub async fn listen(
         let rebuild = tokio::select! {
             m = rx.recv() => match m {
                 Ok(m) => {
+                    // This node's own writes come back too (already put): one
+                    // primary-key read per staff edit, not worth telling apart.
                     let c = serde_json::from_str::<Changed>(&m.payload).ok();
                     let ids = c.and_then(|c| Some((c.org.parse().ok()?, c.leader.parse().ok()?)));
                     match ids {

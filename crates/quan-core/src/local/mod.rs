@@ -214,6 +214,16 @@ pub async fn list(
     Ok(svc.store.leaders_of_org(access.org(), page).await?)
 }
 
+/// Those of `ids` that are the org's leaders (any order), for the console, in one read.
+pub async fn some(
+    svc: &Services,
+    access: &OrgAccess,
+    ids: &[LeaderId],
+) -> Result<Vec<LeaderRecord>> {
+    require(access, Scope::Read)?;
+    Ok(svc.store.leaders_by_ids(access.org(), ids).await?)
+}
+
 /// One of the org's leaders, for the console.
 pub async fn get(svc: &Services, access: &OrgAccess, id: LeaderId) -> Result<LeaderRecord> {
     require(access, Scope::Read)?;

@@ -70,6 +70,13 @@ struct LeaderForm {
     active: Option<String>,
 }
 
+/// Basis points as a percentage (500 → 5).
+fn percent(bp: i64) -> f64 {
+    #[allow(clippy::cast_precision_loss)] // at most 3,000
+    let pct = bp as f64 / 100.0;
+    pct
+}
+
 /// A number typed into a form field, or the field's own refusal.
 fn number(raw: &str, field: &'static str, code: &'static str) -> Result<f64, ParseError> {
     raw.trim()
@@ -93,8 +100,6 @@ impl LeaderForm {
     }
 
     fn of(l: &LeaderRecord) -> Self {
-        #[allow(clippy::cast_precision_loss)] // at most 3,000
-        let pct = l.commission_bp as f64 / 100.0;
         Self {
             csrf: String::new(),
             name: l.name.clone(),
@@ -107,7 +112,7 @@ impl LeaderForm {
             hours: l.hours.clone(),
             radius_m: l.radius_m.to_string(),
             capacity: l.capacity.to_string(),
-            commission: pct.to_string(),
+            commission: percent(l.commission_bp).to_string(),
             online: l.online.then(|| "on".to_owned()),
             stand_in: l.stand_in.map(|s| s.to_string()).unwrap_or_default(),
             active: l.active.then(|| "on".to_owned()),
@@ -171,9 +176,7 @@ impl ConsolePage<'_> {
         PickupKind::ALL
     }
     fn percent(&self, l: &LeaderRecord) -> String {
-        #[allow(clippy::cast_precision_loss)] // at most 3,000
-        let pct = l.commission_bp as f64 / 100.0;
-        format!("{pct}%")
+        format!("{}%", percent(l.commission_bp))
     }
     /// Who hands an offline leader's orders over: their stand-in while that one
     /// is active and online; empty when no one does (buyers are not offered it).
@@ -213,10 +216,11 @@ async fn console_view(
     let missing: Vec<LeaderId> = named
         .filter(|s| !known.iter().any(|o| o.id == *s))
         .collect();
-    for id in missing {
-        if let Ok(o) = local::get(&st.svc, &k.access, id).await {
-            known.push(o);
-        }
+    if !missing.is_empty() {
+        let found = local::some(&st.svc, &k.access, &missing)
+            .await
+            .map_err(ApiError::from)?;
+        known.extend(found);
     }
     // Who may stand in: the active others, and the one the edited leader has (so
     // saving keeps it, retired or not).
